@@ -1,0 +1,143 @@
+"""The one settings object, read once at start-up from the environment and ``.env``.
+
+Every field is documented in ``.env.example``. Secrets are ``SecretStr`` so they never show in
+logs or reprs. A bad value raises :class:`agent.errors.ConfigError` naming the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agent.errors import ConfigError
+
+SpamPolicy = Literal["off", "flag", "delete", "delete_timeout"]
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # --- agent / model -------------------------------------------------------------------
+    model: str = Field("offline", validation_alias=_env("CONFAB_MODEL"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
+    model_temperature: float = Field(0.2, ge=0, le=2, validation_alias=_env("CONFAB_MODEL_TEMPERATURE"))
+    agent_max_steps: int = Field(6, ge=1, le=50, validation_alias=_env("CONFAB_AGENT_MAX_STEPS"))
+    agent_tool_timeout_s: float = Field(20.0, gt=0, validation_alias=_env("CONFAB_AGENT_TOOL_TIMEOUT"))
+    agent_model_timeout_s: float = Field(60.0, gt=0, validation_alias=_env("CONFAB_AGENT_MODEL_TIMEOUT"))
+    agent_deadline_s: float = Field(120.0, gt=0, validation_alias=_env("CONFAB_AGENT_DEADLINE"))
+    agent_token_budget: int = Field(24000, ge=500, validation_alias=_env("CONFAB_AGENT_TOKEN_BUDGET"))
+    context_messages: int = Field(20, ge=0, le=500, validation_alias=_env("CONFAB_CONTEXT_MESSAGES"))
+    bot_name: str = Field("confab", min_length=1, validation_alias=_env("CONFAB_BOT_NAME"))
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Field(Path("data"), validation_alias=_env("CONFAB_DATA_DIR"))
+    db_path: Path | None = Field(None, validation_alias=_env("CONFAB_DB_PATH"))
+    retention_days: int = Field(90, ge=0, validation_alias=_env("CONFAB_RETENTION_DAYS"))
+
+    # --- knowledge -----------------------------------------------------------------------
+    knowledge_dir: Path = Field(Path("knowledge"), validation_alias=_env("CONFAB_KNOWLEDGE_DIR"))
+    index_dir: Path | None = Field(None, validation_alias=_env("CONFAB_INDEX_DIR"))
+    embeddings: str = Field("local", validation_alias=_env("CONFAB_EMBEDDINGS"))
+    knowledge_watch: bool = Field(True, validation_alias=_env("CONFAB_KNOWLEDGE_WATCH"))
+    max_file_mb: float = Field(10.0, gt=0, validation_alias=_env("CONFAB_MAX_FILE_MB"))
+
+    # --- rate limits ---------------------------------------------------------------------
+    rate_user_per_min: int = Field(10, ge=1, validation_alias=_env("CONFAB_RATE_USER_PER_MIN"))
+    rate_channel_per_min: int = Field(30, ge=1, validation_alias=_env("CONFAB_RATE_CHANNEL_PER_MIN"))
+    max_message_chars: int = Field(8000, ge=100, validation_alias=_env("CONFAB_MAX_MESSAGE_CHARS"))
+
+    # --- moderation ----------------------------------------------------------------------
+    spam_policy: SpamPolicy = Field("flag", validation_alias=_env("CONFAB_SPAM_POLICY"))
+    spam_threshold: float = Field(0.8, gt=0, lt=1, validation_alias=_env("CONFAB_SPAM_THRESHOLD"))
+    mod_channel: str | None = Field(None, validation_alias=_env("CONFAB_MOD_CHANNEL"))
+    spam_timeout_minutes: int = Field(10, ge=1, validation_alias=_env("CONFAB_SPAM_TIMEOUT_MINUTES"))
+    exempt_roles: str = Field("", validation_alias=_env("CONFAB_EXEMPT_ROLES"))
+
+    # --- images --------------------------------------------------------------------------
+    image_model: str | None = Field(None, validation_alias=_env("CONFAB_IMAGE_MODEL"))
+    image_base_url: str | None = Field(None, validation_alias=_env("CONFAB_IMAGE_BASE_URL"))
+    image_api_key: SecretStr | None = Field(None, validation_alias=_env("CONFAB_IMAGE_API_KEY"))
+    image_daily_limit: int = Field(20, ge=0, validation_alias=_env("CONFAB_IMAGE_DAILY_LIMIT"))
+    image_max_mb: float = Field(20.0, gt=0, validation_alias=_env("CONFAB_IMAGE_MAX_MB"))
+
+    # --- brainstorming -------------------------------------------------------------------
+    brainstorm_idle_minutes: int = Field(120, ge=1, validation_alias=_env("CONFAB_BRAINSTORM_IDLE_MINUTES"))
+
+    # --- Slack ---------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_mode: Literal["socket", "http"] = Field("socket", validation_alias=_env("SLACK_MODE"))
+    slack_http_port: int = Field(3000, ge=1, le=65535, validation_alias=_env("SLACK_HTTP_PORT"))
+    slack_api_base_url: str | None = Field(None, validation_alias=_env("SLACK_API_BASE_URL"))
+
+    # --- Discord -------------------------------------------------------------------------
+    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
+    discord_guild_id: int | None = Field(None, validation_alias=_env("DISCORD_GUILD_ID"))
+    discord_shards: int | None = Field(None, ge=1, validation_alias=_env("DISCORD_SHARDS"))
+    discord_api_base_url: str | None = Field(None, validation_alias=_env("DISCORD_API_BASE_URL"))
+
+    # --- logging -------------------------------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_env("CONFAB_LOG_LEVEL")
+    )
+
+    @field_validator("model")
+    @classmethod
+    def _model_spec(cls, value: str) -> str:
+        value = value.strip()
+        if value != "offline" and ":" not in value:
+            raise ValueError("use 'offline' or a provider:model spec such as 'openai:gpt-4.1-mini'")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def database(self) -> Path:
+        return self.db_path or self.data_dir / "confab.db"
+
+    @property
+    def knowledge_index_dir(self) -> Path:
+        return self.index_dir or self.data_dir / "index"
+
+    @property
+    def is_offline(self) -> bool:
+        return self.model == "offline"
+
+    @property
+    def exempt_role_set(self) -> frozenset[str]:
+        return frozenset(r.strip().lower() for r in self.exempt_roles.split(",") if r.strip())
+
+
+def _alias_of(field_name: str) -> str:
+    alias = Settings.model_fields[field_name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return field_name.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; on failure raise ConfigError naming the env var."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            if name in Settings.model_fields:
+                name = _alias_of(name)
+            problems.append(f"{name}: {err['msg']}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None

@@ -1,0 +1,115 @@
+"""Platform-neutral values that adapters produce and consume.
+
+Adapters turn Discord/Slack/console payloads into these frozen dataclasses (pure code in each
+adapter's ``convert.py``) and turn :class:`Reply` back into platform calls. Nothing here imports a
+platform SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """Where a message lives. ``thread`` is the thread's root id (None for the channel itself)."""
+
+    platform: str
+    workspace: str
+    channel: str
+    thread: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable memory key of the channel (threads share their channel's key)."""
+        return f"{self.platform}:{self.workspace}:{self.channel}"
+
+    def in_thread(self, thread: str | None) -> ChannelRef:
+        return ChannelRef(self.platform, self.workspace, self.channel, thread)
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    id: str
+    name: str
+    is_bot: bool = False
+    is_admin: bool = False
+    roles: tuple[str, ...] = ()
+    joined_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to post (generated image) or one that came with a message."""
+
+    filename: str
+    data: bytes = b""
+    mime: str = "application/octet-stream"
+    alt_text: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    id: str
+    channel: ChannelRef
+    author: Author
+    text: str
+    mentions_bot: bool = False
+    is_direct: bool = False
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    attachments: tuple[Attachment, ...] = ()
+    mention_count: int = 0
+    mentions_everyone: bool = False
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEdit:
+    id: str
+    channel: ChannelRef
+    author: Author
+    text: str
+    edited_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDelete:
+    id: str
+    channel: ChannelRef
+    deleted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Something the bot says. ``reply_to`` is the message id to answer (Discord reference, or
+    the thread root on Slack); ``ephemeral`` asks for a private answer where the platform has one."""
+
+    channel: ChannelRef
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    ephemeral: bool = False
+    reply_to: str | None = None
+    user_id: str | None = None  # who sees an ephemeral reply
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A slash command or a message shortcut. ``target`` is the message id a shortcut points at."""
+
+    name: str
+    args: str
+    channel: ChannelRef
+    author: Author
+    target: str | None = None
+    id: str | None = None
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SentRef:
+    channel: ChannelRef
+    message_id: str
