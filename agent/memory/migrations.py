@@ -1,0 +1,60 @@
+"""Numbered schema migrations, applied in order and recorded in ``schema_migrations``.
+
+Append new migrations with the next free number; never edit one that has shipped. Numbers may
+have gaps (features reserve theirs); each is applied once, in ascending order, in one transaction.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE messages (
+        channel_key TEXT NOT NULL,
+        id          TEXT NOT NULL,
+        thread      TEXT,
+        author_id   TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        is_bot      INTEGER NOT NULL DEFAULT 0,
+        edited_at   REAL,
+        deleted     INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel_key, id)
+    );
+    CREATE INDEX messages_by_time ON messages (channel_key, created_at);
+    CREATE INDEX messages_by_thread ON messages (channel_key, thread, created_at);
+    CREATE INDEX messages_by_age ON messages (created_at);
+
+    CREATE TABLE followed_threads (
+        channel_key   TEXT NOT NULL,
+        thread        TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        started_at    REAL NOT NULL,
+        last_activity REAL NOT NULL,
+        data          TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (channel_key, thread)
+    );
+
+    CREATE TABLE channel_settings (
+        channel_key TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        PRIMARY KEY (channel_key, key)
+    );
+
+    CREATE TABLE summaries (
+        channel_key TEXT NOT NULL,
+        thread      TEXT NOT NULL DEFAULT '',
+        text        TEXT NOT NULL,
+        upto        REAL NOT NULL,
+        updated_at  REAL NOT NULL,
+        PRIMARY KEY (channel_key, thread)
+    );
+
+    CREATE TABLE processed_events (
+        event_id TEXT PRIMARY KEY,
+        seen_at  REAL NOT NULL
+    );
+    CREATE INDEX processed_events_by_age ON processed_events (seen_at);
+    """,
+}

@@ -1,0 +1,44 @@
+"""What tools hand back to the agent core besides the text the model reads.
+
+Tools are LangChain tools with ``response_format="content_and_artifact"``: the content is what a
+model reads (retrieved or user-written text is delimited and marked as untrusted data), the
+artifact is a :class:`ToolOutput` with a complete human-ready rendering (what the offline model
+shows), files to post, and the citations a model's answer may refer to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class FileOut:
+    filename: str
+    data: bytes
+    mime: str = "image/png"
+    alt_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    marker: int  # the [n] the model sees
+    source: str  # file path relative to the knowledge folder
+    heading: str = ""
+    lines: tuple[int, int] | None = None
+    url: str | None = None
+
+    def label(self) -> str:
+        where = f"{self.source}#{self.heading}" if self.heading else self.source
+        if self.lines:
+            where += f" (lines {self.lines[0]}-{self.lines[1]})"
+        return where
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutput:
+    tool: str
+    for_user: str
+    files: tuple[FileOut, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    ok: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
