@@ -35,6 +35,7 @@ class Capabilities:
     delete: bool = False
     timeout: bool = False
     markdown: str = "markdown"  # "markdown" (Discord, console) or "mrkdwn" (Slack)
+    replies_in_thread: bool = False  # answering a top-level message starts a thread (Slack)
 
 
 @runtime_checkable

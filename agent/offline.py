@@ -1,0 +1,200 @@
+"""The offline chat model: a LangChain chat model that needs no key and no network.
+
+It does not generate text. It reads the user's message, picks a tool by intent (summaries,
+images, sentiment, labels, brainstorming; any other question goes to the knowledge search) and,
+once the tools answered, shows their human-ready output (:class:`agent.tools.base.ToolOutput`).
+When no tool fits it says what it can do and that a configured model (``CONFAB_MODEL``) would do
+more. Everything it says comes from tool results or from the channel's own messages.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.tools import BaseTool
+
+from agent.tools.base import ToolOutput
+
+OFFLINE_NOTE = (
+    "_I'm running offline: I answer only from the team's documents and this channel. "
+    "Set `CONFAB_MODEL` (e.g. `openai:gpt-4.1-mini`) for a full language model._"
+)
+
+_SUMMARY = re.compile(r"\b(summar(y|ies|i[sz]e)|tl;?dr|recap|catch me up|what did i miss)\b", re.I)
+_IMAGE = re.compile(
+    r"^(please\s+)?(draw|paint|sketch|imagine)\b|\b(draw|generate|create|make|paint|render)\b.{0,40}"
+    r"\b(image|picture|drawing|illustration|logo|photo|icon|poster|sketch)\b", re.I)
+_SENTIMENT = re.compile(r"\b(sentiment|mood|tone|vibe)\b", re.I)
+_CLASSIFY = re.compile(r"\b(classify|categori[sz]e|label|tag)\b", re.I)
+_BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on)\b", re.I)
+_GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening)|thanks|thank you|thx)\b[!. ]*$",
+                       re.I)
+_HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
+_SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
+_LABELS = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*([\w\- ]+(?:\s*(?:/|,|\bor\b)\s*[\w\- ]+)+)", re.I)
+_QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
+_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]+")
+_STOP = frozenset(
+    "the a an and or but is are was were be to of in on for at by with what who how why when where which "
+    "do does did can could should would i you we they it this that these those me my our your please about "
+    "tell say said any there have has had from".split()
+)
+
+CAPABILITIES = {
+    "search_knowledge": "answer questions from the team's documents, with citations",
+    "summarize_conversation": "summarize this channel or thread (`/summarize`)",
+    "classify_messages": "sort messages into labels you choose",
+    "analyze_sentiment": "read the mood of a conversation",
+    "generate_image": "generate images (`/imagine`) when an image model is configured",
+    "brainstorm_ideas": "seed and organise ideas (`/brainstorm`)",
+}
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+class OfflineChatModel(BaseChatModel):
+    bot_name: str = "confab"
+    tool_names: tuple[str, ...] = ()
+
+    @property
+    def _llm_type(self) -> str:
+        return "confab-offline"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflineChatModel:  # type: ignore[override]
+        names = tuple(t.name if isinstance(t, BaseTool) else str(getattr(t, "name", t)) for t in tools)
+        return self.model_copy(update={"tool_names": names})
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self.respond(messages))])
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        return self._generate(messages, stop)
+
+    # --- the decision --------------------------------------------------------------------
+
+    def respond(self, messages: Sequence[BaseMessage]) -> AIMessage:
+        tool_results = _trailing_tool_messages(messages)
+        if tool_results:
+            return _answer(self._compose(tool_results, messages))
+        user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+        text = _strip_mention(str(user.content) if user else "", self.bot_name)
+        return self._decide(text, _history_lines(messages))
+
+    def _decide(self, text: str, history: list[str]) -> AIMessage:
+        if not text or _GREETING.match(text) or _HELP.match(text):
+            return _answer(self._introduction(greeting=bool(text) and not _HELP.match(text)))
+        if _SUMMARY.search(text):
+            scope = _SCOPE.search(text)
+            return self._call_or_explain("summarize_conversation", {"scope": scope.group(0) if scope else ""},
+                                         "summarize conversations")
+        if _IMAGE.search(text):
+            prompt = re.sub(r"^(please\s+)?(draw|paint|sketch|imagine|generate|create|make)\s+(me\s+)?", "",
+                            text, flags=re.I).strip() or text
+            return self._call_or_explain("generate_image", {"prompt": prompt}, "generate images")
+        if _CLASSIFY.search(text) and (labels := _LABELS.search(text)):
+            names = [p.strip() for p in re.split(r"/|,|\bor\b", labels.group(1)) if p.strip()]
+            quoted = _QUOTED.findall(text) or history[-20:]
+            return self._call_or_explain("classify_messages", {"messages": quoted, "labels": names},
+                                         "classify messages")
+        if _SENTIMENT.search(text):
+            quoted = _QUOTED.findall(text) or history[-50:]
+            return self._call_or_explain("analyze_sentiment", {"messages": quoted}, "read sentiment")
+        if _BRAINSTORM.search(text):
+            topic = re.sub(r"^.*?\b(brainstorm(ing)?|ideas?\s+(for|about|on)|suggestions?\s+(for|about|on))\b\s*",
+                           "", text, flags=re.I).strip(" ?.!:") or text
+            return self._call_or_explain("brainstorm_ideas", {"topic": topic}, "brainstorm")
+        if "search_knowledge" in self.tool_names:
+            return _call("search_knowledge", {"query": text, "k": 5})
+        return _answer(self._from_channel(text, history) or self._cannot_help())
+
+    def _call_or_explain(self, tool: str, args: dict[str, Any], what: str) -> AIMessage:
+        if tool in self.tool_names:
+            return _call(tool, args)
+        return _answer(f"I can't {what} in this setup yet.\n\n{OFFLINE_NOTE}")
+
+    # --- composing answers -----------------------------------------------------------------
+
+    def _compose(self, results: list[ToolMessage], messages: Sequence[BaseMessage]) -> str:
+        parts: list[str] = []
+        for result in results:
+            output = result.artifact
+            if isinstance(output, ToolOutput):
+                parts.append(output.for_user)
+                if output.extra.get("abstained"):
+                    user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+                    text = _strip_mention(str(user.content) if user else "", self.bot_name)
+                    if found := self._from_channel(text, _history_lines(messages)):
+                        parts.append(found)
+            else:
+                parts.append(f"The {result.name} tool answered, but not in a form I can show offline.")
+        return "\n\n".join(p for p in parts if p.strip())
+
+    def _from_channel(self, question: str, history: list[str]) -> str | None:
+        """Quote earlier messages of this channel that share the question's content words."""
+        wanted = _content_words(question)
+        if not wanted:
+            return None
+        scored = []
+        for index, line in enumerate(history):
+            overlap = len(wanted & _content_words(line.partition(": ")[2]))
+            if overlap >= max(1, min(2, len(wanted))):
+                scored.append((overlap, index, line))
+        if not scored:
+            return None
+        best = sorted(sorted(scored, reverse=True)[:3], key=lambda item: item[1])
+        quotes = "\n".join(f"> {line}" for _, _, line in best)
+        return f"Earlier in this channel:\n{quotes}"
+
+    def _introduction(self, greeting: bool) -> str:
+        hello = f"Hi! I'm {self.bot_name}. " if greeting else f"I'm {self.bot_name}, your team's assistant. "
+        can = [CAPABILITIES[name] for name in CAPABILITIES if name in self.tool_names]
+        listing = "".join(f"\n• {item}" for item in can) or "\n• remember this channel's conversation"
+        return f"{hello}Here's what I can do:{listing}\nType `/help` for commands.\n\n{OFFLINE_NOTE}"
+
+    def _cannot_help(self) -> str:
+        return ("I couldn't find anything to answer that with. I can answer from the team's documents "
+                "(add them to the knowledge folder) and from this channel's history.\n\n" + OFFLINE_NOTE)
+
+
+def _answer(text: str) -> AIMessage:
+    return AIMessage(text, usage_metadata={"input_tokens": 0, "output_tokens": len(text) // 4,
+                                           "total_tokens": len(text) // 4})
+
+
+def _call(name: str, args: dict[str, Any]) -> AIMessage:
+    return AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}",
+                                      "type": "tool_call"}],
+                     usage_metadata={"input_tokens": 0, "output_tokens": 0, "total_tokens": 0})
+
+
+def _trailing_tool_messages(messages: Sequence[BaseMessage]) -> list[ToolMessage]:
+    trailing: list[ToolMessage] = []
+    for message in reversed(messages):
+        if not isinstance(message, ToolMessage):
+            break
+        trailing.append(message)
+    return list(reversed(trailing))
+
+
+def _history_lines(messages: Sequence[BaseMessage]) -> list[str]:
+    for message in messages:
+        if isinstance(message, SystemMessage) and message.additional_kwargs.get("confab") == "history":
+            body = str(message.content).removeprefix("<channel_history>\n").removesuffix("\n</channel_history>")
+            return [line for line in body.splitlines() if line and not line.startswith("(bot) ")]
+    return []
+
+
+def _strip_mention(text: str, bot_name: str) -> str:
+    text = re.sub(rf"(?i)(^|\s)@{re.escape(bot_name)}\b[:,]?", " ", text)
+    return re.sub(r"\s+", " ", text).strip()

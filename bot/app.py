@@ -1,0 +1,101 @@
+"""Wiring: settings -> services -> pipeline (+ moderator and thread followers) -> adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from agent.services import Services, open_services
+from agent.settings import Settings
+from bot.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from bot.adapter import Adapter
+
+log = logging.getLogger(__name__)
+
+# optional parts by dotted path "module:Class"; each takes (services)
+MODERATOR = "bot.moderation:Moderator"
+FOLLOWERS: dict[str, str] = {"brainstorm": "bot.brainstorm:BrainstormFollower"}
+
+
+def _optional(path: str, services: Services) -> Any:
+    module_name, _, class_name = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return None
+    return getattr(module, class_name)(services)
+
+
+async def build_app(settings: Settings, chat_model: BaseChatModel | None = None) -> tuple[Services, Pipeline]:
+    services = await open_services(settings, chat_model=chat_model)
+    followers = {kind: f for kind, path in FOLLOWERS.items() if (f := _optional(path, services)) is not None}
+    pipeline = Pipeline(services, moderator=_optional(MODERATOR, services), followers=followers)
+    return services, pipeline
+
+
+def configured_platforms(settings: Settings) -> list[str]:
+    platforms = []
+    if settings.slack_bot_token is not None:
+        platforms.append("slack")
+    if settings.discord_token is not None:
+        platforms.append("discord")
+    return platforms
+
+
+def make_adapter(platform: str, settings: Settings) -> Adapter:
+    if platform == "slack":
+        from bot.slack.adapter import SlackAdapter
+
+        return SlackAdapter(settings)
+    if platform == "discord":
+        from bot.discord.adapter import DiscordAdapter
+
+        return DiscordAdapter(settings)
+    raise ValueError(f"unknown platform {platform!r}; use slack or discord")
+
+
+async def run_platforms(settings: Settings, platforms: list[str]) -> None:
+    """Start the given platform adapters on one pipeline until cancelled."""
+    services, pipeline = await build_app(settings)
+    adapters = [make_adapter(p, settings) for p in platforms]
+    background = await start_background(services)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for adapter in adapters:
+                pipeline.attach(adapter)
+                group.create_task(adapter.start(pipeline), name=f"confab-{adapter.name}")
+    finally:
+        for adapter in adapters:
+            await adapter.close()
+        for task in background:
+            task.cancel()
+        await services.close()
+
+
+async def start_background(services: Services) -> list[asyncio.Task[Any]]:
+    """Long-running helpers features offer as ``background(services)`` coroutines (e.g. re-indexing)."""
+    tasks = []
+    for name, feature in services.features.items():
+        runner = getattr(feature, "background", None)
+        if runner is not None:
+            tasks.append(asyncio.create_task(runner(), name=f"confab-bg-{name}"))
+    tasks.append(asyncio.create_task(_retention(services), name="confab-retention"))
+    return tasks
+
+
+async def _retention(services: Services) -> None:
+    days = services.settings.retention_days
+    while days > 0:
+        await asyncio.sleep(6 * 3600)
+        try:
+            await services.memory.prune(days)
+        except Exception:
+            log.exception("retention prune failed")

@@ -1,0 +1,93 @@
+"""Core commands: /help, /ask, /forget (with confirmation), /confab (channel settings)."""
+
+from __future__ import annotations
+
+import time
+
+from bot import messages as say
+from bot.commands import REGISTRY, CommandContext, command
+from bot.events import Reply
+
+FORGET_WINDOW_S = 60
+_pending_forget: dict[tuple[str, str], float] = {}
+
+# channel settings /confab may change, with their allowed values
+CHANNEL_SETTINGS: dict[str, tuple[str, ...]] = {
+    "spam_policy": ("off", "flag", "delete", "delete_timeout"),
+    "mod_channel": (),
+}
+
+
+@command("help", "Show what I can do and the commands I know.")
+async def help_command(ctx: CommandContext) -> list[Reply]:
+    name = ctx.services.settings.bot_name
+    lines = [f"**{name}**: mention me (`@{name} …`) with a question, or use a command:"]
+    for spec in sorted(REGISTRY.values(), key=lambda s: s.name):
+        if spec.name.startswith("_") or "_" in spec.name:  # shortcuts such as summarize_thread
+            continue
+        admin = " _(admins)_" if spec.admin_only else ""
+        lines.append(f"• `{spec.usage}`: {spec.summary}{admin}")
+    if ctx.services.settings.is_offline:
+        lines.append("\n_Running offline: answers come only from your documents and this channel._")
+    return [ctx.reply("\n".join(lines), ephemeral=True)]
+
+
+@command("ask", "Ask me anything; I answer from the team's documents and this channel.", "/ask <question>")
+async def ask_command(ctx: CommandContext) -> list[Reply]:
+    question = ctx.command.args.strip()
+    if not question:
+        return [ctx.reply(say.ASK_USAGE, ephemeral=True)]
+    if len(question) > ctx.services.settings.max_message_chars:
+        return [ctx.reply(say.TOO_LONG.format(length=len(question), limit=ctx.services.settings.max_message_chars),
+                          ephemeral=True)]
+    cmd = ctx.command
+    result = await ctx.pipeline.ask(cmd.channel, cmd.author, question)
+    header = f"> {question[:300]}\n" if ctx.adapter is None or ctx.adapter.name != "console" else ""
+    reply = ctx.pipeline.reply_for(result, cmd.channel, user_id=cmd.author.id)
+    return [Reply(reply.channel, header + reply.text, reply.attachments, user_id=cmd.author.id,
+                  reply_to=cmd.channel.thread)]
+
+
+@command("forget", "Erase what I remember about this channel (asks for confirmation).", "/forget [confirm]")
+async def forget_command(ctx: CommandContext) -> list[Reply]:
+    cmd = ctx.command
+    key = (cmd.channel.key, cmd.author.id)
+    memory = ctx.services.memory
+    now = time.monotonic()
+    if cmd.args.strip().lower() == "confirm":
+        asked = _pending_forget.pop(key, None)
+        if asked is None or now - asked > FORGET_WINDOW_S:
+            return [ctx.reply(say.FORGET_NOTHING, ephemeral=True)]
+        removed = await memory.forget_channel(cmd.channel.key)
+        return [ctx.reply(say.FORGET_DONE.format(count=removed))]
+    _pending_forget[key] = now
+    count = await memory.count_messages(cmd.channel.key)
+    return [ctx.reply(say.FORGET_CONFIRM.format(count=count, seconds=FORGET_WINDOW_S), ephemeral=True)]
+
+
+@command("confab", "Help, or show/change this channel's settings.", "/confab [settings [name value]]")
+async def confab_command(ctx: CommandContext) -> list[Reply]:
+    words = ctx.command.args.split()
+    if not words or words[0].lower() == "help":
+        return await help_command(ctx)
+    if words[0].lower() != "settings":
+        return [ctx.reply("Usage: `/confab help` or `/confab settings [name value]`.", ephemeral=True)]
+    memory, key = ctx.services.memory, ctx.command.channel.key
+    if len(words) == 1:
+        defaults = {"spam_policy": ctx.services.settings.spam_policy, "mod_channel": ctx.services.settings.mod_channel}
+        lines = ["This channel's settings:"]
+        for name in CHANNEL_SETTINGS:
+            value = await memory.get_setting(key, name, defaults.get(name))
+            lines.append(f"• `{name}` = `{value if value is not None else 'not set'}`")
+        return [ctx.reply("\n".join(lines), ephemeral=True)]
+    if not ctx.command.author.is_admin:
+        return [ctx.reply(say.ADMIN_ONLY.format(name="confab settings"), ephemeral=True)]
+    if len(words) != 3 or words[1] not in CHANNEL_SETTINGS:
+        names = ", ".join(f"`{n}`" for n in CHANNEL_SETTINGS)
+        return [ctx.reply(f"Usage: `/confab settings <name> <value>`; names: {names}.", ephemeral=True)]
+    name, value = words[1], words[2]
+    allowed = CHANNEL_SETTINGS[name]
+    if allowed and value not in allowed:
+        return [ctx.reply(f"`{name}` must be one of: {', '.join(allowed)}.", ephemeral=True)]
+    await memory.set_setting(key, name, value)
+    return [ctx.reply(f"Set `{name}` to `{value}` for this channel.", ephemeral=True)]

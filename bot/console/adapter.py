@@ -1,0 +1,144 @@
+"""The console adapter: a terminal chat with Confab (``confab chat``), and the offline demo.
+
+Interactive in a terminal (rich), scriptable from a pipe: when stdin is not a terminal each line
+is processed in order, so ``printf '@confab hi\\n' | confab chat`` prints the answer and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+from rich.markdown import Markdown
+
+from bot.adapter import Capabilities, EventHandler
+from bot.console.workspace import CONSOLE_COMMANDS, Control, RunCommand, Say, Workspace
+from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
+
+_SAFE_FILE = re.compile(r"[^\w.\-]+")
+
+
+class ConsoleAdapter:
+    name = "console"
+    capabilities = Capabilities(max_chars=100_000, threads=True, files=True, ephemeral=True, reactions=True,
+                                history=False, delete=True, timeout=False)
+
+    def __init__(self, data_dir: Path, bot_name: str = "confab", user: str = "you",
+                 stdin: IO[str] | None = None, console: Console | None = None) -> None:
+        self.workspace = Workspace(bot_name=bot_name, user=user)
+        self.images_dir = data_dir / "images"
+        self.stdin = stdin or sys.stdin
+        interactive = self.stdin.isatty()
+        self.console = console or Console(highlight=False, soft_wrap=True,
+                                          force_terminal=None if interactive else False)
+        self.interactive = interactive
+        self._closed = False
+
+    # --- input loop ---------------------------------------------------------------------
+
+    async def start(self, handler: EventHandler) -> None:
+        if self.interactive:
+            self.console.print(f"[bold]Confab[/bold] console. You are [cyan]{self.workspace.user}[/cyan] in "
+                               f"[green]#general[/green]. Mention [bold]@{self.workspace.bot_name}[/bold] to ask; "
+                               "/help for commands; Ctrl-D to quit.")
+        while not self._closed:
+            line = await self._read_line()
+            if line is None:
+                break
+            if not await self.process_line(line, handler):
+                break
+
+    async def _read_line(self) -> str | None:
+        if self.interactive:
+            prompt = f"{self.workspace.user}@{self.workspace.label()}> "
+            try:
+                return await asyncio.to_thread(self.console.input, prompt)
+            except (EOFError, KeyboardInterrupt):
+                return None
+        line = await asyncio.to_thread(self.stdin.readline)
+        return line or None
+
+    async def process_line(self, line: str, handler: EventHandler) -> bool:
+        """Handle one typed line; returns False when the user quits."""
+        action = self.workspace.parse(line)
+        if action is None:
+            return True
+        if isinstance(action, Control):
+            self._note(action.text)
+            return not action.quit
+        if isinstance(action, RunCommand):
+            if action.command.name == "help":
+                self._note("Console: " + "; ".join(CONSOLE_COMMANDS.values()))
+            if not self.interactive:
+                self._echo_command(action.command.id or "", f"/{action.command.name} {action.command.args}".strip())
+            for reply in await handler.handle_command(action.command):
+                await self.send(reply)
+            return True
+        assert isinstance(action, Say)
+        if not self.interactive:
+            self._echo(action.message)
+        elif action.message.channel.thread:
+            self._note(f"[{action.message.id}] in thread {action.message.channel.thread}")
+        await handler.handle_message(action.message)
+        return True
+
+    # --- output -------------------------------------------------------------------------
+
+    def _echo(self, message: IncomingMessage) -> None:
+        where = f"(thread {message.channel.thread}) " if message.channel.thread else ""
+        self.console.print(f"[{message.id}] {where}{message.author.name}: {message.text}", markup=False)
+
+    def _echo_command(self, number: str, text: str) -> None:
+        self.console.print(f"[{number}] {self.workspace.user}: {text}", markup=False)
+
+    def _note(self, text: str) -> None:
+        self.console.print(f"[dim]{text}[/dim]" if self.interactive else f"* {text}",
+                           markup=self.interactive)
+
+    async def send(self, reply: Reply) -> SentRef:
+        thread = reply.channel.thread
+        number = self.workspace.next_id(thread)
+        where = "" if reply.channel.channel == self.workspace.channel else f"#{reply.channel.channel} "
+        where += f"(thread {thread}) " if thread else ""
+        private = "(only you can see this) " if reply.ephemeral else ""
+        header = f"[{number}] {where}{private}{self.workspace.bot_name}:"
+        if self.interactive:
+            self.console.print(f"[bold magenta]{header}[/bold magenta]", markup=True)
+            self.console.print(Markdown(reply.text))
+        else:
+            self.console.print(f"{header} {reply.text}", markup=False)
+        for attachment in reply.attachments:
+            path = self._save(attachment.filename, attachment.data)
+            self._note(f"image saved: {path}" + (f" ({attachment.alt_text})" if attachment.alt_text else ""))
+        return SentRef(reply.channel, number)
+
+    def _save(self, filename: str, data: bytes) -> Path:
+        self.images_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.images_dir / f"{stamp}-{_SAFE_FILE.sub('_', Path(filename).name)[:80] or 'image.png'}"
+        path.write_bytes(data)
+        return path
+
+    async def fetch_history(self, channel: ChannelRef, since: datetime | None = None,
+                            limit: int = 200) -> list[IncomingMessage]:
+        return []  # everything said in the console is already in memory
+
+    async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None:
+        self._note(f"{self.workspace.bot_name} reacted :{emoji}: to [{message_id}]")
+
+    async def delete(self, channel: ChannelRef, message_id: str) -> None:
+        self._note(f"[{message_id}] was removed by moderation")
+
+    async def timeout_user(self, channel: ChannelRef, user_id: str, seconds: int) -> None:
+        self._note(f"{user_id} was timed out for {seconds // 60} min")
+
+    def message_link(self, channel: ChannelRef, message_id: str) -> str | None:
+        return None
+
+    async def close(self) -> None:
+        self._closed = True

@@ -1,0 +1,131 @@
+"""The console's small pretend workspace: channels, people, numbered messages and threads.
+
+Pure state and parsing, no I/O: a typed line becomes an action (a message, a command for the bot,
+or a console control such as ``/join`` or ``/as``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.events import Author, ChannelRef, Command, IncomingMessage
+
+PLATFORM = "console"
+WORKSPACE = "local"
+CONSOLE_COMMANDS = {
+    "join": "/join #name: switch to (or create) a channel",
+    "as": "/as name [admin]: speak as someone else (admin may run admin commands)",
+    "reply": "/reply N text: answer message N in its thread (also: >N text)",
+    "dm": "/dm: a direct conversation with the bot (/join #general to go back)",
+    "channels": "/channels: list channels",
+    "quit": "/quit: leave (also Ctrl-D)",
+}
+_REPLY_SHORT = re.compile(r"^>(\d+)\s+(.*)$", re.S)
+_NAME = re.compile(r"^[\w.\-]{1,40}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    message: IncomingMessage
+
+
+@dataclass(frozen=True, slots=True)
+class RunCommand:
+    command: Command
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    text: str  # what the console prints back
+    quit: bool = False
+
+
+Action = Say | RunCommand | Control
+
+
+@dataclass
+class Workspace:
+    bot_name: str = "confab"
+    user: str = "you"
+    admin: bool = True
+    channel: str = "general"
+    channels: set[str] = field(default_factory=lambda: {"general"})
+    counter: int = 0
+    thread_of: dict[str, str | None] = field(default_factory=dict)  # message number -> thread root
+
+    @property
+    def is_direct(self) -> bool:
+        return self.channel.startswith("dm-")
+
+    def ref(self, thread: str | None = None) -> ChannelRef:
+        return ChannelRef(PLATFORM, WORKSPACE, self.channel, thread)
+
+    def author(self) -> Author:
+        return Author(id=self.user, name=self.user, is_admin=self.admin)
+
+    def next_id(self, thread: str | None) -> str:
+        self.counter += 1
+        number = str(self.counter)
+        self.thread_of[number] = thread
+        return number
+
+    def label(self) -> str:
+        return f"@{self.bot_name} (DM)" if self.is_direct else f"#{self.channel}"
+
+    def parse(self, line: str) -> Action | None:
+        line = line.rstrip("\n")
+        if not line.strip():
+            return None
+        if match := _REPLY_SHORT.match(line.strip()):
+            return self._reply(match.group(1), match.group(2))
+        if line.startswith("/"):
+            name, _, args = line[1:].partition(" ")
+            return self._command(name.lower(), args.strip())
+        return Say(self._message(line, thread=None))
+
+    def _command(self, name: str, args: str) -> Action:
+        if name in ("quit", "exit"):
+            return Control("Bye!", quit=True)
+        if name == "join":
+            channel = args.lstrip("#").strip().lower()
+            if not _NAME.match(channel):
+                return Control("Usage: /join #channel-name")
+            self.channels.add(channel)
+            self.channel = channel
+            return Control(f"You are now in #{channel}.")
+        if name == "as":
+            parts = args.split()
+            if not parts or not _NAME.match(parts[0]):
+                return Control("Usage: /as name [admin]")
+            self.user, self.admin = parts[0], len(parts) > 1 and parts[1].lower() == "admin"
+            return Control(f"You are now {self.user}{' (admin)' if self.admin else ''}.")
+        if name == "dm":
+            self.channel = f"dm-{self.user}"
+            return Control(f"Direct conversation with @{self.bot_name}. /join #general to go back.")
+        if name == "channels":
+            return Control("Channels: " + ", ".join(f"#{c}" for c in sorted(self.channels)))
+        if name == "reply":
+            number, _, text = args.partition(" ")
+            return self._reply(number, text)
+        thread = None
+        return RunCommand(Command(name=name, args=args, channel=self.ref(thread), author=self.author(),
+                                  id=self.next_id(thread)))
+
+    def _reply(self, number: str, text: str) -> Action:
+        if number not in self.thread_of:
+            return Control(f"There is no message {number} to reply to.")
+        if not text.strip():
+            return Control("Usage: >N your reply")
+        root = self.thread_of[number] or number
+        return Say(self._message(text, thread=root))
+
+    def _message(self, text: str, thread: str | None) -> IncomingMessage:
+        mentions = re.search(rf"(?i)(^|\W)@{re.escape(self.bot_name)}\b", text) is not None
+        return IncomingMessage(
+            id=self.next_id(thread), channel=self.ref(thread), author=self.author(), text=text,
+            mentions_bot=mentions, is_direct=self.is_direct, created_at=datetime.now(UTC),
+            mentions_everyone=re.search(r"@(everyone|here)\b", text) is not None,
+            mention_count=len(re.findall(r"@\w+", text)),
+        )

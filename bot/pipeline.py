@@ -1,0 +1,302 @@
+"""What every incoming event goes through.
+
+message: clean -> dedupe + store (one step: the insert is the dedupe, so it survives restarts)
+-> spam screen (every message) -> route (command / mention / DM / followed thread) -> rate limit
+-> agent or follower -> reply through the adapter -> remember the reply.
+Anything else is only remembered. Errors in one message never stop the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from agent.context import TurnContext
+from agent.core import Agent, AgentResult, Limits, Turn
+from agent.memory.models import StoredMessage
+from bot import messages as say
+from bot.adapter import Adapter
+from bot.commands import CommandContext, load_commands
+from bot.events import (
+    Attachment,
+    Author,
+    ChannelRef,
+    Command,
+    IncomingMessage,
+    MessageDelete,
+    MessageEdit,
+    Reply,
+    SentRef,
+)
+from bot.ratelimit import RateLimiter
+from bot.text import clean_incoming, neutralize_mentions
+
+if TYPE_CHECKING:
+    from agent.services import Services
+
+log = logging.getLogger(__name__)
+
+STORE_MAX_CHARS = 200_000  # longer messages are stored cut at this length
+
+
+class Moderator(Protocol):
+    async def screen(self, message: IncomingMessage, adapter: Adapter | None) -> bool: ...
+
+    async def rescreen_edit(self, edit: MessageEdit, adapter: Adapter | None) -> None: ...
+
+
+class ThreadFollower(Protocol):
+    async def on_thread_message(self, message: IncomingMessage, data: dict[str, Any],
+                                adapter: Adapter | None) -> list[Reply]: ...
+
+
+def to_stored(message: IncomingMessage, text: str) -> StoredMessage:
+    return StoredMessage(
+        channel_key=message.channel.key, id=message.id, author_id=message.author.id,
+        author_name=message.author.name, text=text[:STORE_MAX_CHARS], created_at=message.created_at,
+        thread=message.channel.thread, is_bot=message.author.is_bot,
+    )
+
+
+class Pipeline:
+    def __init__(self, services: Services, moderator: Moderator | None = None,
+                 followers: Mapping[str, ThreadFollower] | None = None) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.moderator = moderator
+        self.followers = dict(followers or {})
+        self.adapters: dict[str, Adapter] = {}
+        self.commands = load_commands()
+        self.limiter = RateLimiter(self.settings.rate_user_per_min, self.settings.rate_channel_per_min)
+        self._agent: Agent | None = None
+
+    def attach(self, adapter: Adapter) -> None:
+        self.adapters[adapter.name] = adapter
+
+    def adapter_for(self, channel: ChannelRef) -> Adapter | None:
+        return self.adapters.get(channel.platform)
+
+    @property
+    def agent(self) -> Agent:
+        if self._agent is None:
+            s = self.settings
+            limits = Limits(max_steps=s.agent_max_steps, model_timeout_s=s.agent_model_timeout_s,
+                            tool_timeout_s=s.agent_tool_timeout_s, deadline_s=s.agent_deadline_s,
+                            token_budget=s.agent_token_budget)
+            # the offline model shows tool output verbatim; post-processing is for LLM answers
+            processors = [] if s.is_offline else _post_processors()
+            self._agent = Agent(self.services.chat_model, self.services.tools, limits, s.bot_name, processors)
+        return self._agent
+
+    # --- messages ----------------------------------------------------------------------
+
+    async def handle_message(self, message: IncomingMessage) -> None:
+        try:
+            await self._handle_message(message)
+        except Exception:
+            log.exception("failed to handle a message", extra={"channel": message.channel.key,
+                                                               "message_id": message.id})
+
+    async def _handle_message(self, message: IncomingMessage) -> None:
+        text = clean_incoming(message.text)
+        if not await self.services.memory.add_message(to_stored(message, text)):
+            log.debug("duplicate delivery dropped", extra={"message_id": message.id})
+            return
+        if message.author.is_bot:
+            return
+        adapter = self.adapter_for(message.channel)
+        if self.moderator is not None and await self.moderator.screen(message, adapter):
+            return
+        addressed = message.mentions_bot or message.is_direct
+        body = _strip_bot_mention(text, self.settings.bot_name) if addressed else text
+        if addressed and body.startswith("/"):
+            name, _, args = body[1:].partition(" ")
+            command = Command(name=name.lower(), args=args.strip(), channel=message.channel,
+                              author=message.author, id=message.id)
+            for reply in await self.handle_command(command):
+                await self.send(reply)
+            return
+        follow = await self._followed(message.channel) if message.channel.thread else None
+        if addressed or (follow is not None and follow[0] == "mention"):
+            await self._answer(message, body)
+        elif follow is not None and follow[0] in self.followers:
+            await self._follow(message, follow[0], follow[1])
+
+    async def _followed(self, channel: ChannelRef) -> tuple[str, dict[str, Any]] | None:
+        assert channel.thread is not None
+        found = await self.services.memory.followed(channel.key, channel.thread)
+        if found is None:
+            return None
+        kind, data, last = found
+        idle = timedelta(minutes=self.settings.brainstorm_idle_minutes)
+        if datetime.now(UTC) - last > idle:
+            await self.services.memory.unfollow_thread(channel.key, channel.thread)
+            log.info("stopped following an idle thread", extra={"channel": channel.key, "kind": kind})
+            return None
+        await self.services.memory.touch_thread(channel.key, channel.thread)
+        return kind, data
+
+    async def _follow(self, message: IncomingMessage, kind: str, data: dict[str, Any]) -> None:
+        if not await self._allowed(message.author, message.channel, message.id):
+            return
+        try:
+            replies = await self.followers[kind].on_thread_message(message, data, self.adapter_for(message.channel))
+        except Exception:
+            log.exception("thread follower failed", extra={"kind": kind})
+            return
+        for reply in replies:
+            await self.send(reply)
+
+    async def _answer(self, message: IncomingMessage, body: str) -> None:
+        if not await self._allowed(message.author, message.channel, message.id):
+            return
+        where = message.channel
+        if len(body) > self.settings.max_message_chars:
+            log.info("message too long for the agent", extra={"length": len(body)})
+            await self.send(Reply(where, say.TOO_LONG.format(length=len(body), limit=self.settings.max_message_chars),
+                                  reply_to=message.id))
+            return
+        result = await self.ask(where, message.author, body, exclude_id=message.id)
+        adapter = self.adapter_for(where)
+        thread = where.thread
+        if thread is None and adapter is not None and getattr(adapter.capabilities, "replies_in_thread", False):
+            thread = message.id
+        if thread is not None and not message.is_direct:
+            await self.services.memory.follow_thread(where.key, thread, kind="mention")
+        await self.send(self.reply_for(result, where, reply_to=message.id))
+
+    async def ask(self, channel: ChannelRef, author: Author, text: str, exclude_id: str | None = None) -> AgentResult:
+        """Run one agent turn for ``text`` in ``channel`` with the channel's memory as context."""
+        memory = self.services.memory
+        history = await memory.recent(channel.key, limit=self.settings.context_messages + 1, thread=channel.thread)
+        history = [m for m in history if m.id != exclude_id][-self.settings.context_messages:]
+        summary = await memory.get_summary(channel.key, channel.thread)
+        adapter = self.adapter_for(channel)
+        context = TurnContext(
+            channel_key=channel.key, platform=channel.platform, author_id=author.id, author_name=author.name,
+            thread=channel.thread, is_admin=author.is_admin,
+            fetch_history=_history_fetcher(adapter, channel),
+            message_link=getattr(adapter, "message_link", None) and _linker(adapter, channel),
+        )
+        return await self.agent.run(Turn(context, text, history, summary[0] if summary else None))
+
+    @staticmethod
+    def reply_for(result: AgentResult, channel: ChannelRef, reply_to: str | None = None,
+                  ephemeral: bool = False, user_id: str | None = None) -> Reply:
+        files = tuple(Attachment(f.filename, f.data, f.mime, f.alt_text) for f in result.files)
+        return Reply(channel, result.text, files, ephemeral=ephemeral, reply_to=reply_to, user_id=user_id)
+
+    async def _allowed(self, author: Author, channel: ChannelRef, reply_to: str | None) -> bool:
+        verdict = self.limiter.check(f"{channel.platform}:{author.id}", channel.key)
+        if verdict.allowed:
+            return True
+        log.info("rate limited", extra={"scope": verdict.scope, "user": author.id, "channel": channel.key})
+        if verdict.notify:
+            template = say.RATE_LIMITED_USER if verdict.scope == "user" else say.RATE_LIMITED_CHANNEL
+            await self.send(Reply(channel, template.format(seconds=max(1, round(verdict.retry_after_s))),
+                                  ephemeral=True, reply_to=reply_to, user_id=author.id))
+        return False
+
+    # --- replies ------------------------------------------------------------------------
+
+    async def send(self, reply: Reply) -> SentRef | None:
+        adapter = self.adapter_for(reply.channel)
+        if adapter is None:
+            log.error("no adapter for platform", extra={"platform": reply.channel.platform})
+            return None
+        safe = Reply(reply.channel, neutralize_mentions(reply.text),
+                     tuple(Attachment(a.filename, a.data, a.mime, neutralize_mentions(a.alt_text), a.url)
+                           for a in reply.attachments),
+                     reply.ephemeral, reply.reply_to, reply.user_id)
+        try:
+            sent = await adapter.send(safe)
+        except Exception:
+            log.exception("sending a reply failed", extra={"channel": reply.channel.key})
+            return None
+        if not safe.ephemeral:
+            await self._remember_own(safe, sent)
+        return sent
+
+    async def _remember_own(self, reply: Reply, sent: SentRef) -> None:
+        thread = sent.channel.thread or reply.channel.thread
+        await self.services.memory.add_message(StoredMessage(
+            channel_key=reply.channel.key, id=sent.message_id, author_id="confab-bot",
+            author_name=self.settings.bot_name, text=reply.text[:STORE_MAX_CHARS],
+            created_at=datetime.now(UTC), thread=thread, is_bot=True,
+        ))
+
+    # --- edits and deletes ----------------------------------------------------------------
+
+    async def handle_edit(self, edit: MessageEdit) -> None:
+        try:
+            await self.services.memory.edit_message(edit.channel.key, edit.id, clean_incoming(edit.text)[:STORE_MAX_CHARS],
+                                                    edit.edited_at)
+            if self.moderator is not None and not edit.author.is_bot:
+                await self.moderator.rescreen_edit(edit, self.adapter_for(edit.channel))
+        except Exception:
+            log.exception("failed to handle an edit", extra={"message_id": edit.id})
+
+    async def handle_delete(self, delete: MessageDelete) -> None:
+        try:
+            await self.services.memory.delete_message(delete.channel.key, delete.id)
+        except Exception:
+            log.exception("failed to handle a delete", extra={"message_id": delete.id})
+
+    # --- commands -----------------------------------------------------------------------
+
+    async def handle_command(self, command: Command) -> Sequence[Reply]:
+        started = time.monotonic()
+        spec = self.commands.get(command.name)
+        ctx = CommandContext(command, self.services, self, self.adapter_for(command.channel))
+        if spec is None:
+            log.info("unknown command", extra={"command": command.name[:40]})
+            return [ctx.reply(say.UNKNOWN_COMMAND.format(name=command.name[:40]), ephemeral=True)]
+        if spec.admin_only and not command.author.is_admin:
+            return [ctx.reply(say.ADMIN_ONLY.format(name=spec.name), ephemeral=True)]
+        if spec.name != "help" and not await self._allowed(command.author, command.channel, None):
+            return []
+        try:
+            async with asyncio.timeout(self.settings.agent_deadline_s):
+                replies = await spec.handler(ctx)
+        except Exception:
+            log.exception("command failed", extra={"command": spec.name})
+            return [ctx.reply(say.COMMAND_FAILED.format(name=spec.name), ephemeral=True)]
+        log.info("command handled", extra={"command": spec.name, "seconds": round(time.monotonic() - started, 3)})
+        return replies
+
+
+def _strip_bot_mention(text: str, bot_name: str) -> str:
+    import re
+
+    return re.sub(rf"(?i)(^|\s)@{re.escape(bot_name)}\b[:,]?", " ", text).strip()
+
+
+def _history_fetcher(adapter: Adapter | None, channel: ChannelRef) -> Any:
+    if adapter is None or not adapter.capabilities.history:
+        return None
+
+    async def fetch(since: datetime | None, limit: int) -> list[StoredMessage]:
+        found = await adapter.fetch_history(channel, since, limit)
+        return [to_stored(m, clean_incoming(m.text)) for m in found]
+
+    return fetch
+
+
+def _linker(adapter: Adapter, channel: ChannelRef) -> Any:
+    def link(message_id: str) -> str | None:
+        result = adapter.message_link(channel, message_id)  # type: ignore[attr-defined]
+        return result if isinstance(result, str) else None
+
+    return link
+
+
+def _post_processors() -> list[Any]:
+    try:
+        from agent.knowledge.citations import enforce_citations
+    except ImportError:
+        return []
+    return [enforce_citations]
