@@ -62,3 +62,32 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
             monkeypatch.delenv(name, raising=False)
     # never read a developer's .env in tests
     monkeypatch.chdir(tmp_path)
+
+
+# --- the chat harness ------------------------------------------------------------------------
+
+from collections.abc import AsyncIterator  # noqa: E402
+
+from chat_harness import Chat, RecordingAdapter  # noqa: E402
+
+
+def make_settings(tmp_path: Any, **overrides: Any) -> Any:
+    from agent.settings import load_settings
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir(exist_ok=True)
+    values: dict[str, Any] = {"data_dir": tmp_path / "data", "knowledge_dir": knowledge, "knowledge_watch": False}
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+async def chat(tmp_path: Any) -> AsyncIterator[Chat]:
+    """The offline bot behind a recording adapter; ``await chat.say("@confab hi")``."""
+    from bot.app import build_app
+
+    services, pipeline = await build_app(make_settings(tmp_path))
+    adapter = RecordingAdapter()
+    pipeline.attach(adapter)
+    yield Chat(pipeline, adapter)
+    await services.close()

@@ -77,9 +77,9 @@ class MemoryStore:
         return store
 
     async def _connect(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer_db = await aiosqlite.connect(self.path, isolation_level=None)
             for pragma in ("journal_mode=WAL", "busy_timeout=5000", "synchronous=NORMAL", "foreign_keys=ON"):
                 await self._writer_db.execute(f"PRAGMA {pragma}")
