@@ -65,7 +65,8 @@ class ConsoleAdapter:
 
     async def process_line(self, line: str, handler: EventHandler) -> bool:
         """Handle one typed line; returns False when the user quits."""
-        action = self.workspace.parse(line)
+        ws = self.workspace
+        action = ws.parse(line)
         if action is None:
             return True
         if isinstance(action, Control):
@@ -75,7 +76,7 @@ class ConsoleAdapter:
             if action.command.name == "help":
                 self._note("Console: " + "; ".join(CONSOLE_COMMANDS.values()))
             if not self.interactive:
-                self._echo_command(action.command.id or "", f"/{action.command.name} {action.command.args}".strip())
+                self._echo_command(ws.number_of(action.command.id) or "", f"/{action.command.name} {action.command.args}".strip())
             for reply in await handler.handle_command(action.command):
                 await self.send(reply)
             return True
@@ -83,15 +84,16 @@ class ConsoleAdapter:
         if not self.interactive:
             self._echo(action.message)
         elif action.message.channel.thread:
-            self._note(f"[{action.message.id}] in thread {action.message.channel.thread}")
+            self._note(f"[{ws.number_of(action.message.id)}] in thread {ws.number_of(action.message.channel.thread)}")
         await handler.handle_message(action.message)
         return True
 
     # --- output -------------------------------------------------------------------------
 
     def _echo(self, message: IncomingMessage) -> None:
-        where = f"(thread {message.channel.thread}) " if message.channel.thread else ""
-        self.console.print(f"[{message.id}] {where}{message.author.name}: {message.text}", markup=False)
+        ws = self.workspace
+        where = f"(thread {ws.number_of(message.channel.thread)}) " if message.channel.thread else ""
+        self.console.print(f"[{ws.number_of(message.id)}] {where}{message.author.name}: {message.text}", markup=False)
 
     def _echo_command(self, number: str, text: str) -> None:
         self.console.print(f"[{number}] {self.workspace.user}: {text}", markup=False)
@@ -101,8 +103,9 @@ class ConsoleAdapter:
                            markup=self.interactive)
 
     async def send(self, reply: Reply) -> SentRef:
-        thread = reply.channel.thread
-        number = self.workspace.next_id(thread)
+        ws = self.workspace
+        thread = ws.number_of(reply.channel.thread)
+        number = ws.next_number(thread)
         where = "" if reply.channel.channel == self.workspace.channel else f"#{reply.channel.channel} "
         where += f"(thread {thread}) " if thread else ""
         private = "(only you can see this) " if reply.ephemeral else ""
@@ -115,7 +118,7 @@ class ConsoleAdapter:
         for attachment in reply.attachments:
             path = self._save(attachment.filename, attachment.data)
             self._note(f"image saved: {path}" + (f" ({attachment.alt_text})" if attachment.alt_text else ""))
-        return SentRef(reply.channel, number)
+        return SentRef(reply.channel, ws.id_of(number))
 
     def _save(self, filename: str, data: bytes) -> Path:
         self.images_dir.mkdir(parents=True, exist_ok=True)
@@ -129,10 +132,10 @@ class ConsoleAdapter:
         return []  # everything said in the console is already in memory
 
     async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None:
-        self._note(f"{self.workspace.bot_name} reacted :{emoji}: to [{message_id}]")
+        self._note(f"{self.workspace.bot_name} reacted :{emoji}: to [{self.workspace.number_of(message_id)}]")
 
     async def delete(self, channel: ChannelRef, message_id: str) -> None:
-        self._note(f"[{message_id}] was removed by moderation")
+        self._note(f"[{self.workspace.number_of(message_id)}] was removed by moderation")
 
     async def timeout_user(self, channel: ChannelRef, user_id: str, seconds: int) -> None:
         self._note(f"{user_id} was timed out for {seconds // 60} min")

@@ -7,6 +7,7 @@ or a console control such as ``/join`` or ``/as``).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -53,19 +54,30 @@ class Workspace:
     channel: str = "general"
     channels: set[str] = field(default_factory=lambda: {"general"})
     counter: int = 0
-    thread_of: dict[str, str | None] = field(default_factory=dict)  # message number -> thread root
+    thread_of: dict[str, str | None] = field(default_factory=dict)  # message number -> thread root number
+    # ids stay unique across runs (memory dedupes by id); people see the short numbers
+    session: str = field(default_factory=lambda: format(time.time_ns() // 1000, "x"))
 
     @property
     def is_direct(self) -> bool:
         return self.channel.startswith("dm-")
 
     def ref(self, thread: str | None = None) -> ChannelRef:
-        return ChannelRef(PLATFORM, WORKSPACE, self.channel, thread)
+        """``thread`` is a root message number; the ref carries its session-unique id."""
+        return ChannelRef(PLATFORM, WORKSPACE, self.channel, self.id_of(thread) if thread else None)
+
+    def id_of(self, number: str) -> str:
+        return f"{self.session}.{number}"
+
+    def number_of(self, message_id: str | None) -> str | None:
+        if message_id is None:
+            return None
+        return message_id.removeprefix(f"{self.session}.")
 
     def author(self) -> Author:
         return Author(id=self.user, name=self.user, is_admin=self.admin)
 
-    def next_id(self, thread: str | None) -> str:
+    def next_number(self, thread: str | None) -> str:
         self.counter += 1
         number = str(self.counter)
         self.thread_of[number] = thread
@@ -111,7 +123,7 @@ class Workspace:
             return self._reply(number, text)
         thread = None
         return RunCommand(Command(name=name, args=args, channel=self.ref(thread), author=self.author(),
-                                  id=self.next_id(thread)))
+                                  id=self.id_of(self.next_number(thread))))
 
     def _reply(self, number: str, text: str) -> Action:
         if number not in self.thread_of:
@@ -124,7 +136,7 @@ class Workspace:
     def _message(self, text: str, thread: str | None) -> IncomingMessage:
         mentions = re.search(rf"(?i)(^|\W)@{re.escape(self.bot_name)}\b", text) is not None
         return IncomingMessage(
-            id=self.next_id(thread), channel=self.ref(thread), author=self.author(), text=text,
+            id=self.id_of(self.next_number(thread)), channel=self.ref(thread), author=self.author(), text=text,
             mentions_bot=mentions, is_direct=self.is_direct, created_at=datetime.now(UTC),
             mentions_everyone=re.search(r"@(everyone|here)\b", text) is not None,
             mention_count=len(re.findall(r"@\w+", text)),

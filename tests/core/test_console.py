@@ -1,0 +1,72 @@
+"""The offline default end to end: a real ``confab chat`` process with piped stdin."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.console.workspace import Control, RunCommand, Say, Workspace
+
+CONFAB = Path(sys.executable).with_name("confab")
+
+
+def run_chat(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFAB_", "OPENAI_", "SLACK_", "DISCORD_"))}
+    env.update(CONFAB_DATA_DIR=str(tmp_path / "data"), CONFAB_KNOWLEDGE_DIR=str(tmp_path / "kb"),
+               CONFAB_KNOWLEDGE_WATCH="false", HF_HUB_OFFLINE="1")
+    (tmp_path / "kb").mkdir(exist_ok=True)
+    command = [str(CONFAB)] if CONFAB.exists() else [sys.executable, "-m", "bot.cli"]
+    return subprocess.run([*command, "chat", "--user", "alice"], input=script, capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+
+
+def test_piped_console_session(tmp_path: Path) -> None:
+    script = "\n".join([
+        "@confab hi",
+        "the deploy runbook lives in the ops wiki",
+        "/as bob",
+        ">3 thanks, and the staging password rotates weekly",
+        "/join #random",
+        "/channels",
+        "/nonsense",
+        "@confab",
+        "/quit",
+        "@confab never reached",
+    ]) + "\n"
+    result = run_chat(tmp_path, script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[1] alice: @confab hi" in out
+    assert "[2] confab: Hi! I'm confab" in out
+    assert "You are now bob." in out
+    assert "[4] (thread 3) bob: thanks" in out
+    assert "You are now in #random." in out and "#general, #random" in out
+    assert "don't know the command `/nonsense`" in out
+    assert "never reached" not in out
+    assert (tmp_path / "data" / "confab.db").exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_memory_survives_restart(tmp_path: Path) -> None:
+    run_chat(tmp_path, "we ship on fridays after the retro\n")
+    out = run_chat(tmp_path, "@confab when do we ship?\n").stdout
+    assert "Earlier in this channel" in out and "we ship on fridays" in out
+
+
+def test_workspace_parsing() -> None:
+    ws = Workspace()
+    first = ws.parse("@confab hi there")
+    assert isinstance(first, Say) and first.message.mentions_bot and ws.number_of(first.message.id) == "1"
+    reply = ws.parse(">1 in thread")
+    assert isinstance(reply, Say) and reply.message.channel.thread == first.message.id
+    nested = ws.parse(">2 deeper")
+    assert isinstance(nested, Say) and nested.message.channel.thread == first.message.id
+    assert isinstance(ws.parse(">99 nope"), Control)
+    cmd = ws.parse("/summarize last 50")
+    assert isinstance(cmd, RunCommand) and cmd.command.name == "summarize" and cmd.command.args == "last 50"
+    assert ws.parse("   ") is None
+    assert isinstance(ws.parse("/join bad name!"), Control)
+    dm = ws.parse("/dm")
+    assert isinstance(dm, Control) and ws.is_direct
+    said = ws.parse("hello")
+    assert isinstance(said, Say) and said.message.is_direct

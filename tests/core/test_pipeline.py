@@ -1,0 +1,173 @@
+from typing import Any
+
+from langchain_core.messages import AIMessage
+
+from agent.errors import ModelTimeout
+from bot.events import IncomingMessage, MessageEdit, Reply
+from chat_harness import Chat, RecordingAdapter
+from conftest import make_settings
+from scripted_model import ScriptedModel
+
+
+async def scripted_chat(tmp_path: Any, model: ScriptedModel, moderator: Any = None, **settings: Any) -> Chat:
+    from bot.app import build_app
+
+    services, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
+    pipeline.moderator = moderator
+    adapter = RecordingAdapter()
+    pipeline.attach(adapter)
+    return Chat(pipeline, adapter)
+
+
+async def test_mention_is_answered_and_everything_is_remembered(chat: Chat) -> None:
+    assert await chat.say("good morning team") == ""
+    answer = await chat.say("@confab hello")
+    assert "Hi! I'm confab" in answer and "offline" in answer
+    stored = await chat.pipeline.services.memory.recent("test:T1:general")
+    assert [m.text for m in stored] == ["good morning team", "@confab hello", answer]
+    assert stored[-1].is_bot
+
+
+async def test_duplicate_delivery_gets_one_reply(chat: Chat) -> None:
+    message = chat.message("@confab hi", id="same")
+    first = await chat.deliver(message)
+    again = [r for _ in range(3) for r in await chat.deliver(message)]
+    assert len(first) == 1 and again == []
+
+
+async def test_direct_message_needs_no_mention(chat: Chat) -> None:
+    assert "Here's what I can do" in await chat.say("help", direct=True, channel="dm-alice")
+
+
+async def test_bots_are_remembered_not_answered(chat: Chat) -> None:
+    assert await chat.say("@confab hi", user="otherbot", bot=True) == ""
+    assert await chat.pipeline.services.memory.count_messages("test:T1:general") == 1
+
+
+async def test_followed_thread_needs_no_mention(tmp_path: Any) -> None:
+    model = ScriptedModel(steps=[AIMessage("first answer"), AIMessage("second answer")])
+    chat = await scripted_chat(tmp_path, model)
+    assert await chat.say("@confab where is the runbook?", thread="t1") == "first answer"
+    assert await chat.say("and the on-call rota?", user="bob", thread="t1") == "second answer"
+    assert await chat.say("unrelated chatter", user="bob", thread="t2") == ""
+    assert await chat.say("unrelated top-level chatter", user="bob") == ""
+
+
+async def test_rate_limit_notice_once(tmp_path: Any) -> None:
+    model = ScriptedModel(steps=[AIMessage(f"a{i}") for i in range(10)])
+    chat = await scripted_chat(tmp_path, model, rate_user_per_min=2)
+    answers = [await chat.say("@confab q") for _ in range(5)]
+    assert answers[:2] == ["a0", "a1"]
+    assert "faster than I can keep up" in answers[2]
+    assert answers[3:] == ["", ""]
+    assert await chat.say("@confab q", user="bob") == "a2"
+
+
+async def test_bad_input_each_gets_a_reply_and_is_stored(chat: Chat) -> None:
+    memory = chat.pipeline.services.memory
+    assert "Here's what I can do" in await chat.say("@confab")
+    huge = "@confab " + "x" * 100_000
+    assert "too long" in await chat.say(huge)
+    weird = "@confab \x00\x07 hi \ud800 there \x1b[31m"
+    assert await chat.say(weird) != ""
+    texts = [m.text for m in await memory.recent("test:T1:general", limit=20) if not m.is_bot]
+    assert len(texts) == 3 and len(texts[1]) == len(huge)
+    assert "\x00" not in texts[2] and "\ud800" not in texts[2] and "hi" in texts[2]
+
+
+async def test_model_down_or_slow_is_one_short_message(tmp_path: Any) -> None:
+    model = ScriptedModel(steps=[ConnectionError("down"), AIMessage("late")])
+    chat = await scripted_chat(tmp_path, model, agent_model_timeout_s=0.05)
+    assert "can't reach the language model" in await chat.say("@confab one")
+    model.delay_s = 1
+    assert await chat.say("@confab two") == ModelTimeout.user_message
+    assert await chat.pipeline.services.memory.count_messages("test:T1:general") == 4
+
+
+async def test_hostile_model_output_pings_nobody(tmp_path: Any) -> None:
+    model = ScriptedModel(steps=[AIMessage("@everyone @here <!channel> <@U12345> <@123456789012> go!")])
+    chat = await scripted_chat(tmp_path, model)
+    reply = await chat.say("@confab hi")
+    for ping in ("@everyone", "@here", "<!channel>", "<@U12345>", "<@123456789012>"):
+        assert ping not in reply
+
+
+async def test_flagged_message_never_reaches_the_agent(tmp_path: Any) -> None:
+    class Flagger:
+        screened: list[str] = []
+
+        async def screen(self, message: IncomingMessage, adapter: Any) -> bool:
+            self.screened.append(message.text)
+            return "free nitro" in message.text
+
+        async def rescreen_edit(self, edit: MessageEdit, adapter: Any) -> None:
+            self.screened.append(edit.text)
+
+    model = ScriptedModel(steps=[AIMessage("answer")])
+    flagger = Flagger()
+    chat = await scripted_chat(tmp_path, model, moderator=flagger)
+    assert await chat.say("@confab free nitro at scam.example") == ""
+    assert model.seen == []
+    assert await chat.say("plain chat") == ""
+    await chat.edit("m2", "edited")
+    assert flagger.screened == ["@confab free nitro at scam.example", "plain chat", "edited"]
+
+
+async def test_edits_and_deletes_update_memory(chat: Chat) -> None:
+    await chat.say("original", id="m1")
+    await chat.edit("m1", "changed")
+    memory = chat.pipeline.services.memory
+    stored = await memory.get_message("test:T1:general", "m1")
+    assert stored is not None and stored.text == "changed"
+    await chat.delete("m1")
+    assert await memory.recent("test:T1:general") == []
+
+
+async def test_commands(chat: Chat) -> None:
+    help_text = (await chat.command("help"))[0]
+    assert help_text.ephemeral and "/forget" in help_text.text
+    unknown = await chat.command("launch-rockets")
+    assert "don't know the command `/launch-rockets`" in unknown[0].text
+    assert "Usage" in (await chat.command("ask"))[0].text
+    assert "only" in (await chat.command("confab", "settings spam_policy off"))[0].text.lower()
+    ok = await chat.command("confab", "settings spam_policy off", admin=True)
+    assert "Set `spam_policy` to `off`" in ok[0].text
+    assert await chat.pipeline.services.memory.get_setting("test:T1:general", "spam_policy") == "off"
+
+
+async def test_command_typed_after_a_mention(chat: Chat) -> None:
+    assert "/forget" in await chat.say("@confab /help")
+
+
+async def test_forget_needs_confirmation(chat: Chat) -> None:
+    await chat.say("secret plans")
+    memory = chat.pipeline.services.memory
+    assert "no pending" in (await chat.command("forget", "confirm"))[0].text
+    warning = await chat.command("forget")
+    assert "Type `/forget confirm`" in warning[0].text
+    assert await memory.count_messages("test:T1:general") == 1
+    assert "forgotten" in (await chat.command("forget", "confirm"))[0].text
+    assert await memory.count_messages("test:T1:general") == 0
+
+
+async def test_follower_gets_thread_messages(tmp_path: Any) -> None:
+    class Echo:
+        async def on_thread_message(self, message: IncomingMessage, data: dict[str, Any], adapter: Any) -> list[Reply]:
+            return [Reply(message.channel, f"noted {data['topic']}: {message.text}")]
+
+    chat = await scripted_chat(tmp_path, ScriptedModel())
+    chat.pipeline.followers["echo"] = Echo()
+    await chat.pipeline.services.memory.follow_thread("test:T1:general", "t9", kind="echo", data={"topic": "names"})
+    assert await chat.say("call it Zed", thread="t9") == "noted names: call it Zed"
+
+
+async def test_a_failing_send_does_not_stop_the_pipeline(tmp_path: Any) -> None:
+    chat = await scripted_chat(tmp_path, ScriptedModel(steps=[AIMessage("one"), AIMessage("two")]))
+
+    async def broken(reply: Reply) -> Any:
+        raise RuntimeError("platform down")
+
+    chat.adapter.send = broken  # type: ignore[method-assign]
+    await chat.say("@confab one")
+    chat.adapter.send = RecordingAdapter.send.__get__(chat.adapter)  # type: ignore[method-assign]
+    assert await chat.say("@confab two") == "two"
