@@ -50,4 +50,5 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     except ValueError as exc:
         raise ConfigError(f"CONFAB_MODEL: {exc}") from None
     log.info("chat model configured", extra={"provider": provider, "model": name})
-    return model
+    chat_model: BaseChatModel = model
+    return chat_model

@@ -69,7 +69,7 @@ class OfflineChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "confab-offline"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflineChatModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflineChatModel:
         names = tuple(t.name if isinstance(t, BaseTool) else str(getattr(t, "name", t)) for t in tools)
         return self.model_copy(update={"tool_names": names})
 

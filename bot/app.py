@@ -54,11 +54,13 @@ def make_adapter(platform: str, settings: Settings) -> Adapter:
     if platform == "slack":
         from bot.slack.adapter import SlackAdapter
 
-        return SlackAdapter(settings)
+        adapter: Adapter = SlackAdapter(settings)
+        return adapter
     if platform == "discord":
         from bot.discord.adapter import DiscordAdapter
 
-        return DiscordAdapter(settings)
+        discord_adapter: Adapter = DiscordAdapter(settings)
+        return discord_adapter
     raise ValueError(f"unknown platform {platform!r}; use slack or discord")
 
 

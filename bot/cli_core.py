@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from agent.errors import ConfabError
 
+if TYPE_CHECKING:
+    from agent.settings import Settings
 
-def _settings():  # type: ignore[no-untyped-def]
+
+def _settings() -> Settings:
     from agent.settings import load_settings
 
     try:
@@ -40,7 +43,7 @@ def chat(
         pass
 
 
-async def _chat(settings, user: str) -> None:  # type: ignore[no-untyped-def]
+async def _chat(settings: Settings, user: str) -> None:
     from bot.app import build_app, start_background
     from bot.console.adapter import ConsoleAdapter
 

@@ -180,7 +180,7 @@ class Pipeline:
             channel_key=channel.key, platform=channel.platform, author_id=author.id, author_name=author.name,
             thread=channel.thread, is_admin=author.is_admin,
             fetch_history=_history_fetcher(adapter, channel),
-            message_link=getattr(adapter, "message_link", None) and _linker(adapter, channel),
+            message_link=_linker(adapter, channel) if hasattr(adapter, "message_link") else None,
         )
         return await self.agent.run(Turn(context, text, history, summary[0] if summary else None))
 
@@ -233,8 +233,8 @@ class Pipeline:
 
     async def handle_edit(self, edit: MessageEdit) -> None:
         try:
-            await self.services.memory.edit_message(edit.channel.key, edit.id, clean_incoming(edit.text)[:STORE_MAX_CHARS],
-                                                    edit.edited_at)
+            text = clean_incoming(edit.text)[:STORE_MAX_CHARS]
+            await self.services.memory.edit_message(edit.channel.key, edit.id, text, edit.edited_at)
             if self.moderator is not None and not edit.author.is_bot:
                 await self.moderator.rescreen_edit(edit, self.adapter_for(edit.channel))
         except Exception:
@@ -286,9 +286,11 @@ def _history_fetcher(adapter: Adapter | None, channel: ChannelRef) -> Any:
     return fetch
 
 
-def _linker(adapter: Adapter, channel: ChannelRef) -> Any:
+def _linker(adapter: Adapter | None, channel: ChannelRef) -> Any:
+    make_link = getattr(adapter, "message_link", None)
+
     def link(message_id: str) -> str | None:
-        result = adapter.message_link(channel, message_id)  # type: ignore[attr-defined]
+        result = make_link(channel, message_id) if make_link is not None else None
         return result if isinstance(result, str) else None
 
     return link

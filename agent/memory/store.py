@@ -274,7 +274,7 @@ class MemoryStore:
         """Erase everything remembered about a channel; returns the number of messages removed."""
         removed = await self.write("DELETE FROM messages WHERE channel_key = ?", (channel_key,))
         for table in ("followed_threads", "channel_settings", "summaries"):
-            await self.write(f"DELETE FROM {table} WHERE channel_key = ?", (channel_key,))  # noqa: S608
+            await self.write(f"DELETE FROM {table} WHERE channel_key = ?", (channel_key,))
         return removed
 
     async def prune(self, older_than_days: int) -> int:

@@ -76,7 +76,8 @@ class ConsoleAdapter:
             if action.command.name == "help":
                 self._note("Console: " + "; ".join(CONSOLE_COMMANDS.values()))
             if not self.interactive:
-                self._echo_command(ws.number_of(action.command.id) or "", f"/{action.command.name} {action.command.args}".strip())
+                typed = f"/{action.command.name} {action.command.args}".strip()
+                self._echo_command(ws.number_of(action.command.id) or "", typed)
             for reply in await handler.handle_command(action.command):
                 await self.send(reply)
             return True

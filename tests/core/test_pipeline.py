@@ -1,22 +1,35 @@
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import pytest
+
+from chat_harness import Chat, RecordingAdapter
+from conftest import make_settings
 from langchain_core.messages import AIMessage
+from scripted_model import ScriptedModel
 
 from agent.errors import ModelTimeout
 from bot.events import IncomingMessage, MessageEdit, Reply
-from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
-from scripted_model import ScriptedModel
 
 
-async def scripted_chat(tmp_path: Any, model: ScriptedModel, moderator: Any = None, **settings: Any) -> Chat:
-    from bot.app import build_app
+@pytest.fixture
+async def make_chat(tmp_path: Any) -> AsyncIterator[Callable[..., Awaitable[Chat]]]:
+    """Build a chat around a scripted model; everything opened is closed at teardown."""
+    opened: list[Any] = []
 
-    services, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
-    pipeline.moderator = moderator
-    adapter = RecordingAdapter()
-    pipeline.attach(adapter)
-    return Chat(pipeline, adapter)
+    async def build(model: ScriptedModel, moderator: Any = None, **settings: Any) -> Chat:
+        from bot.app import build_app
+
+        services, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
+        opened.append(services)
+        pipeline.moderator = moderator
+        adapter = RecordingAdapter()
+        pipeline.attach(adapter)
+        return Chat(pipeline, adapter)
+
+    yield build
+    for services in opened:
+        await services.close()
 
 
 async def test_mention_is_answered_and_everything_is_remembered(chat: Chat) -> None:
@@ -44,18 +57,18 @@ async def test_bots_are_remembered_not_answered(chat: Chat) -> None:
     assert await chat.pipeline.services.memory.count_messages("test:T1:general") == 1
 
 
-async def test_followed_thread_needs_no_mention(tmp_path: Any) -> None:
+async def test_followed_thread_needs_no_mention(make_chat: Any) -> None:
     model = ScriptedModel(steps=[AIMessage("first answer"), AIMessage("second answer")])
-    chat = await scripted_chat(tmp_path, model)
+    chat = await make_chat(model)
     assert await chat.say("@confab where is the runbook?", thread="t1") == "first answer"
     assert await chat.say("and the on-call rota?", user="bob", thread="t1") == "second answer"
     assert await chat.say("unrelated chatter", user="bob", thread="t2") == ""
     assert await chat.say("unrelated top-level chatter", user="bob") == ""
 
 
-async def test_rate_limit_notice_once(tmp_path: Any) -> None:
+async def test_rate_limit_notice_once(make_chat: Any) -> None:
     model = ScriptedModel(steps=[AIMessage(f"a{i}") for i in range(10)])
-    chat = await scripted_chat(tmp_path, model, rate_user_per_min=2)
+    chat = await make_chat(model, rate_user_per_min=2)
     answers = [await chat.say("@confab q") for _ in range(5)]
     assert answers[:2] == ["a0", "a1"]
     assert "faster than I can keep up" in answers[2]
@@ -75,26 +88,27 @@ async def test_bad_input_each_gets_a_reply_and_is_stored(chat: Chat) -> None:
     assert "\x00" not in texts[2] and "\ud800" not in texts[2] and "hi" in texts[2]
 
 
-async def test_model_down_or_slow_is_one_short_message(tmp_path: Any) -> None:
+async def test_model_down_or_slow_is_one_short_message(make_chat: Any) -> None:
     model = ScriptedModel(steps=[ConnectionError("down"), AIMessage("late")])
-    chat = await scripted_chat(tmp_path, model, agent_model_timeout_s=0.05)
+    chat = await make_chat(model, agent_model_timeout_s=0.05)
     assert "can't reach the language model" in await chat.say("@confab one")
     model.delay_s = 1
     assert await chat.say("@confab two") == ModelTimeout.user_message
     assert await chat.pipeline.services.memory.count_messages("test:T1:general") == 4
 
 
-async def test_hostile_model_output_pings_nobody(tmp_path: Any) -> None:
+async def test_hostile_model_output_pings_nobody(make_chat: Any) -> None:
     model = ScriptedModel(steps=[AIMessage("@everyone @here <!channel> <@U12345> <@123456789012> go!")])
-    chat = await scripted_chat(tmp_path, model)
+    chat = await make_chat(model)
     reply = await chat.say("@confab hi")
     for ping in ("@everyone", "@here", "<!channel>", "<@U12345>", "<@123456789012>"):
         assert ping not in reply
 
 
-async def test_flagged_message_never_reaches_the_agent(tmp_path: Any) -> None:
+async def test_flagged_message_never_reaches_the_agent(make_chat: Any) -> None:
     class Flagger:
-        screened: list[str] = []
+        def __init__(self) -> None:
+            self.screened: list[str] = []
 
         async def screen(self, message: IncomingMessage, adapter: Any) -> bool:
             self.screened.append(message.text)
@@ -105,7 +119,7 @@ async def test_flagged_message_never_reaches_the_agent(tmp_path: Any) -> None:
 
     model = ScriptedModel(steps=[AIMessage("answer")])
     flagger = Flagger()
-    chat = await scripted_chat(tmp_path, model, moderator=flagger)
+    chat = await make_chat(model, moderator=flagger)
     assert await chat.say("@confab free nitro at scam.example") == ""
     assert model.seen == []
     assert await chat.say("plain chat") == ""
@@ -150,19 +164,19 @@ async def test_forget_needs_confirmation(chat: Chat) -> None:
     assert await memory.count_messages("test:T1:general") == 0
 
 
-async def test_follower_gets_thread_messages(tmp_path: Any) -> None:
+async def test_follower_gets_thread_messages(make_chat: Any) -> None:
     class Echo:
         async def on_thread_message(self, message: IncomingMessage, data: dict[str, Any], adapter: Any) -> list[Reply]:
             return [Reply(message.channel, f"noted {data['topic']}: {message.text}")]
 
-    chat = await scripted_chat(tmp_path, ScriptedModel())
+    chat = await make_chat(ScriptedModel())
     chat.pipeline.followers["echo"] = Echo()
     await chat.pipeline.services.memory.follow_thread("test:T1:general", "t9", kind="echo", data={"topic": "names"})
     assert await chat.say("call it Zed", thread="t9") == "noted names: call it Zed"
 
 
-async def test_a_failing_send_does_not_stop_the_pipeline(tmp_path: Any) -> None:
-    chat = await scripted_chat(tmp_path, ScriptedModel(steps=[AIMessage("one"), AIMessage("two")]))
+async def test_a_failing_send_does_not_stop_the_pipeline(make_chat: Any) -> None:
+    chat = await make_chat(ScriptedModel(steps=[AIMessage("one"), AIMessage("two")]))
 
     async def broken(reply: Reply) -> Any:
         raise RuntimeError("platform down")
