@@ -24,9 +24,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from langchain_core.language_models import BaseChatModel  # noqa: E402
-from langchain_core.messages import AIMessage, BaseMessage  # noqa: E402
-from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 
 class InstantModel(BaseChatModel):
@@ -54,9 +54,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def bench_pipeline(n: int, workdir: Path) -> dict[str, Any]:
+    from chat_harness import Chat, RecordingAdapter
+
     from agent.settings import load_settings
     from bot.app import build_app
-    from chat_harness import Chat, RecordingAdapter
 
     settings = load_settings(data_dir=workdir / "data", knowledge_dir=workdir / "kb", knowledge_watch=False,
                              rate_user_per_min=10**9, rate_channel_per_min=10**9)
