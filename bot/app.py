@@ -79,6 +79,7 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> None:
             await adapter.close()
         for task in background:
             task.cancel()
+        await pipeline.drain()
         await services.close()
 
 

@@ -56,6 +56,7 @@ async def _chat(settings: Settings, user: str) -> None:
     finally:
         for task in background:
             task.cancel()
+        await pipeline.drain()
         await services.close()
 
 

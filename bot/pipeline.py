@@ -73,6 +73,7 @@ class Pipeline:
         self.commands = load_commands()
         self.limiter = RateLimiter(self.settings.rate_user_per_min, self.settings.rate_channel_per_min)
         self._agent: Agent | None = None
+        self._background: set[asyncio.Task[Any]] = set()
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.name] = adapter
@@ -168,6 +169,33 @@ class Pipeline:
         if thread is not None and not message.is_direct:
             await self.services.memory.follow_thread(where.key, thread, kind="mention")
         await self.send(self.reply_for(result, where, reply_to=message.id))
+        self._in_background(self._roll_summary(where))
+
+    def _in_background(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background work (rolling summaries) to finish; used at shutdown and in tests."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def _roll_summary(self, channel: ChannelRef) -> None:
+        from agent.memory.rolling import extractive_fold, lexical_central, model_fold, roll
+
+        if self.settings.is_offline:
+            fold = extractive_fold(lexical_central)
+        else:
+            async def invoke(prompt: str) -> str:
+                reply = await self.services.chat_model.ainvoke(prompt)
+                return str(reply.content)
+
+            fold = model_fold(invoke)
+        try:
+            await roll(self.services.memory, channel.key, channel.thread, self.settings.context_messages, fold)
+        except Exception:
+            log.exception("rolling summary failed", extra={"channel": channel.key})
 
     async def ask(self, channel: ChannelRef, author: Author, text: str, exclude_id: str | None = None) -> AgentResult:
         """Run one agent turn for ``text`` in ``channel`` with the channel's memory as context."""

@@ -90,4 +90,5 @@ async def chat(tmp_path: Any) -> AsyncIterator[Chat]:
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
     yield Chat(pipeline, adapter)
+    await pipeline.drain()
     await services.close()

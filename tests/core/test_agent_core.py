@@ -3,13 +3,13 @@ from datetime import UTC, datetime
 
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import tool
-from scripted_model import ScriptedModel, tool_call
 
 from agent.context import TurnContext, current_turn
 from agent.core import Agent, Limits, Turn
 from agent.errors import BudgetExceeded, ModelGarbage, ModelTimeout, ModelUnavailable
 from agent.memory.models import StoredMessage
 from agent.tools.base import ToolOutput
+from scripted_model import ScriptedModel, tool_call
 
 CTX = TurnContext(channel_key="test:T:general", platform="test", author_id="u1", author_name="alice")
 

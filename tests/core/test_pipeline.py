@@ -2,14 +2,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-
-from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
 from langchain_core.messages import AIMessage
-from scripted_model import ScriptedModel
 
 from agent.errors import ModelTimeout
 from bot.events import IncomingMessage, MessageEdit, Reply
+from chat_harness import Chat, RecordingAdapter
+from conftest import make_settings
+from scripted_model import ScriptedModel
 
 
 @pytest.fixture
@@ -21,14 +20,15 @@ async def make_chat(tmp_path: Any) -> AsyncIterator[Callable[..., Awaitable[Chat
         from bot.app import build_app
 
         services, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
-        opened.append(services)
+        opened.append((services, pipeline))
         pipeline.moderator = moderator
         adapter = RecordingAdapter()
         pipeline.attach(adapter)
         return Chat(pipeline, adapter)
 
     yield build
-    for services in opened:
+    for services, pipeline in opened:
+        await pipeline.drain()
         await services.close()
 
 
@@ -185,3 +185,22 @@ async def test_a_failing_send_does_not_stop_the_pipeline(make_chat: Any) -> None
     await chat.say("@confab one")
     chat.adapter.send = RecordingAdapter.send.__get__(chat.adapter)  # type: ignore[method-assign]
     assert await chat.say("@confab two") == "two"
+
+
+async def test_rolling_summary_covers_what_scrolled_out(make_chat: Any) -> None:
+    model = ScriptedModel(steps=[AIMessage("noted")])
+    chat = await make_chat(model, context_messages=4)
+    lines = ["the database migration is scheduled for friday", "alice owns the database migration runbook",
+             "lunch options are tacos", "the database migration needs a maintenance window",
+             "bob will announce the maintenance window", "weather is nice", "ok", "sure", "cool", "yes"]
+    for i, line in enumerate(lines):
+        await chat.say(line, user="alice" if i % 2 else "bob")
+    await chat.say("@confab what's the plan?")
+    await chat.pipeline.drain()
+    summary = await chat.pipeline.services.memory.get_summary("test:T1:general")
+    assert summary is not None and "database migration" in summary[0]
+    assert "maintenance window" in summary[0] and "noted" not in summary[0]
+    model.steps.append(AIMessage("second"))
+    await chat.say("@confab and then?")
+    system_text = "\n".join(str(m.content) for m in model.seen[-1][:-1])
+    assert "<rolling_summary>" in system_text and "database migration" in system_text
