@@ -55,7 +55,8 @@ class ConsoleAdapter:
 
     async def _read_line(self) -> str | None:
         if self.interactive:
-            prompt = f"{self.workspace.user}@{self.workspace.label()}> "
+            ws = self.workspace
+            prompt = f"[{ws.counter + 1}] {ws.user}@{ws.label()}> "  # the number your message will get
             try:
                 return await asyncio.to_thread(self.console.input, prompt)
             except (EOFError, KeyboardInterrupt):
@@ -85,7 +86,7 @@ class ConsoleAdapter:
         if not self.interactive:
             self._echo(action.message)
         elif action.message.channel.thread:
-            self._note(f"[{ws.number_of(action.message.id)}] in thread {ws.number_of(action.message.channel.thread)}")
+            self._note(f"(in thread {ws.number_of(action.message.channel.thread)})")
         await handler.handle_message(action.message)
         return True
 
@@ -113,7 +114,7 @@ class ConsoleAdapter:
         header = f"[{number}] {where}{private}{self.workspace.bot_name}:"
         if self.interactive:
             self.console.print(f"[bold magenta]{header}[/bold magenta]", markup=True)
-            self.console.print(Markdown(reply.text))
+            self.console.print(Markdown(_hard_breaks(reply.text)))
         else:
             self.console.print(f"{header} {reply.text}", markup=False)
         for attachment in reply.attachments:
@@ -146,3 +147,13 @@ class ConsoleAdapter:
 
     async def close(self) -> None:
         self._closed = True
+
+
+def _hard_breaks(text: str) -> str:
+    """Chat text uses single newlines as line breaks; Markdown needs them marked (outside code)."""
+    out, in_code = [], False
+    for line in text.split("\n"):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        out.append(line if in_code or not line.strip() else line + "  ")
+    return "\n".join(out)
