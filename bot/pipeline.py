@@ -74,6 +74,7 @@ class Pipeline:
         self.limiter = RateLimiter(self.settings.rate_user_per_min, self.settings.rate_channel_per_min)
         self._agent: Agent | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._unrolled: dict[tuple[str, str | None], int] = {}  # messages since the last summary attempt
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.name] = adapter
@@ -107,6 +108,8 @@ class Pipeline:
         if not await self.services.memory.add_message(to_stored(message, text)):
             log.debug("duplicate delivery dropped", extra={"message_id": message.id})
             return
+        where = (message.channel.key, message.channel.thread)
+        self._unrolled[where] = self._unrolled.get(where, 0) + 1
         if message.author.is_bot:
             return
         adapter = self.adapter_for(message.channel)
@@ -169,7 +172,9 @@ class Pipeline:
         if thread is not None and not message.is_direct:
             await self.services.memory.follow_thread(where.key, thread, kind="mention")
         await self.send(self.reply_for(result, where, reply_to=message.id))
-        self._in_background(self._roll_summary(where))
+        if self._unrolled.get((where.key, where.thread), 0) >= self.settings.context_messages:
+            self._unrolled[(where.key, where.thread)] = 0
+            self._in_background(self._roll_summary(where))
 
     def _in_background(self, work: Any) -> None:
         task = asyncio.create_task(work)

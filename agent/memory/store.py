@@ -67,6 +67,8 @@ class MemoryStore:
         self._reader_db: aiosqlite.Connection | None = None
         self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
+        # write-through cache of rolling summaries: read on every agent turn, written rarely
+        self._summaries: dict[tuple[str, str], tuple[str, datetime] | None] = {}
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -273,6 +275,7 @@ class MemoryStore:
     async def forget_channel(self, channel_key: str) -> int:
         """Erase everything remembered about a channel; returns the number of messages removed."""
         removed = await self.write("DELETE FROM messages WHERE channel_key = ?", (channel_key,))
+        self._summaries = {k: v for k, v in self._summaries.items() if k[0] != channel_key}
         for table in ("followed_threads", "channel_settings", "summaries"):
             await self.write(f"DELETE FROM {table} WHERE channel_key = ?", (channel_key,))
         return removed
@@ -344,10 +347,11 @@ class MemoryStore:
         )
 
     async def get_summary(self, channel_key: str, thread: str | None = None) -> tuple[str, datetime] | None:
-        rows = await self.fetch(
-            "SELECT text, upto FROM summaries WHERE channel_key = ? AND thread = ?", (channel_key, thread or "")
-        )
-        return (str(rows[0][0]), _dt(rows[0][1]) or datetime.now(UTC)) if rows else None
+        key = (channel_key, thread or "")
+        if key not in self._summaries:
+            rows = await self.fetch("SELECT text, upto FROM summaries WHERE channel_key = ? AND thread = ?", key)
+            self._summaries[key] = (str(rows[0][0]), _dt(rows[0][1]) or datetime.now(UTC)) if rows else None
+        return self._summaries[key]
 
     async def set_summary(self, channel_key: str, text: str, upto: datetime, thread: str | None = None) -> None:
         await self.write(
@@ -356,6 +360,7 @@ class MemoryStore:
             "updated_at = excluded.updated_at",
             (channel_key, thread or "", text, _ts(upto), time.time()),
         )
+        self._summaries[(channel_key, thread or "")] = (text, upto)
 
     # --- delivery dedupe (survives restarts) ---------------------------------------------
 
