@@ -275,9 +275,9 @@ class MemoryStore:
     async def forget_channel(self, channel_key: str) -> int:
         """Erase everything remembered about a channel; returns the number of messages removed."""
         removed = await self.write("DELETE FROM messages WHERE channel_key = ?", (channel_key,))
-        self._summaries = {k: v for k, v in self._summaries.items() if k[0] != channel_key}
         for table in ("followed_threads", "channel_settings", "summaries"):
             await self.write(f"DELETE FROM {table} WHERE channel_key = ?", (channel_key,))
+        self._summaries = {k: v for k, v in self._summaries.items() if k[0] != channel_key}
         return removed
 
     async def prune(self, older_than_days: int) -> int:
