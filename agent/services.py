@@ -63,7 +63,9 @@ class Services:
 
 # Installers run in order by open_services; feature modules are listed here by dotted path
 # to a function ``install(services) -> None``.
-FEATURE_INSTALLERS: list[str] = []
+FEATURE_INSTALLERS: list[str] = [
+    "agent.summarize.install:install",
+]
 
 
 async def open_services(settings: Settings, *, chat_model: BaseChatModel | None = None) -> Services:

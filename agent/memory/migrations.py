@@ -57,4 +57,18 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX processed_events_by_age ON processed_events (seen_at);
     """,
+    4: """
+    CREATE TABLE brainstorm_ideas (
+        channel_key TEXT NOT NULL,
+        thread      TEXT NOT NULL,
+        number      INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        author      TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        votes       INTEGER NOT NULL DEFAULT 0,
+        merged      INTEGER NOT NULL DEFAULT 0,
+        vector      BLOB NOT NULL,
+        PRIMARY KEY (channel_key, thread, number)
+    );
+    """,
 }

@@ -1,0 +1,1 @@
+"""Brainstorming threads: seeding ideas, merging near-duplicates, grouping themes, wrapping up."""

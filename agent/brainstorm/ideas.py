@@ -1,0 +1,74 @@
+"""Pure idea handling: telling ideas from votes, near-duplicate detection and theme clustering."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.summarize.extractive import content_words
+
+DUPLICATE_SIMILARITY = 0.82  # cosine at or above which two ideas are the same idea
+THEME_DISTANCE = 0.65  # average-linkage cosine distance under which ideas share a theme
+
+_VOTE = re.compile(r"^\s*(\+\s?1|\+\+|👍+|💯|🔥|❤️|(i\s+)?(agree|love (this|that|it)|like (this|that)|same|"
+                   r"yes+|yep|this|seconded|second (this|that)|great idea|good idea|nice)[!. ]*)\s*$", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_META = re.compile(r"^\s*/|^\s*(ok|okay|thanks|thank you|lol|haha)\W*$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Idea:
+    number: int
+    text: str
+    author: str
+    message_id: str
+    votes: int = 0
+    merged: int = 0  # how many near-duplicates were folded into it
+
+
+def is_vote(text: str) -> bool:
+    return _VOTE.match(text) is not None
+
+
+def split_ideas(text: str) -> list[str]:
+    """The ideas in a message: one per bullet line, or the message itself. Votes, questions and chatter
+    are not ideas."""
+    text = text.strip()
+    if not text or is_vote(text) or _META.match(text) or text.endswith("?"):
+        return []
+    lines = [line for line in text.splitlines() if line.strip()]
+    bullets = [_BULLET.sub("", line).strip() for line in lines if _BULLET.match(line)]
+    candidates = bullets if len(bullets) >= 2 else [" ".join(text.split())]
+    return [c[:500] for c in candidates if len(content_words(c)) >= 2]
+
+
+def nearest(vector: np.ndarray, vectors: np.ndarray) -> tuple[int, float]:
+    if len(vectors) == 0:
+        return -1, 0.0
+    sims = vectors @ vector
+    best = int(np.argmax(sims))
+    return best, float(sims[best])
+
+
+def cluster_themes(vectors: np.ndarray, distance: float = THEME_DISTANCE) -> list[int]:
+    """Theme label per idea (agglomerative clustering, cosine, average linkage)."""
+    if len(vectors) < 2:
+        return [0] * len(vectors)
+    from sklearn.cluster import AgglomerativeClustering
+
+    labels = AgglomerativeClustering(n_clusters=None, distance_threshold=distance, metric="cosine",
+                                     linkage="average").fit_predict(vectors)
+    return [int(label) for label in labels]
+
+
+def theme_name(texts: Sequence[str], others: Sequence[str] = ()) -> str:
+    """Two or three words that are frequent in the theme and rarer elsewhere."""
+    inside = Counter(w for t in texts for w in set(content_words(t)))
+    outside = Counter(w for t in others for w in set(content_words(t)))
+    scored = sorted(inside, key=lambda w: (-(inside[w] / len(texts) - 0.5 * outside[w] / max(1, len(others))), w))
+    words = [w for w in scored if len(w) > 2][:3]
+    return " / ".join(words) if words else "misc"

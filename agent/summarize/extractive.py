@@ -1,0 +1,219 @@
+"""The offline summarizer: speaker-aware extractive selection over local sentence embeddings.
+
+Messages are split into sentence units and embedded. A unit's salience is its centrality (cosine to the
+conversation's centroid and to its nearest neighbours) weighted by how much content it carries; maximal
+marginal relevance (MMR) then picks units that are salient but not redundant, with a bonus for speakers
+not yet heard from. The TL;DR is the top picks (within a word budget) retold in the third person; key
+points, decisions, action items and open questions keep the ids of the messages they come from.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.embeddings import Embedder
+from agent.memory.models import StoredMessage
+from agent.summarize import signals
+from agent.summarize.model import ActionItem, Coverage, Point, Summary
+from agent.summarize.rewrite import reported
+
+log = logging.getLogger(__name__)
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9#@])")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+_STOP = frozenset(
+    "a an the and or but if so of to in on at by for with from as is are was were be been being am do does did "
+    "i you he she it we they me him her us them my your his its our their this that these those there here "
+    "what which who whom when where why how not no yes ok okay oh yeah yep hi hey hello thanks thank please "
+    "just really very too also can could would should will shall may might must have has had get got go going "
+    "well um uh ah sure right good great fine like know think let lets don't i'm it's that's i'll we'll you'll "
+    "i've we're they're can't won't isn't all everyone folks guys lol haha lmao rofl".split())
+MAX_UNIT_CHARS = 300  # longer sentences are embedded by their first part (speed), shown whole
+MAX_UNITS_PER_MESSAGE = 6
+NEIGHBOUR_POOL = 2000
+TLDR_FRACTION = 0.25  # TL;DR length as a share of the conversation's words, within the bounds below
+TLDR_MIN_WORDS = 25
+TLDR_MAX_WORDS = 60
+TLDR_DIVERSITY = 0.35
+POSITION_PRIOR = 1.0  # weight of a mild preference for units that open a topic (early in the window)
+SUBSTANTIAL = 3  # content words a unit needs to be a TL;DR candidate (when enough units have them)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    text: str
+    index: int  # message position in the input
+    content: int  # number of content words
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
+
+
+def split_units(messages: Sequence[StoredMessage]) -> list[Unit]:
+    units: list[Unit] = []
+    for index, message in enumerate(messages):
+        pieces = [p.strip() for p in _SENTENCE.split(" ".join(message.text.split())) if p.strip()]
+        for piece in pieces[:MAX_UNITS_PER_MESSAGE]:
+            units.append(Unit(piece, index, len(content_words(piece))))
+    return units
+
+
+def salience(vectors: np.ndarray, weights: np.ndarray, neighbours: int = 10) -> np.ndarray:
+    """Centrality: cosine to the weighted centroid plus mean cosine to the nearest neighbours."""
+    centroid = (vectors * weights[:, None]).sum(axis=0)
+    norm = float(np.linalg.norm(centroid)) or 1.0
+    to_centroid = vectors @ (centroid / norm)
+    if len(vectors) > 1:
+        # neighbours among a fixed sample keeps this O(n) for very long channels
+        pool = vectors if len(vectors) <= NEIGHBOUR_POOL else vectors[
+            np.random.default_rng(0).choice(len(vectors), NEIGHBOUR_POOL, replace=False)]
+        k = min(neighbours, len(pool) - 1)
+        local = np.empty(len(vectors), dtype=np.float32)
+        for start in range(0, len(vectors), 1024):
+            sims = vectors[start: start + 1024] @ pool.T
+            sims[sims > 0.9999] = -1.0  # the unit itself (or an exact copy)
+            local[start: start + 1024] = np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
+    else:
+        local = np.ones(len(vectors), dtype=np.float32)
+    return np.asarray(0.6 * to_centroid + 0.4 * local, dtype=np.float64)
+
+
+def mmr(vectors: np.ndarray, scores: np.ndarray, speakers: Sequence[str], limit: int,
+        budget_words: int | None = None, words: Sequence[int] = (), diversity: float = 0.35,
+        speaker_bonus: float = 0.05, exclude: set[int] | None = None) -> list[int]:
+    """Maximal marginal relevance with a bonus for speakers not yet represented (vectorised)."""
+    n = len(scores)
+    names = {name: i for i, name in enumerate(dict.fromkeys(speakers))}
+    speaker_ids = np.array([names[s] for s in speakers], dtype=np.int64)
+    heard = np.zeros(len(names), dtype=bool)
+    length = np.asarray(words if len(words) else np.zeros(n), dtype=np.float64)
+    open_ = np.ones(n, dtype=bool)
+    if exclude:
+        open_[list(exclude)] = False
+    max_sim = np.zeros(n, dtype=np.float64)
+    chosen: list[int] = []
+    used = 0.0
+    while len(chosen) < limit:
+        allowed = open_.copy()
+        if budget_words is not None and chosen:
+            allowed &= used + length <= budget_words
+        if not allowed.any():
+            break
+        values = (1 - diversity) * scores - diversity * max_sim + speaker_bonus * ~heard[speaker_ids]
+        best = int(np.argmax(np.where(allowed, values, -np.inf)))
+        chosen.append(best)
+        open_[best] = False
+        heard[speaker_ids[best]] = True
+        used += length[best]
+        max_sim = np.maximum(max_sim, np.clip(vectors @ vectors[best], 0.0, None))
+        if budget_words is not None and used >= budget_words:
+            break
+    return chosen
+
+
+def _addressee(messages: Sequence[StoredMessage], index: int) -> str | None:
+    """In a two-person exchange "you" is the other person; otherwise it stays "you"."""
+    speaker = messages[index].author_name
+    for step in (-1, 1, -2, 2):
+        j = index + step
+        if 0 <= j < len(messages) and messages[j].author_name != speaker:
+            others = {m.author_name for m in messages[max(0, index - 3): index + 4]} - {speaker}
+            return messages[j].author_name if len(others) == 1 else None
+    return None
+
+
+def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
+                         coverage: Coverage | None = None, max_points: int = 6) -> Summary:
+    messages = [m for m in messages if m.text.strip() and not m.deleted and not m.is_bot]
+    coverage = coverage or describe_coverage(messages)
+    participants = Counter(m.author_name for m in messages).most_common()
+    numbers = {m.id: i + 1 for i, m in enumerate(messages)}
+    if not messages:
+        return Summary(tldr="There is nothing to summarize yet.", coverage=coverage, numbers=numbers)
+    units = split_units(messages)
+    vectors = embedder.embed([u.text[:MAX_UNIT_CHARS] for u in units])
+    content = np.array([u.content for u in units], dtype=np.float64)
+    # content-poor units ("ok", "thanks!") carry little; long ones are capped so they don't win by length
+    info = np.minimum(1.0, np.log1p(content) / np.log1p(8.0))
+    scores = salience(vectors, np.maximum(content, 0.5)) * info
+    if POSITION_PRIOR:
+        position = np.array([u.index / max(1, len(messages) - 1) for u in units])
+        scores = scores * (1 + POSITION_PRIOR * (1 - position))
+    speakers = [messages[u.index].author_name for u in units]
+    words = [len(u.text.split()) for u in units]
+    total_words = sum(words)
+    budget = int(min(TLDR_MAX_WORDS, max(TLDR_MIN_WORDS, TLDR_FRACTION * total_words)))
+    thin = {i for i, u in enumerate(units) if u.content < SUBSTANTIAL}
+    tldr_ids = mmr(vectors, scores, speakers, limit=4, budget_words=budget, words=words, diversity=TLDR_DIVERSITY,
+                   exclude=thin if len(units) - len(thin) >= 2 else None)
+    tldr_ids.sort()
+    tldr = " ".join(_retell(messages, units[i]) for i in tldr_ids)
+    substantial = len(units) - len(thin) >= min(max_points, len(units))
+    point_ids = mmr(vectors, scores, speakers, limit=max_points, diversity=0.5,
+                    exclude=thin if substantial else None)
+    point_ids.sort()
+    key_points = [Point(_retell(messages, units[i]), (messages[units[i].index].id,)) for i in point_ids]
+    names = [name for name, _ in participants]
+    decisions, actions, questions = _signals(messages, vectors, units, names)
+    return Summary(tldr=tldr, key_points=key_points, decisions=decisions, action_items=actions,
+                   open_questions=questions, participants=participants, coverage=coverage, numbers=numbers)
+
+
+def _retell(messages: Sequence[StoredMessage], unit: Unit) -> str:
+    message = messages[unit.index]
+    return reported(unit.text, message.author_name, _addressee(messages, unit.index))
+
+
+def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequence[Unit],
+             names: Sequence[str]) -> tuple[list[Point], list[ActionItem], list[Point]]:
+    decisions: list[Point] = []
+    actions: list[ActionItem] = []
+    questions: list[Point] = []
+    by_message: dict[int, list[int]] = {}
+    for u, unit in enumerate(units):
+        by_message.setdefault(unit.index, []).append(u)
+    for index, message in enumerate(messages):
+        text = " ".join(message.text.split())
+        if signals.is_decision(text) and len(decisions) < 8:
+            decisions.append(Point(f"{message.author_name}: {_clip(text)}", (message.id,)))
+        action = signals.find_action(text, message.author_name, names)
+        if action is not None and len(actions) < 10:
+            actions.append(ActionItem(action.owner, action.text, (message.id,)))
+        if signals.is_question(text) and not _answered(messages, vectors, by_message, index):
+            questions.append(Point(f"{message.author_name}: {_clip(text)}", (message.id,)))
+    return decisions, actions, questions[-8:]
+
+
+def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message: dict[int, list[int]],
+              index: int, window: int = 8, threshold: float = 0.45) -> bool:
+    """A question counts as answered when someone else replies on the same subject soon after."""
+    asker = messages[index].author_id
+    asked = vectors[by_message.get(index, [])]
+    for j in range(index + 1, min(len(messages), index + 1 + window)):
+        if messages[j].author_id == asker or j not in by_message:
+            continue
+        if signals.is_question(messages[j].text):
+            continue
+        if j == index + 1 and len(messages[j].text.split()) <= 12 and content_words(messages[j].text):
+            return True  # a short direct reply ("yes, Friday", "no idea, ask Sam")
+        if len(asked) and float((asked @ vectors[by_message[j]].T).max()) >= threshold:
+            return True
+    return False
+
+
+def _clip(text: str, limit: int = 220) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def describe_coverage(messages: Sequence[StoredMessage], **extra: object) -> Coverage:
+    times = [m.created_at for m in messages]
+    return Coverage(messages=len(messages), people=len({m.author_id for m in messages}),
+                    start=min(times) if times else None, end=max(times) if times else None,
+                    **extra)  # type: ignore[arg-type]

@@ -1,0 +1,39 @@
+"""The channel's mood from the classification helper's sentiment model, when it is installed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "mood unavailable"
+_SAMPLE = 400  # newest messages read for the mood
+
+
+def describe_mood(texts: Sequence[str]) -> str:
+    try:
+        from agent.classify.sentiment import analyze_sentiment
+    except ImportError:
+        log.info("sentiment analysis not installed; mood unavailable")
+        return UNAVAILABLE
+    sample = [t for t in texts if t.strip()][-_SAMPLE:]
+    if not sample:
+        return UNAVAILABLE
+    try:
+        results = analyze_sentiment(sample)
+    except Exception:
+        log.exception("sentiment analysis failed")
+        return UNAVAILABLE
+    if not results:
+        return UNAVAILABLE
+    counts = {"positive": 0, "neutral": 0, "negative": 0}
+    for result in results:
+        counts[result.label] = counts.get(result.label, 0) + 1
+    mean = sum(float(r.score) for r in results) / len(results)
+    overall = "positive" if mean > 0.15 else "negative" if mean < -0.15 else "mostly neutral"
+    if overall != "mostly neutral" and counts["positive"] and counts["negative"]:
+        overall = f"{overall}, with some mixed feelings" if min(counts["positive"], counts["negative"]) > len(
+            results) * 0.2 else overall
+    share = ", ".join(f"{100 * n // len(results)}% {label}" for label, n in counts.items() if n)
+    return f"{overall} ({share}; average polarity {mean:+.2f})"

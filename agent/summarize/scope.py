@@ -1,0 +1,85 @@
+"""Parse what ``/summarize`` should read: ``last 50``, ``since 2h``, ``since yesterday``, ``today`` or nothing.
+
+Times are UTC (chat platforms don't tell us the reader's time zone). A scope that makes no sense raises
+:class:`ScopeError` with a message that can be shown as is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from agent.summarize.model import MAX_MESSAGES
+
+DEFAULT_CHANNEL_HOURS = 24
+DEFAULT_CHANNEL_MIN = 100  # a quiet channel: at least the last this many messages
+
+_UNITS = {
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+    "w": 604800, "week": 604800, "weeks": 604800,
+}
+_LAST_N = re.compile(r"^(?:last\s+)?(\d{1,7})(?:\s+(?:messages?|msgs?))?$")
+_DURATION = re.compile(r"^(?:since\s+|last\s+|past\s+)?(\d{1,5})\s*([a-z]+)(?:\s+ago)?$")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+USAGE = ("Try `/summarize`, `/summarize last 50`, `/summarize since 2h`, `/summarize since yesterday` "
+         "or `/summarize today`.")
+
+
+class ScopeError(ValueError):
+    """A scope that can't be understood; ``str(error)`` is a user-facing sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    label: str  # how the summary describes its window
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = MAX_MESSAGES
+    default: bool = False  # no scope given: the whole thread, or the channel's recent messages
+
+
+def parse_scope(text: str, now: datetime | None = None) -> Scope:
+    now = now or datetime.now(UTC)
+    raw = " ".join((text or "").lower().split())
+    if raw in ("", "all", "thread", "everything", "whole thread"):
+        return Scope("recent messages", default=True)
+    if raw in ("today", "since today"):
+        return Scope("today", since=_midnight(now))
+    if raw in ("yesterday",):
+        return Scope("yesterday", since=_midnight(now) - timedelta(days=1), until=_midnight(now))
+    if raw == "since yesterday":
+        return Scope("since yesterday", since=_midnight(now) - timedelta(days=1))
+    if raw in ("since last week", "this week", "last week", "past week"):
+        return Scope("the past week", since=now - timedelta(days=7))
+    if match := _LAST_N.match(raw):
+        count = int(match.group(1))
+        if count == 0:
+            raise ScopeError("`last 0` leaves nothing to summarize. " + USAGE)
+        if count > MAX_MESSAGES:
+            raise ScopeError(f"I read at most {MAX_MESSAGES:,} messages per summary; ask for fewer. " + USAGE)
+        return Scope(f"the last {count:,} messages", limit=count)
+    if match := _DURATION.match(raw):
+        amount, unit = int(match.group(1)), match.group(2)
+        if unit not in _UNITS:
+            raise ScopeError(f"I don't know the time unit `{unit}`. " + USAGE)
+        if amount == 0:
+            raise ScopeError("A window of zero length has nothing to summarize. " + USAGE)
+        seconds = amount * _UNITS[unit]
+        if seconds > 366 * 86400:
+            raise ScopeError("That window is longer than a year; ask for a shorter one. " + USAGE)
+        return Scope(f"the last {amount} {unit}", since=now - timedelta(seconds=seconds))
+    day = raw.removeprefix("since ")
+    if day in _WEEKDAYS:
+        back = (now.weekday() - _WEEKDAYS.index(day)) % 7 or 7
+        return Scope(f"since {day.capitalize()}", since=_midnight(now) - timedelta(days=back))
+    if day in ("tomorrow", "next week", "later", "the future") or day.startswith(("next ", "in ")):
+        raise ScopeError(f"`{text.strip()[:40]}` is in the future, so there is nothing to summarize yet. " + USAGE)
+    raise ScopeError(f"I don't understand the scope `{text.strip()[:40]}`. " + USAGE)
+
+
+def _midnight(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)

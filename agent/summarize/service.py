@@ -1,0 +1,144 @@
+"""Collecting what to summarize, and choosing how.
+
+The source is the bot's memory plus the platform's history API (through the adapter, for what predates
+the bot; rate-limited per channel), merged and de-duplicated by message id. The bot's own messages and
+deleted ones are left out; edited messages count with their latest text. At most
+:data:`~agent.summarize.model.MAX_MESSAGES` messages are read (the newest), and the coverage says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from agent.memory.models import StoredMessage
+from agent.summarize.extractive import describe_coverage, summarize_extractive
+from agent.summarize.model import MAX_MESSAGES, Summary
+from agent.summarize.mood import describe_mood
+from agent.summarize.scope import DEFAULT_CHANNEL_HOURS, DEFAULT_CHANNEL_MIN, Scope
+
+if TYPE_CHECKING:
+    from agent.services import Services
+
+log = logging.getLogger(__name__)
+
+HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]]
+FETCH_INTERVAL_S = 30.0  # at most one platform-history read per channel per this many seconds
+FETCH_TIMEOUT_S = 15.0
+
+
+class Summarizer:
+    """``services.features["summarizer"]``: collect a window of messages and summarize it."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._last_fetch: dict[str, float] = {}
+
+    async def collect(self, channel_key: str, thread: str | None, scope: Scope,
+                      fetch_history: HistoryFetcher | None = None) -> tuple[list[StoredMessage], dict[str, object]]:
+        """Messages in scope (oldest first) and coverage facts: available, left_out_bot, from_platform, notes."""
+        memory = self.services.memory
+        since, limit = scope.since, min(scope.limit, MAX_MESSAGES)
+        if scope.default and thread is None:
+            since = datetime.now(UTC) - timedelta(hours=DEFAULT_CHANNEL_HOURS)
+        stored = await memory.history(channel_key, since=since, until=scope.until, thread=thread,
+                                      limit=MAX_MESSAGES + 1)
+        if scope.default and thread is None and len(stored) < DEFAULT_CHANNEL_MIN:
+            stored = await memory.recent(channel_key, limit=DEFAULT_CHANNEL_MIN)
+            since = stored[0].created_at if stored else since
+        notes: list[str] = []
+        platform = await self._platform_history(channel_key, thread, since, limit, fetch_history, notes)
+        deleted = {row[0] for row in await memory.fetch(
+            "SELECT id FROM messages WHERE channel_key = ? AND deleted = 1", (channel_key,))}
+        merged: dict[str, StoredMessage] = {m.id: m for m in platform if m.id not in deleted}
+        from_platform = len(merged)
+        for message in stored:  # memory wins: it has edits and knows our own messages
+            from_platform -= message.id in merged
+            merged[message.id] = message
+        ordered = sorted(merged.values(), key=lambda m: m.created_at)
+        if scope.until is not None:
+            ordered = [m for m in ordered if m.created_at <= scope.until]
+        people = [m for m in ordered if not m.is_bot and not m.deleted and m.text.strip()
+                  and not _is_request(m.text, self.services.settings.bot_name)]
+        left_out_bot = sum(1 for m in ordered if m.is_bot)
+        available = len(people)
+        if len(stored) > MAX_MESSAGES:  # memory holds more than we read: count them for the coverage note
+            available = max(available, await self._count(channel_key, thread, since, scope.until))
+        people = people[-limit:]
+        if available > len(people) and scope.limit >= MAX_MESSAGES:
+            notes.append(f"capped at the newest {MAX_MESSAGES:,} messages")
+        if left_out_bot:
+            notes.append(f"{left_out_bot:,} of my own messages left out")
+        return people, {"available": available if scope.limit >= MAX_MESSAGES else None,
+                        "left_out_bot": left_out_bot, "from_platform": from_platform, "notes": tuple(notes)}
+
+    async def _count(self, channel_key: str, thread: str | None, since: datetime | None,
+                     until: datetime | None) -> int:
+        where, params = "channel_key = ? AND deleted = 0 AND is_bot = 0 AND text != ''", [channel_key]
+        if thread is not None:
+            where += " AND (thread = ? OR id = ?)"
+            params += [thread, thread]
+        if since is not None:
+            where += " AND created_at >= ?"
+            params.append(since.timestamp())  # type: ignore[arg-type]
+        if until is not None:
+            where += " AND created_at <= ?"
+            params.append(until.timestamp())  # type: ignore[arg-type]
+        rows = await self.services.memory.fetch(f"SELECT COUNT(*) FROM messages WHERE {where}", params)  # noqa: S608
+        return int(rows[0][0])
+
+    async def _platform_history(self, channel_key: str, thread: str | None, since: datetime | None, limit: int,
+                                fetch_history: HistoryFetcher | None, notes: list[str]) -> list[StoredMessage]:
+        if fetch_history is None:
+            return []
+        now = time.monotonic()
+        if now - self._last_fetch.get(channel_key, -FETCH_INTERVAL_S) < FETCH_INTERVAL_S:
+            notes.append("platform history was read moments ago, so only my memory was used this time")
+            return []
+        self._last_fetch[channel_key] = now
+        try:
+            async with asyncio.timeout(FETCH_TIMEOUT_S):
+                found = await fetch_history(since, min(limit, MAX_MESSAGES))
+        except Exception as exc:  # platform errors, rate limits, timeouts: use memory alone
+            log.warning("platform history unavailable", extra={"channel": channel_key, "error": repr(exc)[:200]})
+            notes.append("the platform's history was unavailable, so only my memory was used")
+            return []
+        if thread is not None:
+            found = [m for m in found if m.thread == thread or m.id == thread]
+        return [m for m in found if since is None or m.created_at >= since]
+
+    async def summarize(self, messages: Sequence[StoredMessage], facts: dict[str, object] | None = None,
+                        use_llm: bool | None = None) -> Summary:
+        facts = facts or {}
+        coverage = describe_coverage(messages, **facts)
+        if use_llm is None:
+            use_llm = not self.services.settings.is_offline
+        summary: Summary | None = None
+        if messages and use_llm:
+            from agent.summarize.llm import summarize_with_llm
+
+            try:
+                summary = await summarize_with_llm(messages, self.services.chat_model, coverage,
+                                                   timeout_s=self.services.settings.agent_model_timeout_s)
+            except* Exception as group:  # any provider failure: fall back, never crash
+                log.warning("llm summary failed; using the offline summarizer", extra={
+                    "error": repr(group.exceptions[0])[:200]})
+                coverage = replace(coverage, notes=(*coverage.notes, "the language model failed, so this "
+                                                    "is the offline summary"))
+        if summary is None:
+            embedder = self.services.embedder
+            summary = await asyncio.to_thread(summarize_extractive, messages, embedder, coverage)
+        summary.mood = await asyncio.to_thread(describe_mood, [m.text for m in messages]) if messages else \
+            summary.mood
+        return summary
+
+
+def _is_request(text: str, bot_name: str) -> bool:
+    """Commands and messages addressed to the bot are requests to it, not part of the conversation."""
+    head = text.lstrip().lower()
+    return head.startswith("/") or head.startswith(f"@{bot_name.lower()}")

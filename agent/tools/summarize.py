@@ -1,0 +1,57 @@
+"""The ``summarize_conversation`` tool: a summary of the current channel or thread."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from langchain_core.tools import BaseTool, StructuredTool
+
+from agent.context import require_turn
+from agent.tools.base import ToolOutput
+
+if TYPE_CHECKING:
+    from agent.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def summarize_for(services: Services, channel_key: str, thread: str | None, scope_text: str,
+                        fetch_history: object = None, link: object = None) -> tuple[str, ToolOutput]:
+    """Summarize a channel/thread; returns (text for a model, ToolOutput with the Markdown for people)."""
+    from agent.summarize.render import render_for_model, render_summary
+    from agent.summarize.scope import ScopeError, parse_scope
+
+    try:
+        scope = parse_scope(scope_text)
+    except ScopeError as exc:
+        log.info("bad summary scope", extra={"scope": scope_text[:60]})
+        return str(exc), ToolOutput("summarize_conversation", str(exc), ok=False)
+    summarizer = services.features["summarizer"]
+    messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history)  # type: ignore[arg-type]
+    summary = await summarizer.summarize(messages, facts)
+    where = "this thread" if thread else "this channel"
+    title = f"Summary of {where} ({scope.label})" if not scope.default or not thread else f"Summary of {where}"
+    rendered = render_summary(summary, title=title, link=link)  # type: ignore[arg-type]
+    output = ToolOutput("summarize_conversation", rendered,
+                        extra={"messages": summary.coverage.messages, "model_calls": summary.model_calls,
+                               "tokens": summary.tokens, "method": summary.method})
+    return render_for_model(summary), output
+
+
+def make_summarize_tool(services: Services) -> BaseTool:
+    async def summarize_conversation(scope: str = "") -> tuple[str, ToolOutput]:
+        turn = require_turn()
+        return await summarize_for(services, turn.channel_key, turn.thread, scope, turn.fetch_history,
+                                   turn.message_link)
+
+    return StructuredTool.from_function(
+        coroutine=summarize_conversation,
+        name="summarize_conversation",
+        description=(
+            "Summarize the conversation in the current channel or thread: TL;DR, key points with links to "
+            "their messages, decisions, action items with owners, open questions, participants and mood. "
+            "`scope` is optional: 'last 50', 'since 2h', 'since yesterday', 'today'; empty means the whole "
+            "thread or the channel's recent messages."),
+        response_format="content_and_artifact",
+    )

@@ -1,0 +1,119 @@
+"""Following brainstorm threads: the pipeline hands every message of a thread marked with
+``follow_thread(kind="brainstorm")`` to :class:`BrainstormFollower` (no mention needed).
+
+It records ideas, folds near-duplicates into earlier ones (and says so), counts +1s, posts the themes
+every few ideas, and answers @mentions with the ideas closest to the question. The pipeline stops
+following after ``CONFAB_BRAINSTORM_IDLE_MINUTES`` of inactivity; ``/brainstorm stop`` ends it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from agent.brainstorm.service import Brainstormer
+from bot.adapter import Adapter
+from bot.events import ChannelRef, IncomingMessage, Reply
+
+if TYPE_CHECKING:
+    from agent.services import Services
+
+log = logging.getLogger(__name__)
+
+THEMES_EVERY = 5  # post the themes after every this many new ideas
+
+
+def reaction_counts(messages: list[IncomingMessage]) -> dict[str, int]:
+    """Reactions per message from the platform payloads (Slack and Discord both list ``reactions`` with a
+    ``count``); empty where the platform or adapter gives none."""
+    counts: dict[str, int] = {}
+    for message in messages:
+        raw = message.raw if isinstance(message.raw, Mapping) else {}
+        total = 0
+        for reaction in raw.get("reactions") or []:
+            if isinstance(reaction, Mapping):
+                try:
+                    total += int(reaction.get("count", 0))
+                except (TypeError, ValueError):
+                    continue
+        if total:
+            counts[message.id] = total
+    return counts
+
+
+async def wrap_thread(services: Services, adapter: Adapter | None, channel: ChannelRef, topic: str) -> str:
+    assert channel.thread is not None
+    brainstormer: Brainstormer = services.features["brainstorm"]
+    reactions: dict[str, int] = {}
+    if adapter is not None and adapter.capabilities.reactions and adapter.capabilities.history:
+        try:
+            found = await adapter.fetch_history(channel, None, 1000)
+            reactions = reaction_counts([m for m in found if m.channel.thread == channel.thread
+                                         or m.id == channel.thread])
+        except Exception as exc:
+            log.warning("could not read reactions", extra={"error": repr(exc)[:200]})
+    messages = await services.memory.history(channel.key, thread=channel.thread, limit=5000)
+    return await brainstormer.wrap(channel.key, channel.thread, topic, messages, reactions)
+
+
+class BrainstormFollower:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def brainstormer(self) -> Brainstormer:
+        return self.services.features["brainstorm"]
+
+    async def on_thread_message(self, message: IncomingMessage, data: dict[str, Any],
+                                adapter: Adapter | None) -> list[Reply]:
+        thread = message.channel.thread
+        if message.author.is_bot or thread is None or message.text.lstrip().startswith("/"):
+            return []
+        if "brainstorm" not in self.services.features:
+            return []
+        if message.mentions_bot:
+            return [self._reply(message, await self._answer(message))]
+        recorded = await self.brainstormer.record(message.channel.key, thread, message.id,
+                                                  message.author.name, message.text)
+        replies: list[Reply] = []
+        for _text, idea in recorded.merged:
+            replies.append(self._reply(message, f"That's close to idea #{idea.number} by {idea.author} "
+                                                f"(“{_clip(idea.text, 90)}”), so I merged them."))
+        if recorded.new and recorded.new[-1].number // THEMES_EVERY > (recorded.new[0].number - 1) // THEMES_EVERY:
+            replies.append(self._reply(message, await self._themes(message.channel, data)))
+        return replies
+
+    async def _themes(self, channel: ChannelRef, data: dict[str, Any]) -> str:
+        assert channel.thread is not None
+        themes = await self.brainstormer.themes(channel.key, channel.thread)
+        total = sum(len(members) for _, members in themes)
+        lines = [f"So far: {total} ideas in {len(themes)} themes"]
+        for name, members in themes[:8]:
+            lines.append(f"• _{name}_: " + ", ".join(f"#{m.number}" for m in members))
+        return "\n".join(lines)
+
+    async def _answer(self, message: IncomingMessage) -> str:
+        """Offline answer to a mention inside the brainstorm: the ideas closest to what was asked."""
+        import re
+
+        assert message.channel.thread is not None
+        ideas, vectors = await self.brainstormer.ideas(message.channel.key, message.channel.thread)
+        if not ideas:
+            return "No ideas yet in this brainstorm: post one per message and I'll keep track."
+        question = re.sub(r"@\S+", "", message.text).strip() or message.text
+        vector = (await self.services.embedder.aembed([question]))[0]
+        order = (vectors @ vector).argsort()[::-1][:3]
+        lines = ["The ideas closest to that so far:"]
+        lines += [f"• #{ideas[i].number} {_clip(ideas[i].text, 140)} (by {ideas[i].author})" for i in order]
+        lines.append("`/brainstorm wrap` posts the themes, top ideas and next steps.")
+        return "\n".join(lines)
+
+    @staticmethod
+    def _reply(message: IncomingMessage, text: str) -> Reply:
+        return Reply(message.channel, text, reply_to=message.channel.thread)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

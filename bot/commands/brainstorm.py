@@ -1,0 +1,59 @@
+"""/brainstorm <topic> opens (or uses the current) thread that Confab follows; ``wrap`` and ``stop`` end it."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.commands import CommandContext, command
+from bot.events import Reply
+
+log = logging.getLogger(__name__)
+
+USAGE = "/brainstorm <topic> | /brainstorm wrap | /brainstorm stop"
+
+
+@command("brainstorm", "Brainstorm in a thread I follow: I seed ideas, merge duplicates, group themes.", USAGE)
+async def brainstorm_command(ctx: CommandContext) -> list[Reply]:
+    args = " ".join(ctx.command.args.split())
+    if args.lower() in ("wrap", "stop", "end", "wrap up", "wrap-up"):
+        return await _finish(ctx, stop=args.lower() != "wrap" and not args.lower().startswith("wrap"))
+    if not args:
+        return [ctx.reply(f"Usage: `{USAGE}`, e.g. `/brainstorm ways to cut CI time`.", ephemeral=True)]
+    topic = args[:300]
+    channel = ctx.command.channel
+    seeds = await ctx.services.features["brainstorm"].seed(topic, channel.key)
+    opening = (f"🧠 **Brainstorm: {topic}** (started by {ctx.command.author.name})\n"
+               "Post one idea per message (or a bulleted list) and +1 the ones you like. I'll merge duplicates "
+               "and group themes. `/brainstorm wrap` concludes, `/brainstorm stop` ends it.")
+    data = {"topic": topic, "started_by": ctx.command.author.name}
+    if channel.thread is not None:
+        await ctx.services.memory.follow_thread(channel.key, channel.thread, kind="brainstorm", data=data)
+        return [Reply(channel, f"{opening}\n\n{seeds}", reply_to=channel.thread)]
+    adapter = ctx.adapter
+    if adapter is None or not adapter.capabilities.threads:
+        return [ctx.reply(f"{opening}\n\n{seeds}\n\n_This platform has no threads here, so I can't follow along;"
+                          " reply in a thread to brainstorm with me._")]
+    sent = await ctx.pipeline.send(Reply(channel, opening))
+    if sent is None:
+        return [ctx.reply("I couldn't open a brainstorm thread here.", ephemeral=True)]
+    thread = sent.channel.thread or sent.message_id
+    await ctx.services.memory.follow_thread(channel.key, thread, kind="brainstorm", data=data)
+    log.info("brainstorm started", extra={"channel": channel.key})
+    return [Reply(channel.in_thread(thread), seeds, reply_to=thread)]
+
+
+async def _finish(ctx: CommandContext, stop: bool) -> list[Reply]:
+    from bot.brainstorm import wrap_thread
+
+    channel = ctx.command.channel
+    followed = await ctx.services.memory.followed(channel.key, channel.thread) if channel.thread else None
+    if followed is None or followed[0] != "brainstorm":
+        return [ctx.reply("This isn't a brainstorm thread I'm following. Start one with `/brainstorm <topic>`, "
+                          "then use `wrap`/`stop` inside its thread.", ephemeral=True)]
+    topic = str(followed[1].get("topic") or "brainstorm")
+    text = await wrap_thread(ctx.services, ctx.adapter, channel, topic)
+    if stop:
+        assert channel.thread is not None
+        await ctx.services.memory.unfollow_thread(channel.key, channel.thread)
+        text += "\n\n_I've stopped following this thread._"
+    return [Reply(channel, text, reply_to=channel.thread)]

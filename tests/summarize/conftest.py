@@ -1,0 +1,39 @@
+"""Fixtures for summaries and brainstorms: the hash embedder, the real MiniLM (once), and a bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from summarize.summ_fakes import HashEmbedder
+
+
+@pytest.fixture
+def embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Any:
+    from agent.embeddings import shared_local_embedder
+
+    model = shared_local_embedder()
+    model.warm_up()
+    return model
+
+
+@pytest.fixture
+async def bot(tmp_path: Any) -> AsyncIterator[Any]:
+    """The offline bot (real pipeline, recording adapter) with the hash embedder."""
+    from chat_harness import Chat, RecordingAdapter
+    from conftest import make_settings
+
+    from bot.app import build_app
+
+    services, pipeline = await build_app(make_settings(tmp_path))
+    services._embedder = HashEmbedder()
+    adapter = RecordingAdapter()
+    pipeline.attach(adapter)
+    yield Chat(pipeline, adapter)
+    await services.close()

@@ -1,0 +1,104 @@
+from dataclasses import replace
+
+from summarize.summ_fakes import HashEmbedder, msgs
+
+from agent.summarize.extractive import summarize_extractive
+from agent.summarize.render import render_summary
+from agent.summarize.rewrite import reported, third_person
+
+CONVERSATION = (
+    "alice: morning all",
+    "bob: hi",
+    "carol: hey",
+    "alice: The billing service keeps timing out when the invoice batch runs at night.",
+    "bob: The invoice batch holds a database lock on the invoices table for ten minutes.",
+    "carol: Could we split the invoice batch into smaller chunks so the lock is shorter?",
+    "alice: Yes, smaller invoice batches would fix the database lock timeouts.",
+    "bob: We decided to split the invoice batch into chunks of 500.",
+    "carol: I'll write the migration for the invoice batch chunking by Thursday.",
+    "dave: Who reviews the billing dashboards after the change?",
+    "alice: lol",
+)
+
+
+def test_empty_input_says_so(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive([], embedder)
+    assert summary.empty
+    assert "nothing to summarize" in render_summary(summary).lower()
+
+
+def test_single_message(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs("alice: The deploy to staging failed on the database migration."),
+                                   embedder)
+    assert summary.coverage.messages == 1 and summary.coverage.people == 1
+    assert "deploy to staging failed" in summary.tldr
+    assert summary.key_points[0].sources == ("m1",)
+    assert "1 message from 1 person" in render_summary(summary)
+
+
+def test_selection_is_salient_not_the_first_lines(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs(*CONVERSATION), embedder)
+    assert "morning" not in summary.tldr and "hi" not in summary.tldr.lower().split()
+    assert "invoice" in summary.tldr
+    cited = {s for p in summary.key_points for s in p.sources}
+    assert cited <= {f"m{i}" for i in range(1, 12)} and "m1" not in cited
+
+
+def test_speakers_are_retold_in_third_person(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs("carol: I'll write the migration for the invoice batch by Thursday.",
+                                        "bob: Thanks, I will review your migration on Friday morning."), embedder)
+    text = " ".join(p.text for p in summary.key_points)
+    assert "carol will write the migration" in text and "bob will review carol's migration" in text
+    assert " I " not in f" {text} "
+
+
+def test_decisions_actions_and_open_questions(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs(*CONVERSATION), embedder)
+    assert [d.sources for d in summary.decisions] == [("m8",)]
+    assert [(a.owner, a.sources) for a in summary.action_items] == [("carol", ("m9",))]
+    assert "migration" in summary.action_items[0].text
+    # carol's question was answered by alice right after; dave's was not
+    assert [q.sources for q in summary.open_questions] == [("m10",)]
+
+
+def test_addressed_action_gets_the_addressee_as_owner(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs("alice: bob, can you update the runbook for the failover?",
+                                        "bob: sure thing"), embedder)
+    assert [(a.owner, a.text) for a in summary.action_items] == [("bob", "Update the runbook for the failover")]
+
+
+def test_bot_and_deleted_messages_are_left_out(embedder: HashEmbedder) -> None:
+    base = msgs("alice: Ship the release on Monday after the smoke tests pass.",
+                "confab: SECRET BOT TEXT about releases", "bob: DELETED words here")
+    messages = [base[0], replace(base[1], is_bot=True), replace(base[2], deleted=True)]
+    summary = summarize_extractive(messages, embedder)
+    rendered = render_summary(summary)
+    assert "SECRET" not in rendered and "DELETED" not in rendered
+    assert summary.coverage.messages == 1
+
+
+def test_mixed_languages_do_not_crash(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs(
+        "ana: El despliegue falló anoche por la base de datos.",
+        "kenji: デプロイは明日に延期します。",
+        "lena: Wir verschieben das Release auf Freitag.",
+        "sam: OK, the release moves to Friday then.",
+        "omar: 🚀🚀🚀"), embedder)
+    assert summary.tldr and len(summary.key_points) >= 3
+    assert summary.coverage.people == 5
+
+
+def test_every_point_cites_its_message(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs(*CONVERSATION), embedder)
+    links = render_summary(summary, link=lambda mid: f"https://chat.example/{mid}")
+    for point in summary.key_points:
+        assert f"https://chat.example/{point.sources[0]}" in links
+    plain = render_summary(summary)
+    assert f"(#{summary.numbers[summary.key_points[0].sources[0]]})" in plain
+
+
+def test_rewrite_rules() -> None:
+    assert third_person("I'm sure my plan works for you", "Ana", "Ben") == "Ana is sure Ana's plan works for Ben"
+    assert third_person("I ' Ve got it", "Ana") == "Ana has got it"
+    assert reported("Do you believe in UFOs?", "Ana", "Ben") == "Ana asks Ben whether Ben believe in UFOs."
+    assert reported("Well, I need a break", "Ana") == "Ana needs a break."

@@ -1,0 +1,46 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from agent.summarize.model import MAX_MESSAGES
+from agent.summarize.scope import ScopeError, parse_scope
+
+NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
+
+
+def test_empty_scope_is_the_default_window() -> None:
+    scope = parse_scope("", NOW)
+    assert scope.default and scope.since is None and scope.limit == MAX_MESSAGES
+
+
+def test_last_n_messages() -> None:
+    assert parse_scope("last 50", NOW).limit == 50
+    assert parse_scope("  LAST   7 messages ", NOW).limit == 7
+
+
+def test_since_duration() -> None:
+    assert parse_scope("since 2h", NOW).since == NOW - timedelta(hours=2)
+    assert parse_scope("since 90 minutes", NOW).since == NOW - timedelta(minutes=90)
+    assert parse_scope("last 3 days", NOW).since == NOW - timedelta(days=3)
+
+
+def test_calendar_words_use_utc_midnight() -> None:
+    midnight = datetime(2026, 11, 22, tzinfo=UTC)
+    assert parse_scope("today", NOW).since == midnight
+    assert parse_scope("since yesterday", NOW).since == midnight - timedelta(days=1)
+    yesterday = parse_scope("yesterday", NOW)
+    assert (yesterday.since, yesterday.until) == (midnight - timedelta(days=1), midnight)
+    assert parse_scope("since monday", NOW).since == datetime(2026, 11, 16, tzinfo=UTC)  # NOW is a Sunday
+
+
+@pytest.mark.parametrize("text", ["since tomorrow", "next week", "since banana", "last 0", "since 0h",
+                                  "since 5 fortnights", "last 99999999", "since 400 days", "🙃"])
+def test_nonsense_scopes_raise_a_readable_error(text: str) -> None:
+    with pytest.raises(ScopeError) as info:
+        parse_scope(text, NOW)
+    assert "/summarize" in str(info.value)
+
+
+def test_future_scope_says_why() -> None:
+    with pytest.raises(ScopeError, match="future"):
+        parse_scope("since tomorrow", NOW)
