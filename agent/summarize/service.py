@@ -49,8 +49,9 @@ class Summarizer:
         stored = await memory.history(channel_key, since=since, until=scope.until, thread=thread,
                                       limit=MAX_MESSAGES + 1)
         if scope.default and thread is None and len(stored) < DEFAULT_CHANNEL_MIN:
+            # a quiet channel: its last messages, however old
             stored = await memory.recent(channel_key, limit=DEFAULT_CHANNEL_MIN)
-            since = stored[0].created_at if stored else since
+            since, limit = None, DEFAULT_CHANNEL_MIN
         notes: list[str] = []
         platform = await self._platform_history(channel_key, thread, since, limit, fetch_history, notes)
         deleted = {row[0] for row in await memory.fetch(

@@ -26,10 +26,9 @@ def minilm() -> Any:
 @pytest.fixture
 async def bot(tmp_path: Any) -> AsyncIterator[Any]:
     """The offline bot (real pipeline, recording adapter) with the hash embedder."""
+    from bot.app import build_app
     from chat_harness import Chat, RecordingAdapter
     from conftest import make_settings
-
-    from bot.app import build_app
 
     services, pipeline = await build_app(make_settings(tmp_path))
     services._embedder = HashEmbedder()

@@ -21,7 +21,7 @@ class HashEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
-                out[row, int(hashlib.md5(word[:5].encode()).hexdigest(), 16) % self.dim] += 1.0
+                out[row, int(hashlib.blake2b(word[:5].encode(), digest_size=8).hexdigest(), 16) % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return out / norms

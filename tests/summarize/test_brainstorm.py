@@ -1,0 +1,128 @@
+"""/brainstorm: seeding, following a thread without mentions, merging, themes, wrap-up, stop."""
+
+from datetime import UTC, datetime
+
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from agent.brainstorm.ideas import cluster_themes, is_vote, split_ideas
+from bot.brainstorm import reaction_counts
+from bot.events import Author, ChannelRef, IncomingMessage
+
+IDEAS = [
+    ("alice", "Cache the docker layers between CI runs"),
+    ("bob", "Run the test shards in parallel on more runners"),
+    ("carol", "cache docker layers between the CI runs"),  # near-duplicate of alice's
+    ("dave", "+1"),
+    ("erin", "- split the slow integration tests\n- run integration tests only nightly"),
+    ("bob", "I'll measure the integration test durations this week"),
+]
+
+
+async def start(bot, topic: str = "ways to cut CI time") -> str:  # type: ignore[no-untyped-def]
+    """Run /brainstorm; the seed reply is kept as ``bot.seeds`` (the harness returns command replies)."""
+    [seeds] = await bot.command("brainstorm", topic)
+    assert seeds.channel.thread is not None and seeds.reply_to == seeds.channel.thread
+    bot.seeds = seeds
+    return seeds.channel.thread
+
+
+def test_ideas_votes_and_bullets() -> None:
+    assert is_vote("+1") and is_vote("👍") and is_vote("love this!") and not is_vote("+1 but cheaper")
+    assert split_ideas("- cache layers\n- parallel shards of tests") == ["cache layers", "parallel shards of tests"]
+    assert split_ideas("what about caching?") == [] and split_ideas("ok") == []
+
+
+def test_themes_group_similar_vectors() -> None:
+    import numpy as np
+
+    vectors = np.array([[1, 0, 0], [0.98, 0.2, 0], [0, 0, 1], [0, 0.1, 0.99]], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels = cluster_themes(vectors)
+    assert labels[0] == labels[1] and labels[2] == labels[3] and labels[0] != labels[2]
+
+
+async def test_brainstorm_opens_a_thread_and_follows_it(bot) -> None:  # type: ignore[no-untyped-def]
+    await bot.say("To cut CI time: our docker layers are rebuilt every run", user="zoe")
+    thread = await start(bot)
+    opening = bot.adapter.sent[-1]  # posted in the channel; its id became the thread
+    assert opening.channel.thread is None and "Brainstorm: ways to cut CI time" in opening.text
+    seeds = bot.seeds
+    assert seeds.channel.thread == thread and "From this channel's earlier messages" in seeds.text
+    assert "docker layers are rebuilt" in seeds.text
+    said = [await bot.say(text, user=user, thread=thread) for user, text in IDEAS]
+    assert said[0] == "" and said[1] == ""  # plain ideas: no chatter
+    assert "merged" in said[2] and "idea #1" in said[2]
+    ideas, _ = await bot.pipeline.services.features["brainstorm"].ideas("test:T1:general", thread)
+    assert [i.text for i in ideas][:2] == [IDEAS[0][1], IDEAS[1][1]]
+    assert len(ideas) == 5  # 2 + 2 bullets + bob's, the duplicate merged and the +1 counted as a vote
+    assert "So far: 5 ideas" in said[5]
+    [wrap] = await bot.command("brainstorm", "wrap", thread=thread)
+    assert "Themes" in wrap.text and "Top ideas" in wrap.text and "Next steps" in wrap.text
+    assert "#1 Cache the docker layers" in wrap.text.split("**Top ideas**")[1].split("\n")[1]
+    assert "**bob**: Measure the integration test durations this week" in wrap.text
+
+
+async def test_mentions_inside_the_thread_still_get_answers(bot) -> None:  # type: ignore[no-untyped-def]
+    thread = await start(bot)
+    await bot.say("Cache the docker layers between CI runs", user="alice", thread=thread)
+    answer = await bot.say("@confab summarize this thread", user="bob", thread=thread)
+    assert "TL;DR" in answer
+
+
+async def test_stop_and_wrap_outside_a_brainstorm(bot) -> None:  # type: ignore[no-untyped-def]
+    [outside] = await bot.command("brainstorm", "wrap")
+    assert outside.ephemeral and "isn't a brainstorm thread" in outside.text
+    thread = await start(bot)
+    [stopped] = await bot.command("brainstorm", "stop", thread=thread)
+    assert "stopped following" in stopped.text and "No ideas were posted" in stopped.text
+    assert await bot.say("Cache the docker layers between CI runs", user="alice", thread=thread) == ""
+    [usage] = await bot.command("brainstorm", "")
+    assert "Usage" in usage.text
+
+
+async def test_offline_without_material_says_it_does_not_invent(bot) -> None:  # type: ignore[no-untyped-def]
+    await start(bot, "names for the new mascot")
+    assert "I don't invent ideas" in bot.seeds.text
+
+
+async def test_knowledge_base_seeds_are_labelled(bot) -> None:  # type: ignore[no-untyped-def]
+    class Knowledge:
+        async def search(self, query: str, k: int = 5) -> list[dict[str, str]]:
+            return [{"text": "Runbook: enable remote build cache for CI", "source": "ci.md"}]
+
+    bot.pipeline.services.features["knowledge"] = Knowledge()
+    await start(bot)
+    seeds = bot.seeds.text
+    assert "From the knowledge base" in seeds and "remote build cache" in seeds and "ci.md" in seeds
+
+
+async def test_llm_seeds_when_a_model_is_configured(bot) -> None:  # type: ignore[no-untyped-def]
+    services = bot.pipeline.services
+    services.settings = services.settings.model_copy(update={"model": "openai:fake"})
+    services.chat_model = FakeListChatModel(responses=["1. Cache docker layers\n2. Shard the test suite\nok"])
+    await start(bot)
+    seeds = bot.seeds.text
+    assert "suggested by the language model" in seeds and "• Shard the test suite" in seeds
+
+
+async def test_top_ideas_by_reactions_where_the_platform_has_them(bot) -> None:  # type: ignore[no-untyped-def]
+    thread = await start(bot)
+    await bot.say("Cache the docker layers between CI runs", user="alice", thread=thread, id="i1")
+    await bot.say("Move the lint step to a pre-commit hook", user="bob", thread=thread, id="i2")
+    channel = ChannelRef("test", "T1", "general", thread)
+    bot.adapter.history = [IncomingMessage("i2", channel, Author("bob", "bob"), "Move the lint step",
+                                           created_at=datetime.now(UTC),
+                                           raw={"reactions": [{"name": "+1", "count": 4}]})]
+    [wrap] = await bot.command("brainstorm", "wrap", thread=thread)
+    top = wrap.text.split("**Top ideas** (by reactions)")[1].split("\n")[1]
+    assert "lint step" in top and "score 4" in top
+
+
+def test_reaction_counts_read_slack_and_discord_shapes() -> None:
+    channel = ChannelRef("x", "w", "c")
+    slack = IncomingMessage("1", channel, Author("a", "a"), "t", raw={"reactions": [{"name": "+1", "count": 2},
+                                                                                    {"name": "tada", "count": 1}]})
+    discord = IncomingMessage("2", channel, Author("a", "a"), "t",
+                              raw={"reactions": [{"count": 5, "emoji": {"name": "👍"}}]})
+    plain = IncomingMessage("3", channel, Author("a", "a"), "t", raw=None)
+    assert reaction_counts([slack, discord, plain]) == {"1": 3, "2": 5}
