@@ -63,7 +63,8 @@ class BrainstormFollower:
 
     @property
     def brainstormer(self) -> Brainstormer:
-        return self.services.features["brainstorm"]
+        found: Brainstormer = self.services.features["brainstorm"]
+        return found
 
     async def on_thread_message(self, message: IncomingMessage, data: dict[str, Any],
                                 adapter: Adapter | None) -> list[Reply]:

@@ -58,11 +58,11 @@ def find_action(text: str, speaker: str, participants: Sequence[str]) -> Action 
     if match := _ASSIGN.match(stripped):
         name = match.group(1) or match.group(3) or match.group(5)
         task = match.group(2) or match.group(4) or match.group(6)
-        owner = _resolve(name, participants)
-        if owner is not None and task:
-            return Action(owner, _tidy(task))
+        assignee = _resolve(name, participants)
+        if assignee is not None and task:
+            return Action(assignee, _tidy(task))
     if match := _SELF_ACTION.search(stripped):
-        task = match.group(1).strip()
+        task = (match.group(1) or "").strip()
         if len(task.split()) >= 2 and not _DONE_HINT.search(task[:20]):
             return Action(speaker, _tidy(task))
     return None

@@ -28,7 +28,7 @@ async def summarize_for(services: Services, channel_key: str, thread: str | None
         log.info("bad summary scope", extra={"scope": scope_text[:60]})
         return str(exc), ToolOutput("summarize_conversation", str(exc), ok=False)
     summarizer = services.features["summarizer"]
-    messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history)  # type: ignore[arg-type]
+    messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history)
     summary = await summarizer.summarize(messages, facts)
     where = "this thread" if thread else "this channel"
     title = f"Summary of {where} ({scope.label})" if not scope.default or not thread else f"Summary of {where}"
