@@ -126,3 +126,18 @@ def test_reaction_counts_read_slack_and_discord_shapes() -> None:
                               raw={"reactions": [{"count": 5, "emoji": {"name": "👍"}}]})
     plain = IncomingMessage("3", channel, Author("a", "a"), "t", raw=None)
     assert reaction_counts([slack, discord, plain]) == {"1": 3, "2": 5}
+
+
+async def test_idle_brainstorm_stops_being_followed(bot) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    thread = await start(bot)
+    await bot.say("Cache the docker layers between CI runs", user="alice", thread=thread)
+    memory = bot.pipeline.services.memory
+    idle_s = bot.pipeline.settings.brainstorm_idle_minutes * 60
+    await memory.write("UPDATE followed_threads SET last_activity = ? WHERE thread = ?",
+                       (time.time() - idle_s - 60, thread))
+    assert await bot.say("cache docker layers between the CI runs", user="carol", thread=thread) == ""
+    assert await memory.followed("test:T1:general", thread) is None
+    ideas, _ = await bot.pipeline.services.features["brainstorm"].ideas("test:T1:general", thread)
+    assert len(ideas) == 1

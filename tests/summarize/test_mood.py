@@ -1,0 +1,48 @@
+"""The mood line uses the classification helper's analyze_sentiment and degrades when it is missing."""
+
+import sys
+import types
+from dataclasses import dataclass
+
+import pytest
+
+from agent.summarize.mood import UNAVAILABLE, describe_mood
+
+
+@dataclass
+class Result:
+    label: str
+    score: float
+
+
+def fake_sentiment(monkeypatch: pytest.MonkeyPatch, analyze: object) -> None:
+    module = types.ModuleType("agent.classify.sentiment")
+    module.analyze_sentiment = analyze  # type: ignore[attr-defined]
+    if "agent.classify" not in sys.modules:
+        try:
+            import agent.classify  # noqa: F401
+        except ImportError:
+            monkeypatch.setitem(sys.modules, "agent.classify", types.ModuleType("agent.classify"))
+    monkeypatch.setitem(sys.modules, "agent.classify.sentiment", module)
+
+
+def test_mood_from_sentiment(monkeypatch: pytest.MonkeyPatch) -> None:
+    def analyze(texts: list[str]) -> list[Result]:
+        return [Result("positive", 0.8) if "great" in t else Result("neutral", 0.0) for t in texts]
+
+    fake_sentiment(monkeypatch, analyze)
+    mood = describe_mood(["great work", "great demo", "ok", "great"])
+    assert mood.startswith("positive") and "75% positive" in mood and "25% neutral" in mood
+
+
+def test_mood_unavailable_when_the_model_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(texts: list[str]) -> list[Result]:
+        raise RuntimeError("model file missing")
+
+    fake_sentiment(monkeypatch, broken)
+    assert describe_mood(["hello"]) == UNAVAILABLE
+
+
+def test_mood_unavailable_when_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "agent.classify.sentiment", None)  # makes the import fail
+    assert describe_mood(["hello"]) == UNAVAILABLE
