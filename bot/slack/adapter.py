@@ -1,0 +1,281 @@
+"""SlackAdapter: Confab's :class:`bot.adapter.Adapter` for Slack, on slack-bolt's ``AsyncApp``.
+
+Socket Mode (``SLACK_APP_TOKEN``) by default, HTTP (Events API + commands + interactivity at
+bolt's ``/slack/events``, signatures checked by bolt) with ``SLACK_MODE=http``. Incoming events are
+wired in :mod:`bot.slack.listeners`; this module owns the connection and the outgoing calls.
+Bot-token scopes used are listed in ``deploy/slack-app-manifest.yml``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    async_default_handlers,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.errors import ConfigError
+from agent.settings import Settings
+from bot.adapter import Capabilities, EventHandler
+from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
+from bot.slack.convert import message_from_payload
+from bot.slack.format import MAX_CHARS, format_reply
+from bot.slack.listeners import SlackListeners
+from bot.slack.pacing import Pacer
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"  # bolt's default; events, commands and interactivity all arrive here
+HISTORY_PAGE = 200  # conversations.history/replies page size (Slack's max is 1000, 200 is recommended)
+# Slack reactions are names; the moderator and commands may hand us the emoji itself
+EMOJI_NAMES = {"🚩": "triangular_flag_on_post", "⚠️": "warning", "👀": "eyes", "✅": "white_check_mark",
+               "👍": "+1", "🧠": "brain", "🗑️": "wastebasket", "⏳": "hourglass_flowing_sand"}
+
+
+def make_client(token: str, base_url: str | None) -> AsyncWebClient:
+    """Web API client with 429 handling (honours Retry-After) on top of the connection-error retries."""
+    handlers = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
+    return AsyncWebClient(token=token, base_url=_api_base(base_url), retry_handlers=handlers)
+
+
+def _api_base(url: str | None) -> str:
+    if not url:
+        return AsyncWebClient.BASE_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def _is_dm(channel_id: str) -> bool:
+    return channel_id.startswith("D")
+
+
+def thread_for(channel: ChannelRef, reply_to: str | None) -> str | None:
+    """Where a reply goes: the channel's thread, else a thread on the message answered (not in DMs)."""
+    if channel.thread:
+        return channel.thread
+    return None if _is_dm(channel.channel) else reply_to
+
+
+class SlackAdapter:
+    name = "slack"
+
+    def __init__(self, settings: Settings, *, http_host: str = "0.0.0.0",  # noqa: S104 - a server for Slack
+                 progress_after_s: float | None = 3.0, history_pages: int = 5) -> None:
+        if settings.slack_bot_token is None:
+            raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
+        self.mode = settings.slack_mode
+        if self.mode == "socket" and settings.slack_app_token is None:
+            raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) with "
+                              "connections:write; or set SLACK_MODE=http")
+        if self.mode == "http" and settings.slack_signing_secret is None:
+            raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests")
+        self.settings = settings
+        self.http_host, self.http_port = http_host, settings.slack_http_port
+        self.progress_after_s = progress_after_s
+        self.history_pages = max(1, history_pages)
+        self.client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url)
+        admin = getattr(settings, "slack_admin_token", None)  # a user token allowed to delete others' messages
+        self.admin_client = make_client(admin.get_secret_value(), settings.slack_api_base_url) if admin else None
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        self.app = AsyncApp(client=self.client, signing_secret=secret, process_before_response=False,
+                            request_verification_enabled=self.mode == "http",
+                            logger=logging.getLogger("bot.slack.bolt"))
+        self.capabilities = Capabilities(
+            max_chars=MAX_CHARS, threads=True, files=True, ephemeral=True, reactions=True, history=True,
+            delete=self.admin_client is not None, timeout=False, markdown="mrkdwn", replies_in_thread=True,
+        )
+        self.pacer = Pacer()
+        self.bot_user_id: str | None = None
+        self.bot_id: str | None = None
+        self.team_id: str | None = None
+        self.team_url: str | None = None
+        self.handler: EventHandler | None = None
+        self.ready = asyncio.Event()
+        self.placeholders: dict[tuple[str, str | None], str] = {}
+        self.listeners = SlackListeners(self)
+        self._closed = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._socket: Any = None
+        self._runner: web.AppRunner | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self, handler: EventHandler) -> None:
+        self.handler = handler
+        auth = await self.client.auth_test()
+        self.bot_user_id, self.bot_id = auth.get("user_id"), auth.get("bot_id")
+        self.team_id, self.team_url = auth.get("team_id"), auth.get("url")
+        if self.mode == "http":
+            self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=self.http_port))
+            await self._runner.setup()
+            await web.TCPSite(self._runner, self.http_host, self.http_port).start()
+            log.info("slack HTTP endpoint listening", extra={"port": self.http_port, "path": EVENTS_PATH})
+        else:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            assert self.settings.slack_app_token is not None
+            self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token.get_secret_value())
+            await self._socket.connect_async()  # the SDK reconnects on its own (ping/pong, disconnect)
+            log.info("slack socket mode connected")
+        self.ready.set()
+        await self._closed.wait()
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self) -> None:
+        """Wait for in-flight event and command work (tests, graceful shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        self._closed.set()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # --- outgoing ---------------------------------------------------------------------------
+
+    async def send(self, reply: Reply) -> SentRef:
+        channel = reply.channel
+        thread = thread_for(channel, reply.reply_to)
+        chunks = format_reply(reply.text, self.capabilities.max_chars)
+        where = channel.in_thread(thread)
+        if reply.ephemeral and reply.user_id:
+            if reply.attachments:
+                chunks = chunks or [""]
+                chunks[-1] += "\n_(files can't be shown privately in Slack; ask again without private mode)_"
+            ts = ""
+            for chunk in chunks:
+                resp = await self.client.chat_postEphemeral(channel=channel.channel, user=reply.user_id, text=chunk,
+                                                            thread_ts=thread)
+                ts = ts or str(resp.get("message_ts") or "")
+            return SentRef(where, ts)
+        first_ts = ""
+        placeholder = self.placeholders.pop((channel.channel, thread), None)
+        for index, chunk in enumerate(chunks):
+            if index == 0 and placeholder is not None:
+                await self.pacer.wait("chat.update")
+                await self.client.chat_update(channel=channel.channel, ts=placeholder, text=chunk)
+                first_ts = placeholder
+                continue
+            resp = await self.client.chat_postMessage(
+                channel=channel.channel, text=chunk, thread_ts=thread, unfurl_links=False, unfurl_media=False,
+                link_names=False, parse="none")
+            first_ts = first_ts or str(resp.get("ts") or "")
+        if placeholder is not None and not chunks:
+            await self.client.chat_delete(channel=channel.channel, ts=placeholder)
+        for attachment in reply.attachments:
+            file_id = await self._upload(channel.channel, thread, attachment)
+            first_ts = first_ts or file_id
+        return SentRef(where, first_ts)
+
+    async def _upload(self, channel_id: str, thread: str | None, attachment: Any) -> str:
+        if not attachment.data:
+            log.info("attachment without data skipped", extra={"filename": attachment.filename})
+            return ""
+        resp = await self.client.files_upload_v2(
+            channel=channel_id, thread_ts=thread, content=attachment.data, filename=attachment.filename,
+            title=attachment.filename, alt_txt=(attachment.alt_text or attachment.filename)[:1000])
+        file = resp.get("file") or {}
+        return str(file.get("id") or "") if isinstance(file, dict) else ""
+
+    async def post_placeholder(self, channel: ChannelRef, reply_to: str, text: str) -> None:
+        """A short "working on it" note a long answer will replace with ``chat.update``."""
+        thread = thread_for(channel, reply_to)
+        key = (channel.channel, thread)
+        if key in self.placeholders:
+            return
+        try:
+            resp = await self.client.chat_postMessage(channel=channel.channel, text=text, thread_ts=thread,
+                                                      unfurl_links=False, unfurl_media=False)
+        except SlackApiError as exc:
+            log.info("could not post a progress note", extra={"error": exc.response.get("error")})
+            return
+        self.placeholders[key] = str(resp["ts"])
+
+    async def drop_placeholder(self, channel: ChannelRef, reply_to: str) -> None:
+        ts = self.placeholders.pop((channel.channel, thread_for(channel, reply_to)), None)
+        if ts is not None:
+            try:
+                await self.client.chat_delete(channel=channel.channel, ts=ts)
+            except SlackApiError as exc:
+                log.info("could not remove a progress note", extra={"error": exc.response.get("error")})
+
+    async def fetch_history(self, channel: ChannelRef, since: datetime | None = None,
+                            limit: int = 200) -> list[IncomingMessage]:
+        """Oldest-first messages from conversations.history / .replies: paced, at most ``history_pages``."""
+        method = "conversations.replies" if channel.thread else "conversations.history"
+        params: dict[str, Any] = {"channel": channel.channel, "limit": min(HISTORY_PAGE, max(1, limit))}
+        if channel.thread:
+            params["ts"] = channel.thread
+        if since is not None:
+            params["oldest"] = f"{since.timestamp():.6f}"
+        found: dict[str, IncomingMessage] = {}
+        cursor: str | None = None
+        for _ in range(self.history_pages):
+            await self.pacer.wait(method)
+            try:
+                resp = await self.client.api_call(method, http_verb="GET",
+                                                  params={**params, **({"cursor": cursor} if cursor else {})})
+            except SlackApiError as exc:
+                log.warning("history read failed", extra={"method": method, "error": exc.response.get("error")})
+                break
+            for raw in resp.get("messages") or []:
+                if isinstance(raw, dict):
+                    message = message_from_payload({**raw, "channel": channel.channel}, channel.workspace,
+                                                   self.bot_user_id, self.settings.bot_name)
+                    if message is not None:
+                        found[message.id] = message
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor or len(found) >= limit:
+                break
+        ordered = sorted(found.values(), key=lambda m: float(m.id))
+        return ordered[-limit:] if limit > 0 else []
+
+    async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None:
+        name = EMOJI_NAMES.get(emoji, emoji).strip(":")
+        await self.pacer.wait("reactions.add")
+        try:
+            await self.client.reactions_add(channel=channel.channel, timestamp=message_id, name=name)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                log.warning("reaction failed", extra={"error": exc.response.get("error")})
+
+    async def delete(self, channel: ChannelRef, message_id: str) -> None:
+        """Others' messages need SLACK_ADMIN_TOKEN (a workspace admin's user token with chat:write)."""
+        await self.pacer.wait("chat.delete")
+        client = self.admin_client or self.client
+        try:
+            await client.chat_delete(channel=channel.channel, ts=message_id)
+        except SlackApiError as exc:
+            log.warning("delete failed", extra={"error": exc.response.get("error"), "admin": bool(self.admin_client)})
+            raise
+
+    async def timeout_user(self, channel: ChannelRef, user_id: str, seconds: int) -> None:
+        log.info("slack has no timeouts; not timing out", extra={"user": user_id})
+
+    def message_link(self, channel: ChannelRef, message_id: str) -> str | None:
+        if not self.team_url or not message_id.replace(".", "").isdigit():
+            return None
+        link = f"{self.team_url.rstrip('/')}/archives/{channel.channel}/p{message_id.replace('.', '')}"
+        if channel.thread and channel.thread != message_id:
+            link += f"?thread_ts={channel.thread}&cid={channel.channel}"
+        return link

@@ -1,0 +1,163 @@
+"""Pure Markdown -> Slack mrkdwn, escaping and splitting.
+
+Everything the bot posts goes through :func:`to_mrkdwn`: ``&``, ``<`` and ``>`` are escaped in all
+text (so ``<!channel>``, ``<!here>``, ``<@U…>``, ``<#C…>`` or ``<!subteam^…>`` written by a model or
+a document show as text and never notify anyone), bare ``@channel`` / ``@here`` / ``@everyone`` get
+a word joiner, and the only ``<…>`` left are the links this module builds itself. :func:`split`
+cuts long text under Slack's limits on line boundaries, closing and reopening code fences.
+"""
+
+from __future__ import annotations
+
+import re
+
+WORD_JOINER = "\u2060"
+# chat.postMessage truncates past 40k; Slack recommends ~4k characters per message for readability
+MAX_CHARS = 3900
+
+_FENCE = re.compile(r"^\s*```")
+_INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.S)
+_IMAGE_OR_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_BROADCAST = re.compile(r"(?i)(?<![\w@])@(channel|here|everyone)\b")
+_HEADING = re.compile(r"^(\s{0,3})#{1,6}\s+(.+?)\s*#*\s*$")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+(?=\S)")
+_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])")
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_SAFE_SCHEME = re.compile(r"(?i)^(https?://|mailto:)")
+_HOLE = "\x00{}\x00"
+_HOLES = re.compile(r"\x00(\d+)\x00")
+_BOLD_MARK = "\x01"
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, plus a word joiner that defuses bare broadcasts."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub(lambda m: f"@{WORD_JOINER}{m.group(1)}", text)
+
+
+def _link(url: str, label: str) -> str | None:
+    if not _SAFE_SCHEME.match(url):
+        return None
+    safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    label = label.strip()
+    if not label or label == url:
+        return f"<{safe_url}>"
+    return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
+
+
+def _inline(text: str) -> str:
+    """One line of Markdown prose (no code fences) -> mrkdwn."""
+    holes: list[str] = []
+
+    def hold(value: str) -> str:
+        holes.append(value)
+        return _HOLE.format(len(holes) - 1)
+
+    text = text.replace("\x00", "").replace(_BOLD_MARK, "")
+    text = _INLINE_CODE.sub(lambda m: hold(f"`{escape(m.group(2).replace('`', 'ˋ'))}`"), text)
+
+    def link(match: re.Match[str]) -> str:
+        built = _link(match.group(2), match.group(1))
+        return hold(built) if built is not None else match.group(0)
+
+    text = _IMAGE_OR_LINK.sub(link, text)
+    text = _AUTOLINK.sub(lambda m: hold(_link(m.group(1), "") or m.group(0)), text)
+    quote = ""
+    stripped = text.lstrip()
+    if stripped.startswith(">"):  # keep Markdown block quotes as Slack block quotes
+        quote, text = "> ", stripped.lstrip(">").lstrip()
+    text = escape(text)
+    text = _BOLD.sub(lambda m: f"{_BOLD_MARK}{m.group(2)}{_BOLD_MARK}", text)
+    text = _ITALIC.sub(lambda m: f"_{m.group(1)}_", text)
+    text = _STRIKE.sub(lambda m: f"~{m.group(1)}~", text)
+    text = text.replace(_BOLD_MARK, "*")
+    return quote + _HOLES.sub(lambda m: holes[int(m.group(1))], text)
+
+
+def _line(line: str) -> str:
+    if _RULE.match(line):
+        return "──────────"
+    heading = _HEADING.match(line)
+    if heading:
+        return f"{heading.group(1)}*{_inline(heading.group(2)).replace('*', '')}*"
+    bullet = _BULLET.match(line)
+    if bullet:
+        return f"{bullet.group(1)}• {_inline(line[bullet.end():])}"
+    return _inline(line)
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Markdown (what the agent and commands write) -> Slack mrkdwn, safe to post."""
+    out: list[str] = []
+    in_code = False
+    for line in markdown.replace("\r\n", "\n").split("\n"):
+        if _FENCE.match(line):
+            in_code = not in_code
+            out.append("```")  # Slack ignores language hints; drop them
+            continue
+        out.append(escape(line) if in_code else _line(line))
+    if in_code:
+        out.append("```")
+    return "\n".join(out)
+
+
+def _cut_long_line(line: str, limit: int) -> list[str]:
+    """Split one over-long line at spaces, never inside an entity (``&amp;``) or a ``<link>``."""
+    pieces: list[str] = []
+    while len(line) > limit:
+        cut = line.rfind(" ", 0, limit)
+        if cut <= limit // 2:
+            cut = limit
+        for opener, closer in (("&", ";"), ("<", ">")):
+            start = line.rfind(opener, 0, cut)
+            if start != -1 and line.find(closer, start) >= cut and start > 0:
+                cut = start
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip(" ")
+    pieces.append(line)
+    return pieces
+
+
+def split(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Cut mrkdwn into messages of at most ``limit`` characters; code fences are closed and reopened."""
+    limit = max(limit, 40)
+    if len(text) <= limit:
+        return [text] if text.strip() else []
+    fence = "```"
+    budget = limit - len(fence) - 1  # room to close a fence at the end of a chunk
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    in_code = False
+
+    def flush() -> None:
+        nonlocal current, size
+        body = "\n".join(current)
+        if in_code:
+            body += "\n" + fence
+        if body.strip() and body.strip() != fence:
+            chunks.append(body)
+        current = [fence] if in_code else []
+        size = len(fence) + 1 if in_code else 0
+
+    for raw_line in text.split("\n"):
+        closing = in_code and raw_line.strip() == fence  # a closing fence may use the reserved room
+        for line in _cut_long_line(raw_line, budget - len(fence) - 1):
+            if size + len(line) + 1 > (limit if closing else budget) and current:
+                flush()
+            current.append(line)
+            size += len(line) + 1
+        if raw_line.strip() == fence:
+            in_code = not in_code
+    if current:
+        in_code = False
+        flush()
+    return chunks
+
+
+def format_reply(markdown: str, limit: int = MAX_CHARS) -> list[str]:
+    """The messages to post for one reply."""
+    return split(to_mrkdwn(markdown), limit)

@@ -1,0 +1,202 @@
+"""Bolt listeners: Slack events, slash commands and the message shortcut -> the EventHandler.
+
+Every listener returns at once (events are auto-acknowledged by bolt; commands and shortcuts call
+``ack()`` first) and the work runs in a task the adapter tracks, so Slack always gets its answer
+well inside 3 s. Redeliveries are dropped by ``event_id`` (persisted through the handler's memory
+when it has one, so a restart does not answer twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+
+from bot import messages as say
+from bot.events import Author, Command, IncomingMessage, MessageDelete, MessageEdit, Reply
+from bot.slack.convert import (
+    author_from_user_info,
+    command_from_payload,
+    event_from_payload,
+    shortcut_from_payload,
+    team_of,
+)
+from bot.slack.format import format_reply
+
+if TYPE_CHECKING:
+    from bot.slack.adapter import SlackAdapter
+
+log = logging.getLogger(__name__)
+
+SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "confab")
+SHORTCUT = "summarize_thread"
+PROGRESS_TEXT = "_⏳ Working on it…_"
+AUTHOR_TTL_S = 600.0
+SEEN_MAX = 20_000
+
+Respond = Callable[..., Awaitable[Any]]
+
+
+class SlackListeners:
+    def __init__(self, adapter: SlackAdapter) -> None:
+        self.adapter = adapter
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._authors: dict[str, tuple[float, Author]] = {}
+        app = adapter.app
+        app.middleware(self._dedupe)
+        app.event("app_mention")(self._on_event)
+        app.event("message")(self._on_event)
+        for name in SLASH_COMMANDS:
+            app.command(f"/{name}")(self._on_command)
+        app.shortcut(SHORTCUT)(self._on_command)
+
+    # --- dedupe -------------------------------------------------------------------------------
+
+    async def _dedupe(self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await self.first_delivery(str(event_id)):
+            log.info("duplicate slack delivery dropped", extra={"event_id": event_id})
+            return BoltResponse(status=200, body="")
+        await next_()
+        return None
+
+    async def first_delivery(self, event_id: str) -> bool:
+        memory = getattr(getattr(self.adapter.handler, "services", None), "memory", None)
+        if memory is not None:
+            try:
+                return bool(await memory.first_delivery(f"slack:{event_id}"))
+            except Exception:
+                log.exception("persisted dedupe failed; using the in-memory one")
+        if event_id in self._seen:
+            self._seen.move_to_end(event_id)
+            return False
+        self._seen[event_id] = None
+        while len(self._seen) > SEEN_MAX:
+            self._seen.popitem(last=False)
+        return True
+
+    # --- people -------------------------------------------------------------------------------
+
+    async def author(self, fallback: Author) -> Author:
+        """The author with display name and admin flag from users.info (cached), or ``fallback``."""
+        if fallback.is_bot or not fallback.id.startswith(("U", "W")):
+            return fallback
+        cached = self._authors.get(fallback.id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        found, ttl = fallback, 60.0
+        try:
+            await self.adapter.pacer.wait("users.info")
+            resp = await self.adapter.client.users_info(user=fallback.id)
+            user = resp.get("user")
+            if isinstance(user, dict) and user.get("id"):
+                found, ttl = author_from_user_info(user), AUTHOR_TTL_S
+        except SlackApiError as exc:
+            log.info("users.info failed", extra={"error": exc.response.get("error")})
+        except Exception:
+            log.exception("users.info failed")
+        self._authors[fallback.id] = (time.monotonic() + ttl, found)
+        return found
+
+    # --- events -------------------------------------------------------------------------------
+
+    async def _on_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        a = self.adapter
+        converted = event_from_payload(event, team_of(body), a.bot_user_id, a.bot_id, a.settings.bot_name)
+        if converted is not None:
+            a.spawn(self._deliver(converted))
+
+    async def _deliver(self, event: IncomingMessage | MessageEdit | MessageDelete) -> None:
+        handler = self.adapter.handler
+        if handler is None:
+            return
+        try:
+            if isinstance(event, MessageDelete):
+                await handler.handle_delete(event)
+            elif isinstance(event, MessageEdit):
+                await handler.handle_edit(dataclasses.replace(event, author=await self.author(event.author)))
+            else:
+                message = dataclasses.replace(event, author=await self.author(event.author))
+                await self._with_progress(message, handler.handle_message(message))
+        except Exception:
+            log.exception("slack event handling failed", extra={"message_id": getattr(event, "id", "")})
+
+    async def _with_progress(self, message: IncomingMessage, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work``; if an answer is due and slow, show a note the answer will replace."""
+        delay = self.adapter.progress_after_s
+        if not (message.mentions_bot or message.is_direct) or not delay:
+            await work
+            return
+        task = asyncio.ensure_future(work)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=delay)
+            if not done:
+                await self.adapter.post_placeholder(message.channel, message.id, PROGRESS_TEXT)
+            await task
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        finally:
+            await self.adapter.drop_placeholder(message.channel, message.id)
+
+    # --- commands and the shortcut --------------------------------------------------------------
+
+    async def _on_command(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any],
+                          respond: Respond) -> None:
+        await ack()  # first, always: Slack wants it within 3 s
+        command = shortcut_from_payload(body) if body.get("type") == "message_action" else command_from_payload(body)
+        if command is None:
+            log.warning("malformed slack command payload ignored", extra={"type": body.get("type")})
+            return
+        self.adapter.spawn(self._finish(command, respond))
+
+    async def _finish(self, command: Command, respond: Respond) -> None:
+        handler = self.adapter.handler
+        if handler is None:
+            return
+        try:
+            command = dataclasses.replace(command, author=await self.author(command.author))
+            task = asyncio.ensure_future(handler.handle_command(command))
+            delay = self.adapter.progress_after_s
+            if delay:
+                done, _ = await asyncio.wait({task}, timeout=delay)
+                if not done:
+                    await respond(text=PROGRESS_TEXT, response_type="ephemeral")
+            replies = await task
+            for reply in replies:
+                await self._deliver_reply(dataclasses.replace(reply, user_id=reply.user_id or command.author.id),
+                                          respond)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("slack command failed", extra={"command": command.name})
+            try:
+                await respond(text=say.COMMAND_FAILED.format(name=command.name), response_type="ephemeral")
+            except Exception:
+                log.exception("could not tell the user the command failed")
+
+    async def _deliver_reply(self, reply: Reply, respond: Respond) -> None:
+        """Ephemeral through ``respond`` (or chat.postEphemeral in a thread); public through chat.postMessage."""
+        if reply.ephemeral:
+            if reply.channel.thread:
+                await self.adapter.send(reply)
+                return
+            for chunk in format_reply(reply.text, self.adapter.capabilities.max_chars):
+                await respond(text=chunk, response_type="ephemeral", unfurl_links=False, unfurl_media=False)
+            return
+        sender = getattr(self.adapter.handler, "send", None)  # the pipeline remembers what the bot said
+        sent = None
+        try:
+            sent = await sender(reply) if sender is not None else await self.adapter.send(reply)
+        except SlackApiError as exc:
+            log.info("posting a command reply failed", extra={"error": exc.response.get("error")})
+        if sent is None:  # e.g. not_in_channel: the response URL still works there
+            for chunk in format_reply(reply.text, self.adapter.capabilities.max_chars):
+                await respond(text=chunk, response_type="in_channel", unfurl_links=False, unfurl_media=False)

@@ -1,0 +1,77 @@
+"""Slack fixtures: the loopback fake Web API / Socket Mode server and a running SlackAdapter."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.append(str(Path(__file__).parent))  # slack_fakes (also used by bench/)
+
+from slack_fakes import SECRET, FakeSlackAPI, FakeSocketMode, free_port
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeSlackAPI]:
+    api = FakeSlackAPI()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def fake_socket(fake_api: FakeSlackAPI) -> AsyncIterator[FakeSocketMode]:
+    server = FakeSocketMode()
+    fake_api.ws_url = await server.start()
+    yield server
+    await server.stop()
+
+
+def slack_settings(tmp_path: Path, api: FakeSlackAPI, mode: str, **overrides: Any) -> Any:
+    from conftest import make_settings
+
+    values: dict[str, Any] = {"slack_bot_token": "xoxb-test-token", "slack_mode": mode,
+                              "slack_api_base_url": api.base + "/api/"}
+    if mode == "http":
+        values.update(slack_signing_secret=SECRET, slack_http_port=free_port())
+    else:
+        values.update(slack_app_token="xapp-1-test-token")
+    values.update(overrides)
+    return make_settings(tmp_path, **values)
+
+
+StartSlack = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture
+async def start_slack(tmp_path: Path, fake_api: FakeSlackAPI) -> AsyncIterator[StartSlack]:
+    """``adapter = await start_slack(handler, mode="http")``: a running SlackAdapter against the fakes."""
+    from bot.slack.adapter import SlackAdapter
+
+    running: list[tuple[Any, asyncio.Task[None]]] = []
+
+    async def start(handler: Any, mode: str = "http", progress_after_s: float | None = None,
+                    settings: Any = None, **overrides: Any) -> Any:
+        adapter = SlackAdapter(settings or slack_settings(tmp_path, fake_api, mode, **overrides),
+                               http_host="127.0.0.1", progress_after_s=progress_after_s)
+        attach = getattr(handler, "attach", None)
+        if attach is not None:
+            attach(adapter)
+        task = asyncio.create_task(adapter.start(handler))
+        running.append((adapter, task))
+        ready = asyncio.create_task(adapter.ready.wait())
+        await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            ready.cancel()
+            task.result()
+        assert adapter.ready.is_set(), "the slack adapter did not start"
+        return adapter
+
+    yield start
+    for adapter, task in running:
+        await adapter.close()
+        await asyncio.wait_for(task, 10)

@@ -1,0 +1,296 @@
+"""Loopback fakes of Slack: the Web API (aiohttp) and the Socket Mode websocket (websockets).
+
+``FakeSlackAPI`` records every call (method, params) and answers the methods Confab uses with
+shapes from Slack's documentation. ``FakeSocketMode`` speaks the Socket Mode envelope protocol:
+``hello`` on connect, envelopes pushed by the test, acks recorded by ``envelope_id``.
+Also used by ``bench/slack_ack.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import socket
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.events import Command, IncomingMessage, MessageDelete, MessageEdit, Reply
+
+PAYLOADS = Path(__file__).parent / "payloads"
+BOT_USER_ID = "UBOT00001"
+BOT_ID = "BBOT00001"
+TEAM_ID = "T0TEAM001"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    body: bytes = b""
+
+
+@dataclass
+class FakeSlackAPI:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages, newest first
+    replies: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    page_size: int = 2
+    rate_limit_once: set[str] = field(default_factory=set)  # methods that answer 429 once
+    ws_url: str = ""
+    calls: list[Call] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    responses: list[dict[str, Any]] = field(default_factory=list)  # what went to response_url
+    errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer
+    _ts: Any = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    base: str = ""
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/respond/{token}", self._respond)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+        return self.base + "/api/"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def posted_texts(self) -> list[str]:
+        return [str(c.params.get("text", "")) for c in self.calls
+                if c.method in ("chat.postMessage", "chat.update", "chat.postEphemeral")] + \
+               [str(r.get("text", "")) for r in self.responses]
+
+    def response_url(self) -> str:
+        return f"{self.base}/respond/{uuid.uuid4().hex}"
+
+    def next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.000100"
+
+    async def _params(self, request: web.Request) -> tuple[dict[str, Any], bytes]:
+        raw = await request.read()
+        params: dict[str, Any] = dict(request.query)
+        ctype = request.headers.get("Content-Type", "")
+        if raw and "json" in ctype:
+            params.update(json.loads(raw))
+        elif raw:
+            params.update(dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)))
+        return params, raw
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params, raw = await self._params(request)
+        if method in self.rate_limit_once:
+            self.rate_limit_once.discard(method)
+            self.calls.append(Call(method + "#429", params, raw))
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+        self.calls.append(Call(method, params, raw))
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
+        return web.json_response(self._answer(method, params))
+
+    def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://confab-test.slack.com/", "team": "Confab Test", "user": "confab",
+                    "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.ws_url}
+        if method in ("chat.postMessage", "chat.update"):
+            ts = p.get("ts") or self.next_ts()
+            return {"ok": True, "channel": p.get("channel"), "ts": ts,
+                    "message": {"type": "message", "text": p.get("text", ""), "user": BOT_USER_ID, "ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self.next_ts()}
+        if method == "chat.delete":
+            return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts")}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = json.loads(p["files"]) if isinstance(p.get("files"), str) else p.get("files", [])
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+        if method in ("conversations.history", "conversations.replies"):
+            if method == "conversations.history":
+                messages = self.history.get(str(p.get("channel")), [])
+            else:
+                messages = self.replies.get((str(p.get("channel")), str(p.get("ts"))), [])
+            start = int(p.get("cursor") or 0)
+            size = min(int(p.get("limit") or 100), self.page_size)
+            page = messages[start:start + size]
+            more = start + size < len(messages)
+            return {"ok": True, "messages": page, "has_more": more,
+                    "response_metadata": {"next_cursor": str(start + size) if more else ""}}
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": p.get("channel"), "name": "general", "is_channel": True}}
+        if method == "users.info":
+            user_id = str(p.get("user"))
+            user = self.users.get(user_id) or {"id": user_id, "name": user_id.lower(), "is_admin": False,
+                                               "profile": {"display_name": f"user-{user_id[-3:]}"}}
+            return {"ok": True, "user": user}
+        if method == "reactions.add":
+            return {"ok": True}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK - uploaded")
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(json.loads(await request.read()))
+        return web.Response(text="ok")
+
+
+class FakeSocketMode:
+    """A Socket Mode server: ``hello`` on connect; ``push`` an envelope; ``acks`` by envelope id."""
+
+    def __init__(self) -> None:
+        self.connections: list[Any] = []
+        self.acks: dict[str, dict[str, Any]] = {}
+        self.connected = asyncio.Event()
+        self._ack_events: dict[str, asyncio.Event] = {}
+        self._server: Any = None
+        self.url = ""
+
+    async def start(self) -> str:
+        import websockets
+
+        self._server = await websockets.serve(self._serve, "127.0.0.1", 0)
+        port = next(iter(self._server.sockets)).getsockname()[1]
+        self.url = f"ws://127.0.0.1:{port}/link/?ticket=test"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, ws: Any) -> None:
+        self.connections.append(ws)
+        await ws.send(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0TEST"},
+                                  "debug_info": {"host": "loopback", "approximate_connection_time": 3600}}))
+        self.connected.set()
+        async for raw in ws:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                continue
+            envelope_id = data.get("envelope_id")
+            if envelope_id:
+                self.acks[envelope_id] = data
+                self._ack_events.setdefault(envelope_id, asyncio.Event()).set()
+
+    async def push(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> str:
+        envelope_id = uuid.uuid4().hex
+        self._ack_events[envelope_id] = asyncio.Event()
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
+                    "accepts_response_payload": kind != "events_api", "retry_attempt": retry_attempt,
+                    "retry_reason": "timeout" if retry_attempt else ""}
+        await self.connections[-1].send(json.dumps(envelope))
+        return envelope_id
+
+    async def wait_ack(self, envelope_id: str) -> dict[str, Any]:
+        async with asyncio.timeout(5):
+            await self._ack_events[envelope_id].wait()
+        return self.acks[envelope_id]
+
+    async def ask_to_reconnect(self) -> None:
+        self.connected.clear()
+        await self.connections[-1].send(json.dumps({"type": "disconnect", "reason": "refresh_requested"}))
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack sends with a request: X-Slack-Request-Timestamp and the v0 HMAC signature."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+def event_body(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """An Events API ``event_callback`` envelope as Slack documents it."""
+    return {
+        "token": "verification-token-unused", "team_id": TEAM_ID, "api_app_id": "A0TEST", "event": event,
+        "type": "event_callback", "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(time.time()), "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID,
+                                                            "user_id": BOT_USER_ID, "is_bot": True}],
+        "is_ext_shared_channel": False, "event_context": "4-eyJldCI6Im1lc3NhZ2UifQ",
+    }
+
+
+def command_form(command: str, text: str, response_url: str, user_id: str = "U0ALICE01",
+                 channel_id: str = "C0GENERAL") -> dict[str, str]:
+    """A slash command's form fields, as Slack documents them."""
+    return {"token": "unused", "team_id": TEAM_ID, "team_domain": "confab-test", "channel_id": channel_id,
+            "channel_name": "general", "user_id": user_id, "user_name": "alice", "command": command,
+            "text": text, "api_app_id": "A0TEST", "is_enterprise_install": "false",
+            "response_url": response_url, "trigger_id": f"{uuid.uuid4().int % 10**10}.1.abc"}
+
+
+def payload(name: str) -> dict[str, Any]:
+    """A JSON fixture from payloads/ (shaped like Slack's documented examples)."""
+    data: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text("utf-8"))
+    return data
+
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class RecordingHandler:
+    """A minimal EventHandler that records what the adapter delivers and answers commands."""
+
+    messages: list[IncomingMessage] = field(default_factory=list)
+    edits: list[MessageEdit] = field(default_factory=list)
+    deletes: list[MessageDelete] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+    command_replies: Callable[[Command], Sequence[Reply]] | None = None
+    delay_s: float = 0.0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle_message(self, message: IncomingMessage) -> None:
+        self.messages.append(message)
+        self.arrived.set()
+
+    async def handle_edit(self, edit: MessageEdit) -> None:
+        self.edits.append(edit)
+        self.arrived.set()
+
+    async def handle_delete(self, delete: MessageDelete) -> None:
+        self.deletes.append(delete)
+        self.arrived.set()
+
+    async def handle_command(self, command: Command) -> Sequence[Reply]:
+        self.commands.append(command)
+        self.arrived.set()
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.command_replies is not None:
+            return self.command_replies(command)
+        return [Reply(command.channel, f"did {command.name}: {command.args}", ephemeral=True,
+                      user_id=command.author.id)]
