@@ -37,7 +37,7 @@ class Summarizer:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._last_fetch: dict[str, float] = {}
+        self._last_fetch: dict[tuple[str, str | None], float] = {}
 
     async def collect(self, channel_key: str, thread: str | None, scope: Scope,
                       fetch_history: HistoryFetcher | None = None) -> tuple[list[StoredMessage], dict[str, object]]:
@@ -98,10 +98,10 @@ class Summarizer:
         if fetch_history is None:
             return []
         now = time.monotonic()
-        if now - self._last_fetch.get(channel_key, -FETCH_INTERVAL_S) < FETCH_INTERVAL_S:
+        if now - self._last_fetch.get((channel_key, thread), -FETCH_INTERVAL_S) < FETCH_INTERVAL_S:
             notes.append("platform history was read moments ago, so only my memory was used this time")
             return []
-        self._last_fetch[channel_key] = now
+        self._last_fetch[(channel_key, thread)] = now
         try:
             async with asyncio.timeout(FETCH_TIMEOUT_S):
                 found = await fetch_history(since, min(limit, MAX_MESSAGES))

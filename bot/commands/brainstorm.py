@@ -6,6 +6,7 @@ import logging
 
 from bot.commands import CommandContext, command
 from bot.events import Reply
+from bot.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +20,10 @@ async def brainstorm_command(ctx: CommandContext) -> list[Reply]:
         return await _finish(ctx, stop=args.lower() != "wrap" and not args.lower().startswith("wrap"))
     if not args:
         return [ctx.reply(f"Usage: `{USAGE}`, e.g. `/brainstorm ways to cut CI time`.", ephemeral=True)]
-    topic = args[:300]
+    topic = neutralize_mentions(args[:300])
     channel = ctx.command.channel
-    seeds = await ctx.services.features["brainstorm"].seed(topic, channel.key)
+    # seeds quote documents and people: never let them ping anyone
+    seeds = neutralize_mentions(await ctx.services.features["brainstorm"].seed(topic, channel.key))
     opening = (f"🧠 **Brainstorm: {topic}** (started by {ctx.command.author.name})\n"
                "Post one idea per message (or a bulleted list) and +1 the ones you like. I'll merge duplicates "
                "and group themes. `/brainstorm wrap` concludes, `/brainstorm stop` ends it.")
@@ -51,7 +53,7 @@ async def _finish(ctx: CommandContext, stop: bool) -> list[Reply]:
         return [ctx.reply("This isn't a brainstorm thread I'm following. Start one with `/brainstorm <topic>`, "
                           "then use `wrap`/`stop` inside its thread.", ephemeral=True)]
     topic = str(followed[1].get("topic") or "brainstorm")
-    text = await wrap_thread(ctx.services, ctx.adapter, channel, topic)
+    text = neutralize_mentions(await wrap_thread(ctx.services, ctx.adapter, channel, topic))
     if stop:
         assert channel.thread is not None
         await ctx.services.memory.unfollow_thread(channel.key, channel.thread)

@@ -11,6 +11,7 @@ from agent.memory.models import StoredMessage
 from bot.adapter import Adapter
 from bot.commands import CommandContext, command
 from bot.events import ChannelRef, Reply
+from bot.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, publi
     _, output = await summarize_for(ctx.services, channel.key, channel.thread, scope,
                                     history_fetcher(ctx.adapter, channel), linker(ctx.adapter, channel))
     private = not public and (ctx.adapter is None or ctx.adapter.capabilities.ephemeral)
-    return [Reply(ctx.command.channel, output.for_user, ephemeral=private or not output.ok,
+    # summaries quote people: never let a quoted @everyone or <@U123> ping anyone
+    return [Reply(ctx.command.channel, neutralize_mentions(output.for_user), ephemeral=private or not output.ok,
                   reply_to=ctx.command.channel.thread, user_id=ctx.command.author.id)]
 
 

@@ -137,3 +137,12 @@ async def test_llm_path_is_used_when_a_model_is_configured(bot) -> None:  # type
     services.chat_model = FakeListChatModel(responses=["not json at all"])
     [fallback] = await bot.command("summarize")
     assert "offline summary" in fallback.text and "TL;DR" in fallback.text
+
+
+async def test_quoted_mentions_never_ping(bot) -> None:  # type: ignore[no-untyped-def]
+    await bot.say("@everyone the deploy of the billing service is blocked on <@U12345> review", user="alice")
+    await bot.say("@here billing deploy blocked until the review is done <!channel>", user="bob")
+    [reply] = await bot.command("summarize", "public")
+    assert "billing" in reply.text
+    for ping in ("@everyone", "@here", "<@U12345>", "<!channel>"):
+        assert ping not in reply.text
