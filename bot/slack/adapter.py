@@ -172,10 +172,10 @@ class SlackAdapter:
         placeholder = self.placeholders.pop((channel.channel, thread), None)
         for index, chunk in enumerate(chunks):
             if index == 0 and placeholder is not None:
-                await self.pacer.wait("chat.update")
-                await self.client.chat_update(channel=channel.channel, ts=placeholder, text=chunk)
-                first_ts = placeholder
-                continue
+                if await self._replace(channel.channel, placeholder, chunk):
+                    first_ts = placeholder
+                    continue
+                placeholder = None
             resp = await self.client.chat_postMessage(
                 channel=channel.channel, text=chunk, thread_ts=thread, unfurl_links=False, unfurl_media=False,
                 link_names=False, parse="none")
@@ -186,6 +186,20 @@ class SlackAdapter:
             file_id = await self._upload(channel.channel, thread, attachment)
             first_ts = first_ts or file_id
         return SentRef(where, first_ts)
+
+    async def _replace(self, channel_id: str, ts: str, text: str) -> bool:
+        """Put the answer in place of the progress note; if Slack refuses, drop the note instead."""
+        try:
+            await self.pacer.wait("chat.update")
+            await self.client.chat_update(channel=channel_id, ts=ts, text=text)
+            return True
+        except SlackApiError as exc:
+            log.info("could not update the progress note", extra={"error": exc.response.get("error")})
+        try:
+            await self.client.chat_delete(channel=channel_id, ts=ts)
+        except SlackApiError as exc:
+            log.info("could not remove the progress note", extra={"error": exc.response.get("error")})
+        return False
 
     async def _upload(self, channel_id: str, thread: str | None, attachment: Any) -> str:
         if not attachment.data:

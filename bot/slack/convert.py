@@ -76,7 +76,8 @@ def _str(value: Any) -> str:
 
 def _author(event: Mapping[str, Any], names: Mapping[str, str] | None = None) -> Author:
     user_id = _str(event.get("user")) or _str(event.get("bot_id")) or "unknown"
-    profile = event.get("user_profile") if isinstance(event.get("user_profile"), Mapping) else {}
+    found = event.get("user_profile")
+    profile: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     name = (names or {}).get(user_id) or _str(profile.get("display_name")) or _str(profile.get("real_name")) \
         or _str(event.get("username")) or user_id
     return Author(id=user_id, name=name, is_bot=bool(event.get("bot_id")) or event.get("subtype") == "bot_message")
@@ -220,7 +221,8 @@ def shortcut_from_payload(payload: Mapping[str, Any]) -> Command | None:
 
 def author_from_user_info(user: Mapping[str, Any]) -> Author:
     """A ``users.info`` user object -> Author with the display name and admin flag."""
-    profile = user.get("profile") if isinstance(user.get("profile"), Mapping) else {}
+    found = user.get("profile")
+    profile: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     name = _str(profile.get("display_name")) or _str(profile.get("real_name")) or _str(user.get("real_name")) \
         or _str(user.get("name")) or _str(user.get("id"))
     return Author(

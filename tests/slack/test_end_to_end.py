@@ -1,0 +1,153 @@
+"""Slack end to end: signed HTTP events -> real AsyncApp -> real Pipeline (bot.app.build_app) with a
+scripted chat model -> replies recorded by the fake Slack Web API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage
+from slack_fakes import FakeSlackAPI, command_form, payload
+from test_http_mode import post_event, post_form, settle
+
+from scripted_model import ScriptedModel
+
+PING = re.compile(r"<[!@#]|(?<![\w@\u2060])@(channel|here|everyone)\b", re.I)
+HOSTILE = "<!channel> hey @here <@U123> and <!everyone> <!subteam^S1|@devs> <#C999>"
+
+
+@pytest.fixture
+async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any
+                    ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
+    """``adapter, pipeline = await slack_bot(model)``: the offline pipeline wired to a SlackAdapter."""
+    from slack_fakes import SECRET, free_port
+
+    from bot.app import build_app
+    from conftest import make_settings
+
+    opened: list[tuple[Any, Any]] = []
+
+    async def build(model: ScriptedModel, progress_after_s: float | None = None) -> tuple[Any, Any]:
+        settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
+                                 slack_signing_secret=SECRET, slack_http_port=free_port(),
+                                 slack_api_base_url=fake_api.base + "/api/")
+        services, pipeline = await build_app(settings, chat_model=model)
+        opened.append((services, pipeline))
+        adapter = await start_slack(pipeline, settings=settings, progress_after_s=progress_after_s)
+        return adapter, pipeline
+
+    yield build
+    for services, pipeline in opened:
+        await pipeline.drain()
+        await services.close()
+
+
+async def test_hostile_model_output_never_pings_anyone(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    adapter, _ = await slack_bot(ScriptedModel(steps=[AIMessage(HOSTILE)]))
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    [reply] = fake_api.calls_to("chat.postMessage")
+    assert reply.params["thread_ts"] == "1700000100.000200"  # answered in a thread on the mention
+    assert "hey" in reply.params["text"]
+    assert not PING.search(reply.params["text"]), reply.params["text"]
+    assert reply.params["unfurl_links"] is False
+
+
+async def test_four_deliveries_one_reply_and_the_dedupe_is_persisted(slack_bot: Any, fake_api: FakeSlackAPI
+                                                                   ) -> None:
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("first"), AIMessage("second")]))
+    for attempt in range(4):
+        headers = {"X-Slack-Retry-Num": str(attempt)} if attempt else {}
+        assert (await post_event(adapter, payload("app_mention"), event_id="Ev0DUP00001", headers=headers))[0] == 200
+    await settle(adapter)
+    assert [c.params["text"] for c in fake_api.calls_to("chat.postMessage")] == ["first"]
+    rows = await pipeline.services.memory.fetch("SELECT event_id FROM processed_events WHERE event_id LIKE ?",
+                                                ("slack:%",))
+    assert rows == [("slack:Ev0DUP00001",)]
+
+
+async def test_followed_thread_dm_edit_and_delete(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    model = ScriptedModel(steps=[AIMessage("staging answer"), AIMessage("production answer"), AIMessage("dm answer")])
+    adapter, pipeline = await slack_bot(model)
+    memory = pipeline.services.memory
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    await post_event(adapter, payload("message_thread_reply"))  # no mention, but the bot follows the thread
+    await settle(adapter)
+    await post_event(adapter, payload("message_im"))
+    await settle(adapter)
+    posts = fake_api.calls_to("chat.postMessage")
+    assert [p.params["text"] for p in posts] == ["staging answer", "production answer", "dm answer"]
+    assert posts[1].params["thread_ts"] == "1700000100.000200" and "thread_ts" not in posts[2].params
+    await post_event(adapter, payload("message_channels"))
+    await post_event(adapter, payload("message_changed"))
+    await settle(adapter)
+    stored = await memory.get_message("slack:T0TEAM001:C0GENERAL", "1700000200.000300")
+    assert stored is not None and stored.text == "Hello world, edited"
+    await post_event(adapter, payload("message_deleted"))
+    await settle(adapter)
+    gone = await memory.get_message("slack:T0TEAM001:C0GENERAL", "1700000200.000300")
+    assert gone is None or gone.deleted
+    assert len(fake_api.calls_to("chat.postMessage")) == 3  # plain channel chatter is remembered, not answered
+
+
+async def test_ask_and_confab_commands(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    adapter, _ = await slack_bot(ScriptedModel(steps=[AIMessage("Deploy with `make deploy` <!here>")]))
+    status, text = await post_form(adapter, command_form("/ask", "how do I deploy?", fake_api.response_url()))
+    assert status == 200 and text == ""
+    await settle(adapter)
+    [post] = fake_api.calls_to("chat.postMessage")
+    assert post.params["text"].startswith("> how do I deploy?")
+    assert "`make deploy`" in post.params["text"] and not PING.search(post.params["text"])
+    await post_form(adapter, command_form("/confab", "help", fake_api.response_url()))
+    await settle(adapter)
+    [help_reply] = fake_api.responses
+    assert help_reply["response_type"] == "ephemeral" and "/ask" in help_reply["text"]
+
+
+async def test_slow_answer_shows_progress_then_replaces_it(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    model = ScriptedModel(steps=[AIMessage("the long answer")], delay_s=0.5)
+    adapter, _ = await slack_bot(model, progress_after_s=0.05)
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    [placeholder] = fake_api.calls_to("chat.postMessage")
+    [update] = fake_api.calls_to("chat.update")
+    assert "Working on it" in placeholder.params["text"]
+    assert update.params["text"] == "the long answer" and update.params["ts"].startswith("17")
+    assert fake_api.calls_to("chat.delete") == []
+
+
+async def test_refused_update_posts_the_answer_and_removes_the_note(slack_bot: Any, fake_api: FakeSlackAPI
+                                                                     ) -> None:
+    model = ScriptedModel(steps=[AIMessage("answer")], delay_s=0.3)
+    adapter, _ = await slack_bot(model, progress_after_s=0.05)
+    fake_api.errors["chat.update"] = "cant_update_message"
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    note, answer = fake_api.calls_to("chat.postMessage")
+    assert note.params["text"].startswith("_⏳") and answer.params["text"] == "answer"
+    [delete] = fake_api.calls_to("chat.delete")
+    assert delete.params["ts"].startswith("17")
+
+
+async def test_progress_note_is_removed_when_no_answer_comes(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    import asyncio
+
+    class SlowFlagger:
+        async def screen(self, message: Any, adapter: Any) -> bool:
+            await asyncio.sleep(0.3)
+            return True  # flagged: never reaches the agent
+
+        async def rescreen_edit(self, edit: Any, adapter: Any) -> None:
+            return None
+
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("never said")]), progress_after_s=0.05)
+    pipeline.moderator = SlowFlagger()
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    [note] = fake_api.calls_to("chat.postMessage")
+    [delete] = fake_api.calls_to("chat.delete")
+    assert "Working on it" in note.params["text"] and delete.params["channel"] == "C0GENERAL"
