@@ -41,7 +41,8 @@ TLDR_FRACTION = 0.25  # TL;DR length as a share of the conversation's words, wit
 TLDR_MIN_WORDS = 25
 TLDR_MAX_WORDS = 60
 TLDR_DIVERSITY = 0.35
-POSITION_PRIOR = 1.0  # weight of a mild preference for units that open a topic (early in the window)
+POSITION_PRIOR = 1.0  # weight of a preference for units that open a short conversation (its topic)
+PRIOR_SPAN = 40  # the prior fades for longer windows: a busy channel's first lines are not its topic
 SUBSTANTIAL = 3  # content words a unit needs to be a TL;DR candidate (when enough units have them)
 
 
@@ -130,13 +131,15 @@ def _addressee(messages: Sequence[StoredMessage], index: int) -> str | None:
 
 
 def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
-                         coverage: Coverage | None = None, max_points: int = 6) -> Summary:
+                         coverage: Coverage | None = None, max_points: int | None = None) -> Summary:
     messages = [m for m in messages if m.text.strip() and not m.deleted and not m.is_bot]
     coverage = coverage or describe_coverage(messages)
     participants = Counter(m.author_name for m in messages).most_common()
     numbers = {m.id: i + 1 for i, m in enumerate(messages)}
     if not messages:
         return Summary(tldr="There is nothing to summarize yet.", coverage=coverage, numbers=numbers)
+    if max_points is None:  # 3 points for a short exchange, up to 8 for a busy day
+        max_points = min(8, max(3, round(2 * np.log10(len(messages) + 1)) + 2))
     units = split_units(messages)
     vectors = embedder.embed([u.text[:MAX_UNIT_CHARS] for u in units])
     content = np.array([u.content for u in units], dtype=np.float64)
@@ -144,8 +147,9 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     info = np.minimum(1.0, np.log1p(content) / np.log1p(8.0))
     scores = salience(vectors, np.maximum(content, 0.5)) * info
     if POSITION_PRIOR:
+        weight = POSITION_PRIOR * min(1.0, PRIOR_SPAN / len(messages))
         position = np.array([u.index / max(1, len(messages) - 1) for u in units])
-        scores = scores * (1 + POSITION_PRIOR * (1 - position))
+        scores = scores * (1 + weight * (1 - position))
     speakers = [messages[u.index].author_name for u in units]
     words = [len(u.text.split()) for u in units]
     total_words = sum(words)
