@@ -190,7 +190,6 @@ class SlackAdapter:
     async def _replace(self, channel_id: str, ts: str, text: str) -> bool:
         """Put the answer in place of the progress note; if Slack refuses, drop the note instead."""
         try:
-            await self.pacer.wait("chat.update")
             await self.client.chat_update(channel=channel_id, ts=ts, text=text)
             return True
         except SlackApiError as exc:
@@ -266,7 +265,6 @@ class SlackAdapter:
 
     async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None:
         name = EMOJI_NAMES.get(emoji, emoji).strip(":")
-        await self.pacer.wait("reactions.add")
         try:
             await self.client.reactions_add(channel=channel.channel, timestamp=message_id, name=name)
         except SlackApiError as exc:
@@ -275,7 +273,6 @@ class SlackAdapter:
 
     async def delete(self, channel: ChannelRef, message_id: str) -> None:
         """Others' messages need SLACK_ADMIN_TOKEN (a workspace admin's user token with chat:write)."""
-        await self.pacer.wait("chat.delete")
         client = self.admin_client or self.client
         try:
             await client.chat_delete(channel=channel.channel, ts=message_id)

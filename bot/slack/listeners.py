@@ -93,7 +93,6 @@ class SlackListeners:
             return cached[1]
         found, ttl = fallback, 60.0
         try:
-            await self.adapter.pacer.wait("users.info")
             resp = await self.adapter.client.users_info(user=fallback.id)
             user = resp.get("user")
             if isinstance(user, dict) and user.get("id"):

@@ -1,8 +1,10 @@
 """Client-side pacing for Slack Web API methods by rate-limit tier.
 
-Slack publishes per-method tiers (Tier 1 ≈ 1/min … Tier 4 ≈ 100+/min, per workspace). 429s are
-still honoured by slack_sdk's retry handler; pacing keeps bulk reads such as history pagination from
-hitting them in the first place. A token bucket per method: a small burst, then the tier's rate.
+Slack publishes per-method tiers (Tier 1 ≈ 1/min … Tier 4 ≈ 100+/min, per workspace). Every call
+already honours 429 + Retry-After through slack_sdk's retry handler; pacing is for bulk reads (history
+pagination, Tier 3), so one long /summarize does not burn the workspace's budget and then stall.
+A token bucket per method: a small burst, then the tier's rate. Single calls (posting, reactions,
+users.info) are not paced: waiting on them would only delay answers that Slack would accept.
 """
 
 from __future__ import annotations
@@ -13,10 +15,7 @@ from dataclasses import dataclass, field
 
 # requests per minute by tier (https://api.slack.com/apis/rate-limits)
 TIER_PER_MINUTE = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
-METHOD_TIER = {
-    "conversations.history": 3, "conversations.replies": 3, "conversations.info": 3,
-    "users.info": 4, "reactions.add": 3, "chat.update": 3, "chat.delete": 3, "chat.getPermalink": 4,
-}
+METHOD_TIER = {"conversations.history": 3, "conversations.replies": 3, "conversations.info": 3}
 
 
 @dataclass

@@ -1,0 +1,172 @@
+"""Slack acknowledgement latency while the model is slow, redelivery dedupe, and broadcast safety.
+
+Runs the real SlackAdapter (bolt AsyncApp, HTTP mode) on the real pipeline against the loopback
+fake Slack Web API from tests/slack, with a chat model that takes ``--model-seconds`` to answer and
+always answers with text full of broadcast mentions. Then:
+
+1. ``--commands`` signed ``/ask`` requests (distinct users and channels, ``--concurrency`` in flight):
+   acknowledgement latency (request sent -> HTTP 200) p50 / p99 / max.
+2. One ``app_mention`` delivered four times with the same ``event_id`` (Slack's retries): replies.
+3. Every text posted (chat.postMessage / chat.update / chat.postEphemeral / response_url): broadcast
+   or user mentions found (must be 0).
+
+    python bench/slack_ack.py [--commands 200] [--concurrency 20] [--model-seconds 30] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "slack"))
+
+import aiohttp
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+HOSTILE = "Sure! <!channel> heads up @here, ask <@U0BOSS001> or <!subteam^S0ONCALL|@oncall> in <#C0SECRET1> @everyone"
+PING = re.compile(r"<[!@#]|(?<![\w@\u2060])@(channel|here|everyone)\b", re.I)
+
+
+class SlowHostileModel(BaseChatModel):
+    """Takes ``seconds`` to answer, and answers with mentions a careless bot would broadcast."""
+
+    seconds: float = 30.0
+
+    @property
+    def _llm_type(self) -> str:
+        return "slow-hostile"
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> SlowHostileModel:  # type: ignore[override]
+        return self
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        raise NotImplementedError("async only")
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                         **kwargs: Any) -> ChatResult:
+        await asyncio.sleep(self.seconds)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(HOSTILE))])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def run(commands: int, concurrency: int, model_seconds: float, workdir: Path) -> dict[str, Any]:
+    from slack_fakes import SECRET, FakeSlackAPI, command_form, event_body, free_port, payload, sign
+
+    from agent.settings import load_settings
+    from bot.app import build_app
+    from bot.slack.adapter import SlackAdapter
+
+    api = FakeSlackAPI()
+    await api.start()
+    (workdir / "knowledge").mkdir(exist_ok=True)
+    settings = load_settings(
+        data_dir=workdir / "data", knowledge_dir=workdir / "knowledge", knowledge_watch=False,
+        slack_bot_token="xoxb-bench", slack_mode="http",  # noqa: S106 - a fake token for the loopback fake
+        slack_signing_secret=SECRET, slack_http_port=free_port(),
+        slack_api_base_url=api.base + "/api/", agent_model_timeout_s=model_seconds + 30,
+        agent_deadline_s=model_seconds + 60)
+    services, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds))
+    adapter = SlackAdapter(settings, http_host="127.0.0.1")
+    pipeline.attach(adapter)
+    runner = asyncio.create_task(adapter.start(pipeline))
+    await asyncio.wait_for(adapter.ready.wait(), 10)
+    url = f"http://127.0.0.1:{settings.slack_http_port}/slack/events"
+    latencies: list[float] = []
+    statuses: list[int] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(commands):
+        queue.put_nowait(i)
+
+    async def signed_post(session: aiohttp.ClientSession, body: str, ctype: str,
+                          extra: dict[str, str] | None = None) -> tuple[int, float]:
+        headers = {"Content-Type": ctype, **sign(SECRET, body), **(extra or {})}
+        started = time.perf_counter()
+        async with session.post(url, data=body.encode(), headers=headers) as resp:
+            await resp.read()
+            return resp.status, time.perf_counter() - started
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        while not queue.empty():
+            i = queue.get_nowait()
+            form = command_form("/ask", f"question number {i}: how do we deploy?", api.response_url(),
+                                user_id=f"U0BENCH{i:03d}", channel_id=f"C0BENCH{i:03d}")
+            status, seconds = await signed_post(session, urllib.parse.urlencode(form),
+                                                "application/x-www-form-urlencoded")
+            statuses.append(status)
+            latencies.append(seconds)
+
+    started = time.perf_counter()
+    async with aiohttp.ClientSession() as session:
+        mention = event_body(payload("app_mention"), event_id="Ev0BENCH0001")
+        for attempt in range(4):  # Slack's first delivery and its three retries
+            retry = {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"} if attempt else {}
+            status, _ = await signed_post(session, json.dumps(mention), "application/json", retry)
+            statuses.append(status)
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+    acked_in = time.perf_counter() - started
+    await asyncio.sleep(0.2)
+    await adapter.drain()  # every answer (each waits for the slow model) has gone out
+    answered_in = time.perf_counter() - started
+    mention_replies = [c for c in api.calls_to("chat.postMessage") if c.params.get("thread_ts") == "1700000100.000200"]
+    texts = api.posted_texts()
+    pings = sum(len(PING.findall(t)) for t in texts)
+    await adapter.close()
+    await runner
+    await pipeline.drain()
+    await services.close()
+    await api.stop()
+    return {
+        "commands": commands, "concurrency": concurrency, "model_seconds": model_seconds,
+        "ack_p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "ack_p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "ack_max_ms": round(max(latencies) * 1000, 1),
+        "non_200": sum(1 for s in statuses if s != 200),
+        "all_acked_s": round(acked_in, 2), "all_answered_s": round(answered_in, 2),
+        "answers_posted": len(api.calls_to("chat.postMessage")),
+        "replies_to_event_delivered_4x": len(mention_replies),
+        "texts_checked": len(texts), "broadcast_or_user_mentions": pings,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--commands", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--model-seconds", type=float, default=30.0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = asyncio.run(run(args.commands, args.concurrency, args.model_seconds, Path(tmp)))
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"{result['commands']} signed /ask commands, {result['concurrency']} in flight, "
+          f"model answers after {result['model_seconds']:.0f} s")
+    print(f"  ack latency   p50 {result['ack_p50_ms']} ms   p99 {result['ack_p99_ms']} ms   "
+          f"max {result['ack_max_ms']} ms   (target p99 <= 200 ms)   non-200: {result['non_200']}")
+    print(f"  all acked in {result['all_acked_s']} s; all answered in {result['all_answered_s']} s "
+          f"({result['answers_posted']} chat.postMessage)")
+    print(f"  one app_mention delivered 4 times -> {result['replies_to_event_delivered_4x']} reply (target 1)")
+    print(f"  broadcast/user mentions in {result['texts_checked']} posted texts: "
+          f"{result['broadcast_or_user_mentions']} (target 0)")
+
+
+if __name__ == "__main__":
+    main()
