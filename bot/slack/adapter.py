@@ -64,6 +64,19 @@ def thread_for(channel: ChannelRef, reply_to: str | None) -> str | None:
     return None if _is_dm(channel.channel) else reply_to
 
 
+@web.middleware
+async def _malformed_is_400(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Bolt parses the body before checking anything; garbage gets a 400 and a log line, not a 500."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        log.warning("malformed request to the slack endpoint", extra={"error": type(exc).__name__})
+        return web.json_response({"error": "malformed request"}, status=400)
+
+
 class SlackAdapter:
     name = "slack"
 
@@ -110,11 +123,16 @@ class SlackAdapter:
 
     async def start(self, handler: EventHandler) -> None:
         self.handler = handler
-        auth = await self.client.auth_test()
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')})") from None
         self.bot_user_id, self.bot_id = auth.get("user_id"), auth.get("bot_id")
         self.team_id, self.team_url = auth.get("team_id"), auth.get("url")
         if self.mode == "http":
-            self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=self.http_port))
+            web_app = self.app.web_app(path=EVENTS_PATH, port=self.http_port)
+            web_app.middlewares.append(_malformed_is_400)
+            self._runner = web.AppRunner(web_app)
             await self._runner.setup()
             await web.TCPSite(self._runner, self.http_host, self.http_port).start()
             log.info("slack HTTP endpoint listening", extra={"port": self.http_port, "path": EVENTS_PATH})

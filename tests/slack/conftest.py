@@ -12,7 +12,7 @@ import pytest
 
 sys.path.append(str(Path(__file__).parent))  # slack_fakes (also used by bench/)
 
-from slack_fakes import SECRET, FakeSlackAPI, FakeSocketMode, free_port
+from slack_fakes import FakeSlackAPI, FakeSocketMode, slack_settings
 
 
 @pytest.fixture
@@ -29,19 +29,6 @@ async def fake_socket(fake_api: FakeSlackAPI) -> AsyncIterator[FakeSocketMode]:
     fake_api.ws_url = await server.start()
     yield server
     await server.stop()
-
-
-def slack_settings(tmp_path: Path, api: FakeSlackAPI, mode: str, **overrides: Any) -> Any:
-    from conftest import make_settings
-
-    values: dict[str, Any] = {"slack_bot_token": "xoxb-test-token", "slack_mode": mode,
-                              "slack_api_base_url": api.base + "/api/"}
-    if mode == "http":
-        values.update(slack_signing_secret=SECRET, slack_http_port=free_port())
-    else:
-        values.update(slack_app_token="xapp-1-test-token")
-    values.update(overrides)
-    return make_settings(tmp_path, **values)
 
 
 StartSlack = Callable[..., Awaitable[Any]]

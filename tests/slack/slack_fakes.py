@@ -294,3 +294,17 @@ class RecordingHandler:
             return self.command_replies(command)
         return [Reply(command.channel, f"did {command.name}: {command.args}", ephemeral=True,
                       user_id=command.author.id)]
+
+
+def slack_settings(tmp_path: Path, api: FakeSlackAPI, mode: str, **overrides: Any) -> Any:
+    """Settings for a SlackAdapter talking to ``api`` (tests only: uses the suite's make_settings)."""
+    from conftest import make_settings
+
+    values: dict[str, Any] = {"slack_bot_token": "xoxb-test-token", "slack_mode": mode,
+                              "slack_api_base_url": api.base + "/api/"}
+    if mode == "http":
+        values.update(slack_signing_secret=SECRET, slack_http_port=free_port())
+    else:
+        values.update(slack_app_token="xapp-1-test-token")
+    values.update(overrides)
+    return make_settings(tmp_path, **values)

@@ -210,3 +210,32 @@ async def test_message_links_point_at_the_workspace(start_slack: Any) -> None:
     link = adapter.message_link(ChannelRef("slack", "T", "C0GENERAL", "1700000100.000200"), "1700000300.000400")
     assert link == ("https://confab-test.slack.com/archives/C0GENERAL/p1700000300000400"
                     "?thread_ts=1700000100.000200&cid=C0GENERAL")
+
+
+async def test_malformed_and_unknown_requests_get_clear_errors_not_crashes(start_slack: Any) -> None:
+    handler = RecordingHandler()
+    adapter = await start_slack(handler)
+    assert (await post(adapter, "not json {", "application/json"))[0] == 400
+    assert (await post(adapter, "payload=%7Bbroken", "application/x-www-form-urlencoded"))[0] == 400
+    odd = event_body({"type": "message", "text": ["not", "text"], "ts": 5, "channel": None})
+    assert (await post(adapter, json.dumps(odd), "application/json"))[0] == 200
+    assert (await post(adapter, "\x00\xff" * 10, "application/octet-stream"))[0] == 404
+    await settle(adapter)
+    assert handler.messages == []  # and the adapter still works:
+    assert (await post_event(adapter, payload("message_channels")))[0] == 200
+    await settle(adapter)
+    assert len(handler.messages) == 1
+
+
+async def test_a_rejected_token_is_a_clear_config_error(tmp_path: Any, fake_api: FakeSlackAPI) -> None:
+    import pytest
+    from slack_fakes import slack_settings
+
+    from agent.errors import ConfigError
+    from bot.slack.adapter import SlackAdapter
+
+    fake_api.errors["auth.test"] = "invalid_auth"
+    adapter = SlackAdapter(slack_settings(tmp_path, fake_api, "http"), http_host="127.0.0.1")
+    with pytest.raises(ConfigError, match="invalid_auth"):
+        await adapter.start(RecordingHandler())
+    await adapter.close()
