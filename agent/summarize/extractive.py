@@ -37,6 +37,7 @@ _STOP = frozenset(
 MAX_UNIT_CHARS = 300  # longer sentences are embedded by their first part (speed), shown whole
 MAX_UNITS_PER_MESSAGE = 6
 NEIGHBOUR_POOL = 2000
+EMBED_LIMIT = 500  # longer windows: a lexical (TF-IDF) pass picks this many candidates to embed (speed)
 TLDR_FRACTION = 0.25  # TL;DR length as a share of the conversation's words, within the bounds below
 TLDR_MIN_WORDS = 25
 TLDR_MAX_WORDS = 60
@@ -64,6 +65,24 @@ def split_units(messages: Sequence[StoredMessage]) -> list[Unit]:
         for piece in pieces[:MAX_UNITS_PER_MESSAGE]:
             units.append(Unit(piece, index, len(content_words(piece))))
     return units
+
+
+def lexical_candidates(units: Sequence[Unit], limit: int) -> list[Unit]:
+    """The ``limit`` units most central by TF-IDF (times content), in conversation order."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        matrix = TfidfVectorizer(sublinear_tf=True).fit_transform(
+            [u.text for u in units])
+    except ValueError:  # nothing but stop words / symbols
+        return list(units[:limit])
+    centroid = np.asarray(matrix.mean(axis=0)).ravel()
+    norm = float(np.linalg.norm(centroid)) or 1.0
+    central = matrix @ (centroid / norm)
+    content = np.array([u.content for u in units], dtype=np.float64)
+    score = central * np.minimum(1.0, np.log1p(content) / np.log1p(8.0))
+    keep = np.argsort(-score, kind="stable")[:limit]
+    return [units[i] for i in sorted(int(k) for k in keep)]
 
 
 def salience(vectors: np.ndarray, weights: np.ndarray, neighbours: int = 10) -> np.ndarray:
@@ -141,6 +160,8 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     if max_points is None:  # 3 points for a short exchange, up to 8 for a busy day
         max_points = min(8, max(3, round(2 * np.log10(len(messages) + 1)) + 2))
     units = split_units(messages)
+    if len(units) > EMBED_LIMIT:
+        units = lexical_candidates(units, EMBED_LIMIT)
     vectors = embedder.embed([u.text[:MAX_UNIT_CHARS] for u in units])
     content = np.array([u.content for u in units], dtype=np.float64)
     # content-poor units ("ok", "thanks!") carry little; long ones are capped so they don't win by length
@@ -201,14 +222,15 @@ def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message
     asker = messages[index].author_id
     asked = vectors[by_message.get(index, [])]
     for j in range(index + 1, min(len(messages), index + 1 + window)):
-        if messages[j].author_id == asker or j not in by_message:
-            continue
-        if signals.is_question(messages[j].text):
+        if messages[j].author_id == asker or signals.is_question(messages[j].text):
             continue
         if j == index + 1 and len(messages[j].text.split()) <= 12 and content_words(messages[j].text):
             return True  # a short direct reply ("yes, Friday", "no idea, ask Sam")
-        if len(asked) and float((asked @ vectors[by_message[j]].T).max()) >= threshold:
-            return True
+        if len(asked) and j in by_message:
+            if float((asked @ vectors[by_message[j]].T).max()) >= threshold:
+                return True
+        elif len(set(content_words(messages[index].text)) & set(content_words(messages[j].text))) >= 2:
+            return True  # not embedded (long windows): shared subject words
     return False
 
 

@@ -102,3 +102,21 @@ def test_rewrite_rules() -> None:
     assert third_person("I ' Ve got it", "Ana") == "Ana has got it"
     assert reported("Do you believe in UFOs?", "Ana", "Ben") == "Ana asks Ben whether Ben believe in UFOs."
     assert reported("Well, I need a break", "Ana") == "Ana needs a break."
+
+
+def test_long_windows_embed_only_lexical_candidates(embedder: HashEmbedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import agent.summarize.extractive as extractive
+
+    seen: list[int] = []
+
+    class Counting(HashEmbedder):
+        def embed(self, texts: list[str]):  # type: ignore[no-untyped-def]
+            seen.append(len(texts))
+            return super().embed(texts)
+
+    monkeypatch.setattr(extractive, "EMBED_LIMIT", 8)
+    lines = [f"user{i % 5}: chatter number {i} about lunch" for i in range(30)] + list(CONVERSATION)
+    summary = summarize_extractive(msgs(*lines), Counting())
+    assert seen == [8]
+    assert summary.coverage.messages == 41 and summary.key_points
+    assert [q.sources for q in summary.open_questions] == [("m40",)]  # dave's question, still found
