@@ -17,15 +17,15 @@ _SECOND_PERSON = [
     (r"\byou have\b", "{a} has"), (r"\byou'll\b", "{a} will"), (r"\byou'd\b", "{a} would"),
     (r"\byourself\b", "{a}"), (r"\byours\b", "{a}'s"), (r"\byour\b", "{a}'s"), (r"\byou\b", "{a}"),
 ]
-_AGREE = re.compile(r"(\x00) (need|want|think|like|love|hope|know|feel|guess|believe|mean|tend|prefer|plan|"
+_AGREE = re.compile(r"\bI (need|want|think|like|love|hope|know|feel|guess|believe|mean|tend|prefer|plan|"
                     r"agree|suggest|remember|forget|wonder|worry|hate|wish|see|understand|expect|work|live|"
                     r"doubt|suppose|say|take|make|send|buy|get|go|come|try|look)\b")
 # tokenised corpora write "I ' m" / "don ' t": join the apostrophes back first
 _SPACED_APOSTROPHE = re.compile(r"(\w) ' (\w)")
 _FILLER = re.compile(r"^(?:(?:oh|ah|um+|uh+|well|so|hey|hi|hello|ok(?:ay)?|yeah|yes|no|sure|right|"
                      r"alright|great|thanks|thank you)\b[,.!]*\s+)+", re.I)
-_HEDGES = re.compile(r"\b(?:actually|really|just|basically|honestly|literally|you know|i mean|kind of|sort of|"
-                     r"i guess|i think|anyway|maybe)\b,?\s*", re.I)
+_HEDGES = re.compile(r"\b(?:actually|really|just|basically|honestly|literally|kind of|sort of|anyway)\b,?\s*|"
+                     r"(?:^|(?<=,)|(?<=, ))(?:you know|i mean|i guess|i think)\b,?\s*", re.I)
 _VOCATIVE = re.compile(r"^(?:(?:hey|hi|hello|dear|oh|excuse me|sorry|thanks|thank you|well)[,!]?\s+)?"
                        r"(?:[A-Z][\w.'#-]*)(?:\s+[A-Z][\w.'#-]*)?\s*[,.!]\s+(?=\S)")
 SAYS = False
@@ -36,10 +36,9 @@ _QUESTION_LEAD = re.compile(r"^(do|does|did|can|could|would|will|is|are|have|has
 def third_person(text: str, speaker: str, addressee: str | None = None) -> str:
     """Rewrite first-person (and, with a known addressee, second-person) words as names."""
     out = _SPACED_APOSTROPHE.sub(r"\1'\2", " ".join(text.split()))
+    out = _AGREE.sub(lambda m: f"{speaker} {m.group(1)}s", out)  # "I need" -> "Ana needs"
     for pattern, repl in _FIRST_PERSON:
         out = re.sub(pattern, repl.format(s=speaker), out, flags=re.I if "'" in pattern else 0)
-    out = _AGREE.sub(lambda m: f"{m.group(1)} {m.group(2)}s", out.replace(f"{speaker} ", "\x00 ")).replace(
-        "\x00", speaker)
     if addressee:
         for pattern, repl in _SECOND_PERSON:
             out = re.sub(pattern, repl.format(a=addressee), out, flags=re.I)
@@ -65,6 +64,7 @@ def reported(text: str, speaker: str, addressee: str | None = None) -> str:
     else:
         sentence = (f"{speaker} says {_lower_first(body, (speaker, addressee))}" if SAYS
                     else f"{speaker}: {body}")
+    sentence = sentence.rstrip(",;:-– ")
     return sentence if sentence[-1] in ".!" else sentence + "."
 
 

@@ -120,3 +120,10 @@ def test_long_windows_embed_only_lexical_candidates(embedder: HashEmbedder, monk
     assert seen == [8]
     assert summary.coverage.messages == 41 and summary.key_points
     assert [q.sources for q in summary.open_questions] == [("m40",)]  # dave's question, still found
+
+
+def test_rewrite_keeps_meaning_when_tidying() -> None:
+    assert reported("Let me look in the TV Guide first", "Ana", "Ben") == "Ana: Let Ana look in the TV Guide first."
+    assert reported("I think, you know, we should really go", "Ana") == "Ana: We should go."
+    assert reported("Once we are out of Alberta,", "Ana") == "Ana: Once we are out of Alberta."
+    assert "we know it well" in reported("Postgres is safe, we know it well", "Bob")
