@@ -69,6 +69,18 @@ async def test_four_deliveries_one_reply_and_the_dedupe_is_persisted(slack_bot: 
     assert rows == [("slack:Ev0DUP00001",)]
 
 
+async def test_mention_seen_as_app_mention_and_as_message_is_answered_once(slack_bot: Any, fake_api: FakeSlackAPI
+                                                                            ) -> None:
+    """Slack sends both events for one @mention in a channel the app reads; they are one message."""
+    adapter, _ = await slack_bot(ScriptedModel(steps=[AIMessage("one"), AIMessage("two")]))
+    mention = payload("app_mention")
+    as_message = {**mention, "type": "message", "channel_type": "channel"}
+    await post_event(adapter, as_message)
+    await post_event(adapter, mention)
+    await settle(adapter)
+    assert [c.params["text"] for c in fake_api.calls_to("chat.postMessage")] == ["one"]
+
+
 async def test_followed_thread_dm_edit_and_delete(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
     model = ScriptedModel(steps=[AIMessage("staging answer"), AIMessage("production answer"), AIMessage("dm answer")])
     adapter, pipeline = await slack_bot(model)
@@ -151,3 +163,24 @@ async def test_progress_note_is_removed_when_no_answer_comes(slack_bot: Any, fak
     [note] = fake_api.calls_to("chat.postMessage")
     [delete] = fake_api.calls_to("chat.delete")
     assert "Working on it" in note.params["text"] and delete.params["channel"] == "C0GENERAL"
+
+
+@pytest.mark.slow
+async def test_channel_text_full_of_mentions_is_summarized_without_pinging(slack_bot: Any, fake_api: FakeSlackAPI
+                                                                           ) -> None:
+    """The offline summarizer quotes what people wrote; what they wrote must not become a broadcast."""
+    adapter, _ = await slack_bot(ScriptedModel(steps=[]))
+    lines = ["<!channel> the deploy freeze starts on Friday at noon", "please ping <@U0BOSS001> about the freeze",
+             "@here standup moves to 10:30 because of the freeze", "<!subteam^S0ONCALL|@oncall> owns the freeze",
+             "the release notes for the freeze are in <#C0DOCS001|docs>"]
+    for i, text in enumerate(lines):
+        event = {**payload("message_channels"), "text": text, "ts": f"17000010{i:02d}.000100",
+                 "user": f"U0PERSON{i}"}
+        await post_event(adapter, event)
+    await settle(adapter)
+    await post_form(adapter, command_form("/summarize", "public", fake_api.response_url()))
+    await settle(adapter)
+    texts = [c.params["text"] for c in fake_api.calls_to("chat.postMessage")]
+    assert texts and "freeze" in " ".join(texts).lower()
+    for text in texts:
+        assert not PING.search(text), text

@@ -15,8 +15,8 @@ async def wait_for(predicate: Any, seconds: float = 5.0) -> None:
             await asyncio.sleep(0.02)
 
 
-async def test_events_arrive_over_the_websocket_and_are_acked(start_slack: Any, fake_api: FakeSlackAPI,
-                                                             fake_socket: FakeSocketMode) -> None:
+async def test_events_arrive_over_the_websocket_and_are_acked(fake_api: FakeSlackAPI, fake_socket: FakeSocketMode,
+                                                             start_slack: Any) -> None:
     handler = RecordingHandler()
     adapter = await start_slack(handler, mode="socket")
     await asyncio.wait_for(fake_socket.connected.wait(), 5)
@@ -29,7 +29,7 @@ async def test_events_arrive_over_the_websocket_and_are_acked(start_slack: Any, 
     assert handler.messages[0].mentions_bot and handler.messages[0].channel.channel == "C0GENERAL"
 
 
-async def test_redelivered_envelopes_are_acked_but_handled_once(start_slack: Any, fake_socket: FakeSocketMode
+async def test_redelivered_envelopes_are_acked_but_handled_once(fake_socket: FakeSocketMode, start_slack: Any
                                                                 ) -> None:
     handler = RecordingHandler()
     adapter = await start_slack(handler, mode="socket")
@@ -43,8 +43,9 @@ async def test_redelivered_envelopes_are_acked_but_handled_once(start_slack: Any
     assert len(handler.messages) == 1 and handler.messages[0].is_direct
 
 
-async def test_slash_command_envelope_is_acked_first_and_answered_later(start_slack: Any, fake_api: FakeSlackAPI,
-                                                                       fake_socket: FakeSocketMode) -> None:
+async def test_slash_command_envelope_is_acked_first_and_answered_later(fake_api: FakeSlackAPI,
+                                                                       fake_socket: FakeSocketMode,
+                                                                       start_slack: Any) -> None:
     handler = RecordingHandler(delay_s=0.5)
     adapter = await start_slack(handler, mode="socket")
     await asyncio.wait_for(fake_socket.connected.wait(), 5)
@@ -57,7 +58,7 @@ async def test_slash_command_envelope_is_acked_first_and_answered_later(start_sl
     assert handler.commands[0].name == "brainstorm" and fake_api.responses[0]["text"] == "did brainstorm: CI speed-ups"
 
 
-async def test_shortcut_envelope(start_slack: Any, fake_api: FakeSlackAPI, fake_socket: FakeSocketMode) -> None:
+async def test_shortcut_envelope(fake_api: FakeSlackAPI, fake_socket: FakeSocketMode, start_slack: Any) -> None:
     handler = RecordingHandler()
     adapter = await start_slack(handler, mode="socket")
     await asyncio.wait_for(fake_socket.connected.wait(), 5)
@@ -68,7 +69,7 @@ async def test_shortcut_envelope(start_slack: Any, fake_api: FakeSlackAPI, fake_
     assert handler.commands[0].target == "1700000100.000200"
 
 
-async def test_reconnects_when_slack_asks(start_slack: Any, fake_api: FakeSlackAPI, fake_socket: FakeSocketMode
+async def test_reconnects_when_slack_asks(fake_api: FakeSlackAPI, fake_socket: FakeSocketMode, start_slack: Any
                                           ) -> None:
     handler = RecordingHandler()
     adapter = await start_slack(handler, mode="socket")
