@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 CHUNK_TOKENS = 3000
 CONCURRENCY = 4
+MAX_INPUT_TOKENS = 120_000  # above this, long messages are shortened (every message still takes part)
+MIN_LINE_CHARS = 80
 _SCHEMA = ('{"tldr": "2-3 sentences", "key_points": [{"text": "...", "sources": [3, 7]}], '
            '"decisions": [{"text": "...", "sources": [5]}], '
            '"action_items": [{"owner": "name", "text": "...", "sources": [9]}], '
@@ -90,11 +92,16 @@ async def _call(model: BaseChatModel, system: str, body: str, usage: Usage, gate
 
 async def summarize_with_llm(messages: Sequence[StoredMessage], model: BaseChatModel, coverage: Coverage,
                              chunk_tokens: int = CHUNK_TOKENS, concurrency: int = CONCURRENCY,
-                             timeout_s: float = 60.0) -> Summary:
+                             timeout_s: float = 60.0, max_input_tokens: int = MAX_INPUT_TOKENS) -> Summary:
     messages = [m for m in messages if m.text.strip() and not m.deleted and not m.is_bot]
     numbers = {m.id: i + 1 for i, m in enumerate(messages)}
     by_number = {n: message_id for message_id, n in numbers.items()}
     lines = [f"[#{i + 1}] {m.author_name}: {' '.join(m.text.split())}" for i, m in enumerate(messages)]
+    if sum(estimate_tokens(line) for line in lines) > max_input_tokens:
+        cap = max(MIN_LINE_CHARS, max_input_tokens * 4 // max(1, len(lines)))
+        lines = [line if len(line) <= cap else line[: cap - 1] + "…" for line in lines]
+        coverage = replace(coverage, notes=(*coverage.notes, f"long messages were shortened to {cap} characters "
+                                            "to fit the token budget"))
     usage = Usage()
     gate = asyncio.Semaphore(concurrency)
 

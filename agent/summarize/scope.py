@@ -23,6 +23,8 @@ _UNITS = {
 }
 _LAST_N = re.compile(r"^(?:last\s+)?(\d{1,7})(?:\s+(?:messages?|msgs?))?$")
 _DURATION = re.compile(r"^(?:since\s+|last\s+|past\s+)?(\d{1,5})\s*([a-z]+)(?:\s+ago)?$")
+_FILLER = re.compile(r"^(?:(?:of|for|from|the|messages|conversation|chat|channel|thread|this)\s+)+|"
+                     r"(?:\s+(?:please|pls|thanks|thank you|for me))+$")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 USAGE = ("Try `/summarize`, `/summarize last 50`, `/summarize since 2h`, `/summarize since yesterday` "
@@ -44,7 +46,7 @@ class Scope:
 
 def parse_scope(text: str, now: datetime | None = None) -> Scope:
     now = now or datetime.now(UTC)
-    raw = " ".join((text or "").lower().split())
+    raw = _FILLER.sub("", " ".join((text or "").lower().split()).strip(" ?!.,:;")).strip()
     if raw in ("", "all", "thread", "everything", "whole thread"):
         return Scope("recent messages", default=True)
     if raw in ("today", "since today"):

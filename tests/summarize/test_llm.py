@@ -74,3 +74,19 @@ async def test_garbage_answer_raises_model_garbage() -> None:
 def test_pack_cuts_overlong_lines() -> None:
     chunks = pack(["x" * 10_000, "short"], budget=100)
     assert len(chunks) == 2 and len(chunks[0][0]) <= 400
+
+
+async def test_over_budget_input_is_shortened_not_dropped() -> None:
+    messages = msgs(*[f"u{i}: " + "very long message about the invoice batch " * 20 for i in range(50)])
+    seen: list[str] = []
+
+    class Recording(FakeListChatModel):
+        async def _agenerate(self, messages, *args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(str(messages[-1].content))
+            return await super()._agenerate(messages, *args, **kwargs)
+
+    summary = await summarize_with_llm(messages, Recording(responses=[ANSWER]), describe_coverage(messages),
+                                       max_input_tokens=2000)
+    mapped = "\n".join(s for s in seen if s.startswith("<messages>"))
+    assert all(f"[#{i}]" in mapped for i in range(1, 51))  # every message took part
+    assert "shortened to 160 characters" in " ".join(summary.coverage.notes)

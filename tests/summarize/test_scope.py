@@ -44,3 +44,9 @@ def test_nonsense_scopes_raise_a_readable_error(text: str) -> None:
 def test_future_scope_says_why() -> None:
     with pytest.raises(ScopeError, match="future"):
         parse_scope("since tomorrow", NOW)
+
+
+def test_scope_tolerates_polite_wrapping() -> None:
+    assert parse_scope("since yesterday please?", NOW).label == "since yesterday"
+    assert parse_scope("the last 20 messages", NOW).limit == 20
+    assert parse_scope("this thread", NOW).default
