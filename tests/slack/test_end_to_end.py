@@ -184,3 +184,22 @@ async def test_channel_text_full_of_mentions_is_summarized_without_pinging(slack
     assert texts and "freeze" in " ".join(texts).lower()
     for text in texts:
         assert not PING.search(text), text
+
+
+@pytest.mark.slow
+async def test_brainstorm_opens_a_followed_thread(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[]))
+    await post_form(adapter, command_form("/brainstorm", "ways to cut CI time", fake_api.response_url()))
+    await settle(adapter)
+    opening, seeds = fake_api.calls_to("chat.postMessage")
+    assert "Brainstorm" in opening.params["text"] and "thread_ts" not in opening.params
+    root = seeds.params["thread_ts"]
+    assert root.startswith("17") and seeds.params["text"].strip()
+    followed = await pipeline.services.memory.followed("slack:T0TEAM001:C0GENERAL", root)
+    assert followed is not None and followed[0] == "brainstorm"
+    reply = {**payload("message_thread_reply"), "text": "cache the docker layers", "thread_ts": root,
+             "ts": "1800000000.000100"}
+    await post_event(adapter, reply)
+    await settle(adapter)
+    stored = await pipeline.services.memory.get_message("slack:T0TEAM001:C0GENERAL", "1800000000.000100")
+    assert stored is not None and stored.thread == root
