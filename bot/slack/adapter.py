@@ -196,7 +196,7 @@ class SlackAdapter:
                 placeholder = None
             resp = await self.client.chat_postMessage(
                 channel=channel.channel, text=chunk, thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                link_names=False, parse="none")
+                link_names=False)
             first_ts = first_ts or str(resp.get("ts") or "")
         if placeholder is not None and not chunks:
             await self.client.chat_delete(channel=channel.channel, ts=placeholder)

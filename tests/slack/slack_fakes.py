@@ -37,6 +37,7 @@ class Call:
     method: str
     params: dict[str, Any]
     body: bytes = b""
+    token: str = ""  # from the Authorization header
 
 
 @dataclass
@@ -104,7 +105,8 @@ class FakeSlackAPI:
             self.rate_limit_once.discard(method)
             self.calls.append(Call(method + "#429", params, raw))
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
-        self.calls.append(Call(method, params, raw))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        self.calls.append(Call(method, params, raw, token))
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
         return web.json_response(self._answer(method, params))
