@@ -203,3 +203,38 @@ async def test_brainstorm_opens_a_followed_thread(slack_bot: Any, fake_api: Fake
     await settle(adapter)
     stored = await pipeline.services.memory.get_message("slack:T0TEAM001:C0GENERAL", "1800000000.000100")
     assert stored is not None and stored.thread == root
+
+
+async def test_confab_settings_need_a_slack_admin(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    fake_api.users["U0ADMIN01"] = {"id": "U0ADMIN01", "name": "ada", "is_admin": True, "profile": {}}
+    fake_api.users["U0ALICE01"] = {"id": "U0ALICE01", "name": "alice", "is_admin": False, "profile": {}}
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[]))
+    await post_form(adapter, command_form("/confab", "settings spam_policy off", fake_api.response_url()))
+    await post_form(adapter, command_form("/confab", "settings spam_policy delete", fake_api.response_url(),
+                                          user_id="U0ADMIN01"))
+    await settle(adapter)
+    refused, accepted = fake_api.responses
+    assert "Only admins" in refused["text"] and "Set `spam_policy`" in accepted["text"]
+    assert await pipeline.services.memory.get_setting("slack:T0TEAM001:C0GENERAL", "spam_policy") == "delete"
+
+
+async def test_socket_mode_end_to_end(tmp_path: Path, fake_api: FakeSlackAPI, fake_socket: Any, start_slack: Any
+                                      ) -> None:
+    from slack_fakes import event_body, slack_settings
+
+    from bot.app import build_app
+
+    settings = slack_settings(tmp_path, fake_api, "socket")
+    services, pipeline = await build_app(settings, chat_model=ScriptedModel(steps=[AIMessage(HOSTILE)]))
+    try:
+        adapter = await start_slack(pipeline, settings=settings)
+        await fake_socket.connected.wait()
+        await fake_socket.wait_ack(await fake_socket.push("events_api", event_body(payload("message_im"))))
+        await settle(adapter)
+        [reply] = fake_api.calls_to("chat.postMessage")
+        assert reply.params["channel"] == "D0DMALICE" and "hey" in reply.params["text"]
+        assert not PING.search(reply.params["text"])
+    finally:
+        await adapter.close()
+        await pipeline.drain()
+        await services.close()
