@@ -174,7 +174,7 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     speakers = [messages[u.index].author_name for u in units]
     words = [len(u.text.split()) for u in units]
     total_words = sum(words)
-    budget = int(min(TLDR_MAX_WORDS, max(TLDR_MIN_WORDS, TLDR_FRACTION * total_words)))
+    budget = int(min(TLDR_MAX_WORDS, max(TLDR_MIN_WORDS, TLDR_FRACTION * total_words), 0.6 * total_words))
     thin = {i for i, u in enumerate(units) if u.content < SUBSTANTIAL}
     tldr_ids = mmr(vectors, scores, speakers, limit=4, budget_words=budget, words=words, diversity=TLDR_DIVERSITY,
                    exclude=thin if len(units) - len(thin) >= 2 else None)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 _FIRST_PERSON = [
+    # after a modal or auxiliary "I" is not the subject of a following "do"/"have": just the name
+    (r"\b(should|could|would|can|will|shall|must|might|may|did|do|does|to|am|was|have|had) I\b", r"\1 {s}"),
     (r"\bI'm\b", "{s} is"), (r"\bI am\b", "{s} is"), (r"\bI've\b", "{s} has"), (r"\bI have\b", "{s} has"),
     (r"\bI'll\b", "{s} will"), (r"\bI'd\b", "{s} would"), (r"\bI was\b", "{s} was"),
     (r"\bI do\b", "{s} does"), (r"\bI don't\b", "{s} doesn't"), (r"\bI didn't\b", "{s} didn't"),
@@ -19,7 +21,7 @@ _SECOND_PERSON = [
 ]
 _AGREE = re.compile(r"\bI (need|want|think|like|love|hope|know|feel|guess|believe|mean|tend|prefer|plan|"
                     r"agree|suggest|remember|forget|wonder|worry|hate|wish|see|understand|expect|work|live|"
-                    r"doubt|suppose|say|take|make|send|buy|get|go|come|try|look)\b")
+                    r"doubt|suppose|say|take|make|send|buy|get|go|come|try|look)\b", re.I)
 # tokenised corpora write "I ' m" / "don ' t": join the apostrophes back first
 _SPACED_APOSTROPHE = re.compile(r"(\w) ' (\w)")
 _FILLER = re.compile(r"^(?:(?:oh|ah|um+|uh+|well|so|hey|hi|hello|ok(?:ay)?|yeah|yes|no|sure|right|"
@@ -28,6 +30,9 @@ _HEDGES = re.compile(r"\b(?:actually|really|just|basically|honestly|literally|ki
                      r"(?:^|(?<=,)|(?<=, ))(?:you know|i mean|i guess|i think)\b,?\s*", re.I)
 _VOCATIVE = re.compile(r"^(?:(?:hey|hi|hello|dear|oh|excuse me|sorry|thanks|thank you|well)[,!]?\s+)?"
                        r"(?:[A-Z][\w.'#-]*)(?:\s+[A-Z][\w.'#-]*)?\s*[,.!]\s+(?=\S)")
+_EMOTICON = re.compile(r"(?:(?<=\s)|^)(?:[:;=8xX][-'^o]?[()\[\]DPpOo3/\\|*]+|<3|\^\^|\(:)(?=\s|$|[.,!?])|"
+                       "[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+")
+_WH = re.compile(r"^(who|whom|whose|what|when|where|why|how|which)\b", re.I)
 SAYS = False
 
 _QUESTION_LEAD = re.compile(r"^(do|does|did|can|could|would|will|is|are|have|has|should)\s+", re.I)
@@ -38,7 +43,7 @@ def third_person(text: str, speaker: str, addressee: str | None = None) -> str:
     out = _SPACED_APOSTROPHE.sub(r"\1'\2", " ".join(text.split()))
     out = _AGREE.sub(lambda m: f"{speaker} {m.group(1)}s", out)  # "I need" -> "Ana needs"
     for pattern, repl in _FIRST_PERSON:
-        out = re.sub(pattern, repl.format(s=speaker), out, flags=re.I if "'" in pattern else 0)
+        out = re.sub(pattern, repl.format(s=speaker), out, flags=re.I)
     if addressee:
         for pattern, repl in _SECOND_PERSON:
             out = re.sub(pattern, repl.format(a=addressee), out, flags=re.I)
@@ -47,13 +52,16 @@ def third_person(text: str, speaker: str, addressee: str | None = None) -> str:
 
 def reported(text: str, speaker: str, addressee: str | None = None) -> str:
     """A message as one reported sentence ("Ana asks Ben …", "Ana says …")."""
-    body = _VOCATIVE.sub("", " ".join(text.split()))
+    body = _VOCATIVE.sub("", " ".join(_EMOTICON.sub(" ", text).split()))
     body = _FILLER.sub("", body).strip()
     body = _HEDGES.sub("", body).strip() or text.strip()
     body = re.sub(r"\s+([,.!?;:])", r"\1", body[:1].upper() + body[1:])
     body = third_person(body, speaker, addressee)
     if not body:
         return ""
+    body = re.sub(r"([?!.])[?!.]+", r"\1", body)
+    if body.endswith("?") and not (_QUESTION_LEAD.match(body) or _WH.match(body)):
+        body = body.rstrip("?").rstrip(". ")  # "You were busy?" reads as a statement
     if body.endswith("?"):
         question = _QUESTION_LEAD.sub("", body.rstrip("?").strip())
         lead = f"{speaker} asks {addressee}" if addressee else f"{speaker} asks"

@@ -127,3 +127,10 @@ def test_rewrite_keeps_meaning_when_tidying() -> None:
     assert reported("I think, you know, we should really go", "Ana") == "Ana: We should go."
     assert reported("Once we are out of Alberta,", "Ana") == "Ana: Once we are out of Alberta."
     assert "we know it well" in reported("Postgres is safe, we know it well", "Bob")
+
+
+def test_chat_style_rewrites() -> None:
+    assert reported("I'll bring you tomorrow :-)", "Amanda", "Jerry") == "Amanda will bring Jerry tomorrow."
+    assert reported("I thought you were busy...?", "Madison", "Noah") == "Madison thought Noah were busy."
+    assert reported("i moved in with you 🎉", "Naomi", "Sam") == "Naomi moved in with Sam."
+    assert reported("what should i do???", "Sam", "Naomi") == "Sam asks Naomi what should Sam do."
