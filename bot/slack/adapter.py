@@ -176,6 +176,9 @@ class SlackAdapter:
         thread = thread_for(channel, reply.reply_to)
         chunks = format_reply(reply.text, self.capabilities.max_chars)
         where = channel.in_thread(thread)
+        if reply.ephemeral and not reply.user_id:
+            log.warning("ephemeral reply without a user dropped rather than posted publicly")
+            return SentRef(where, "")
         if reply.ephemeral and reply.user_id:
             if reply.attachments:
                 chunks = chunks or [""]

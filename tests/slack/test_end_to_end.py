@@ -238,3 +238,40 @@ async def test_socket_mode_end_to_end(tmp_path: Path, fake_api: FakeSlackAPI, fa
         await adapter.close()
         await pipeline.drain()
         await services.close()
+
+
+async def test_confab_run_wiring_starts_slack(tmp_path: Path, fake_api: FakeSlackAPI) -> None:
+    """``confab run --platform slack`` goes through bot.app.run_platforms -> SlackAdapter on the pipeline."""
+    import asyncio
+
+    import aiohttp
+    from slack_fakes import slack_settings
+    from test_http_mode import post_event as post_to
+
+    from bot.app import run_platforms
+
+    settings = slack_settings(tmp_path, fake_api, "http")
+    runner = asyncio.create_task(run_platforms(settings, ["slack"]))
+    url = f"http://127.0.0.1:{settings.slack_http_port}/slack/events"
+    try:
+        async with asyncio.timeout(20):
+            while True:  # wait for the HTTP endpoint to come up
+                try:
+                    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+                        if resp.status:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+
+        class Port:
+            http_port = settings.slack_http_port
+
+        assert (await post_to(Port(), payload("message_im")))[0] == 200
+        async with asyncio.timeout(20):
+            while not fake_api.calls_to("chat.postMessage"):  # noqa: ASYNC110 - the fake fills this in
+                await asyncio.sleep(0.05)
+        [reply] = fake_api.calls_to("chat.postMessage")
+        assert reply.params["channel"] == "D0DMALICE" and reply.params["text"]
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)

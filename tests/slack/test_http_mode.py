@@ -166,6 +166,8 @@ async def test_ephemeral_send_and_dm_replies_stay_out_of_threads(start_slack: An
     await adapter.send(Reply(ChannelRef("slack", "T", "C0GENERAL"), "slow down", ephemeral=True, user_id="U0ALICE01"))
     [eph] = fake_api.calls_to("chat.postEphemeral")
     assert eph.params["user"] == "U0ALICE01"
+    await adapter.send(Reply(ChannelRef("slack", "T", "C0GENERAL"), "private, but for whom?", ephemeral=True))
+    assert len(fake_api.calls_to("chat.postEphemeral")) == 1 and fake_api.calls_to("chat.postMessage") == []
     await adapter.send(Reply(ChannelRef("slack", "T", "D0DMALICE"), "hi", reply_to="1700000400.000500"))
     [dm] = fake_api.calls_to("chat.postMessage")
     assert "thread_ts" not in dm.params
