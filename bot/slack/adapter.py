@@ -231,19 +231,20 @@ class SlackAdapter:
         file = resp.get("file") or {}
         return str(file.get("id") or "") if isinstance(file, dict) else ""
 
-    async def post_placeholder(self, channel: ChannelRef, reply_to: str, text: str) -> None:
-        """A short "working on it" note a long answer will replace with ``chat.update``."""
+    async def post_placeholder(self, channel: ChannelRef, reply_to: str, text: str) -> bool:
+        """A short "working on it" note the answer will replace with ``chat.update``; True if posted."""
         thread = thread_for(channel, reply_to)
         key = (channel.channel, thread)
         if key in self.placeholders:
-            return
+            return False  # another answer in this thread already shows one
         try:
             resp = await self.client.chat_postMessage(channel=channel.channel, text=text, thread_ts=thread,
                                                       unfurl_links=False, unfurl_media=False)
         except SlackApiError as exc:
             log.info("could not post a progress note", extra={"error": exc.response.get("error")})
-            return
+            return False
         self.placeholders[key] = str(resp["ts"])
+        return True
 
     async def drop_placeholder(self, channel: ChannelRef, reply_to: str) -> None:
         ts = self.placeholders.pop((channel.channel, thread_for(channel, reply_to)), None)

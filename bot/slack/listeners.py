@@ -14,7 +14,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -42,6 +42,7 @@ AUTHOR_TTL_S = 600.0
 SEEN_MAX = 20_000
 
 Respond = Callable[..., Awaitable[Any]]
+T = TypeVar("T")
 
 
 class SlackListeners:
@@ -133,17 +134,17 @@ class SlackListeners:
         if not (message.mentions_bot or message.is_direct) or not delay:
             await work
             return
-        task = asyncio.ensure_future(work)
+        posted = False
+
+        async def note() -> None:
+            nonlocal posted
+            posted = await self.adapter.post_placeholder(message.channel, message.id, PROGRESS_TEXT)
+
         try:
-            done, _ = await asyncio.wait({task}, timeout=delay)
-            if not done:
-                await self.adapter.post_placeholder(message.channel, message.id, PROGRESS_TEXT)
-            await task
-        except asyncio.CancelledError:
-            task.cancel()
-            raise
+            await _after(delay, work, note)
         finally:
-            await self.adapter.drop_placeholder(message.channel, message.id)
+            if posted:  # the answer normally took the note's place; if none came, remove it
+                await self.adapter.drop_placeholder(message.channel, message.id)
 
     # --- commands and the shortcut --------------------------------------------------------------
 
@@ -162,13 +163,11 @@ class SlackListeners:
             return
         try:
             command = dataclasses.replace(command, author=await self.author(command.author))
-            task = asyncio.ensure_future(handler.handle_command(command))
-            delay = self.adapter.progress_after_s
-            if delay:
-                done, _ = await asyncio.wait({task}, timeout=delay)
-                if not done:
-                    await respond(text=PROGRESS_TEXT, response_type="ephemeral")
-            replies = await task
+
+            async def note() -> None:
+                await respond(text=PROGRESS_TEXT, response_type="ephemeral")
+
+            replies = await _after(self.adapter.progress_after_s, handler.handle_command(command), note)
             for reply in replies:
                 await self._deliver_reply(dataclasses.replace(reply, user_id=reply.user_id or command.author.id),
                                           respond)
@@ -199,3 +198,17 @@ class SlackListeners:
         if sent is None:  # e.g. not_in_channel: the response URL still works there
             for chunk in format_reply(reply.text, self.adapter.capabilities.max_chars):
                 await respond(text=chunk, response_type="in_channel", unfurl_links=False, unfurl_media=False)
+
+
+async def _after(delay: float | None, work: Coroutine[Any, Any, T], on_slow: Callable[[], Awaitable[None]]) -> T:
+    """Await ``work``; if it is still running after ``delay`` seconds, call ``on_slow`` once meanwhile."""
+    task = asyncio.ensure_future(work)
+    try:
+        if delay:
+            done, _ = await asyncio.wait({task}, timeout=delay)
+            if not done:
+                await on_slow()
+        return await task
+    except asyncio.CancelledError:
+        task.cancel()
+        raise

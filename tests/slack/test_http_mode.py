@@ -241,3 +241,12 @@ async def test_a_rejected_token_is_a_clear_config_error(tmp_path: Any, fake_api:
     with pytest.raises(ConfigError, match="invalid_auth"):
         await adapter.start(RecordingHandler())
     await adapter.close()
+
+
+async def test_slow_command_tells_the_user_it_is_working(start_slack: Any, fake_api: FakeSlackAPI) -> None:
+    adapter = await start_slack(RecordingHandler(delay_s=0.4), progress_after_s=0.05)
+    await post_form(adapter, command_form("/summarize", "", fake_api.response_url()))
+    await settle(adapter)
+    note, answer = fake_api.responses
+    assert "Working on it" in note["text"] and note["response_type"] == "ephemeral"
+    assert answer["text"] == "did summarize: "
