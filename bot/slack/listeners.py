@@ -61,6 +61,9 @@ class SlackListeners:
     # --- dedupe -------------------------------------------------------------------------------
 
     async def _dedupe(self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        if body.get("type") == "app_rate_limited":  # Slack is dropping our events for a minute
+            log.warning("slack rate-limited this app's events", extra={"minute": body.get("minute_rate_limited")})
+            return BoltResponse(status=200, body="")
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not await self.first_delivery(str(event_id)):
             log.info("duplicate slack delivery dropped", extra={"event_id": event_id})

@@ -250,3 +250,10 @@ async def test_slow_command_tells_the_user_it_is_working(start_slack: Any, fake_
     note, answer = fake_api.responses
     assert "Working on it" in note["text"] and note["response_type"] == "ephemeral"
     assert answer["text"] == "did summarize: "
+
+
+async def test_app_rate_limited_notice_is_acknowledged(start_slack: Any) -> None:
+    adapter = await start_slack(RecordingHandler())
+    body = json.dumps({"token": "x", "type": "app_rate_limited", "team_id": "T0TEAM001",
+                       "minute_rate_limited": 1518467820, "api_app_id": "A0TEST"})
+    assert (await post(adapter, body, "application/json"))[0] == 200
