@@ -134,9 +134,9 @@ def eval_summarize(
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "examples"} | {"examples": len(examples)}))
         return
     typer.echo(f"{len(examples)} examples from {data}" + (f" ({skipped} malformed lines skipped)" if skipped else ""))
-    typer.echo(f"{'':10}{'ROUGE-1':>9}{'ROUGE-2':>9}{'ROUGE-L':>9}")
-    for label, prefix in (("confab", ""), ("first-3", "baseline_")):
-        typer.echo(f"{label:10}" + "".join(f"{result[prefix + m]:9.2f}" for m in ("rouge1", "rouge2", "rougeL")))
+    typer.echo(f"{'':14}{'ROUGE-1':>9}{'ROUGE-2':>9}{'ROUGE-L':>9}")
+    for label, prefix in (("confab", ""), ("first-3", "baseline_"), ("first-3+names", "baseline_named_")):
+        typer.echo(f"{label:14}" + "".join(f"{result[prefix + m]:9.2f}" for m in ("rouge1", "rouge2", "rougeL")))
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:

@@ -58,7 +58,8 @@ def test_eval_json_has_both_systems(tmp_path: Path, hash_embedder: None) -> None
     result = CliRunner().invoke(app, ["eval", "summarize", "--data", str(data), "--json"])
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output.strip().splitlines()[-1])
-    for key in ("rouge1", "rouge2", "rougeL", "baseline_rouge1", "baseline_rouge2", "baseline_rougeL"):
+    for key in ("rouge1", "rouge2", "rougeL", "baseline_rouge1", "baseline_rouge2", "baseline_rougeL",
+                "baseline_named_rouge1"):
         assert 0 < scores[key] <= 100
     assert scores["examples"] == 2
 
@@ -77,3 +78,11 @@ def test_real_minilm_summary_of_a_dialogue(minilm: Any) -> None:
 
     summary = confab_summary(DIALOGUES[1]["dialogue"], minilm)  # type: ignore[arg-type]
     assert "Tom will send it to Amy tomorrow morning" in summary
+
+
+def test_baseline_is_the_first_three_turns() -> None:
+    from agent.summarize.evaluate import baseline_first_turns
+
+    dialogue = "A: one\nB: two\ncontinued\nA: three\nB: four"
+    assert baseline_first_turns(dialogue) == "one\ntwo continued\nthree"
+    assert baseline_first_turns(dialogue, with_names=True) == "A: one\nB: two continued\nA: three"
