@@ -193,7 +193,7 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
 
 def _retell(messages: Sequence[StoredMessage], unit: Unit) -> str:
     message = messages[unit.index]
-    return reported(unit.text, message.author_name, _addressee(messages, unit.index))
+    return _clip(reported(unit.text, message.author_name, _addressee(messages, unit.index)), 300)
 
 
 def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequence[Unit],

@@ -134,3 +134,9 @@ def test_chat_style_rewrites() -> None:
     assert reported("I thought you were busy...?", "Madison", "Noah") == "Madison thought Noah were busy."
     assert reported("i moved in with you 🎉", "Naomi", "Sam") == "Naomi moved in with Sam."
     assert reported("what should i do???", "Sam", "Naomi") == "Sam asks Naomi what should Sam do."
+
+
+def test_huge_and_binary_looking_messages_stay_readable(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs("alice: " + "word " * 50_000, "bob: \ufffd\ufffd\x00 PNG IHDR \ufffd",
+                                        "carol: The migration finished at noon."), embedder)
+    assert all(len(p.text) <= 300 for p in summary.key_points) and len(summary.tldr) <= 1300
