@@ -30,12 +30,13 @@ from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.slack.convert import message_from_payload
 from bot.slack.format import MAX_CHARS, format_reply
 from bot.slack.listeners import SlackListeners
-from bot.slack.pacing import Pacer
+from bot.slack.pacing import PaceExceeded, Pacer
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"  # bolt's default; events, commands and interactivity all arrive here
 HISTORY_PAGE = 200  # conversations.history/replies page size (Slack's max is 1000, 200 is recommended)
+HISTORY_MAX_WAIT_S = 5.0  # longer than this for a history page: give up instead of stalling the answer
 # Slack reactions are names; the moderator and commands may hand us the emoji itself
 EMOJI_NAMES = {"🚩": "triangular_flag_on_post", "⚠️": "warning", "👀": "eyes", "✅": "white_check_mark",
                "👍": "+1", "🧠": "brain", "🗑️": "wastebasket", "⏳": "hourglass_flowing_sand"}
@@ -256,7 +257,10 @@ class SlackAdapter:
 
     async def fetch_history(self, channel: ChannelRef, since: datetime | None = None,
                             limit: int = 200) -> list[IncomingMessage]:
-        """Oldest-first messages from conversations.history / .replies: paced, at most ``history_pages``."""
+        """Oldest-first messages from conversations.history / .replies: paced, at most ``history_pages``.
+
+        Raises PaceExceeded when the workspace's Tier 3 budget is spent for more than a few seconds.
+        """
         method = "conversations.replies" if channel.thread else "conversations.history"
         params: dict[str, Any] = {"channel": channel.channel, "limit": min(HISTORY_PAGE, max(1, limit))}
         if channel.thread:
@@ -265,8 +269,14 @@ class SlackAdapter:
             params["oldest"] = f"{since.timestamp():.6f}"
         found: dict[str, IncomingMessage] = {}
         cursor: str | None = None
-        for _ in range(self.history_pages):
-            await self.pacer.wait(method)
+        for page in range(self.history_pages):
+            try:
+                await self.pacer.wait(method, max_wait_s=HISTORY_MAX_WAIT_S)
+            except PaceExceeded:
+                if page == 0:
+                    raise  # the caller says "history unavailable" rather than "no history"
+                log.info("history paging stopped at the rate tier", extra={"method": method, "pages": page})
+                break
             try:
                 resp = await self.client.api_call(method, http_verb="GET",
                                                   params={**params, **({"cursor": cursor} if cursor else {})})

@@ -25,6 +25,12 @@ class _Bucket:
     tokens: float
     updated: float = field(default_factory=time.monotonic)
 
+    def peek(self) -> float:
+        """Seconds the next caller would wait, without reserving."""
+        now = time.monotonic()
+        tokens = min(self.capacity, self.tokens + (now - self.updated) * self.per_second)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.per_second
+
     def wait_time(self) -> float:
         now = time.monotonic()
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.per_second)
@@ -37,6 +43,10 @@ class _Bucket:
         return needed
 
 
+class PaceExceeded(RuntimeError):
+    """The method's budget is spent for longer than the caller is willing to wait."""
+
+
 class Pacer:
     """``await pacer.wait("conversations.history")`` before each call of a paced method."""
 
@@ -46,13 +56,16 @@ class Pacer:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = asyncio.Lock()
 
-    async def wait(self, method: str) -> float:
+    async def wait(self, method: str, max_wait_s: float | None = None) -> float:
+        """Sleep until a call is within budget; raise PaceExceeded at once if that is over ``max_wait_s``."""
         tier = METHOD_TIER.get(method, 4)
         async with self._lock:
             bucket = self._buckets.get(method)
             if bucket is None:
                 rate = self.tiers[tier] / 60.0
                 bucket = self._buckets[method] = _Bucket(rate, float(self.burst), float(self.burst))
+            if max_wait_s is not None and bucket.peek() > max_wait_s:
+                raise PaceExceeded(f"{method}: Slack's rate tier is used up for the next {bucket.peek():.0f} s")
             delay = bucket.wait_time()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -8,7 +8,6 @@ from typing import Any
 import yaml
 
 from bot.slack.listeners import SHORTCUT, SLASH_COMMANDS
-from bot.slack.pacing import Pacer
 
 MANIFEST = Path(__file__).resolve().parents[2] / "deploy" / "slack-app-manifest.yml"
 
@@ -47,8 +46,3 @@ def test_socket_mode_is_the_default_and_interactivity_is_on() -> None:
     settings = manifest()["settings"]
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
 
-
-async def test_history_pacing_allows_a_burst_then_waits_at_the_tier_rate() -> None:
-    pacer = Pacer(burst=2, tiers={1: 1.0, 2: 20.0, 3: 6000.0, 4: 6000.0})  # fast tier so the test stays quick
-    delays = [await pacer.wait("conversations.history") for _ in range(3)]
-    assert delays[0] == delays[1] == 0.0 and delays[2] > 0
