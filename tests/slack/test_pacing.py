@@ -27,7 +27,7 @@ async def test_pacing_refuses_instead_of_stalling_past_the_callers_limit() -> No
 async def test_history_read_past_the_budget_is_unavailable_not_empty(start_slack: Any, fake_api: FakeSlackAPI
                                                                     ) -> None:
     adapter = await start_slack(RecordingHandler())
-    adapter.pacer = Pacer(burst=1)
+    adapter.pacer = Pacer(burst=1, tiers={1: 1.0, 2: 20.0, 3: 6.0, 4: 100.0})  # 10 s between history reads
     channel = ChannelRef("slack", "T0TEAM001", "C0GENERAL")
     assert await adapter.fetch_history(channel) == []
     with pytest.raises(PaceExceeded):
