@@ -37,6 +37,7 @@ _STOP = frozenset(
 MAX_UNIT_CHARS = 300  # longer sentences are embedded by their first part (speed), shown whole
 MAX_UNITS_PER_MESSAGE = 6
 NEIGHBOUR_POOL = 2000
+LIST_LIMIT = 10  # decisions / action items / open questions shown (the newest); the rest are counted
 EMBED_LIMIT = 500  # longer windows: a lexical (TF-IDF) pass picks this many candidates to embed (speed)
 TLDR_FRACTION = 0.25  # TL;DR length as a share of the conversation's words, within the bounds below
 TLDR_MIN_WORDS = 25
@@ -187,8 +188,13 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     key_points = [Point(_retell(messages, units[i]), (messages[units[i].index].id,)) for i in point_ids]
     names = [name for name, _ in participants]
     decisions, actions, questions = _signals(messages, vectors, units, names)
-    return Summary(tldr=tldr, key_points=key_points, decisions=decisions, action_items=actions,
-                   open_questions=questions, participants=participants, coverage=coverage, numbers=numbers)
+    # long lists keep their newest items; the rest are counted, never silently dropped
+    more = {"decisions": max(0, len(decisions) - LIST_LIMIT), "action items": max(0, len(actions) - LIST_LIMIT),
+            "open questions": max(0, len(questions) - LIST_LIMIT)}
+    return Summary(tldr=tldr, key_points=key_points, decisions=decisions[-LIST_LIMIT:],
+                   action_items=actions[-LIST_LIMIT:], open_questions=questions[-LIST_LIMIT:],
+                   participants=participants, coverage=coverage, numbers=numbers,
+                   more={k: v for k, v in more.items() if v})
 
 
 def _retell(messages: Sequence[StoredMessage], unit: Unit) -> str:
@@ -206,14 +212,14 @@ def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequ
         by_message.setdefault(unit.index, []).append(u)
     for index, message in enumerate(messages):
         text = " ".join(message.text.split())
-        if signals.is_decision(text) and len(decisions) < 8:
+        if signals.is_decision(text):
             decisions.append(Point(f"{message.author_name}: {_clip(text)}", (message.id,)))
         action = signals.find_action(text, message.author_name, names)
-        if action is not None and len(actions) < 10:
+        if action is not None:
             actions.append(ActionItem(action.owner, action.text, (message.id,)))
         if signals.is_question(text) and not _answered(messages, vectors, by_message, index):
             questions.append(Point(f"{message.author_name}: {_clip(text)}", (message.id,)))
-    return decisions, actions, questions[-8:]
+    return decisions, actions, questions
 
 
 def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message: dict[int, list[int]],

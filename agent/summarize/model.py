@@ -69,6 +69,7 @@ class Summary:
     model_calls: int = 0
     tokens: int = 0
     numbers: dict[str, int] = field(default_factory=dict)  # message id -> its number in the window (1-based)
+    more: dict[str, int] = field(default_factory=dict)  # e.g. {"action items": 12} not listed (older ones)
 
     @property
     def empty(self) -> bool:

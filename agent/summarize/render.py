@@ -46,6 +46,7 @@ def render_summary(summary: Summary, title: str = "Summary", link: LinkFn | None
     lines.append(f"**Participants** {people}")
     lines.append(f"**Mood** {summary.mood}")
     notes = list(summary.coverage.notes)
+    notes += [f"{count} older {kind} not listed" for kind, count in summary.more.items()]
     if summary.method == "llm":
         notes.append(f"written by the language model in {summary.model_calls} calls, "
                      f"~{summary.tokens:,} tokens")

@@ -140,3 +140,10 @@ def test_huge_and_binary_looking_messages_stay_readable(embedder: HashEmbedder) 
     summary = summarize_extractive(msgs("alice: " + "word " * 50_000, "bob: \ufffd\ufffd\x00 PNG IHDR \ufffd",
                                         "carol: The migration finished at noon."), embedder)
     assert all(len(p.text) <= 300 for p in summary.key_points) and len(summary.tldr) <= 1300
+
+
+def test_long_lists_are_counted_not_silently_dropped(embedder: HashEmbedder) -> None:
+    lines = [f"user{i % 3}: I'll fix ticket {i} in the billing service today" for i in range(14)]
+    summary = summarize_extractive(msgs(*lines), embedder)
+    assert len(summary.action_items) == 10 and summary.action_items[-1].sources == ("m14",)
+    assert "4 older action items not listed" in render_summary(summary)
