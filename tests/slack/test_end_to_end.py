@@ -3,6 +3,7 @@ scripted chat model -> replies recorded by the fake Slack Web API."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -275,3 +276,20 @@ async def test_confab_run_wiring_starts_slack(tmp_path: Path, fake_api: FakeSlac
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+
+
+@pytest.mark.slow
+async def test_summarize_thread_shortcut_answers_privately(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    adapter, _ = await slack_bot(ScriptedModel(steps=[AIMessage("staging is deployed with make deploy")]))
+    await post_event(adapter, payload("app_mention"))
+    for i, text in enumerate(["production needs a change ticket first", "and the on-call must approve it",
+                              "the ticket template lives in the wiki"]):
+        reply = {**payload("message_thread_reply"), "text": text, "ts": f"17000003{i:02d}.000500"}
+        await post_event(adapter, reply)
+    await settle(adapter)
+    shortcut = {**payload("message_shortcut"), "response_url": fake_api.response_url()}
+    await post_form(adapter, {"payload": json.dumps(shortcut)})
+    await settle(adapter)
+    [summary] = fake_api.responses
+    assert summary["response_type"] == "ephemeral" and "ticket" in summary["text"]
+    assert fake_api.calls_to("conversations.replies")[0].params["ts"] == "1700000100.000200"
