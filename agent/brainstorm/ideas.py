@@ -17,6 +17,8 @@ THEME_DISTANCE = 0.65  # average-linkage cosine distance under which ideas share
 _VOTE = re.compile(r"^\s*(\+\s?1|\+\+|👍+|💯|🔥|❤️|(i\s+)?(agree|love (this|that|it)|like (this|that)|same|"
                    r"yes+|yep|this|seconded|second (this|that)|great idea|good idea|nice)[!. ]*)\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_NOT_A_THEME = frozenset("between across only into about over under after before more less some any every each "
+                        "other than then them use using make get new".split())
 _META = re.compile(r"^\s*/|^\s*(ok|okay|thanks|thank you|lol|haha)\W*$", re.I)
 
 
@@ -67,7 +69,7 @@ def cluster_themes(vectors: np.ndarray, distance: float = THEME_DISTANCE) -> lis
 
 def theme_name(texts: Sequence[str], others: Sequence[str] = ()) -> str:
     """Two or three words that are frequent in the theme and rarer elsewhere."""
-    inside = Counter(w for t in texts for w in set(content_words(t)))
+    inside = Counter(w for t in texts for w in set(content_words(t)) if w not in _NOT_A_THEME)
     outside = Counter(w for t in others for w in set(content_words(t)))
     scored = sorted(inside, key=lambda w: (-(inside[w] / len(texts) - 0.5 * outside[w] / max(1, len(others))), w))
     words = [w for w in scored if len(w) > 2][:3]
