@@ -29,7 +29,7 @@ from bot.adapter import Capabilities, EventHandler
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.slack.convert import message_from_payload
 from bot.slack.format import MAX_CHARS, format_reply
-from bot.slack.listeners import SlackListeners
+from bot.slack.listeners import PRIVATE_FILES_NOTE, SlackListeners
 from bot.slack.pacing import PaceExceeded, Pacer
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class SlackAdapter:
         if reply.ephemeral and reply.user_id:
             if reply.attachments:
                 chunks = chunks or [""]
-                chunks[-1] += "\n_(files can't be shown privately in Slack; ask again without private mode)_"
+                chunks[-1] += format_reply(PRIVATE_FILES_NOTE)[0]
             ts = ""
             for chunk in chunks:
                 resp = await self.client.chat_postEphemeral(channel=channel.channel, user=reply.user_id, text=chunk,

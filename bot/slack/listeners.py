@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "confab")
 SHORTCUT = "summarize_thread"
 PROGRESS_TEXT = "_⏳ Working on it…_"
+PRIVATE_FILES_NOTE = "\n_(files can't be shown privately in Slack; ask again without private mode)_"
 AUTHOR_TTL_S = 600.0
 SEEN_MAX = 20_000
 
@@ -189,7 +190,8 @@ class SlackListeners:
             if reply.channel.thread:
                 await self.adapter.send(reply)
                 return
-            for chunk in format_reply(reply.text, self.adapter.capabilities.max_chars):
+            text = reply.text + (PRIVATE_FILES_NOTE if reply.attachments else "")
+            for chunk in format_reply(text, self.adapter.capabilities.max_chars):
                 await respond(text=chunk, response_type="ephemeral", unfurl_links=False, unfurl_media=False)
             return
         sender = getattr(self.adapter.handler, "send", None)  # the pipeline remembers what the bot said
@@ -210,7 +212,10 @@ async def _after(delay: float | None, work: Coroutine[Any, Any, T], on_slow: Cal
         if delay:
             done, _ = await asyncio.wait({task}, timeout=delay)
             if not done:
-                await on_slow()
+                try:
+                    await on_slow()
+                except Exception:  # a progress note is a nicety; never lose the answer over it
+                    log.exception("posting a progress note failed")
         return await task
     except asyncio.CancelledError:
         task.cancel()

@@ -257,3 +257,14 @@ async def test_app_rate_limited_notice_is_acknowledged(start_slack: Any) -> None
     body = json.dumps({"token": "x", "type": "app_rate_limited", "team_id": "T0TEAM001",
                        "minute_rate_limited": 1518467820, "api_app_id": "A0TEST"})
     assert (await post(adapter, body, "application/json"))[0] == 200
+
+
+async def test_private_replies_never_upload_files(start_slack: Any, fake_api: FakeSlackAPI) -> None:
+    image = Attachment("x.png", b"png", "image/png")
+    handler = RecordingHandler(command_replies=lambda c: [Reply(c.channel, "here", (image,), ephemeral=True)])
+    adapter = await start_slack(handler)
+    await post_form(adapter, command_form("/imagine", "a cat", fake_api.response_url()))
+    await settle(adapter)
+    [private] = fake_api.responses
+    assert private["text"].startswith("here") and "privately" in private["text"]
+    assert fake_api.calls_to("files.getUploadURLExternal") == []
