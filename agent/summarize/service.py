@@ -46,8 +46,9 @@ class Summarizer:
         since, limit = scope.since, min(scope.limit, MAX_MESSAGES)
         if scope.default and thread is None:
             since = datetime.now(UTC) - timedelta(hours=DEFAULT_CHANNEL_HOURS)
-        stored = await memory.history(channel_key, since=since, until=scope.until, thread=thread,
-                                      limit=MAX_MESSAGES + 1)
+        # "last N" reads a few more rows than N: the bot's own messages and requests to it are left out
+        rows = MAX_MESSAGES + 1 if scope.limit >= MAX_MESSAGES else min(MAX_MESSAGES + 1, 3 * scope.limit + 100)
+        stored = await memory.history(channel_key, since=since, until=scope.until, thread=thread, limit=rows)
         if scope.default and thread is None and len(stored) < DEFAULT_CHANNEL_MIN:
             # a quiet channel: its last messages, however old
             stored = await memory.recent(channel_key, limit=DEFAULT_CHANNEL_MIN)

@@ -54,8 +54,11 @@ async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, publi
     _, output = await summarize_for(ctx.services, channel.key, channel.thread, scope,
                                     history_fetcher(ctx.adapter, channel), linker(ctx.adapter, channel))
     private = not public and (ctx.adapter is None or ctx.adapter.capabilities.ephemeral)
+    text = output.for_user
+    if not public and not private and output.ok:
+        text += "\n_(This platform has no private replies, so I posted it here.)_"
     # summaries quote people: never let a quoted @everyone or <@U123> ping anyone
-    return [Reply(ctx.command.channel, neutralize_mentions(output.for_user), ephemeral=private or not output.ok,
+    return [Reply(ctx.command.channel, neutralize_mentions(text), ephemeral=private or not output.ok,
                   reply_to=ctx.command.channel.thread, user_id=ctx.command.author.id)]
 
 

@@ -146,3 +146,13 @@ async def test_quoted_mentions_never_ping(bot) -> None:  # type: ignore[no-untyp
     assert "billing" in reply.text
     for ping in ("@everyone", "@here", "<@U12345>", "<!channel>"):
         assert ping not in reply.text
+
+
+async def test_platform_without_private_replies_says_so(bot) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    await say_all(bot)
+    bot.adapter.capabilities = replace(bot.adapter.capabilities, ephemeral=False)
+    [reply] = await bot.command("summarize", "last 2")
+    assert not reply.ephemeral and "no private replies" in reply.text
+    assert "2 messages from 2 people" in reply.text
