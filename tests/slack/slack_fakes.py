@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.events import Command, IncomingMessage, MessageDelete, MessageEdit, Reply
@@ -310,3 +311,26 @@ def slack_settings(tmp_path: Path, api: FakeSlackAPI, mode: str, **overrides: An
         values.update(slack_app_token="xapp-1-test-token")
     values.update(overrides)
     return make_settings(tmp_path, **values)
+
+
+# --- delivering to a running SlackAdapter in HTTP mode ----------------------------------------
+
+async def post(adapter: Any, body: str, content_type: str, headers: dict[str, str] | None = None,
+               secret: str = SECRET, timestamp: int | None = None) -> tuple[int, str]:
+    url = f"http://127.0.0.1:{adapter.http_port}/slack/events"
+    all_headers = {"Content-Type": content_type, **sign(secret, body, timestamp), **(headers or {})}
+    async with aiohttp.ClientSession() as session, session.post(url, data=body.encode(), headers=all_headers) as resp:
+        return resp.status, await resp.text()
+
+
+async def post_event(adapter: Any, event: dict[str, Any], event_id: str | None = None, **kw: Any) -> tuple[int, str]:
+    return await post(adapter, json.dumps(event_body(event, event_id)), "application/json", **kw)
+
+
+async def post_form(adapter: Any, form: dict[str, str], **kw: Any) -> tuple[int, str]:
+    return await post(adapter, urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw)
+
+
+async def settle(adapter: Any) -> None:
+    await asyncio.sleep(0.05)  # bolt hands event listeners to a task after the 200
+    await adapter.drain()

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage
-from slack_fakes import FakeSlackAPI, command_form, payload
-from test_http_mode import post_event, post_form, settle
+from slack_fakes import FakeSlackAPI, command_form, payload, post_event, post_form, settle
 
 from scripted_model import ScriptedModel
 
@@ -246,8 +245,8 @@ async def test_confab_run_wiring_starts_slack(tmp_path: Path, fake_api: FakeSlac
     import asyncio
 
     import aiohttp
+    from slack_fakes import post_event as post_to
     from slack_fakes import slack_settings
-    from test_http_mode import post_event as post_to
 
     from bot.app import run_platforms
 

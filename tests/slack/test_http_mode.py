@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-import urllib.parse
 from typing import Any
 
-import aiohttp
-from slack_fakes import SECRET, FakeSlackAPI, RecordingHandler, command_form, event_body, payload, sign
+from slack_fakes import (
+    FakeSlackAPI,
+    RecordingHandler,
+    command_form,
+    event_body,
+    payload,
+    post,
+    post_event,
+    post_form,
+    settle,
+)
 
 from bot.events import Attachment, Reply
-
-
-async def post(adapter: Any, body: str, content_type: str, headers: dict[str, str] | None = None,
-               secret: str = SECRET, timestamp: int | None = None) -> tuple[int, str]:
-    url = f"http://127.0.0.1:{adapter.http_port}/slack/events"
-    all_headers = {"Content-Type": content_type, **sign(secret, body, timestamp), **(headers or {})}
-    async with aiohttp.ClientSession() as session, session.post(url, data=body.encode(), headers=all_headers) as resp:
-        return resp.status, await resp.text()
-
-
-async def post_event(adapter: Any, event: dict[str, Any], event_id: str | None = None, **kw: Any) -> tuple[int, str]:
-    return await post(adapter, json.dumps(event_body(event, event_id)), "application/json", **kw)
-
-
-async def post_form(adapter: Any, form: dict[str, str], **kw: Any) -> tuple[int, str]:
-    return await post(adapter, urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw)
-
-
-async def settle(adapter: Any) -> None:
-    await asyncio.sleep(0.05)  # bolt hands event listeners to a task after the 200
-    await adapter.drain()
 
 
 async def test_signed_app_mention_is_delivered_with_a_resolved_author(start_slack: Any, fake_api: FakeSlackAPI
