@@ -110,6 +110,9 @@ class Summarizer:
             log.warning("platform history unavailable", extra={"channel": channel_key, "error": repr(exc)[:200]})
             notes.append("the platform's history was unavailable, so only my memory was used")
             return []
+        # adapters should give aware UTC times; a naive one would break sorting against memory's
+        found = [m if m.created_at.tzinfo else replace(m, created_at=m.created_at.replace(tzinfo=UTC))
+                 for m in found]
         if thread is not None:
             found = [m for m in found if m.thread == thread or m.id == thread]
         return [m for m in found if since is None or m.created_at >= since]

@@ -156,3 +156,22 @@ async def test_platform_without_private_replies_says_so(bot) -> None:  # type: i
     [reply] = await bot.command("summarize", "last 2")
     assert not reply.ephemeral and "no private replies" in reply.text
     assert "2 messages from 2 people" in reply.text
+
+
+async def test_failing_or_odd_platform_history_falls_back_to_memory(bot) -> None:  # type: ignore[no-untyped-def]
+    await say_all(bot)
+    channel = ChannelRef("test", "T1", "general")
+
+    async def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("platform down")
+
+    bot.adapter.fetch_history = broken
+    [reply] = await bot.command("summarize")
+    assert "5 messages from 4 people" in reply.text and "history was unavailable" in reply.text
+    naive = (datetime.now(UTC) - timedelta(minutes=5)).replace(tzinfo=None)  # an adapter bug we tolerate
+    bot.adapter.history = [IncomingMessage("n1", channel, Author("zoe", "zoe"), "Naive timestamps happen",
+                                           created_at=naive)]
+    del bot.adapter.fetch_history  # back to the recording adapter's method
+    bot.pipeline.services.features["summarizer"]._last_fetch.clear()
+    [again] = await bot.command("summarize")
+    assert "6 messages from 5 people" in again.text
