@@ -292,3 +292,31 @@ async def test_summarize_thread_shortcut_answers_privately(slack_bot: Any, fake_
     [summary] = fake_api.responses
     assert summary["response_type"] == "ephemeral" and "ticket" in summary["text"]
     assert fake_api.calls_to("conversations.replies")[0].params["ts"] == "1700000100.000200"
+
+
+async def test_spam_flag_actions_reach_slack(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """What a moderator does with the adapter on Slack: a flag reaction and a note in the mods' channel."""
+    from bot.events import ChannelRef, Reply
+
+    class Flagger:  # stands in for bot.moderation.Moderator: same calls, trivial judgement
+        async def screen(self, message: Any, adapter: Any) -> bool:
+            if "FREE CRYPTO" not in message.text:
+                return False
+            await adapter.react(message.channel, message.id, "🚩")
+            mods = ChannelRef("slack", message.channel.workspace, "C0MODS001")
+            await adapter.send(Reply(mods, f"Flagged a message by {message.author.name}: {message.text} <!here>"))
+            return True
+
+        async def rescreen_edit(self, edit: Any, adapter: Any) -> None:
+            return None
+
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("never")]))
+    pipeline.moderator = Flagger()
+    spam = {**payload("app_mention"), "text": "<@UBOT00001> FREE CRYPTO at <https://scam.example|here> <!channel>"}
+    await post_event(adapter, spam)
+    await settle(adapter)
+    [reaction] = fake_api.calls_to("reactions.add")
+    assert reaction.params == {"channel": "C0GENERAL", "timestamp": "1700000100.000200",
+                               "name": "triangular_flag_on_post"}
+    [note] = fake_api.calls_to("chat.postMessage")
+    assert note.params["channel"] == "C0MODS001" and not PING.search(note.params["text"])
