@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] = Field("socket", validation_alias=_env("SLACK_MODE"))
     slack_http_port: int = Field(3000, ge=1, le=65535, validation_alias=_env("SLACK_HTTP_PORT"))
     slack_api_base_url: str | None = Field(None, validation_alias=_env("SLACK_API_BASE_URL"))
+    slack_admin_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_ADMIN_TOKEN"))
 
     # --- Discord -------------------------------------------------------------------------
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))

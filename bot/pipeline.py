@@ -169,8 +169,10 @@ class Pipeline:
         thread = where.thread
         if thread is None and adapter is not None and getattr(adapter.capabilities, "replies_in_thread", False):
             thread = message.id
-        if thread is not None and not message.is_direct:
-            await self.services.memory.follow_thread(where.key, thread, kind="mention")
+        memory = self.services.memory
+        # a thread already followed for another reason (e.g. a brainstorm) keeps its kind
+        if thread is not None and not message.is_direct and await memory.followed(where.key, thread) is None:
+            await memory.follow_thread(where.key, thread, kind="mention")
         await self.send(self.reply_for(result, where, reply_to=message.id))
         if self._unrolled.get((where.key, where.thread), 0) >= self.settings.context_messages:
             self._unrolled[(where.key, where.thread)] = 0

@@ -44,6 +44,8 @@ def _dt(value: float | None) -> datetime | None:
 class _Write:
     sql: str
     params: list[Params]
+    # further statements committed in the same transaction (all or nothing)
+    more: list[tuple[str, Params]] = field(default_factory=list)
     done: asyncio.Future[int] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -163,6 +165,8 @@ class MemoryStore:
                 else:
                     cursor = await db.executemany(item.sql, item.params)
                 counts.append(cursor.rowcount)
+                for sql, params in item.more:
+                    await db.execute(sql, params)
             await db.execute("COMMIT")
         except Exception:
             await db.execute("ROLLBACK")
@@ -181,6 +185,17 @@ class MemoryStore:
         item = _Write(sql, list(rows))
         if not item.params:
             return 0
+        await self._queue.put(item)
+        return await item.done
+
+    async def write_together(self, statements: Sequence[tuple[str, Params]]) -> int:
+        """Commit several statements in one transaction; returns the first one's row count."""
+        if not statements:
+            return 0
+        if self._writer_task is None:
+            raise StorageError("memory store is closed")
+        (sql, params), *rest = statements
+        item = _Write(sql, [params], more=list(rest))
         await self._queue.put(item)
         return await item.done
 
@@ -273,12 +288,25 @@ class MemoryStore:
         return int(rows[0][0])
 
     async def forget_channel(self, channel_key: str) -> int:
-        """Erase everything remembered about a channel; returns the number of messages removed."""
-        removed = await self.write("DELETE FROM messages WHERE channel_key = ?", (channel_key,))
-        for table in ("followed_threads", "channel_settings", "summaries"):
-            await self.write(f"DELETE FROM {table} WHERE channel_key = ?", (channel_key,))
+        """Erase everything remembered about a channel, in every table keyed by channel (features'
+        tables too), in one transaction; returns the number of messages removed."""
+        tables = [t for t in await self._tables_with_column("channel_key") if t != "messages"]
+        removed = await self.write_together(
+            [("DELETE FROM messages WHERE channel_key = ?", (channel_key,))]
+            + [(f'DELETE FROM "{table}" WHERE channel_key = ?', (channel_key,)) for table in tables]
+        )
         self._summaries = {k: v for k, v in self._summaries.items() if k[0] != channel_key}
         return removed
+
+    async def _tables_with_column(self, column: str) -> list[str]:
+        names = [row[0] for row in await self.fetch(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        found = []
+        for name in names:
+            columns = await self.fetch("SELECT name FROM pragma_table_info(?)", (name,))
+            if any(c[0] == column for c in columns):
+                found.append(name)
+        return found
 
     async def prune(self, older_than_days: int) -> int:
         """Retention: drop messages older than the given number of days (0 keeps everything)."""

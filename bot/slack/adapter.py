@@ -96,7 +96,7 @@ class SlackAdapter:
         self.progress_after_s = progress_after_s
         self.history_pages = max(1, history_pages)
         self.client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url)
-        admin = getattr(settings, "slack_admin_token", None)  # a user token allowed to delete others' messages
+        admin = settings.slack_admin_token  # a user token allowed to delete others' messages
         self.admin_client = make_client(admin.get_secret_value(), settings.slack_api_base_url) if admin else None
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         self.app = AsyncApp(client=self.client, signing_secret=secret, process_before_response=False,

@@ -55,6 +55,23 @@ async def test_forget_clears_only_that_channel(store: MemoryStore) -> None:
     assert await store.followed("a", "1") is None
 
 
+async def test_forget_reaches_feature_tables(store: MemoryStore) -> None:
+    """Any table keyed by channel (features add their own) is cleared with the channel, in one go."""
+    await store.write("CREATE TABLE feature_rows (channel_key TEXT, note TEXT)")
+    await store.write_many("INSERT INTO feature_rows VALUES (?, ?)", [("a", "x"), ("b", "y")])
+    await store.add_message(msg(1, "a"))
+    assert await store.forget_channel("a") == 1
+    assert await store.fetch("SELECT channel_key FROM feature_rows") == [("b",)]
+
+
+async def test_a_failing_group_write_changes_nothing(store: MemoryStore) -> None:
+    await store.add_message(msg(1, "a"))
+    with pytest.raises(Exception, match="write failed"):
+        await store.write_together([("DELETE FROM messages WHERE channel_key = ?", ("a",)),
+                                    ("DELETE FROM no_such_table", ())])
+    assert await store.count_messages("a") == 1
+
+
 async def test_retention_prunes_old_messages(store: MemoryStore) -> None:
     await store.add_message(msg(1, when=datetime.now(UTC) - timedelta(days=40)))
     await store.add_message(msg(2))

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from slack_fakes import FakeSlackAPI, RecordingHandler, slack_settings
 from slack_sdk.errors import SlackApiError
 
@@ -47,8 +46,7 @@ async def test_bot_token_deletes_only_what_slack_allows(start_slack: Any, fake_a
 
 async def test_admin_token_is_used_for_deletes_when_configured(tmp_path: Path, fake_api: FakeSlackAPI,
                                                                start_slack: Any) -> None:
-    settings = slack_settings(tmp_path, fake_api, "http")
-    object.__setattr__(settings, "slack_admin_token", SecretStr("xoxp-admin"))  # SLACK_ADMIN_TOKEN, once added
+    settings = slack_settings(tmp_path, fake_api, "http", slack_admin_token="xoxp-admin")
     adapter = await start_slack(RecordingHandler(), settings=settings)
     assert adapter.capabilities.delete
     await adapter.delete(CHANNEL, "1700000200.000300")

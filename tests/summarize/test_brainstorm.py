@@ -144,8 +144,6 @@ async def test_idle_brainstorm_stops_being_followed(bot) -> None:  # type: ignor
     assert len(ideas) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bot/pipeline.py _answer re-follows the thread as kind 'mention', "
-                   "replacing the brainstorm follow; fix: only follow when the thread isn't followed yet")
 async def test_a_mention_does_not_end_the_brainstorm(bot) -> None:  # type: ignore[no-untyped-def]
     thread = await start(bot)
     await bot.say("@confab what do you think so far?", user="bob", thread=thread)
