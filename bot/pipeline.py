@@ -32,6 +32,7 @@ from bot.events import (
     Reply,
     SentRef,
 )
+from bot.platform_access import STORE_MAX_CHARS, history_fetcher, message_linker, to_stored
 from bot.ratelimit import RateLimiter
 from bot.text import clean_incoming, neutralize_mentions
 
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STORE_MAX_CHARS = 200_000  # longer messages are stored cut at this length
 
 
 class Moderator(Protocol):
@@ -52,14 +52,6 @@ class Moderator(Protocol):
 class ThreadFollower(Protocol):
     async def on_thread_message(self, message: IncomingMessage, data: dict[str, Any],
                                 adapter: Adapter | None) -> list[Reply]: ...
-
-
-def to_stored(message: IncomingMessage, text: str) -> StoredMessage:
-    return StoredMessage(
-        channel_key=message.channel.key, id=message.id, author_id=message.author.id,
-        author_name=message.author.name, text=text[:STORE_MAX_CHARS], created_at=message.created_at,
-        thread=message.channel.thread, is_bot=message.author.is_bot,
-    )
 
 
 class Pipeline:
@@ -214,8 +206,8 @@ class Pipeline:
         context = TurnContext(
             channel_key=channel.key, platform=channel.platform, author_id=author.id, author_name=author.name,
             thread=channel.thread, is_admin=author.is_admin,
-            fetch_history=_history_fetcher(adapter, channel),
-            message_link=_linker(adapter, channel) if hasattr(adapter, "message_link") else None,
+            fetch_history=history_fetcher(adapter, channel),
+            message_link=message_linker(adapter, channel),
         )
         return await self.agent.run(Turn(context, text, history, summary[0] if summary else None))
 
@@ -308,27 +300,6 @@ def _strip_bot_mention(text: str, bot_name: str) -> str:
     import re
 
     return re.sub(rf"(?i)(^|\s)@{re.escape(bot_name)}\b[:,]?", " ", text).strip()
-
-
-def _history_fetcher(adapter: Adapter | None, channel: ChannelRef) -> Any:
-    if adapter is None or not adapter.capabilities.history:
-        return None
-
-    async def fetch(since: datetime | None, limit: int) -> list[StoredMessage]:
-        found = await adapter.fetch_history(channel, since, limit)
-        return [to_stored(m, clean_incoming(m.text)) for m in found]
-
-    return fetch
-
-
-def _linker(adapter: Adapter | None, channel: ChannelRef) -> Any:
-    make_link = getattr(adapter, "message_link", None)
-
-    def link(message_id: str) -> str | None:
-        result = make_link(channel, message_id) if make_link is not None else None
-        return result if isinstance(result, str) else None
-
-    return link
 
 
 def _post_processors() -> list[Any]:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
-from agent.memory.models import StoredMessage
-from bot.adapter import Adapter
 from bot.commands import CommandContext, command
 from bot.events import ChannelRef, Reply
+from bot.platform_access import history_fetcher, message_linker
 from bot.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
@@ -18,41 +14,11 @@ log = logging.getLogger(__name__)
 USAGE = "/summarize [last 50 | since 2h | since yesterday | today] [public]"
 
 
-def history_fetcher(adapter: Adapter | None, channel: ChannelRef) -> Any:
-    """Reads the platform's history (through the adapter) as stored messages, or None without history."""
-    if adapter is None or not adapter.capabilities.history:
-        return None
-    from bot.pipeline import to_stored
-    from bot.text import clean_incoming
-
-    async def fetch(since: datetime | None, limit: int) -> list[StoredMessage]:
-        found = await adapter.fetch_history(channel, since, limit)
-        return [to_stored(m, clean_incoming(m.text)) for m in found]
-
-    return fetch
-
-
-def linker(adapter: Adapter | None, channel: ChannelRef) -> Callable[[str], str | None] | None:
-    make = getattr(adapter, "message_link", None)
-    if make is None:
-        return None
-
-    def link(message_id: str) -> str | None:
-        try:
-            url = make(channel, message_id)
-        except Exception:
-            log.exception("building a message link failed")
-            return None
-        return url if isinstance(url, str) else None
-
-    return link
-
-
 async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, public: bool) -> list[Reply]:
     from agent.tools.summarize import summarize_for
 
     _, output = await summarize_for(ctx.services, channel.key, channel.thread, scope,
-                                    history_fetcher(ctx.adapter, channel), linker(ctx.adapter, channel))
+                                    history_fetcher(ctx.adapter, channel), message_linker(ctx.adapter, channel))
     private = not public and (ctx.adapter is None or ctx.adapter.capabilities.ephemeral)
     text = output.for_user
     if not public and not private and output.ok:

@@ -1,0 +1,59 @@
+"""What agent tools may use of a platform, as plain callables: its message history and message links.
+
+Tools live in ``agent`` and never see an adapter; the pipeline and commands hand them these instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from agent.memory.models import StoredMessage
+from bot.adapter import Adapter
+from bot.events import ChannelRef, IncomingMessage
+from bot.text import clean_incoming
+
+log = logging.getLogger(__name__)
+
+STORE_MAX_CHARS = 200_000  # longer messages are stored cut at this length
+
+HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]]
+MessageLinker = Callable[[str], str | None]
+
+
+def to_stored(message: IncomingMessage, text: str) -> StoredMessage:
+    return StoredMessage(
+        channel_key=message.channel.key, id=message.id, author_id=message.author.id,
+        author_name=message.author.name, text=text[:STORE_MAX_CHARS], created_at=message.created_at,
+        thread=message.channel.thread, is_bot=message.author.is_bot,
+    )
+
+
+def history_fetcher(adapter: Adapter | None, channel: ChannelRef) -> HistoryFetcher | None:
+    """Reads the platform's history (through the adapter) as stored messages; None without history."""
+    if adapter is None or not adapter.capabilities.history:
+        return None
+
+    async def fetch(since: datetime | None, limit: int) -> list[StoredMessage]:
+        found = await adapter.fetch_history(channel, since, limit)
+        return [to_stored(m, clean_incoming(m.text)) for m in found]
+
+    return fetch
+
+
+def message_linker(adapter: Adapter | None, channel: ChannelRef) -> MessageLinker | None:
+    """Permalinks to messages in ``channel`` where the adapter can make them; None otherwise."""
+    make = getattr(adapter, "message_link", None)
+    if make is None:
+        return None
+
+    def link(message_id: str) -> str | None:
+        try:
+            url = make(channel, message_id)
+        except Exception:
+            log.exception("building a message link failed")
+            return None
+        return url if isinstance(url, str) else None
+
+    return link
