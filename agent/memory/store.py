@@ -69,6 +69,9 @@ class MemoryStore:
         self._reader_db: aiosqlite.Connection | None = None
         self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
+        self._checkpoint_db: aiosqlite.Connection | None = None
+        self._checkpoint_task: asyncio.Task[None] | None = None
+        self._commits = 0
         # write-through cache of rolling summaries: read on every agent turn, written rarely
         self._summaries: dict[tuple[str, str], tuple[str, datetime] | None] = {}
 
@@ -85,15 +88,21 @@ class MemoryStore:
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer_db = await aiosqlite.connect(self.path, isolation_level=None)
-            for pragma in ("journal_mode=WAL", "busy_timeout=5000", "synchronous=NORMAL", "foreign_keys=ON"):
+            # wal_autocheckpoint=0: the commit that crosses the WAL threshold would otherwise pay for the
+            # whole checkpoint (a periodic ~5 ms stall); a separate connection checkpoints instead
+            for pragma in ("journal_mode=WAL", "busy_timeout=5000", "synchronous=NORMAL", "foreign_keys=ON",
+                           "wal_autocheckpoint=0"):
                 await self._writer_db.execute(f"PRAGMA {pragma}")
             await self._migrate(self._writer_db)
             self._reader_db = await aiosqlite.connect(self.path, isolation_level=None)
             await self._reader_db.execute("PRAGMA busy_timeout=5000")
+            self._checkpoint_db = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._checkpoint_db.execute("PRAGMA busy_timeout=5000")
         except Exception as exc:  # sqlite3.Error, OSError
             await self.close()
             raise StorageError(f"cannot open memory database {self.path}: {exc}") from exc
         self._writer_task = asyncio.create_task(self._writer_loop(), name="confab-memory-writer")
+        self._checkpoint_task = asyncio.create_task(self._checkpoint_loop(), name="confab-memory-checkpoint")
 
     async def _migrate(self, db: aiosqlite.Connection) -> None:
         await db.execute(
@@ -118,14 +127,34 @@ class MemoryStore:
             log.info("applied migration", extra={"version": version})
 
     async def close(self) -> None:
+        if self._checkpoint_task is not None:
+            self._checkpoint_task.cancel()
+            await asyncio.gather(self._checkpoint_task, return_exceptions=True)
+            self._checkpoint_task = None
         if self._writer_task is not None:
             await self._queue.put(None)
             await self._writer_task
             self._writer_task = None
-        for db in (self._reader_db, self._writer_db):
+            if self._writer_db is not None:
+                await self._writer_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for db in (self._checkpoint_db, self._reader_db, self._writer_db):
             if db is not None:
                 await db.close()
-        self._reader_db = self._writer_db = None
+        self._checkpoint_db = self._reader_db = self._writer_db = None
+
+    async def _checkpoint_loop(self, every_s: float = 1.0) -> None:
+        """Copy the WAL back into the database off the write path (PASSIVE: never blocks the writer)."""
+        assert self._checkpoint_db is not None
+        seen = 0
+        while True:
+            await asyncio.sleep(every_s)
+            if self._commits == seen:
+                continue
+            seen = self._commits
+            try:
+                await self._checkpoint_db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:
+                log.exception("WAL checkpoint failed; will retry")
 
     # --- the single writer -------------------------------------------------------------
 
@@ -144,6 +173,7 @@ class MemoryStore:
                     stopping = True
                     break
                 batch.append(item)
+            self._commits += 1
             try:
                 await self._commit_batch(db, batch)
             except Exception:
@@ -156,6 +186,13 @@ class MemoryStore:
                             item.done.set_exception(StorageError(f"write failed: {exc}"))
 
     async def _commit_batch(self, db: aiosqlite.Connection, batch: list[_Write]) -> None:
+        if len(batch) == 1 and len(batch[0].params) == 1 and not batch[0].more:
+            # one statement is atomic on its own (SQLite's implicit transaction): one thread hop, not three
+            item = batch[0]
+            cursor = await db.execute(item.sql, item.params[0])
+            if not item.done.done():
+                item.done.set_result(cursor.rowcount)
+            return
         counts: list[int] = []
         await db.execute("BEGIN IMMEDIATE")
         try:
@@ -202,8 +239,7 @@ class MemoryStore:
     async def fetch(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         if self._reader_db is None:
             raise StorageError("memory store is closed")
-        async with self._reader_db.execute(sql, params) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        return [tuple(row) for row in await self._reader_db.execute_fetchall(sql, params)]
 
     # --- messages ----------------------------------------------------------------------
 
