@@ -27,7 +27,9 @@ LOCAL_MODEL_NAME = "all-MiniLM-L6-v2"
 @runtime_checkable
 class Embedder(Protocol):
     name: str
-    dim: int
+
+    @property
+    def dim(self) -> int: ...
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Return an (n, dim) float32 array of unit vectors."""
@@ -97,16 +99,25 @@ class OpenAIEmbedder:
         self.model = model
         self.name = f"openai:{model}"
         self._client = OpenAI(api_key=api_key or "not-set", base_url=base_url, timeout=30.0, max_retries=2)
-        self.dim = dim or len(self.embed(["dimension probe"])[0])
+        self._dim = dim  # learnt from the first answer: constructing never touches the network
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self.embed(["dimension probe"])
+        assert self._dim is not None
+        return self._dim
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, getattr(self, "dim", 0)), dtype=np.float32)
+            return np.zeros((0, self._dim or 0), dtype=np.float32)
         out: list[list[float]] = []
         for start in range(0, len(texts), 256):
             response = self._client.embeddings.create(model=self.model, input=texts[start : start + 256])
             out.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
-        return _normalise(np.array(out, dtype=np.float32))
+        vectors = _normalise(np.array(out, dtype=np.float32))
+        self._dim = vectors.shape[1]
+        return vectors
 
     async def aembed(self, texts: list[str]) -> np.ndarray:
         return await asyncio.to_thread(self.embed, texts)

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     def knowledge_index_dir(self) -> Path:
         return self.index_dir or self.data_dir / "index"
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for masking in logs (never for printing)."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value()]
+
     @property
     def is_offline(self) -> bool:
         return self.model == "offline"

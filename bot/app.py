@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.services import Services, open_services
 from agent.settings import Settings
+from bot.logs import register_secrets
 from bot.pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def _optional(path: str, services: Services) -> Any:
 
 
 async def build_app(settings: Settings, chat_model: BaseChatModel | None = None) -> tuple[Services, Pipeline]:
+    register_secrets(settings.secret_values())
     services = await open_services(settings, chat_model=chat_model)
     followers = {kind: f for kind, path in FOLLOWERS.items() if (f := _optional(path, services)) is not None}
     pipeline = Pipeline(services, moderator=_optional(MODERATOR, services), followers=followers)

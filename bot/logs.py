@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -32,3 +34,43 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "sentence_transformers", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+_SECRETS: set[str] = set()
+_MASK = "[secret]"
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Mask these strings in every log record from now on: providers echo API keys in their errors,
+    and an exception's text ends up in a log line."""
+    _SECRETS.update(v for v in values if len(v) >= 6)
+    base = logging.getLogRecordFactory()
+    if _SECRETS and not getattr(base, "confab_redacting", False):
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = base(*args, **kwargs)
+            _redact(record)
+            return record
+
+        factory.confab_redacting = True  # type: ignore[attr-defined]
+        logging.setLogRecordFactory(factory)
+
+
+def _mask(text: str) -> str:
+    for secret in _SECRETS:
+        text = text.replace(secret, _MASK)
+    return text
+
+
+def _redact(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string is the logging module's to report
+        return
+    masked = _mask(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+    if record.exc_info and record.exc_info[1] is not None:
+        text = logging.Formatter().formatException(record.exc_info)
+        masked = _mask(text)
+        if masked != text:
+            record.exc_text = masked

@@ -16,7 +16,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BROADCAST = re.compile(r"@(everyone|here|channel)\b", re.I)
 _SLACK_SPECIAL = re.compile(r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(\|[^>]*)?>", re.I)
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(\|[^>]*)?>")
-_DISCORD_MENTION = re.compile(r"<@([!&]?)(\d{5,25})>")
+_DISCORD_MENTION = re.compile(r"<@([!&]?)(\d+)>")
 
 
 def clean_incoming(text: str | None) -> str:

@@ -13,6 +13,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+# the loopback fake OpenAI-compatible server (fixture ``fake_openai``)
+pytest_plugins = ["fakes.openai_server"]
+
 _ENV_PREFIXES = ("CONFAB_", "SLACK_", "DISCORD_", "OPENAI_", "ANTHROPIC_", "OLLAMA_")
 
 
