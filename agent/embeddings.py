@@ -57,7 +57,7 @@ class LocalEmbedder:
     name = f"local:{LOCAL_MODEL_NAME}"
     dim = 384
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 16) -> None:  # fastest of 16/64 on 2 CPU cores (measured)
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()

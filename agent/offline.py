@@ -36,6 +36,8 @@ _CLASSIFY = re.compile(r"\b(classify|categori[sz]e|label|tag)\b", re.I)
 _BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on)\b", re.I)
 _GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening)|thanks|thank you|thx)\b[!. ]*$",
                        re.I)
+# "how do I summarize a thread?" asks about the feature (the docs), it doesn't ask for a summary
+_HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
 _HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
 _SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
 _LABELS = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*([\w\- ]+(?:\s*(?:/|,|\bor\b)\s*[\w\- ]+)+)", re.I)
@@ -94,6 +96,8 @@ class OfflineChatModel(BaseChatModel):
     def _decide(self, text: str, history: list[str]) -> AIMessage:
         if not text or _GREETING.match(text) or _HELP.match(text):
             return _answer(self._introduction(greeting=bool(text) and not _HELP.match(text)))
+        if _HOW_TO.search(text) and "search_knowledge" in self.tool_names:
+            return _call("search_knowledge", {"query": text, "k": 5})
         if _SUMMARY.search(text):
             scope = _SCOPE.search(text)
             return self._call_or_explain("summarize_conversation", {"scope": scope.group(0) if scope else ""},
@@ -146,7 +150,10 @@ class OfflineChatModel(BaseChatModel):
         if not wanted:
             return None
         scored = []
+        mention = f"@{self.bot_name.lower()}"
         for index, line in enumerate(history):
+            if mention in line.lower():
+                continue  # questions put to the bot are not answers
             overlap = len(wanted & _content_words(line.partition(": ")[2]))
             if overlap >= max(1, min(2, len(wanted))):
                 scored.append((overlap, index, line))

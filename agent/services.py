@@ -64,6 +64,7 @@ class Services:
 # Installers run in order by open_services; feature modules are listed here by dotted path
 # to a function ``install(services) -> None``.
 FEATURE_INSTALLERS: list[str] = [
+    "agent.knowledge.install:install",
     "agent.summarize.install:install",
 ]
 

@@ -23,6 +23,7 @@ app.add_typer(eval_app, name="eval")
 # modules with ``register(app, eval_app)``; each owns one feature's commands
 FEATURE_CLIS: list[str] = [
     "bot.cli_summarize",
+    "bot.cli_knowledge",
     "bot.cli_core",
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,11 +15,12 @@ if TYPE_CHECKING:
     from agent.settings import Settings
 
 
-def _settings() -> Settings:
+def load_settings_or_exit(**overrides: Any) -> Settings:
+    """Settings for a CLI command; a bad value exits with the message naming the variable."""
     from agent.settings import load_settings
 
     try:
-        return load_settings()
+        return load_settings(**overrides)
     except ConfabError as exc:
         typer.echo(f"confab: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -30,7 +31,7 @@ def chat(
 ) -> None:
     """Chat with Confab in the terminal (offline unless CONFAB_MODEL is set). Pipe lines in to script it."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    settings = _settings()
+    settings = load_settings_or_exit()
     from bot.logs import setup_logging
 
     setup_logging(settings.log_level, settings.data_dir / "confab.log")
@@ -65,7 +66,7 @@ def run(
                                                            "whose tokens are set.")] = None,
 ) -> None:
     """Run Confab on Slack and/or Discord. With no platform tokens set, starts the console chat."""
-    settings = _settings()
+    settings = load_settings_or_exit()
     from bot.app import configured_platforms, run_platforms
     from bot.logs import setup_logging
 
@@ -89,7 +90,7 @@ def run(
 
 def doctor() -> None:
     """Check settings, storage and the offline models; print what is configured (never secrets)."""
-    settings = _settings()
+    settings = load_settings_or_exit()
     ok = True
     typer.echo(f"model:        {settings.model}")
     typer.echo(f"database:     {settings.database}")

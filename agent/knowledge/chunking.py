@@ -1,0 +1,132 @@
+"""Structure-aware chunking: sections by heading, then paragraphs packed up to a size.
+
+Each chunk keeps its file, heading path and 1-based line range, which is what citations show.
+Headings: Markdown ATX (``# Title``) and underlined titles (Markdown setext and reStructuredText,
+levels by order of appearance as in docutils). Code fences are never split or read as headings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_CHARS = 1200
+_ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_UNDERLINE = re.compile(r"^([=\-~^*+#`:.'\"_])\1{2,}\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    source: str
+    heading: str  # "Title > Section > Subsection"
+    start_line: int
+    end_line: int
+    text: str
+
+    def embedding_text(self) -> str:
+        """What gets embedded and keyword-indexed: the heading path gives a passage its topic."""
+        title = self.source.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ").replace("_", " ")
+        return f"{title} | {self.heading}\n{self.text}" if self.heading else f"{title}\n{self.text}"
+
+
+@dataclass
+class _Section:
+    path: list[str]
+    start: int
+    lines: list[tuple[int, str]]
+
+
+def chunk_text(source: str, text: str, max_chars: int = MAX_CHARS) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in _sections(text.split("\n")):
+        heading = " > ".join(section.path)
+        for start, end, body in _pack(_paragraphs(section.lines), max_chars):
+            chunks.append(Chunk(source, heading, start, end, body))
+    return chunks
+
+
+def _sections(lines: list[str]) -> list[_Section]:
+    sections = [_Section([], 1, [])]
+    path: list[tuple[int, str]] = []  # (level, title)
+    underline_levels: dict[str, int] = {}
+    in_fence = False
+    skip_next = False
+    for index, line in enumerate(lines):
+        number = index + 1
+        if skip_next:
+            skip_next = False
+            continue
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        title, level = None, 0
+        if not in_fence:
+            if match := _ATX.match(line):
+                title, level = match.group(2), len(match.group(1))
+            elif (line.strip() and index + 1 < len(lines) and (under := _UNDERLINE.match(lines[index + 1]))
+                  and len(lines[index + 1].strip()) >= min(3, len(line.strip()))
+                  and not line.lstrip().startswith(("-", "*", "|", ">"))):
+                char = under.group(1)
+                level = underline_levels.setdefault(char, len(underline_levels) + 1)
+                title = line.strip()
+                skip_next = True
+        if title is not None:
+            path = [(lv, t) for lv, t in path if lv < level] + [(level, title.strip())]
+            sections.append(_Section([t for _, t in path], number, []))
+            continue
+        sections[-1].lines.append((number, line))
+    return [s for s in sections if any(text.strip() for _, text in s.lines)]
+
+
+def _paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    """Blank-line separated blocks (a fenced code block is one block), as (first, last, text)."""
+    blocks: list[tuple[int, int, str]] = []
+    current: list[tuple[int, str]] = []
+    in_fence = False
+
+    def flush() -> None:
+        if current and any(t.strip() for _, t in current):
+            blocks.append((current[0][0], current[-1][0], "\n".join(t for _, t in current).strip("\n")))
+        current.clear()
+
+    for number, text in lines:
+        if _FENCE.match(text):
+            in_fence = not in_fence
+        if not text.strip() and not in_fence:
+            flush()
+            continue
+        current.append((number, text))
+    flush()
+    return blocks
+
+
+def _pack(blocks: list[tuple[int, int, str]], max_chars: int) -> list[tuple[int, int, str]]:
+    """Greedy packing of consecutive blocks; an over-long block is split on sentences/words."""
+    packed: list[tuple[int, int, str]] = []
+    start = end = 0
+    parts: list[str] = []
+    for first, last, text in blocks:
+        if len(text) > max_chars:
+            if parts:
+                packed.append((start, end, "\n\n".join(parts)))
+                parts = []
+            packed.extend((first, last, piece) for piece in _split_long(text, max_chars))
+            continue
+        if parts and sum(len(p) + 2 for p in parts) + len(text) > max_chars:
+            packed.append((start, end, "\n\n".join(parts)))
+            parts = []
+        if not parts:
+            start = first
+        parts.append(text)
+        end = last
+    if parts:
+        packed.append((start, end, "\n\n".join(parts)))
+    return packed
+
+
+def _split_long(text: str, max_chars: int) -> list[str]:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=max_chars, chunk_overlap=max_chars // 10,
+                                              separators=["\n\n", "\n", ". ", " ", ""])
+    return [piece.strip() for piece in splitter.split_text(text) if piece.strip()]

@@ -1,0 +1,207 @@
+"""The hybrid index: dense vectors in FAISS plus BM25 keywords, fused by reciprocal rank.
+
+On disk (no pickle anywhere): ``CURRENT`` names the live version folder, which holds
+``faiss.index`` (``faiss.write_index``), ``chunks.jsonl``, ``manifest.json`` (file -> content hash
+and chunk range, for incremental re-indexing) and ``meta.json`` (embedder name and dimension).
+A new version is written to its own folder and ``CURRENT`` is swapped with ``os.replace``, so a
+crash mid-index leaves the previous index in use. BM25 is rebuilt from the chunks on load (fast).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.knowledge.chunking import Chunk
+from agent.knowledge.relevance import NO_SIGNAL, Signals, signals
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+RRF_K = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    chunk: Chunk
+    score: float  # fused (reciprocal rank) score, for ordering
+    similarity: float  # cosine similarity of query and passage, for the abstain decision
+    bm25: float
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    hits: list[Hit]  # best first by fused score
+    signals: Signals  # for the abstain decision (see relevance.py)
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    digest: str
+    first: int  # chunk range [first, last) in chunks.jsonl
+    last: int
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    from nltk.stem import PorterStemmer
+
+    stem = PorterStemmer().stem
+    return lambda words: [stem(w) for w in words]  # bm25s stems the vocabulary, once per distinct word
+
+
+def _tokenize(texts: list[str]) -> list[list[str]]:
+    import bm25s
+
+    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return [list(t) for t in tokens]
+
+
+class HybridIndex:
+    def __init__(self, chunks: list[Chunk], vectors: np.ndarray, manifest: dict[str, FileEntry],
+                 embedder: str, skipped: dict[str, str] | None = None) -> None:
+        import faiss
+
+        self.chunks = chunks
+        self.manifest = manifest
+        self.embedder = embedder
+        self.skipped = skipped or {}
+        self.dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 0
+        self.faiss = faiss.IndexFlatIP(max(self.dim, 1))
+        if len(chunks):
+            self.faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        self._bm25: Any = None
+        self._words: list[set[str]] = []
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def vectors(self, first: int, last: int) -> np.ndarray:
+        """Stored vectors of chunks [first, last): unchanged files are not embedded again."""
+        if last <= first:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self.faiss.reconstruct_n(first, last - first), dtype=np.float32)
+
+    # --- search ---------------------------------------------------------------------------
+
+    def _keyword_index(self) -> Any:
+        if self._bm25 is None:
+            import bm25s
+
+            tokens = _tokenize([c.embedding_text() for c in self.chunks])
+            retriever = bm25s.BM25()
+            retriever.index(tokens, show_progress=False)
+            self._words = [set(t) for t in tokens]
+            self._bm25 = retriever
+        return self._bm25
+
+    def search(self, query: str, query_vector: np.ndarray, k: int = 5, pool: int = 50) -> Retrieval:
+        if not self.chunks:
+            return Retrieval([], NO_SIGNAL)
+        vector = np.asarray(query_vector, dtype=np.float32).reshape(1, -1)
+        pool = min(max(pool, k, 10), len(self.chunks))
+        similarities, ids = self.faiss.search(vector, pool)
+        dense = [(int(i), float(s)) for i, s in zip(ids[0], similarities[0], strict=True) if i >= 0]
+        query_words, keyword = self._keyword_hits(query, pool)
+        fused: dict[int, float] = {}
+        for ranking in (dense, keyword):
+            for rank, (index, _) in enumerate(ranking):
+                fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+        dense_score = dict(dense)
+        keyword_score = dict(keyword)
+        missing = [i for i in fused if i not in dense_score]
+        if missing:  # keyword-only hits still get their true cosine similarity
+            stored = np.stack([self.faiss.reconstruct(i) for i in missing])
+            for i, s in zip(missing, stored @ vector.ravel(), strict=True):
+                dense_score[i] = float(s)
+        best = sorted(fused, key=lambda i: fused[i], reverse=True)[:k]
+        hits = [Hit(self.chunks[i], fused[i], dense_score[i], keyword_score.get(i, 0.0)) for i in best]
+        top_words = self._words[dense[0][0]] if dense else set()
+        return Retrieval(hits, signals([s for _, s in dense], query_words, top_words))
+
+    def _keyword_hits(self, query: str, pool: int) -> tuple[set[str], list[tuple[int, float]]]:
+        """The query's content words, and the BM25 ranking."""
+        retriever = self._keyword_index()
+        words = _tokenize([query])[0]
+        known = [t for t in words if t in retriever.vocab_dict]
+        if not known:
+            return set(words), []
+        ids, scores = retriever.retrieve([known], k=pool, show_progress=False)
+        return set(words), [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
+
+    # --- persistence ----------------------------------------------------------------------
+
+    def save(self, root: Path) -> Path:
+        """Write a new version folder and make it current atomically; returns the folder."""
+        import faiss
+
+        root.mkdir(parents=True, exist_ok=True)
+        folder = root / f"v-{time.time_ns()}-{os.getpid()}"
+        tmp = folder.with_name(folder.name + ".tmp")
+        tmp.mkdir()
+        try:
+            faiss.write_index(self.faiss, str(tmp / "faiss.index"))
+            with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as out:
+                for chunk in self.chunks:
+                    out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+            _write_json(tmp / "manifest.json", {rel: asdict(e) for rel, e in self.manifest.items()})
+            _write_json(tmp / "meta.json", {"format": FORMAT, "embedder": self.embedder, "dim": self.dim,
+                                            "chunks": len(self.chunks), "files": len(self.manifest),
+                                            "skipped": self.skipped, "built_at": time.time()})
+            tmp.rename(folder)
+            pointer = root / "CURRENT.tmp"
+            pointer.write_text(folder.name, encoding="utf-8")
+            os.replace(pointer, root / "CURRENT")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _remove_old_versions(root, keep=folder.name)
+        return folder
+
+    @classmethod
+    def load(cls, root: Path) -> HybridIndex | None:
+        """The current version, or None when there is none or it is unreadable (then it is rebuilt)."""
+        import faiss
+
+        try:
+            folder = root / (root / "CURRENT").read_text(encoding="utf-8").strip()
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT:
+                return None
+            with (folder / "chunks.jsonl").open(encoding="utf-8") as lines:
+                chunks = [Chunk(**json.loads(line)) for line in lines if line.strip()]
+            manifest = {rel: FileEntry(**e) for rel, e in
+                        json.loads((folder / "manifest.json").read_text(encoding="utf-8")).items()}
+            stored = faiss.read_index(str(folder / "faiss.index"))
+        except FileNotFoundError:
+            return None
+        except Exception as exc:
+            log.warning("knowledge index unreadable; it will be rebuilt", extra={"error": f"{exc!r}"})
+            return None
+        if stored.ntotal != len(chunks):
+            log.warning("knowledge index inconsistent; it will be rebuilt")
+            return None
+        vectors = (np.asarray(stored.reconstruct_n(0, stored.ntotal), dtype=np.float32) if stored.ntotal
+                   else np.zeros((0, int(meta.get("dim", 0))), dtype=np.float32))
+        index = cls(chunks, vectors, manifest, str(meta.get("embedder", "")), meta.get("skipped", {}))
+        index.dim = int(meta.get("dim", index.dim))
+        return index
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _remove_old_versions(root: Path, keep: str) -> None:
+    for entry in root.iterdir():
+        if entry.is_dir() and entry.name.startswith("v-") and entry.name != keep:
+            shutil.rmtree(entry, ignore_errors=True)

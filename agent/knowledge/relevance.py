@@ -1,0 +1,46 @@
+"""Is the best retrieved passage relevant enough to answer from, or should Confab abstain?
+
+Three signals of the dense retrieval, combined by a logistic model:
+- ``similarity``: cosine similarity of the question and the best passage;
+- ``gap``: how far that passage stands out from the next nine (a missing answer gives a flat top);
+- ``coverage``: the share of the question's content words (stemmed, no stop words) in it.
+Relative signals carry over between collections better than a raw similarity cut-off.
+
+The coefficients were fitted by ``bench/knowledge_abstain.py`` on half of the PubMedQA dev queries,
+each seen with and without its gold documents in the index (all-MiniLM-L6-v2); the other half is
+the held-out check printed by that script and by ``confab eval retrieval --abstain-check``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+COEFFICIENTS = {"similarity": 5.618, "gap": 9.013, "coverage": 7.885}
+INTERCEPT = -8.509
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    similarity: float
+    gap: float
+    coverage: float
+
+    def relevance(self) -> float:
+        """Estimated probability that the answer is in the retrieved passages."""
+        z = INTERCEPT + sum(COEFFICIENTS[name] * getattr(self, name) for name in COEFFICIENTS)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+NO_SIGNAL = Signals(0.0, 0.0, 0.0)
+
+
+def signals(similarities: list[float], question_words: set[str], passage_words: set[str]) -> Signals:
+    """From the dense similarities best-first, and the best passage's words."""
+    if not similarities:
+        return NO_SIGNAL
+    best = similarities[0]
+    rest = similarities[1:10]
+    gap = best - (sum(rest) / len(rest)) if rest else best
+    coverage = len(question_words & passage_words) / len(question_words) if question_words else 0.0
+    return Signals(best, gap, coverage)

@@ -1,0 +1,72 @@
+"""Fit the abstain model of agent/knowledge/relevance.py, and check it on held-out queries.
+
+Every query is seen twice: with its gold documents in the index (answerable) and with them masked
+out (unanswerable). A logistic regression over the relevance signals is fitted on the first half of
+the queries; the second half reports the answer rate and the abstain rate at the default threshold.
+
+    python bench/knowledge_abstain.py --docs ../shared/eval/retrieval/pubmedqa/docs \
+        --queries ../shared/eval/retrieval/pubmedqa/queries.dev.jsonl [--index-dir /tmp/pm-index]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from agent.embeddings import shared_local_embedder  # noqa: E402
+from agent.knowledge.builder import build_index  # noqa: E402
+from agent.knowledge.evaluate import doc_id, read_queries  # noqa: E402
+from agent.knowledge.index import HybridIndex, _tokenize  # noqa: E402
+from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, signals  # noqa: E402
+
+
+def features(index: HybridIndex, queries: list, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    matrix = index.vectors(0, len(index))
+    documents = np.array([doc_id(c.source) for c in index.chunks])
+    chunk_words = [set(t) for t in _tokenize([c.embedding_text() for c in index.chunks])]
+    rows, labels = [], []
+    for query, vector, words in zip(queries, vectors, _tokenize([q.question for q in queries]), strict=True):
+        similarities = matrix @ vector
+        gold = np.isin(documents, list(query.gold))
+        for answerable in (True, False):
+            masked = similarities if answerable else np.where(gold, -1.0, similarities)
+            top = np.argsort(-masked)[:10]
+            s = signals([float(masked[i]) for i in top], set(words), chunk_words[top[0]])
+            rows.append([s.similarity, s.gap, s.coverage])
+            labels.append(int(answerable))
+    return np.array(rows), np.array(labels)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=Path, required=True)
+    parser.add_argument("--queries", type=Path, required=True)
+    parser.add_argument("--index-dir", type=Path, default=Path("data/bench-abstain-index"))
+    parser.add_argument("--threshold", type=float, default=0.5)
+    args = parser.parse_args()
+    from sklearn.linear_model import LogisticRegression
+
+    embedder = shared_local_embedder()
+    index, _ = build_index(args.docs, args.index_dir, embedder, 50 * 1024 * 1024, HybridIndex.load(args.index_dir))
+    queries, _ = read_queries(args.queries)
+    x, y = features(index, queries, embedder.embed([q.question for q in queries]))
+    fit_rows = (len(queries) // 2) * 2  # two rows per query: the first half of the queries fits
+    model = LogisticRegression(C=10).fit(x[:fit_rows], y[:fit_rows])
+    print(f"fitted on {fit_rows // 2} queries:", {k: round(float(v), 3) for k, v in zip(COEFFICIENTS, model.coef_[0], strict=True)},
+          "intercept", round(float(model.intercept_[0]), 3))
+    shipped = np.array([Signals(*row).relevance() for row in x[fit_rows:]])
+    held = y[fit_rows:]
+    print(f"shipped model ({COEFFICIENTS}, intercept {INTERCEPT}) on {len(held) // 2} held-out queries at "
+          f"threshold {args.threshold}: answers {np.mean(shipped[held == 1] >= args.threshold):.3f} of answerable, "
+          f"abstains on {np.mean(shipped[held == 0] < args.threshold):.3f} of unanswerable")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""/reindex: re-read the knowledge folder now (admins)."""
+
+from __future__ import annotations
+
+import logging
+
+from agent.errors import ConfabError
+from bot.commands import CommandContext, command
+from bot.events import Reply
+
+log = logging.getLogger(__name__)
+
+
+@command("reindex", "Re-read the knowledge folder now (it is also watched while I run).", "/reindex",
+         admin_only=True)
+async def reindex_command(ctx: CommandContext) -> list[Reply]:
+    knowledge = ctx.services.features.get("knowledge")
+    if knowledge is None:
+        return [ctx.reply("The knowledge base is not enabled here.", ephemeral=True)]
+    try:
+        report = await knowledge.reindex()
+    except ConfabError as exc:
+        return [ctx.reply(exc.user_message, ephemeral=True)]
+    if not report.changed:
+        text = f"The index is already up to date ({report.files} files, {report.chunks} passages)."
+    else:
+        text = (f"Re-indexed: {report.files} files, {report.chunks} passages "
+                f"({len(report.embedded)} updated, {len(report.removed)} removed) in {report.seconds:.1f} s.")
+    if report.skipped:
+        names = ", ".join(f"`{s.rel}` ({s.reason})" for s in report.skipped[:5])
+        more = f" and {len(report.skipped) - 5} more" if len(report.skipped) > 5 else ""
+        text += f"\nSkipped: {names}{more}."
+    return [ctx.reply(text, ephemeral=True)]
