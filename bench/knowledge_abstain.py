@@ -20,11 +20,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agent.embeddings import shared_local_embedder  # noqa: E402
-from agent.knowledge.builder import build_index  # noqa: E402
-from agent.knowledge.evaluate import doc_id, read_queries  # noqa: E402
-from agent.knowledge.index import HybridIndex, _tokenize  # noqa: E402
-from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, signals  # noqa: E402
+from agent.embeddings import shared_local_embedder
+from agent.knowledge.builder import build_index
+from agent.knowledge.evaluate import doc_id, read_queries
+from agent.knowledge.index import HybridIndex, _tokenize
+from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, signals
 
 
 def features(index: HybridIndex, queries: list, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,8 +59,8 @@ def main() -> None:
     x, y = features(index, queries, embedder.embed([q.question for q in queries]))
     fit_rows = (len(queries) // 2) * 2  # two rows per query: the first half of the queries fits
     model = LogisticRegression(C=10).fit(x[:fit_rows], y[:fit_rows])
-    print(f"fitted on {fit_rows // 2} queries:", {k: round(float(v), 3) for k, v in zip(COEFFICIENTS, model.coef_[0], strict=True)},
-          "intercept", round(float(model.intercept_[0]), 3))
+    fitted = {k: round(float(v), 3) for k, v in zip(COEFFICIENTS, model.coef_[0], strict=True)}
+    print(f"fitted on {fit_rows // 2} queries:", fitted, "intercept", round(float(model.intercept_[0]), 3))
     shipped = np.array([Signals(*row).relevance() for row in x[fit_rows:]])
     held = y[fit_rows:]
     print(f"shipped model ({COEFFICIENTS}, intercept {INTERCEPT}) on {len(held) // 2} held-out queries at "

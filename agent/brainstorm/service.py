@@ -7,12 +7,11 @@ that feature is installed) and from the channel's own earlier messages, each lab
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -174,22 +173,18 @@ class Brainstormer:
 
     async def _seed_knowledge(self, topic: str) -> list[str]:
         knowledge = self.services.features.get("knowledge")
-        search = getattr(knowledge, "search", None)
-        if search is None:
+        if knowledge is None:
             return []
         try:
-            hits = search(topic, k=3)
-            if inspect.isawaitable(hits):
-                hits = await hits
+            result = await knowledge.search(topic, k=3)
         except Exception as exc:
             log.warning("knowledge search failed while seeding", extra={"error": repr(exc)[:200]})
             return []
         lines = []
-        for hit in list(hits or [])[:3]:
-            text = _field(hit, "text", "content", "page_content", "snippet")
-            source = _field(hit, "source", "path", "title")
-            if text:
-                lines.append(f"{_clip(text)}" + (f" _({_clip(source, 80)})_" if source else ""))
+        for hit in result.hits[:3]:
+            chunk = hit.chunk
+            where = chunk.source + (f" › {chunk.heading.split(' > ')[-1]}" if chunk.heading else "")
+            lines.append(f"{_clip(chunk.text)} _({_clip(where, 80)})_")
         return lines
 
     async def _seed_channel(self, topic: str, channel_key: str, limit: int = 3) -> list[str]:
@@ -238,12 +233,3 @@ class Brainstormer:
                 lines.append(f"• **{idea.author}**: write up idea #{idea.number} as a short proposal "
                              f"_(suggested: nobody took an action in the thread)_")
         return "\n".join(lines)
-
-
-def _field(hit: Any, *names: str) -> str:
-    for name in names:
-        value = hit.get(name) if isinstance(hit, dict) else getattr(hit, name, None)
-        if value:
-            return str(value)
-    chunk = hit.get("chunk") if isinstance(hit, dict) else getattr(hit, "chunk", None)
-    return _field(chunk, *names) if chunk is not None and chunk is not hit else ""

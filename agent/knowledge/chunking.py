@@ -2,7 +2,7 @@
 
 Each chunk keeps its file, heading path and 1-based line range, which is what citations show.
 Headings: Markdown ATX (``# Title``) and underlined titles (Markdown setext and reStructuredText,
-levels by order of appearance as in docutils). Code fences are never split or read as headings.
+levels by order of appearance as in docutils). Code fences are never read as headings, and split only when huge.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def chunk_text(source: str, text: str, max_chars: int = MAX_CHARS) -> list[Chunk
 def _sections(lines: list[str]) -> list[_Section]:
     sections = [_Section([], 1, [])]
     path: list[tuple[int, str]] = []  # (level, title)
-    underline_levels: dict[str, int] = {}
+    underline_levels: dict[str, int] = {"=": 1, "-": 2}  # Markdown setext; rst titles usually agree
     in_fence = False
     skip_next = False
     for index, line in enumerate(lines):
@@ -106,7 +106,8 @@ def _pack(blocks: list[tuple[int, int, str]], max_chars: int) -> list[tuple[int,
     start = end = 0
     parts: list[str] = []
     for first, last, text in blocks:
-        if len(text) > max_chars:
+        fenced = _FENCE.match(text) is not None
+        if len(text) > (4 * max_chars if fenced else max_chars):  # code stays whole unless huge
             if parts:
                 packed.append((start, end, "\n\n".join(parts)))
                 parts = []

@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime
 
-import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agent.brainstorm.ideas import cluster_themes, is_vote, split_ideas
@@ -87,9 +86,14 @@ async def test_offline_without_material_says_it_does_not_invent(bot) -> None:  #
 
 
 async def test_knowledge_base_seeds_are_labelled(bot) -> None:  # type: ignore[no-untyped-def]
+    from agent.knowledge.chunking import Chunk
+    from agent.knowledge.index import Hit
+    from agent.knowledge.service import SearchResult
+
     class Knowledge:
-        async def search(self, query: str, k: int = 5) -> list[dict[str, str]]:
-            return [{"text": "Runbook: enable remote build cache for CI", "source": "ci.md"}]
+        async def search(self, query: str, k: int = 5) -> SearchResult:
+            chunk = Chunk("ci.md", "CI > Speed", 3, 4, "Runbook: enable remote build cache for CI")
+            return SearchResult([Hit(chunk, 0.03, 0.7, 2.0)], False, 0.9, 0.5, 1)
 
     bot.pipeline.services.features["knowledge"] = Knowledge()
     await start(bot)

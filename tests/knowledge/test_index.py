@@ -1,0 +1,127 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from knowledge.kb_files import write
+
+from agent.knowledge.builder import build_index
+from agent.knowledge.index import HybridIndex
+from fakes.embedder import HashEmbedder
+
+MB = 1024 * 1024
+
+
+def kb(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    write(root, "deploy.md", "# Deploy\n\n## Docker\n\nStart it with docker compose up.\n\n## Systemd\n\n"
+                             "Install the unit file and enable the service.\n")
+    write(root, "privacy.md", "# Privacy\n\nMessages are kept for ninety days, then pruned.\n")
+    write(root, "faq.txt", "Lunch is at noon in the big room.\n")
+    return root
+
+
+def test_build_search_and_reload(tmp_path: Path) -> None:
+    embedder = HashEmbedder()
+    index, report = build_index(kb(tmp_path), tmp_path / "idx", embedder, MB)
+    assert report.files == 3 and report.chunks == len(index) == 4 and report.written
+    query = "how do I start it with docker compose"
+    found = index.search(query, embedder.embed([query])[0], k=2)
+    assert found.hits[0].chunk.source == "deploy.md" and found.hits[0].chunk.heading == "Deploy > Docker"
+    assert found.signals.similarity == pytest.approx(max(h.similarity for h in found.hits), abs=1e-5)
+    reloaded = HybridIndex.load(tmp_path / "idx")
+    assert reloaded is not None and reloaded.embedder == "test:hash" and len(reloaded) == 4
+    again = reloaded.search(query, embedder.embed([query])[0], k=2)
+    assert [h.chunk for h in again.hits] == [h.chunk for h in found.hits]
+
+
+def test_reindex_touches_only_what_changed(tmp_path: Path) -> None:
+    root, out = kb(tmp_path), tmp_path / "idx"
+    embedder = HashEmbedder()
+    index, _ = build_index(root, out, embedder, MB)
+    embedder.embedded.clear()
+    index, report = build_index(root, out, embedder, MB, previous=index)
+    assert not report.changed and not report.written and embedder.embedded == []
+    write(root, "privacy.md", "# Privacy\n\nMessages are kept for thirty days.\n")
+    (root / "faq.txt").unlink()
+    write(root, "new.md", "# New\n\nA new page about onboarding.\n")
+    index, report = build_index(root, out, embedder, MB, previous=index)
+    assert sorted(report.embedded) == ["new.md", "privacy.md"] and report.removed == ["faq.txt"]
+    assert report.unchanged == 1 and all("Docker" not in t for t in embedder.embedded)
+    assert {c.source for c in index.chunks} == {"deploy.md", "privacy.md", "new.md"}
+    # reused vectors are the same as freshly computed ones
+    entry = index.manifest["deploy.md"]
+    fresh = HashEmbedder().embed([c.embedding_text() for c in index.chunks[entry.first:entry.last]])
+    assert np.allclose(index.vectors(entry.first, entry.last), fresh, atol=1e-6)
+
+
+def test_a_new_embedder_rebuilds_everything(tmp_path: Path) -> None:
+    root, out = kb(tmp_path), tmp_path / "idx"
+    index, _ = build_index(root, out, HashEmbedder(), MB)
+    other = HashEmbedder(name="test:other", dim=32)
+    index, report = build_index(root, out, other, MB, previous=index)
+    assert report.full_rebuild and len(other.embedded) == 4 and index.dim == 32
+
+
+def test_a_crash_while_writing_keeps_the_previous_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import faiss
+
+    root, out = kb(tmp_path), tmp_path / "idx"
+    index, _ = build_index(root, out, HashEmbedder(), MB)
+    write(root, "privacy.md", "# Privacy\n\nChanged text.\n")
+
+    def crash(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(faiss, "write_index", crash)
+    with pytest.raises(OSError):
+        build_index(root, out, HashEmbedder(), MB, previous=index)
+    monkeypatch.undo()
+    survivor = HybridIndex.load(out)
+    assert survivor is not None and "ninety" in " ".join(c.text for c in survivor.chunks)
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_damaged_index_is_rebuilt_not_trusted(tmp_path: Path) -> None:
+    root, out = kb(tmp_path), tmp_path / "idx"
+    build_index(root, out, HashEmbedder(), MB)
+    current = out / (out / "CURRENT").read_text()
+    (current / "chunks.jsonl").write_text("{not json\n")
+    assert HybridIndex.load(out) is None
+    (out / "CURRENT").write_text("v-missing")
+    assert HybridIndex.load(out) is None
+    index, report = build_index(root, out, HashEmbedder(), MB, previous=None)
+    assert report.full_rebuild and len(index) == 4
+
+
+def test_empty_folder_gives_an_empty_index(tmp_path: Path) -> None:
+    (tmp_path / "kb").mkdir()
+    index, report = build_index(tmp_path / "kb", tmp_path / "idx", HashEmbedder(), MB)
+    assert len(index) == 0 and report.files == 0
+    assert index.search("anything", np.ones(64, dtype=np.float32) / 8).hits == []
+
+
+async def test_the_folder_is_watched_and_reindexed_in_the_background(tmp_path: Path) -> None:
+    import asyncio
+
+    from agent.knowledge.service import KnowledgeService
+    from conftest import make_settings
+
+    root = kb(tmp_path)
+    embedder = HashEmbedder()
+    service = KnowledgeService(make_settings(tmp_path, knowledge_dir=root, knowledge_watch=True), lambda: embedder)
+    watcher = asyncio.create_task(service.background())
+    try:
+        for _ in range(100):  # the initial index
+            if service._fresh:
+                break
+            await asyncio.sleep(0.05)
+        write(root, "oncall.md", "# On-call\n\nRotation changes on Mondays.\n")
+        for _ in range(200):
+            index = await service.index()
+            if "oncall.md" in index.manifest:
+                break
+            await asyncio.sleep(0.05)
+        assert "oncall.md" in (await service.index()).manifest
+    finally:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
