@@ -54,10 +54,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def bench_pipeline(n: int, workdir: Path) -> dict[str, Any]:
-    from chat_harness import Chat, RecordingAdapter
-
     from agent.settings import load_settings
     from bot.app import build_app
+    from chat_harness import Chat, RecordingAdapter
 
     settings = load_settings(data_dir=workdir / "data", knowledge_dir=workdir / "kb", knowledge_watch=False,
                              rate_user_per_min=10**9, rate_channel_per_min=10**9)
