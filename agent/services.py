@@ -65,6 +65,7 @@ class Services:
 # to a function ``install(services) -> None``.
 FEATURE_INSTALLERS: list[str] = [
     "agent.knowledge.install:install",
+    "agent.images.install:install",
     "agent.summarize.install:install",
 ]
 

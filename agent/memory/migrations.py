@@ -57,6 +57,18 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX processed_events_by_age ON processed_events (seen_at);
     """,
+    3: """
+    CREATE TABLE image_generations (
+        channel_key TEXT NOT NULL,
+        thread      TEXT NOT NULL DEFAULT '',
+        author_id   TEXT NOT NULL,
+        prompt      TEXT NOT NULL,
+        file        TEXT NOT NULL,
+        created_at  REAL NOT NULL
+    );
+    CREATE INDEX image_generations_by_author ON image_generations (author_id, created_at);
+    CREATE INDEX image_generations_by_thread ON image_generations (channel_key, thread, created_at);
+    """,
     4: """
     CREATE TABLE brainstorm_ideas (
         channel_key TEXT NOT NULL,
