@@ -13,7 +13,7 @@ async def imagine_command(ctx: CommandContext) -> list[Reply]:
     if images is None:
         return [ctx.reply("Image generation is not enabled here.", ephemeral=True)]
     cmd = ctx.command
-    result = await images.create(cmd.args, cmd.author.id, cmd.channel.key, cmd.channel.thread)
+    result = await images.create(cmd.args, cmd.author.id, cmd.channel.key, cmd.channel.thread, refine=True)
     if not result.ok or result.file is None:
         return [ctx.reply(result.message, ephemeral=True)]
     file = result.file

@@ -152,3 +152,20 @@ def test_png_check_rejects_what_is_not_a_whole_png() -> None:
     for bad in (b"", b"\x89PNG\r\n\x1a\n", good[:-12], good.replace(b"IDAT", b"IDAX"), base64.b64encode(good)):
         with pytest.raises(NotPNG):
             check_png(bad)
+
+
+async def test_with_a_chat_model_imagine_refines_the_prompt(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    from fakes.openai_server import text_reply
+
+    chat, services = await make_bot(tmp_path, fake_openai, model="openai:gpt-4.1-mini",
+                                    openai_base_url=fake_openai.base_url, openai_api_key="sk-chat")
+    fake_openai.chat.append(text_reply('"A small red fox curled up in fresh snow, soft morning light, watercolour"'))
+    try:
+        [reply] = await chat.command("imagine", "fox in snow")
+        assert reply.attachments
+        sent = fake_openai.requests_to(GENERATIONS)[0].json["prompt"]
+        assert sent == "A small red fox curled up in fresh snow, soft morning light, watercolour"
+        asked = fake_openai.requests_to("/v1/chat/completions")[0].json["messages"][-1]["content"]
+        assert "<request>\nfox in snow\n</request>" in asked
+    finally:
+        await services.close()
