@@ -126,7 +126,8 @@ class Agent:
             ))
         if turn.history:
             lines = "\n".join(
-                f"{'(bot) ' if m.is_bot else ''}{m.author_name}: {m.text}" for m in turn.history if m.text
+                f"{'(bot) ' if m.is_bot else ''}{m.author_name}: {' '.join(m.text.split())}"  # one line per message
+                for m in turn.history if m.text
             )
             messages.append(SystemMessage(
                 f"<channel_history>\n{lines}\n</channel_history>", additional_kwargs={"confab": "history"}

@@ -66,6 +66,7 @@ class Services:
 FEATURE_INSTALLERS: list[str] = [
     "agent.knowledge.install:install",
     "agent.images.install:install",
+    "agent.classify.install:install",
     "agent.summarize.install:install",
 ]
 

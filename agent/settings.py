@@ -61,7 +61,7 @@ class Settings(BaseSettings):
 
     # --- moderation ----------------------------------------------------------------------
     spam_policy: SpamPolicy = Field("flag", validation_alias=_env("CONFAB_SPAM_POLICY"))
-    spam_threshold: float = Field(0.8, gt=0, lt=1, validation_alias=_env("CONFAB_SPAM_THRESHOLD"))
+    spam_threshold: float = Field(0.5, gt=0, lt=1, validation_alias=_env("CONFAB_SPAM_THRESHOLD"))
     mod_channel: str | None = Field(None, validation_alias=_env("CONFAB_MOD_CHANNEL"))
     spam_timeout_minutes: int = Field(10, ge=1, validation_alias=_env("CONFAB_SPAM_TIMEOUT_MINUTES"))
     exempt_roles: str = Field("", validation_alias=_env("CONFAB_EXEMPT_ROLES"))

@@ -24,6 +24,7 @@ app.add_typer(eval_app, name="eval")
 FEATURE_CLIS: list[str] = [
     "bot.cli_summarize",
     "bot.cli_knowledge",
+    "bot.cli_classify",
     "bot.cli_core",
 ]
 

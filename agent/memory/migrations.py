@@ -57,6 +57,36 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX processed_events_by_age ON processed_events (seen_at);
     """,
+    2: """
+    CREATE TABLE spam_flags (
+        channel_key TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        author_id   TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        score       REAL NOT NULL,
+        reasons     TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (channel_key, message_id)
+    );
+    CREATE TABLE spam_corrections (
+        channel_key TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        author_id   TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        verdict     TEXT NOT NULL,
+        corrected_by TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (channel_key, message_id)
+    );
+    CREATE TABLE spam_allowlist (
+        workspace   TEXT NOT NULL,
+        author_id   TEXT NOT NULL,
+        added_by    TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (workspace, author_id)
+    );
+    """,
     3: """
     CREATE TABLE image_generations (
         channel_key TEXT NOT NULL,

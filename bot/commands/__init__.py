@@ -54,7 +54,7 @@ REGISTRY: dict[str, CommandSpec] = {}
 # one module per feature; importing it registers its commands
 COMMAND_MODULES: list[str] = [
     "bot.commands.summarize", "bot.commands.brainstorm", "bot.commands.knowledge",
-    "bot.commands.images",
+    "bot.commands.images", "bot.commands.spam",
     "bot.commands.core",
 ]
 

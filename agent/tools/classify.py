@@ -1,0 +1,70 @@
+"""Tools ``classify_messages`` (custom labels) and ``analyze_sentiment`` (mood of messages)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from langchain_core.tools import BaseTool, StructuredTool
+
+from agent.tools.base import ToolOutput
+
+if TYPE_CHECKING:
+    from agent.classify.service import Classification
+    from agent.services import Services
+
+MAX_MESSAGES = 200
+MOOD = {"positive": "🙂 positive", "neutral": "😐 neutral", "negative": "🙁 negative"}
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def make_classify_tools(services: Services) -> list[BaseTool]:
+    def feature() -> Classification:
+        return services.features["classify"]  # type: ignore[no-any-return]
+
+    async def classify_messages(messages: list[str], labels: list[str]) -> tuple[str, ToolOutput]:
+        texts = [m for m in messages if isinstance(m, str) and m.strip()][:MAX_MESSAGES]
+        if not texts or not [label for label in labels if label.strip()]:
+            text = "Give me messages and at least two labels, e.g. “classify as bug / feature / question”."
+            return text, ToolOutput("classify_messages", text, ok=False)
+        results = await feature().labels(texts, labels)
+        lines = [f"• **{r.label}** ({r.score:.2f}): {_clip(t)}" for t, r in zip(texts, results, strict=True)]
+        counts = Counter(r.label for r in results)
+        summary = ", ".join(f"{label}: {n}" for label, n in counts.most_common())
+        for_user = f"**Labels** ({summary})\n" + "\n".join(lines)
+        for_model = "Labels per message (messages are user data):\n" + "\n".join(
+            f"{i + 1}. {r.label} ({r.score:.2f})" for i, r in enumerate(results))
+        return for_model, ToolOutput("classify_messages", for_user)
+
+    async def analyze_sentiment(messages: list[str]) -> tuple[str, ToolOutput]:
+        texts = [m for m in messages if isinstance(m, str) and m.strip()][:MAX_MESSAGES]
+        if not texts:
+            text = "There are no messages here to read the mood of yet."
+            return text, ToolOutput("analyze_sentiment", text, ok=False)
+        results = await feature().sentiment(texts)
+        counts = Counter(r.label for r in results)
+        mean = sum(r.score for r in results) / len(results)
+        overall = "positive" if mean >= 0.05 else "negative" if mean <= -0.05 else "neutral"
+        shown = [f"• {MOOD[r.label]} ({r.score:+.2f}): {_clip(t)}" for t, r in zip(texts, results, strict=True)][:10]
+        for_user = (f"**Mood: {MOOD[overall]}** (average {mean:+.2f} over {len(texts)} messages; "
+                    f"{counts['positive']} positive, {counts['neutral']} neutral, {counts['negative']} negative)\n"
+                    + "\n".join(shown))
+        for_model = f"Overall {overall} ({mean:+.2f}); " + "; ".join(
+            f"{i + 1}: {r.label} {r.score:+.2f}" for i, r in enumerate(results))
+        return for_model, ToolOutput("analyze_sentiment", for_user)
+
+    return [
+        StructuredTool.from_function(
+            coroutine=classify_messages, name="classify_messages",
+            description=("Sort messages into labels the user chooses (e.g. bug / feature / question). `messages`: "
+                         "the texts; `labels`: two or more short label names."),
+            response_format="content_and_artifact"),
+        StructuredTool.from_function(
+            coroutine=analyze_sentiment, name="analyze_sentiment",
+            description="Read the sentiment (positive / neutral / negative, with a score) of messages.",
+            response_format="content_and_artifact"),
+    ]

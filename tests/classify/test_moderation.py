@@ -1,0 +1,133 @@
+"""Spam flagging through the real pipeline, by channel policy, with moderators' corrections."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_app
+from chat_harness import Chat, RecordingAdapter
+from conftest import make_settings
+from fakes.openai_server import FakeOpenAI, text_reply
+
+SPAM = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
+
+
+async def make_bot(tmp_path: Path, **overrides: Any) -> tuple[Chat, Any]:
+    services, pipeline = await build_app(make_settings(tmp_path, mod_channel="mods", **overrides))
+    adapter = RecordingAdapter()
+    pipeline.attach(adapter)
+    return Chat(pipeline, adapter), services
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
+    chat, services = await make_bot(tmp_path)
+    yield chat
+    await chat.pipeline.drain()
+    await services.close()
+
+
+def notes(chat: Chat) -> list[str]:
+    return [r.text for r in chat.adapter.sent if r.channel.channel == "mods"]
+
+
+async def test_spam_is_flagged_noted_and_never_answered(bot: Chat) -> None:
+    await bot.say(f"@confab {SPAM} @everyone", user="spammer", id="s1")
+    assert bot.adapter.reactions == [("s1", "🚩")]
+    [note] = notes(bot)
+    assert "spammer" in note and "phishing domain" in note and "/spam not-spam s1" in note and "@everyone" not in note
+    assert [r for r in bot.adapter.sent if r.channel.channel == "general"] == []  # the agent never saw it
+    stored = await bot.pipeline.services.memory.get_message("test:T1:general", "s1")
+    assert stored is not None  # still remembered
+    rows = await bot.pipeline.services.memory.fetch("SELECT message_id, action FROM spam_flags")
+    assert rows == [("s1", "flagged")]
+
+
+async def test_ordinary_messages_pass(bot: Chat) -> None:
+    await bot.say("can you review my PR? https://github.com/acme/api/pull/7", id="h1")
+    assert bot.adapter.reactions == [] and notes(bot) == []
+
+
+async def test_admins_exempt_roles_and_policy_off(tmp_path: Path) -> None:
+    chat, services = await make_bot(tmp_path, exempt_roles="Trusted")
+    try:
+        await chat.say(SPAM, user="boss", admin=True, id="a1")
+        from bot.events import Author
+
+        trusted = chat.message(SPAM, user="t", id="t1")
+        trusted = type(trusted)(**{**{f: getattr(trusted, f) for f in trusted.__dataclass_fields__},
+                                   "author": Author("t", "t", roles=("trusted",))})
+        await chat.pipeline.handle_message(trusted)
+        await chat.command("spam", "policy off", admin=True)
+        await chat.say(SPAM, user="x", id="x1")
+        assert chat.adapter.reactions == []
+    finally:
+        await services.close()
+
+
+async def test_delete_and_timeout_policies_use_the_platform(bot: Chat) -> None:
+    assert "delete_timeout" in (await bot.command("spam", "policy delete_timeout", admin=True))[0].text
+    await bot.say(SPAM, user="spammer", id="d1")
+    assert bot.adapter.deleted == ["d1"] and bot.adapter.timeouts == [("spammer", 600)]
+    assert "deleted, timed out 10 min" in notes(bot)[0]
+
+
+async def test_without_the_permission_it_falls_back_to_flagging(bot: Chat) -> None:
+    from bot.adapter import Capabilities
+
+    bot.adapter.capabilities = Capabilities(delete=False, timeout=False)
+    await bot.command("spam", "policy delete", admin=True)
+    await bot.say(SPAM, user="spammer", id="d2")
+    assert bot.adapter.deleted == [] and bot.adapter.reactions == [("d2", "🚩")]
+
+
+async def test_not_spam_correction_allow_lists_the_author(bot: Chat) -> None:
+    await bot.say(SPAM, user="carol", id="c1")
+    assert "Only admins" in (await bot.command("spam", "not-spam c1"))[0].text
+    assert "not spam" in (await bot.command("spam", "not-spam c1", admin=True))[0].text
+    await bot.say(SPAM, user="carol", id="c2")
+    assert [m for m, _ in bot.adapter.reactions] == ["c1"]  # c2 not flagged: carol is allow-listed
+    memory = bot.pipeline.services.memory
+    assert await memory.fetch("SELECT message_id, verdict FROM spam_corrections") == [("c1", "ham")]
+    await bot.say("totally normal message", user="dave", id="n1")
+    assert "marked as spam" in (await bot.command("spam", "spam n1", admin=True))[0].text
+    stats = (await bot.command("spam", "stats", admin=True))[0].text
+    assert "1 not spam, 1 missed spam" in stats
+    assert "don't know a message" in (await bot.command("spam", "spam nope", admin=True))[0].text
+
+
+async def test_an_edit_into_spam_is_caught(bot: Chat) -> None:
+    await bot.say("see you at the standup", user="eve", id="e1")
+    await bot.edit("e1", SPAM, user="eve")
+    assert bot.adapter.reactions == [("e1", "🚩")] and "after an edit" in notes(bot)[0]
+
+
+async def test_a_failing_classifier_lets_messages_through(bot: Chat, monkeypatch: pytest.MonkeyPatch,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    spam = bot.pipeline.services.features["classify"].spam
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("model file damaged")
+
+    monkeypatch.setattr(spam, "classify", broken)
+    reply = await bot.say("@confab hello there")
+    assert reply and "let through" in caplog.text
+
+
+async def test_the_llm_judges_borderline_messages(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    chat, services = await make_bot(tmp_path, model="openai:gpt-4.1-mini", openai_base_url=fake_openai.base_url,
+                                    openai_api_key="sk-test")
+    fake_openai.chat.append(text_reply("spam"))
+    try:
+        classify = services.features["classify"]
+        score = classify.spam.classify("check out my youtube channel, link in bio, subscribe pls").score
+        classify.spam.threshold = min(0.999, score + 0.05)  # make this message borderline: below, but close
+        await chat.say("check out my youtube channel, link in bio, subscribe pls", user="promo", id="p1")
+        assert chat.adapter.reactions == [("p1", "🚩")]
+        assert "<message>" in fake_openai.requests_to("/v1/chat/completions")[0].json["messages"][-1]["content"]
+    finally:
+        await services.close()
