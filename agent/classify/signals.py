@@ -114,13 +114,14 @@ class BehaviourTracker:
         found: list[Signal] = []
         similar = [h for h in history if shingles and _jaccard(shingles, h.shingles) >= 0.8]
         channels = {h.channel for h in similar} | {channel}
-        if len(similar) >= 2 or (similar and len(channels) > 1):
+        if len(similar) >= 2:  # a third copy: people repeat themselves once, spam keeps going
             where = f" across {len(channels)} channels" if len(channels) > 1 else ""
-            found.append(Signal("repeated", 0.75 if len(channels) > 1 else 0.55,
+            found.append(Signal("repeated", 0.55 if len(channels) > 1 else 0.4,
                                 f"the same message {len(similar) + 1} times in 10 minutes{where}"))
         recent = [h for h in history if now - h.at <= BURST_WINDOW_S]
         if len(recent) + 1 >= BURST_COUNT:
-            found.append(Signal("burst", 0.4, f"{len(recent) + 1} messages in {int(BURST_WINDOW_S)} seconds"))
+            # fast typists send short lines in bursts too: weak on its own
+            found.append(Signal("burst", 0.25, f"{len(recent) + 1} messages in {int(BURST_WINDOW_S)} seconds"))
         first = author not in self._known
         if first and n.urls and new_member:
             found.append(Signal("new_member_link", 0.35, "a new member's first message, with a link"))

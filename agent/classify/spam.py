@@ -46,7 +46,7 @@ class SpamClassifier:
         signals = content_signals(n)
         if author:
             signals += self.tracker.observe(author, channel, n, now, new_member)
-        probability = float(self.model.probabilities([n.folded])[0])
+        probability = self.model.probability(n.folded)
         return self._combine(probability, signals)
 
     def classify_texts(self, texts: list[str]) -> list[SpamResult]:

@@ -57,6 +57,29 @@ class TextModel:
     def _weights(self) -> np.ndarray:
         return self.coef.astype(np.float32)
 
+    @cached_property
+    def _analyzers(self) -> tuple[Any, Any]:
+        chars, words = vectorizers()
+        return chars.build_analyzer(), words.build_analyzer()
+
+    def probability(self, folded_text: str) -> float:
+        """One text without sparse-matrix overhead (the per-message path): the same hashing as
+        :func:`features` (sklearn's signed 32-bit murmurhash, absolute value modulo the size)."""
+        from sklearn.utils import murmurhash3_32
+
+        counts: dict[int, int] = {}
+        for offset, analyze in zip((0, N_FEATURES), self._analyzers, strict=True):
+            for gram in analyze(folded_text):
+                index = offset + abs(murmurhash3_32(gram, seed=0)) % N_FEATURES
+                counts[index] = counts.get(index, 0) + 1
+        if not counts:
+            return float(1.0 / (1.0 + np.exp(-self.intercept)))
+        indices = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * self.idf[indices]
+        norm = float(np.sqrt(values @ values)) or 1.0
+        score = float(values @ self._weights[indices]) / norm + self.intercept
+        return float(1.0 / (1.0 + np.exp(-score)))
+
     def probabilities(self, folded_texts: list[str]) -> np.ndarray:
         """P(spam) per text (texts already folded by :func:`agent.classify.normalize.normalize`)."""
         if not folded_texts:
