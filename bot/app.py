@@ -7,6 +7,7 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from agent.errors import ConfigError
 from agent.services import Services, open_services
 from agent.settings import Settings
 from bot.logs import register_secrets
@@ -59,17 +60,15 @@ def make_adapter(platform: str, settings: Settings) -> Adapter:
         adapter: Adapter = SlackAdapter(settings)
         return adapter
     if platform == "discord":
-        from bot.discord.adapter import DiscordAdapter
-
-        discord_adapter: Adapter = DiscordAdapter(settings)
-        return discord_adapter
+        raise ConfigError("DISCORD_TOKEN: the Discord adapter is not part of this version yet; "
+                          "run Confab on Slack or in the console meanwhile (see README)")
     raise ValueError(f"unknown platform {platform!r}; use slack or discord")
 
 
 async def run_platforms(settings: Settings, platforms: list[str]) -> None:
     """Start the given platform adapters on one pipeline until cancelled."""
+    adapters = [make_adapter(p, settings) for p in platforms]  # configuration errors before anything opens
     services, pipeline = await build_app(settings)
-    adapters = [make_adapter(p, settings) for p in platforms]
     background = await start_background(services)
     try:
         async with asyncio.TaskGroup() as group:
