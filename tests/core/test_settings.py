@@ -60,6 +60,9 @@ def test_discord_is_refused_clearly_until_its_adapter_lands(monkeypatch: pytest.
     from bot.cli import app
 
     monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))  # `confab run` sets up logging; undo it after
+    monkeypatch.setattr(root, "level", root.level)
     result = CliRunner().invoke(app, ["run"])
     assert result.exit_code == 1 and "Discord adapter is not part of this version" in result.output
     assert "not-a-real-token" not in result.output

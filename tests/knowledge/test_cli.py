@@ -50,6 +50,6 @@ def test_eval_retrieval_json(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "retrieval", "--docs", str(docs), "--queries", str(queries),
                                       "--abstain-check", "1", "--json"])
     assert result.exit_code == 0, result.output
-    figures = json.loads(result.output.strip().splitlines()[-1])
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["recall@1"] == 1.0 and figures["mrr"] == 1.0 and figures["queries"] == 3
     assert {"recall@5", "recall@10", "ndcg@10", "abstain_rate", "answer_rate"} <= set(figures)

@@ -57,7 +57,7 @@ def test_eval_json_has_both_systems(tmp_path: Path, hash_embedder: None) -> None
     data = write_jsonl(tmp_path / "d.jsonl", [*DIALOGUES, "{broken"])
     result = CliRunner().invoke(app, ["eval", "summarize", "--data", str(data), "--json"])
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.output.strip().splitlines()[-1])
+    scores = json.loads(result.stdout.strip().splitlines()[-1])
     for key in ("rouge1", "rouge2", "rougeL", "baseline_rouge1", "baseline_rouge2", "baseline_rougeL",
                 "baseline_named_rouge1"):
         assert 0 < scores[key] <= 100
