@@ -123,9 +123,9 @@ def _reuse(previous: HybridIndex | None, source: SourceFile) -> tuple[list[Chunk
 
 
 def _chunks_of(loaded: LoadedText) -> list[Chunk]:
-    chunks = chunk_text(loaded.rel, loaded.text)
+    chunks = chunk_text(loaded.rel, loaded.text, context=loaded.context)
     if loaded.kind in ("html", "pdf"):  # lines of converted text would point nowhere in the file
-        chunks = [Chunk(c.source, c.heading, 0, 0, c.text) for c in chunks]
+        chunks = [Chunk(c.source, c.heading, 0, 0, c.text, c.context) for c in chunks]
     return chunks
 
 

@@ -23,11 +23,14 @@ class Chunk:
     start_line: int
     end_line: int
     text: str
+    context: str = ""  # the document's front matter, if any
 
     def embedding_text(self) -> str:
-        """What gets embedded and keyword-indexed: the heading path gives a passage its topic."""
+        """What gets embedded and keyword-indexed: file name, heading path and the document's front
+        matter give a passage its topic."""
         title = self.source.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ").replace("_", " ")
-        return f"{title} | {self.heading}\n{self.text}" if self.heading else f"{title}\n{self.text}"
+        head = " | ".join(part for part in (title, self.heading, self.context) if part)
+        return f"{head}\n{self.text}"
 
 
 @dataclass
@@ -37,12 +40,12 @@ class _Section:
     lines: list[tuple[int, str]]
 
 
-def chunk_text(source: str, text: str, max_chars: int = MAX_CHARS) -> list[Chunk]:
+def chunk_text(source: str, text: str, max_chars: int = MAX_CHARS, context: str = "") -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in _sections(text.split("\n")):
         heading = " > ".join(section.path)
         for start, end, body in _pack(_paragraphs(section.lines), max_chars):
-            chunks.append(Chunk(source, heading, start, end, body))
+            chunks.append(Chunk(source, heading, start, end, body, context))
     return chunks
 
 

@@ -40,6 +40,7 @@ class LoadedText:
     text: str
     digest: str  # of the file's bytes: the manifest's change detector
     kind: str  # markdown | text | rst | html | pdf (the last two are converted: no line numbers)
+    context: str = ""  # the document's front matter (title, tags, ...): shared by all its chunks
 
 
 def discover(root: Path, max_bytes: int) -> tuple[list[SourceFile], list[Skipped]]:
@@ -112,10 +113,24 @@ def load(source: SourceFile) -> LoadedText | Skipped:
         if suffix in HTML_SUFFIXES:
             return LoadedText(source.rel, _html_text(text), digest, "html")
         kind = "rst" if suffix == ".rst" else "text" if suffix in (".txt", ".text") else "markdown"
-        return LoadedText(source.rel, text.replace("\r\n", "\n").replace("\r", "\n"), digest, kind)
+        body, context = split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
+        return LoadedText(source.rel, body, digest, kind, context)
     except Exception as exc:  # a malformed PDF or HTML must not stop the index
         log.warning("cannot read a document", extra={"file": source.rel, "error": f"{type(exc).__name__}: {exc}"})
         return Skipped(source.rel, f"unreadable {suffix[1:]} ({type(exc).__name__})")
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """A leading ``---`` block of ``key: value`` lines (YAML front matter) is metadata, not prose: it
+    becomes the document's context, and its lines are blanked so line numbers stay true."""
+    lines = text.split("\n")
+    if len(lines) < 3 or lines[0].strip() != "---":
+        return text, ""
+    end = next((i for i in range(1, min(len(lines), 200)) if lines[i].strip() in ("---", "...")), None)
+    if end is None or not all(":" in line or not line.strip() for line in lines[1:end]):
+        return text, ""
+    context = "; ".join(" ".join(line.split()) for line in lines[1:end] if line.strip())
+    return "\n".join([""] * (end + 1) + lines[end + 1:]), context[:1000]
 
 
 def _html_text(html: str) -> str:

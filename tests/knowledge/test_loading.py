@@ -66,3 +66,15 @@ def test_long_paragraphs_are_split_without_losing_text() -> None:
     chunks = chunk_text("a.md", words, max_chars=300)
     assert len(chunks) > 5 and all(len(c.text) <= 300 for c in chunks)
     assert {w for c in chunks for w in c.text.split()} == set(words.split())
+
+
+def test_front_matter_is_context_not_prose(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    write(root, "paper.md",
+          "---\ntitle: Helicopter intubation\ntags: [airway, nursing]\n---\n\n## Methods\n\nManikins.\n")
+    [source], _ = discover(root, 10**6)
+    loaded = load(source)
+    assert isinstance(loaded, LoadedText) and loaded.context == "title: Helicopter intubation; tags: [airway, nursing]"
+    [chunk] = chunk_text(loaded.rel, loaded.text, context=loaded.context)
+    assert (chunk.heading, chunk.start_line, chunk.text) == ("Methods", 8, "Manikins.")
+    assert "Helicopter intubation" in chunk.embedding_text()
