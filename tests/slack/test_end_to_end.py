@@ -320,3 +320,18 @@ async def test_spam_flag_actions_reach_slack(slack_bot: Any, fake_api: FakeSlack
                                "name": "triangular_flag_on_post"}
     [note] = fake_api.calls_to("chat.postMessage")
     assert note.params["channel"] == "C0MODS001" and not PING.search(note.params["text"])
+
+
+async def test_the_real_moderator_flags_phishing_on_slack(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("never")]))
+    channel = payload("message_channels")
+    await pipeline.services.memory.set_setting(f"slack:{channel['team']}:{channel['channel']}", "mod_channel",
+                                               "C0MODS001")
+    spam = {**channel, "text": "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc <!here>"}
+    await post_event(adapter, spam)
+    await settle(adapter)
+    [reaction] = fake_api.calls_to("reactions.add")
+    assert reaction.params["timestamp"] == channel["ts"] and reaction.params["name"] == "triangular_flag_on_post"
+    [note] = fake_api.calls_to("chat.postMessage")
+    assert note.params["channel"] == "C0MODS001" and "phishing domain" in note.params["text"]
+    assert not PING.search(note.params["text"])
