@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-COEFFICIENTS = {"similarity": 5.618, "gap": 9.013, "coverage": 7.885}
-INTERCEPT = -8.509
+COEFFICIENTS = {"similarity": 5.484, "gap": 8.792, "coverage": 7.663}
+INTERCEPT = -8.32
 
 
 @dataclass(frozen=True, slots=True)
