@@ -169,3 +169,26 @@ async def test_with_a_chat_model_imagine_refines_the_prompt(tmp_path: Path, fake
         assert "<request>\nfox in snow\n</request>" in asked
     finally:
         await services.close()
+
+
+async def test_the_console_saves_the_image_and_prints_its_path(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    import io
+
+    from rich.console import Console
+
+    from bot.console.adapter import ConsoleAdapter
+
+    settings = make_settings(tmp_path, image_model="gpt-image-1", image_base_url=fake_openai.base_url,
+                             image_api_key="sk-img")
+    services, pipeline = await build_app(settings)
+    screen = io.StringIO()
+    adapter = ConsoleAdapter(settings.data_dir, stdin=io.StringIO("/imagine a paper crane\n"),
+                             console=Console(file=screen, force_terminal=False, width=200))
+    pipeline.attach(adapter)
+    try:
+        await adapter.start(pipeline)
+        await pipeline.drain()
+    finally:
+        await services.close()
+    [saved] = list((settings.data_dir / "images").iterdir())
+    assert check_png(saved.read_bytes()) and str(saved.name) in screen.getvalue()
