@@ -71,7 +71,7 @@ class LocalEmbedder:
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as transformers_logging
 
-                transformers_logging.disable_progress_bar()
+                transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
                 self._model = SentenceTransformer(str(local_model_path()), device="cpu")
                 log.info("loaded local embedder", extra={"embedder": self.name})
