@@ -31,6 +31,9 @@ def features(index: HybridIndex, queries: list, vectors: np.ndarray) -> tuple[np
     matrix = index.vectors(0, len(index))
     documents = np.array([doc_id(c.source) for c in index.chunks])
     chunk_words = [set(t) for t in _tokenize([c.embedding_text() for c in index.chunks])]
+    document_words: dict[str, set[str]] = {}
+    for chunk, words in zip(index.chunks, chunk_words, strict=True):
+        document_words.setdefault(chunk.source, set()).update(words)
     rows, labels = [], []
     for query, vector, words in zip(queries, vectors, _tokenize([q.question for q in queries]), strict=True):
         similarities = matrix @ vector
@@ -38,7 +41,7 @@ def features(index: HybridIndex, queries: list, vectors: np.ndarray) -> tuple[np
         for answerable in (True, False):
             masked = similarities if answerable else np.where(gold, -1.0, similarities)
             top = np.argsort(-masked)[:10]
-            s = signals([float(masked[i]) for i in top], set(words), chunk_words[top[0]])
+            s = signals([float(masked[i]) for i in top], set(words), document_words[index.chunks[top[0]].source])
             rows.append([s.similarity, s.gap, s.coverage])
             labels.append(int(answerable))
     return np.array(rows), np.array(labels)

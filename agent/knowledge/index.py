@@ -81,6 +81,7 @@ class HybridIndex:
             self.faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._bm25: Any = None
         self._words: list[set[str]] = []
+        self._document_words: dict[str, set[str]] = {}
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -101,6 +102,9 @@ class HybridIndex:
             retriever = bm25s.BM25()
             retriever.index(tokens, show_progress=False)
             self._words = [set(t) for t in tokens]
+            self._document_words = {}
+            for chunk, words in zip(self.chunks, self._words, strict=True):
+                self._document_words.setdefault(chunk.source, set()).update(words)
             self._bm25 = retriever
         return self._bm25
 
@@ -125,7 +129,8 @@ class HybridIndex:
                 dense_score[i] = float(s)
         best = sorted(fused, key=lambda i: fused[i], reverse=True)[:k]
         hits = [Hit(self.chunks[i], fused[i], dense_score[i], keyword_score.get(i, 0.0)) for i in best]
-        top_words = self._words[dense[0][0]] if dense else set()
+        # coverage is judged over the best passage's whole document: chunking must not hide the answer's words
+        top_words = self._document_words[self.chunks[dense[0][0]].source] if dense else set()
         return Retrieval(hits, signals([s for _, s in dense], query_words, top_words))
 
     def _keyword_hits(self, query: str, pool: int) -> tuple[set[str], list[tuple[int, float]]]:
