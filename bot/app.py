@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import signal
 from typing import TYPE_CHECKING, Any
 
-from agent.errors import ConfigError
 from agent.services import Services, open_services
 from agent.settings import Settings
 from bot.logs import register_secrets
@@ -60,8 +60,10 @@ def make_adapter(platform: str, settings: Settings) -> Adapter:
         adapter: Adapter = SlackAdapter(settings)
         return adapter
     if platform == "discord":
-        raise ConfigError("DISCORD_TOKEN: the Discord adapter is not part of this version yet; "
-                          "run Confab on Slack or in the console meanwhile (see README)")
+        from bot.discord.adapter import DiscordAdapter
+
+        adapter = DiscordAdapter(settings)
+        return adapter
     raise ValueError(f"unknown platform {platform!r}; use slack or discord")
 
 
@@ -70,6 +72,7 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> None:
     adapters = [make_adapter(p, settings) for p in platforms]  # configuration errors before anything opens
     services, pipeline = await build_app(settings)
     background = await start_background(services)
+    _stop_on_sigterm()
     try:
         async with asyncio.TaskGroup() as group:
             for adapter in adapters:
@@ -82,6 +85,17 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> None:
             task.cancel()
         await pipeline.drain()
         await services.close()
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (docker stop, systemd) ends the run like Ctrl-C: adapters close, answers in flight finish."""
+    task = asyncio.current_task()
+    if task is None:
+        return
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+        log.debug("no SIGTERM handler installed")
 
 
 async def start_background(services: Services) -> list[asyncio.Task[Any]]:

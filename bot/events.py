@@ -107,6 +107,7 @@ class Command:
     target: str | None = None
     id: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)
+    target_at: datetime | None = None  # when the ``target`` message was posted, where the platform says
 
 
 @dataclass(frozen=True, slots=True)

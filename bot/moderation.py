@@ -98,6 +98,20 @@ class Moderator:
                                                    "score": result.score, "action": action})
         return True
 
+    async def record_external(self, channel: ChannelRef, message_id: str, author_id: str, text: str, reason: str,
+                              action: str) -> None:
+        """A platform's own filter (Discord AutoMod) acted on a message: kept with Confab's flags, so
+        ``/spam stats`` and moderators' corrections see both."""
+        try:
+            await self.services.memory.write(
+                "INSERT OR IGNORE INTO spam_flags (channel_key, message_id, author_id, text, score, reasons, action, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (channel.key, message_id, author_id, text[:4000], 1.0, json.dumps([reason]), action, time.time()))
+            log.info("platform filter flagged a message", extra={"channel": channel.key, "message_id": message_id,
+                                                                  "action": action})
+        except Exception:
+            log.exception("recording a platform flag failed", extra={"message_id": message_id})
+
     async def _act(self, policy: str, channel: ChannelRef, message_id: str, author: Any, result: SpamResult,
                    adapter: Adapter | None, edited: bool) -> str:
         if adapter is None:

@@ -245,10 +245,11 @@ class Pipeline:
             log.exception("sending a reply failed", extra={"channel": reply.channel.key})
             return None
         if not safe.ephemeral:
-            await self._remember_own(safe, sent)
+            await self.remember_own(safe, sent)
         return sent
 
-    async def _remember_own(self, reply: Reply, sent: SentRef) -> None:
+    async def remember_own(self, reply: Reply, sent: SentRef) -> None:
+        """Keep what the bot said in memory (adapters call it for replies they post themselves)."""
         thread = sent.channel.thread or reply.channel.thread
         await self.services.memory.add_message(StoredMessage(
             channel_key=reply.channel.key, id=sent.message_id, author_id="confab-bot",

@@ -38,3 +38,64 @@ def neutralize_mentions(text: str) -> str:
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def _cut_long_line(line: str, limit: int) -> list[str]:
+    """Split one over-long line at a space (a word is cut only when it is longer than half a message),
+    never inside an HTML entity (``&amp;``) or an ``<…>`` link."""
+    pieces: list[str] = []
+    while len(line) > limit:
+        cut = line.rfind(" ", 0, limit)
+        if cut <= limit // 2:
+            cut = limit
+        for opener, closer in (("&", ";"), ("<", ">")):
+            start = line.rfind(opener, 0, cut)
+            if start > 0 and line.find(closer, start) >= cut:
+                cut = start
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip(" ")
+    pieces.append(line)
+    return pieces
+
+
+def split_message(text: str, limit: int) -> list[str]:
+    """Cut text into messages of at most ``limit`` characters on line (then word) boundaries.
+
+    A code block cut in two is closed at the end of one message and reopened, with its language, at
+    the start of the next, so both halves render as code. Blank text gives no messages.
+    """
+    limit = max(limit, 40)
+    if len(text) <= limit:
+        return [text] if text.strip() else []
+    close = "```"
+    opener: str | None = None  # the fence line of the code block we are in
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+
+    def budget() -> int:  # room kept to close an open fence at the end of a chunk
+        return limit - (len(close) + 1 if opener is not None else 0)
+
+    def flush() -> None:
+        nonlocal current, size
+        body = "\n".join(current) + (f"\n{close}" if opener is not None else "")
+        if body.strip() and body.strip() != close and body.strip() != (opener or "").strip():
+            chunks.append(body)
+        current = [opener] if opener is not None else []
+        size = len(opener) + 1 if opener is not None else 0
+
+    reserve = 2 * len(close) + 24  # a reopened fence (with a short language tag) and its close
+    for raw_line in text.split("\n"):
+        is_fence = raw_line.strip().startswith(close)
+        closing = opener is not None and is_fence  # a closing fence may use the reserved room
+        for line in _cut_long_line(raw_line, limit - reserve):
+            if size + len(line) + 1 > (limit if closing else budget()) and current:
+                flush()
+            current.append(line)
+            size += len(line) + 1
+        if is_fence:
+            opener = None if opener is not None else raw_line.strip()[: len(close) + 20]
+    if current:
+        opener = None
+        flush()
+    return chunks

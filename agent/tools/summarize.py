@@ -12,18 +12,23 @@ from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
     from agent.services import Services
+    from agent.summarize.scope import Scope
 
 log = logging.getLogger(__name__)
 
 
 async def summarize_for(services: Services, channel_key: str, thread: str | None, scope_text: str,
-                        fetch_history: object = None, link: object = None) -> tuple[str, ToolOutput]:
-    """Summarize a channel/thread; returns (text for a model, ToolOutput with the Markdown for people)."""
+                        fetch_history: object = None, link: object = None,
+                        scope: Scope | None = None) -> tuple[str, ToolOutput]:
+    """Summarize a channel/thread; returns (text for a model, ToolOutput with the Markdown for people).
+
+    ``scope`` (a window chosen by the platform, e.g. "from this message") takes the place of ``scope_text``.
+    """
     from agent.summarize.render import render_for_model, render_summary
     from agent.summarize.scope import ScopeError, parse_scope
 
     try:
-        scope = parse_scope(scope_text)
+        scope = scope or parse_scope(scope_text)
     except ScopeError as exc:
         log.info("bad summary scope", extra={"scope": scope_text[:60]})
         return str(exc), ToolOutput("summarize_conversation", str(exc), ok=False)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from agent.summarize.scope import Scope
 from bot.commands import CommandContext, command
 from bot.events import ChannelRef, Reply
 from bot.platform_access import history_fetcher, message_linker
@@ -14,11 +16,13 @@ log = logging.getLogger(__name__)
 USAGE = "/summarize [last 50 | since 2h | since yesterday | today] [public]"
 
 
-async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, public: bool) -> list[Reply]:
+async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, public: bool,
+                     window: Scope | None = None) -> list[Reply]:
     from agent.tools.summarize import summarize_for
 
     _, output = await summarize_for(ctx.services, channel.key, channel.thread, scope,
-                                    history_fetcher(ctx.adapter, channel), message_linker(ctx.adapter, channel))
+                                    history_fetcher(ctx.adapter, channel), message_linker(ctx.adapter, channel),
+                                    scope=window)
     private = not public and (ctx.adapter is None or ctx.adapter.capabilities.ephemeral)
     text = output.for_user
     if not public and not private and output.ok:
@@ -45,3 +49,16 @@ async def summarize_thread_shortcut(ctx: CommandContext) -> list[Reply]:
     stored = await ctx.services.memory.get_message(ctx.command.channel.key, target)
     root = stored.thread if stored is not None and stored.thread else target
     return await _summarize(ctx, ctx.command.channel.in_thread(root), "", public=False)
+
+
+@command("summarize_from", "Summarize from a message to now (message shortcut).", "summarize_from")
+async def summarize_from_shortcut(ctx: CommandContext) -> list[Reply]:
+    cmd = ctx.command
+    since = cmd.target_at
+    if since is None and cmd.target:
+        stored = await ctx.services.memory.get_message(cmd.channel.key, cmd.target)
+        since = stored.created_at if stored is not None else None
+    if since is None:
+        return [ctx.reply("Use this shortcut on a message: I'll summarize from it to now.", ephemeral=True)]
+    window = Scope("from the chosen message", since=since - timedelta(seconds=1))
+    return await _summarize(ctx, cmd.channel, "", public=False, window=window)

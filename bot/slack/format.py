@@ -3,13 +3,15 @@
 Everything the bot posts goes through :func:`to_mrkdwn`: ``&``, ``<`` and ``>`` are escaped in all
 text (so ``<!channel>``, ``<!here>``, ``<@U…>``, ``<#C…>`` or ``<!subteam^…>`` written by a model or
 a document show as text and never notify anyone), bare ``@channel`` / ``@here`` / ``@everyone`` get
-a word joiner, and the only ``<…>`` left are the links this module builds itself. :func:`split`
-cuts long text under Slack's limits on line boundaries, closing and reopening code fences.
+a word joiner, and the only ``<…>`` left are the links this module builds itself. Long replies are
+cut under Slack's limits by :func:`bot.text.split_message`.
 """
 
 from __future__ import annotations
 
 import re
+
+from bot.text import split_message
 
 WORD_JOINER = "\u2060"
 # chat.postMessage truncates past 40k; Slack recommends ~4k characters per message for readability
@@ -104,60 +106,6 @@ def to_mrkdwn(markdown: str) -> str:
     return "\n".join(out)
 
 
-def _cut_long_line(line: str, limit: int) -> list[str]:
-    """Split one over-long line at spaces, never inside an entity (``&amp;``) or a ``<link>``."""
-    pieces: list[str] = []
-    while len(line) > limit:
-        cut = line.rfind(" ", 0, limit)
-        if cut <= limit // 2:
-            cut = limit
-        for opener, closer in (("&", ";"), ("<", ">")):
-            start = line.rfind(opener, 0, cut)
-            if start != -1 and line.find(closer, start) >= cut and start > 0:
-                cut = start
-        pieces.append(line[:cut].rstrip())
-        line = line[cut:].lstrip(" ")
-    pieces.append(line)
-    return pieces
-
-
-def split(text: str, limit: int = MAX_CHARS) -> list[str]:
-    """Cut mrkdwn into messages of at most ``limit`` characters; code fences are closed and reopened."""
-    limit = max(limit, 40)
-    if len(text) <= limit:
-        return [text] if text.strip() else []
-    fence = "```"
-    budget = limit - len(fence) - 1  # room to close a fence at the end of a chunk
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    in_code = False
-
-    def flush() -> None:
-        nonlocal current, size
-        body = "\n".join(current)
-        if in_code:
-            body += "\n" + fence
-        if body.strip() and body.strip() != fence:
-            chunks.append(body)
-        current = [fence] if in_code else []
-        size = len(fence) + 1 if in_code else 0
-
-    for raw_line in text.split("\n"):
-        closing = in_code and raw_line.strip() == fence  # a closing fence may use the reserved room
-        for line in _cut_long_line(raw_line, budget - len(fence) - 1):
-            if size + len(line) + 1 > (limit if closing else budget) and current:
-                flush()
-            current.append(line)
-            size += len(line) + 1
-        if raw_line.strip() == fence:
-            in_code = not in_code
-    if current:
-        in_code = False
-        flush()
-    return chunks
-
-
 def format_reply(markdown: str, limit: int = MAX_CHARS) -> list[str]:
     """The messages to post for one reply."""
-    return split(to_mrkdwn(markdown), limit)
+    return split_message(to_mrkdwn(markdown), limit)

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from bot.slack.format import WORD_JOINER, escape, format_reply, split, to_mrkdwn
+from bot.slack.format import MAX_CHARS, WORD_JOINER, escape, format_reply, to_mrkdwn
+from bot.text import split_message
 
 # anything Slack would turn into a notification: special mentions, user/channel/group mentions
 PING = re.compile(r"<[!@#]|(?<![\w@\u2060])@(channel|here|everyone)\b", re.I)
@@ -50,13 +51,13 @@ def test_bare_broadcasts_get_a_word_joiner_but_emails_do_not() -> None:
 
 
 def test_short_text_is_one_message_and_empty_is_none() -> None:
-    assert split("hello") == ["hello"]
-    assert split("   ") == []
+    assert split_message("hello", MAX_CHARS) == ["hello"]
+    assert split_message("   ", MAX_CHARS) == []
 
 
 def test_long_text_splits_on_lines_under_the_limit() -> None:
     text = "\n".join(f"line {i} " + "x" * 50 for i in range(200))
-    parts = split(text, 1000)
+    parts = split_message(text, 1000)
     assert len(parts) > 1 and all(len(p) <= 1000 for p in parts)
     assert "\n".join(parts).replace("\n", "") == text.replace("\n", "")
 
@@ -72,7 +73,7 @@ def test_code_fences_are_closed_and_reopened_across_messages() -> None:
 
 def test_a_single_huge_line_is_cut_without_breaking_entities_or_links() -> None:
     text = ("word &amp; <https://x.io|link> " * 300).strip()
-    parts = split(text, 200)
+    parts = split_message(text, 200)
     assert all(len(p) <= 200 for p in parts)
     for part in parts:
         assert not re.search(r"&[a-z]*$", part) and part.count("<") == part.count(">")

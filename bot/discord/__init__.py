@@ -1,0 +1,1 @@
+"""Discord adapter (discord.py): gateway events, application commands and outgoing calls."""

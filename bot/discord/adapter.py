@@ -1,0 +1,251 @@
+"""DiscordAdapter: Confab's :class:`bot.adapter.Adapter` for Discord, on discord.py.
+
+Intents: ``guilds``, ``guild_messages``, ``dm_messages``, ``message_content`` (privileged: spam
+flagging and memory read every message) and ``auto_moderation_execution``; no member intent (the
+bot never needs the member list). Every send and edit carries ``allowed_mentions`` none, links
+never unfold into embeds, and rate limits longer than discord.py's bounded wait raise instead of
+stalling a reply. Incoming events are wired in :mod:`bot.discord.listeners`, application commands
+in :mod:`bot.discord.interactions`; this module owns the connection and the outgoing calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import io
+import logging
+from collections.abc import Coroutine
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from agent.errors import ConfigError
+from agent.settings import Settings
+from bot.adapter import Capabilities, EventHandler
+from bot.discord.convert import DM_WORKSPACE, message_to_event
+from bot.discord.format import MAX_CHARS, format_reply
+from bot.events import Attachment, ChannelRef, IncomingMessage, Reply, SentRef
+
+if TYPE_CHECKING:
+    from bot.discord.interactions import InteractionReplies
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+RATE_LIMIT_WAIT_S = 30.0  # discord.py's smallest bound: a longer wait raises RateLimited instead
+MAX_TIMEOUT = timedelta(days=28)  # Discord's longest member timeout
+HISTORY_MAX = 1000
+THREAD_NAME_MAX = 100
+BUSY_EMOJI = "⏳"  # shown on a message whose answer Discord's rate limit held back
+
+# the interaction a command is being answered for (ephemeral replies go there, not to the channel)
+current_interaction: contextvars.ContextVar[InteractionReplies | None] = contextvars.ContextVar(
+    "current_interaction", default=None)
+
+
+def intents() -> discord.Intents:
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = True
+    wanted.auto_moderation_execution = True
+    return wanted
+
+
+def make_client(settings: Settings) -> discord.Client:
+    """One gateway connection, or ``DISCORD_SHARDS`` shards on an AutoShardedClient."""
+    options: dict[str, Any] = dict(
+        intents=intents(), allowed_mentions=NO_PINGS, max_ratelimit_timeout=RATE_LIMIT_WAIT_S,
+        chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
+        max_messages=1000,
+    )
+    if settings.discord_shards:
+        return discord.AutoShardedClient(shard_count=settings.discord_shards, **options)
+    return discord.Client(**options)
+
+
+def files_for(attachments: tuple[Attachment, ...]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(a.data), filename=a.filename, description=(a.alt_text or None) and a.alt_text[:1000])
+            for a in attachments if a.data]
+
+
+class DiscordAdapter:
+    name = "discord"
+    capabilities = Capabilities(max_chars=MAX_CHARS, threads=True, files=True, ephemeral=True, reactions=True,
+                                history=True, delete=True, timeout=True, markdown="markdown")
+
+    def __init__(self, settings: Settings) -> None:
+        if settings.discord_token is None:
+            raise ConfigError("DISCORD_TOKEN is not set (the bot token from the Developer Portal's Bot page)")
+        if settings.discord_api_base_url:
+            discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
+        self.settings = settings
+        self.client = make_client(settings)
+        self.handler: EventHandler | None = None
+        self.ready = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        from bot.discord.interactions import Interactions
+        from bot.discord.listeners import Listeners
+
+        self.listeners = Listeners(self)
+        self.interactions = Interactions(self)
+
+    @property
+    def bot_user_id(self) -> int:
+        user = self.client.user
+        return user.id if user is not None else 0
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self, handler: EventHandler) -> None:
+        """Log in, sync application commands, then stay connected (discord.py reconnects and resumes)."""
+        self.handler = handler
+        assert self.settings.discord_token is not None
+        try:
+            await self.client.login(self.settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            raise ConfigError("Discord rejected DISCORD_TOKEN (reset it on the Developer Portal's Bot page)") from None
+        await self.interactions.sync()
+        try:
+            await self.client.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired:
+            raise ConfigError("Discord refused the Message Content intent: enable it on the Developer Portal's "
+                              "Bot page (see deploy/discord-setup.md)") from None
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self) -> None:
+        """Wait for in-flight event and command work (tests, graceful shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Graceful: let answers in flight finish for a few seconds, then disconnect."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if not self.client.is_closed():
+            await self.client.close()
+
+    # --- where things go --------------------------------------------------------------------
+
+    def channel(self, channel_id: str | int, workspace: str | None = None) -> Any:
+        """The cached channel, or a partial one that can still send and read (e.g. a DM after a restart)."""
+        found = self.client.get_channel(int(channel_id))
+        if found is not None:
+            return found
+        guild_id = int(workspace) if workspace and workspace != DM_WORKSPACE else None
+        return self.client.get_partial_messageable(int(channel_id), guild_id=guild_id)
+
+    async def destination(self, channel: ChannelRef) -> Any:
+        """The channel or thread to post in; a thread rooted on a message is opened when it doesn't exist yet
+        (a thread started from a message shares its id, so the root id names both)."""
+        if channel.thread is None:
+            return self.channel(channel.channel, channel.workspace)
+        thread = self.client.get_channel(int(channel.thread))
+        if thread is not None:
+            return thread
+        try:
+            return await self.client.fetch_channel(int(channel.thread))
+        except discord.NotFound:
+            pass
+        parent = self.channel(channel.channel, channel.workspace)
+        root = parent.get_partial_message(int(channel.thread))
+        name = "Confab"
+        try:
+            starter = await root.fetch()
+            name = (starter.clean_content.splitlines() or ["Confab"])[0].strip("*_ 🧠") or "Confab"
+        except discord.HTTPException:
+            log.info("thread root not readable; opening the thread anyway", extra={"message_id": channel.thread})
+        return await root.create_thread(name=name[:THREAD_NAME_MAX], auto_archive_duration=1440)
+
+    # --- outgoing ---------------------------------------------------------------------------
+
+    async def send(self, reply: Reply) -> SentRef:
+        if reply.ephemeral:
+            pending = current_interaction.get()
+            if pending is not None:  # only an interaction can answer privately
+                return await pending.send(reply)
+        target = await self.destination(reply.channel)
+        where = reply.channel
+        reference = None
+        if reply.reply_to and reply.reply_to != where.thread:
+            reference = discord.MessageReference(message_id=int(reply.reply_to), channel_id=target.id,
+                                                 fail_if_not_exists=False)
+        chunks = format_reply(reply.text) or ([""] if reply.attachments else [])
+        files = files_for(reply.attachments)
+        first_id = ""
+        try:
+            for index, chunk in enumerate(chunks):
+                last = index == len(chunks) - 1
+                sent = await target.send(
+                    content=chunk or None, allowed_mentions=NO_PINGS, suppress_embeds=True,
+                    reference=reference if index == 0 else None, mention_author=False,
+                    files=files if last and files else discord.utils.MISSING)
+                first_id = first_id or str(sent.id)
+        except discord.RateLimited as exc:
+            log.warning("reply dropped: the channel is rate-limited", extra={"retry_after_s": round(exc.retry_after)})
+            if reply.reply_to and not first_id:  # a reaction has its own limit: the asker sees we heard them
+                await self._try_react(target, reply.reply_to, BUSY_EMOJI)
+            raise
+        return SentRef(where, first_id)
+
+    async def _try_react(self, target: Any, message_id: str, emoji: str) -> None:
+        try:
+            await target.get_partial_message(int(message_id)).add_reaction(emoji)
+        except (discord.HTTPException, discord.RateLimited) as exc:
+            log.info("could not react", extra={"error": type(exc).__name__})
+
+    async def fetch_history(self, channel: ChannelRef, since: datetime | None = None,
+                            limit: int = 200) -> list[IncomingMessage]:
+        """Oldest-first messages of the channel or thread (discord.py pages and paces the reads)."""
+        target = await self.destination(channel)
+        found: list[IncomingMessage] = []
+        bot_id = self.bot_user_id
+        async for message in target.history(limit=min(max(1, limit), HISTORY_MAX), after=since,
+                                            oldest_first=since is not None):
+            if message.author.id == bot_id:
+                event = message_to_event(message, 0, self.settings.bot_name)  # keep its own words as context
+            else:
+                event = message_to_event(message, bot_id, self.settings.bot_name)
+            if event is not None:
+                found.append(event)
+        found.sort(key=lambda m: int(m.id))
+        return found
+
+    async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None:
+        target = self.channel(channel.thread or channel.channel, channel.workspace)
+        await target.get_partial_message(int(message_id)).add_reaction(emoji)
+
+    async def delete(self, channel: ChannelRef, message_id: str) -> None:
+        """Needs Manage Messages in that channel; without it this raises and the moderator flags instead."""
+        target = self.channel(channel.thread or channel.channel, channel.workspace)
+        me = getattr(getattr(target, "guild", None), "me", None)
+        if me is not None and not target.permissions_for(me).manage_messages:
+            raise PermissionError("missing Manage Messages")
+        await target.get_partial_message(int(message_id)).delete()
+
+    async def timeout_user(self, channel: ChannelRef, user_id: str, seconds: int) -> None:
+        """Needs Moderate Members, and a role above the member's."""
+        if channel.workspace == DM_WORKSPACE:
+            raise PermissionError("no timeouts in direct messages")
+        guild = self.client.get_guild(int(channel.workspace)) or await self.client.fetch_guild(int(channel.workspace))
+        me = guild.me
+        if me is not None and not me.guild_permissions.moderate_members:
+            raise PermissionError("missing Moderate Members")
+        member = guild.get_member(int(user_id)) or await guild.fetch_member(int(user_id))
+        until = min(timedelta(seconds=max(1, seconds)), MAX_TIMEOUT)
+        await member.timeout(until, reason="Confab: spam")
+
+    def message_link(self, channel: ChannelRef, message_id: str) -> str | None:
+        if not message_id.isdigit():
+            return None
+        return f"https://discord.com/channels/{channel.workspace}/{channel.thread or channel.channel}/{message_id}"

@@ -1,0 +1,86 @@
+"""The application commands Confab registers on Discord, each a thin shell over a pipeline command.
+
+Descriptions fit Discord's 100-character limit. Output that only the invoker should see (summaries
+unless made public, settings, /forget, /help, moderation) is deferred ephemeral. ``/confab``,
+``/reindex`` and ``/spam`` are hidden from members without the permission (``default_permissions``,
+which server admins can override per role) and checked again by the pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+if TYPE_CHECKING:
+    from bot.discord.interactions import Interactions
+
+Text = app_commands.Range[str, 1, 4000]
+
+
+def register(interactions: Interactions) -> None:  # noqa: C901 - one short block per command
+    tree, run = interactions.tree, interactions.run
+
+    @tree.command(name="ask", description="Ask Confab; answers from the team's documents and this channel.")
+    @app_commands.describe(question="What you want to know")
+    async def ask(interaction: discord.Interaction, question: Text) -> None:
+        await run(interaction, "ask", question, ephemeral=False)
+
+    @tree.command(name="summarize", description="Summarize this thread or channel (only you see it unless public).")
+    @app_commands.describe(scope="last 50 | since 2h | since yesterday | today (default: recent messages)",
+                           public="Post the summary for everyone")
+    async def summarize(interaction: discord.Interaction, scope: app_commands.Range[str, 0, 100] = "",
+                        public: bool = False) -> None:
+        await run(interaction, "summarize", f"{scope} public" if public else scope, ephemeral=not public)
+
+    @tree.command(name="imagine", description="Generate an image from a description and post it here.")
+    @app_commands.describe(prompt="What the image should show")
+    async def imagine(interaction: discord.Interaction, prompt: Text) -> None:
+        await run(interaction, "imagine", prompt, ephemeral=False)
+
+    @tree.command(name="brainstorm", description="Brainstorm in a thread Confab follows; `wrap` or `stop` ends it.")
+    @app_commands.describe(topic="The topic; or wrap / stop inside a brainstorm thread")
+    async def brainstorm(interaction: discord.Interaction, topic: app_commands.Range[str, 1, 300]) -> None:
+        await run(interaction, "brainstorm", topic, ephemeral=False)
+
+    @tree.command(name="forget", description="Erase what Confab remembers about this channel.")
+    @app_commands.describe(confirm="Confirm the erase (first run it without to see what it does)")
+    async def forget(interaction: discord.Interaction, confirm: bool = False) -> None:
+        await run(interaction, "forget", "confirm" if confirm else "", ephemeral=True)
+
+    @tree.command(name="help", description="What Confab can do and the commands it knows.")
+    async def help_(interaction: discord.Interaction) -> None:
+        await run(interaction, "help", ephemeral=True)
+
+    @tree.command(name="spam", description="Correct spam flags, set this channel's spam policy, see stats.")
+    @app_commands.describe(action="not-spam <message id> | spam <message id> | policy off|flag|delete|"
+                                  "delete_timeout | stats")
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.guild_only()
+    async def spam(interaction: discord.Interaction, action: app_commands.Range[str, 1, 200]) -> None:
+        await run(interaction, "spam", action, ephemeral=True)
+
+    @tree.command(name="reindex", description="Re-read the knowledge folder now.")
+    @app_commands.default_permissions(manage_guild=True)
+    async def reindex(interaction: discord.Interaction) -> None:
+        await run(interaction, "reindex", ephemeral=True)
+
+    confab = app_commands.Group(name="confab", description="Confab's settings for this channel.",
+                                default_permissions=discord.Permissions(manage_guild=True), guild_only=True)
+
+    @confab.command(name="settings", description="Show this channel's settings, or change one.")
+    @app_commands.describe(name="The setting to change (leave empty to list them)", value="Its new value")
+    async def settings(interaction: discord.Interaction, name: app_commands.Range[str, 0, 60] = "",
+                       value: app_commands.Range[str, 0, 200] = "") -> None:
+        await run(interaction, "confab", f"settings {name} {value}", ephemeral=True)
+
+    tree.add_command(confab)
+
+    @tree.context_menu(name="Summarize thread")
+    async def summarize_thread(interaction: discord.Interaction, message: discord.Message) -> None:
+        await run(interaction, "summarize_thread", ephemeral=True, target=message)
+
+    @tree.context_menu(name="Summarize from here")
+    async def summarize_from(interaction: discord.Interaction, message: discord.Message) -> None:
+        await run(interaction, "summarize_from", ephemeral=True, target=message)

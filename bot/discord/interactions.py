@@ -1,0 +1,194 @@
+"""Application commands and message context menus, answered through interaction follow-ups.
+
+Every invocation is deferred first ("Confab is thinking…", ephemeral where the output is private),
+well inside Discord's 3 s, then the pipeline runs the command and the replies arrive as
+follow-ups: the first one takes the place of the "thinking" message. A reply whose privacy differs
+from the deferral removes that message first; a public reply meant for another thread (a
+brainstorm) is posted there. Every follow-up and edit carries ``allowed_mentions`` none.
+Repeated deliveries of one interaction (a gateway replay) are answered once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot import messages as say
+from bot.discord.adapter import NO_PINGS, current_interaction, files_for
+from bot.discord.convert import author_of, ref_of
+from bot.discord.format import format_reply
+from bot.events import ChannelRef, Command, Reply, SentRef
+
+if TYPE_CHECKING:
+    from bot.discord.adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+
+SEEN_MAX = 20_000
+DONE_TEXT = "Done."
+
+
+class InteractionReplies:
+    """Answers one deferred interaction."""
+
+    def __init__(self, adapter: DiscordAdapter, interaction: discord.Interaction, here: ChannelRef,
+                 deferred_ephemeral: bool) -> None:
+        self.adapter = adapter
+        self.interaction = interaction
+        self.here = here
+        self.deferred_ephemeral = deferred_ephemeral
+        self.original_open = True  # the "thinking…" message is still waiting for its content
+        self.posted_elsewhere = False
+
+    async def send(self, reply: Reply) -> SentRef:
+        """Follow-ups carrying ``reply``; private ones are seen by the invoking user only."""
+        if self.original_open and reply.ephemeral != self.deferred_ephemeral:
+            await self._drop_original()
+        chunks = format_reply(reply.text) or ([""] if reply.attachments else [])
+        files = files_for(reply.attachments)
+        first_id = ""
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            message = await self.interaction.followup.send(
+                content=chunk or discord.utils.MISSING, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS,
+                suppress_embeds=True, files=files if last and files else discord.utils.MISSING, wait=True)
+            self.original_open = False
+            first_id = first_id or (str(message.id) if message is not None else "")
+        return SentRef(self.here, first_id)
+
+    async def deliver(self, reply: Reply) -> None:
+        handler = self.adapter.handler
+        elsewhere = not reply.ephemeral and reply.channel.thread != self.here.thread
+        sender = getattr(handler, "send", None)
+        if elsewhere and sender is not None:  # e.g. a brainstorm's seeds, in the thread it opened
+            self.posted_elsewhere = await sender(reply) is not None or self.posted_elsewhere
+            return
+        sent = await self.send(reply)
+        remember = getattr(handler, "remember_own", None)
+        if not reply.ephemeral and remember is not None and sent.message_id:
+            await remember(reply, sent)
+
+    async def finish(self) -> None:
+        """Close a "thinking…" message no reply has replaced."""
+        if not self.original_open:
+            return
+        if self.posted_elsewhere:
+            await self._drop_original()
+        else:
+            await self.edit_original(DONE_TEXT)
+
+    async def edit_original(self, text: str) -> None:
+        await self.interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
+        self.original_open = False
+
+    async def _drop_original(self) -> None:
+        try:
+            await self.interaction.delete_original_response()
+        except discord.HTTPException as exc:
+            log.info("could not remove the thinking message", extra={"status": exc.status})
+        self.original_open = False
+
+
+class Interactions:
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+        self.tree = app_commands.CommandTree(adapter.client)
+        self.tree.on_error = self._on_error  # type: ignore[method-assign]
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        from bot.discord.command_set import register
+
+        register(self)
+
+    async def sync(self) -> None:
+        """Publish the commands: to DISCORD_GUILD_ID at once (development), else globally."""
+        guild_id = self.adapter.settings.discord_guild_id
+        try:
+            if guild_id:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+            else:
+                synced = await self.tree.sync()
+        except discord.HTTPException as exc:
+            log.warning("command sync failed; the commands registered before stay", extra={"status": exc.status})
+            return
+        log.info("discord commands synced", extra={"count": len(synced), "guild": guild_id or "global"})
+
+    async def first_delivery(self, interaction_id: int) -> bool:
+        memory = getattr(getattr(self.adapter.handler, "services", None), "memory", None)
+        if memory is not None:
+            try:
+                return bool(await memory.first_delivery(f"discord:interaction:{interaction_id}"))
+            except Exception:
+                log.exception("persisted dedupe failed; using the in-memory one")
+        if interaction_id in self._seen:
+            return False
+        self._seen[interaction_id] = None
+        while len(self._seen) > SEEN_MAX:
+            self._seen.popitem(last=False)
+        return True
+
+    async def run(self, interaction: discord.Interaction, name: str, args: str = "", *, ephemeral: bool,
+                  target: discord.Message | None = None) -> None:
+        """Defer at once, then answer ``/name args`` (or a context menu on ``target``) through the pipeline."""
+        if not await self.first_delivery(interaction.id):
+            log.info("repeated interaction dropped", extra={"interaction": interaction.id})
+            return
+        try:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        except (discord.HTTPException, discord.InteractionResponded) as exc:
+            log.warning("could not defer an interaction (expired or answered)",
+                        extra={"command": name, "error": type(exc).__name__})
+            return
+        handler = self.adapter.handler
+        if handler is None or interaction.channel is None:
+            return
+        here = ref_of(interaction.channel)
+        author = author_of(interaction.user)
+        permissions = interaction.permissions
+        author = dataclasses.replace(author, is_admin=permissions.administrator or permissions.manage_guild)
+        command = Command(name=name, args=args.strip(), channel=here, author=author, id=str(interaction.id),
+                          target=str(target.id) if target is not None else None,
+                          target_at=target.created_at if target is not None else None)
+        replies = InteractionReplies(self.adapter, interaction, here, ephemeral)
+        token = current_interaction.set(replies)
+        try:
+            for reply in await handler.handle_command(command):
+                await replies.deliver(dataclasses.replace(reply, user_id=reply.user_id or author.id))
+            await replies.finish()
+        except discord.RateLimited as exc:
+            log.warning("command reply held back by a rate limit", extra={"command": name})
+            await self._tell(replies, f"Discord is rate-limiting me here; try again in {round(exc.retry_after)} s.")
+        except Exception:
+            log.exception("discord command failed", extra={"command": name})
+            await self._tell(replies, say.COMMAND_FAILED.format(name=name))
+        finally:
+            current_interaction.reset(token)
+
+    async def _tell(self, replies: InteractionReplies, text: str) -> None:
+        try:
+            if replies.original_open:
+                await replies.edit_original(text)
+            else:
+                await replies.send(Reply(replies.here, text, ephemeral=True))
+        except Exception:
+            log.exception("could not tell the user a command failed")
+
+    async def _on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Bad option values, missing permissions, commands Discord knows but this version doesn't."""
+        log.warning("application command rejected", extra={"error": type(error).__name__})
+        text = ("You need the Manage Server permission for that." if isinstance(error, app_commands.MissingPermissions)
+                else "I couldn't run that command; check its options and try again.")
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.info("could not report a command error")
+

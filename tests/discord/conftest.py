@@ -1,0 +1,72 @@
+"""Discord fixtures: the loopback fake REST API + gateway, and a running DiscordAdapter on the real pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yarl
+
+sys.path.append(str(Path(__file__).parent))  # discord_fakes (also used by bench/)
+
+from discord_fakes import TOKEN, FakeDiscord
+
+
+@pytest.fixture
+async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    import discord.gateway
+    import discord.http
+
+    fake = FakeDiscord()
+    await fake.start()
+    # discord.py keeps both addresses as class attributes; restored after the test
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+    yield fake
+    await fake.stop()
+
+
+def discord_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Any:
+    from conftest import make_settings
+
+    values: dict[str, Any] = {"discord_token": TOKEN, "discord_api_base_url": fake.api_base}
+    values.update(overrides)
+    return make_settings(tmp_path, **values)
+
+
+StartDiscord = Callable[..., Awaitable[tuple[Any, Any]]]
+
+
+@pytest.fixture
+async def discord_bot(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterator[StartDiscord]:
+    """``adapter, pipeline = await discord_bot(model)``: bot.app's pipeline on a connected DiscordAdapter."""
+    from bot.app import build_app
+    from bot.discord.adapter import DiscordAdapter
+
+    running: list[tuple[Any, Any, Any, asyncio.Task[None]]] = []
+
+    async def start(model: Any = None, **overrides: Any) -> tuple[Any, Any]:
+        settings = discord_settings(tmp_path, fake_discord, **overrides)
+        services, pipeline = await build_app(settings, chat_model=model)
+        adapter = DiscordAdapter(settings)
+        pipeline.attach(adapter)
+        task = asyncio.create_task(adapter.start(pipeline))
+        running.append((adapter, services, pipeline, task))
+        ready = asyncio.create_task(adapter.ready.wait())
+        await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            ready.cancel()
+            task.result()
+        assert adapter.ready.is_set(), "the discord adapter did not become ready"
+        return adapter, pipeline
+
+    yield start
+    for adapter, services, pipeline, task in running:
+        await adapter.close()
+        await asyncio.wait_for(task, 10)
+        await pipeline.drain()
+        await services.close()

@@ -1,0 +1,438 @@
+"""Loopback fakes of Discord: the REST API and the gateway websocket, on one aiohttp server.
+
+``FakeDiscord`` answers the REST routes Confab uses with payloads shaped like Discord's documented
+examples and records every request (method, path, JSON body or ``payload_json``, uploaded files).
+Its gateway speaks the real protocol: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME
+(replaying what the client missed) and dispatches pushed by the test. Also used by ``bench/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API = "/api/v10"
+BOT_ID = 1100000000000000001
+GUILD_ID = 1200000000000000001
+GENERAL_ID = 1300000000000000001
+MODS_ID = 1300000000000000002
+ALICE_ID = 1400000000000000001
+BOB_ID = 1400000000000000002
+MOD_ROLE_ID = 1500000000000000001
+BOT_ROLE_ID = 1500000000000000002
+TOKEN = "fake-discord-token"
+MESSAGE_CONTENT = 1 << 15
+ALL_TEXT_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 13) | (1 << 14) | (1 << 15) | (1 << 16) | \
+    (1 << 35) | (1 << 38) | (1 << 40)  # reactions, view, send, manage messages, embed, attach, history, threads…
+MANAGE_GUILD = 1 << 5
+MODERATE_MEMBERS = 1 << 40
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def user(uid: int, name: str, bot: bool = False) -> dict[str, Any]:
+    return {"id": str(uid), "username": name, "discriminator": "0", "global_name": name.title(), "avatar": None,
+            "bot": bot, "public_flags": 0}
+
+
+BOT_USER = user(BOT_ID, "confab", bot=True)
+ALICE = user(ALICE_ID, "alice")
+BOB = user(BOB_ID, "bob")
+
+
+def member(who: dict[str, Any], roles: list[int] | None = None, joined: str = "2024-01-01T00:00:00+00:00",
+           with_user: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {"roles": [str(r) for r in roles or []], "joined_at": joined, "deaf": False,
+                            "mute": False, "flags": 0, "nick": None, "avatar": None, "pending": False}
+    if with_user:
+        data["user"] = who
+    return data
+
+
+def text_channel(cid: int, name: str, position: int = 0) -> dict[str, Any]:
+    return {"id": str(cid), "type": 0, "guild_id": str(GUILD_ID), "name": name, "position": position,
+            "permission_overwrites": [], "parent_id": None, "nsfw": False, "topic": None, "last_message_id": None,
+            "rate_limit_per_user": 0, "flags": 0}
+
+
+def role(rid: int, name: str, permissions: int, position: int, tags: dict[str, Any] | None = None
+         ) -> dict[str, Any]:
+    data = {"id": str(rid), "name": name, "color": 0, "hoist": False, "icon": None, "unicode_emoji": None,
+            "position": position, "permissions": str(permissions), "managed": tags is not None,
+            "mentionable": False, "flags": 0}
+    if tags is not None:
+        data["tags"] = tags
+    return data
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any = None
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+
+    @property
+    def content(self) -> str:
+        return str((self.json or {}).get("content") or "")
+
+
+@dataclass
+class FakeDiscord:
+    bot_permissions: int = ALL_TEXT_PERMISSIONS | MODERATE_MEMBERS
+    rate_limited: dict[str, float] = field(default_factory=dict)  # path regex -> retry_after answered with 429
+    invalid_token: bool = False
+    callback_delay_s: float = 0.0
+    requests: list[Request] = field(default_factory=list)
+    messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> history, oldest first
+    threads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    identifies: list[dict[str, Any]] = field(default_factory=list)
+    resumes: list[dict[str, Any]] = field(default_factory=list)
+    replay_overlap: int = 0  # on RESUME, also re-send this many events the client already had
+    events: list[dict[str, Any]] = field(default_factory=list)
+    base: str = ""
+    _ids: Any = field(default_factory=lambda: itertools.count(1900000000000000001))
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+    _connected: asyncio.Event = field(default_factory=asyncio.Event)
+
+    # --- server -----------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+        return self.base
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return self.base + API
+
+    @property
+    def gateway_url(self) -> str:
+        return self.base.replace("http://", "ws://") + "/gateway"
+
+    def next_id(self) -> int:
+        return int(next(self._ids))
+
+    # --- what the bot did -------------------------------------------------------------------
+
+    def calls(self, method: str, pattern: str) -> list[Request]:
+        return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
+
+    def posted(self, channel_id: int | None = None) -> list[Request]:
+        """Messages the bot posted in channels (not interaction follow-ups)."""
+        where = str(channel_id) if channel_id else r"\d+"
+        return self.calls("POST", rf"/channels/{where}/messages")
+
+    def followups(self) -> list[Request]:
+        return self.calls("POST", r"/webhooks/\d+/[^/]+")
+
+    def callbacks(self) -> list[Request]:
+        return self.calls("POST", r"/interactions/\d+/[^/]+/callback")
+
+    # --- gateway ----------------------------------------------------------------------------
+
+    async def wait_connected(self, timeout: float = 10) -> None:
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> int:
+        """Send a DISPATCH to the connected client (kept for replay on RESUME); returns its sequence."""
+        seq = len(self.events) + 1
+        frame = {"op": 0, "t": event, "s": seq, "d": data}
+        self.events.append(frame)
+        for ws in list(self._sockets):
+            if not ws.closed:
+                await ws.send_str(json.dumps(frame))
+        return seq
+
+    async def drop(self, code: int = 4000) -> None:
+        """Close the gateway connection like a network blip; discord.py reconnects and RESUMEs."""
+        self._connected.clear()
+        for ws in list(self._sockets):
+            await ws.close(code=code)
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                op, data = frame.get("op"), frame.get("d")
+                if op == 1:
+                    await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif op == 2:
+                    self.identifies.append(data)
+                    await self._ready(ws)
+                elif op == 6:
+                    self.resumes.append(data)
+                    await self._resume(ws, int(data.get("seq") or 0))
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _send_event(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        seq = len(self.events) + 1
+        frame = {"op": 0, "t": event, "s": seq, "d": data}
+        self.events.append(frame)
+        await ws.send_str(json.dumps(frame))
+
+    async def _ready(self, ws: web.WebSocketResponse) -> None:
+        await self._send_event(ws, "READY", {
+            "v": 10, "user": {**BOT_USER, "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": str(GUILD_ID), "unavailable": True}], "session_id": "fake-session-1",
+            "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+            "application": {"id": str(BOT_ID), "flags": 0}, "private_channels": [], "relationships": [],
+        })
+        await self._send_event(ws, "GUILD_CREATE", self.guild())
+        self._connected.set()
+
+    async def _resume(self, ws: web.WebSocketResponse, seq: int) -> None:
+        for frame in self.events[max(0, seq - self.replay_overlap):]:
+            await ws.send_str(json.dumps(frame))
+        await self._send_event(ws, "RESUMED", {})
+        self._connected.set()
+
+    def guild(self) -> dict[str, Any]:
+        return {
+            "id": str(GUILD_ID), "name": "Confab Test", "icon": None, "splash": None, "discovery_splash": None,
+            "owner_id": str(ALICE_ID), "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
+            "default_message_notifications": 0, "explicit_content_filter": 0, "features": [], "mfa_level": 0,
+            "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
+            "vanity_url_code": None, "description": None, "banner": None, "premium_tier": 0,
+            "preferred_locale": "en-US", "public_updates_channel_id": None, "nsfw_level": 0,
+            "premium_progress_bar_enabled": False, "safety_alerts_channel_id": None,
+            "roles": [role(GUILD_ID, "@everyone", 1 << 10 | 1 << 11 | 1 << 16 | 1 << 6, 0),
+                      role(MOD_ROLE_ID, "Moderators", MANAGE_GUILD | (1 << 13), 2),
+                      role(BOT_ROLE_ID, "Confab", self.bot_permissions, 3, tags={"bot_id": str(BOT_ID)})],
+            "emojis": [], "stickers": [], "joined_at": "2024-01-01T00:00:00+00:00", "large": False,
+            "unavailable": False, "member_count": 3, "voice_states": [], "presences": [], "stage_instances": [],
+            "guild_scheduled_events": [], "soundboard_sounds": [],
+            "members": [member(BOT_USER, [BOT_ROLE_ID])],
+            "channels": [text_channel(GENERAL_ID, "general"), text_channel(MODS_ID, "mods", 1)],
+            "threads": list(self.threads.values()),
+        }
+
+    # --- payloads a test sends ----------------------------------------------------------------
+
+    def message(self, content: str, author: dict[str, Any] | None = None, channel_id: int = GENERAL_ID,
+                mentions: list[dict[str, Any]] | None = None, guild: bool = True, **extra: Any) -> dict[str, Any]:
+        """A MESSAGE_CREATE payload as Discord documents it (mentions carry their member in guilds)."""
+        who = author or ALICE
+        data: dict[str, Any] = {
+            "id": str(self.next_id()), "channel_id": str(channel_id), "author": who, "content": content,
+            "timestamp": now_iso(), "edited_timestamp": None, "tts": False,
+            "mention_everyone": "@everyone" in content or "@here" in content,
+            "mentions": [({**m, "member": member(m, with_user=False)} if guild else m) for m in mentions or []],
+            "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
+            "nonce": None,
+        }
+        if guild:
+            data["guild_id"] = str(GUILD_ID)
+            roles = [MOD_ROLE_ID] if who.get("id") == str(ALICE_ID) else []
+            data["member"] = member(who, roles, with_user=False)
+        data.update(extra)
+        self.messages.setdefault(channel_id, []).append(data)
+        return data
+
+    def interaction(self, name: str, options: list[dict[str, Any]] | None = None, *, who: dict[str, Any] | None = None,
+                    channel_id: int = GENERAL_ID, kind: int = 1, target: dict[str, Any] | None = None,
+                    permissions: int = ALL_TEXT_PERMISSIONS, group: str | None = None) -> dict[str, Any]:
+        """An INTERACTION_CREATE (type 2, application command) payload; ``kind`` 3 is a message context menu."""
+        iid = self.next_id()
+        data: dict[str, Any] = {"id": str(self.next_id()), "name": group or name, "type": kind,
+                                "options": options or []}
+        if group is not None:
+            data["options"] = [{"name": name, "type": 1, "options": options or []}]
+        if target is not None:
+            data["target_id"] = target["id"]
+            data["resolved"] = {"messages": {target["id"]: target}}
+            data.pop("options")
+        channel = self.threads.get(channel_id) or text_channel(channel_id, "general")
+        return {
+            "id": str(iid), "application_id": str(BOT_ID), "type": 2, "data": data, "guild_id": str(GUILD_ID),
+            "channel_id": str(channel_id), "channel": channel,
+            "member": {**member(who or ALICE, [MOD_ROLE_ID] if (who or ALICE) is ALICE else []),
+                       "permissions": str(permissions)},
+            "token": f"itoken-{iid}", "version": 1, "app_permissions": str(self.bot_permissions), "locale": "en-US",
+            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0, "attachment_size_limit": 10485760,
+        }
+
+    # --- REST -------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        body, files = await _read_body(request)
+        self.requests.append(Request(request.method, path, dict(request.query), body, files))
+        if request.headers.get("Authorization") != f"Bot {TOKEN}" and not path.startswith(("/webhooks/",
+                                                                                            "/interactions/")):
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        if self.invalid_token:
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        for pattern, retry_after in self.rate_limited.items():
+            if re.fullmatch(pattern, path) and request.method != "GET":
+                return _json({"message": "You are being rate limited.", "retry_after": retry_after,
+                                          "global": False}, status=429,
+                                         headers={"Retry-After": str(int(retry_after)), "X-RateLimit-Scope": "user",
+                                      "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+                                      "X-RateLimit-Reset-After": str(retry_after),
+                                      "X-RateLimit-Bucket": "fake-bucket", "Via": "1.1 google"})
+        return await self._route(request.method, path, request.query, body)
+
+    async def _route(self, method: str, path: str, query: Any, body: Any) -> web.StreamResponse:  # noqa: C901
+        def match(pattern: str) -> re.Match[str] | None:
+            return re.fullmatch(pattern, path)
+
+        if method == "GET" and path == "/users/@me":
+            return _json({**BOT_USER, "verified": True, "mfa_enabled": False, "flags": 0})
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return _json({
+                "id": str(BOT_ID), "name": "Confab", "icon": None, "description": "", "summary": "",
+                "rpc_origins": [], "bot_public": True, "bot_require_code_grant": False, "verify_key": "00" * 32,
+                "owner": ALICE, "team": None, "flags": 1 << 19, "tags": [], "bot": BOT_USER,
+            })
+        if method == "GET" and path in ("/gateway/bot", "/gateway"):
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
+        if m := match(r"/applications/(\d+)(?:/guilds/(\d+))?/commands"):
+            if method == "PUT":
+                commands = [{"description": "", "options": [], "default_member_permissions": None, "nsfw": False,
+                             **c, "id": str(self.next_id()), "application_id": m.group(1), "version": "1",
+                             **({"guild_id": m.group(2)} if m.group(2) else {})} for c in body or []]
+                return _json(commands)
+            return _json([])
+        if m := match(r"/channels/(\d+)/messages"):
+            channel_id = int(m.group(1))
+            if method == "POST":
+                return _json(self._stored_bot_message(channel_id, body or {}))
+            history = self.messages.get(channel_id, [])
+            limit = int(query.get("limit", 50))
+            if "after" in query:
+                after = int(query["after"])
+                page = [x for x in history if int(x["id"]) > after][:limit]
+                return _json(list(reversed(page)))
+            before = int(query["before"]) if "before" in query else None
+            page = [x for x in history if before is None or int(x["id"]) < before][-limit:]
+            return _json(list(reversed(page)))
+        if (m := match(r"/channels/(\d+)/messages/(\d+)")) and method in ("GET", "PATCH", "DELETE"):
+            found = next((x for x in self.messages.get(int(m.group(1)), []) if x["id"] == m.group(2)), None)
+            if found is None:
+                return _json({"message": "Unknown Message", "code": 10008}, status=404)
+            if method == "DELETE":
+                self.messages[int(m.group(1))].remove(found)
+                return web.Response(status=204)
+            if method == "PATCH":
+                found.update({k: v for k, v in (body or {}).items() if k in ("content", "flags")})
+            return _json(found)
+        if match(r"/channels/\d+/messages/\d+/reactions/[^/]+/@me"):
+            return web.Response(status=204)
+        if match(r"/channels/\d+/typing"):
+            return web.Response(status=204)
+        if (m := match(r"/channels/(\d+)/messages/(\d+)/threads")) and method == "POST":
+            thread = {**text_channel(int(m.group(2)), (body or {}).get("name", "thread")), "type": 11,
+                      "parent_id": m.group(1), "owner_id": str(BOT_ID), "member_count": 1, "message_count": 0,
+                      "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                          "archive_timestamp": now_iso(), "locked": False}}
+            self.threads[int(m.group(2))] = thread
+            return _json(thread, status=201)
+        if m := match(r"/channels/(\d+)"):
+            cid = int(m.group(1))
+            if cid in self.threads:
+                return _json(self.threads[cid])
+            if cid in (GENERAL_ID, MODS_ID):
+                return _json(text_channel(cid, "general" if cid == GENERAL_ID else "mods"))
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        if m := match(rf"/guilds/{GUILD_ID}/members/(\d+)"):
+            who = {str(ALICE_ID): ALICE, str(BOB_ID): BOB}.get(m.group(1), user(int(m.group(1)), "someone"))
+            return _json({**member(who), "communication_disabled_until":
+                                      (body or {}).get("communication_disabled_until")})
+        if match(r"/interactions/\d+/[^/]+/callback"):
+            if self.callback_delay_s:
+                await asyncio.sleep(self.callback_delay_s)
+            flags = int(((body or {}).get("data") or {}).get("flags") or 0)
+            return _json({"interaction": {
+                "id": path.split("/")[2], "type": 2, "response_message_loading": True,
+                "response_message_ephemeral": bool(flags & 64)}})
+        if (m := match(r"/webhooks/(\d+)/([^/]+)")) and method == "POST":
+            return _json(self._stored_bot_message(GENERAL_ID, body or {}, remember=False))
+        if match(r"/webhooks/\d+/[^/]+/messages/@original"):
+            if method == "DELETE":
+                return web.Response(status=204)
+            return _json(self._stored_bot_message(GENERAL_ID, body or {}, remember=False))
+        return _json({"message": f"fake has no route {method} {path}", "code": 0}, status=404)
+
+    def _stored_bot_message(self, channel_id: int, body: dict[str, Any], remember: bool = True) -> dict[str, Any]:
+        data = {
+            "id": str(self.next_id()), "channel_id": str(channel_id), "author": BOT_USER,
+            "content": body.get("content") or "", "timestamp": now_iso(), "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+            "pinned": False, "type": 19 if body.get("message_reference") else 0, "flags": body.get("flags", 0),
+        }
+        if channel_id not in self.threads:
+            data["guild_id"] = str(GUILD_ID)
+        if remember:
+            self.messages.setdefault(channel_id, []).append(data)
+        return data
+
+
+async def settle(adapter: Any, rounds: int = 3) -> None:
+    """Let gateway frames arrive and the work they started finish."""
+    for _ in range(rounds):
+        await asyncio.sleep(0.05)
+        await adapter.drain()
+    await asyncio.sleep(0.05)
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
+    if request.content_type.startswith("multipart/"):
+        payload: Any = None
+        files: list[tuple[str, bytes]] = []
+        reader = await request.multipart()
+        async for part in reader:
+            name = getattr(part, "name", "")
+            data = await part.read()  # type: ignore[union-attr]
+            if name == "payload_json":
+                payload = json.loads(data)
+            else:
+                files.append((getattr(part, "filename", "") or name, bytes(data)))
+        return payload, files
+    raw = await request.read()
+    if not raw:
+        return None, []
+    try:
+        return json.loads(raw), []
+    except ValueError:
+        return {"_raw": raw.decode("utf-8", "replace")}, []
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """discord.py reads a body as JSON only when Content-Type is exactly ``application/json``."""
+    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json",
+                        headers=headers)

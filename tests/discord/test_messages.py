@@ -1,0 +1,182 @@
+"""The real discord.py client on the fake gateway and REST API, driving the real pipeline: what the bot
+answers, how (reference, allowed_mentions, no embeds, typing), what it only remembers, and a RESUME."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+
+from discord_fakes import (
+    ALICE,
+    BOB,
+    BOT_USER,
+    GENERAL_ID,
+    GUILD_ID,
+    MESSAGE_CONTENT,
+    FakeDiscord,
+    settle,
+    text_channel,
+    user,
+)
+from langchain_core.messages import AIMessage
+
+from scripted_model import ScriptedModel
+
+NO_PINGS = {"parse": [], "replied_user": False}
+SUPPRESS_EMBEDS = 1 << 2
+PING = re.compile(r"<@[!&]?\d+>|(?<![\w@\u200b])@(everyone|here)\b")
+HOSTILE = "Sure! @everyone @here <@1400000000000000002> <@&1500000000000000001> see https://example.com"
+KEY = f"discord:{GUILD_ID}:{GENERAL_ID}"
+
+
+def mention(fake: FakeDiscord, text: str, **kw: Any) -> dict[str, Any]:
+    return fake.message(f"<@{BOT_USER['id']}> {text}", mentions=[BOT_USER], **kw)
+
+
+async def test_identify_asks_for_message_content_and_commands_are_synced(discord_bot: Any,
+                                                                         fake_discord: FakeDiscord) -> None:
+    await discord_bot()
+    [identify] = fake_discord.identifies
+    assert identify["intents"] & MESSAGE_CONTENT
+    assert identify["token"] == "fake-discord-token"
+    [sync] = fake_discord.calls("PUT", r"/applications/\d+/commands")
+    names = {c["name"] for c in sync.json}
+    assert {"ask", "summarize", "imagine", "brainstorm", "forget", "confab", "Summarize thread",
+            "Summarize from here"} <= names
+    confab = next(c for c in sync.json if c["name"] == "confab")
+    assert confab["default_member_permissions"] == 32  # Manage Server
+    assert [o["name"] for o in confab["options"]] == ["settings"]
+
+
+async def test_guild_scoped_sync_for_development(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    await discord_bot(discord_guild_id=GUILD_ID)
+    assert fake_discord.calls("PUT", rf"/applications/\d+/guilds/{GUILD_ID}/commands")
+
+
+async def test_hostile_model_output_pings_nobody(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage(HOSTILE)]))
+    asked = mention(fake_discord, "what's new?")
+    await fake_discord.dispatch("MESSAGE_CREATE", asked)
+    await settle(adapter)
+    assert fake_discord.calls("POST", rf"/channels/{GENERAL_ID}/typing")  # "Confab is typing…"
+    [reply] = fake_discord.posted(GENERAL_ID)
+    assert reply.json["allowed_mentions"] == NO_PINGS
+    assert reply.json["flags"] & SUPPRESS_EMBEDS
+    assert reply.json["message_reference"]["message_id"] == int(asked["id"])
+    assert "Sure!" in reply.content and not PING.search(reply.content), reply.content
+
+
+async def test_long_answers_split_and_only_the_first_part_is_a_reply(discord_bot: Any,
+                                                                      fake_discord: FakeDiscord) -> None:
+    answer = "\n".join(f"Point {i}: " + "detail " * 12 for i in range(80))
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage(answer)]))
+    await fake_discord.dispatch("MESSAGE_CREATE", mention(fake_discord, "tell me everything"))
+    await settle(adapter)
+    parts = fake_discord.posted(GENERAL_ID)
+    assert len(parts) >= 3 and all(len(p.content) <= 2000 for p in parts)
+    assert "message_reference" in parts[0].json and all("message_reference" not in p.json for p in parts[1:])
+    assert all(p.json["allowed_mentions"] == NO_PINGS for p in parts)
+
+
+async def test_other_messages_are_remembered_not_answered_and_bots_are_ignored(discord_bot: Any,
+                                                                               fake_discord: FakeDiscord) -> None:
+    adapter, pipeline = await discord_bot(ScriptedModel(steps=[]))
+    chatter = fake_discord.message("the deploy is at 5pm, <@1400000000000000002> can you check?", mentions=[BOB])
+    other_bot = fake_discord.message(f"<@{BOT_USER['id']}> I am a bot", author=user(1666, "otherbot", bot=True),
+                                     mentions=[BOT_USER])
+    await fake_discord.dispatch("MESSAGE_CREATE", chatter)
+    await fake_discord.dispatch("MESSAGE_CREATE", other_bot)
+    await settle(adapter)
+    assert fake_discord.posted() == []
+    stored = await pipeline.services.memory.get_message(KEY, chatter["id"])
+    assert stored is not None and stored.text == "the deploy is at 5pm, @Bob can you check?"
+    assert stored.author_name == "Alice"
+
+
+async def test_direct_messages_are_answered(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("Hi in private.")]))
+    dm = fake_discord.message("hello there", channel_id=1700000000000000001, guild=False)
+    await fake_discord.dispatch("MESSAGE_CREATE", dm)
+    await settle(adapter)
+    [reply] = fake_discord.posted(1700000000000000001)
+    assert reply.content == "Hi in private." and reply.json["allowed_mentions"] == NO_PINGS
+
+
+async def test_a_thread_it_was_mentioned_in_is_followed_without_re_mention(discord_bot: Any,
+                                                                           fake_discord: FakeDiscord) -> None:
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("First answer."), AIMessage("Second answer.")]))
+    thread_id = 1800000000000000001
+    thread = {**text_channel(thread_id, "deploy question"), "type": 11, "parent_id": str(GENERAL_ID),
+              "owner_id": ALICE["id"], "member_count": 2, "message_count": 0,
+              "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                  "archive_timestamp": "2026-11-23T00:00:00+00:00", "locked": False}}
+    await fake_discord.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+    await fake_discord.dispatch("MESSAGE_CREATE", mention(fake_discord, "how do we deploy?", channel_id=thread_id))
+    await settle(adapter)
+    await fake_discord.dispatch("MESSAGE_CREATE", fake_discord.message("and on Fridays?", channel_id=thread_id))
+    await settle(adapter)
+    replies = fake_discord.posted(thread_id)
+    assert [r.content for r in replies] == ["First answer.", "Second answer."]
+
+
+async def test_edits_and_deletes_update_memory(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    adapter, pipeline = await discord_bot(ScriptedModel(steps=[]))
+    original = fake_discord.message("the meeting is at 3pm")
+    await fake_discord.dispatch("MESSAGE_CREATE", original)
+    await settle(adapter)
+    edited = {**original, "content": "the meeting is at 4pm", "edited_timestamp": "2026-11-23T10:00:00+00:00"}
+    await fake_discord.dispatch("MESSAGE_UPDATE", edited)
+    await settle(adapter)
+    memory = pipeline.services.memory
+    stored = await memory.get_message(KEY, original["id"])
+    assert stored is not None and stored.text == "the meeting is at 4pm"
+    await fake_discord.dispatch("MESSAGE_DELETE", {"id": original["id"], "channel_id": str(GENERAL_ID),
+                                                   "guild_id": str(GUILD_ID)})
+    await settle(adapter)
+    gone = await memory.get_message(KEY, original["id"])
+    assert gone is None or gone.deleted
+
+
+async def test_resume_after_a_dropped_connection_replays_once(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("Before the drop."), AIMessage("After the drop."),
+                                                        AIMessage("A second reply: a bug.")]))
+    await fake_discord.dispatch("MESSAGE_CREATE", mention(fake_discord, "first question"))
+    await settle(adapter)
+    fake_discord.replay_overlap = 1  # the gateway re-sends the already answered message too
+    await fake_discord.drop()
+    missed = mention(fake_discord, "asked while you were away")
+    await fake_discord.dispatch("MESSAGE_CREATE", missed)  # nobody connected: kept for the RESUME
+    await fake_discord.wait_connected(timeout=20)
+    await settle(adapter, rounds=6)
+    [resume] = fake_discord.resumes
+    assert resume["session_id"] == "fake-session-1" and resume["seq"] >= 3
+    assert len(fake_discord.identifies) == 1  # resumed, not re-identified
+    contents = [r.content for r in fake_discord.posted(GENERAL_ID)]
+    assert contents == ["Before the drop.", "After the drop."]
+
+
+async def test_repeated_deliveries_get_one_reply(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("Only once."), AIMessage("Twice: a bug.")]))
+    asked = mention(fake_discord, "hello?")
+    await asyncio.gather(*(fake_discord.dispatch("MESSAGE_CREATE", asked) for _ in range(4)))
+    await settle(adapter)
+    assert [r.content for r in fake_discord.posted(GENERAL_ID)] == ["Only once."]
+
+
+async def test_a_long_rate_limit_is_not_waited_out(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    """Discord says "retry in 10 minutes": the reply is dropped with a ⏳ on the question, not stalled."""
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("An answer that can't be posted.")]))
+    fake_discord.rate_limited[rf"/channels/{GENERAL_ID}/messages"] = 600.0
+    asked = mention(fake_discord, "are you there?")
+    await fake_discord.dispatch("MESSAGE_CREATE", asked)
+    await asyncio.wait_for(settle(adapter), timeout=20)
+    [reaction] = fake_discord.calls("PUT", rf"/channels/{GENERAL_ID}/messages/{asked['id']}/reactions/.+/@me")
+    assert "%E2%8F%B3" in reaction.path or "⏳" in reaction.path
+    assert len(fake_discord.posted(GENERAL_ID)) == 1  # the one refused attempt, no retry loop
+
+
+def test_payloads_are_json_serialisable(fake_discord: FakeDiscord) -> None:
+    json.dumps(fake_discord.guild())
+    json.dumps(fake_discord.interaction("ask", [{"name": "question", "type": 3, "value": "hi"}]))
