@@ -60,5 +60,5 @@ async def summarize_from_shortcut(ctx: CommandContext) -> list[Reply]:
         since = stored.created_at if stored is not None else None
     if since is None:
         return [ctx.reply("Use this shortcut on a message: I'll summarize from it to now.", ephemeral=True)]
-    window = Scope("from the chosen message", since=since - timedelta(seconds=1))
+    window = Scope("from the chosen message", since=since - timedelta(milliseconds=1))
     return await _summarize(ctx, cmd.channel, "", public=False, window=window)

@@ -54,20 +54,22 @@ def intents() -> discord.Intents:
     return wanted
 
 
-def make_client(settings: Settings) -> discord.Client:
+def make_client(settings: Settings, **extra: Any) -> discord.Client:
     """One gateway connection, or ``DISCORD_SHARDS`` shards on an AutoShardedClient."""
     options: dict[str, Any] = dict(
         intents=intents(), allowed_mentions=NO_PINGS, max_ratelimit_timeout=RATE_LIMIT_WAIT_S,
         chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
-        max_messages=1000,
+        max_messages=1000, **extra,
     )
+    discord.VoiceClient.warn_nacl = False  # Confab never joins voice: no warning about voice libraries
+    discord.VoiceClient.warn_dave = False
     if settings.discord_shards:
         return discord.AutoShardedClient(shard_count=settings.discord_shards, **options)
     return discord.Client(**options)
 
 
 def files_for(attachments: tuple[Attachment, ...]) -> list[discord.File]:
-    return [discord.File(io.BytesIO(a.data), filename=a.filename, description=(a.alt_text or None) and a.alt_text[:1000])
+    return [discord.File(io.BytesIO(a.data), filename=a.filename, description=a.alt_text[:1000] or None)
             for a in attachments if a.data]
 
 
@@ -76,13 +78,14 @@ class DiscordAdapter:
     capabilities = Capabilities(max_chars=MAX_CHARS, threads=True, files=True, ephemeral=True, reactions=True,
                                 history=True, delete=True, timeout=True, markdown="markdown")
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **client_options: Any) -> None:
+        """``client_options`` go to discord.py's client (e.g. ``guild_ready_timeout``)."""
         if settings.discord_token is None:
             raise ConfigError("DISCORD_TOKEN is not set (the bot token from the Developer Portal's Bot page)")
         if settings.discord_api_base_url:
             discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
         self.settings = settings
-        self.client = make_client(settings)
+        self.client = make_client(settings, **client_options)
         self.handler: EventHandler | None = None
         self.ready = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Text = app_commands.Range[str, 1, 4000]
 
 
-def register(interactions: Interactions) -> None:  # noqa: C901 - one short block per command
+def register(interactions: Interactions) -> None:
     tree, run = interactions.tree, interactions.run
 
     @tree.command(name="ask", description="Ask Confab; answers from the team's documents and this channel.")

@@ -145,6 +145,10 @@ class Interactions:
             log.warning("could not defer an interaction (expired or answered)",
                         extra={"command": name, "error": type(exc).__name__})
             return
+        self.adapter.spawn(self._answer(interaction, name, args, ephemeral, target))  # tracked: drained on close
+
+    async def _answer(self, interaction: discord.Interaction, name: str, args: str, ephemeral: bool,
+                      target: discord.Message | None) -> None:
         handler = self.adapter.handler
         if handler is None or interaction.channel is None:
             return

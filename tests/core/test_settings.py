@@ -52,17 +52,3 @@ def test_cli_fails_fast_on_bad_setting(tmp_path: Path) -> None:
                             env=env, cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert "CONFAB_RATE_USER_PER_MIN" in result.stderr
-
-
-def test_discord_is_refused_clearly_until_its_adapter_lands(monkeypatch: pytest.MonkeyPatch) -> None:
-    from typer.testing import CliRunner
-
-    from bot.cli import app
-
-    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
-    root = logging.getLogger()
-    monkeypatch.setattr(root, "handlers", list(root.handlers))  # `confab run` sets up logging; undo it after
-    monkeypatch.setattr(root, "level", root.level)
-    result = CliRunner().invoke(app, ["run"])
-    assert result.exit_code == 1 and "Discord adapter is not part of this version" in result.output
-    assert "not-a-real-token" not in result.output

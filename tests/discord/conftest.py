@@ -13,7 +13,7 @@ import yarl
 
 sys.path.append(str(Path(__file__).parent))  # discord_fakes (also used by bench/)
 
-from discord_fakes import TOKEN, FakeDiscord
+from discord_fakes import FakeDiscord, discord_settings
 
 
 @pytest.fixture
@@ -30,14 +30,6 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
     await fake.stop()
 
 
-def discord_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Any:
-    from conftest import make_settings
-
-    values: dict[str, Any] = {"discord_token": TOKEN, "discord_api_base_url": fake.api_base}
-    values.update(overrides)
-    return make_settings(tmp_path, **values)
-
-
 StartDiscord = Callable[..., Awaitable[tuple[Any, Any]]]
 
 
@@ -52,7 +44,7 @@ async def discord_bot(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterato
     async def start(model: Any = None, **overrides: Any) -> tuple[Any, Any]:
         settings = discord_settings(tmp_path, fake_discord, **overrides)
         services, pipeline = await build_app(settings, chat_model=model)
-        adapter = DiscordAdapter(settings)
+        adapter = DiscordAdapter(settings, guild_ready_timeout=0.05)
         pipeline.attach(adapter)
         task = asyncio.create_task(adapter.start(pipeline))
         running.append((adapter, services, pipeline, task))

@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -101,7 +102,7 @@ class FakeDiscord:
     replay_overlap: int = 0  # on RESUME, also re-send this many events the client already had
     events: list[dict[str, Any]] = field(default_factory=list)
     base: str = ""
-    _ids: Any = field(default_factory=lambda: itertools.count(1900000000000000001))
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _connected: asyncio.Event = field(default_factory=asyncio.Event)
@@ -135,7 +136,9 @@ class FakeDiscord:
         return self.base.replace("http://", "ws://") + "/gateway"
 
     def next_id(self) -> int:
-        return int(next(self._ids))
+        """A snowflake: milliseconds since Discord's epoch (2015) in the high bits, a counter in the low."""
+        now_ms = int(datetime.now(UTC).timestamp() * 1000) - 1420070400000
+        return (now_ms << 22) | (int(next(self._ids)) & 0x3FFFFF)
 
     # --- what the bot did -------------------------------------------------------------------
 
@@ -155,8 +158,8 @@ class FakeDiscord:
 
     # --- gateway ----------------------------------------------------------------------------
 
-    async def wait_connected(self, timeout: float = 10) -> None:
-        await asyncio.wait_for(self._connected.wait(), timeout)
+    async def wait_connected(self) -> None:
+        await self._connected.wait()
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> int:
         """Send a DISPATCH to the connected client (kept for replay on RESUME); returns its sequence."""
@@ -306,7 +309,7 @@ class FakeDiscord:
                                       "X-RateLimit-Bucket": "fake-bucket", "Via": "1.1 google"})
         return await self._route(request.method, path, request.query, body)
 
-    async def _route(self, method: str, path: str, query: Any, body: Any) -> web.StreamResponse:  # noqa: C901
+    async def _route(self, method: str, path: str, query: Any, body: Any) -> web.StreamResponse:
         def match(pattern: str) -> re.Match[str] | None:
             return re.fullmatch(pattern, path)
 
@@ -400,6 +403,14 @@ class FakeDiscord:
         if remember:
             self.messages.setdefault(channel_id, []).append(data)
         return data
+
+
+def discord_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Any:
+    from conftest import make_settings
+
+    values: dict[str, Any] = {"discord_token": TOKEN, "discord_api_base_url": fake.api_base}
+    values.update(overrides)
+    return make_settings(tmp_path, **values)
 
 
 async def settle(adapter: Any, rounds: int = 3) -> None:

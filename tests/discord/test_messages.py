@@ -148,7 +148,7 @@ async def test_resume_after_a_dropped_connection_replays_once(discord_bot: Any, 
     await fake_discord.drop()
     missed = mention(fake_discord, "asked while you were away")
     await fake_discord.dispatch("MESSAGE_CREATE", missed)  # nobody connected: kept for the RESUME
-    await fake_discord.wait_connected(timeout=20)
+    await asyncio.wait_for(fake_discord.wait_connected(), 20)
     await settle(adapter, rounds=6)
     [resume] = fake_discord.resumes
     assert resume["session_id"] == "fake-session-1" and resume["seq"] >= 3

@@ -1,0 +1,42 @@
+"""Start-up errors on Discord are clear and never show the token."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from discord_fakes import FakeDiscord, discord_settings
+
+from agent.errors import ConfigError
+
+
+async def test_a_rejected_token_fails_fast_with_a_clear_message(tmp_path: Path, fake_discord: FakeDiscord,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    from bot.discord.adapter import DiscordAdapter
+
+    fake_discord.invalid_token = True
+    adapter = DiscordAdapter(discord_settings(tmp_path, fake_discord, discord_token="not-a-real-token"))
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ConfigError, match="Discord rejected DISCORD_TOKEN") as error:
+        await adapter.start(handler=None)  # type: ignore[arg-type]
+    await adapter.close()
+    assert "not-a-real-token" not in str(error.value) and "not-a-real-token" not in caplog.text
+
+
+def test_no_token_is_a_config_error(tmp_path: Path) -> None:
+    from bot.discord.adapter import DiscordAdapter
+    from conftest import make_settings
+
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN is not set"):
+        DiscordAdapter(make_settings(tmp_path))
+
+
+def test_sharding_uses_the_auto_sharded_client(tmp_path: Path, fake_discord: FakeDiscord) -> None:
+    import discord
+
+    from bot.discord.adapter import DiscordAdapter
+
+    adapter = DiscordAdapter(discord_settings(tmp_path, fake_discord, discord_shards=2))
+    assert isinstance(adapter.client, discord.AutoShardedClient) and adapter.client.shard_count == 2
+    assert adapter.client.intents.message_content and not adapter.client.intents.members
