@@ -35,39 +35,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "slack"))
 
 import aiohttp
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from slow_model import SlowHostileModel, percentile
 
 HOSTILE = "Sure! <!channel> heads up @here, ask <@U0BOSS001> or <!subteam^S0ONCALL|@oncall> in <#C0SECRET1> @everyone"
 PING = re.compile(r"<[!@#]|(?<![\w@\u2060])@(channel|here|everyone)\b", re.I)
-
-
-class SlowHostileModel(BaseChatModel):
-    """Takes ``seconds`` to answer, and answers with mentions a careless bot would broadcast."""
-
-    seconds: float = 30.0
-
-    @property
-    def _llm_type(self) -> str:
-        return "slow-hostile"
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> SlowHostileModel:  # type: ignore[override]
-        return self
-
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
-        raise NotImplementedError("async only")
-
-    async def _agenerate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                         **kwargs: Any) -> ChatResult:
-        await asyncio.sleep(self.seconds)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(HOSTILE))])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 SEED_LINES = [
@@ -112,7 +83,7 @@ async def run(commands: int, concurrency: int, model_seconds: float, mode: str, 
         slack_mode=mode, slack_signing_secret=SECRET, slack_http_port=free_port(),
         slack_api_base_url=api.base + "/api/", agent_model_timeout_s=model_seconds + 30,
         agent_deadline_s=model_seconds + 60)
-    services, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds))
+    services, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds, text=HOSTILE))
     if command == "summarize":
         await _seed(services.memory, commands, 40)
     adapter = SlackAdapter(settings, http_host="127.0.0.1")

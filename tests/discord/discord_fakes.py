@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,7 @@ class Request:
     query: dict[str, str]
     json: Any = None
     files: list[tuple[str, bytes]] = field(default_factory=list)
+    at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
     @property
     def content(self) -> str:

@@ -1,0 +1,159 @@
+"""Discord interaction deferral while the model is slow, redelivery dedupe, and ping safety.
+
+Runs the real DiscordAdapter (discord.py client, CommandTree) on the real pipeline against the
+loopback fake gateway + REST API from tests/discord, with a chat model that takes ``--model-seconds``
+to answer and answers with text full of mentions. Then:
+
+1. ``--commands`` ``/ask`` interactions (distinct users and channels) pushed over the gateway in one
+   burst: deferral latency (INTERACTION_CREATE sent -> the fake receives the type-5 callback)
+   p50 / p99 / max. ``--command summarize`` runs the real offline summarizer (CPU work in the same
+   process) instead of the slow model.
+2. One mention MESSAGE_CREATE delivered four times, and one interaction delivered twice: replies.
+3. Every message and follow-up the bot sent: mention syntax left in the text, and requests whose
+   ``allowed_mentions`` would let anything ping (both must be 0).
+
+    python bench/discord_defer.py [--commands 200] [--model-seconds 30] [--command ask|summarize] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "discord"))
+
+from slow_model import SlowHostileModel, percentile
+
+HOSTILE = "Sure! @everyone @here ask <@1400000000000000002> or <@&1500000000000000001> in <#1300000000000000002>"
+PING = re.compile(r"<@[!&]?\d+>|(?<![\w@\u200b])@(everyone|here)\b")
+
+
+def can_ping(request: Any) -> bool:
+    mentions = (request.json or {}).get("allowed_mentions")
+    return mentions is None or bool(mentions.get("parse") or mentions.get("users") or mentions.get("roles")
+                                    or mentions.get("replied_user"))
+
+
+async def run(commands: int, model_seconds: float, command: str, workdir: Path) -> dict[str, Any]:
+    import discord.gateway
+    import discord.http
+    import yarl
+    from discord_fakes import BOT_USER, GUILD_ID, FakeDiscord, user
+
+    from agent.memory.models import StoredMessage
+    from agent.settings import load_settings
+    from bot.app import build_app
+    from bot.discord.adapter import DiscordAdapter
+
+    fake = FakeDiscord()
+    await fake.start()
+    discord.http.Route.BASE = fake.api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    (workdir / "knowledge").mkdir(exist_ok=True)
+    settings = load_settings(
+        data_dir=workdir / "data", knowledge_dir=workdir / "knowledge", knowledge_watch=False,
+        discord_token="fake-discord-token", discord_api_base_url=fake.api_base,  # noqa: S106 - the loopback fake's
+        agent_model_timeout_s=model_seconds + 30, agent_deadline_s=model_seconds + 60)
+    services, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds, text=HOSTILE))
+    adapter = DiscordAdapter(settings, guild_ready_timeout=0.1)
+    pipeline.attach(adapter)
+    runner = asyncio.create_task(adapter.start(pipeline))
+    await asyncio.wait_for(adapter.ready.wait(), 20)
+    channels = [1_300_000_000_000_100_000 + i for i in range(commands)]
+    if command == "summarize":
+        from datetime import UTC, datetime, timedelta
+
+        now = datetime.now(UTC)
+        await asyncio.gather(*(services.memory.add_message(StoredMessage(
+            channel_key=f"discord:{GUILD_ID}:{cid}", id=str(fake.next_id()), author_id=str(j % 5),
+            author_name=f"person{j % 5}", text=f"point {j}: the deploy freeze starts Friday @everyone, "
+            f"ping <@1400000000000000002> before merging", created_at=now - timedelta(minutes=40 - j))) for cid in
+            channels for j in range(40)))
+
+    started = time.perf_counter()
+    sent_at: dict[str, float] = {}
+    for i, cid in enumerate(channels):
+        options = [{"name": "question", "type": 3, "value": f"question {i}: how do we deploy?"}] \
+            if command == "ask" else [{"name": "public", "type": 5, "value": True}]
+        payload = fake.interaction(command, options, who=user(1_400_000_000_000_100_000 + i, f"user{i}"),
+                                   channel_id=cid)
+        sent_at[payload["id"]] = time.perf_counter()
+        await fake.dispatch("INTERACTION_CREATE", payload)
+    mention = fake.message(f"<@{BOT_USER['id']}> are you there?", mentions=[BOT_USER])
+    for _ in range(4):
+        await fake.dispatch("MESSAGE_CREATE", mention)
+    twice = fake.interaction("ask", [{"name": "question", "type": 3, "value": "once?"}],
+                             who=user(1_400_000_000_000_200_000, "twice"), channel_id=1_300_000_000_000_200_000)
+    for _ in range(2):
+        await fake.dispatch("INTERACTION_CREATE", twice)
+    while len(fake.callbacks()) < commands + 1 and time.perf_counter() - started < 120:  # noqa: ASYNC110 - polls the fake
+        await asyncio.sleep(0.01)
+    deferred_in = time.perf_counter() - started
+    latencies = [r.at - sent_at[r.path.split("/")[2]] for r in fake.callbacks() if r.path.split("/")[2] in sent_at]
+    await asyncio.sleep(0.2)
+    await adapter.drain()
+    answered_in = time.perf_counter() - started
+    sent = fake.posted() + fake.followups() + fake.calls("PATCH", r"/webhooks/.+")
+    mention_replies = [r for r in fake.posted() if (r.json.get("message_reference") or {}).get("message_id")
+                       == int(mention["id"])]
+    twice_callbacks = [r for r in fake.callbacks() if r.path.split("/")[2] == twice["id"]]
+    result = {
+        "command": command, "commands": commands, "model_seconds": model_seconds,
+        "defer_p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "defer_p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "defer_max_ms": round(max(latencies) * 1000, 1), "deferred": len(latencies),
+        "all_deferred_s": round(deferred_in, 2), "all_answered_s": round(answered_in, 2),
+        "followups": len(fake.followups()),
+        "replies_to_mention_delivered_4x": len(mention_replies),
+        "callbacks_for_interaction_delivered_2x": len(twice_callbacks),
+        "requests_checked": len(sent),
+        "mention_syntax_left": sum(len(PING.findall(r.content)) for r in sent),
+        "requests_that_could_ping": sum(1 for r in sent if can_ping(r)),
+    }
+    await adapter.close()
+    await runner
+    await pipeline.drain()
+    await services.close()
+    await fake.stop()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--commands", type=int, default=200)
+    parser.add_argument("--model-seconds", type=float, default=30.0)
+    parser.add_argument("--command", choices=("ask", "summarize"), default="ask",
+                        help="ask: the slow model answers; summarize: the real offline summarizer (CPU) over 40 "
+                             "seeded messages per channel")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = asyncio.run(run(args.commands, args.model_seconds, args.command, Path(tmp)))
+    if args.json:
+        print(json.dumps(result))
+        return
+    work = (f"model answers after {result['model_seconds']:.0f} s" if args.command == "ask"
+            else "offline extractive summaries of 40 messages each")
+    print(f"{result['commands']} /{args.command} interactions in one gateway burst, {work}")
+    print(f"  deferred      p50 {result['defer_p50_ms']} ms   p99 {result['defer_p99_ms']} ms   "
+          f"max {result['defer_max_ms']} ms   (target p99 <= 500 ms)   deferred: {result['deferred']}")
+    print(f"  all deferred in {result['all_deferred_s']} s; all answered in {result['all_answered_s']} s "
+          f"({result['followups']} follow-ups)")
+    print(f"  one mention delivered 4 times -> {result['replies_to_mention_delivered_4x']} reply (target 1); "
+          f"one interaction delivered 2 times -> {result['callbacks_for_interaction_delivered_2x']} callback")
+    print(f"  {result['requests_checked']} messages/follow-ups/edits: mention syntax left "
+          f"{result['mention_syntax_left']}, allowed_mentions that could ping {result['requests_that_could_ping']}"
+          " (target 0)")
+
+
+if __name__ == "__main__":
+    main()
