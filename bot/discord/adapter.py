@@ -37,6 +37,8 @@ RATE_LIMIT_WAIT_S = 30.0  # discord.py's smallest bound: a longer wait raises Ra
 MAX_TIMEOUT = timedelta(days=28)  # Discord's longest member timeout
 HISTORY_MAX = 1000
 THREAD_NAME_MAX = 100
+RECONNECT_MIN_S, RECONNECT_MAX_S = 1.0, 60.0
+AUTHENTICATION_FAILED = 4004  # gateway close code: the token is invalid
 BUSY_EMOJI = "⏳"  # shown on a message whose answer Discord's rate limit held back
 
 # the interaction a command is being answered for (ephemeral replies go there, not to the channel)
@@ -111,11 +113,32 @@ class DiscordAdapter:
         except discord.LoginFailure:
             raise ConfigError("Discord rejected DISCORD_TOKEN (reset it on the Developer Portal's Bot page)") from None
         await self.interactions.sync()
-        try:
-            await self.client.connect(reconnect=True)
-        except discord.PrivilegedIntentsRequired:
-            raise ConfigError("Discord refused the Message Content intent: enable it on the Developer Portal's "
-                              "Bot page (see deploy/discord-setup.md)") from None
+        await self._stay_connected()
+
+    async def _stay_connected(self) -> None:
+        """discord.py reconnects and resumes on network errors; this also survives what it gives up on
+        (a frame it can't parse, an unexpected close) by connecting afresh after a pause."""
+        pause = RECONNECT_MIN_S
+        while not self.client.is_closed():
+            try:
+                await self.client.connect(reconnect=True)
+            except discord.PrivilegedIntentsRequired:
+                raise ConfigError("Discord refused the Message Content intent: enable it on the Developer Portal's "
+                                  "Bot page (see deploy/discord-setup.md)") from None
+            except discord.ConnectionClosed as exc:
+                if exc.code == AUTHENTICATION_FAILED:
+                    raise ConfigError("Discord rejected DISCORD_TOKEN on the gateway") from None
+                log.warning("gateway connection closed; reconnecting", extra={"code": exc.code, "pause_s": pause})
+            except Exception as exc:  # noqa: BLE001 - whatever broke the connection, the bot must come back
+                log.exception("gateway connection failed; reconnecting", extra={"error": type(exc).__name__,
+                                                                               "pause_s": pause})
+            if self.client.is_closed():
+                return
+            ws = self.client.ws
+            if ws is not None and ws.open:
+                await ws.close(code=4000)  # leave the broken session; the next connect identifies anew
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RECONNECT_MAX_S)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.create_task(work)

@@ -173,6 +173,12 @@ class FakeDiscord:
                 await ws.send_str(json.dumps(frame))
         return seq
 
+    async def send_raw(self, text: str) -> None:
+        """A frame as is (e.g. garbage), straight to the connected client."""
+        for ws in list(self._sockets):
+            if not ws.closed:
+                await ws.send_str(text)
+
     async def drop(self, code: int = 4000) -> None:
         """Close the gateway connection like a network blip; discord.py reconnects and RESUMEs."""
         self._connected.clear()
@@ -200,6 +206,8 @@ class FakeDiscord:
                     await self._resume(ws, int(data.get("seq") or 0))
         finally:
             self._sockets.remove(ws)
+            if not self._sockets:
+                self._connected.clear()
         return ws
 
     async def _send_event(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:

@@ -152,3 +152,17 @@ async def test_brainstorm_opens_a_thread_and_follows_it(discord_bot: Any, fake_d
     followed = await pipeline.services.memory.followed(f"discord:{GUILD_ID}:{GENERAL_ID}", str(thread_id))
     assert followed is not None and followed[0] == "brainstorm"
     assert fake_discord.calls("DELETE", r"/webhooks/\d+/[^/]+/messages/@original")  # no stray "thinking…"
+
+
+async def test_a_command_this_version_does_not_know_gets_a_short_private_answer(discord_bot: Any,
+                                                                                fake_discord: FakeDiscord) -> None:
+    """A stale registration (e.g. a command removed in an upgrade) still gets an answer, never silence."""
+    adapter, _ = await discord_bot(ScriptedModel(steps=[]))
+    payload = fake_discord.interaction("dance", [option("style", "tango")])
+    await fake_discord.dispatch("INTERACTION_CREATE", payload)
+    await settle(adapter)
+    [callback] = fake_discord.callbacks()
+    assert callback.json["type"] == 4  # an immediate message: nothing to defer
+    data = callback.json["data"]
+    assert data["flags"] & EPHEMERAL and "couldn't run that command" in data["content"]
+    assert data["allowed_mentions"]["parse"] == []

@@ -180,3 +180,26 @@ async def test_a_long_rate_limit_is_not_waited_out(discord_bot: Any, fake_discor
 def test_payloads_are_json_serialisable(fake_discord: FakeDiscord) -> None:
     json.dumps(fake_discord.guild())
     json.dumps(fake_discord.interaction("ask", [{"name": "question", "type": 3, "value": "hi"}]))
+
+
+async def test_an_oversized_or_binary_message_gets_a_short_answer(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    adapter, pipeline = await discord_bot(ScriptedModel(steps=[AIMessage("never asked")]))
+    huge = mention(fake_discord, "\x00\x01binary\x7f " + "x" * 50_000)
+    await fake_discord.dispatch("MESSAGE_CREATE", huge)
+    await settle(adapter)
+    [reply] = fake_discord.posted(GENERAL_ID)
+    assert "too long" in reply.content.lower() and len(reply.content) < 300
+    stored = await pipeline.services.memory.get_message(KEY, huge["id"])
+    assert stored is not None and "\x00" not in stored.text  # remembered, cleaned
+
+
+async def test_a_garbage_gateway_frame_does_not_take_the_bot_down(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("Still here.")]))
+    fake_discord.replay_overlap = 0
+    await fake_discord.send_raw('{"op": 0, "t": "MESSAGE_CREATE", "s": 2, "d": {"content": "\\ud800 broken')
+    await asyncio.sleep(0.2)
+    await asyncio.wait_for(fake_discord.wait_connected(), 20)  # connected again
+    await fake_discord.dispatch("MESSAGE_CREATE", mention(fake_discord, "are you alive?"))
+    await settle(adapter, rounds=6)
+    assert [r.content for r in fake_discord.posted(GENERAL_ID)] == ["Still here."]
+    assert len(fake_discord.identifies) == 2  # a fresh session after the unreadable frame
