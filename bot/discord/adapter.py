@@ -129,7 +129,7 @@ class DiscordAdapter:
                 if exc.code == AUTHENTICATION_FAILED:
                     raise ConfigError("Discord rejected DISCORD_TOKEN on the gateway") from None
                 log.warning("gateway connection closed; reconnecting", extra={"code": exc.code, "pause_s": pause})
-            except Exception as exc:  # noqa: BLE001 - whatever broke the connection, the bot must come back
+            except Exception as exc:
                 log.exception("gateway connection failed; reconnecting", extra={"error": type(exc).__name__,
                                                                                "pause_s": pause})
             if self.client.is_closed():
