@@ -84,6 +84,8 @@ class LocalEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
+        # the tokenizer rejects strings that are not valid Unicode (lone surrogates from broken clients)
+        texts = [text.encode("utf-8", "replace").decode("utf-8") for text in texts]
         vectors = model.encode(
             texts, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True,
             show_progress_bar=False,

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     embeddings: str = Field("local", validation_alias=_env("CONFAB_EMBEDDINGS"))
     knowledge_watch: bool = Field(True, validation_alias=_env("CONFAB_KNOWLEDGE_WATCH"))
     max_file_mb: float = Field(10.0, gt=0, validation_alias=_env("CONFAB_MAX_FILE_MB"))
-    knowledge_min_relevance: float = Field(0.5, ge=0, le=1, validation_alias=_env("CONFAB_KNOWLEDGE_MIN_RELEVANCE"))
+    knowledge_min_relevance: float = Field(0.4, ge=0, le=1, validation_alias=_env("CONFAB_KNOWLEDGE_MIN_RELEVANCE"))
     knowledge_base_url: str | None = Field(None, validation_alias=_env("CONFAB_KNOWLEDGE_BASE_URL"))
 
     # --- rate limits ---------------------------------------------------------------------

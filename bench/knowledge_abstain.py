@@ -2,7 +2,9 @@
 
 Every query is seen twice: with its gold documents in the index (answerable) and with them masked
 out (unanswerable). A logistic regression over the relevance signals is fitted on the first half of
-the queries; the second half reports the answer rate and the abstain rate at the default threshold.
+the queries; the second half reports the answer rate and the abstain rate at the default threshold. The
+threshold sweep shows both halves; the default is the lowest threshold that keeps the fit half's
+abstain rate at or above 90%.
 
     python bench/knowledge_abstain.py --docs ../shared/eval/retrieval/pubmedqa/docs \
         --queries ../shared/eval/retrieval/pubmedqa/queries.dev.jsonl [--index-dir /tmp/pm-index]
@@ -25,6 +27,7 @@ from agent.knowledge.builder import build_index
 from agent.knowledge.evaluate import doc_id, read_queries
 from agent.knowledge.index import HybridIndex, _tokenize
 from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, signals
+from agent.settings import Settings
 
 
 def features(index: HybridIndex, queries: list, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +55,7 @@ def main() -> None:
     parser.add_argument("--docs", type=Path, required=True)
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--index-dir", type=Path, default=Path("data/bench-abstain-index"))
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=float, default=Settings.model_fields["knowledge_min_relevance"].default)
     args = parser.parse_args()
     from sklearn.linear_model import LogisticRegression
 
@@ -64,7 +67,15 @@ def main() -> None:
     model = LogisticRegression(C=10).fit(x[:fit_rows], y[:fit_rows])
     fitted = {k: round(float(v), 3) for k, v in zip(COEFFICIENTS, model.coef_[0], strict=True)}
     print(f"fitted on {fit_rows // 2} queries:", fitted, "intercept", round(float(model.intercept_[0]), 3))
-    shipped = np.array([Signals(*row).relevance() for row in x[fit_rows:]])
+    scores = np.array([Signals(*row).relevance() for row in x])
+    print("threshold sweep with the shipped model (answers of answerable / abstains on unanswerable):")
+    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55):
+        cells = []
+        for name, part in (("fit", slice(0, fit_rows)), ("held-out", slice(fit_rows, None))):
+            s, t = scores[part], y[part]
+            cells.append(f"{name} {np.mean(s[t == 1] >= threshold):.3f} / {np.mean(s[t == 0] < threshold):.3f}")
+        print(f"  {threshold:.2f}: " + "   ".join(cells))
+    shipped = scores[fit_rows:]
     held = y[fit_rows:]
     print(f"shipped model ({COEFFICIENTS}, intercept {INTERCEPT}) on {len(held) // 2} held-out queries at "
           f"threshold {args.threshold}: answers {np.mean(shipped[held == 1] >= args.threshold):.3f} of answerable, "

@@ -3,7 +3,8 @@
     python bench/summarize_speed.py [--messages 1000] [--data dialogsum.dev.jsonl]
 
 With ``--data`` the channel is built from real dialogue turns (DialogSum/SAMSum JSONL) instead of templates.
-Reports the time of the summary itself (embedding + selection + signals) with the model already loaded.
+Reports the time of the whole offline summary (embedding + selection + signals + the mood line) with the
+model already loaded, and the mood line's share of it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from agent.embeddings import shared_local_embedder
 from agent.memory.models import StoredMessage
 from agent.summarize.evaluate import dialogue_messages
 from agent.summarize.extractive import summarize_extractive
+from agent.summarize.mood import describe_mood
 
 TOPICS = ["the billing migration", "the release train", "flaky CI tests", "the on-call rota", "the Q3 roadmap",
           "customer churn numbers", "the new office wifi", "the database failover drill"]
@@ -62,13 +64,19 @@ def main() -> None:
     messages = from_dialogues(args.data, args.messages) if args.data else synthetic(args.messages)
     embedder = shared_local_embedder()
     embedder.warm_up()
-    times = []
+    describe_mood(["warm up"])
+    times, mood_times = [], []
     for _ in range(args.runs):
         started = time.perf_counter()
         summary = summarize_extractive(messages, embedder)
+        mood_started = time.perf_counter()
+        summary.mood = describe_mood([m.text for m in messages])
         times.append(time.perf_counter() - started)
+        mood_times.append(time.perf_counter() - mood_started)
     print(f"{len(messages)} messages, {summary.coverage.people} people: "
-          f"best {min(times):.2f} s, median {sorted(times)[len(times) // 2]:.2f} s over {args.runs} runs")
+          f"best {min(times):.2f} s, median {sorted(times)[len(times) // 2]:.2f} s over {args.runs} runs "
+          f"(mood line: median {sorted(mood_times)[len(mood_times) // 2]:.2f} s)")
+    print("mood:", summary.mood)
     print(f"key points {len(summary.key_points)}, decisions {len(summary.decisions)}, "
           f"actions {len(summary.action_items)}, open questions {len(summary.open_questions)}")
     print("TL;DR:", summary.tldr[:300])

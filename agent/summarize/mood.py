@@ -8,7 +8,7 @@ from collections.abc import Sequence
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "mood unavailable"
-_SAMPLE = 400  # newest messages read for the mood
+_SAMPLE = 100  # messages read for the mood, spread evenly over the window (the share is within a few %)
 
 
 def describe_mood(texts: Sequence[str]) -> str:
@@ -17,7 +17,9 @@ def describe_mood(texts: Sequence[str]) -> str:
     except ImportError:
         log.info("sentiment analysis not installed; mood unavailable")
         return UNAVAILABLE
-    sample = [t for t in texts if t.strip()][-_SAMPLE:]
+    readable = [t for t in texts if t.strip()]
+    stride = max(1, len(readable) / _SAMPLE)
+    sample = [readable[int(i * stride)] for i in range(min(_SAMPLE, len(readable)))]
     if not sample:
         return UNAVAILABLE
     try:

@@ -1,7 +1,6 @@
 import pytest
 
 from agent.classify.normalize import normalize
-from agent.classify.sentiment import analyze_sentiment
 from agent.classify.spam import SpamClassifier
 
 HAM = [
@@ -71,10 +70,3 @@ def test_mentions_invites_and_links() -> None:
 def test_bad_input_gives_sane_scores(classifier: SpamClassifier, text: str) -> None:
     result = classifier.classify(text, "u9", "c")
     assert 0.0 <= result.score <= 1.0 and result.label in ("spam", "ham")
-
-
-def test_sentiment_labels_and_scores() -> None:
-    good, meh, bad = analyze_sentiment(["This is great, thanks so much!", "The meeting is at 3.", "This is awful :("])
-    assert (good.label, meh.label, bad.label) == ("positive", "neutral", "negative")
-    assert good.score > 0 > bad.score and meh.score == 0
-    assert analyze_sentiment(["", "   "])[0].label == "neutral"

@@ -1,0 +1,67 @@
+"""Train the shipped sentiment model (agent/classify/data/sentiment_model.npz).
+
+    python -m agent.classify.train_sentiment
+
+Data: the hand-written, labelled sentences in ``data/sentiment_train/*.tsv`` (``label<TAB>text``;
+work chat, products, films, restaurants and travel, short reactions), written for Confab and never
+drawn from an evaluation set. C is picked by 5-fold cross-validation on those sentences only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+
+from agent.classify.sentiment import LABELS, MODEL_PATH, SentimentModel
+
+DATA = Path(__file__).parent / "data" / "sentiment_train"
+
+
+def read_sentences(folder: Path = DATA) -> tuple[list[str], list[int]]:
+    texts, labels = [], []
+    for path in sorted(folder.glob("*.tsv")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            label, _, text = line.partition("\t")
+            if label not in LABELS or not text.strip():
+                raise ValueError(f"{path.name}:{number}: expected 'positive|neutral|negative<TAB>text'")
+            texts.append(text.strip())
+            labels.append(LABELS.index(label))
+    return texts, labels
+
+
+def fit(vectors: np.ndarray, labels: list[int]) -> tuple[SentimentModel, float, float]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
+    search = GridSearchCV(LogisticRegression(max_iter=3000), {"C": [0.3, 1.0, 3.0, 10.0]}, cv=folds, n_jobs=1)
+    search.fit(vectors, labels)
+    best = search.best_estimator_
+    model = SentimentModel(best.coef_.astype(np.float32), best.intercept_.astype(np.float32))
+    return model, float(search.best_params_["C"]), float(search.best_score_)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from agent.embeddings import shared_local_embedder
+
+    texts, labels = read_sentences(args.data)
+    counts = {name: labels.count(i) for i, name in enumerate(LABELS)}
+    vectors = shared_local_embedder().embed(texts)
+    model, c, accuracy = fit(vectors, labels)
+    model.save(args.out)
+    print(f"trained on {len(texts)} sentences {counts}: C={c}, cross-validated accuracy {accuracy:.3f}")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

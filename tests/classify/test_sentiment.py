@@ -1,0 +1,37 @@
+"""Sentiment: the shipped embedding model labels messages, scores them, and survives bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.classify.sentiment import analyze_sentiment
+from agent.classify.train_sentiment import read_sentences
+
+
+def test_labels_and_scores() -> None:
+    good, meh, bad = analyze_sentiment(["This is great, thanks so much!", "The meeting is at 3.", "This is awful :("])
+    assert (good.label, meh.label, bad.label) == ("positive", "neutral", "negative")
+    assert good.score > 0.5 and bad.score < -0.5 and abs(meh.score) < good.score
+
+
+def test_negation_and_context() -> None:
+    results = analyze_sentiment(["Not worth the money, it broke in a week.", "Not bad at all, I'd buy it again."])
+    assert [r.label for r in results] == ["negative", "positive"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01\x02", "\ud800 lone surrogate", "x" * 200_000, "🙂" * 50])
+def test_bad_input_gives_a_result(text: str) -> None:
+    [result] = analyze_sentiment([text])
+    assert result.label in ("positive", "neutral", "negative") and -1.0 <= result.score <= 1.0
+    if not text.strip():
+        assert (result.label, result.score) == ("neutral", 0.0)
+
+
+def test_training_sentences_are_well_formed(tmp_path: Path) -> None:
+    texts, labels = read_sentences()
+    assert len(texts) == len(labels) > 300 and set(labels) == {0, 1, 2}
+    (tmp_path / "bad.tsv").write_text("happy\tmislabelled line\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.tsv:1"):
+        read_sentences(tmp_path)
