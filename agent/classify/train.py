@@ -27,6 +27,7 @@ from agent.classify.text_model import MODEL_PATH, N_FEATURES, TextModel, feature
 
 log = logging.getLogger(__name__)
 SEED = 42
+CHAT_TRAIN = Path(__file__).parent / "data" / "chat_train"
 
 
 def read_sms(path: Path) -> tuple[list[str], list[int]]:
@@ -55,6 +56,14 @@ def read_uci_sentences(folder: Path) -> list[str]:
     return out
 
 
+def read_chat_lines(folder: Path = CHAT_TRAIN) -> tuple[list[str], list[str]]:
+    """The hand-written chat spam and ham (``chat_train/spam.txt``, ``ham.txt``), one message per line."""
+    def lines(name: str) -> list[str]:
+        return [line.strip() for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    return lines("spam.txt"), lines("ham.txt")
+
+
 def read_corrections(db: Path) -> tuple[list[str], list[int]]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT text, verdict FROM spam_corrections WHERE text != ''").fetchall()
@@ -72,7 +81,8 @@ def fit(texts: list[str], labels: list[int]) -> TextModel:
     df = np.bincount(counts.indices, minlength=2 * N_FEATURES)
     idf = (np.log((1 + len(folded)) / (1 + df)) + 1.0).astype(np.float32)
     x = features(folded, idf)
-    search = GridSearchCV(LogisticRegression(max_iter=3000), {"C": [30.0, 100.0, 300.0]}, scoring="f1", cv=5,
+    search = GridSearchCV(LogisticRegression(max_iter=3000, class_weight="balanced"), {"C": [30.0, 100.0, 300.0]},
+                          scoring="f1", cv=5,
                           n_jobs=1)
     search.fit(x, labels)
     best = search.best_estimator_
@@ -94,6 +104,9 @@ def main() -> None:
     labels = [sms_labels[i] for i in train]
     reviews = read_uci_sentences(args.sentiment)
     chat_spam, chat_ham = chat_examples(SEED)
+    written_spam, written_ham = read_chat_lines()
+    chat_spam += written_spam
+    chat_ham += written_ham
     texts += chat_spam + reviews + chat_ham
     labels += [1] * len(chat_spam) + [0] * (len(reviews) + len(chat_ham))
     if args.corrections:

@@ -124,9 +124,9 @@ async def test_the_llm_judges_borderline_messages(tmp_path: Path, fake_openai: F
     fake_openai.chat.append(text_reply("spam"))
     try:
         classify = services.features["classify"]
-        score = classify.spam.classify("check out my youtube channel, link in bio, subscribe pls").score
+        score = classify.spam.classify("my band plays on friday, come if you like").score
         classify.spam.threshold = min(1.0, score + 0.05)  # make this message borderline: below, but close
-        await chat.say("check out my youtube channel, link in bio, subscribe pls", user="promo", id="p1")
+        await chat.say("my band plays on friday, come if you like", user="promo", id="p1")
         assert chat.adapter.reactions == [("p1", "🚩")]
         assert "<message>" in fake_openai.requests_to("/v1/chat/completions")[0].json["messages"][-1]["content"]
     finally:
