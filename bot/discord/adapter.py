@@ -23,6 +23,7 @@ import discord
 from agent.errors import ConfigError
 from agent.settings import Settings
 from bot.adapter import Capabilities, EventHandler
+from bot.background import BackgroundWork
 from bot.discord.convert import DM_WORKSPACE, message_to_event
 from bot.discord.format import MAX_CHARS, format_reply
 from bot.events import Attachment, ChannelRef, IncomingMessage, Reply, SentRef
@@ -90,7 +91,7 @@ class DiscordAdapter:
         self.client = make_client(settings, **client_options)
         self.handler: EventHandler | None = None
         self.ready = asyncio.Event()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._work = BackgroundWork()
         from bot.discord.interactions import Interactions
         from bot.discord.listeners import Listeners
 
@@ -141,23 +142,15 @@ class DiscordAdapter:
             pause = min(pause * 2, RECONNECT_MAX_S)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._work.spawn(work)
 
     async def drain(self) -> None:
         """Wait for in-flight event and command work (tests, graceful shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.drain()
 
     async def close(self) -> None:
         """Graceful: let answers in flight finish for a few seconds, then disconnect."""
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=5)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.stop(grace_s=5)
         if not self.client.is_closed():
             await self.client.close()
 

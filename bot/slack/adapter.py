@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agent.errors import ConfigError
 from agent.settings import Settings
 from bot.adapter import Capabilities, EventHandler
+from bot.background import BackgroundWork
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.slack.convert import message_from_payload
 from bot.slack.format import MAX_CHARS, format_reply
@@ -116,7 +117,7 @@ class SlackAdapter:
         self.placeholders: dict[tuple[str, str | None], str] = {}
         self.listeners = SlackListeners(self)
         self._closed = asyncio.Event()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._work = BackgroundWork()
         self._socket: Any = None
         self._runner: web.AppRunner | None = None
 
@@ -148,21 +149,15 @@ class SlackAdapter:
         await self._closed.wait()
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._work.spawn(work)
 
     async def drain(self) -> None:
         """Wait for in-flight event and command work (tests, graceful shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.drain()
 
     async def close(self) -> None:
         self._closed.set()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.stop()
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
