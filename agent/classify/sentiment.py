@@ -21,6 +21,7 @@ Label = Literal["positive", "neutral", "negative"]
 LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")  # the model's class order
 MODEL_PATH = Path(__file__).parent / "data" / "sentiment_model.npz"
 MAX_CHARS = 1000  # the embedding model reads 256 word pieces at most
+MOOD_BAND = 0.15  # an average score inside +/- this is a neutral mood (neutral messages score about +/-0.1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +68,9 @@ def analyze_sentiment(texts: Sequence[str]) -> list[SentimentResult]:
     for i, p in zip(readable, _model().probabilities(vectors), strict=True):
         out[i] = SentimentResult(LABELS[int(np.argmax(p))], round(float(p[2] - p[0]), 4))
     return out
+
+
+def overall_label(results: Sequence[SentimentResult]) -> Label:
+    """The mood of many messages, from their average score."""
+    mean = sum(r.score for r in results) / len(results) if results else 0.0
+    return "positive" if mean > MOOD_BAND else "negative" if mean < -MOOD_BAND else "neutral"

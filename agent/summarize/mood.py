@@ -13,7 +13,7 @@ _SAMPLE = 100  # messages read for the mood, spread evenly over the window (the 
 
 def describe_mood(texts: Sequence[str]) -> str:
     try:
-        from agent.classify.sentiment import analyze_sentiment
+        from agent.classify.sentiment import analyze_sentiment, overall_label
     except ImportError:
         log.info("sentiment analysis not installed; mood unavailable")
         return UNAVAILABLE
@@ -33,7 +33,7 @@ def describe_mood(texts: Sequence[str]) -> str:
     for result in results:
         counts[result.label] = counts.get(result.label, 0) + 1
     mean = sum(float(r.score) for r in results) / len(results)
-    overall = "positive" if mean > 0.15 else "negative" if mean < -0.15 else "mostly neutral"
+    overall = {"neutral": "mostly neutral"}.get(label := overall_label(results), label)
     if overall != "mostly neutral" and counts["positive"] and counts["negative"]:
         overall = f"{overall}, with some mixed feelings" if min(counts["positive"], counts["negative"]) > len(
             results) * 0.2 else overall

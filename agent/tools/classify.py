@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.tools import BaseTool, StructuredTool
 
+from agent.classify.sentiment import overall_label
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def make_classify_tools(services: Services) -> list[BaseTool]:
         results = await feature().sentiment(texts)
         counts = Counter(r.label for r in results)
         mean = sum(r.score for r in results) / len(results)
-        overall = "positive" if mean >= 0.05 else "negative" if mean <= -0.05 else "neutral"
+        overall = overall_label(results)
         shown = [f"• {MOOD[r.label]} ({r.score:+.2f}): {_clip(t)}" for t, r in zip(texts, results, strict=True)][:10]
         for_user = (f"**Mood: {MOOD[overall]}** (average {mean:+.2f} over {len(texts)} messages; "
                     f"{counts['positive']} positive, {counts['neutral']} neutral, {counts['negative']} negative)\n"

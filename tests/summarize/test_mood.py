@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from agent.classify.sentiment import overall_label
 from agent.summarize.mood import UNAVAILABLE, describe_mood
 
 
@@ -18,11 +19,7 @@ class Result:
 def fake_sentiment(monkeypatch: pytest.MonkeyPatch, analyze: object) -> None:
     module = types.ModuleType("agent.classify.sentiment")
     module.analyze_sentiment = analyze  # type: ignore[attr-defined]
-    if "agent.classify" not in sys.modules:
-        try:
-            import agent.classify  # noqa: F401
-        except ImportError:
-            monkeypatch.setitem(sys.modules, "agent.classify", types.ModuleType("agent.classify"))
+    module.overall_label = overall_label  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "agent.classify.sentiment", module)
 
 
