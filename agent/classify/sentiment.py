@@ -56,16 +56,23 @@ def _model() -> SentimentModel:
     return SentimentModel.load()
 
 
+def readable(text: str) -> str:
+    """Emoji spelled out ("🎉" -> "party popper"): the embedding model's vocabulary has no emoji."""
+    import emoji
+
+    return emoji.demojize(text, delimiters=(" ", " ")).replace("_", " ")
+
+
 def analyze_sentiment(texts: Sequence[str]) -> list[SentimentResult]:
     from agent.embeddings import shared_local_embedder
 
-    texts = [text or "" for text in texts]
-    readable = [i for i, text in enumerate(texts) if text.strip()]
+    texts = [readable(text or "") for text in texts]
+    present = [i for i, text in enumerate(texts) if text.strip()]
     out = [SentimentResult("neutral", 0.0)] * len(texts)
-    if not readable:
+    if not present:
         return out
-    vectors = shared_local_embedder().embed([texts[i][:MAX_CHARS] for i in readable])
-    for i, p in zip(readable, _model().probabilities(vectors), strict=True):
+    vectors = shared_local_embedder().embed([texts[i][:MAX_CHARS] for i in present])
+    for i, p in zip(present, _model().probabilities(vectors), strict=True):
         out[i] = SentimentResult(LABELS[int(np.argmax(p))], round(float(p[2] - p[0]), 4))
     return out
 

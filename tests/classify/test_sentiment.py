@@ -35,3 +35,9 @@ def test_training_sentences_are_well_formed(tmp_path: Path) -> None:
     (tmp_path / "bad.tsv").write_text("happy\tmislabelled line\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.tsv:1"):
         read_sentences(tmp_path)
+
+
+def test_emoji_are_read() -> None:
+    """The embedding model has no emoji in its vocabulary: they are spelled out first."""
+    party, angry = analyze_sentiment(["🎉🎉", "😡😡"])
+    assert (party.label, angry.label) == ("positive", "negative")
