@@ -9,6 +9,7 @@ TOO_LONG = (
 UNKNOWN_COMMAND = "I don't know the command `/{name}`. Type `/help` to see what I can do."
 ADMIN_ONLY = "Only admins can use `/{name}`."
 COMMAND_FAILED = "`/{name}` failed on my side; the details are in my logs. Please try again."
+COMMAND_TIMED_OUT = "`/{name}` took longer than {seconds:.0f} s and was stopped. I'm busy right now; please try again."
 SEND_FAILED = "I couldn't post my answer here."
 FORGET_CONFIRM = (
     "This erases everything I remember about this channel ({count:,} messages, followed threads, "

@@ -290,6 +290,10 @@ class Pipeline:
         try:
             async with asyncio.timeout(self.settings.agent_deadline_s):
                 replies = await spec.handler(ctx)
+        except TimeoutError:
+            log.warning("command timed out", extra={"command": spec.name, "seconds": self.settings.agent_deadline_s})
+            return [ctx.reply(say.COMMAND_TIMED_OUT.format(name=spec.name, seconds=self.settings.agent_deadline_s),
+                              ephemeral=True)]
         except Exception:
             log.exception("command failed", extra={"command": spec.name})
             return [ctx.reply(say.COMMAND_FAILED.format(name=spec.name), ephemeral=True)]

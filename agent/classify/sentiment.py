@@ -20,7 +20,7 @@ import numpy as np
 Label = Literal["positive", "neutral", "negative"]
 LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")  # the model's class order
 MODEL_PATH = Path(__file__).parent / "data" / "sentiment_model.npz"
-MAX_CHARS = 1000  # the embedding model reads 256 word pieces at most
+MAX_CHARS = 300  # as the summarizer's sentence units, so a summary's mood line reuses their vectors
 MOOD_BAND = 0.15  # an average score inside +/- this is a neutral mood (neutral messages score about +/-0.1)
 
 
@@ -56,22 +56,24 @@ def _model() -> SentimentModel:
     return SentimentModel.load()
 
 
-def readable(text: str) -> str:
-    """Emoji spelled out ("🎉" -> "party popper"): the embedding model's vocabulary has no emoji."""
+def prepared(text: str) -> str:
+    """What the model reads: emoji spelled out ("🎉" -> "party popper"; the embedding model's
+    vocabulary has none), whitespace collapsed, the first ``MAX_CHARS`` characters."""
     import emoji
 
-    return emoji.demojize(text, delimiters=(" ", " ")).replace("_", " ")
+    spelled = emoji.demojize(text, delimiters=(" ", " ")).replace("_", " ")
+    return " ".join(spelled.split())[:MAX_CHARS]
 
 
 def analyze_sentiment(texts: Sequence[str]) -> list[SentimentResult]:
     from agent.embeddings import shared_local_embedder
 
-    texts = [readable(text or "") for text in texts]
+    texts = [prepared(text or "") for text in texts]
     present = [i for i, text in enumerate(texts) if text.strip()]
     out = [SentimentResult("neutral", 0.0)] * len(texts)
     if not present:
         return out
-    vectors = shared_local_embedder().embed([texts[i][:MAX_CHARS] for i in present])
+    vectors = shared_local_embedder().embed([texts[i] for i in present])
     for i, p in zip(present, _model().probabilities(vectors), strict=True):
         out[i] = SentimentResult(LABELS[int(np.argmax(p))], round(float(p[2] - p[0]), 4))
     return out

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.classify.sentiment import LABELS, MODEL_PATH, SentimentModel, readable
+from agent.classify.sentiment import LABELS, MODEL_PATH, SentimentModel, prepared
 
 DATA = Path(__file__).parent / "data" / "sentiment_train"
 
@@ -56,7 +56,7 @@ def main() -> None:
 
     texts, labels = read_sentences(args.data)
     counts = {name: labels.count(i) for i, name in enumerate(LABELS)}
-    vectors = shared_local_embedder().embed([readable(t) for t in texts])
+    vectors = shared_local_embedder().embed([prepared(t) for t in texts])
     model, c, accuracy = fit(vectors, labels)
     model.save(args.out)
     print(f"trained on {len(texts)} sentences {counts}: C={c}, cross-validated accuracy {accuracy:.3f}")

@@ -204,3 +204,19 @@ async def test_rolling_summary_covers_what_scrolled_out(make_chat: Any) -> None:
     await chat.say("@confab and then?")
     system_text = "\n".join(str(m.content) for m in model.seen[-1][:-1])
     assert "<rolling_summary>" in system_text and "database migration" in system_text
+
+
+async def test_command_past_the_deadline_is_stopped_with_a_short_message(make_chat: Any, caplog: Any) -> None:
+    import asyncio
+
+    from bot.commands import CommandSpec
+
+    async def slow(ctx: Any) -> list[Reply]:
+        await asyncio.sleep(5)
+        return [ctx.reply("too late")]
+
+    chat = await make_chat(ScriptedModel(steps=[]), agent_deadline_s=0.1)
+    chat.pipeline.commands = {**chat.pipeline.commands, "slow": CommandSpec("slow", "sleeps", "/slow", slow)}
+    [reply] = await chat.command("slow")
+    assert "took longer than" in reply.text and reply.ephemeral
+    assert any(r.message == "command timed out" for r in caplog.records)
