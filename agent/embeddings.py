@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOCAL_MODEL_NAME = "all-MiniLM-L6-v2"
+CACHED_MAX_CHARS = 300  # chat messages and summary sentences; not document chunks
 
 
 @runtime_checkable
@@ -62,8 +63,8 @@ class LocalEmbedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
-        # recent texts -> vectors (~1.5 kB each): a summary and its mood line, or a brainstorm's
-        # re-clustering, read the same messages again
+        # recent short texts -> vectors (~1.5 kB each): a summary and its mood line, or a brainstorm's
+        # re-clustering, read the same messages again. Document chunks are longer and read once.
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -89,7 +90,7 @@ class LocalEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with self._cache_lock:
-            missing = [i for i, text in enumerate(texts) if text not in self._cache]
+            missing = [i for i, text in enumerate(texts) if len(text) > CACHED_MAX_CHARS or text not in self._cache]
             for i in set(range(len(texts))) - set(missing):
                 out[i] = self._cache[texts[i]]
                 self._cache.move_to_end(texts[i])
@@ -98,7 +99,8 @@ class LocalEmbedder:
             out[missing] = fresh
             with self._cache_lock:
                 for i, vector in zip(missing, fresh, strict=True):
-                    self._cache[texts[i]] = vector
+                    if len(texts[i]) <= CACHED_MAX_CHARS:
+                        self._cache[texts[i]] = vector
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return out
