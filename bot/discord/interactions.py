@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot import messages as say
+from bot.delivery import FirstDelivery
 from bot.discord.adapter import NO_PINGS, current_interaction, files_for
 from bot.discord.convert import author_of, ref_of
 from bot.discord.format import format_reply
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SEEN_MAX = 20_000
 DONE_TEXT = "Done."
 
 
@@ -99,7 +98,7 @@ class Interactions:
         self.adapter = adapter
         self.tree = app_commands.CommandTree(adapter.client)
         self.tree.on_error = self._on_error  # type: ignore[method-assign]
-        self._seen: OrderedDict[int, None] = OrderedDict()
+        self.first_delivery = FirstDelivery("discord:interaction", lambda: adapter.handler)
         from bot.discord.command_set import register
 
         register(self)
@@ -119,24 +118,10 @@ class Interactions:
             return
         log.info("discord commands synced", extra={"count": len(synced), "guild": guild_id or "global"})
 
-    async def first_delivery(self, interaction_id: int) -> bool:
-        memory = getattr(getattr(self.adapter.handler, "services", None), "memory", None)
-        if memory is not None:
-            try:
-                return bool(await memory.first_delivery(f"discord:interaction:{interaction_id}"))
-            except Exception:
-                log.exception("persisted dedupe failed; using the in-memory one")
-        if interaction_id in self._seen:
-            return False
-        self._seen[interaction_id] = None
-        while len(self._seen) > SEEN_MAX:
-            self._seen.popitem(last=False)
-        return True
-
     async def run(self, interaction: discord.Interaction, name: str, args: str = "", *, ephemeral: bool,
                   target: discord.Message | None = None) -> None:
         """Defer at once, then answer ``/name args`` (or a context menu on ``target``) through the pipeline."""
-        if not await self.first_delivery(interaction.id):
+        if not await self.first_delivery(str(interaction.id)):
             log.info("repeated interaction dropped", extra={"interaction": interaction.id})
             return
         try:

@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +19,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot import messages as say
+from bot.delivery import FirstDelivery
 from bot.events import Author, Command, IncomingMessage, MessageDelete, MessageEdit, Reply
 from bot.slack.convert import (
     author_from_user_info,
@@ -40,7 +40,6 @@ SHORTCUT = "summarize_thread"
 PROGRESS_TEXT = "_⏳ Working on it…_"
 PRIVATE_FILES_NOTE = "\n_(files can't be shown privately in Slack; ask again without private mode)_"
 AUTHOR_TTL_S = 600.0
-SEEN_MAX = 20_000
 
 Respond = Callable[..., Awaitable[Any]]
 T = TypeVar("T")
@@ -49,7 +48,7 @@ T = TypeVar("T")
 class SlackListeners:
     def __init__(self, adapter: SlackAdapter) -> None:
         self.adapter = adapter
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self.first_delivery = FirstDelivery("slack", lambda: adapter.handler)
         self._authors: dict[str, tuple[float, Author]] = {}
         app = adapter.app
         app.middleware(self._dedupe)
@@ -71,21 +70,6 @@ class SlackListeners:
             return BoltResponse(status=200, body="")
         await next_()
         return None
-
-    async def first_delivery(self, event_id: str) -> bool:
-        memory = getattr(getattr(self.adapter.handler, "services", None), "memory", None)
-        if memory is not None:
-            try:
-                return bool(await memory.first_delivery(f"slack:{event_id}"))
-            except Exception:
-                log.exception("persisted dedupe failed; using the in-memory one")
-        if event_id in self._seen:
-            self._seen.move_to_end(event_id)
-            return False
-        self._seen[event_id] = None
-        while len(self._seen) > SEEN_MAX:
-            self._seen.popitem(last=False)
-        return True
 
     # --- people -------------------------------------------------------------------------------
 
