@@ -13,7 +13,8 @@ import asyncio
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.events import ChannelRef, IncomingMessage, MessageEdit, Reply
 from bot.text import neutralize_mentions
@@ -89,11 +90,7 @@ class Moderator:
         if result.label != "spam":
             return False
         action = await self._act(policy, channel, message_id, author, result, adapter, edited)
-        await self.services.memory.write(
-            "INSERT OR REPLACE INTO spam_flags (channel_key, message_id, author_id, text, score, reasons, action, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (channel.key, message_id, author.id, text[:4000], result.score, json.dumps(result.reasons), action,
-             time.time()))
+        await self._store_flag("REPLACE", channel, message_id, author.id, text, result.score, result.reasons, action)
         log.info("message flagged as spam", extra={"channel": channel.key, "message_id": message_id,
                                                    "score": result.score, "action": action})
         return True
@@ -103,14 +100,19 @@ class Moderator:
         """A platform's own filter (Discord AutoMod) acted on a message: kept with Confab's flags, so
         ``/spam stats`` and moderators' corrections see both."""
         try:
-            await self.services.memory.write(
-                "INSERT OR IGNORE INTO spam_flags (channel_key, message_id, author_id, text, score, reasons, action, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (channel.key, message_id, author_id, text[:4000], 1.0, json.dumps([reason]), action, time.time()))
+            await self._store_flag("IGNORE", channel, message_id, author_id, text, 1.0, (reason,), action)
             log.info("platform filter flagged a message", extra={"channel": channel.key, "message_id": message_id,
                                                                   "action": action})
         except Exception:
             log.exception("recording a platform flag failed", extra={"message_id": message_id})
+
+    async def _store_flag(self, on_conflict: Literal["REPLACE", "IGNORE"], channel: ChannelRef, message_id: str,
+                          author_id: str, text: str, score: float, reasons: Sequence[str], action: str) -> None:
+        """A row of ``spam_flags``; a re-flag (an edit) replaces Confab's own row, a platform's never does."""
+        await self.services.memory.write(  # on_conflict is one of two literals, never input
+            f"INSERT OR {on_conflict} INTO spam_flags (channel_key, message_id, author_id, text, score, reasons, "  # noqa: S608
+            "action, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (channel.key, message_id, author_id, text[:4000], score, json.dumps(list(reasons)), action, time.time()))
 
     async def _act(self, policy: str, channel: ChannelRef, message_id: str, author: Any, result: SpamResult,
                    adapter: Adapter | None, edited: bool) -> str:
