@@ -89,11 +89,15 @@ class LocalEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        missing = []
         with self._cache_lock:
-            missing = [i for i, text in enumerate(texts) if len(text) > CACHED_MAX_CHARS or text not in self._cache]
-            for i in set(range(len(texts))) - set(missing):
-                out[i] = self._cache[texts[i]]
-                self._cache.move_to_end(texts[i])
+            for i, text in enumerate(texts):
+                cached = self._cache.get(text) if len(text) <= CACHED_MAX_CHARS else None
+                if cached is None:
+                    missing.append(i)
+                else:
+                    out[i] = cached
+                    self._cache.move_to_end(text)
         if missing:
             fresh = self._encode([texts[i] for i in missing])
             out[missing] = fresh
