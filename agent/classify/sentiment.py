@@ -79,7 +79,6 @@ def analyze_sentiment(texts: Sequence[str]) -> list[SentimentResult]:
     return out
 
 
-def overall_label(results: Sequence[SentimentResult]) -> Label:
-    """The mood of many messages, from their average score."""
-    mean = sum(r.score for r in results) / len(results) if results else 0.0
-    return "positive" if mean > MOOD_BAND else "negative" if mean < -MOOD_BAND else "neutral"
+def overall_label(mean_score: float) -> Label:
+    """The mood of many messages, from the average of their scores."""
+    return "positive" if mean_score > MOOD_BAND else "negative" if mean_score < -MOOD_BAND else "neutral"

@@ -33,7 +33,8 @@ def describe_mood(texts: Sequence[str]) -> str:
     for result in results:
         counts[result.label] = counts.get(result.label, 0) + 1
     mean = sum(float(r.score) for r in results) / len(results)
-    overall = {"neutral": "mostly neutral"}.get(label := overall_label(results), label)
+    label = overall_label(mean)
+    overall: str = "mostly neutral" if label == "neutral" else label
     if overall != "mostly neutral" and counts["positive"] and counts["negative"]:
         overall = f"{overall}, with some mixed feelings" if min(counts["positive"], counts["negative"]) > len(
             results) * 0.2 else overall

@@ -49,7 +49,7 @@ def make_classify_tools(services: Services) -> list[BaseTool]:
         results = await feature().sentiment(texts)
         counts = Counter(r.label for r in results)
         mean = sum(r.score for r in results) / len(results)
-        overall = overall_label(results)
+        overall = overall_label(mean)
         shown = [f"• {MOOD[r.label]} ({r.score:+.2f}): {_clip(t)}" for t, r in zip(texts, results, strict=True)][:10]
         for_user = (f"**Mood: {MOOD[overall]}** (average {mean:+.2f} over {len(texts)} messages; "
                     f"{counts['positive']} positive, {counts['neutral']} neutral, {counts['negative']} negative)\n"
