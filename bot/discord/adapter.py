@@ -231,10 +231,8 @@ class DiscordAdapter:
         bot_id = self.bot_user_id
         async for message in target.history(limit=min(max(1, limit), HISTORY_MAX), after=since,
                                             oldest_first=since is not None):
-            if message.author.id == bot_id:
-                event = message_to_event(message, 0, self.settings.bot_name)  # keep its own words as context
-            else:
-                event = message_to_event(message, bot_id, self.settings.bot_name)
+            own = message.author.id == bot_id  # its own words are kept as context, not skipped
+            event = message_to_event(message, 0 if own else bot_id, self.settings.bot_name)
             if event is not None:
                 found.append(event)
         found.sort(key=lambda m: int(m.id))
