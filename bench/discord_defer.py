@@ -29,6 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the shared fakes
 sys.path.insert(0, str(ROOT / "tests" / "discord"))
 
 from slow_model import SlowHostileModel, percentile

@@ -32,6 +32,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the shared fakes
 sys.path.insert(0, str(ROOT / "tests" / "slack"))
 
 import aiohttp

@@ -31,6 +31,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from fakes.loopback import serve_on_loopback
+
 
 @dataclass
 class Scripted:
@@ -252,11 +254,7 @@ async def fake_openai() -> AsyncIterator[FakeOpenAI]:
     app.router.add_post("/v1/embeddings", fake.embeddings)
     app.router.add_post("/v1/images/generations", fake.image_generations)
     app.router.add_get("/files/{name}", fake.file)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    fake.base_url = f"http://127.0.0.1:{port}/v1"
+    runner, base = await serve_on_loopback(app, shutdown_timeout=0.1)
+    fake.base_url = f"{base}/v1"
     yield fake
     await runner.cleanup()

@@ -26,6 +26,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.events import Command, IncomingMessage, MessageDelete, MessageEdit, Reply
+from fakes.loopback import serve_on_loopback
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT_USER_ID = "UBOT00001"
@@ -63,12 +64,7 @@ class FakeSlackAPI:
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/respond/{token}", self._respond)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base = f"http://127.0.0.1:{port}"
+        self._runner, self.base = await serve_on_loopback(app)
         return self.base + "/api/"
 
     async def stop(self) -> None:
