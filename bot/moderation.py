@@ -85,7 +85,8 @@ class Moderator:
         if policy == "off" or await self._exempt(channel, author):
             return False
         feature = self.classification
-        result = feature.spam.classify(text, author.id, channel.key, new_member=new_member)
+        spam = await feature.ready_spam()
+        result = spam.classify(text, author.id, channel.key, new_member=new_member)
         result = await feature.judge_spam(text, result)
         if result.label != "spam":
             return False

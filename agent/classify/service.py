@@ -38,8 +38,20 @@ class Classification:
     def __init__(self, settings: Settings, embedder: Callable[[], Embedder], chat_model: Any = None) -> None:
         self.settings = settings
         self.spam = SpamClassifier(settings.spam_threshold)
+        self._spam_ready = False
+        self._spam_loading = asyncio.Lock()
         self._embedder = embedder
         self.chat_model = chat_model  # None when offline: then there is no judge
+
+    async def ready_spam(self) -> SpamClassifier:
+        """The spam classifier, its model loaded in a thread the first time: loading on the event loop
+        would stall every conversation and platform acknowledgement in flight for about a second."""
+        if not self._spam_ready:
+            async with self._spam_loading:
+                if not self._spam_ready:
+                    await asyncio.to_thread(self.spam.warm_up)
+                    self._spam_ready = True
+        return self.spam
 
     async def judge_spam(self, text: str, result: SpamResult) -> SpamResult:
         """A borderline score gets the language model's opinion when one is configured."""

@@ -37,6 +37,10 @@ class SpamClassifier:
     def model(self) -> TextModel:
         return self._model or TextModel.load()
 
+    def warm_up(self) -> None:
+        """Load the text model and its n-gram analyzers (scikit-learn): about a second, once."""
+        self.model.probability("warm up")
+
     def classify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
                  new_member: bool = False) -> SpamResult:
         """One message; ``author``/``channel`` feed the behaviour signals (empty: content only)."""

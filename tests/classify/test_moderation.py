@@ -131,3 +131,21 @@ async def test_the_llm_judges_borderline_messages(tmp_path: Path, fake_openai: F
         assert "<message>" in fake_openai.requests_to("/v1/chat/completions")[0].json["messages"][-1]["content"]
     finally:
         await services.close()
+
+
+async def test_the_spam_model_loads_once_in_a_worker_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages arriving together wait for one load, which runs off the event loop."""
+    import asyncio
+    import threading
+
+    from agent.classify.service import Classification
+
+    classification = Classification(make_settings(tmp_path), lambda: None)  # no embedder needed for spam
+    loads: list[str] = []
+    real = classification.spam.warm_up
+    monkeypatch.setattr(classification.spam, "warm_up", lambda: (loads.append(threading.current_thread().name),
+                                                                 real())[1])
+    first, second = await asyncio.gather(classification.ready_spam(), classification.ready_spam())
+    assert first is second is classification.spam
+    assert len(loads) == 1 and loads[0] != threading.main_thread().name
+    assert first.classify("FREE NITRO claim now https://dlscord-gift.com/x").label == "spam"
