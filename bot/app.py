@@ -40,7 +40,10 @@ async def build_app(settings: Settings, chat_model: BaseChatModel | None = None)
     register_secrets(settings.secret_values())
     services = await open_services(settings, chat_model=chat_model)
     followers = {kind: f for kind, path in FOLLOWERS.items() if (f := _optional(path, services)) is not None}
-    pipeline = Pipeline(services, moderator=_optional(MODERATOR, services), followers=followers)
+    moderator = _optional(MODERATOR, services)
+    if moderator is not None:
+        await moderator.warm_up()  # the spam model, before any platform delivers a message
+    pipeline = Pipeline(services, moderator=moderator, followers=followers)
     return services, pipeline
 
 

@@ -42,6 +42,10 @@ class Moderator:
     def classification(self) -> Classification:
         return self.services.features["classify"]  # type: ignore[no-any-return]
 
+    async def warm_up(self) -> None:
+        """Load the spam model before the platforms deliver messages, so the first one doesn't wait."""
+        await self.classification.ready_spam()
+
     async def screen(self, message: IncomingMessage, adapter: Adapter | None) -> bool:
         """True when the message was flagged (it then never reaches the agent)."""
         try:
