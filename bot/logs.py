@@ -32,7 +32,7 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "sentence_transformers", "urllib3", "filelock"):
+    for noisy in ("httpx", "httpcore", "transformers", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -27,3 +27,33 @@ def test_cache_reuses_vectors_and_stays_bounded(monkeypatch: Any) -> None:
 def test_text_that_is_not_valid_unicode() -> None:
     [vector] = shared_local_embedder().embed(["\ud800 lone surrogate"])
     assert np.isfinite(vector).all()
+
+
+def test_openvino_vectors_match_the_pytorch_model() -> None:
+    """The compiled model (bf16 where the CPU has it) against the packaged weights run in float32 PyTorch,
+    by the sentence-transformers recipe: mean pooling over real tokens, normalised."""
+    import torch
+    from transformers import AutoModel
+
+    from agent.embeddings import local_model_path
+
+    encoder = shared_local_embedder()._load()
+    texts = ["", "the deploy failed again", "Lunch at noon? 🍕", "word " * 400, "Wie geht's? Ça va."]
+    tokens = encoder._tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    with torch.no_grad():
+        hidden = AutoModel.from_pretrained(str(local_model_path())).eval()(**tokens).last_hidden_state
+    mask = tokens["attention_mask"].unsqueeze(-1).float()
+    reference = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1)).numpy()
+
+    vectors = encoder.encode(texts)
+    assert (vectors * reference).sum(axis=1).min() > 0.999
+    # batching and length-sorting do not change a text's vector
+    singles = np.stack([encoder.encode([text])[0] for text in texts])
+    assert (vectors * singles).sum(axis=1).min() > 0.999
+    assert encoder.encode([]).shape == (0, 384)
+
+
+def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
+    deploy, outage, lunch = shared_local_embedder().embed(
+        ["The deployment to production failed", "Our production release broke", "Who wants pizza for lunch?"])
+    assert float(deploy @ outage) > float(deploy @ lunch) + 0.2
