@@ -45,7 +45,7 @@ class MiniLMEncoder:
             warnings.simplefilter("ignore")  # tracer chatter about shapes; the graph stays dynamic
             graph = ov.convert_model(bert, example_input=example)
         self._model: Any = ov.Core().compile_model(graph, "CPU", {"PERFORMANCE_HINT": "LATENCY"})
-        self.precision = str(self._model.get_property("INFERENCE_PRECISION_HINT"))
+        self.precision = str(self._model.get_property("INFERENCE_PRECISION_HINT").get_type_name())  # bf16, f32
         log.info("compiled MiniLM with OpenVINO", extra={"precision": self.precision})
 
     def encode(self, texts: list[str]) -> np.ndarray:

@@ -121,7 +121,7 @@ def edit_to_event(payload: discord.RawMessageUpdateEvent, parent_of: Callable[[i
     message = payload.message
     users = {u.id: getattr(u, "display_name", u.name) for u in message.mentions}
     text = plain_text(str(data.get("content") or ""), bot_user_id, bot_name, users,
-                      {r.id: r.name for r in message.role_mentions})
+                      {r.id: r.name for r in message.role_mentions}, {c.id: c.name for c in message.channel_mentions})
     edited = message.edited_at or datetime.now(UTC)
     where = channel_ref(payload.channel_id, payload.guild_id, parent_of(payload.channel_id))
     return MessageEdit(id=str(payload.message_id), channel=where, author=author_of(author), text=text,

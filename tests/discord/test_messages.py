@@ -126,12 +126,13 @@ async def test_edits_and_deletes_update_memory(discord_bot: Any, fake_discord: F
     original = fake_discord.message("the meeting is at 3pm")
     await fake_discord.dispatch("MESSAGE_CREATE", original)
     await settle(adapter)
-    edited = {**original, "content": "the meeting is at 4pm", "edited_timestamp": "2026-11-23T10:00:00+00:00"}
+    edited = {**original, "content": f"the meeting is at 4pm, see <#{GENERAL_ID}>",
+              "edited_timestamp": "2026-11-23T10:00:00+00:00"}
     await fake_discord.dispatch("MESSAGE_UPDATE", edited)
     await settle(adapter)
     memory = pipeline.services.memory
     stored = await memory.get_message(KEY, original["id"])
-    assert stored is not None and stored.text == "the meeting is at 4pm"
+    assert stored is not None and stored.text == "the meeting is at 4pm, see #general"
     await fake_discord.dispatch("MESSAGE_DELETE", {"id": original["id"], "channel_id": str(GENERAL_ID),
                                                    "guild_id": str(GUILD_ID)})
     await settle(adapter)

@@ -1,0 +1,102 @@
+"""The local embedder's backend against the reference: OpenVINO (what Confab runs) beside PyTorch float32.
+
+    python bench/embed_backends.py --docs ../shared/eval/retrieval/pubmedqa/docs [--files 150] [--json]
+
+Both embed the same chunk texts (the index's own, front matter and headings included) by the same recipe:
+tokens truncated at 256, sorted by length, batches of 16, mean pooling, normalised. Reports chunks/s and
+tokens/s for each, and the cosine between the two vectors of every chunk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import torch
+from transformers import AutoModel
+
+from agent.embeddings import local_model_path, shared_local_embedder
+from agent.knowledge.builder import build_index
+
+
+class NoVectors:
+    name, dim = "bench:none", 8
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), self.dim), dtype=np.float32)
+
+
+def chunk_texts(docs: Path, files: int) -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "docs"
+        folder.mkdir()
+        for path in sorted(docs.glob("*.md"))[:files]:
+            shutil.copy(path, folder / path.name)
+        index, _ = build_index(folder, Path(tmp) / "idx", NoVectors(), 1 << 20)
+        return [chunk.embedding_text() for chunk in index.chunks]
+
+
+def pytorch_encode(model: torch.nn.Module, tokenizer: object, texts: list[str], batch: int = 16) -> np.ndarray:
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    order = np.argsort([-len(t) for t in texts], kind="stable")
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch):
+            rows = order[start : start + batch]
+            tokens = tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=256,  # type: ignore[operator]
+                               return_tensors="pt")
+            hidden = model(**tokens).last_hidden_state
+            mask = tokens["attention_mask"].unsqueeze(-1).float()
+            out[rows] = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1)).numpy()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=Path, required=True)
+    parser.add_argument("--files", type=int, default=150)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    texts = chunk_texts(args.docs, args.files)
+    encoder = shared_local_embedder()._load()
+    tokens = sum(min(len(ids), encoder.max_tokens) for ids in encoder._tokenizer(texts)["input_ids"])
+    model = AutoModel.from_pretrained(str(local_model_path())).eval()
+
+    timings: dict[str, float] = {}
+    vectors: dict[str, np.ndarray] = {}
+    backends = {"pytorch_fp32": lambda: pytorch_encode(model, encoder._tokenizer, texts),
+                "openvino": lambda: encoder.encode(texts)}
+    for name, run in backends.items():
+        run()  # warm up
+        started = time.perf_counter()
+        vectors[name] = run()
+        timings[name] = time.perf_counter() - started
+    cosine = (vectors["openvino"] * vectors["pytorch_fp32"]).sum(axis=1)
+    out = {"chunks": len(texts), "tokens_per_chunk": round(tokens / len(texts), 1),
+           "openvino_precision": encoder.precision, "cosine_mean": round(float(cosine.mean()), 5),
+           "cosine_min": round(float(cosine.min()), 5)}
+    for name, seconds in timings.items():
+        out[f"{name}_chunks_per_s"] = round(len(texts) / seconds, 1)
+        out[f"{name}_tokens_per_s"] = round(tokens / seconds)
+    if args.json:
+        print(json.dumps(out))
+        return
+    print(f"{out['chunks']} chunks, {out['tokens_per_chunk']} tokens each on average (truncated at 256)")
+    for name in timings:
+        print(f"{name:>13}: {out[f'{name}_chunks_per_s']} chunks/s, {out[f'{name}_tokens_per_s']} tokens/s")
+    print(f"OpenVINO runs in {out['openvino_precision']}; cosine to PyTorch float32: "
+          f"mean {out['cosine_mean']}, min {out['cosine_min']}")
+
+
+if __name__ == "__main__":
+    main()
