@@ -26,7 +26,7 @@ from agent.embeddings import shared_local_embedder
 from agent.knowledge.builder import build_index
 from agent.knowledge.evaluate import doc_id, read_queries
 from agent.knowledge.index import HybridIndex, _tokenize
-from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, signals
+from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, best_per_document, signals
 from agent.settings import Settings
 
 
@@ -43,8 +43,9 @@ def features(index: HybridIndex, queries: list, vectors: np.ndarray) -> tuple[np
         gold = np.isin(documents, list(query.gold))
         for answerable in (True, False):
             masked = similarities if answerable else np.where(gold, -1.0, similarities)
-            top = np.argsort(-masked)[:10]
-            s = signals([float(masked[i]) for i in top], set(words), document_words[index.chunks[top[0]].source])
+            ranked = np.argsort(-masked)
+            by_document = best_per_document((index.chunks[i].source, float(masked[i])) for i in ranked)
+            s = signals(by_document, set(words), document_words[index.chunks[ranked[0]].source])
             rows.append([s.similarity, s.gap, s.coverage])
             labels.append(int(answerable))
     return np.array(rows), np.array(labels)

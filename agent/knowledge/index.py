@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from agent.knowledge.chunking import Chunk
-from agent.knowledge.relevance import NO_SIGNAL, Signals, signals
+from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_document, signals
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,25 @@ def _stemmer() -> Any:
     return lambda words: [stem(w) for w in words]  # bm25s stems the vocabulary, once per distinct word
 
 
+# Beyond bm25s' 33 English stop words: the words every question has ("how do we ...?") carry no topic,
+# yet would count in the abstain model's word coverage.
+QUESTION_WORDS = frozenset(
+    "how what why when where which who whom whose do does did doing done can could should would shall may might "
+    "must has have had been being were am you your yours we our ours us me my mine he him his she her hers its "
+    "them those than so any some about please".split())
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return sorted(set(STOPWORDS_EN) | QUESTION_WORDS)
+
+
 def _tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    tokens = bm25s.tokenize(texts, stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False)
     return [list(t) for t in tokens]
 
 
@@ -131,7 +146,8 @@ class HybridIndex:
         hits = [Hit(self.chunks[i], fused[i], dense_score[i], keyword_score.get(i, 0.0)) for i in best]
         # coverage is judged over the best passage's whole document: chunking must not hide the answer's words
         top_words = self._document_words[self.chunks[dense[0][0]].source] if dense else set()
-        return Retrieval(hits, signals([s for _, s in dense], query_words, top_words))
+        by_document = best_per_document((self.chunks[i].source, s) for i, s in dense)
+        return Retrieval(hits, signals(by_document, query_words, top_words))
 
     def _keyword_hits(self, query: str, pool: int) -> tuple[set[str], list[tuple[int, float]]]:
         """The query's content words, and the BM25 ranking."""

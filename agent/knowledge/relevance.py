@@ -2,7 +2,8 @@
 
 Three signals of the dense retrieval, combined by a logistic model:
 - ``similarity``: cosine similarity of the question and the best passage;
-- ``gap``: how far that passage stands out from the next nine (a missing answer gives a flat top);
+- ``gap``: how far that passage stands out from the best passages of the next nine documents (a missing
+  answer gives a flat top; the best document's other passages are no competition);
 - ``coverage``: the share of the question's content words (stemmed, no stop words) in its document.
 Relative signals carry over between collections better than a raw similarity cut-off.
 
@@ -14,10 +15,11 @@ the held-out check printed by that script and by ``confab eval retrieval --absta
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-COEFFICIENTS = {"similarity": 3.964, "gap": 9.013, "coverage": 8.335}
-INTERCEPT = -8.285
+COEFFICIENTS = {"similarity": 2.39, "gap": 8.949, "coverage": 8.467}
+INTERCEPT = -7.934
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,21 @@ class Signals:
 NO_SIGNAL = Signals(0.0, 0.0, 0.0)
 
 
+def best_per_document(ranked: Iterable[tuple[str, float]], n: int = 10) -> list[float]:
+    """The first ``n`` documents' similarities, from (document, similarity) pairs ordered best first."""
+    seen: set[str] = set()
+    best: list[float] = []
+    for document, similarity in ranked:
+        if document not in seen:
+            seen.add(document)
+            best.append(similarity)
+            if len(best) == n:
+                break
+    return best
+
+
 def signals(similarities: list[float], question_words: set[str], passage_words: set[str]) -> Signals:
-    """From the dense similarities best-first, and the best passage's words."""
+    """From each document's best similarity, best first (``best_per_document``), and the best document's words."""
     if not similarities:
         return NO_SIGNAL
     best = similarities[0]

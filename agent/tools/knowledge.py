@@ -57,7 +57,7 @@ def render(result: SearchResult, base_url: str | None, folder: str) -> tuple[str
         + [f'<passage n="{c.marker}" source="{c.source}" section="{c.heading}">\n'
            f"{_defuse(hit.chunk.text)}\n</passage>" for c, hit in zip(citations, result.hits, strict=True)]
     )
-    best = result.hits[0].similarity
+    best = max(hit.similarity for hit in result.hits)  # the fused order can lead with a keyword-only match
     shown = [(c, h) for c, h in zip(citations, result.hits, strict=True)
              if h.similarity >= best - CLOSE_TO_BEST][:SHOWN]
     quotes = [f"{_quote(hit.chunk.text)} [{c.marker}]" for c, hit in shown]

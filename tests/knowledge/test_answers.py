@@ -50,6 +50,10 @@ async def test_offline_answers_quote_and_cite_the_shipped_docs(bot: Chat) -> Non
     assert "Sources: [1] privacy.md › How long (lines" in reply
     reply = await bot.say("@confab how do I install it in slack?")
     assert "deployment.md" in reply or "configuration.md" in reply
+    reply = await bot.say("@confab how do I deploy Confab?")  # README's example
+    assert reply.startswith("From the docs:") and "Sources: [1] deployment.md" in reply
+    reply = await bot.say("@confab how do I set up Confab on Discord?")
+    assert "DISCORD_TOKEN" in reply and "deployment.md › Discord" in reply
 
 
 async def test_it_abstains_when_the_docs_do_not_cover_it(bot: Chat) -> None:
