@@ -109,7 +109,18 @@ async def start_background(services: Services) -> list[asyncio.Task[Any]]:
         if runner is not None:
             tasks.append(asyncio.create_task(runner(), name=f"confab-bg-{name}"))
     tasks.append(asyncio.create_task(_retention(services), name="confab-retention"))
+    tasks.append(asyncio.create_task(_warm_embedder(services), name="confab-warm-embedder"))
     return tasks
+
+
+async def _warm_embedder(services: Services) -> None:
+    """Load the local embedding model (several seconds of CPU) now, not when the first question needs it."""
+    try:
+        warm_up = getattr(services.embedder, "warm_up", None)
+        if warm_up is not None:
+            await asyncio.to_thread(warm_up)
+    except Exception:
+        log.exception("loading the embedding model failed; it is retried on first use")
 
 
 async def _retention(services: Services) -> None:
