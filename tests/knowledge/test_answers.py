@@ -54,6 +54,8 @@ async def test_offline_answers_quote_and_cite_the_shipped_docs(bot: Chat) -> Non
     assert reply.startswith("From the docs:") and "Sources: [1] deployment.md" in reply
     reply = await bot.say("@confab how do I set up Confab on Discord?")
     assert "DISCORD_TOKEN" in reply and "deployment.md › Discord" in reply
+    reply = await bot.say("@confab how do I add our docs?")
+    assert "Sources: [1] overview.md › Adding your team's documents" in reply
 
 
 async def test_it_abstains_when_the_docs_do_not_cover_it(bot: Chat) -> None:
