@@ -7,12 +7,15 @@ float32 PyTorch ones to cosine >= 0.9999, so an index built by either is valid f
 The recipe is sentence-transformers' own for this model (``sentence_bert_config.json``, ``1_Pooling``): WordPiece
 tokens truncated at 256, mean pooling over real tokens, L2 normalisation. The packaged PyTorch weights are
 converted in memory when the model loads (~2 s); nothing is downloaded and nothing is written to disk.
+OpenVINO's conversion tools report usage to Google Analytics unless told otherwise; Confab turns that off
+(``_import_openvino``), since nothing is meant to leave the machine.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,11 +25,35 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+def _import_openvino() -> Any:
+    """OpenVINO's conversion tools start a telemetry client when imported, which reports usage to Google
+    Analytics unless the user opted out. They fall back to a built-in no-op when the ``openvino_telemetry``
+    package cannot be imported: hide it while OpenVINO imports, and swap the no-op in wherever it got in first."""
+    if "openvino" not in sys.modules:
+        present = sys.modules.get("openvino_telemetry")
+        sys.modules["openvino_telemetry"] = None  # type: ignore[assignment]  # makes its import fail
+        try:
+            import openvino
+        finally:
+            if present is None:
+                del sys.modules["openvino_telemetry"]
+            else:
+                sys.modules["openvino_telemetry"] = present
+    import openvino
+    import openvino.tools.ovc.telemetry_stub as stub
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("openvino.tools.ovc") and getattr(getattr(module, "tm", None), "__name__", "") == (
+                "openvino_telemetry"):
+            setattr(module, "tm", stub)  # noqa: B010  # a module attribute mypy cannot see
+    return openvino
+
+
 class MiniLMEncoder:
     """Thread-safe: every ``encode`` call gets its own OpenVINO infer request."""
 
     def __init__(self, model_dir: Path, batch_size: int = 16) -> None:
-        import openvino as ov
+        ov = _import_openvino()
         import torch
         from transformers import AutoModel, AutoTokenizer
 

@@ -57,3 +57,18 @@ def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
     deploy, outage, lunch = shared_local_embedder().embed(
         ["The deployment to production failed", "Our production release broke", "Who wants pizza for lunch?"])
     assert float(deploy @ outage) > float(deploy @ lunch) + 0.2
+
+
+def test_loading_the_model_sends_no_telemetry(monkeypatch: Any) -> None:
+    """OpenVINO's converter would report usage to Google Analytics; Confab promises nothing leaves the machine."""
+    import openvino_telemetry
+
+    from agent.embeddings import local_model_path
+    from agent.minilm import MiniLMEncoder
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("OpenVINO telemetry was started")
+
+    monkeypatch.setattr(openvino_telemetry.Telemetry, "__init__", refuse)
+    encoder = MiniLMEncoder(local_model_path())
+    assert encoder.encode(["still works"]).shape == (1, 384)
