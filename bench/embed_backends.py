@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -24,37 +23,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch
+from knowledge_speed import MB, CountingEmbedder, copy_sample
 from transformers import AutoModel
 
 from agent.embeddings import local_model_path, shared_local_embedder
 from agent.knowledge.builder import build_index
-
-
-class NoVectors:
-    name, dim = "bench:none", 8
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        return np.ones((len(texts), self.dim), dtype=np.float32)
+from agent.minilm import MiniLMEncoder
 
 
 def chunk_texts(docs: Path, files: int) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        folder.mkdir()
-        for path in sorted(docs.glob("*.md"))[:files]:
-            shutil.copy(path, folder / path.name)
-        index, _ = build_index(folder, Path(tmp) / "idx", NoVectors(), 1 << 20)
+        folder = copy_sample(docs, files, Path(tmp) / "docs")
+        index, _ = build_index(folder, Path(tmp) / "idx", CountingEmbedder(), MB)
         return [chunk.embedding_text() for chunk in index.chunks]
 
 
-def pytorch_encode(model: torch.nn.Module, tokenizer: object, texts: list[str], batch: int = 16) -> np.ndarray:
-    out = np.zeros((len(texts), 384), dtype=np.float32)
+def pytorch_encode(model: torch.nn.Module, encoder: MiniLMEncoder, texts: list[str]) -> np.ndarray:
+    """The reference: the same tokens, batches and pooling as ``encoder``, run by PyTorch in float32."""
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     order = np.argsort([-len(t) for t in texts], kind="stable")
     with torch.inference_mode():
-        for start in range(0, len(texts), batch):
-            rows = order[start : start + batch]
-            tokens = tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=256,  # type: ignore[operator]
-                               return_tensors="pt")
+        for start in range(0, len(texts), encoder.batch_size):
+            rows = order[start : start + encoder.batch_size]
+            tokens = encoder._tokenizer([texts[i] for i in rows], padding=True, truncation=True,
+                                        max_length=encoder.max_tokens, return_tensors="pt")
             hidden = model(**tokens).last_hidden_state
             mask = tokens["attention_mask"].unsqueeze(-1).float()
             out[rows] = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1)).numpy()
@@ -74,7 +66,7 @@ def main() -> None:
 
     timings: dict[str, float] = {}
     vectors: dict[str, np.ndarray] = {}
-    backends = {"pytorch_fp32": lambda: pytorch_encode(model, encoder._tokenizer, texts),
+    backends = {"pytorch_fp32": lambda: pytorch_encode(model, encoder, texts),
                 "openvino": lambda: encoder.encode(texts)}
     for name, run in backends.items():
         run()  # warm up

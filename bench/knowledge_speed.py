@@ -34,12 +34,21 @@ MB = 1024 * 1024
 
 
 class CountingEmbedder:
-    """For the unchanged re-index: any embedding call there would be a bug."""
+    """Constant vectors, for builds where only chunking and hashing matter (bench/embed_backends.py reads the
+    chunks this way too); in the unchanged re-index any embedding call would be a bug."""
 
     name, dim = "bench:none", 8
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return np.ones((len(texts), self.dim), dtype=np.float32) / np.sqrt(self.dim)
+
+
+def copy_sample(docs: Path, files: int, into: Path) -> Path:
+    """The first ``files`` Markdown documents of ``docs``, copied to a fresh folder ``into``."""
+    into.mkdir()
+    for path in sorted(docs.glob("*.md"))[:files]:
+        shutil.copy(path, into / path.name)
+    return into
 
 
 def main() -> None:
@@ -53,10 +62,7 @@ def main() -> None:
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        docs = work / "docs"
-        docs.mkdir()
-        for path in sorted(args.docs.glob("*.md"))[: args.files]:
-            shutil.copy(path, docs / path.name)
+        docs = copy_sample(args.docs, args.files, work / "docs")
         started = time.perf_counter()
         index, _ = build_index(docs, work / "idx", embedder, MB)
         build_s = time.perf_counter() - started
