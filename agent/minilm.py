@@ -24,6 +24,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
+SORT_WINDOW = 1024  # texts tokenized and sorted together
+
 
 def _import_openvino() -> Any:
     """OpenVINO's conversion tools start a telemetry client when imported, which reports usage to Google
@@ -65,6 +67,7 @@ class MiniLMEncoder:
         self.dim = int(pooling["word_embedding_dimension"])
         self.batch_size = batch_size
         self._tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        self._pad_id = int(self._tokenizer.pad_token_id or 0)
         bert = AutoModel.from_pretrained(str(model_dir)).eval()
         example = dict(self._tokenizer(["an example", "input"], padding=True, return_tensors="pt"))
         self._input_names = list(example)
@@ -81,16 +84,28 @@ class MiniLMEncoder:
         if not texts:
             return out
         request = self._model.create_infer_request()
-        # similar lengths share a batch, so little compute goes to padding
-        order = np.argsort([-len(text) for text in texts], kind="stable")
-        for start in range(0, len(texts), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            tokens = self._tokenizer(
-                [texts[i] for i in rows], padding=True, truncation=True, max_length=self.max_tokens,
-                return_tensors="np",
-            )
-            hidden = request.infer({name: tokens[name] for name in self._input_names})[0]
-            mask = tokens["attention_mask"][..., None].astype(np.float32)
-            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1.0)
-            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        # A batch is padded to its longest text, so batches group texts of equal token counts: sorted by
+        # characters first (cheap), then by tokens within windows, which bounds the token lists held at once.
+        by_chars = np.argsort([-len(text) for text in texts], kind="stable")
+        for first in range(0, len(texts), SORT_WINDOW):
+            window = by_chars[first : first + SORT_WINDOW]
+            ids = self._tokenizer([texts[i] for i in window], truncation=True, max_length=self.max_tokens)["input_ids"]
+            by_tokens = np.argsort([-len(row) for row in ids], kind="stable")
+            for start in range(0, len(window), self.batch_size):
+                picked = by_tokens[start : start + self.batch_size]
+                inputs, mask = self._padded([ids[j] for j in picked])
+                hidden = request.infer(inputs)[0]
+                pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+                out[window[picked]] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return out
+
+    def _padded(self, rows: list[list[int]]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Model inputs for token id lists, right-padded to the longest; and the float mask of real tokens."""
+        width = max(len(row) for row in rows)
+        ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        inputs = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return {name: inputs[name] for name in self._input_names}, mask.astype(np.float32)
