@@ -3,8 +3,9 @@
 Every query is seen twice: with its gold documents in the index (answerable) and with them masked
 out (unanswerable). A logistic regression over the relevance signals is fitted on the first half of
 the queries; the second half reports the answer rate and the abstain rate at the default threshold. The
-threshold sweep shows both halves; the default is the lowest threshold that keeps the fit half's
-abstain rate at or above 90%.
+threshold sweep shows both halves; the default is the lowest threshold of the sweep at which the fit
+half abstains on at least 92.5%: the 90% target plus a margin for unseen questions, since the two halves
+differ by 2-4 points.
 
     python bench/knowledge_abstain.py --docs ../shared/eval/retrieval/pubmedqa/docs \
         --queries ../shared/eval/retrieval/pubmedqa/queries.dev.jsonl [--index-dir /tmp/pm-index]
@@ -28,6 +29,9 @@ from agent.knowledge.evaluate import doc_id, read_queries
 from agent.knowledge.index import HybridIndex, _tokenize
 from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, best_per_document, signals
 from agent.settings import Settings
+
+SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
+FIT_ABSTAIN_RATE = 0.925  # the 90% target plus a margin for unseen questions
 
 
 def features(index: HybridIndex, queries: list, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,12 +74,16 @@ def main() -> None:
     print(f"fitted on {fit_rows // 2} queries:", fitted, "intercept", round(float(model.intercept_[0]), 3))
     scores = np.array([Signals(*row).relevance() for row in x])
     print("threshold sweep with the shipped model (answers of answerable / abstains on unanswerable):")
-    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55):
+    rule = None
+    for threshold in SWEEP:
         cells = []
         for name, part in (("fit", slice(0, fit_rows)), ("held-out", slice(fit_rows, None))):
             s, t = scores[part], y[part]
             cells.append(f"{name} {np.mean(s[t == 1] >= threshold):.3f} / {np.mean(s[t == 0] < threshold):.3f}")
         print(f"  {threshold:.2f}: " + "   ".join(cells))
+        if rule is None and np.mean(scores[:fit_rows][y[:fit_rows] == 0] < threshold) >= FIT_ABSTAIN_RATE:
+            rule = threshold
+    print(f"lowest threshold at which the fit half abstains on >= {FIT_ABSTAIN_RATE:.1%}: {rule}")
     shipped = scores[fit_rows:]
     held = y[fit_rows:]
     print(f"shipped model ({COEFFICIENTS}, intercept {INTERCEPT}) on {len(held) // 2} held-out queries at "

@@ -26,7 +26,7 @@ from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_document, sig
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bumped when chunks or their embedding text change: older indexes are rebuilt
+FORMAT = 3  # bumped when chunks or their embedding text change: older indexes are rebuilt
 RRF_K = 60
 
 

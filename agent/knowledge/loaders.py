@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.knowledge.front_matter import split_front_matter
+
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".rst"}
@@ -118,19 +120,6 @@ def load(source: SourceFile) -> LoadedText | Skipped:
     except Exception as exc:  # a malformed PDF or HTML must not stop the index
         log.warning("cannot read a document", extra={"file": source.rel, "error": f"{type(exc).__name__}: {exc}"})
         return Skipped(source.rel, f"unreadable {suffix[1:]} ({type(exc).__name__})")
-
-
-def split_front_matter(text: str) -> tuple[str, str]:
-    """A leading ``---`` block of ``key: value`` lines (YAML front matter) is metadata, not prose: it
-    becomes the document's context, and its lines are blanked so line numbers stay true."""
-    lines = text.split("\n")
-    if len(lines) < 3 or lines[0].strip() != "---":
-        return text, ""
-    end = next((i for i in range(1, min(len(lines), 200)) if lines[i].strip() in ("---", "...")), None)
-    if end is None or not all(":" in line or not line.strip() for line in lines[1:end]):
-        return text, ""
-    context = "; ".join(" ".join(line.split()) for line in lines[1:end] if line.strip())
-    return "\n".join([""] * (end + 1) + lines[end + 1:]), context[:1000]
 
 
 def _html_text(html: str) -> str:

@@ -18,8 +18,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-COEFFICIENTS = {"similarity": 2.39, "gap": 8.949, "coverage": 8.467}
-INTERCEPT = -7.934
+COEFFICIENTS = {"similarity": 2.654, "gap": 10.152, "coverage": 7.931}
+INTERCEPT = -8.13
 
 
 @dataclass(frozen=True, slots=True)

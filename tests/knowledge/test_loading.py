@@ -3,6 +3,7 @@ from pathlib import Path
 from knowledge.kb_files import simple_pdf, write
 
 from agent.knowledge.chunking import chunk_text
+from agent.knowledge.front_matter import split_front_matter
 from agent.knowledge.loaders import LoadedText, Skipped, discover, load
 
 
@@ -74,7 +75,27 @@ def test_front_matter_is_context_not_prose(tmp_path: Path) -> None:
           "---\ntitle: Helicopter intubation\ntags: [airway, nursing]\n---\n\n## Methods\n\nManikins.\n")
     [source], _ = discover(root, 10**6)
     loaded = load(source)
-    assert isinstance(loaded, LoadedText) and loaded.context == "title: Helicopter intubation; tags: [airway, nursing]"
+    assert isinstance(loaded, LoadedText) and loaded.context == "title: Helicopter intubation; tags: airway, nursing"
     [chunk] = chunk_text(loaded.rel, loaded.text, context=loaded.context)
     assert (chunk.heading, chunk.start_line, chunk.text) == ("Methods", 8, "Manikins.")
     assert "Helicopter intubation" in chunk.embedding_text()
+
+
+def test_front_matter_is_read_as_yaml() -> None:
+    body, context = split_front_matter(
+        '---\ntitle: "On-call: the rota"\ntags:\n  - ops\n  - pager\nowner: {team: infra}\ndraft:\n---\nText\n')
+    assert context == "title: On-call: the rota; tags: ops, pager; owner: team: infra"
+    assert body.split("\n")[8] == "Text" and not body.split("\n")[0]  # line numbers unchanged
+
+
+def test_a_block_that_is_not_yaml_metadata_stays_prose() -> None:
+    for text in ("---\nJust a paragraph between rules.\n---\nMore\n", "---\nkey: [unclosed\n---\n",
+                 "---\nno closing rule: here\n"):
+        assert split_front_matter(text) == (text, "")
+
+
+def test_yaml_aliases_cannot_blow_up_the_context() -> None:
+    bomb = "---\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)) + "---\nText\n"
+    _, context = split_front_matter(bomb)
+    assert 0 < len(context) <= 1000
