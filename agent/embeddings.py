@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOCAL_MODEL_NAME = "all-MiniLM-L6-v2"
-CACHED_MAX_CHARS = 300  # chat messages and summary sentences; not document chunks
+SHORT_TEXT_MAX_CHARS = 300
+"""Chat messages and summary sentences are embedded by their first this-many characters, and only
+texts this short are cached: the summarizer and sentiment share one vector per sentence."""
 
 
 @runtime_checkable
@@ -94,7 +96,7 @@ class LocalEmbedder:
         missing = []
         with self._cache_lock:
             for i, text in enumerate(texts):
-                cached = self._cache.get(text) if len(text) <= CACHED_MAX_CHARS else None
+                cached = self._cache.get(text) if len(text) <= SHORT_TEXT_MAX_CHARS else None
                 if cached is None:
                     missing.append(i)
                 else:
@@ -105,7 +107,7 @@ class LocalEmbedder:
             out[missing] = fresh
             with self._cache_lock:
                 for i, vector in zip(missing, fresh, strict=True):
-                    if len(texts[i]) <= CACHED_MAX_CHARS:
+                    if len(texts[i]) <= SHORT_TEXT_MAX_CHARS:
                         self._cache[texts[i]] = vector
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)

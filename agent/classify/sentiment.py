@@ -17,10 +17,11 @@ from typing import Literal
 
 import numpy as np
 
+from agent.embeddings import SHORT_TEXT_MAX_CHARS
+
 Label = Literal["positive", "neutral", "negative"]
 LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")  # the model's class order
 MODEL_PATH = Path(__file__).parent / "data" / "sentiment_model.npz"
-MAX_CHARS = 300  # as the summarizer's sentence units, so a summary's mood line reuses their vectors
 MOOD_BAND = 0.15  # an average score inside +/- this is a neutral mood (neutral messages score about +/-0.1)
 
 
@@ -58,11 +59,12 @@ def _model() -> SentimentModel:
 
 def prepared(text: str) -> str:
     """What the model reads: emoji spelled out ("🎉" -> "party popper"; the embedding model's
-    vocabulary has none), whitespace collapsed, the first ``MAX_CHARS`` characters."""
+    vocabulary has none), whitespace collapsed, the first ``SHORT_TEXT_MAX_CHARS`` characters (as the
+    summarizer's sentences, so a summary's mood line reuses their vectors)."""
     import emoji
 
     spelled = emoji.demojize(text, delimiters=(" ", " ")).replace("_", " ")
-    return " ".join(spelled.split())[:MAX_CHARS]
+    return " ".join(spelled.split())[:SHORT_TEXT_MAX_CHARS]
 
 
 def analyze_sentiment(texts: Sequence[str]) -> list[SentimentResult]:

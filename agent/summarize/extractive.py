@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.embeddings import Embedder
+from agent.embeddings import SHORT_TEXT_MAX_CHARS, Embedder
 from agent.memory.models import StoredMessage
 from agent.summarize import signals
 from agent.summarize.model import ActionItem, Coverage, Point, Summary
@@ -34,7 +34,6 @@ _STOP = frozenset(
     "just really very too also can could would should will shall may might must have has had get got go going "
     "well um uh ah sure right good great fine like know think let lets don't i'm it's that's i'll we'll you'll "
     "i've we're they're can't won't isn't all everyone folks guys lol haha lmao rofl".split())
-MAX_UNIT_CHARS = 300  # longer sentences are embedded by their first part (speed), shown whole
 MAX_UNITS_PER_MESSAGE = 6
 NEIGHBOUR_POOL = 2000
 LIST_LIMIT = 10  # decisions / action items / open questions shown (the newest); the rest are counted
@@ -163,7 +162,8 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     units = split_units(messages)
     if len(units) > EMBED_LIMIT:
         units = lexical_candidates(units, EMBED_LIMIT)
-    vectors = embedder.embed([u.text[:MAX_UNIT_CHARS] for u in units])
+    # a long sentence is embedded by its start (speed) and shown whole
+    vectors = embedder.embed([u.text[:SHORT_TEXT_MAX_CHARS] for u in units])
     content = np.array([u.content for u in units], dtype=np.float64)
     # content-poor units ("ok", "thanks!") carry little; long ones are capped so they don't win by length
     info = np.minimum(1.0, np.log1p(content) / np.log1p(8.0))
