@@ -52,7 +52,7 @@ async def run(commands: int, model_seconds: float, command: str, workdir: Path) 
 
     from agent.memory.models import StoredMessage
     from agent.settings import load_settings
-    from bot.app import build_app
+    from bot.app import build_app, freeze_long_lived_objects
     from bot.discord.adapter import DiscordAdapter
 
     fake = FakeDiscord()
@@ -65,6 +65,7 @@ async def run(commands: int, model_seconds: float, command: str, workdir: Path) 
         discord_token="fake-discord-token", discord_api_base_url=fake.api_base,  # noqa: S106 - the loopback fake's
         agent_model_timeout_s=model_seconds + 30, agent_deadline_s=model_seconds + 60)
     services, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds, text=HOSTILE))
+    freeze_long_lived_objects()  # as run_platforms does once the app is built
     adapter = DiscordAdapter(settings, guild_ready_timeout=0.1)
     pipeline.attach(adapter)
     runner = asyncio.create_task(adapter.start(pipeline))

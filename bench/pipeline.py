@@ -51,7 +51,7 @@ class InstantModel(BaseChatModel):
 
 async def bench_pipeline(n: int, workdir: Path) -> dict[str, Any]:
     from agent.settings import load_settings
-    from bot.app import build_app
+    from bot.app import build_app, freeze_long_lived_objects
     from chat_harness import Chat, RecordingAdapter
 
     settings = load_settings(data_dir=workdir / "data", knowledge_dir=workdir / "kb", knowledge_watch=False,
@@ -59,6 +59,7 @@ async def bench_pipeline(n: int, workdir: Path) -> dict[str, Any]:
     (workdir / "kb").mkdir(exist_ok=True)
     model = InstantModel()
     services, pipeline = await build_app(settings, chat_model=model)
+    freeze_long_lived_objects()  # as run_platforms does once the app is built
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
     chat = Chat(pipeline, adapter)

@@ -69,7 +69,7 @@ async def run(commands: int, concurrency: int, model_seconds: float, mode: str, 
     from slack_fakes import SECRET, FakeSlackAPI, FakeSocketMode, command_form, event_body, free_port, payload, sign
 
     from agent.settings import load_settings
-    from bot.app import build_app
+    from bot.app import build_app, freeze_long_lived_objects
     from bot.slack.adapter import SlackAdapter
 
     api = FakeSlackAPI()
@@ -87,6 +87,7 @@ async def run(commands: int, concurrency: int, model_seconds: float, mode: str, 
     services, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds, text=HOSTILE))
     if command == "summarize":
         await _seed(services.memory, commands, 40)
+    freeze_long_lived_objects()  # as run_platforms does once the app is built
     adapter = SlackAdapter(settings, http_host="127.0.0.1")
     pipeline.attach(adapter)
     runner = asyncio.create_task(adapter.start(pipeline))

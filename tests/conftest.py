@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import socket
@@ -65,6 +66,13 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
             monkeypatch.delenv(name, raising=False)
     # never read a developer's .env in tests
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_gc() -> Iterator[None]:
+    """The app freezes its startup objects for the process's life; a test's app is gone after it."""
+    yield
+    gc.unfreeze()
 
 
 # --- the chat harness ------------------------------------------------------------------------

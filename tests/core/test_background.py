@@ -1,12 +1,15 @@
-"""What starts beside the platforms: the embedding model loads before the first question needs it."""
+"""What starts beside the platforms: the embedding model loads before the first question needs it, and
+what startup built is frozen out of the garbage collector's full passes."""
 
 import asyncio
+import gc
 import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
 
-from bot.app import build_app, start_background
+from bot.app import build_app, freeze_long_lived_objects, start_background
 from conftest import make_settings
 
 
@@ -34,6 +37,9 @@ async def test_the_embedder_is_warmed_in_the_background(tmp_path: Path) -> None:
     tasks = await start_background(services)
     try:
         assert await asyncio.to_thread(embedder.loaded.wait, 10)
+        warm = next(t for t in tasks if t.get_name() == "confab-warm-embedder")
+        await asyncio.wait_for(warm, 10)
+        assert gc.get_freeze_count() > 0  # the model's objects are out of the collector's full passes
     finally:
         for task in tasks:
             task.cancel()
@@ -56,3 +62,20 @@ async def test_a_model_that_fails_to_load_does_not_stop_the_bot(tmp_path: Path, 
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await services.close()
+
+
+class Node:
+    def __init__(self) -> None:
+        self.other: Node | None = None
+
+
+def test_garbage_is_collected_before_the_freeze() -> None:
+    garbage = Node()
+    garbage.other = Node()
+    garbage.other.other = garbage  # a cycle only the collector can free
+    garbage_ref = weakref.ref(garbage)
+    del garbage
+    gc.unfreeze()
+    freeze_long_lived_objects()
+    assert garbage_ref() is None  # collected, not frozen forever
+    assert gc.get_freeze_count() > 0

@@ -3,6 +3,7 @@ scripted chat model -> replies recorded by the fake Slack Web API."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -266,6 +267,7 @@ async def test_confab_run_wiring_starts_slack(tmp_path: Path, fake_api: FakeSlac
         class Port:
             http_port = settings.slack_http_port
 
+        assert gc.get_freeze_count() > 0  # startup's objects are out of the collector's full passes
         assert (await post_to(Port(), payload("message_im")))[0] == 200
         async with asyncio.timeout(20):
             while not fake_api.calls_to("chat.postMessage"):  # noqa: ASYNC110 - the fake fills this in
