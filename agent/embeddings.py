@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -71,21 +70,16 @@ class LocalEmbedder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
+        self.model_cache_dir: Path | None = None  # where the converted model is kept; set before it loads
 
     def _load(self) -> MiniLMEncoder:
         with self._lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in a chat
-                from transformers.utils import logging as transformers_logging
-
                 from agent.minilm import MiniLMEncoder
 
-                transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-                transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # config chatter that means nothing to a user
-                self._model = MiniLMEncoder(local_model_path(), batch_size=self.batch_size)
-                log.info("loaded local embedder", extra={"embedder": self.name})
+                self._model = MiniLMEncoder(local_model_path(), batch_size=self.batch_size,
+                                            cache_dir=self.model_cache_dir)
+                log.info("loaded local embedder", extra={"embedder": self.name, "from": self._model.loaded_from})
             return self._model
 
     def warm_up(self) -> None:
@@ -170,7 +164,10 @@ def make_embedder(settings: Settings) -> Embedder:
     """``CONFAB_EMBEDDINGS``: ``local`` (default) or ``openai:<model>``."""
     spec = settings.embeddings.strip()
     if spec in ("", "local", f"local:{LOCAL_MODEL_NAME}"):
-        return shared_local_embedder()
+        embedder = shared_local_embedder()
+        if embedder.model_cache_dir is None:  # the process's first settings decide, as the model loads once
+            embedder.model_cache_dir = settings.model_cache_dir
+        return embedder
     if spec.startswith("openai:"):
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return OpenAIEmbedder(spec.split(":", 1)[1], key, settings.openai_base_url)

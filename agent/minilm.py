@@ -6,17 +6,24 @@ float32 PyTorch ones to cosine >= 0.9999, so an index built by either is valid f
 
 The recipe is sentence-transformers' own for this model (``sentence_bert_config.json``, ``1_Pooling``): WordPiece
 tokens truncated at 256, mean pooling over real tokens, L2 normalisation. The packaged PyTorch weights are
-converted in memory when the model loads (~2 s); nothing is downloaded and nothing is written to disk.
+converted when the model first loads (~6 s with importing PyTorch); given a cache folder, the converted model
+is kept there (90 MB) and later starts read it in well under a second, without loading PyTorch at all.
+Nothing is downloaded.
 OpenVINO's conversion tools report usage to Google Analytics unless told otherwise; Confab turns that off
 (``_import_openvino``), since nothing is meant to leave the machine.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
+import shutil
 import sys
+import uuid
 import warnings
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +32,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 SORT_WINDOW = 1024  # texts tokenized and sorted together
+CACHE_FORMAT = 1  # bump when the conversion changes, so older cached models are not used
 
 
 def _import_openvino() -> Any:
@@ -54,11 +62,10 @@ def _import_openvino() -> Any:
 class MiniLMEncoder:
     """Thread-safe: every ``encode`` call gets its own OpenVINO infer request."""
 
-    def __init__(self, model_dir: Path, batch_size: int = 16) -> None:
-        ov = _import_openvino()
-        import torch
-        from transformers import AutoModel, AutoTokenizer
+    def __init__(self, model_dir: Path, batch_size: int = 16, cache_dir: Path | None = None) -> None:
+        import tokenizers
 
+        ov = _import_openvino()
         config = json.loads((model_dir / "sentence_bert_config.json").read_text())
         pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
         if not pooling.get("pooling_mode_mean_tokens"):
@@ -66,17 +73,54 @@ class MiniLMEncoder:
         self.max_tokens = int(config["max_seq_length"])
         self.dim = int(pooling["word_embedding_dimension"])
         self.batch_size = batch_size
-        self._tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-        self._pad_id = int(self._tokenizer.pad_token_id or 0)
-        bert = AutoModel.from_pretrained(str(model_dir)).eval()
-        example = dict(self._tokenizer(["an example", "input"], padding=True, return_tensors="pt"))
-        self._input_names = list(example)
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # tracer chatter about shapes; the graph stays dynamic
-            graph = ov.convert_model(bert, example_input=example)
+        # the same Rust tokenizer transformers would wrap, without importing transformers (and PyTorch)
+        self._tokenizer = tokenizers.Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._pad_id = int((self._tokenizer.padding or {}).get("pad_id", 0))
+        self._tokenizer.no_padding()  # batches are padded by hand, to their own longest text
+        self._tokenizer.enable_truncation(self.max_tokens)
+        graph, self.loaded_from = self._graph(ov, model_dir, cache_dir)
+        self._input_names = [port.get_any_name() for port in graph.inputs]
         self._model: Any = ov.Core().compile_model(graph, "CPU", {"PERFORMANCE_HINT": "LATENCY"})
         self.precision = str(self._model.get_property("INFERENCE_PRECISION_HINT").get_type_name())  # bf16, f32
-        log.info("compiled MiniLM with OpenVINO", extra={"precision": self.precision})
+        log.info("compiled MiniLM with OpenVINO", extra={"precision": self.precision, "from": self.loaded_from})
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """WordPiece ids with [CLS] and [SEP], truncated at ``max_tokens``."""
+        return [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
+
+    def _graph(self, ov: Any, model_dir: Path, cache_dir: Path | None) -> tuple[Any, str]:
+        """The model graph and where it came from: ``"cache"`` or ``"conversion"``."""
+        if cache_dir is None:
+            return self._converted(ov, model_dir), "conversion"
+        folder = cache_dir / f"minilm-{_cache_key(model_dir)}"
+        if (folder / "model.xml").is_file():
+            try:
+                return ov.Core().read_model(folder / "model.xml"), "cache"
+            except Exception as error:  # a damaged cache costs one conversion, nothing more
+                log.warning("cached embedding model unreadable; converting it again",
+                            extra={"path": str(folder), "error": str(error)[:200]})
+                shutil.rmtree(folder, ignore_errors=True)
+        graph = self._converted(ov, model_dir)
+        _save(ov, graph, folder)
+        return graph, "conversion"
+
+    def _converted(self, ov: Any, model_dir: Path) -> Any:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in a chat
+        import torch
+        from transformers import AutoModel
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # config chatter that means nothing to a user
+
+        bert = AutoModel.from_pretrained(str(model_dir)).eval()
+        inputs, _ = self._padded(self.token_ids(["an example", "input"]))
+        example = {name: torch.from_numpy(array) for name, array in inputs.items()}
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # tracer chatter about shapes; the graph stays dynamic
+            return ov.convert_model(bert, example_input=example)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(n, dim) float32 unit vectors, in the order of ``texts``."""
@@ -89,18 +133,18 @@ class MiniLMEncoder:
         by_chars = np.argsort([-len(text) for text in texts], kind="stable")
         for first in range(0, len(texts), SORT_WINDOW):
             window = by_chars[first : first + SORT_WINDOW]
-            ids = self._tokenizer([texts[i] for i in window], truncation=True, max_length=self.max_tokens)["input_ids"]
+            ids = self.token_ids([texts[i] for i in window])
             by_tokens = np.argsort([-len(row) for row in ids], kind="stable")
             for start in range(0, len(window), self.batch_size):
                 picked = by_tokens[start : start + self.batch_size]
                 inputs, mask = self._padded([ids[j] for j in picked])
-                hidden = request.infer(inputs)[0]
+                hidden = request.infer({name: inputs[name] for name in self._input_names})[0]
                 pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
                 out[window[picked]] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return out
 
     def _padded(self, rows: list[list[int]]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Model inputs for token id lists, right-padded to the longest; and the float mask of real tokens."""
+        """BERT's inputs for token id lists, right-padded to the longest; and the float mask of real tokens."""
         width = max(len(row) for row in rows)
         ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -108,4 +152,33 @@ class MiniLMEncoder:
             ids[i, : len(row)] = row
             mask[i, : len(row)] = 1
         inputs = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return {name: inputs[name] for name in self._input_names}, mask.astype(np.float32)
+        return inputs, mask.astype(np.float32)
+
+
+def _cache_key(model_dir: Path) -> str:
+    """Changes with the weights, the model's configuration and the versions of the converting libraries."""
+    digest = hashlib.sha256(f"{CACHE_FORMAT} {version('openvino')} {version('transformers')} "
+                            f"{version('torch')}".encode())
+    for name in ("config.json", "model.safetensors"):
+        with (model_dir / name).open("rb") as file:
+            digest.update(hashlib.file_digest(file, "sha256").digest())
+    return digest.hexdigest()[:16]
+
+
+def _save(ov: Any, graph: Any, folder: Path) -> None:
+    """Write the converted model next to ``folder``, then rename it into place: a reader never sees half a
+    model. Older cached versions are removed. Failing to write (read-only disk) only costs speed."""
+    staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex}"
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        ov.save_model(graph, str(staging / "model.xml"), compress_to_fp16=False)
+        os.replace(staging, folder)
+    except (OSError, RuntimeError) as error:  # OpenVINO reports a failed write as RuntimeError
+        shutil.rmtree(staging, ignore_errors=True)
+        if not (folder / "model.xml").is_file():  # another process may have won the race; fine either way
+            log.warning("could not cache the converted embedding model",
+                        extra={"path": str(folder), "error": str(error)[:200]})
+        return
+    for old in folder.parent.glob("minilm-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)

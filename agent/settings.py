@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     def knowledge_index_dir(self) -> Path:
         return self.index_dir or self.data_dir / "index"
 
+    @property
+    def model_cache_dir(self) -> Path:
+        """The local embedding model, converted for OpenVINO on first use (90 MB; safe to delete)."""
+        return self.data_dir / "models"
+
     def secret_values(self) -> list[str]:
         """Every configured secret, for masking in logs (never for printing)."""
         values = (getattr(self, name) for name in type(self).model_fields)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch
 from knowledge_speed import MB, CountingEmbedder, copy_sample
-from transformers import AutoModel
+from transformers import AutoModel, AutoTokenizer
 
 from agent.embeddings import local_model_path, shared_local_embedder
 from agent.knowledge.builder import build_index
@@ -38,15 +39,15 @@ def chunk_texts(docs: Path, files: int) -> list[str]:
         return [chunk.embedding_text() for chunk in index.chunks]
 
 
-def pytorch_encode(model: torch.nn.Module, encoder: MiniLMEncoder, texts: list[str]) -> np.ndarray:
-    """The reference: the same tokens, batches and pooling as ``encoder``, run by PyTorch in float32."""
+def pytorch_encode(model: torch.nn.Module, tokenizer: Any, encoder: MiniLMEncoder, texts: list[str]) -> np.ndarray:
+    """The reference: transformers' own tokenizer and model in float32, with ``encoder``'s batches and pooling."""
     out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     order = np.argsort([-len(t) for t in texts], kind="stable")
     with torch.inference_mode():
         for start in range(0, len(texts), encoder.batch_size):
             rows = order[start : start + encoder.batch_size]
-            tokens = encoder._tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                        max_length=encoder.max_tokens, return_tensors="pt")
+            tokens = tokenizer([texts[i] for i in rows], padding=True, truncation=True,
+                               max_length=encoder.max_tokens, return_tensors="pt")
             hidden = model(**tokens).last_hidden_state
             mask = tokens["attention_mask"].unsqueeze(-1).float()
             out[rows] = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1)).numpy()
@@ -61,12 +62,13 @@ def main() -> None:
     args = parser.parse_args()
     texts = chunk_texts(args.docs, args.files)
     encoder = shared_local_embedder()._load()
-    tokens = sum(min(len(ids), encoder.max_tokens) for ids in encoder._tokenizer(texts)["input_ids"])
+    tokens = sum(len(ids) for ids in encoder.token_ids(texts))
     model = AutoModel.from_pretrained(str(local_model_path())).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(local_model_path()))
 
     timings: dict[str, float] = {}
     vectors: dict[str, np.ndarray] = {}
-    backends = {"pytorch_fp32": lambda: pytorch_encode(model, encoder, texts),
+    backends = {"pytorch_fp32": lambda: pytorch_encode(model, tokenizer, encoder, texts),
                 "openvino": lambda: encoder.encode(texts)}
     for name, run in backends.items():
         run()  # warm up

@@ -1,10 +1,15 @@
-"""The local embedder: unit vectors, a bounded cache of recent texts, and junk-proof input."""
+"""The local embedder: unit vectors, a bounded cache of recent texts, junk-proof input, and the converted
+model kept on disk so later starts skip PyTorch."""
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from agent.embeddings import LocalEmbedder, shared_local_embedder
+from agent import embeddings
+from agent.embeddings import LocalEmbedder, local_model_path, make_embedder, shared_local_embedder
+from agent.minilm import MiniLMEncoder, _cache_key
+from conftest import make_settings
 
 
 def test_cache_reuses_vectors_and_stays_bounded(monkeypatch: Any) -> None:
@@ -33,13 +38,13 @@ def test_openvino_vectors_match_the_pytorch_model() -> None:
     """The compiled model (bf16 where the CPU has it) against the packaged weights run in float32 PyTorch,
     by the sentence-transformers recipe: mean pooling over real tokens, normalised."""
     import torch
-    from transformers import AutoModel
-
-    from agent.embeddings import local_model_path
+    from transformers import AutoModel, AutoTokenizer
 
     encoder = shared_local_embedder()._load()
     texts = ["", "the deploy failed again", "Lunch at noon? 🍕", "word " * 400, "Wie geht's? Ça va."]
-    tokens = encoder._tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    reference_tokenizer = AutoTokenizer.from_pretrained(str(local_model_path()))
+    tokens = reference_tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    assert encoder.token_ids(texts) == reference_tokenizer(texts, truncation=True, max_length=256)["input_ids"]
     with torch.no_grad():
         hidden = AutoModel.from_pretrained(str(local_model_path())).eval()(**tokens).last_hidden_state
     mask = tokens["attention_mask"].unsqueeze(-1).float()
@@ -72,3 +77,49 @@ def test_loading_the_model_sends_no_telemetry(monkeypatch: Any) -> None:
     monkeypatch.setattr(openvino_telemetry.Telemetry, "__init__", refuse)
     encoder = MiniLMEncoder(local_model_path())
     assert encoder.encode(["still works"]).shape == (1, 384)
+
+
+# --- the converted model, kept in the data folder -------------------------------------------------
+
+
+def _cached_folders(cache: Path) -> list[str]:
+    return sorted(p.name for p in cache.iterdir())
+
+
+def test_the_converted_model_is_kept_and_read_back(tmp_path: Path) -> None:
+    texts = ["the deploy failed again", "Lunch at noon? 🍕", "word " * 400]
+    first = MiniLMEncoder(local_model_path(), cache_dir=tmp_path)
+    [folder] = _cached_folders(tmp_path)  # no half-written staging folder left beside it
+    assert first.loaded_from == "conversion" and folder.startswith("minilm-")
+    second = MiniLMEncoder(local_model_path(), cache_dir=tmp_path)
+    assert second.loaded_from == "cache"
+    assert np.array_equal(second.encode(texts), first.encode(texts))
+
+
+def test_a_damaged_or_stale_cache_is_replaced(tmp_path: Path, caplog: Any) -> None:
+    stale = tmp_path / "minilm-0123456789abcdef"  # an older model or library version
+    stale.mkdir()
+    (stale / "model.xml").write_text("<net/>")
+    damaged = tmp_path / f"minilm-{_cache_key(local_model_path())}"
+    damaged.mkdir()
+    (damaged / "model.xml").write_bytes(b"\x00\xff not a model")
+    encoder = MiniLMEncoder(local_model_path(), cache_dir=tmp_path)
+    assert encoder.loaded_from == "conversion"
+    assert "cached embedding model unreadable" in caplog.text
+    assert _cached_folders(tmp_path) == [damaged.name]  # rewritten; the stale one removed
+    assert MiniLMEncoder(local_model_path(), cache_dir=tmp_path).loaded_from == "cache"
+
+
+def test_a_cache_that_cannot_be_written_only_costs_speed(tmp_path: Path, caplog: Any) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    encoder = MiniLMEncoder(local_model_path(), cache_dir=blocked / "models")
+    assert "could not cache the converted embedding model" in caplog.text
+    assert encoder.encode(["still works"]).shape == (1, 384)
+
+
+def test_the_bot_keeps_the_converted_model_in_its_data_folder(tmp_path: Path, monkeypatch: Any) -> None:
+    fresh = LocalEmbedder()
+    monkeypatch.setattr(embeddings, "shared_local_embedder", lambda: fresh)
+    assert make_embedder(make_settings(tmp_path)) is fresh
+    assert fresh.model_cache_dir == tmp_path / "data" / "models"
