@@ -123,3 +123,14 @@ def test_the_bot_keeps_the_converted_model_in_its_data_folder(tmp_path: Path, mo
     monkeypatch.setattr(embeddings, "shared_local_embedder", lambda: fresh)
     assert make_embedder(make_settings(tmp_path)) is fresh
     assert fresh.model_cache_dir == tmp_path / "data" / "models"
+
+
+def test_new_weights_or_configuration_mean_a_new_conversion(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"hidden_size": 384}')
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    keys = {_cache_key(tmp_path)}
+    (tmp_path / "model.safetensors").write_bytes(b"new weights")
+    keys.add(_cache_key(tmp_path))
+    (tmp_path / "config.json").write_text('{"hidden_size": 768}')
+    keys.add(_cache_key(tmp_path))
+    assert len(keys) == 3
