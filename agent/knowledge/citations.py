@@ -40,9 +40,10 @@ def format_sources(citations: Sequence[Citation]) -> str:
 
 
 def cite_label(citation: Citation) -> str:
-    """``file › Section (lines 3-9)``, as a link when the knowledge base has a public URL."""
+    """``file › Section (lines 3-9)`` or ``(line 8)``, as a link when the knowledge base has a public URL."""
     where = citation.source + (f" › {citation.heading.split(' > ')[-1]}" if citation.heading else "")
     label = f"[{where}]({citation.url})" if citation.url else where
     if citation.lines and citation.lines[0]:
-        label += f" (lines {citation.lines[0]}-{citation.lines[1]})"
+        first, last = citation.lines
+        label += f" (line {first})" if first == last else f" (lines {first}-{last})"
     return label

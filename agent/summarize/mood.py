@@ -38,5 +38,5 @@ def describe_mood(texts: Sequence[str]) -> str:
     if overall != "mostly neutral" and counts["positive"] and counts["negative"]:
         overall = f"{overall}, with some mixed feelings" if min(counts["positive"], counts["negative"]) > len(
             results) * 0.2 else overall
-    share = ", ".join(f"{100 * n // len(results)}% {label}" for label, n in counts.items() if n)
+    share = ", ".join(f"{round(100 * n / len(results))}% {label}" for label, n in counts.items() if n)
     return f"{overall} ({share}; average polarity {mean:+.2f})"

@@ -27,12 +27,6 @@ class Citation:
     lines: tuple[int, int] | None = None
     url: str | None = None
 
-    def label(self) -> str:
-        where = f"{self.source}#{self.heading}" if self.heading else self.source
-        if self.lines:
-            where += f" (lines {self.lines[0]}-{self.lines[1]})"
-        return where
-
 
 @dataclass(frozen=True, slots=True)
 class ToolOutput:

@@ -7,6 +7,7 @@ nothing relevant is found, both say the knowledge base does not cover it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -58,8 +59,8 @@ def render(result: SearchResult, base_url: str | None, folder: str) -> tuple[str
            f"{_defuse(hit.chunk.text)}\n</passage>" for c, hit in zip(citations, result.hits, strict=True)]
     )
     best = max(hit.similarity for hit in result.hits)  # the fused order can lead with a keyword-only match
-    shown = [(c, h) for c, h in zip(citations, result.hits, strict=True)
-             if h.similarity >= best - CLOSE_TO_BEST][:SHOWN]
+    close = [(c, h) for c, h in zip(citations, result.hits, strict=True) if h.similarity >= best - CLOSE_TO_BEST]
+    shown = [(replace(c, marker=n), h) for n, (c, h) in enumerate(close[:SHOWN], start=1)]  # [1] [2], no gaps
     quotes = [f"{_quote(hit.chunk.text)} [{c.marker}]" for c, hit in shown]
     for_user = "From the docs:\n\n" + "\n\n".join(quotes) + "\n\n" + format_sources([c for c, _ in shown])
     return for_model, ToolOutput("search_knowledge", for_user, citations=tuple(citations),

@@ -14,6 +14,11 @@ def test_unknown_markers_are_removed_and_sources_come_from_our_records() -> None
                         "[2] [privacy.md › Privacy](https://example.org/kb/privacy.md)")
 
 
+def test_a_one_line_passage_is_cited_as_one_line() -> None:
+    one_line = Citation(1, "commands.md", "Commands > /help", (8, 8))
+    assert enforce_citations("See /help [1].", [one_line]).endswith("Sources: [1] commands.md › /help (line 8)")
+
+
 def test_no_citations_retrieved_means_no_markers_survive() -> None:
     assert enforce_citations("It is documented [3].", []) == "It is documented."
 

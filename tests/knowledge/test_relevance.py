@@ -31,3 +31,7 @@ def test_offline_quotes_are_the_passages_close_to_the_most_similar_one() -> None
     _, output = render(SearchResult(hits, False, 0.9, 0.4, 3), None, "knowledge")
     assert "Deploy with Docker." in output.for_user and "Set DISCORD_TOKEN." in output.for_user
     assert "Mention it" not in output.for_user and "talk.md" not in output.for_user
+    # the quotes are numbered [1] [2] for the reader, whatever their rank among the passages the model would see
+    assert "Deploy with Docker. [1]" in output.for_user and "Set DISCORD_TOKEN. [2]" in output.for_user
+    assert output.for_user.endswith("Sources: [1] deploy.md › Title (lines 1-2) · [2] config.md › Title (lines 1-2)")
+    assert [c.marker for c in output.citations] == [1, 2, 3]

@@ -30,6 +30,8 @@ def test_mood_from_sentiment(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_sentiment(monkeypatch, analyze)
     mood = describe_mood(["great work", "great demo", "ok", "great"])
     assert mood.startswith("positive") and "75% positive" in mood and "25% neutral" in mood
+    thirds = describe_mood(["great", "ok", "fine"])  # shares are rounded, not cut: 33% + 67%
+    assert "33% positive" in thirds and "67% neutral" in thirds
 
 
 def test_mood_unavailable_when_the_model_fails(monkeypatch: pytest.MonkeyPatch) -> None:
