@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -51,12 +52,17 @@ class FileEntry:
     last: int
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    from nltk.stem import PorterStemmer
+_per_thread = threading.local()
 
-    stem = PorterStemmer().stem
-    return lambda words: [stem(w) for w in words]  # bm25s stems the vocabulary, once per distinct word
+
+def _stemmer() -> Any:
+    """English Snowball (Porter2) stems from PyStemmer, the C library bm25s recommends; one per thread, as
+    its stemmers are not thread-safe. bm25s stems the vocabulary, once per distinct word."""
+    if (stemmer := getattr(_per_thread, "stemmer", None)) is None:
+        import Stemmer
+
+        stemmer = _per_thread.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 # Beyond bm25s' 33 English stop words: the words every question has ("how do we ...?") carry no topic,

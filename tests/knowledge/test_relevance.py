@@ -19,6 +19,17 @@ def test_words_every_question_has_are_not_content() -> None:
                                                                                   ["store", "data"]]
 
 
+def test_keywords_are_stemmed_alike_in_every_thread() -> None:
+    """Query words meet document words in one form ("added" and "adding" are "add", not Porter's "ad"); the
+    index builds in a worker thread while queries are tokenized in others."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["We added caching", "adding caches", "Deploying deployed deploys"] * 200
+    assert _tokenize(texts[:3]) == [["add", "cach"], ["add", "cach"], ["deploy"] * 3]
+    with ThreadPoolExecutor(4) as pool:
+        assert all(r == _tokenize(texts) for r in pool.map(_tokenize, [texts] * 8))
+
+
 def hit(source: str, text: str, fused: float, similarity: float) -> Hit:
     return Hit(Chunk(source, "Title", 1, 2, text), fused, similarity, 0.0)
 
