@@ -24,9 +24,11 @@ def index(
     from agent.errors import ConfabError
     from agent.knowledge.service import KnowledgeService
     from bot.cli_core import load_settings_or_exit
+    from bot.logs import setup_logging
 
     overrides: dict[str, Any] = {"knowledge_dir": folder} if folder is not None else {}
     settings = load_settings_or_exit(**overrides)
+    setup_logging(settings.log_level, settings.data_dir / "confab.log")  # the summary below says it for people
     console = Console(stderr=True)
     if not settings.knowledge_dir.is_dir():
         console.print(f"[red]confab: no such folder: {settings.knowledge_dir}[/red]")

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".rst"}
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
+MB = 1024 * 1024  # CONFAB_MAX_FILE_MB counts these
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 
 
@@ -69,7 +70,7 @@ def discover(root: Path, max_bytes: int) -> tuple[list[SourceFile], list[Skipped
             continue
         size = real.stat().st_size
         if size > max_bytes:
-            skipped.append(Skipped(rel, f"over the size limit ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB)"))
+            skipped.append(Skipped(rel, f"over the size limit ({size / MB:.1f} MB > {max_bytes / MB:g} MB)"))
             continue
         found.append(SourceFile(real, rel, size))
     return sorted(found, key=lambda f: f.rel), skipped

@@ -26,6 +26,9 @@ def test_index_prints_a_summary_and_is_incremental(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "2 files, 2 chunks (2 embedded, 0 unchanged, 0 removed)" in first.output
     assert "skipped c.bin.md: binary content" in first.output
+    # the log lines go to the log file (the working folder's data/ here), the terminal gets the summary only
+    assert "knowledge file skipped" not in first.output
+    assert "knowledge file skipped file='c.bin.md'" in (Path("data") / "confab.log").read_text()
     second = runner.invoke(app, ["index", str(root)])
     assert "(0 embedded, 2 unchanged, 0 removed)" in second.output
 

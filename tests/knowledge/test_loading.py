@@ -4,7 +4,7 @@ from knowledge.kb_files import simple_pdf, write
 
 from agent.knowledge.chunking import chunk_text
 from agent.knowledge.front_matter import split_front_matter
-from agent.knowledge.loaders import LoadedText, Skipped, discover, load
+from agent.knowledge.loaders import MB, LoadedText, Skipped, discover, load
 
 
 def test_discover_skips_what_it_must_and_says_why(tmp_path: Path) -> None:
@@ -25,6 +25,13 @@ def test_discover_skips_what_it_must_and_says_why(tmp_path: Path) -> None:
     assert "outside" in reasons["escape.md"] and "size limit" in reasons["big.md"]
     assert "unsupported" in reasons["image.png"] and reasons["broken.md"] == "broken link"
     assert not any(".hidden" in r or ".git" in r for r in reasons)
+
+
+def test_the_size_limit_is_stated_in_the_unit_it_is_set_in(tmp_path: Path) -> None:
+    """CONFAB_MAX_FILE_MB=10 means 10 * 2**20 bytes and the reason says "> 10 MB", not "> 10.5 MB"."""
+    write(tmp_path / "kb", "big.md", "x" * (11 * MB))
+    _, skipped = discover(tmp_path / "kb", max_bytes=10 * MB)
+    assert skipped == [Skipped("big.md", "over the size limit (11.0 MB > 10 MB)")]
 
 
 def test_missing_folder_is_empty(tmp_path: Path) -> None:
