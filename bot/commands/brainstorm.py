@@ -26,7 +26,9 @@ async def brainstorm_command(ctx: CommandContext) -> list[Reply]:
     seeds = neutralize_mentions(await ctx.services.features["brainstorm"].seed(topic, channel.key))
     opening = (f"🧠 **Brainstorm: {topic}** (started by {ctx.command.author.name})\n"
                "Post one idea per message (or a bulleted list) and +1 the ones you like. I'll merge duplicates "
-               "and group themes. `/brainstorm wrap` concludes, `/brainstorm stop` ends it.")
+               "and group themes. In the thread, `/brainstorm wrap` concludes and `/brainstorm stop` ends it "
+               f"(where threads take no slash commands, mention me: `@{ctx.services.settings.bot_name} "
+               "/brainstorm wrap`).")
     data = {"topic": topic, "started_by": ctx.command.author.name}
     if channel.thread is not None:
         await ctx.services.memory.follow_thread(channel.key, channel.thread, kind="brainstorm", data=data)

@@ -18,7 +18,7 @@ from rich.markdown import Markdown
 
 from bot.adapter import Capabilities, EventHandler
 from bot.console.workspace import CONSOLE_COMMANDS, Control, RunCommand, Say, Workspace
-from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
+from bot.events import ChannelRef, Command, IncomingMessage, Reply, SentRef
 
 _SAFE_FILE = re.compile(r"[^\w.\-]+")
 
@@ -77,8 +77,9 @@ class ConsoleAdapter:
             if action.command.name == "help":
                 self._note("Console: " + "; ".join(CONSOLE_COMMANDS.values()))
             if not self.interactive:
-                typed = f"/{action.command.name} {action.command.args}".strip()
-                self._echo_command(ws.number_of(action.command.id) or "", typed)
+                self._echo_command(action.command)
+            elif action.command.channel.thread:
+                self._note(f"(in thread {ws.number_of(action.command.channel.thread)})")
             for reply in await handler.handle_command(action.command):
                 await self.send(reply)
             return True
@@ -97,8 +98,11 @@ class ConsoleAdapter:
         where = f"(thread {ws.number_of(message.channel.thread)}) " if message.channel.thread else ""
         self.console.print(f"[{ws.number_of(message.id)}] {where}{message.author.name}: {message.text}", markup=False)
 
-    def _echo_command(self, number: str, text: str) -> None:
-        self.console.print(f"[{number}] {self.workspace.user}: {text}", markup=False)
+    def _echo_command(self, command: Command) -> None:
+        ws = self.workspace
+        where = f"(thread {ws.number_of(command.channel.thread)}) " if command.channel.thread else ""
+        typed = f"/{command.name} {command.args}".strip()
+        self.console.print(f"[{ws.number_of(command.id) or ''}] {where}{ws.user}: {typed}", markup=False)
 
     def _note(self, text: str) -> None:
         self.console.print(f"[dim]{text}[/dim]" if self.interactive else f"* {text}",

@@ -97,7 +97,7 @@ class Workspace:
             return self._command(name.lower(), args.strip())
         return Say(self._message(line, thread=None))
 
-    def _command(self, name: str, args: str) -> Action:
+    def _command(self, name: str, args: str, thread: str | None = None) -> Action:
         if name in ("quit", "exit"):
             return Control("Bye!", quit=True)
         if name == "join":
@@ -121,7 +121,6 @@ class Workspace:
         if name == "reply":
             number, _, text = args.partition(" ")
             return self._reply(number, text)
-        thread = None
         return RunCommand(Command(name=name, args=args, channel=self.ref(thread), author=self.author(),
                                   id=self.id_of(self.next_number(thread))))
 
@@ -131,6 +130,9 @@ class Workspace:
         if not text.strip():
             return Control("Usage: >N your reply")
         root = self.thread_of[number] or number
+        if text.startswith("/"):  # a command inside the thread, as on Discord (``/brainstorm wrap``)
+            name, _, args = text[1:].partition(" ")
+            return self._command(name.lower(), args.strip(), thread=root)
         return Say(self._message(text, thread=root))
 
     def _message(self, text: str, thread: str | None) -> IncomingMessage:

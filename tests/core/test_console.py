@@ -29,6 +29,7 @@ def test_piped_console_session(tmp_path: Path) -> None:
         "/join #random",
         "/channels",
         "/nonsense",
+        ">5 /help",
         "@confab",
         "/quit",
         "@confab never reached",
@@ -42,6 +43,7 @@ def test_piped_console_session(tmp_path: Path) -> None:
     assert "[4] (thread 3) bob: thanks" in out
     assert "You are now in #random." in out and "#general, #random" in out
     assert "don't know the command `/nonsense`" in out
+    assert "[7] (thread 5) bob: /help" in out and "[8] (thread 5) (only you can see this) confab: **confab**" in out
     assert "never reached" not in out
     assert (tmp_path / "data" / "confab.db").exists()
     assert "Traceback" not in result.stderr
@@ -64,6 +66,10 @@ def test_workspace_parsing() -> None:
     assert isinstance(ws.parse(">99 nope"), Control)
     cmd = ws.parse("/summarize last 50")
     assert isinstance(cmd, RunCommand) and cmd.command.name == "summarize" and cmd.command.args == "last 50"
+    assert cmd.command.channel.thread is None
+    in_thread = ws.parse(">2 /brainstorm wrap")  # a command run inside the thread, as on Discord
+    assert isinstance(in_thread, RunCommand) and in_thread.command.name == "brainstorm"
+    assert in_thread.command.args == "wrap" and in_thread.command.channel.thread == first.message.id
     assert ws.parse("   ") is None
     assert isinstance(ws.parse("/join bad name!"), Control)
     dm = ws.parse("/dm")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage
-from slack_fakes import FakeSlackAPI, command_form, payload, post_event, post_form, settle
+from slack_fakes import BOT_USER_ID, FakeSlackAPI, command_form, payload, post_event, post_form, settle
 
 from scripted_model import ScriptedModel
 
@@ -204,6 +204,18 @@ async def test_brainstorm_opens_a_followed_thread(slack_bot: Any, fake_api: Fake
     await settle(adapter)
     stored = await pipeline.services.memory.get_message("slack:T0TEAM001:C0GENERAL", "1800000000.000100")
     assert stored is not None and stored.thread == root
+    # Slack takes no slash commands in threads: a mention carries the command there
+    wrap = {**payload("message_thread_reply"), "text": f"<@{BOT_USER_ID}> /brainstorm wrap", "thread_ts": root,
+            "ts": "1800000000.000200"}
+    await post_event(adapter, wrap)
+    await settle(adapter)
+    wrapped = fake_api.calls_to("chat.postMessage")[-1].params
+    assert wrapped["thread_ts"] == root and "wrap-up" in wrapped["text"] and "docker layers" in wrapped["text"]
+    summarize = {**wrap, "text": f"<@{BOT_USER_ID}> /summarize", "ts": "1800000000.000300"}
+    await post_event(adapter, summarize)
+    await settle(adapter)
+    [private] = fake_api.calls_to("chat.postEphemeral")  # only the asker sees it, as with the slash command
+    assert private.params["thread_ts"] == root and "docker layers" in private.params["text"]
 
 
 async def test_confab_settings_need_a_slack_admin(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
