@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 _DECISION = re.compile(
-    r"\b(we(?:'ve| have)? decided|decided to|decision(?: is)?:|let'?s go with|we(?:'ll| will) go with|"
+    r"\bdecision(?: is)?:|"  # a colon ends this cue: no word boundary after it
+    r"\b(we(?:'ve| have)? decided|decided to|let'?s go with|we(?:'ll| will) go with|"
     r"going with|we agreed|agreed(?: on| to| that)?|it'?s settled|settled on|final(?:ly)? (?:call|decision)|"
     r"approved|sign(?:ed)? off on|we(?:'ll| will) (?:use|ship|keep|drop|switch to|move to|postpone)|"
     r"let'?s (?:use|ship|keep|drop|switch to|move to|postpone|do)|consensus)\b", re.I)

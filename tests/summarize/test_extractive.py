@@ -147,3 +147,12 @@ def test_long_lists_are_counted_not_silently_dropped(embedder: HashEmbedder) -> 
     summary = summarize_extractive(msgs(*lines), embedder)
     assert len(summary.action_items) == 10 and summary.action_items[-1].sources == ("m14",)
     assert "4 older action items not listed" in render_summary(summary)
+
+
+def test_decision_cues_that_end_in_a_colon_count() -> None:
+    from agent.summarize.signals import is_decision
+
+    assert is_decision("decision: we ship on friday with the new docs")
+    assert is_decision("The decision is: Postgres.")
+    assert not is_decision("what was the decision: postgres or sqlite?")
+    assert not is_decision("we need more data before deciding")
