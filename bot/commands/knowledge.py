@@ -25,7 +25,8 @@ async def reindex_command(ctx: CommandContext) -> list[Reply]:
         text = f"The index is already up to date ({report.files} files, {report.chunks} passages)."
     else:
         text = (f"Re-indexed: {report.files} files, {report.chunks} passages "
-                f"({len(report.embedded)} updated, {len(report.removed)} removed) in {report.seconds:.1f} s.")
+                f"({len(report.embedded)} updated, {len(report.removed)} removed) "
+                f"in {report.seconds:.{1 if report.seconds >= 1 else 2}f} s.")  # not "0.0 s" for one small file
     if report.skipped:
         names = ", ".join(f"`{s.rel}` ({s.reason})" for s in report.skipped[:5])
         more = f" and {len(report.skipped) - 5} more" if len(report.skipped) > 5 else ""

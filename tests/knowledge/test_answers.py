@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -111,4 +112,5 @@ async def test_reindex_is_for_admins_and_picks_up_changes(bot: Chat, tmp_path: P
     write(tmp_path / "knowledge", "blob.md", b"\x00\x01binary")
     text = (await bot.command("reindex", admin=True))[0].text
     assert "1 updated" in text and "`blob.md` (binary content)" in text
+    assert re.search(r"removed\) in (0\.\d\d|\d+\.\d) s\.", text) and "in 0.0 s" not in text
     assert "every Monday" in await bot.say("@confab when does the on-call rotation change?")
