@@ -95,14 +95,17 @@ class ConsoleAdapter:
 
     def _echo(self, message: IncomingMessage) -> None:
         ws = self.workspace
-        where = f"(thread {ws.number_of(message.channel.thread)}) " if message.channel.thread else ""
+        where = self._thread_tag(message.channel)
         self.console.print(f"[{ws.number_of(message.id)}] {where}{message.author.name}: {message.text}", markup=False)
 
     def _echo_command(self, command: Command) -> None:
         ws = self.workspace
-        where = f"(thread {ws.number_of(command.channel.thread)}) " if command.channel.thread else ""
         typed = f"/{command.name} {command.args}".strip()
-        self.console.print(f"[{ws.number_of(command.id) or ''}] {where}{ws.user}: {typed}", markup=False)
+        self.console.print(f"[{ws.number_of(command.id) or ''}] {self._thread_tag(command.channel)}{ws.user}: {typed}",
+                           markup=False)
+
+    def _thread_tag(self, channel: ChannelRef) -> str:
+        return f"(thread {self.workspace.number_of(channel.thread)}) " if channel.thread else ""
 
     def _note(self, text: str) -> None:
         self.console.print(f"[dim]{text}[/dim]" if self.interactive else f"* {text}",
