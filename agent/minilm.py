@@ -23,6 +23,7 @@ import shutil
 import sys
 import uuid
 import warnings
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,15 @@ class MiniLMEncoder:
         if not texts:
             return out
         request = self._model.create_infer_request()
-        # A batch is padded to its longest text, so batches group texts of equal token counts: sorted by
-        # characters first (cheap), then by tokens within windows, which bounds the token lists held at once.
+        for rows, inputs, mask in self.batches(texts):
+            out[rows] = mean_pooled(request.infer(inputs)[0], mask)
+        return out
+
+    def batches(self, texts: list[str]) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]]:
+        """(positions in ``texts``, the model's inputs, the float mask of real tokens) per batch.
+
+        A batch is padded to its longest text, so batches group texts of equal token counts: sorted by
+        characters first (cheap), then by tokens within windows, which bounds the token lists held at once."""
         by_chars = np.argsort([-len(text) for text in texts], kind="stable")
         for first in range(0, len(texts), SORT_WINDOW):
             window = by_chars[first : first + SORT_WINDOW]
@@ -138,10 +146,7 @@ class MiniLMEncoder:
             for start in range(0, len(window), self.batch_size):
                 picked = by_tokens[start : start + self.batch_size]
                 inputs, mask = self._padded([ids[j] for j in picked])
-                hidden = request.infer({name: inputs[name] for name in self._input_names})[0]
-                pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
-                out[window[picked]] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return out
+                yield window[picked], {name: inputs[name] for name in self._input_names}, mask
 
     def _padded(self, rows: list[list[int]]) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """BERT's inputs for token id lists, right-padded to the longest; and the float mask of real tokens."""
@@ -153,6 +158,13 @@ class MiniLMEncoder:
             mask[i, : len(row)] = 1
         inputs = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         return inputs, mask.astype(np.float32)
+
+
+def mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Sentence vectors from token states: the mean over real tokens, L2-normalised."""
+    pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+    unit: np.ndarray = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return unit
 
 
 def _cache_key(model_dir: Path) -> str:

@@ -30,7 +30,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from agent.embeddings import local_model_path, shared_local_embedder
 from agent.knowledge.builder import build_index
-from agent.minilm import MiniLMEncoder, _import_openvino
+from agent.minilm import MiniLMEncoder, _import_openvino, mean_pooled
 
 
 def chunk_texts(docs: Path, files: int) -> list[str]:
@@ -63,21 +63,15 @@ def openvino_two_streams(encoder: MiniLMEncoder) -> Any:
 
     def encode(texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-        ids = encoder.token_ids(texts)
-        order = np.argsort([-len(row) for row in ids], kind="stable")
         queue = ov.AsyncInferQueue(model, 2)
 
-        def pooled(request: Any, rows: tuple[np.ndarray, np.ndarray]) -> None:
-            picked, mask = rows
-            hidden = request.get_output_tensor(0).data
-            mean = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
-            out[picked] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        def pooled(request: Any, batch: tuple[np.ndarray, np.ndarray]) -> None:
+            rows, mask = batch
+            out[rows] = mean_pooled(request.get_output_tensor(0).data, mask)
 
         queue.set_callback(pooled)
-        for start in range(0, len(texts), encoder.batch_size):
-            picked = order[start : start + encoder.batch_size]
-            inputs, mask = encoder._padded([ids[j] for j in picked])
-            queue.start_async({name: inputs[name] for name in encoder._input_names}, (picked, mask))
+        for rows, inputs, mask in encoder.batches(texts):  # the shipped encoder's batches
+            queue.start_async(inputs, (rows, mask))
         queue.wait_all()
         return out
 
