@@ -65,6 +65,11 @@ class AgentResult:
     outputs: tuple[ToolOutput, ...] = field(default=(), repr=False)
 
 
+# How much of the channel's memory goes into a turn: a pasted log is cut, and memory as a whole never
+# takes more than this share of the token budget, so other people's messages can't exhaust a turn.
+HISTORY_MESSAGE_CHARS = 1500
+HISTORY_BUDGET_SHARE = 0.4
+
 # (answer, citations retrieved this turn) -> answer; e.g. dropping citations to nothing retrieved
 PostProcessor = Callable[[str, Sequence[Citation]], str]
 
@@ -120,15 +125,12 @@ class Agent:
             SystemMessage(SYSTEM_PROMPT.format(bot_name=self.bot_name, platform=ctx.platform))
         ]
         if turn.summary:
+            summary = _clip(turn.summary, HISTORY_MESSAGE_CHARS * 2)
             messages.append(SystemMessage(
-                f"<rolling_summary>\n{turn.summary}\n</rolling_summary>",
+                f"<rolling_summary>\n{summary}\n</rolling_summary>",
                 additional_kwargs={"confab": "summary"},
             ))
-        if turn.history:
-            lines = "\n".join(
-                f"{'(bot) ' if m.is_bot else ''}{m.author_name}: {' '.join(m.text.split())}"  # one line per message
-                for m in turn.history if m.text
-            )
+        if lines := _history_lines(turn.history, self.limits.token_budget):
             messages.append(SystemMessage(
                 f"<channel_history>\n{lines}\n</channel_history>", additional_kwargs={"confab": "history"}
             ))
@@ -242,6 +244,30 @@ class Agent:
 def _tool_error(name: str, call_id: str, text: str) -> ToolMessage:
     output = ToolOutput(tool=name, for_user=text, ok=False)
     return ToolMessage(f"ERROR: {text}", tool_call_id=call_id, name=name, artifact=output, status="error")
+
+
+def _history_lines(history: Sequence[StoredMessage], token_budget: int) -> str:
+    """The channel's recent messages, one line each, newest kept first within the history's share.
+
+    Other people's messages must never cost a turn: each is cut to ``HISTORY_MESSAGE_CHARS`` and
+    together they take at most ``HISTORY_BUDGET_SHARE`` of the turn's token budget (the oldest go).
+    """
+    allowance = int(token_budget * HISTORY_BUDGET_SHARE) * 4  # characters, at ~4 per token
+    kept: list[str] = []
+    for m in reversed(history):
+        if not m.text:
+            continue
+        text = _clip(" ".join(m.text.split()), HISTORY_MESSAGE_CHARS)
+        line = f"{'(bot) ' if m.is_bot else ''}{m.author_name}: {text}"
+        allowance -= len(line) + 1
+        if allowance < 0:
+            break
+        kept.append(line)
+    return "\n".join(reversed(kept))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _safe_name(name: str) -> str:

@@ -34,8 +34,9 @@ _IMAGE = re.compile(
 _SENTIMENT = re.compile(r"\b(sentiment|mood|tone|vibe)\b", re.I)
 _CLASSIFY = re.compile(r"\b(classify|categori[sz]e|label|tag)\b", re.I)
 _BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on)\b", re.I)
-_GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening)|thanks|thank you|thx)\b[!. ]*$",
+_GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening))( there| all| team)?\b[!. ]*$",
                        re.I)
+_THANKS = re.compile(r"^(thanks|thank you|thx|ty|cheers|great|perfect|awesome|got it)\b[\w ]{0,20}[!. ]*$", re.I)
 # "how do I summarize a thread?" asks about the feature (the docs), it doesn't ask for a summary
 _HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
 _HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
@@ -94,8 +95,13 @@ class OfflineChatModel(BaseChatModel):
         return self._decide(text, _history_lines(messages))
 
     def _decide(self, text: str, history: list[str]) -> AIMessage:
-        if not text or _GREETING.match(text) or _HELP.match(text):
-            return _answer(self._introduction(greeting=bool(text) and not _HELP.match(text)))
+        if _HELP.match(text):
+            return _answer(self._introduction())
+        if not text or _GREETING.match(text):
+            return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
+                           f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
+        if _THANKS.match(text):
+            return _answer("You're welcome!")
         if _HOW_TO.search(text) and "search_knowledge" in self.tool_names:
             return _call("search_knowledge", {"query": text, "k": 5})
         if _SUMMARY.search(text):
@@ -163,8 +169,9 @@ class OfflineChatModel(BaseChatModel):
         quotes = "\n".join(f"> {line}" for _, _, line in best)
         return f"Earlier in this channel:\n{quotes}"
 
-    def _introduction(self, greeting: bool) -> str:
-        hello = f"Hi! I'm {self.bot_name}. " if greeting else f"I'm {self.bot_name}, your team's assistant. "
+    def _introduction(self) -> str:
+        """The capability list: only for an explicit request for help, never for small talk."""
+        hello = f"I'm {self.bot_name}, your team's assistant. "
         can = [CAPABILITIES[name] for name in CAPABILITIES if name in self.tool_names]
         listing = "".join(f"\n• {item}" for item in can) or "\n• remember this channel's conversation"
         return f"{hello}Here's what I can do:{listing}\nType `/help` for commands.\n\n{OFFLINE_NOTE}"

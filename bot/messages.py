@@ -2,6 +2,7 @@
 
 RATE_LIMITED_USER = "You're sending me requests faster than I can keep up. Try again in {seconds} s."
 RATE_LIMITED_CHANNEL = "This channel is keeping me very busy. Try again in {seconds} s."
+RATE_LIMITED_REACTION = "⏳"  # later refusals in the same minute: a reaction instead of another note
 TOO_LONG = (
     "That message is too long for me to work with ({length:,} characters; my limit is {limit:,}). "
     "Ask a shorter question, or put long text in a file in the knowledge folder."

@@ -21,6 +21,7 @@ from agent.memory.models import StoredMessage
 from bot import messages as say
 from bot.adapter import Adapter
 from bot.commands import CommandContext, load_commands
+from bot.conversation import expects_answer
 from bot.events import (
     Attachment,
     Author,
@@ -33,7 +34,7 @@ from bot.events import (
     SentRef,
 )
 from bot.platform_access import STORE_MAX_CHARS, history_fetcher, message_linker, to_stored
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import RateLimiter, Verdict
 from bot.text import clean_incoming, neutralize_mentions
 
 if TYPE_CHECKING:
@@ -117,16 +118,23 @@ class Pipeline:
                 await self.send(reply)
             return
         follow = await self._followed(message.channel) if message.channel.thread else None
-        if addressed or (follow is not None and follow[0] == "mention"):
+        if addressed or (follow is not None and follow[0] == "mention"
+                         and expects_answer(body, self.settings.bot_name)):
             await self._answer(message, body)
         elif follow is not None and follow[0] in self.followers:
             await self._follow(message, follow[0], follow[1])
 
     async def _followed(self, channel: ChannelRef) -> tuple[str, dict[str, Any]] | None:
         assert channel.thread is not None
-        found = await self.services.memory.followed(channel.key, channel.thread)
+        memory = self.services.memory
+        found = await memory.followed(channel.key, channel.thread)
         if found is None:
-            return None
+            # a thread under one of the bot's own messages continues that conversation
+            root = await memory.get_message(channel.key, channel.thread)
+            if root is None or not root.is_bot:
+                return None
+            await memory.follow_thread(channel.key, channel.thread, kind="mention")
+            return "mention", {}
         kind, data, last = found
         idle = timedelta(minutes=self.settings.brainstorm_idle_minutes)
         if datetime.now(UTC) - last > idle:
@@ -217,15 +225,20 @@ class Pipeline:
         files = tuple(Attachment(f.filename, f.data, f.mime, f.alt_text) for f in result.files)
         return Reply(channel, result.text, files, ephemeral=ephemeral, reply_to=reply_to, user_id=user_id)
 
-    async def _allowed(self, author: Author, channel: ChannelRef, reply_to: str | None) -> bool:
+    async def _allowed(self, author: Author, channel: ChannelRef, message_id: str) -> bool:
+        """Check the rate limit for a message; a refusal is always visible (a note, then a reaction)."""
         verdict = self.limiter.check(f"{channel.platform}:{author.id}", channel.key)
         if verdict.allowed:
             return True
         log.info("rate limited", extra={"scope": verdict.scope, "user": author.id, "channel": channel.key})
-        if verdict.notify:
-            template = say.RATE_LIMITED_USER if verdict.scope == "user" else say.RATE_LIMITED_CHANNEL
-            await self.send(Reply(channel, template.format(seconds=max(1, round(verdict.retry_after_s))),
-                                  ephemeral=True, reply_to=reply_to, user_id=author.id))
+        adapter = self.adapter_for(channel)
+        if not verdict.notify and adapter is not None and adapter.capabilities.reactions:
+            try:
+                await adapter.react(channel, message_id, say.RATE_LIMITED_REACTION)
+                return False
+            except Exception:
+                log.exception("could not react to a rate-limited message")
+        await self.send(_rate_limit_reply(verdict, channel, author, reply_to=message_id))
         return False
 
     # --- replies ------------------------------------------------------------------------
@@ -285,8 +298,12 @@ class Pipeline:
             return [ctx.reply(say.UNKNOWN_COMMAND.format(name=command.name[:40]), ephemeral=True)]
         if spec.admin_only and not command.author.is_admin:
             return [ctx.reply(say.ADMIN_ONLY.format(name=spec.name), ephemeral=True)]
-        if spec.name != "help" and not await self._allowed(command.author, command.channel, None):
-            return []
+        if spec.rate_limited:
+            verdict = self.limiter.check(f"{command.channel.platform}:{command.author.id}", command.channel.key)
+            if not verdict.allowed:
+                log.info("rate limited", extra={"scope": verdict.scope, "user": command.author.id,
+                                                "command": spec.name})
+                return [_rate_limit_reply(verdict, command.channel, command.author, reply_to=command.channel.thread)]
         try:
             async with asyncio.timeout(self.settings.agent_deadline_s):
                 replies = await spec.handler(ctx)
@@ -299,6 +316,12 @@ class Pipeline:
             return [ctx.reply(say.COMMAND_FAILED.format(name=spec.name), ephemeral=True)]
         log.info("command handled", extra={"command": spec.name, "seconds": round(time.monotonic() - started, 3)})
         return replies
+
+
+def _rate_limit_reply(verdict: Verdict, channel: ChannelRef, author: Author, reply_to: str | None) -> Reply:
+    template = say.RATE_LIMITED_USER if verdict.scope == "user" else say.RATE_LIMITED_CHANNEL
+    return Reply(channel, template.format(seconds=max(1, round(verdict.retry_after_s))), ephemeral=True,
+                 reply_to=reply_to, user_id=author.id)
 
 
 def _strip_bot_mention(text: str, bot_name: str) -> str:

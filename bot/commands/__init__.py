@@ -47,6 +47,8 @@ class CommandSpec:
     usage: str
     handler: CommandHandler
     admin_only: bool = False
+    # cheap commands (help, settings, /forget) and admins' commands never count against the rate limit
+    rate_limited: bool = True
 
 
 REGISTRY: dict[str, CommandSpec] = {}
@@ -59,10 +61,11 @@ COMMAND_MODULES: list[str] = [
 ]
 
 
-def command(name: str, summary: str, usage: str = "", admin_only: bool = False
+def command(name: str, summary: str, usage: str = "", admin_only: bool = False, rate_limited: bool = True
             ) -> Callable[[CommandHandler], CommandHandler]:
     def register(handler: CommandHandler) -> CommandHandler:
-        REGISTRY[name] = CommandSpec(name, summary, usage or f"/{name}", handler, admin_only)
+        REGISTRY[name] = CommandSpec(name, summary, usage or f"/{name}", handler, admin_only,
+                                     rate_limited and not admin_only)
         return handler
 
     return register

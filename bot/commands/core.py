@@ -18,7 +18,7 @@ CHANNEL_SETTINGS: dict[str, tuple[str, ...]] = {
 }
 
 
-@command("help", "Show what I can do and the commands I know.")
+@command("help", "Show what I can do and the commands I know.", rate_limited=False)
 async def help_command(ctx: CommandContext) -> list[Reply]:
     name = ctx.services.settings.bot_name
     lines = [f"**{name}**: mention me (`@{name} …`) with a question, or use a command:"]
@@ -48,7 +48,8 @@ async def ask_command(ctx: CommandContext) -> list[Reply]:
                   reply_to=cmd.channel.thread)]
 
 
-@command("forget", "Erase what I remember about this channel (asks for confirmation).", "/forget [confirm]")
+@command("forget", "Erase what I remember about this channel (asks for confirmation).", "/forget [confirm]",
+         rate_limited=False)
 async def forget_command(ctx: CommandContext) -> list[Reply]:
     cmd = ctx.command
     key = (cmd.channel.key, cmd.author.id)
@@ -65,7 +66,8 @@ async def forget_command(ctx: CommandContext) -> list[Reply]:
     return [ctx.reply(say.FORGET_CONFIRM.format(count=count, seconds=FORGET_WINDOW_S), ephemeral=True)]
 
 
-@command("confab", "Help, or show/change this channel's settings.", "/confab [settings [name value]]")
+@command("confab", "Help, or show/change this channel's settings.", "/confab [settings [name value]]",
+         rate_limited=False)
 async def confab_command(ctx: CommandContext) -> list[Reply]:
     words = ctx.command.args.split()
     if not words or words[0].lower() == "help":

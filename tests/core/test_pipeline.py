@@ -78,7 +78,7 @@ async def test_rate_limit_notice_once(make_chat: Any) -> None:
 
 async def test_bad_input_each_gets_a_reply_and_is_stored(chat: Chat) -> None:
     memory = chat.pipeline.services.memory
-    assert "Here's what I can do" in await chat.say("@confab")
+    assert "type `/help`" in await chat.say("@confab")  # an empty mention: a short hello, not the list
     huge = "@confab " + "x" * 100_000
     assert "too long" in await chat.say(huge)
     weird = "@confab \x00\x07 hi \ud800 there \x1b[31m"

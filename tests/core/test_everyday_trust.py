@@ -1,0 +1,117 @@
+"""What a team meets in its first hour: threads that behave like a colleague, limits that are
+never silent, and other people's messages that can't exhaust a turn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage
+
+from bot.conversation import expects_answer
+from chat_harness import Chat, RecordingAdapter
+from conftest import make_settings
+from scripted_model import ScriptedModel
+
+
+@pytest.fixture
+async def make_chat(tmp_path: Any) -> AsyncIterator[Callable[..., Awaitable[Chat]]]:
+    opened: list[Any] = []
+
+    async def build(model: Any = None, **settings: Any) -> Chat:
+        from bot.app import build_app
+
+        services, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
+        opened.append((services, pipeline))
+        adapter = RecordingAdapter()
+        pipeline.attach(adapter)
+        return Chat(pipeline, adapter)
+
+    yield build
+    for services, pipeline in opened:
+        await pipeline.drain()
+        await services.close()
+
+
+# --- threads ----------------------------------------------------------------------------------
+
+async def test_a_reply_under_the_bots_own_answer_continues_without_a_mention(make_chat: Any) -> None:
+    model = ScriptedModel(steps=[AIMessage("run it under systemd"), AIMessage("in data/confab.db")])
+    chat = await make_chat(model)
+    assert await chat.say("@confab how do I run it as a service?") == "run it under systemd"
+    answer_id = "bot-1"  # the recording adapter's id for the bot's first message
+    reply = await chat.say("where does it keep its data then?", user="bob", thread=answer_id)
+    assert reply == "in data/confab.db"
+    # the follow-up saw the thread's conversation
+    history = "\n".join(str(m.content) for m in model.seen[-1][:-1])
+    assert "run it under systemd" in history
+
+
+async def test_a_thread_under_someone_elses_message_is_not_answered(make_chat: Any) -> None:
+    model = ScriptedModel(steps=[AIMessage("should not be said")])
+    chat = await make_chat(model)
+    await chat.say("lunch?", id="root")
+    assert await chat.say("where shall we go?", user="bob", thread="root") == ""
+    assert model.seen == []
+
+
+async def test_acknowledgements_in_a_followed_thread_get_no_reply(make_chat: Any) -> None:
+    model = ScriptedModel(steps=[AIMessage("set CONFAB_RETENTION_DAYS"), AIMessage("it prunes every 6 hours")])
+    chat = await make_chat(model)
+    assert await chat.say("@confab how do I limit retention?", thread="t1") == "set CONFAB_RETENTION_DAYS"
+    for small_talk in ("thanks!", "ok, I'll set it up tomorrow", "👍", "cool, that works", "@bob can you do it?"):
+        assert await chat.say(small_talk, user="alice", thread="t1") == "", small_talk
+    assert await chat.say("and how often does it prune", thread="t1") == "it prunes every 6 hours"
+    assert len(model.seen) == 2
+
+
+async def test_greetings_and_thanks_get_a_short_answer_and_help_gets_the_list(chat: Chat) -> None:
+    hello = await chat.say("@confab hello")
+    assert "Hi! I'm confab" in hello and "/help" in hello and "•" not in hello
+    thanks = await chat.say("@confab thanks!")
+    assert "welcome" in thanks.lower() and "•" not in thanks
+    assert "Here's what I can do" in await chat.say("@confab what can you do?")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("thanks!", False), ("ok, I'll set it up tomorrow", False), ("will do", False), ("👍", False),
+    ("got it, thanks", False), ("have a nice weekend", False), ("@bob can you take the migration?", False),
+    ("and the on-call rota?", True), ("where does it keep its data then", True), ("how do I add docs", True),
+    ("it fails with permission denied", True), ("please summarize this thread", True),
+    ("thanks! one more thing: how do I reindex", True), ("does it read PDFs", True),
+])
+def test_what_counts_as_meant_for_the_bot(text: str, expected: bool) -> None:
+    assert expects_answer(text) is expected
+
+
+# --- limits -----------------------------------------------------------------------------------
+
+async def test_cheap_commands_are_never_rate_limited_and_every_refusal_is_told(make_chat: Any) -> None:
+    model = ScriptedModel(steps=[AIMessage(f"a{i}") for i in range(10)])
+    chat = await make_chat(model, rate_user_per_min=2)
+    for _ in range(5):
+        assert "/forget" in (await chat.command("help"))[0].text
+        assert (await chat.command("confab", "settings"))[0].text
+    assert [await chat.say(f"@confab question {i}?") for i in range(2)] == ["a0", "a1"]
+    assert "faster than I can keep up" in await chat.say("@confab question 3?")
+    message = chat.message("@confab question 4?")
+    assert await chat.deliver(message) == []
+    assert chat.adapter.reactions == [(message.id, "⏳")]  # later refusals: a reaction, not silence
+    for _ in range(3):  # commands that do cost something are refused with a note every time
+        [refusal] = await chat.command("ask", "what now?")
+        assert "faster than I can keep up" in refusal.text and refusal.ephemeral
+
+
+# --- history ----------------------------------------------------------------------------------
+
+async def test_pasted_walls_of_text_never_lock_the_channel(make_chat: Any) -> None:
+    model = ScriptedModel(steps=[AIMessage("here is the answer")])
+    chat = await make_chat(model)
+    for who in ("bob", "carol", "dave"):
+        await chat.say("log line " * 5_000, user=who)  # three 45,000-character pastes
+    assert await chat.say("@confab what does the log say?") == "here is the answer"
+    prompt = model.seen[0]
+    history = next(str(m.content) for m in prompt if m.additional_kwargs.get("confab") == "history")
+    assert len(history) < 24_000 * 4 * 0.5
+    assert history.count("bob:") == history.count("carol:") == history.count("dave:") == 1

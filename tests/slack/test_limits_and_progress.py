@@ -1,0 +1,67 @@
+"""Rate limits on Slack: every refused mention is told (a note, then a reaction) and no progress
+note outlives its request."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage
+from slack_fakes import FakeSlackAPI, payload, post_event, settle
+
+from scripted_model import ScriptedModel
+
+
+@pytest.fixture
+async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any
+                    ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
+    from slack_fakes import SECRET, free_port
+
+    from bot.app import build_app
+    from conftest import make_settings
+
+    opened: list[tuple[Any, Any]] = []
+
+    async def build(model: ScriptedModel, progress_after_s: float | None = None, **overrides: Any
+                    ) -> tuple[Any, Any]:
+        settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
+                                 slack_signing_secret=SECRET, slack_http_port=free_port(),
+                                 slack_api_base_url=fake_api.base + "/api/", **overrides)
+        services, pipeline = await build_app(settings, chat_model=model)
+        opened.append((services, pipeline))
+        adapter = await start_slack(pipeline, settings=settings, progress_after_s=progress_after_s)
+        return adapter, pipeline
+
+    yield build
+    for services, pipeline in opened:
+        await pipeline.drain()
+        await services.close()
+
+
+async def test_twelve_quick_mentions_all_get_an_answer_or_a_refusal_and_no_note_is_left(
+        slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    model = ScriptedModel(steps=[AIMessage(f"answer {i}") for i in range(12)], delay_s=0.3)
+    adapter, _ = await slack_bot(model, progress_after_s=0.05, rate_user_per_min=10)
+    mention = payload("app_mention")
+    topics = ["deploy", "backups", "retention", "the wiki", "citations", "spam", "summaries", "images",
+              "threads", "reindexing", "settings", "the console"]
+    for i, topic in enumerate(topics):
+        ts = f"1700000100.{i:06d}"
+        await post_event(adapter, {**mention, "ts": ts, "event_ts": ts, "client_msg_id": f"m{i}",
+                                         "text": f"<@UBOT00001> question {i}: how do I set up {topic}?"},
+                         event_id=f"Ev{i:09d}")
+    await settle(adapter)
+    answered = [c for c in fake_api.calls_to("chat.update") if c.params["text"].startswith("answer")]
+    posted = [c for c in fake_api.calls_to("chat.postMessage") if c.params["text"].startswith("answer")]
+    assert len(answered) + len(posted) == 10
+    refusals = fake_api.calls_to("chat.postEphemeral")
+    reactions = fake_api.calls_to("reactions.add")
+    assert len(refusals) == 1 and "faster than I can keep up" in refusals[0].params["text"]
+    assert [r.params["name"] for r in reactions] == ["hourglass_flowing_sand"]
+    # every note was replaced by its answer or removed
+    placeholders = [c for c in fake_api.calls_to("chat.postMessage") if "Working on it" in c.params["text"]]
+    replaced_or_removed = len(fake_api.calls_to("chat.update")) + len(fake_api.calls_to("chat.delete"))
+    assert len(placeholders) == replaced_or_removed
+    assert not adapter.placeholders
