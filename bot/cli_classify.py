@@ -1,8 +1,11 @@
-"""``confab classify`` (JSONL in, JSONL out) and ``confab eval spam`` / ``confab eval sentiment``."""
+"""``confab classify`` (JSONL in, JSONL out) and ``confab eval spam`` / ``confab eval sentiment``.
+
+Input is read strictly (:mod:`bot.cli_input`): a line that is not what the command's ``--help``
+describes is reported with its number and reason, and the command exits 2 without scoring anything.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import time
@@ -11,35 +14,61 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.cli_input import (
+    SENTIMENT_LABELS,
+    SPAM_LABELS,
+    BadLine,
+    binary_label,
+    collect,
+    exit_on_problems,
+    json_object,
+    numbered_lines,
+    spellings,
+    string_field,
+)
+
 Task = Annotated[str, typer.Option("--task", help="spam | sentiment | labels")]
 
 
 def classify(task: Task = "spam",
-             labels: Annotated[str, typer.Option("--labels", help="for --task labels: a,b,c")] = "") -> None:
-    """Read {"text": ...} JSON lines on stdin; write them back with label, score and reasons."""
+             labels: Annotated[str, typer.Option("--labels", help="for --task labels: two or more labels, "
+                                                                   "comma-separated (a,b,c)")] = "") -> None:
+    """Classify JSON lines from stdin; write each back with "label", "score" and "reasons" added.
+
+    Input, one JSON object per line: "text" (a string, required).
+
+    Optional: "author" and "channel" (strings; spam uses them for repeat and flood signals), "ts" (Unix seconds).
+
+    Other fields are passed through unchanged. Blank lines are ignored.
+
+    A line that is not like that is reported with its number and reason; nothing is written (exit status 2).
+    """
     import asyncio
     import os
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if task not in ("spam", "sentiment", "labels") or (task == "labels" and len(labels.split(",")) < 2):
+    names = [x.strip() for x in labels.split(",") if x.strip()]
+    if task not in ("spam", "sentiment", "labels") or (task == "labels" and len(set(names)) < 2):
         typer.echo("confab: --task spam|sentiment|labels (labels needs --labels a,b,...)", err=True)
         raise typer.Exit(2)
-    rows, bad = [], 0
-    for line in sys.stdin.buffer.read().decode("utf-8", "replace").split("\n"):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise ValueError
-            rows.append(row)
-        except ValueError:
-            bad += 1
-    results = asyncio.run(_classify(task, [r["text"] for r in rows], [x.strip() for x in labels.split(",")], rows))
+    text = sys.stdin.buffer.read().decode("utf-8", "replace")
+    rows, problems = collect(numbered_lines(text), _classify_row)
+    exit_on_problems("stdin", problems)
+    results = asyncio.run(_classify(task, [r["text"] for r in rows], names, rows))
     for row, result in zip(rows, results, strict=True):
         sys.stdout.write(json.dumps(row | result, ensure_ascii=False) + "\n")
-    if bad:
-        typer.echo(f"confab: skipped {bad} malformed lines", err=True)
+
+
+def _classify_row(line: str) -> dict[str, Any]:
+    row = json_object(line)
+    string_field(row, "text")
+    ts = row.get("ts")
+    if ts is not None and (isinstance(ts, bool) or not isinstance(ts, (int, float))):
+        raise BadLine(f'"ts" must be Unix time in seconds (a number), got {json.dumps(ts)}')
+    for key in ("author", "channel"):
+        if row.get(key) is not None and not isinstance(row[key], str):
+            raise BadLine(f'"{key}" must be a string, got {json.dumps(row[key])[:40]}')
+    return row
 
 
 async def _classify(task: str, texts: list[str], labels: list[str], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -67,28 +96,52 @@ async def _classify(task: str, texts: list[str], labels: list[str], rows: list[d
     return [{"label": r.label, "score": r.score, "reasons": []} for r in found]
 
 
-def _read_labelled(data: Path, fmt: str, positive: str, split: str) -> tuple[list[str], list[int]]:
-    if fmt == "sms":
-        from agent.classify.train import read_sms, sms_split
+def _read_labelled(data: Path, fmt: str, accepted: dict[str, bool], split: str = "all"
+                   ) -> tuple[list[str], list[int]]:
+    """Texts and 0/1 truth from ``data``; any bad line is reported (number and reason) and exits 2."""
+    if not data.is_file():
+        typer.echo(f"confab: no such file: {data}", err=True)
+        raise typer.Exit(2)
+    try:
+        content = data.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        typer.echo(f"confab: cannot read {data}: {exc}", err=True)
+        raise typer.Exit(2) from None
 
-        texts, labels = read_sms(data)
-        if split == "test":
-            _, test = sms_split(texts, labels)
-            return [texts[i] for i in test], [labels[i] for i in test]
-        return texts, labels
-    if fmt == "uci":
-        with data.open(encoding="utf-8", errors="replace") as handle:
-            rows = [r for r in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE) if len(r) >= 2]
-        return [r[0] for r in rows], [int(r[1].strip() == "1") for r in rows]
-    texts, labels = [], []
-    for line in data.read_text(encoding="utf-8", errors="replace").split("\n"):
-        try:
-            row = json.loads(line)
-            texts.append(str(row["text"]))
-            labels.append(int(str(row["label"]).lower() == positive))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return texts, labels
+    def parse(line: str) -> tuple[str, int]:
+        if fmt == "jsonl":
+            row = json_object(line)
+            text = str(string_field(row, "text"))
+            if "label" not in row:
+                raise BadLine(f'no "label" field (found: {", ".join(sorted(map(str, row)))})')
+            return text, int(binary_label(row["label"], accepted))
+        first, sep, second = line.partition("\t")
+        if not sep:
+            raise BadLine("expected two tab-separated columns")
+        # sms: label<TAB>text (the SMS Spam Collection); uci: sentence<TAB>1|0 (UCI sentiment sentences)
+        label, text = (first, second) if fmt == "sms" else (second, first)
+        if not text.strip():
+            raise BadLine("the text column is empty")
+        return text, int(binary_label(label, accepted))
+
+    found, problems = collect(numbered_lines(content), parse)
+    exit_on_problems(str(data), problems)
+    if not found:
+        typer.echo(f"confab: no labelled messages in {data}", err=True)
+        raise typer.Exit(2)
+    texts, truth = [t for t, _ in found], [y for _, y in found]
+    if fmt == "sms" and split == "test":
+        from agent.classify.train import sms_split
+
+        _, test = sms_split(texts, truth)
+        return [texts[i] for i in test], [truth[i] for i in test]
+    return texts, truth
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        typer.echo(f"confab: {name} {value!r}: use {' | '.join(choices)}", err=True)
+        raise typer.Exit(2)
 
 
 def _report(name: str, truth: list[int], predicted: list[int], seconds: float, as_json: bool, extra: str) -> None:
@@ -114,21 +167,16 @@ def _report(name: str, truth: list[int], predicted: list[int], seconds: float, a
     typer.echo(f"  speed      {figures['messages_per_s']:.0f} messages/s")
 
 
-def eval_spam(data: Annotated[Path, typer.Option("--data")],
+def eval_spam(data: Annotated[Path, typer.Option("--data", help="the labelled messages (format above)")],
               fmt: Annotated[str, typer.Option("--format", help="jsonl | sms")] = "jsonl",
               split: Annotated[str, typer.Option(help="sms only: test (the held-out 20%) | all")] = "test",
               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Spam precision/recall/F1 (spam is the positive class), accuracy, confusion matrix, throughput."""
     from agent.classify.spam import SpamClassifier
     from bot.cli_core import load_settings_or_exit
 
-    if not data.is_file():
-        typer.echo(f"confab: no such file: {data}", err=True)
-        raise typer.Exit(2)
-    texts, truth = _read_labelled(data, fmt, "spam", split)
-    if not texts:
-        typer.echo(f"confab: no labelled messages in {data}", err=True)
-        raise typer.Exit(2)
+    _check_choice("--format", fmt, ("jsonl", "sms"))
+    _check_choice("--split", split, ("test", "all"))
+    texts, truth = _read_labelled(data, fmt, SPAM_LABELS, split)
     classifier = SpamClassifier(load_settings_or_exit().spam_threshold)
     classifier.model.probabilities(["warm up"])
     started = time.perf_counter()
@@ -137,23 +185,41 @@ def eval_spam(data: Annotated[Path, typer.Option("--data")],
     _report("spam", truth, predicted, time.perf_counter() - started, as_json, extra)
 
 
-def eval_sentiment(data: Annotated[Path, typer.Option("--data")],
+eval_spam.__doc__ = f"""Spam precision/recall/F1 (spam is the positive class), accuracy, confusion matrix, throughput.
+
+    --format jsonl: one JSON object per line with "text" (a string) and "label".
+
+    --format sms: label<TAB>text per line, as in the SMS Spam Collection.
+
+    Labels: {spellings(SPAM_LABELS)}; any case, and JSON true/false or 1/0 too.
+
+    Blank lines are ignored. Any other line is reported with its number and reason; nothing is scored (exit 2).
+    """
+
+
+def eval_sentiment(data: Annotated[Path, typer.Option("--data", help="the labelled sentences (format above)")],
                    fmt: Annotated[str, typer.Option("--format", help="jsonl | uci")] = "jsonl",
                    as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Sentiment accuracy (positive vs not), precision/recall/F1 for positive, throughput."""
     from agent.classify.sentiment import analyze_sentiment
 
-    if not data.is_file():
-        typer.echo(f"confab: no such file: {data}", err=True)
-        raise typer.Exit(2)
-    texts, truth = _read_labelled(data, fmt, "positive", "all")
-    if not texts:
-        typer.echo(f"confab: no labelled messages in {data}", err=True)
-        raise typer.Exit(2)
+    _check_choice("--format", fmt, ("jsonl", "uci"))
+    texts, truth = _read_labelled(data, fmt, SENTIMENT_LABELS)
     analyze_sentiment(["warm up"])  # loads the embedding model outside the timed part
     started = time.perf_counter()
     predicted = [int(r.score >= 0) for r in analyze_sentiment(texts)]  # binary sets: neutral counts as positive
     _report("positive", truth, predicted, time.perf_counter() - started, as_json, "")
+
+
+eval_sentiment.__doc__ = f"""Sentiment accuracy (positive vs negative), precision/recall/F1 for positive, throughput.
+
+    --format jsonl: one JSON object per line with "text" (a string) and "label".
+
+    --format uci: sentence<TAB>label per line, as in the UCI Sentiment Labelled Sentences.
+
+    Labels: {spellings(SENTIMENT_LABELS)}; any case, and JSON true/false or 1/0 too.
+
+    Blank lines are ignored. Any other line is reported with its number and reason; nothing is scored (exit 2).
+    """
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:

@@ -14,66 +14,109 @@ import typer
 log = logging.getLogger(__name__)
 
 
-def _parse_ts(value: Any, fallback: datetime) -> datetime:
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(float(value), UTC)
+def _parse_ts(value: Any) -> datetime:
+    """A message time: Unix seconds (a number or a numeric string) or an ISO 8601 date; BadLine otherwise."""
+    from bot.cli_input import BadLine
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError, ValueError):
+            raise BadLine(f'"ts" {value} is out of range') from None
     if isinstance(value, str) and value.strip():
         text = value.strip()
         try:
             return datetime.fromtimestamp(float(text), UTC)
-        except ValueError:
+        except (OverflowError, OSError, ValueError):
             pass
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         except ValueError:
-            return fallback
-    return fallback
+            pass
+    raise BadLine(f'"ts" {json.dumps(value)[:40]} is not Unix seconds or an ISO 8601 date (2026-11-20T09:00:00Z)')
 
 
-def read_thread(path: Path) -> tuple[list[Any], int]:
-    """Messages from JSONL lines ``{"author", "text", "ts"}``, and how many lines were unusable."""
+def read_thread(path: Path) -> tuple[list[Any], list[Any]]:
+    """Messages from JSONL lines ``{"author", "text", "ts"}``, and the problems of the lines that are not."""
     from agent.memory.models import StoredMessage
+    from bot.cli_input import BadLine, Problem, json_object, numbered_lines, string_field
+
+    last = datetime(1970, 1, 1, tzinfo=UTC)
+
+    def parse(number: int, line: str) -> StoredMessage:
+        nonlocal last
+        row = json_object(line)
+        author = str(string_field(row, "author")).strip()
+        text = string_field(row, "text", required=False)
+        if text is None:
+            raise BadLine(f'no "text" field (found: {", ".join(sorted(map(str, row)))})')
+        if "ts" in row and row["ts"] is not None:
+            last = _parse_ts(row["ts"])
+        ident = row.get("id")
+        if ident is not None and (isinstance(ident, bool) or not isinstance(ident, (str, int))):
+            raise BadLine('"id" must be a string or a number')
+        is_bot = row.get("is_bot", False)
+        if not isinstance(is_bot, bool):
+            raise BadLine(f'"is_bot" must be true or false, got {json.dumps(is_bot)[:40]}')
+        return StoredMessage(channel_key="file", id=str(ident if ident is not None else number), author_id=author,
+                             author_name=author, text=text, created_at=last, is_bot=is_bot)
 
     messages: list[StoredMessage] = []
-    bad = 0
-    last = datetime(1970, 1, 1, tzinfo=UTC)
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                author, text = str(row["author"]).strip() or "someone", str(row.get("text") or "")
-            except (ValueError, KeyError, TypeError, AttributeError):
-                bad += 1
-                continue
-            last = _parse_ts(row.get("ts"), last)
-            messages.append(StoredMessage(channel_key="file", id=str(row.get("id") or number), author_id=author,
-                                          author_name=author, text=text, created_at=last,
-                                          is_bot=bool(row.get("is_bot", False))))
-    return messages, bad
+    problems: list[Problem] = []
+    for number, line in numbered_lines(path.read_text(encoding="utf-8", errors="replace")):
+        try:
+            messages.append(parse(number, line))
+        except BadLine as exc:
+            problems.append(Problem(number, str(exc)))
+    return messages, problems
+
+
+def check_examples(path: Path) -> list[Any]:
+    """The problems of ``confab eval summarize`` data: each line {"dialogue": str, "summary": str | [str, …]}."""
+    from bot.cli_input import BadLine, collect, json_object, numbered_lines, string_field
+
+    def check(line: str) -> None:
+        row = json_object(line)
+        string_field(row, "dialogue")
+        if "summary" not in row:
+            raise BadLine(f'no "summary" field (found: {", ".join(sorted(map(str, row)))})')
+        summary = row["summary"]
+        refs = [summary] if isinstance(summary, str) else summary
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs) or not any(
+                r.strip() for r in refs):
+            raise BadLine('"summary" must be a non-empty string or a list of strings')
+
+    return collect(numbered_lines(path.read_text(encoding="utf-8", errors="replace")), check)[1]
 
 
 def summarize(
-    file: Annotated[Path, typer.Option("--file", "-f", help="JSONL, one {\"author\", \"text\", \"ts\"} per line.")],
+    file: Annotated[Path, typer.Option("--file", "-f", help="JSONL, one message per line (fields above).")],
     llm: Annotated[bool, typer.Option(help="Use CONFAB_MODEL (map-reduce) instead of the offline summarizer.")]
     = False,
 ) -> None:
-    """Summarize a conversation exported as JSONL and print the Markdown summary."""
+    """Summarize a conversation exported as JSONL and print the Markdown summary.
+
+    One JSON object per line, oldest first: "author" (a string) and "text" (a string), both required.
+
+    Optional: "ts" (Unix seconds, or an ISO 8601 date such as 2026-11-20T09:00:00Z), "id", "is_bot" (true/false).
+
+    Blank lines are ignored. Any other line is reported with its number and reason; nothing is summarized (exit 2).
+    """
     import asyncio
+
+    from bot.cli_input import exit_on_problems
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not file.is_file():
         typer.echo(f"confab: no such file: {file}", err=True)
         raise typer.Exit(2)
     try:
-        messages, bad = read_thread(file)
+        messages, problems = read_thread(file)
     except (OSError, UnicodeError) as exc:
         typer.echo(f"confab: cannot read {file}: {exc}", err=True)
         raise typer.Exit(2) from None
-    if bad:
-        typer.echo(f"confab: skipped {bad} malformed line(s)", err=True)
+    exit_on_problems(str(file), problems)
     typer.echo(asyncio.run(_summarize(messages, llm)))
 
 
@@ -113,18 +156,30 @@ async def asyncio_to_thread(func: Any, *args: Any) -> Any:
 
 
 def eval_summarize(
-    data: Annotated[Path, typer.Option("--data", help="JSONL with {\"dialogue\", \"summary\"} lines.")],
+    data: Annotated[Path, typer.Option("--data", help="JSONL, one example per line (fields above).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     limit: Annotated[int | None, typer.Option(help="Score only the first N examples.")] = None,
 ) -> None:
-    """ROUGE-1/2/L F1 of Confab's offline summary and of the first-three-turns baseline, in one run."""
+    """ROUGE-1/2/L F1 of Confab's offline summary and of the first-three-turns baseline, in one run.
+
+    One JSON object per line: "dialogue" (a string, "Name: text" turns on separate lines) and "summary"
+    (the reference: a string, or a list of strings for several references).
+
+    Blank lines are ignored. Any other line is reported with its number and reason; nothing is scored (exit 2).
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from agent.embeddings import shared_local_embedder
     from agent.summarize.evaluate import evaluate, read_examples
+    from bot.cli_input import exit_on_problems
 
     if not data.is_file():
         typer.echo(f"confab: no such file: {data}", err=True)
         raise typer.Exit(2)
+    try:
+        exit_on_problems(str(data), check_examples(data))
+    except (OSError, UnicodeError) as exc:
+        typer.echo(f"confab: cannot read {data}: {exc}", err=True)
+        raise typer.Exit(2) from None
     examples, skipped = read_examples(data, limit)
     if not examples:
         typer.echo(f"confab: no usable examples in {data} ({skipped} malformed)", err=True)

@@ -23,12 +23,12 @@ async def test_mood_of_the_channel(chat: Chat) -> None:
 
 def test_classify_cli_round_trips_jsonl() -> None:
     lines = [json.dumps({"text": "FREE NITRO at https://dlscord-gift.com/x", "author": "u1"}),
-             "garbage", json.dumps({"text": "see you at standup"})]
+             "", json.dumps({"text": "see you at standup"})]
     result = CliRunner().invoke(app, ["classify", "--task", "spam"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [(r["label"], r["author"] if "author" in r else None) for r in rows] == [("spam", "u1"), ("ham", None)]
-    assert rows[0]["reasons"] and "skipped 1 malformed" in result.stderr
+    assert rows[0]["reasons"]  # a malformed line fails the command: tests/classify/test_cli_input.py
     sentiment = CliRunner().invoke(app, ["classify", "--task", "sentiment"], input=json.dumps({"text": "I love it"}))
     assert json.loads(sentiment.stdout)["label"] == "positive"
     assert CliRunner().invoke(app, ["classify", "--task", "nope"]).exit_code == 2

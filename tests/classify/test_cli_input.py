@@ -1,0 +1,133 @@
+"""The input of ``confab eval`` / ``classify`` / ``summarize``: bad lines are named and fail the command,
+the obvious label spellings are accepted, and each command's --help says what it reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+SPAM = ["WINNER! claim your free prize now, call 09061701461", "FREE NITRO giveaway at https://dlscord-gift.com/abc"]
+HAM = ["lunch at noon?", "the build is green"]
+
+
+def write(path: Path, rows: list[Any]) -> Path:
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def run(*args: str, stdin: str | None = None) -> Any:
+    return CliRunner().invoke(app, list(args), input=stdin)
+
+
+def test_eval_spam_row_without_a_label_is_named_not_a_traceback(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.jsonl", [{"text": SPAM[0], "label": "spam"}, {"text": HAM[0]}])
+    confab = Path(sys.executable).with_name("confab")
+    done = subprocess.run([str(confab), "eval", "spam", "--data", str(data)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=False)
+    assert done.returncode == 2
+    assert f'{data}:2: no "label" field (found: text)' in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+@pytest.mark.parametrize(("positive", "negative"), [(1, 0), ("1", "0"), (True, False), ("true", "false"),
+                                                    ("SPAM", "Ham"), ("spam", "not spam")])
+def test_eval_spam_accepts_the_obvious_label_spellings(tmp_path: Path, positive: Any, negative: Any) -> None:
+    rows = [{"text": t, "label": positive} for t in SPAM] + [{"text": t, "label": negative} for t in HAM]
+    result = run("eval", "spam", "--data", str(write(tmp_path / "d.jsonl", rows)), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["confusion"] == {"tp": 2, "fp": 0, "fn": 0, "tn": 2}
+
+
+def test_eval_spam_names_every_bad_line_and_scores_nothing(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.jsonl", [{"text": SPAM[0], "label": "spam"}, "", {"text": HAM[0], "label": "maybe"},
+                                        "not json", [1, 2], {"label": "ham"}, {"text": 5, "label": "ham"},
+                                        {"text": HAM[1], "label": None}])
+    result = run("eval", "spam", "--data", str(data), "--json")
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[:6] == [
+        f'confab: {data}:3: "label" "maybe" is not one of spam/ham, 1/0, true/false (or not spam, not_spam)',
+        f"confab: {data}:4: not valid JSON (Expecting value at column 1)",
+        f"confab: {data}:5: expected a JSON object {{…}}, got a list",
+        f'confab: {data}:6: no "text" field (found: label)',
+        f'confab: {data}:7: "text" must be a string, got the number 5',
+        f'confab: {data}:8: "label" null is not one of spam/ham, 1/0, true/false (or not spam, not_spam)',
+    ]
+    assert "6 bad line(s)" in lines[-1]
+
+
+def test_eval_spam_sms_format_checks_its_labels(tmp_path: Path) -> None:
+    data = tmp_path / "sms.tsv"
+    data.write_text(f"spam\t{SPAM[0]}\nham\t{HAM[0]}\nspma\t{SPAM[1]}\nham only-one-column\n", encoding="utf-8")
+    result = run("eval", "spam", "--data", str(data), "--format", "sms", "--split", "all")
+    assert result.exit_code == 2
+    assert f'{data}:3: "label" "spma" is not one of' in result.stderr
+    assert f"{data}:4: expected two tab-separated columns" in result.stderr
+    assert run("eval", "spam", "--data", str(data), "--format", "csv").exit_code == 2
+
+
+def test_eval_sentiment_labels_and_bad_lines(tmp_path: Path) -> None:
+    rows = [{"text": "Great phone, love it", "label": 1}, {"text": "Terrible battery, broke in a day", "label": "0"}]
+    result = run("eval", "sentiment", "--data", str(write(tmp_path / "s.jsonl", rows)), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["accuracy"] == 1.0
+    uci = tmp_path / "s.txt"
+    uci.write_text("Great phone, love it\t1\nTerrible battery\tnegative-ish\n", encoding="utf-8")
+    bad = run("eval", "sentiment", "--data", str(uci), "--format", "uci")
+    assert bad.exit_code == 2 and f'{uci}:2: "label" "negative-ish" is not one of positive/negative' in bad.stderr
+
+
+def test_classify_reports_bad_lines_and_writes_nothing() -> None:
+    lines = [json.dumps({"text": "see you at standup"}), "garbage", json.dumps({"message": "hi"}),
+             json.dumps({"text": "x", "ts": "yesterday"})]
+    result = run("classify", "--task", "spam", stdin="\n".join(lines) + "\n")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "stdin:2: not valid JSON" in result.stderr
+    assert 'stdin:3: no "text" field (found: message)' in result.stderr
+    assert 'stdin:4: "ts" must be Unix time in seconds (a number), got "yesterday"' in result.stderr
+
+
+def test_summarize_with_wrong_keys_names_the_line_and_fails(tmp_path: Path) -> None:
+    thread = write(tmp_path / "t.jsonl", [{"user": "ana", "msg": "We ship in March."},
+                                          {"author": "ben", "text": "ok", "ts": "last tuesday"},
+                                          {"author": "cy", "text": "fine", "is_bot": "no"}])
+    result = run("summarize", "--file", str(thread))
+    assert result.exit_code == 2
+    assert "nothing to summarize" not in result.output.lower()
+    assert f'{thread}:1: no "author" field (found: msg, user)' in result.stderr
+    assert f'{thread}:2: "ts" "last tuesday" is not Unix seconds or an ISO 8601 date' in result.stderr
+    assert f'{thread}:3: "is_bot" must be true or false, got "no"' in result.stderr
+
+
+def test_eval_summarize_names_bad_lines(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.jsonl", [{"dialogue": "A: hi\nB: hello", "summary": "A greets B."}, "{broken",
+                                        {"dialogue": "A: hi", "summary": ""}, {"text": "A: hi", "summary": "x"}])
+    result = run("eval", "summarize", "--data", str(data))
+    assert result.exit_code == 2
+    assert f"{data}:2: not valid JSON" in result.stderr
+    assert f'{data}:3: "summary" must be a non-empty string or a list of strings' in result.stderr
+    assert f'{data}:4: no "dialogue" field (found: summary, text)' in result.stderr
+
+
+@pytest.mark.parametrize(("command", "words"), [
+    (["eval", "spam"], ['"text"', '"label"', "spam/ham, 1/0, true/false", "label<TAB>text"]),
+    (["eval", "sentiment"], ['"text"', '"label"', "positive/negative", "1/0", "sentence<TAB>label"]),
+    (["eval", "summarize"], ['"dialogue"', '"summary"']),
+    (["summarize"], ['"author"', '"text"', '"ts"', "ISO 8601", '"is_bot"']),
+    (["classify"], ['"text"', '"author"', '"channel"', '"ts"']),
+])
+def test_help_documents_the_accepted_fields_and_values(command: list[str], words: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    for word in words:
+        assert word in text, (word, text)
