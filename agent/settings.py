@@ -51,12 +51,16 @@ class Settings(BaseSettings):
     embeddings: str = Field("local", validation_alias=_env("CONFAB_EMBEDDINGS"))
     knowledge_watch: bool = Field(True, validation_alias=_env("CONFAB_KNOWLEDGE_WATCH"))
     max_file_mb: float = Field(10.0, gt=0, validation_alias=_env("CONFAB_MAX_FILE_MB"))
+    max_extract_seconds: float = Field(30.0, gt=0, validation_alias=_env("CONFAB_MAX_EXTRACT_SECONDS"))
+    max_text_mb: float = Field(5.0, gt=0, validation_alias=_env("CONFAB_MAX_TEXT_MB"))
     knowledge_min_relevance: float = Field(0.4, ge=0, le=1, validation_alias=_env("CONFAB_KNOWLEDGE_MIN_RELEVANCE"))
     knowledge_base_url: str | None = Field(None, validation_alias=_env("CONFAB_KNOWLEDGE_BASE_URL"))
 
     # --- rate limits ---------------------------------------------------------------------
     rate_user_per_min: int = Field(10, ge=1, validation_alias=_env("CONFAB_RATE_USER_PER_MIN"))
     rate_channel_per_min: int = Field(30, ge=1, validation_alias=_env("CONFAB_RATE_CHANNEL_PER_MIN"))
+    # on SIGTERM / Ctrl-C: how long answers in flight may take to finish before they are stopped
+    shutdown_grace_s: float = Field(30.0, ge=0, validation_alias=_env("CONFAB_SHUTDOWN_GRACE_S"))
     max_message_chars: int = Field(8000, ge=100, validation_alias=_env("CONFAB_MAX_MESSAGE_CHARS"))
 
     # --- moderation ----------------------------------------------------------------------

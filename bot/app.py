@@ -72,24 +72,44 @@ def make_adapter(platform: str, settings: Settings) -> Adapter:
 
 
 async def run_platforms(settings: Settings, platforms: list[str]) -> None:
-    """Start the given platform adapters on one pipeline until cancelled."""
+    """Run the given platform adapters on one pipeline until SIGTERM or Ctrl-C, then stop gracefully.
+
+    Stopping lets the answers in flight finish (up to ``CONFAB_SHUTDOWN_GRACE_S``), removes progress
+    notes of anything cut short, and returns normally, so the process exits 0. A second signal
+    stops at once.
+    """
     adapters = [make_adapter(p, settings) for p in platforms]  # configuration errors before anything opens
     services, pipeline = await build_app(settings)
     freeze_long_lived_objects()
     background = await start_background(services)
-    _stop_on_sigterm()
+    stop = _stop_on_signals()
+    running: list[asyncio.Task[None]] = []
+    failed: list[asyncio.Task[None]] = []
     try:
-        async with asyncio.TaskGroup() as group:
-            for adapter in adapters:
-                pipeline.attach(adapter)
-                group.create_task(adapter.start(pipeline), name=f"confab-{adapter.name}")
-    finally:
         for adapter in adapters:
-            await adapter.close()
-        for task in background:
+            pipeline.attach(adapter)
+            running.append(asyncio.create_task(adapter.start(pipeline), name=f"confab-{adapter.name}"))
+        stopping = asyncio.create_task(stop.wait(), name="confab-stop")
+        await asyncio.wait([*running, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            log.info("stopping: letting answers in flight finish", extra={"grace_s": settings.shutdown_grace_s})
+        failed = [t for t in running if t.done() and not t.cancelled() and t.exception() is not None]
+        stopping.cancel()
+    finally:
+        await asyncio.gather(*(adapter.close(grace_s=settings.shutdown_grace_s) for adapter in adapters),
+                             return_exceptions=True)
+        for task in [*running, *background]:
             task.cancel()
-        await pipeline.drain()
+        await asyncio.gather(*running, *background, return_exceptions=True)
+        try:
+            async with asyncio.timeout(max(1.0, settings.shutdown_grace_s)):
+                await pipeline.drain()
+        except TimeoutError:
+            log.warning("background work did not finish before shutdown")
         await services.close()
+    for task in failed:
+        raise task.exception()  # type: ignore[misc]  # an adapter that could not run (e.g. a bad token)
+    log.info("stopped")
 
 
 def freeze_long_lived_objects() -> None:
@@ -103,15 +123,23 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-def _stop_on_sigterm() -> None:
-    """SIGTERM (docker stop, systemd) ends the run like Ctrl-C: adapters close, answers in flight finish."""
-    task = asyncio.current_task()
-    if task is None:
-        return
-    try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
-        log.debug("no SIGTERM handler installed")
+def _stop_on_signals() -> asyncio.Event:
+    """SIGTERM (docker stop, systemd) and Ctrl-C set the returned event; a second one stops at once."""
+    stop = asyncio.Event()
+    main = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set() and main is not None:
+            main.cancel()  # asked twice: don't wait any longer
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, on_signal)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            log.debug("no handler installed for a stop signal", extra={"signal": int(signum)})
+    return stop
 
 
 async def start_background(services: Services) -> list[asyncio.Task[Any]]:

@@ -55,7 +55,7 @@ class RecordingAdapter:
     async def timeout_user(self, channel: ChannelRef, user_id: str, seconds: int) -> None:
         self.timeouts.append((user_id, seconds))
 
-    async def close(self) -> None:
+    async def close(self, grace_s: float = 0.0) -> None:
         return None
 
 

@@ -152,7 +152,7 @@ class ConsoleAdapter:
     def message_link(self, channel: ChannelRef, message_id: str) -> str | None:
         return None
 
-    async def close(self) -> None:
+    async def close(self, grace_s: float = 0.0) -> None:
         self._closed = True
 
 

@@ -148,9 +148,9 @@ class DiscordAdapter:
         """Wait for in-flight event and command work (tests, graceful shutdown)."""
         await self._work.drain()
 
-    async def close(self) -> None:
-        """Graceful: let answers in flight finish for a few seconds, then disconnect."""
-        await self._work.stop(grace_s=5)
+    async def close(self, grace_s: float = 5.0) -> None:
+        """Graceful: let answers in flight finish for ``grace_s`` seconds, then disconnect."""
+        await self._work.stop(grace_s=grace_s)
         if not self.client.is_closed():
             await self.client.close()
 

@@ -155,15 +155,22 @@ class SlackAdapter:
         """Wait for in-flight event and command work (tests, graceful shutdown)."""
         await self._work.drain()
 
-    async def close(self) -> None:
-        self._closed.set()
-        await self._work.stop()
+    async def close(self, grace_s: float = 0.0) -> None:
+        """No new events; answers in flight get ``grace_s`` to finish; notes of cut-short ones are removed."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self._work.stop(grace_s)
+        for (channel_id, _), ts in list(self.placeholders.items()):
+            try:
+                await self.client.chat_delete(channel=channel_id, ts=ts)
+            except Exception:
+                log.info("could not remove a progress note at shutdown", extra={"channel": channel_id})
+        self.placeholders.clear()
+        self._closed.set()
 
     # --- outgoing ---------------------------------------------------------------------------
 
