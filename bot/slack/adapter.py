@@ -114,7 +114,8 @@ class SlackAdapter:
         self.team_url: str | None = None
         self.handler: EventHandler | None = None
         self.ready = asyncio.Event()
-        self.placeholders: dict[tuple[str, str | None], str] = {}
+        # progress notes by the message they answer: (channel id, note ts); ts "" while being posted
+        self.placeholders: dict[str, tuple[str, str]] = {}
         self.listeners = SlackListeners(self)
         self._closed = asyncio.Event()
         self._work = BackgroundWork()
@@ -164,11 +165,9 @@ class SlackAdapter:
             await self._runner.cleanup()
             self._runner = None
         await self._work.stop(grace_s)
-        for (channel_id, _), ts in list(self.placeholders.items()):
-            try:
-                await self.client.chat_delete(channel=channel_id, ts=ts)
-            except Exception:
-                log.info("could not remove a progress note at shutdown", extra={"channel": channel_id})
+        for channel_id, ts in list(self.placeholders.values()):
+            if ts:
+                await self._remove_note(channel_id, ts)
         self.placeholders.clear()
         self._closed.set()
 
@@ -193,7 +192,8 @@ class SlackAdapter:
                 ts = ts or str(resp.get("message_ts") or "")
             return SentRef(where, ts)
         first_ts = ""
-        placeholder = self.placeholders.pop((channel.channel, thread), None)
+        note = self.placeholders.pop(reply.reply_to, None) if reply.reply_to else None
+        placeholder = note[1] if note and note[1] else None
         for index, chunk in enumerate(chunks):
             if index == 0 and placeholder is not None:
                 if await self._replace(channel.channel, placeholder, chunk):
@@ -235,27 +235,41 @@ class SlackAdapter:
         return str(file.get("id") or "") if isinstance(file, dict) else ""
 
     async def post_placeholder(self, channel: ChannelRef, reply_to: str, text: str) -> bool:
-        """A short "working on it" note the answer will replace with ``chat.update``; True if posted."""
-        thread = thread_for(channel, reply_to)
-        key = (channel.channel, thread)
-        if key in self.placeholders:
-            return False  # another answer in this thread already shows one
+        """A short "working on it" note the answer to ``reply_to`` will replace; True if posted.
+
+        Each request owns its note (several questions in one thread each get theirs), and the key is
+        taken before the post so concurrent requests can't overwrite and lose each other's notes.
+        """
+        if reply_to in self.placeholders:
+            return False
+        self.placeholders[reply_to] = (channel.channel, "")
         try:
-            resp = await self.client.chat_postMessage(channel=channel.channel, text=text, thread_ts=thread,
+            resp = await self.client.chat_postMessage(channel=channel.channel, text=text,
+                                                      thread_ts=thread_for(channel, reply_to),
                                                       unfurl_links=False, unfurl_media=False)
         except SlackApiError as exc:
             log.info("could not post a progress note", extra={"error": exc.response.get("error")})
+            self.placeholders.pop(reply_to, None)
             return False
-        self.placeholders[key] = str(resp["ts"])
+        ts = str(resp["ts"])
+        if reply_to not in self.placeholders:  # the answer went out while the note was being posted
+            await self._remove_note(channel.channel, ts)
+            return False
+        self.placeholders[reply_to] = (channel.channel, ts)
         return True
 
     async def drop_placeholder(self, channel: ChannelRef, reply_to: str) -> None:
-        ts = self.placeholders.pop((channel.channel, thread_for(channel, reply_to)), None)
-        if ts is not None:
-            try:
-                await self.client.chat_delete(channel=channel.channel, ts=ts)
-            except SlackApiError as exc:
-                log.info("could not remove a progress note", extra={"error": exc.response.get("error")})
+        note = self.placeholders.pop(reply_to, None)
+        if note is not None and note[1]:
+            await self._remove_note(*note)
+
+    async def _remove_note(self, channel_id: str, ts: str) -> None:
+        try:
+            await self.client.chat_delete(channel=channel_id, ts=ts)
+        except SlackApiError as exc:
+            log.info("could not remove a progress note", extra={"error": exc.response.get("error")})
+        except Exception:
+            log.exception("could not remove a progress note")
 
     async def fetch_history(self, channel: ChannelRef, since: datetime | None = None,
                             limit: int = 200) -> list[IncomingMessage]:

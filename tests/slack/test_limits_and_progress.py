@@ -40,8 +40,9 @@ async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any
         await services.close()
 
 
+@pytest.mark.parametrize("in_one_thread", [False, True])
 async def test_twelve_quick_mentions_all_get_an_answer_or_a_refusal_and_no_note_is_left(
-        slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+        slack_bot: Any, fake_api: FakeSlackAPI, in_one_thread: bool) -> None:
     model = ScriptedModel(steps=[AIMessage(f"answer {i}") for i in range(12)], delay_s=0.3)
     adapter, _ = await slack_bot(model, progress_after_s=0.05, rate_user_per_min=10)
     mention = payload("app_mention")
@@ -50,7 +51,8 @@ async def test_twelve_quick_mentions_all_get_an_answer_or_a_refusal_and_no_note_
     for i, topic in enumerate(topics):
         ts = f"1700000100.{i:06d}"
         await post_event(adapter, {**mention, "ts": ts, "event_ts": ts, "client_msg_id": f"m{i}",
-                                         "text": f"<@UBOT00001> question {i}: how do I set up {topic}?"},
+                                         "text": f"<@UBOT00001> question {i}: how do I set up {topic}?",
+                                         **({"thread_ts": "1700000099.000001"} if in_one_thread else {})},
                          event_id=f"Ev{i:09d}")
     await settle(adapter)
     answered = [c for c in fake_api.calls_to("chat.update") if c.params["text"].startswith("answer")]
