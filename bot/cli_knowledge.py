@@ -22,6 +22,7 @@ def index(
 
     from agent.embeddings import make_embedder
     from agent.errors import ConfabError
+    from agent.knowledge.loaders import display_name
     from agent.knowledge.service import KnowledgeService
     from bot.cli_core import load_settings_or_exit
     from bot.logs import setup_logging
@@ -42,7 +43,7 @@ def index(
             task = bar.add_task("indexing", total=None, file="")
 
             def progress(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, file=name)
+                bar.update(task, completed=done, total=total, file=display_name(name))
 
             return await knowledge.reindex(progress)
 
@@ -51,11 +52,11 @@ def index(
     except ConfabError as exc:
         console.print(f"[red]confab: {exc.user_message}[/red]")
         raise typer.Exit(1) from None
-    typer.echo(f"Indexed {settings.knowledge_dir}: {report.files} files, {report.chunks} chunks "
+    typer.echo(f"Indexed {display_name(str(settings.knowledge_dir))}: {report.files} files, {report.chunks} chunks "
                f"({len(report.embedded)} embedded, {report.unchanged} unchanged, {len(report.removed)} removed) "
-               f"in {report.seconds:.1f} s -> {settings.knowledge_index_dir}")
-    for skipped in report.skipped:
-        typer.echo(f"  skipped {skipped.rel}: {skipped.reason}")
+               f"in {report.seconds:.1f} s -> {display_name(str(settings.knowledge_index_dir))}")
+    for skipped in report.skipped:  # names escaped: a newline in one must not forge a line of this summary
+        typer.echo(f"  skipped {display_name(skipped.rel)}: {skipped.reason}")
 
 
 def eval_retrieval(

@@ -2,7 +2,8 @@
 
 Files whose content hash is in the previous index's manifest keep their chunks and vectors; only
 changed and added files are read, chunked and embedded; removed files drop out. When the embedder
-(name or dimension) changed, everything is embedded again.
+(name or dimension) changed, everything is embedded again. A file that cannot be read within the limits
+(size, conversion time, converted text) is skipped with a reason; it never stops the build.
 """
 
 from __future__ import annotations
@@ -17,8 +18,20 @@ import numpy as np
 
 from agent.embeddings import Embedder
 from agent.knowledge.chunking import Chunk, chunk_text
+from agent.knowledge.convert import Converter
 from agent.knowledge.index import FileEntry, HybridIndex
-from agent.knowledge.loaders import LoadedText, Skipped, SourceFile, digest_of, discover, load
+from agent.knowledge.loaders import (
+    DEFAULT_EXTRACT_SECONDS,
+    DEFAULT_MAX_TEXT_MB,
+    MB,
+    LoadedText,
+    Skipped,
+    SourceFile,
+    digest_of,
+    discover,
+    load,
+    read_regular,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +58,10 @@ class BuildReport:
 
 def build_index(
     root: Path, index_dir: Path, embedder: Embedder, max_bytes: int,
-    previous: HybridIndex | None = None, progress: Progress | None = None,
+    previous: HybridIndex | None = None, progress: Progress | None = None, *,
+    max_seconds: float = DEFAULT_EXTRACT_SECONDS, max_text_chars: int = int(DEFAULT_MAX_TEXT_MB * MB),
 ) -> tuple[HybridIndex, BuildReport]:
+    """``max_seconds`` and ``max_text_chars`` bound the conversion of each HTML or PDF file (convert.py)."""
     started = time.perf_counter()
     report = BuildReport()
     sources, report.skipped = discover(root, max_bytes)
@@ -55,25 +70,26 @@ def build_index(
     report.full_rebuild = reusable is None
     plan: list[tuple[SourceFile, list[Chunk], np.ndarray | None, str]] = []
     to_embed: list[Chunk] = []
-    for done, source in enumerate(sources):
-        if progress is not None:
-            progress(done, len(sources), source.rel)
-        kept = _reuse(reusable, source)
-        if kept is not None:
-            plan.append((source, *kept))
-            report.unchanged += 1
-            continue
-        loaded = load(source)
-        if isinstance(loaded, Skipped):
-            report.skipped.append(loaded)
-            continue
-        chunks = _chunks_of(loaded)
-        if not chunks:
-            report.skipped.append(Skipped(source.rel, "no text"))
-            continue
-        plan.append((source, chunks, None, loaded.digest))
-        to_embed.extend(chunks)
-        report.embedded.append(source.rel)
+    with Converter(max_seconds, max_text_chars) as converter:  # its worker starts with the first HTML or PDF
+        for done, source in enumerate(sources):
+            if progress is not None:
+                progress(done, len(sources), source.rel)
+            kept = _reuse(reusable, source)
+            if kept is not None:
+                plan.append((source, *kept))
+                report.unchanged += 1
+                continue
+            loaded = load(source, converter)
+            if isinstance(loaded, Skipped):
+                report.skipped.append(loaded)
+                continue
+            chunks = _chunks_of(loaded)
+            if not chunks:
+                report.skipped.append(Skipped(source.rel, "no text"))
+                continue
+            plan.append((source, chunks, None, loaded.digest))
+            to_embed.extend(chunks)
+            report.embedded.append(source.rel)
     if progress is not None:
         progress(len(sources), len(sources), "")
     if reusable is not None:
@@ -114,7 +130,7 @@ def _reuse(previous: HybridIndex | None, source: SourceFile) -> tuple[list[Chunk
     if previous is None or entry is None:
         return None
     try:
-        digest = digest_of(source.path.read_bytes())
+        digest = digest_of(read_regular(source.path))
     except OSError:
         return None
     if digest != entry.digest:

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 
 FORMAT = 3  # bumped when chunks or their embedding text change: older indexes are rebuilt
 RRF_K = 60
+# Sidecars are UTF-8 JSON, but a string may hold a lone surrogate (a file name that was not UTF-8 comes
+# back from the OS that way, PEP 383), which UTF-8 cannot encode. JSON only emits such characters inside
+# strings, where backslashreplace writes exactly JSON's own escape (\udce9): the file stays valid UTF-8 and
+# JSON, and reads back as the same string.
+SIDECAR_ERRORS = "backslashreplace"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +182,7 @@ class HybridIndex:
         tmp.mkdir()
         try:
             faiss.write_index(self.faiss, str(tmp / "faiss.index"))
-            with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as out:
+            with (tmp / "chunks.jsonl").open("w", encoding="utf-8", errors=SIDECAR_ERRORS) as out:
                 for chunk in self.chunks:
                     out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
             _write_json(tmp / "manifest.json", {rel: asdict(e) for rel, e in self.manifest.items()})
@@ -225,7 +230,7 @@ class HybridIndex:
 
 
 def _write_json(path: Path, value: Any) -> None:
-    path.write_text(json.dumps(value, ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=1), encoding="utf-8", errors=SIDECAR_ERRORS)
 
 
 def _remove_old_versions(root: Path, keep: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from agent.errors import ConfabError
+from agent.knowledge.loaders import display_name
 from bot.commands import CommandContext, command
 from bot.events import Reply
 
@@ -28,7 +29,7 @@ async def reindex_command(ctx: CommandContext) -> list[Reply]:
                 f"({len(report.embedded)} updated, {len(report.removed)} removed) "
                 f"in {report.seconds:.{1 if report.seconds >= 1 else 2}f} s.")  # not "0.0 s" for one small file
     if report.skipped:
-        names = ", ".join(f"`{s.rel}` ({s.reason})" for s in report.skipped[:5])
+        names = ", ".join(f"`{display_name(s.rel)}` ({s.reason})" for s in report.skipped[:5])
         more = f" and {len(report.skipped) - 5} more" if len(report.skipped) > 5 else ""
         text += f"\nSkipped: {names}{more}."
     return [ctx.reply(text, ephemeral=True)]
