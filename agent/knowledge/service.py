@@ -3,12 +3,15 @@
 The first search builds or refreshes the index (incrementally: only what changed since the last
 run is embedded). Under ``confab run`` the folder is watched (watchfiles) and re-indexed in the
 background; ``/reindex`` does it on demand. Embedding runs in a worker thread, never on the loop.
+A build never holds searches up: they use the previous index (in memory, or the one saved last run)
+until the new one is complete and swapped in; only a question with no index at all waits for one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +20,13 @@ from agent.embeddings import Embedder
 from agent.errors import KnowledgeError
 from agent.knowledge.builder import BuildReport, Progress, build_index
 from agent.knowledge.index import Hit, HybridIndex
+from agent.knowledge.loaders import MB, display_name
 from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_K = 10
+REFRESH_WAIT = 5.0  # seconds a question waits for the refresh it started before using the previous index
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,44 +42,84 @@ class KnowledgeService:
     def __init__(self, settings: Settings, embedder: Callable[[], Embedder]) -> None:
         self.settings = settings
         self._embedder = embedder  # created on first use: the local model takes a moment to load
-        self._index: HybridIndex | None = None
+        # resolved once: the watcher reports absolute, real paths, whatever form CONFAB_KNOWLEDGE_DIR takes
+        # (relative, with "..", through a symlink, with a trailing slash)
+        self._root = settings.knowledge_dir.resolve()
+        self._index_dir = settings.knowledge_index_dir.resolve()
+        self._index: HybridIndex | None = None  # the one searches use; replaced when a build finishes
+        self._looked_on_disk = False
         self._fresh = False  # checked against the folder since start-up
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # one build at a time (searches never take it)
+        self._load_lock = asyncio.Lock()
+        self._refresh: asyncio.Task[None] | None = None
 
     @property
     def root(self) -> Path:
-        return self.settings.knowledge_dir
+        return self._root
 
     @property
     def index_dir(self) -> Path:
-        return self.settings.knowledge_index_dir
+        return self._index_dir
 
     def threshold(self) -> float:
         return self.settings.knowledge_min_relevance
 
     async def reindex(self, progress: Progress | None = None) -> BuildReport:
-        """Bring the index up to date with the folder (incremental); safe to call concurrently."""
+        """Bring the index up to date with the folder (incremental); safe to call concurrently.
+
+        Searches meanwhile use the previous index; the new one replaces it when it is complete."""
         async with self._lock:
-            previous = self._index
-            if previous is None:
-                previous = await asyncio.to_thread(HybridIndex.load, self.index_dir)
-            max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
-            try:
-                index, report = await asyncio.to_thread(build_index, self.root, self.index_dir,
-                                                        self._embedder(), max_bytes, previous, progress)
-            except OSError as exc:
-                log.exception("knowledge index could not be written")
-                raise KnowledgeError(f"index not written: {exc}") from exc
-            self._index, self._fresh = index, True
-            for skipped in report.skipped:
-                log.warning("knowledge file skipped", extra={"file": skipped.rel, "reason": skipped.reason})
-            return report
+            return await self._build(progress)
+
+    async def _build(self, progress: Progress | None) -> BuildReport:
+        previous = await self._current()
+        settings = self.settings
+        try:
+            index, report = await asyncio.to_thread(
+                build_index, self._root, self._index_dir, self._embedder(), int(settings.max_file_mb * MB),
+                previous, progress, max_seconds=settings.max_extract_seconds,
+                max_text_chars=int(settings.max_text_mb * MB))
+        except OSError as exc:
+            log.exception("knowledge index could not be written")
+            raise KnowledgeError(f"index not written: {exc}") from exc
+        self._index, self._fresh = index, True
+        for skipped in report.skipped:
+            log.warning("knowledge file skipped", extra={"file": display_name(skipped.rel), "reason": skipped.reason})
+        return report
+
+    async def _current(self) -> HybridIndex | None:
+        """The index in use: in memory, else the last one saved (looked for once), else None."""
+        if self._index is None and not self._looked_on_disk:
+            async with self._load_lock:
+                if self._index is None and not self._looked_on_disk:
+                    saved = await asyncio.to_thread(HybridIndex.load, self._index_dir)
+                    self._index = self._index or saved
+                    self._looked_on_disk = True
+        return self._index
 
     async def index(self) -> HybridIndex:
-        if not self._fresh:
-            await self.reindex()
-        assert self._index is not None
-        return self._index
+        """The index to search now; a build in progress never holds a question up when there is an index
+        to answer from. The first question since start-up refreshes the index (when nothing watches the
+        folder), waiting for that at most REFRESH_WAIT seconds before answering from the previous one."""
+        current = self._index if self._fresh else await self._current()
+        if current is None:  # nothing to answer from yet: wait for the first build
+            await asyncio.shield(self._start_refresh())
+            assert self._index is not None
+            return self._index
+        if not self._fresh and not self._lock.locked():
+            await asyncio.wait({self._start_refresh()}, timeout=REFRESH_WAIT)
+        return self._index or current
+
+    def _start_refresh(self) -> asyncio.Task[None]:
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.create_task(self._refresh_once(), name="confab-knowledge-refresh")
+            self._refresh.add_done_callback(_note_failure)
+        return self._refresh
+
+    async def _refresh_once(self) -> None:
+        async with self._lock:
+            if not self._fresh:  # a build that held the lock may have just done it
+                await self._build(None)
 
     async def search(self, query: str, k: int = 5) -> SearchResult:
         index = await self.index()
@@ -91,22 +136,52 @@ class KnowledgeService:
 
     async def background(self) -> None:
         """Re-index when the folder changes (watchfiles), until cancelled."""
-        if not self.settings.knowledge_watch or not self.root.is_dir():
+        if not self.settings.knowledge_watch or not self._root.is_dir():
             return
         from watchfiles import awatch
 
+        # watching starts before the first build (awatch sets up its watch on the first iteration, before
+        # this task yields), so a file saved while it runs is not missed
+        initial = asyncio.create_task(self._reindex_logged("initial knowledge index failed"))
         try:
-            await self.reindex()
+            async for changes in awatch(self._root, debounce=1500, recursive=True):
+                if not worth_reindexing(self._root, [Path(p) for _, p in changes]):
+                    continue
+                report = await self._reindex_logged("background re-index failed; the previous index stays in use")
+                if report is not None:
+                    log.info("knowledge folder changed; re-indexed",
+                             extra={"embedded": len(report.embedded), "removed": len(report.removed)})
+        except asyncio.CancelledError:
+            initial.cancel()
+            raise
         except Exception:
-            log.exception("initial knowledge index failed")
-        async for changes in awatch(self.root, debounce=1500, recursive=True):
-            paths = [Path(p) for _, p in changes]
-            if all(any(part.startswith(".") for part in p.relative_to(self.root).parts) for p in paths
-                   if p.is_relative_to(self.root)):
-                continue
+            log.exception("cannot watch the knowledge folder; /reindex still refreshes it")
+            await initial
+
+    async def _reindex_logged(self, failure: str) -> BuildReport | None:
+        try:
+            return await self.reindex()
+        except Exception:
+            log.exception(failure)
+            return None
+
+
+def worth_reindexing(root: Path, changed: list[Path]) -> bool:
+    """False only when every change is to a hidden file or folder (editors' swap files, .git): those are
+    never indexed. ``root`` is resolved; a path that is not below it as given is compared once resolved."""
+    for path in changed:
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
             try:
-                report = await self.reindex()
-                log.info("knowledge folder changed; re-indexed",
-                         extra={"embedded": len(report.embedded), "removed": len(report.removed)})
-            except Exception:
-                log.exception("background re-index failed; the previous index stays in use")
+                rel = Path(os.path.realpath(path)).relative_to(root)
+            except ValueError:
+                return True  # not recognisably ours: re-indexing costs little when nothing changed
+        if not any(part.startswith(".") for part in rel.parts):
+            return True
+    return False
+
+
+def _note_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.warning("knowledge refresh failed; the previous index stays in use", extra={"error": repr(error)[:300]})
