@@ -1,23 +1,30 @@
 """Automatic spam flagging on every message, by per-channel policy.
 
-Policies: ``off``; ``flag`` (a 🚩 reaction plus a note with the reasons and a link in the moderators'
-channel); ``delete``; ``delete_timeout`` — the last two only where the platform allows it and the bot
-has the right (adapter capabilities), else it falls back to flagging. Admins, exempt roles and
-allow-listed people (a moderator's ``/spam not-spam``) are never screened. The screen never raises
-and never blocks long: on an error or timeout the message is let through with a log line.
+Policies: ``off``; ``flag`` (a 🚩 reaction plus a note to moderators with the reasons and a link);
+``delete``; ``delete_timeout`` — the last two only where the platform allows it and the bot has the
+right (adapter capabilities), else it falls back to flagging. Admins, bots and exempt roles are not
+screened. Moderators' corrections (:mod:`agent.classify.ledger`) lower an author's risk or exempt
+them in one channel for a while, never from known phishing domains and scam phrases.
+
+Where the note goes: the channel's ``mod_channel`` setting (``CONFAB_MOD_CHANNEL`` by default); with
+none set, a reply to the flagged message, in its thread (Slack: a thread reply; Discord: a reply to
+the message; console: in the channel), so moderators see the reasons where the 🚩 is, with no setup.
+A deleted message's note goes to its channel.
+
+The screen fails closed: if it raises or takes longer than :data:`SCREEN_TIMEOUT_S`, the message is
+held (it never reaches the agent), recorded with the reason "screen error", logged, and noted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from bot.events import ChannelRef, IncomingMessage, MessageEdit, Reply
-from bot.text import neutralize_mentions
+from agent.classify.ledger import EXEMPT_DAYS, SpamLedger
+from bot.events import Author, ChannelRef, IncomingMessage, MessageEdit, Reply
+from bot.text import neutralize_mentions, scrub
 
 if TYPE_CHECKING:
     from agent.classify.service import Classification
@@ -28,15 +35,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCREEN_TIMEOUT_S = 5.0
+NOTE_TIMEOUT_S = 5.0
 FLAG_EMOJI = "🚩"
 NEW_MEMBER_S = 24 * 3600
+SCREEN_ERROR = "screen error"
+NO_MOD_CHANNEL = ("none", "off", "thread")  # mod_channel values meaning "note in the flagged message's thread"
 
 
 class Moderator:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.settings = services.settings
-        self._allowed: dict[str, set[str]] = {}  # workspace -> allow-listed author ids (cache)
+        self.ledger = SpamLedger(services.memory)
 
     @property
     def classification(self) -> Classification:
@@ -47,19 +57,22 @@ class Moderator:
         await self.classification.ready_spam()
 
     async def screen(self, message: IncomingMessage, adapter: Adapter | None) -> bool:
-        """True when the message was flagged (it then never reaches the agent)."""
+        """True when the message was flagged or held (it then never reaches the agent)."""
+        message = scrub(message)  # the adapters scrub at the edge; a lone surrogate must never open the gate
         try:
             async with asyncio.timeout(SCREEN_TIMEOUT_S):
                 return await self._screen(message.channel, message.id, message.author, message.text, adapter,
                                           new_member=_is_new(message))
-        except TimeoutError:
-            log.warning("spam screen timed out; message let through", extra={"message_id": message.id})
-        except Exception:
-            log.exception("spam screen failed; message let through", extra={"message_id": message.id})
-        return False
+        except Exception as exc:  # TimeoutError included: fail closed
+            log.error("spam screen failed; message held", exc_info=not isinstance(exc, TimeoutError),
+                      extra={"message_id": message.id, "channel": message.channel.key,
+                             "error": type(exc).__name__})
+            await self._hold(message.channel, message.id, message.author, message.text, adapter)
+            return True
 
     async def rescreen_edit(self, edit: MessageEdit, adapter: Adapter | None) -> None:
         """An edit can turn a clean message into spam."""
+        edit = scrub(edit)
         try:
             async with asyncio.timeout(SCREEN_TIMEOUT_S):
                 await self._screen(edit.channel, edit.id, edit.author, edit.text, adapter, edited=True)
@@ -69,57 +82,57 @@ class Moderator:
     async def policy(self, channel: ChannelRef) -> str:
         return str(await self.services.memory.get_setting(channel.key, "spam_policy", self.settings.spam_policy))
 
-    async def _exempt(self, channel: ChannelRef, author: Any) -> bool:
+    def _exempt(self, author: Author) -> bool:
         if author.is_bot or author.is_admin:
             return True
-        if {r.lower() for r in author.roles} & self.settings.exempt_role_set:
-            return True
-        if channel.workspace not in self._allowed:
-            rows = await self.services.memory.fetch(
-                "SELECT author_id FROM spam_allowlist WHERE workspace = ?", (channel.workspace,))
-            self._allowed[channel.workspace] = {r[0] for r in rows}
-        return author.id in self._allowed[channel.workspace]
+        return bool({r.lower() for r in author.roles} & self.settings.exempt_role_set)
 
-    def allow(self, workspace: str, author_id: str) -> None:
-        self._allowed.setdefault(workspace, set()).add(author_id)
-
-    async def _screen(self, channel: ChannelRef, message_id: str, author: Any, text: str, adapter: Adapter | None,
+    async def _screen(self, channel: ChannelRef, message_id: str, author: Author, text: str, adapter: Adapter | None,
                       new_member: bool = False, edited: bool = False) -> bool:
         policy = await self.policy(channel)
-        if policy == "off" or await self._exempt(channel, author):
+        if policy == "off" or self._exempt(author):
             return False
+        standing = await self.ledger.standing(channel.key, author.id)
         feature = self.classification
         spam = await feature.ready_spam()
-        result = spam.classify(text, author.id, channel.key, new_member=new_member)
-        result = await feature.judge_spam(text, result)
+        result = spam.classify(text, author.id, channel.key, new_member=new_member, discount=standing.discount,
+                               extra=standing.extra)
+        if not standing.exempt:  # an exempted author's soft evidence is not the judge's to revive
+            result = await feature.judge_spam(text, result)
         if result.label != "spam":
             return False
         action = await self._act(policy, channel, message_id, author, result, adapter, edited)
-        await self._store_flag("REPLACE", channel, message_id, author.id, text, result.score, result.reasons, action)
+        await self.ledger.record_flag("REPLACE", channel.key, message_id, author.id, text, result.score,
+                                      result.reasons, action)
         log.info("message flagged as spam", extra={"channel": channel.key, "message_id": message_id,
                                                    "score": result.score, "action": action})
         return True
+
+    async def _hold(self, channel: ChannelRef, message_id: str, author: Author, text: str,
+                    adapter: Adapter | None) -> None:
+        """Best effort after a failed screen: record the held message and tell moderators."""
+        try:
+            async with asyncio.timeout(NOTE_TIMEOUT_S):
+                await self.ledger.record_flag("REPLACE", channel.key, message_id, author.id, text, 0.0,
+                                              (SCREEN_ERROR,), "held")
+                if adapter is not None:
+                    await self._note(channel, message_id, author, 0.0, (SCREEN_ERROR,), adapter, ["held"], False)
+        except Exception:
+            log.exception("recording a held message failed", extra={"message_id": message_id})
 
     async def record_external(self, channel: ChannelRef, message_id: str, author_id: str, text: str, reason: str,
                               action: str) -> None:
         """A platform's own filter (Discord AutoMod) acted on a message: kept with Confab's flags, so
         ``/spam stats`` and moderators' corrections see both."""
         try:
-            await self._store_flag("IGNORE", channel, message_id, author_id, text, 1.0, (reason,), action)
+            await self.ledger.record_flag("IGNORE", channel.key, message_id, author_id, scrub(text), 1.0, (reason,),
+                                          action)
             log.info("platform filter flagged a message", extra={"channel": channel.key, "message_id": message_id,
                                                                   "action": action})
         except Exception:
             log.exception("recording a platform flag failed", extra={"message_id": message_id})
 
-    async def _store_flag(self, on_conflict: Literal["REPLACE", "IGNORE"], channel: ChannelRef, message_id: str,
-                          author_id: str, text: str, score: float, reasons: Sequence[str], action: str) -> None:
-        """A row of ``spam_flags``; a re-flag (an edit) replaces Confab's own row, a platform's never does."""
-        await self.services.memory.write(  # on_conflict is one of two literals, never input
-            f"INSERT OR {on_conflict} INTO spam_flags (channel_key, message_id, author_id, text, score, reasons, "  # noqa: S608
-            "action, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (channel.key, message_id, author_id, text[:4000], score, json.dumps(list(reasons)), action, time.time()))
-
-    async def _act(self, policy: str, channel: ChannelRef, message_id: str, author: Any, result: SpamResult,
+    async def _act(self, policy: str, channel: ChannelRef, message_id: str, author: Author, result: SpamResult,
                    adapter: Adapter | None, edited: bool) -> str:
         if adapter is None:
             return "recorded"
@@ -135,23 +148,59 @@ class Moderator:
         if "deleted" not in done and caps.reactions and await _try(adapter.react(channel, message_id, FLAG_EMOJI),
                                                                   "react"):
             done.append("flagged")
-        await self._note(channel, message_id, author, result, adapter, done or ["recorded"], edited)
+        await self._note(channel, message_id, author, result.score, result.reasons, adapter, done or ["recorded"],
+                         edited)
         return ", ".join(done) or "recorded"
 
-    async def _note(self, channel: ChannelRef, message_id: str, author: Any, result: SpamResult, adapter: Adapter,
-                    done: list[str], edited: bool) -> None:
+    async def _note(self, channel: ChannelRef, message_id: str, author: Author, score: float, reasons: Sequence[str],
+                    adapter: Adapter, done: list[str], edited: bool) -> None:
         mods = await self.services.memory.get_setting(channel.key, "mod_channel", self.settings.mod_channel)
-        if not mods:
-            return
-        link = getattr(adapter, "message_link", None)
-        url = link(channel, message_id) if link is not None else None
-        where = f"[this message]({url})" if isinstance(url, str) else f"message {message_id}"
-        reasons = "\n".join(f"• {r}" for r in result.reasons[:5]) or "• high spam score"
-        text = (f"{FLAG_EMOJI} Possible spam{' (after an edit)' if edited else ''} by **{author.name}** in "
-                f"#{channel.channel}: {where} — score {result.score:.2f}, action: {', '.join(done)}.\n{reasons}\n"
-                f"Not spam? Reply `/spam not-spam {message_id}` in that channel.")
-        target = ChannelRef(channel.platform, channel.workspace, str(mods))
-        await _try(adapter.send(Reply(target, neutralize_mentions(text))), "moderators' note")
+        url = _link(adapter, channel, message_id)
+        ref = url or _number(adapter, message_id) or message_id
+        bot = self.settings.bot_name
+        correct = f"@{bot} /spam not-spam {ref}" if channel.platform == "slack" else f"/spam not-spam {ref}"
+        listed = "\n".join(f"• {r}" for r in reasons[:5]) or "• high spam score"
+        held = SCREEN_ERROR in reasons
+        what = ("Held (not answered): my spam screen failed on a message" if held
+                else f"{FLAG_EMOJI} Possible spam{' (after an edit)' if edited else ''}")
+        score_text = "" if held else f" — score {score:.2f}"
+        if mods and str(mods).lower() not in NO_MOD_CHANNEL:
+            where = f"[this message]({url})" if url else f"message {ref}"
+            text = (f"{what} by **{author.name}** in #{channel.channel}: {where}{score_text}, action: "
+                    f"{', '.join(done)}.\n{listed}\nNot spam? `{correct}`")
+            reply = Reply(ChannelRef(channel.platform, channel.workspace, str(mods)), neutralize_mentions(text))
+        else:  # no moderators' channel: the note answers the flagged message, where moderators see the 🚩
+            gone = "deleted" in done
+            text = (f"{what} by **{author.name}**{score_text}, action: {', '.join(done)}.\n{listed}\n"
+                    f"Moderators: not spam? `{correct}` (set a private moderators' channel with "
+                    f"`/confab settings mod_channel #channel`).")
+            reply = Reply(channel, neutralize_mentions(text), reply_to=None if gone else message_id)
+        await _try(adapter.send(reply), "moderators' note")
+
+
+def _link(adapter: Adapter, channel: ChannelRef, message_id: str) -> str | None:
+    make = getattr(adapter, "message_link", None)
+    try:
+        url = make(channel, message_id) if make is not None else None
+    except Exception:
+        log.exception("building a message link failed")
+        return None
+    return url if isinstance(url, str) and url else None
+
+
+def _number(adapter: Adapter, message_id: str) -> str | None:
+    """The short number a person sees for a message (the console's ``[12]``), where there is one."""
+    number_of = getattr(getattr(adapter, "workspace", None), "number_of", None)
+    found = number_of(message_id) if callable(number_of) else None
+    return str(found) if found and found != message_id else None
+
+
+def exempt_days(value: Any) -> float:
+    """The channel setting ``spam_exempt_days`` (0: corrections only lower the author's risk)."""
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return float(EXEMPT_DAYS)
 
 
 def _is_new(message: IncomingMessage) -> bool:

@@ -1,15 +1,18 @@
 """Pure text hygiene for everything that comes in and goes out.
 
-Incoming: control characters and lone surrogates are replaced so any text can be stored and
-shown. Outgoing: broadcast and user mentions written by a model or a document are neutralised, so
-the bot never pings anyone because some text said so (adapters add the platform's own guard, e.g.
+Incoming: control characters and lone surrogates (half an emoji) are replaced so any text can be
+stored and shown; :func:`scrub` does the latter for every text field of an event at the edge.
+Outgoing: broadcast and user mentions written by a model or a document are neutralised, so the bot
+never pings anyone because some text said so (adapters add the platform's own guard, e.g.
 Discord ``allowed_mentions`` or Slack escaping, on top of this).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
+from typing import Any, TypeVar
 
 ZWSP = "\u200b"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -17,13 +20,44 @@ _BROADCAST = re.compile(r"@(everyone|here|channel)\b", re.I)
 _SLACK_SPECIAL = re.compile(r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(\|[^>]*)?>", re.I)
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(\|[^>]*)?>")
 _DISCORD_MENTION = re.compile(r"<@([!&]?)(\d+)>")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+T = TypeVar("T")
+
+
+def without_lone_surrogates(text: str) -> str:
+    """Half an emoji (a lone UTF-16 surrogate such as ``"\\ud83d"``, from a JSON escape or bytes the
+    console could not decode) becomes U+FFFD; a complete pair becomes its character. Such text can't
+    be encoded as UTF-8, so SQLite, logs and platform APIs would raise on it."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def scrub(value: T) -> T:
+    """``value`` with every string in it (nested frozen dataclasses and tuples too) free of lone
+    surrogates: adapters pass each event through this at the edge. ``raw`` payloads are left as they are."""
+    if isinstance(value, str):
+        return without_lone_surrogates(value)  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return type(value)(scrub(v) for v in value) if value else value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            if f.name == "raw":
+                continue
+            old = getattr(value, f.name)
+            new = scrub(old)
+            if new is not old and new != old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
 
 
 def clean_incoming(text: str | None) -> str:
     """Make arbitrary input safe to store and process: valid UTF-8, no control characters."""
     if not text:
         return ""
-    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
+    text = without_lone_surrogates(text)
     text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)
 

@@ -2,11 +2,18 @@
 
 Signals and the model's probability combine as independent evidence (noisy-OR): the score is the
 chance that at least one of them is right about spam. The result always says why.
+
+Moderators' corrections shape one author's screening without switching it off: ``discount`` scales
+down the soft evidence (the text model, repetition, bursts, links …) for an author a moderator
+vouched for (1.0 for an exemption: soft evidence ignored), and ``extra`` adds signals such as a
+recent "this author spammed" verdict. Hard signals (:data:`HARD_SIGNALS`: known phishing domains and
+scam phrases) are never discounted.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -17,6 +24,7 @@ from agent.classify.text_model import TextModel
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 5000  # the rest of a huge message adds nothing to the judgement
+HARD_SIGNALS = frozenset({"phishing_domain", "scam_phrase"})  # no correction or exemption covers these
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +33,12 @@ class SpamResult:
     score: float
     reasons: tuple[str, ...] = field(default=())
     text_probability: float = 0.0
+    signals: tuple[str, ...] = field(default=())  # names of the signals that fired
+
+    @property
+    def hard(self) -> bool:
+        """A known phishing domain or scam phrase: flagged whoever sent it."""
+        return not HARD_SIGNALS.isdisjoint(self.signals)
 
 
 class SpamClassifier:
@@ -42,16 +56,19 @@ class SpamClassifier:
         self.model.probability("warm up")
 
     def classify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
-                 new_member: bool = False) -> SpamResult:
-        """One message; ``author``/``channel`` feed the behaviour signals (empty: content only)."""
+                 new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = ()) -> SpamResult:
+        """One message; ``author``/``channel`` feed the behaviour signals (empty: content only);
+        ``discount`` and ``extra`` carry moderators' corrections about the author (module docstring)."""
         n = normalize(text[:MAX_CHARS])
         if not n.folded:
             return SpamResult("ham", 0.0, ("empty",))
-        signals = content_signals(n)
+        signals = content_signals(n) + list(extra)
         if author:
             signals += self.tracker.observe(author, channel, n, now, new_member)
+        if discount >= 1.0 and not HARD_SIGNALS.intersection(s.name for s in signals):
+            return SpamResult("ham", 0.0, ("exempted by a moderator",), 0.0, tuple(s.name for s in signals))
         probability = self.model.probability(n.folded)
-        return self._combine(probability, signals)
+        return self._combine(probability, signals, discount)
 
     def classify_texts(self, texts: list[str]) -> list[SpamResult]:
         """Many messages without behaviour (the CLI and evaluation): one batched model call."""
@@ -60,13 +77,18 @@ class SpamClassifier:
         return [self._combine(float(p), content_signals(n)) if n.folded else SpamResult("ham", 0.0, ("empty",))
                 for n, p in zip(normalized, probabilities, strict=True)]
 
-    def _combine(self, probability: float, signals: list[Signal]) -> SpamResult:
-        keep = 1.0 - probability
+    def _combine(self, probability: float, signals: list[Signal], discount: float = 0.0) -> SpamResult:
+        hard_keep, soft_keep = 1.0, 1.0 - probability
         for signal in signals:
-            keep *= 1.0 - signal.weight
-        score = 1.0 - keep
-        reasons = [s.reason for s in sorted(signals, key=lambda s: -s.weight)]
-        if probability >= 0.5:
+            if signal.name in HARD_SIGNALS:
+                hard_keep *= 1.0 - signal.weight
+            else:
+                soft_keep *= 1.0 - signal.weight
+        soft = (1.0 - soft_keep) * (1.0 - min(max(discount, 0.0), 1.0))
+        score = 1.0 - hard_keep * (1.0 - soft)
+        ranked = sorted(signals, key=lambda s: -s.weight)
+        reasons = [s.reason for s in ranked]
+        if probability >= 0.5 and discount < 1.0:
             reasons.insert(0, f"reads like spam to the text model ({probability:.0%})")
         label = "spam" if score >= self.threshold else "ham"
-        return SpamResult(label, round(score, 4), tuple(reasons), round(probability, 4))
+        return SpamResult(label, round(score, 4), tuple(reasons), round(probability, 4), tuple(s.name for s in ranked))

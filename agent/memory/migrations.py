@@ -113,4 +113,22 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (channel_key, thread, number)
     );
     """,
+    # 11: spam corrections are scoped: a "not spam" verdict exempts its author in one channel until it
+    # expires (the old workspace-wide, never-expiring allow-list is dropped; its verdicts stay in
+    # spam_corrections, where they still lower that author's risk and train the model)
+    11: """
+    CREATE TABLE spam_exemptions (
+        channel_key TEXT NOT NULL,
+        author_id   TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        added_by    TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        expires_at  REAL NOT NULL,
+        PRIMARY KEY (channel_key, author_id)
+    );
+    CREATE INDEX spam_exemptions_by_author ON spam_exemptions (author_id);
+    CREATE INDEX spam_corrections_by_author ON spam_corrections (author_id, created_at);
+    CREATE INDEX spam_flags_by_message ON spam_flags (message_id);
+    DROP TABLE spam_allowlist;
+    """,
 }

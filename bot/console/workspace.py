@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.events import Author, ChannelRef, Command, IncomingMessage
+from bot.text import without_lone_surrogates
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -87,7 +88,7 @@ class Workspace:
         return f"@{self.bot_name} (DM)" if self.is_direct else f"#{self.channel}"
 
     def parse(self, line: str) -> Action | None:
-        line = line.rstrip("\n")
+        line = without_lone_surrogates(line.rstrip("\n"))  # undecodable terminal bytes arrive as surrogates
         if not line.strip():
             return None
         if match := _REPLY_SHORT.match(line.strip()):

@@ -1,6 +1,7 @@
 """Conversion of discord.py objects and raw gateway payloads into :mod:`bot.events` values.
 
-Pure: nothing here does I/O. Threads are channels on Discord; a thread's messages are keyed under
+Pure: nothing here does I/O. Text fields of every value returned are scrubbed of lone surrogates
+(:func:`bot.text.scrub`). Threads are channels on Discord; a thread's messages are keyed under
 its parent channel (``ChannelRef.thread`` is the thread's id, which for a thread started from a
 message is that message's id), so memory and summaries see a thread as part of its channel.
 """
@@ -15,6 +16,7 @@ from typing import Any
 import discord
 
 from bot.events import Attachment, Author, ChannelRef, IncomingMessage, MessageDelete, MessageEdit
+from bot.text import scrub
 
 PLATFORM = "discord"
 DM_WORKSPACE = "@me"
@@ -75,8 +77,8 @@ def author_of(user: Any) -> Author:
     permissions = getattr(user, "guild_permissions", None)
     is_admin = bool(permissions is not None and (permissions.administrator or permissions.manage_guild))
     roles = tuple(r.name for r in getattr(user, "roles", ()) if not r.is_default())
-    return Author(id=str(user.id), name=getattr(user, "display_name", None) or user.name, is_bot=bool(user.bot),
-                  is_admin=is_admin, roles=roles, joined_at=getattr(user, "joined_at", None))
+    return scrub(Author(id=str(user.id), name=getattr(user, "display_name", None) or user.name, is_bot=bool(user.bot),
+                        is_admin=is_admin, roles=roles, joined_at=getattr(user, "joined_at", None)))
 
 
 def addresses_bot(message: discord.Message, bot_user_id: int) -> bool:
@@ -99,14 +101,14 @@ def message_to_event(message: discord.Message, bot_user_id: int, bot_name: str) 
     text = plain_text(message.content, bot_user_id, bot_name, users, roles, channels)
     files = tuple(Attachment(a.filename, mime=a.content_type or "application/octet-stream", url=a.url,
                              alt_text=a.description or "") for a in message.attachments)
-    return IncomingMessage(
+    return scrub(IncomingMessage(
         id=str(message.id), channel=ref_of(message.channel), author=author_of(message.author), text=text,
         mentions_bot=addresses_bot(message, bot_user_id), is_direct=message.guild is None,
         created_at=message.created_at, attachments=files,
         mention_count=len(message.raw_mentions) + len(message.raw_role_mentions),
         mentions_everyone=message.mention_everyone,
         raw={"reactions": [{"emoji": str(r.emoji), "count": r.count} for r in message.reactions]},
-    )
+    ))
 
 
 def edit_to_event(payload: discord.RawMessageUpdateEvent, parent_of: Callable[[int], int | None],
@@ -124,8 +126,8 @@ def edit_to_event(payload: discord.RawMessageUpdateEvent, parent_of: Callable[[i
                       {r.id: r.name for r in message.role_mentions}, {c.id: c.name for c in message.channel_mentions})
     edited = message.edited_at or datetime.now(UTC)
     where = channel_ref(payload.channel_id, payload.guild_id, parent_of(payload.channel_id))
-    return MessageEdit(id=str(payload.message_id), channel=where, author=author_of(author), text=text,
-                       edited_at=edited)
+    return scrub(MessageEdit(id=str(payload.message_id), channel=where, author=author_of(author), text=text,
+                             edited_at=edited))
 
 
 def delete_to_events(message_ids: set[int] | list[int], channel_id: int, guild_id: int | None,

@@ -2,7 +2,8 @@
 
 Shapes follow Slack's documented payloads: Events API ``event_callback`` bodies (``app_mention``,
 ``message`` with subtypes ``message_changed`` / ``message_deleted`` / ``bot_message`` …), slash
-command forms and ``message_action`` (message shortcut) payloads. Nothing here does I/O.
+command forms and ``message_action`` (message shortcut) payloads. Nothing here does I/O. Every value
+returned has its text fields scrubbed of lone surrogates (:func:`bot.text.scrub`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.events import (
     MessageDelete,
     MessageEdit,
 )
+from bot.text import scrub
 
 PLATFORM = "slack"
 
@@ -116,12 +118,12 @@ def message_from_payload(
     is_direct = event.get("channel_type") == "im" or (channel_id.startswith("D") and event.get("channel_type") is None)
     mentions, broadcast = mention_counts(raw_text)
     mentions_bot = mentioned or bool(bot_user_id and f"<@{bot_user_id}" in raw_text)
-    return IncomingMessage(
+    return scrub(IncomingMessage(
         id=ts, channel=ChannelRef(PLATFORM, team_id, channel_id, thread if thread != ts else None),
         author=_author(event), text=plain_text(raw_text, bot_user_id, bot_name), mentions_bot=mentions_bot,
         is_direct=is_direct, created_at=ts_to_datetime(ts), attachments=_files(event),
         mention_count=mentions, mentions_everyone=broadcast, raw=dict(event),
-    )
+    ))
 
 
 def edit_from_payload(event: Mapping[str, Any], team_id: str, bot_user_id: str | None = None,
@@ -138,11 +140,11 @@ def edit_from_payload(event: Mapping[str, Any], team_id: str, bot_user_id: str |
     thread = _str(new.get("thread_ts")) or None
     edited = new.get("edited")
     edited_ts = _str(edited.get("ts")) if isinstance(edited, Mapping) else _str(event.get("event_ts"))
-    return MessageEdit(
+    return scrub(MessageEdit(
         id=ts, channel=ChannelRef(PLATFORM, team_id, channel_id, thread if thread != ts else None),
         author=_author(new), text=plain_text(_str(new.get("text")), bot_user_id, bot_name),
         edited_at=ts_to_datetime(edited_ts), raw=dict(event),
-    )
+    ))
 
 
 def delete_from_payload(event: Mapping[str, Any], team_id: str) -> MessageDelete | None:
@@ -190,12 +192,12 @@ def command_from_payload(form: Mapping[str, Any]) -> Command | None:
     channel_id, user_id = _str(form.get("channel_id")), _str(form.get("user_id"))
     if not name or not channel_id or not user_id:
         return None
-    return Command(
+    return scrub(Command(
         name=name, args=_str(form.get("text")).strip(),
         channel=ChannelRef(PLATFORM, team_of(form), channel_id),
         author=Author(id=user_id, name=_str(form.get("user_name")) or user_id),
         id=_str(form.get("trigger_id")) or None, raw=dict(form),
-    )
+    ))
 
 
 def shortcut_from_payload(payload: Mapping[str, Any]) -> Command | None:
@@ -212,11 +214,11 @@ def shortcut_from_payload(payload: Mapping[str, Any]) -> Command | None:
     target = _str(message.get("thread_ts")) or _str(message.get("ts")) or _str(payload.get("message_ts"))
     if not name or not channel_id or not user_id or not target:
         return None
-    return Command(
+    return scrub(Command(
         name=name, args="", channel=ChannelRef(PLATFORM, team_of(payload), channel_id),
         author=Author(id=user_id, name=_str(user.get("username")) or _str(user.get("name")) or user_id),
         target=target, id=_str(payload.get("trigger_id")) or None, raw=dict(payload),
-    )
+    ))
 
 
 def author_from_user_info(user: Mapping[str, Any]) -> Author:
@@ -225,7 +227,7 @@ def author_from_user_info(user: Mapping[str, Any]) -> Author:
     profile: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     name = _str(profile.get("display_name")) or _str(profile.get("real_name")) or _str(user.get("real_name")) \
         or _str(user.get("name")) or _str(user.get("id"))
-    return Author(
+    return scrub(Author(
         id=_str(user.get("id")), name=name, is_bot=bool(user.get("is_bot")),
         is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
-    )
+    ))

@@ -85,12 +85,12 @@ async def test_without_the_permission_it_falls_back_to_flagging(bot: Chat) -> No
     assert bot.adapter.deleted == [] and bot.adapter.reactions == [("d2", "🚩")]
 
 
-async def test_not_spam_correction_allow_lists_the_author(bot: Chat) -> None:
+async def test_not_spam_correction_is_stored_and_counted(bot: Chat) -> None:
     await bot.say(SPAM, user="carol", id="c1")
     assert "Only admins" in (await bot.command("spam", "not-spam c1"))[0].text
     assert "not spam" in (await bot.command("spam", "not-spam c1", admin=True))[0].text
     await bot.say(SPAM, user="carol", id="c2")
-    assert [m for m, _ in bot.adapter.reactions] == ["c1"]  # c2 not flagged: carol is allow-listed
+    assert [m for m, _ in bot.adapter.reactions] == ["c1", "c2"]  # a phishing domain: flagged whoever sends it
     memory = bot.pipeline.services.memory
     assert await memory.fetch("SELECT message_id, verdict FROM spam_corrections") == [("c1", "ham")]
     await bot.say("totally normal message", user="dave", id="n1")
@@ -106,16 +106,22 @@ async def test_an_edit_into_spam_is_caught(bot: Chat) -> None:
     assert bot.adapter.reactions == [("e1", "🚩")] and "after an edit" in notes(bot)[0]
 
 
-async def test_a_failing_classifier_lets_messages_through(bot: Chat, monkeypatch: pytest.MonkeyPatch,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failing_classifier_holds_the_message(bot: Chat, monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """Fail closed: a screen that raises keeps the message from the agent, records and notes it."""
     spam = bot.pipeline.services.features["classify"].spam
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("model file damaged")
 
     monkeypatch.setattr(spam, "classify", broken)
-    reply = await bot.say("@confab hello there")
-    assert reply and "let through" in caplog.text
+    await bot.say("@confab hello there", id="h9")
+    assert [r for r in bot.adapter.sent if r.channel.channel == "general"] == []  # the agent never saw it
+    assert "message held" in caplog.text
+    rows = await bot.pipeline.services.memory.fetch("SELECT message_id, reasons, action FROM spam_flags")
+    assert rows == [("h9", '["screen error"]', "held")]
+    [note] = notes(bot)
+    assert "Held" in note and "screen error" in note
 
 
 async def test_the_llm_judges_borderline_messages(tmp_path: Path, fake_openai: FakeOpenAI) -> None:

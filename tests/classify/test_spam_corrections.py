@@ -1,0 +1,146 @@
+"""Spam control fails closed, and moderators' corrections are scoped, expire, are revoked, and teach
+the model (issue 19, item 5) — through the real pipeline, store and classifier."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from agent.classify.ledger import DAY_S, SpamLedger
+from agent.classify.train import read_corrections
+from bot.app import build_app
+from bot.events import Author, IncomingMessage
+from bot.slack.convert import command_from_payload, event_from_payload
+from bot.text import scrub, without_lone_surrogates
+from chat_harness import Chat, RecordingAdapter
+from conftest import make_settings
+
+PHISHING = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
+PROMO = "hey guys pls subscribe to my twitch stream, new video every day"  # the text model's call, no hard signal
+HALF_EMOJI = "\ud83d"
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
+    services, pipeline = await build_app(make_settings(tmp_path, mod_channel="mods"))
+    adapter = RecordingAdapter()
+    pipeline.attach(adapter)
+    yield Chat(pipeline, adapter)
+    await pipeline.drain()
+    await services.close()
+
+
+def flagged(chat: Chat) -> list[str]:
+    return [message_id for message_id, _ in chat.adapter.reactions]
+
+
+def answers(chat: Chat, channel: str = "general") -> list[str]:
+    return [r.text for r in chat.adapter.sent if r.channel.channel == channel]
+
+
+# --- a lone surrogate never opens the gate --------------------------------------------------------
+
+async def test_half_an_emoji_in_the_text_still_flags(bot: Chat) -> None:
+    """Delivered straight to the pipeline (no adapter's edge cleaning): the screen cleans its own input."""
+    await bot.say(f"@confab {PHISHING} {HALF_EMOJI}", user="spammer", id="u1")
+    assert answers(bot) == []  # never reached the agent
+    rows = await bot.pipeline.services.memory.fetch("SELECT message_id, action FROM spam_flags")
+    assert rows == [("u1", "flagged")]
+    assert flagged(bot) == ["u1"]
+
+
+def test_lone_surrogates_become_replacement_characters_at_the_edge() -> None:
+    assert without_lone_surrogates(f"a{HALF_EMOJI}b") == "a\ufffdb"
+    assert without_lone_surrogates("\ud83d\ude00") == "😀"  # a whole pair is kept as its emoji
+    event = {"type": "message", "channel": "C1", "user": "U1", "ts": "1700000000.000100",
+             "text": f"hi {HALF_EMOJI}", "user_profile": {"display_name": f"bob{HALF_EMOJI}"}}
+    message = event_from_payload(event, "T1")
+    assert isinstance(message, IncomingMessage) and message.text == "hi \ufffd" and message.author.name == "bob\ufffd"
+    assert message.raw["text"] == f"hi {HALF_EMOJI}"  # the payload itself is left as it came
+    form = {"command": "/confab", "text": f"x{HALF_EMOJI}", "channel_id": "C1", "user_id": "U1",
+            "user_name": f"al{HALF_EMOJI}", "team_id": "T1"}
+    command = command_from_payload(form)
+    assert command is not None and command.args == "x\ufffd" and command.author.name == "al\ufffd"
+    assert scrub(Author("u", "ok")) == Author("u", "ok")
+
+
+def test_the_console_cleans_what_it_reads() -> None:
+    from bot.console.workspace import Say, Workspace
+
+    said = Workspace().parse(f"look {HALF_EMOJI}\n")
+    assert isinstance(said, Say) and said.message.text == "look \ufffd"
+
+
+# --- corrections: scoped, expiring, revocable, never covering hard signals -------------------------
+
+async def test_not_spam_exempts_the_author_in_that_channel_only(bot: Chat) -> None:
+    await bot.say(PROMO, user="carol", id="p1")
+    assert flagged(bot) == ["p1"]
+    reply = (await bot.command("spam", "not-spam p1", admin=True))[0].text
+    assert "for 30 days" in reply and "training run" in reply
+    await bot.say(PROMO + " again", user="carol", id="p2")
+    assert flagged(bot) == ["p1"]  # exempt here
+    await bot.say(PROMO, user="carol", id="p3", channel="random")
+    assert flagged(bot) == ["p1", "p3"]  # not elsewhere: only her risk is lowered there
+    await bot.say(PHISHING, user="carol", id="p4")
+    assert flagged(bot) == ["p1", "p3", "p4"]  # never for a known phishing domain
+
+
+async def test_a_later_spam_verdict_and_forget_revoke_the_exemption(bot: Chat) -> None:
+    await bot.say(PROMO, user="carol", id="q1")
+    await bot.command("spam", "not-spam q1", admin=True)
+    await bot.say("see you at standup", user="carol", id="q2", channel="random")
+    assert "marked as spam" in (await bot.command("spam", "spam q2", admin=True, channel="random"))[0].text
+    await bot.say(PROMO, user="carol", id="q3")
+    assert flagged(bot) == ["q1", "q3"]  # the hijacked account doesn't walk through
+
+    await bot.command("spam", "not-spam q3", admin=True)
+    await bot.say(PROMO + " now", user="carol", id="q4")
+    assert flagged(bot) == ["q1", "q3"]
+    await bot.command("forget", user="mod")
+    await bot.command("forget", "confirm", user="mod")
+    await bot.say(PROMO, user="carol", id="q5")
+    assert flagged(bot) == ["q1", "q3", "q5"]
+
+
+async def test_exemptions_expire_and_can_be_turned_off(bot: Chat) -> None:
+    await bot.say(PROMO, user="carol", id="e1")
+    await bot.command("spam", "not-spam e1", admin=True)
+    ledger = SpamLedger(bot.pipeline.services.memory)
+    key = bot.channel().key
+    assert (await ledger.standing(key, "carol")).exempt
+    later = await ledger.standing(key, "carol", now=time.time() + 31 * DAY_S)
+    assert not later.exempt and 0 < later.discount < 0.5  # her risk is still lowered, screening is not off
+
+    await bot.command("confab", "settings spam_exempt_days 0", admin=True, channel="random")
+    await bot.say(PROMO, user="dan", id="e2", channel="random")
+    assert "risk is lowered" in (await bot.command("spam", "not-spam e2", admin=True, channel="random"))[0].text
+    await bot.say(PROMO + " again", user="dan", id="e3", channel="random")
+    assert flagged(bot) == ["e1", "e2", "e3"]
+
+
+async def test_corrections_are_training_examples(bot: Chat, tmp_path: Path) -> None:
+    await bot.say(PROMO, user="carol", id="t1")
+    await bot.command("spam", "not-spam t1", admin=True)
+    await bot.say("buy cheap followers at my shop, dm me", user="eve", id="t2")
+    await bot.command("spam", "spam t2", admin=True)
+    texts, labels = read_corrections(tmp_path / "data" / "confab.db")
+    assert sorted(zip(texts, labels, strict=True)) == [("buy cheap followers at my shop, dm me", 1), (PROMO, 0)]
+
+
+async def test_the_old_allow_list_is_gone(bot: Chat) -> None:
+    tables = await bot.pipeline.services.memory.fetch("SELECT name FROM sqlite_master WHERE type = 'table'")
+    names = {t[0] for t in tables}
+    assert "spam_exemptions" in names and "spam_allowlist" not in names
+
+
+def test_a_discount_never_hides_hard_signals() -> None:
+    from agent.classify.spam import SpamClassifier
+
+    classifier = SpamClassifier(0.5)
+    assert classifier.classify(PHISHING, discount=1.0).label == "spam"
+    assert classifier.classify(PROMO, discount=1.0).label == "ham"
+    assert classifier.classify(PROMO, discount=0.3).label == "spam"  # trust lowers risk, not the gate

@@ -1,0 +1,67 @@
+"""Spam moderation on Slack end to end (issue 19, items 5 and 6): half an emoji in a message or a
+name never lets spam through, and with no moderators' channel the note lands in the message's
+thread with the ``@confab /spam not-spam <permalink>`` a moderator can use as it is."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage
+from slack_fakes import BOT_USER_ID, FakeSlackAPI, payload, post_event, settle
+
+from scripted_model import ScriptedModel
+
+PHISHING = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
+
+
+@pytest.fixture
+async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any
+                    ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
+    from slack_fakes import SECRET, free_port
+
+    from bot.app import build_app
+    from conftest import make_settings
+
+    opened: list[Any] = []
+
+    async def build(model: ScriptedModel) -> tuple[Any, Any]:
+        settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
+                                 slack_signing_secret=SECRET, slack_http_port=free_port(),
+                                 slack_api_base_url=fake_api.base + "/api/")
+        services, pipeline = await build_app(settings, chat_model=model)
+        opened.append((services, pipeline))
+        return await start_slack(pipeline, settings=settings), pipeline
+
+    yield build
+    for services, pipeline in opened:
+        await pipeline.drain()
+        await services.close()
+
+
+async def test_half_an_emoji_never_lets_spam_through(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    fake_api.users["U0SPAM001"] = {"id": "U0SPAM001", "name": "spam", "profile": {"display_name": "Nitro\ud83d"}}
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("I should never answer this")]))
+    spam = {**payload("message_channels"), "user": "U0SPAM001",
+            "text": f"<@{BOT_USER_ID}> {PHISHING} \ud83d"}  # JSON carries the lone "\ud83d" escape
+    await post_event(adapter, spam)
+    await settle(adapter)
+    posted = fake_api.calls_to("chat.postMessage")
+    assert all("never answer" not in call.params["text"] for call in posted)  # the agent never saw it
+    rows = await pipeline.services.memory.fetch("SELECT message_id, action FROM spam_flags")
+    assert rows == [(spam["ts"], "flagged")]
+    stored = await pipeline.services.memory.get_message("slack:T0TEAM001:C0GENERAL", spam["ts"])
+    assert stored is not None and stored.author_name == "Nitro\ufffd" and stored.text.endswith("\ufffd")
+
+
+async def test_without_a_mod_channel_the_note_is_a_thread_reply(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    adapter, _ = await slack_bot(ScriptedModel(steps=[]))
+    spam = {**payload("message_channels"), "text": PHISHING}
+    await post_event(adapter, spam)
+    await settle(adapter)
+    [note] = fake_api.calls_to("chat.postMessage")
+    assert note.params["channel"] == "C0GENERAL" and note.params["thread_ts"] == spam["ts"]
+    permalink = "https://confab-test.slack.com/archives/C0GENERAL/p1700000200000300"
+    assert f"@confab /spam not-spam {permalink}" in note.params["text"] and "phishing" in note.params["text"]
