@@ -8,7 +8,17 @@ TOO_LONG = (
     "Ask a shorter question, or put long text in a file in the knowledge folder."
 )
 UNKNOWN_COMMAND = "I don't know the command `/{name}`. Type `/help` to see what I can do."
-ADMIN_ONLY = "Only admins can use `/{name}`."
+ADMIN_ONLY = (
+    "Only admins can use `/{name}`. Admins are: in the console, whoever `/as NAME admin` made one; on Slack, the "
+    "workspace's admins and owners; on Discord, members with the Administrator or Manage Server permission."
+)
+BECOME_ADMIN = {
+    "console": "In the console, become one with `/as {user} admin`.",
+    "slack": "On Slack, admins are the workspace's admins and owners (an owner can make you one in the admin "
+             "settings, Manage members).",
+    "discord": "On Discord, admins are members with the Administrator or Manage Server permission (a server "
+               "admin can give your role one in Server Settings → Roles).",
+}
 COMMAND_FAILED = "`/{name}` failed on my side; the details are in my logs. Please try again."
 COMMAND_TIMED_OUT = "`/{name}` took longer than {seconds:.0f} s and was stopped. I'm busy right now; please try again."
 SEND_FAILED = "I couldn't post my answer here."
@@ -19,3 +29,9 @@ FORGET_CONFIRM = (
 FORGET_DONE = "Done: I've forgotten this channel ({count:,} messages)."
 FORGET_NOTHING = "There is no pending `/forget` for you here. Type `/forget` first."
 ASK_USAGE = "Usage: `/ask <question>`, e.g. `/ask how do I deploy Confab?`"
+
+
+def admin_only(name: str, platform: str, user: str = "NAME") -> str:
+    """A refused admin command, with how to become an admin on that platform."""
+    how = BECOME_ADMIN.get(platform)
+    return f"Only admins can use `/{name}`. {how.format(user=user)}" if how else ADMIN_ONLY.format(name=name)

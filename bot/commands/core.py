@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 
+from agent.classify.ledger import EXEMPT_DAYS
 from bot import messages as say
 from bot.commands import REGISTRY, CommandContext, command
 from bot.events import Reply
+from bot.moderation import NO_MOD_CHANNEL
 
 FORGET_WINDOW_S = 60
 _pending_forget: dict[tuple[str, str], float] = {}
@@ -15,7 +18,10 @@ _pending_forget: dict[tuple[str, str], float] = {}
 CHANNEL_SETTINGS: dict[str, tuple[str, ...]] = {
     "spam_policy": ("off", "flag", "delete", "delete_timeout"),
     "mod_channel": (),
+    "spam_exempt_days": (),
 }
+_CHANNEL_MENTION = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL_NAME = re.compile(r"^[\w.\-]{1,80}$")
 
 
 @command("help", "Show what I can do and the commands I know.", rate_limited=False)
@@ -76,14 +82,19 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
         return [ctx.reply("Usage: `/confab help` or `/confab settings [name value]`.", ephemeral=True)]
     memory, key = ctx.services.memory, ctx.command.channel.key
     if len(words) == 1:
-        defaults = {"spam_policy": ctx.services.settings.spam_policy, "mod_channel": ctx.services.settings.mod_channel}
+        defaults = {"spam_policy": ctx.services.settings.spam_policy, "mod_channel": ctx.services.settings.mod_channel,
+                    "spam_exempt_days": EXEMPT_DAYS}
         lines = ["This channel's settings:"]
         for name in CHANNEL_SETTINGS:
             value = await memory.get_setting(key, name, defaults.get(name))
-            lines.append(f"• `{name}` = `{value if value is not None else 'not set'}`")
+            shown = f"`{value}`" if value is not None else "not set"
+            if name == "mod_channel" and (value is None or str(value).lower() in NO_MOD_CHANNEL):
+                shown += " (spam notes reply to the flagged message)"
+            lines.append(f"• `{name}` = {shown}")
         return [ctx.reply("\n".join(lines), ephemeral=True)]
     if not ctx.command.author.is_admin:
-        return [ctx.reply(say.ADMIN_ONLY.format(name="confab settings"), ephemeral=True)]
+        return [ctx.reply(say.admin_only("confab settings", ctx.command.channel.platform, ctx.command.author.name),
+                          ephemeral=True)]
     if len(words) != 3 or words[1] not in CHANNEL_SETTINGS:
         names = ", ".join(f"`{n}`" for n in CHANNEL_SETTINGS)
         return [ctx.reply(f"Usage: `/confab settings <name> <value>`; names: {names}.", ephemeral=True)]
@@ -91,5 +102,39 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
     allowed = CHANNEL_SETTINGS[name]
     if allowed and value not in allowed:
         return [ctx.reply(f"`{name}` must be one of: {', '.join(allowed)}.", ephemeral=True)]
+    if name == "mod_channel":
+        return [await _set_mod_channel(ctx, value)]
+    if name == "spam_exempt_days":
+        if not value.isdigit() or int(value) > 365:
+            return [ctx.reply("`spam_exempt_days` is a number of days from 0 (corrections only lower the author's "
+                              "risk) to 365.", ephemeral=True)]
+        await memory.set_setting(key, name, int(value))
+        return [ctx.reply(f"Set `{name}` to `{int(value)}` for this channel.", ephemeral=True)]
     await memory.set_setting(key, name, value)
     return [ctx.reply(f"Set `{name}` to `{value}` for this channel.", ephemeral=True)]
+
+
+def channel_from_mention(value: str, platform: str) -> str | None:
+    """The channel a moderator named: ``<#C123|mods>`` (Slack), ``<#123>`` (Discord), ``#mods`` or
+    ``mods``; None when it can't name a channel there (Discord needs the mention or the id)."""
+    if match := _CHANNEL_MENTION.match(value.strip()):
+        return match.group(1)
+    name = value.strip().lstrip("#")
+    if not _CHANNEL_NAME.match(name) or (platform == "discord" and not name.isdigit()):
+        return None
+    return name
+
+
+async def _set_mod_channel(ctx: CommandContext, value: str) -> Reply:
+    cmd = ctx.command
+    if value.lower() in NO_MOD_CHANNEL:
+        await ctx.services.memory.set_setting(cmd.channel.key, "mod_channel", "none")
+        return ctx.reply("Spam notes for this channel now reply to the flagged message.", ephemeral=True)
+    channel = channel_from_mention(value, cmd.channel.platform)
+    if channel is None:
+        how = "type `#` and pick the channel" if cmd.channel.platform == "discord" else "e.g. `#mods`"
+        return ctx.reply(f"I can't tell which channel `{value[:80]}` is: {how}.", ephemeral=True)
+    await ctx.services.memory.set_setting(cmd.channel.key, "mod_channel", channel)
+    shown = f"<#{channel}>" if _CHANNEL_MENTION.match(value.strip()) else f"#{channel}"  # as the platform shows it
+    return ctx.reply(f"Set `mod_channel` to {shown}: notes about spam flagged in this channel go there "
+                     "(I need to be able to post in it).", ephemeral=True)

@@ -1,0 +1,37 @@
+"""Spam moderation on Discord out of the box (issue 19, items 5 and 6): half an emoji in a display
+name is cleaned, and with no moderators' channel the note is a reply to the flagged message that
+pings nobody, with the message's link for ``/spam not-spam``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from discord_fakes import BOB, BOB_ID, GENERAL_ID, GUILD_ID, FakeDiscord, settle
+
+from scripted_model import ScriptedModel
+
+PHISHING = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
+
+
+def test_half_an_emoji_in_a_display_name_is_cleaned() -> None:
+    """Discord's gateway sends valid UTF-8 (discord.py's orjson refuses a lone surrogate outright), but
+    names and text reach convert from cached objects too: they are scrubbed all the same."""
+    from types import SimpleNamespace
+
+    from bot.discord.convert import author_of
+
+    member = SimpleNamespace(id=BOB_ID, name="bob", display_name="Nitro\ud83d", bot=False, roles=(), joined_at=None)
+    assert author_of(member).name == "Nitro\ufffd"
+
+
+async def test_without_a_mod_channel_the_note_replies_to_the_message(discord_bot: Any, fake_discord: FakeDiscord
+                                                                     ) -> None:
+    adapter, _ = await discord_bot(ScriptedModel(steps=[]))
+    spam = fake_discord.message(PHISHING + " @everyone", author=BOB)
+    await fake_discord.dispatch("MESSAGE_CREATE", spam)
+    await settle(adapter)
+    [note] = fake_discord.posted(GENERAL_ID)
+    assert str(note.json["message_reference"]["message_id"]) == spam["id"]
+    assert note.json["allowed_mentions"]["parse"] == [] and "@everyone" not in note.content
+    link = f"https://discord.com/channels/{GUILD_ID}/{GENERAL_ID}/{spam['id']}"
+    assert f"/spam not-spam {link}" in note.content and "phishing" in note.content
