@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from agent.errors import ConfigError
@@ -19,21 +21,72 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# the environment variable each provider's LangChain package reads its key from (providers not listed
+# authenticate otherwise, e.g. ollama needs none and bedrock uses the AWS chain)
+PROVIDER_KEYS: dict[str, str] = {
+    "anthropic": "ANTHROPIC_API_KEY", "azure_openai": "AZURE_OPENAI_API_KEY", "cohere": "COHERE_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY", "fireworks": "FIREWORKS_API_KEY", "google_genai": "GOOGLE_API_KEY",
+    "groq": "GROQ_API_KEY", "mistralai": "MISTRAL_API_KEY", "openrouter": "OPENROUTER_API_KEY",
+    "perplexity": "PPLX_API_KEY", "together": "TOGETHER_API_KEY", "xai": "XAI_API_KEY",
+}
 
-def make_chat_model(settings: Settings) -> BaseChatModel:
+
+def provider_module(provider: str) -> str:
+    """The Python module LangChain imports for ``provider`` (``langchain_ollama`` for ollama)."""
+    try:
+        from langchain.chat_models.base import _BUILTIN_PROVIDERS
+
+        known = _BUILTIN_PROVIDERS.get(provider)
+    except ImportError:  # a LangChain without the table: guess its naming rule
+        known = None
+    return known[0].split(".")[0] if known else f"langchain_{provider}"
+
+
+def check_chat_model(settings: Settings) -> None:
+    """Raise ConfigError, naming the fix, when ``CONFAB_MODEL`` cannot work here: its provider's
+    LangChain package is not installed or its API key is not set. No network; cheap enough for start-up."""
+    if settings.is_offline:
+        return
+    provider, _, name = settings.model.partition(":")
+    if not provider or not name:
+        raise ConfigError(f"CONFAB_MODEL={settings.model!r}: use provider:model, e.g. openai:gpt-4.1-mini")
+    module = provider_module(provider)
+    if importlib.util.find_spec(module) is None:
+        package = module.replace("_", "-")
+        raise ConfigError(f"CONFAB_MODEL={settings.model}: the {provider!r} provider needs the {package} package, "
+                          f"which is not installed; install it (pip install {package}) or set CONFAB_MODEL=offline")
+    if provider == "openai":
+        if settings.openai_api_key is None and settings.openai_base_url is None:
+            raise ConfigError(f"CONFAB_MODEL={settings.model} needs OPENAI_API_KEY (or OPENAI_BASE_URL for an "
+                              "OpenAI-compatible server); set it, or set CONFAB_MODEL=offline")
+        return
+    key = PROVIDER_KEYS.get(provider)
+    if key and not os.environ.get(key, "").strip():
+        raise ConfigError(f"CONFAB_MODEL={settings.model} needs {key} in the environment; set it, "
+                          "or set CONFAB_MODEL=offline")
+
+
+def probe_chat_model(settings: Settings, timeout_s: float = 20.0) -> str:
+    """One call of at most one token to the configured model; its reply text. Raises what the provider raises."""
+    model = make_chat_model(settings.model_copy(update={"agent_model_timeout_s": timeout_s}), max_tokens=1)
+    reply = model.invoke("Reply with the single word: ok")
+    return str(reply.content)
+
+
+def make_chat_model(settings: Settings, **extra: Any) -> BaseChatModel:
     if settings.is_offline:
         from agent.offline import OfflineChatModel
 
         return OfflineChatModel(bot_name=settings.bot_name)
+    check_chat_model(settings)
     provider, _, name = settings.model.partition(":")
     kwargs: dict[str, Any] = {
         "temperature": settings.model_temperature,
         "timeout": settings.agent_model_timeout_s,
         "max_retries": 1,
+        **extra,
     }
     if provider == "openai":
-        if settings.openai_api_key is None and settings.openai_base_url is None:
-            raise ConfigError("OPENAI_API_KEY is required for an openai: model (or set OPENAI_BASE_URL)")
         kwargs["api_key"] = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-set"
         if settings.openai_base_url:
             kwargs["base_url"] = settings.openai_base_url

@@ -76,12 +76,17 @@ async def open_services(settings: Settings, *, chat_model: BaseChatModel | None 
 
     from agent.models import make_chat_model
 
+    chat_model = chat_model or make_chat_model(settings)  # a misconfigured model fails before anything opens
     memory = await MemoryStore.open(settings.database)
-    services = Services(settings=settings, memory=memory, chat_model=chat_model or make_chat_model(settings))
-    for path in FEATURE_INSTALLERS:
-        module_name, _, func_name = path.partition(":")
-        installer: ServiceInstaller = getattr(importlib.import_module(module_name), func_name or "install")
-        installer(services)
-    if settings.retention_days:
-        await memory.prune(settings.retention_days)
+    services = Services(settings=settings, memory=memory, chat_model=chat_model)
+    try:
+        for path in FEATURE_INSTALLERS:
+            module_name, _, func_name = path.partition(":")
+            installer: ServiceInstaller = getattr(importlib.import_module(module_name), func_name or "install")
+            installer(services)
+        if settings.retention_days:
+            await memory.prune(settings.retention_days)
+    except BaseException:  # an open store's threads would keep the process alive after the error
+        await services.close()
+        raise
     return services

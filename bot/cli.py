@@ -26,6 +26,7 @@ FEATURE_CLIS: list[str] = [
     "bot.cli_knowledge",
     "bot.cli_classify",
     "bot.cli_core",
+    "bot.cli_doctor",
 ]
 
 

@@ -1,15 +1,19 @@
-"""Core CLI commands: ``confab chat``, ``confab run`` and ``confab doctor``."""
+"""Core CLI commands: ``confab chat`` and ``confab run`` (``confab doctor`` is :mod:`bot.cli_doctor`).
+
+Both check the configuration that can be checked without the network before anything opens (the
+model's package and key, the platform tokens' shape) and exit 2 at once, naming the fix, instead of
+starting half way.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agent.errors import ConfabError
+from agent.errors import ConfabError, ConfigError
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -26,17 +30,42 @@ def load_settings_or_exit(**overrides: Any) -> Settings:
         raise typer.Exit(2) from None
 
 
+def check_startup_or_exit(settings: Settings, platforms: list[str] | None = None) -> None:
+    """Exit 2 with the fix when CONFAB_MODEL cannot work here or a platform token is malformed."""
+    from agent.models import check_chat_model
+    from bot.cli_doctor import platform_problems
+
+    problems: list[str] = []
+    try:
+        check_chat_model(settings)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    wanted = tuple(p.upper() for p in platforms or [])  # SLACK_*, DISCORD_* checks of the platforms started
+    for check in platform_problems(settings, strict=False):
+        if not check.ok and check.name.startswith(wanted):
+            problems.append(f"{check.name} {check.found}; {check.fix}")
+    for problem in problems:
+        typer.echo(f"confab: {problem}", err=True)
+    if problems:
+        typer.echo("confab: `confab doctor` checks the whole configuration", err=True)
+        raise typer.Exit(2)
+
+
 def chat(
     user: Annotated[str, typer.Option(help="Who you are in the chat.")] = os.environ.get("USER", "you") or "you",
 ) -> None:
     """Chat with Confab in the terminal (offline unless CONFAB_MODEL is set). Pipe lines in to script it."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     settings = load_settings_or_exit()
+    check_startup_or_exit(settings)
     from bot.logs import setup_logging
 
     setup_logging(settings.log_level, settings.data_dir / "confab.log")
     try:
         asyncio.run(_chat(settings, user))
+    except ConfigError as exc:
+        typer.echo(f"confab: {exc}", err=True)
+        raise typer.Exit(2) from None
     except ConfabError as exc:
         typer.echo(f"confab: {exc.user_message} ({exc})", err=True)
         raise typer.Exit(1) from None
@@ -78,6 +107,7 @@ def run(
     if unknown:
         typer.echo(f"confab: unknown platform {unknown[0]!r}; use slack or discord", err=True)
         raise typer.Exit(2)
+    check_startup_or_exit(settings, platforms)
     setup_logging(settings.log_level)
     try:
         asyncio.run(run_platforms(settings, platforms))
@@ -88,42 +118,6 @@ def run(
         pass
 
 
-def doctor() -> None:
-    """Check settings, storage and the offline models; print what is configured (never secrets)."""
-    settings = load_settings_or_exit()
-    ok = True
-    typer.echo(f"model:        {settings.model}")
-    typer.echo(f"database:     {settings.database}")
-    typer.echo(f"knowledge:    {settings.knowledge_dir} ({'found' if settings.knowledge_dir.is_dir() else 'missing'})")
-    for name, value in (("slack", settings.slack_bot_token), ("discord", settings.discord_token)):
-        typer.echo(f"{name + ':':<13} {'token set' if value else 'not configured'}")
-    try:
-        from agent.embeddings import local_model_path
-
-        typer.echo(f"embedder:     {settings.embeddings} ({local_model_path()})")
-    except ImportError as exc:
-        ok = False
-        typer.echo(f"embedder:     MISSING ({exc})")
-
-    async def check_db() -> int:
-        from agent.memory.store import MemoryStore
-
-        store = await MemoryStore.open(settings.database)
-        try:
-            return await store.count_messages()
-        finally:
-            await store.close()
-
-    try:
-        typer.echo(f"memory:       {asyncio.run(check_db())} messages stored")
-    except ConfabError as exc:
-        ok = False
-        typer.echo(f"memory:       FAILED ({exc})")
-    if not ok:
-        sys.exit(1)
-
-
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     app.command()(chat)
     app.command()(run)
-    app.command()(doctor)

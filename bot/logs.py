@@ -61,6 +61,11 @@ def _mask(text: str) -> str:
     return text
 
 
+def mask_secrets(text: str) -> str:
+    """``text`` with every registered secret replaced, for messages printed outside logging."""
+    return _mask(text)
+
+
 def _redact(record: logging.LogRecord) -> None:
     try:
         message = record.getMessage()
