@@ -14,6 +14,7 @@ import numpy as np
 
 from agent.classify.sentiment import SentimentResult, analyze_sentiment
 from agent.classify.spam import SpamClassifier, SpamResult
+from agent.classify.text_model import model_path
 from agent.embeddings import Embedder
 from agent.settings import Settings
 
@@ -37,7 +38,8 @@ class LabelResult:
 class Classification:
     def __init__(self, settings: Settings, embedder: Callable[[], Embedder], chat_model: Any = None) -> None:
         self.settings = settings
-        self.spam = SpamClassifier(settings.spam_threshold)
+        # a model retrained with moderators' corrections (CONFAB_DATA_DIR/spam_model.npz) wins over the shipped one
+        self.spam = SpamClassifier(settings.spam_threshold, path=model_path(settings.data_dir))
         self._spam_ready = False
         self._spam_loading = asyncio.Lock()
         self._embedder = embedder

@@ -16,10 +16,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from agent.classify.normalize import normalize
 from agent.classify.signals import BehaviourTracker, Signal, content_signals
-from agent.classify.text_model import TextModel
+from agent.classify.text_model import MODEL_PATH, TextModel
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,18 @@ class SpamResult:
 
 
 class SpamClassifier:
-    def __init__(self, threshold: float = 0.5, model: TextModel | None = None) -> None:
+    def __init__(self, threshold: float = 0.5, model: TextModel | None = None, path: Path | None = None) -> None:
         self.threshold = threshold
         self._model = model
+        self.path = path or MODEL_PATH
         self.tracker = BehaviourTracker()
 
     @cached_property
     def model(self) -> TextModel:
-        return self._model or TextModel.load()
+        if self._model is not None:
+            return self._model
+        log.info("loading the spam text model", extra={"path": str(self.path)})
+        return TextModel.load(self.path)
 
     def warm_up(self) -> None:
         """Load the text model and its n-gram analyzers (scikit-learn): about a second, once."""

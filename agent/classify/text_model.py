@@ -15,6 +15,14 @@ import numpy as np
 
 N_FEATURES = 2**18
 MODEL_PATH = Path(__file__).parent / "data" / "spam_model.npz"
+RETRAINED_NAME = "spam_model.npz"  # in CONFAB_DATA_DIR: a model retrained with moderators' corrections
+
+
+def model_path(data_dir: Path | None = None) -> Path:
+    """The retrained model in ``data_dir`` when there is one, else the shipped model."""
+    if data_dir is not None and (data_dir / RETRAINED_NAME).is_file():
+        return data_dir / RETRAINED_NAME
+    return MODEL_PATH
 
 
 def vectorizers() -> tuple[Any, Any]:

@@ -1,14 +1,21 @@
-"""Train the shipped spam text model (agent/classify/data/spam_model.npz).
+"""Train the spam text model: the shipped one (agent/classify/data/spam_model.npz), or one retrained
+with a team's moderators' corrections.
 
     python -m agent.classify.train --sms ../shared/eval/spam/sms_spam_collection/SMSSpamCollection \
-        --sentiment ../shared/eval/sentiment [--corrections data/confab.db]
+        --sentiment ../shared/eval/sentiment [--corrections data/confab.db --out data/spam_model.npz]
 
 Data (see data/MODEL_CARD.md): the training 80% of the SMS Spam Collection (stratified split,
 ``random_state=42``; the other 20% is only ever used for evaluation), review sentences from the UCI
 sentiment sets (ham: ordinary product talk), chat-style examples generated from the templates in
-:mod:`agent.classify.chat_examples`, and moderators' corrections stored by ``/spam`` when a database
-is given. C is picked by 5-fold cross-validation on the training data only. (Cliptok's scam
-fragments are matched as phrases by the signals instead: as training text they hurt, measured.)
+:mod:`agent.classify.chat_examples`, and moderators' corrections when a database is given: every
+``/spam not-spam`` (ham) and ``/spam spam`` (spam) verdict is a row of ``spam_corrections`` with the
+message's text (``/forget`` erases a channel's). C is picked by 5-fold cross-validation on the training
+data only. (Cliptok's scam fragments are matched as phrases by the signals instead: as training text
+they hurt, measured.)
+
+Confab loads ``CONFAB_DATA_DIR/spam_model.npz`` instead of the shipped model when that file exists
+(:func:`agent.classify.text_model.model_path`), so ``--out data/spam_model.npz`` and a restart put a
+retrained model to work; deleting the file goes back to the shipped one.
 """
 
 from __future__ import annotations
@@ -95,8 +102,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sms", type=Path, required=True)
     parser.add_argument("--sentiment", type=Path, required=True)
-    parser.add_argument("--corrections", type=Path, help="a Confab database with /spam corrections")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--corrections", type=Path, help="a Confab database with /spam corrections (data/confab.db)")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH,
+                        help="where to write it (data/spam_model.npz: used by Confab instead of the shipped model)")
     args = parser.parse_args()
     sms_texts, sms_labels = read_sms(args.sms)
     train, _ = sms_split(sms_texts, sms_labels)
@@ -113,6 +121,7 @@ def main() -> None:
         more, verdicts = read_corrections(args.corrections)
         texts += more
         labels += verdicts
+        print(f"moderators' corrections: {len(more)} ({sum(verdicts)} spam, {len(more) - sum(verdicts)} not spam)")
     print(f"training on {len(texts)} texts ({sum(labels)} spam): SMS train {len(train)}, "
           f"chat spam {len(chat_spam)}, reviews {len(reviews)}, chat ham {len(chat_ham)}")
     fit(texts, labels).save(args.out)

@@ -144,3 +144,21 @@ def test_a_discount_never_hides_hard_signals() -> None:
     assert classifier.classify(PHISHING, discount=1.0).label == "spam"
     assert classifier.classify(PROMO, discount=1.0).label == "ham"
     assert classifier.classify(PROMO, discount=0.3).label == "spam"  # trust lowers risk, not the gate
+
+
+async def test_a_model_retrained_into_the_data_folder_is_used(tmp_path: Path) -> None:
+    """``python -m agent.classify.train … --corrections data/confab.db --out data/spam_model.npz``: Confab
+    then screens with that model (here an inverted copy of the shipped one, so the switch shows)."""
+    from agent.classify.text_model import MODEL_PATH, TextModel
+
+    shipped = TextModel.load(MODEL_PATH)
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    TextModel(shipped.idf, -shipped.coef, -shipped.intercept).save(data / "spam_model.npz")
+    services, _ = await build_app(make_settings(tmp_path))
+    try:
+        spam = await services.features["classify"].ready_spam()
+        assert spam.path == data / "spam_model.npz"
+        assert spam.classify(PROMO).text_probability < 0.5
+    finally:
+        await services.close()
