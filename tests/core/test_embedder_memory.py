@@ -1,0 +1,79 @@
+"""The local embedder's memory stays flat: OpenVINO keeps what it prepares for every new input shape for as long
+as the compiled model lives, so the encoder feeds it a bounded set of shapes, whatever the texts and batches."""
+
+import copy
+import random
+from typing import Any
+
+import numpy as np
+
+from agent.embeddings import shared_local_embedder
+from agent.minilm import MiniLMEncoder
+
+
+class ShapeRecorder:
+    """Stands in for the compiled model: records each input shape and answers with zero token states."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.seen: set[tuple[int, ...]] = set()
+
+    def create_infer_request(self) -> "ShapeRecorder":
+        return self
+
+    def infer(self, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+        shape = inputs["input_ids"].shape
+        assert all(array.shape == shape for array in inputs.values())
+        self.seen.add(shape)
+        return [np.ones((*shape, self.dim), dtype=np.float32)]
+
+
+def _encoder(**changes: Any) -> MiniLMEncoder:
+    """The loaded encoder's twin (same compiled model and tokenizer) with some attributes changed."""
+    twin = copy.copy(shared_local_embedder()._load())
+    vars(twin).update(changes)
+    return twin
+
+
+def _messages(rng: random.Random, count: int) -> list[str]:
+    words = ["deploy", "lunch", "the", "release", "failed", "again", "why", "Kubernetes", "🍕", "ok"]
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(0, 300))) for _ in range(count)]
+
+
+def test_the_model_sees_a_bounded_set_of_input_shapes() -> None:
+    """Texts of every length from 0 to 300 words, in batches of 1 to 40 as the pipeline and the index send
+    them: at most 16 lengths x 3 batch sizes reach the model (there were ~1,000 distinct shapes before)."""
+    recorder = ShapeRecorder(384)
+    encoder = _encoder(_model=recorder)
+    rng = random.Random(7)
+    for size in [*range(1, 41), *[1] * 200]:
+        vectors = encoder.encode(_messages(rng, size))
+        assert vectors.shape == (size, 384)
+    assert 30 < len(recorder.seen) <= 48  # the workload reached most of the allowed shapes, and no others
+    assert recorder.seen <= set(encoder.shapes)
+    assert len(encoder.shapes) == 48 and {size for size, _ in encoder.shapes} == {1, 4, 16}
+
+
+def test_batches_keep_every_text_once_in_allowed_sizes() -> None:
+    encoder = _encoder()
+    for count in [1, 3, 11, 15, 16, 17, 33, 1030]:
+        texts = [f"message number {i} " + "word " * (i % 37) for i in range(count)]
+        rows = np.concatenate([positions for positions, _, _ in encoder.batches(texts)])
+        assert sorted(rows.tolist()) == list(range(count))
+        for positions, inputs, mask in encoder.batches(texts):
+            assert inputs["input_ids"].shape in set(encoder.shapes)
+            assert mask.shape == inputs["input_ids"].shape and len(positions) == mask.shape[0]
+    assert encoder._batch_plan(15) == [4, 4, 4, 1, 1, 1] and encoder._batch_plan(33) == [16, 16, 1]
+
+
+def test_padding_to_the_shared_lengths_keeps_the_vectors() -> None:
+    """Padded tokens are masked out of attention and pooling: vectors padded to a multiple of 16 tokens match
+    those padded only to their batch's longest text (the model runs in bfloat16 where the CPU has it)."""
+    rng = random.Random(3)
+    texts = ["", "ok", "the deploy failed again", "Lunch at noon? 🍕", *_messages(rng, 21)]
+    exact = _encoder(length_step=1, batch_size=5)  # 5: batches of 5, 4 and 1, each padded to its own longest
+    assert any(inputs["input_ids"].shape[1] % 16 for _, inputs, _ in exact.batches(texts))
+    padded = _encoder().encode(texts)
+    cosine = (padded * exact.encode(texts)).sum(axis=1)
+    assert cosine.min() > 1 - 5e-5 and cosine.mean() > 1 - 1e-5
+    assert np.allclose(np.linalg.norm(padded, axis=1), 1.0, atol=1e-5)
