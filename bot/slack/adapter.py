@@ -30,6 +30,7 @@ from bot.background import BackgroundWork
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.slack.convert import message_from_payload
 from bot.slack.format import MAX_CHARS, format_reply
+from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_rejections
 from bot.slack.listeners import PRIVATE_FILES_NOTE, SlackListeners
 from bot.slack.pacing import PaceExceeded, Pacer
 
@@ -66,19 +67,6 @@ def thread_for(channel: ChannelRef, reply_to: str | None) -> str | None:
     return None if _is_dm(channel.channel) else reply_to
 
 
-@web.middleware
-async def _malformed_is_400(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Bolt parses the body before checking anything; garbage gets a 400 and a log line, not a 500."""
-    try:
-        response: web.StreamResponse = await handler(request)
-        return response
-    except web.HTTPException:
-        raise
-    except Exception as exc:
-        log.warning("malformed request to the slack endpoint", extra={"error": type(exc).__name__})
-        return web.json_response({"error": "malformed request"}, status=400)
-
-
 class SlackAdapter:
     name = "slack"
 
@@ -100,9 +88,13 @@ class SlackAdapter:
         admin = settings.slack_admin_token  # a user token allowed to delete others' messages
         self.admin_client = make_client(admin.get_secret_value(), settings.slack_api_base_url) if admin else None
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        self._signing_secret = secret
         self.app = AsyncApp(client=self.client, signing_secret=secret, process_before_response=False,
                             request_verification_enabled=self.mode == "http",
                             logger=logging.getLogger("bot.slack.bolt"))
+        if self.mode == "http":  # the endpoint's edges: bounded logs, 400/401 and never a 500 for bad input
+            self.app.error(malformed_is_400)
+            quiet_bolt_rejections()
         self.capabilities = Capabilities(
             max_chars=MAX_CHARS, threads=True, files=True, ephemeral=True, reactions=True, history=True,
             delete=self.admin_client is not None, timeout=False, markdown="mrkdwn", replies_in_thread=True,
@@ -134,7 +126,7 @@ class SlackAdapter:
         self.team_id, self.team_url = auth.get("team_id"), auth.get("url")
         if self.mode == "http":
             web_app = self.app.web_app(path=EVENTS_PATH, port=self.http_port)
-            web_app.middlewares.append(_malformed_is_400)
+            web_app.middlewares.append(edge_middleware(self._signing_secret))
             self._runner = web.AppRunner(web_app)
             await self._runner.setup()
             await web.TCPSite(self._runner, self.http_host, self.http_port).start()
