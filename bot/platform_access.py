@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 STORE_MAX_CHARS = 200_000  # longer messages are stored cut at this length
 
 HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]]
-MessageLinker = Callable[[str], str | None]
+MessageLinker = Callable[[str], str | None]  # message id -> permalink, else the label the platform shows ("[12]")
 
 
 def to_stored(message: IncomingMessage, text: str) -> StoredMessage:
@@ -43,14 +43,19 @@ def history_fetcher(adapter: Adapter | None, channel: ChannelRef) -> HistoryFetc
 
 
 def message_linker(adapter: Adapter | None, channel: ChannelRef) -> MessageLinker | None:
-    """Permalinks to messages in ``channel`` where the adapter can make them; None otherwise."""
+    """Permalinks to messages in ``channel`` where the adapter can make them; where it has none, the label
+    the platform shows a message under (the console's ``[12]``, from an optional ``message_label``); None
+    otherwise."""
     make = getattr(adapter, "message_link", None)
-    if make is None:
+    label = getattr(adapter, "message_label", None)
+    if make is None and label is None:
         return None
 
     def link(message_id: str) -> str | None:
         try:
-            url = make(channel, message_id)
+            url = make(channel, message_id) if make is not None else None
+            if not isinstance(url, str) and label is not None:
+                url = label(channel, message_id)
         except Exception:
             log.exception("building a message link failed")
             return None

@@ -20,20 +20,16 @@ import numpy as np
 from agent.embeddings import SHORT_TEXT_MAX_CHARS, Embedder
 from agent.memory.models import StoredMessage
 from agent.summarize import signals
+from agent.summarize.actions import collect_actions
 from agent.summarize.model import ActionItem, Coverage, Point, Summary
-from agent.summarize.rewrite import reported
+from agent.summarize.questions import open_questions
+from agent.summarize.rewrite import reported, third_person
 
 log = logging.getLogger(__name__)
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9#@])")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
-_STOP = frozenset(
-    "a an the and or but if so of to in on at by for with from as is are was were be been being am do does did "
-    "i you he she it we they me him her us them my your his its our their this that these those there here "
-    "what which who whom when where why how not no yes ok okay oh yeah yep hi hey hello thanks thank please "
-    "just really very too also can could would should will shall may might must have has had get got go going "
-    "well um uh ah sure right good great fine like know think let lets don't i'm it's that's i'll we'll you'll "
-    "i've we're they're can't won't isn't all everyone folks guys lol haha lmao rofl".split())
+_STOP = signals.STOP_WORDS
 MAX_UNITS_PER_MESSAGE = 6
 NEIGHBOUR_POOL = 2000
 LIST_LIMIT = 10  # decisions / action items / open questions shown (the newest); the rest are counted
@@ -44,6 +40,8 @@ TLDR_MAX_WORDS = 60
 TLDR_DIVERSITY = 0.35
 POSITION_PRIOR = 1.0  # weight of a preference for units that open a short conversation (its topic)
 PRIOR_SPAN = 40  # the prior fades for longer windows: a busy channel's first lines are not its topic
+_GROUP = re.compile(r"\b(?:(?:hi|hey|hello|thanks|thank you|morning|ok|okay) (?:all|everyone|everybody|team|folks|"
+                    r"guys|y'all|people)\b|you (?:all|guys|folks|both|two)\b|y'all\b)", re.I)
 SUBSTANTIAL = 3  # content words a unit needs to be a TL;DR candidate (when enough units have them)
 
 
@@ -138,19 +136,36 @@ def mmr(vectors: np.ndarray, scores: np.ndarray, speakers: Sequence[str], limit:
     return chosen
 
 
-def _addressee(messages: Sequence[StoredMessage], index: int) -> str | None:
-    """In a two-person exchange "you" is the other person; otherwise it stays "you"."""
+def _addressee(messages: Sequence[StoredMessage], index: int, names: Sequence[str],
+               loose: bool = False) -> str | None:
+    """Whom a message's "you" means: the person it names (``@bob``, ``bob, …``); in a two-person exchange
+    the other person; "everyone" when it greets the group; with ``loose``, else the last other person to
+    speak (chat replies to the last speaker)."""
+    named, _ = signals.address(messages[index].text, names)
+    if named is not None:
+        return named
     speaker = messages[index].author_name
     for step in (-1, 1, -2, 2):
         j = index + step
         if 0 <= j < len(messages) and messages[j].author_name != speaker:
             others = {m.author_name for m in messages[max(0, index - 3): index + 4]} - {speaker}
-            return messages[j].author_name if len(others) == 1 else None
+            if len(others) == 1:
+                return messages[j].author_name
+            break
+    if _GROUP.search(messages[index].text):  # "thanks all, see you …", "can you all …"
+        return "everyone"
+    if loose:
+        for j in range(index - 1, max(-1, index - 4), -1):
+            if messages[j].author_name != speaker:
+                return messages[j].author_name
     return None
 
 
 def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
-                         coverage: Coverage | None = None, max_points: int | None = None) -> Summary:
+                         coverage: Coverage | None = None, max_points: int | None = None,
+                         bot_name: str | None = None) -> Summary:
+    """``bot_name``: messages addressed to the bot are content too ("@confab remind us to …" is an action
+    item), and a question put to it is answered by it."""
     messages = [m for m in messages if m.text.strip() and not m.deleted and not m.is_bot]
     coverage = coverage or describe_coverage(messages)
     participants = Counter(m.author_name for m in messages).most_common()
@@ -159,6 +174,9 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
         return Summary(tldr="There is nothing to summarize yet.", coverage=coverage, numbers=numbers)
     if max_points is None:  # 3 points for a short exchange, up to 8 for a busy day
         max_points = min(8, max(3, round(2 * np.log10(len(messages) + 1)) + 2))
+    names = [name for name, _ in participants]
+    everyone = [*names, *([bot_name] if bot_name and bot_name not in names else [])]
+    you = [_addressee(messages, i, everyone, loose=True) for i in range(len(messages))]
     units = split_units(messages)
     if len(units) > EMBED_LIMIT:
         units = lexical_candidates(units, EMBED_LIMIT)
@@ -179,65 +197,78 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     thin = {i for i, u in enumerate(units) if u.content < SUBSTANTIAL}
     tldr_ids = mmr(vectors, scores, speakers, limit=4, budget_words=budget, words=words, diversity=TLDR_DIVERSITY,
                    exclude=thin if len(units) - len(thin) >= 2 else None)
-    tldr_ids.sort()
-    tldr = " ".join(_retell(messages, units[i]) for i in tldr_ids)
+    picked = [(units[i], float(scores[i])) for i in tldr_ids]
+    decision = _tldr_decision(messages)
+    if decision is not None and not any(u.index == decision.index and signals.is_decision(u.text)
+                                        for u, _ in picked):
+        # the decision is what a team needs first: it goes in, the least salient picks make room
+        while picked and sum(len(u.text.split()) for u, _ in picked) + len(decision.text.split()) > budget:
+            picked.remove(min(picked, key=lambda pick: pick[1]))
+        picked.append((decision, float("inf")))
+    picked.sort(key=lambda pick: (pick[0].index, units.index(pick[0]) if pick[0] in units else 0))
+    tldr = " ".join(_retell(messages, u, everyone, you) for u, _ in picked)
+    tldr_sources = tuple(dict.fromkeys(messages[u.index].id for u, _ in picked))
     substantial = len(units) - len(thin) >= min(max_points, len(units))
     point_ids = mmr(vectors, scores, speakers, limit=max_points, diversity=0.5,
                     exclude=thin if substantial else None)
     point_ids.sort()
-    key_points = [Point(_retell(messages, units[i]), (messages[units[i].index].id,)) for i in point_ids]
-    names = [name for name, _ in participants]
-    decisions, actions, questions = _signals(messages, vectors, units, names)
+    key_points = [Point(_retell(messages, units[i], everyone, you), (messages[units[i].index].id,))
+                  for i in point_ids]
+    decisions, actions, questions = _signals(messages, vectors, units, names, bot_name, you)
     # long lists keep their newest items; the rest are counted, never silently dropped
     more = {"decisions": max(0, len(decisions) - LIST_LIMIT), "action items": max(0, len(actions) - LIST_LIMIT),
             "open questions": max(0, len(questions) - LIST_LIMIT)}
-    return Summary(tldr=tldr, key_points=key_points, decisions=decisions[-LIST_LIMIT:],
+    return Summary(tldr=tldr, tldr_sources=tldr_sources, key_points=key_points, decisions=decisions[-LIST_LIMIT:],
                    action_items=actions[-LIST_LIMIT:], open_questions=questions[-LIST_LIMIT:],
                    participants=participants, coverage=coverage, numbers=numbers,
                    more={k: v for k, v in more.items() if v})
 
 
-def _retell(messages: Sequence[StoredMessage], unit: Unit) -> str:
+def _tldr_decision(messages: Sequence[StoredMessage]) -> Unit | None:
+    """The sentence stating the team's decision ("we agreed", "decision: …", "we're going with …"), the latest
+    one (a later decision revises an earlier one). Weaker cues ("approved", "let's do") stay in the decisions
+    list but don't displace the TL;DR's picks."""
+    strong = [i for i, m in enumerate(messages) if signals.decision_strength(" ".join(m.text.split())) == 2]
+    if not strong:
+        return None
+    index = strong[-1]
+    pieces = [p.strip() for p in _SENTENCE.split(" ".join(messages[index].text.split())) if p.strip()]
+    text = next((p for p in pieces if signals.is_decision(p)), pieces[0] if pieces else messages[index].text)
+    return Unit(text, index, len(content_words(text)))
+
+
+def _retell(messages: Sequence[StoredMessage], unit: Unit, names: Sequence[str],
+            you: Sequence[str | None]) -> str:
     message = messages[unit.index]
-    return _clip(reported(unit.text, message.author_name, _addressee(messages, unit.index)), 300)
+    named, text = signals.address(unit.text, names)  # "@dave can you …": dave is "you", and not a vocative
+    if named is None:
+        named = _addressee(messages, unit.index, names)
+    return _clip(reported(text, message.author_name, named, you=you[unit.index]), 300)
 
 
-def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequence[Unit],
-             names: Sequence[str]) -> tuple[list[Point], list[ActionItem], list[Point]]:
+def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequence[Unit], names: Sequence[str],
+             bot_name: str | None, you: Sequence[str | None]) -> tuple[list[Point], list[ActionItem], list[Point]]:
+    everyone = [*names, *([bot_name] if bot_name and bot_name not in names else [])]
     decisions: list[Point] = []
-    actions: list[ActionItem] = []
-    questions: list[Point] = []
+    for message, addressee in zip(messages, you, strict=True):
+        text = " ".join(message.text.split())
+        if signals.is_decision(text):
+            _, body = signals.address(text, everyone)
+            said = third_person(body, message.author_name, addressee)
+            decisions.append(Point(f"{message.author_name}: {_clip(said)}", (message.id,)))
+    confident = [_addressee(messages, i, everyone) for i in range(len(messages))]
+    actions, requests = collect_actions(messages, names, bot_name, confident)
     by_message: dict[int, list[int]] = {}
     for u, unit in enumerate(units):
         by_message.setdefault(unit.index, []).append(u)
-    for index, message in enumerate(messages):
-        text = " ".join(message.text.split())
-        if signals.is_decision(text):
-            decisions.append(Point(f"{message.author_name}: {_clip(text)}", (message.id,)))
-        action = signals.find_action(text, message.author_name, names)
-        if action is not None:
-            actions.append(ActionItem(action.owner, action.text, (message.id,)))
-        if signals.is_question(text) and not _answered(messages, vectors, by_message, index):
-            questions.append(Point(f"{message.author_name}: {_clip(text)}", (message.id,)))
+    questions = []
+    for index in open_questions(messages, vectors, by_message, names, bot_name, requests):
+        message = messages[index]
+        named, body = signals.address(" ".join(message.text.split()), everyone)
+        text = _clip(third_person(body[:1].upper() + body[1:], message.author_name, named or you[index]))
+        lead = f"{message.author_name} asks {named}" if named else message.author_name
+        questions.append(Point(f"{lead}: {text}", (message.id,)))
     return decisions, actions, questions
-
-
-def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message: dict[int, list[int]],
-              index: int, window: int = 8, threshold: float = 0.45) -> bool:
-    """A question counts as answered when someone else replies on the same subject soon after."""
-    asker = messages[index].author_id
-    asked = vectors[by_message.get(index, [])]
-    for j in range(index + 1, min(len(messages), index + 1 + window)):
-        if messages[j].author_id == asker or signals.is_question(messages[j].text):
-            continue
-        if j == index + 1 and len(messages[j].text.split()) <= 12 and content_words(messages[j].text):
-            return True  # a short direct reply ("yes, Friday", "no idea, ask Sam")
-        if len(asked) and j in by_message:
-            if float((asked @ vectors[by_message[j]].T).max()) >= threshold:
-                return True
-        elif len(set(content_words(messages[index].text)) & set(content_words(messages[j].text))) >= 2:
-            return True  # not embedded (long windows): shared subject words
-    return False
 
 
 def _clip(text: str, limit: int = 220) -> str:

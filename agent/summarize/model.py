@@ -16,9 +16,16 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class ActionItem:
-    owner: str
-    text: str
-    sources: tuple[str, ...] = ()
+    owner: str  # a participant's name, or "team" ("remind us to …")
+    text: str  # the task, without its due date
+    sources: tuple[str, ...] = ()  # the message that set it, then any that took it on ("will do")
+    due: str | None = None  # as said: "Friday", "tomorrow morning", "EOD", "before the 3.2 release"
+    asked_by: str | None = None  # who asked the owner; None when owners said it themselves
+
+    def describe(self) -> str:
+        """E.g. "Take the migration — due tomorrow morning (asked by alice)"."""
+        text = self.text + (f" — due {self.due}" if self.due else "")
+        return text + (f" (asked by {self.asked_by})" if self.asked_by and self.asked_by != self.owner else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +65,7 @@ class Coverage:
 @dataclass(slots=True)
 class Summary:
     tldr: str
+    tldr_sources: tuple[str, ...] = ()  # the messages the TL;DR retells (its decision among them)
     key_points: list[Point] = field(default_factory=list)
     decisions: list[Point] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)

@@ -8,17 +8,23 @@ from collections.abc import Callable, Sequence
 
 from agent.summarize.model import Point, Summary
 
-LinkFn = Callable[[str], str | None]
+LinkFn = Callable[[str], str | None]  # message id -> permalink, or the platform's own label for it ("[12]")
 _MAX_SOURCES = 3
+_MAX_TLDR_SOURCES = 4
 
 
-def cite(summary: Summary, sources: Sequence[str], link: LinkFn | None = None) -> str:
+def cite(summary: Summary, sources: Sequence[str], link: LinkFn | None = None, limit: int = _MAX_SOURCES) -> str:
+    """`` ([#3](https://…), [#7](https://…))`` with permalinks; where the platform has none, the number it
+    shows the message under (the console's ``[12]``), else its number in the summarized window (``#3``)."""
     refs: list[str] = []
-    for source in list(dict.fromkeys(sources))[:_MAX_SOURCES]:
+    for source in list(dict.fromkeys(sources))[:limit]:
         number = summary.numbers.get(source)
         label = f"#{number}" if number is not None else f"#{source}"
-        url = link(source) if link is not None else None
-        refs.append(f"[{label}]({url})" if url else label)
+        ref = link(source) if link is not None else None
+        if ref and ref.startswith(("https://", "http://")):
+            refs.append(f"[{label}]({ref})")
+        else:
+            refs.append(ref or label)
     return f" ({', '.join(refs)})" if refs else ""
 
 
@@ -32,12 +38,13 @@ def render_summary(summary: Summary, title: str = "Summary", link: LinkFn | None
     if summary.empty:
         return (f"**{title}**\nThere is nothing to summarize here yet: I found no messages from people in "
                 f"this scope (my own messages and deleted ones are left out).")
-    lines = [f"**{title}** · {summary.coverage.describe()}", "", f"**TL;DR** {summary.tldr}", ""]
+    tldr = f"**TL;DR** {summary.tldr}{cite(summary, summary.tldr_sources, link, limit=_MAX_TLDR_SOURCES)}"
+    lines = [f"**{title}** · {summary.coverage.describe()}", "", tldr, ""]
     lines += _points("Key points", summary.key_points, summary, link)
     lines += _points("Decisions", summary.decisions, summary, link)
     if summary.action_items:
         lines.append("**Action items**")
-        lines += [f"• **{a.owner}**: {a.text}{cite(summary, a.sources, link)}" for a in summary.action_items]
+        lines += [f"• **{a.owner}**: {a.describe()}{cite(summary, a.sources, link)}" for a in summary.action_items]
         lines.append("")
     lines += _points("Open questions", summary.open_questions, summary, link)
     people = ", ".join(f"{name} ({count})" for name, count in summary.participants[:12])

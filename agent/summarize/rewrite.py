@@ -15,6 +15,7 @@ _FIRST_PERSON = [
     (r"\bmy\b", "{s}'s"), (r"\bmine\b", "{s}'s"), (r"\bme\b", "{s}"),
 ]
 _SECOND_PERSON = [
+    (r"\byou (?:all|guys|folks)\b|\by'all\b", "{a}"),
     (r"\byou're\b", "{a} is"), (r"\byou are\b", "{a} is"), (r"\byou've\b", "{a} has"),
     (r"\byou have\b", "{a} has"), (r"\byou'll\b", "{a} will"), (r"\byou'd\b", "{a} would"),
     (r"\byourself\b", "{a}"), (r"\byours\b", "{a}'s"), (r"\byour\b", "{a}'s"), (r"\byou\b", "{a}"),
@@ -34,6 +35,8 @@ _EMOTICON = re.compile(r"(?:(?<=\s)|^)(?:[:;=8xX][-'^o]?[()\[\]DPpOo3/\\|*]+|<3|
                        "[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+")
 _WH = re.compile(r"^(who|whom|whose|what|when|where|why|how|which)\b", re.I)
 SAYS = False
+_REQUEST = re.compile(r"^(?:(?:can|could|would|will) you|please|pls)\s+(?:please\s+)?(?:also\s+)?"
+                      r"(?!(?:like|mind|believe|imagine|guess|be|see|hear|tell if|know)\b)(.+?)[?.!]*$", re.I)
 
 _QUESTION_LEAD = re.compile(r"^(do|does|did|can|could|would|will|is|are|have|has|should)\s+", re.I)
 
@@ -50,13 +53,19 @@ def third_person(text: str, speaker: str, addressee: str | None = None) -> str:
     return out
 
 
-def reported(text: str, speaker: str, addressee: str | None = None) -> str:
-    """A message as one reported sentence ("Ana asks Ben …", "Ana says …")."""
+def reported(text: str, speaker: str, addressee: str | None = None, you: str | None = None) -> str:
+    """A message as one reported sentence ("Ana asks Ben …", "Ana says …").
+
+    ``addressee`` is whom the message speaks to; ``you`` (when that is not known) is only whom a "you" in it
+    most likely means, e.g. the last other speaker: it names the person without claiming they were asked."""
     body = _VOCATIVE.sub("", " ".join(_EMOTICON.sub(" ", text).split()))
     body = _FILLER.sub("", body).strip()
     body = _HEDGES.sub("", body).strip() or text.strip()
     body = re.sub(r"\s+([,.!?;:])", r"\1", body[:1].upper() + body[1:])
-    body = third_person(body, speaker, addressee)
+    if addressee and (request := _REQUEST.match(body)):  # "Can you take the migration?": a request, not a doubt
+        task = third_person(request.group(1), speaker, addressee)
+        return f"{speaker} asks {addressee} to {_lower_first(task, (speaker, addressee))}."
+    body = third_person(body, speaker, addressee or you)
     if not body:
         return ""
     body = re.sub(r"([?!.])[?!.]+", r"\1", body)

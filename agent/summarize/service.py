@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from agent.memory.models import StoredMessage
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]]
 FETCH_INTERVAL_S = 30.0  # at most one platform-history read per channel per this many seconds
 FETCH_TIMEOUT_S = 15.0
+_SUMMARY_REQUEST = re.compile(r"^[\s,:]*(?:/|(?:(?:can|could|would) you\s+|please\s+|pls\s+)?"
+                              r"(?:summari[sz]e|sum up|recap|tl;?dr)\b)")
 
 
 class Summarizer:
@@ -137,13 +141,20 @@ class Summarizer:
                                                     "is the offline summary"))
         if summary is None:
             embedder = self.services.embedder
-            summary = await asyncio.to_thread(summarize_extractive, messages, embedder, coverage)
+            summary = await asyncio.to_thread(partial(summarize_extractive, bot_name=self.services.settings.bot_name),
+                                              messages, embedder, coverage)
         summary.mood = await asyncio.to_thread(describe_mood, [m.text for m in messages]) if messages else \
             summary.mood
         return summary
 
 
 def _is_request(text: str, bot_name: str) -> bool:
-    """Commands and messages addressed to the bot are requests to it, not part of the conversation."""
-    head = text.lstrip().lower()
-    return head.startswith("/") or head.startswith(f"@{bot_name.lower()}")
+    """Commands, and asking the bot for a summary, are not part of the conversation. Everything else said
+    to the bot is: "@confab remind us to …" is an action item, "@confab what did we decide?" a question."""
+    head = " ".join(text.split()).lower()
+    if head.startswith("/"):
+        return True
+    bot = f"@{bot_name.lower()}"
+    if not head.startswith(bot):
+        return False
+    return _SUMMARY_REQUEST.match(head[len(bot):]) is not None

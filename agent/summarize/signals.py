@@ -1,7 +1,9 @@
-"""Spotting decisions, action items (with owners) and questions in chat messages.
+"""Spotting decisions, action items (owner, task, due date, who asked) and questions in chat messages.
 
 Cue phrases are English; messages in other languages still take part in the extractive selection, they
-are only not classified as decisions/actions.
+are only not classified as decisions/actions. People are named as the conversation names them: an
+``@name`` or a leading ``name,`` resolves against the participants, so "bob, can you take the migration?"
+is bob's item, asked by its speaker, never "you".
 """
 
 from __future__ import annotations
@@ -16,24 +18,92 @@ _DECISION = re.compile(
     r"going with|we agreed|agreed(?: on| to| that)?|it'?s settled|settled on|final(?:ly)? (?:call|decision)|"
     r"approved|sign(?:ed)? off on|we(?:'ll| will) (?:use|ship|keep|drop|switch to|move to|postpone)|"
     r"let'?s (?:use|ship|keep|drop|switch to|move to|postpone|do)|consensus)\b", re.I)
-_SELF_ACTION = re.compile(
-    r"(?:^|[.!;]\s+|\b(?:ok(?:ay)?|sure|yes|fine),?\s+)(?:i'?ll|i will|i can|i'm going to|i am going to|"
-    r"let me|i'll take|i'?ll handle|i'?m on it)\b\s*(.*)", re.I)
-_TODO = re.compile(r"\b(?:todo|to-do|action item|action|ai)\s*[:\-]\s*(.+)", re.I)
-_ASSIGN = re.compile(
-    r"^(?:@?([\w.\-]+)[,:]?\s+)(?:can|could|would|will) you\s+(?:please\s+)?(.+?)\??$|"
-    r"^@?([\w.\-]+)[,:]?\s+please\s+(.+)$|"
-    r"^@?([\w.\-]+)\s+(?:will|is going to|to)\s+(.+)$", re.I)
+# the team itself deciding (not "legal approved it", not "let's do lunch")
+_STRONG_DECISION = re.compile(
+    r"\bdecision(?: is)?:|\b(we(?:'ve| have)? decided|decided to|let'?s go with|we(?:'ll| will) go with|"
+    r"we(?:'re| are) going with|agreed|it'?s settled|settled on|final(?:ly)? (?:call|decision)|consensus)\b",
+    re.I)
+STOP_WORDS = frozenset(  # function words and chat filler
+    "a an the and or but if so of to in on at by for with from as is are was were be been being am do does did "
+    "i you he she it we they me him her us them my your his its our their this that these those there here "
+    "what which who whom when where why how not no yes ok okay oh yeah yep hi hey hello thanks thank please "
+    "just really very too also can could would should will shall may might must have has had get got go going "
+    "well um uh ah sure right good great fine like know think let lets don't i'm it's that's i'll we'll you'll "
+    "i've we're they're can't won't isn't all everyone folks guys lol haha lmao rofl".split())
 _QUESTION_WORD = re.compile(
     r"^(who|what|when|where|why|how|which|should|shall|can|could|would|will|do|does|did|is|are|was|were|any "
     r"(?:idea|thoughts)|anyone)\b", re.I)
 _DONE_HINT = re.compile(r"\b(done|fixed|merged|shipped|resolved|answered)\b", re.I)
 
+# --- when: "by Friday", "tomorrow morning", "EOD", "end of day Friday", "before the 3.2 release" ---------------
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)day"
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DAY = (r"(?:today|tonight|tomorrow|tmrw|eod|eow|cob|end of (?:the )?(?:day|week|month|sprint|quarter)|"
+        r"this (?:morning|afternoon|evening|week)|next week|(?:next |this |coming )?" + _WEEKDAY + "|"
+        + _MONTH + r"\.? \d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)? (?:of )?" + _MONTH + "|"
+        r"the \d{1,2}(?:st|nd|rd|th)|noon|midnight)")
+_WHEN = (_DAY + r"(?:,? (?:morning|afternoon|evening|night|noon|eod|cob))?"
+         r"(?:,? (?:at |@ ?)\d{1,2}(?::\d\d)?\s*(?:am|pm|utc)?(?![\w:]))?")
+_DUE = re.compile(
+    r"(?:\b(?:by|until|till|on|for|due(?: by| on)?|no later than|before)\s+)?\b" + _WHEN + r"\b|"
+    r"\bbefore\s+(?:[^,.;!?]|\.(?=\w)){2,40}?(?=$|[,;!?]|\.(?!\w)|\s+(?:and|so|but|then|if|or)\b)|"
+    r"\b(?:asap|as soon as (?:possible|you can)|in (?:the next )?\d+ (?:min(?:ute)?s?|hours?|days?|weeks?)|"
+    r"within (?:a|an|one|\d+) (?:hours?|days?|weeks?))\b", re.I)
+_DUE_LEAD = re.compile(r"^(?:by|until|till|on|for|due(?: by| on)?|no later than)\s+", re.I)
+
+# --- who: an @mention or a leading/trailing name -----------------------------------------------------------
+_AT_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks|cc)[,!]?\s+)?@([\w.\-]+)[,:;]?\s*", re.I)
+_NAME_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks)[,!]?\s+)?([\w.\-]+)\s*"
+                        r"(?:[,:;]\s*|\s[—–-]\s*|\s+(?=(?:can|could|would|will|please|pls)\b))", re.I)
+_NAME_TRAIL = re.compile(r",\s*@?([\w.\-]+)\s*[?.!]*\s*$")
+
+# --- what: requests, assignments, commitments, reminders, to-dos -------------------------------------------
+_REQUEST = re.compile(r"^(?:(?:can|could|would|will) you|(?:please|pls)|you (?:should|need to|could))\s+"
+                      r"(?:please\s+)?(?!(?:mind|like|believe|imagine|guess|be|see|hear|know|remember)\b)(.+)$",
+                      re.I)
+_ASSIGN = re.compile(r"^(?:will|is going to|to|should|needs to|'ll|is on|owns|takes)\s+(.+)$", re.I)
+_REMIND = re.compile(r"^(?:(?:can|could|would) you\s+|please\s+)?remind\s+(me|us|everyone|all of us|the team|"
+                     r"@?[\w.\-]+)\s+(?:to|about)\s+(.+)$", re.I)
+_TODO = re.compile(r"^(?:todo|to-do|action items?|ai|next steps?)(?:\s+for\s+(me|@?[\w.\-]+))?\s*[:\-–—]\s*(.+)$",
+                   re.I)
+_SELF = re.compile(
+    r"(?:^|(?<=[.!;,:]\s)|\b(?:ok(?:ay)?|sure|yes|yep|yeah|fine|and|then|so|cool)[,!]?\s+)"
+    r"(?:i'?ll|i will|i can(?!'t|not| not)|i'?m going to|i am going to|i'?m gonna|let me(?! know)|i plan to)\s+"
+    r"(?!(?:see|hear|imagine|understand|reproduce|confirm|tell|relate|only|never|not|probably)\b)(.+)$", re.I)
+_ACCEPT = re.compile(
+    r"^(?:(?:sure|ok(?:ay)?|yes|yep|yeah|yup|cool|fine)(?: thing)?[,!.]*\s*)?"
+    r"(?:will do|on it|i'?m on it|can do|consider it done|got it|no problem|np|sure(?: thing)?|ok(?:ay)?|yes|yep|"
+    r"yup|👍|i'?ll (?:take|do|handle|grab|own) (?:it|that|this)|i'?ll take care of (?:it|that|this))\W*$", re.I)
+_ANAPHORIC = re.compile(r"^\w+(?:\s+(?:care of|on|over|up))?\s+(?:it|that|this|them|those|these|one)"
+                        r"(?:\s+(?:too|as well|then|now|later|over))?$", re.I)
+_LEAD_FILLER = re.compile(r"^(?:(?:also|please|pls|just|go ahead and|quickly|maybe|then)\s+)+", re.I)
+_TRAIL_FILLER = re.compile(r"(?:[\s,]+(?:and|then|too|as well|please|pls|thanks|thx|for me|asap))+$", re.I)
+_NOT_A_TASK = re.compile(r"^(?:be|been|being|not|never|probably|also|still|try|think|guess|have to|need to)\b",
+                         re.I)
+_IMPERATIVE = frozenset(
+    "run check ping send update fix write add review merge deploy ship test make create file open close move tag "
+    "cut post share draft prepare schedule book set start finish clean remove delete rename bump rerun roll revert "
+    "backport document confirm verify email call tell ask follow sync upload publish release build push pull "
+    "migrate look coordinate notify announce flip enable disable install configure rotate restart monitor "
+    "investigate triage label assign order print sign fill submit reply respond double-check re-run".split())
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+TEAM = "team"  # the owner of "remind us to …"
+
 
 @dataclass(frozen=True, slots=True)
 class Action:
     owner: str
-    text: str
+    task: str
+    due: str | None = None
+    asked_by: str | None = None  # who asked the owner (None when the owners said it themselves)
+    kind: str = "self"  # "request", "assign", "self", "todo" or "reminder"
+    due_as_said: str | None = None  # "by end of day Friday"
+
+    @property
+    def text(self) -> str:
+        """The task with its due date as said, for one-line lists."""
+        return f"{self.task} {self.due_as_said}" if self.due_as_said else self.task
 
 
 def is_question(text: str) -> bool:
@@ -48,28 +118,23 @@ def is_decision(text: str) -> bool:
     return _DECISION.search(text) is not None and not is_question(text)
 
 
-def find_action(text: str, speaker: str, participants: Sequence[str]) -> Action | None:
-    """Who is to do what, when a message says so; ``participants`` resolves addressed names."""
+def decision_strength(text: str) -> int:
+    """2: the team decides ("we agreed", "decision:"), 1: a weaker cue ("approved", "let's do"), 0: none."""
+    if not is_decision(text):
+        return 0
+    return 2 if _STRONG_DECISION.search(text) else 1
+
+
+def accepts(text: str) -> bool:
+    """A reply that takes on what was just asked: "will do", "on it", "sure, I'll take it"."""
     stripped = " ".join(text.split())
-    if not stripped or (stripped.endswith("?") and not _ASSIGN.match(stripped)):
-        return None
-    if match := _TODO.search(stripped):
-        owner = _owner_in(match.group(1), participants) or speaker
-        return Action(owner, _tidy(match.group(1)))
-    if match := _ASSIGN.match(stripped):
-        name = match.group(1) or match.group(3) or match.group(5)
-        task = match.group(2) or match.group(4) or match.group(6)
-        assignee = _resolve(name, participants)
-        if assignee is not None and task:
-            return Action(assignee, _tidy(task))
-    if match := _SELF_ACTION.search(stripped):
-        task = (match.group(1) or "").strip()
-        if len(task.split()) >= 2 and not _DONE_HINT.search(task[:20]):
-            return Action(speaker, _tidy(task))
-    return None
+    if _ACCEPT.match(stripped):
+        return True
+    match = _SELF.search(stripped)
+    return match is not None and _ANAPHORIC.match(match.group(1).strip().rstrip("?.!")) is not None
 
 
-def _resolve(name: str | None, participants: Sequence[str]) -> str | None:
+def resolve(name: str | None, participants: Sequence[str]) -> str | None:
     if not name:
         return None
     lowered = name.lower().strip("@")
@@ -80,13 +145,109 @@ def _resolve(name: str | None, participants: Sequence[str]) -> str | None:
     return None
 
 
-def _owner_in(text: str, participants: Sequence[str]) -> str | None:
-    for word in re.findall(r"@?([\w.\-]+)", text):
-        if (owner := _resolve(word, participants)) is not None:
-            return owner
-    return None
+def address(text: str, participants: Sequence[str]) -> tuple[str | None, str]:
+    """Who a message speaks to by name (``@bob …``, ``bob, …``, ``…, bob?``) and the message without it."""
+    stripped = " ".join(text.split())
+    for pattern in (_AT_LEAD, _NAME_LEAD):
+        match = pattern.match(stripped)
+        # an @handle names someone even before they speak; a bare leading word only if it is a participant
+        who = resolve(match.group(1), participants) if match else None
+        if match and (who is not None or pattern is _AT_LEAD):
+            rest = stripped[match.end():].lstrip(" ,:;—–-")
+            return who or match.group(1), (rest[:1].upper() + rest[1:]) if rest else rest
+    match = _NAME_TRAIL.search(stripped)
+    if match and (who := resolve(match.group(1), participants)) is not None:
+        return who, stripped[: match.start()].rstrip() + ("?" if stripped.endswith("?") else "")
+    return None, stripped
 
 
-def _tidy(text: str) -> str:
-    text = text.strip().rstrip("?.! ")
-    return (text[:1].upper() + text[1:])[:200] if text else text
+def find_due(text: str) -> tuple[str | None, str, str]:
+    """The due date a text states (e.g. "end of day Friday", "before the 3.2 release"), the text without it,
+    and the phrase as said ("by end of day Friday")."""
+    spans = [m.span() for m in _DUE.finditer(text)]
+    if not spans:
+        return None, text, ""
+    start, end = spans[0]
+    for s, e in spans[1:]:  # "on Thursday before we ship": adjacent phrases are one due date
+        if text[end:s].strip(" ,") == "":
+            end = e
+    due = _DUE_LEAD.sub("", text[start:end].strip(" ,"))
+    due = re.sub(r"\b(eod|eow|cob|asap)\b", lambda m: m.group(1).upper(), due, flags=re.I)
+    rest = (text[:start].rstrip(" ,") + " " + text[end:].lstrip(" ,")).strip()
+    return due or None, rest, text[start:end].strip(" ,")
+
+
+def find_action(text: str, speaker: str, participants: Sequence[str], bot_name: str | None = None,
+                addressee: str | None = None) -> Action | None:
+    """Who is to do what (and by when), when a message says so; ``participants`` resolves names, ``bot_name``
+    recognises a message addressed to the bot, ``addressee`` is whom an unaddressed "you" means, if known."""
+    stripped = " ".join(text.split())
+    if not stripped:
+        return None
+    names = [*participants, *([bot_name] if bot_name else [])]
+    to, body = address(stripped, names)
+    if bot_name and to == bot_name:
+        to = None
+    sentences = [s for s in _SENTENCES.split(body) if s.strip()] or [body]
+    first, more = sentences[0], sentences[1:]
+    found: Action | None = None
+    if match := _REMIND.match(first):
+        who = match.group(1).lower().lstrip("@")
+        owner = speaker if who == "me" else TEAM if who in ("us", "everyone", "all of us", "the team") else \
+            resolve(who, participants)
+        if owner is not None:
+            found = Action(owner, match.group(2), asked_by=None if owner == speaker else speaker, kind="reminder")
+    elif match := _TODO.match(first):
+        who, task = match.group(1), match.group(2)
+        owner = speaker if who is None or who.lower() == "me" else resolve(who, participants)
+        head = re.match(r"@?([\w.\-]+)\s+(?:to|will|should)\s+(.+)$", task)
+        if head and (named := resolve(head.group(1), participants)) is not None:
+            owner, task = named, head.group(2)
+        if owner is not None:
+            found = Action(owner, task, asked_by=None if owner == speaker else speaker, kind="todo")
+    elif (match := _REQUEST.match(first)) and (to or addressee) and (to or addressee) != speaker:
+        owner = to or addressee
+        assert owner is not None
+        task = match.group(1)
+        if more and not more[0].rstrip().endswith("?") and more[0].split()[0].lower() in _IMPERATIVE:
+            task = task.rstrip(" ?.!") + ": " + more[0][:1].lower() + more[0][1:]
+        found = Action(owner, task, asked_by=speaker, kind="request")
+    elif to is None and (match := re.match(r"^@?([\w.\-]+)\s+(.+)$", first)) and \
+            (named := resolve(match.group(1), participants)) is not None and \
+            (assigned := _ASSIGN.match(match.group(2))):
+        found = Action(named, assigned.group(1), asked_by=None if named == speaker else speaker, kind="assign")
+    elif not first.rstrip().endswith("?"):
+        for sentence in sentences:
+            match = _SELF.search(sentence)
+            if match and not _DONE_HINT.search(match.group(1)[:20]):
+                found = Action(speaker, match.group(1), kind="self")
+                break
+    if found is None:
+        return None
+    asker = found.asked_by or speaker
+    return _finish(found, stripped, asker, addressee=to or addressee)
+
+
+def _finish(action: Action, message: str, asker: str, addressee: str | None) -> Action | None:
+    """Tidy the task (due date out, pronouns to names); None when what is left is no task."""
+    due, task, said = find_due(action.task)
+    if due is None:
+        due, _, said = find_due(message)
+    task = _LEAD_FILLER.sub("", task.strip().rstrip("?.! ")).strip()
+    task = _TRAIL_FILLER.sub("", task).strip(" ,;:—–-")
+    task = _names_for_pronouns(task, owner=action.owner, asker=asker, addressee=addressee)
+    if len(task.split()) < 2 or _NOT_A_TASK.match(task) or _ANAPHORIC.match(task):
+        return None
+    task = (task[:1].upper() + task[1:])[:200]
+    return Action(action.owner, task, due, action.asked_by, action.kind, said or None)
+
+
+def _names_for_pronouns(task: str, owner: str, asker: str, addressee: str | None) -> str:
+    """In "can you send me your notes", "me" is who asked and "you"/"your" the owner."""
+    you = owner if owner != asker else addressee
+    task = re.sub(r"\b(?:me|myself)\b", asker, task, flags=re.I)
+    task = re.sub(r"\bmy\b", f"{asker}'s", task, flags=re.I)
+    if you:
+        task = re.sub(r"\byour\b", f"{you}'s", task, flags=re.I)
+        task = re.sub(r"\byou(?:rself)?\b", you, task, flags=re.I)
+    return task

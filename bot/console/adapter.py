@@ -152,6 +152,11 @@ class ConsoleAdapter:
     def message_link(self, channel: ChannelRef, message_id: str) -> str | None:
         return None
 
+    def message_label(self, channel: ChannelRef, message_id: str) -> str | None:
+        """The number this console shows the message under (``[12]``); None for an earlier session's."""
+        number = self.workspace.number_of(message_id)
+        return f"[{number}]" if number and number.isdigit() else None
+
     async def close(self, grace_s: float = 0.0) -> None:
         self._closed = True
 

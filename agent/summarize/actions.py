@@ -1,0 +1,88 @@
+"""Action items for a whole conversation: one item per task, with its owner, due date and who asked.
+
+A request ("bob, can you take the migration?") and the owner's reply taking it on ("sure, I'll take it",
+"will do", "I'll have it ready by Thursday") are one item citing both messages; the reply's due date fills
+in when the request had none. The same task said twice by the same owner is one item. Replies that only
+point back ("I'll take it") never become items of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from agent.memory.models import StoredMessage
+from agent.summarize import signals
+from agent.summarize.model import ActionItem
+
+TAKE_ON_WINDOW = 8  # a reply within this many messages can take on a request
+_STEM = re.compile(r"[^\W_]{4,}")
+_NUMBER = re.compile(r"[\w.\-]*\d[\w.\-]*")
+_COMMON = signals.STOP_WORDS | frozenset(
+    "ready about into make take done does need want anyone someone something then than been were".split())
+
+
+@dataclass
+class _Item:
+    owner: str
+    task: str
+    due: str | None
+    asked_by: str | None
+    index: int
+    sources: list[str] = field(default_factory=list)
+    kind: str = "self"
+    open: bool = True  # a request nobody has taken on yet
+
+
+def stems(text: str) -> set[str]:
+    return {w[:5] for w in _STEM.findall(text.lower()) if w not in _COMMON}
+
+
+def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot_name: str | None = None,
+                    addressees: Sequence[str | None] = ()) -> tuple[list[ActionItem], set[int]]:
+    """The conversation's action items, oldest first, and the positions of messages that were requests."""
+    items: list[_Item] = []
+    requests: set[int] = set()
+    for index, message in enumerate(messages):
+        speaker = message.author_name
+        addressee = addressees[index] if index < len(addressees) else None
+        action = signals.find_action(message.text, speaker, names, bot_name, addressee)
+        pending = _pending_for(items, speaker, index)
+        if pending is not None and (
+                (action is None and signals.accepts(message.text))
+                or (action is not None and action.kind == "self" and stems(action.task) & stems(pending.task))):
+            pending.sources.append(message.id)
+            pending.due = pending.due or (action.due if action is not None else None)
+            pending.open = False
+            continue
+        if action is None:
+            continue
+        if action.kind in ("request", "assign"):
+            requests.add(index)
+        same = next((item for item in items if item.owner == action.owner and _same_task(item.task, action.task)),
+                    None)
+        if same is not None:
+            same.sources.append(message.id)
+            same.due = same.due or action.due
+            continue
+        items.append(_Item(action.owner, action.task, action.due, action.asked_by, index, [message.id],
+                           action.kind, open=action.kind in ("request", "assign")))
+    return [ActionItem(i.owner, i.task, tuple(dict.fromkeys(i.sources)), i.due, i.asked_by) for i in items], requests
+
+
+def _pending_for(items: Sequence[_Item], owner: str, index: int) -> _Item | None:
+    for item in reversed(items):
+        if index - item.index > TAKE_ON_WINDOW:
+            return None
+        if item.owner == owner and item.open:
+            return item
+    return None
+
+
+def _same_task(a: str, b: str) -> bool:
+    """Mostly the same words, and the same numbers and ids ("ticket 12" is not "ticket 13")."""
+    if set(_NUMBER.findall(a)) != set(_NUMBER.findall(b)):
+        return False
+    left, right = stems(a), stems(b)
+    return bool(left and right) and len(left & right) / len(left | right) >= 0.6

@@ -1,0 +1,89 @@
+"""Open questions: asked in the conversation and not answered in it.
+
+A question counts as answered when, among the next messages of its thread, someone other than the asker
+
+- replies to the asker by name ("@carol 4.1, …", "priya — yes, …");
+- is the person it was put to, replying on its subject;
+- speaks right after it with an answer: a yes/no, or on its subject (shared words, or close in meaning);
+- or, a little later, says something close in meaning to it.
+
+Small talk right after a question ("lunch anyone?") does not answer it. A request ("can you fix …?") is an
+action item, not a question; a question put to the bot is answered by the bot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from agent.memory.models import StoredMessage
+from agent.summarize import signals
+from agent.summarize.actions import stems
+
+ADDRESSED_WINDOW = 15  # messages after a question in which a reply addressed to the asker counts
+SUBJECT_WINDOW = 8  # ... in which a reply on the same subject counts
+DIRECT_SIMILARITY = 0.35  # the message right after, close enough in meaning
+LATER_SIMILARITY = 0.5  # a later message, close enough in meaning
+_ANSWER_CUE = re.compile(r"^(?:(?:haha|lol|hmm+|oh|ah|well|um+)[,!.]*\s+)*"
+                         r"(?:yes|no|yep|yeah|yup|nope|nah|sure|not yet|correct|exactly|definitely|probably|"
+                         r"absolutely|of course)\b", re.I)
+
+
+def same_thread(question: StoredMessage, reply: StoredMessage) -> bool:
+    return reply.thread == question.thread or (reply.thread is not None and reply.thread == question.id)
+
+
+def open_questions(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message: dict[int, list[int]],
+                   names: Sequence[str], bot_name: str | None = None, requests: set[int] | None = None) -> list[int]:
+    """Positions of the questions nobody answered, oldest first."""
+    everyone = [*names, *([bot_name] if bot_name else [])]
+    found = []
+    for index, message in enumerate(messages):
+        if index in (requests or set()) or not signals.is_question(message.text):
+            continue
+        to, _ = signals.address(message.text, everyone)
+        if bot_name is not None and to == bot_name:
+            continue  # the bot answers what it is asked
+        if not _answered(messages, vectors, by_message, index, to, everyone):
+            found.append(index)
+    return found
+
+
+def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message: dict[int, list[int]],
+              index: int, put_to: str | None, everyone: Sequence[str]) -> bool:
+    question = messages[index]
+    direct = True  # the first message after the question from someone else
+    for j in range(index + 1, min(len(messages), index + 1 + ADDRESSED_WINDOW)):
+        reply = messages[j]
+        if reply.author_id == question.author_id or not same_thread(question, reply):
+            continue
+        to, body = signals.address(reply.text, everyone)
+        if signals.is_question(reply.text):
+            direct = False
+            continue
+        if to is not None:
+            if to == question.author_name:
+                return True
+            direct = False
+            continue  # speaking to someone else
+        near = j - index <= SUBJECT_WINDOW
+        similarity = _similarity(vectors, by_message, index, j)
+        on_subject = bool(stems(question.text) & stems(body))
+        if direct and (_ANSWER_CUE.match(body) or on_subject or (similarity or 0.0) >= DIRECT_SIMILARITY):
+            return True
+        if near and put_to is not None and reply.author_name == put_to and on_subject:
+            return True
+        if near and (similarity >= LATER_SIMILARITY if similarity is not None else
+                     len(stems(question.text) & stems(body)) >= 2):
+            return True
+        direct = False
+    return False
+
+
+def _similarity(vectors: np.ndarray, by_message: dict[int, list[int]], i: int, j: int) -> float | None:
+    """Closest meaning between two messages' sentences; None when either was not embedded (long windows)."""
+    if i not in by_message or j not in by_message:
+        return None
+    return float((vectors[by_message[i]] @ vectors[by_message[j]].T).max())

@@ -1,0 +1,181 @@
+"""The pieces behind summaries a team can act on: due dates, one item per task, open questions that are
+really open, names instead of "you", messages to the bot, console references, the LLM's instructions."""
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from summarize.summ_fakes import HashEmbedder, msgs
+
+from agent.summarize.extractive import summarize_extractive
+from agent.summarize.render import render_summary
+from agent.summarize.signals import find_action, find_due
+
+PEOPLE = ["ana", "ben", "cleo", "dev"]
+
+
+@pytest.mark.parametrize(("text", "due", "task"), [
+    ("fix the login bug by Friday", "Friday", "fix the login bug"),
+    ("send the invoice tomorrow", "tomorrow", "send the invoice"),
+    ("merge the docs before the 3.2 release", "before the 3.2 release", "merge the docs"),
+    ("post the numbers EOD", "EOD", "post the numbers"),
+    ("ship the hotfix by end of day Friday", "end of day Friday", "ship the hotfix"),
+    ("book the room for next Tuesday", "next Tuesday", "book the room"),
+    ("cut the branch on Monday at 9am", "Monday at 9am", "cut the branch"),
+    ("file the report no later than March 3rd", "March 3rd", "file the report"),
+    ("rotate the keys asap", "ASAP", "rotate the keys"),
+    ("clean up the dashboards", None, "clean up the dashboards"),
+])
+def test_due_dates_as_people_say_them(text: str, due: str | None, task: str) -> None:
+    found, rest, _ = find_due(text)
+    assert (found, rest) == (due, task)
+
+
+@pytest.mark.parametrize(("speaker", "text", "expected"), [
+    ("ana", "@ben could you rerun the load test by Thursday?", ("ben", "Rerun the load test", "Thursday", "ana")),
+    ("ana", "Cleo, please send me your slides before the demo.", ("cleo", "Send ana cleo's slides",
+                                                                   "before the demo", "ana")),
+    ("ana", "can you review the PR today, dev?", ("dev", "Review the PR", "today", "ana")),
+    ("ben", "dev to update the runbook by Monday", ("dev", "Update the runbook", "Monday", "ben")),
+    ("cleo", "TODO: ana to renew the certificate this week", ("ana", "Renew the certificate", "this week", "cleo")),
+    ("dev", "@confab remind us to archive the old channel on Friday", ("team", "Archive the old channel",
+                                                                        "Friday", "dev")),
+    ("dev", "okay, I'll write the postmortem tomorrow morning", ("dev", "Write the postmortem",
+                                                                  "tomorrow morning", None)),
+])
+def test_who_does_what_by_when(speaker: str, text: str, expected: tuple[str, str, str, str | None]) -> None:
+    action = find_action(text, speaker, PEOPLE, bot_name="confab")
+    assert action is not None
+    assert (action.owner, action.task, action.due, action.asked_by) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Sure, I'll take it.", "I'll do that", "I can't make it tomorrow", "I'll be out on Friday",
+    "let me know when it's done", "I can see the error in the logs", "ben, can you believe this weather?",
+])
+def test_no_fragments_become_action_items(text: str) -> None:
+    assert find_action(text, "ana", PEOPLE, bot_name="confab") is None
+
+
+def test_a_request_and_its_acceptance_are_one_item() -> None:
+    summary = summarize_extractive(msgs(
+        "ana: The staging database is almost out of disk.",
+        "ana: ben, could you resize the staging volume?",
+        "cleo: it's at 92% already",
+        "ben: on it, I'll resize the staging volume by noon",
+        "ben: Sure, I'll take it.",
+        "dev: I'll rotate the staging credentials tomorrow.",
+        "dev: reminder: I'll rotate the staging credentials tomorrow."), HashEmbedder())
+    got = [(a.owner, a.text, a.due, a.asked_by, a.sources) for a in summary.action_items]
+    assert got == [("ben", "Resize the staging volume", "noon", "ana", ("m2", "m4")),
+                   ("dev", "Rotate the staging credentials", "tomorrow", None, ("m6", "m7"))]
+
+
+def test_open_questions_are_only_the_unanswered_ones() -> None:
+    summary = summarize_extractive(msgs(
+        "ana: Which region do we fail over to?",  # m1: answered right after
+        "ben: eu-west, it has the warm standby.",
+        "cleo: dev, is the DNS TTL still one hour?",  # m3: answered later, to cleo by name
+        "ana: coffee anyone?",
+        "ben: yes please",
+        "dev: @cleo it's five minutes since last week",
+        "ana: Who tells the customers about the maintenance window?",  # m7: small talk follows: open
+        "ben: lol the build is green again",
+        "cleo: @confab what did we decide about the failover?",  # m9: the bot answers it
+        "dev: ben, can you update the status page?",  # m10: a request, an action item
+        "ben: will do"), HashEmbedder(), bot_name="confab")
+    assert [q.sources for q in summary.open_questions] == [("m7",)]
+    assert summary.open_questions[0].text.startswith("ana: Who tells the customers")
+
+
+def test_a_question_put_to_someone_reads_with_their_name() -> None:
+    summary = summarize_extractive(msgs(
+        "ana: The release is blocked on the signing key.",
+        "ben: Legal owns the key now.",
+        "cleo: @dev can you ask legal for the signing key?",
+        "ana: and do you know when they answer, ben?"), HashEmbedder())
+    text = render_summary(summary)
+    assert "ana asks ben: And do ben know when they answer?" in text or \
+        "ana asks ben: Do ben know when they answer?" in text
+    assert "**dev**: Ask legal for the signing key (asked by cleo)" in text
+    assert not re.search(r"\byou\b", text, re.I)
+
+
+def test_a_greeting_to_everyone_is_not_you() -> None:
+    summary = summarize_extractive(msgs(
+        "ana: The 2.4 release went out at noon without errors.",
+        "ben: The error rate stayed flat after the 2.4 release.",
+        "cleo: Thanks all, see you at the 2.4 release retro on Friday."), HashEmbedder())
+    text = render_summary(summary)
+    assert not re.search(r"\byou\b", text, re.I)
+
+
+async def test_messages_to_the_bot_are_content_but_summary_requests_are_not(bot: Any) -> None:
+    await bot.say("The 4.0 release is blocked on the flaky upload test.", user="ana")
+    await bot.say("@confab remind us to rerun the upload test tomorrow morning", user="ben")
+    await bot.say("@confab summarize please", user="cleo")
+    [reply] = await bot.command("summarize")
+    assert "**team**: Rerun the upload test — due tomorrow morning (asked by ben)" in reply.text
+    assert "2 messages from 2 people" in reply.text  # the request for a summary is not part of it
+
+
+async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from bot.app import build_app
+    from bot.console.adapter import ConsoleAdapter
+    from conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    services, pipeline = await build_app(settings)
+    services._embedder = HashEmbedder()
+    screen = io.StringIO()
+    lines = ["The deploy pipeline fails on the docker cache step since Monday.",  # [1]
+             "/as ben",
+             "The docker cache step needs the new registry token.",  # [2]
+             "/as ana",
+             "ben, can you rotate the registry token by Friday?",  # [3]
+             "/as ben",
+             "will do",  # [4]
+             "/summarize"]  # [5]
+    adapter = ConsoleAdapter(settings.data_dir, user="ana", stdin=io.StringIO("\n".join(lines) + "\n"),
+                             console=Console(file=screen, force_terminal=False, width=300))
+    pipeline.attach(adapter)
+    try:
+        await adapter.start(pipeline)
+        await pipeline.drain()
+    finally:
+        await services.close()
+    out = screen.getvalue()
+    assert "**ben**: Rotate the registry token — due Friday (asked by ana) ([3], [4])" in out
+    tldr = next(line for line in out.splitlines() if "**TL;DR**" in line)
+    assert re.search(r"\((\[\d\](, )?)+\)$", tldr), tldr
+
+
+async def test_the_llm_is_told_how_to_attribute_and_what_is_open() -> None:
+    from agent.summarize.extractive import describe_coverage
+    from agent.summarize.llm import summarize_with_llm
+
+    prompts: list[str] = []
+
+    class Recording(FakeListChatModel):
+        async def _agenerate(self, messages, *args, **kwargs):  # type: ignore[no-untyped-def]
+            prompts.append(messages[0].content)
+            return await super()._agenerate(messages, *args, **kwargs)
+
+    messages = msgs("ana: ben, can you take the migration by Friday?", "ben: sure")
+    answer = json.dumps({"tldr": "Ben takes the migration.", "action_items": [
+        {"owner": "ben", "text": "Take the migration", "due": "Friday", "asked_by": "ana", "sources": [1, 2]},
+        {"owner": "ana", "text": "Nothing due", "due": None, "asked_by": "null", "sources": [1]}]})
+    summary = await summarize_with_llm(messages, Recording(responses=[answer]), describe_coverage(messages))
+    text = render_summary(summary)
+    assert "**ben**: Take the migration — due Friday (asked by ana) (#1, #2)" in text
+    assert "**ana**: Nothing due (#1)" in text
+    [prompt] = prompts
+    for rule in ('never write "you"', "asked_by", "due", "nobody answered", "addressed to the assistant",
+                 "the TL;DR states it", "cites the numbers"):
+        assert rule in prompt
