@@ -4,7 +4,8 @@ Incoming: control characters and lone surrogates (half an emoji) are replaced so
 stored and shown; :func:`scrub` does the latter for every text field of an event at the edge.
 Outgoing: broadcast and user mentions written by a model or a document are neutralised, so the bot
 never pings anyone because some text said so (adapters add the platform's own guard, e.g.
-Discord ``allowed_mentions`` or Slack escaping, on top of this).
+Discord ``allowed_mentions`` or Slack escaping, on top of this), and a link whose label names
+another site than its target shows the real one (:func:`reveal_disguised_links`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import dataclasses
 import re
 import unicodedata
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 ZWSP = "\u200b"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -62,8 +64,78 @@ def clean_incoming(text: str | None) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# [label](url "title") in Markdown and <url|label> in Slack mrkdwn; images (![alt](url)) are left alone
+_MARKDOWN_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*(<?)([^)\s>]+)(>?)((?:\s+\"[^\"]*\")?\s*)\)")
+_SLACK_LINK = re.compile(r"<((?:https?)://[^|>\s]+)\|([^>\n]*)>", re.I)
+_HOST = re.compile(r"^(?:[^\W_](?:[^\W_]|-)*\.)+[^\W\d_]{2,63}$")
+# a "name.md" label is a file, not a site, unless written with a scheme, "www." or a path
+_FILE_SUFFIXES = frozenset(
+    "md mdx rst txt html htm pdf json yaml yml toml ini cfg conf env log csv xml py js ts sh rs go java kt rb "
+    "php c h cpp sql ipynb lock png jpg jpeg gif svg zip gz tar doc docx xls xlsx ppt pptx".split())
+_TRIM = "()[]<>{}\"'«»“”‘’,;!?*_`"
+
+
+def _ascii_host(host: str) -> str:
+    host = host.lower().rstrip(".").removeprefix("www.")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def _named_hosts(label: str) -> list[str]:
+    """The site names written in a link's label (``discord.com/login``, ``https://x.y``, ``www.a.b``)."""
+    found = []
+    for word in label.split():
+        word = word.strip(_TRIM)
+        explicit = "://" in word or word.lower().startswith("www.")
+        if "://" in word:
+            try:
+                host = urlsplit(word).hostname or ""
+            except ValueError:
+                continue
+        else:
+            host, slash, _ = word.partition("/")
+            host = host.split(":")[0].rstrip(".")
+            explicit = explicit or bool(slash)
+        if host and _HOST.match(host) and (explicit or host.rsplit(".", 1)[1].lower() not in _FILE_SUFFIXES):
+            found.append(_ascii_host(host))
+    return found
+
+
+def reveal_label(label: str, url: str) -> str:
+    """``label`` followed by the target's real domain when the label names another site:
+    ``discord.com/login`` -> ``discord.com/login (disc0rd.example)``. Anything else is unchanged."""
+    try:
+        target = urlsplit(url.strip()).hostname
+    except ValueError:
+        return label
+    if not target:
+        return label
+    real = _ascii_host(target)
+    named = _named_hosts(label)
+    same = all(n == real or real.endswith("." + n) or n.endswith("." + real) for n in named)
+    if (same and target.isascii()) or label.rstrip().endswith(f"({real})"):  # a non-ASCII domain shows as xn--…
+        return label
+    return f"{label.rstrip()} ({real})"
+
+
+def reveal_disguised_links(text: str) -> str:
+    """Make every link whose label names another site than its target show the real domain, in
+    Markdown (``[discord.com/login](https://disc0rd.example/a)``) and Slack syntax
+    (``<https://disc0rd.example/a|discord.com/login>``); idempotent."""
+    if "](" in text:
+        text = _MARKDOWN_LINK.sub(lambda m: f"[{reveal_label(m.group(1), m.group(3))}]({m.group(2)}{m.group(3)}"
+                                            f"{m.group(4)}{m.group(5)})", text)
+    if "|" in text:
+        text = _SLACK_LINK.sub(lambda m: f"<{m.group(1)}|{reveal_label(m.group(2), m.group(1))}>", text)
+    return text
+
+
 def neutralize_mentions(text: str) -> str:
-    """Defuse @everyone/@here/@channel and raw platform mention syntax in outgoing text."""
+    """Defuse @everyone/@here/@channel and raw platform mention syntax in outgoing text, and reveal
+    disguised links (every outgoing text passes here)."""
+    text = reveal_disguised_links(text)
     text = _SLACK_SPECIAL.sub(lambda m: f"@{ZWSP}{m.group(1).split('^')[0]}", text)
     text = _SLACK_USER.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
     text = _DISCORD_MENTION.sub(lambda m: f"@{ZWSP}{'role-' if m.group(1) == '&' else ''}{m.group(2)}", text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import split_message
+from bot.text import reveal_label, split_message
 
 WORD_JOINER = "\u2060"
 # chat.postMessage truncates past 40k; Slack recommends ~4k characters per message for readability
@@ -44,7 +44,7 @@ def _link(url: str, label: str) -> str | None:
     if not _SAFE_SCHEME.match(url):
         return None
     safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    label = label.strip()
+    label = reveal_label(label.strip(), url)  # a label naming another site shows the real one
     if not label or label == url:
         return f"<{safe_url}>"
     return f"<{safe_url}|{escape(label).replace('|', '¦')}>"

@@ -178,3 +178,30 @@ async def test_bolts_own_rejection_line_is_bounded_too(start_slack: Any, caplog:
         "Invalid request signature detected (signature: v0=1, timestamp: 1, body: %s)", "line\nforged " * 50_000)
     [line] = formatted(caplog)
     assert "\n" not in line and len(line) < 400 and SECRET not in line
+
+
+async def test_a_disguised_link_in_an_answer_shows_its_real_domain_on_slack(tmp_path: Any, fake_api: FakeSlackAPI,
+                                                                           start_slack: Any) -> None:
+    from langchain_core.messages import AIMessage
+    from slack_fakes import free_port
+
+    from bot.app import build_app
+    from conftest import make_settings
+    from scripted_model import ScriptedModel
+
+    settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http", slack_signing_secret=SECRET,
+                             slack_http_port=free_port(), slack_api_base_url=fake_api.base + "/api/")
+    model = ScriptedModel(steps=[AIMessage("Log in at [discord.com/login](https://disc0rd.example/a) and "
+                                           "<https://disc0rd.example/b|discord.com/verify>.")])
+    services, pipeline = await build_app(settings, chat_model=model)
+    try:
+        adapter = await start_slack(pipeline, settings=settings)
+        await post_event(adapter, payload("app_mention"))
+        await settle(adapter)
+        [reply] = fake_api.calls_to("chat.postMessage")
+    finally:
+        await pipeline.drain()
+        await services.close()
+    text = reply.params["text"]
+    assert "<https://disc0rd.example/a|discord.com/login (disc0rd.example)>" in text
+    assert "|discord.com/verify>" not in text  # Slack syntax from the model is shown as text, never as a link
