@@ -35,7 +35,7 @@ from bot.events import (
 )
 from bot.platform_access import STORE_MAX_CHARS, history_fetcher, message_linker, to_stored
 from bot.ratelimit import RateLimiter, Verdict
-from bot.text import clean_incoming, neutralize_mentions
+from bot.text import clean_incoming, neutralize_mentions, scrub
 
 if TYPE_CHECKING:
     from agent.services import Services
@@ -97,6 +97,7 @@ class Pipeline:
                                                                "message_id": message.id})
 
     async def _handle_message(self, message: IncomingMessage) -> None:
+        message = scrub(message)  # adapters clean at the edge; this holds for any other caller too
         text = clean_incoming(message.text)
         if not await self.services.memory.add_message(to_stored(message, text)):
             log.debug("duplicate delivery dropped", extra={"message_id": message.id})
@@ -274,6 +275,7 @@ class Pipeline:
 
     async def handle_edit(self, edit: MessageEdit) -> None:
         try:
+            edit = scrub(edit)
             text = clean_incoming(edit.text)[:STORE_MAX_CHARS]
             await self.services.memory.edit_message(edit.channel.key, edit.id, text, edit.edited_at)
             if self.moderator is not None and not edit.author.is_bot:
@@ -291,13 +293,15 @@ class Pipeline:
 
     async def handle_command(self, command: Command) -> Sequence[Reply]:
         started = time.monotonic()
+        command = scrub(command)
         spec = self.commands.get(command.name)
         ctx = CommandContext(command, self.services, self, self.adapter_for(command.channel))
         if spec is None:
             log.info("unknown command", extra={"command": command.name[:40]})
             return [ctx.reply(say.UNKNOWN_COMMAND.format(name=command.name[:40]), ephemeral=True)]
         if spec.admin_only and not command.author.is_admin:
-            return [ctx.reply(say.ADMIN_ONLY.format(name=spec.name), ephemeral=True)]
+            return [ctx.reply(say.admin_only(spec.name, command.channel.platform, command.author.name),
+                              ephemeral=True)]
         if spec.rate_limited:
             verdict = self.limiter.check(f"{command.channel.platform}:{command.author.id}", command.channel.key)
             if not verdict.allowed:

@@ -115,3 +115,19 @@ async def test_pasted_walls_of_text_never_lock_the_channel(make_chat: Any) -> No
     history = next(str(m.content) for m in prompt if m.additional_kwargs.get("confab") == "history")
     assert len(history) < 24_000 * 4 * 0.5
     assert history.count("bob:") == history.count("carol:") == history.count("dave:") == 1
+
+
+# --- bad input at the pipeline's door ----------------------------------------------------------
+
+async def test_half_an_emoji_from_any_caller_is_stored_cleaned_and_answered(make_chat: Any) -> None:
+    from bot.events import Author
+
+    model = ScriptedModel(steps=[AIMessage("answered")])
+    chat = await make_chat(model)
+    message = chat.message("@confab what about this \ud83d?")
+    message = type(message)(message.id, message.channel, Author("u1", "bob \ud83d"), message.text,
+                            mentions_bot=True)
+    [reply] = await chat.deliver(message)
+    assert reply.text == "answered"
+    [stored, _] = await chat.pipeline.services.memory.recent("test:T1:general")
+    assert stored.author_name == "bob \ufffd" and "\ufffd" in stored.text
