@@ -117,7 +117,16 @@ def summarize(
         typer.echo(f"confab: cannot read {file}: {exc}", err=True)
         raise typer.Exit(2) from None
     exit_on_problems(str(file), problems)
-    typer.echo(asyncio.run(_summarize(messages, llm)))
+    from agent.errors import ConfabError, ConfigError
+
+    try:
+        typer.echo(asyncio.run(_summarize(messages, llm)))
+    except ConfigError as exc:  # e.g. --llm with CONFAB_MODEL's key or package missing
+        typer.echo(f"confab: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except ConfabError as exc:
+        typer.echo(f"confab: {exc.user_message} ({exc})", err=True)
+        raise typer.Exit(1) from None
 
 
 async def _summarize(messages: list[Any], llm: bool) -> str:

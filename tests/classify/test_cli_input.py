@@ -131,3 +131,12 @@ def test_help_documents_the_accepted_fields_and_values(command: list[str], words
     text = " ".join(result.output.split())
     for word in words:
         assert word in text, (word, text)
+
+
+def test_summarize_llm_with_the_model_misconfigured_names_the_fix(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFAB_MODEL", "openai:gpt-4.1-mini")
+    thread = write(tmp_path / "t.jsonl", [{"author": "ana", "text": "We ship on Monday."}])
+    result = run("summarize", "--file", str(thread), "--llm")
+    assert result.exit_code == 2  # was an uncaught ConfigError (a traceback)
+    assert "needs OPENAI_API_KEY" in result.stderr
