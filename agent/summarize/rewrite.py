@@ -62,9 +62,12 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     body = _FILLER.sub("", body).strip()
     body = _HEDGES.sub("", body).strip() or text.strip()
     body = re.sub(r"\s+([,.!?;:])", r"\1", body[:1].upper() + body[1:])
-    if addressee and (request := _REQUEST.match(body)):  # "Can you take the migration?": a request, not a doubt
+    asked, _, after = body.partition("?")
+    if addressee and (request := _REQUEST.match(asked)):  # "Can you take the migration?": a request, not a doubt
         task = third_person(request.group(1), speaker, addressee)
-        return f"{speaker} asks {addressee} to {_lower_first(task, (speaker, addressee))}."
+        after = third_person(after.strip().rstrip(".!"), speaker, addressee)
+        return f"{speaker} asks {addressee} to {_lower_first(task, (speaker, addressee))}" + (
+            f", {_lower_first(after, (speaker, addressee))}." if after else ".")
     body = third_person(body, speaker, addressee or you)
     if not body:
         return ""

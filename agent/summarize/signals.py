@@ -55,7 +55,7 @@ _DUE_LEAD = re.compile(r"^(?:by|until|till|on|for|due(?: by| on)?|no later than)
 # --- who: an @mention or a leading/trailing name -----------------------------------------------------------
 _AT_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks|cc)[,!]?\s+)?@([\w.\-]+)[,:;]?\s*", re.I)
 _NAME_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks)[,!]?\s+)?([\w.\-]+)\s*"
-                        r"(?:[,:;]\s*|\s[—–-]\s*|\s+(?=(?:can|could|would|will|please|pls)\b))", re.I)
+                        r"(?:[,:;]\s*|\s[—–-]\s*|\s+(?=(?:(?:can|could|would|will) you|please|pls)\b))", re.I)
 _NAME_TRAIL = re.compile(r",\s*@?([\w.\-]+)\s*[?.!]*\s*$")
 
 # --- what: requests, assignments, commitments, reminders, to-dos -------------------------------------------
@@ -75,9 +75,10 @@ _ACCEPT = re.compile(
     r"^(?:(?:sure|ok(?:ay)?|yes|yep|yeah|yup|cool|fine)(?: thing)?[,!.]*\s*)?"
     r"(?:will do|on it|i'?m on it|can do|consider it done|got it|no problem|np|sure(?: thing)?|ok(?:ay)?|yes|yep|"
     r"yup|👍|i'?ll (?:take|do|handle|grab|own) (?:it|that|this)|i'?ll take care of (?:it|that|this))\W*$", re.I)
-_ANAPHORIC = re.compile(r"^\w+(?:\s+(?:care of|on|over|up))?\s+(?:it|that|this|them|those|these|one)"
-                        r"(?:\s+(?:too|as well|then|now|later|over))?$", re.I)
-_LEAD_FILLER = re.compile(r"^(?:(?:also|please|pls|just|go ahead and|quickly|maybe|then)\s+)+", re.I)
+_ANAPHORIC = re.compile(r"^\w+(?:\s+(?:care of|on|over|up|into|at|after|through|for|about|with|to))?\s+"
+                        r"(?:it|that|this|them|those|these|one)(?:\s+(?:too|as well|then|now|later|over))?$", re.I)
+_LEAD_FILLER = re.compile(r"^(?:(?:also|please|pls|just|go ahead and|quickly|maybe|then|try to|try and|"
+                          r"make sure to|get around to)\s+)+", re.I)
 _TRAIL_FILLER = re.compile(r"(?:[\s,]+(?:and|then|too|as well|please|pls|thanks|thx|for me|asap))+$", re.I)
 _NOT_A_TASK = re.compile(r"^(?:be|been|being|not|never|probably|also|still|try|think|guess|have to|need to)\b",
                          re.I)
@@ -88,6 +89,7 @@ _IMPERATIVE = frozenset(
     "migrate look coordinate notify announce flip enable disable install configure rotate restart monitor "
     "investigate triage label assign order print sign fill submit reply respond double-check re-run".split())
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"[.!?]\s+")
 TEAM = "team"  # the owner of "remind us to …"
 
 
@@ -146,15 +148,18 @@ def resolve(name: str | None, participants: Sequence[str]) -> str | None:
 
 
 def address(text: str, participants: Sequence[str]) -> tuple[str | None, str]:
-    """Who a message speaks to by name (``@bob …``, ``bob, …``, ``…, bob?``) and the message without it."""
+    """Who a message speaks to by name (``@bob …``, ``bob, …`` at the start of any of its sentences,
+    ``…, bob?``) and the message without the name."""
     stripped = " ".join(text.split())
-    for pattern in (_AT_LEAD, _NAME_LEAD):
-        match = pattern.match(stripped)
-        # an @handle names someone even before they speak; a bare leading word only if it is a participant
-        who = resolve(match.group(1), participants) if match else None
-        if match and (who is not None or pattern is _AT_LEAD):
-            rest = stripped[match.end():].lstrip(" ,:;—–-")
-            return who or match.group(1), (rest[:1].upper() + rest[1:]) if rest else rest
+    for start in [0, *(m.end() for m in _SENTENCE_END.finditer(stripped))]:
+        head = stripped[start:]
+        for pattern in (_AT_LEAD, _NAME_LEAD):
+            match = pattern.match(head)
+            # an @handle names someone even before they speak; a bare leading word only if it is a participant
+            who = resolve(match.group(1), participants) if match else None
+            if match and (who is not None or pattern is _AT_LEAD):
+                rest = head[match.end():].lstrip(" ,:;—–-")
+                return who or match.group(1), (stripped[:start] + rest[:1].upper() + rest[1:]).strip()
     match = _NAME_TRAIL.search(stripped)
     if match and (who := resolve(match.group(1), participants)) is not None:
         return who, stripped[: match.start()].rstrip() + ("?" if stripped.endswith("?") else "")
@@ -189,43 +194,51 @@ def find_action(text: str, speaker: str, participants: Sequence[str], bot_name: 
     if bot_name and to == bot_name:
         to = None
     sentences = [s for s in _SENTENCES.split(body) if s.strip()] or [body]
-    first, more = sentences[0], sentences[1:]
     found: Action | None = None
-    if match := _REMIND.match(first):
-        who = match.group(1).lower().lstrip("@")
-        owner = speaker if who == "me" else TEAM if who in ("us", "everyone", "all of us", "the team") else \
-            resolve(who, participants)
-        if owner is not None:
-            found = Action(owner, match.group(2), asked_by=None if owner == speaker else speaker, kind="reminder")
-    elif match := _TODO.match(first):
-        who, task = match.group(1), match.group(2)
-        owner = speaker if who is None or who.lower() == "me" else resolve(who, participants)
-        head = re.match(r"@?([\w.\-]+)\s+(?:to|will|should)\s+(.+)$", task)
-        if head and (named := resolve(head.group(1), participants)) is not None:
-            owner, task = named, head.group(2)
-        if owner is not None:
-            found = Action(owner, task, asked_by=None if owner == speaker else speaker, kind="todo")
-    elif (match := _REQUEST.match(first)) and (to or addressee) and (to or addressee) != speaker:
-        owner = to or addressee
-        assert owner is not None
-        task = match.group(1)
-        if more and not more[0].rstrip().endswith("?") and more[0].split()[0].lower() in _IMPERATIVE:
-            task = task.rstrip(" ?.!") + ": " + more[0][:1].lower() + more[0][1:]
-        found = Action(owner, task, asked_by=speaker, kind="request")
-    elif to is None and (match := re.match(r"^@?([\w.\-]+)\s+(.+)$", first)) and \
-            (named := resolve(match.group(1), participants)) is not None and \
-            (assigned := _ASSIGN.match(match.group(2))):
-        found = Action(named, assigned.group(1), asked_by=None if named == speaker else speaker, kind="assign")
-    elif not first.rstrip().endswith("?"):
+    for k, sentence in enumerate(sentences):
+        found = _directed(sentence, sentences[k + 1:], speaker, participants, to, addressee)
+        if found is not None:
+            break
+    else:
         for sentence in sentences:
             match = _SELF.search(sentence)
-            if match and not _DONE_HINT.search(match.group(1)[:20]):
+            if match and not sentence.rstrip().endswith("?") and not _DONE_HINT.search(match.group(1)[:20]):
                 found = Action(speaker, match.group(1), kind="self")
                 break
     if found is None:
         return None
     asker = found.asked_by or speaker
     return _finish(found, stripped, asker, addressee=to or addressee)
+
+
+def _directed(sentence: str, after: Sequence[str], speaker: str, participants: Sequence[str], to: str | None,
+              addressee: str | None) -> Action | None:
+    """A reminder, a to-do, a request to someone or an assignment stated in one sentence."""
+    if match := _REMIND.match(sentence):
+        who = match.group(1).lower().lstrip("@")
+        owner = speaker if who == "me" else TEAM if who in ("us", "everyone", "all of us", "the team") else \
+            resolve(who, participants)
+        return None if owner is None else Action(owner, match.group(2), asked_by=None if owner == speaker else
+                                                 speaker, kind="reminder")
+    if match := _TODO.match(sentence):
+        who, task = match.group(1), match.group(2)
+        owner = speaker if who is None or who.lower() == "me" else resolve(who, participants)
+        head = re.match(r"@?([\w.\-]+)\s+(?:to|will|should)\s+(.+)$", task)
+        if head and (named := resolve(head.group(1), participants)) is not None:
+            owner, task = named, head.group(2)
+        return None if owner is None else Action(owner, task, asked_by=None if owner == speaker else speaker,
+                                                 kind="todo")
+    owner = to or addressee
+    if (match := _REQUEST.match(sentence)) and owner is not None and owner != speaker:
+        task = match.group(1)
+        if after and not after[0].rstrip().endswith("?") and after[0].split()[0].lower() in _IMPERATIVE:
+            task = task.rstrip(" ?.!") + ": " + after[0][:1].lower() + after[0][1:]
+        return Action(owner, task, asked_by=speaker, kind="request")
+    if to is None and (match := re.match(r"^@?([\w.\-]+)\s+(.+)$", sentence)) and \
+            (named := resolve(match.group(1), participants)) is not None and \
+            (assigned := _ASSIGN.match(match.group(2))):
+        return Action(named, assigned.group(1), asked_by=None if named == speaker else speaker, kind="assign")
+    return None
 
 
 def _finish(action: Action, message: str, asker: str, addressee: str | None) -> Action | None:
