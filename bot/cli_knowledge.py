@@ -61,20 +61,28 @@ def index(
 
 def eval_retrieval(
     docs: Annotated[Path, typer.Option("--docs", help="Folder of documents (ids are file stems)")],
-    queries: Annotated[Path, typer.Option("--queries", help='JSONL: {"question", "gold_doc_ids"}')],
+    queries: Annotated[Path, typer.Option("--queries", help="JSONL, one query per line (fields above)")],
     abstain_check: Annotated[int, typer.Option("--abstain-check", help="Remove the gold docs of N queries")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
     limit: Annotated[int, typer.Option(help="Use only the first N queries (0 = all)")] = 0,
 ) -> None:
-    """Retrieval quality: document-level R@1/5/10, nDCG@10, MRR, and the abstain check."""
+    """Retrieval quality: document-level R@1/5/10, nDCG@10, MRR, and the abstain check.
+
+    One JSON object per line: "question" (a string) and "gold_doc_ids" (a non-empty list of the ids of
+    the documents that answer it; a document's id is its file name without the extension).
+
+    Blank lines are ignored. Any other line is reported with its number and reason; nothing is scored (exit 2).
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from agent.embeddings import make_embedder
     from agent.knowledge.evaluate import evaluate, read_queries
     from bot.cli_core import load_settings_or_exit
+    from bot.cli_input import exit_on_problems
 
     if not docs.is_dir() or not queries.is_file():
         typer.echo(f"confab: need a folder --docs and a file --queries ({docs}, {queries})", err=True)
         raise typer.Exit(2)
+    exit_on_problems(str(queries), check_queries(queries))
     found, bad = read_queries(queries)
     found = found[:limit] if limit else found
     if not found:
@@ -97,6 +105,23 @@ def eval_retrieval(
         typer.echo(f"  abstain check (threshold {threshold}): abstains on {result['abstain_rate']:.1%} of "
                    f"{result['abstain_queries']} unanswerable, answers {result['answer_rate']:.1%} of "
                    f"{result['answerable_queries']} answerable")
+
+
+def check_queries(path: Path) -> list[Any]:
+    """The problems of ``confab eval retrieval`` queries: each line {"question": str, "gold_doc_ids": [str, …]}."""
+    from bot.cli_input import BadLine, collect, json_object, numbered_lines, string_field
+
+    def check(line: str) -> None:
+        row = json_object(line)
+        string_field(row, "question")
+        if "gold_doc_ids" not in row:
+            raise BadLine(f'no "gold_doc_ids" field (found: {", ".join(sorted(map(str, row)))})')
+        gold = row["gold_doc_ids"]
+        if not isinstance(gold, list) or not gold or not all(
+                isinstance(g, (str, int)) and not isinstance(g, bool) and str(g).strip() for g in gold):
+            raise BadLine('"gold_doc_ids" must be a non-empty list of document ids (strings)')
+
+    return collect(numbered_lines(path.read_text(encoding="utf-8", errors="replace")), check)[1]
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:

@@ -140,3 +140,19 @@ def test_summarize_llm_with_the_model_misconfigured_names_the_fix(tmp_path: Path
     result = run("summarize", "--file", str(thread), "--llm")
     assert result.exit_code == 2  # was an uncaught ConfigError (a traceback)
     assert "needs OPENAI_API_KEY" in result.stderr
+
+
+def test_eval_retrieval_names_bad_query_lines(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "deploy.md").write_text("# Deploy\nUse Docker.\n", encoding="utf-8")
+    queries = write(tmp_path / "q.jsonl", [{"question": "how to deploy?", "gold_doc_ids": ["deploy"]},
+                                           {"question": "x", "gold": ["deploy"]}, {"question": "y", "gold_doc_ids": []},
+                                           "nope"])
+    result = run("eval", "retrieval", "--docs", str(docs), "--queries", str(queries))
+    assert result.exit_code == 2
+    assert f'{queries}:2: no "gold_doc_ids" field (found: gold, question)' in result.stderr
+    assert f'{queries}:3: "gold_doc_ids" must be a non-empty list of document ids' in result.stderr
+    assert f"{queries}:4: not valid JSON" in result.stderr
+    help_text = " ".join(run("eval", "retrieval", "--help").output.split())
+    assert '"question"' in help_text and '"gold_doc_ids"' in help_text

@@ -47,7 +47,7 @@ def test_eval_retrieval_json(tmp_path: Path) -> None:
     queries.write_text("\n".join([
         json.dumps({"question": "why do cats purr", "gold_doc_ids": ["d1"]}),
         json.dumps({"question": "how do rockets reach orbit", "gold_doc_ids": ["d2"]}),
-        "not json",
+        "",  # a malformed line fails the command: tests/classify/test_cli_input.py
         json.dumps({"question": "what makes bread rise", "gold_doc_ids": ["d3"]}),
     ]) + "\n")
     result = CliRunner().invoke(app, ["eval", "retrieval", "--docs", str(docs), "--queries", str(queries),
