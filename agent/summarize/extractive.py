@@ -13,7 +13,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -166,7 +166,7 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
                          bot_name: str | None = None) -> Summary:
     """``bot_name``: messages addressed to the bot are content too ("@confab remind us to …" is an action
     item), and a question put to it is answered by it."""
-    messages = [m for m in messages if m.text.strip() and not m.deleted and not m.is_bot]
+    messages = with_names([m for m in messages if m.text.strip() and not m.deleted and not m.is_bot])
     coverage = coverage or describe_coverage(messages)
     participants = Counter(m.author_name for m in messages).most_common()
     numbers = {m.id: i + 1 for i, m in enumerate(messages)}
@@ -222,6 +222,13 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
                    action_items=actions[-LIST_LIMIT:], open_questions=questions[-LIST_LIMIT:],
                    participants=participants, coverage=coverage, numbers=numbers,
                    more={k: v for k, v in more.items() if v})
+
+
+def with_names(messages: Sequence[StoredMessage]) -> list[StoredMessage]:
+    """Mentions by user id (``@U024BE7LH``) of people who speak in the window read as their names."""
+    names_by_id = {m.author_id: m.author_name for m in messages if m.author_id != m.author_name}
+    return [m if "@" not in m.text else replace(m, text=signals.name_mentions(m.text, names_by_id))
+            for m in messages]
 
 
 def _tldr_decision(messages: Sequence[StoredMessage]) -> Unit | None:

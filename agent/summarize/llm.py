@@ -107,7 +107,9 @@ async def _call(model: BaseChatModel, system: str, body: str, usage: Usage, gate
 async def summarize_with_llm(messages: Sequence[StoredMessage], model: BaseChatModel, coverage: Coverage,
                              chunk_tokens: int = CHUNK_TOKENS, concurrency: int = CONCURRENCY,
                              timeout_s: float = 60.0, max_input_tokens: int = MAX_INPUT_TOKENS) -> Summary:
-    messages = [m for m in messages if m.text.strip() and not m.deleted and not m.is_bot]
+    from agent.summarize.extractive import with_names
+
+    messages = with_names([m for m in messages if m.text.strip() and not m.deleted and not m.is_bot])
     numbers = {m.id: i + 1 for i, m in enumerate(messages)}
     by_number = {n: message_id for message_id, n in numbers.items()}
     lines = [f"[#{i + 1}] {m.author_name}: {' '.join(m.text.split())}" for i, m in enumerate(messages)]

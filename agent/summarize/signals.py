@@ -56,6 +56,7 @@ _DUE_LEAD = re.compile(r"^(?:by|until|till|on|for|due(?: by| on)?|no later than)
 _AT_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks|cc)[,!]?\s+)?@([\w.\-]+)[,:;]?\s*", re.I)
 _NAME_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks)[,!]?\s+)?([\w.\-]+)\s*"
                         r"(?:[,:;]\s*|\s[—–-]\s*|\s+(?=(?:(?:can|could|would|will) you|please|pls)\b))", re.I)
+_MENTION = re.compile(r"@([\w.\-]+)")
 _NAME_TRAIL = re.compile(r",\s*@?([\w.\-]+)\s*[?.!]*\s*$")
 
 # --- what: requests, assignments, commitments, reminders, to-dos -------------------------------------------
@@ -164,6 +165,13 @@ def address(text: str, participants: Sequence[str]) -> tuple[str | None, str]:
     if match and (who := resolve(match.group(1), participants)) is not None:
         return who, stripped[: match.start()].rstrip() + ("?" if stripped.endswith("?") else "")
     return None, stripped
+
+
+def name_mentions(text: str, names_by_id: dict[str, str]) -> str:
+    """``@U024BE7LH`` (a platform user id, as Slack writes mentions) as ``@name`` for people in the window."""
+    if "@" not in text or not names_by_id:
+        return text
+    return _MENTION.sub(lambda m: "@" + names_by_id.get(m.group(1), m.group(1)), text)
 
 
 def find_due(text: str) -> tuple[str | None, str, str]:

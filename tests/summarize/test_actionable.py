@@ -186,3 +186,18 @@ async def test_the_llm_is_told_how_to_attribute_and_what_is_open() -> None:
     for rule in ('never write "you"', "asked_by", "due", "nobody answered", "addressed to the assistant",
                  "the TL;DR states it", "cites the numbers"):
         assert rule in prompt
+
+
+def test_mentions_by_platform_user_id_read_as_names() -> None:
+    """Slack writes mentions as user ids (``<@U0BEN>`` -> ``@U0BEN``): items still name the person."""
+    from dataclasses import replace
+
+    ids = {"ana": "U0ANA", "ben": "U0BEN", "cleo": "U0CLEO"}
+    base = msgs("ana: The nightly export fails on the new bucket policy.",
+                "cleo: The policy denies the export role since Tuesday.",
+                "ana: @U0BEN can you fix the bucket policy by Thursday?",
+                "ben: will do")
+    summary = summarize_extractive([replace(m, author_id=ids[m.author_name]) for m in base], HashEmbedder())
+    text = render_summary(summary)
+    assert "**ben**: Fix the bucket policy — due Thursday (asked by ana) (#3, #4)" in text
+    assert "U0BEN" not in text
