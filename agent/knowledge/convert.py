@@ -1,15 +1,16 @@
 """HTML and PDF to text in a worker process, under a time limit and a text limit per file.
 
-pypdf and BeautifulSoup run code whose cost the file decides: a 742 KB PDF whose content stream repeats a
-text operator can keep pypdf on one page for hours (its extraction grows quadratically with a page's text),
-and a deeply nested HTML page does the same to the parser. In-process, nothing could stop them. So the
+pypdf and BeautifulSoup run code whose cost the file decides: pypdf took 63 s on one 17 KB page that
+repeats a text operator 100,000 times (its extraction grows quadratically with a page's text), so a 740 KB,
+30-page PDF of such pages keeps it busy for over an hour; 84 KB of HTML, 4,000 elements deep, takes the HTML
+reading below 55 s. In-process, nothing could stop them, and the build held a lock questions waited on. So the
 conversion runs in a child process (``python -m agent.knowledge.convert``) that is killed when a file
 overruns ``CONFAB_MAX_EXTRACT_SECONDS``; PDF text is counted page by page and the file is given up as soon
 as it passes ``CONFAB_MAX_TEXT_MB``. The worker never opens files itself: it is sent the very bytes that were
 hashed (so a file swapped for a FIFO cannot block it), its address space is capped (a MemoryError, not a
 swapping machine) and it runs at a lower CPU priority than the process answering questions.
 
-Protocol, one request at a time: a JSON header line ``{"kind", "size", "max_chars"}`` followed by ``size``
+Protocol, one request at a time: a JSON header line ``{"kind", "size", "max_chars", "max_seconds"}`` then ``size``
 bytes on stdin; one JSON line back on stdout: ``{"text": ...}``, ``{"over": chars}`` or ``{"error": name}``.
 The worker starts with the first file that needs it, is reused for the rest of the build and replaced
 after a kill.
@@ -60,7 +61,7 @@ class Converter:
     def convert(self, kind: str, data: bytes) -> str:
         """The text of a document of ``kind`` (html or pdf) whose bytes are ``data``."""
         proc = self._worker()
-        header = {"kind": kind, "size": len(data), "max_chars": self.max_chars}
+        header = {"kind": kind, "size": len(data), "max_chars": self.max_chars, "max_seconds": self.max_seconds}
         deadline = time.monotonic() + self.max_seconds
         try:
             assert proc.stdin is not None
@@ -100,7 +101,8 @@ class Converter:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
         self._proc = subprocess.Popen([sys.executable, "-m", "agent.knowledge.convert"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                      stderr=subprocess.DEVNULL)  # pypdf's warnings would garble the console
         try:
             if json.loads(self._read_line(time.monotonic() + START_SECONDS)) != {"ready": True}:
                 raise ValueError("unexpected greeting")
@@ -190,6 +192,22 @@ def _convert(kind: str, data: bytes, max_chars: int) -> dict[str, Any]:
     return {"text": text.encode("utf-8", "replace").decode("utf-8")}
 
 
+def _cpu_budget(seconds: float) -> None:
+    """The worker also stops itself (SIGXCPU) a little after the file's time is up, should the process
+    that was to kill it be gone: no orphan spends hours on a bomb."""
+    if seconds <= 0:
+        return
+    try:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = int(usage.ru_utime + usage.ru_stime + seconds) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
     try:
         import resource
@@ -209,6 +227,7 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
     while header := requests.readline():
         request = json.loads(header)
         data = requests.read(int(request["size"]))
+        _cpu_budget(float(request.get("max_seconds", 0)))
         answer = _convert(str(request["kind"]), data, int(request["max_chars"]))
         answers.write(json.dumps(answer, ensure_ascii=False).encode("utf-8") + b"\n")
         answers.flush()

@@ -103,20 +103,22 @@ class KnowledgeService:
         folder), waiting for that at most REFRESH_WAIT seconds before answering from the previous one."""
         current = self._index if self._fresh else await self._current()
         if current is None:  # nothing to answer from yet: wait for the first build
-            await asyncio.shield(self._start_refresh())
+            await asyncio.shield(self._start_refresh(when_idle=False))
             assert self._index is not None
             return self._index
         if not self._fresh and not self._lock.locked():
-            await asyncio.wait({self._start_refresh()}, timeout=REFRESH_WAIT)
+            await asyncio.wait({self._start_refresh(when_idle=True)}, timeout=REFRESH_WAIT)
         return self._index or current
 
-    def _start_refresh(self) -> asyncio.Task[None]:
+    def _start_refresh(self, when_idle: bool) -> asyncio.Task[None]:
         if self._refresh is None or self._refresh.done():
-            self._refresh = asyncio.create_task(self._refresh_once(), name="confab-knowledge-refresh")
+            self._refresh = asyncio.create_task(self._refresh_once(when_idle), name="confab-knowledge-refresh")
             self._refresh.add_done_callback(_note_failure)
         return self._refresh
 
-    async def _refresh_once(self) -> None:
+    async def _refresh_once(self, when_idle: bool) -> None:
+        if when_idle and self._lock.locked():
+            return  # a build started meanwhile (the watcher, /reindex): it refreshes; nobody waits for it
         async with self._lock:
             if not self._fresh:  # a build that held the lock may have just done it
                 await self._build(None)

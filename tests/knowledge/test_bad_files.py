@@ -75,6 +75,15 @@ def test_a_pdf_bomb_is_stopped_at_the_time_limit_and_the_build_goes_on(tmp_path:
 
 
 @pytest.mark.timeout(60)
+def test_deeply_nested_html_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
+    root = kb(tmp_path)
+    write(root, "nested.html", "<div>" * 4000 + "<li>x</li>" * 4000 + "</div>" * 4000)  # ~a minute to read
+    index, report = build_index(root, tmp_path / "idx", HashEmbedder(), 10 * MB, max_seconds=2.0)
+    assert "took over 2 s" in reasons(report.skipped)["nested.html"]
+    assert sorted(index.manifest) == ["deploy.md", "privacy.md"]
+
+
+@pytest.mark.timeout(60)
 def test_pdf_text_is_capped_page_by_page(tmp_path: Path) -> None:
     root = tmp_path / "kb"
     write(root, "wordy.pdf", pdf_bomb(pages=30, repeats=2_000))  # 100 KB of text per page

@@ -178,3 +178,30 @@ async def test_the_first_question_does_not_wait_long_for_a_slow_refresh(
         embedder.gate.set()
     await eventually(lambda: service._fresh)
     assert "glacier" in (await service.search("where are messages archived", k=3)).hits[0].chunk.text
+
+
+async def test_a_question_that_races_a_starting_build_does_not_wait_for_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The question finds no build running and starts a refresh, but the watcher's build takes the lock
+    first: the refresh stands down instead of queueing behind that build (with a question waiting on it)."""
+    import agent.knowledge.service as service_module
+
+    docs(tmp_path / "kb")
+    embedder = GatedEmbedder()
+    settings = make_settings(tmp_path, knowledge_dir=tmp_path / "kb", knowledge_min_relevance=0.0)
+    embedder.gate.set()
+    await KnowledgeService(settings, lambda: embedder).reindex()
+    embedder.gate.clear()
+    write(tmp_path / "kb", "privacy.md", "# Privacy\n\nMessages are archived to glacier storage.\n")
+    service = KnowledgeService(settings, lambda: embedder)
+    await service._current()  # the saved index is in memory
+    monkeypatch.setattr(service_module, "REFRESH_WAIT", 3600.0)  # a question would wait for its own refresh
+    # the question finds the lock free and starts a refresh; the build, scheduled next, takes the lock first
+    question = asyncio.create_task(service.search("how long are messages kept", k=3))
+    build = asyncio.create_task(service.reindex())
+    try:
+        found = await asyncio.wait_for(question, timeout=WAIT / 2)
+        assert "ninety" in found.hits[0].chunk.text and not build.done()
+    finally:
+        embedder.gate.set()
+    await build
