@@ -40,11 +40,15 @@ def _optional(path: str, services: Services) -> Any:
 async def build_app(settings: Settings, chat_model: BaseChatModel | None = None) -> tuple[Services, Pipeline]:
     register_secrets(settings.secret_values())
     services = await open_services(settings, chat_model=chat_model)
-    followers = {kind: f for kind, path in FOLLOWERS.items() if (f := _optional(path, services)) is not None}
-    moderator = _optional(MODERATOR, services)
-    if moderator is not None:
-        await moderator.warm_up()  # the spam model, before any platform delivers a message
-    pipeline = Pipeline(services, moderator=moderator, followers=followers)
+    try:
+        followers = {kind: f for kind, path in FOLLOWERS.items() if (f := _optional(path, services)) is not None}
+        moderator = _optional(MODERATOR, services)
+        if moderator is not None:
+            await moderator.warm_up()  # the spam model, before any platform delivers a message
+        pipeline = Pipeline(services, moderator=moderator, followers=followers)
+    except BaseException:  # the open store's threads would keep the process alive after the error
+        await services.close()
+        raise
     return services, pipeline
 
 

@@ -87,6 +87,16 @@ def test_a_failure_after_the_memory_opens_still_ends_the_process(tmp_path: Path)
     assert done.returncode == 1 and "no_such_installer" in done.stderr
 
 
+def test_a_failure_while_the_app_is_built_still_ends_the_process(tmp_path: Path) -> None:
+    script = ("import asyncio, bot.app as app\n"
+              "from agent.settings import load_settings\n"
+              "app.MODERATOR = 'json:no_such_moderator'\n"
+              "asyncio.run(app.build_app(load_settings()))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=GUARD_S,
+                          env=env_for(tmp_path), cwd=tmp_path, check=False)
+    assert done.returncode == 1 and "no_such_moderator" in done.stderr
+
+
 def test_run_refuses_a_slack_token_in_the_wrong_variable(tmp_path: Path) -> None:
     done = confab(tmp_path, "run", SLACK_BOT_TOKEN="xapp-1-A0TEST-123-abc", SLACK_APP_TOKEN="xoxb-123-abc")
     assert done.returncode == 2
