@@ -4,7 +4,8 @@ A question counts as answered when, among the next messages of its thread, someo
 
 - replies to the asker by name ("@carol 4.1, …", "priya — yes, …");
 - is the person it was put to, replying on its subject;
-- speaks right after it with an answer: a yes/no, or on its subject (shared words, or close in meaning);
+- speaks right after it (or in the thread it opened) with an answer: a yes/no, or on its subject (shared
+  words, or close in meaning);
 - or, a little later, says something close in meaning to it.
 
 Small talk right after a question ("lunch anyone?") does not answer it. A request ("can you fix …?") is an
@@ -71,7 +72,9 @@ def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message
         near = j - index <= SUBJECT_WINDOW
         similarity = _similarity(vectors, by_message, index, j)
         on_subject = bool(stems(question.text) & stems(body))
-        if direct and (_ANSWER_CUE.match(body) or on_subject or (similarity or 0.0) >= DIRECT_SIMILARITY):
+        # the message right after it, or any reply in the thread the question opened, may answer it directly
+        answers = _ANSWER_CUE.match(body) or on_subject or (similarity or 0.0) >= DIRECT_SIMILARITY
+        if (direct or reply.thread == question.id) and answers:
             return True
         if near and put_to is not None and reply.author_name == put_to and on_subject:
             return True

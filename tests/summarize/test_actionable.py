@@ -201,3 +201,17 @@ def test_mentions_by_platform_user_id_read_as_names() -> None:
     text = render_summary(summary)
     assert "**ben**: Fix the bucket policy — due Thursday (asked by ana) (#3, #4)" in text
     assert "U0BEN" not in text
+
+
+def test_answers_in_a_question_thread_count_and_channel_chatter_does_not() -> None:
+    from dataclasses import replace
+
+    base = msgs("ana: Does the canary deploy need a DB snapshot first?",  # m1, answered in its thread
+                "ben: standup in 5",  # channel chatter
+                "cleo: yes, take the snapshot first, it's in the runbook",  # m3, in m1's thread
+                "dev: Is the on-call rota for December published?",  # m4, in a thread of its own
+                "ana: yes please, coffee")  # channel-level, not dev's thread
+    threads = {"m3": "m1", "m4": "t9"}
+    messages = [replace(m, thread=threads.get(m.id)) for m in base]
+    summary = summarize_extractive(messages, HashEmbedder())
+    assert [q.sources for q in summary.open_questions] == [("m4",)]
