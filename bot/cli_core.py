@@ -114,8 +114,9 @@ def run(
     except ConfabError as exc:
         typer.echo(f"confab: {exc}", err=True)
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        pass
+    except (KeyboardInterrupt, asyncio.CancelledError):  # a second Ctrl-C / SIGTERM: stopped without waiting
+        typer.echo("confab: stopped without waiting for answers in flight", err=True)
+        raise typer.Exit(130) from None
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
