@@ -60,9 +60,9 @@ _MENTION = re.compile(r"@([\w.\-]+)")
 _NAME_TRAIL = re.compile(r",\s*@?([\w.\-]+)\s*[?.!]*\s*$")
 
 # --- what: requests, assignments, commitments, reminders, to-dos -------------------------------------------
-_REQUEST = re.compile(r"^(?:(?:can|could|would|will) you|(?:please|pls)|you (?:should|need to|could))\s+"
-                      r"(?:please\s+)?(?!(?:mind|like|believe|imagine|guess|be|see|hear|know|remember)\b)(.+)$",
-                      re.I)
+_REQUEST = re.compile(r"^(?:(?:can|could|would|will) you|(?:please|pls)|you (?:should|need to))\s+"
+                      r"(?:please\s+)?(?!(?:mind|like|believe|imagine|guess|be|see|hear|know|remember|want|wanna|"
+                      r"have|had|prefer|think|say|recommend|consider|agree|afford|live|speak|stand)\b)(.+)$", re.I)
 _ASSIGN = re.compile(r"^(?:will|is going to|to|should|needs to|'ll|is on|owns|takes)\s+(.+)$", re.I)
 _REMIND = re.compile(r"^(?:(?:can|could|would) you\s+|please\s+)?remind\s+(me|us|everyone|all of us|the team|"
                      r"@?[\w.\-]+)\s+(?:to|about)\s+(.+)$", re.I)
@@ -76,7 +76,7 @@ _ACCEPT = re.compile(
     r"^(?:(?:sure|ok(?:ay)?|yes|yep|yeah|yup|cool|fine)(?: thing)?[,!.]*\s*)?"
     r"(?:will do|on it|i'?m on it|can do|consider it done|got it|no problem|np|sure(?: thing)?|ok(?:ay)?|yes|yep|"
     r"yup|👍|i'?ll (?:take|do|handle|grab|own) (?:it|that|this)|i'?ll take care of (?:it|that|this))\W*$", re.I)
-_ANAPHORIC = re.compile(r"^\w+(?:\s+(?:care of|on|over|up|into|at|after|through|for|about|with|to))?\s+"
+_ANAPHORIC = re.compile(r"^[\w'-]+(?:\s+(?:care of|on|over|up|into|at|after|through|for|about|with|to))?\s+"
                         r"(?:it|that|this|them|those|these|one)(?:\s+(?:too|as well|then|now|later|over))?$", re.I)
 _LEAD_FILLER = re.compile(r"^(?:(?:also|please|pls|just|go ahead and|quickly|maybe|then|try to|try and|"
                           r"make sure to|get around to)\s+)+", re.I)
@@ -89,8 +89,10 @@ _IMPERATIVE = frozenset(
     "backport document confirm verify email call tell ask follow sync upload publish release build push pull "
     "migrate look coordinate notify announce flip enable disable install configure rotate restart monitor "
     "investigate triage label assign order print sign fill submit reply respond double-check re-run".split())
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
-_SENTENCE_END = re.compile(r"[.!?]\s+")
+_TAKE_ON = frozenset("take handle grab cover pick own do get help drive lead host".split())
+_NOT_AN_END = r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+_SENTENCES = re.compile(r"(?<=[.!?])" + _NOT_AN_END + r"\s+")
+_SENTENCE_END = re.compile(r"[.!?]" + _NOT_AN_END + r"\s+")
 TEAM = "team"  # the owner of "remind us to …"
 
 
@@ -210,13 +212,22 @@ def find_action(text: str, speaker: str, participants: Sequence[str], bot_name: 
     else:
         for sentence in sentences:
             match = _SELF.search(sentence)
-            if match and not sentence.rstrip().endswith("?") and not _DONE_HINT.search(match.group(1)[:20]):
+            if match and not sentence.rstrip().endswith("?") and not _DONE_HINT.search(match.group(1)[:20]) \
+                    and not _only_able(match, sentence):
                 found = Action(speaker, match.group(1), kind="self")
                 break
     if found is None:
         return None
     asker = found.asked_by or speaker
     return _finish(found, stripped, asker, addressee=to or addressee)
+
+
+def _only_able(match: re.Match[str], sentence: str) -> bool:
+    """"I can speak Spanish" states an ability; "I can take the smoke tests tomorrow" takes something on."""
+    if not re.search(r"\bi can\s*$", match.group(0)[: match.start(1) - match.start(0)], re.I):
+        return False
+    verb = match.group(1).split()[0].lower() if match.group(1).split() else ""
+    return verb not in _IMPERATIVE and verb not in _TAKE_ON and find_due(sentence)[0] is None
 
 
 def _directed(sentence: str, after: Sequence[str], speaker: str, participants: Sequence[str], to: str | None,

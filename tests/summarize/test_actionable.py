@@ -52,6 +52,8 @@ def test_due_dates_as_people_say_them(text: str, due: str | None, task: str) -> 
     ("cleo", "I will try to get the alert routing fixed by Monday", ("cleo", "Get the alert routing fixed",
                                                                      "Monday", None)),
     ("ana", "Ben will handle the rollback tonight", ("ben", "Handle the rollback", "tonight", "ana")),
+    ("ana", "ben, could you put me through to Dr. Lee this afternoon?", ("ben", "Put ana through to Dr. Lee",
+                                                                        "this afternoon", "ana")),
 ])
 def test_who_does_what_by_when(speaker: str, text: str, expected: tuple[str, str, str, str | None]) -> None:
     action = find_action(text, speaker, PEOPLE, bot_name="confab")
@@ -62,7 +64,9 @@ def test_who_does_what_by_when(speaker: str, text: str, expected: tuple[str, str
 @pytest.mark.parametrize("text", [
     "Sure, I'll take it.", "I'll do that", "I can't make it tomorrow", "I'll be out on Friday",
     "let me know when it's done", "I can see the error in the logs", "ben, can you believe this weather?",
-    "I'll look into it", "ok I'll ping them",
+    "I'll look into it", "ok I'll ping them", "I'll re-work it this afternoon",
+    # abilities and questions about wishes are not tasks
+    "I can speak very good Spanish", "ben, would you want to live there?",
 ])
 def test_no_fragments_become_action_items(text: str) -> None:
     assert find_action(text, "ana", PEOPLE, bot_name="confab") is None
