@@ -248,8 +248,10 @@ def _retell(messages: Sequence[StoredMessage], unit: Unit, names: Sequence[str],
             you: Sequence[str | None]) -> str:
     message = messages[unit.index]
     named, text = signals.address(unit.text, names)  # "@dave can you …": dave is "you", and not a vocative
-    if named is None:
-        named = _addressee(messages, unit.index, names)
+    named = named or signals.address(message.text, names)[0]
+    if named is not None and text.split() and text.split()[0].lower() in signals.IMPERATIVE:
+        text = "Please " + text[:1].lower() + text[1:]  # "bob, … Run the backfill" asks bob to run it
+    named = named or _addressee(messages, unit.index, names)
     return _clip(reported(text, message.author_name, named, you=you[unit.index]), 300)
 
 

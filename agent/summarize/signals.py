@@ -30,6 +30,9 @@ STOP_WORDS = frozenset(  # function words and chat filler
     "just really very too also can could would should will shall may might must have has had get got go going "
     "well um uh ah sure right good great fine like know think let lets don't i'm it's that's i'll we'll you'll "
     "i've we're they're can't won't isn't all everyone folks guys lol haha lmao rofl".split())
+_NOT_NAMES = STOP_WORDS | frozenset(
+    "sorry honestly anyway btw quick question actually seriously guys folks team everyone all also then now "
+    "again finally first second lastly otherwise besides meanwhile hmm please".split())
 _QUESTION_WORD = re.compile(
     r"^(who|what|when|where|why|how|which|should|shall|can|could|would|will|do|does|did|is|are|was|were|any "
     r"(?:idea|thoughts)|anyone)\b", re.I)
@@ -56,6 +59,7 @@ _DUE_LEAD = re.compile(r"^(?:by|until|till|on|for|due(?: by| on)?|no later than)
 _AT_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks|cc)[,!]?\s+)?@([\w.\-]+)[,:;]?\s*", re.I)
 _NAME_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks)[,!]?\s+)?([\w.\-]+)\s*"
                         r"(?:[,:;]\s*|\s[—–-]\s*|\s+(?=(?:(?:can|could|would|will) you|please|pls)\b))", re.I)
+_VOCATIVE_REQUEST = re.compile(r"\s*[,:]\s*(?:(?:can|could|would|will) you|please|pls)\b", re.I)
 _MENTION = re.compile(r"@([\w.\-]+)")
 _NAME_TRAIL = re.compile(r",\s*@?([\w.\-]+)\s*[?.!]*\s*$")
 
@@ -83,7 +87,7 @@ _LEAD_FILLER = re.compile(r"^(?:(?:also|please|pls|just|go ahead and|quickly|may
 _TRAIL_FILLER = re.compile(r"(?:[\s,]+(?:and|then|too|as well|please|pls|thanks|thx|for me|asap))+$", re.I)
 _NOT_A_TASK = re.compile(r"^(?:be|been|being|not|never|probably|also|still|try|think|guess|have to|need to)\b",
                          re.I)
-_IMPERATIVE = frozenset(
+IMPERATIVE = frozenset(  # verbs that open a request in work chat ("Run the backfill")
     "run check ping send update fix write add review merge deploy ship test make create file open close move tag "
     "cut post share draft prepare schedule book set start finish clean remove delete rename bump rerun roll revert "
     "backport document confirm verify email call tell ask follow sync upload publish release build push pull "
@@ -158,8 +162,12 @@ def address(text: str, participants: Sequence[str]) -> tuple[str | None, str]:
         head = stripped[start:]
         for pattern in (_AT_LEAD, _NAME_LEAD):
             match = pattern.match(head)
-            # an @handle names someone even before they speak; a bare leading word only if it is a participant
+            # an @handle names someone even before they speak; a bare leading word if it is a participant, or
+            # opens a request ("sam, can you …") and is no common word ("sorry, can you …")
             who = resolve(match.group(1), participants) if match else None
+            if match and who is None and pattern is _NAME_LEAD and _VOCATIVE_REQUEST.match(head, match.end(1)) \
+                    and match.group(1).isalpha() and match.group(1).lower() not in _NOT_NAMES:
+                who = match.group(1)
             if match and (who is not None or pattern is _AT_LEAD):
                 rest = head[match.end():].lstrip(" ,:;—–-")
                 return who or match.group(1), (stripped[:start] + rest[:1].upper() + rest[1:]).strip()
@@ -227,7 +235,7 @@ def _only_able(match: re.Match[str], sentence: str) -> bool:
     if not re.search(r"\bi can\s*$", match.group(0)[: match.start(1) - match.start(0)], re.I):
         return False
     verb = match.group(1).split()[0].lower() if match.group(1).split() else ""
-    return verb not in _IMPERATIVE and verb not in _TAKE_ON and find_due(sentence)[0] is None
+    return verb not in IMPERATIVE and verb not in _TAKE_ON and find_due(sentence)[0] is None
 
 
 def _directed(sentence: str, after: Sequence[str], speaker: str, participants: Sequence[str], to: str | None,
@@ -250,7 +258,7 @@ def _directed(sentence: str, after: Sequence[str], speaker: str, participants: S
     owner = to or addressee
     if (match := _REQUEST.match(sentence)) and owner is not None and owner != speaker:
         task = match.group(1)
-        if after and not after[0].rstrip().endswith("?") and after[0].split()[0].lower() in _IMPERATIVE:
+        if after and not after[0].rstrip().endswith("?") and after[0].split()[0].lower() in IMPERATIVE:
             task = task.rstrip(" ?.!") + ": " + after[0][:1].lower() + after[0][1:]
         return Action(owner, task, asked_by=speaker, kind="request")
     if to is None and (match := re.match(r"^@?([\w.\-]+)\s+(.+)$", sentence)) and \

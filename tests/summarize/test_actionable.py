@@ -54,6 +54,8 @@ def test_due_dates_as_people_say_them(text: str, due: str | None, task: str) -> 
     ("ana", "Ben will handle the rollback tonight", ("ben", "Handle the rollback", "tonight", "ana")),
     ("ana", "ben, could you put me through to Dr. Lee this afternoon?", ("ben", "Put ana through to Dr. Lee",
                                                                         "this afternoon", "ana")),
+    # named before speaking in the window: still the owner, never "you" or whoever spoke last
+    ("ana", "sam, can you renew the domain by Friday?", ("sam", "Renew the domain", "Friday", "ana")),
 ])
 def test_who_does_what_by_when(speaker: str, text: str, expected: tuple[str, str, str, str | None]) -> None:
     action = find_action(text, speaker, PEOPLE, bot_name="confab")
@@ -67,6 +69,7 @@ def test_who_does_what_by_when(speaker: str, text: str, expected: tuple[str, str
     "I'll look into it", "ok I'll ping them", "I'll re-work it this afternoon",
     # abilities and questions about wishes are not tasks
     "I can speak very good Spanish", "ben, would you want to live there?",
+    "Sorry, could you resend the invite?",  # "Sorry" is nobody; whom it asks is unknown here
 ])
 def test_no_fragments_become_action_items(text: str) -> None:
     assert find_action(text, "ana", PEOPLE, bot_name="confab") is None
@@ -219,3 +222,13 @@ def test_answers_in_a_question_thread_count_and_channel_chatter_does_not() -> No
     messages = [replace(m, thread=threads.get(m.id)) for m in base]
     summary = summarize_extractive(messages, HashEmbedder())
     assert [q.sources for q in summary.open_questions] == [("m4",)]
+
+
+def test_the_rest_of_a_request_is_retold_as_asked_of_that_person() -> None:
+    summary = summarize_extractive(msgs(
+        "ana: The payments migration locks the ledger table for forty minutes.",
+        "cleo: The batched backfill avoids the ledger lock entirely.",
+        "ana: ben, can you take the payments migration? Run the batched backfill on production tomorrow.",
+        "dev: sounds good"), HashEmbedder(), max_points=4)
+    retold = [p.text for p in summary.key_points if p.sources == ("m3",)]
+    assert retold and all(text.startswith("ana asks ben to ") for text in retold), retold
