@@ -232,3 +232,18 @@ def test_the_rest_of_a_request_is_retold_as_asked_of_that_person() -> None:
         "dev: sounds good"), HashEmbedder(), max_points=4)
     retold = [p.text for p in summary.key_points if p.sources == ("m3",)]
     assert retold and all(text.startswith("ana asks ben to ") for text in retold), retold
+
+
+@pytest.mark.parametrize("decision", ["ok, Thursday it is.", "Let's go ahead with Thursday for the 2.0 launch.",
+                                      "We agreed: the 2.0 launch moves to Thursday."])
+def test_the_decision_is_in_the_tldr_however_it_is_phrased(decision: str) -> None:
+    summary = summarize_extractive(msgs(
+        "ana: The 2.0 launch checklist still has the billing migration and the marketing site open.",
+        "ben: The billing migration needs a maintenance window of two hours on the production database.",
+        "cleo: The marketing site copy is with legal, they promised it for Wednesday afternoon.",
+        "dev: Tuesday or Thursday for the 2.0 launch, then?",
+        "ben: Thursday gives the billing migration a safer maintenance window.",
+        f"ana: {decision}",
+        "cleo: 🎉"), HashEmbedder())
+    assert "thursday" in summary.tldr.lower().split("ana:")[-1]
+    assert "m6" in summary.tldr_sources
