@@ -12,20 +12,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_IT_IS = (r"^(?:(?:ok(?:ay)?|alright|fine|so|then|great)[,!.]?\s+)*(?!(?:here|there|that|this|so|what|which|how)\b)"
-          r"[\w.\-]+(?: [\w.\-]+)? it is\s*[.!]*$")  # "ok, Thursday it is."
+_IT_IS = re.compile(r"^(?:(?:ok(?:ay)?|alright|fine|so|then|great)[,!.]?\s+)*([\w.\-]+(?: [\w.\-]+)?) it is\s*[.!]*$",
+                    re.I)  # "ok, Thursday it is." (not "yes it is", "here it is")
 _DECISION = re.compile(
     r"\bdecision(?: is)?:|"  # a colon ends this cue: no word boundary after it
     r"\b(we(?:'ve| have)? decided|decided to|let'?s go with|we(?:'ll| will) go with|"
     r"going with|we agreed|agreed(?: on| to| that)?|it'?s settled|settled on|final(?:ly)? (?:call|decision)|"
     r"approved|sign(?:ed)? off on|we(?:'ll| will) (?:use|ship|keep|drop|switch to|move to|postpone)|"
     r"let'?s (?:use|ship|keep|drop|switch to|move to|postpone|do)|consensus|"
-    r"(?:let'?s|we(?:'ll| will)) go ahead with)\b|" + _IT_IS, re.I)
+    r"(?:let'?s|we(?:'ll| will)) go ahead with)\b", re.I)
 # the team itself deciding (not "legal approved it", not "let's do lunch")
 _STRONG_DECISION = re.compile(
     r"\bdecision(?: is)?:|\b(we(?:'ve| have)? decided|decided to|let'?s go with|we(?:'ll| will) go with|"
     r"we(?:'re| are) going with|agreed|it'?s settled|settled on|final(?:ly)? (?:call|decision)|consensus|"
-    r"(?:let'?s|we(?:'ll| will)) go ahead with)\b|" + _IT_IS, re.I)
+    r"(?:let'?s|we(?:'ll| will)) go ahead with)\b", re.I)
 STOP_WORDS = frozenset(  # function words and chat filler
     "a an the and or but if so of to in on at by for with from as is are was were be been being am do does did "
     "i you he she it we they me him her us them my your his its our their this that these those there here "
@@ -127,14 +127,20 @@ def is_question(text: str) -> bool:
 
 
 def is_decision(text: str) -> bool:
-    return _DECISION.search(text) is not None and not is_question(text)
+    return (_DECISION.search(text) is not None or _settled(text)) and not is_question(text)
 
 
 def decision_strength(text: str) -> int:
-    """2: the team decides ("we agreed", "decision:"), 1: a weaker cue ("approved", "let's do"), 0: none."""
+    """2: the team decides ("we agreed", "decision:", "Thursday it is"), 1: a weaker cue ("approved",
+    "let's do"), 0: none."""
     if not is_decision(text):
         return 0
-    return 2 if _STRONG_DECISION.search(text) else 1
+    return 2 if _STRONG_DECISION.search(text) or _settled(text) else 1
+
+
+def _settled(text: str) -> bool:
+    match = _IT_IS.match(text.strip())
+    return match is not None and not any(w.lower() in STOP_WORDS | {"oh", "ah"} for w in match.group(1).split())
 
 
 def accepts(text: str) -> bool:

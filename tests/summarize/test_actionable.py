@@ -247,3 +247,10 @@ def test_the_decision_is_in_the_tldr_however_it_is_phrased(decision: str) -> Non
         "cleo: 🎉"), HashEmbedder())
     assert "thursday" in summary.tldr.lower().split("ana:")[-1]
     assert "m6" in summary.tldr_sources
+
+
+@pytest.mark.parametrize("text", ["Yes it is.", "Oh it is.", "here it is", "what day it is?"])
+def test_it_is_without_a_choice_is_no_decision(text: str) -> None:
+    from agent.summarize.signals import is_decision
+
+    assert not is_decision(text)
