@@ -17,6 +17,7 @@ from agent.summarize import signals
 from agent.summarize.model import ActionItem
 
 TAKE_ON_WINDOW = 8  # a reply within this many messages can take on a request
+REPEAT_WINDOW = 50  # a task said again is looked for among this many latest items
 _STEM = re.compile(r"[^\W_]{4,}")
 _NUMBER = re.compile(r"[\w.\-]*\d[\w.\-]*")
 _COMMON = signals.STOP_WORDS | frozenset(
@@ -60,8 +61,8 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
             continue
         if action.kind in ("request", "assign"):
             requests.add(index)
-        same = next((item for item in items if item.owner == action.owner and _same_task(item.task, action.task)),
-                    None)
+        same = next((item for item in reversed(items[-REPEAT_WINDOW:])
+                     if item.owner == action.owner and _same_task(item.task, action.task)), None)
         if same is not None:
             same.sources.append(message.id)
             same.due = same.due or action.due

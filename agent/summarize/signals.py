@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _IT_IS = re.compile(r"^(?:(?:ok(?:ay)?|alright|fine|so|then|great)[,!.]?\s+)*([\w.\-]+(?: [\w.\-]+)?) it is\s*[.!]*$",
                     re.I)  # "ok, Thursday it is." (not "yes it is", "here it is")
@@ -166,6 +167,11 @@ def resolve(name: str | None, participants: Sequence[str]) -> str | None:
 def address(text: str, participants: Sequence[str]) -> tuple[str | None, str]:
     """Who a message speaks to by name (``@bob …``, ``bob, …`` at the start of any of its sentences,
     ``…, bob?``) and the message without the name."""
+    return _address(text, tuple(participants))
+
+
+@lru_cache(maxsize=8192)  # one summary asks about each message several times
+def _address(text: str, participants: tuple[str, ...]) -> tuple[str | None, str]:
     stripped = " ".join(text.split())
     for start in [0, *(m.end() for m in _SENTENCE_END.finditer(stripped))]:
         head = stripped[start:]
