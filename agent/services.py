@@ -7,6 +7,7 @@ Heavy ones load lazily, so start-up stays fast.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ class Services:
             if closer is not None:
                 try:
                     await closer()
-                except Exception:
+                except (Exception, asyncio.CancelledError):  # its work was cancelled by a forced stop
                     log.exception("error while closing a service")
         await self.memory.close()
 

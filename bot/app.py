@@ -75,33 +75,34 @@ def make_adapter(platform: str, settings: Settings) -> Adapter:
     raise ValueError(f"unknown platform {platform!r}; use slack or discord")
 
 
-async def run_platforms(settings: Settings, platforms: list[str]) -> None:
+async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
     """Run the given platform adapters on one pipeline until SIGTERM or Ctrl-C, then stop gracefully.
 
     Stopping lets the answers in flight finish (up to ``CONFAB_SHUTDOWN_GRACE_S``), removes progress
     notes of anything cut short, and returns normally, so the process exits 0. A second signal
-    stops at once.
+    stops at once; then it returns True (the CLI exits 130).
     """
     adapters = [make_adapter(p, settings) for p in platforms]  # configuration errors before anything opens
     services, pipeline = await build_app(settings)
     freeze_long_lived_objects()
     background = await start_background(services)
-    stop = _stop_on_signals()
+    stop = _Stop()
     running: list[asyncio.Task[None]] = []
     failed: list[asyncio.Task[None]] = []
     try:
         for adapter in adapters:
             pipeline.attach(adapter)
             running.append(asyncio.create_task(adapter.start(pipeline), name=f"confab-{adapter.name}"))
-        stopping = asyncio.create_task(stop.wait(), name="confab-stop")
+        stopping = asyncio.create_task(stop.requested.wait(), name="confab-stop")
         await asyncio.wait([*running, stopping], return_when=asyncio.FIRST_COMPLETED)
-        if stop.is_set():
+        if stop.requested.is_set():
             log.info("stopping: letting answers in flight finish", extra={"grace_s": settings.shutdown_grace_s})
         failed = [t for t in running if t.done() and not t.cancelled() and t.exception() is not None]
         stopping.cancel()
     finally:
-        await asyncio.gather(*(adapter.close(grace_s=settings.shutdown_grace_s) for adapter in adapters),
-                             return_exceptions=True)
+        stop.cut_short = [asyncio.create_task(adapter.close(grace_s=settings.shutdown_grace_s))
+                          for adapter in adapters]
+        await asyncio.gather(*stop.cut_short, return_exceptions=True)
         for task in [*running, *background]:
             task.cancel()
         await asyncio.gather(*running, *background, return_exceptions=True)
@@ -114,6 +115,7 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> None:
     for task in failed:
         raise task.exception()  # type: ignore[misc]  # an adapter that could not run (e.g. a bad token)
     log.info("stopped")
+    return stop.forced
 
 
 def freeze_long_lived_objects() -> None:
@@ -127,23 +129,29 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-def _stop_on_signals() -> asyncio.Event:
-    """SIGTERM (docker stop, systemd) and Ctrl-C set the returned event; a second one stops at once."""
-    stop = asyncio.Event()
-    main = asyncio.current_task()
-    loop = asyncio.get_running_loop()
+class _Stop:
+    """SIGTERM (docker stop, systemd) and Ctrl-C: the first asks for a graceful stop; a second one
+    cuts the grace period short (adapters closing cancel their answers in flight at once)."""
 
-    def on_signal() -> None:
-        if stop.is_set() and main is not None:
-            main.cancel()  # asked twice: don't wait any longer
-        stop.set()
+    def __init__(self) -> None:
+        self.requested = asyncio.Event()
+        self.forced = False
+        self.cut_short: list[asyncio.Task[None]] = []  # what a second signal cancels (adapters closing)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(signum, self._on_signal)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals
+                log.debug("no handler installed for a stop signal", extra={"signal": int(signum)})
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(signum, on_signal)
-        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
-            log.debug("no handler installed for a stop signal", extra={"signal": int(signum)})
-    return stop
+    def _on_signal(self) -> None:
+        if not self.requested.is_set():
+            self.requested.set()
+            return
+        self.forced = True
+        log.warning("stopping at once: answers in flight are cancelled")
+        for task in self.cut_short:
+            task.cancel()
 
 
 async def start_background(services: Services) -> list[asyncio.Task[Any]]:

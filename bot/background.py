@@ -24,8 +24,10 @@ class BackgroundWork:
 
     async def stop(self, grace_s: float = 0.0) -> None:
         """Let work finish for ``grace_s`` seconds, then cancel what is left and wait for it to end."""
-        if self._tasks and grace_s > 0:
-            await asyncio.wait(list(self._tasks), timeout=grace_s)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        try:
+            if self._tasks and grace_s > 0:
+                await asyncio.wait(list(self._tasks), timeout=grace_s)
+        finally:  # also when the wait itself is cancelled (a second Ctrl-C): nothing is left running
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -133,7 +133,7 @@ class MemoryStore:
             self._checkpoint_task = None
         if self._writer_task is not None:
             await self._queue.put(None)
-            await self._writer_task
+            await asyncio.gather(self._writer_task, return_exceptions=True)  # cancelled or not: close below
             self._writer_task = None
             if self._writer_db is not None:
                 await self._writer_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -105,3 +105,16 @@ async def test_what_the_grace_period_cuts_short_leaves_no_progress_note(tmp_path
     assert b"Traceback" not in err
     assert len([c for c in fake_api.calls_to("chat.postMessage") if PROGRESS in c.params["text"]]) == count
     assert len(fake_api.calls_to("chat.delete")) == count
+
+
+async def test_a_second_sigterm_stops_at_once_without_a_traceback(tmp_path: Path, fake_api: FakeSlackAPI,
+                                                                  fake_openai: Any) -> None:
+    fake_openai.chat.append(text_reply("answer number 0", delay_s=60))
+    process, port = await _start_confab(tmp_path, fake_api, fake_openai, grace_s=60)
+    await _mentions_in_flight(port, fake_openai, 1)
+    process.send_signal(signal.SIGTERM)
+    await asyncio.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 130, err.decode()[-2000:]
+    assert b"Traceback" not in err and b"stopped without waiting" in err
