@@ -5,6 +5,11 @@ images, sentiment, labels, brainstorming; any other question goes to the knowled
 once the tools answered, shows their human-ready output (:class:`agent.tools.base.ToolOutput`).
 When no tool fits it says what it can do and that a configured model (``CONFAB_MODEL``) would do
 more. Everything it says comes from tool results or from the channel's own messages.
+
+A follow-up ("where does it keep its data then?", "how many can I make a day?") is searched together
+with the question it follows (the thread's previous message, or outside a thread the question the bot
+has just answered), its quotes chosen for its own words; should that find nothing, it is searched
+alone too. A configured model reads the history itself and writes its own search query.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
 
+from agent.context import current_turn
 from agent.tools.base import ToolOutput
 
 OFFLINE_NOTE = (
@@ -44,6 +50,13 @@ _SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
 _LABELS = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*([\w\- ]+(?:\s*(?:/|,|\bor\b)\s*[\w\- ]+)+)", re.I)
 _QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]+")
+# a question that points back ("it", "that", "then") or leaves its subject out ("how many can I make?",
+# "and on Discord?") only makes sense with the conversation before it
+_POINTS_BACK = re.compile(
+    r"\b(it|its|it's|that|this|these|those|they|them|their|there|then|one|ones|same)\b"
+    r"|^(and|also|but|so|what about|how about)\b"
+    r"|^how (many|much|often|long)\s+(can|do|does|is|are|should|will|would)\b", re.I)
+RECENT_ANSWER = 3  # outside a thread, a follow-up refers to the bot's answer among the last lines only
 _STOP = frozenset(
     "the a an and or but is are was were be to of in on for at by with what who how why when where which "
     "do does did can could should would i you we they it this that these those me my our your please about "
@@ -92,9 +105,9 @@ class OfflineChatModel(BaseChatModel):
             return _answer(self._compose(tool_results, messages))
         user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
         text = _strip_mention(str(user.content) if user else "", self.bot_name)
-        return self._decide(text, _history_lines(messages))
+        return self._decide(text, _history_lines(messages), _history_lines(messages, bots=True))
 
-    def _decide(self, text: str, history: list[str]) -> AIMessage:
+    def _decide(self, text: str, history: list[str], conversation: Sequence[str] = ()) -> AIMessage:
         if _HELP.match(text):
             return _answer(self._introduction())
         if not text or _GREETING.match(text):
@@ -102,8 +115,9 @@ class OfflineChatModel(BaseChatModel):
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
         if _THANKS.match(text):
             return _answer("You're welcome!")
+        search = self._search(text, conversation)
         if _HOW_TO.search(text) and "search_knowledge" in self.tool_names:
-            return _call("search_knowledge", {"query": text, "k": 5})
+            return search
         if _SUMMARY.search(text):
             scope = _SCOPE.search(text)
             return self._call_or_explain("summarize_conversation", {"scope": scope.group(0) if scope else ""},
@@ -125,8 +139,20 @@ class OfflineChatModel(BaseChatModel):
                            "", text, flags=re.I).strip(" ?.!:") or text
             return self._call_or_explain("brainstorm_ideas", {"topic": topic}, "brainstorm")
         if "search_knowledge" in self.tool_names:
-            return _call("search_knowledge", {"query": text, "k": 5})
+            return search
         return _answer(self._from_channel(text, history) or self._cannot_help())
+
+    def _search(self, text: str, conversation: Sequence[str]) -> AIMessage:
+        """Search the docs for the question; a follow-up with the question it follows first, alone second."""
+        alone = {"query": text, "k": 5}
+        previous = None
+        if _POINTS_BACK.search(text):
+            turn = current_turn.get()
+            previous = _followed_question(conversation, in_thread=turn is not None and turn.thread is not None)
+        if previous is None:
+            return _call("search_knowledge", alone)
+        with_context = {"query": f"{_strip_mention(previous, self.bot_name)} {text}", "focus": text, "k": 5}
+        return _calls([("search_knowledge", with_context), ("search_knowledge", alone)])
 
     def _call_or_explain(self, tool: str, args: dict[str, Any], what: str) -> AIMessage:
         if tool in self.tool_names:
@@ -136,6 +162,12 @@ class OfflineChatModel(BaseChatModel):
     # --- composing answers -----------------------------------------------------------------
 
     def _compose(self, results: list[ToolMessage], messages: Sequence[BaseMessage]) -> str:
+        searches = [r for r in results if r.name == "search_knowledge"]
+        if len(searches) > 1:  # a follow-up searched with its context, then alone: the first that found it
+            answered = [r for r in searches if isinstance(r.artifact, ToolOutput) and r.artifact.ok
+                        and not r.artifact.extra.get("abstained")]
+            keep = answered[0] if answered else searches[-1]
+            results = [r for r in results if r.name != "search_knowledge" or r is keep]
         parts: list[str] = []
         for result in results:
             output = result.artifact
@@ -187,8 +219,13 @@ def _answer(text: str) -> AIMessage:
 
 
 def _call(name: str, args: dict[str, Any]) -> AIMessage:
+    return _calls([(name, args)])
+
+
+def _calls(calls: Sequence[tuple[str, dict[str, Any]]]) -> AIMessage:
+    """Tool calls the agent runs concurrently."""
     return AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}",
-                                      "type": "tool_call"}],
+                                      "type": "tool_call"} for name, args in calls],
                      usage_metadata={"input_tokens": 0, "output_tokens": 0, "total_tokens": 0})
 
 
@@ -201,12 +238,29 @@ def _trailing_tool_messages(messages: Sequence[BaseMessage]) -> list[ToolMessage
     return list(reversed(trailing))
 
 
-def _history_lines(messages: Sequence[BaseMessage]) -> list[str]:
+def _history_lines(messages: Sequence[BaseMessage], bots: bool = False) -> list[str]:
+    """The channel's recent lines ("name: text"), the bot's own ("(bot) name: text") only with ``bots``."""
     for message in messages:
         if isinstance(message, SystemMessage) and message.additional_kwargs.get("confab") == "history":
             body = str(message.content).removeprefix("<channel_history>\n").removesuffix("\n</channel_history>")
-            return [line for line in body.splitlines() if line and not line.startswith("(bot) ")]
+            return [line for line in body.splitlines() if line and (bots or not line.startswith("(bot) "))]
     return []
+
+
+def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | None:
+    """What a follow-up follows: in a thread, its previous message; elsewhere, the question the bot answered
+    among the last few lines (a DM, or a channel where the bot has just replied)."""
+    people = [i for i, line in enumerate(conversation) if not line.startswith("(bot) ")]
+    if in_thread:
+        before = people
+    else:
+        answers = [i for i, line in enumerate(conversation) if line.startswith("(bot) ")]
+        if not answers or answers[-1] < len(conversation) - RECENT_ANSWER:
+            return None
+        before = [i for i in people if i < answers[-1]]
+    if not before:
+        return None
+    return conversation[before[-1]].partition(": ")[2] or None
 
 
 def _strip_mention(text: str, bot_name: str) -> str:

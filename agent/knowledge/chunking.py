@@ -1,8 +1,11 @@
 """Structure-aware chunking: sections by heading, then paragraphs packed up to a size.
 
-Each chunk keeps its file, heading path and 1-based line range, which is what citations show.
-Headings: Markdown ATX (``# Title``) and underlined titles (Markdown setext and reStructuredText,
+Each chunk keeps its file, heading path and 1-based line range, which is what citations show; its
+text keeps the blank lines between its paragraphs, so line ``start_line + k`` of the file is line ``k`` of
+the text. Headings: Markdown ATX (``# Title``) and underlined titles (Markdown setext and reStructuredText,
 levels by order of appearance as in docutils). Code fences are never read as headings, and split only when huge.
+Each item of a bulleted list is a chunk of its own (a list of settings or rules is a list of separate facts,
+each found and quoted by itself); numbered lists are steps and stay together.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ MAX_CHARS = 1200
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^([=\-~^*+#`:.'\"_])\1{2,}\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_BULLET = re.compile(r"^[-*+]\s+\S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +86,15 @@ def _sections(lines: list[str]) -> list[_Section]:
 
 
 def _paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
-    """Blank-line separated blocks (a fenced code block is one block), as (first, last, text)."""
+    """Blank-line separated blocks (a fenced code block is one block, a bulleted list one block per item),
+    as (first, last, text)."""
     blocks: list[tuple[int, int, str]] = []
     current: list[tuple[int, str]] = []
     in_fence = False
 
     def flush() -> None:
         if current and any(t.strip() for _, t in current):
-            blocks.append((current[0][0], current[-1][0], "\n".join(t for _, t in current).strip("\n")))
+            blocks.extend(_items(current))
         current.clear()
 
     for number, text in lines:
@@ -103,34 +108,65 @@ def _paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
     return blocks
 
 
+def _items(block: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    """A block split before each top-level bullet (its indented lines stay with it)."""
+    parts: list[list[tuple[int, str]]] = [[]]
+    for number, text in block:
+        if _BULLET.match(text) and parts[-1]:
+            parts.append([])
+        parts[-1].append((number, text))
+    return [(part[0][0], part[-1][0], "\n".join(t for _, t in part).strip("\n")) for part in parts]
+
+
 def _pack(blocks: list[tuple[int, int, str]], max_chars: int) -> list[tuple[int, int, str]]:
-    """Greedy packing of consecutive blocks; an over-long block is split on sentences/words."""
+    """Greedy packing of consecutive blocks (a bullet item stays alone); an over-long block is split on
+    sentences/words. Blocks are joined with the blank lines that separated them in the file."""
     packed: list[tuple[int, int, str]] = []
     start = end = 0
     parts: list[str] = []
+
+    def close() -> None:
+        if parts:
+            packed.append((start, end, "".join(parts)))
+            parts.clear()
+
     for first, last, text in blocks:
         fenced = _FENCE.match(text) is not None
         if len(text) > (4 * max_chars if fenced else max_chars):  # code stays whole unless huge
-            if parts:
-                packed.append((start, end, "\n\n".join(parts)))
-                parts = []
-            packed.extend((first, last, piece) for piece in _split_long(text, max_chars))
+            close()
+            packed.extend(_split_long(first, text, max_chars))
             continue
-        if parts and sum(len(p) + 2 for p in parts) + len(text) > max_chars:
-            packed.append((start, end, "\n\n".join(parts)))
-            parts = []
-        if not parts:
+        alone = _BULLET.match(text) is not None
+        if parts and (alone or sum(len(p) for p in parts) + (first - end) + len(text) > max_chars):
+            close()
+        if parts:
+            parts.append("\n" * (first - end) + text)
+        else:
             start = first
-        parts.append(text)
+            parts.append(text)
         end = last
-    if parts:
-        packed.append((start, end, "\n\n".join(parts)))
+        if alone:
+            close()
+    close()
     return packed
 
 
-def _split_long(text: str, max_chars: int) -> list[str]:
+def _split_long(first: int, text: str, max_chars: int) -> list[tuple[int, int, str]]:
+    """Pieces of an over-long block, each with its own lines (pieces overlap a little)."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=max_chars, chunk_overlap=max_chars // 10,
                                               separators=["\n\n", "\n", ". ", " ", ""])
-    return [piece.strip() for piece in splitter.split_text(text) if piece.strip()]
+    pieces: list[tuple[int, int, str]] = []
+    at = 0
+    for piece in (p.strip() for p in splitter.split_text(text)):
+        if not piece:
+            continue
+        found = text.find(piece, at)
+        if found < 0:  # not expected: the splitter keeps the text; fall back to the block's first line
+            found = at
+        else:
+            at = found + 1
+        line = first + text.count("\n", 0, found)
+        pieces.append((line, line + piece.count("\n"), piece))
+    return pieces

@@ -27,7 +27,7 @@ from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_document, sig
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # bumped when chunks or their embedding text change: older indexes are rebuilt
+FORMAT = 4  # bumped when chunks or their embedding text change: older indexes are rebuilt
 RRF_K = 60
 # Sidecars are UTF-8 JSON, but a string may hold a lone surrogate (a file name that was not UTF-8 comes
 # back from the OS that way, PEP 383), which UTF-8 cannot encode. JSON only emits such characters inside
@@ -70,12 +70,13 @@ def _stemmer() -> Any:
     return stemmer
 
 
-# Beyond bm25s' 33 English stop words: the words every question has ("how do we ...?") carry no topic,
-# yet would count in the abstain model's word coverage.
+# Beyond bm25s' 33 English stop words: the words every question has ("how do we ...?", "how do I get …?",
+# "do you send it anywhere?") carry no topic, yet would count in the abstain model's word coverage.
 QUESTION_WORDS = frozenset(
     "how what why when where which who whom whose do does did doing done can could should would shall may might "
     "must has have had been being were am you your yours we our ours us me my mine he him his she her hers its "
-    "them those than so any some about please".split())
+    "them those than so any some about please get gets got getting want wants anywhere anything something "
+    "instead just".split())
 
 
 @lru_cache(maxsize=1)
@@ -86,8 +87,11 @@ def _stopwords() -> list[str]:
 
 
 def _tokenize(texts: list[str]) -> list[list[str]]:
+    """Stemmed content words; a setting's name counts as its words (``CONFAB_RETENTION_DAYS``: confab,
+    retention, days), as people ask about the retention, not the variable."""
     import bm25s
 
+    texts = [text.replace("_", " ") for text in texts]
     tokens = bm25s.tokenize(texts, stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False)
     return [list(t) for t in tokens]
 

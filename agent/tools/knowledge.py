@@ -1,13 +1,14 @@
 """The ``search_knowledge`` tool: passages from the team's documents, with citations.
 
 A model reads the passages as delimited, untrusted data numbered [n]; people (and the offline
-model) get a ready answer that quotes the best passages and cites file, section and lines. When
-nothing relevant is found, both say the knowledge base does not cover it.
+model) get a ready answer that quotes, from the best passage (and a second one only when it is as
+relevant), just the sentences or lines that answer (agent/knowledge/passages.py), and cites file,
+section and those lines. When nothing relevant is found, both say the knowledge base does not cover it.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -16,25 +17,35 @@ from langchain_core.tools import BaseTool, StructuredTool
 from agent.errors import ConfabError
 from agent.knowledge.citations import cite_label, format_sources
 from agent.knowledge.index import Hit
+from agent.knowledge.passages import Quote, focus, lexical_scores, units
 from agent.knowledge.service import KnowledgeService, SearchResult
 from agent.tools.base import Citation, ToolOutput
 
 if TYPE_CHECKING:
     from agent.services import Services
 
-QUOTE_CHARS = 700
-SHOWN = 3  # passages quoted offline
+SHOWN = 2  # passages quoted offline
 CLOSE_TO_BEST = 0.12  # offline, quote only passages nearly as relevant as the best one
+SECOND_QUOTE = 0.05  # ... and a second quote only when its best sentence is about as relevant as the first's
+
+Scorer = Callable[[str, list[str]], Awaitable[list[float]]]  # (question, texts) -> similarity of each text
 
 
 def make_knowledge_tool(services: Services) -> BaseTool:
-    async def search_knowledge(query: str, k: int = 5) -> tuple[str, ToolOutput]:
+    async def embedded(question: str, texts: list[str]) -> list[float]:
+        vectors = await services.embedder.aembed([question, *texts])
+        return [float(s) for s in vectors[1:] @ vectors[0]]
+
+    async def search_knowledge(query: str, k: int = 5, focus: str = "") -> tuple[str, ToolOutput]:
         knowledge: KnowledgeService = services.features["knowledge"]
         try:
             result = await knowledge.search(query, k)
         except ConfabError as exc:
             return exc.user_message, ToolOutput("search_knowledge", exc.user_message, ok=False)
-        return render(result, services.settings.knowledge_base_url, str(services.settings.knowledge_dir))
+        # offline, the quotes are the answer: pick their sentences by meaning; a model reads whole passages
+        scorer = embedded if services.settings.is_offline else None
+        quotes = await quote_hits(focus or query, _candidates(result.hits), scorer)
+        return render(result, services.settings.knowledge_base_url, str(services.settings.knowledge_dir), quotes)
 
     return StructuredTool.from_function(
         coroutine=search_knowledge,
@@ -43,12 +54,38 @@ def make_knowledge_tool(services: Services) -> BaseTool:
             "Search the team's documents (the knowledge base) for passages relevant to a question. Use it for "
             "any question about the team, its projects, processes or this bot. Returns numbered passages; cite "
             "them as [n] and answer only from them. If it reports nothing relevant, say the documents don't "
-            "cover it. `k` is how many passages to return (1-10)."),
+            "cover it. `k` is how many passages to return (1-10). `focus` (optional): the user's own words when "
+            "`query` adds context from the conversation; the quoted sentences are chosen for them."),
         response_format="content_and_artifact",
     )
 
 
-def render(result: SearchResult, base_url: str | None, folder: str) -> tuple[str, ToolOutput]:
+async def quote_hits(question: str, hits: Sequence[Hit], scorer: Scorer | None = None) -> dict[int, Quote]:
+    """The focused quote of each hit (by its id), its sentences scored by ``scorer`` or by shared words."""
+    found = [units(hit.chunk) for hit in hits]
+    texts = [unit.text for unit_list in found for unit in unit_list]
+    if not texts:
+        return {}
+    scores = await scorer(question, texts) if scorer else lexical_scores(question, texts)
+    quotes: dict[int, Quote] = {}
+    at = 0
+    for hit, unit_list in zip(hits, found, strict=True):
+        quotes[id(hit)] = focus(hit.chunk, scores[at:at + len(unit_list)], unit_list)
+        at += len(unit_list)
+    return quotes
+
+
+def _candidates(hits: Sequence[Hit]) -> list[Hit]:
+    """Hits nearly as similar to the question as the best one (the fused order can lead with a keyword-only
+    match that is semantically weaker than the next hit)."""
+    if not hits:
+        return []
+    best = max(hit.similarity for hit in hits)
+    return [hit for hit in hits if hit.similarity >= best - CLOSE_TO_BEST]
+
+
+def render(result: SearchResult, base_url: str | None, folder: str,
+           quotes: dict[int, Quote] | None = None) -> tuple[str, ToolOutput]:
     if result.abstained:
         return _abstain(result, folder)
     citations = [_citation(n, hit, base_url) for n, hit in enumerate(result.hits, start=1)]
@@ -58,11 +95,21 @@ def render(result: SearchResult, base_url: str | None, folder: str) -> tuple[str
         + [f'<passage n="{c.marker}" source="{c.source}" section="{c.heading}">\n'
            f"{_defuse(hit.chunk.text)}\n</passage>" for c, hit in zip(citations, result.hits, strict=True)]
     )
-    best = max(hit.similarity for hit in result.hits)  # the fused order can lead with a keyword-only match
-    close = [(c, h) for c, h in zip(citations, result.hits, strict=True) if h.similarity >= best - CLOSE_TO_BEST]
-    shown = [(replace(c, marker=n), h) for n, (c, h) in enumerate(close[:SHOWN], start=1)]  # [1] [2], no gaps
-    quotes = [f"{_quote(hit.chunk.text)} [{c.marker}]" for c, hit in shown]
-    for_user = "From the docs:\n\n" + "\n\n".join(quotes) + "\n\n" + format_sources([c for c, _ in shown])
+    close = _candidates(result.hits)
+    if quotes is None:
+        quotes = {id(hit): focus(hit.chunk, lexical_scores("", [u.text for u in units(hit.chunk)]))
+                  for hit in close}
+    shown: list[tuple[Citation, Quote]] = []
+    for hit in close:
+        focused = quotes[id(hit)]
+        if shown and (focused.score < shown[0][1].score - SECOND_QUOTE
+                      or any(focused.text == q.text for _, q in shown)):
+            continue
+        shown.append((_citation(len(shown) + 1, hit, base_url, (focused.first, focused.last)), focused))  # [1] [2]
+        if len(shown) == SHOWN:
+            break
+    quoted = [f"{_quote(q.text)} [{c.marker}]" for c, q in shown]
+    for_user = "From the docs:\n\n" + "\n\n".join(quoted) + "\n\n" + format_sources([c for c, _ in shown])
     return for_model, ToolOutput("search_knowledge", for_user, citations=tuple(citations),
                                  extra={"relevance": round(result.relevance, 3)})
 
@@ -80,9 +127,10 @@ def _abstain(result: SearchResult, folder: str) -> tuple[str, ToolOutput]:
     return for_model, ToolOutput("search_knowledge", for_user, extra={"abstained": True})
 
 
-def _citation(marker: int, hit: Hit, base_url: str | None) -> Citation:
+def _citation(marker: int, hit: Hit, base_url: str | None, lines: tuple[int, int] | None = None) -> Citation:
     chunk = hit.chunk
-    lines = (chunk.start_line, chunk.end_line) if chunk.start_line else None
+    if lines is None and chunk.start_line:
+        lines = (chunk.start_line, chunk.end_line)
     url = None
     if base_url:
         url = base_url.rstrip("/") + "/" + quote(chunk.source) + (f"#L{lines[0]}-L{lines[1]}" if lines else "")
@@ -90,11 +138,7 @@ def _citation(marker: int, hit: Hit, base_url: str | None) -> Citation:
 
 
 def _quote(text: str) -> str:
-    text = text.strip()
-    if len(text) > QUOTE_CHARS:
-        cut = text[:QUOTE_CHARS]
-        text = cut[: cut.rfind(" ")] + " …" if " " in cut else cut + "…"
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().split("\n"))
 
 
 def _defuse(text: str) -> str:

@@ -44,5 +44,6 @@ def test_offline_quotes_are_the_passages_close_to_the_most_similar_one() -> None
     assert "Mention it" not in output.for_user and "talk.md" not in output.for_user
     # the quotes are numbered [1] [2] for the reader, whatever their rank among the passages the model would see
     assert "Deploy with Docker. [1]" in output.for_user and "Set DISCORD_TOKEN. [2]" in output.for_user
-    assert output.for_user.endswith("Sources: [1] deploy.md › Title (lines 1-2) · [2] config.md › Title (lines 1-2)")
+    # each cites the lines it quotes (here the passage's one line), not the whole passage's range
+    assert output.for_user.endswith("Sources: [1] deploy.md › Title (line 1) · [2] config.md › Title (line 1)")
     assert [c.marker for c in output.citations] == [1, 2, 3]

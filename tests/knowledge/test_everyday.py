@@ -1,0 +1,138 @@
+"""Everyday questions about Confab, offline, through the chat harness with the real local embedder and index:
+answered with the sentences that answer them (whole sentences, cited to their lines), refused only when the
+docs don't cover them, and follow-ups in a thread searched with the thread's context."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from knowledge.kb_files import write
+
+from agent.knowledge.chunking import chunk_text
+from agent.knowledge.index import _tokenize
+from bot.adapter import Capabilities
+from bot.app import build_app
+from chat_harness import Chat, RecordingAdapter
+from conftest import make_settings
+
+SAMPLE = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+async def open_bot(tmp_path: Path, **capabilities: Any) -> tuple[Chat, Any]:
+    services, pipeline = await build_app(make_settings(tmp_path))
+    adapter = RecordingAdapter(capabilities=Capabilities(max_chars=4000, **capabilities))
+    pipeline.attach(adapter)
+    await services.features["knowledge"].reindex()  # built up front: no first answer waits on it
+    return Chat(pipeline, adapter), services
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
+    """The shipped docs behind a Slack-like adapter: answering a mention starts a thread the bot follows."""
+    shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
+    chat, services = await open_bot(tmp_path, replies_in_thread=True)
+    yield chat
+    await chat.pipeline.drain()
+    await services.close()
+
+
+def quotes(reply: str) -> list[str]:
+    """The quoted passages of an offline answer, without '> ' and their [n] marker."""
+    body = reply.split("\n\nSources:")[0]
+    return [re.sub(r"\s*\[\d+\]$", "", "\n".join(line[2:] for line in block.splitlines()))
+            for block in body.split("\n\n") if block.startswith(">")]
+
+
+async def test_an_everyday_question_gets_the_sentences_that_answer_it(bot: Chat) -> None:
+    reply = await bot.say("@confab what is the retention period?")
+    # refused before: the docs name it CONFAB_RETENTION_DAYS, and the setting's name was one opaque word
+    assert reply.startswith("From the docs:")
+    assert quotes(reply)[0] == ("Messages older than `CONFAB_RETENTION_DAYS` (90 days by default) are deleted "
+                                "automatically. Set it to 0 to keep everything.")
+    assert "Sources: [1] privacy.md › How long (lines 16-17)" in reply
+    # one line of a list of settings, not the whole section
+    reply = await bot.say("@confab how do I get citations as links?")
+    assert quotes(reply) == ["- `CONFAB_KNOWLEDGE_BASE_URL`: where the folder can be browsed (for example a GitHub "
+                             "URL); then\n  citations link to the file and lines."]
+    assert reply.endswith("Sources: [1] configuration.md › Knowledge (lines 45-46)")
+
+
+async def test_a_question_the_docs_do_not_cover_is_not_answered(bot: Chat) -> None:
+    for question in ("what's the wifi password?", "how much does the enterprise plan cost?"):
+        reply = await bot.say(f"@confab {question}")
+        assert "doesn't cover that" in reply and "Sources" not in reply
+
+
+async def test_a_follow_up_in_a_thread_is_searched_with_the_thread(bot: Chat) -> None:
+    await bot.say("@confab how do I run Confab under systemd?", id="root")
+    reply = await bot.say("where does it keep its data then?", thread="root")  # no mention: a followed thread
+    assert quotes(reply)[0].startswith("The service keeps its data in `/var/lib/confab`")
+    assert "Sources: [1] deployment.md › systemd (lines 48-49)" in reply
+    assert "privacy.md" not in reply  # the question alone reads as "what does Confab store?"
+    # a question that names its subject is searched as asked, context or not
+    reply = await bot.say("how do I add the bot to our discord server?", thread="root")
+    assert "Sources: [1] deployment.md › Discord" in reply
+
+
+async def test_a_follow_up_to_the_bots_last_answer_outside_threads(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
+    chat, services = await open_bot(tmp_path)  # answers stay in the channel (the console, Discord)
+    try:
+        await chat.say("@confab how do I generate an image?")
+        reply = await chat.say("@confab how many can I make a day?")
+        assert quotes(reply) == ["Each person can make `CONFAB_IMAGE_DAILY_LIMIT` images a day (20 by default)."]
+        assert reply.endswith("Sources: [1] commands.md › /imagine (line 66)")
+    finally:
+        await chat.pipeline.drain()
+        await services.close()
+
+
+LONG = """# Handbook
+
+## Expenses
+
+Receipts are scanned by the finance team every Monday, and anything missing a receipt is returned to its
+owner with a note that explains what is needed and by when, which in practice means the following Friday.
+Travel is booked through the travel desk, who compare at least three fares and choose the cheapest one that
+arrives before the first meeting of the trip. Hotels are booked by the same desk, within the city's nightly
+allowance, which is published on the intranet every January. Meals on the road are reimbursed up to 45 euros
+a day, alcohol excluded, and a team dinner needs the approval of the manager of the most senior person present.
+Mileage for a private car is paid at the national rate, per kilometre driven for work, and the trip's purpose
+goes in the claim. Taxis are fine late at night or when no public transport runs, and otherwise need a reason.
+"""
+
+
+async def test_a_long_paragraph_is_quoted_by_whole_sentences_with_their_lines(tmp_path: Path) -> None:
+    write(tmp_path / "knowledge", "handbook.md", LONG)
+    chat, services = await open_bot(tmp_path)
+    try:
+        reply = await chat.say("@confab how much are meals reimbursed per day?")
+        [quote] = quotes(reply)
+        assert quote.startswith("Meals on the road are reimbursed up to 45 euros a day")
+        assert quote.endswith(".") and "…" not in reply  # the 900-character paragraph was cut mid-sentence
+        assert "Receipts are scanned" not in reply
+        line = 1 + next(i for i, text in enumerate(LONG.split("\n")) if "Meals on the road" in text)
+        assert reply.endswith(f"Sources: [1] handbook.md › Expenses (lines {line}-{line + 1})")  # its two lines
+    finally:
+        await chat.pipeline.drain()
+        await services.close()
+
+
+def test_each_bullet_is_a_passage_and_a_passage_keeps_its_lines() -> None:
+    text = "# Settings\n\nIntro line.\n\n\n- `A_B`: first\n  continued.\n- `C`: second.\n\n1. step one\n2. step two\n"
+    chunks = chunk_text("s.md", text)
+    assert [(c.start_line, c.end_line, c.text) for c in chunks] == [
+        (3, 3, "Intro line."), (6, 7, "- `A_B`: first\n  continued."), (8, 8, "- `C`: second."),
+        (10, 11, "1. step one\n2. step two")]
+    packed = chunk_text("p.md", "Para one.\n\n\nPara two.\n")  # two blank lines: line 4 is the text's line 4
+    assert [(c.start_line, c.end_line, c.text.split("\n")) for c in packed] == [
+        (1, 4, ["Para one.", "", "", "Para two."])]
+
+
+def test_a_settings_name_counts_as_its_words() -> None:
+    assert _tokenize(["CONFAB_RETENTION_DAYS (90)"]) == [["confab", "retent", "day", "90"]]
