@@ -10,6 +10,7 @@ Repeated deliveries of one interaction (a gateway replay) are answered once.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from typing import TYPE_CHECKING
@@ -150,6 +151,9 @@ class Interactions:
             for reply in await handler.handle_command(command):
                 await replies.deliver(dataclasses.replace(reply, user_id=reply.user_id or author.id))
             await replies.finish()
+        except asyncio.CancelledError:  # Confab is stopping and the grace period is over
+            await self._tell(replies, say.STOPPED_BEFORE_ANSWER)
+            raise
         except discord.RateLimited as exc:
             log.warning("command reply held back by a rate limit", extra={"command": name})
             await self._tell(replies, f"Discord is rate-limiting me here; try again in {round(exc.retry_after)} s.")

@@ -159,7 +159,11 @@ class SlackListeners:
             for reply in replies:
                 await self._deliver_reply(dataclasses.replace(reply, user_id=reply.user_id or command.author.id),
                                           respond)
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # Confab is stopping and the grace period is over
+            try:
+                await respond(text=say.STOPPED_BEFORE_ANSWER, response_type="ephemeral")
+            except Exception:
+                log.info("could not tell the user a command was cut short")
             raise
         except Exception:
             log.exception("slack command failed", extra={"command": command.name})

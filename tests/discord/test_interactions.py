@@ -166,3 +166,18 @@ async def test_a_command_this_version_does_not_know_gets_a_short_private_answer(
     data = callback.json["data"]
     assert data["flags"] & EPHEMERAL and "couldn't run that command" in data["content"]
     assert data["allowed_mentions"]["parse"] == []
+
+
+async def test_a_command_cut_short_by_a_stop_says_so_instead_of_thinking_forever(discord_bot: Any,
+                                                                                  fake_discord: FakeDiscord) -> None:
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("too late")], delay_s=30))
+    payload = fake_discord.interaction("ask", [option("question", "how do I deploy?")])
+    await fake_discord.dispatch("INTERACTION_CREATE", payload)
+    for _ in range(50):  # until the command is running
+        if fake_discord.callbacks():
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
+    await adapter.close(grace_s=0.1)
+    [edit] = fake_discord.calls("PATCH", rf"/webhooks/\d+/{payload['token']}/messages/@original")
+    assert "restarted before I could finish" in edit.content and pings_nobody(edit)
