@@ -110,13 +110,15 @@ def run(
     check_startup_or_exit(settings, platforms)
     setup_logging(settings.log_level)
     try:
-        asyncio.run(run_platforms(settings, platforms))
+        forced = asyncio.run(run_platforms(settings, platforms))
     except ConfabError as exc:
         typer.echo(f"confab: {exc}", err=True)
         raise typer.Exit(1) from None
-    except (KeyboardInterrupt, asyncio.CancelledError):  # a second Ctrl-C / SIGTERM: stopped without waiting
+    except KeyboardInterrupt:
+        forced = True
+    if forced:  # a second Ctrl-C / SIGTERM
         typer.echo("confab: stopped without waiting for answers in flight", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(130)
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
