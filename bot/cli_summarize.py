@@ -148,11 +148,13 @@ async def _summarize(messages: list[Any], llm: bool) -> str:
 
         summary = await summarize_with_llm(people, make_chat_model(settings), describe_coverage(people, **facts))
     else:
+        from functools import partial
+
         from agent.embeddings import make_embedder
         from agent.summarize.extractive import summarize_extractive
 
-        summary = await asyncio_to_thread(summarize_extractive, people, make_embedder(settings),
-                                          describe_coverage(people, **facts))
+        summary = await asyncio_to_thread(partial(summarize_extractive, bot_name=settings.bot_name), people,
+                                          make_embedder(settings), describe_coverage(people, **facts))
     if people:
         summary.mood = describe_mood([m.text for m in people])
     return render_summary(summary, title="Summary")
