@@ -8,8 +8,9 @@ more. Everything it says comes from tool results or from the channel's own messa
 
 A follow-up ("where does it keep its data then?", "how many can I make a day?") is searched together
 with the question it follows (the thread's previous message, or outside a thread the question the bot
-has just answered), its quotes chosen for its own words; should that find nothing, it is searched
-alone too. A configured model reads the history itself and writes its own search query.
+has just answered), its quotes chosen for its own words; it is also searched alone, and that answer is
+shown when the first finds nothing or quotes too few of the follow-up's own words ("it" was Confab: "does
+it need an API key?" after a systemd answer). A configured model reads the history and writes its own query.
 """
 
 from __future__ import annotations
@@ -164,10 +165,12 @@ class OfflineChatModel(BaseChatModel):
     def _compose(self, results: list[ToolMessage], messages: Sequence[BaseMessage]) -> str:
         searches = [r for r in results if r.name == "search_knowledge"]
         if len(searches) > 1:  # a follow-up searched with its context, then alone: the first that found it
-            answered = [r for r in searches if isinstance(r.artifact, ToolOutput) and r.artifact.ok
+            answered = [r.artifact for r in searches if isinstance(r.artifact, ToolOutput) and r.artifact.ok
                         and not r.artifact.extra.get("abstained")]
-            keep = answered[0] if answered else searches[-1]
-            results = [r for r in results if r.name != "search_knowledge" or r is keep]
+            keep = answered[0] if answered else searches[-1].artifact
+            if len(answered) > 1 and not _on_topic(answered[0].for_user, _question(messages, self.bot_name)):
+                keep = answered[1]  # the context took over: "does it need an API key?" isn't about systemd
+            results = [r for r in results if r.name != "search_knowledge" or r.artifact is keep]
         parts: list[str] = []
         for result in results:
             output = result.artifact
@@ -245,6 +248,22 @@ def _history_lines(messages: Sequence[BaseMessage], bots: bool = False) -> list[
             body = str(message.content).removeprefix("<channel_history>\n").removesuffix("\n</channel_history>")
             return [line for line in body.splitlines() if line and (bots or not line.startswith("(bot) "))]
     return []
+
+
+def _question(messages: Sequence[BaseMessage], bot_name: str) -> str:
+    user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+    return _strip_mention(str(user.content) if user else "", bot_name)
+
+
+def _on_topic(answer: str, question: str) -> bool:
+    """Does the first quote of an answer found with the conversation's context hold at least half of the
+    follow-up's own words? ("where does it keep its data then?": "The service keeps its data in …", but not
+    "how do I set it up on Discord?": "put your settings in …"). A follow-up without words of its own is."""
+    from agent.knowledge.index import _tokenize
+
+    quoted = answer.split(" [1]")[0]
+    own, found = (set(words) for words in _tokenize([question, quoted]))
+    return 2 * len(own & found) >= len(own)
 
 
 def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | None:

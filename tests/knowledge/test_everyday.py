@@ -77,6 +77,12 @@ async def test_a_follow_up_in_a_thread_is_searched_with_the_thread(bot: Chat) ->
     # a question that names its subject is searched as asked, context or not
     reply = await bot.say("how do I add the bot to our discord server?", thread="root")
     assert "Sources: [1] deployment.md › Discord" in reply
+    # "it" is Confab in these: the thread's systemd question must not take the answer over
+    for n, question in enumerate(("does it need an API key?", "how do I set it up on discord?")):
+        asker = f"user{n}"  # the same question again from the same person would look like flooding
+        await bot.say("@confab how do I run Confab under systemd?", id=f"root{n}", user=asker)
+        reply = await bot.say(question, thread=f"root{n}", user=asker)
+        assert "systemd" not in reply and re.search(r"API key|API_KEY|DISCORD_TOKEN", quotes(reply)[0])
 
 
 async def test_a_follow_up_to_the_bots_last_answer_outside_threads(tmp_path: Path) -> None:
