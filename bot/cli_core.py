@@ -33,7 +33,7 @@ def load_settings_or_exit(**overrides: Any) -> Settings:
 def check_startup_or_exit(settings: Settings, platforms: list[str] | None = None) -> None:
     """Exit 2 with the fix when CONFAB_MODEL cannot work here or a platform token is malformed."""
     from agent.models import check_chat_model
-    from bot.cli_doctor import platform_problems
+    from bot.token_checks import platform_problems
 
     problems: list[str] = []
     try:
