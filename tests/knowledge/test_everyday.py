@@ -41,6 +41,16 @@ async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
     await services.close()
 
 
+def lines_of(file: str, quote: str) -> str:
+    """Where ``quote`` sits in the shipped ``file``, as a citation says it ("line 8", "lines 16-17")."""
+    lines = (SAMPLE / file).read_text("utf-8").splitlines()
+    words = " ".join(quote.split())
+    flat = [" ".join(line.split()) for line in lines]
+    first = next(i for i, line in enumerate(flat) if words[:40] in line)
+    last = next(i for i in range(first, len(flat)) if words[-12:] in flat[i])
+    return f"line {first + 1}" if first == last else f"lines {first + 1}-{last + 1}"
+
+
 def quotes(reply: str) -> list[str]:
     """The quoted passages of an offline answer, without '> ' and their [n] marker."""
     body = reply.split("\n\nSources:")[0]
@@ -54,12 +64,13 @@ async def test_an_everyday_question_gets_the_sentences_that_answer_it(bot: Chat)
     assert reply.startswith("From the docs:")
     assert quotes(reply)[0] == ("Messages older than `CONFAB_RETENTION_DAYS` (90 days by default) are deleted "
                                 "automatically. Set it to 0 to keep everything.")
-    assert "Sources: [1] privacy.md › How long (lines 16-17)" in reply
+    assert f"Sources: [1] privacy.md › How long ({lines_of('privacy.md', quotes(reply)[0])})" in reply
     # one line of a list of settings, not the whole section
     reply = await bot.say("@confab how do I get citations as links?")
     assert quotes(reply) == ["- `CONFAB_KNOWLEDGE_BASE_URL`: where the folder can be browsed (for example a GitHub "
                              "URL); then\n  citations link to the file and lines."]
-    assert reply.endswith("Sources: [1] configuration.md › Knowledge (lines 45-46)")
+    where = lines_of("configuration.md", quotes(reply)[0])
+    assert reply.endswith(f"Sources: [1] configuration.md › Knowledge ({where})")
 
 
 async def test_a_question_the_docs_do_not_cover_is_not_answered(bot: Chat) -> None:
@@ -72,7 +83,7 @@ async def test_a_follow_up_in_a_thread_is_searched_with_the_thread(bot: Chat) ->
     await bot.say("@confab how do I run Confab under systemd?", id="root")
     reply = await bot.say("where does it keep its data then?", thread="root")  # no mention: a followed thread
     assert quotes(reply)[0].startswith("The service keeps its data in `/var/lib/confab`")
-    assert "Sources: [1] deployment.md › systemd (lines 48-49)" in reply
+    assert f"Sources: [1] deployment.md › systemd ({lines_of('deployment.md', quotes(reply)[0])})" in reply
     assert "privacy.md" not in reply  # the question alone reads as "what does Confab store?"
     # a question that names its subject is searched as asked, context or not
     reply = await bot.say("how do I add the bot to our discord server?", thread="root")
@@ -92,7 +103,7 @@ async def test_a_follow_up_to_the_bots_last_answer_outside_threads(tmp_path: Pat
         await chat.say("@confab how do I generate an image?")
         reply = await chat.say("@confab how many can I make a day?")
         assert quotes(reply) == ["Each person can make `CONFAB_IMAGE_DAILY_LIMIT` images a day (20 by default)."]
-        assert reply.endswith("Sources: [1] commands.md › /imagine (line 66)")
+        assert reply.endswith(f"Sources: [1] commands.md › /imagine ({lines_of('commands.md', quotes(reply)[0])})")
     finally:
         await chat.pipeline.drain()
         await services.close()
