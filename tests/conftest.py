@@ -103,3 +103,25 @@ async def chat(tmp_path: Any) -> AsyncIterator[Chat]:
     yield Chat(pipeline, adapter)
     await pipeline.drain()
     await services.close()
+
+
+@pytest.fixture
+async def make_chat(tmp_path: Any) -> AsyncIterator[Any]:
+    """``chat = await make_chat(model, moderator=None, **settings)``: the pipeline around ``model`` (the
+    offline model when None) and ``moderator`` behind a recording adapter; closed at teardown."""
+    from bot.app import build_app
+
+    opened: list[Any] = []
+
+    async def build(model: Any = None, moderator: Any = None, **settings: Any) -> Chat:
+        services, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
+        opened.append((services, pipeline))
+        pipeline.moderator = moderator  # None: no spam screen, so tests can repeat themselves
+        adapter = RecordingAdapter()
+        pipeline.attach(adapter)
+        return Chat(pipeline, adapter)
+
+    yield build
+    for services, pipeline in opened:
+        await pipeline.drain()
+        await services.close()

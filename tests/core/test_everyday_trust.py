@@ -3,36 +3,14 @@ never silent, and other people's messages that can't exhaust a turn."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage
 
 from bot.conversation import expects_answer
-from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
+from chat_harness import Chat
 from scripted_model import ScriptedModel
-
-
-@pytest.fixture
-async def make_chat(tmp_path: Any) -> AsyncIterator[Callable[..., Awaitable[Chat]]]:
-    opened: list[Any] = []
-
-    async def build(model: Any = None, **settings: Any) -> Chat:
-        from bot.app import build_app
-
-        services, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
-        opened.append((services, pipeline))
-        adapter = RecordingAdapter()
-        pipeline.attach(adapter)
-        return Chat(pipeline, adapter)
-
-    yield build
-    for services, pipeline in opened:
-        await pipeline.drain()
-        await services.close()
-
 
 # --- threads ----------------------------------------------------------------------------------
 

@@ -1,35 +1,11 @@
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import pytest
 from langchain_core.messages import AIMessage
 
 from agent.errors import ModelTimeout
 from bot.events import IncomingMessage, MessageEdit, Reply
 from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
 from scripted_model import ScriptedModel
-
-
-@pytest.fixture
-async def make_chat(tmp_path: Any) -> AsyncIterator[Callable[..., Awaitable[Chat]]]:
-    """Build a chat around a scripted model; everything opened is closed at teardown."""
-    opened: list[Any] = []
-
-    async def build(model: ScriptedModel, moderator: Any = None, **settings: Any) -> Chat:
-        from bot.app import build_app
-
-        services, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
-        opened.append((services, pipeline))
-        pipeline.moderator = moderator
-        adapter = RecordingAdapter()
-        pipeline.attach(adapter)
-        return Chat(pipeline, adapter)
-
-    yield build
-    for services, pipeline in opened:
-        await pipeline.drain()
-        await services.close()
 
 
 async def test_mention_is_answered_and_everything_is_remembered(chat: Chat) -> None:

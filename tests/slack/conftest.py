@@ -62,3 +62,30 @@ async def start_slack(tmp_path: Path, fake_api: FakeSlackAPI) -> AsyncIterator[S
     for adapter, task in running:
         await adapter.close()
         await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: StartSlack
+                    ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
+    """``adapter, pipeline = await slack_bot(model, progress_after_s=None, **settings)``: bot.app's
+    pipeline around ``model`` wired to a SlackAdapter in HTTP mode."""
+    from slack_fakes import SECRET, free_port
+
+    from bot.app import build_app
+    from conftest import make_settings
+
+    opened: list[tuple[Any, Any]] = []
+
+    async def build(model: Any, progress_after_s: float | None = None, **overrides: Any) -> tuple[Any, Any]:
+        settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
+                                 slack_signing_secret=SECRET, slack_http_port=free_port(),
+                                 slack_api_base_url=fake_api.base + "/api/", **overrides)
+        services, pipeline = await build_app(settings, chat_model=model)
+        opened.append((services, pipeline))
+        adapter = await start_slack(pipeline, settings=settings, progress_after_s=progress_after_s)
+        return adapter, pipeline
+
+    yield build
+    for services, pipeline in opened:
+        await pipeline.drain()
+        await services.close()

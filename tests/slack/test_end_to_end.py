@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,32 +17,6 @@ from scripted_model import ScriptedModel
 
 PING = re.compile(r"<[!@#]|(?<![\w@\u2060])@(channel|here|everyone)\b", re.I)
 HOSTILE = "<!channel> hey @here <@U123> and <!everyone> <!subteam^S1|@devs> <#C999>"
-
-
-@pytest.fixture
-async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any
-                    ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
-    """``adapter, pipeline = await slack_bot(model)``: the offline pipeline wired to a SlackAdapter."""
-    from slack_fakes import SECRET, free_port
-
-    from bot.app import build_app
-    from conftest import make_settings
-
-    opened: list[tuple[Any, Any]] = []
-
-    async def build(model: ScriptedModel, progress_after_s: float | None = None) -> tuple[Any, Any]:
-        settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
-                                 slack_signing_secret=SECRET, slack_http_port=free_port(),
-                                 slack_api_base_url=fake_api.base + "/api/")
-        services, pipeline = await build_app(settings, chat_model=model)
-        opened.append((services, pipeline))
-        adapter = await start_slack(pipeline, settings=settings, progress_after_s=progress_after_s)
-        return adapter, pipeline
-
-    yield build
-    for services, pipeline in opened:
-        await pipeline.drain()
-        await services.close()
 
 
 async def test_hostile_model_output_never_pings_anyone(slack_bot: Any, fake_api: FakeSlackAPI) -> None:

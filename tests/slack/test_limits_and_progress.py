@@ -3,8 +3,6 @@ note outlives its request."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,32 +10,6 @@ from langchain_core.messages import AIMessage
 from slack_fakes import FakeSlackAPI, payload, post_event, settle
 
 from scripted_model import ScriptedModel
-
-
-@pytest.fixture
-async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any
-                    ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
-    from slack_fakes import SECRET, free_port
-
-    from bot.app import build_app
-    from conftest import make_settings
-
-    opened: list[tuple[Any, Any]] = []
-
-    async def build(model: ScriptedModel, progress_after_s: float | None = None, **overrides: Any
-                    ) -> tuple[Any, Any]:
-        settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
-                                 slack_signing_secret=SECRET, slack_http_port=free_port(),
-                                 slack_api_base_url=fake_api.base + "/api/", **overrides)
-        services, pipeline = await build_app(settings, chat_model=model)
-        opened.append((services, pipeline))
-        adapter = await start_slack(pipeline, settings=settings, progress_after_s=progress_after_s)
-        return adapter, pipeline
-
-    yield build
-    for services, pipeline in opened:
-        await pipeline.drain()
-        await services.close()
 
 
 @pytest.mark.parametrize("in_one_thread", [False, True])
