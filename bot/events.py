@@ -64,6 +64,9 @@ class IncomingMessage:
     mention_count: int = 0
     mentions_everyone: bool = False
     raw: Any = field(default=None, compare=False, repr=False)
+    # a platform reply to one of the bot's own messages (Discord's "Reply"): the conversation goes on,
+    # like a followed thread, so small talk there gets no answer; an explicit mention is ``mentions_bot``
+    replies_to_bot: bool = False
 
 
 @dataclass(frozen=True, slots=True)

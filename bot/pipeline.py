@@ -119,8 +119,8 @@ class Pipeline:
                 await self.send(reply)
             return
         follow = await self._followed(message.channel) if message.channel.thread else None
-        if addressed or (follow is not None and follow[0] == "mention"
-                         and expects_answer(body, self.settings.bot_name)):
+        continues = message.replies_to_bot or (follow is not None and follow[0] == "mention")
+        if addressed or (continues and expects_answer(body, self.settings.bot_name)):
             await self._answer(message, body)
         elif follow is not None and follow[0] in self.followers:
             await self._follow(message, follow[0], follow[1])

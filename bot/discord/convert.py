@@ -81,12 +81,15 @@ def author_of(user: Any) -> Author:
                         is_admin=is_admin, roles=roles, joined_at=getattr(user, "joined_at", None)))
 
 
-def addresses_bot(message: discord.Message, bot_user_id: int) -> bool:
-    """A mention of the bot or of its managed role, or a reply to one of its messages."""
+def mentions_bot(message: discord.Message, bot_user_id: int) -> bool:
+    """A mention of the bot or of its managed role."""
     if any(u.id == bot_user_id for u in message.mentions):
         return True
-    if any(r.tags is not None and r.tags.bot_id == bot_user_id for r in message.role_mentions):
-        return True
+    return any(r.tags is not None and r.tags.bot_id == bot_user_id for r in message.role_mentions)
+
+
+def replies_to_bot(message: discord.Message, bot_user_id: int) -> bool:
+    """A reply to one of the bot's messages (Discord shows who it answers; no mention needed)."""
     replied = message.reference.resolved if message.reference is not None else None
     return isinstance(replied, discord.Message) and replied.author.id == bot_user_id
 
@@ -103,7 +106,8 @@ def message_to_event(message: discord.Message, bot_user_id: int, bot_name: str) 
                              alt_text=a.description or "") for a in message.attachments)
     return scrub(IncomingMessage(
         id=str(message.id), channel=ref_of(message.channel), author=author_of(message.author), text=text,
-        mentions_bot=addresses_bot(message, bot_user_id), is_direct=message.guild is None,
+        mentions_bot=mentions_bot(message, bot_user_id), replies_to_bot=replies_to_bot(message, bot_user_id),
+        is_direct=message.guild is None,
         created_at=message.created_at, attachments=files,
         mention_count=len(message.raw_mentions) + len(message.raw_role_mentions),
         mentions_everyone=message.mention_everyone,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.conversation import expects_answer
 from bot.discord.convert import delete_to_events, edit_to_event, message_to_event
 from bot.events import IncomingMessage
 
@@ -55,7 +56,8 @@ class Listeners:
             return
         try:
             work = handler.handle_message(event)
-            if (event.mentions_bot or event.is_direct) and not event.author.is_bot:
+            if (event.mentions_bot or event.is_direct or (event.replies_to_bot and expects_answer(event.text))) \
+                    and not event.author.is_bot:
                 await _typing_while(channel, work)
             else:
                 await work

@@ -204,3 +204,24 @@ async def test_a_garbage_gateway_frame_does_not_take_the_bot_down(discord_bot: A
     await settle(adapter, rounds=6)
     assert [r.content for r in fake_discord.posted(GENERAL_ID)] == ["Still here."]
     assert len(fake_discord.identifies) == 2  # a fresh session after the unreadable frame
+
+
+async def test_a_reply_to_the_bots_answer_continues_but_thanks_gets_no_answer(discord_bot: Any,
+                                                                            fake_discord: FakeDiscord) -> None:
+    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("Use `make deploy`."),
+                                                        AIMessage("Run `/reindex`.")]))
+    await fake_discord.dispatch("MESSAGE_CREATE", mention(fake_discord, "how do I deploy?"))
+    await settle(adapter)
+    [answer] = [m for m in fake_discord.messages[GENERAL_ID] if m["author"]["id"] == BOT_USER["id"]]
+
+    def reply_to_answer(text: str) -> dict[str, Any]:
+        reference = {"message_id": answer["id"], "channel_id": str(GENERAL_ID), "guild_id": str(GUILD_ID)}
+        return fake_discord.message(text, type=19, message_reference=reference, referenced_message=answer)
+
+    for small_talk in ("thanks!", "ok, I'll set it up tomorrow"):
+        await fake_discord.dispatch("MESSAGE_CREATE", reply_to_answer(small_talk))
+        await settle(adapter)
+    assert len(fake_discord.posted(GENERAL_ID)) == 1  # no "you're welcome", no capability list
+    await fake_discord.dispatch("MESSAGE_CREATE", reply_to_answer("and how do I add new docs?"))
+    await settle(adapter)
+    assert "Run `/reindex`." in fake_discord.posted(GENERAL_ID)[-1].content  # no mention needed
