@@ -26,6 +26,7 @@ from bot.adapter import Capabilities, EventHandler
 from bot.background import BackgroundWork
 from bot.discord.convert import DM_WORKSPACE, message_to_event
 from bot.discord.format import MAX_CHARS, format_reply
+from bot.discord.gateway_json import tolerate_lone_surrogates
 from bot.events import Attachment, ChannelRef, IncomingMessage, Reply, SentRef
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class DiscordAdapter:
 
     def __init__(self, settings: Settings, **client_options: Any) -> None:
         """``client_options`` go to discord.py's client (e.g. ``guild_ready_timeout``)."""
+        tolerate_lone_surrogates()
         if settings.discord_token is None:
             raise ConfigError("DISCORD_TOKEN is not set (the bot token from the Developer Portal's Bot page)")
         if settings.discord_api_base_url:

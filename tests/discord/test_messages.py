@@ -225,3 +225,15 @@ async def test_a_reply_to_the_bots_answer_continues_but_thanks_gets_no_answer(di
     await fake_discord.dispatch("MESSAGE_CREATE", reply_to_answer("and how do I add new docs?"))
     await settle(adapter)
     assert "Run `/reindex`." in fake_discord.posted(GENERAL_ID)[-1].content  # no mention needed
+
+
+async def test_half_an_emoji_in_a_gateway_frame_is_read_not_a_reconnect(discord_bot: Any,
+                                                                        fake_discord: FakeDiscord) -> None:
+    adapter, pipeline = await discord_bot(ScriptedModel(steps=[AIMessage("Read it.")]))
+    asked = mention(fake_discord, "is this \ud83d broken?")  # json.dumps sends it as "\\ud83d"
+    await fake_discord.dispatch("MESSAGE_CREATE", asked)
+    await settle(adapter)
+    assert [r.content for r in fake_discord.posted(GENERAL_ID)] == ["Read it."]
+    assert len(fake_discord.identifies) == 1  # the same session: the frame was not dropped
+    [stored] = [m for m in await pipeline.services.memory.recent(f"discord:{GUILD_ID}:{GENERAL_ID}") if not m.is_bot]
+    assert "\ufffd" in stored.text and "\ud83d" not in stored.text
