@@ -54,9 +54,9 @@ def register(interactions: Interactions) -> None:
         await run(interaction, "help", ephemeral=True)
 
     @tree.command(name="spam", description="Correct spam flags, set this channel's spam policy, see stats.")
-    @app_commands.describe(action="not-spam <message id> | spam <message id> | policy off|flag|delete|"
+    @app_commands.describe(action="not-spam <message link> | spam <message link> | policy off|flag|delete|"
                                   "delete_timeout | stats")
-    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.default_permissions(manage_guild=True)  # who Confab treats as an admin
     @app_commands.guild_only()
     async def spam(interaction: discord.Interaction, action: app_commands.Range[str, 1, 200]) -> None:
         await run(interaction, "spam", action, ephemeral=True)

@@ -47,6 +47,9 @@ async def test_identify_asks_for_message_content_and_commands_are_synced(discord
             "Summarize from here"} <= names
     confab = next(c for c in sync.json if c["name"] == "confab")
     assert confab["default_member_permissions"] == 32  # Manage Server
+    spam = next(c for c in sync.json if c["name"] == "spam")
+    assert spam["default_member_permissions"] == 32  # shown to those Confab treats as admins, no one else
+    assert "message link" in spam["options"][0]["description"]
     assert [o["name"] for o in confab["options"]] == ["settings"]
 
 
