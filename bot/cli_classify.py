@@ -21,6 +21,7 @@ from bot.cli_input import (
     binary_label,
     collect,
     exit_on_problems,
+    field,
     json_object,
     numbered_lines,
     spellings,
@@ -112,9 +113,7 @@ def _read_labelled(data: Path, fmt: str, accepted: dict[str, bool], split: str =
         if fmt == "jsonl":
             row = json_object(line)
             text = str(string_field(row, "text"))
-            if "label" not in row:
-                raise BadLine(f'no "label" field (found: {", ".join(sorted(map(str, row)))})')
-            return text, int(binary_label(row["label"], accepted))
+            return text, int(binary_label(field(row, "label"), accepted))
         first, sep, second = line.partition("\t")
         if not sep:
             raise BadLine("expected two tab-separated columns")

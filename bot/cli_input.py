@@ -64,13 +64,18 @@ def json_object(line: str) -> dict[str, Any]:
     return row
 
 
+def field(row: dict[str, Any], key: str) -> Any:
+    """``row[key]``; BadLine naming the key and the keys present when it is missing."""
+    if key not in row:
+        raise BadLine(f'no "{key}" field (found: {", ".join(sorted(map(str, row))) or "none"})')
+    return row[key]
+
+
 def string_field(row: dict[str, Any], key: str, *, required: bool = True) -> str | None:
     """``row[key]`` as a non-blank string; BadLine naming the key (and the keys present) otherwise."""
-    if key not in row:
-        if not required:
-            return None
-        raise BadLine(f'no "{key}" field (found: {", ".join(sorted(map(str, row))) or "none"})')
-    value = row[key]
+    if key not in row and not required:
+        return None
+    value = field(row, key)
     if not isinstance(value, str):
         raise BadLine(f'"{key}" must be a string, got {_kind(value)}')
     if required and not value.strip():

@@ -109,14 +109,12 @@ def eval_retrieval(
 
 def check_queries(path: Path) -> list[Any]:
     """The problems of ``confab eval retrieval`` queries: each line {"question": str, "gold_doc_ids": [str, …]}."""
-    from bot.cli_input import BadLine, collect, json_object, numbered_lines, string_field
+    from bot.cli_input import BadLine, collect, field, json_object, numbered_lines, string_field
 
     def check(line: str) -> None:
         row = json_object(line)
         string_field(row, "question")
-        if "gold_doc_ids" not in row:
-            raise BadLine(f'no "gold_doc_ids" field (found: {", ".join(sorted(map(str, row)))})')
-        gold = row["gold_doc_ids"]
+        gold = field(row, "gold_doc_ids")
         if not isinstance(gold, list) or not gold or not all(
                 isinstance(g, (str, int)) and not isinstance(g, bool) and str(g).strip() for g in gold):
             raise BadLine('"gold_doc_ids" must be a non-empty list of document ids (strings)')

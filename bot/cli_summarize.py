@@ -40,7 +40,7 @@ def _parse_ts(value: Any) -> datetime:
 def read_thread(path: Path) -> tuple[list[Any], list[Any]]:
     """Messages from JSONL lines ``{"author", "text", "ts"}``, and the problems of the lines that are not."""
     from agent.memory.models import StoredMessage
-    from bot.cli_input import BadLine, Problem, json_object, numbered_lines, string_field
+    from bot.cli_input import BadLine, Problem, field, json_object, numbered_lines, string_field
 
     last = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -48,9 +48,8 @@ def read_thread(path: Path) -> tuple[list[Any], list[Any]]:
         nonlocal last
         row = json_object(line)
         author = str(string_field(row, "author")).strip()
-        text = string_field(row, "text", required=False)
-        if text is None:
-            raise BadLine(f'no "text" field (found: {", ".join(sorted(map(str, row)))})')
+        field(row, "text")  # present, though it may be empty
+        text = str(string_field(row, "text", required=False))
         if "ts" in row and row["ts"] is not None:
             last = _parse_ts(row["ts"])
         ident = row.get("id")
@@ -74,14 +73,12 @@ def read_thread(path: Path) -> tuple[list[Any], list[Any]]:
 
 def check_examples(path: Path) -> list[Any]:
     """The problems of ``confab eval summarize`` data: each line {"dialogue": str, "summary": str | [str, …]}."""
-    from bot.cli_input import BadLine, collect, json_object, numbered_lines, string_field
+    from bot.cli_input import BadLine, collect, field, json_object, numbered_lines, string_field
 
     def check(line: str) -> None:
         row = json_object(line)
         string_field(row, "dialogue")
-        if "summary" not in row:
-            raise BadLine(f'no "summary" field (found: {", ".join(sorted(map(str, row)))})')
-        summary = row["summary"]
+        summary = field(row, "summary")
         refs = [summary] if isinstance(summary, str) else summary
         if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs) or not any(
                 r.strip() for r in refs):
