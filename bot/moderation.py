@@ -57,8 +57,8 @@ class Moderator:
         await self.classification.ready_spam()
 
     async def screen(self, message: IncomingMessage, adapter: Adapter | None) -> bool:
-        """True when the message was flagged or held (it then never reaches the agent)."""
-        message = scrub(message)  # the adapters scrub at the edge; a lone surrogate must never open the gate
+        """True when the message was flagged or held (it then never reaches the agent). The pipeline hands
+        it over scrubbed of lone surrogates (:func:`bot.text.scrub`)."""
         try:
             async with asyncio.timeout(SCREEN_TIMEOUT_S):
                 return await self._screen(message.channel, message.id, message.author, message.text, adapter,
@@ -72,7 +72,6 @@ class Moderator:
 
     async def rescreen_edit(self, edit: MessageEdit, adapter: Adapter | None) -> None:
         """An edit can turn a clean message into spam."""
-        edit = scrub(edit)
         try:
             async with asyncio.timeout(SCREEN_TIMEOUT_S):
                 await self._screen(edit.channel, edit.id, edit.author, edit.text, adapter, edited=True)
@@ -156,7 +155,7 @@ class Moderator:
                     adapter: Adapter, done: list[str], edited: bool) -> None:
         mods = await self.services.memory.get_setting(channel.key, "mod_channel", self.settings.mod_channel)
         url = _link(adapter, channel, message_id)
-        ref = url or _number(adapter, message_id) or message_id
+        ref = url or _number(adapter, channel, message_id) or message_id
         bot = self.settings.bot_name
         correct = f"@{bot} /spam not-spam {ref}" if channel.platform == "slack" else f"/spam not-spam {ref}"
         listed = "\n".join(f"• {r}" for r in reasons[:5]) or "• high spam score"
@@ -188,11 +187,11 @@ def _link(adapter: Adapter, channel: ChannelRef, message_id: str) -> str | None:
     return url if isinstance(url, str) and url else None
 
 
-def _number(adapter: Adapter, message_id: str) -> str | None:
-    """The short number a person sees for a message (the console's ``[12]``), where there is one."""
-    number_of = getattr(getattr(adapter, "workspace", None), "number_of", None)
-    found = number_of(message_id) if callable(number_of) else None
-    return str(found) if found and found != message_id else None
+def _number(adapter: Adapter, channel: ChannelRef, message_id: str) -> str | None:
+    """The short number a person sees for a message (the console's ``[12]`` gives ``12``), where there is one."""
+    label = getattr(adapter, "message_label", None)
+    shown = label(channel, message_id) if callable(label) else None
+    return shown.strip("[]") if isinstance(shown, str) and shown else None
 
 
 def exempt_days(value: Any) -> float:
