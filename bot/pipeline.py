@@ -228,10 +228,9 @@ class Pipeline:
 
     async def _allowed(self, author: Author, channel: ChannelRef, message_id: str) -> bool:
         """Check the rate limit for a message; a refusal is always visible (a note, then a reaction)."""
-        verdict = self.limiter.check(f"{channel.platform}:{author.id}", channel.key)
+        verdict = self._rate_verdict(author, channel)
         if verdict.allowed:
             return True
-        log.info("rate limited", extra={"scope": verdict.scope, "user": author.id, "channel": channel.key})
         adapter = self.adapter_for(channel)
         if not verdict.notify and adapter is not None and adapter.capabilities.reactions:
             try:
@@ -241,6 +240,12 @@ class Pipeline:
                 log.exception("could not react to a rate-limited message")
         await self.send(_rate_limit_reply(verdict, channel, author, reply_to=message_id))
         return False
+
+    def _rate_verdict(self, author: Author, channel: ChannelRef) -> Verdict:
+        verdict = self.limiter.check(f"{channel.platform}:{author.id}", channel.key)
+        if not verdict.allowed:
+            log.info("rate limited", extra={"scope": verdict.scope, "user": author.id, "channel": channel.key})
+        return verdict
 
     # --- replies ------------------------------------------------------------------------
 
@@ -302,12 +307,8 @@ class Pipeline:
         if spec.admin_only and not command.author.is_admin:
             return [ctx.reply(say.admin_only(spec.name, command.channel.platform, command.author.name),
                               ephemeral=True)]
-        if spec.rate_limited:
-            verdict = self.limiter.check(f"{command.channel.platform}:{command.author.id}", command.channel.key)
-            if not verdict.allowed:
-                log.info("rate limited", extra={"scope": verdict.scope, "user": command.author.id,
-                                                "command": spec.name})
-                return [_rate_limit_reply(verdict, command.channel, command.author, reply_to=command.channel.thread)]
+        if spec.rate_limited and not (verdict := self._rate_verdict(command.author, command.channel)).allowed:
+            return [_rate_limit_reply(verdict, command.channel, command.author, reply_to=command.channel.thread)]
         try:
             async with asyncio.timeout(self.settings.agent_deadline_s):
                 replies = await spec.handler(ctx)
