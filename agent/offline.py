@@ -104,8 +104,7 @@ class OfflineChatModel(BaseChatModel):
         tool_results = _trailing_tool_messages(messages)
         if tool_results:
             return _answer(self._compose(tool_results, messages))
-        user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
-        text = _strip_mention(str(user.content) if user else "", self.bot_name)
+        text = _question(messages, self.bot_name)
         return self._decide(text, _history_lines(messages), _history_lines(messages, bots=True))
 
     def _decide(self, text: str, history: list[str], conversation: Sequence[str] = ()) -> AIMessage:
@@ -177,9 +176,7 @@ class OfflineChatModel(BaseChatModel):
             if isinstance(output, ToolOutput):
                 parts.append(output.for_user)
                 if output.extra.get("abstained"):
-                    user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
-                    text = _strip_mention(str(user.content) if user else "", self.bot_name)
-                    if found := self._from_channel(text, _history_lines(messages)):
+                    if found := self._from_channel(_question(messages, self.bot_name), _history_lines(messages)):
                         parts.append(found)
             else:
                 parts.append(f"The {result.name} tool answered, but not in a form I can show offline.")
@@ -251,6 +248,7 @@ def _history_lines(messages: Sequence[BaseMessage], bots: bool = False) -> list[
 
 
 def _question(messages: Sequence[BaseMessage], bot_name: str) -> str:
+    """The person's message this turn answers, without the mention of the bot."""
     user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
     return _strip_mention(str(user.content) if user else "", bot_name)
 
