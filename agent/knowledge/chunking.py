@@ -16,8 +16,9 @@ from dataclasses import dataclass
 MAX_CHARS = 1200
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^([=\-~^*+#`:.'\"_])\1{2,}\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_BULLET = re.compile(r"^[-*+]\s+\S")
+# a code fence, and a top-level bullet item: how chunks are cut here and read again by passages.py
+FENCE = re.compile(r"^\s*(```|~~~)")
+BULLET = re.compile(r"^[-*+]\s+\S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ def _sections(lines: list[str]) -> list[_Section]:
         if skip_next:
             skip_next = False
             continue
-        if _FENCE.match(line):
+        if FENCE.match(line):
             in_fence = not in_fence
         title, level = None, 0
         if not in_fence:
@@ -98,7 +99,7 @@ def _paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
         current.clear()
 
     for number, text in lines:
-        if _FENCE.match(text):
+        if FENCE.match(text):
             in_fence = not in_fence
         if not text.strip() and not in_fence:
             flush()
@@ -112,7 +113,7 @@ def _items(block: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
     """A block split before each top-level bullet (its indented lines stay with it)."""
     parts: list[list[tuple[int, str]]] = [[]]
     for number, text in block:
-        if _BULLET.match(text) and parts[-1]:
+        if BULLET.match(text) and parts[-1]:
             parts.append([])
         parts[-1].append((number, text))
     return [(part[0][0], part[-1][0], "\n".join(t for _, t in part).strip("\n")) for part in parts]
@@ -131,12 +132,12 @@ def _pack(blocks: list[tuple[int, int, str]], max_chars: int) -> list[tuple[int,
             parts.clear()
 
     for first, last, text in blocks:
-        fenced = _FENCE.match(text) is not None
+        fenced = FENCE.match(text) is not None
         if len(text) > (4 * max_chars if fenced else max_chars):  # code stays whole unless huge
             close()
             packed.extend(_split_long(first, text, max_chars))
             continue
-        alone = _BULLET.match(text) is not None
+        alone = BULLET.match(text) is not None
         if parts and (alone or sum(len(p) for p in parts) + (first - end) + len(text) > max_chars):
             close()
         if parts:

@@ -14,15 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.knowledge.chunking import Chunk
+from agent.knowledge.chunking import BULLET, FENCE, Chunk
 from agent.knowledge.index import _tokenize
 
 SHORT_PARAGRAPH = 320  # chars: a paragraph this short is quoted whole
 MAX_QUOTE = 600  # chars: growing a quote stops here (a single unit is never cut)
 AS_RELEVANT = 0.05  # a neighbouring sentence this close to the best one's score joins the quote
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_BULLET = re.compile(r"^[-*+]\s+\S")
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s+\S")
 _TABLE = re.compile(r"^\s*\|")
 # a sentence ends at . ! ? (then maybe a closing quote, bracket, backtick or emphasis) before a space and
@@ -57,9 +55,9 @@ def units(chunk: Chunk) -> list[Unit]:
         first = chunk.start_line + offset
         last = first + len(block_lines) - 1
         head = block_lines[0]
-        if _FENCE.match(head):
+        if FENCE.match(head):
             found.append(Unit(block, "code", first, last, "\n".join(block_lines)))
-        elif _BULLET.match(head):
+        elif BULLET.match(head):
             found.append(Unit(block, "item", first, last, "\n".join(block_lines)))
         elif _NUMBERED.match(head):
             found.append(Unit(block, "steps", first, last, "\n".join(block_lines)))
@@ -115,7 +113,7 @@ def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
     start = 0
     in_fence = False
     for index, line in enumerate(lines):
-        if _FENCE.match(line):
+        if FENCE.match(line):
             in_fence = not in_fence
         if not line.strip() and not in_fence:
             if current:
