@@ -156,12 +156,9 @@ async def test_questions_answer_from_the_previous_index_while_a_build_runs(tmp_p
     assert "glacier" in found.hits[0].chunk.text  # swapped in once complete
 
 
-async def test_the_first_question_does_not_wait_long_for_a_slow_refresh(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing watching (a piped console): the first question refreshes, but answers from the saved index
-    when the refresh is slow; the refresh finishes in the background."""
-    import agent.knowledge.service as service_module
-
+async def _saved_index_and_a_new_file(tmp_path: Path) -> tuple[KnowledgeService, GatedEmbedder]:
+    """A new service over a folder whose index was saved before a file was added; its embedder is held
+    (``embedder.gate``) so a refresh stays in progress until the test lets it go."""
     docs(tmp_path / "kb")
     embedder = GatedEmbedder()
     settings = make_settings(tmp_path, knowledge_dir=tmp_path / "kb", knowledge_min_relevance=0.0)
@@ -169,7 +166,16 @@ async def test_the_first_question_does_not_wait_long_for_a_slow_refresh(
     await KnowledgeService(settings, lambda: embedder).reindex()
     embedder.gate.clear()
     write(tmp_path / "kb", "privacy.md", "# Privacy\n\nMessages are archived to glacier storage.\n")
-    service = KnowledgeService(settings, lambda: embedder)
+    return KnowledgeService(settings, lambda: embedder), embedder
+
+
+async def test_the_first_question_does_not_wait_long_for_a_slow_refresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing watching (a piped console): the first question refreshes, but answers from the saved index
+    when the refresh is slow; the refresh finishes in the background."""
+    import agent.knowledge.service as service_module
+
+    service, embedder = await _saved_index_and_a_new_file(tmp_path)
     monkeypatch.setattr(service_module, "REFRESH_WAIT", 0.2)
     try:
         found = await asyncio.wait_for(service.search("how long are messages kept", k=3), timeout=WAIT / 2)
@@ -186,14 +192,7 @@ async def test_a_question_that_races_a_starting_build_does_not_wait_for_it(
     first: the refresh stands down instead of queueing behind that build (with a question waiting on it)."""
     import agent.knowledge.service as service_module
 
-    docs(tmp_path / "kb")
-    embedder = GatedEmbedder()
-    settings = make_settings(tmp_path, knowledge_dir=tmp_path / "kb", knowledge_min_relevance=0.0)
-    embedder.gate.set()
-    await KnowledgeService(settings, lambda: embedder).reindex()
-    embedder.gate.clear()
-    write(tmp_path / "kb", "privacy.md", "# Privacy\n\nMessages are archived to glacier storage.\n")
-    service = KnowledgeService(settings, lambda: embedder)
+    service, embedder = await _saved_index_and_a_new_file(tmp_path)
     await service._current()  # the saved index is in memory
     monkeypatch.setattr(service_module, "REFRESH_WAIT", 3600.0)  # a question would wait for its own refresh
     # the question finds the lock free and starts a refresh; the build, scheduled next, takes the lock first
