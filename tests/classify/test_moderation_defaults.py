@@ -4,7 +4,6 @@ and a refused admin command says how to become an admin."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from io import StringIO
 from pathlib import Path
 
@@ -16,21 +15,16 @@ from bot.commands.core import channel_from_mention
 from bot.commands.spam import parse_message_ref
 from bot.console.adapter import ConsoleAdapter
 from bot.events import Author, ChannelRef, Command
-from chat_harness import Chat, RecordingAdapter
+from chat_harness import Chat
 from conftest import make_settings
 
 PROMO = "hey guys pls subscribe to my twitch stream, new video every day"
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
-    """No CONFAB_MOD_CHANNEL: the out-of-the-box setup."""
-    services, pipeline = await build_app(make_settings(tmp_path))
-    adapter = RecordingAdapter()
-    pipeline.attach(adapter)
-    yield Chat(pipeline, adapter)
-    await pipeline.drain()
-    await services.close()
+def bot(chat: Chat) -> Chat:
+    """No CONFAB_MOD_CHANNEL: the out-of-the-box setup (the suite's offline chat)."""
+    return chat
 
 
 async def test_without_a_mod_channel_the_note_answers_the_flagged_message(bot: Chat) -> None:
