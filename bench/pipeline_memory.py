@@ -26,19 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from embedder_memory import rss_mb  # a sibling: bench/ is the script's folder
+
 WORDS = ("deploy release database backup retention index knowledge channel thread summary spam moderator "
          "settings config docker systemd token slack discord message question answer citation link file "
          "folder error timeout limit model offline embedding search query team meeting decision action "
          "owner friday tomorrow review merge branch test build pipeline worker queue cache memory disk "
          "the a and to of in on for with is are was it this that we you they please can could would "
          "should will how what where when why who which not").split()
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def varied_text(rng: random.Random) -> str:
