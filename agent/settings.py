@@ -1,19 +1,22 @@
-"""The one settings object, read once at start-up from the environment and ``.env``.
+"""The agent's settings, read once at start-up from the environment and ``.env``.
 
 Every field is documented in ``.env.example``. Secrets are ``SecretStr`` so they never show in
-logs or reprs. A bad value raises :class:`agent.errors.ConfigError` naming the variable.
+logs or reprs. A bad value raises :class:`agent.errors.ConfigError` naming the variable. The
+platform edge extends these with the Slack and Discord settings (:mod:`bot.settings`); the agent
+never sees a platform token.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.errors import ConfigError
 
+S = TypeVar("S", bound=BaseSettings)
 SpamPolicy = Literal["off", "flag", "delete", "delete_timeout"]
 
 
@@ -80,21 +83,6 @@ class Settings(BaseSettings):
     # --- brainstorming -------------------------------------------------------------------
     brainstorm_idle_minutes: int = Field(120, ge=1, validation_alias=_env("CONFAB_BRAINSTORM_IDLE_MINUTES"))
 
-    # --- Slack ---------------------------------------------------------------------------
-    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
-    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
-    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
-    slack_mode: Literal["socket", "http"] = Field("socket", validation_alias=_env("SLACK_MODE"))
-    slack_http_port: int = Field(3000, ge=1, le=65535, validation_alias=_env("SLACK_HTTP_PORT"))
-    slack_api_base_url: str | None = Field(None, validation_alias=_env("SLACK_API_BASE_URL"))
-    slack_admin_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_ADMIN_TOKEN"))
-
-    # --- Discord -------------------------------------------------------------------------
-    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
-    discord_guild_id: int | None = Field(None, validation_alias=_env("DISCORD_GUILD_ID"))
-    discord_shards: int | None = Field(None, ge=1, validation_alias=_env("DISCORD_SHARDS"))
-    discord_api_base_url: str | None = Field(None, validation_alias=_env("DISCORD_API_BASE_URL"))
-
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("CONFAB_LOG_LEVEL")
@@ -140,22 +128,30 @@ class Settings(BaseSettings):
         return frozenset(r.strip().lower() for r in self.exempt_roles.split(",") if r.strip())
 
 
-def _alias_of(field_name: str) -> str:
-    alias = Settings.model_fields[field_name].validation_alias
+def env_name(model: type[BaseSettings], field_name: str) -> str:
+    """The environment variable a field of ``model`` is read from."""
+    alias = model.model_fields[field_name].validation_alias
+    if isinstance(alias, str):
+        return alias
     if isinstance(alias, AliasChoices):
         return str(alias.choices[0])
     return field_name.upper()
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read and validate settings; on failure raise ConfigError naming the env var."""
+def read_settings(model: type[S], **overrides: object) -> S:
+    """Read and validate ``model``; on failure raise ConfigError naming the env var."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return model(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "?"
-            if name in Settings.model_fields:
-                name = _alias_of(name)
+            if name in model.model_fields:
+                name = env_name(model, name)
             problems.append(f"{name}: {err['msg']}")
         raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The agent's settings (the platform edge reads :func:`bot.settings.load_settings`)."""
+    return read_settings(Settings, **overrides)

@@ -51,9 +51,9 @@ async def run(commands: int, model_seconds: float, command: str, workdir: Path) 
     from discord_fakes import BOT_USER, GUILD_ID, FakeDiscord, user
 
     from agent.memory.models import StoredMessage
-    from agent.settings import load_settings
     from bot.app import build_app, freeze_long_lived_objects
     from bot.discord.adapter import DiscordAdapter
+    from bot.settings import load_settings
 
     fake = FakeDiscord()
     await fake.start()

@@ -68,8 +68,8 @@ async def run(commands: int, concurrency: int, model_seconds: float, mode: str, 
               workdir: Path) -> dict[str, Any]:
     from slack_fakes import SECRET, FakeSlackAPI, FakeSocketMode, command_form, event_body, free_port, payload, sign
 
-    from agent.settings import load_settings
     from bot.app import build_app, freeze_long_lived_objects
+    from bot.settings import load_settings
     from bot.slack.adapter import SlackAdapter
 
     api = FakeSlackAPI()

@@ -10,9 +10,9 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from agent.services import Services, open_services
-from agent.settings import Settings
 from bot.logs import register_secrets
 from bot.pipeline import Pipeline
+from bot.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -16,12 +16,12 @@ import typer
 from agent.errors import ConfabError, ConfigError
 
 if TYPE_CHECKING:
-    from agent.settings import Settings
+    from bot.settings import Settings
 
 
 def load_settings_or_exit(**overrides: Any) -> Settings:
     """Settings for a CLI command; a bad value exits with the message naming the variable."""
-    from agent.settings import load_settings
+    from bot.settings import load_settings
 
     try:
         return load_settings(**overrides)

@@ -20,7 +20,7 @@ from agent.errors import ConfabError, ConfigError
 from bot.token_checks import Check, platform_problems
 
 if TYPE_CHECKING:
-    from agent.settings import Settings
+    from bot.settings import Settings
 
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agent.settings import Settings
+    from bot.settings import Settings
 
 # a Discord bot token: base64url(user id) . timestamp . HMAC
 _DISCORD_TOKEN = re.compile(r"^([A-Za-z0-9_-]{17,})\.([A-Za-z0-9_-]{4,})\.([A-Za-z0-9_-]{20,})$")

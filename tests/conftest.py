@@ -83,7 +83,7 @@ from chat_harness import Chat, RecordingAdapter  # noqa: E402
 
 
 def make_settings(tmp_path: Any, **overrides: Any) -> Any:
-    from agent.settings import load_settings
+    from bot.settings import load_settings
 
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir(exist_ok=True)

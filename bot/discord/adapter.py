@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from agent.errors import ConfigError
-from agent.settings import Settings
 from bot.adapter import Capabilities, EventHandler
 from bot.background import BackgroundWork
 from bot.discord.convert import DM_WORKSPACE, message_to_event
 from bot.discord.format import MAX_CHARS, format_reply
 from bot.discord.gateway_json import tolerate_lone_surrogates
+from bot.errors import ConfigError
 from bot.events import Attachment, ChannelRef, IncomingMessage, Reply, SentRef
+from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.discord.interactions import InteractionReplies

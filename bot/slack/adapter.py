@@ -23,16 +23,16 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agent.errors import ConfigError
-from agent.settings import Settings
 from bot.adapter import Capabilities, EventHandler
 from bot.background import BackgroundWork
+from bot.errors import ConfigError, PaceExceeded
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
+from bot.settings import Settings
 from bot.slack.convert import message_from_payload
 from bot.slack.format import MAX_CHARS, format_reply
 from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_rejections
 from bot.slack.listeners import PRIVATE_FILES_NOTE, SlackListeners
-from bot.slack.pacing import PaceExceeded, Pacer
+from bot.slack.pacing import Pacer
 
 log = logging.getLogger(__name__)
 

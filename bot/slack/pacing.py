@@ -13,6 +13,8 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+from bot.errors import PaceExceeded
+
 # requests per minute by tier (https://api.slack.com/apis/rate-limits)
 TIER_PER_MINUTE = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
 METHOD_TIER = {"conversations.history": 3, "conversations.replies": 3, "conversations.info": 3}
@@ -41,10 +43,6 @@ class _Bucket:
         needed = (1 - self.tokens) / self.per_second
         self.tokens -= 1  # reserve the token we are waiting for
         return needed
-
-
-class PaceExceeded(RuntimeError):
-    """The method's budget is spent for longer than the caller is willing to wait."""
 
 
 class Pacer:

@@ -89,7 +89,7 @@ def test_a_failure_after_the_memory_opens_still_ends_the_process(tmp_path: Path)
 
 def test_a_failure_while_the_app_is_built_still_ends_the_process(tmp_path: Path) -> None:
     script = ("import asyncio, bot.app as app\n"
-              "from agent.settings import load_settings\n"
+              "from bot.settings import load_settings\n"
               "app.MODERATOR = 'json:no_such_moderator'\n"
               "asyncio.run(app.build_app(load_settings()))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=GUARD_S,

@@ -3,14 +3,15 @@
 import re
 from pathlib import Path
 
-from agent.settings import Settings, _alias_of, load_settings
+from agent.settings import env_name
+from bot.settings import Settings, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 
 
 def test_every_setting_is_in_env_example() -> None:
     names = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", EXAMPLE.read_text(), re.M))
-    expected = {_alias_of(field) for field in Settings.model_fields}
+    expected = {env_name(Settings, field) for field in Settings.model_fields}
     assert expected == names
 
 

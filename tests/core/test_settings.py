@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from agent.errors import ConfigError
-from agent.settings import load_settings
+from bot.settings import load_settings
 
 
 def test_defaults_are_offline_and_safe() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from discord_fakes import FakeDiscord, discord_settings
 
-from agent.errors import ConfigError
+from bot.errors import ConfigError
 
 
 async def test_a_rejected_token_fails_fast_with_a_clear_message(tmp_path: Path, fake_discord: FakeDiscord,

@@ -9,7 +9,7 @@ import pytest
 from slack_fakes import FakeSlackAPI, RecordingHandler, slack_settings
 from slack_sdk.errors import SlackApiError
 
-from agent.errors import ConfigError
+from bot.errors import ConfigError
 from bot.events import ChannelRef
 from bot.slack.adapter import SlackAdapter
 from conftest import make_settings

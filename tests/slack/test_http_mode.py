@@ -219,7 +219,7 @@ async def test_a_rejected_token_is_a_clear_config_error(tmp_path: Any, fake_api:
     import pytest
     from slack_fakes import slack_settings
 
-    from agent.errors import ConfigError
+    from bot.errors import ConfigError
     from bot.slack.adapter import SlackAdapter
 
     fake_api.errors["auth.test"] = "invalid_auth"

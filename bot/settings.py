@@ -1,0 +1,42 @@
+"""Confab's settings as the platform edge reads them: the agent's (:class:`agent.settings.Settings`)
+plus the Slack and Discord connections.
+
+Read once at start-up from the environment and ``.env`` (the same file and rules as the agent's
+settings), validated, and passed down; the agent is handed the same object but knows it only as
+its own settings, so no platform token reaches ``agent/``. Every field is documented in
+``.env.example``. Secrets are ``SecretStr``: never in logs or reprs, and
+:meth:`~agent.settings.Settings.secret_values` masks these too. A bad value raises
+:class:`agent.errors.ConfigError` naming the variable; an adapter missing one of its settings raises
+:class:`bot.errors.ConfigError`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
+from agent.settings import Settings as AgentSettings
+from agent.settings import read_settings
+
+
+class Settings(AgentSettings):
+    # --- Slack ---------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_mode: Literal["socket", "http"] = Field("socket", validation_alias="SLACK_MODE")
+    slack_http_port: int = Field(3000, ge=1, le=65535, validation_alias="SLACK_HTTP_PORT")
+    slack_api_base_url: str | None = Field(None, validation_alias="SLACK_API_BASE_URL")
+    slack_admin_token: SecretStr | None = Field(None, validation_alias="SLACK_ADMIN_TOKEN")
+
+    # --- Discord -------------------------------------------------------------------------
+    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")
+    discord_shards: int | None = Field(None, ge=1, validation_alias="DISCORD_SHARDS")
+    discord_api_base_url: str | None = Field(None, validation_alias="DISCORD_API_BASE_URL")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate every setting; on failure raise ConfigError naming the env var."""
+    return read_settings(Settings, **overrides)
