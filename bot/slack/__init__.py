@@ -1,5 +1,8 @@
 """Confab as a Slack app: slack-bolt ``AsyncApp`` over Socket Mode or HTTP.
 
 ``convert`` (payload -> neutral events) and ``format`` (Markdown -> mrkdwn, splitting, escaping) are
-pure; ``adapter`` and ``listeners`` hold everything that talks to Slack.
+pure; ``notes`` decides a reply's thread and keeps the progress notes; ``pacing`` and ``http_edge``
+guard the Web API and the HTTP endpoint; ``listeners`` turns bolt's events and commands into handler
+calls, using the adapter only through the ``ports.SlackEdge`` Protocol; ``adapter`` owns the
+connection and the outgoing calls.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -29,9 +29,10 @@ from bot.errors import ConfigError, PaceExceeded
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
 from bot.slack.convert import message_from_payload
-from bot.slack.format import MAX_CHARS, format_reply
+from bot.slack.format import MAX_CHARS, PRIVATE_FILES_NOTE, format_reply
 from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_rejections
-from bot.slack.listeners import PRIVATE_FILES_NOTE, SlackListeners
+from bot.slack.listeners import SlackListeners
+from bot.slack.notes import Note, ProgressNotes, thread_for
 from bot.slack.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -54,17 +55,6 @@ def _api_base(url: str | None) -> str:
     if not url:
         return AsyncWebClient.BASE_URL
     return url if url.endswith("/") else url + "/"
-
-
-def _is_dm(channel_id: str) -> bool:
-    return channel_id.startswith("D")
-
-
-def thread_for(channel: ChannelRef, reply_to: str | None) -> str | None:
-    """Where a reply goes: the channel's thread, else a thread on the message answered (not in DMs)."""
-    if channel.thread:
-        return channel.thread
-    return None if _is_dm(channel.channel) else reply_to
 
 
 class SlackAdapter:
@@ -106,9 +96,8 @@ class SlackAdapter:
         self.team_url: str | None = None
         self.handler: EventHandler | None = None
         self.ready = asyncio.Event()
-        # progress notes by the message they answer: (channel id, note ts); ts "" while being posted
-        self.placeholders: dict[str, tuple[str, str]] = {}
-        self.listeners = SlackListeners(self)
+        self.notes = ProgressNotes(self.client)  # "working on it" notes of slow answers
+        self.listeners = SlackListeners(self, self.app)
         self._closed = asyncio.Event()
         self._work = BackgroundWork()
         self._socket: Any = None
@@ -157,17 +146,21 @@ class SlackAdapter:
             await self._runner.cleanup()
             self._runner = None
         await self._work.stop(grace_s)
-        for channel_id, ts in list(self.placeholders.values()):
-            if ts:
-                await self._remove_note(channel_id, ts)
-        self.placeholders.clear()
+        await self.notes.drop_all()
         self._closed.set()
+
+    @property
+    def placeholders(self) -> Mapping[str, Note]:
+        """Progress notes showing or being posted, by the message they answer."""
+        return self.notes.showing()
 
     # --- outgoing ---------------------------------------------------------------------------
 
     async def send(self, reply: Reply) -> SentRef:
+        """Post ``reply``; an answer whose progress note is showing takes the note's place (and thread)."""
         channel = reply.channel
-        thread = thread_for(channel, reply.reply_to)
+        note = None if reply.ephemeral else self.notes.take(reply.reply_to)
+        thread = note.thread if note is not None else thread_for(channel, reply.reply_to)
         chunks = format_reply(reply.text, self.capabilities.max_chars)
         where = channel.in_thread(thread)
         if reply.ephemeral and not reply.user_id:
@@ -184,12 +177,11 @@ class SlackAdapter:
                 ts = ts or str(resp.get("message_ts") or "")
             return SentRef(where, ts)
         first_ts = ""
-        note = self.placeholders.pop(reply.reply_to, None) if reply.reply_to else None
-        placeholder = note[1] if note and note[1] else None
+        placeholder = note if note is not None and note.ts else None
         for index, chunk in enumerate(chunks):
             if index == 0 and placeholder is not None:
-                if await self._replace(channel.channel, placeholder, chunk):
-                    first_ts = placeholder
+                if await self.notes.replace(placeholder, chunk):
+                    first_ts = placeholder.ts
                     continue
                 placeholder = None
             resp = await self.client.chat_postMessage(
@@ -197,24 +189,11 @@ class SlackAdapter:
                 link_names=False)
             first_ts = first_ts or str(resp.get("ts") or "")
         if placeholder is not None and not chunks:
-            await self.client.chat_delete(channel=channel.channel, ts=placeholder)
+            await self.client.chat_delete(channel=placeholder.channel_id, ts=placeholder.ts)
         for attachment in reply.attachments:
             file_id = await self._upload(channel.channel, thread, attachment)
             first_ts = first_ts or file_id
         return SentRef(where, first_ts)
-
-    async def _replace(self, channel_id: str, ts: str, text: str) -> bool:
-        """Put the answer in place of the progress note; if Slack refuses, drop the note instead."""
-        try:
-            await self.client.chat_update(channel=channel_id, ts=ts, text=text)
-            return True
-        except SlackApiError as exc:
-            log.info("could not update the progress note", extra={"error": exc.response.get("error")})
-        try:
-            await self.client.chat_delete(channel=channel_id, ts=ts)
-        except SlackApiError as exc:
-            log.info("could not remove the progress note", extra={"error": exc.response.get("error")})
-        return False
 
     async def _upload(self, channel_id: str, thread: str | None, attachment: Any) -> str:
         if not attachment.data:
@@ -225,43 +204,6 @@ class SlackAdapter:
             title=attachment.filename, alt_txt=(attachment.alt_text or attachment.filename)[:1000])
         file = resp.get("file") or {}
         return str(file.get("id") or "") if isinstance(file, dict) else ""
-
-    async def post_placeholder(self, channel: ChannelRef, reply_to: str, text: str) -> bool:
-        """A short "working on it" note the answer to ``reply_to`` will replace; True if posted.
-
-        Each request owns its note (several questions in one thread each get theirs), and the key is
-        taken before the post so concurrent requests can't overwrite and lose each other's notes.
-        """
-        if reply_to in self.placeholders:
-            return False
-        self.placeholders[reply_to] = (channel.channel, "")
-        try:
-            resp = await self.client.chat_postMessage(channel=channel.channel, text=text,
-                                                      thread_ts=thread_for(channel, reply_to),
-                                                      unfurl_links=False, unfurl_media=False)
-        except SlackApiError as exc:
-            log.info("could not post a progress note", extra={"error": exc.response.get("error")})
-            self.placeholders.pop(reply_to, None)
-            return False
-        ts = str(resp["ts"])
-        if reply_to not in self.placeholders:  # the answer went out while the note was being posted
-            await self._remove_note(channel.channel, ts)
-            return False
-        self.placeholders[reply_to] = (channel.channel, ts)
-        return True
-
-    async def drop_placeholder(self, channel: ChannelRef, reply_to: str) -> None:
-        note = self.placeholders.pop(reply_to, None)
-        if note is not None and note[1]:
-            await self._remove_note(*note)
-
-    async def _remove_note(self, channel_id: str, ts: str) -> None:
-        try:
-            await self.client.chat_delete(channel=channel_id, ts=ts)
-        except SlackApiError as exc:
-            log.info("could not remove a progress note", extra={"error": exc.response.get("error")})
-        except Exception:
-            log.exception("could not remove a progress note")
 
     async def fetch_history(self, channel: ChannelRef, since: datetime | None = None,
                             limit: int = 200) -> list[IncomingMessage]:

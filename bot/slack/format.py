@@ -109,3 +109,9 @@ def to_mrkdwn(markdown: str) -> str:
 def format_reply(markdown: str, limit: int = MAX_CHARS) -> list[str]:
     """The messages to post for one reply."""
     return split_message(to_mrkdwn(markdown), limit)
+
+
+# --- the adapter's own words --------------------------------------------------------------------
+
+PROGRESS_TEXT = "_⏳ Working on it…_"
+PRIVATE_FILES_NOTE = "\n_(files can't be shown privately in Slack; ask again without private mode)_"

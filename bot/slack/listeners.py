@@ -13,8 +13,9 @@ import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
@@ -28,17 +29,13 @@ from bot.slack.convert import (
     shortcut_from_payload,
     team_of,
 )
-from bot.slack.format import format_reply
-
-if TYPE_CHECKING:
-    from bot.slack.adapter import SlackAdapter
+from bot.slack.format import PRIVATE_FILES_NOTE, PROGRESS_TEXT, format_reply
+from bot.slack.ports import SlackEdge
 
 log = logging.getLogger(__name__)
 
 SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "confab")
 SHORTCUT = "summarize_thread"
-PROGRESS_TEXT = "_⏳ Working on it…_"
-PRIVATE_FILES_NOTE = "\n_(files can't be shown privately in Slack; ask again without private mode)_"
 AUTHOR_TTL_S = 600.0
 
 Respond = Callable[..., Awaitable[Any]]
@@ -46,11 +43,12 @@ T = TypeVar("T")
 
 
 class SlackListeners:
-    def __init__(self, adapter: SlackAdapter) -> None:
+    """Registers on ``app`` and hands what arrives to ``adapter``'s handler."""
+
+    def __init__(self, adapter: SlackEdge, app: AsyncApp) -> None:
         self.adapter = adapter
         self.first_delivery = FirstDelivery("slack", lambda: adapter.handler)
         self._authors: dict[str, tuple[float, Author]] = {}
-        app = adapter.app
         app.middleware(self._dedupe)
         app.event("app_mention")(self._on_event)
         app.event("message")(self._on_event)
@@ -126,13 +124,13 @@ class SlackListeners:
 
         async def note() -> None:
             nonlocal posted
-            posted = await self.adapter.post_placeholder(message.channel, message.id, PROGRESS_TEXT)
+            posted = await self.adapter.notes.post(message.channel, message.id, PROGRESS_TEXT)
 
         try:
             await _after(delay, work, note)
         finally:
             if posted:  # the answer normally took the note's place; if none came, remove it
-                await self.adapter.drop_placeholder(message.channel, message.id)
+                await self.adapter.notes.drop(message.id)
 
     # --- commands and the shortcut --------------------------------------------------------------
 

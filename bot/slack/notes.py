@@ -1,0 +1,112 @@
+"""Where a Slack reply goes, and the "working on it" notes that hold its place.
+
+:func:`thread_for` is the one rule for a reply's thread. A slow answer first gets a progress note
+(:class:`ProgressNotes`), posted by that rule; the note records its thread, and the answer that
+replaces it goes to the same place (see :meth:`bot.slack.adapter.SlackAdapter.send`). Each request
+owns its note, keyed by the message it answers, so several questions in one thread each get theirs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.events import ChannelRef
+
+log = logging.getLogger(__name__)
+
+
+def is_dm(channel_id: str) -> bool:
+    return channel_id.startswith("D")
+
+
+def thread_for(channel: ChannelRef, reply_to: str | None) -> str | None:
+    """Where a reply goes: the channel's thread, else a thread on the message answered (not in DMs)."""
+    if channel.thread:
+        return channel.thread
+    return None if is_dm(channel.channel) else reply_to
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    channel_id: str
+    thread: str | None
+    ts: str  # "" while the note is still being posted
+
+
+class ProgressNotes:
+    """Progress notes by the message they answer."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._notes: dict[str, Note] = {}
+
+    async def post(self, channel: ChannelRef, reply_to: str, text: str) -> bool:
+        """Post a note the answer to ``reply_to`` will replace; True if posted.
+
+        The key is taken before the post so concurrent requests can't overwrite and lose each other's notes.
+        """
+        if reply_to in self._notes:
+            return False
+        thread = thread_for(channel, reply_to)
+        self._notes[reply_to] = Note(channel.channel, thread, "")
+        try:
+            resp = await self.client.chat_postMessage(channel=channel.channel, text=text, thread_ts=thread,
+                                                      unfurl_links=False, unfurl_media=False)
+        except SlackApiError as exc:
+            log.info("could not post a progress note", extra={"error": exc.response.get("error")})
+            self._notes.pop(reply_to, None)
+            return False
+        ts = str(resp["ts"])
+        if reply_to not in self._notes:  # the answer went out while the note was being posted
+            await self.remove(channel.channel, ts)
+            return False
+        self._notes[reply_to] = Note(channel.channel, thread, ts)
+        return True
+
+    def showing(self) -> Mapping[str, Note]:
+        """The notes showing or being posted, by the message they answer (read-only)."""
+        return MappingProxyType(self._notes)
+
+    def take(self, reply_to: str | None) -> Note | None:
+        """The note for ``reply_to``, now the answer's to replace (a note still being posted removes itself)."""
+        return self._notes.pop(reply_to, None) if reply_to else None
+
+    async def drop(self, reply_to: str) -> None:
+        """Remove the note for ``reply_to`` if no answer took its place."""
+        note = self._notes.pop(reply_to, None)
+        if note is not None and note.ts:
+            await self.remove(note.channel_id, note.ts)
+
+    async def drop_all(self) -> None:
+        """Remove every note still showing (answers cut short at shutdown)."""
+        notes, self._notes = list(self._notes.values()), {}
+        for note in notes:
+            if note.ts:
+                await self.remove(note.channel_id, note.ts)
+
+    async def replace(self, note: Note, text: str) -> bool:
+        """Put ``text`` in place of the note; if Slack refuses, drop the note instead (False)."""
+        try:
+            await self.client.chat_update(channel=note.channel_id, ts=note.ts, text=text)
+            return True
+        except SlackApiError as exc:
+            log.info("could not update the progress note", extra={"error": exc.response.get("error")})
+        try:
+            await self.client.chat_delete(channel=note.channel_id, ts=note.ts)
+        except SlackApiError as exc:
+            log.info("could not remove the progress note", extra={"error": exc.response.get("error")})
+        return False
+
+    async def remove(self, channel_id: str, ts: str) -> None:
+        try:
+            await self.client.chat_delete(channel=channel_id, ts=ts)
+        except SlackApiError as exc:
+            log.info("could not remove a progress note", extra={"error": exc.response.get("error")})
+        except Exception:
+            log.exception("could not remove a progress note")
