@@ -10,7 +10,6 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -61,7 +60,8 @@ class LocalEmbedder:
     name = f"local:{LOCAL_MODEL_NAME}"
     dim = 384
 
-    def __init__(self, batch_size: int = 16, cache_size: int = 5_000) -> None:  # batch: fastest of 8/16/32 (measured)
+    def __init__(self, batch_size: int = 16, cache_size: int = 5_000,  # batch: fastest of 8/16/32 (measured)
+                 model_cache_dir: Path | None = None) -> None:
         self.batch_size = batch_size
         self._model: MiniLMEncoder | None = None
         self._lock = threading.Lock()
@@ -70,7 +70,7 @@ class LocalEmbedder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
-        self.model_cache_dir: Path | None = None  # where the converted model is kept; set before it loads
+        self.model_cache_dir = model_cache_dir  # where the converted model is kept; set before it loads
 
     def _load(self) -> MiniLMEncoder:
         with self._lock:
@@ -154,20 +154,12 @@ class OpenAIEmbedder:
         return await asyncio.to_thread(self.embed, texts)
 
 
-@lru_cache(maxsize=1)
-def shared_local_embedder() -> LocalEmbedder:
-    """One local model per process (it is ~90 MB in memory)."""
-    return LocalEmbedder()
-
-
-def make_embedder(settings: Settings) -> Embedder:
-    """``CONFAB_EMBEDDINGS``: ``local`` (default) or ``openai:<model>``."""
+def make_embedder(settings: Settings, local: LocalEmbedder | None = None) -> Embedder:
+    """``CONFAB_EMBEDDINGS``: ``local`` (default; ``local`` when given, so one process loads the ~90 MB
+    model once: :class:`agent.deps.Deps` owns it) or ``openai:<model>``."""
     spec = settings.embeddings.strip()
     if spec in ("", "local", f"local:{LOCAL_MODEL_NAME}"):
-        embedder = shared_local_embedder()
-        if embedder.model_cache_dir is None:  # the process's first settings decide, as the model loads once
-            embedder.model_cache_dir = settings.model_cache_dir
-        return embedder
+        return local if local is not None else LocalEmbedder(model_cache_dir=settings.model_cache_dir)
     if spec.startswith("openai:"):
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return OpenAIEmbedder(spec.split(":", 1)[1], key, settings.openai_base_url)

@@ -64,7 +64,7 @@ async def run(commands: int, model_seconds: float, command: str, workdir: Path) 
         data_dir=workdir / "data", knowledge_dir=workdir / "knowledge", knowledge_watch=False,
         discord_token="fake-discord-token", discord_api_base_url=fake.api_base,  # noqa: S106 - the loopback fake's
         agent_model_timeout_s=model_seconds + 30, agent_deadline_s=model_seconds + 60)
-    services, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds, text=HOSTILE))
+    deps, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds, text=HOSTILE))
     freeze_long_lived_objects()  # as run_platforms does once the app is built
     adapter = DiscordAdapter(settings, guild_ready_timeout=0.1)
     pipeline.attach(adapter)
@@ -75,7 +75,7 @@ async def run(commands: int, model_seconds: float, command: str, workdir: Path) 
         from datetime import UTC, datetime, timedelta
 
         now = datetime.now(UTC)
-        await asyncio.gather(*(services.memory.add_message(StoredMessage(
+        await asyncio.gather(*(deps.store.messages.add(StoredMessage(
             channel_key=f"discord:{GUILD_ID}:{cid}", id=str(fake.next_id()), author_id=str(j % 5),
             author_name=f"person{j % 5}", text=f"point {j}: the deploy freeze starts Friday @everyone, "
             f"ping <@1400000000000000002> before merging", created_at=now - timedelta(minutes=40 - j))) for cid in
@@ -124,7 +124,7 @@ async def run(commands: int, model_seconds: float, command: str, workdir: Path) 
     await adapter.close()
     await runner
     await pipeline.drain()
-    await services.close()
+    await deps.close()
     await fake.stop()
     return result
 

@@ -30,7 +30,7 @@ import torch
 from knowledge_speed import MB, CountingEmbedder, copy_sample
 from transformers import AutoModel, AutoTokenizer
 
-from agent.embeddings import local_model_path, shared_local_embedder
+from agent.embeddings import LocalEmbedder, local_model_path
 from agent.knowledge.builder import build_index
 from agent.minilm import MiniLMEncoder, _import_openvino, mean_pooled
 
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     texts = chunk_texts(args.docs, args.files)
-    encoder = shared_local_embedder()._load()
+    encoder = LocalEmbedder()._load()
     tokens = sum(len(ids) for ids in encoder.token_ids(texts))
     model = AutoModel.from_pretrained(str(local_model_path())).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(local_model_path()))

@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agent.embeddings import shared_local_embedder
+from agent.embeddings import LocalEmbedder
 from agent.knowledge.builder import build_index
 from agent.knowledge.evaluate import doc_id, read_queries
 from agent.knowledge.index import HybridIndex, _tokenize
@@ -64,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     from sklearn.linear_model import LogisticRegression
 
-    embedder = shared_local_embedder()
+    embedder = LocalEmbedder()
     index, _ = build_index(args.docs, args.index_dir, embedder, 50 * 1024 * 1024, HybridIndex.load(args.index_dir))
     queries, _ = read_queries(args.queries)
     x, y = features(index, queries, embedder.embed([q.question for q in queries]))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib.util
 import json
 import logging
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agent.embeddings import Embedder, make_embedder, shared_local_embedder
+from agent.embeddings import Embedder, LocalEmbedder, make_embedder
 from agent.knowledge.loaders import display_name
 from agent.knowledge.service import KnowledgeService
 from agent.settings import load_settings
@@ -153,10 +154,15 @@ async def freshness(embedder_kind: str) -> dict[str, float]:
             os.chdir(here)
 
 
+@functools.cache
+def _local() -> LocalEmbedder:
+    """One local model for the whole run, its converted form kept in data/models (converted once, reused)."""
+    return LocalEmbedder(model_cache_dir=ROOT / "data" / "models")
+
+
 def _embedder(kind: str, settings: Any) -> Embedder:
     if kind == "local":
-        shared_local_embedder().model_cache_dir = ROOT / "data" / "models"  # converted once, reused
-        return make_embedder(settings)
+        return make_embedder(settings, _local())
     sys.path.insert(0, str(ROOT / "tests"))
     from fakes.embedder import HashEmbedder
 

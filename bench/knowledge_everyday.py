@@ -184,11 +184,11 @@ async def run(cases: list[Case]) -> list[Outcome]:
         os.chdir(tmp)  # no developer .env
         settings = load_settings(data_dir=Path(tmp) / "data", knowledge_dir=ROOT / "knowledge",
                                  knowledge_watch=False, rate_user_per_min=1000, rate_channel_per_min=1000)
-        services, pipeline = await build_app(settings)
+        deps, pipeline = await build_app(settings)
         # a Slack-like adapter: answering a top-level mention starts a thread the bot then follows
         adapter = RecordingAdapter(capabilities=Capabilities(max_chars=4000, replies_in_thread=True))
         pipeline.attach(adapter)
-        await services.features["knowledge"].reindex()  # index first: no answer waits on the build
+        await deps.knowledge.reindex()  # index first: no answer waits on the build
         chat = Chat(pipeline, adapter)
         outcomes = []
         try:
@@ -202,7 +202,7 @@ async def run(cases: list[Case]) -> list[Outcome]:
                 outcomes.append(judge(case, reply))
         finally:
             await pipeline.drain()
-            await services.close()
+            await deps.close()
         return outcomes
 
 

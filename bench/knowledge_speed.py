@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agent.embeddings import shared_local_embedder
+from agent.embeddings import LocalEmbedder
 from agent.knowledge.builder import build_index
 from agent.knowledge.index import HybridIndex
 
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    embedder = shared_local_embedder()
+    embedder = LocalEmbedder()
     embedder.embed(["warm up"])
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -58,7 +58,7 @@ async def bench_pipeline(n: int, workdir: Path) -> dict[str, Any]:
                              rate_user_per_min=10**9, rate_channel_per_min=10**9)
     (workdir / "kb").mkdir(exist_ok=True)
     model = InstantModel()
-    services, pipeline = await build_app(settings, chat_model=model)
+    deps, pipeline = await build_app(settings, chat_model=model)
     freeze_long_lived_objects()  # as run_platforms does once the app is built
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
@@ -78,7 +78,7 @@ async def bench_pipeline(n: int, workdir: Path) -> dict[str, Any]:
         await pipeline.handle_message(message)
         full.append(time.perf_counter() - started)
     replies = len(adapter.sent)
-    await services.close()
+    await deps.close()
     ms = 1000.0
     return {
         "messages": n, "replies": replies - 50,
@@ -94,24 +94,24 @@ async def bench_store(seconds: float, channels: int, workdir: Path) -> dict[str,
     from datetime import UTC, datetime
 
     from agent.memory.models import StoredMessage
-    from agent.memory.store import MemoryStore
+    from agent.storage import open_storage
 
-    store = await MemoryStore.open(workdir / "store.db")
+    store = await open_storage(workdir / "store.db")
     written = [0] * channels
     deadline = time.perf_counter() + seconds
 
     async def writer(c: int) -> None:
         i = 0
         while time.perf_counter() < deadline:
-            await store.add_message(StoredMessage(f"bench:{c}", str(i), f"u{c}", "writer",
-                                                  f"message {i} in channel {c}", datetime.now(UTC)))
+            await store.messages.add(StoredMessage(f"bench:{c}", str(i), f"u{c}", "writer",
+                                                     f"message {i} in channel {c}", datetime.now(UTC)))
             i += 1
         written[c] = i
 
     started = time.perf_counter()
     await asyncio.gather(*(writer(c) for c in range(channels)))
     elapsed = time.perf_counter() - started
-    stored = await store.count_messages()
+    stored = await store.messages.count()
     await store.close()
     return {"channels": channels, "seconds": round(elapsed, 2), "writes": sum(written), "rows": stored,
             "lost": sum(written) - stored, "writes_per_s": sum(written) / elapsed}

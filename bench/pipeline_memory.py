@@ -49,7 +49,7 @@ async def run(n: int, every: int, workdir: Path) -> dict[str, Any]:
     shutil.copytree(ROOT / "knowledge", workdir / "knowledge")
     settings = load_settings(data_dir=workdir / "data", knowledge_dir=workdir / "knowledge", knowledge_watch=False,
                              rate_user_per_min=10**9, rate_channel_per_min=10**9)
-    services, pipeline = await build_app(settings)
+    deps, pipeline = await build_app(settings)
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
     chat = Chat(pipeline, adapter)
@@ -67,7 +67,7 @@ async def run(n: int, every: int, workdir: Path) -> dict[str, Any]:
         if i % every == 0:
             samples.append({"messages": i, "rss_mb": rss_mb(), "seconds": time.perf_counter() - started})
     await pipeline.drain()
-    await services.close()
+    await deps.close()
     after_first = next((s["rss_mb"] for s in samples if s["messages"] == min(1000, n)), samples[0]["rss_mb"])
     return {"messages": n, "replies": len(adapter.sent), "samples": samples,
             "growth_after_first_1000_mb": samples[-1]["rss_mb"] - after_first}

@@ -61,7 +61,7 @@ async def _seed(memory: Any, channels: int, per_channel: int) -> None:
                           author_id=f"U0P{j % 5}", author_name=f"person{j % 5}", text=SEED_LINES[j % len(SEED_LINES)],
                           created_at=now - timedelta(minutes=per_channel - j), thread=None, is_bot=False)
             for c in range(channels) for j in range(per_channel)]
-    await asyncio.gather(*(memory.add_message(r) for r in rows))
+    await asyncio.gather(*(memory.add(r) for r in rows))
 
 
 async def run(commands: int, concurrency: int, model_seconds: float, mode: str, command: str,
@@ -84,9 +84,9 @@ async def run(commands: int, concurrency: int, model_seconds: float, mode: str, 
         slack_mode=mode, slack_signing_secret=SECRET, slack_http_port=free_port(),
         slack_api_base_url=api.base + "/api/", agent_model_timeout_s=model_seconds + 30,
         agent_deadline_s=model_seconds + 60)
-    services, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds, text=HOSTILE))
+    deps, pipeline = await build_app(settings, chat_model=SlowHostileModel(seconds=model_seconds, text=HOSTILE))
     if command == "summarize":
-        await _seed(services.memory, commands, 40)
+        await _seed(deps.store.messages, commands, 40)
     freeze_long_lived_objects()  # as run_platforms does once the app is built
     adapter = SlackAdapter(settings, http_host="127.0.0.1")
     pipeline.attach(adapter)
@@ -147,7 +147,7 @@ async def run(commands: int, concurrency: int, model_seconds: float, mode: str, 
     await adapter.close()
     await runner
     await pipeline.drain()
-    await services.close()
+    await deps.close()
     if socket_server is not None:
         await socket_server.stop()
     await api.stop()

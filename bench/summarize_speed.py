@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agent.embeddings import shared_local_embedder
+from agent.embeddings import LocalEmbedder
 from agent.memory.models import StoredMessage
 from agent.summarize.evaluate import dialogue_messages
 from agent.summarize.extractive import summarize_extractive
@@ -63,16 +63,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     messages = from_dialogues(args.data, args.messages) if args.data else synthetic(args.messages)
-    embedder = shared_local_embedder()
+    embedder = LocalEmbedder()
     embedder.warm_up()
-    describe_mood(["warm up"])
+    describe_mood(["warm up"], embedder)
     times, mood_times = [], []
     for _ in range(args.runs):
         embedder.clear_cache()  # cold: a first summary of these messages
         started = time.perf_counter()
         summary = summarize_extractive(messages, embedder)
         mood_started = time.perf_counter()
-        summary.mood = describe_mood([m.text for m in messages])
+        summary.mood = describe_mood([m.text for m in messages], embedder)
         times.append(time.perf_counter() - started)
         mood_times.append(time.perf_counter() - mood_started)
     print(f"{len(messages)} messages, {summary.coverage.people} people: "

@@ -1,55 +1,43 @@
-"""Wiring: settings -> services -> pipeline (+ moderator and thread followers) -> adapters."""
+"""Wiring: settings -> deps -> pipeline (+ moderator and thread followers) -> adapters."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import logging
 import signal
 from typing import TYPE_CHECKING, Any
 
-from agent.services import Services, open_services
+from agent.deps import Deps, open_deps
+from bot.brainstorm import BrainstormFollower
 from bot.logs import register_secrets
+from bot.moderation import Moderator
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from agent.embeddings import Embedder, LocalEmbedder
     from bot.adapter import Adapter
 
 log = logging.getLogger(__name__)
 
-# optional parts by dotted path "module:Class"; each takes (services)
-MODERATOR = "bot.moderation:Moderator"
-FOLLOWERS: dict[str, str] = {"brainstorm": "bot.brainstorm:BrainstormFollower"}
-
-
-def _optional(path: str, services: Services) -> Any:
-    module_name, _, class_name = path.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return None
-    return getattr(module, class_name)(services)
-
-
-async def build_app(settings: Settings, chat_model: BaseChatModel | None = None) -> tuple[Services, Pipeline]:
+async def build_app(settings: Settings, chat_model: BaseChatModel | None = None, *,
+                    embedder: Embedder | None = None, local_embedder: LocalEmbedder | None = None
+                    ) -> tuple[Deps, Pipeline]:
+    """The deps and the pipeline around them (with the spam moderator and the brainstorm follower);
+    ``embedder`` / ``local_embedder`` replace the configured ones (tests, benchmarks)."""
     register_secrets(settings.secret_values())
-    services = await open_services(settings, chat_model=chat_model)
+    deps = await open_deps(settings, chat_model=chat_model, embedder=embedder, local_embedder=local_embedder)
     try:
-        followers = {kind: f for kind, path in FOLLOWERS.items() if (f := _optional(path, services)) is not None}
-        moderator = _optional(MODERATOR, services)
-        if moderator is not None:
-            await moderator.warm_up()  # the spam model, before any platform delivers a message
-        pipeline = Pipeline(services, moderator=moderator, followers=followers)
+        moderator = Moderator(deps)
+        await moderator.warm_up()  # the spam model, before any platform delivers a message
+        pipeline = Pipeline(deps, moderator=moderator, followers={"brainstorm": BrainstormFollower(deps)})
     except BaseException:  # the open store's threads would keep the process alive after the error
-        await services.close()
+        await deps.close()
         raise
-    return services, pipeline
+    return deps, pipeline
 
 
 def configured_platforms(settings: Settings) -> list[str]:
@@ -83,9 +71,9 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
     stops at once; then it returns True (the CLI exits 130).
     """
     adapters = [make_adapter(p, settings) for p in platforms]  # configuration errors before anything opens
-    services, pipeline = await build_app(settings)
+    deps, pipeline = await build_app(settings)
     freeze_long_lived_objects()
-    background = await start_background(services)
+    background = await start_background(deps)
     stop = _Stop()
     running: list[asyncio.Task[None]] = []
     failed: list[asyncio.Task[None]] = []
@@ -111,7 +99,7 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
                 await pipeline.drain()
         except TimeoutError:
             log.warning("background work did not finish before shutdown")
-        await services.close()
+        await deps.close()
     for task in failed:
         raise task.exception()  # type: ignore[misc]  # an adapter that could not run (e.g. a bad token)
     log.info("stopped")
@@ -154,22 +142,19 @@ class _Stop:
             task.cancel()
 
 
-async def start_background(services: Services) -> list[asyncio.Task[Any]]:
-    """Long-running helpers features offer as ``background(services)`` coroutines (e.g. re-indexing)."""
-    tasks = []
-    for name, feature in services.features.items():
-        runner = getattr(feature, "background", None)
-        if runner is not None:
-            tasks.append(asyncio.create_task(runner(), name=f"confab-bg-{name}"))
-    tasks.append(asyncio.create_task(_retention(services), name="confab-retention"))
-    tasks.append(asyncio.create_task(_warm_embedder(services), name="confab-warm-embedder"))
-    return tasks
+async def start_background(deps: Deps) -> list[asyncio.Task[Any]]:
+    """Long-running helpers: watching the knowledge folder, retention, loading the embedding model."""
+    return [
+        asyncio.create_task(deps.knowledge.background(), name="confab-bg-knowledge"),
+        asyncio.create_task(_retention(deps), name="confab-retention"),
+        asyncio.create_task(_warm_embedder(deps), name="confab-warm-embedder"),
+    ]
 
 
-async def _warm_embedder(services: Services) -> None:
+async def _warm_embedder(deps: Deps) -> None:
     """Load the local embedding model (several seconds of CPU) now, not when the first question needs it."""
     try:
-        warm_up = getattr(services.embedder, "warm_up", None)
+        warm_up = getattr(deps.embedder, "warm_up", None)
         if warm_up is not None:
             await asyncio.to_thread(warm_up)
             freeze_long_lived_objects()  # the model's objects too
@@ -177,11 +162,11 @@ async def _warm_embedder(services: Services) -> None:
         log.exception("loading the embedding model failed; it is retried on first use")
 
 
-async def _retention(services: Services) -> None:
-    days = services.settings.retention_days
+async def _retention(deps: Deps) -> None:
+    days = deps.settings.retention_days
     while days > 0:
         await asyncio.sleep(6 * 3600)
         try:
-            await services.memory.prune(days)
+            await deps.store.messages.prune(days)
         except Exception:
             log.exception("retention prune failed")

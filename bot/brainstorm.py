@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from agent.brainstorm.service import Brainstormer
+from agent.storage.ports import MessageStore
 from bot.adapter import Adapter
 from bot.events import ChannelRef, IncomingMessage, Reply
 
 if TYPE_CHECKING:
-    from agent.services import Services
+    from agent.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,9 @@ def reaction_counts(messages: list[IncomingMessage]) -> dict[str, int]:
     return counts
 
 
-async def wrap_thread(services: Services, adapter: Adapter | None, channel: ChannelRef, topic: str) -> str:
+async def wrap_thread(brainstormer: Brainstormer, messages: MessageStore, adapter: Adapter | None,
+                      channel: ChannelRef, topic: str) -> str:
     assert channel.thread is not None
-    brainstormer: Brainstormer = services.features["brainstorm"]
     reactions: dict[str, int] = {}
     if adapter is not None and adapter.capabilities.reactions and adapter.capabilities.history:
         try:
@@ -53,25 +54,19 @@ async def wrap_thread(services: Services, adapter: Adapter | None, channel: Chan
                                          or m.id == channel.thread])
         except Exception as exc:
             log.warning("could not read reactions", extra={"error": repr(exc)[:200]})
-    messages = await services.memory.history(channel.key, thread=channel.thread, limit=5000)
-    return await brainstormer.wrap(channel.key, channel.thread, topic, messages, reactions)
+    said = await messages.history(channel.key, thread=channel.thread, limit=5000)
+    return await brainstormer.wrap(channel.key, channel.thread, topic, said, reactions)
 
 
 class BrainstormFollower:
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    @property
-    def brainstormer(self) -> Brainstormer:
-        found: Brainstormer = self.services.features["brainstorm"]
-        return found
+    def __init__(self, deps: Deps) -> None:
+        self.brainstormer = deps.brainstorm
+        self.embedders = deps.embedders
 
     async def on_thread_message(self, message: IncomingMessage, data: dict[str, Any],
                                 adapter: Adapter | None) -> list[Reply]:
         thread = message.channel.thread
         if message.author.is_bot or thread is None or message.text.lstrip().startswith("/"):
-            return []
-        if "brainstorm" not in self.services.features:
             return []
         if message.mentions_bot:
             return [self._reply(message, await self._answer(message))]
@@ -103,7 +98,7 @@ class BrainstormFollower:
         if not ideas:
             return "No ideas yet in this brainstorm: post one per message and I'll keep track."
         question = re.sub(r"@\S+", "", message.text).strip() or message.text
-        vector = (await self.services.embedder.aembed([question]))[0]
+        vector = (await self.embedders.configured().aembed([question]))[0]
         order = (vectors @ vector).argsort()[::-1][:3]
         lines = ["The ideas closest to that so far:"]
         lines += [f"• #{ideas[i].number} {_clip(ideas[i].text, 140)} (by {ideas[i].author})" for i in order]

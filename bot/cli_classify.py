@@ -75,6 +75,7 @@ def _classify_row(line: str) -> dict[str, Any]:
 async def _classify(task: str, texts: list[str], labels: list[str], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from agent.classify.sentiment import analyze_sentiment
     from agent.classify.spam import SpamClassifier
+    from agent.embeddings import LocalEmbedder, make_embedder
     from bot.cli_core import load_settings_or_exit
 
     settings = load_settings_or_exit()
@@ -87,12 +88,12 @@ async def _classify(task: str, texts: list[str], labels: list[str], rows: list[d
                                          float(ts) if isinstance(ts, (int, float)) else None)
             out.append({"label": result.label, "score": result.score, "reasons": list(result.reasons)})
         return out
+    local = LocalEmbedder(model_cache_dir=settings.model_cache_dir)
     if task == "sentiment":
-        return [{"label": r.label, "score": r.score, "reasons": []} for r in analyze_sentiment(texts)]
+        return [{"label": r.label, "score": r.score, "reasons": []} for r in analyze_sentiment(texts, local)]
     from agent.classify.service import Classification
-    from agent.embeddings import make_embedder
 
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings, local)
     found = await Classification(settings, lambda: embedder).labels(texts, labels)
     return [{"label": r.label, "score": r.score, "reasons": []} for r in found]
 
@@ -200,12 +201,15 @@ def eval_sentiment(data: Annotated[Path, typer.Option("--data", help="the labell
                    fmt: Annotated[str, typer.Option("--format", help="jsonl | uci")] = "jsonl",
                    as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     from agent.classify.sentiment import analyze_sentiment
+    from agent.embeddings import LocalEmbedder
 
     _check_choice("--format", fmt, ("jsonl", "uci"))
     texts, truth = _read_labelled(data, fmt, SENTIMENT_LABELS)
-    analyze_sentiment(["warm up"])  # loads the embedding model outside the timed part
+    embedder = LocalEmbedder()
+    analyze_sentiment(["warm up"], embedder)  # loads the embedding model outside the timed part
     started = time.perf_counter()
-    predicted = [int(r.score >= 0) for r in analyze_sentiment(texts)]  # binary sets: neutral counts as positive
+    # binary sets: neutral counts as positive
+    predicted = [int(r.score >= 0) for r in analyze_sentiment(texts, embedder)]
     _report("positive", truth, predicted, time.perf_counter() - started, as_json, "")
 
 

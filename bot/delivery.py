@@ -1,6 +1,6 @@
 """Dropping repeated deliveries of one platform event (Slack retries, gateway replays).
 
-The memory store remembers event keys (shared by restarts and by every process on the database);
+The store's event ledger remembers event keys (shared by restarts and by every process on the database);
 when it is unavailable, an in-process LRU of recent keys stands in.
 """
 
@@ -19,17 +19,17 @@ SEEN_MAX = 20_000
 class FirstDelivery:
     def __init__(self, namespace: str, handler: Callable[[], Any]) -> None:
         """``namespace`` prefixes every key (``slack``, ``discord:interaction``); ``handler`` returns the
-        adapter's current event handler, whose ``services.memory`` keeps the keys."""
+        adapter's current event handler, whose ``deps.store.events`` keeps the keys."""
         self.namespace = namespace
         self._handler = handler
         self._seen: OrderedDict[str, None] = OrderedDict()
 
     async def __call__(self, event_id: str) -> bool:
         """True the first time ``event_id`` arrives, False for every repeat."""
-        memory = getattr(getattr(self._handler(), "services", None), "memory", None)
-        if memory is not None:
+        store = getattr(getattr(self._handler(), "deps", None), "store", None)
+        if store is not None:
             try:
-                return bool(await memory.first_delivery(f"{self.namespace}:{event_id}"))
+                return bool(await store.events.first_delivery(f"{self.namespace}:{event_id}"))
             except Exception:
                 log.exception("persisted dedupe failed; using the in-memory one")
         if event_id in self._seen:

@@ -29,7 +29,7 @@ from bot.text import neutralize_mentions, scrub
 if TYPE_CHECKING:
     from agent.classify.service import Classification
     from agent.classify.spam import SpamResult
-    from agent.services import Services
+    from agent.deps import Deps
     from bot.adapter import Adapter
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,11 @@ NO_MOD_CHANNEL = ("none", "off", "thread")  # mod_channel values meaning "note i
 
 
 class Moderator:
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.settings = services.settings
-        self.ledger = SpamLedger(services.memory)
-
-    @property
-    def classification(self) -> Classification:
-        return self.services.features["classify"]  # type: ignore[no-any-return]
+    def __init__(self, deps: Deps) -> None:
+        self.settings = deps.settings
+        self.classification: Classification = deps.classifier
+        self.channel_settings = deps.store.channel_settings
+        self.ledger = SpamLedger(deps.store.spam)
 
     async def warm_up(self) -> None:
         """Load the spam model before the platforms deliver messages, so the first one doesn't wait."""
@@ -79,7 +76,7 @@ class Moderator:
             log.exception("spam re-screen of an edit failed", extra={"message_id": edit.id})
 
     async def policy(self, channel: ChannelRef) -> str:
-        return str(await self.services.memory.get_setting(channel.key, "spam_policy", self.settings.spam_policy))
+        return str(await self.channel_settings.get(channel.key, "spam_policy", self.settings.spam_policy))
 
     def _exempt(self, author: Author) -> bool:
         if author.is_bot or author.is_admin:
@@ -101,8 +98,7 @@ class Moderator:
         if result.label != "spam":
             return False
         action = await self._act(policy, channel, message_id, author, result, adapter, edited)
-        await self.ledger.record_flag("REPLACE", channel.key, message_id, author.id, text, result.score,
-                                      result.reasons, action)
+        await self.ledger.record_flag(channel.key, message_id, author.id, text, result.score, result.reasons, action)
         log.info("message flagged as spam", extra={"channel": channel.key, "message_id": message_id,
                                                    "score": result.score, "action": action})
         return True
@@ -112,8 +108,7 @@ class Moderator:
         """Best effort after a failed screen: record the held message and tell moderators."""
         try:
             async with asyncio.timeout(NOTE_TIMEOUT_S):
-                await self.ledger.record_flag("REPLACE", channel.key, message_id, author.id, text, 0.0,
-                                              (SCREEN_ERROR,), "held")
+                await self.ledger.record_flag(channel.key, message_id, author.id, text, 0.0, (SCREEN_ERROR,), "held")
                 if adapter is not None:
                     await self._note(channel, message_id, author, 0.0, (SCREEN_ERROR,), adapter, ["held"], False)
         except Exception:
@@ -124,8 +119,8 @@ class Moderator:
         """A platform's own filter (Discord AutoMod) acted on a message: kept with Confab's flags, so
         ``/spam stats`` and moderators' corrections see both."""
         try:
-            await self.ledger.record_flag("IGNORE", channel.key, message_id, author_id, scrub(text), 1.0, (reason,),
-                                          action)
+            await self.ledger.record_flag(channel.key, message_id, author_id, scrub(text), 1.0, (reason,), action,
+                                          replace=False)
             log.info("platform filter flagged a message", extra={"channel": channel.key, "message_id": message_id,
                                                                   "action": action})
         except Exception:
@@ -153,7 +148,7 @@ class Moderator:
 
     async def _note(self, channel: ChannelRef, message_id: str, author: Author, score: float, reasons: Sequence[str],
                     adapter: Adapter, done: list[str], edited: bool) -> None:
-        mods = await self.services.memory.get_setting(channel.key, "mod_channel", self.settings.mod_channel)
+        mods = await self.channel_settings.get(channel.key, "mod_channel", self.settings.mod_channel)
         url = _link(adapter, channel, message_id)
         ref = url or _number(adapter, channel, message_id) or message_id
         bot = self.settings.bot_name

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.context import TurnContext
-from agent.core import Agent, AgentResult, Limits, Turn
+from agent.core import AgentResult
 from agent.memory.models import StoredMessage
 from bot import messages as say
 from bot.adapter import Adapter
@@ -38,7 +38,7 @@ from bot.ratelimit import RateLimiter, Verdict
 from bot.text import clean_incoming, neutralize_mentions, scrub
 
 if TYPE_CHECKING:
-    from agent.services import Services
+    from agent.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +56,16 @@ class ThreadFollower(Protocol):
 
 
 class Pipeline:
-    def __init__(self, services: Services, moderator: Moderator | None = None,
+    def __init__(self, deps: Deps, moderator: Moderator | None = None,
                  followers: Mapping[str, ThreadFollower] | None = None) -> None:
-        self.services = services
-        self.settings = services.settings
+        self.deps = deps
+        self.settings = deps.settings
+        self.store = deps.store
         self.moderator = moderator
         self.followers = dict(followers or {})
         self.adapters: dict[str, Adapter] = {}
         self.commands = load_commands()
         self.limiter = RateLimiter(self.settings.rate_user_per_min, self.settings.rate_channel_per_min)
-        self._agent: Agent | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._unrolled: dict[tuple[str, str | None], int] = {}  # messages since the last summary attempt
 
@@ -74,18 +74,6 @@ class Pipeline:
 
     def adapter_for(self, channel: ChannelRef) -> Adapter | None:
         return self.adapters.get(channel.platform)
-
-    @property
-    def agent(self) -> Agent:
-        if self._agent is None:
-            s = self.settings
-            limits = Limits(max_steps=s.agent_max_steps, model_timeout_s=s.agent_model_timeout_s,
-                            tool_timeout_s=s.agent_tool_timeout_s, deadline_s=s.agent_deadline_s,
-                            token_budget=s.agent_token_budget)
-            # the offline model shows tool output verbatim; post-processing is for LLM answers
-            processors = [] if s.is_offline else _post_processors()
-            self._agent = Agent(self.services.chat_model, self.services.tools, limits, s.bot_name, processors)
-        return self._agent
 
     # --- messages ----------------------------------------------------------------------
 
@@ -99,7 +87,7 @@ class Pipeline:
     async def _handle_message(self, message: IncomingMessage) -> None:
         message = scrub(message)  # adapters clean at the edge; this holds for any other caller too
         text = clean_incoming(message.text)
-        if not await self.services.memory.add_message(to_stored(message, text)):
+        if not await self.store.messages.add(to_stored(message, text)):
             log.debug("duplicate delivery dropped", extra={"message_id": message.id})
             return
         where = (message.channel.key, message.channel.thread)
@@ -127,22 +115,22 @@ class Pipeline:
 
     async def _followed(self, channel: ChannelRef) -> tuple[str, dict[str, Any]] | None:
         assert channel.thread is not None
-        memory = self.services.memory
-        found = await memory.followed(channel.key, channel.thread)
+        threads = self.store.threads
+        found = await threads.followed(channel.key, channel.thread)
         if found is None:
             # a thread under one of the bot's own messages continues that conversation
-            root = await memory.get_message(channel.key, channel.thread)
+            root = await self.store.messages.get(channel.key, channel.thread)
             if root is None or not root.is_bot:
                 return None
-            await memory.follow_thread(channel.key, channel.thread, kind="mention")
+            await threads.follow(channel.key, channel.thread, kind="mention")
             return "mention", {}
         kind, data, last = found
         idle = timedelta(minutes=self.settings.brainstorm_idle_minutes)
         if datetime.now(UTC) - last > idle:
-            await self.services.memory.unfollow_thread(channel.key, channel.thread)
+            await threads.unfollow(channel.key, channel.thread)
             log.info("stopped following an idle thread", extra={"channel": channel.key, "kind": kind})
             return None
-        await self.services.memory.touch_thread(channel.key, channel.thread)
+        await threads.touch(channel.key, channel.thread)
         return kind, data
 
     async def _follow(self, message: IncomingMessage, kind: str, data: dict[str, Any]) -> None:
@@ -170,14 +158,14 @@ class Pipeline:
         thread = where.thread
         if thread is None and adapter is not None and getattr(adapter.capabilities, "replies_in_thread", False):
             thread = message.id
-        memory = self.services.memory
+        threads = self.store.threads
         # a thread already followed for another reason (e.g. a brainstorm) keeps its kind
-        if thread is not None and not message.is_direct and await memory.followed(where.key, thread) is None:
-            await memory.follow_thread(where.key, thread, kind="mention")
+        if thread is not None and not message.is_direct and await threads.followed(where.key, thread) is None:
+            await threads.follow(where.key, thread, kind="mention")
         await self.send(self.reply_for(result, where, reply_to=message.id))
         if self._unrolled.get((where.key, where.thread), 0) >= self.settings.context_messages:
             self._unrolled[(where.key, where.thread)] = 0
-            self._in_background(self._roll_summary(where))
+            self._in_background(self.deps.assistant.roll_summary(where.key, where.thread))
 
     def _in_background(self, work: Any) -> None:
         task = asyncio.create_task(work)
@@ -189,28 +177,8 @@ class Pipeline:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
-    async def _roll_summary(self, channel: ChannelRef) -> None:
-        from agent.memory.rolling import extractive_fold, lexical_central, model_fold, roll
-
-        if self.settings.is_offline:
-            fold = extractive_fold(lexical_central)
-        else:
-            async def invoke(prompt: str) -> str:
-                reply = await self.services.chat_model.ainvoke(prompt)
-                return str(reply.content)
-
-            fold = model_fold(invoke)
-        try:
-            await roll(self.services.memory, channel.key, channel.thread, self.settings.context_messages, fold)
-        except Exception:
-            log.exception("rolling summary failed", extra={"channel": channel.key})
-
     async def ask(self, channel: ChannelRef, author: Author, text: str, exclude_id: str | None = None) -> AgentResult:
         """Run one agent turn for ``text`` in ``channel`` with the channel's memory as context."""
-        memory = self.services.memory
-        history = await memory.recent(channel.key, limit=self.settings.context_messages + 1, thread=channel.thread)
-        history = [m for m in history if m.id != exclude_id][-self.settings.context_messages:]
-        summary = await memory.get_summary(channel.key, channel.thread)
         adapter = self.adapter_for(channel)
         context = TurnContext(
             channel_key=channel.key, platform=channel.platform, author_id=author.id, author_name=author.name,
@@ -218,7 +186,7 @@ class Pipeline:
             fetch_history=history_fetcher(adapter, channel),
             message_link=message_linker(adapter, channel),
         )
-        return await self.agent.run(Turn(context, text, history, summary[0] if summary else None))
+        return await self.deps.assistant.ask(context, text, exclude_id)
 
     @staticmethod
     def reply_for(result: AgentResult, channel: ChannelRef, reply_to: str | None = None,
@@ -270,7 +238,7 @@ class Pipeline:
     async def remember_own(self, reply: Reply, sent: SentRef) -> None:
         """Keep what the bot said in memory (adapters call it for replies they post themselves)."""
         thread = sent.channel.thread or reply.channel.thread
-        await self.services.memory.add_message(StoredMessage(
+        await self.store.messages.add(StoredMessage(
             channel_key=reply.channel.key, id=sent.message_id, author_id="confab-bot",
             author_name=self.settings.bot_name, text=reply.text[:STORE_MAX_CHARS],
             created_at=datetime.now(UTC), thread=thread, is_bot=True,
@@ -282,7 +250,7 @@ class Pipeline:
         try:
             edit = scrub(edit)
             text = clean_incoming(edit.text)[:STORE_MAX_CHARS]
-            await self.services.memory.edit_message(edit.channel.key, edit.id, text, edit.edited_at)
+            await self.store.messages.edit(edit.channel.key, edit.id, text, edit.edited_at)
             if self.moderator is not None and not edit.author.is_bot:
                 await self.moderator.rescreen_edit(edit, self.adapter_for(edit.channel))
         except Exception:
@@ -290,7 +258,7 @@ class Pipeline:
 
     async def handle_delete(self, delete: MessageDelete) -> None:
         try:
-            await self.services.memory.delete_message(delete.channel.key, delete.id)
+            await self.store.messages.delete(delete.channel.key, delete.id)
         except Exception:
             log.exception("failed to handle a delete", extra={"message_id": delete.id})
 
@@ -300,7 +268,7 @@ class Pipeline:
         started = time.monotonic()
         command = scrub(command)
         spec = self.commands.get(command.name)
-        ctx = CommandContext(command, self.services, self, self.adapter_for(command.channel))
+        ctx = CommandContext(command, self.deps, self, self.adapter_for(command.channel))
         if spec is None:
             log.info("unknown command", extra={"command": command.name[:40]})
             return [ctx.reply(say.UNKNOWN_COMMAND.format(name=command.name[:40]), ephemeral=True)]
@@ -334,10 +302,3 @@ def _strip_bot_mention(text: str, bot_name: str) -> str:
 
     return re.sub(rf"(?i)(^|\s)@{re.escape(bot_name)}\b[:,]?", " ", text).strip()
 
-
-def _post_processors() -> list[Any]:
-    try:
-        from agent.knowledge.citations import enforce_citations
-    except ImportError:
-        return []
-    return [enforce_citations]

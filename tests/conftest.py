@@ -68,6 +68,22 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def local_embedder() -> Any:
+    """One local all-MiniLM-L6-v2 for the whole run (it loads in seconds and takes ~90 MB)."""
+    from agent.embeddings import LocalEmbedder
+
+    return LocalEmbedder()
+
+
+@pytest.fixture(autouse=True)
+def _one_local_model(monkeypatch: pytest.MonkeyPatch, local_embedder: Any) -> None:
+    """Every app a test builds (``open_deps``) shares the session's local model instead of loading its own."""
+    import agent.deps
+
+    monkeypatch.setattr(agent.deps, "LocalEmbedder", lambda **_: local_embedder)
+
+
 @pytest.fixture(autouse=True)
 def _unfreeze_gc() -> Iterator[None]:
     """The app freezes its startup objects for the process's life; a test's app is gone after it."""
@@ -97,12 +113,12 @@ async def chat(tmp_path: Any) -> AsyncIterator[Chat]:
     """The offline bot behind a recording adapter; ``await chat.say("@confab hi")``."""
     from bot.app import build_app
 
-    services, pipeline = await build_app(make_settings(tmp_path))
+    deps, pipeline = await build_app(make_settings(tmp_path))
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
     yield Chat(pipeline, adapter)
     await pipeline.drain()
-    await services.close()
+    await deps.close()
 
 
 @pytest.fixture
@@ -114,14 +130,14 @@ async def make_chat(tmp_path: Any) -> AsyncIterator[Any]:
     opened: list[Any] = []
 
     async def build(model: Any = None, moderator: Any = None, **settings: Any) -> Chat:
-        services, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
-        opened.append((services, pipeline))
+        deps, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
+        opened.append((deps, pipeline))
         pipeline.moderator = moderator  # None: no spam screen, so tests can repeat themselves
         adapter = RecordingAdapter()
         pipeline.attach(adapter)
         return Chat(pipeline, adapter)
 
     yield build
-    for services, pipeline in opened:
+    for deps, pipeline in opened:
         await pipeline.drain()
-        await services.close()
+        await deps.close()

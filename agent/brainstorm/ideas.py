@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,16 +19,6 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NOT_A_THEME = frozenset("between across only into about over under after before more less some any every each "
                         "other than then them use using make get new".split())
 _META = re.compile(r"^\s*/|^\s*(ok|okay|thanks|thank you|lol|haha)\W*$", re.I)
-
-
-@dataclass(frozen=True, slots=True)
-class Idea:
-    number: int
-    text: str
-    author: str
-    message_id: str
-    votes: int = 0
-    merged: int = 0  # how many near-duplicates were folded into it
 
 
 def is_vote(text: str) -> bool:

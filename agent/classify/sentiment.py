@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from agent.embeddings import SHORT_TEXT_MAX_CHARS
+from agent.embeddings import SHORT_TEXT_MAX_CHARS, Embedder
 
 Label = Literal["positive", "neutral", "negative"]
 LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")  # the model's class order
@@ -67,15 +67,15 @@ def prepared(text: str) -> str:
     return " ".join(spelled.split())[:SHORT_TEXT_MAX_CHARS]
 
 
-def analyze_sentiment(texts: Sequence[str]) -> list[SentimentResult]:
-    from agent.embeddings import shared_local_embedder
-
+def analyze_sentiment(texts: Sequence[str], embedder: Embedder) -> list[SentimentResult]:
+    """Label and score each text; ``embedder`` is the local all-MiniLM-L6-v2 the model was trained on
+    (:class:`agent.embeddings.LocalEmbedder`)."""
     texts = [prepared(text or "") for text in texts]
     present = [i for i, text in enumerate(texts) if text.strip()]
     out = [SentimentResult("neutral", 0.0)] * len(texts)
     if not present:
         return out
-    vectors = shared_local_embedder().embed([texts[i] for i in present])
+    vectors = embedder.embed([texts[i] for i in present])
     for i, p in zip(present, _model().probabilities(vectors), strict=True):
         out[i] = SentimentResult(LABELS[int(np.argmax(p))], round(float(p[2] - p[0]), 4))
     return out

@@ -36,13 +36,16 @@ class LabelResult:
 
 
 class Classification:
-    def __init__(self, settings: Settings, embedder: Callable[[], Embedder], chat_model: Any = None) -> None:
+    def __init__(self, settings: Settings, embedder: Callable[[], Embedder], chat_model: Any = None,
+                 sentiment_embedder: Callable[[], Embedder] | None = None) -> None:
         self.settings = settings
         # a model retrained with moderators' corrections (CONFAB_DATA_DIR/spam_model.npz) wins over the shipped one
         self.spam = SpamClassifier(settings.spam_threshold, path=model_path(settings.data_dir))
         self._spam_ready = False
         self._spam_loading = asyncio.Lock()
         self._embedder = embedder
+        # sentiment reads the local all-MiniLM-L6-v2 vectors it was trained on, whatever CONFAB_EMBEDDINGS says
+        self._sentiment_embedder = sentiment_embedder or embedder
         self.chat_model = chat_model  # None when offline: then there is no judge
 
     async def ready_spam(self) -> SpamClassifier:
@@ -72,7 +75,7 @@ class Classification:
         return result
 
     async def sentiment(self, texts: Sequence[str]) -> list[SentimentResult]:
-        return await asyncio.to_thread(analyze_sentiment, list(texts))
+        return await asyncio.to_thread(analyze_sentiment, list(texts), self._sentiment_embedder())
 
     async def labels(self, texts: Sequence[str], labels: Sequence[str]) -> list[LabelResult]:
         """Custom labels: the LLM when configured, else the nearest label description in embedding space."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -72,9 +71,11 @@ def read_chat_lines(folder: Path = CHAT_TRAIN) -> tuple[list[str], list[str]]:
 
 
 def read_corrections(db: Path) -> tuple[list[str], list[int]]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT text, verdict FROM spam_corrections WHERE text != ''").fetchall()
-    return [r[0] for r in rows], [int(r[1] == "spam") for r in rows]
+    """Moderators' verdicts in a Confab database: (texts, 1 for spam / 0 for not spam)."""
+    from agent.storage.sqlite.spam import read_corrections as read
+
+    rows = read(db)
+    return [text for text, _ in rows], [int(verdict == "spam") for _, verdict in rows]
 
 
 def fit(texts: list[str], labels: list[int]) -> TextModel:

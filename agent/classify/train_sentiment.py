@@ -52,11 +52,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from agent.embeddings import shared_local_embedder
+    from agent.embeddings import LocalEmbedder
 
     texts, labels = read_sentences(args.data)
     counts = {name: labels.count(i) for i, name in enumerate(LABELS)}
-    vectors = shared_local_embedder().embed([prepared(t) for t in texts])
+    vectors = LocalEmbedder().embed([prepared(t) for t in texts])
     model, c, accuracy = fit(vectors, labels)
     model.save(args.out)
     print(f"trained on {len(texts)} sentences {counts}: C={c}, cross-validated accuracy {accuracy:.3f}")

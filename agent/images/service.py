@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 from agent.errors import ImageError
 from agent.images.generator import ImageGenerator, OpenAIImages
-from agent.memory.store import MemoryStore
 from agent.settings import Settings
+from agent.storage.ports import ImageLog
 from agent.tools.base import FileOut
 
 log = logging.getLogger(__name__)
@@ -45,10 +45,10 @@ class ImageResult:
 
 
 class ImageService:
-    def __init__(self, settings: Settings, memory: MemoryStore, generator: ImageGenerator | None = None,
+    def __init__(self, settings: Settings, history: ImageLog, generator: ImageGenerator | None = None,
                  refine: Callable[[str], Awaitable[str]] | None = None) -> None:
         self.settings = settings
-        self.memory = memory
+        self.history = history  # images generated: the daily quota and follow-ups
         self._generator = generator
         self.refine = refine  # a chat model turning a terse request into a detailed prompt, when configured
 
@@ -89,9 +89,7 @@ class ImageService:
             log.warning("image generation failed: %s", exc, extra={"error": type(exc).__name__})
             return ImageResult(False, exc.user_message)
         name = f"confab-{hashlib.sha256(image.png).hexdigest()[:12]}.png"
-        await self.memory.write(
-            "INSERT INTO image_generations (channel_key, thread, author_id, prompt, file, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (channel_key, thread or "", author_id, full_prompt, name, time.time()))
+        await self.history.record(channel_key, thread, author_id, full_prompt, name, time.time())
         file = FileOut(name, image.png, "image/png", f"AI-generated image: {full_prompt[:900]}")
         return ImageResult(True, f"🎨 {full_prompt[:300]}", file, full_prompt)
 
@@ -106,20 +104,15 @@ class ImageService:
 
     async def _count_today(self, author_id: str) -> int:
         midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-        rows = await self.memory.fetch(
-            "SELECT COUNT(*) FROM image_generations WHERE author_id = ? AND created_at >= ?", (author_id, midnight))
-        return int(rows[0][0])
+        return await self.history.count_since(author_id, midnight)
 
     async def _with_context(self, prompt: str, channel_key: str, thread: str | None) -> str:
         """"make it bluer" after an image in the same thread means: the previous prompt, revised."""
         if not _FOLLOW_UP.match(prompt) or len(prompt) > 200:
             return prompt
-        rows = await self.memory.fetch(
-            "SELECT prompt FROM image_generations WHERE channel_key = ? AND thread = ? AND created_at >= ? "
-            "ORDER BY created_at DESC LIMIT 1", (channel_key, thread or "", time.time() - FOLLOW_UP_WINDOW_S))
-        if not rows:
+        previous = await self.history.last_prompt(channel_key, thread, time.time() - FOLLOW_UP_WINDOW_S)
+        if previous is None:
             return prompt
-        previous = str(rows[0][0])
         return f"{previous} — revised: {prompt}"[:MAX_PROMPT_CHARS]
 
 

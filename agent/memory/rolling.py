@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
 
 from agent.memory.models import StoredMessage
-from agent.memory.store import MemoryStore
+from agent.storage.ports import MessageStore, SummaryStore
 
 log = logging.getLogger(__name__)
 
@@ -24,24 +24,25 @@ _WORD = re.compile(r"[^\W\d_]+")
 Folder = Callable[[str | None, Sequence[StoredMessage]], Awaitable[str]]
 
 
-async def roll(memory: MemoryStore, channel_key: str, thread: str | None, window: int, fold: Folder) -> bool:
+async def roll(messages: MessageStore, summaries: SummaryStore, channel_key: str, thread: str | None, window: int,
+               fold: Folder) -> bool:
     """Fold messages older than the context window into the summary; True when it was updated."""
     if window <= 0:
         return False
-    previous = await memory.get_summary(channel_key, thread)
+    previous = await summaries.get(channel_key, thread)
     since = previous[1] if previous else None
-    recent = await memory.recent(channel_key, limit=window, thread=thread)
+    recent = await messages.recent(channel_key, limit=window, thread=thread)
     if len(recent) < window:
         return False
     cutoff = recent[0].created_at
-    older = [m for m in await memory.history(channel_key, since=since, until=cutoff, thread=thread, limit=4 * window)
+    older = [m for m in await messages.history(channel_key, since=since, until=cutoff, thread=thread, limit=4 * window)
              if m.created_at < cutoff and (since is None or m.created_at > since)]
     if len(older) < window:
         return False
     text = (await fold(previous[0] if previous else None, older)).strip()[:MAX_SUMMARY_CHARS]
     if not text:
         return False
-    await memory.set_summary(channel_key, text, older[-1].created_at, thread)
+    await summaries.set(channel_key, text, older[-1].created_at, thread)
     log.info("rolling summary updated", extra={"channel": channel_key, "folded": len(older)})
     return True
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.embeddings import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -11,7 +15,8 @@ UNAVAILABLE = "mood unavailable"
 _SAMPLE = 100  # messages read for the mood, spread evenly over the window (the share is within a few %)
 
 
-def describe_mood(texts: Sequence[str]) -> str:
+def describe_mood(texts: Sequence[str], embedder: Embedder) -> str:
+    """The mood line; ``embedder`` is the local model the sentiment classifier reads."""
     try:
         from agent.classify.sentiment import analyze_sentiment, overall_label
     except ImportError:
@@ -23,7 +28,7 @@ def describe_mood(texts: Sequence[str]) -> str:
     if not sample:
         return UNAVAILABLE
     try:
-        results = analyze_sentiment(sample)
+        results = analyze_sentiment(sample, embedder)
     except Exception:
         log.exception("sentiment analysis failed")
         return UNAVAILABLE

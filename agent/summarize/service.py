@@ -18,14 +18,17 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
+from agent.embeddings import Embedder
 from agent.memory.models import StoredMessage
+from agent.settings import Settings
+from agent.storage.ports import MessageStore
 from agent.summarize.extractive import describe_coverage, summarize_extractive
 from agent.summarize.model import MAX_MESSAGES, Summary
 from agent.summarize.mood import describe_mood
 from agent.summarize.scope import DEFAULT_CHANNEL_HOURS, DEFAULT_CHANNEL_MIN, Scope
 
 if TYPE_CHECKING:
-    from agent.services import Services
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +40,21 @@ _SUMMARY_REQUEST = re.compile(r"^[\s,:]*(?:/|(?:(?:can|could|would) you\s+|pleas
 
 
 class Summarizer:
-    """``services.features["summarizer"]``: collect a window of messages and summarize it."""
+    """Collect a window of messages (memory plus the platform's history) and summarize it."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, settings: Settings, messages: MessageStore, chat_model: BaseChatModel,
+                 embedder: Callable[[], Embedder], mood_embedder: Callable[[], Embedder] | None = None) -> None:
+        self.settings = settings
+        self.messages = messages
+        self.chat_model = chat_model
+        self._embedder = embedder  # created on first use
+        self._mood_embedder = mood_embedder or embedder  # the local model the sentiment classifier reads
         self._last_fetch: dict[tuple[str, str | None], float] = {}
 
     async def collect(self, channel_key: str, thread: str | None, scope: Scope,
                       fetch_history: HistoryFetcher | None = None) -> tuple[list[StoredMessage], dict[str, object]]:
         """Messages in scope (oldest first) and coverage facts: available, left_out_bot, from_platform, notes."""
-        memory = self.services.memory
+        memory = self.messages
         since, limit = scope.since, min(scope.limit, MAX_MESSAGES)
         if scope.default and thread is None:
             since = datetime.now(UTC) - timedelta(hours=DEFAULT_CHANNEL_HOURS)
@@ -59,8 +67,7 @@ class Summarizer:
             since, limit = None, DEFAULT_CHANNEL_MIN
         notes: list[str] = []
         platform = await self._platform_history(channel_key, thread, since, limit, fetch_history, notes)
-        deleted = {row[0] for row in await memory.fetch(
-            "SELECT id FROM messages WHERE channel_key = ? AND deleted = 1", (channel_key,))}
+        deleted = await memory.deleted_ids(channel_key)
         merged: dict[str, StoredMessage] = {m.id: m for m in platform if m.id not in deleted}
         from_platform = len(merged)
         for message in stored:  # memory wins: it has edits and knows our own messages
@@ -70,7 +77,7 @@ class Summarizer:
         if scope.until is not None:
             ordered = [m for m in ordered if m.created_at <= scope.until]
         people = [m for m in ordered if not m.is_bot and not m.deleted and m.text.strip()
-                  and not _is_request(m.text, self.services.settings.bot_name)]
+                  and not _is_request(m.text, self.settings.bot_name)]
         left_out_bot = sum(1 for m in ordered if m.is_bot)
         available = len(people)
         if len(stored) > MAX_MESSAGES:  # memory holds more than we read: count them for the coverage note
@@ -85,18 +92,7 @@ class Summarizer:
 
     async def _count(self, channel_key: str, thread: str | None, since: datetime | None,
                      until: datetime | None) -> int:
-        where, params = "channel_key = ? AND deleted = 0 AND is_bot = 0 AND text != ''", [channel_key]
-        if thread is not None:
-            where += " AND (thread = ? OR id = ?)"
-            params += [thread, thread]
-        if since is not None:
-            where += " AND created_at >= ?"
-            params.append(since.timestamp())  # type: ignore[arg-type]
-        if until is not None:
-            where += " AND created_at <= ?"
-            params.append(until.timestamp())  # type: ignore[arg-type]
-        rows = await self.services.memory.fetch(f"SELECT COUNT(*) FROM messages WHERE {where}", params)  # noqa: S608
-        return int(rows[0][0])
+        return await self.messages.count_said(channel_key, thread, since, until)
 
     async def _platform_history(self, channel_key: str, thread: str | None, since: datetime | None, limit: int,
                                 fetch_history: HistoryFetcher | None, notes: list[str]) -> list[StoredMessage]:
@@ -126,25 +122,25 @@ class Summarizer:
         facts = facts or {}
         coverage = describe_coverage(messages, **facts)
         if use_llm is None:
-            use_llm = not self.services.settings.is_offline
+            use_llm = not self.settings.is_offline
         summary: Summary | None = None
         if messages and use_llm:
             from agent.summarize.llm import summarize_with_llm
 
             try:
-                summary = await summarize_with_llm(messages, self.services.chat_model, coverage,
-                                                   timeout_s=self.services.settings.agent_model_timeout_s)
+                summary = await summarize_with_llm(messages, self.chat_model, coverage,
+                                                   timeout_s=self.settings.agent_model_timeout_s)
             except* Exception as group:  # any provider failure: fall back, never crash
                 log.warning("llm summary failed; using the offline summarizer", extra={
                     "error": repr(group.exceptions[0])[:200]})
                 coverage = replace(coverage, notes=(*coverage.notes, "the language model failed, so this "
                                                     "is the offline summary"))
         if summary is None:
-            embedder = self.services.embedder
-            summary = await asyncio.to_thread(partial(summarize_extractive, bot_name=self.services.settings.bot_name),
+            embedder = self._embedder()
+            summary = await asyncio.to_thread(partial(summarize_extractive, bot_name=self.settings.bot_name),
                                               messages, embedder, coverage)
-        summary.mood = await asyncio.to_thread(describe_mood, [m.text for m in messages]) if messages else \
-            summary.mood
+        summary.mood = await asyncio.to_thread(describe_mood, [m.text for m in messages],
+                                               self._mood_embedder()) if messages else summary.mood
         return summary
 
 

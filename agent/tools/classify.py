@@ -12,7 +12,6 @@ from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
     from agent.classify.service import Classification
-    from agent.services import Services
 
 MAX_MESSAGES = 200
 MOOD = {"positive": "🙂 positive", "neutral": "😐 neutral", "negative": "🙁 negative"}
@@ -23,16 +22,13 @@ def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def make_classify_tools(services: Services) -> list[BaseTool]:
-    def feature() -> Classification:
-        return services.features["classify"]  # type: ignore[no-any-return]
-
+def make_classify_tools(classifier: Classification) -> list[BaseTool]:
     async def classify_messages(messages: list[str], labels: list[str]) -> tuple[str, ToolOutput]:
         texts = [m for m in messages if isinstance(m, str) and m.strip()][:MAX_MESSAGES]
         if not texts or not [label for label in labels if label.strip()]:
             text = "Give me messages and at least two labels, e.g. “classify as bug / feature / question”."
             return text, ToolOutput("classify_messages", text, ok=False)
-        results = await feature().labels(texts, labels)
+        results = await classifier.labels(texts, labels)
         lines = [f"• **{r.label}** ({r.score:.2f}): {_clip(t)}" for t, r in zip(texts, results, strict=True)]
         counts = Counter(r.label for r in results)
         summary = ", ".join(f"{label}: {n}" for label, n in counts.most_common())
@@ -46,7 +42,7 @@ def make_classify_tools(services: Services) -> list[BaseTool]:
         if not texts:
             text = "There are no messages here to read the mood of yet."
             return text, ToolOutput("analyze_sentiment", text, ok=False)
-        results = await feature().sentiment(texts)
+        results = await classifier.sentiment(texts)
         counts = Counter(r.label for r in results)
         mean = sum(r.score for r in results) / len(results)
         overall = overall_label(mean)

@@ -11,13 +11,11 @@ from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
     from agent.images.service import ImageService
-    from agent.services import Services
 
 
-def make_image_tool(services: Services) -> BaseTool:
+def make_image_tool(images: ImageService) -> BaseTool:
     async def generate_image(prompt: str, size: str = "1024x1024", style: str = "") -> tuple[str, ToolOutput]:
         turn = require_turn()
-        images: ImageService = services.features["images"]
         result = await images.create(prompt, turn.author_id, turn.channel_key, turn.thread, size, style)
         if not result.ok or result.file is None:
             return result.message, ToolOutput("generate_image", result.message, ok=False)

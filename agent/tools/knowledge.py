@@ -9,20 +9,18 @@ section and those lines. When nothing relevant is found, both say the knowledge 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from langchain_core.tools import BaseTool, StructuredTool
 
+from agent.embeddings import Embedder
 from agent.errors import ConfabError
 from agent.knowledge.citations import cite_label, format_sources
 from agent.knowledge.index import Hit
 from agent.knowledge.passages import Quote, focus, lexical_scores, units
 from agent.knowledge.service import KnowledgeService, SearchResult
+from agent.settings import Settings
 from agent.tools.base import Citation, ToolOutput
-
-if TYPE_CHECKING:
-    from agent.services import Services
 
 SHOWN = 2  # passages quoted offline
 CLOSE_TO_BEST = 0.12  # offline, quote only passages nearly as relevant as the best one
@@ -31,21 +29,20 @@ SECOND_QUOTE = 0.05  # ... and a second quote only when its best sentence is abo
 Scorer = Callable[[str, list[str]], Awaitable[list[float]]]  # (question, texts) -> similarity of each text
 
 
-def make_knowledge_tool(services: Services) -> BaseTool:
+def make_knowledge_tool(knowledge: KnowledgeService, settings: Settings, embedder: Callable[[], Embedder]) -> BaseTool:
     async def embedded(question: str, texts: list[str]) -> list[float]:
-        vectors = await services.embedder.aembed([question, *texts])
+        vectors = await embedder().aembed([question, *texts])
         return [float(s) for s in vectors[1:] @ vectors[0]]
 
     async def search_knowledge(query: str, k: int = 5, focus: str = "") -> tuple[str, ToolOutput]:
-        knowledge: KnowledgeService = services.features["knowledge"]
         try:
             result = await knowledge.search(query, k)
         except ConfabError as exc:
             return exc.user_message, ToolOutput("search_knowledge", exc.user_message, ok=False)
         # offline, the quotes are the answer: pick their sentences by meaning; a model reads whole passages
-        scorer = embedded if services.settings.is_offline else None
+        scorer = embedded if settings.is_offline else None
         quotes = await quote_hits(focus or query, _candidates(result.hits), scorer)
-        return render(result, services.settings.knowledge_base_url, str(services.settings.knowledge_dir), quotes)
+        return render(result, settings.knowledge_base_url, str(settings.knowledge_dir), quotes)
 
     return StructuredTool.from_function(
         coroutine=search_knowledge,

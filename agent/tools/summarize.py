@@ -11,14 +11,16 @@ from agent.context import require_turn
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
-    from agent.services import Services
+    from agent.context import HistoryFetcher
+    from agent.summarize.render import LinkFn
     from agent.summarize.scope import Scope
+    from agent.summarize.service import Summarizer
 
 log = logging.getLogger(__name__)
 
 
-async def summarize_for(services: Services, channel_key: str, thread: str | None, scope_text: str,
-                        fetch_history: object = None, link: object = None,
+async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | None, scope_text: str,
+                        fetch_history: HistoryFetcher | None = None, link: LinkFn | None = None,
                         scope: Scope | None = None) -> tuple[str, ToolOutput]:
     """Summarize a channel/thread; returns (text for a model, ToolOutput with the Markdown for people).
 
@@ -32,22 +34,21 @@ async def summarize_for(services: Services, channel_key: str, thread: str | None
     except ScopeError as exc:
         log.info("bad summary scope", extra={"scope": scope_text[:60]})
         return str(exc), ToolOutput("summarize_conversation", str(exc), ok=False)
-    summarizer = services.features["summarizer"]
     messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history)
     summary = await summarizer.summarize(messages, facts)
     where = "this thread" if thread else "this channel"
     title = f"Summary of {where} ({scope.label})" if not scope.default or not thread else f"Summary of {where}"
-    rendered = render_summary(summary, title=title, link=link)  # type: ignore[arg-type]
+    rendered = render_summary(summary, title=title, link=link)
     output = ToolOutput("summarize_conversation", rendered,
                         extra={"messages": summary.coverage.messages, "model_calls": summary.model_calls,
                                "tokens": summary.tokens, "method": summary.method})
     return render_for_model(summary), output
 
 
-def make_summarize_tool(services: Services) -> BaseTool:
+def make_summarize_tool(summarizer: Summarizer) -> BaseTool:
     async def summarize_conversation(scope: str = "") -> tuple[str, ToolOutput]:
         turn = require_turn()
-        return await summarize_for(services, turn.channel_key, turn.thread, scope, turn.fetch_history,
+        return await summarize_for(summarizer, turn.channel_key, turn.thread, scope, turn.fetch_history,
                                    turn.message_link)
 
     return StructuredTool.from_function(

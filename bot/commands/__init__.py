@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot.events import Command, Reply
 
 if TYPE_CHECKING:
-    from agent.services import Services
+    from agent.deps import Deps
     from bot.adapter import Adapter
     from bot.pipeline import Pipeline
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class CommandContext:
     command: Command
-    services: Services
+    deps: Deps
     pipeline: Pipeline
     adapter: Adapter | None
 

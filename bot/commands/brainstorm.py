@@ -23,15 +23,15 @@ async def brainstorm_command(ctx: CommandContext) -> list[Reply]:
     topic = neutralize_mentions(args[:300])
     channel = ctx.command.channel
     # seeds quote documents and people: never let them ping anyone
-    seeds = neutralize_mentions(await ctx.services.features["brainstorm"].seed(topic, channel.key))
+    seeds = neutralize_mentions(await ctx.deps.brainstorm.seed(topic, channel.key))
     opening = (f"🧠 **Brainstorm: {topic}** (started by {ctx.command.author.name})\n"
                "Post one idea per message (or a bulleted list) and +1 the ones you like. I'll merge duplicates "
                "and group themes. In the thread, `/brainstorm wrap` concludes and `/brainstorm stop` ends it "
-               f"(where threads take no slash commands, mention me: `@{ctx.services.settings.bot_name} "
+               f"(where threads take no slash commands, mention me: `@{ctx.deps.settings.bot_name} "
                "/brainstorm wrap`).")
     data = {"topic": topic, "started_by": ctx.command.author.name}
     if channel.thread is not None:
-        await ctx.services.memory.follow_thread(channel.key, channel.thread, kind="brainstorm", data=data)
+        await ctx.deps.store.threads.follow(channel.key, channel.thread, kind="brainstorm", data=data)
         return [Reply(channel, f"{opening}\n\n{seeds}", reply_to=channel.thread)]
     adapter = ctx.adapter
     if adapter is None or not adapter.capabilities.threads:
@@ -41,7 +41,7 @@ async def brainstorm_command(ctx: CommandContext) -> list[Reply]:
     if sent is None:
         return [ctx.reply("I couldn't open a brainstorm thread here.", ephemeral=True)]
     thread = sent.channel.thread or sent.message_id
-    await ctx.services.memory.follow_thread(channel.key, thread, kind="brainstorm", data=data)
+    await ctx.deps.store.threads.follow(channel.key, thread, kind="brainstorm", data=data)
     log.info("brainstorm started", extra={"channel": channel.key})
     return [Reply(channel.in_thread(thread), seeds, reply_to=thread)]
 
@@ -50,14 +50,15 @@ async def _finish(ctx: CommandContext, stop: bool) -> list[Reply]:
     from bot.brainstorm import wrap_thread
 
     channel = ctx.command.channel
-    followed = await ctx.services.memory.followed(channel.key, channel.thread) if channel.thread else None
+    followed = await ctx.deps.store.threads.followed(channel.key, channel.thread) if channel.thread else None
     if followed is None or followed[0] != "brainstorm":
         return [ctx.reply("This isn't a brainstorm thread I'm following. Start one with `/brainstorm <topic>`, "
                           "then use `wrap`/`stop` inside its thread.", ephemeral=True)]
     topic = str(followed[1].get("topic") or "brainstorm")
-    text = neutralize_mentions(await wrap_thread(ctx.services, ctx.adapter, channel, topic))
+    text = neutralize_mentions(await wrap_thread(ctx.deps.brainstorm, ctx.deps.store.messages, ctx.adapter, channel,
+                                                      topic))
     if stop:
         assert channel.thread is not None
-        await ctx.services.memory.unfollow_thread(channel.key, channel.thread)
+        await ctx.deps.store.threads.unfollow(channel.key, channel.thread)
         text += "\n\n_I've stopped following this thread._"
     return [Reply(channel, text, reply_to=channel.thread)]

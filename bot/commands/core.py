@@ -26,14 +26,14 @@ _CHANNEL_NAME = re.compile(r"^[\w.\-]{1,80}$")
 
 @command("help", "Show what I can do and the commands I know.", rate_limited=False)
 async def help_command(ctx: CommandContext) -> list[Reply]:
-    name = ctx.services.settings.bot_name
+    name = ctx.deps.settings.bot_name
     lines = [f"**{name}**: mention me (`@{name} …`) with a question, or use a command:"]
     for spec in sorted(REGISTRY.values(), key=lambda s: s.name):
         if spec.name.startswith("_") or "_" in spec.name:  # shortcuts such as summarize_thread
             continue
         admin = " _(admins)_" if spec.admin_only else ""
         lines.append(f"• `{spec.usage}`: {spec.summary}{admin}")
-    if ctx.services.settings.is_offline:
+    if ctx.deps.settings.is_offline:
         lines.append("\n_Running offline: answers come only from your documents and this channel._")
     return [ctx.reply("\n".join(lines), ephemeral=True)]
 
@@ -43,8 +43,8 @@ async def ask_command(ctx: CommandContext) -> list[Reply]:
     question = ctx.command.args.strip()
     if not question:
         return [ctx.reply(say.ASK_USAGE, ephemeral=True)]
-    if len(question) > ctx.services.settings.max_message_chars:
-        return [ctx.reply(say.TOO_LONG.format(length=len(question), limit=ctx.services.settings.max_message_chars),
+    if len(question) > ctx.deps.settings.max_message_chars:
+        return [ctx.reply(say.TOO_LONG.format(length=len(question), limit=ctx.deps.settings.max_message_chars),
                           ephemeral=True)]
     cmd = ctx.command
     result = await ctx.pipeline.ask(cmd.channel, cmd.author, question)
@@ -59,16 +59,16 @@ async def ask_command(ctx: CommandContext) -> list[Reply]:
 async def forget_command(ctx: CommandContext) -> list[Reply]:
     cmd = ctx.command
     key = (cmd.channel.key, cmd.author.id)
-    memory = ctx.services.memory
+    messages = ctx.deps.store.messages
     now = time.monotonic()
     if cmd.args.strip().lower() == "confirm":
         asked = _pending_forget.pop(key, None)
         if asked is None or now - asked > FORGET_WINDOW_S:
             return [ctx.reply(say.FORGET_NOTHING, ephemeral=True)]
-        removed = await memory.forget_channel(cmd.channel.key)
+        removed = await messages.forget(cmd.channel.key)
         return [ctx.reply(say.FORGET_DONE.format(count=removed))]
     _pending_forget[key] = now
-    count = await memory.count_messages(cmd.channel.key)
+    count = await messages.count(cmd.channel.key)
     return [ctx.reply(say.FORGET_CONFIRM.format(count=count, seconds=FORGET_WINDOW_S), ephemeral=True)]
 
 
@@ -80,13 +80,13 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
         return await help_command(ctx)
     if words[0].lower() != "settings":
         return [ctx.reply("Usage: `/confab help` or `/confab settings [name value]`.", ephemeral=True)]
-    memory, key = ctx.services.memory, ctx.command.channel.key
+    channel_settings, key = ctx.deps.store.channel_settings, ctx.command.channel.key
     if len(words) == 1:
-        defaults = {"spam_policy": ctx.services.settings.spam_policy, "mod_channel": ctx.services.settings.mod_channel,
+        defaults = {"spam_policy": ctx.deps.settings.spam_policy, "mod_channel": ctx.deps.settings.mod_channel,
                     "spam_exempt_days": EXEMPT_DAYS}
         lines = ["This channel's settings:"]
         for name in CHANNEL_SETTINGS:
-            value = await memory.get_setting(key, name, defaults.get(name))
+            value = await channel_settings.get(key, name, defaults.get(name))
             shown = f"`{value}`" if value is not None else "not set"
             if name == "mod_channel" and (value is None or str(value).lower() in NO_MOD_CHANNEL):
                 shown += " (spam notes reply to the flagged message)"
@@ -108,9 +108,9 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
         if not value.isdigit() or int(value) > 365:
             return [ctx.reply("`spam_exempt_days` is a number of days from 0 (corrections only lower the author's "
                               "risk) to 365.", ephemeral=True)]
-        await memory.set_setting(key, name, int(value))
+        await channel_settings.set(key, name, int(value))
         return [ctx.reply(f"Set `{name}` to `{int(value)}` for this channel.", ephemeral=True)]
-    await memory.set_setting(key, name, value)
+    await channel_settings.set(key, name, value)
     return [ctx.reply(f"Set `{name}` to `{value}` for this channel.", ephemeral=True)]
 
 
@@ -128,13 +128,13 @@ def channel_from_mention(value: str, platform: str) -> str | None:
 async def _set_mod_channel(ctx: CommandContext, value: str) -> Reply:
     cmd = ctx.command
     if value.lower() in NO_MOD_CHANNEL:
-        await ctx.services.memory.set_setting(cmd.channel.key, "mod_channel", "none")
+        await ctx.deps.store.channel_settings.set(cmd.channel.key, "mod_channel", "none")
         return ctx.reply("Spam notes for this channel now reply to the flagged message.", ephemeral=True)
     channel = channel_from_mention(value, cmd.channel.platform)
     if channel is None:
         how = "type `#` and pick the channel" if cmd.channel.platform == "discord" else "e.g. `#mods`"
         return ctx.reply(f"I can't tell which channel `{value[:80]}` is: {how}.", ephemeral=True)
-    await ctx.services.memory.set_setting(cmd.channel.key, "mod_channel", channel)
+    await ctx.deps.store.channel_settings.set(cmd.channel.key, "mod_channel", channel)
     shown = f"<#{channel}>" if _CHANNEL_MENTION.match(value.strip()) else f"#{channel}"  # as the platform shows it
     return ctx.reply(f"Set `mod_channel` to {shown}: notes about spam flagged in this channel go there "
                      "(I need to be able to post in it).", ephemeral=True)

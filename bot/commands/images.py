@@ -9,11 +9,8 @@ from bot.text import neutralize_mentions
 
 @command("imagine", "Generate an image from a description and post it here.", "/imagine <prompt>")
 async def imagine_command(ctx: CommandContext) -> list[Reply]:
-    images = ctx.services.features.get("images")
-    if images is None:
-        return [ctx.reply("Image generation is not enabled here.", ephemeral=True)]
     cmd = ctx.command
-    result = await images.create(cmd.args, cmd.author.id, cmd.channel.key, cmd.channel.thread, refine=True)
+    result = await ctx.deps.images.create(cmd.args, cmd.author.id, cmd.channel.key, cmd.channel.thread, refine=True)
     if not result.ok or result.file is None:
         return [ctx.reply(result.message, ephemeral=True)]
     file = result.file

@@ -15,11 +15,8 @@ log = logging.getLogger(__name__)
 @command("reindex", "Re-read the knowledge folder now (it is also watched while I run).", "/reindex",
          admin_only=True)
 async def reindex_command(ctx: CommandContext) -> list[Reply]:
-    knowledge = ctx.services.features.get("knowledge")
-    if knowledge is None:
-        return [ctx.reply("The knowledge base is not enabled here.", ephemeral=True)]
     try:
-        report = await knowledge.reindex()
+        report = await ctx.deps.knowledge.reindex()
     except ConfabError as exc:
         return [ctx.reply(exc.user_message, ephemeral=True)]
     if not report.changed:

@@ -50,7 +50,7 @@ async def spam_command(ctx: CommandContext) -> list[Reply]:
     if action == "spam" and target:
         return [await _correct(ctx, target, "spam")]
     if action == "policy" and len(words) == 2 and words[1] in POLICIES:
-        await ctx.services.memory.set_setting(ctx.command.channel.key, "spam_policy", words[1])
+        await ctx.deps.store.channel_settings.set(ctx.command.channel.key, "spam_policy", words[1])
         note = "" if words[1] in ("off", "flag") else " (deleting needs the platform permission; else I flag)"
         return [ctx.reply(f"Spam policy for this channel: `{words[1]}`{note}.", ephemeral=True)]
     if action == "stats":
@@ -71,13 +71,13 @@ async def _correct(ctx: CommandContext, target: str, verdict: str) -> Reply:
     here = ctx.command.channel
     channel_id, ref = parse_message_ref(target)
     prefer = [here.key] + ([f"{here.platform}:{here.workspace}:{channel_id}"] if channel_id else [])
-    ledger = SpamLedger(ctx.services.memory)
+    ledger = SpamLedger(ctx.deps.store.spam)
     found = await ledger.find(here.key, _candidates(ctx, ref), prefer)
     if found is None:
         return ctx.reply(f"I don't know a message `{ref[:80]}` in this workspace. Paste the message's link "
                          "(or, in the console, its number).", ephemeral=True)
     if verdict == "ham":
-        days = exempt_days(await ctx.services.memory.get_setting(found.channel_key, "spam_exempt_days", None))
+        days = exempt_days(await ctx.deps.store.channel_settings.get(found.channel_key, "spam_exempt_days", None))
         await ledger.correct(found, "ham", ctx.command.author.id, days)
         hard = _has_hard_signal(found.text)
         scope = (f"I won't flag its author in that channel for {days:g} days, and their risk elsewhere is lowered"
@@ -96,8 +96,8 @@ def _has_hard_signal(text: str) -> bool:
 
 
 async def _stats(ctx: CommandContext) -> Reply:
-    memory, key = ctx.services.memory, ctx.command.channel.key
-    flags, hams, spams = await SpamLedger(memory).stats(key)
-    policy = await memory.get_setting(key, "spam_policy", ctx.services.settings.spam_policy)
+    store, key = ctx.deps.store, ctx.command.channel.key
+    flags, hams, spams = await SpamLedger(store.spam).stats(key)
+    policy = await store.channel_settings.get(key, "spam_policy", ctx.deps.settings.spam_policy)
     return ctx.reply(f"Spam here: policy `{policy}`, {flags} flagged, corrections: {hams} not spam, "
                      f"{spams} missed spam.", ephemeral=True)

@@ -20,7 +20,7 @@ async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, publi
                      window: Scope | None = None) -> list[Reply]:
     from agent.tools.summarize import summarize_for
 
-    _, output = await summarize_for(ctx.services, channel.key, channel.thread, scope,
+    _, output = await summarize_for(ctx.deps.summarizer, channel.key, channel.thread, scope,
                                     history_fetcher(ctx.adapter, channel), message_linker(ctx.adapter, channel),
                                     scope=window)
     private = not public and (ctx.adapter is None or ctx.adapter.capabilities.ephemeral)
@@ -46,7 +46,7 @@ async def summarize_thread_shortcut(ctx: CommandContext) -> list[Reply]:
     if not target:
         return [ctx.reply("Use this shortcut on a message: I'll summarize the thread it starts or belongs to.",
                           ephemeral=True)]
-    stored = await ctx.services.memory.get_message(ctx.command.channel.key, target)
+    stored = await ctx.deps.store.messages.get(ctx.command.channel.key, target)
     root = stored.thread if stored is not None and stored.thread else target
     return await _summarize(ctx, ctx.command.channel.in_thread(root), "", public=False)
 
@@ -56,7 +56,7 @@ async def summarize_from_shortcut(ctx: CommandContext) -> list[Reply]:
     cmd = ctx.command
     since = cmd.target_at
     if since is None and cmd.target:
-        stored = await ctx.services.memory.get_message(cmd.channel.key, cmd.target)
+        stored = await ctx.deps.store.messages.get(cmd.channel.key, cmd.target)
         since = stored.created_at if stored is not None else None
     if since is None:
         return [ctx.reply("Use this shortcut on a message: I'll summarize from it to now.", ephemeral=True)]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stored_rows import table_rows
 
 from bot.app import build_app
 from chat_harness import Chat, RecordingAdapter
@@ -17,18 +18,18 @@ SPAM = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
 
 
 async def make_bot(tmp_path: Path, **overrides: Any) -> tuple[Chat, Any]:
-    services, pipeline = await build_app(make_settings(tmp_path, mod_channel="mods", **overrides))
+    deps, pipeline = await build_app(make_settings(tmp_path, mod_channel="mods", **overrides))
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
-    return Chat(pipeline, adapter), services
+    return Chat(pipeline, adapter), deps
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
-    chat, services = await make_bot(tmp_path)
+    chat, deps = await make_bot(tmp_path)
     yield chat
     await chat.pipeline.drain()
-    await services.close()
+    await deps.close()
 
 
 def notes(chat: Chat) -> list[str]:
@@ -41,9 +42,9 @@ async def test_spam_is_flagged_noted_and_never_answered(bot: Chat) -> None:
     [note] = notes(bot)
     assert "spammer" in note and "phishing domain" in note and "/spam not-spam s1" in note and "@everyone" not in note
     assert [r for r in bot.adapter.sent if r.channel.channel == "general"] == []  # the agent never saw it
-    stored = await bot.pipeline.services.memory.get_message("test:T1:general", "s1")
+    stored = await bot.pipeline.deps.store.messages.get("test:T1:general", "s1")
     assert stored is not None  # still remembered
-    rows = await bot.pipeline.services.memory.fetch("SELECT message_id, action FROM spam_flags")
+    rows = await table_rows(bot.pipeline.deps, "SELECT message_id, action FROM spam_flags")
     assert rows == [("s1", "flagged")]
 
 
@@ -53,7 +54,7 @@ async def test_ordinary_messages_pass(bot: Chat) -> None:
 
 
 async def test_admins_exempt_roles_and_policy_off(tmp_path: Path) -> None:
-    chat, services = await make_bot(tmp_path, exempt_roles="Trusted")
+    chat, deps = await make_bot(tmp_path, exempt_roles="Trusted")
     try:
         await chat.say(SPAM, user="boss", admin=True, id="a1")
         from bot.events import Author
@@ -66,7 +67,7 @@ async def test_admins_exempt_roles_and_policy_off(tmp_path: Path) -> None:
         await chat.say(SPAM, user="x", id="x1")
         assert chat.adapter.reactions == []
     finally:
-        await services.close()
+        await deps.close()
 
 
 async def test_delete_and_timeout_policies_use_the_platform(bot: Chat) -> None:
@@ -91,8 +92,8 @@ async def test_not_spam_correction_is_stored_and_counted(bot: Chat) -> None:
     assert "not spam" in (await bot.command("spam", "not-spam c1", admin=True))[0].text
     await bot.say(SPAM, user="carol", id="c2")
     assert [m for m, _ in bot.adapter.reactions] == ["c1", "c2"]  # a phishing domain: flagged whoever sends it
-    memory = bot.pipeline.services.memory
-    assert await memory.fetch("SELECT message_id, verdict FROM spam_corrections") == [("c1", "ham")]
+    memory = bot.pipeline.deps.store
+    assert await table_rows(memory, "SELECT message_id, verdict FROM spam_corrections") == [("c1", "ham")]
     await bot.say("totally normal message", user="dave", id="n1")
     assert "marked as spam" in (await bot.command("spam", "spam n1", admin=True))[0].text
     stats = (await bot.command("spam", "stats", admin=True))[0].text
@@ -109,7 +110,7 @@ async def test_an_edit_into_spam_is_caught(bot: Chat) -> None:
 async def test_a_failing_classifier_holds_the_message(bot: Chat, monkeypatch: pytest.MonkeyPatch,
                                                       caplog: pytest.LogCaptureFixture) -> None:
     """Fail closed: a screen that raises keeps the message from the agent, records and notes it."""
-    spam = bot.pipeline.services.features["classify"].spam
+    spam = bot.pipeline.deps.classifier.spam
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("model file damaged")
@@ -118,25 +119,25 @@ async def test_a_failing_classifier_holds_the_message(bot: Chat, monkeypatch: py
     await bot.say("@confab hello there", id="h9")
     assert [r for r in bot.adapter.sent if r.channel.channel == "general"] == []  # the agent never saw it
     assert "message held" in caplog.text
-    rows = await bot.pipeline.services.memory.fetch("SELECT message_id, reasons, action FROM spam_flags")
+    rows = await table_rows(bot.pipeline.deps, "SELECT message_id, reasons, action FROM spam_flags")
     assert rows == [("h9", '["screen error"]', "held")]
     [note] = notes(bot)
     assert "Held" in note and "screen error" in note
 
 
 async def test_the_llm_judges_borderline_messages(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    chat, services = await make_bot(tmp_path, model="openai:gpt-4.1-mini", openai_base_url=fake_openai.base_url,
+    chat, deps = await make_bot(tmp_path, model="openai:gpt-4.1-mini", openai_base_url=fake_openai.base_url,
                                     openai_api_key="sk-test")
     fake_openai.chat.append(text_reply("spam"))
     try:
-        classify = services.features["classify"]
+        classify = deps.classifier
         score = classify.spam.classify("my band plays on friday, come if you like").score
         classify.spam.threshold = min(1.0, score + 0.05)  # make this message borderline: below, but close
         await chat.say("my band plays on friday, come if you like", user="promo", id="p1")
         assert chat.adapter.reactions == [("p1", "🚩")]
         assert "<message>" in fake_openai.requests_to("/v1/chat/completions")[0].json["messages"][-1]["content"]
     finally:
-        await services.close()
+        await deps.close()
 
 
 async def test_the_spam_model_loads_once_in_a_worker_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from stored_rows import table_rows
 
 from bot.app import build_app
 from bot.commands.core import channel_from_mention
@@ -57,8 +58,8 @@ async def test_not_spam_takes_a_slack_or_discord_link_from_the_mods_channel(bot:
     link = "https://x.slack.com/archives/C123/p1700000000123456"
     reply = (await bot.command("spam", f"not-spam {link}", admin=True, channel="mods"))[0].text
     assert "marked as not spam" in reply
-    memory = bot.pipeline.services.memory
-    assert await memory.fetch("SELECT channel_key, message_id FROM spam_corrections") == [
+    memory = bot.pipeline.deps.store
+    assert await table_rows(memory, "SELECT channel_key, message_id FROM spam_corrections") == [
         ("test:T1:C123", "1700000000.123456")]
     # Discord: the link names the thread the message is in; the message is found in its channel
     await bot.say(PROMO + "!", user="other", id="1234567890123", channel="general", thread="777")
@@ -68,7 +69,7 @@ async def test_not_spam_takes_a_slack_or_discord_link_from_the_mods_channel(bot:
 
 
 async def test_the_console_shows_numbers_and_takes_them_back(tmp_path: Path) -> None:
-    services, pipeline = await build_app(make_settings(tmp_path))
+    deps, pipeline = await build_app(make_settings(tmp_path))
     out = StringIO()
     console = ConsoleAdapter(tmp_path / "data", stdin=StringIO(""), console=Console(file=out, width=300))
     pipeline.attach(console)
@@ -80,7 +81,7 @@ async def test_the_console_shows_numbers_and_takes_them_back(tmp_path: Path) -> 
         assert "marked as not spam" in text
     finally:
         await pipeline.drain()
-        await services.close()
+        await deps.close()
 
 
 def test_channel_mentions() -> None:
@@ -95,7 +96,7 @@ def test_channel_mentions() -> None:
 async def test_mod_channel_takes_a_mention_and_notes_go_there(bot: Chat) -> None:
     reply = (await bot.command("confab", "settings mod_channel <#C0MODS|mods>", admin=True))[0].text
     assert "<#C0MODS>" in reply
-    assert await bot.pipeline.services.memory.get_setting(bot.channel().key, "mod_channel") == "C0MODS"
+    assert await bot.pipeline.deps.store.channel_settings.get(bot.channel().key, "mod_channel") == "C0MODS"
     await bot.say(PROMO, user="spammer", id="g1")
     [note] = bot.adapter.sent
     assert note.channel.channel == "C0MODS" and "g1" in note.text

@@ -8,22 +8,25 @@ import pytest
 
 from agent.classify.sentiment import analyze_sentiment
 from agent.classify.train_sentiment import read_sentences
+from agent.embeddings import LocalEmbedder
 
 
-def test_labels_and_scores() -> None:
-    good, meh, bad = analyze_sentiment(["This is great, thanks so much!", "The meeting is at 3.", "This is awful :("])
+def test_labels_and_scores(local_embedder: LocalEmbedder) -> None:
+    good, meh, bad = analyze_sentiment(["This is great, thanks so much!", "The meeting is at 3.", "This is awful :("],
+                                       local_embedder)
     assert (good.label, meh.label, bad.label) == ("positive", "neutral", "negative")
     assert good.score > 0.5 and bad.score < -0.5 and abs(meh.score) < good.score
 
 
-def test_negation_and_context() -> None:
-    results = analyze_sentiment(["Not worth the money, it broke in a week.", "Not bad at all, I'd buy it again."])
+def test_negation_and_context(local_embedder: LocalEmbedder) -> None:
+    results = analyze_sentiment(["Not worth the money, it broke in a week.", "Not bad at all, I'd buy it again."],
+                                local_embedder)
     assert [r.label for r in results] == ["negative", "positive"]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x01\x02", "\ud800 lone surrogate", "x" * 200_000, "🙂" * 50])
-def test_bad_input_gives_a_result(text: str) -> None:
-    [result] = analyze_sentiment([text])
+def test_bad_input_gives_a_result(text: str, local_embedder: LocalEmbedder) -> None:
+    [result] = analyze_sentiment([text], local_embedder)
     assert result.label in ("positive", "neutral", "negative") and -1.0 <= result.score <= 1.0
     if not text.strip():
         assert (result.label, result.score) == ("neutral", 0.0)
@@ -37,7 +40,7 @@ def test_training_sentences_are_well_formed(tmp_path: Path) -> None:
         read_sentences(tmp_path)
 
 
-def test_emoji_are_read() -> None:
+def test_emoji_are_read(local_embedder: LocalEmbedder) -> None:
     """The embedding model has no emoji in its vocabulary: they are spelled out first."""
-    party, angry = analyze_sentiment(["🎉🎉", "😡😡"])
+    party, angry = analyze_sentiment(["🎉🎉", "😡😡"], local_embedder)
     assert (party.label, angry.label) == ("positive", "negative")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from stored_rows import table_rows
 
 from agent.classify.ledger import DAY_S, SpamLedger
 from agent.classify.train import read_corrections
@@ -25,12 +26,12 @@ HALF_EMOJI = "\ud83d"
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
-    services, pipeline = await build_app(make_settings(tmp_path, mod_channel="mods"))
+    deps, pipeline = await build_app(make_settings(tmp_path, mod_channel="mods"))
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
     yield Chat(pipeline, adapter)
     await pipeline.drain()
-    await services.close()
+    await deps.close()
 
 
 def flagged(chat: Chat) -> list[str]:
@@ -47,7 +48,7 @@ async def test_half_an_emoji_in_the_text_still_flags(bot: Chat) -> None:
     """Delivered straight to the pipeline (no adapter's edge cleaning): the screen cleans its own input."""
     await bot.say(f"@confab {PHISHING} {HALF_EMOJI}", user="spammer", id="u1")
     assert answers(bot) == []  # never reached the agent
-    rows = await bot.pipeline.services.memory.fetch("SELECT message_id, action FROM spam_flags")
+    rows = await table_rows(bot.pipeline.deps, "SELECT message_id, action FROM spam_flags")
     assert rows == [("u1", "flagged")]
     assert flagged(bot) == ["u1"]
 
@@ -109,7 +110,7 @@ async def test_a_later_spam_verdict_and_forget_revoke_the_exemption(bot: Chat) -
 async def test_exemptions_expire_and_can_be_turned_off(bot: Chat) -> None:
     await bot.say(PROMO, user="carol", id="e1")
     await bot.command("spam", "not-spam e1", admin=True)
-    ledger = SpamLedger(bot.pipeline.services.memory)
+    ledger = SpamLedger(bot.pipeline.deps.store.spam)
     key = bot.channel().key
     assert (await ledger.standing(key, "carol")).exempt
     later = await ledger.standing(key, "carol", now=time.time() + 31 * DAY_S)
@@ -132,7 +133,7 @@ async def test_corrections_are_training_examples(bot: Chat, tmp_path: Path) -> N
 
 
 async def test_the_old_allow_list_is_gone(bot: Chat) -> None:
-    tables = await bot.pipeline.services.memory.fetch("SELECT name FROM sqlite_master WHERE type = 'table'")
+    tables = await table_rows(bot.pipeline.deps, "SELECT name FROM sqlite_master WHERE type = 'table'")
     names = {t[0] for t in tables}
     assert "spam_exemptions" in names and "spam_allowlist" not in names
 
@@ -155,10 +156,10 @@ async def test_a_model_retrained_into_the_data_folder_is_used(tmp_path: Path) ->
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
     TextModel(shipped.idf, -shipped.coef, -shipped.intercept).save(data / "spam_model.npz")
-    services, _ = await build_app(make_settings(tmp_path))
+    deps, _ = await build_app(make_settings(tmp_path))
     try:
-        spam = await services.features["classify"].ready_spam()
+        spam = await deps.classifier.ready_spam()
         assert spam.path == data / "spam_model.npz"
         assert spam.classify(PROMO).text_probability < 0.5
     finally:
-        await services.close()
+        await deps.close()

@@ -32,9 +32,9 @@ class BrokenModel(SlowToLoad):
 
 
 async def test_the_embedder_is_warmed_in_the_background(tmp_path: Path) -> None:
-    services, _ = await build_app(make_settings(tmp_path))
-    embedder = services._embedder = SlowToLoad()
-    tasks = await start_background(services)
+    embedder = SlowToLoad()
+    deps, _ = await build_app(make_settings(tmp_path), embedder=embedder)  # type: ignore[arg-type]
+    tasks = await start_background(deps)
     try:
         assert await asyncio.to_thread(embedder.loaded.wait, 10)
         warm = next(t for t in tasks if t.get_name() == "confab-warm-embedder")
@@ -44,13 +44,12 @@ async def test_the_embedder_is_warmed_in_the_background(tmp_path: Path) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await services.close()
+        await deps.close()
 
 
 async def test_a_model_that_fails_to_load_does_not_stop_the_bot(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
-    services, _ = await build_app(make_settings(tmp_path, retention_days=30))
-    services._embedder = BrokenModel()
-    tasks = await start_background(services)
+    deps, _ = await build_app(make_settings(tmp_path, retention_days=30), embedder=BrokenModel())  # type: ignore[arg-type]
+    tasks = await start_background(deps)
     try:
         warm = next(t for t in tasks if t.get_name() == "confab-warm-embedder")
         await asyncio.wait_for(warm, 10)
@@ -61,7 +60,7 @@ async def test_a_model_that_fails_to_load_does_not_stop_the_bot(tmp_path: Path, 
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await services.close()
+        await deps.close()
 
 
 class Node:

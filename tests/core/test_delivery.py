@@ -1,19 +1,19 @@
-"""Repeated deliveries of one event are dropped: in the memory store, or in process when it fails."""
+"""Repeated deliveries of one event are dropped: in the store's event ledger, or in process when it fails."""
 
 from pathlib import Path
 from types import SimpleNamespace
 
-from agent.memory.store import MemoryStore
+from agent.storage import open_storage
 from bot.delivery import FirstDelivery
 
 
 async def test_keys_are_kept_in_memory_under_a_namespace(tmp_path: Path) -> None:
-    store = await MemoryStore.open(tmp_path / "m.db")
+    store = await open_storage(tmp_path / "m.db")
     try:
-        handler = SimpleNamespace(services=SimpleNamespace(memory=store))
+        handler = SimpleNamespace(deps=SimpleNamespace(store=store))
         first = FirstDelivery("slack", lambda: handler)
         assert await first("Ev1") and not await first("Ev1")
-        assert not await store.first_delivery("slack:Ev1")  # the key the store holds
+        assert not await store.events.first_delivery("slack:Ev1")  # the key the store holds
         assert await FirstDelivery("discord:interaction", lambda: handler)("Ev1")  # another namespace
     finally:
         await store.close()
@@ -24,6 +24,6 @@ async def test_without_a_working_store_an_in_process_set_stands_in() -> None:
         async def first_delivery(self, key: str) -> bool:
             raise OSError("database is locked")
 
-    for handler in (None, SimpleNamespace(services=SimpleNamespace(memory=Broken()))):
+    for handler in (None, SimpleNamespace(deps=SimpleNamespace(store=SimpleNamespace(events=Broken())))):
         first = FirstDelivery("slack", lambda handler=handler: handler)
         assert await first("Ev1") and await first("Ev2") and not await first("Ev1")

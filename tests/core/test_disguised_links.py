@@ -57,12 +57,12 @@ async def test_a_disguised_link_from_the_model_reaches_the_chat_revealed(tmp_pat
     from conftest import make_settings
 
     model = ScriptedModel(steps=[AIMessage(f"Reset it at {DISGUISED} today.")])
-    services, pipeline = await build_app(make_settings(tmp_path), chat_model=model)
+    deps, pipeline = await build_app(make_settings(tmp_path), chat_model=model)
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
     try:
         reply = await Chat(pipeline, adapter).say("@confab where do I reset my Discord password?")
     finally:
         await pipeline.drain()
-        await services.close()
+        await deps.close()
     assert "[discord.com/login (disc0rd.example)](https://disc0rd.example/a)" in reply

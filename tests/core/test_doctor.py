@@ -78,10 +78,11 @@ def test_run_on_a_terminal_exits_too(tmp_path: Path) -> None:
 
 def test_a_failure_after_the_memory_opens_still_ends_the_process(tmp_path: Path) -> None:
     """Any start-up error after the SQLite store opened used to leave its threads keeping the process alive."""
-    script = ("import asyncio, agent.services as s\n"
+    script = ("import asyncio, agent.deps as d\n"
               "from agent.settings import load_settings\n"
-              "s.FEATURE_INSTALLERS.append('json:no_such_installer')\n"
-              "asyncio.run(s.open_services(load_settings()))\n")
+              "def broken(*args, **kwargs): raise RuntimeError('no_such_installer')\n"
+              "d.Summarizer = broken\n"
+              "asyncio.run(d.open_deps(load_settings()))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=GUARD_S,
                           env=env_for(tmp_path), cwd=tmp_path, check=False)
     assert done.returncode == 1 and "no_such_installer" in done.stderr
@@ -90,7 +91,8 @@ def test_a_failure_after_the_memory_opens_still_ends_the_process(tmp_path: Path)
 def test_a_failure_while_the_app_is_built_still_ends_the_process(tmp_path: Path) -> None:
     script = ("import asyncio, bot.app as app\n"
               "from bot.settings import load_settings\n"
-              "app.MODERATOR = 'json:no_such_moderator'\n"
+              "def broken(*args, **kwargs): raise RuntimeError('no_such_moderator')\n"
+              "app.Moderator = broken\n"
               "asyncio.run(app.build_app(load_settings()))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=GUARD_S,
                           env=env_for(tmp_path), cwd=tmp_path, check=False)

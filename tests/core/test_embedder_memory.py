@@ -7,8 +7,8 @@ import random
 from typing import Any
 
 import numpy as np
+import pytest
 
-from agent.embeddings import shared_local_embedder
 from agent.minilm import MiniLMEncoder
 
 
@@ -31,11 +31,16 @@ class ShapeRecorder:
         return [np.ones((*shape, self.dim), dtype=np.float32)]
 
 
-def _encoder(**changes: Any) -> MiniLMEncoder:
-    """The loaded encoder's twin (same compiled model and tokenizer) with some attributes changed."""
-    twin = copy.copy(shared_local_embedder()._load())
-    vars(twin).update({"_idle": queue.SimpleQueue(), **changes})  # its own idle infer requests
-    return twin
+@pytest.fixture
+def twin(local_embedder: Any) -> Any:
+    """``twin(**changes)``: the loaded encoder's twin (same compiled model and tokenizer) with some attributes
+    changed."""
+    def make(**changes: Any) -> MiniLMEncoder:
+        encoder = copy.copy(local_embedder._load())
+        vars(encoder).update({"_idle": queue.SimpleQueue(), **changes})  # its own idle infer requests
+        return encoder
+
+    return make
 
 
 def _messages(rng: random.Random, count: int) -> list[str]:
@@ -43,11 +48,11 @@ def _messages(rng: random.Random, count: int) -> list[str]:
     return [" ".join(rng.choice(words) for _ in range(rng.randint(0, 300))) for _ in range(count)]
 
 
-def test_the_model_sees_a_bounded_set_of_input_shapes() -> None:
+def test_the_model_sees_a_bounded_set_of_input_shapes(twin: Any) -> None:
     """Texts of every length from 0 to 300 words, in batches of 1 to 40 as the pipeline and the index send
     them: at most 16 lengths x 3 batch sizes reach the model (there were ~1,000 distinct shapes before)."""
     recorder = ShapeRecorder(384)
-    encoder = _encoder(_model=recorder)
+    encoder = twin(_model=recorder)
     rng = random.Random(7)
     for size in [*range(1, 41), *[1] * 200]:
         vectors = encoder.encode(_messages(rng, size))
@@ -57,18 +62,18 @@ def test_the_model_sees_a_bounded_set_of_input_shapes() -> None:
     assert len(encoder.shapes) == 48 and {size for size, _ in encoder.shapes} == {1, 4, 16}
 
 
-def test_infer_requests_are_reused_between_calls() -> None:
+def test_infer_requests_are_reused_between_calls(twin: Any) -> None:
     """A new request per call allocated its buffers again each time, and the process's footprint crept up
     (+60 MB between 4,000 and 5,000 messages with no new shape, bench/embedder_memory.py)."""
     recorder = ShapeRecorder(384)
-    encoder = _encoder(_model=recorder)
+    encoder = twin(_model=recorder)
     for text in _messages(random.Random(1), 100):
         encoder.encode([text])
     assert recorder.requests == 1
 
 
-def test_batches_keep_every_text_once_in_allowed_sizes() -> None:
-    encoder = _encoder()
+def test_batches_keep_every_text_once_in_allowed_sizes(twin: Any) -> None:
+    encoder = twin()
     for count in [1, 3, 11, 15, 16, 17, 33, 1030]:
         texts = [f"message number {i} " + "word " * (i % 37) for i in range(count)]
         rows = np.concatenate([positions for positions, _, _ in encoder.batches(texts)])
@@ -79,14 +84,14 @@ def test_batches_keep_every_text_once_in_allowed_sizes() -> None:
     assert encoder._batch_plan(15) == [4, 4, 4, 1, 1, 1] and encoder._batch_plan(33) == [16, 16, 1]
 
 
-def test_padding_to_the_shared_lengths_keeps_the_vectors() -> None:
+def test_padding_to_the_shared_lengths_keeps_the_vectors(twin: Any) -> None:
     """Padded tokens are masked out of attention and pooling: vectors padded to a multiple of 16 tokens match
     those padded only to their batch's longest text (the model runs in bfloat16 where the CPU has it)."""
     rng = random.Random(3)
     texts = ["", "ok", "the deploy failed again", "Lunch at noon? 🍕", *_messages(rng, 21)]
-    exact = _encoder(length_step=1, batch_size=5)  # 5: batches of 5, 4 and 1, each padded to its own longest
+    exact = twin(length_step=1, batch_size=5)  # 5: batches of 5, 4 and 1, each padded to its own longest
     assert any(inputs["input_ids"].shape[1] % 16 for _, inputs, _ in exact.batches(texts))
-    padded = _encoder().encode(texts)
+    padded = twin().encode(texts)
     cosine = (padded * exact.encode(texts)).sum(axis=1)
     assert cosine.min() > 1 - 5e-5 and cosine.mean() > 1 - 1e-5
     assert np.allclose(np.linalg.norm(padded, axis=1), 1.0, atol=1e-5)

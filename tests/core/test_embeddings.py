@@ -6,15 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from agent import embeddings
-from agent.embeddings import LocalEmbedder, local_model_path, make_embedder, shared_local_embedder
+from agent.embeddings import LocalEmbedder, local_model_path, make_embedder
 from agent.minilm import MiniLMEncoder, _cache_key
 from conftest import make_settings
 
 
-def test_cache_reuses_vectors_and_stays_bounded(monkeypatch: Any) -> None:
+def test_cache_reuses_vectors_and_stays_bounded(monkeypatch: Any, local_embedder: LocalEmbedder) -> None:
     embedder = LocalEmbedder(cache_size=3)
-    embedder._model = shared_local_embedder()._load()  # the loaded model, a private cache
+    embedder._model = local_embedder._load()  # the loaded model, a private cache
     encoded: list[list[str]] = []
     encode = embedder._encode
     monkeypatch.setattr(embedder, "_encode", lambda texts: (encoded.append(texts), encode(texts))[1])
@@ -29,18 +28,18 @@ def test_cache_reuses_vectors_and_stays_bounded(monkeypatch: Any) -> None:
     assert embedder.embed([]).shape == (0, 384)
 
 
-def test_text_that_is_not_valid_unicode() -> None:
-    [vector] = shared_local_embedder().embed(["\ud800 lone surrogate"])
+def test_text_that_is_not_valid_unicode(local_embedder: LocalEmbedder) -> None:
+    [vector] = local_embedder.embed(["\ud800 lone surrogate"])
     assert np.isfinite(vector).all()
 
 
-def test_openvino_vectors_match_the_pytorch_model() -> None:
+def test_openvino_vectors_match_the_pytorch_model(local_embedder: LocalEmbedder) -> None:
     """The compiled model (bf16 where the CPU has it) against the packaged weights run in float32 PyTorch,
     by the sentence-transformers recipe: mean pooling over real tokens, normalised."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    encoder = shared_local_embedder()._load()
+    encoder = local_embedder._load()
     texts = ["", "the deploy failed again", "Lunch at noon? 🍕", "word " * 400, "Wie geht's? Ça va."]
     reference_tokenizer = AutoTokenizer.from_pretrained(str(local_model_path()))
     tokens = reference_tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
@@ -58,8 +57,8 @@ def test_openvino_vectors_match_the_pytorch_model() -> None:
     assert encoder.encode([]).shape == (0, 384)
 
 
-def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
-    deploy, outage, lunch = shared_local_embedder().embed(
+def test_similar_sentences_are_closer_than_unrelated_ones(local_embedder: LocalEmbedder) -> None:
+    deploy, outage, lunch = local_embedder.embed(
         ["The deployment to production failed", "Our production release broke", "Who wants pizza for lunch?"])
     assert float(deploy @ outage) > float(deploy @ lunch) + 0.2
 
@@ -118,11 +117,16 @@ def test_a_cache_that_cannot_be_written_only_costs_speed(tmp_path: Path, caplog:
     assert encoder.encode(["still works"]).shape == (1, 384)
 
 
-def test_the_bot_keeps_the_converted_model_in_its_data_folder(tmp_path: Path, monkeypatch: Any) -> None:
-    fresh = LocalEmbedder()
-    monkeypatch.setattr(embeddings, "shared_local_embedder", lambda: fresh)
-    assert make_embedder(make_settings(tmp_path)) is fresh
+def test_the_bot_keeps_the_converted_model_in_its_data_folder(tmp_path: Path) -> None:
+    fresh = make_embedder(make_settings(tmp_path))
+    assert isinstance(fresh, LocalEmbedder)
     assert fresh.model_cache_dir == tmp_path / "data" / "models"
+    # each app's settings decide for its own embedder (no process-wide one keeping the first settings it saw)
+    (tmp_path / "other").mkdir()
+    other = make_embedder(make_settings(tmp_path / "other"))
+    assert isinstance(other, LocalEmbedder) and other.model_cache_dir == tmp_path / "other" / "data" / "models"
+    given = LocalEmbedder()
+    assert make_embedder(make_settings(tmp_path), given) is given
 
 
 def test_new_weights_or_configuration_mean_a_new_conversion(tmp_path: Path) -> None:

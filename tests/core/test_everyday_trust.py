@@ -107,5 +107,5 @@ async def test_half_an_emoji_from_any_caller_is_stored_cleaned_and_answered(make
                             mentions_bot=True)
     [reply] = await chat.deliver(message)
     assert reply.text == "answered"
-    [stored, _] = await chat.pipeline.services.memory.recent("test:T1:general")
+    [stored, _] = await chat.pipeline.deps.store.messages.recent("test:T1:general")
     assert stored.author_name == "bob \ufffd" and "\ufffd" in stored.text

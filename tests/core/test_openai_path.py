@@ -25,18 +25,18 @@ COMPLETIONS = "/v1/chat/completions"
 async def llm_chat(tmp_path: Path, base_url: str, **overrides: Any) -> tuple[Chat, Any]:
     settings = make_settings(tmp_path, model="openai:gpt-4.1-mini", openai_base_url=base_url,
                              openai_api_key="sk-test-secret", **overrides)
-    services, pipeline = await build_app(settings)
+    deps, pipeline = await build_app(settings)
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
-    return Chat(pipeline, adapter), services
+    return Chat(pipeline, adapter), deps
 
 
 @pytest.fixture
 async def bot(tmp_path: Path, fake_openai: FakeOpenAI) -> AsyncIterator[Chat]:
-    chat, services = await llm_chat(tmp_path, fake_openai.base_url)
+    chat, deps = await llm_chat(tmp_path, fake_openai.base_url)
     yield chat
     await chat.pipeline.drain()
-    await services.close()
+    await deps.close()
 
 
 def answer_tools_own_calls(fake: FakeOpenAI, text: str) -> None:
@@ -119,7 +119,7 @@ async def test_malformed_tool_call_is_a_clear_reply(bot: Chat, fake_openai: Fake
     assert any("invalid tool calls" in r.getMessage() or "invalid tool calls" in str(r.__dict__)
                for r in caplog.records)
     # stored, and the next turn works
-    stored = await bot.pipeline.services.memory.recent("test:T1:general")
+    stored = await bot.pipeline.deps.store.messages.recent("test:T1:general")
     assert any(m.text == "@confab summarize please" for m in stored)
     fake_openai.chat.append(text_reply("Back to normal."))
     assert await bot.say("@confab hello again") == "Back to normal."
@@ -136,26 +136,26 @@ async def test_garbage_and_server_errors_are_clear_replies(bot: Chat, fake_opena
 
 
 async def test_a_slow_model_times_out_with_a_clear_reply(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    chat, services = await llm_chat(tmp_path, fake_openai.base_url, agent_model_timeout_s=0.3)
+    chat, deps = await llm_chat(tmp_path, fake_openai.base_url, agent_model_timeout_s=0.3)
     fake_openai.chat.extend([text_reply("too late", delay_s=2.0)] * 2)
     try:
         assert await chat.say("@confab are you there?") == ModelTimeout.user_message
-        assert await services.memory.count_messages() >= 1
+        assert await deps.store.messages.count() >= 1
     finally:
         await chat.pipeline.drain()
-        await services.close()
+        await deps.close()
 
 
 async def test_a_model_endpoint_that_is_down(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    chat, services = await llm_chat(tmp_path, f"http://127.0.0.1:{port}/v1")
+    chat, deps = await llm_chat(tmp_path, f"http://127.0.0.1:{port}/v1")
     try:
         assert await chat.say("@confab hello?") == ModelUnavailable.user_message
     finally:
         await chat.pipeline.drain()
-        await services.close()
+        await deps.close()
 
 
 async def test_hostile_model_output_pings_nobody(bot: Chat, fake_openai: FakeOpenAI) -> None:
@@ -172,7 +172,7 @@ async def test_secrets_never_reach_the_logs(bot: Chat, fake_openai: FakeOpenAI,
     with caplog.at_level(logging.DEBUG):
         await bot.say("@confab hi")
     assert "sk-test-secret" not in caplog.text
-    assert "sk-test-secret" not in repr(bot.pipeline.services.settings)
+    assert "sk-test-secret" not in repr(bot.pipeline.deps.settings)
     assert json.dumps(fake_openai.requests[0].headers).count("sk-test-secret") == 0
 
 

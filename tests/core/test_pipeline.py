@@ -12,7 +12,7 @@ async def test_mention_is_answered_and_everything_is_remembered(chat: Chat) -> N
     assert await chat.say("good morning team") == ""
     answer = await chat.say("@confab hello")
     assert "Hi! I'm confab" in answer and "offline" in answer
-    stored = await chat.pipeline.services.memory.recent("test:T1:general")
+    stored = await chat.pipeline.deps.store.messages.recent("test:T1:general")
     assert [m.text for m in stored] == ["good morning team", "@confab hello", answer]
     assert stored[-1].is_bot
 
@@ -30,7 +30,7 @@ async def test_direct_message_needs_no_mention(chat: Chat) -> None:
 
 async def test_bots_are_remembered_not_answered(chat: Chat) -> None:
     assert await chat.say("@confab hi", user="otherbot", bot=True) == ""
-    assert await chat.pipeline.services.memory.count_messages("test:T1:general") == 1
+    assert await chat.pipeline.deps.store.messages.count("test:T1:general") == 1
 
 
 async def test_followed_thread_needs_no_mention(make_chat: Any) -> None:
@@ -53,13 +53,13 @@ async def test_rate_limit_notice_once(make_chat: Any) -> None:
 
 
 async def test_bad_input_each_gets_a_reply_and_is_stored(chat: Chat) -> None:
-    memory = chat.pipeline.services.memory
+    memory = chat.pipeline.deps.store
     assert "type `/help`" in await chat.say("@confab")  # an empty mention: a short hello, not the list
     huge = "@confab " + "x" * 100_000
     assert "too long" in await chat.say(huge)
     weird = "@confab \x00\x07 hi \ud800 there \x1b[31m"
     assert await chat.say(weird) != ""
-    texts = [m.text for m in await memory.recent("test:T1:general", limit=20) if not m.is_bot]
+    texts = [m.text for m in await memory.messages.recent("test:T1:general", limit=20) if not m.is_bot]
     assert len(texts) == 3 and len(texts[1]) == len(huge)
     assert "\x00" not in texts[2] and "\ud800" not in texts[2] and "hi" in texts[2]
 
@@ -70,7 +70,7 @@ async def test_model_down_or_slow_is_one_short_message(make_chat: Any) -> None:
     assert "can't reach the language model" in await chat.say("@confab one")
     model.delay_s = 1
     assert await chat.say("@confab two") == ModelTimeout.user_message
-    assert await chat.pipeline.services.memory.count_messages("test:T1:general") == 4
+    assert await chat.pipeline.deps.store.messages.count("test:T1:general") == 4
 
 
 async def test_hostile_model_output_pings_nobody(make_chat: Any) -> None:
@@ -106,11 +106,11 @@ async def test_flagged_message_never_reaches_the_agent(make_chat: Any) -> None:
 async def test_edits_and_deletes_update_memory(chat: Chat) -> None:
     await chat.say("original", id="m1")
     await chat.edit("m1", "changed")
-    memory = chat.pipeline.services.memory
-    stored = await memory.get_message("test:T1:general", "m1")
+    memory = chat.pipeline.deps.store
+    stored = await memory.messages.get("test:T1:general", "m1")
     assert stored is not None and stored.text == "changed"
     await chat.delete("m1")
-    assert await memory.recent("test:T1:general") == []
+    assert await memory.messages.recent("test:T1:general") == []
 
 
 async def test_commands(chat: Chat) -> None:
@@ -122,7 +122,7 @@ async def test_commands(chat: Chat) -> None:
     assert "only" in (await chat.command("confab", "settings spam_policy off"))[0].text.lower()
     ok = await chat.command("confab", "settings spam_policy off", admin=True)
     assert "Set `spam_policy` to `off`" in ok[0].text
-    assert await chat.pipeline.services.memory.get_setting("test:T1:general", "spam_policy") == "off"
+    assert await chat.pipeline.deps.store.channel_settings.get("test:T1:general", "spam_policy") == "off"
 
 
 async def test_command_typed_after_a_mention(chat: Chat) -> None:
@@ -131,13 +131,13 @@ async def test_command_typed_after_a_mention(chat: Chat) -> None:
 
 async def test_forget_needs_confirmation(chat: Chat) -> None:
     await chat.say("secret plans")
-    memory = chat.pipeline.services.memory
+    memory = chat.pipeline.deps.store
     assert "no pending" in (await chat.command("forget", "confirm"))[0].text
     warning = await chat.command("forget")
     assert "Type `/forget confirm`" in warning[0].text
-    assert await memory.count_messages("test:T1:general") == 1
+    assert await memory.messages.count("test:T1:general") == 1
     assert "forgotten" in (await chat.command("forget", "confirm"))[0].text
-    assert await memory.count_messages("test:T1:general") == 0
+    assert await memory.messages.count("test:T1:general") == 0
 
 
 async def test_follower_gets_thread_messages(make_chat: Any) -> None:
@@ -147,7 +147,7 @@ async def test_follower_gets_thread_messages(make_chat: Any) -> None:
 
     chat = await make_chat(ScriptedModel())
     chat.pipeline.followers["echo"] = Echo()
-    await chat.pipeline.services.memory.follow_thread("test:T1:general", "t9", kind="echo", data={"topic": "names"})
+    await chat.pipeline.deps.store.threads.follow("test:T1:general", "t9", kind="echo", data={"topic": "names"})
     assert await chat.say("call it Zed", thread="t9") == "noted names: call it Zed"
 
 
@@ -173,7 +173,7 @@ async def test_rolling_summary_covers_what_scrolled_out(make_chat: Any) -> None:
         await chat.say(line, user="alice" if i % 2 else "bob")
     await chat.say("@confab what's the plan?")
     await chat.pipeline.drain()
-    summary = await chat.pipeline.services.memory.get_summary("test:T1:general")
+    summary = await chat.pipeline.deps.store.summaries.get("test:T1:general")
     assert summary is not None and "database migration" in summary[0]
     assert "maintenance window" in summary[0] and "noted" not in summary[0]
     model.steps.append(AIMessage("second"))

@@ -43,11 +43,11 @@ async def discord_bot(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterato
 
     async def start(model: Any = None, **overrides: Any) -> tuple[Any, Any]:
         settings = discord_settings(tmp_path, fake_discord, **overrides)
-        services, pipeline = await build_app(settings, chat_model=model)
+        deps, pipeline = await build_app(settings, chat_model=model)
         adapter = DiscordAdapter(settings, guild_ready_timeout=0.05)
         pipeline.attach(adapter)
         task = asyncio.create_task(adapter.start(pipeline))
-        running.append((adapter, services, pipeline, task))
+        running.append((adapter, deps, pipeline, task))
         ready = asyncio.create_task(adapter.ready.wait())
         await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
         if task.done():
@@ -57,8 +57,8 @@ async def discord_bot(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterato
         return adapter, pipeline
 
     yield start
-    for adapter, services, pipeline, task in running:
+    for adapter, deps, pipeline, task in running:
         await adapter.close()
         await asyncio.wait_for(task, 10)
         await pipeline.drain()
-        await services.close()
+        await deps.close()

@@ -42,7 +42,7 @@ async def test_ask_is_deferred_then_answered_publicly_without_pings(discord_bot:
     assert pings_nobody(followup)
     assert not followup.json.get("flags", 0) & EPHEMERAL
     assert fake_discord.posted() == []  # answered through the interaction, not a channel message
-    history = await pipeline.services.memory.recent(f"discord:{GUILD_ID}:{GENERAL_ID}", limit=5)
+    history = await pipeline.deps.store.messages.recent(f"discord:{GUILD_ID}:{GENERAL_ID}", limit=5)
     assert any(m.is_bot and "Deploy with" in m.text for m in history)  # remembered what it said
 
 
@@ -101,12 +101,12 @@ async def test_settings_need_manage_server(discord_bot: Any, fake_discord: FakeD
     refused = fake_discord.followups()[-1]
     assert refused.json["flags"] & EPHEMERAL and "Only admins" in refused.content
     key = f"discord:{GUILD_ID}:{GENERAL_ID}"
-    assert await pipeline.services.memory.get_setting(key, "spam_policy", "default") == "default"
+    assert await pipeline.deps.store.channel_settings.get(key, "spam_policy", "default") == "default"
     await fake_discord.dispatch("INTERACTION_CREATE", fake_discord.interaction(
         "settings", change, group="confab", permissions=(1 << 5) | (1 << 11)))
     await settle(adapter)
     assert "Set `spam_policy` to `off`" in fake_discord.followups()[-1].content
-    assert await pipeline.services.memory.get_setting(key, "spam_policy", "default") == "off"
+    assert await pipeline.deps.store.channel_settings.get(key, "spam_policy", "default") == "off"
 
 
 async def test_a_failing_command_edits_the_thinking_message_without_pings(discord_bot: Any,
@@ -149,7 +149,7 @@ async def test_brainstorm_opens_a_thread_and_follows_it(discord_bot: Any, fake_d
     [thread] = fake_discord.calls("POST", rf"/channels/{GENERAL_ID}/messages/\d+/threads")
     thread_id = int(thread.path.split("/")[4])
     assert fake_discord.posted(thread_id), "the seeds go into the new thread"
-    followed = await pipeline.services.memory.followed(f"discord:{GUILD_ID}:{GENERAL_ID}", str(thread_id))
+    followed = await pipeline.deps.store.threads.followed(f"discord:{GUILD_ID}:{GENERAL_ID}", str(thread_id))
     assert followed is not None and followed[0] == "brainstorm"
     assert fake_discord.calls("DELETE", r"/webhooks/\d+/[^/]+/messages/@original")  # no stray "thinking…"
 

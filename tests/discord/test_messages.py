@@ -93,7 +93,7 @@ async def test_other_messages_are_remembered_not_answered_and_bots_are_ignored(d
     await fake_discord.dispatch("MESSAGE_CREATE", other_bot)
     await settle(adapter)
     assert fake_discord.posted() == []
-    stored = await pipeline.services.memory.get_message(KEY, chatter["id"])
+    stored = await pipeline.deps.store.messages.get(KEY, chatter["id"])
     assert stored is not None and stored.text == "the deploy is at 5pm, @Bob can you check?"
     assert stored.author_name == "Alice"
 
@@ -133,13 +133,13 @@ async def test_edits_and_deletes_update_memory(discord_bot: Any, fake_discord: F
               "edited_timestamp": "2026-11-23T10:00:00+00:00"}
     await fake_discord.dispatch("MESSAGE_UPDATE", edited)
     await settle(adapter)
-    memory = pipeline.services.memory
-    stored = await memory.get_message(KEY, original["id"])
+    memory = pipeline.deps.store
+    stored = await memory.messages.get(KEY, original["id"])
     assert stored is not None and stored.text == "the meeting is at 4pm, see #general"
     await fake_discord.dispatch("MESSAGE_DELETE", {"id": original["id"], "channel_id": str(GENERAL_ID),
                                                    "guild_id": str(GUILD_ID)})
     await settle(adapter)
-    gone = await memory.get_message(KEY, original["id"])
+    gone = await memory.messages.get(KEY, original["id"])
     assert gone is None or gone.deleted
 
 
@@ -193,7 +193,7 @@ async def test_an_oversized_or_binary_message_gets_a_short_answer(discord_bot: A
     await settle(adapter)
     [reply] = fake_discord.posted(GENERAL_ID)
     assert "too long" in reply.content.lower() and len(reply.content) < 300
-    stored = await pipeline.services.memory.get_message(KEY, huge["id"])
+    stored = await pipeline.deps.store.messages.get(KEY, huge["id"])
     assert stored is not None and "\x00" not in stored.text  # remembered, cleaned
 
 
@@ -238,5 +238,6 @@ async def test_half_an_emoji_in_a_gateway_frame_is_read_not_a_reconnect(discord_
     await settle(adapter)
     assert [r.content for r in fake_discord.posted(GENERAL_ID)] == ["Read it."]
     assert len(fake_discord.identifies) == 1  # the same session: the frame was not dropped
-    [stored] = [m for m in await pipeline.services.memory.recent(f"discord:{GUILD_ID}:{GENERAL_ID}") if not m.is_bot]
+    recent = await pipeline.deps.store.messages.recent(f"discord:{GUILD_ID}:{GENERAL_ID}")
+    [stored] = [m for m in recent if not m.is_bot]
     assert "\ufffd" in stored.text and "\ud83d" not in stored.text

@@ -16,6 +16,7 @@ from discord_fakes import (
     FakeDiscord,
     settle,
 )
+from stored_rows import table_rows
 
 from scripted_model import ScriptedModel
 
@@ -41,7 +42,7 @@ async def test_flag_reacts_and_tells_the_moderators_without_pings(discord_bot: A
     assert note.json["allowed_mentions"]["parse"] == [] and note.json["flags"] & (1 << 2)
     assert f"https://discord.com/channels/{GUILD_ID}/{GENERAL_ID}/{spam['id']}" in note.content
     assert not fake_discord.calls("DELETE", rf"/channels/{GENERAL_ID}/messages/\d+")
-    rows = await pipeline.services.memory.fetch("SELECT action FROM spam_flags WHERE message_id = ?", (spam["id"],))
+    rows = await table_rows(pipeline.deps, "SELECT action FROM spam_flags WHERE message_id = ?", (spam["id"],))
     assert rows == [("flagged",)]
 
 
@@ -58,7 +59,7 @@ async def test_without_the_permissions_it_only_flags(discord_bot: Any, fake_disc
     assert not fake_discord.calls("DELETE", rf"/channels/{GENERAL_ID}/messages/\d+")
     assert not fake_discord.calls("PATCH", rf"/guilds/{GUILD_ID}/members/\d+")
     assert fake_discord.calls("PUT", rf"/channels/{GENERAL_ID}/messages/{spam['id']}/reactions/.+/@me")
-    rows = await pipeline.services.memory.fetch("SELECT action FROM spam_flags WHERE message_id = ?", (spam["id"],))
+    rows = await table_rows(pipeline.deps, "SELECT action FROM spam_flags WHERE message_id = ?", (spam["id"],))
     assert rows == [("flagged",)]
 
 
@@ -72,7 +73,7 @@ async def test_an_automod_action_is_kept_as_a_flag(discord_bot: Any, fake_discor
         "content": "buy cheap followers", "matched_keyword": "cheap followers", "matched_content": "cheap followers",
     })
     await settle(adapter)
-    rows = await pipeline.services.memory.fetch(
+    rows = await table_rows(pipeline.deps, 
         "SELECT author_id, reasons, action FROM spam_flags WHERE channel_key = ? AND message_id = ?", (KEY, message_id))
     [(author, reasons, action)] = rows
     assert author == BOB["id"] and "cheap followers" in reasons and action.startswith("automod")

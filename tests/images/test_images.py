@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stored_rows import table_rows
 
 from agent.errors import ImageError
 from agent.images.fetch import UnsafeURL, check_url
@@ -25,22 +26,22 @@ async def make_bot(tmp_path: Path, fake: FakeOpenAI | None, **overrides: Any) ->
     values: dict[str, Any] = {"image_model": "gpt-image-1", "image_base_url": fake.base_url,
                               "image_api_key": "sk-img-secret"} if fake else {}
     values.update(overrides)
-    services, pipeline = await build_app(make_settings(tmp_path, **values))
+    deps, pipeline = await build_app(make_settings(tmp_path, **values))
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
-    return Chat(pipeline, adapter), services
+    return Chat(pipeline, adapter), deps
 
 
 @pytest.fixture
 async def bot(tmp_path: Path, fake_openai: FakeOpenAI) -> AsyncIterator[Chat]:
-    chat, services = await make_bot(tmp_path, fake_openai)
+    chat, deps = await make_bot(tmp_path, fake_openai)
     yield chat
     await chat.pipeline.drain()
-    await services.close()
+    await deps.close()
 
 
 def use_generator(chat: Chat, fake: FakeOpenAI, **kwargs: Any) -> None:
-    images = chat.pipeline.services.features["images"]
+    images = chat.pipeline.deps.images
     images._generator = OpenAIImages("gpt-image-1", "sk-img", fake.base_url, **kwargs)
 
 
@@ -52,7 +53,7 @@ async def test_imagine_posts_a_real_png_and_records_it(bot: Chat, fake_openai: F
     assert "lighthouse" in file.alt_text and not reply.ephemeral
     request = fake_openai.requests_to(GENERATIONS)[0]
     assert request.json["model"] == "gpt-image-1" and request.json["prompt"] == "a lighthouse at dusk, watercolour"
-    rows = await bot.pipeline.services.memory.fetch("SELECT author_id, prompt, file FROM image_generations")
+    rows = await table_rows(bot.pipeline.deps, "SELECT author_id, prompt, file FROM image_generations")
     assert rows == [("alice", "a lighthouse at dusk, watercolour", file.filename)]
 
 
@@ -99,7 +100,7 @@ async def test_failures_get_their_own_clear_message(bot: Chat, fake_openai: Fake
     fake_openai.images.append(scripted)
     [reply] = await bot.command("imagine", "a cat")
     assert reply.text == error.user_message and reply.ephemeral and not reply.attachments
-    assert await bot.pipeline.services.memory.fetch("SELECT COUNT(*) FROM image_generations") == [(0,)]
+    assert await table_rows(bot.pipeline.deps, "SELECT COUNT(*) FROM image_generations") == [(0,)]
 
 
 async def test_a_slow_image_service_times_out(bot: Chat, fake_openai: FakeOpenAI) -> None:
@@ -119,7 +120,7 @@ async def test_oversize_images_are_refused(bot: Chat, fake_openai: FakeOpenAI) -
 
 
 async def test_the_daily_limit_is_friendly(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    chat, services = await make_bot(tmp_path, fake_openai, image_daily_limit=2)
+    chat, deps = await make_bot(tmp_path, fake_openai, image_daily_limit=2)
     try:
         for _ in range(2):
             assert (await chat.command("imagine", "a cat"))[0].attachments
@@ -128,7 +129,7 @@ async def test_the_daily_limit_is_friendly(tmp_path: Path, fake_openai: FakeOpen
         assert len(fake_openai.requests_to(GENERATIONS)) == 2
         assert (await chat.command("imagine", "a cat", user="bob"))[0].attachments  # per user
     finally:
-        await services.close()
+        await deps.close()
 
 
 async def test_bad_prompts(bot: Chat) -> None:
@@ -137,13 +138,13 @@ async def test_bad_prompts(bot: Chat) -> None:
 
 
 async def test_without_an_image_model_it_explains_and_never_fakes(tmp_path: Path) -> None:
-    chat, services = await make_bot(tmp_path, None)
+    chat, deps = await make_bot(tmp_path, None)
     try:
         [reply] = await chat.command("imagine", "a cat")
         assert "CONFAB_IMAGE_MODEL" in reply.text and not reply.attachments
         assert "CONFAB_IMAGE_MODEL" in await chat.say("@confab draw a cat")
     finally:
-        await services.close()
+        await deps.close()
 
 
 def test_png_check_rejects_what_is_not_a_whole_png() -> None:
@@ -157,7 +158,7 @@ def test_png_check_rejects_what_is_not_a_whole_png() -> None:
 async def test_with_a_chat_model_imagine_refines_the_prompt(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
     from fakes.openai_server import text_reply
 
-    chat, services = await make_bot(tmp_path, fake_openai, model="openai:gpt-4.1-mini",
+    chat, deps = await make_bot(tmp_path, fake_openai, model="openai:gpt-4.1-mini",
                                     openai_base_url=fake_openai.base_url, openai_api_key="sk-chat")
     fake_openai.chat.append(text_reply('"A small red fox curled up in fresh snow, soft morning light, watercolour"'))
     try:
@@ -168,7 +169,7 @@ async def test_with_a_chat_model_imagine_refines_the_prompt(tmp_path: Path, fake
         asked = fake_openai.requests_to("/v1/chat/completions")[0].json["messages"][-1]["content"]
         assert "<request>\nfox in snow\n</request>" in asked
     finally:
-        await services.close()
+        await deps.close()
 
 
 async def test_the_console_saves_the_image_and_prints_its_path(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
@@ -180,7 +181,7 @@ async def test_the_console_saves_the_image_and_prints_its_path(tmp_path: Path, f
 
     settings = make_settings(tmp_path, image_model="gpt-image-1", image_base_url=fake_openai.base_url,
                              image_api_key="sk-img")
-    services, pipeline = await build_app(settings)
+    deps, pipeline = await build_app(settings)
     screen = io.StringIO()
     adapter = ConsoleAdapter(settings.data_dir, stdin=io.StringIO("/imagine a paper crane\n"),
                              console=Console(file=screen, force_terminal=False, width=200))
@@ -189,6 +190,6 @@ async def test_the_console_saves_the_image_and_prints_its_path(tmp_path: Path, f
         await adapter.start(pipeline)
         await pipeline.drain()
     finally:
-        await services.close()
+        await deps.close()
     [saved] = list((settings.data_dir / "images").iterdir())
     assert check_png(saved.read_bytes()) and str(saved.name) in screen.getvalue()

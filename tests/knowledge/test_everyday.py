@@ -24,21 +24,21 @@ SAMPLE = Path(__file__).resolve().parents[2] / "knowledge"
 
 
 async def open_bot(tmp_path: Path, **capabilities: Any) -> tuple[Chat, Any]:
-    services, pipeline = await build_app(make_settings(tmp_path))
+    deps, pipeline = await build_app(make_settings(tmp_path))
     adapter = RecordingAdapter(capabilities=Capabilities(max_chars=4000, **capabilities))
     pipeline.attach(adapter)
-    await services.features["knowledge"].reindex()  # built up front: no first answer waits on it
-    return Chat(pipeline, adapter), services
+    await deps.knowledge.reindex()  # built up front: no first answer waits on it
+    return Chat(pipeline, adapter), deps
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
     """The shipped docs behind a Slack-like adapter: answering a mention starts a thread the bot follows."""
     shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
-    chat, services = await open_bot(tmp_path, replies_in_thread=True)
+    chat, deps = await open_bot(tmp_path, replies_in_thread=True)
     yield chat
     await chat.pipeline.drain()
-    await services.close()
+    await deps.close()
 
 
 def lines_of(file: str, quote: str) -> str:
@@ -98,7 +98,7 @@ async def test_a_follow_up_in_a_thread_is_searched_with_the_thread(bot: Chat) ->
 
 async def test_a_follow_up_to_the_bots_last_answer_outside_threads(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
-    chat, services = await open_bot(tmp_path)  # answers stay in the channel (the console, Discord)
+    chat, deps = await open_bot(tmp_path)  # answers stay in the channel (the console, Discord)
     try:
         await chat.say("@confab how do I generate an image?")
         reply = await chat.say("@confab how many can I make a day?")
@@ -106,7 +106,7 @@ async def test_a_follow_up_to_the_bots_last_answer_outside_threads(tmp_path: Pat
         assert reply.endswith(f"Sources: [1] commands.md › /imagine ({lines_of('commands.md', quotes(reply)[0])})")
     finally:
         await chat.pipeline.drain()
-        await services.close()
+        await deps.close()
 
 
 LONG = """# Handbook
@@ -126,7 +126,7 @@ goes in the claim. Taxis are fine late at night or when no public transport runs
 
 async def test_a_long_paragraph_is_quoted_by_whole_sentences_with_their_lines(tmp_path: Path) -> None:
     write(tmp_path / "knowledge", "handbook.md", LONG)
-    chat, services = await open_bot(tmp_path)
+    chat, deps = await open_bot(tmp_path)
     try:
         reply = await chat.say("@confab how much are meals reimbursed per day?")
         [quote] = quotes(reply)
@@ -137,7 +137,7 @@ async def test_a_long_paragraph_is_quoted_by_whole_sentences_with_their_lines(tm
         assert reply.endswith(f"Sources: [1] handbook.md › Expenses (lines {line}-{line + 1})")  # its two lines
     finally:
         await chat.pipeline.drain()
-        await services.close()
+        await deps.close()
 
 
 def test_each_bullet_is_a_passage_and_a_passage_keeps_its_lines() -> None:

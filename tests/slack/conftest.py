@@ -80,12 +80,12 @@ async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: StartSl
         settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
                                  slack_signing_secret=SECRET, slack_http_port=free_port(),
                                  slack_api_base_url=fake_api.base + "/api/", **overrides)
-        services, pipeline = await build_app(settings, chat_model=model)
-        opened.append((services, pipeline))
+        deps, pipeline = await build_app(settings, chat_model=model)
+        opened.append((deps, pipeline))
         adapter = await start_slack(pipeline, settings=settings, progress_after_s=progress_after_s)
         return adapter, pipeline
 
     yield build
-    for services, pipeline in opened:
+    for deps, pipeline in opened:
         await pipeline.drain()
-        await services.close()
+        await deps.close()

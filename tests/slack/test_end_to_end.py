@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage
 from slack_fakes import BOT_USER_ID, FakeSlackAPI, command_form, payload, post_event, post_form, settle
+from stored_rows import table_rows
 
 from scripted_model import ScriptedModel
 
@@ -38,7 +39,7 @@ async def test_four_deliveries_one_reply_and_the_dedupe_is_persisted(slack_bot: 
         assert (await post_event(adapter, payload("app_mention"), event_id="Ev0DUP00001", headers=headers))[0] == 200
     await settle(adapter)
     assert [c.params["text"] for c in fake_api.calls_to("chat.postMessage")] == ["first"]
-    rows = await pipeline.services.memory.fetch("SELECT event_id FROM processed_events WHERE event_id LIKE ?",
+    rows = await table_rows(pipeline.deps, "SELECT event_id FROM processed_events WHERE event_id LIKE ?",
                                                 ("slack:%",))
     assert rows == [("slack:Ev0DUP00001",)]
 
@@ -58,7 +59,7 @@ async def test_mention_seen_as_app_mention_and_as_message_is_answered_once(slack
 async def test_followed_thread_dm_edit_and_delete(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
     model = ScriptedModel(steps=[AIMessage("staging answer"), AIMessage("production answer"), AIMessage("dm answer")])
     adapter, pipeline = await slack_bot(model)
-    memory = pipeline.services.memory
+    memory = pipeline.deps.store
     await post_event(adapter, payload("app_mention"))
     await settle(adapter)
     await post_event(adapter, payload("message_thread_reply"))  # no mention, but the bot follows the thread
@@ -71,11 +72,11 @@ async def test_followed_thread_dm_edit_and_delete(slack_bot: Any, fake_api: Fake
     await post_event(adapter, payload("message_channels"))
     await post_event(adapter, payload("message_changed"))
     await settle(adapter)
-    stored = await memory.get_message("slack:T0TEAM001:C0GENERAL", "1700000200.000300")
+    stored = await memory.messages.get("slack:T0TEAM001:C0GENERAL", "1700000200.000300")
     assert stored is not None and stored.text == "Hello world, edited"
     await post_event(adapter, payload("message_deleted"))
     await settle(adapter)
-    gone = await memory.get_message("slack:T0TEAM001:C0GENERAL", "1700000200.000300")
+    gone = await memory.messages.get("slack:T0TEAM001:C0GENERAL", "1700000200.000300")
     assert gone is None or gone.deleted
     assert len(fake_api.calls_to("chat.postMessage")) == 3  # plain channel chatter is remembered, not answered
 
@@ -169,13 +170,13 @@ async def test_brainstorm_opens_a_followed_thread(slack_bot: Any, fake_api: Fake
     assert "Brainstorm" in opening.params["text"] and "thread_ts" not in opening.params
     root = seeds.params["thread_ts"]
     assert root.startswith("17") and seeds.params["text"].strip()
-    followed = await pipeline.services.memory.followed("slack:T0TEAM001:C0GENERAL", root)
+    followed = await pipeline.deps.store.threads.followed("slack:T0TEAM001:C0GENERAL", root)
     assert followed is not None and followed[0] == "brainstorm"
     reply = {**payload("message_thread_reply"), "text": "cache the docker layers", "thread_ts": root,
              "ts": "1800000000.000100"}
     await post_event(adapter, reply)
     await settle(adapter)
-    stored = await pipeline.services.memory.get_message("slack:T0TEAM001:C0GENERAL", "1800000000.000100")
+    stored = await pipeline.deps.store.messages.get("slack:T0TEAM001:C0GENERAL", "1800000000.000100")
     assert stored is not None and stored.thread == root
     # Slack takes no slash commands in threads: a mention carries the command there
     wrap = {**payload("message_thread_reply"), "text": f"<@{BOT_USER_ID}> /brainstorm wrap", "thread_ts": root,
@@ -201,7 +202,7 @@ async def test_confab_settings_need_a_slack_admin(slack_bot: Any, fake_api: Fake
     await settle(adapter)
     refused, accepted = fake_api.responses
     assert "Only admins" in refused["text"] and "Set `spam_policy`" in accepted["text"]
-    assert await pipeline.services.memory.get_setting("slack:T0TEAM001:C0GENERAL", "spam_policy") == "delete"
+    assert await pipeline.deps.store.channel_settings.get("slack:T0TEAM001:C0GENERAL", "spam_policy") == "delete"
 
 
 async def test_socket_mode_end_to_end(tmp_path: Path, fake_api: FakeSlackAPI, fake_socket: Any, start_slack: Any
@@ -211,7 +212,7 @@ async def test_socket_mode_end_to_end(tmp_path: Path, fake_api: FakeSlackAPI, fa
     from bot.app import build_app
 
     settings = slack_settings(tmp_path, fake_api, "socket")
-    services, pipeline = await build_app(settings, chat_model=ScriptedModel(steps=[AIMessage(HOSTILE)]))
+    deps, pipeline = await build_app(settings, chat_model=ScriptedModel(steps=[AIMessage(HOSTILE)]))
     try:
         adapter = await start_slack(pipeline, settings=settings)
         await fake_socket.connected.wait()
@@ -223,7 +224,7 @@ async def test_socket_mode_end_to_end(tmp_path: Path, fake_api: FakeSlackAPI, fa
     finally:
         await adapter.close()
         await pipeline.drain()
-        await services.close()
+        await deps.close()
 
 
 async def test_confab_run_wiring_starts_slack(tmp_path: Path, fake_api: FakeSlackAPI) -> None:
@@ -312,7 +313,7 @@ async def test_spam_flag_actions_reach_slack(slack_bot: Any, fake_api: FakeSlack
 async def test_the_real_moderator_flags_phishing_on_slack(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
     adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("never")]))
     channel = payload("message_channels")
-    await pipeline.services.memory.set_setting(f"slack:{channel['team']}:{channel['channel']}", "mod_channel",
+    await pipeline.deps.store.channel_settings.set(f"slack:{channel['team']}:{channel['channel']}", "mod_channel",
                                                "C0MODS001")
     spam = {**channel, "text": "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc <!here>"}
     await post_event(adapter, spam)

@@ -193,7 +193,7 @@ async def test_a_disguised_link_in_an_answer_shows_its_real_domain_on_slack(tmp_
                              slack_http_port=free_port(), slack_api_base_url=fake_api.base + "/api/")
     model = ScriptedModel(steps=[AIMessage("Log in at [discord.com/login](https://disc0rd.example/a) and "
                                            "<https://disc0rd.example/b|discord.com/verify>.")])
-    services, pipeline = await build_app(settings, chat_model=model)
+    deps, pipeline = await build_app(settings, chat_model=model)
     try:
         adapter = await start_slack(pipeline, settings=settings)
         await post_event(adapter, payload("app_mention"))
@@ -201,7 +201,7 @@ async def test_a_disguised_link_in_an_answer_shows_its_real_domain_on_slack(tmp_
         [reply] = fake_api.calls_to("chat.postMessage")
     finally:
         await pipeline.drain()
-        await services.close()
+        await deps.close()
     text = reply.params["text"]
     assert "<https://disc0rd.example/a|discord.com/login (disc0rd.example)>" in text
     assert "|discord.com/verify>" not in text  # Slack syntax from the model is shown as text, never as a link

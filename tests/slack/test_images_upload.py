@@ -21,7 +21,7 @@ async def test_imagine_uploads_the_png_to_the_channel(tmp_path: Path, fake_api: 
     settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http", slack_signing_secret=SECRET,
                              slack_http_port=free_port(), slack_api_base_url=fake_api.base + "/api/",
                              image_model="gpt-image-1", image_base_url=fake_openai.base_url, image_api_key="sk-img")
-    services, pipeline = await build_app(settings)
+    deps, pipeline = await build_app(settings)
     try:
         adapter = await start_slack(pipeline, settings=settings)
         fake_openai.images.append(image_reply(png_bytes(32, 16)))
@@ -36,4 +36,4 @@ async def test_imagine_uploads_the_png_to_the_channel(tmp_path: Path, fake_api: 
         assert files[0]["title"].endswith(".png") and complete.params["channel_id"]
     finally:
         await pipeline.drain()
-        await services.close()
+        await deps.close()

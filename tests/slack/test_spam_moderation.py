@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage
 from slack_fakes import BOT_USER_ID, FakeSlackAPI, payload, post_event, settle
+from stored_rows import table_rows
 
 from scripted_model import ScriptedModel
 
@@ -31,14 +32,14 @@ async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any
         settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
                                  slack_signing_secret=SECRET, slack_http_port=free_port(),
                                  slack_api_base_url=fake_api.base + "/api/")
-        services, pipeline = await build_app(settings, chat_model=model)
-        opened.append((services, pipeline))
+        deps, pipeline = await build_app(settings, chat_model=model)
+        opened.append((deps, pipeline))
         return await start_slack(pipeline, settings=settings), pipeline
 
     yield build
-    for services, pipeline in opened:
+    for deps, pipeline in opened:
         await pipeline.drain()
-        await services.close()
+        await deps.close()
 
 
 async def test_half_an_emoji_never_lets_spam_through(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
@@ -50,9 +51,9 @@ async def test_half_an_emoji_never_lets_spam_through(slack_bot: Any, fake_api: F
     await settle(adapter)
     posted = fake_api.calls_to("chat.postMessage")
     assert all("never answer" not in call.params["text"] for call in posted)  # the agent never saw it
-    rows = await pipeline.services.memory.fetch("SELECT message_id, action FROM spam_flags")
+    rows = await table_rows(pipeline.deps, "SELECT message_id, action FROM spam_flags")
     assert rows == [(spam["ts"], "flagged")]
-    stored = await pipeline.services.memory.get_message("slack:T0TEAM001:C0GENERAL", spam["ts"])
+    stored = await pipeline.deps.store.messages.get("slack:T0TEAM001:C0GENERAL", spam["ts"])
     assert stored is not None and stored.author_name == "Nitro\ufffd" and stored.text.endswith("\ufffd")
 
 

@@ -15,12 +15,9 @@ def embedder() -> HashEmbedder:
 
 
 @pytest.fixture(scope="session")
-def minilm() -> Any:
-    from agent.embeddings import shared_local_embedder
-
-    model = shared_local_embedder()
-    model.warm_up()
-    return model
+def minilm(local_embedder: Any) -> Any:
+    local_embedder.warm_up()
+    return local_embedder
 
 
 @pytest.fixture
@@ -30,9 +27,8 @@ async def bot(tmp_path: Any) -> AsyncIterator[Any]:
     from chat_harness import Chat, RecordingAdapter
     from conftest import make_settings
 
-    services, pipeline = await build_app(make_settings(tmp_path))
-    services._embedder = HashEmbedder()
+    deps, pipeline = await build_app(make_settings(tmp_path), embedder=HashEmbedder())
     adapter = RecordingAdapter()
     pipeline.attach(adapter)
     yield Chat(pipeline, adapter)
-    await services.close()
+    await deps.close()

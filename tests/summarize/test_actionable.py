@@ -145,8 +145,7 @@ async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None
     from conftest import make_settings
 
     settings = make_settings(tmp_path)
-    services, pipeline = await build_app(settings)
-    services._embedder = HashEmbedder()
+    deps, pipeline = await build_app(settings, embedder=HashEmbedder())
     screen = io.StringIO()
     lines = ["The deploy pipeline fails on the docker cache step since Monday.",  # [1]
              "/as ben",
@@ -163,7 +162,7 @@ async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None
         await adapter.start(pipeline)
         await pipeline.drain()
     finally:
-        await services.close()
+        await deps.close()
     out = screen.getvalue()
     assert "**ben**: Rotate the registry token — due Friday (asked by ana) ([3], [4])" in out
     tldr = next(line for line in out.splitlines() if "**TL;DR**" in line)

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from stored_rows import sqlite_db
 
 from agent.brainstorm.ideas import cluster_themes, is_vote, split_ideas
 from bot.brainstorm import reaction_counts
@@ -52,7 +53,7 @@ async def test_brainstorm_opens_a_thread_and_follows_it(bot) -> None:  # type: i
     said = [await bot.say(text, user=user, thread=thread) for user, text in IDEAS]
     assert said[0] == "" and said[1] == ""  # plain ideas: no chatter
     assert "merged" in said[2] and "idea #1" in said[2]
-    ideas, _ = await bot.pipeline.services.features["brainstorm"].ideas("test:T1:general", thread)
+    ideas, _ = await bot.pipeline.deps.brainstorm.ideas("test:T1:general", thread)
     assert [i.text for i in ideas][:2] == [IDEAS[0][1], IDEAS[1][1]]
     assert len(ideas) == 5  # 2 + 2 bullets + bob's, the duplicate merged and the +1 counted as a vote
     assert "So far: 5 ideas" in said[5]
@@ -95,16 +96,16 @@ async def test_knowledge_base_seeds_are_labelled(bot) -> None:  # type: ignore[n
             chunk = Chunk("ci.md", "CI > Speed", 3, 4, "Runbook: enable remote build cache for CI")
             return SearchResult([Hit(chunk, 0.03, 0.7, 2.0)], False, 0.9, 0.5, 1)
 
-    bot.pipeline.services.features["knowledge"] = Knowledge()
+    bot.pipeline.deps.brainstorm.knowledge = Knowledge()  # type: ignore[assignment]
     await start(bot)
     seeds = bot.seeds.text
     assert "From the knowledge base" in seeds and "remote build cache" in seeds and "ci.md" in seeds
 
 
 async def test_llm_seeds_when_a_model_is_configured(bot) -> None:  # type: ignore[no-untyped-def]
-    services = bot.pipeline.services
-    services.settings = services.settings.model_copy(update={"model": "openai:fake"})
-    services.chat_model = FakeListChatModel(responses=["1. Cache docker layers\n2. Shard the test suite\nok"])
+    brainstorm = bot.pipeline.deps.brainstorm
+    brainstorm.settings = brainstorm.settings.model_copy(update={"model": "openai:fake"})
+    brainstorm.chat_model = FakeListChatModel(responses=["1. Cache docker layers\n2. Shard the test suite\nok"])
     await start(bot)
     seeds = bot.seeds.text
     assert "suggested by the language model" in seeds and "• Shard the test suite" in seeds
@@ -138,13 +139,13 @@ async def test_idle_brainstorm_stops_being_followed(bot) -> None:  # type: ignor
 
     thread = await start(bot)
     await bot.say("Cache the docker layers between CI runs", user="alice", thread=thread)
-    memory = bot.pipeline.services.memory
+    memory = bot.pipeline.deps.store
     idle_s = bot.pipeline.settings.brainstorm_idle_minutes * 60
-    await memory.write("UPDATE followed_threads SET last_activity = ? WHERE thread = ?",
-                       (time.time() - idle_s - 60, thread))
+    await sqlite_db(memory).write("UPDATE followed_threads SET last_activity = ? WHERE thread = ?",
+                                  (time.time() - idle_s - 60, thread))
     assert await bot.say("cache docker layers between the CI runs", user="carol", thread=thread) == ""
-    assert await memory.followed("test:T1:general", thread) is None
-    ideas, _ = await bot.pipeline.services.features["brainstorm"].ideas("test:T1:general", thread)
+    assert await memory.threads.followed("test:T1:general", thread) is None
+    ideas, _ = await bot.pipeline.deps.brainstorm.ideas("test:T1:general", thread)
     assert len(ideas) == 1
 
 
@@ -152,7 +153,7 @@ async def test_a_mention_does_not_end_the_brainstorm(bot) -> None:  # type: igno
     thread = await start(bot)
     await bot.say("@confab what do you think so far?", user="bob", thread=thread)
     await bot.say("Cache the docker layers between CI runs", user="alice", thread=thread)
-    followed = await bot.pipeline.services.memory.followed("test:T1:general", thread)
+    followed = await bot.pipeline.deps.store.threads.followed("test:T1:general", thread)
     assert followed is not None and followed[0] == "brainstorm"
-    ideas, _ = await bot.pipeline.services.features["brainstorm"].ideas("test:T1:general", thread)
+    ideas, _ = await bot.pipeline.deps.brainstorm.ideas("test:T1:general", thread)
     assert [i.text for i in ideas] == ["Cache the docker layers between CI runs"]

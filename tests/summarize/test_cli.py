@@ -24,8 +24,8 @@ DIALOGUES = [
 def hash_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
     import agent.embeddings
 
-    monkeypatch.setattr(agent.embeddings, "shared_local_embedder", lambda: HashEmbedder())
-    monkeypatch.setattr(agent.embeddings, "make_embedder", lambda settings: HashEmbedder())
+    monkeypatch.setattr(agent.embeddings, "LocalEmbedder", lambda **_: HashEmbedder())
+    monkeypatch.setattr(agent.embeddings, "make_embedder", lambda settings, local=None: HashEmbedder())
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> Path:

@@ -3,11 +3,14 @@
 import sys
 import types
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from agent.classify.sentiment import overall_label
 from agent.summarize.mood import UNAVAILABLE, describe_mood
+
+EMBEDDER: Any = object()  # the fake sentiment never embeds
 
 
 @dataclass
@@ -24,24 +27,24 @@ def fake_sentiment(monkeypatch: pytest.MonkeyPatch, analyze: object) -> None:
 
 
 def test_mood_from_sentiment(monkeypatch: pytest.MonkeyPatch) -> None:
-    def analyze(texts: list[str]) -> list[Result]:
+    def analyze(texts: list[str], embedder: object) -> list[Result]:
         return [Result("positive", 0.8) if "great" in t else Result("neutral", 0.0) for t in texts]
 
     fake_sentiment(monkeypatch, analyze)
-    mood = describe_mood(["great work", "great demo", "ok", "great"])
+    mood = describe_mood(["great work", "great demo", "ok", "great"], EMBEDDER)
     assert mood.startswith("positive") and "75% positive" in mood and "25% neutral" in mood
-    thirds = describe_mood(["great", "ok", "fine"])  # shares are rounded, not cut: 33% + 67%
+    thirds = describe_mood(["great", "ok", "fine"], EMBEDDER)  # shares are rounded, not cut: 33% + 67%
     assert "33% positive" in thirds and "67% neutral" in thirds
 
 
 def test_mood_unavailable_when_the_model_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(texts: list[str]) -> list[Result]:
+    def broken(texts: list[str], embedder: object) -> list[Result]:
         raise RuntimeError("model file missing")
 
     fake_sentiment(monkeypatch, broken)
-    assert describe_mood(["hello"]) == UNAVAILABLE
+    assert describe_mood(["hello"], EMBEDDER) == UNAVAILABLE
 
 
 def test_mood_unavailable_when_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "agent.classify.sentiment", None)  # makes the import fail
-    assert describe_mood(["hello"]) == UNAVAILABLE
+    assert describe_mood(["hello"], EMBEDDER) == UNAVAILABLE

@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from stored_rows import sqlite_db
 
 from agent.summarize.model import MAX_MESSAGES
 from bot.events import Author, ChannelRef, IncomingMessage
@@ -78,7 +79,7 @@ async def test_platform_history_is_merged_without_duplicates(bot) -> None:  # ty
                         created_at=old + timedelta(minutes=1)),
     ]
     # the pipeline stored m1.. ids; the platform also returns one of them again
-    stored = await bot.pipeline.services.memory.recent(channel.key, limit=1)
+    stored = await bot.pipeline.deps.store.messages.recent(channel.key, limit=1)
     bot.adapter.history.append(IncomingMessage(stored[0].id, channel, Author("dave", "dave"), stored[0].text,
                                                created_at=stored[0].created_at))
     [reply] = await bot.command("summarize")
@@ -89,14 +90,15 @@ async def test_platform_history_is_merged_without_duplicates(bot) -> None:  # ty
 
 
 async def test_twenty_thousand_messages_are_bounded_with_a_note(bot) -> None:  # type: ignore[no-untyped-def]
-    memory = bot.pipeline.services.memory
+    memory = bot.pipeline.deps.store
     key = "test:T1:general"
     now = time.time()
     total = MAX_MESSAGES + 50
     rows = [(key, f"x{i}", None, f"u{i % 40}", f"user{i % 40}", f"update {i} on the rollout of service {i % 13}",
              now - (total - i), 0, None, 0) for i in range(total)]
-    await memory.write_many("INSERT INTO messages (channel_key, id, thread, author_id, author_name, text, "
-                            "created_at, is_bot, edited_at, deleted) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+    await sqlite_db(memory).write_many("INSERT INTO messages (channel_key, id, thread, author_id, author_name, "
+                                       "text, created_at, is_bot, edited_at, deleted) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                                       rows)
     [reply] = await bot.command("summarize", "since 1d")
     assert f"the newest {MAX_MESSAGES:,} of {total:,} messages" in reply.text
     assert f"{MAX_MESSAGES:,} messages from 40 people" in reply.text
@@ -128,13 +130,13 @@ async def test_agent_tool_answers_a_mention(bot) -> None:  # type: ignore[no-unt
 
 async def test_llm_path_is_used_when_a_model_is_configured(bot) -> None:  # type: ignore[no-untyped-def]
     await say_all(bot)
-    services = bot.pipeline.services
-    services.settings = services.settings.model_copy(update={"model": "openai:fake"})
-    services.chat_model = FakeListChatModel(responses=[json.dumps(
+    summarizer = bot.pipeline.deps.summarizer
+    summarizer.settings = summarizer.settings.model_copy(update={"model": "openai:fake"})
+    summarizer.chat_model = FakeListChatModel(responses=[json.dumps(
         {"tldr": "Invoice batch gets split.", "key_points": [{"text": "Lock is too long", "sources": [2]}]})])
     [reply] = await bot.command("summarize")
     assert "Invoice batch gets split." in reply.text and "1 calls" in reply.text
-    services.chat_model = FakeListChatModel(responses=["not json at all"])
+    summarizer.chat_model = FakeListChatModel(responses=["not json at all"])
     [fallback] = await bot.command("summarize")
     assert "offline summary" in fallback.text and "TL;DR" in fallback.text
 
@@ -172,6 +174,6 @@ async def test_failing_or_odd_platform_history_falls_back_to_memory(bot) -> None
     bot.adapter.history = [IncomingMessage("n1", channel, Author("zoe", "zoe"), "Naive timestamps happen",
                                            created_at=naive)]
     del bot.adapter.fetch_history  # back to the recording adapter's method
-    bot.pipeline.services.features["summarizer"]._last_fetch.clear()
+    bot.pipeline.deps.summarizer._last_fetch.clear()
     [again] = await bot.command("summarize")
     assert "6 messages from 5 people" in again.text

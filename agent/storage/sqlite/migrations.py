@@ -1,4 +1,4 @@
-"""Numbered schema migrations, applied in order and recorded in ``schema_migrations``.
+"""Numbered SQLite schema migrations, applied in order and recorded in ``schema_migrations``.
 
 Append new migrations with the next free number; never edit one that has shipped. Numbers may
 have gaps (features reserve theirs); each is applied once, in ascending order, in one transaction.

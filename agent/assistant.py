@@ -1,0 +1,84 @@
+"""The assistant: one agent turn with the channel's memory as context, and the rolling summary after it.
+
+It owns how the :class:`~agent.core.Agent` is put together (limits from settings, the tools, and the
+post-processing of a language model's answer: citations to nothing retrieved are dropped; the offline
+model shows tool output verbatim, so it gets none) and how a channel's older messages are folded into
+its rolling summary (an extractive digest offline, the chat model when one is configured).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from agent.context import TurnContext
+from agent.core import Agent, AgentResult, Limits, PostProcessor, Turn
+from agent.knowledge.citations import enforce_citations
+from agent.memory.rolling import Folder, extractive_fold, lexical_central, model_fold, roll
+from agent.settings import Settings
+from agent.storage.ports import MessageStore, SummaryStore
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.tools import BaseTool
+
+log = logging.getLogger(__name__)
+
+
+class Assistant:
+    def __init__(self, settings: Settings, chat_model: BaseChatModel, tools: Sequence[BaseTool],
+                 messages: MessageStore, summaries: SummaryStore) -> None:
+        self.settings = settings
+        self.chat_model = chat_model
+        self.tools = tools  # the list open_deps fills; read when the agent is first built
+        self.messages = messages
+        self.summaries = summaries
+        self._agent: Agent | None = None
+
+    @property
+    def agent(self) -> Agent:
+        if self._agent is None:
+            s = self.settings
+            limits = Limits(max_steps=s.agent_max_steps, model_timeout_s=s.agent_model_timeout_s,
+                            tool_timeout_s=s.agent_tool_timeout_s, deadline_s=s.agent_deadline_s,
+                            token_budget=s.agent_token_budget)
+            # the offline model shows tool output verbatim; post-processing is for LLM answers
+            processors: list[PostProcessor] = [] if s.is_offline else [enforce_citations]
+            self._agent = Agent(self.chat_model, self.tools, limits, s.bot_name, processors)
+        return self._agent
+
+    async def turn(self, context: TurnContext, text: str, exclude_id: str | None = None) -> Turn:
+        """The turn for ``text``: the channel's (or thread's) last messages and its rolling summary as context;
+        ``exclude_id`` (the message being answered, already stored) is left out of the history."""
+        window = self.settings.context_messages
+        history = await self.messages.recent(context.channel_key, limit=window + 1, thread=context.thread)
+        history = [m for m in history if m.id != exclude_id][-window:]
+        summary = await self.summaries.get(context.channel_key, context.thread)
+        return Turn(context, text, history, summary[0] if summary else None)
+
+    async def answer(self, turn: Turn) -> AgentResult:
+        return await self.agent.run(turn)
+
+    async def ask(self, context: TurnContext, text: str, exclude_id: str | None = None) -> AgentResult:
+        """:meth:`turn` then :meth:`answer`."""
+        return await self.answer(await self.turn(context, text, exclude_id))
+
+    def folder(self) -> Folder:
+        if self.settings.is_offline:
+            return extractive_fold(lexical_central)
+
+        async def invoke(prompt: str) -> str:
+            reply = await self.chat_model.ainvoke(prompt)
+            return str(reply.content)
+
+        return model_fold(invoke)
+
+    async def roll_summary(self, channel_key: str, thread: str | None) -> None:
+        """Fold what scrolled out of the context window into the rolling summary (after a reply, off the
+        hot path); failures are logged, never raised."""
+        try:
+            await roll(self.messages, self.summaries, channel_key, thread, self.settings.context_messages,
+                       self.folder())
+        except Exception:
+            log.exception("rolling summary failed", extra={"channel": channel_key})

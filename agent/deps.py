@@ -1,0 +1,127 @@
+"""Everything the brain runs on, built once by :func:`open_deps` and handed down, typed.
+
+Tools and commands get the parts they use (a knowledge tool gets the :class:`KnowledgeService`, not
+this bag). Heavy parts load on first use: the local embedding model when something first embeds,
+the knowledge index at the first search, the spam model in ``warm_up``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from agent.assistant import Assistant
+from agent.brainstorm.service import Brainstormer
+from agent.classify.service import Classification
+from agent.embeddings import Embedder, LocalEmbedder, make_embedder
+from agent.images.service import REFINE_INSTRUCTIONS, ImageService
+from agent.knowledge.service import KnowledgeService
+from agent.models import make_chat_model
+from agent.settings import Settings
+from agent.storage import Storage, open_storage
+from agent.summarize.service import Summarizer
+from agent.tools.brainstorm import make_brainstorm_tool
+from agent.tools.classify import make_classify_tools
+from agent.tools.images import make_image_tool
+from agent.tools.knowledge import make_knowledge_tool
+from agent.tools.summarize import make_summarize_tool
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.tools import BaseTool
+
+log = logging.getLogger(__name__)
+
+
+class Embedders:
+    """The configured sentence embedder (``CONFAB_EMBEDDINGS``), created on first use, and the local
+    all-MiniLM-L6-v2 (sentiment reads its vectors whatever is configured; one instance, so the ~90 MB
+    model loads at most once per :class:`Deps`)."""
+
+    def __init__(self, settings: Settings, local: LocalEmbedder | None = None,
+                 configured: Embedder | None = None) -> None:
+        self.settings = settings
+        self.local = local if local is not None else LocalEmbedder(model_cache_dir=settings.model_cache_dir)
+        self._configured = configured
+
+    def configured(self) -> Embedder:
+        if self._configured is None:
+            self._configured = make_embedder(self.settings, self.local)
+        return self._configured
+
+    def local_model(self) -> Embedder:
+        return self.local
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    store: Storage
+    chat_model: BaseChatModel
+    embedders: Embedders
+    knowledge: KnowledgeService
+    classifier: Classification
+    images: ImageService
+    summarizer: Summarizer
+    brainstorm: Brainstormer
+    assistant: Assistant
+    # LangChain tools the agent may call
+    tools: list[BaseTool] = field(default_factory=list)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The configured sentence embedder, created on first use."""
+        return self.embedders.configured()
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+def _refiner(settings: Settings, chat_model: BaseChatModel) -> Callable[[str], Awaitable[str]] | None:
+    """Online, the chat model turns a terse image request into a detailed prompt."""
+    if settings.is_offline:
+        return None
+
+    async def refine_prompt(prompt: str) -> str:
+        reply = await chat_model.ainvoke(REFINE_INSTRUCTIONS.format(prompt=prompt))
+        return str(reply.content)
+
+    return refine_prompt
+
+
+async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = None,
+                    embedder: Embedder | None = None, local_embedder: LocalEmbedder | None = None) -> Deps:
+    """Open the store and build every part; ``embedder`` / ``local_embedder`` replace the configured ones
+    (tests, benchmarks)."""
+    chat_model = chat_model or make_chat_model(settings)  # a misconfigured model fails before anything opens
+    store = await open_storage(settings.database)
+    try:
+        embedders = Embedders(settings, local_embedder, embedder)
+        online_model = None if settings.is_offline else chat_model
+        knowledge = KnowledgeService(settings, embedders.configured)
+        classifier = Classification(settings, embedders.configured, online_model,
+                                    sentiment_embedder=embedders.local_model)
+        images = ImageService(settings, store.images, refine=_refiner(settings, chat_model))
+        summarizer = Summarizer(settings, store.messages, chat_model, embedders.configured,
+                                mood_embedder=embedders.local_model)
+        brainstorm = Brainstormer(settings, store.ideas, store.messages, chat_model, embedders.configured,
+                                  knowledge)
+        tools: list[BaseTool] = [
+            make_knowledge_tool(knowledge, settings, embedders.configured),
+            make_image_tool(images),
+            *make_classify_tools(classifier),
+            make_summarize_tool(summarizer),
+            make_brainstorm_tool(brainstorm),
+        ]
+        assistant = Assistant(settings, chat_model, tools, store.messages, store.summaries)
+        deps = Deps(settings, store, chat_model, embedders, knowledge, classifier, images, summarizer, brainstorm,
+                    assistant, tools)
+        if settings.retention_days:
+            await store.messages.prune(settings.retention_days)
+    except BaseException:  # an open store's threads would keep the process alive after the error
+        await store.close()
+        raise
+    return deps

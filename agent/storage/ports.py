@@ -1,0 +1,238 @@
+"""What Confab keeps, as ports: one Protocol per kind of data, and :class:`Storage` bundling them.
+
+The embedded implementation is :mod:`agent.storage.sqlite`; a PostgreSQL one implements the same
+Protocols (the semantics below are the contract: no SQL dialect shows through them). Times are aware
+``datetime`` values or POSIX seconds (``float``) where the caller computes windows; channel keys are
+``platform:workspace:channel``, and "the workspace of a channel key" means every key sharing its
+``platform:workspace:`` prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from agent.memory.models import StoredMessage
+
+Verdict = Literal["ham", "spam"]
+
+
+@runtime_checkable
+class MessageStore(Protocol):
+    """Every message of every channel, as remembered (deleted ones keep their place, not their text)."""
+
+    async def add(self, message: StoredMessage) -> bool:
+        """Store a message; False when that (channel, id) is already stored (the insert is the dedupe)."""
+
+    async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
+        """New text for a stored, not deleted message; False when there is none."""
+
+    async def delete(self, channel_key: str, message_id: str) -> bool:
+        """Blank a message's text and mark it deleted; False when it is unknown."""
+
+    async def get(self, channel_key: str, message_id: str) -> StoredMessage | None: ...
+
+    async def recent(self, channel_key: str, limit: int = 20, thread: str | None = None,
+                     include_deleted: bool = False) -> list[StoredMessage]:
+        """The last ``limit`` messages of a channel (or one thread, root included), oldest first; among
+        messages of the same time, the one stored last counts as newer."""
+
+    async def history(self, channel_key: str, since: datetime | None = None, until: datetime | None = None,
+                      thread: str | None = None, limit: int = 20000) -> list[StoredMessage]:
+        """Messages in a time window (both ends included), oldest first, deleted ones left out; when more
+        match, the newest ``limit`` win."""
+
+    async def count(self, channel_key: str | None = None) -> int:
+        """Messages stored (deleted ones included), in one channel or in all."""
+
+    async def count_said(self, channel_key: str, thread: str | None = None, since: datetime | None = None,
+                         until: datetime | None = None) -> int:
+        """What people said in a window: not deleted, not the bot's, not empty."""
+
+    async def deleted_ids(self, channel_key: str) -> set[str]:
+        """Ids of the channel's messages that were deleted."""
+
+    async def forget(self, channel_key: str) -> int:
+        """Erase everything remembered about a channel, in every repository of the storage (threads,
+        settings, summaries, spam records, ideas, images …), all or nothing; returns the messages removed."""
+
+    async def prune(self, older_than_days: int) -> int:
+        """Retention: drop messages (and delivery records) older than that many days; 0 keeps everything.
+        Returns the messages removed."""
+
+
+@runtime_checkable
+class ThreadStore(Protocol):
+    """Threads the bot follows (answers without a mention), by kind (``mention``, ``brainstorm``)."""
+
+    async def follow(self, channel_key: str, thread: str, kind: str = "mention",
+                     data: dict[str, Any] | None = None) -> None:
+        """Start (or restart, replacing kind and data) following a thread."""
+
+    async def followed(self, channel_key: str, thread: str) -> tuple[str, dict[str, Any], datetime] | None:
+        """(kind, data, last activity) of a followed thread, or None."""
+
+    async def touch(self, channel_key: str, thread: str, data: dict[str, Any] | None = None) -> None:
+        """Record activity now (and replace the data when given)."""
+
+    async def unfollow(self, channel_key: str, thread: str) -> bool: ...
+
+
+@runtime_checkable
+class ChannelSettingsStore(Protocol):
+    """Per-channel settings changed in chat (``spam_policy``, ``mod_channel`` …); values are JSON-able."""
+
+    async def get(self, channel_key: str, key: str, default: Any = None) -> Any: ...
+
+    async def set(self, channel_key: str, key: str, value: Any) -> None: ...
+
+
+@runtime_checkable
+class SummaryStore(Protocol):
+    """The rolling summary of a channel (or thread): its text and the time of the last message folded in."""
+
+    async def get(self, channel_key: str, thread: str | None = None) -> tuple[str, datetime] | None: ...
+
+    async def set(self, channel_key: str, text: str, upto: datetime, thread: str | None = None) -> None: ...
+
+
+@runtime_checkable
+class EventLedger(Protocol):
+    """Platform event ids seen, across restarts and processes (Slack retries, gateway replays)."""
+
+    async def first_delivery(self, event_id: str) -> bool:
+        """True the first time an event id is seen, False for every repeat."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpamFlag:
+    """A message Confab flagged or held, or a platform's own filter acted on."""
+
+    channel_key: str
+    message_id: str
+    author_id: str
+    text: str
+    score: float
+    reasons: tuple[str, ...]
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class FoundMessage:
+    channel_key: str
+    message_id: str
+    author_id: str
+    text: str
+    flagged: bool
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRecord:
+    """What moderators said about an author: an exemption in this channel, and their verdicts
+    (``(when, verdict)``) on the author's messages in the workspace."""
+
+    exempt: bool
+    verdicts: tuple[tuple[float, Verdict], ...]
+
+
+@runtime_checkable
+class SpamStore(Protocol):
+    """Spam flags, moderators' corrections (training examples) and the exemptions corrections grant."""
+
+    async def record_flag(self, flag: SpamFlag, *, replace: bool) -> None:
+        """Keep a flag; an existing flag of that message is replaced when ``replace``, else kept."""
+
+    async def author_record(self, channel_key: str, author_id: str, now: float, since: float) -> AuthorRecord:
+        """The author's exemption in the channel (unexpired at ``now``) and verdicts since ``since``."""
+
+    async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
+        """Flags of those message ids in the channel's workspace, newest first."""
+
+    async def find_remembered(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
+        """People's (not the bot's) remembered messages with those ids in the workspace, newest first."""
+
+    async def correct(self, message: FoundMessage, verdict: Verdict, by: str, now: float,
+                      exempt_until: float | None = None) -> None:
+        """All or nothing: keep the verdict (replacing an earlier one on that message); ``ham`` clears the
+        message's flag and, with ``exempt_until``, exempts its author in that channel until then; ``spam``
+        revokes the author's exemptions in the whole workspace."""
+
+    async def stats(self, channel_key: str) -> tuple[int, int, int]:
+        """(flags, ``ham`` verdicts, ``spam`` verdicts) in a channel."""
+
+
+@dataclass(frozen=True, slots=True)
+class Idea:
+    """A brainstorm idea, numbered in its thread."""
+
+    number: int
+    text: str
+    author: str
+    message_id: str
+    votes: int = 0
+    merged: int = 0  # how many near-duplicates were folded into it
+
+
+@runtime_checkable
+class IdeaStore(Protocol):
+    """Brainstorm ideas per thread, numbered from 1, each with its embedding vector."""
+
+    async def ideas(self, channel_key: str, thread: str) -> tuple[list[Idea], np.ndarray]:
+        """The thread's ideas by number and their vectors stacked (shape ``(0, 0)`` when none)."""
+
+    async def add(self, channel_key: str, thread: str, idea: Idea, vector: np.ndarray) -> None: ...
+
+    async def bump(self, channel_key: str, thread: str, number: int, what: Literal["votes", "merged"]) -> None:
+        """Count one more vote, or one more near-duplicate merged into the idea."""
+
+    async def clear(self, channel_key: str, thread: str) -> None: ...
+
+
+@runtime_checkable
+class ImageLog(Protocol):
+    """Images generated: the per-user daily quota and the previous prompt of a thread."""
+
+    async def record(self, channel_key: str, thread: str | None, author_id: str, prompt: str, file: str,
+                     at: float) -> None: ...
+
+    async def count_since(self, author_id: str, since: float) -> int:
+        """Images the author generated since that time."""
+
+    async def last_prompt(self, channel_key: str, thread: str | None, since: float) -> str | None:
+        """The prompt of the newest image in that channel/thread since that time."""
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """Everything Confab keeps, opened once (:func:`agent.storage.open_storage`) and closed once."""
+
+    @property
+    def messages(self) -> MessageStore: ...
+
+    @property
+    def threads(self) -> ThreadStore: ...
+
+    @property
+    def channel_settings(self) -> ChannelSettingsStore: ...
+
+    @property
+    def summaries(self) -> SummaryStore: ...
+
+    @property
+    def events(self) -> EventLedger: ...
+
+    @property
+    def spam(self) -> SpamStore: ...
+
+    @property
+    def ideas(self) -> IdeaStore: ...
+
+    @property
+    def images(self) -> ImageLog: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,52 @@
+"""The embedded storage: one SQLite file through aiosqlite (WAL, one writer task, numbered migrations).
+
+    db.py          connections, the single writer (group commit), migrations (migrations.py)
+    messages.py    MessageStore
+    channel.py     ThreadStore, ChannelSettingsStore, SummaryStore, EventLedger
+    spam.py        SpamStore (and the synchronous read of corrections for training)
+    ideas.py       IdeaStore
+    images.py      ImageLog
+
+This package is the only code in Confab that holds SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.storage.sqlite.channel import SqliteChannelSettings, SqliteEvents, SqliteSummaries, SqliteThreads
+from agent.storage.sqlite.db import Database
+from agent.storage.sqlite.ideas import SqliteIdeas
+from agent.storage.sqlite.images import SqliteImages
+from agent.storage.sqlite.messages import SqliteMessages
+from agent.storage.sqlite.spam import SqliteSpam
+
+
+@dataclass(frozen=True)
+class SqliteStorage:
+    """:class:`~agent.storage.ports.Storage` on one SQLite file; ``db`` is for this package (and tests)."""
+
+    db: Database
+    messages: SqliteMessages
+    threads: SqliteThreads
+    channel_settings: SqliteChannelSettings
+    summaries: SqliteSummaries
+    events: SqliteEvents
+    spam: SqliteSpam
+    ideas: SqliteIdeas
+    images: SqliteImages
+
+    @classmethod
+    async def open(cls, path: Path | str) -> SqliteStorage:
+        db = await Database.open(path)
+        summaries = SqliteSummaries(db)
+        return cls(db, SqliteMessages(db, on_forget=summaries.forgotten), SqliteThreads(db),
+                   SqliteChannelSettings(db), summaries, SqliteEvents(db), SqliteSpam(db), SqliteIdeas(db),
+                   SqliteImages(db))
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+__all__ = ["Database", "SqliteStorage"]

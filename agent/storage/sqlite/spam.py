@@ -1,0 +1,110 @@
+"""Spam flags, moderators' corrections and exemptions in SQLite (tables ``spam_flags``,
+``spam_corrections``, ``spam_exemptions``): the :class:`~agent.storage.ports.SpamStore` port, and the
+synchronous read of corrections that ``python -m agent.classify.train --corrections`` trains on."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agent.storage.ports import AuthorRecord, FoundMessage, SpamFlag, Verdict
+from agent.storage.sqlite.db import Database
+
+
+def _workspace_range(channel_key: str) -> tuple[str, str]:
+    """Bounds of every channel key of the same platform and workspace (``slack:T1:`` .. ``slack:T1;``)."""
+    platform, workspace, _ = channel_key.split(":", 2)
+    prefix = f"{platform}:{workspace}:"
+    return prefix, prefix[:-1] + ";"
+
+
+class SqliteSpam:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record_flag(self, flag: SpamFlag, *, replace: bool) -> None:
+        conflict = "REPLACE" if replace else "IGNORE"
+        await self.db.write(
+            f"INSERT OR {conflict} INTO spam_flags (channel_key, message_id, author_id, text, score, reasons, "
+            "action, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (flag.channel_key, flag.message_id, flag.author_id, flag.text[:4000], flag.score,
+             json.dumps(list(flag.reasons)), flag.action, time.time()))
+
+    async def author_record(self, channel_key: str, author_id: str, now: float, since: float) -> AuthorRecord:
+        low, high = _workspace_range(channel_key)
+        rows = await self.db.fetch(
+            "SELECT 'exempt', expires_at FROM spam_exemptions WHERE channel_key = ? AND author_id = ? "
+            "AND expires_at > ? UNION ALL SELECT verdict, created_at FROM spam_corrections WHERE author_id = ? "
+            "AND channel_key >= ? AND channel_key < ? AND created_at > ?",
+            (channel_key, author_id, now, author_id, low, high, since))
+        exempt = any(kind == "exempt" for kind, _ in rows)
+        verdicts = tuple((float(at), _verdict(kind)) for kind, at in rows if kind != "exempt")
+        return AuthorRecord(exempt, verdicts)
+
+    async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
+        if not message_ids:
+            return []
+        low, high = _workspace_range(channel_key)
+        marks = ", ".join("?" * len(message_ids))
+        rows = await self.db.fetch(
+            f"SELECT channel_key, message_id, author_id, text, reasons, created_at FROM spam_flags "
+            f"WHERE message_id IN ({marks}) AND channel_key >= ? AND channel_key < ?", (*message_ids, low, high))
+        return [FoundMessage(str(k), str(m), str(a), str(t), True, tuple(json.loads(str(r)))) for k, m, a, t, r, _
+                in sorted(rows, key=lambda row: -float(row[5]))]
+
+    async def find_remembered(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
+        if not message_ids:
+            return []
+        low, high = _workspace_range(channel_key)
+        marks = ", ".join("?" * len(message_ids))
+        rows = await self.db.fetch(
+            f"SELECT channel_key, id, author_id, text, created_at FROM messages "
+            f"WHERE id IN ({marks}) AND channel_key >= ? AND channel_key < ? AND is_bot = 0",
+            (*message_ids, low, high))
+        return [FoundMessage(str(k), str(m), str(a), str(t), False) for k, m, a, t, _
+                in sorted(rows, key=lambda row: -float(row[4]))]
+
+    async def correct(self, message: FoundMessage, verdict: Verdict, by: str, now: float,
+                      exempt_until: float | None = None) -> None:
+        statements: list[tuple[str, Sequence[Any]]] = [(
+            "INSERT OR REPLACE INTO spam_corrections (channel_key, message_id, author_id, text, verdict, "
+            "corrected_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (message.channel_key, message.message_id, message.author_id, message.text[:4000], verdict, by, now))]
+        if verdict == "ham":
+            statements.append(("DELETE FROM spam_flags WHERE channel_key = ? AND message_id = ?",
+                               (message.channel_key, message.message_id)))
+            if exempt_until is not None:
+                statements.append((
+                    "INSERT INTO spam_exemptions (channel_key, author_id, message_id, added_by, created_at, "
+                    "expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_key, author_id) DO UPDATE SET "
+                    "message_id = excluded.message_id, added_by = excluded.added_by, "
+                    "created_at = excluded.created_at, expires_at = excluded.expires_at",
+                    (message.channel_key, message.author_id, message.message_id, by, now, exempt_until)))
+        else:
+            low, high = _workspace_range(message.channel_key)
+            statements.append(("DELETE FROM spam_exemptions WHERE author_id = ? AND channel_key >= ? "
+                               "AND channel_key < ?", (message.author_id, low, high)))
+        await self.db.write_together(statements)
+
+    async def stats(self, channel_key: str) -> tuple[int, int, int]:
+        rows = await self.db.fetch(
+            "SELECT 'flags', COUNT(*) FROM spam_flags WHERE channel_key = ? UNION ALL "
+            "SELECT verdict, COUNT(*) FROM spam_corrections WHERE channel_key = ? GROUP BY verdict",
+            (channel_key, channel_key))
+        counts = {str(k): int(v) for k, v in rows}
+        return counts.get("flags", 0), counts.get("ham", 0), counts.get("spam", 0)
+
+
+def read_corrections(path: Path) -> list[tuple[str, Verdict]]:
+    """Every moderator's verdict with its message's text, read synchronously from a database file."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT text, verdict FROM spam_corrections WHERE text != ''").fetchall()
+    return [(str(text), _verdict(verdict)) for text, verdict in rows]
+
+
+def _verdict(value: object) -> Verdict:
+    return "spam" if value == "spam" else "ham"
