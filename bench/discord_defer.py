@@ -46,7 +46,6 @@ def can_ping(request: Any) -> bool:
 
 async def run(commands: int, model_seconds: float, command: str, workdir: Path) -> dict[str, Any]:
     import discord.gateway
-    import discord.http
     import yarl
     from discord_fakes import BOT_USER, GUILD_ID, FakeDiscord, user
 
@@ -57,7 +56,6 @@ async def run(commands: int, model_seconds: float, command: str, workdir: Path) 
 
     fake = FakeDiscord()
     await fake.start()
-    discord.http.Route.BASE = fake.api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
     (workdir / "knowledge").mkdir(exist_ok=True)
     settings = load_settings(

@@ -5,36 +5,38 @@ flagging and memory read every message) and ``auto_moderation_execution``; no me
 bot never needs the member list). Every send and edit carries ``allowed_mentions`` none, links
 never unfold into embeds, and rate limits longer than discord.py's bounded wait raise instead of
 stalling a reply. Incoming events are wired in :mod:`bot.discord.listeners`, application commands
-in :mod:`bot.discord.interactions`; this module owns the connection and the outgoing calls.
+in :mod:`bot.discord.interactions` (both use the adapter through :class:`bot.discord.ports.DiscordEdge`);
+this module owns the connection and the channel sends. Discord has private replies only inside an
+interaction, so commands are answered there; :meth:`DiscordAdapter.send` posts in the channel.
+``DISCORD_API_BASE_URL`` moves this client only (:mod:`bot.discord.rest`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import io
 import logging
 from collections.abc import Coroutine
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
+from discord.webhook.async_ import async_context
 
 from bot.adapter import Capabilities, EventHandler
 from bot.background import BackgroundWork
 from bot.discord.convert import DM_WORKSPACE, message_to_event
-from bot.discord.format import MAX_CHARS, format_reply
+from bot.discord.format import MAX_CHARS
 from bot.discord.gateway_json import tolerate_lone_surrogates
+from bot.discord.interactions import Interactions
+from bot.discord.listeners import Listeners
+from bot.discord.rest import RebasedWebhooks, use_api_base
+from bot.discord.sending import NO_PINGS, chunks_of, files_for
 from bot.errors import ConfigError
-from bot.events import Attachment, ChannelRef, IncomingMessage, Reply, SentRef
+from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.discord.interactions import InteractionReplies
 
 log = logging.getLogger(__name__)
 
-NO_PINGS = discord.AllowedMentions.none()
 RATE_LIMIT_WAIT_S = 30.0  # discord.py's smallest bound: a longer wait raises RateLimited instead
 MAX_TIMEOUT = timedelta(days=28)  # Discord's longest member timeout
 HISTORY_MAX = 1000
@@ -42,10 +44,6 @@ THREAD_NAME_MAX = 100
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1.0, 60.0
 AUTHENTICATION_FAILED = 4004  # gateway close code: the token is invalid
 BUSY_EMOJI = "⏳"  # shown on a message whose answer Discord's rate limit held back
-
-# the interaction a command is being answered for (ephemeral replies go there, not to the channel)
-current_interaction: contextvars.ContextVar[InteractionReplies | None] = contextvars.ContextVar(
-    "current_interaction", default=None)
 
 
 def intents() -> discord.Intents:
@@ -67,14 +65,11 @@ def make_client(settings: Settings, **extra: Any) -> discord.Client:
     )
     discord.VoiceClient.warn_nacl = False  # Confab never joins voice: no warning about voice libraries
     discord.VoiceClient.warn_dave = False
-    if settings.discord_shards:
-        return discord.AutoShardedClient(shard_count=settings.discord_shards, **options)
-    return discord.Client(**options)
-
-
-def files_for(attachments: tuple[Attachment, ...]) -> list[discord.File]:
-    return [discord.File(io.BytesIO(a.data), filename=a.filename, description=a.alt_text[:1000] or None)
-            for a in attachments if a.data]
+    client = (discord.AutoShardedClient(shard_count=settings.discord_shards, **options) if settings.discord_shards
+              else discord.Client(**options))
+    if settings.discord_api_base_url:
+        use_api_base(client, settings.discord_api_base_url)
+    return client
 
 
 class DiscordAdapter:
@@ -87,16 +82,13 @@ class DiscordAdapter:
         tolerate_lone_surrogates()
         if settings.discord_token is None:
             raise ConfigError("DISCORD_TOKEN is not set (the bot token from the Developer Portal's Bot page)")
-        if settings.discord_api_base_url:
-            discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
         self.settings = settings
         self.client = make_client(settings, **client_options)
+        base = settings.discord_api_base_url
+        self._webhooks = RebasedWebhooks(base.rstrip("/")) if base else None
         self.handler: EventHandler | None = None
         self.ready = asyncio.Event()
         self._work = BackgroundWork()
-        from bot.discord.interactions import Interactions
-        from bot.discord.listeners import Listeners
-
         self.listeners = Listeners(self)
         self.interactions = Interactions(self)
 
@@ -110,6 +102,8 @@ class DiscordAdapter:
     async def start(self, handler: EventHandler) -> None:
         """Log in, sync application commands, then stay connected (discord.py reconnects and resumes)."""
         self.handler = handler
+        if self._webhooks is not None:  # interaction answers of this client's tasks (events run in them)
+            async_context.set(self._webhooks)
         assert self.settings.discord_token is not None
         try:
             await self.client.login(self.settings.discord_token.get_secret_value())
@@ -191,17 +185,14 @@ class DiscordAdapter:
     # --- outgoing ---------------------------------------------------------------------------
 
     async def send(self, reply: Reply) -> SentRef:
-        if reply.ephemeral:
-            pending = current_interaction.get()
-            if pending is not None:  # only an interaction can answer privately
-                return await pending.send(reply)
+        """Post ``reply`` in its channel or thread (an ephemeral one too: only interactions are private)."""
         target = await self.destination(reply.channel)
         where = reply.channel
         reference = None
         if reply.reply_to and reply.reply_to != where.thread:
             reference = discord.MessageReference(message_id=int(reply.reply_to), channel_id=target.id,
                                                  fail_if_not_exists=False)
-        chunks = format_reply(reply.text) or ([""] if reply.attachments else [])
+        chunks = chunks_of(reply)
         files = files_for(reply.attachments)
         first_id = ""
         try:

@@ -8,19 +8,23 @@ which server admins can override per role) and checked again by the pipeline.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 
-if TYPE_CHECKING:
-    from bot.discord.interactions import Interactions
-
 Text = app_commands.Range[str, 1, 4000]
 
 
-def register(interactions: Interactions) -> None:
-    tree, run = interactions.tree, interactions.run
+class RunCommand(Protocol):
+    """Defers the interaction, then answers ``/name args`` (or a context menu on ``target``)."""
+
+    async def __call__(self, interaction: discord.Interaction, name: str, args: str = "", *, ephemeral: bool,
+                       target: discord.Message | None = None) -> None: ...
+
+
+def register(tree: app_commands.CommandTree[Any], run: RunCommand) -> None:
+    """Every Confab command on ``tree``, each answered by ``run``."""
 
     @tree.command(name="ask", description="Ask Confab; answers from the team's documents and this channel.")
     @app_commands.describe(question="What you want to know")

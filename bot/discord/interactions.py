@@ -13,20 +13,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot import messages as say
 from bot.delivery import FirstDelivery
-from bot.discord.adapter import NO_PINGS, current_interaction, files_for
+from bot.discord.command_set import register
 from bot.discord.convert import author_of, ref_of
-from bot.discord.format import format_reply
+from bot.discord.ports import DiscordEdge
+from bot.discord.sending import NO_PINGS, chunks_of, files_for
 from bot.events import ChannelRef, Command, Reply, SentRef
-
-if TYPE_CHECKING:
-    from bot.discord.adapter import DiscordAdapter
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +33,7 @@ DONE_TEXT = "Done."
 class InteractionReplies:
     """Answers one deferred interaction."""
 
-    def __init__(self, adapter: DiscordAdapter, interaction: discord.Interaction, here: ChannelRef,
+    def __init__(self, adapter: DiscordEdge, interaction: discord.Interaction, here: ChannelRef,
                  deferred_ephemeral: bool) -> None:
         self.adapter = adapter
         self.interaction = interaction
@@ -49,7 +46,7 @@ class InteractionReplies:
         """Follow-ups carrying ``reply``; private ones are seen by the invoking user only."""
         if self.original_open and reply.ephemeral != self.deferred_ephemeral:
             await self._drop_original()
-        chunks = format_reply(reply.text) or ([""] if reply.attachments else [])
+        chunks = chunks_of(reply)
         files = files_for(reply.attachments)
         first_id = ""
         for index, chunk in enumerate(chunks):
@@ -95,14 +92,15 @@ class InteractionReplies:
 
 
 class Interactions:
-    def __init__(self, adapter: DiscordAdapter) -> None:
+    """Confab's command tree on the adapter's client; each invocation answered by its own
+    :class:`InteractionReplies` (never through the adapter's channel sends)."""
+
+    def __init__(self, adapter: DiscordEdge) -> None:
         self.adapter = adapter
-        self.tree = app_commands.CommandTree(adapter.client)
+        self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(adapter.client)
         self.tree.on_error = self._on_error  # type: ignore[method-assign]
         self.first_delivery = FirstDelivery("discord:interaction", lambda: adapter.handler)
-        from bot.discord.command_set import register
-
-        register(self)
+        register(self.tree, self.run)
 
     async def sync(self) -> None:
         """Publish the commands: to DISCORD_GUILD_ID at once (development), else globally."""
@@ -146,7 +144,6 @@ class Interactions:
                           target=str(target.id) if target is not None else None,
                           target_at=target.created_at if target is not None else None)
         replies = InteractionReplies(self.adapter, interaction, here, ephemeral)
-        token = current_interaction.set(replies)
         try:
             for reply in await handler.handle_command(command):
                 await replies.deliver(dataclasses.replace(reply, user_id=reply.user_id or author.id))
@@ -160,8 +157,6 @@ class Interactions:
         except Exception:
             log.exception("discord command failed", extra={"command": name})
             await self._tell(replies, say.COMMAND_FAILED.format(name=name))
-        finally:
-            current_interaction.reset(token)
 
     async def _tell(self, replies: InteractionReplies, text: str) -> None:
         try:

@@ -10,16 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.conversation import expects_answer
-from bot.discord.convert import delete_to_events, edit_to_event, message_to_event
+from bot.discord.convert import channel_ref, delete_to_events, edit_to_event, message_to_event
+from bot.discord.ports import DiscordEdge
 from bot.events import IncomingMessage
-
-if TYPE_CHECKING:
-    from bot.discord.adapter import DiscordAdapter
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +25,9 @@ TYPING_EVERY_S = 8.0  # Discord shows "is typing…" for about 10 s after each t
 
 
 class Listeners:
-    def __init__(self, adapter: DiscordAdapter) -> None:
+    """Registers on the adapter's client and hands what arrives to its handler."""
+
+    def __init__(self, adapter: DiscordEdge) -> None:
         self.adapter = adapter
         client = adapter.client
         for handler in (self.on_ready, self.on_resumed, self.on_message, self.on_raw_message_edit,
@@ -89,8 +89,6 @@ class Listeners:
         record = getattr(moderator, "record_external", None)
         if record is None or execution.message_id is None:
             return
-        from bot.discord.convert import channel_ref
-
         where = channel_ref(execution.channel_id or 0, execution.guild_id, self.parent_of(execution.channel_id or 0))
         reason = f"Discord AutoMod ({execution.rule_trigger_type.name}" + (
             f": {execution.matched_keyword})" if execution.matched_keyword else ")")

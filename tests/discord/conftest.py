@@ -19,12 +19,11 @@ from discord_fakes import FakeDiscord, discord_settings
 @pytest.fixture
 async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     import discord.gateway
-    import discord.http
 
     fake = FakeDiscord()
     await fake.start()
-    # discord.py keeps both addresses as class attributes; restored after the test
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+    # REST goes there per client (DISCORD_API_BASE_URL in discord_settings); discord.py keeps the
+    # gateway address as a class attribute, restored after the test
     monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
     yield fake
     await fake.stop()

@@ -1,0 +1,33 @@
+"""What the Discord listeners and interactions use of the adapter, as a Protocol.
+
+:class:`bot.discord.adapter.DiscordAdapter` implements :class:`DiscordEdge`; :mod:`bot.discord.listeners`
+and :mod:`bot.discord.interactions` depend only on this module, so the adapter owns them without an
+import circle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, Protocol
+
+import discord
+
+from bot.adapter import EventHandler
+from bot.settings import Settings
+
+
+class DiscordEdge(Protocol):
+    settings: Settings
+    client: discord.Client
+    handler: EventHandler | None
+    ready: asyncio.Event  # set when the gateway says READY
+
+    @property
+    def bot_user_id(self) -> int:
+        """The bot's user id once logged in, else 0."""
+        ...
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``work`` in a task the adapter tracks (drained on close)."""
+        ...
