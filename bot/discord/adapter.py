@@ -102,15 +102,22 @@ class DiscordAdapter:
     async def start(self, handler: EventHandler) -> None:
         """Log in, sync application commands, then stay connected (discord.py reconnects and resumes)."""
         self.handler = handler
-        if self._webhooks is not None:  # interaction answers of this client's tasks (events run in them)
-            async_context.set(self._webhooks)
+        # interaction answers go where this client's REST goes; events run in tasks started from here
+        token = async_context.set(self._webhooks) if self._webhooks is not None else None
+        try:
+            await self._login()
+            await self.interactions.sync()
+            await self._stay_connected()
+        finally:
+            if token is not None:
+                async_context.reset(token)
+
+    async def _login(self) -> None:
         assert self.settings.discord_token is not None
         try:
             await self.client.login(self.settings.discord_token.get_secret_value())
         except discord.LoginFailure:
             raise ConfigError("Discord rejected DISCORD_TOKEN (reset it on the Developer Portal's Bot page)") from None
-        await self.interactions.sync()
-        await self._stay_connected()
 
     async def _stay_connected(self) -> None:
         """discord.py reconnects and resumes on network errors; this also survives what it gives up on
