@@ -1,0 +1,171 @@
+"""The SQLite storage implements every port, and each repository keeps the promise its Protocol states."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.memory.models import StoredMessage
+from agent.storage import open_storage
+from agent.storage.ports import (
+    ChannelSettingsStore,
+    EventLedger,
+    FoundMessage,
+    Idea,
+    IdeaStore,
+    ImageLog,
+    MessageStore,
+    SpamFlag,
+    SpamStore,
+    Storage,
+    SummaryStore,
+    ThreadStore,
+)
+
+KEY = "slack:T1:C1"
+OTHER_CHANNEL = "slack:T1:C2"
+OTHER_WORKSPACE = "slack:T2:C1"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Storage]:
+    opened = await open_storage(tmp_path / "confab.db")
+    yield opened
+    await opened.close()
+
+
+def said(i: int, channel: str = KEY, author: str = "u1", is_bot: bool = False, thread: str | None = None,
+         when: datetime | None = None, text: str | None = None) -> StoredMessage:
+    return StoredMessage(channel, f"m{i}", author, author, f"message {i}" if text is None else text,
+                         when or datetime.now(UTC), thread=thread, is_bot=is_bot)
+
+
+async def test_the_sqlite_storage_satisfies_every_port(store: Storage) -> None:
+    assert isinstance(store, Storage)
+    for repository, port in [(store.messages, MessageStore), (store.threads, ThreadStore),
+                             (store.channel_settings, ChannelSettingsStore), (store.summaries, SummaryStore),
+                             (store.events, EventLedger), (store.spam, SpamStore), (store.ideas, IdeaStore),
+                             (store.images, ImageLog)]:
+        assert isinstance(repository, port), (repository, port)
+
+
+async def test_messages_count_what_people_said_and_know_the_deleted(store: Storage) -> None:
+    messages = store.messages
+    now = datetime.now(UTC)
+    await messages.add(said(1, when=now - timedelta(hours=3)))
+    await messages.add(said(2, when=now - timedelta(minutes=5)))
+    await messages.add(said(3, is_bot=True, when=now - timedelta(minutes=4)))
+    await messages.add(said(4, text="", when=now - timedelta(minutes=3)))
+    await messages.add(said(5, thread="m2", when=now - timedelta(minutes=2)))
+    await messages.add(said(6, when=now - timedelta(minutes=1)))
+    assert await messages.delete(KEY, "m6")
+    assert await messages.count_said(KEY) == 3  # m1, m2, m5: not the bot's, not empty, not deleted
+    assert await messages.count_said(KEY, since=now - timedelta(hours=1)) == 2
+    assert await messages.count_said(KEY, thread="m2") == 2  # the root and its reply
+    assert await messages.count_said(KEY, until=now - timedelta(hours=1)) == 1
+    assert await messages.deleted_ids(KEY) == {"m6"}
+    assert await messages.deleted_ids(OTHER_CHANNEL) == set()
+
+
+async def test_forget_erases_the_channel_in_every_repository(store: Storage) -> None:
+    await store.messages.add(said(1))
+    await store.threads.follow(KEY, "m1", kind="brainstorm")
+    await store.channel_settings.set(KEY, "spam_policy", "off")
+    await store.summaries.set(KEY, "so far", datetime.now(UTC))
+    await store.spam.record_flag(SpamFlag(KEY, "m1", "u1", "buy now", 0.9, ("link",), "flagged"), replace=True)
+    await store.ideas.add(KEY, "m1", Idea(1, "cache layers", "ana", "m1"), np.ones(4, dtype=np.float32))
+    await store.images.record(KEY, None, "u1", "a lighthouse", "x.png", time.time())
+    assert await store.messages.forget(KEY) == 1
+    assert await store.threads.followed(KEY, "m1") is None
+    assert await store.channel_settings.get(KEY, "spam_policy", "default") == "default"
+    assert await store.summaries.get(KEY) is None
+    assert await store.spam.stats(KEY) == (0, 0, 0)
+    assert (await store.ideas.ideas(KEY, "m1"))[0] == []
+    assert await store.images.last_prompt(KEY, None, 0.0) is None
+
+
+async def test_spam_flags_corrections_and_exemptions(store: Storage) -> None:
+    spam = store.spam
+    flag = SpamFlag(KEY, "m1", "u1", "free crypto", 0.8, ("scam phrase",), "flagged")
+    await spam.record_flag(flag, replace=True)
+    await spam.record_flag(SpamFlag(KEY, "m1", "u1", "free crypto", 1.0, ("automod",), "blocked"), replace=False)
+    [found] = await spam.find_flagged(OTHER_CHANNEL, ["m1", "nope"])  # any channel of the workspace finds it
+    assert found == FoundMessage(KEY, "m1", "u1", "free crypto", True, ("scam phrase",))  # the first flag was kept
+    assert await spam.find_flagged(OTHER_WORKSPACE, ["m1"]) == []
+    assert await spam.stats(KEY) == (1, 0, 0)
+
+    now = time.time()
+    await spam.correct(found, "ham", "mod", now, exempt_until=now + 3600)
+    assert await spam.stats(KEY) == (0, 1, 0)  # the flag is cleared, the verdict kept
+    record = await spam.author_record(KEY, "u1", now + 1, now - 60)
+    assert record.exempt and record.verdicts == ((now, "ham"),)
+    assert not (await spam.author_record(OTHER_CHANNEL, "u1", now + 1, now - 60)).exempt  # one channel only
+    assert not (await spam.author_record(KEY, "u1", now + 7200, now - 60)).exempt  # until it expires
+
+    await store.messages.add(said(2, channel=OTHER_CHANNEL, text="more free crypto"))
+    [remembered] = await spam.find_remembered(KEY, ["m2"])
+    assert remembered == FoundMessage(OTHER_CHANNEL, "m2", "u1", "more free crypto", False)
+    await spam.correct(remembered, "spam", "mod", now + 2)
+    record = await spam.author_record(KEY, "u1", now + 3, now - 60)
+    assert not record.exempt  # a spam verdict anywhere in the workspace revokes the exemption
+    assert sorted(v for _, v in record.verdicts) == ["ham", "spam"]
+
+
+async def test_corrections_are_read_for_training(store: Storage, tmp_path: Path) -> None:
+    from agent.classify.train import read_corrections
+
+    found = FoundMessage(KEY, "m1", "u1", "win a prize now", True)
+    await store.spam.correct(found, "spam", "mod", time.time())
+    await store.spam.correct(FoundMessage(KEY, "m2", "u2", "lunch?", False), "ham", "mod", time.time())
+    assert read_corrections(tmp_path / "confab.db") == (["win a prize now", "lunch?"], [1, 0])
+
+
+async def test_ideas_are_numbered_counted_and_cleared(store: Storage) -> None:
+    ideas = store.ideas
+    empty, vectors = await ideas.ideas(KEY, "t1")
+    assert empty == [] and vectors.shape == (0, 0)
+    await ideas.add(KEY, "t1", Idea(1, "cache the docker layers", "ana", "m1"), np.array([1, 0], dtype=np.float32))
+    await ideas.add(KEY, "t1", Idea(2, "shard the tests", "ben", "m2"), np.array([0, 1], dtype=np.float32))
+    await ideas.bump(KEY, "t1", 1, "votes")
+    await ideas.bump(KEY, "t1", 1, "votes")
+    await ideas.bump(KEY, "t1", 2, "merged")
+    found, vectors = await ideas.ideas(KEY, "t1")
+    assert [(i.number, i.votes, i.merged) for i in found] == [(1, 2, 0), (2, 0, 1)]
+    assert vectors.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert (await ideas.ideas(KEY, "t2"))[0] == []
+    await ideas.clear(KEY, "t1")
+    assert (await ideas.ideas(KEY, "t1"))[0] == []
+
+
+async def test_images_give_the_quota_and_the_previous_prompt(store: Storage) -> None:
+    images = store.images
+    now = time.time()
+    await images.record(KEY, "t1", "u1", "a lighthouse", "a.png", now - 100)
+    await images.record(KEY, "t1", "u1", "a lighthouse, bluer", "b.png", now - 10)
+    await images.record(KEY, None, "u2", "a cat", "c.png", now - 5)
+    assert await images.count_since("u1", now - 1000) == 2
+    assert await images.count_since("u1", now - 50) == 1
+    assert await images.last_prompt(KEY, "t1", now - 1000) == "a lighthouse, bluer"
+    assert await images.last_prompt(KEY, None, now - 1000) == "a cat"
+    assert await images.last_prompt(KEY, "t1", now) is None  # nothing recent enough
+
+
+async def test_threads_settings_summaries_and_the_event_ledger(store: Storage) -> None:
+    await store.threads.follow(KEY, "t1", kind="brainstorm", data={"topic": "CI"})
+    await store.threads.follow(KEY, "t1", kind="mention")  # following again replaces kind and data
+    kind, data, _ = await store.threads.followed(KEY, "t1")  # type: ignore[misc]
+    assert (kind, data) == ("mention", {})
+    assert await store.threads.unfollow(KEY, "t1") and not await store.threads.unfollow(KEY, "t1")
+    await store.channel_settings.set(KEY, "spam_exempt_days", 7)
+    assert await store.channel_settings.get(KEY, "spam_exempt_days") == 7
+    upto = datetime.now(UTC)
+    await store.summaries.set(KEY, "thread so far", upto, thread="t1")
+    assert await store.summaries.get(KEY, "t1") == ("thread so far", upto)
+    assert await store.summaries.get(KEY) is None
+    assert await store.events.first_delivery("slack:Ev1")
+    assert not await store.events.first_delivery("slack:Ev1")
