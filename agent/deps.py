@@ -97,7 +97,7 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
     """Open the store and build every part; ``embedder`` / ``local_embedder`` replace the configured ones
     (tests, benchmarks)."""
     chat_model = chat_model or make_chat_model(settings)  # a misconfigured model fails before anything opens
-    store = await open_storage(settings.database)
+    store = await open_storage(settings)
     try:
         embedders = Embedders(settings, local_embedder, embedder)
         online_model = None if settings.is_offline else chat_model

@@ -94,9 +94,9 @@ async def bench_store(seconds: float, channels: int, workdir: Path) -> dict[str,
     from datetime import UTC, datetime
 
     from agent.memory.models import StoredMessage
-    from agent.storage import open_storage
+    from agent.storage.sqlite import SqliteStorage
 
-    store = await open_storage(workdir / "store.db")
+    store = await SqliteStorage.open(workdir / "store.db")
     written = [0] * channels
     deadline = time.perf_counter() + seconds
 

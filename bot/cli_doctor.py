@@ -80,7 +80,7 @@ def _local_checks(settings: Settings) -> list[Check]:
     async def count_messages() -> int:
         from agent.storage import open_storage
 
-        store = await open_storage(settings.database)
+        store = await open_storage(settings)
         try:
             return await store.messages.count()
         finally:

@@ -3,12 +3,12 @@
 from pathlib import Path
 from types import SimpleNamespace
 
-from agent.storage import open_storage
+from agent.storage.sqlite import SqliteStorage
 from bot.delivery import FirstDelivery
 
 
 async def test_keys_are_kept_in_memory_under_a_namespace(tmp_path: Path) -> None:
-    store = await open_storage(tmp_path / "m.db")
+    store = await SqliteStorage.open(tmp_path / "m.db")
     try:
         handler = SimpleNamespace(deps=SimpleNamespace(store=store))
         first = FirstDelivery("slack", lambda: handler)

@@ -26,15 +26,17 @@ from agent.storage.ports import (
     SummaryStore,
     ThreadStore,
 )
+from conftest import make_settings
 
 KEY = "slack:T1:C1"
 OTHER_CHANNEL = "slack:T1:C2"
 OTHER_WORKSPACE = "slack:T2:C1"
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(tmp_path / "confab.db")
+@pytest.fixture(params=["sqlite"])  # every backend added runs the same tests
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    opened = await open_storage(make_settings(tmp_path))
+    assert type(opened).__name__.lower().startswith(request.param)
     yield opened
     await opened.close()
 
@@ -116,13 +118,13 @@ async def test_spam_flags_corrections_and_exemptions(store: Storage) -> None:
     assert sorted(v for _, v in record.verdicts) == ["ham", "spam"]
 
 
-async def test_corrections_are_read_for_training(store: Storage, tmp_path: Path) -> None:
+async def test_corrections_are_read_for_training(store: Storage, tmp_path: Path) -> None:  # SQLite: a file
     from agent.classify.train import read_corrections
 
     found = FoundMessage(KEY, "m1", "u1", "win a prize now", True)
     await store.spam.correct(found, "spam", "mod", time.time())
     await store.spam.correct(FoundMessage(KEY, "m2", "u2", "lunch?", False), "ham", "mod", time.time())
-    assert read_corrections(tmp_path / "confab.db") == (["win a prize now", "lunch?"], [1, 0])
+    assert read_corrections(make_settings(tmp_path).database) == (["win a prize now", "lunch?"], [1, 0])
 
 
 async def test_ideas_are_numbered_counted_and_cleared(store: Storage) -> None:
