@@ -138,16 +138,16 @@ def env_name(model: type[BaseSettings], field_name: str) -> str:
     return field_name.upper()
 
 
-def read_settings(model: type[S], **overrides: object) -> S:
-    """Read and validate ``model``; on failure raise ConfigError naming the env var."""
+def read_settings(kind: type[S], /, **overrides: object) -> S:
+    """Read and validate settings of ``kind``; on failure raise ConfigError naming the env var."""
     try:
-        return model(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "?"
-            if name in model.model_fields:
-                name = env_name(model, name)
+            if name in kind.model_fields:
+                name = env_name(kind, name)
             problems.append(f"{name}: {err['msg']}")
         raise ConfigError("invalid settings: " + "; ".join(problems)) from None
 

@@ -52,3 +52,8 @@ def test_cli_fails_fast_on_bad_setting(tmp_path: Path) -> None:
                             env=env, cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert "CONFAB_RATE_USER_PER_MIN" in result.stderr
+
+
+def test_every_setting_can_be_overridden_by_name() -> None:
+    settings = load_settings(model="openai:gpt-4.1-mini", slack_mode="http")
+    assert settings.model == "openai:gpt-4.1-mini" and settings.slack_mode == "http"
