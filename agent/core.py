@@ -22,6 +22,7 @@ from langchain_core.tools import BaseTool
 from agent.context import TurnContext, current_turn
 from agent.errors import BudgetExceeded, ConfabError, ModelError, ModelGarbage, ModelTimeout, ModelUnavailable
 from agent.memory.models import StoredMessage
+from agent.text import clip
 from agent.tools.base import Citation, FileOut, ToolOutput
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ class Agent:
             SystemMessage(SYSTEM_PROMPT.format(bot_name=self.bot_name, platform=ctx.platform))
         ]
         if turn.summary:
-            summary = _clip(turn.summary, HISTORY_MESSAGE_CHARS * 2)
+            summary = clip(turn.summary, HISTORY_MESSAGE_CHARS * 2, keep_lines=True)
             messages.append(SystemMessage(
                 f"<rolling_summary>\n{summary}\n</rolling_summary>",
                 additional_kwargs={"confab": "summary"},
@@ -257,17 +258,13 @@ def _history_lines(history: Sequence[StoredMessage], token_budget: int) -> str:
     for m in reversed(history):
         if not m.text:
             continue
-        text = _clip(" ".join(m.text.split()), HISTORY_MESSAGE_CHARS)
+        text = clip(m.text, HISTORY_MESSAGE_CHARS)
         line = f"{'(bot) ' if m.is_bot else ''}{m.author_name}: {text}"
         allowance -= len(line) + 1
         if allowance < 0:
             break
         kept.append(line)
     return "\n".join(reversed(kept))
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _safe_name(name: str) -> str:

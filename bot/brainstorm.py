@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.brainstorm.service import Brainstormer
 from agent.storage.ports import MessageStore
+from agent.text import clip
 from bot.adapter import Adapter
 from bot.events import ChannelRef, IncomingMessage, Reply
 
@@ -75,7 +76,7 @@ class BrainstormFollower:
         replies: list[Reply] = []
         for _text, idea in recorded.merged:
             replies.append(self._reply(message, f"That's close to idea #{idea.number} by {idea.author} "
-                                                f"(“{_clip(idea.text, 90)}”), so I merged them."))
+                                                f"(“{clip(idea.text, 90)}”), so I merged them."))
         if recorded.new and recorded.new[-1].number // THEMES_EVERY > (recorded.new[0].number - 1) // THEMES_EVERY:
             replies.append(self._reply(message, await self._themes(message.channel, data)))
         return replies
@@ -101,15 +102,11 @@ class BrainstormFollower:
         vector = (await self.embedders.configured().aembed([question]))[0]
         order = (vectors @ vector).argsort()[::-1][:3]
         lines = ["The ideas closest to that so far:"]
-        lines += [f"• #{ideas[i].number} {_clip(ideas[i].text, 140)} (by {ideas[i].author})" for i in order]
+        lines += [f"• #{ideas[i].number} {clip(ideas[i].text, 140)} (by {ideas[i].author})"
+                  for i in order]
         lines.append("`/brainstorm wrap` posts the themes, top ideas and next steps.")
         return "\n".join(lines)
 
     @staticmethod
     def _reply(message: IncomingMessage, text: str) -> Reply:
         return Reply(message.channel, text, reply_to=message.channel.thread)
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -28,6 +28,7 @@ from agent.memory.models import StoredMessage
 from agent.settings import Settings
 from agent.storage.ports import Idea, IdeaStore, MessageStore
 from agent.summarize import signals
+from agent.text import clip
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 _PLUS_ONE = re.compile(r"^\s*(?:\+1|👍)\s*(?:to|for)?\s*(.+)$", re.I)
 SEED_COUNT = 5
+SHOWN_CHARS = 160  # of an idea, a message or a document quoted in a reply
 
 
 @dataclass
@@ -45,11 +47,6 @@ class Recorded:
     new: list[Idea] = field(default_factory=list)
     merged: list[tuple[str, Idea]] = field(default_factory=list)  # (new text, the idea it joined)
     voted: Idea | None = None
-
-
-def _clip(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class Brainstormer:
@@ -162,7 +159,7 @@ class Brainstormer:
                 HumanMessage(f"<topic>{topic}</topic>")])
         lines = [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
                  for line in str(response.content).splitlines()]
-        ideas = [_clip(line, 200) for line in lines if len(line.split()) >= 2][:SEED_COUNT]
+        ideas = [clip(line, 200) for line in lines if len(line.split()) >= 2][:SEED_COUNT]
         if not ideas:
             raise ValueError("no ideas in the model's answer")
         return "**Ideas to start with** (suggested by the language model):\n" + "\n".join(f"• {i}" for i in ideas)
@@ -180,7 +177,7 @@ class Brainstormer:
         for hit in result.hits[:3]:
             chunk = hit.chunk
             where = chunk.source + (f" › {chunk.heading.split(' > ')[-1]}" if chunk.heading else "")
-            lines.append(f"{_clip(chunk.text)} _({_clip(where, 80)})_")
+            lines.append(f"{clip(chunk.text, SHOWN_CHARS)} _({clip(where, 80)})_")
         return lines
 
     async def _seed_channel(self, topic: str, channel_key: str, limit: int = 3) -> list[str]:
@@ -191,7 +188,7 @@ class Brainstormer:
         vectors = await self._embedder().aembed([topic] + [m.text[:300] for m in messages])
         sims = vectors[1:] @ vectors[0]
         order = [int(i) for i in np.argsort(-sims)[:limit] if sims[i] >= 0.35]
-        return [f"{messages[i].author_name}: “{_clip(messages[i].text)}”" for i in sorted(order)]
+        return [f"{messages[i].author_name}: “{clip(messages[i].text, SHOWN_CHARS)}”" for i in sorted(order)]
 
     # --- wrap-up ----------------------------------------------------------------------------
 
@@ -200,7 +197,7 @@ class Brainstormer:
         themes = await self.themes(channel_key, thread)
         ideas = [idea for _, members in themes for idea in members]
         if not ideas:
-            return f"**Brainstorm wrap-up: {_clip(topic, 120)}**\nNo ideas were posted in this thread."
+            return f"**Brainstorm wrap-up: {clip(topic, 120)}**\nNo ideas were posted in this thread."
         reactions = reactions or {}
         by_reactions = any(reactions.values())
 
@@ -209,21 +206,21 @@ class Brainstormer:
                 return reactions.get(idea.message_id, 0), idea.votes + idea.merged
             return idea.votes + idea.merged, -idea.number
 
-        lines = [f"**Brainstorm wrap-up: {_clip(topic, 120)}** · {len(ideas)} ideas in {len(themes)} themes", ""]
+        lines = [f"**Brainstorm wrap-up: {clip(topic, 120)}** · {len(ideas)} ideas in {len(themes)} themes", ""]
         lines.append("**Themes**")
         for name, members in themes:
-            lines.append(f"• _{name}_: " + "; ".join(f"#{m.number} {_clip(m.text, 70)}" for m in members[:6]))
+            lines.append(f"• _{name}_: " + "; ".join(f"#{m.number} {clip(m.text, 70)}" for m in members[:6]))
         top = sorted(ideas, key=score, reverse=True)[:3]
         how = "reactions" if by_reactions else "+1s and repeats"
         lines += ["", f"**Top ideas** (by {how})"]
         for idea in top:
             count = reactions.get(idea.message_id, 0) if by_reactions else idea.votes + idea.merged
-            lines.append(f"• #{idea.number} {_clip(idea.text)} (by {idea.author}; score {count})")
+            lines.append(f"• #{idea.number} {clip(idea.text, SHOWN_CHARS)} (by {idea.author}; score {count})")
         lines += ["", "**Next steps**"]
         names = sorted({m.author_name for m in messages})
         steps = [a for m in messages if not m.is_bot and (a := signals.find_action(m.text, m.author_name, names))]
         for action in steps[:6]:
-            lines.append(f"• **{action.owner}**: {_clip(action.text, 140)}")
+            lines.append(f"• **{action.owner}**: {clip(action.text, 140)}")
         if not steps:
             for idea in top:
                 lines.append(f"• **{idea.author}**: write up idea #{idea.number} as a short proposal "

@@ -24,6 +24,7 @@ from agent.summarize.actions import collect_actions
 from agent.summarize.model import ActionItem, Coverage, Point, Summary
 from agent.summarize.questions import open_questions
 from agent.summarize.rewrite import reported, third_person
+from agent.text import clip
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 _STOP = signals.STOP_WORDS
 MAX_UNITS_PER_MESSAGE = 6
 NEIGHBOUR_POOL = 2000
+POINT_CHARS = 220  # a decision or open question, at most
 LIST_LIMIT = 10  # decisions / action items / open questions shown (the newest); the rest are counted
 EMBED_LIMIT = 500  # longer windows: a lexical (TF-IDF) pass picks this many candidates to embed (speed)
 TLDR_FRACTION = 0.25  # TL;DR length as a share of the conversation's words, within the bounds below
@@ -252,7 +254,7 @@ def _retell(messages: Sequence[StoredMessage], unit: Unit, names: Sequence[str],
     if named is not None and text.split() and text.split()[0].lower() in signals.IMPERATIVE:
         text = "Please " + text[:1].lower() + text[1:]  # "bob, … Run the backfill" asks bob to run it
     named = named or _addressee(messages, unit.index, names)
-    return _clip(reported(text, message.author_name, named, you=you[unit.index]), 300)
+    return clip(reported(text, message.author_name, named, you=you[unit.index]), 300, keep_lines=True)
 
 
 def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequence[Unit], names: Sequence[str],
@@ -264,7 +266,7 @@ def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequ
         if signals.is_decision(text):
             _, body = signals.address(text, everyone)
             said = third_person(body, message.author_name, addressee)
-            decisions.append(Point(f"{message.author_name}: {_clip(said)}", (message.id,)))
+            decisions.append(Point(f"{message.author_name}: {clip(said, POINT_CHARS, keep_lines=True)}", (message.id,)))
     confident = [_addressee(messages, i, everyone) for i in range(len(messages))]
     actions, requests = collect_actions(messages, names, bot_name, confident)
     by_message: dict[int, list[int]] = {}
@@ -274,14 +276,11 @@ def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequ
     for index in open_questions(messages, vectors, by_message, names, bot_name, requests):
         message = messages[index]
         named, body = signals.address(" ".join(message.text.split()), everyone)
-        text = _clip(third_person(body[:1].upper() + body[1:], message.author_name, named or you[index]))
+        text = clip(third_person(body[:1].upper() + body[1:], message.author_name, named or you[index]), POINT_CHARS,
+                    keep_lines=True)
         lead = f"{message.author_name} asks {named}" if named else message.author_name
         questions.append(Point(f"{lead}: {text}", (message.id,)))
     return decisions, actions, questions
-
-
-def _clip(text: str, limit: int = 220) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def describe_coverage(messages: Sequence[StoredMessage], **extra: object) -> Coverage:

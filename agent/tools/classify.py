@@ -8,18 +8,15 @@ from typing import TYPE_CHECKING
 from langchain_core.tools import BaseTool, StructuredTool
 
 from agent.classify.sentiment import overall_label
+from agent.text import clip
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
     from agent.classify.service import Classification
 
 MAX_MESSAGES = 200
+SHOWN_CHARS = 80  # of each message quoted back
 MOOD = {"positive": "🙂 positive", "neutral": "😐 neutral", "negative": "🙁 negative"}
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def make_classify_tools(classifier: Classification) -> list[BaseTool]:
@@ -29,7 +26,8 @@ def make_classify_tools(classifier: Classification) -> list[BaseTool]:
             text = "Give me messages and at least two labels, e.g. “classify as bug / feature / question”."
             return text, ToolOutput("classify_messages", text, ok=False)
         results = await classifier.labels(texts, labels)
-        lines = [f"• **{r.label}** ({r.score:.2f}): {_clip(t)}" for t, r in zip(texts, results, strict=True)]
+        lines = [f"• **{r.label}** ({r.score:.2f}): {clip(t, SHOWN_CHARS)}"
+                 for t, r in zip(texts, results, strict=True)]
         counts = Counter(r.label for r in results)
         summary = ", ".join(f"{label}: {n}" for label, n in counts.most_common())
         for_user = f"**Labels** ({summary})\n" + "\n".join(lines)
@@ -46,7 +44,8 @@ def make_classify_tools(classifier: Classification) -> list[BaseTool]:
         counts = Counter(r.label for r in results)
         mean = sum(r.score for r in results) / len(results)
         overall = overall_label(mean)
-        shown = [f"• {MOOD[r.label]} ({r.score:+.2f}): {_clip(t)}" for t, r in zip(texts, results, strict=True)][:10]
+        shown = [f"• {MOOD[r.label]} ({r.score:+.2f}): {clip(t, SHOWN_CHARS)}"
+                 for t, r in zip(texts, results, strict=True)][:10]
         for_user = (f"**Mood: {MOOD[overall]}** (average {mean:+.2f} over {len(texts)} messages; "
                     f"{counts['positive']} positive, {counts['neutral']} neutral, {counts['negative']} negative)\n"
                     + "\n".join(shown))

@@ -1,0 +1,11 @@
+"""Small text helpers shared by the agent's features and the platform edge."""
+
+from __future__ import annotations
+
+
+def clip(text: str, limit: int, *, keep_lines: bool = False) -> str:
+    """``text`` on one line (runs of whitespace, line breaks included, become one space; ``keep_lines``
+    leaves them as they are), cut to at most ``limit`` characters and ending in "…" when cut."""
+    if not keep_lines:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
