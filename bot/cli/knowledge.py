@@ -24,7 +24,7 @@ def index(
     from agent.errors import ConfabError
     from agent.knowledge.loaders import display_name
     from agent.knowledge.service import KnowledgeService
-    from bot.cli_core import load_settings_or_exit
+    from bot.cli.startup import load_settings_or_exit
     from bot.logs import setup_logging
 
     overrides: dict[str, Any] = {"knowledge_dir": folder} if folder is not None else {}
@@ -76,8 +76,8 @@ def eval_retrieval(
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from agent.embeddings import make_embedder
     from agent.knowledge.evaluate import evaluate, read_queries
-    from bot.cli_core import load_settings_or_exit
-    from bot.cli_input import exit_on_problems
+    from bot.cli.input import exit_on_problems
+    from bot.cli.startup import load_settings_or_exit
 
     if not docs.is_dir() or not queries.is_file():
         typer.echo(f"confab: need a folder --docs and a file --queries ({docs}, {queries})", err=True)
@@ -109,7 +109,7 @@ def eval_retrieval(
 
 def check_queries(path: Path) -> list[Any]:
     """The problems of ``confab eval retrieval`` queries: each line {"question": str, "gold_doc_ids": [str, …]}."""
-    from bot.cli_input import BadLine, collect, field, json_object, numbered_lines, string_field
+    from bot.cli.input import BadLine, collect, field, json_object, numbered_lines, string_field
 
     def check(line: str) -> None:
         row = json_object(line)
@@ -120,8 +120,3 @@ def check_queries(path: Path) -> list[Any]:
             raise BadLine('"gold_doc_ids" must be a non-empty list of document ids (strings)')
 
     return collect(numbered_lines(path.read_text(encoding="utf-8", errors="replace")), check)[1]
-
-
-def register(app: typer.Typer, eval_app: typer.Typer) -> None:
-    app.command("index")(index)
-    eval_app.command("retrieval")(eval_retrieval)

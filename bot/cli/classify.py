@@ -1,6 +1,6 @@
 """``confab classify`` (JSONL in, JSONL out) and ``confab eval spam`` / ``confab eval sentiment``.
 
-Input is read strictly (:mod:`bot.cli_input`): a line that is not what the command's ``--help``
+Input is read strictly (:mod:`bot.cli.input`): a line that is not what the command's ``--help``
 describes is reported with its number and reason, and the command exits 2 without scoring anything.
 """
 
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_input import (
+from bot.cli.input import (
     SENTIMENT_LABELS,
     SPAM_LABELS,
     BadLine,
@@ -24,6 +24,7 @@ from bot.cli_input import (
     field,
     json_object,
     numbered_lines,
+    read_file_or_exit,
     spellings,
     string_field,
 )
@@ -76,7 +77,7 @@ async def _classify(task: str, texts: list[str], labels: list[str], rows: list[d
     from agent.classify.sentiment import analyze_sentiment
     from agent.classify.spam import SpamClassifier
     from agent.embeddings import LocalEmbedder, make_embedder
-    from bot.cli_core import load_settings_or_exit
+    from bot.cli.startup import load_settings_or_exit
 
     settings = load_settings_or_exit()
     if task == "spam":
@@ -101,14 +102,7 @@ async def _classify(task: str, texts: list[str], labels: list[str], rows: list[d
 def _read_labelled(data: Path, fmt: str, accepted: dict[str, bool], split: str = "all"
                    ) -> tuple[list[str], list[int]]:
     """Texts and 0/1 truth from ``data``; any bad line is reported (number and reason) and exits 2."""
-    if not data.is_file():
-        typer.echo(f"confab: no such file: {data}", err=True)
-        raise typer.Exit(2)
-    try:
-        content = data.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        typer.echo(f"confab: cannot read {data}: {exc}", err=True)
-        raise typer.Exit(2) from None
+    content = read_file_or_exit(data, lambda path: path.read_text(encoding="utf-8", errors="replace"))
 
     def parse(line: str) -> tuple[str, int]:
         if fmt == "jsonl":
@@ -172,7 +166,7 @@ def eval_spam(data: Annotated[Path, typer.Option("--data", help="the labelled me
               split: Annotated[str, typer.Option(help="sms only: test (the held-out 20%) | all")] = "test",
               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     from agent.classify.spam import SpamClassifier
-    from bot.cli_core import load_settings_or_exit
+    from bot.cli.startup import load_settings_or_exit
 
     _check_choice("--format", fmt, ("jsonl", "sms"))
     _check_choice("--split", split, ("test", "all"))
@@ -223,9 +217,3 @@ eval_sentiment.__doc__ = f"""Sentiment accuracy (positive vs negative), precisio
 
     Blank lines are ignored. Any other line is reported with its number and reason; nothing is scored (exit 2).
     """
-
-
-def register(app: typer.Typer, eval_app: typer.Typer) -> None:
-    app.command("classify")(classify)
-    eval_app.command("spam")(eval_spam)
-    eval_app.command("sentiment")(eval_sentiment)

@@ -8,12 +8,14 @@ silently scored, skipped or summarized as nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 
+T = TypeVar("T")
 MAX_SHOWN = 10  # problems printed before "… and N more"
 
 # label spellings accepted for a binary truth column: value -> is it the positive class
@@ -39,6 +41,18 @@ def exit_on_problems(source: str, problems: list[Problem]) -> None:
         typer.echo(f"confab: … and {len(problems) - MAX_SHOWN} more bad line(s)", err=True)
     typer.echo(f"confab: {len(problems)} bad line(s) in {source}; fix them and run again", err=True)
     raise typer.Exit(2)
+
+
+def read_file_or_exit(path: Path, read: Callable[[Path], T]) -> T:
+    """``read(path)``; a missing or unreadable file exits 2, naming it."""
+    if not path.is_file():
+        typer.echo(f"confab: no such file: {path}", err=True)
+        raise typer.Exit(2)
+    try:
+        return read(path)
+    except (OSError, UnicodeError) as exc:
+        typer.echo(f"confab: cannot read {path}: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def numbered_lines(text: str) -> Iterator[tuple[int, str]]:

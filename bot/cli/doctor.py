@@ -4,7 +4,7 @@ Every check prints ``ok`` or ``problem`` with what it found, and a problem also 
 (which environment variable, which package). The exit status is 1 when anything is wrong, so
 ``confab doctor && confab run`` is safe in scripts and containers. Secrets are never printed.
 
-The token checks are shape checks (no network, :mod:`bot.token_checks`), the same ones ``confab
+The token checks are shape checks (no network, :mod:`bot.cli.token_checks`), the same ones ``confab
 run`` refuses to start with.
 """
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agent.errors import ConfabError, ConfigError
-from bot.token_checks import Check, platform_problems
+from bot.cli.token_checks import Check, platform_problems
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -110,7 +110,7 @@ def doctor(
     """Check the configuration for real: the model (package, key, a one-token call), the knowledge folder,
     the embedder, the memory database and the platform tokens' shape. Each check prints ok or problem
     with the fix; the exit status is 1 when there is any problem. Secrets are never printed."""
-    from bot.cli_core import load_settings_or_exit
+    from bot.cli.startup import load_settings_or_exit
 
     settings = load_settings_or_exit()
     checks = run_checks(settings, call)
@@ -123,7 +123,3 @@ def doctor(
     echo(f"{problems} problem(s) found" if problems else "everything looks fine")
     if problems:
         raise typer.Exit(1)
-
-
-def register(app: typer.Typer, eval_app: typer.Typer) -> None:
-    app.command()(doctor)

@@ -11,12 +11,14 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.cli.startup import load_settings_or_exit
+
 log = logging.getLogger(__name__)
 
 
 def _parse_ts(value: Any) -> datetime:
     """A message time: Unix seconds (a number or a numeric string) or an ISO 8601 date; BadLine otherwise."""
-    from bot.cli_input import BadLine
+    from bot.cli.input import BadLine
 
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
@@ -40,7 +42,7 @@ def _parse_ts(value: Any) -> datetime:
 def read_thread(path: Path) -> tuple[list[Any], list[Any]]:
     """Messages from JSONL lines ``{"author", "text", "ts"}``, and the problems of the lines that are not."""
     from agent.memory.models import StoredMessage
-    from bot.cli_input import BadLine, Problem, field, json_object, numbered_lines, string_field
+    from bot.cli.input import BadLine, Problem, field, json_object, numbered_lines, string_field
 
     last = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -73,7 +75,7 @@ def read_thread(path: Path) -> tuple[list[Any], list[Any]]:
 
 def check_examples(path: Path) -> list[Any]:
     """The problems of ``confab eval summarize`` data: each line {"dialogue": str, "summary": str | [str, …]}."""
-    from bot.cli_input import BadLine, collect, field, json_object, numbered_lines, string_field
+    from bot.cli.input import BadLine, collect, field, json_object, numbered_lines, string_field
 
     def check(line: str) -> None:
         row = json_object(line)
@@ -102,17 +104,10 @@ def summarize(
     """
     import asyncio
 
-    from bot.cli_input import exit_on_problems
+    from bot.cli.input import exit_on_problems, read_file_or_exit
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if not file.is_file():
-        typer.echo(f"confab: no such file: {file}", err=True)
-        raise typer.Exit(2)
-    try:
-        messages, problems = read_thread(file)
-    except (OSError, UnicodeError) as exc:
-        typer.echo(f"confab: cannot read {file}: {exc}", err=True)
-        raise typer.Exit(2) from None
+    messages, problems = read_file_or_exit(file, read_thread)
     exit_on_problems(str(file), problems)
     from agent.errors import ConfabError, ConfigError
 
@@ -127,41 +122,26 @@ def summarize(
 
 
 async def _summarize(messages: list[Any], llm: bool) -> str:
+    """The platforms' summary service (:class:`~agent.summarize.service.Summarizer`, its model timeout
+    and its offline fallback included) over the people's messages of the file, newest last."""
+    from agent.deps import open_deps
     from agent.embeddings import LocalEmbedder, make_embedder
-    from agent.settings import load_settings
-    from agent.summarize.extractive import describe_coverage
     from agent.summarize.model import MAX_MESSAGES
-    from agent.summarize.mood import describe_mood
     from agent.summarize.render import render_summary
 
-    settings = load_settings()
+    settings = load_settings_or_exit()
+    use_llm = llm and not settings.is_offline
+    if not use_llm:  # the offline summary needs no model, whatever CONFAB_MODEL says
+        settings = settings.model_copy(update={"model": "offline"})
     local = LocalEmbedder(model_cache_dir=settings.model_cache_dir)  # the mood reads it whatever is configured
-    people = [m for m in messages if not m.is_bot and m.text.strip()]
-    available = len(people)
-    people = people[-MAX_MESSAGES:]
-    facts: dict[str, Any] = {"available": available, "left_out_bot": len(messages) - len(
-        [m for m in messages if not m.is_bot])}
-    if llm and not settings.is_offline:
-        from agent.models import make_chat_model
-        from agent.summarize.llm import summarize_with_llm
-
-        summary = await summarize_with_llm(people, make_chat_model(settings), describe_coverage(people, **facts))
-    else:
-        from functools import partial
-
-        from agent.summarize.extractive import summarize_extractive
-
-        summary = await asyncio_to_thread(partial(summarize_extractive, bot_name=settings.bot_name), people,
-                                          make_embedder(settings, local), describe_coverage(people, **facts))
-    if people:
-        summary.mood = describe_mood([m.text for m in people], local)
+    deps = await open_deps(settings, embedder=make_embedder(settings, local), local_embedder=local)
+    try:
+        people = [m for m in messages if not m.is_bot and m.text.strip()]
+        facts: dict[str, object] = {"available": len(people), "left_out_bot": sum(m.is_bot for m in messages)}
+        summary = await deps.summarizer.summarize(people[-MAX_MESSAGES:], facts, use_llm=use_llm)
+    finally:
+        await deps.close()
     return render_summary(summary, title="Summary")
-
-
-async def asyncio_to_thread(func: Any, *args: Any) -> Any:
-    import asyncio
-
-    return await asyncio.to_thread(func, *args)
 
 
 def eval_summarize(
@@ -179,16 +159,9 @@ def eval_summarize(
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from agent.embeddings import LocalEmbedder
     from agent.summarize.evaluate import evaluate, read_examples
-    from bot.cli_input import exit_on_problems
+    from bot.cli.input import exit_on_problems, read_file_or_exit
 
-    if not data.is_file():
-        typer.echo(f"confab: no such file: {data}", err=True)
-        raise typer.Exit(2)
-    try:
-        exit_on_problems(str(data), check_examples(data))
-    except (OSError, UnicodeError) as exc:
-        typer.echo(f"confab: cannot read {data}: {exc}", err=True)
-        raise typer.Exit(2) from None
+    exit_on_problems(str(data), read_file_or_exit(data, check_examples))
     examples, skipped = read_examples(data, limit)
     if not examples:
         typer.echo(f"confab: no usable examples in {data} ({skipped} malformed)", err=True)
@@ -201,8 +174,3 @@ def eval_summarize(
     typer.echo(f"{'':14}{'ROUGE-1':>9}{'ROUGE-2':>9}{'ROUGE-L':>9}")
     for label, prefix in (("confab", ""), ("first-3", "baseline_"), ("first-3+names", "baseline_named_")):
         typer.echo(f"{label:14}" + "".join(f"{result[prefix + m]:9.2f}" for m in ("rouge1", "rouge2", "rougeL")))
-
-
-def register(app: typer.Typer, eval_app: typer.Typer) -> None:
-    app.command("summarize")(summarize)
-    eval_app.command("summarize")(eval_summarize)
