@@ -32,4 +32,4 @@ lint: $(STAMP)
 	$(BIN)/mypy bot agent
 
 bench: $(STAMP)
-	$(BIN)/python bench/pipeline.py
+	$(BIN)/python -m bench.pipeline

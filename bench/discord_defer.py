@@ -1,7 +1,7 @@
 """Discord interaction deferral while the model is slow, redelivery dedupe, and ping safety.
 
 Runs the real DiscordAdapter (discord.py client, CommandTree) on the real pipeline against the
-loopback fake gateway + REST API from tests/discord, with a chat model that takes ``--model-seconds``
+loopback fake gateway + REST API of tests/fakes/discord.py, with a chat model that takes ``--model-seconds``
 to answer and answers with text full of mentions. Then:
 
 1. ``--commands`` ``/ask`` interactions (distinct users and channels) pushed over the gateway in one
@@ -12,7 +12,7 @@ to answer and answers with text full of mentions. Then:
 3. Every message and follow-up the bot sent: mention syntax left in the text, and requests whose
    ``allowed_mentions`` would let anything ping (both must be 0).
 
-    python bench/discord_defer.py [--commands 200] [--model-seconds 30] [--command ask|summarize] [--json]
+    python -m bench.discord_defer [--commands 200] [--model-seconds 30] [--command ask|summarize] [--json]
 """
 
 from __future__ import annotations
@@ -21,18 +21,12 @@ import argparse
 import asyncio
 import json
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # the shared fakes
-sys.path.insert(0, str(ROOT / "tests" / "discord"))
-
-from slow_model import SlowHostileModel, percentile
+from bench.slow_model import SlowHostileModel, percentile
 
 HOSTILE = "Sure! @everyone @here ask <@1400000000000000002> or <@&1500000000000000001> in <#1300000000000000002>"
 PING = re.compile(r"<@[!&]?\d+>|(?<![\w@\u200b])@(everyone|here)\b")
@@ -47,12 +41,12 @@ def can_ping(request: Any) -> bool:
 async def run(commands: int, model_seconds: float, command: str, workdir: Path) -> dict[str, Any]:
     import discord.gateway
     import yarl
-    from discord_fakes import BOT_USER, GUILD_ID, FakeDiscord, user
 
     from agent.memory.models import StoredMessage
     from bot.app import build_app, freeze_long_lived_objects
     from bot.discord.adapter import DiscordAdapter
     from bot.settings import load_settings
+    from tests.fakes.discord import BOT_USER, GUILD_ID, FakeDiscord, user
 
     fake = FakeDiscord()
     await fake.start()

@@ -3,7 +3,7 @@ beside OpenVINO's throughput mode (two streams of one core each, two batches in 
 fed batches padded only to their longest text (Confab pads to multiples of 16 tokens, so that the compiled
 model sees few input shapes and its memory stays flat: bench/embedder_memory.py).
 
-    python bench/embed_backends.py --docs ../shared/eval/retrieval/pubmedqa/docs [--files 150] [--json]
+    python -m bench.embed_backends --docs ../shared/eval/retrieval/pubmedqa/docs [--files 150] [--json]
 
 All embed the same chunk texts (the index's own, front matter and headings included) by the same recipe:
 tokens truncated at 256, sorted by length, batches of 16, mean pooling, normalised. Reports chunks/s and
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,16 +22,15 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch
-from knowledge_speed import MB, CountingEmbedder, copy_sample
 from transformers import AutoModel, AutoTokenizer
 
 from agent.embeddings import LocalEmbedder, local_model_path
 from agent.knowledge.builder import build_index
 from agent.minilm import MiniLMEncoder, _import_openvino, mean_pooled
+from bench.knowledge_speed import MB, CountingEmbedder, copy_sample
 
 
 def chunk_texts(docs: Path, files: int) -> list[str]:

@@ -1,6 +1,6 @@
 """The local embedder's memory over time: resident memory (RSS) while it embeds many varied texts.
 
-    python bench/embedder_memory.py [--messages 5000] [--shapes 1024] [--seed 0] [--json]
+    python -m bench.embedder_memory [--messages 5000] [--shapes 1024] [--seed 0] [--json]
 
 1. Messages: ``--messages`` texts of random lengths (1-300 words drawn from the model's own vocabulary, so
    about one token each; over 254 they are truncated), embedded as the pipeline does: one at a time mostly
@@ -19,13 +19,11 @@ import argparse
 import json
 import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from agent.embeddings import LocalEmbedder

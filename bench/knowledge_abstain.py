@@ -7,7 +7,7 @@ threshold sweep shows both halves; the default is the lowest threshold of the sw
 half abstains on at least 92.5%: the 90% target plus a margin for unseen questions, since the two halves
 differ by 2-4 points.
 
-    python bench/knowledge_abstain.py --docs ../shared/eval/retrieval/pubmedqa/docs \
+    python -m bench.knowledge_abstain --docs ../shared/eval/retrieval/pubmedqa/docs \
         --queries ../shared/eval/retrieval/pubmedqa/queries.dev.jsonl [--index-dir /tmp/pm-index]
 """
 
@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from agent.embeddings import LocalEmbedder

@@ -1,7 +1,7 @@
 """Bad files in the knowledge folder: a re-index with a PDF bomb, a name that is not UTF-8 and a FIFO, and
 questions asked while it runs.
 
-    python bench/knowledge_bad_files.py [--embedder local|hash] [--json]
+    python -m bench.knowledge_bad_files [--embedder local|hash] [--json]
 
 1. Copies the shipped ``knowledge/`` Markdown into a temporary folder and builds its index (the "previous
    index", saved as a earlier run would have left it).
@@ -24,37 +24,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import importlib.util
 import json
 import logging
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from agent.embeddings import Embedder, LocalEmbedder, make_embedder
 from agent.knowledge.loaders import display_name
 from agent.knowledge.service import KnowledgeService
 from agent.settings import load_settings
-
-
-def _test_helper(name: str, path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-kb_files = _test_helper("kb_files", ROOT / "tests" / "knowledge" / "kb_files.py")  # the tests' PDF bomb
+from tests.knowledge import kb_files  # the tests' PDF bomb
 
 QUESTIONS = ["how do I deploy confab with docker?", "how long are messages kept?", "what does /reindex do?",
              "how do I run confab offline?", "which files can the knowledge folder hold?"]
@@ -163,8 +150,7 @@ def _local() -> LocalEmbedder:
 def _embedder(kind: str, settings: Any) -> Embedder:
     if kind == "local":
         return make_embedder(settings, _local())
-    sys.path.insert(0, str(ROOT / "tests"))
-    from fakes.embedder import HashEmbedder
+    from tests.fakes.embedder import HashEmbedder
 
     embedder: Embedder = HashEmbedder()
     return embedder

@@ -14,7 +14,7 @@ section's wrong lines) or ``refused`` (it said the docs don't cover it).
 Uncovered questions: ``abstained`` or ``answered`` (a false answer). Every quote is also checked for
 being cut mid-sentence (a quote ending in "…" or without closing punctuation), and its size reported.
 
-    .venv/bin/python bench/knowledge_everyday.py [--show] [--only dev|check]
+    .venv/bin/python -m bench.knowledge_everyday [--show] [--only dev|check]
 
 Figures (2 shared cores, 2026-11-29; "before" is the commit before 05b06d1, run with this same file):
 
@@ -33,15 +33,12 @@ import argparse
 import asyncio
 import os
 import re
-import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -178,7 +175,7 @@ async def run(cases: list[Case]) -> list[Outcome]:
     from agent.settings import load_settings
     from bot.adapter import Capabilities
     from bot.app import build_app
-    from chat_harness import Chat, RecordingAdapter
+    from tests.fakes.harness import Chat, RecordingAdapter
 
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)  # no developer .env

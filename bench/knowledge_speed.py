@@ -1,7 +1,7 @@
 """Knowledge index speed: build rate beside raw embedding time, query latency at 10,000 chunks,
 and re-indexing 1,000 unchanged files.
 
-    python bench/knowledge_speed.py --docs ../shared/eval/retrieval/pubmedqa/docs [--files 200] [--json]
+    python -m bench.knowledge_speed --docs ../shared/eval/retrieval/pubmedqa/docs [--files 200] [--json]
 
 1. Builds an index of the first ``--files`` documents with the local embedder and, side by side,
    embeds the same chunk texts directly: chunks/s and the ratio of the two times.
@@ -16,14 +16,12 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from agent.embeddings import LocalEmbedder

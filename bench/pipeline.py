@@ -6,7 +6,7 @@
 2. The memory store's sustained write rate with 200 channels writing concurrently, and a count
    that proves no row was lost.
 
-    python bench/pipeline.py [--messages 2000] [--seconds 5] [--json]
+    python -m bench.pipeline [--messages 2000] [--seconds 5] [--json]
 """
 
 from __future__ import annotations
@@ -15,19 +15,16 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from slow_model import percentile
+
+from bench.slow_model import percentile
 
 
 class InstantModel(BaseChatModel):
@@ -52,7 +49,7 @@ class InstantModel(BaseChatModel):
 async def bench_pipeline(n: int, workdir: Path) -> dict[str, Any]:
     from agent.settings import load_settings
     from bot.app import build_app, freeze_long_lived_objects
-    from chat_harness import Chat, RecordingAdapter
+    from tests.fakes.harness import Chat, RecordingAdapter
 
     settings = load_settings(data_dir=workdir / "data", knowledge_dir=workdir / "kb", knowledge_watch=False,
                              rate_user_per_min=10**9, rate_channel_per_min=10**9)

@@ -6,7 +6,7 @@ real local embedder), some in threads. Every distinct text length is a new input
 embedding model, which is what used to grow memory without bound. Target (issue 19): RSS after 10,000
 messages within 100 MB of RSS after the first 1,000.
 
-    python bench/pipeline_memory.py [--messages 10000] [--every 1000] [--json]
+    python -m bench.pipeline_memory [--messages 10000] [--every 1000] [--json]
 """
 
 from __future__ import annotations
@@ -16,17 +16,14 @@ import asyncio
 import json
 import random
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from embedder_memory import rss_mb  # a sibling: bench/ is the script's folder
+from bench.embedder_memory import rss_mb
 
 WORDS = ("deploy release database backup retention index knowledge channel thread summary spam moderator "
          "settings config docker systemd token slack discord message question answer citation link file "
@@ -44,7 +41,7 @@ def varied_text(rng: random.Random) -> str:
 async def run(n: int, every: int, workdir: Path) -> dict[str, Any]:
     from agent.settings import load_settings
     from bot.app import build_app
-    from chat_harness import Chat, RecordingAdapter
+    from tests.fakes.harness import Chat, RecordingAdapter
 
     shutil.copytree(ROOT / "knowledge", workdir / "knowledge")
     settings = load_settings(data_dir=workdir / "data", knowledge_dir=workdir / "knowledge", knowledge_watch=False,

@@ -1,7 +1,7 @@
 """Slack acknowledgement latency while the model is slow, redelivery dedupe, and broadcast safety.
 
 Runs the real SlackAdapter (bolt AsyncApp, HTTP mode) on the real pipeline against the loopback
-fake Slack Web API from tests/slack, with a chat model that takes ``--model-seconds`` to answer and
+fake Slack Web API of tests/fakes/slack.py, with a chat model that takes ``--model-seconds`` to answer and
 always answers with text full of broadcast mentions. Then:
 
 1. ``--commands`` signed ``/ask`` requests (distinct users and channels, ``--concurrency`` in flight):
@@ -11,7 +11,7 @@ always answers with text full of broadcast mentions. Then:
 3. Every text posted (chat.postMessage / chat.update / chat.postEphemeral / response_url): broadcast
    or user mentions found (must be 0).
 
-    python bench/slack_ack.py [--commands 200] [--concurrency 20] [--model-seconds 30]
+    python -m bench.slack_ack [--commands 200] [--concurrency 20] [--model-seconds 30]
                               [--mode http|socket] [--command ask|summarize] [--json]
 
 In socket mode the latency is envelope pushed -> ack received by the (loopback) Socket Mode server.
@@ -23,20 +23,15 @@ import argparse
 import asyncio
 import json
 import re
-import sys
 import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # the shared fakes
-sys.path.insert(0, str(ROOT / "tests" / "slack"))
-
 import aiohttp
-from slow_model import SlowHostileModel, percentile
+
+from bench.slow_model import SlowHostileModel, percentile
 
 HOSTILE = "Sure! <!channel> heads up @here, ask <@U0BOSS001> or <!subteam^S0ONCALL|@oncall> in <#C0SECRET1> @everyone"
 PING = re.compile(r"<[!@#]|(?<![\w@\u2060])@(channel|here|everyone)\b", re.I)
@@ -66,11 +61,19 @@ async def _seed(memory: Any, channels: int, per_channel: int) -> None:
 
 async def run(commands: int, concurrency: int, model_seconds: float, mode: str, command: str,
               workdir: Path) -> dict[str, Any]:
-    from slack_fakes import SECRET, FakeSlackAPI, FakeSocketMode, command_form, event_body, free_port, payload, sign
-
     from bot.app import build_app, freeze_long_lived_objects
     from bot.settings import load_settings
     from bot.slack.adapter import SlackAdapter
+    from tests.fakes.slack import (
+        SECRET,
+        FakeSlackAPI,
+        FakeSocketMode,
+        command_form,
+        event_body,
+        free_port,
+        payload,
+        sign,
+    )
 
     api = FakeSlackAPI()
     await api.start()

@@ -1,6 +1,6 @@
 """Speed of the offline spam path (normalisation + signals + text model) on real messages.
 
-    python bench/spam_speed.py --data ../shared/eval/spam/sms_spam_collection/SMSSpamCollection [--json]
+    python -m bench.spam_speed --data ../shared/eval/spam/sms_spam_collection/SMSSpamCollection [--json]
 
 Each message goes through ``SpamClassifier.classify`` one at a time, as in the pipeline, with
 behaviour tracking on (authors rotate over 200 ids, channels over 20). One process, one core.
@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.classify.spam import SpamClassifier
 from agent.classify.train import read_sms

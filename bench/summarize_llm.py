@@ -2,7 +2,7 @@
 answers after a fixed latency (LangChain's fake model; no network). Shows calls grow linearly and map
 steps overlap.
 
-    python bench/summarize_llm.py [--latency 0.2] [--chunk-tokens 3000]
+    python -m bench.summarize_llm [--latency 0.2] [--chunk-tokens 3000]
 """
 
 from __future__ import annotations
@@ -10,20 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 import time
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agent.summarize.extractive import describe_coverage
 from agent.summarize.llm import summarize_with_llm
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from summarize_speed import synthetic
+from bench.summarize_speed import synthetic
 
 ANSWER = json.dumps({"tldr": "The team discussed releases and billing.",
                      "key_points": [{"text": "Release moved", "sources": [1, 2]}],

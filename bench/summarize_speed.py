@@ -1,6 +1,6 @@
 """Offline summary speed: a synthetic but varied N-message channel through the real summarizer and MiniLM.
 
-    python bench/summarize_speed.py [--messages 1000] [--data dialogsum.dev.jsonl]
+    python -m bench.summarize_speed [--messages 1000] [--data dialogsum.dev.jsonl]
 
 With ``--data`` the channel is built from real dialogue turns (DialogSum/SAMSum JSONL) instead of templates.
 Reports the time of the whole offline summary (embedding + selection + signals + the mood line) with the
@@ -14,12 +14,10 @@ import argparse
 import json
 import os
 import random
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from agent.embeddings import LocalEmbedder

@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # the loopback fake OpenAI-compatible server (fixture ``fake_openai``)
-pytest_plugins = ["fakes.openai_server"]
+pytest_plugins = ["tests.fakes.openai_server"]
 
 _ENV_PREFIXES = ("CONFAB_", "SLACK_", "DISCORD_", "OPENAI_", "ANTHROPIC_", "OLLAMA_")
 
@@ -95,17 +95,8 @@ def _unfreeze_gc() -> Iterator[None]:
 
 from collections.abc import AsyncIterator  # noqa: E402
 
-from chat_harness import Chat, RecordingAdapter  # noqa: E402
-
-
-def make_settings(tmp_path: Any, **overrides: Any) -> Any:
-    from bot.settings import load_settings
-
-    knowledge = tmp_path / "knowledge"
-    knowledge.mkdir(exist_ok=True)
-    values: dict[str, Any] = {"data_dir": tmp_path / "data", "knowledge_dir": knowledge, "knowledge_watch": False}
-    values.update(overrides)
-    return load_settings(**values)
+from tests.fakes.harness import Chat, RecordingAdapter  # noqa: E402
+from tests.fakes.settings import make_settings  # noqa: E402
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stored_rows import table_rows
 
 from bot.app import build_app
-from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
-from fakes.openai_server import FakeOpenAI, text_reply
+from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.openai_server import FakeOpenAI, text_reply
+from tests.fakes.settings import make_settings
+from tests.stored_rows import table_rows
 
 SPAM = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
 

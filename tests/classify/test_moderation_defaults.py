@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from stored_rows import table_rows
 
 from bot.app import build_app
 from bot.commands.core import channel_from_mention
 from bot.commands.spam import parse_message_ref
 from bot.console.adapter import ConsoleAdapter
 from bot.events import Author, ChannelRef, Command
-from chat_harness import Chat
-from conftest import make_settings
+from tests.fakes.harness import Chat
+from tests.fakes.settings import make_settings
+from tests.stored_rows import table_rows
 
 PROMO = "hey guys pls subscribe to my twitch stream, new video every day"
 

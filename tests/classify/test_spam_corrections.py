@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from stored_rows import table_rows
 
 from agent.classify.ledger import DAY_S, SpamLedger
 from agent.classify.train import read_corrections
@@ -16,8 +15,9 @@ from bot.app import build_app
 from bot.events import Author, IncomingMessage
 from bot.slack.convert import command_from_payload, event_from_payload
 from bot.text import scrub, without_lone_surrogates
-from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
+from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.settings import make_settings
+from tests.stored_rows import table_rows
 
 PHISHING = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
 PROMO = "hey guys pls subscribe to my twitch stream, new video every day"  # the text model's call, no hard signal

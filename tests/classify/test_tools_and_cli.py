@@ -4,7 +4,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import app
-from chat_harness import Chat
+from tests.fakes.harness import Chat
 
 
 async def test_offline_labels_by_nearest_description(chat: Chat) -> None:

@@ -9,7 +9,7 @@ from agent.core import Agent, Limits, Turn
 from agent.errors import BudgetExceeded, ModelGarbage, ModelTimeout, ModelUnavailable
 from agent.memory.models import StoredMessage
 from agent.tools.base import ToolOutput
-from scripted_model import ScriptedModel, tool_call
+from tests.fakes.scripted_model import ScriptedModel, tool_call
 
 CTX = TurnContext(channel_key="test:T:general", platform="test", author_id="u1", author_name="alice")
 

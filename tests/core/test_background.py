@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.app import build_app, freeze_long_lived_objects, start_background
-from conftest import make_settings
+from tests.fakes.settings import make_settings
 
 
 class SlowToLoad:

@@ -11,8 +11,8 @@ from agent.knowledge.citations import enforce_citations
 from agent.knowledge.service import KnowledgeService
 from agent.storage.ports import Storage
 from agent.summarize.service import Summarizer
-from conftest import make_settings
-from scripted_model import ScriptedModel
+from tests.fakes.scripted_model import ScriptedModel
+from tests.fakes.settings import make_settings
 
 
 async def test_open_deps_builds_every_part_once(tmp_path: Path) -> None:

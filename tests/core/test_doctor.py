@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from fakes.openai_server import FakeOpenAI, error_reply
+from tests.fakes.openai_server import FakeOpenAI, error_reply
 
 CONFAB = str(Path(sys.executable).with_name("confab"))
 GUARD_S = 90  # a hang would otherwise stall the suite; this is a guard, not a timing assertion

@@ -8,7 +8,7 @@ import numpy as np
 
 from agent.embeddings import LocalEmbedder, local_model_path, make_embedder
 from agent.minilm import MiniLMEncoder, _cache_key
-from conftest import make_settings
+from tests.fakes.settings import make_settings
 
 
 def test_cache_reuses_vectors_and_stays_bounded(monkeypatch: Any, local_embedder: LocalEmbedder) -> None:

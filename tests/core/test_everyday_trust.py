@@ -9,8 +9,8 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from bot.conversation import expects_answer
-from chat_harness import Chat
-from scripted_model import ScriptedModel
+from tests.fakes.harness import Chat
+from tests.fakes.scripted_model import ScriptedModel
 
 # --- threads ----------------------------------------------------------------------------------
 

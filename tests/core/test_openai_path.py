@@ -15,9 +15,9 @@ import pytest
 
 from agent.errors import ModelGarbage, ModelTimeout, ModelUnavailable
 from bot.app import build_app
-from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
-from fakes.openai_server import FakeOpenAI, call, error_reply, garbage_reply, text_reply, tool_reply
+from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.openai_server import FakeOpenAI, call, error_reply, garbage_reply, text_reply, tool_reply
+from tests.fakes.settings import make_settings
 
 COMPLETIONS = "/v1/chat/completions"
 

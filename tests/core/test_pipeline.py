@@ -4,8 +4,8 @@ from langchain_core.messages import AIMessage
 
 from agent.errors import ModelTimeout
 from bot.events import IncomingMessage, MessageEdit, Reply
-from chat_harness import Chat, RecordingAdapter
-from scripted_model import ScriptedModel
+from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.scripted_model import ScriptedModel
 
 
 async def test_mention_is_answered_and_everything_is_remembered(chat: Chat) -> None:

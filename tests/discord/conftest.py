@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,7 @@ from typing import Any
 import pytest
 import yarl
 
-sys.path.append(str(Path(__file__).parent))  # discord_fakes (also used by bench/)
-
-from discord_fakes import FakeDiscord, discord_settings
+from tests.fakes.discord import FakeDiscord, discord_settings
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 import pytest
-from discord_fakes import FakeDiscord, discord_settings
 
 from bot.errors import ConfigError
+from tests.fakes.discord import FakeDiscord, discord_settings
 
 
 async def test_a_rejected_token_fails_fast_with_a_clear_message(tmp_path: Path, fake_discord: FakeDiscord,
@@ -26,7 +26,7 @@ async def test_a_rejected_token_fails_fast_with_a_clear_message(tmp_path: Path, 
 
 def test_no_token_is_a_config_error(tmp_path: Path) -> None:
     from bot.discord.adapter import DiscordAdapter
-    from conftest import make_settings
+    from tests.fakes.settings import make_settings
 
     with pytest.raises(ConfigError, match="DISCORD_TOKEN is not set"):
         DiscordAdapter(make_settings(tmp_path))

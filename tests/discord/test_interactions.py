@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from discord_fakes import BOB, GENERAL_ID, GUILD_ID, FakeDiscord, settle
 from langchain_core.messages import AIMessage
 
 from agent.images.png import check_png
-from fakes.openai_server import FakeOpenAI, image_reply, png_bytes
-from scripted_model import ScriptedModel
+from tests.fakes.discord import BOB, GENERAL_ID, GUILD_ID, FakeDiscord, settle
+from tests.fakes.openai_server import FakeOpenAI, image_reply, png_bytes
+from tests.fakes.scripted_model import ScriptedModel
 
 
 def pings_nobody(request: Any) -> bool:

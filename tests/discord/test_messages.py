@@ -8,7 +8,9 @@ import json
 import re
 from typing import Any
 
-from discord_fakes import (
+from langchain_core.messages import AIMessage
+
+from tests.fakes.discord import (
     ALICE,
     BOB,
     BOT_USER,
@@ -20,9 +22,7 @@ from discord_fakes import (
     text_channel,
     user,
 )
-from langchain_core.messages import AIMessage
-
-from scripted_model import ScriptedModel
+from tests.fakes.scripted_model import ScriptedModel
 
 NO_PINGS = {"parse": [], "replied_user": False}
 SUPPRESS_EMBEDS = 1 << 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from discord_fakes import (
+from tests.fakes.discord import (
     ALL_TEXT_PERMISSIONS,
     BOB,
     BOB_ID,
@@ -16,9 +16,8 @@ from discord_fakes import (
     FakeDiscord,
     settle,
 )
-from stored_rows import table_rows
-
-from scripted_model import ScriptedModel
+from tests.fakes.scripted_model import ScriptedModel
+from tests.stored_rows import table_rows
 
 SPAM = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc @everyone"
 KEY = f"discord:{GUILD_ID}:{GENERAL_ID}"

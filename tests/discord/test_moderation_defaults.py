@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from discord_fakes import BOB, BOB_ID, GENERAL_ID, GUILD_ID, FakeDiscord, settle
-
-from scripted_model import ScriptedModel
+from tests.fakes.discord import BOB, BOB_ID, GENERAL_ID, GUILD_ID, FakeDiscord, settle
+from tests.fakes.scripted_model import ScriptedModel
 
 PHISHING = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
 

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from fakes.loopback import serve_on_loopback
+from tests.fakes.loopback import serve_on_loopback
 
 
 @dataclass

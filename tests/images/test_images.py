@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stored_rows import table_rows
 
 from agent.errors import ImageError
 from agent.images.fetch import UnsafeURL, check_url
 from agent.images.generator import ImageMalformed, ImageQuota, ImageRefused, ImageTimeout, OpenAIImages
 from agent.images.png import NotPNG, check_png
 from bot.app import build_app
-from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
-from fakes.openai_server import FakeOpenAI, error_reply, image_reply, png_bytes
+from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.openai_server import FakeOpenAI, error_reply, image_reply, png_bytes
+from tests.fakes.settings import make_settings
+from tests.stored_rows import table_rows
 
 GENERATIONS = "/v1/images/generations"
 
@@ -156,7 +156,7 @@ def test_png_check_rejects_what_is_not_a_whole_png() -> None:
 
 
 async def test_with_a_chat_model_imagine_refines_the_prompt(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    from fakes.openai_server import text_reply
+    from tests.fakes.openai_server import text_reply
 
     chat, deps = await make_bot(tmp_path, fake_openai, model="openai:gpt-4.1-mini",
                                     openai_base_url=fake_openai.base_url, openai_api_key="sk-chat")

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from knowledge.kb_files import write
 
 from bot.app import build_app
-from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
-from fakes.openai_server import FakeOpenAI, call, text_reply, tool_reply
+from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.openai_server import FakeOpenAI, call, text_reply, tool_reply
+from tests.fakes.settings import make_settings
+from tests.knowledge.kb_files import write
 
 SAMPLE = Path(__file__).resolve().parents[2] / "knowledge"
 INJECTION = """# Office notes

@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import pytest
-from knowledge.kb_files import pdf_bomb, pdf_pages, simple_pdf, write
 from typer.testing import CliRunner
 
 from agent.knowledge.builder import build_index
@@ -12,7 +11,8 @@ from agent.knowledge.chunking import Chunk
 from agent.knowledge.convert import ConversionFailed, Converter
 from agent.knowledge.index import FileEntry, HybridIndex
 from agent.knowledge.loaders import MB, LoadedText, Skipped, discover, display_name, load
-from fakes.embedder import HashEmbedder
+from tests.fakes.embedder import HashEmbedder
+from tests.knowledge.kb_files import pdf_bomb, pdf_pages, simple_pdf, write
 
 
 def kb(tmp_path: Path) -> Path:
@@ -34,7 +34,7 @@ def reasons(skipped: list[Skipped]) -> dict[str, str]:
 
 async def test_a_name_that_is_not_utf8_is_skipped_and_questions_still_answer(tmp_path: Path) -> None:
     from agent.knowledge.service import KnowledgeService
-    from conftest import make_settings
+    from tests.fakes.settings import make_settings
 
     root = kb(tmp_path)
     latin1_name(root, b"caf\xe9.md", b"# Cafe\n\nThe cafe opens at eight.\n")

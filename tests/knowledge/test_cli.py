@@ -2,11 +2,11 @@ import json
 from pathlib import Path
 
 import pytest
-from knowledge.kb_files import write
 from typer.testing import CliRunner
 
 from bot.cli import app
-from fakes.embedder import HashEmbedder
+from tests.fakes.embedder import HashEmbedder
+from tests.knowledge.kb_files import write
 
 
 @pytest.fixture(autouse=True)

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from knowledge.kb_files import write
 
 from agent.knowledge.chunking import chunk_text
 from agent.knowledge.index import _tokenize
 from bot.adapter import Capabilities
 from bot.app import build_app
-from chat_harness import Chat, RecordingAdapter
-from conftest import make_settings
+from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.settings import make_settings
+from tests.knowledge.kb_files import write
 
 SAMPLE = Path(__file__).resolve().parents[2] / "knowledge"
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from knowledge.kb_files import write
 
 from agent.knowledge.service import KnowledgeService, worth_reindexing
-from conftest import make_settings
-from fakes.embedder import HashEmbedder
+from tests.fakes.embedder import HashEmbedder
+from tests.fakes.settings import make_settings
+from tests.knowledge.kb_files import write
 
 WAIT = 60.0  # seconds to wait for the watcher before failing (a bound, not a timing assertion)
 

@@ -2,11 +2,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from knowledge.kb_files import write
 
 from agent.knowledge.builder import build_index
 from agent.knowledge.index import HybridIndex
-from fakes.embedder import HashEmbedder
+from tests.fakes.embedder import HashEmbedder
+from tests.knowledge.kb_files import write
 
 MB = 1024 * 1024
 
@@ -104,7 +104,7 @@ async def test_the_folder_is_watched_and_reindexed_in_the_background(tmp_path: P
     import asyncio
 
     from agent.knowledge.service import KnowledgeService
-    from conftest import make_settings
+    from tests.fakes.settings import make_settings
 
     root = kb(tmp_path)
     embedder = HashEmbedder()

@@ -1,10 +1,9 @@
 from pathlib import Path
 
-from knowledge.kb_files import simple_pdf, write
-
 from agent.knowledge.chunking import chunk_text
 from agent.knowledge.front_matter import split_front_matter
 from agent.knowledge.loaders import MB, LoadedText, Skipped, discover, load
+from tests.knowledge.kb_files import simple_pdf, write
 
 
 def test_discover_skips_what_it_must_and_says_why(tmp_path: Path) -> None:

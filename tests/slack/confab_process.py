@@ -11,9 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
-from slack_fakes import SECRET, FakeSlackAPI, free_port, payload, post_event
-
-from fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack import SECRET, FakeSlackAPI, free_port, payload, post_event
 
 PROGRESS = "Working on it"
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.append(str(Path(__file__).parent))  # slack_fakes (also used by bench/)
-
-from slack_fakes import FakeSlackAPI, FakeSocketMode, slack_settings
+from tests.fakes.slack import FakeSlackAPI, FakeSocketMode, slack_settings
 
 
 @pytest.fixture
@@ -69,10 +66,9 @@ async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: StartSl
                     ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
     """``adapter, pipeline = await slack_bot(model, progress_after_s=None, **settings)``: bot.app's
     pipeline around ``model`` wired to a SlackAdapter in HTTP mode."""
-    from slack_fakes import SECRET, free_port
-
     from bot.app import build_app
-    from conftest import make_settings
+    from tests.fakes.settings import make_settings
+    from tests.fakes.slack import SECRET, free_port
 
     opened: list[tuple[Any, Any]] = []
 

@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_fakes import FakeSlackAPI, RecordingHandler, slack_settings
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import ConfigError
 from bot.events import ChannelRef
 from bot.slack.adapter import SlackAdapter
-from conftest import make_settings
+from tests.fakes.settings import make_settings
+from tests.fakes.slack import FakeSlackAPI, RecordingHandler, slack_settings
 
 CHANNEL = ChannelRef("slack", "T0TEAM001", "C0GENERAL")
 

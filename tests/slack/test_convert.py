@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_fakes import payload
-
 from bot.events import IncomingMessage, MessageDelete, MessageEdit
 from bot.slack.convert import (
     author_from_user_info,
@@ -15,6 +13,7 @@ from bot.slack.convert import (
     shortcut_from_payload,
     team_of,
 )
+from tests.fakes.slack import payload
 
 TEAM, BOT_USER, BOT_ID = "T0TEAM001", "UBOT00001", "BBOT00001"
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage
-from slack_fakes import BOT_USER_ID, FakeSlackAPI, command_form, payload, post_event, post_form, settle
-from stored_rows import table_rows
 
-from scripted_model import ScriptedModel
+from tests.fakes.scripted_model import ScriptedModel
+from tests.fakes.slack import BOT_USER_ID, FakeSlackAPI, command_form, payload, post_event, post_form, settle
+from tests.stored_rows import table_rows
 
 PING = re.compile(r"<[!@#]|(?<![\w@\u2060])@(channel|here|everyone)\b", re.I)
 HOSTILE = "<!channel> hey @here <@U123> and <!everyone> <!subteam^S1|@devs> <#C999>"
@@ -207,9 +207,8 @@ async def test_confab_settings_need_a_slack_admin(slack_bot: Any, fake_api: Fake
 
 async def test_socket_mode_end_to_end(tmp_path: Path, fake_api: FakeSlackAPI, fake_socket: Any, start_slack: Any
                                       ) -> None:
-    from slack_fakes import event_body, slack_settings
-
     from bot.app import build_app
+    from tests.fakes.slack import event_body, slack_settings
 
     settings = slack_settings(tmp_path, fake_api, "socket")
     deps, pipeline = await build_app(settings, chat_model=ScriptedModel(steps=[AIMessage(HOSTILE)]))
@@ -232,10 +231,10 @@ async def test_confab_run_wiring_starts_slack(tmp_path: Path, fake_api: FakeSlac
     import asyncio
 
     import aiohttp
-    from slack_fakes import post_event as post_to
-    from slack_fakes import slack_settings
 
     from bot.app import run_platforms
+    from tests.fakes.slack import post_event as post_to
+    from tests.fakes.slack import slack_settings
 
     settings = slack_settings(tmp_path, fake_api, "http")
     runner = asyncio.create_task(run_platforms(settings, ["slack"]))

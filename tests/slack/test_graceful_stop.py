@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confab_process import PROGRESS, mentions_in_flight, notes_left, start_confab, until
-from slack_fakes import FakeSlackAPI
 
-from fakes.openai_server import text_reply
+from tests.fakes.openai_server import text_reply
+from tests.fakes.slack import FakeSlackAPI
+from tests.slack.confab_process import PROGRESS, mentions_in_flight, notes_left, start_confab, until
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from slack_fakes import (
+
+from bot.logs import KeyValueFormatter
+from tests.fakes.slack import (
     SECRET,
     FakeSlackAPI,
     RecordingHandler,
@@ -25,8 +27,6 @@ from slack_fakes import (
     post_event,
     settle,
 )
-
-from bot.logs import KeyValueFormatter
 
 FORMAT = KeyValueFormatter("%(levelname)s %(name)s: %(message)s")
 
@@ -183,11 +183,11 @@ async def test_bolts_own_rejection_line_is_bounded_too(start_slack: Any, caplog:
 async def test_a_disguised_link_in_an_answer_shows_its_real_domain_on_slack(tmp_path: Any, fake_api: FakeSlackAPI,
                                                                            start_slack: Any) -> None:
     from langchain_core.messages import AIMessage
-    from slack_fakes import free_port
 
     from bot.app import build_app
-    from conftest import make_settings
-    from scripted_model import ScriptedModel
+    from tests.fakes.scripted_model import ScriptedModel
+    from tests.fakes.settings import make_settings
+    from tests.fakes.slack import free_port
 
     settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http", slack_signing_secret=SECRET,
                              slack_http_port=free_port(), slack_api_base_url=fake_api.base + "/api/")

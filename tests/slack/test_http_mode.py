@@ -6,7 +6,8 @@ import json
 import time
 from typing import Any
 
-from slack_fakes import (
+from bot.events import Attachment, Reply
+from tests.fakes.slack import (
     FakeSlackAPI,
     RecordingHandler,
     command_form,
@@ -17,8 +18,6 @@ from slack_fakes import (
     post_form,
     settle,
 )
-
-from bot.events import Attachment, Reply
 
 
 async def test_signed_app_mention_is_delivered_with_a_resolved_author(start_slack: Any, fake_api: FakeSlackAPI
@@ -217,10 +216,10 @@ async def test_malformed_and_unknown_requests_get_clear_errors_not_crashes(start
 
 async def test_a_rejected_token_is_a_clear_config_error(tmp_path: Any, fake_api: FakeSlackAPI) -> None:
     import pytest
-    from slack_fakes import slack_settings
 
     from bot.errors import ConfigError
     from bot.slack.adapter import SlackAdapter
+    from tests.fakes.slack import slack_settings
 
     fake_api.errors["auth.test"] = "invalid_auth"
     adapter = SlackAdapter(slack_settings(tmp_path, fake_api, "http"), http_host="127.0.0.1")

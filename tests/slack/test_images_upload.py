@@ -7,16 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from slack_fakes import SECRET, FakeSlackAPI, command_form, free_port, post_form, settle
-
 from agent.images.png import check_png
-from fakes.openai_server import FakeOpenAI, image_reply, png_bytes
+from tests.fakes.openai_server import FakeOpenAI, image_reply, png_bytes
+from tests.fakes.slack import SECRET, FakeSlackAPI, command_form, free_port, post_form, settle
 
 
 async def test_imagine_uploads_the_png_to_the_channel(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any,
                                                        fake_openai: FakeOpenAI) -> None:
     from bot.app import build_app
-    from conftest import make_settings
+    from tests.fakes.settings import make_settings
 
     settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http", slack_signing_secret=SECRET,
                              slack_http_port=free_port(), slack_api_base_url=fake_api.base + "/api/",

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage
-from slack_fakes import FakeSlackAPI, payload, post_event, settle
 
-from scripted_model import ScriptedModel
+from tests.fakes.scripted_model import ScriptedModel
+from tests.fakes.slack import FakeSlackAPI, payload, post_event, settle
 
 
 @pytest.mark.parametrize("in_one_thread", [False, True])
@@ -44,7 +44,7 @@ async def test_twelve_quick_mentions_all_get_an_answer_or_a_refusal_and_no_note_
 async def test_a_command_cut_short_by_a_stop_says_so(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
     import asyncio
 
-    from slack_fakes import command_form, post_form
+    from tests.fakes.slack import command_form, post_form
 
     adapter, _ = await slack_bot(ScriptedModel(steps=[AIMessage("too late")], delay_s=30), progress_after_s=0.05)
     await post_form(adapter, command_form("/ask", "how do I deploy?", fake_api.response_url()))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from slack_fakes import FakeSlackAPI, RecordingHandler
 
 from bot.events import ChannelRef
 from bot.slack.pacing import PaceExceeded, Pacer
+from tests.fakes.slack import FakeSlackAPI, RecordingHandler
 
 
 async def test_history_pacing_allows_a_burst_then_waits_at_the_tier_rate() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from slack_fakes import FakeSlackAPI, FakeSocketMode, RecordingHandler, command_form, event_body, payload
+from tests.fakes.slack import FakeSlackAPI, FakeSocketMode, RecordingHandler, command_form, event_body, payload
 
 
 async def wait_for(predicate: Any, seconds: float = 5.0) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage
-from slack_fakes import BOT_USER_ID, FakeSlackAPI, payload, post_event, settle
-from stored_rows import table_rows
 
-from scripted_model import ScriptedModel
+from tests.fakes.scripted_model import ScriptedModel
+from tests.fakes.slack import BOT_USER_ID, FakeSlackAPI, payload, post_event, settle
+from tests.stored_rows import table_rows
 
 PHISHING = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
 
@@ -21,10 +21,9 @@ PHISHING = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
 @pytest.fixture
 async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any
                     ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
-    from slack_fakes import SECRET, free_port
-
     from bot.app import build_app
-    from conftest import make_settings
+    from tests.fakes.settings import make_settings
+    from tests.fakes.slack import SECRET, free_port
 
     opened: list[Any] = []
 

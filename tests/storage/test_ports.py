@@ -26,7 +26,7 @@ from agent.storage.ports import (
     SummaryStore,
     ThreadStore,
 )
-from conftest import make_settings
+from tests.fakes.settings import make_settings
 
 KEY = "slack:T1:C1"
 OTHER_CHANNEL = "slack:T1:C2"

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from summarize.summ_fakes import HashEmbedder
+
+from tests.summarize.summ_fakes import HashEmbedder
 
 
 @pytest.fixture
@@ -24,8 +25,8 @@ def minilm(local_embedder: Any) -> Any:
 async def bot(tmp_path: Any) -> AsyncIterator[Any]:
     """The offline bot (real pipeline, recording adapter) with the hash embedder."""
     from bot.app import build_app
-    from chat_harness import Chat, RecordingAdapter
-    from conftest import make_settings
+    from tests.fakes.harness import Chat, RecordingAdapter
+    from tests.fakes.settings import make_settings
 
     deps, pipeline = await build_app(make_settings(tmp_path), embedder=HashEmbedder())
     adapter = RecordingAdapter()

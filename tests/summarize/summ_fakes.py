@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from agent.memory.models import StoredMessage
-from fakes.embedder import HashEmbedder
+from tests.fakes.embedder import HashEmbedder
 
 __all__ = ["HashEmbedder", "msgs"]
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from summarize.summ_fakes import HashEmbedder, msgs
 
 from agent.summarize.extractive import summarize_extractive
 from agent.summarize.render import render_summary
 from agent.summarize.signals import find_action, find_due
+from tests.summarize.summ_fakes import HashEmbedder, msgs
 
 PEOPLE = ["ana", "ben", "cleo", "dev"]
 
@@ -142,7 +142,7 @@ async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None
 
     from bot.app import build_app
     from bot.console.adapter import ConsoleAdapter
-    from conftest import make_settings
+    from tests.fakes.settings import make_settings
 
     settings = make_settings(tmp_path)
     deps, pipeline = await build_app(settings, embedder=HashEmbedder())

@@ -3,11 +3,11 @@
 from datetime import UTC, datetime
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from stored_rows import sqlite_db
 
 from agent.brainstorm.ideas import cluster_themes, is_vote, split_ideas
 from bot.brainstorm import reaction_counts
 from bot.events import Author, ChannelRef, IncomingMessage
+from tests.stored_rows import sqlite_db
 
 IDEAS = [
     ("alice", "Cache the docker layers between CI runs"),

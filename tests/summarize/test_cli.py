@@ -5,10 +5,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from summarize.summ_fakes import HashEmbedder
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.summarize.summ_fakes import HashEmbedder
 
 DIALOGUES = [
     {"dialogue": "#Person1#: Hi, I'd like to book a table for two tonight.\n#Person2#: Sure, what time?\n"

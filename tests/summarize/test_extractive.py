@@ -1,10 +1,9 @@
 from dataclasses import replace
 
-from summarize.summ_fakes import HashEmbedder, msgs
-
 from agent.summarize.extractive import summarize_extractive
 from agent.summarize.render import render_summary
 from agent.summarize.rewrite import reported, third_person
+from tests.summarize.summ_fakes import HashEmbedder, msgs
 
 CONVERSATION = (
     "alice: morning all",

@@ -4,11 +4,11 @@ import json
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
-from summarize.summ_fakes import msgs
 
 from agent.errors import ModelGarbage
 from agent.summarize.extractive import describe_coverage
 from agent.summarize.llm import pack, summarize_with_llm
+from tests.summarize.summ_fakes import msgs
 
 ANSWER = json.dumps({
     "tldr": "The team split the invoice batch.",

@@ -8,12 +8,12 @@ import re
 from typing import Any
 
 import pytest
-from summarize.release_threads import ANDROID_LAUNCH, RELEASE_32
-from summarize.summ_fakes import msgs
 
 from agent.summarize.extractive import summarize_extractive
 from agent.summarize.model import Summary
 from agent.summarize.render import render_summary
+from tests.summarize.release_threads import ANDROID_LAUNCH, RELEASE_32
+from tests.summarize.summ_fakes import msgs
 
 # (owner, words of the task, due, asked by, cited messages)
 RELEASE_32_ACTIONS = [
@@ -87,7 +87,7 @@ def test_every_line_links_to_its_messages(case: tuple[Any, Summary]) -> None:
 
 def test_requests_read_as_asked_by_name() -> None:
     """In a group chat "bob, can you …" is bob's, asked by the speaker: never "alice asks whether you …"."""
-    from summarize.summ_fakes import HashEmbedder
+    from tests.summarize.summ_fakes import HashEmbedder
 
     summary = summarize_extractive(msgs(
         "carol: The migration needs someone on call tomorrow morning for the production run.",

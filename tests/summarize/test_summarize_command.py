@@ -5,10 +5,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from stored_rows import sqlite_db
 
 from agent.summarize.model import MAX_MESSAGES
 from bot.events import Author, ChannelRef, IncomingMessage
+from tests.stored_rows import sqlite_db
 
 TALK = [
     ("alice", "The nightly invoice batch keeps timing out on the billing database."),

@@ -26,9 +26,9 @@ import aiohttp
 from aiohttp import web
 
 from bot.events import Command, IncomingMessage, MessageDelete, MessageEdit, Reply
-from fakes.loopback import serve_on_loopback
+from tests.fakes.loopback import serve_on_loopback
 
-PAYLOADS = Path(__file__).parent / "payloads"
+PAYLOADS = Path(__file__).parent / "slack_payloads"
 BOT_USER_ID = "UBOT00001"
 BOT_ID = "BBOT00001"
 TEAM_ID = "T0TEAM001"
@@ -245,7 +245,7 @@ def command_form(command: str, text: str, response_url: str, user_id: str = "U0A
 
 
 def payload(name: str) -> dict[str, Any]:
-    """A JSON fixture from payloads/ (shaped like Slack's documented examples)."""
+    """A JSON fixture from slack_payloads/ (shaped like Slack's documented examples)."""
     data: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text("utf-8"))
     return data
 
@@ -296,8 +296,8 @@ class RecordingHandler:
 
 
 def slack_settings(tmp_path: Path, api: FakeSlackAPI, mode: str, **overrides: Any) -> Any:
-    """Settings for a SlackAdapter talking to ``api`` (tests only: uses the suite's make_settings)."""
-    from conftest import make_settings
+    """Settings for a SlackAdapter talking to ``api`` (everything under ``tmp_path``)."""
+    from tests.fakes.settings import make_settings
 
     values: dict[str, Any] = {"slack_bot_token": "xoxb-test-token", "slack_mode": mode,
                               "slack_api_base_url": api.base + "/api/"}

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from fakes.loopback import serve_on_loopback
+from tests.fakes.loopback import serve_on_loopback
 
 API = "/api/v10"
 BOT_ID = 1100000000000000001
@@ -413,7 +413,7 @@ class FakeDiscord:
 
 
 def discord_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Any:
-    from conftest import make_settings
+    from tests.fakes.settings import make_settings
 
     values: dict[str, Any] = {"discord_token": TOKEN, "discord_api_base_url": fake.api_base}
     values.update(overrides)
