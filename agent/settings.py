@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     rate_channel_per_min: int = Field(30, ge=1, validation_alias=_env("CONFAB_RATE_CHANNEL_PER_MIN"))
     # on SIGTERM / Ctrl-C: how long answers in flight may take to finish before they are stopped
     shutdown_grace_s: float = Field(30.0, ge=0, validation_alias=_env("CONFAB_SHUTDOWN_GRACE_S"))
+    # answers owed when the process died (kill -9, a crash) are resumed at start if younger than this
+    resume_max_age_s: float = Field(900.0, ge=0, validation_alias=_env("CONFAB_RESUME_MAX_AGE_S"))
     max_message_chars: int = Field(8000, ge=100, validation_alias=_env("CONFAB_MAX_MESSAGE_CHARS"))
 
     # --- moderation ----------------------------------------------------------------------

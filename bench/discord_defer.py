@@ -60,7 +60,7 @@ async def run(commands: int, model_seconds: float, command: str, workdir: Path) 
     freeze_long_lived_objects()  # as run_platforms does once the app is built
     adapter = DiscordAdapter(settings, guild_ready_timeout=0.1)
     pipeline.attach(adapter)
-    runner = asyncio.create_task(adapter.start(pipeline))
+    runner = asyncio.create_task(adapter.start(pipeline, pipeline.outbox))
     await asyncio.wait_for(adapter.ready.wait(), 20)
     channels = [1_300_000_000_000_100_000 + i for i in range(commands)]
     if command == "summarize":

@@ -93,7 +93,7 @@ async def run(commands: int, concurrency: int, model_seconds: float, mode: str, 
     freeze_long_lived_objects()  # as run_platforms does once the app is built
     adapter = SlackAdapter(settings, http_host="127.0.0.1")
     pipeline.attach(adapter)
-    runner = asyncio.create_task(adapter.start(pipeline))
+    runner = asyncio.create_task(adapter.start(pipeline, pipeline.outbox))
     await asyncio.wait_for(adapter.ready.wait(), 10)
     if socket_server is not None:
         await asyncio.wait_for(socket_server.connected.wait(), 10)

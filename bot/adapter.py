@@ -1,24 +1,29 @@
 """The port every platform adapter implements, and the handler it forwards events to.
 
 An adapter owns one platform connection. It converts payloads into :mod:`bot.events` values and
-hands them to an :class:`EventHandler` (the pipeline). Messages are answered by the pipeline
-calling :meth:`Adapter.send`; commands return their replies so the adapter can answer through the
-platform's interaction mechanism (Discord follow-ups, Slack ``respond``) after acknowledging fast.
+hands them to an :class:`EventHandler` (the pipeline, its inbox). Everything said goes out through the
+outbox (:class:`bot.outbox.Outbox`), which the adapter gets when it starts: the pipeline's answers reach
+:meth:`Adapter.send` through it, and commands return their replies so the adapter can send them through
+it its platform's way (Discord follow-ups, Slack ``respond``) after acknowledging fast. An adapter that
+acknowledges events (Slack) does so only after :meth:`EventHandler.accept` has stored them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from bot.events import (
+    Accepted,
     ChannelRef,
     Command,
     IncomingMessage,
     MessageDelete,
     MessageEdit,
+    PlatformFlag,
     Reply,
     SentRef,
 )
@@ -40,7 +45,19 @@ class Capabilities:
 
 @runtime_checkable
 class EventHandler(Protocol):
-    async def handle_message(self, message: IncomingMessage) -> None: ...
+    async def handle_message(self, message: IncomingMessage) -> None:
+        """:meth:`accept` then :meth:`process`."""
+
+    async def accept(self, message: IncomingMessage) -> Accepted | None:
+        """Store the message (and the answer it may be owed); None for a repeat delivery. Raises if it could
+        not be stored, so the platform is not told it arrived."""
+
+    async def process(self, accepted: Accepted) -> None: ...
+
+    async def progress_shown(self, accepted: Accepted, note: str) -> None:
+        """The adapter showed a progress note for ``accepted`` (``note``: its own reference to it)."""
+
+    async def handle_platform_flag(self, flag: PlatformFlag) -> None: ...
 
     async def handle_edit(self, edit: MessageEdit) -> None: ...
 
@@ -49,13 +66,37 @@ class EventHandler(Protocol):
     async def handle_command(self, command: Command) -> Sequence[Reply]: ...
 
 
+class ProgressKeeper(Protocol):
+    """An adapter's "working on it" notes (Slack), for the answers a restarted process resumes."""
+
+    def restore(self, channel: ChannelRef, reply_to: str, note: str) -> None:
+        """Take back a note shown before a restart (``note``: the adapter's own reference to it), for the
+        answer to ``reply_to`` to replace."""
+
+    async def drop(self, channel: ChannelRef, reply_to: str) -> None:
+        """Remove the note of ``reply_to`` if no answer took its place."""
+
+
+class Outgoing(Protocol):
+    """What an adapter uses of the outbox (:class:`bot.outbox.Outbox`), the one way out."""
+
+    def attach(self, adapter: Adapter) -> None: ...
+
+    def keep_progress(self, platform: str, keeper: ProgressKeeper) -> None: ...
+
+    async def send(self, reply: Reply, via: Callable[[Reply], Awaitable[SentRef | None]] | None = None
+                   ) -> SentRef | None:
+        """Neutralise, deliver (through the adapter, or ``via`` the platform's own reply mechanism), remember."""
+
+
 @runtime_checkable
 class Adapter(Protocol):
     name: str
     capabilities: Capabilities
+    ready: asyncio.Event  # set once connected
 
-    async def start(self, handler: EventHandler) -> None:
-        """Connect and deliver events to ``handler`` until :meth:`close`."""
+    async def start(self, inbox: EventHandler, outbox: Outgoing) -> None:
+        """Connect, deliver events to ``inbox`` and say everything through ``outbox``, until :meth:`close`."""
 
     async def send(self, reply: Reply) -> SentRef: ...
 

@@ -12,6 +12,7 @@ from agent.deps import Deps, open_deps
 from bot.brainstorm import BrainstormFollower
 from bot.logs import register_secrets
 from bot.moderation import Moderator
+from bot.outbox import Outbox
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 
@@ -31,9 +32,10 @@ async def build_app(settings: Settings, chat_model: BaseChatModel | None = None,
     register_secrets(settings.secret_values())
     deps = await open_deps(settings, chat_model=chat_model, embedder=embedder, local_embedder=local_embedder)
     try:
-        moderator = Moderator(deps)
+        outbox = Outbox(deps.store.messages, settings.bot_name)
+        moderator = Moderator(deps, outbox)
         await moderator.warm_up()  # the spam model, before any platform delivers a message
-        pipeline = Pipeline(deps, moderator=moderator, followers={"brainstorm": BrainstormFollower(deps)})
+        pipeline = Pipeline(deps, outbox, moderator=moderator, followers={"brainstorm": BrainstormFollower(deps)})
     except BaseException:  # the open store's threads would keep the process alive after the error
         await deps.close()
         raise
@@ -80,7 +82,8 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
     try:
         for adapter in adapters:
             pipeline.attach(adapter)
-            running.append(asyncio.create_task(adapter.start(pipeline), name=f"confab-{adapter.name}"))
+            running.append(asyncio.create_task(adapter.start(pipeline, pipeline.outbox), name=f"confab-{adapter.name}"))
+        background.append(asyncio.create_task(_resume_when_ready(pipeline, adapters), name="confab-resume"))
         stopping = asyncio.create_task(stop.requested.wait(), name="confab-stop")
         await asyncio.wait([*running, stopping], return_when=asyncio.FIRST_COMPLETED)
         if stop.requested.is_set():
@@ -104,6 +107,17 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
         raise task.exception()  # type: ignore[misc]  # an adapter that could not run (e.g. a bad token)
     log.info("stopped")
     return stop.forced
+
+
+async def _resume_when_ready(pipeline: Pipeline, adapters: list[Adapter]) -> None:
+    """Once every adapter is connected, answer what a crashed process had acknowledged but not answered."""
+    try:
+        await asyncio.gather(*(adapter.ready.wait() for adapter in adapters))
+        resumed = await pipeline.resume()
+        if resumed:
+            log.info("resumed answers owed before the restart", extra={"count": resumed})
+    except Exception:
+        log.exception("resuming owed answers failed; they are tried again at the next start")
 
 
 def freeze_long_lived_objects() -> None:

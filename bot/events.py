@@ -70,6 +70,16 @@ class IncomingMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Accepted:
+    """A message the pipeline has stored (:meth:`bot.pipeline.Pipeline.accept`), on its way to an answer;
+    ``owed`` when an answer may be due (then it is recorded until given, and survives a restart)."""
+
+    message: IncomingMessage  # scrubbed
+    text: str  # cleaned, as stored
+    owed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class MessageEdit:
     id: str
     channel: ChannelRef
@@ -84,6 +94,18 @@ class MessageDelete:
     id: str
     channel: ChannelRef
     deleted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformFlag:
+    """A platform's own filter acted on a message (Discord AutoMod): kept with Confab's spam flags."""
+
+    channel: ChannelRef
+    message_id: str
+    author_id: str
+    text: str
+    reason: str
+    action: str
 
 
 @dataclass(frozen=True, slots=True)

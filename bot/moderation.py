@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from agent.classify.ledger import EXEMPT_DAYS, SpamLedger
-from bot.events import Author, ChannelRef, IncomingMessage, MessageEdit, Reply
+from bot.events import Author, ChannelRef, IncomingMessage, MessageEdit, PlatformFlag, Reply
 from bot.text import neutralize_mentions, scrub
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from agent.classify.spam import SpamResult
     from agent.deps import Deps
     from bot.adapter import Adapter
+    from bot.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ NO_MOD_CHANNEL = ("none", "off", "thread")  # mod_channel values meaning "note i
 
 
 class Moderator:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, outbox: Outbox) -> None:
         self.settings = deps.settings
+        self.outbox = outbox  # the moderators' notes go out like every other reply
         self.classification: Classification = deps.classifier
         self.channel_settings = deps.store.channel_settings
         self.ledger = SpamLedger(deps.store.spam)
@@ -114,17 +116,16 @@ class Moderator:
         except Exception:
             log.exception("recording a held message failed", extra={"message_id": message_id})
 
-    async def record_external(self, channel: ChannelRef, message_id: str, author_id: str, text: str, reason: str,
-                              action: str) -> None:
+    async def record_external(self, flag: PlatformFlag) -> None:
         """A platform's own filter (Discord AutoMod) acted on a message: kept with Confab's flags, so
         ``/spam stats`` and moderators' corrections see both."""
         try:
-            await self.ledger.record_flag(channel.key, message_id, author_id, scrub(text), 1.0, (reason,), action,
-                                          replace=False)
-            log.info("platform filter flagged a message", extra={"channel": channel.key, "message_id": message_id,
-                                                                  "action": action})
+            await self.ledger.record_flag(flag.channel.key, flag.message_id, flag.author_id, scrub(flag.text), 1.0,
+                                          (flag.reason,), flag.action, replace=False)
+            log.info("platform filter flagged a message", extra={"channel": flag.channel.key,
+                                                                  "message_id": flag.message_id, "action": flag.action})
         except Exception:
-            log.exception("recording a platform flag failed", extra={"message_id": message_id})
+            log.exception("recording a platform flag failed", extra={"message_id": flag.message_id})
 
     async def _act(self, policy: str, channel: ChannelRef, message_id: str, author: Author, result: SpamResult,
                    adapter: Adapter | None, edited: bool) -> str:
@@ -169,7 +170,8 @@ class Moderator:
                     f"Moderators: not spam? `{correct}` (set a private moderators' channel with "
                     f"`/confab settings mod_channel #channel`).")
             reply = Reply(channel, neutralize_mentions(text), reply_to=None if gone else message_id)
-        await _try(adapter.send(reply), "moderators' note")
+        if await self.outbox.send(reply) is None:
+            log.warning("the moderators' note could not be posted", extra={"channel": reply.channel.key})
 
 
 def _link(adapter: Adapter, channel: ChannelRef, message_id: str) -> str | None:

@@ -9,9 +9,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from agent.context import TurnContext
 from agent.memory.models import StoredMessage
 from bot.adapter import Adapter
-from bot.events import ChannelRef, IncomingMessage
+from bot.events import Author, ChannelRef, IncomingMessage
 from bot.text import clean_incoming
 
 log = logging.getLogger(__name__)
@@ -62,3 +63,12 @@ def message_linker(adapter: Adapter | None, channel: ChannelRef) -> MessageLinke
         return url if isinstance(url, str) else None
 
     return link
+
+
+def turn_context(adapter: Adapter | None, channel: ChannelRef, author: Author) -> TurnContext:
+    """What an agent turn in ``channel`` for ``author`` may know and use of the platform."""
+    return TurnContext(
+        channel_key=channel.key, platform=channel.platform, author_id=author.id, author_name=author.name,
+        thread=channel.thread, is_admin=author.is_admin,
+        fetch_history=history_fetcher(adapter, channel), message_link=message_linker(adapter, channel),
+    )

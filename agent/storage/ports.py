@@ -25,8 +25,9 @@ Verdict = Literal["ham", "spam"]
 class MessageStore(Protocol):
     """Every message of every channel, as remembered (deleted ones keep their place, not their text)."""
 
-    async def add(self, message: StoredMessage) -> bool:
-        """Store a message; False when that (channel, id) is already stored (the insert is the dedupe)."""
+    async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
+        """Store a message, and the answer ``owed`` to it in the same transaction; False when that (channel, id)
+        is already stored (the insert is the dedupe; nothing is written then)."""
 
     async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
         """New text for a stored, not deleted message; False when there is none."""
@@ -106,6 +107,33 @@ class EventLedger(Protocol):
 
     async def first_delivery(self, event_id: str) -> bool:
         """True the first time an event id is seen, False for every repeat."""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAnswer:
+    """An answer owed to a stored message: kept from the moment the message is accepted until it is answered.
+
+    ``payload`` is the message as its platform edge serialised it (opaque here); ``note`` is the edge's
+    reference to a progress note it showed, so a restarted process can replace or remove it."""
+
+    channel_key: str
+    message_id: str
+    payload: str
+    created_at: float
+    note: str | None = None
+
+
+@runtime_checkable
+class PendingAnswers(Protocol):
+    """Answers owed. They are added with their message (:meth:`MessageStore.add`, one transaction)."""
+
+    async def owed(self) -> list[PendingAnswer]:
+        """Every answer still owed, oldest first."""
+
+    async def set_note(self, channel_key: str, message_id: str, note: str | None) -> None: ...
+
+    async def settle(self, channel_key: str, message_id: str) -> bool:
+        """The answer was given (or is no longer due); False if it was not owed (already settled)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +253,9 @@ class Storage(Protocol):
 
     @property
     def events(self) -> EventLedger: ...
+
+    @property
+    def pending(self) -> PendingAnswers: ...
 
     @property
     def spam(self) -> SpamStore: ...

@@ -46,7 +46,7 @@ async def _chat(settings: Settings, user: str) -> None:
     pipeline.attach(adapter)
     background = await start_background(deps) if adapter.interactive else []
     try:
-        await adapter.start(pipeline)
+        await adapter.start(pipeline, pipeline.outbox)
     finally:
         for task in background:
             task.cancel()

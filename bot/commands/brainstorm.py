@@ -37,7 +37,7 @@ async def brainstorm_command(ctx: CommandContext) -> list[Reply]:
     if adapter is None or not adapter.capabilities.threads:
         return [ctx.reply(f"{opening}\n\n{seeds}\n\n_This platform has no threads here, so I can't follow along;"
                           " reply in a thread to brainstorm with me._")]
-    sent = await ctx.pipeline.send(Reply(channel, opening))
+    sent = await ctx.outbox.send(Reply(channel, opening))
     if sent is None:
         return [ctx.reply("I couldn't open a brainstorm thread here.", ephemeral=True)]
     thread = sent.channel.thread or sent.message_id

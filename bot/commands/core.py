@@ -7,12 +7,14 @@ import time
 
 from agent.classify.ledger import EXEMPT_DAYS
 from bot import messages as say
-from bot.commands import REGISTRY, CommandContext, command
+from bot.commands import CommandContext, command
 from bot.events import Reply
 from bot.moderation import NO_MOD_CHANNEL
+from bot.outbox import reply_for
+from bot.platform_access import turn_context
 
 FORGET_WINDOW_S = 60
-_pending_forget: dict[tuple[str, str], float] = {}
+FORGET_ASKED = "forget_asked"  # channel setting: who asked to forget the channel, and when
 
 # channel settings /confab may change, with their allowed values
 CHANNEL_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -28,7 +30,7 @@ _CHANNEL_NAME = re.compile(r"^[\w.\-]{1,80}$")
 async def help_command(ctx: CommandContext) -> list[Reply]:
     name = ctx.deps.settings.bot_name
     lines = [f"**{name}**: mention me (`@{name} …`) with a question, or use a command:"]
-    for spec in sorted(REGISTRY.values(), key=lambda s: s.name):
+    for spec in sorted(ctx.commands.values(), key=lambda s: s.name):
         if spec.name.startswith("_") or "_" in spec.name:  # shortcuts such as summarize_thread
             continue
         admin = " _(admins)_" if spec.admin_only else ""
@@ -47,9 +49,9 @@ async def ask_command(ctx: CommandContext) -> list[Reply]:
         return [ctx.reply(say.TOO_LONG.format(length=len(question), limit=ctx.deps.settings.max_message_chars),
                           ephemeral=True)]
     cmd = ctx.command
-    result = await ctx.pipeline.ask(cmd.channel, cmd.author, question)
+    result = await ctx.deps.assistant.ask(turn_context(ctx.adapter, cmd.channel, cmd.author), question)
     header = f"> {question[:300]}\n" if ctx.adapter is None or ctx.adapter.name != "console" else ""
-    reply = ctx.pipeline.reply_for(result, cmd.channel, user_id=cmd.author.id)
+    reply = reply_for(result, cmd.channel, user_id=cmd.author.id)
     return [Reply(reply.channel, header + reply.text, reply.attachments, user_id=cmd.author.id,
                   reply_to=cmd.channel.thread)]
 
@@ -58,16 +60,16 @@ async def ask_command(ctx: CommandContext) -> list[Reply]:
          rate_limited=False)
 async def forget_command(ctx: CommandContext) -> list[Reply]:
     cmd = ctx.command
-    key = (cmd.channel.key, cmd.author.id)
-    messages = ctx.deps.store.messages
-    now = time.monotonic()
+    messages, channel_settings = ctx.deps.store.messages, ctx.deps.store.channel_settings
+    now = time.time()
     if cmd.args.strip().lower() == "confirm":
-        asked = _pending_forget.pop(key, None)
-        if asked is None or now - asked > FORGET_WINDOW_S:
+        asked = await channel_settings.get(cmd.channel.key, FORGET_ASKED, None)
+        if not isinstance(asked, dict) or asked.get("by") != cmd.author.id \
+                or not 0 <= now - float(asked.get("at", 0)) <= FORGET_WINDOW_S:
             return [ctx.reply(say.FORGET_NOTHING, ephemeral=True)]
-        removed = await messages.forget(cmd.channel.key)
+        removed = await messages.forget(cmd.channel.key)  # the request goes with the rest
         return [ctx.reply(say.FORGET_DONE.format(count=removed))]
-    _pending_forget[key] = now
+    await channel_settings.set(cmd.channel.key, FORGET_ASKED, {"by": cmd.author.id, "at": now})
     count = await messages.count(cmd.channel.key)
     return [ctx.reply(say.FORGET_CONFIRM.format(count=count, seconds=FORGET_WINDOW_S), ephemeral=True)]
 

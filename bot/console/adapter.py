@@ -16,7 +16,7 @@ from typing import IO
 from rich.console import Console
 from rich.markdown import Markdown
 
-from bot.adapter import Capabilities, EventHandler
+from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.console.workspace import CONSOLE_COMMANDS, Control, RunCommand, Say, Workspace
 from bot.events import ChannelRef, Command, IncomingMessage, Reply, SentRef
 
@@ -37,11 +37,14 @@ class ConsoleAdapter:
         self.console = console or Console(highlight=False, soft_wrap=True,
                                           force_terminal=None if interactive else False)
         self.interactive = interactive
+        self.ready = asyncio.Event()
         self._closed = False
 
     # --- input loop ---------------------------------------------------------------------
 
-    async def start(self, handler: EventHandler) -> None:
+    async def start(self, inbox: EventHandler, outbox: Outgoing) -> None:
+        outbox.attach(self)
+        self.ready.set()
         if self.interactive:
             self.console.print(f"[bold]Confab[/bold] console. You are [cyan]{self.workspace.user}[/cyan] in "
                                f"[green]#general[/green]. Mention [bold]@{self.workspace.bot_name}[/bold] to ask; "
@@ -50,7 +53,7 @@ class ConsoleAdapter:
             line = await self._read_line()
             if line is None:
                 break
-            if not await self.process_line(line, handler):
+            if not await self.process_line(line, inbox, outbox):
                 break
 
     async def _read_line(self) -> str | None:
@@ -64,7 +67,7 @@ class ConsoleAdapter:
         line = await asyncio.to_thread(self.stdin.readline)
         return line or None
 
-    async def process_line(self, line: str, handler: EventHandler) -> bool:
+    async def process_line(self, line: str, inbox: EventHandler, outbox: Outgoing) -> bool:
         """Handle one typed line; returns False when the user quits."""
         ws = self.workspace
         action = ws.parse(line)
@@ -80,15 +83,15 @@ class ConsoleAdapter:
                 self._echo_command(action.command)
             elif action.command.channel.thread:
                 self._note(f"(in thread {ws.number_of(action.command.channel.thread)})")
-            for reply in await handler.handle_command(action.command):
-                await self.send(reply)
+            for reply in await inbox.handle_command(action.command):
+                await outbox.send(reply)
             return True
         assert isinstance(action, Say)
         if not self.interactive:
             self._echo(action.message)
         elif action.message.channel.thread:
             self._note(f"(in thread {ws.number_of(action.message.channel.thread)})")
-        await handler.handle_message(action.message)
+        await inbox.handle_message(action.message)
         return True
 
     # --- output -------------------------------------------------------------------------

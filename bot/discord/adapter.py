@@ -22,7 +22,7 @@ from typing import Any
 import discord
 from discord.webhook.async_ import async_context
 
-from bot.adapter import Capabilities, EventHandler
+from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.background import BackgroundWork
 from bot.discord.convert import DM_WORKSPACE, message_to_event
 from bot.discord.format import MAX_CHARS
@@ -87,6 +87,7 @@ class DiscordAdapter:
         base = settings.discord_api_base_url
         self._webhooks = RebasedWebhooks(base.rstrip("/")) if base else None
         self.handler: EventHandler | None = None
+        self.outbox: Outgoing | None = None
         self.ready = asyncio.Event()
         self._work = BackgroundWork()
         self.listeners = Listeners(self)
@@ -99,9 +100,10 @@ class DiscordAdapter:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    async def start(self, handler: EventHandler) -> None:
+    async def start(self, inbox: EventHandler, outbox: Outgoing) -> None:
         """Log in, sync application commands, then stay connected (discord.py reconnects and resumes)."""
-        self.handler = handler
+        self.handler, self.outbox = inbox, outbox
+        outbox.attach(self)
         # interaction answers go where this client's REST goes; events run in tasks started from here
         token = async_context.set(self._webhooks) if self._webhooks is not None else None
         try:

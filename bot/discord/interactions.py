@@ -59,16 +59,14 @@ class InteractionReplies:
         return SentRef(self.here, first_id)
 
     async def deliver(self, reply: Reply) -> None:
-        handler = self.adapter.handler
-        elsewhere = not reply.ephemeral and reply.channel.thread != self.here.thread
-        sender = getattr(handler, "send", None)
-        if elsewhere and sender is not None:  # e.g. a brainstorm's seeds, in the thread it opened
-            self.posted_elsewhere = await sender(reply) is not None or self.posted_elsewhere
+        """Through the outbox: as a follow-up, or (a public reply meant for another thread, e.g. a
+        brainstorm's seeds) posted there."""
+        outbox = self.adapter.outbox
+        assert outbox is not None
+        if not reply.ephemeral and reply.channel.thread != self.here.thread:
+            self.posted_elsewhere = await outbox.send(reply) is not None or self.posted_elsewhere
             return
-        sent = await self.send(reply)
-        remember = getattr(handler, "remember_own", None)
-        if not reply.ephemeral and remember is not None and sent.message_id:
-            await remember(reply, sent)
+        await outbox.send(reply, via=self.send)
 
     async def finish(self) -> None:
         """Close a "thinking…" message no reply has replaced."""

@@ -17,7 +17,7 @@ import discord
 from bot.conversation import expects_answer
 from bot.discord.convert import channel_ref, delete_to_events, edit_to_event, message_to_event
 from bot.discord.ports import DiscordEdge
-from bot.events import IncomingMessage
+from bot.events import IncomingMessage, PlatformFlag
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +85,15 @@ class Listeners:
 
     async def on_automod_action(self, execution: discord.AutoModAction) -> None:
         """Discord's own filter acted: recorded as a spam flag so moderators see it with Confab's."""
-        moderator = getattr(self.adapter.handler, "moderator", None)
-        record = getattr(moderator, "record_external", None)
-        if record is None or execution.message_id is None:
+        handler = self.adapter.handler
+        if handler is None or execution.message_id is None:
             return
         where = channel_ref(execution.channel_id or 0, execution.guild_id, self.parent_of(execution.channel_id or 0))
         reason = f"Discord AutoMod ({execution.rule_trigger_type.name}" + (
             f": {execution.matched_keyword})" if execution.matched_keyword else ")")
-        self.adapter.spawn(record(where, str(execution.message_id), str(execution.user_id),
-                                  execution.content or "", reason, f"automod {execution.action.type.name}"))
+        self.adapter.spawn(handler.handle_platform_flag(PlatformFlag(
+            where, str(execution.message_id), str(execution.user_id), execution.content or "", reason,
+            f"automod {execution.action.type.name}")))
 
 
 async def _typing_while(channel: Any, work: Coroutine[Any, Any, None]) -> None:

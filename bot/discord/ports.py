@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.adapter import EventHandler
+from bot.adapter import EventHandler, Outgoing
 from bot.settings import Settings
 
 
@@ -21,6 +21,7 @@ class DiscordEdge(Protocol):
     settings: Settings
     client: discord.Client
     handler: EventHandler | None
+    outbox: Outgoing | None  # both set when the adapter starts
     ready: asyncio.Event  # set when the gateway says READY
 
     @property

@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapter import Capabilities, EventHandler
+from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.background import BackgroundWork
 from bot.errors import ConfigError, PaceExceeded
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
@@ -32,7 +32,7 @@ from bot.slack.convert import message_from_payload
 from bot.slack.format import MAX_CHARS, PRIVATE_FILES_NOTE, format_reply
 from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_rejections
 from bot.slack.listeners import SlackListeners
-from bot.slack.notes import Note, ProgressNotes, thread_for
+from bot.slack.notes import Note, NoteKeeper, ProgressNotes, thread_for
 from bot.slack.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ class SlackAdapter:
         self.admin_client = make_client(admin.get_secret_value(), settings.slack_api_base_url) if admin else None
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         self._signing_secret = secret
-        self.app = AsyncApp(client=self.client, signing_secret=secret, process_before_response=False,
+        # an event is acknowledged when its listener returns, which is after the message is stored
+        self.app = AsyncApp(client=self.client, signing_secret=secret, process_before_response=True,
                             request_verification_enabled=self.mode == "http",
                             logger=logging.getLogger("bot.slack.bolt"))
         if self.mode == "http":  # the endpoint's edges: bounded logs, 400/401 and never a 500 for bad input
@@ -95,6 +96,7 @@ class SlackAdapter:
         self.team_id: str | None = None
         self.team_url: str | None = None
         self.handler: EventHandler | None = None
+        self.outbox: Outgoing | None = None
         self.ready = asyncio.Event()
         self.notes = ProgressNotes(self.client)  # "working on it" notes of slow answers
         self.listeners = SlackListeners(self, self.app)
@@ -105,8 +107,10 @@ class SlackAdapter:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    async def start(self, handler: EventHandler) -> None:
-        self.handler = handler
+    async def start(self, inbox: EventHandler, outbox: Outgoing) -> None:
+        self.handler, self.outbox = inbox, outbox
+        outbox.attach(self)
+        outbox.keep_progress(self.name, NoteKeeper(self.notes))
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:

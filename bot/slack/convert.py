@@ -28,7 +28,7 @@ from bot.text import scrub
 PLATFORM = "slack"
 
 # message subtypes that are people talking; everything else (joins, topic changes, bots …) is not
-_HUMAN_SUBTYPES = frozenset({None, "", "thread_broadcast", "file_share", "me_message"})
+HUMAN_SUBTYPES = frozenset({None, "", "thread_broadcast", "file_share", "me_message"})
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _CHANNEL_MENTION = re.compile(r"<#(C[A-Z0-9]+)(?:\|([^>]*))?>")
 _SPECIAL = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
@@ -108,7 +108,7 @@ def message_from_payload(
     *, mentioned: bool = False,
 ) -> IncomingMessage | None:
     """A plain message (or ``app_mention``) event -> IncomingMessage; None for anything not human chat."""
-    if event.get("subtype") not in _HUMAN_SUBTYPES or event.get("hidden"):
+    if event.get("subtype") not in HUMAN_SUBTYPES or event.get("hidden"):
         return None
     ts, channel_id = _str(event.get("ts")), _str(event.get("channel"))
     if not ts or not channel_id:

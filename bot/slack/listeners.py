@@ -1,9 +1,12 @@
 """Bolt listeners: Slack events, slash commands and the message shortcut -> the EventHandler.
 
-Every listener returns at once (events are auto-acknowledged by bolt; commands and shortcuts call
-``ack()`` first) and the work runs in a task the adapter tracks, so Slack always gets its answer
-well inside 3 s. Redeliveries are dropped by ``event_id`` (persisted through the handler's memory
-when it has one, so a restart does not answer twice).
+A message event is acknowledged (bolt answers when the listener returns: ``process_before_response``)
+only once the pipeline has stored it with the answer it is owed, so a crash after the acknowledgement
+loses nothing (the answer is resumed at the next start) and a crash before it gets Slack's retry. The
+answering itself runs in a task the adapter tracks, so Slack gets its acknowledgement well inside 3 s.
+A redelivered message is a duplicate of the stored one (the insert is the dedupe); other events are
+deduplicated by ``event_id`` (persisted through the store). Commands and the shortcut call ``ack()``
+first. Every reply goes out through the outbox.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages as say
 from bot.delivery import FirstDelivery
-from bot.events import Author, Command, IncomingMessage, MessageDelete, MessageEdit, Reply
+from bot.events import Accepted, Author, Command, IncomingMessage, MessageDelete, MessageEdit, Reply, SentRef
 from bot.slack.convert import (
+    HUMAN_SUBTYPES,
     author_from_user_info,
     command_from_payload,
     event_from_payload,
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "confab")
 SHORTCUT = "summarize_thread"
 AUTHOR_TTL_S = 600.0
+AUTHOR_WAIT_S = 1.0  # users.info before acknowledging a message: at most this long
 
 Respond = Callable[..., Awaitable[Any]]
 T = TypeVar("T")
@@ -63,7 +68,7 @@ class SlackListeners:
             log.warning("slack rate-limited this app's events", extra={"minute": body.get("minute_rate_limited")})
             return BoltResponse(status=200, body="")
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await self.first_delivery(str(event_id)):
+        if event_id and not _is_new_message(body.get("event")) and not await self.first_delivery(str(event_id)):
             log.info("duplicate slack delivery dropped", extra={"event_id": event_id})
             return BoltResponse(status=200, body="")
         await next_()
@@ -96,38 +101,58 @@ class SlackListeners:
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         a = self.adapter
         converted = event_from_payload(event, team_of(body), a.bot_user_id, a.bot_id, a.settings.bot_name)
-        if converted is not None:
+        handler = a.handler
+        if converted is None or handler is None:
+            return
+        if not isinstance(converted, IncomingMessage):
             a.spawn(self._deliver(converted))
+            return
+        message = dataclasses.replace(converted, author=await self._author_soon(converted.author))
+        accepted = await handler.accept(message)  # raises if it could not be stored: no acknowledgement then
+        if accepted is not None:
+            a.spawn(self._process(accepted))
 
-    async def _deliver(self, event: IncomingMessage | MessageEdit | MessageDelete) -> None:
+    async def _author_soon(self, fallback: Author) -> Author:
+        """:meth:`author`, or ``fallback`` if users.info is slow (the acknowledgement waits for it)."""
+        try:
+            return await asyncio.wait_for(self.author(fallback), AUTHOR_WAIT_S)
+        except TimeoutError:
+            log.info("users.info too slow; the message is stored under the user id")
+            return fallback
+
+    async def _deliver(self, event: MessageEdit | MessageDelete) -> None:
         handler = self.adapter.handler
         if handler is None:
             return
         try:
             if isinstance(event, MessageDelete):
                 await handler.handle_delete(event)
-            elif isinstance(event, MessageEdit):
-                await handler.handle_edit(dataclasses.replace(event, author=await self.author(event.author)))
             else:
-                message = dataclasses.replace(event, author=await self.author(event.author))
-                await self._with_progress(message, handler.handle_message(message))
+                await handler.handle_edit(dataclasses.replace(event, author=await self.author(event.author)))
         except Exception:
-            log.exception("slack event handling failed", extra={"message_id": getattr(event, "id", "")})
+            log.exception("slack event handling failed", extra={"message_id": event.id})
 
-    async def _with_progress(self, message: IncomingMessage, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work``; if an answer is due and slow, show a note the answer will replace."""
+    async def _process(self, accepted: Accepted) -> None:
+        """Answer (when due) in the background; if an answer is due and slow, show a note the answer will
+        replace, and record it with the owed answer so a restarted process can replace or remove it."""
+        handler = self.adapter.handler
+        assert handler is not None
+        message = accepted.message
         delay = self.adapter.progress_after_s
         if not (message.mentions_bot or message.is_direct) or not delay:
-            await work
+            await handler.process(accepted)
             return
         posted = False
 
         async def note() -> None:
             nonlocal posted
             posted = await self.adapter.notes.post(message.channel, message.id, PROGRESS_TEXT)
+            reference = self.adapter.notes.reference(message.id) if posted else None
+            if reference is not None:
+                await handler.progress_shown(accepted, reference)
 
         try:
-            await _after(delay, work, note)
+            await _after(delay, handler.process(accepted), note)
         finally:
             if posted:  # the answer normally took the note's place; if none came, remove it
                 await self.adapter.notes.drop(message.id)
@@ -171,24 +196,23 @@ class SlackListeners:
                 log.exception("could not tell the user the command failed")
 
     async def _deliver_reply(self, reply: Reply, respond: Respond) -> None:
-        """Ephemeral through ``respond`` (or chat.postEphemeral in a thread); public through chat.postMessage."""
-        if reply.ephemeral:
-            if reply.channel.thread:
-                await self.adapter.send(reply)
-                return
-            text = reply.text + (PRIVATE_FILES_NOTE if reply.attachments else "")
-            for chunk in format_reply(text, self.adapter.capabilities.max_chars):
-                await respond(text=chunk, response_type="ephemeral", unfurl_links=False, unfurl_media=False)
-            return
-        sender = getattr(self.adapter.handler, "send", None)  # the pipeline remembers what the bot said
-        sent = None
-        try:
-            sent = await sender(reply) if sender is not None else await self.adapter.send(reply)
-        except SlackApiError as exc:
-            log.info("posting a command reply failed", extra={"error": exc.response.get("error")})
-        if sent is None:  # e.g. not_in_channel: the response URL still works there
-            for chunk in format_reply(reply.text, self.adapter.capabilities.max_chars):
-                await respond(text=chunk, response_type="in_channel", unfurl_links=False, unfurl_media=False)
+        """Ephemeral through ``respond`` (or chat.postEphemeral in a thread); public through chat.postMessage,
+        else (e.g. not_in_channel) through ``respond``, which works there too. All through the outbox."""
+        outbox = self.adapter.outbox
+        assert outbox is not None
+        max_chars = self.adapter.capabilities.max_chars
+
+        async def responding(reply: Reply) -> SentRef | None:
+            kind = "ephemeral" if reply.ephemeral else "in_channel"
+            text = reply.text + (PRIVATE_FILES_NOTE if reply.ephemeral and reply.attachments else "")
+            for chunk in format_reply(text, max_chars):
+                await respond(text=chunk, response_type=kind, unfurl_links=False, unfurl_media=False)
+            return SentRef(reply.channel, "")  # the response URL tells no message id
+
+        if reply.ephemeral and not reply.channel.thread:
+            await outbox.send(reply, via=responding)
+        elif await outbox.send(reply) is None and not reply.ephemeral:
+            await outbox.send(reply, via=responding)
 
 
 async def _after(delay: float | None, work: Coroutine[Any, Any, T], on_slow: Callable[[], Awaitable[None]]) -> T:
@@ -206,3 +230,10 @@ async def _after(delay: float | None, work: Coroutine[Any, Any, T], on_slow: Cal
     except asyncio.CancelledError:
         task.cancel()
         raise
+
+
+def _is_new_message(event: Any) -> bool:
+    """A person's new message (or a mention of the bot): deduplicated by its own id when stored, not by the
+    event id, which would be recorded before the message is (and a crash in between would lose it)."""
+    return isinstance(event, dict) and event.get("type") in ("message", "app_mention") \
+        and event.get("subtype") in HUMAN_SUBTYPES

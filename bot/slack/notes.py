@@ -103,6 +103,18 @@ class ProgressNotes:
             log.info("could not remove the progress note", extra={"error": exc.response.get("error")})
         return False
 
+    def reference(self, reply_to: str) -> str | None:
+        """The showing note of ``reply_to`` as a string a later process can :meth:`restore`."""
+        note = self._notes.get(reply_to)
+        return f"{note.channel_id}|{note.thread or ''}|{note.ts}" if note is not None and note.ts else None
+
+    def restore(self, channel: ChannelRef, reply_to: str, note: str) -> None:
+        """Take back a note a previous process showed (its :meth:`reference`), for the answer to replace."""
+        channel_id, _, rest = note.partition("|")
+        thread, _, ts = rest.partition("|")
+        if channel_id and ts:
+            self._notes[reply_to] = Note(channel_id, thread or None, ts)
+
     async def remove(self, channel_id: str, ts: str) -> None:
         try:
             await self.client.chat_delete(channel=channel_id, ts=ts)
@@ -110,3 +122,16 @@ class ProgressNotes:
             log.info("could not remove a progress note", extra={"error": exc.response.get("error")})
         except Exception:
             log.exception("could not remove a progress note")
+
+
+class NoteKeeper:
+    """The notes as the outbox's :class:`~bot.adapter.ProgressKeeper` (answers resumed after a restart)."""
+
+    def __init__(self, notes: ProgressNotes) -> None:
+        self.notes = notes
+
+    def restore(self, channel: ChannelRef, reply_to: str, note: str) -> None:
+        self.notes.restore(channel, reply_to, note)
+
+    async def drop(self, channel: ChannelRef, reply_to: str) -> None:
+        await self.notes.drop(reply_to)

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapter import Capabilities, EventHandler
+from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.events import Reply, SentRef
 from bot.settings import Settings
 from bot.slack.notes import ProgressNotes
@@ -24,6 +24,7 @@ class SlackEdge(Protocol):
     client: AsyncWebClient
     notes: ProgressNotes
     handler: EventHandler | None
+    outbox: Outgoing | None  # both set when the adapter starts
     progress_after_s: float | None
     bot_user_id: str | None  # who the bot is, known once connected
     bot_id: str | None

@@ -75,7 +75,7 @@ async def test_the_console_shows_numbers_and_takes_them_back(tmp_path: Path) -> 
     pipeline.attach(console)
     try:
         for line in ["/as spammer", PROMO, "/as you admin", "/spam not-spam 1"]:
-            await console.process_line(line, pipeline)
+            await console.process_line(line, pipeline, pipeline.outbox)
         text = out.getvalue()
         assert "/spam not-spam 1`" in text and "Possible spam" in text
         assert "marked as not spam" in text

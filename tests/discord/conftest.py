@@ -42,7 +42,7 @@ async def discord_bot(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterato
         deps, pipeline = await build_app(settings, chat_model=model)
         adapter = DiscordAdapter(settings, guild_ready_timeout=0.05)
         pipeline.attach(adapter)
-        task = asyncio.create_task(adapter.start(pipeline))
+        task = asyncio.create_task(adapter.start(pipeline, pipeline.outbox))
         running.append((adapter, deps, pipeline, task))
         ready = asyncio.create_task(adapter.ready.wait())
         await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)

@@ -14,12 +14,13 @@ from tests.fakes.discord import FakeDiscord, discord_settings
 async def test_a_rejected_token_fails_fast_with_a_clear_message(tmp_path: Path, fake_discord: FakeDiscord,
                                                                 caplog: pytest.LogCaptureFixture) -> None:
     from bot.discord.adapter import DiscordAdapter
+    from bot.outbox import Outbox
 
     fake_discord.invalid_token = True
     adapter = DiscordAdapter(discord_settings(tmp_path, fake_discord, discord_token="not-a-real-token"))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(ConfigError, match="Discord rejected DISCORD_TOKEN") as error:
-        await adapter.start(handler=None)  # type: ignore[arg-type]
+        await adapter.start(None, Outbox(None, "confab"))  # type: ignore[arg-type]
     await adapter.close()
     assert "not-a-real-token" not in str(error.value) and "not-a-real-token" not in caplog.text
 

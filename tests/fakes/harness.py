@@ -3,6 +3,7 @@ bot's reply text. It drives the real pipeline through a recording adapter on a `
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -33,10 +34,12 @@ class RecordingAdapter:
     deleted: list[str] = field(default_factory=list)
     timeouts: list[tuple[str, int]] = field(default_factory=list)
     history: list[IncomingMessage] = field(default_factory=list)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
-    async def start(self, handler: Any) -> None:
-        return None
+    async def start(self, inbox: Any, outbox: Any) -> None:
+        outbox.attach(self)
+        self.ready.set()
 
     async def send(self, reply: Reply) -> SentRef:
         self.sent.append(reply)

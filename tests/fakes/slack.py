@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.events import Command, IncomingMessage, MessageDelete, MessageEdit, Reply
+from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
 from tests.fakes.loopback import serve_on_loopback
 
 PAYLOADS = Path(__file__).parent / "slack_payloads"
@@ -275,6 +275,21 @@ class RecordingHandler:
     async def handle_message(self, message: IncomingMessage) -> None:
         self.messages.append(message)
         self.arrived.set()
+
+    async def accept(self, message: IncomingMessage) -> Accepted | None:
+        if any(m.id == message.id and m.channel == message.channel for m in self.messages):
+            return None  # a repeat delivery: the pipeline's store says so (the insert is the dedupe)
+        await self.handle_message(message)
+        return Accepted(message, message.text, owed=False)
+
+    async def process(self, accepted: Accepted) -> None:
+        return None
+
+    async def progress_shown(self, accepted: Accepted, note: str) -> None:
+        return None
+
+    async def handle_platform_flag(self, flag: PlatformFlag) -> None:
+        return None
 
     async def handle_edit(self, edit: MessageEdit) -> None:
         self.edits.append(edit)

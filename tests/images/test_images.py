@@ -187,7 +187,7 @@ async def test_the_console_saves_the_image_and_prints_its_path(tmp_path: Path, f
                              console=Console(file=screen, force_terminal=False, width=200))
     pipeline.attach(adapter)
     try:
-        await adapter.start(pipeline)
+        await adapter.start(pipeline, pipeline.outbox)
         await pipeline.drain()
     finally:
         await deps.close()

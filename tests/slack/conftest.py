@@ -42,10 +42,10 @@ async def start_slack(tmp_path: Path, fake_api: FakeSlackAPI) -> AsyncIterator[S
                     settings: Any = None, **overrides: Any) -> Any:
         adapter = SlackAdapter(settings or slack_settings(tmp_path, fake_api, mode, **overrides),
                                http_host="127.0.0.1", progress_after_s=progress_after_s)
-        attach = getattr(handler, "attach", None)
-        if attach is not None:
-            attach(adapter)
-        task = asyncio.create_task(adapter.start(handler))
+        from bot.outbox import Outbox
+
+        outbox = getattr(handler, "outbox", None) or Outbox(None, "confab")  # the pipeline's, or one of its own
+        task = asyncio.create_task(adapter.start(handler, outbox))
         running.append((adapter, task))
         ready = asyncio.create_task(adapter.ready.wait())
         await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)

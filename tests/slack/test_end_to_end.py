@@ -39,9 +39,10 @@ async def test_four_deliveries_one_reply_and_the_dedupe_is_persisted(slack_bot: 
         assert (await post_event(adapter, payload("app_mention"), event_id="Ev0DUP00001", headers=headers))[0] == 200
     await settle(adapter)
     assert [c.params["text"] for c in fake_api.calls_to("chat.postMessage")] == ["first"]
-    rows = await table_rows(pipeline.deps, "SELECT event_id FROM processed_events WHERE event_id LIKE ?",
-                                                ("slack:%",))
-    assert rows == [("slack:Ev0DUP00001",)]
+    # the message's own row is the persisted dedupe (written with the answer owed, before Slack was acked)
+    rows = await table_rows(pipeline.deps, "SELECT id FROM messages WHERE channel_key = ? AND is_bot = 0",
+                            ("slack:T0TEAM001:C0GENERAL",))
+    assert rows == [(payload("app_mention")["ts"],)]
 
 
 async def test_mention_seen_as_app_mention_and_as_message_is_answered_once(slack_bot: Any, fake_api: FakeSlackAPI

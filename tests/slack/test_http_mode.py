@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from bot.events import Attachment, Reply
+from bot.outbox import Outbox
 from tests.fakes.slack import (
     FakeSlackAPI,
     RecordingHandler,
@@ -99,7 +100,7 @@ async def test_public_command_reply_is_posted_with_unfurls_off(start_slack: Any,
     await post_form(adapter, command_form("/summarize", "public", fake_api.response_url()))
     await settle(adapter)
     [call] = fake_api.calls_to("chat.postMessage")
-    assert call.params["channel"] == "C0GENERAL" and call.params["text"] == "*Summary* &lt;!channel&gt;"
+    assert call.params["channel"] == "C0GENERAL" and call.params["text"] == "*Summary* @\u200bchannel"  # the outbox defuses it
     assert call.params["unfurl_links"] is False and call.params["unfurl_media"] is False
 
 
@@ -224,7 +225,7 @@ async def test_a_rejected_token_is_a_clear_config_error(tmp_path: Any, fake_api:
     fake_api.errors["auth.test"] = "invalid_auth"
     adapter = SlackAdapter(slack_settings(tmp_path, fake_api, "http"), http_host="127.0.0.1")
     with pytest.raises(ConfigError, match="invalid_auth"):
-        await adapter.start(RecordingHandler())
+        await adapter.start(RecordingHandler(), Outbox(None, "confab"))
     await adapter.close()
 
 

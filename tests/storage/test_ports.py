@@ -20,6 +20,8 @@ from agent.storage.ports import (
     IdeaStore,
     ImageLog,
     MessageStore,
+    PendingAnswer,
+    PendingAnswers,
     SpamFlag,
     SpamStore,
     Storage,
@@ -52,7 +54,7 @@ async def test_the_sqlite_storage_satisfies_every_port(store: Storage) -> None:
     for repository, port in [(store.messages, MessageStore), (store.threads, ThreadStore),
                              (store.channel_settings, ChannelSettingsStore), (store.summaries, SummaryStore),
                              (store.events, EventLedger), (store.spam, SpamStore), (store.ideas, IdeaStore),
-                             (store.images, ImageLog)]:
+                             (store.images, ImageLog), (store.pending, PendingAnswers)]:
         assert isinstance(repository, port), (repository, port)
 
 
@@ -171,3 +173,23 @@ async def test_threads_settings_summaries_and_the_event_ledger(store: Storage) -
     assert await store.summaries.get(KEY) is None
     assert await store.events.first_delivery("slack:Ev1")
     assert not await store.events.first_delivery("slack:Ev1")
+
+
+async def test_an_owed_answer_is_stored_with_its_message_and_settled_once(store: Storage) -> None:
+    owed = PendingAnswer(KEY, "m1", '{"text": "question"}', time.time())
+    assert await store.messages.add(said(1), owed)
+    # a redelivery of the same message is a duplicate: nothing new is owed, the first record stays
+    assert not await store.messages.add(said(1), PendingAnswer(KEY, "m1", "{}", time.time()))
+    assert await store.messages.add(said(2))  # nothing owed to a message that asks nothing
+    await store.pending.set_note(KEY, "m1", "C1|1.0|2.0")
+    assert await store.pending.owed() == [PendingAnswer(KEY, "m1", owed.payload, owed.created_at, "C1|1.0|2.0")]
+    assert await store.pending.settle(KEY, "m1")
+    assert not await store.pending.settle(KEY, "m1")
+    assert await store.pending.owed() == []
+
+
+async def test_forgetting_a_channel_forgets_what_it_was_owed(store: Storage) -> None:
+    await store.messages.add(said(1), PendingAnswer(KEY, "m1", "{}", time.time()))
+    await store.messages.add(said(2, channel=OTHER_CHANNEL), PendingAnswer(OTHER_CHANNEL, "m2", "{}", time.time()))
+    await store.messages.forget(KEY)
+    assert [p.channel_key for p in await store.pending.owed()] == [OTHER_CHANNEL]

@@ -159,7 +159,7 @@ async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None
                              console=Console(file=screen, force_terminal=False, width=300))
     pipeline.attach(adapter)
     try:
-        await adapter.start(pipeline)
+        await adapter.start(pipeline, pipeline.outbox)
         await pipeline.drain()
     finally:
         await deps.close()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.memory.models import StoredMessage
+from agent.storage.ports import PendingAnswer
 from agent.storage.sqlite.db import Database
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,18 @@ class SqliteMessages:
         self.db = db
         self._on_forget = on_forget  # other repositories' caches of a channel
 
-    async def add(self, message: StoredMessage) -> bool:
+    async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
         m = message
-        count = await self.db.write(
-            f"INSERT OR IGNORE INTO messages ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, ts(m.created_at),
-             int(m.is_bot), ts(m.edited_at), int(m.deleted)),
-        )
-        return count > 0
+        insert = (f"INSERT OR IGNORE INTO messages ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                  (m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, ts(m.created_at),
+                   int(m.is_bot), ts(m.edited_at), int(m.deleted)))
+        if owed is None:
+            return await self.db.write(*insert) > 0
+        # changes() is the message insert's row count: a duplicate delivery owes nothing new
+        owe = ("INSERT OR IGNORE INTO pending_answers (channel_key, message_id, payload, created_at, note) "
+               "SELECT ?, ?, ?, ?, ? WHERE changes() = 1",
+               (owed.channel_key, owed.message_id, owed.payload, owed.created_at, owed.note))
+        return await self.db.write_together([insert, owe]) > 0
 
     async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
         count = await self.db.write(

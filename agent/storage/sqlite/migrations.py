@@ -131,4 +131,17 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX spam_flags_by_message ON spam_flags (message_id);
     DROP TABLE spam_allowlist;
     """,
+    # 12: answers owed: stored with the message that asks (one transaction), removed when answered, so a
+    # crash between a platform's acknowledgement and the answer is resumed at the next start
+    12: """
+    CREATE TABLE pending_answers (
+        channel_key TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        note        TEXT,
+        PRIMARY KEY (channel_key, message_id)
+    );
+    CREATE INDEX pending_answers_by_age ON pending_answers (created_at);
+    """,
 }

@@ -1,0 +1,115 @@
+"""The one way out: everything Confab says goes through :class:`Outbox`.
+
+neutralise (no pings, no disguised links) -> deliver (the channel's adapter, or the platform's own reply
+mechanism for a command: Slack ``respond``, a Discord interaction's follow-ups) -> remember what was said
+(unless it was private). Adapters get the outbox when they start; nothing posts around it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from agent.core import AgentResult
+from agent.memory.models import StoredMessage
+from agent.storage.ports import MessageStore
+from bot.adapter import Adapter, ProgressKeeper
+from bot.events import Attachment, ChannelRef, Reply, SentRef
+from bot.platform_access import STORE_MAX_CHARS
+from bot.text import neutralize_mentions
+
+log = logging.getLogger(__name__)
+
+BOT_AUTHOR_ID = "confab-bot"
+
+Deliver = Callable[[Reply], Awaitable[SentRef | None]]
+
+
+def reply_for(result: AgentResult, channel: ChannelRef, reply_to: str | None = None, ephemeral: bool = False,
+              user_id: str | None = None) -> Reply:
+    """The reply carrying an agent turn's answer (and its files)."""
+    files = tuple(Attachment(f.filename, f.data, f.mime, f.alt_text) for f in result.files)
+    return Reply(channel, result.text, files, ephemeral=ephemeral, reply_to=reply_to, user_id=user_id)
+
+
+def neutralized(reply: Reply) -> Reply:
+    """``reply`` with every @everyone/@here/user mention and disguised link defused, in text and alt texts."""
+    return replace(reply, text=neutralize_mentions(reply.text),
+                   attachments=tuple(replace(a, alt_text=neutralize_mentions(a.alt_text)) for a in reply.attachments))
+
+
+class Outbox:
+    def __init__(self, messages: MessageStore | None, bot_name: str) -> None:
+        self.messages = messages  # None: nothing is remembered (an adapter tested on its own)
+        self.bot_name = bot_name
+        self.adapters: dict[str, Adapter] = {}
+        self._progress: dict[str, ProgressKeeper] = {}
+
+    def attach(self, adapter: Adapter) -> None:
+        self.adapters[adapter.name] = adapter
+
+    def keep_progress(self, platform: str, keeper: ProgressKeeper) -> None:
+        """An adapter that shows progress notes registers them when it starts."""
+        self._progress[platform] = keeper
+
+    def adapter_for(self, channel: ChannelRef) -> Adapter | None:
+        return self.adapters.get(channel.platform)
+
+    async def send(self, reply: Reply, via: Deliver | None = None) -> SentRef | None:
+        """Say ``reply`` through the channel's adapter (None if that failed: it is logged), or ``via`` the
+        platform's own mechanism for answering a command (its errors are the caller's to handle)."""
+        safe = neutralized(reply)
+        if via is not None:
+            sent = await via(safe)
+        else:
+            adapter = self.adapter_for(reply.channel)
+            if adapter is None:
+                log.error("no adapter for platform", extra={"platform": reply.channel.platform})
+                return None
+            try:
+                sent = await adapter.send(safe)
+            except Exception:
+                log.exception("sending a reply failed", extra={"channel": reply.channel.key})
+                return None
+        if sent is not None and sent.message_id and not safe.ephemeral and self.messages is not None:
+            await self._remember(safe, sent)
+        return sent
+
+    async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> bool:
+        adapter = self.adapter_for(channel)
+        if adapter is None or not adapter.capabilities.reactions:
+            return False
+        try:
+            await adapter.react(channel, message_id, emoji)
+            return True
+        except Exception:
+            log.exception("reacting failed", extra={"channel": channel.key})
+            return False
+
+    def restore_progress(self, channel: ChannelRef, reply_to: str, note: str) -> None:
+        """Hand a progress note shown before a restart back to its adapter, for the answer to replace."""
+        keeper = self._progress.get(channel.platform)
+        if keeper is not None:
+            keeper.restore(channel, reply_to, note)
+
+    async def drop_progress(self, channel: ChannelRef, reply_to: str) -> None:
+        """Remove the progress note of a request that ends without an answer."""
+        keeper = self._progress.get(channel.platform)
+        if keeper is not None:
+            try:
+                await keeper.drop(channel, reply_to)
+            except Exception:
+                log.exception("removing a progress note failed", extra={"channel": channel.key})
+
+    async def _remember(self, reply: Reply, sent: SentRef) -> None:
+        assert self.messages is not None
+        try:
+            await self.messages.add(StoredMessage(
+                channel_key=reply.channel.key, id=sent.message_id, author_id=BOT_AUTHOR_ID,
+                author_name=self.bot_name, text=reply.text[:STORE_MAX_CHARS], created_at=datetime.now(UTC),
+                thread=sent.channel.thread or reply.channel.thread, is_bot=True,
+            ))
+        except Exception:
+            log.exception("remembering a reply failed", extra={"channel": reply.channel.key})

@@ -1,0 +1,181 @@
+"""What every incoming event goes through, as small steps (like slack-bolt's middleware chain).
+
+message:  accept (clean; dedupe + store + the answer owed, one transaction: ingest.py)
+          -> screen (spam, every message, fails closed: bot/moderation.py)
+          -> route (command / mention / DM / followed thread: route.py)
+          -> limit (limit.py) -> answer or a follower's turn (answer.py) | command (commands.py)
+          -> the reply through the outbox (bot/outbox.py) -> the owed answer settled.
+Anything else is only remembered. Errors in one message never stop the next.
+
+Adapters that acknowledge events (Slack) call :meth:`Pipeline.accept`, acknowledge, then
+:meth:`Pipeline.process`; the others call :meth:`Pipeline.handle_message`, which does both. Answers owed
+when a process died are resumed by :meth:`Pipeline.resume` at start (resume.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from agent.deps import Deps
+from bot.adapter import Adapter
+from bot.background import BackgroundWork
+from bot.commands import CommandSpec, load_commands
+from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
+from bot.outbox import Outbox
+from bot.pipeline.answer import Answerer, ThreadFollower
+from bot.pipeline.commands import CommandRunner
+from bot.pipeline.ingest import accept_form, owed_record
+from bot.pipeline.limit import Limit
+from bot.pipeline.resume import resume_owed
+from bot.pipeline.route import Router
+from bot.platform_access import STORE_MAX_CHARS, to_stored
+from bot.ratelimit import RateLimiter
+from bot.text import clean_incoming, scrub
+
+log = logging.getLogger(__name__)
+
+
+class Moderator(Protocol):
+    async def screen(self, message: IncomingMessage, adapter: Adapter | None) -> bool: ...
+
+    async def rescreen_edit(self, edit: MessageEdit, adapter: Adapter | None) -> None: ...
+
+    async def record_external(self, flag: PlatformFlag) -> None: ...
+
+
+class Pipeline:
+    """The :class:`~bot.adapter.EventHandler` every adapter delivers to."""
+
+    def __init__(self, deps: Deps, outbox: Outbox | None = None, moderator: Moderator | None = None,
+                 followers: Mapping[str, ThreadFollower] | None = None) -> None:
+        self.deps = deps
+        self.settings = s = deps.settings
+        self.store = deps.store
+        self.outbox = outbox or Outbox(deps.store.messages, s.bot_name)
+        self.moderator = moderator
+        self.followers = dict(followers or {})
+        self.limit = Limit(RateLimiter(s.rate_user_per_min, s.rate_channel_per_min), self.outbox)
+        self.router = Router(deps.store.messages, deps.store.threads, s.bot_name, s.brainstorm_idle_minutes,
+                             self.followers.keys())
+        self.answerer = Answerer(deps.assistant, deps.store.threads, self.outbox, self.followers,
+                                 s.max_message_chars, s.context_messages)
+        self.command_runner = CommandRunner(load_commands(), deps, self.outbox, self.limit)
+        self._resumed = BackgroundWork()
+
+    def attach(self, adapter: Adapter) -> None:
+        self.outbox.attach(adapter)
+
+    @property
+    def adapters(self) -> Mapping[str, Adapter]:
+        return self.outbox.adapters
+
+    @property
+    def commands(self) -> Mapping[str, CommandSpec]:
+        return self.command_runner.specs
+
+    @commands.setter
+    def commands(self, specs: Mapping[str, CommandSpec]) -> None:
+        self.command_runner.specs = specs
+
+    # --- messages ----------------------------------------------------------------------
+
+    async def handle_message(self, message: IncomingMessage) -> None:
+        accepted = await self.accept(message)
+        if accepted is not None:
+            await self.process(accepted)
+
+    async def accept(self, message: IncomingMessage) -> Accepted | None:
+        """Store the message and the answer it may be owed (one transaction); None for a duplicate delivery.
+
+        Raises when it could not be stored: the platform must not be told the event arrived."""
+        accepted = accept_form(message)
+        owed = owed_record(accepted) if accepted.owed else None
+        if not await self.store.messages.add(to_stored(accepted.message, accepted.text), owed):
+            log.debug("duplicate delivery dropped", extra={"message_id": message.id})
+            return None
+        self.answerer.count(accepted.message)
+        return accepted
+
+    async def process(self, accepted: Accepted) -> None:
+        """Every step after :meth:`accept`; the owed answer is settled however it ends (but not when the
+        process is stopping: then it stays owed and is resumed at the next start)."""
+        message = accepted.message
+        try:
+            await self._steps(accepted)
+        except Exception:
+            log.exception("failed to handle a message", extra={"channel": message.channel.key,
+                                                               "message_id": message.id})
+        if accepted.owed:
+            try:
+                await self.store.pending.settle(message.channel.key, message.id)
+            except Exception:
+                log.exception("could not settle an owed answer", extra={"message_id": message.id})
+
+    async def _steps(self, accepted: Accepted) -> None:
+        message = accepted.message
+        if message.author.is_bot:
+            return
+        adapter = self.outbox.adapter_for(message.channel)
+        if self.moderator is not None and await self.moderator.screen(message, adapter):
+            return
+        route = await self.router.route(message, accepted.text)
+        if route.to == "command":
+            assert route.command is not None
+            for reply in await self.handle_command(route.command):
+                await self.outbox.send(reply)
+        elif route.to in ("answer", "follow") and await self.limit.allows(message.author, message.channel,
+                                                                         message.id):
+            if route.to == "answer":
+                await self.answerer.answer(message, route.body)
+            else:
+                await self.answerer.follow(message, route.follower, route.data)
+
+    async def progress_shown(self, accepted: Accepted, note: str) -> None:
+        """An adapter showed a progress note for this message (``note`` is its own reference to it): kept
+        with the owed answer, so a restarted process can replace or remove it."""
+        if accepted.owed:
+            message = accepted.message
+            await self.store.pending.set_note(message.channel.key, message.id, note)
+
+    async def resume(self) -> int:
+        """Resume the answers owed when the last process stopped (call once the adapters are connected)."""
+
+        async def start(accepted: Accepted) -> None:
+            self._resumed.spawn(self.process(accepted))
+
+        return await resume_owed(self.store.pending, self.outbox, start, self.settings.resume_max_age_s)
+
+    async def drain(self) -> None:
+        """Wait for resumed answers and background work (rolling summaries); at shutdown and in tests."""
+        await self._resumed.drain()
+        await self.answerer.background.drain()
+
+    # --- edits, deletes, platform flags ------------------------------------------------------
+
+    async def handle_edit(self, edit: MessageEdit) -> None:
+        try:
+            edit = scrub(edit)
+            text = clean_incoming(edit.text)[:STORE_MAX_CHARS]
+            await self.store.messages.edit(edit.channel.key, edit.id, text, edit.edited_at)
+            if self.moderator is not None and not edit.author.is_bot:
+                await self.moderator.rescreen_edit(edit, self.outbox.adapter_for(edit.channel))
+        except Exception:
+            log.exception("failed to handle an edit", extra={"message_id": edit.id})
+
+    async def handle_delete(self, delete: MessageDelete) -> None:
+        try:
+            await self.store.messages.delete(delete.channel.key, delete.id)
+        except Exception:
+            log.exception("failed to handle a delete", extra={"message_id": delete.id})
+
+    async def handle_platform_flag(self, flag: PlatformFlag) -> None:
+        """A platform's own filter (Discord AutoMod) acted on a message."""
+        if self.moderator is not None:
+            await self.moderator.record_external(flag)
+
+    # --- commands -----------------------------------------------------------------------
+
+    async def handle_command(self, command: Command) -> Sequence[Reply]:
+        return await self.command_runner.run(command)

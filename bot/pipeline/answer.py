@@ -1,0 +1,79 @@
+"""The answering steps: an agent turn for a message meant for Confab, or a thread follower's turn.
+
+The reply goes out through the outbox; a thread Confab answers in is followed afterwards (so replies
+there continue the conversation), and every ``context_messages`` messages the channel's older history
+is folded into its rolling summary, in the background.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from agent.assistant import Assistant
+from agent.storage.ports import ThreadStore
+from bot import messages as say
+from bot.adapter import Adapter
+from bot.background import BackgroundWork
+from bot.events import IncomingMessage, Reply
+from bot.outbox import Outbox, reply_for
+from bot.pipeline.route import MENTION_KIND
+from bot.platform_access import turn_context
+
+log = logging.getLogger(__name__)
+
+
+class ThreadFollower(Protocol):
+    async def on_thread_message(self, message: IncomingMessage, data: dict[str, Any],
+                                adapter: Adapter | None) -> list[Reply]: ...
+
+
+class Answerer:
+    def __init__(self, assistant: Assistant, threads: ThreadStore, outbox: Outbox,
+                 followers: Mapping[str, ThreadFollower], max_message_chars: int, context_messages: int) -> None:
+        self.assistant = assistant
+        self.threads = threads
+        self.outbox = outbox
+        self.followers = followers
+        self.max_message_chars = max_message_chars
+        self.context_messages = context_messages
+        self.background = BackgroundWork()
+        self._unrolled: dict[tuple[str, str | None], int] = {}  # messages since the last summary attempt
+
+    def count(self, message: IncomingMessage) -> None:
+        """One more message in its channel (or thread) since the last rolling summary."""
+        where = (message.channel.key, message.channel.thread)
+        self._unrolled[where] = self._unrolled.get(where, 0) + 1
+
+    async def answer(self, message: IncomingMessage, body: str) -> None:
+        where = message.channel
+        if len(body) > self.max_message_chars:
+            log.info("message too long for the agent", extra={"length": len(body)})
+            await self.outbox.send(Reply(where, say.TOO_LONG.format(length=len(body), limit=self.max_message_chars),
+                                         reply_to=message.id))
+            return
+        adapter = self.outbox.adapter_for(where)
+        context = turn_context(adapter, where, message.author)
+        result = await self.assistant.ask(context, body, exclude_id=message.id)
+        thread = where.thread
+        if thread is None and adapter is not None and adapter.capabilities.replies_in_thread:
+            thread = message.id
+        # a thread already followed for another reason (e.g. a brainstorm) keeps its kind
+        if thread is not None and not message.is_direct and await self.threads.followed(where.key, thread) is None:
+            await self.threads.follow(where.key, thread, kind=MENTION_KIND)
+        await self.outbox.send(reply_for(result, where, reply_to=message.id))
+        key = (where.key, where.thread)
+        if self._unrolled.get(key, 0) >= self.context_messages:
+            self._unrolled[key] = 0
+            self.background.spawn(self.assistant.roll_summary(where.key, where.thread))
+
+    async def follow(self, message: IncomingMessage, kind: str, data: dict[str, Any]) -> None:
+        try:
+            replies = await self.followers[kind].on_thread_message(message, data,
+                                                                   self.outbox.adapter_for(message.channel))
+        except Exception:
+            log.exception("thread follower failed", extra={"kind": kind})
+            return
+        for reply in replies:
+            await self.outbox.send(reply)

@@ -1,0 +1,50 @@
+"""Answers owed when the process stopped (a crash, ``kill -9``, a lost machine): resumed at start.
+
+Each owed answer younger than ``CONFAB_RESUME_MAX_AGE_S`` goes through the pipeline again from the
+spam screen on (its message is already stored); the progress note a crashed process showed is handed
+back to its adapter, so the answer takes its place. Older ones are let go: their notes are removed
+and the record settled, since an answer to a question from long ago would surprise more than help.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from agent.storage.ports import PendingAnswers
+from bot.events import Accepted
+from bot.outbox import Outbox
+from bot.pipeline.ingest import accept_form, from_payload
+
+log = logging.getLogger(__name__)
+
+
+async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable[[Accepted], Awaitable[None]],
+                      max_age_s: float) -> int:
+    """Resume every owed answer still worth giving (oldest first); returns how many were resumed."""
+    resumed = 0
+    now = time.time()
+    for owed in await pending.owed():
+        try:
+            message = from_payload(owed.payload)
+        except (ValueError, KeyError, TypeError):
+            log.error("damaged owed-answer record dropped", extra={"channel": owed.channel_key,
+                                                                   "message_id": owed.message_id})
+            await pending.settle(owed.channel_key, owed.message_id)
+            continue
+        if message.channel.platform not in outbox.adapters:
+            continue  # that platform is not running in this process; it stays owed
+        if owed.note:
+            outbox.restore_progress(message.channel, message.id, owed.note)
+        if now - owed.created_at > max_age_s:
+            log.info("owed answer too old to resume; let go", extra={"channel": owed.channel_key,
+                                                                    "age_s": round(now - owed.created_at)})
+            await outbox.drop_progress(message.channel, message.id)
+            await pending.settle(owed.channel_key, owed.message_id)
+            continue
+        log.info("resuming an answer owed before a restart", extra={"channel": owed.channel_key,
+                                                                    "message_id": owed.message_id})
+        await process(accept_form(message))
+        resumed += 1
+    return resumed
