@@ -27,6 +27,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
 
 from agent.context import current_turn
+from agent.text import strip_mention
 from agent.tools.base import ToolOutput
 
 OFFLINE_NOTE = (
@@ -281,5 +282,4 @@ def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | No
 
 
 def _strip_mention(text: str, bot_name: str) -> str:
-    text = re.sub(rf"(?i)(^|\s)@{re.escape(bot_name)}\b[:,]?", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(strip_mention(text, bot_name).split())

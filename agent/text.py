@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def clip(text: str, limit: int, *, keep_lines: bool = False) -> str:
     """``text`` on one line (runs of whitespace, line breaks included, become one space; ``keep_lines``
@@ -9,3 +11,8 @@ def clip(text: str, limit: int, *, keep_lines: bool = False) -> str:
     if not keep_lines:
         text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def strip_mention(text: str, bot_name: str) -> str:
+    """``text`` without the bot's ``@name`` (and the ":" or "," after it), wherever it stands."""
+    return re.sub(rf"(?i)(^|\s)@{re.escape(bot_name)}\b[:,]?", " ", text).strip()

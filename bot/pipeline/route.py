@@ -8,13 +8,13 @@ is meant for the bot (bot/conversation.py); a thread a follower owns (a brainsto
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from agent.storage.ports import MessageStore, ThreadStore
+from agent.text import strip_mention
 from bot.conversation import expects_answer
 from bot.events import ChannelRef, Command, IncomingMessage
 
@@ -32,10 +32,6 @@ class Route:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def strip_bot_mention(text: str, bot_name: str) -> str:
-    return re.sub(rf"(?i)(^|\s)@{re.escape(bot_name)}\b[:,]?", " ", text).strip()
-
-
 class Router:
     def __init__(self, messages: MessageStore, threads: ThreadStore, bot_name: str, idle_minutes: float,
                  followers: Collection[str]) -> None:
@@ -47,7 +43,7 @@ class Router:
 
     async def route(self, message: IncomingMessage, text: str) -> Route:
         addressed = message.mentions_bot or message.is_direct
-        body = strip_bot_mention(text, self.bot_name) if addressed else text
+        body = strip_mention(text, self.bot_name) if addressed else text
         if addressed and body.startswith("/"):
             name, _, args = body[1:].partition(" ")
             command = Command(name=name.lower(), args=args.strip(), channel=message.channel,
