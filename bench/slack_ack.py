@@ -6,13 +6,15 @@ always answers with text full of broadcast mentions. Then:
 
 1. ``--commands`` signed ``/ask`` requests (distinct users and channels, ``--concurrency`` in flight):
    acknowledgement latency (request sent -> HTTP 200) p50 / p99 / max. ``--command summarize`` runs the
-   real offline summarizer instead (CPU work in the same process) to see whether it delays acks.
+   real offline summarizer instead (CPU work in the same process) to see whether it delays acks;
+   ``--command mention`` sends ``app_mention`` events instead, whose acknowledgement waits until the
+   message and its owed answer are stored (durable delivery) and the author looked up (users.info).
 2. One ``app_mention`` delivered four times with the same ``event_id`` (Slack's retries): replies.
 3. Every text posted (chat.postMessage / chat.update / chat.postEphemeral / response_url): broadcast
    or user mentions found (must be 0).
 
     python -m bench.slack_ack [--commands 200] [--concurrency 20] [--model-seconds 30]
-                              [--mode http|socket] [--command ask|summarize] [--json]
+                              [--mode http|socket] [--command ask|summarize|mention] [--json]
 
 In socket mode the latency is envelope pushed -> ack received by the (loopback) Socket Mode server.
 """
@@ -125,6 +127,15 @@ async def run(commands: int, concurrency: int, model_seconds: float, mode: str, 
     async def worker(session: aiohttp.ClientSession) -> None:
         while not queue.empty():
             i = queue.get_nowait()
+            if command == "mention":
+                ts = f"1700001000.{i:06d}"
+                event = {**payload("app_mention"), "ts": ts, "event_ts": ts, "channel": f"C0BENCH{i:03d}",
+                         "user": f"U0BENCH{i:03d}", "client_msg_id": f"bench{i}",
+                         "text": f"<@UBOT00001> question number {i}: how do we deploy?"}
+                status, seconds = await deliver(session, "event", event_body(event, event_id=f"Ev0BENCHM{i:05d}"))
+                statuses.append(status)
+                latencies.append(seconds)
+                continue
             text = f"question number {i}: how do we deploy?" if command == "ask" else "public"
             form = command_form(f"/{command}", text, api.response_url(), user_id=f"U0BENCH{i:03d}",
                                 channel_id=f"C0BENCH{i:03d}")
@@ -174,9 +185,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--model-seconds", type=float, default=30.0)
     parser.add_argument("--mode", choices=("http", "socket"), default="http")
-    parser.add_argument("--command", choices=("ask", "summarize"), default="ask",
+    parser.add_argument("--command", choices=("ask", "summarize", "mention"), default="ask",
                         help="ask: the slow model answers; summarize: the real offline summarizer (CPU) "
-                             "over 40 seeded messages per channel")
+                             "over 40 seeded messages per channel; mention: app_mention events (durable ack)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -185,9 +196,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
         return
-    work = (f"model answers after {result['model_seconds']:.0f} s" if args.command == "ask"
+    work = (f"model answers after {result['model_seconds']:.0f} s" if args.command in ("ask", "mention")
             else "offline extractive summaries of 40 messages each")
-    print(f"{result['commands']} /{args.command} commands over {args.mode}, {result['concurrency']} in flight, {work}")
+    what = "app_mention events" if args.command == "mention" else f"/{args.command} commands"
+    print(f"{result['commands']} {what} over {args.mode}, {result['concurrency']} in flight, {work}")
     print(f"  ack latency   p50 {result['ack_p50_ms']} ms   p99 {result['ack_p99_ms']} ms   "
           f"max {result['ack_max_ms']} ms   (target p99 <= 200 ms)   non-200: {result['non_200']}")
     print(f"  all acked in {result['all_acked_s']} s; all answered in {result['all_answered_s']} s "

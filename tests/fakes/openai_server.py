@@ -25,6 +25,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,8 +247,9 @@ class FakeOpenAI:
         return web.Response(body=data, content_type="image/png")
 
 
-@pytest.fixture
-async def fake_openai() -> AsyncIterator[FakeOpenAI]:
+@asynccontextmanager
+async def serving() -> AsyncIterator[FakeOpenAI]:
+    """The fake on a loopback port for the block (benchmarks); tests use the ``fake_openai`` fixture."""
     fake = FakeOpenAI()
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/v1/chat/completions", fake.chat_completions)
@@ -256,5 +258,13 @@ async def fake_openai() -> AsyncIterator[FakeOpenAI]:
     app.router.add_get("/files/{name}", fake.file)
     runner, base = await serve_on_loopback(app, shutdown_timeout=0.1)
     fake.base_url = f"{base}/v1"
-    yield fake
-    await runner.cleanup()
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def fake_openai() -> AsyncIterator[FakeOpenAI]:
+    async with serving() as fake:
+        yield fake
