@@ -95,40 +95,31 @@ def _unfreeze_gc() -> Iterator[None]:
 
 from collections.abc import AsyncIterator  # noqa: E402
 
-from tests.fakes.harness import Chat, RecordingAdapter  # noqa: E402
-from tests.fakes.settings import make_settings  # noqa: E402
+from tests.fakes.harness import Bot, BotFactory  # noqa: E402
 
 
 @pytest.fixture
-async def chat(tmp_path: Any) -> AsyncIterator[Chat]:
+async def bot_factory(tmp_path: Any) -> AsyncIterator[BotFactory]:
+    """``bot = await bot_factory(chat_model, embedder=..., adapter=..., **settings)``: the one way a test builds
+    a bot (``tests.fakes.harness.open_bot``); every bot it built is drained and closed at teardown."""
+    factory = BotFactory(tmp_path)
+    yield factory
+    await factory.aclose()
+
+
+@pytest.fixture
+async def chat(bot_factory: BotFactory) -> Bot:
     """The offline bot behind a recording adapter; ``await chat.say("@confab hi")``."""
-    from bot.app import build_app
-
-    deps, pipeline = await build_app(make_settings(tmp_path))
-    adapter = RecordingAdapter()
-    pipeline.attach(adapter)
-    yield Chat(pipeline, adapter)
-    await pipeline.drain()
-    await deps.close()
+    return await bot_factory()
 
 
 @pytest.fixture
-async def make_chat(tmp_path: Any) -> AsyncIterator[Any]:
+def make_chat(bot_factory: BotFactory) -> Any:
     """``chat = await make_chat(model, moderator=None, **settings)``: the pipeline around ``model`` (the
     offline model when None) and ``moderator`` behind a recording adapter; closed at teardown."""
-    from bot.app import build_app
 
-    opened: list[Any] = []
+    async def build(model: Any = None, moderator: Any = None, **settings: Any) -> Bot:
+        # moderator None: no spam screen, so tests can repeat themselves
+        return await bot_factory(model, moderator=moderator, **settings)
 
-    async def build(model: Any = None, moderator: Any = None, **settings: Any) -> Chat:
-        deps, pipeline = await build_app(make_settings(tmp_path, **settings), chat_model=model)
-        opened.append((deps, pipeline))
-        pipeline.moderator = moderator  # None: no spam screen, so tests can repeat themselves
-        adapter = RecordingAdapter()
-        pipeline.attach(adapter)
-        return Chat(pipeline, adapter)
-
-    yield build
-    for deps, pipeline in opened:
-        await pipeline.drain()
-        await deps.close()
+    return build

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import build_app
-from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.harness import Bot, Chat, open_bot
 from tests.fakes.openai_server import FakeOpenAI, text_reply
 from tests.fakes.settings import make_settings
 from tests.stored_rows import table_rows
@@ -17,19 +17,14 @@ from tests.stored_rows import table_rows
 SPAM = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
 
 
-async def make_bot(tmp_path: Path, **overrides: Any) -> tuple[Chat, Any]:
-    deps, pipeline = await build_app(make_settings(tmp_path, mod_channel="mods", **overrides))
-    adapter = RecordingAdapter()
-    pipeline.attach(adapter)
-    return Chat(pipeline, adapter), deps
+def make_bot(tmp_path: Path, **overrides: Any) -> AbstractAsyncContextManager[Bot]:
+    return open_bot(tmp_path, mod_channel="mods", **overrides)
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
-    chat, deps = await make_bot(tmp_path)
-    yield chat
-    await chat.pipeline.drain()
-    await deps.close()
+    async with make_bot(tmp_path) as chat:
+        yield chat
 
 
 def notes(chat: Chat) -> list[str]:
@@ -54,8 +49,7 @@ async def test_ordinary_messages_pass(bot: Chat) -> None:
 
 
 async def test_admins_exempt_roles_and_policy_off(tmp_path: Path) -> None:
-    chat, deps = await make_bot(tmp_path, exempt_roles="Trusted")
-    try:
+    async with make_bot(tmp_path, exempt_roles="Trusted") as chat:
         await chat.say(SPAM, user="boss", admin=True, id="a1")
         from bot.events import Author
 
@@ -66,8 +60,6 @@ async def test_admins_exempt_roles_and_policy_off(tmp_path: Path) -> None:
         await chat.command("spam", "policy off", admin=True)
         await chat.say(SPAM, user="x", id="x1")
         assert chat.adapter.reactions == []
-    finally:
-        await deps.close()
 
 
 async def test_delete_and_timeout_policies_use_the_platform(bot: Chat) -> None:
@@ -126,18 +118,15 @@ async def test_a_failing_classifier_holds_the_message(bot: Chat, monkeypatch: py
 
 
 async def test_the_llm_judges_borderline_messages(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    chat, deps = await make_bot(tmp_path, model="openai:gpt-4.1-mini", openai_base_url=fake_openai.base_url,
-                                    openai_api_key="sk-test")
     fake_openai.chat.append(text_reply("spam"))
-    try:
-        classify = deps.classifier
+    async with make_bot(tmp_path, model="openai:gpt-4.1-mini", openai_base_url=fake_openai.base_url,
+                        openai_api_key="sk-test") as chat:
+        classify = chat.deps.classifier
         score = classify.spam.classify("my band plays on friday, come if you like").score
         classify.spam.threshold = min(1.0, score + 0.05)  # make this message borderline: below, but close
         await chat.say("my band plays on friday, come if you like", user="promo", id="p1")
         assert chat.adapter.reactions == [("p1", "🚩")]
         assert "<message>" in fake_openai.requests_to("/v1/chat/completions")[0].json["messages"][-1]["content"]
-    finally:
-        await deps.close()
 
 
 async def test_the_spam_model_loads_once_in_a_worker_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

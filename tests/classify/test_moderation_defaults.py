@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bot.app import build_app
 from bot.commands.core import channel_from_mention
 from bot.commands.spam import parse_message_ref
 from bot.console.adapter import ConsoleAdapter
 from bot.events import Author, ChannelRef, Command
-from tests.fakes.harness import Chat
-from tests.fakes.settings import make_settings
+from tests.fakes.harness import Chat, open_bot
 from tests.stored_rows import table_rows
 
 PROMO = "hey guys pls subscribe to my twitch stream, new video every day"
@@ -69,19 +67,15 @@ async def test_not_spam_takes_a_slack_or_discord_link_from_the_mods_channel(bot:
 
 
 async def test_the_console_shows_numbers_and_takes_them_back(tmp_path: Path) -> None:
-    deps, pipeline = await build_app(make_settings(tmp_path))
     out = StringIO()
     console = ConsoleAdapter(tmp_path / "data", stdin=StringIO(""), console=Console(file=out, width=300))
-    pipeline.attach(console)
-    try:
+    async with open_bot(tmp_path, adapter=console, start=False) as bot:
+        pipeline = bot.pipeline
         for line in ["/as spammer", PROMO, "/as you admin", "/spam not-spam 1"]:
             await console.process_line(line, pipeline, pipeline.outbox)
         text = out.getvalue()
         assert "/spam not-spam 1`" in text and "Possible spam" in text
         assert "marked as not spam" in text
-    finally:
-        await pipeline.drain()
-        await deps.close()
 
 
 def test_channel_mentions() -> None:

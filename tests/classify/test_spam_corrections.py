@@ -4,19 +4,16 @@ the model (issue 19, item 5) — through the real pipeline, store and classifier
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from agent.classify.ledger import DAY_S, SpamLedger
 from agent.classify.train import read_corrections
-from bot.app import build_app
 from bot.events import Author, IncomingMessage
 from bot.slack.convert import command_from_payload, event_from_payload
 from bot.text import scrub, without_lone_surrogates
-from tests.fakes.harness import Chat, RecordingAdapter
-from tests.fakes.settings import make_settings
+from tests.fakes.harness import BotFactory, Chat, open_bot
 from tests.stored_rows import table_rows
 
 PHISHING = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
@@ -25,13 +22,8 @@ HALF_EMOJI = "\ud83d"
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
-    deps, pipeline = await build_app(make_settings(tmp_path, mod_channel="mods"))
-    adapter = RecordingAdapter()
-    pipeline.attach(adapter)
-    yield Chat(pipeline, adapter)
-    await pipeline.drain()
-    await deps.close()
+async def bot(bot_factory: BotFactory) -> Chat:
+    return await bot_factory(mod_channel="mods")
 
 
 def flagged(chat: Chat) -> list[str]:
@@ -156,10 +148,7 @@ async def test_a_model_retrained_into_the_data_folder_is_used(tmp_path: Path) ->
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
     TextModel(shipped.idf, -shipped.coef, -shipped.intercept).save(data / "spam_model.npz")
-    deps, _ = await build_app(make_settings(tmp_path))
-    try:
-        spam = await deps.classifier.ready_spam()
+    async with open_bot(tmp_path) as bot:
+        spam = await bot.deps.classifier.ready_spam()
         assert spam.path == data / "spam_model.npz"
         assert spam.classify(PROMO).text_probability < 0.5
-    finally:
-        await deps.close()

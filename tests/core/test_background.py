@@ -5,12 +5,15 @@ import asyncio
 import gc
 import threading
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from bot.app import build_app, freeze_long_lived_objects, start_background
-from tests.fakes.settings import make_settings
+from bot.app import freeze_long_lived_objects, start_background
+from tests.fakes.harness import open_bot
 
 
 class SlowToLoad:
@@ -31,36 +34,34 @@ class BrokenModel(SlowToLoad):
         raise OSError("model files missing")
 
 
-async def test_the_embedder_is_warmed_in_the_background(tmp_path: Path) -> None:
-    embedder = SlowToLoad()
-    deps, _ = await build_app(make_settings(tmp_path), embedder=embedder)  # type: ignore[arg-type]
+@asynccontextmanager
+async def started(deps: Any) -> AsyncIterator[list[asyncio.Task[None]]]:
+    """``bot.app.start_background`` for a test's bot, its tasks cancelled at the end."""
     tasks = await start_background(deps)
     try:
-        assert await asyncio.to_thread(embedder.loaded.wait, 10)
-        warm = next(t for t in tasks if t.get_name() == "confab-warm-embedder")
-        await asyncio.wait_for(warm, 10)
-        assert gc.get_freeze_count() > 0  # the model's objects are out of the collector's full passes
+        yield tasks
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await deps.close()
+
+
+async def test_the_embedder_is_warmed_in_the_background(tmp_path: Path) -> None:
+    embedder = SlowToLoad()
+    async with open_bot(tmp_path, embedder=embedder) as bot, started(bot.deps) as tasks:
+        assert await asyncio.to_thread(embedder.loaded.wait, 10)
+        warm = next(t for t in tasks if t.get_name() == "confab-warm-embedder")
+        await asyncio.wait_for(warm, 10)
+        assert gc.get_freeze_count() > 0  # the model's objects are out of the collector's full passes
 
 
 async def test_a_model_that_fails_to_load_does_not_stop_the_bot(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
-    deps, _ = await build_app(make_settings(tmp_path, retention_days=30), embedder=BrokenModel())  # type: ignore[arg-type]
-    tasks = await start_background(deps)
-    try:
+    async with open_bot(tmp_path, embedder=BrokenModel(), retention_days=30) as bot, started(bot.deps) as tasks:
         warm = next(t for t in tasks if t.get_name() == "confab-warm-embedder")
         await asyncio.wait_for(warm, 10)
         assert "loading the embedding model failed" in caplog.text
         retention = next(t for t in tasks if t.get_name() == "confab-retention")
         assert not retention.done()
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await deps.close()
 
 
 class Node:

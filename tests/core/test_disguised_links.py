@@ -11,7 +11,6 @@ from langchain_core.messages import AIMessage
 from bot.discord.format import format_reply as discord_reply
 from bot.slack.format import to_mrkdwn
 from bot.text import neutralize_mentions, reveal_disguised_links
-from tests.fakes.harness import Chat, RecordingAdapter
 from tests.fakes.scripted_model import ScriptedModel
 
 DISGUISED = "[discord.com/login](https://disc0rd.example/a)"
@@ -53,16 +52,9 @@ def test_every_platform_shows_the_real_domain() -> None:
 
 
 async def test_a_disguised_link_from_the_model_reaches_the_chat_revealed(tmp_path: Path) -> None:
-    from bot.app import build_app
-    from tests.fakes.settings import make_settings
+    from tests.fakes.harness import open_bot
 
     model = ScriptedModel(steps=[AIMessage(f"Reset it at {DISGUISED} today.")])
-    deps, pipeline = await build_app(make_settings(tmp_path), chat_model=model)
-    adapter = RecordingAdapter()
-    pipeline.attach(adapter)
-    try:
-        reply = await Chat(pipeline, adapter).say("@confab where do I reset my Discord password?")
-    finally:
-        await pipeline.drain()
-        await deps.close()
+    async with open_bot(tmp_path, model) as chat:
+        reply = await chat.say("@confab where do I reset my Discord password?")
     assert "[discord.com/login (disc0rd.example)](https://disc0rd.example/a)" in reply

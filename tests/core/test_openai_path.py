@@ -8,35 +8,28 @@ import json
 import logging
 import socket
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agent.errors import ModelGarbage, ModelTimeout, ModelUnavailable
-from bot.app import build_app
-from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.harness import Bot, Chat, open_bot
 from tests.fakes.openai_server import FakeOpenAI, call, error_reply, garbage_reply, text_reply, tool_reply
-from tests.fakes.settings import make_settings
 
 COMPLETIONS = "/v1/chat/completions"
 
 
-async def llm_chat(tmp_path: Path, base_url: str, **overrides: Any) -> tuple[Chat, Any]:
-    settings = make_settings(tmp_path, model="openai:gpt-4.1-mini", openai_base_url=base_url,
-                             openai_api_key="sk-test-secret", **overrides)
-    deps, pipeline = await build_app(settings)
-    adapter = RecordingAdapter()
-    pipeline.attach(adapter)
-    return Chat(pipeline, adapter), deps
+def llm_chat(tmp_path: Path, base_url: str, **overrides: Any) -> AbstractAsyncContextManager[Bot]:
+    return open_bot(tmp_path, model="openai:gpt-4.1-mini", openai_base_url=base_url,
+                    openai_api_key="sk-test-secret", **overrides)
 
 
 @pytest.fixture
 async def bot(tmp_path: Path, fake_openai: FakeOpenAI) -> AsyncIterator[Chat]:
-    chat, deps = await llm_chat(tmp_path, fake_openai.base_url)
-    yield chat
-    await chat.pipeline.drain()
-    await deps.close()
+    async with llm_chat(tmp_path, fake_openai.base_url) as chat:
+        yield chat
 
 
 def answer_tools_own_calls(fake: FakeOpenAI, text: str) -> None:
@@ -136,26 +129,18 @@ async def test_garbage_and_server_errors_are_clear_replies(bot: Chat, fake_opena
 
 
 async def test_a_slow_model_times_out_with_a_clear_reply(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    chat, deps = await llm_chat(tmp_path, fake_openai.base_url, agent_model_timeout_s=0.3)
     fake_openai.chat.extend([text_reply("too late", delay_s=2.0)] * 2)
-    try:
+    async with llm_chat(tmp_path, fake_openai.base_url, agent_model_timeout_s=0.3) as chat:
         assert await chat.say("@confab are you there?") == ModelTimeout.user_message
-        assert await deps.store.messages.count() >= 1
-    finally:
-        await chat.pipeline.drain()
-        await deps.close()
+        assert await chat.deps.store.messages.count() >= 1
 
 
 async def test_a_model_endpoint_that_is_down(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    chat, deps = await llm_chat(tmp_path, f"http://127.0.0.1:{port}/v1")
-    try:
+    async with llm_chat(tmp_path, f"http://127.0.0.1:{port}/v1") as chat:
         assert await chat.say("@confab hello?") == ModelUnavailable.user_message
-    finally:
-        await chat.pipeline.drain()
-        await deps.close()
 
 
 async def test_hostile_model_output_pings_nobody(bot: Chat, fake_openai: FakeOpenAI) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 import yarl
 
 from tests.fakes.discord import FakeDiscord, discord_settings
+from tests.fakes.harness import BotFactory
 
 
 @pytest.fixture
@@ -30,31 +30,15 @@ StartDiscord = Callable[..., Awaitable[tuple[Any, Any]]]
 
 
 @pytest.fixture
-async def discord_bot(tmp_path: Path, fake_discord: FakeDiscord) -> AsyncIterator[StartDiscord]:
-    """``adapter, pipeline = await discord_bot(model)``: bot.app's pipeline on a connected DiscordAdapter."""
-    from bot.app import build_app
+def discord_bot(tmp_path: Path, fake_discord: FakeDiscord, bot_factory: BotFactory) -> StartDiscord:
+    """``adapter, pipeline = await discord_bot(model, **settings)``: a bot (``bot_factory``) around ``model``
+    on a connected DiscordAdapter against the fakes."""
     from bot.discord.adapter import DiscordAdapter
-
-    running: list[tuple[Any, Any, Any, asyncio.Task[None]]] = []
 
     async def start(model: Any = None, **overrides: Any) -> tuple[Any, Any]:
         settings = discord_settings(tmp_path, fake_discord, **overrides)
-        deps, pipeline = await build_app(settings, chat_model=model)
         adapter = DiscordAdapter(settings, guild_ready_timeout=0.05)
-        pipeline.attach(adapter)
-        task = asyncio.create_task(adapter.start(pipeline, pipeline.outbox))
-        running.append((adapter, deps, pipeline, task))
-        ready = asyncio.create_task(adapter.ready.wait())
-        await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            ready.cancel()
-            task.result()
-        assert adapter.ready.is_set(), "the discord adapter did not become ready"
-        return adapter, pipeline
+        bot = await bot_factory(model, settings=settings, adapter=adapter)
+        return bot.adapter, bot.pipeline
 
-    yield start
-    for adapter, deps, pipeline, task in running:
-        await adapter.close()
-        await asyncio.wait_for(task, 10)
-        await pipeline.drain()
-        await deps.close()
+    return start

@@ -131,7 +131,7 @@ async def test_imagine_posts_the_image_as_an_attachment(discord_bot: Any, fake_d
     fake_openai.images.append(image_reply(png_bytes(24, 12)))
     await fake_discord.dispatch("INTERACTION_CREATE",
                                 fake_discord.interaction("imagine", [option("prompt", "a paper crane")]))
-    await settle(adapter, rounds=5)
+    await settle(adapter)
     [followup] = [f for f in fake_discord.followups() if f.files]
     [(filename, data)] = followup.files
     assert filename.endswith(".png") and check_png(data).width == 24
@@ -143,7 +143,7 @@ async def test_brainstorm_opens_a_thread_and_follows_it(discord_bot: Any, fake_d
     adapter, pipeline = await discord_bot(ScriptedModel(steps=[]))
     await fake_discord.dispatch("INTERACTION_CREATE",
                                 fake_discord.interaction("brainstorm", [option("topic", "ways to cut CI time")]))
-    await settle(adapter, rounds=5)
+    await settle(adapter)
     [opening] = fake_discord.posted(GENERAL_ID)
     assert "Brainstorm: ways to cut CI time" in opening.content
     [thread] = fake_discord.calls("POST", rf"/channels/{GENERAL_ID}/messages/\d+/threads")

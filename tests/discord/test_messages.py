@@ -153,7 +153,7 @@ async def test_resume_after_a_dropped_connection_replays_once(discord_bot: Any, 
     missed = mention(fake_discord, "asked while you were away")
     await fake_discord.dispatch("MESSAGE_CREATE", missed)  # nobody connected: kept for the RESUME
     await asyncio.wait_for(fake_discord.wait_connected(), 20)
-    await settle(adapter, rounds=6)
+    await settle(adapter)
     [resume] = fake_discord.resumes
     assert resume["session_id"] == "fake-session-1" and resume["seq"] >= 3
     assert len(fake_discord.identifies) == 1  # resumed, not re-identified
@@ -204,7 +204,7 @@ async def test_a_garbage_gateway_frame_does_not_take_the_bot_down(discord_bot: A
     await asyncio.sleep(0.2)
     await asyncio.wait_for(fake_discord.wait_connected(), 20)  # connected again
     await fake_discord.dispatch("MESSAGE_CREATE", mention(fake_discord, "are you alive?"))
-    await settle(adapter, rounds=6)
+    await settle(adapter)
     assert [r.content for r in fake_discord.posted(GENERAL_ID)] == ["Still here."]
     assert len(fake_discord.identifies) == 2  # a fresh session after the unreadable frame
 

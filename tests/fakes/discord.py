@@ -92,6 +92,9 @@ class Request:
         return str((self.json or {}).get("content") or "")
 
 
+RUNNING: dict[str, FakeDiscord] = {}  # started fakes by REST base, so ``settle(adapter)`` finds its adapter's
+
+
 @dataclass
 class FakeDiscord:
     bot_permissions: int = ALL_TEXT_PERMISSIONS | MODERATE_MEMBERS
@@ -118,9 +121,11 @@ class FakeDiscord:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
         self._runner, self.base = await serve_on_loopback(app)
+        RUNNING[self.api_base] = self
         return self.base
 
     async def stop(self) -> None:
+        RUNNING.pop(self.api_base, None)
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:
@@ -159,6 +164,11 @@ class FakeDiscord:
 
     async def wait_connected(self) -> None:
         await self._connected.wait()
+
+    def read_by(self, adapter: Any) -> bool:
+        """Whether ``adapter``'s client has read every DISPATCH sent so far (its sequence is the last one)."""
+        ws = adapter.client.ws
+        return ws is not None and ws.sequence is not None and ws.sequence >= len(self.events)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> int:
         """Send a DISPATCH to the connected client (kept for replay on RESUME); returns its sequence."""
@@ -420,12 +430,31 @@ def discord_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Any
     return make_settings(tmp_path, **values)
 
 
-async def settle(adapter: Any, rounds: int = 3) -> None:
-    """Let gateway frames arrive and the work they started finish."""
-    for _ in range(rounds):
-        await asyncio.sleep(0.05)
-        await adapter.drain()
-    await asyncio.sleep(0.05)
+async def settle(adapter: Any, within_s: float = 30.0) -> None:
+    """Wait until the client has read every frame the fake sent (its gateway sequence caught up with the
+    fake's) and the work those frames started is done: discord.py's event and command-tree tasks, the
+    adapter's tracked work, then the pipeline's background; again while any of it started more."""
+    from tests.fakes.harness import drain
+    from tests.fakes.waiting import until
+
+    fake = RUNNING.get(str(adapter.settings.discord_api_base_url))
+    async with asyncio.timeout(within_s):
+        while True:
+            if fake is not None:
+                await until(lambda: fake.read_by(adapter), within_s, "the client to read the fake's frames")
+            started = _event_tasks()
+            if started:
+                await asyncio.wait(started)
+            await drain(adapter)
+            if not _event_tasks() and (fake is None or fake.read_by(adapter)):
+                return
+
+
+def _event_tasks() -> set[asyncio.Task[Any]]:
+    """What discord.py runs per event: listeners (``discord.py: on_message``) and command-tree invocations."""
+    current = asyncio.current_task()
+    return {t for t in asyncio.all_tasks() if t is not current and not t.done()
+            and t.get_name().startswith(("discord.py: ", "CommandTree-invoker"))}
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:

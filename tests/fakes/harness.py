@@ -1,11 +1,19 @@
 """A chat harness in which tests read like transcripts: ``await chat.say("@confab hi")`` returns the
-bot's reply text. It drives the real pipeline through a recording adapter on a ``test`` platform."""
+bot's reply text. It drives the real pipeline through a recording adapter on a ``test`` platform.
+
+``open_bot`` is the one way tests build a bot: deps and pipeline from ``bot.app.build_app`` (model,
+embedder, settings overrides), an adapter attached and started (the recording one unless a platform's
+is given), and on exit the adapter's in-flight work and the pipeline's background work drained before
+the adapter and the deps close. The ``bot_factory`` fixture (tests/conftest.py) opens bots with it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import re
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -104,3 +112,118 @@ class Chat:
 
     async def delete(self, message_id: str, channel: str = "general") -> None:
         await self.pipeline.handle_delete(MessageDelete(message_id, self.channel(channel)))
+
+
+# --- the one way to build a bot ------------------------------------------------------------------
+
+DRAIN_TIMEOUT_S = 60.0  # work still running this long after a test is a hang, reported as an error
+READY_TIMEOUT_S = 15.0
+_KEEP = object()
+
+
+async def drain(adapter: Any, pipeline: Any = None) -> None:
+    """Wait until nothing is in flight: the adapter's event and command work (including work spawned
+    meanwhile), then the pipeline's resumed answers and rolling summaries. ``pipeline`` defaults to the
+    handler the adapter delivers to, when that has a ``drain`` (a recording handler has none)."""
+    if hasattr(adapter, "drain"):
+        await adapter.drain()
+    if pipeline is None:
+        pipeline = getattr(adapter, "handler", None)
+    if hasattr(pipeline, "drain"):
+        await pipeline.drain()
+
+
+async def start_adapter(adapter: Any, inbox: Any, outbox: Any) -> asyncio.Task[None]:
+    """``adapter.start(inbox, outbox)`` in a task, returned once the adapter is ready (or raising what
+    stopped it from starting)."""
+    task = asyncio.create_task(adapter.start(inbox, outbox), name=f"test-adapter-{adapter.name}")
+    ready = asyncio.create_task(adapter.ready.wait())
+    try:
+        await asyncio.wait({task, ready}, timeout=READY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        ready.cancel()
+    if task.done():
+        task.result()  # an adapter that could not start says why
+    assert adapter.ready.is_set(), f"the {adapter.name} adapter did not become ready"
+    return task
+
+
+async def stop_adapter(adapter: Any, task: asyncio.Task[None]) -> None:
+    """Let the adapter's work in flight finish (bounded), then close it and wait for its task to end."""
+    try:
+        if hasattr(adapter, "drain"):
+            async with asyncio.timeout(DRAIN_TIMEOUT_S):
+                await adapter.drain()
+    finally:
+        await adapter.close()
+        await asyncio.wait_for(task, 10)
+
+
+class Bot(Chat):
+    """A running bot: ``deps`` and ``pipeline`` (bot.app.build_app), ``adapter`` attached, ``settings``.
+    With the recording adapter it is also a :class:`Chat` (``await bot.say("@confab hi")``)."""
+
+    def __init__(self, deps: Any, pipeline: Pipeline, adapter: Any, settings: Any) -> None:
+        super().__init__(pipeline, adapter, settings.bot_name)
+        self.deps = deps
+        self.settings = settings
+
+    async def drain(self) -> None:
+        await drain(self.adapter, self.pipeline)
+
+
+@asynccontextmanager
+async def open_bot(tmp_path: Any, chat_model: Any = None, *, embedder: Any = None, settings: Any = None,
+                   adapter: Any = None, moderator: Any = _KEEP, start: bool = True, **overrides: Any
+                   ) -> AsyncIterator[Bot]:
+    """The bot around ``chat_model`` (when None the configured one: offline unless ``model=`` says) and
+    ``embedder`` (the configured one when None), with ``settings`` or ``make_settings(tmp_path, **overrides)``,
+    behind ``adapter`` (a :class:`RecordingAdapter` when None). ``moderator`` replaces the spam moderator
+    (None: no screen). ``start=False`` attaches the adapter without starting it (a console the test runs).
+
+    On exit: drain (adapter work, then pipeline background), close the adapter, close the deps."""
+    from bot.app import build_app
+    from tests.fakes.settings import make_settings
+
+    if settings is None:
+        settings = make_settings(tmp_path, **overrides)
+    elif overrides:
+        raise TypeError(f"settings given: pass {sorted(overrides)} in them")
+    deps, pipeline = await build_app(settings, chat_model=chat_model, embedder=embedder)
+    task: asyncio.Task[None] | None = None
+    try:
+        if moderator is not _KEEP:
+            pipeline.moderator = moderator
+        adapter = adapter if adapter is not None else RecordingAdapter()
+        pipeline.attach(adapter)
+        bot = Bot(deps, pipeline, adapter, settings)
+        if start:
+            task = await start_adapter(adapter, pipeline, pipeline.outbox)
+        yield bot
+        async with asyncio.timeout(DRAIN_TIMEOUT_S):
+            await bot.drain()
+    finally:  # also after a failed test: nothing of this bot outlives it
+        try:
+            if task is not None:
+                await stop_adapter(adapter, task)
+        finally:
+            try:
+                async with asyncio.timeout(DRAIN_TIMEOUT_S):
+                    await pipeline.drain()
+            finally:
+                await deps.close()
+
+
+class BotFactory:
+    """``bot = await bot_factory(chat_model, **settings)``: :func:`open_bot` for a test's ``tmp_path``; every bot
+    it opened is drained and closed (newest first) by :meth:`aclose` (the fixture's teardown)."""
+
+    def __init__(self, tmp_path: Any) -> None:
+        self.tmp_path = tmp_path
+        self._opened = AsyncExitStack()
+
+    async def __call__(self, chat_model: Any = None, **kwargs: Any) -> Bot:
+        return await self._opened.enter_async_context(open_bot(self.tmp_path, chat_model, **kwargs))
+
+    async def aclose(self) -> None:
+        await self._opened.aclose()

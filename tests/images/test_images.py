@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,7 @@ from agent.errors import ImageError
 from agent.images.fetch import UnsafeURL, check_url
 from agent.images.generator import ImageMalformed, ImageQuota, ImageRefused, ImageTimeout, OpenAIImages
 from agent.images.png import NotPNG, check_png
-from bot.app import build_app
-from tests.fakes.harness import Chat, RecordingAdapter
+from tests.fakes.harness import Bot, Chat, open_bot
 from tests.fakes.openai_server import FakeOpenAI, error_reply, image_reply, png_bytes
 from tests.fakes.settings import make_settings
 from tests.stored_rows import table_rows
@@ -22,22 +22,17 @@ from tests.stored_rows import table_rows
 GENERATIONS = "/v1/images/generations"
 
 
-async def make_bot(tmp_path: Path, fake: FakeOpenAI | None, **overrides: Any) -> tuple[Chat, Any]:
+def make_bot(tmp_path: Path, fake: FakeOpenAI | None, **overrides: Any) -> AbstractAsyncContextManager[Bot]:
     values: dict[str, Any] = {"image_model": "gpt-image-1", "image_base_url": fake.base_url,
                               "image_api_key": "sk-img-secret"} if fake else {}
     values.update(overrides)
-    deps, pipeline = await build_app(make_settings(tmp_path, **values))
-    adapter = RecordingAdapter()
-    pipeline.attach(adapter)
-    return Chat(pipeline, adapter), deps
+    return open_bot(tmp_path, **values)
 
 
 @pytest.fixture
 async def bot(tmp_path: Path, fake_openai: FakeOpenAI) -> AsyncIterator[Chat]:
-    chat, deps = await make_bot(tmp_path, fake_openai)
-    yield chat
-    await chat.pipeline.drain()
-    await deps.close()
+    async with make_bot(tmp_path, fake_openai) as chat:
+        yield chat
 
 
 def use_generator(chat: Chat, fake: FakeOpenAI, **kwargs: Any) -> None:
@@ -120,16 +115,13 @@ async def test_oversize_images_are_refused(bot: Chat, fake_openai: FakeOpenAI) -
 
 
 async def test_the_daily_limit_is_friendly(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    chat, deps = await make_bot(tmp_path, fake_openai, image_daily_limit=2)
-    try:
+    async with make_bot(tmp_path, fake_openai, image_daily_limit=2) as chat:
         for _ in range(2):
             assert (await chat.command("imagine", "a cat"))[0].attachments
         [limited] = await chat.command("imagine", "a cat")
         assert "today's image limit (2)" in limited.text and limited.ephemeral
         assert len(fake_openai.requests_to(GENERATIONS)) == 2
         assert (await chat.command("imagine", "a cat", user="bob"))[0].attachments  # per user
-    finally:
-        await deps.close()
 
 
 async def test_bad_prompts(bot: Chat) -> None:
@@ -138,13 +130,10 @@ async def test_bad_prompts(bot: Chat) -> None:
 
 
 async def test_without_an_image_model_it_explains_and_never_fakes(tmp_path: Path) -> None:
-    chat, deps = await make_bot(tmp_path, None)
-    try:
+    async with make_bot(tmp_path, None) as chat:
         [reply] = await chat.command("imagine", "a cat")
         assert "CONFAB_IMAGE_MODEL" in reply.text and not reply.attachments
         assert "CONFAB_IMAGE_MODEL" in await chat.say("@confab draw a cat")
-    finally:
-        await deps.close()
 
 
 def test_png_check_rejects_what_is_not_a_whole_png() -> None:
@@ -158,18 +147,15 @@ def test_png_check_rejects_what_is_not_a_whole_png() -> None:
 async def test_with_a_chat_model_imagine_refines_the_prompt(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
     from tests.fakes.openai_server import text_reply
 
-    chat, deps = await make_bot(tmp_path, fake_openai, model="openai:gpt-4.1-mini",
-                                    openai_base_url=fake_openai.base_url, openai_api_key="sk-chat")
     fake_openai.chat.append(text_reply('"A small red fox curled up in fresh snow, soft morning light, watercolour"'))
-    try:
+    async with make_bot(tmp_path, fake_openai, model="openai:gpt-4.1-mini",
+                        openai_base_url=fake_openai.base_url, openai_api_key="sk-chat") as chat:
         [reply] = await chat.command("imagine", "fox in snow")
         assert reply.attachments
         sent = fake_openai.requests_to(GENERATIONS)[0].json["prompt"]
         assert sent == "A small red fox curled up in fresh snow, soft morning light, watercolour"
         asked = fake_openai.requests_to("/v1/chat/completions")[0].json["messages"][-1]["content"]
         assert "<request>\nfox in snow\n</request>" in asked
-    finally:
-        await deps.close()
 
 
 async def test_the_console_saves_the_image_and_prints_its_path(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
@@ -181,15 +167,11 @@ async def test_the_console_saves_the_image_and_prints_its_path(tmp_path: Path, f
 
     settings = make_settings(tmp_path, image_model="gpt-image-1", image_base_url=fake_openai.base_url,
                              image_api_key="sk-img")
-    deps, pipeline = await build_app(settings)
     screen = io.StringIO()
     adapter = ConsoleAdapter(settings.data_dir, stdin=io.StringIO("/imagine a paper crane\n"),
                              console=Console(file=screen, force_terminal=False, width=200))
-    pipeline.attach(adapter)
-    try:
-        await adapter.start(pipeline, pipeline.outbox)
-        await pipeline.drain()
-    finally:
-        await deps.close()
+    async with open_bot(tmp_path, settings=settings, adapter=adapter, start=False) as bot:
+        await adapter.start(bot.pipeline, bot.pipeline.outbox)
+        await bot.drain()
     [saved] = list((settings.data_dir / "images").iterdir())
     assert check_png(saved.read_bytes()) and str(saved.name) in screen.getvalue()

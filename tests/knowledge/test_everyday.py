@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,30 +16,27 @@ import pytest
 from agent.knowledge.chunking import chunk_text
 from agent.knowledge.index import _tokenize
 from bot.adapter import Capabilities
-from bot.app import build_app
-from tests.fakes.harness import Chat, RecordingAdapter
-from tests.fakes.settings import make_settings
+from tests.fakes.harness import Bot, Chat, RecordingAdapter
+from tests.fakes.harness import open_bot as open_any_bot
 from tests.knowledge.kb_files import write
 
 SAMPLE = Path(__file__).resolve().parents[2] / "knowledge"
 
 
-async def open_bot(tmp_path: Path, **capabilities: Any) -> tuple[Chat, Any]:
-    deps, pipeline = await build_app(make_settings(tmp_path))
+@asynccontextmanager
+async def open_bot(tmp_path: Path, **capabilities: Any) -> AsyncIterator[Bot]:
     adapter = RecordingAdapter(capabilities=Capabilities(max_chars=4000, **capabilities))
-    pipeline.attach(adapter)
-    await deps.knowledge.reindex()  # built up front: no first answer waits on it
-    return Chat(pipeline, adapter), deps
+    async with open_any_bot(tmp_path, adapter=adapter) as bot:
+        await bot.deps.knowledge.reindex()  # built up front: no first answer waits on it
+        yield bot
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
     """The shipped docs behind a Slack-like adapter: answering a mention starts a thread the bot follows."""
     shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
-    chat, deps = await open_bot(tmp_path, replies_in_thread=True)
-    yield chat
-    await chat.pipeline.drain()
-    await deps.close()
+    async with open_bot(tmp_path, replies_in_thread=True) as chat:
+        yield chat
 
 
 def lines_of(file: str, quote: str) -> str:
@@ -98,15 +96,11 @@ async def test_a_follow_up_in_a_thread_is_searched_with_the_thread(bot: Chat) ->
 
 async def test_a_follow_up_to_the_bots_last_answer_outside_threads(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
-    chat, deps = await open_bot(tmp_path)  # answers stay in the channel (the console, Discord)
-    try:
+    async with open_bot(tmp_path) as chat:  # answers stay in the channel (the console, Discord)
         await chat.say("@confab how do I generate an image?")
         reply = await chat.say("@confab how many can I make a day?")
         assert quotes(reply) == ["Each person can make `CONFAB_IMAGE_DAILY_LIMIT` images a day (20 by default)."]
         assert reply.endswith(f"Sources: [1] commands.md › /imagine ({lines_of('commands.md', quotes(reply)[0])})")
-    finally:
-        await chat.pipeline.drain()
-        await deps.close()
 
 
 LONG = """# Handbook
@@ -126,8 +120,7 @@ goes in the claim. Taxis are fine late at night or when no public transport runs
 
 async def test_a_long_paragraph_is_quoted_by_whole_sentences_with_their_lines(tmp_path: Path) -> None:
     write(tmp_path / "knowledge", "handbook.md", LONG)
-    chat, deps = await open_bot(tmp_path)
-    try:
+    async with open_bot(tmp_path) as chat:
         reply = await chat.say("@confab how much are meals reimbursed per day?")
         [quote] = quotes(reply)
         assert quote.startswith("Meals on the road are reimbursed up to 45 euros a day")
@@ -135,9 +128,6 @@ async def test_a_long_paragraph_is_quoted_by_whole_sentences_with_their_lines(tm
         assert "Receipts are scanned" not in reply
         line = 1 + next(i for i, text in enumerate(LONG.split("\n")) if "Meals on the road" in text)
         assert reply.endswith(f"Sources: [1] handbook.md › Expenses (lines {line}-{line + 1})")  # its two lines
-    finally:
-        await chat.pipeline.drain()
-        await deps.close()
 
 
 def test_each_bullet_is_a_passage_and_a_passage_keeps_its_lines() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.harness import BotFactory, start_adapter, stop_adapter
 from tests.fakes.slack import FakeSlackAPI, FakeSocketMode, slack_settings
 
 
@@ -33,7 +34,9 @@ StartSlack = Callable[..., Awaitable[Any]]
 
 @pytest.fixture
 async def start_slack(tmp_path: Path, fake_api: FakeSlackAPI) -> AsyncIterator[StartSlack]:
-    """``adapter = await start_slack(handler, mode="http")``: a running SlackAdapter against the fakes."""
+    """``adapter = await start_slack(handler, mode="http")``: a running SlackAdapter against the fakes,
+    delivering to ``handler`` (a recording handler; a bot is ``slack_bot``). Drained and closed at teardown."""
+    from bot.outbox import Outbox
     from bot.slack.adapter import SlackAdapter
 
     running: list[tuple[Any, asyncio.Task[None]]] = []
@@ -42,46 +45,27 @@ async def start_slack(tmp_path: Path, fake_api: FakeSlackAPI) -> AsyncIterator[S
                     settings: Any = None, **overrides: Any) -> Any:
         adapter = SlackAdapter(settings or slack_settings(tmp_path, fake_api, mode, **overrides),
                                http_host="127.0.0.1", progress_after_s=progress_after_s)
-        from bot.outbox import Outbox
-
-        outbox = getattr(handler, "outbox", None) or Outbox(None, "confab")  # the pipeline's, or one of its own
-        task = asyncio.create_task(adapter.start(handler, outbox))
+        task = await start_adapter(adapter, handler, Outbox(None, "confab"))
         running.append((adapter, task))
-        ready = asyncio.create_task(adapter.ready.wait())
-        await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            ready.cancel()
-            task.result()
-        assert adapter.ready.is_set(), "the slack adapter did not start"
         return adapter
 
     yield start
-    for adapter, task in running:
-        await adapter.close()
-        await asyncio.wait_for(task, 10)
+    for adapter, task in reversed(running):
+        await stop_adapter(adapter, task)
 
 
 @pytest.fixture
-async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: StartSlack
-                    ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
-    """``adapter, pipeline = await slack_bot(model, progress_after_s=None, **settings)``: bot.app's
-    pipeline around ``model`` wired to a SlackAdapter in HTTP mode."""
-    from bot.app import build_app
-    from tests.fakes.settings import make_settings
-    from tests.fakes.slack import SECRET, free_port
+def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, bot_factory: BotFactory
+              ) -> Callable[..., Awaitable[tuple[Any, Any]]]:
+    """``adapter, pipeline = await slack_bot(model, progress_after_s=None, mode="http", **settings)``:
+    a bot (``bot_factory``) around ``model`` on a SlackAdapter against the fakes."""
+    from bot.slack.adapter import SlackAdapter
 
-    opened: list[tuple[Any, Any]] = []
+    async def build(model: Any = None, progress_after_s: float | None = None, mode: str = "http",
+                    **overrides: Any) -> tuple[Any, Any]:
+        settings = slack_settings(tmp_path, fake_api, mode, **overrides)
+        adapter = SlackAdapter(settings, http_host="127.0.0.1", progress_after_s=progress_after_s)
+        bot = await bot_factory(model, settings=settings, adapter=adapter)
+        return bot.adapter, bot.pipeline
 
-    async def build(model: Any, progress_after_s: float | None = None, **overrides: Any) -> tuple[Any, Any]:
-        settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
-                                 slack_signing_secret=SECRET, slack_http_port=free_port(),
-                                 slack_api_base_url=fake_api.base + "/api/", **overrides)
-        deps, pipeline = await build_app(settings, chat_model=model)
-        opened.append((deps, pipeline))
-        adapter = await start_slack(pipeline, settings=settings, progress_after_s=progress_after_s)
-        return adapter, pipeline
-
-    yield build
-    for deps, pipeline in opened:
-        await pipeline.drain()
-        await deps.close()
+    return build

@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage
 
 from tests.fakes.scripted_model import ScriptedModel
 from tests.fakes.slack import BOT_USER_ID, FakeSlackAPI, command_form, payload, post_event, post_form, settle
+from tests.fakes.waiting import until
 from tests.stored_rows import table_rows
 
 PING = re.compile(r"<[!@#]|(?<![\w@\u2060])@(channel|here|everyone)\b", re.I)
@@ -126,7 +127,7 @@ async def test_progress_note_is_removed_when_no_answer_comes(slack_bot: Any, fak
 
     class SlowFlagger:
         async def screen(self, message: Any, adapter: Any) -> bool:
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # slow on purpose: longer than progress_after_s, so a note shows
             return True  # flagged: never reaches the agent
 
         async def rescreen_edit(self, edit: Any, adapter: Any) -> None:
@@ -206,25 +207,16 @@ async def test_confab_settings_need_a_slack_admin(slack_bot: Any, fake_api: Fake
     assert await pipeline.deps.store.channel_settings.get("slack:T0TEAM001:C0GENERAL", "spam_policy") == "delete"
 
 
-async def test_socket_mode_end_to_end(tmp_path: Path, fake_api: FakeSlackAPI, fake_socket: Any, start_slack: Any
-                                      ) -> None:
-    from bot.app import build_app
-    from tests.fakes.slack import event_body, slack_settings
+async def test_socket_mode_end_to_end(slack_bot: Any, fake_api: FakeSlackAPI, fake_socket: Any) -> None:
+    from tests.fakes.slack import event_body
 
-    settings = slack_settings(tmp_path, fake_api, "socket")
-    deps, pipeline = await build_app(settings, chat_model=ScriptedModel(steps=[AIMessage(HOSTILE)]))
-    try:
-        adapter = await start_slack(pipeline, settings=settings)
-        await fake_socket.connected.wait()
-        await fake_socket.wait_ack(await fake_socket.push("events_api", event_body(payload("message_im"))))
-        await settle(adapter)
-        [reply] = fake_api.calls_to("chat.postMessage")
-        assert reply.params["channel"] == "D0DMALICE" and "hey" in reply.params["text"]
-        assert not PING.search(reply.params["text"])
-    finally:
-        await adapter.close()
-        await pipeline.drain()
-        await deps.close()
+    adapter, _ = await slack_bot(ScriptedModel(steps=[AIMessage(HOSTILE)]), mode="socket")
+    await fake_socket.connected.wait()
+    await fake_socket.wait_ack(await fake_socket.push("events_api", event_body(payload("message_im"))))
+    await settle(adapter)
+    [reply] = fake_api.calls_to("chat.postMessage")
+    assert reply.params["channel"] == "D0DMALICE" and "hey" in reply.params["text"]
+    assert not PING.search(reply.params["text"])
 
 
 async def test_confab_run_wiring_starts_slack(tmp_path: Path, fake_api: FakeSlackAPI) -> None:
@@ -240,24 +232,22 @@ async def test_confab_run_wiring_starts_slack(tmp_path: Path, fake_api: FakeSlac
     settings = slack_settings(tmp_path, fake_api, "http")
     runner = asyncio.create_task(run_platforms(settings, ["slack"]))
     url = f"http://127.0.0.1:{settings.slack_http_port}/slack/events"
+    async def serving() -> bool:
+        try:
+            async with aiohttp.ClientSession() as session, session.get(url) as resp:
+                return bool(resp.status)
+        except aiohttp.ClientConnectionError:
+            return False
+
     try:
-        async with asyncio.timeout(20):
-            while True:  # wait for the HTTP endpoint to come up
-                try:
-                    async with aiohttp.ClientSession() as session, session.get(url) as resp:
-                        if resp.status:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.05)
+        await until(serving, 20, "the HTTP endpoint to come up")
 
         class Port:
             http_port = settings.slack_http_port
 
         assert gc.get_freeze_count() > 0  # startup's objects are out of the collector's full passes
         assert (await post_to(Port(), payload("message_im")))[0] == 200
-        async with asyncio.timeout(20):
-            while not fake_api.calls_to("chat.postMessage"):  # noqa: ASYNC110 - the fake fills this in
-                await asyncio.sleep(0.05)
+        await until(lambda: fake_api.calls_to("chat.postMessage"), 20, "the answer")  # another process's task
         [reply] = fake_api.calls_to("chat.postMessage")
         assert reply.params["channel"] == "D0DMALICE" and reply.params["text"]
     finally:

@@ -181,28 +181,18 @@ async def test_bolts_own_rejection_line_is_bounded_too(start_slack: Any, caplog:
     assert "\n" not in line and len(line) < 400 and SECRET not in line
 
 
-async def test_a_disguised_link_in_an_answer_shows_its_real_domain_on_slack(tmp_path: Any, fake_api: FakeSlackAPI,
-                                                                           start_slack: Any) -> None:
+async def test_a_disguised_link_in_an_answer_shows_its_real_domain_on_slack(fake_api: FakeSlackAPI,
+                                                                           slack_bot: Any) -> None:
     from langchain_core.messages import AIMessage
 
-    from bot.app import build_app
     from tests.fakes.scripted_model import ScriptedModel
-    from tests.fakes.settings import make_settings
-    from tests.fakes.slack import free_port
 
-    settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http", slack_signing_secret=SECRET,
-                             slack_http_port=free_port(), slack_api_base_url=fake_api.base + "/api/")
     model = ScriptedModel(steps=[AIMessage("Log in at [discord.com/login](https://disc0rd.example/a) and "
                                            "<https://disc0rd.example/b|discord.com/verify>.")])
-    deps, pipeline = await build_app(settings, chat_model=model)
-    try:
-        adapter = await start_slack(pipeline, settings=settings)
-        await post_event(adapter, payload("app_mention"))
-        await settle(adapter)
-        [reply] = fake_api.calls_to("chat.postMessage")
-    finally:
-        await pipeline.drain()
-        await deps.close()
+    adapter, _ = await slack_bot(model)
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    [reply] = fake_api.calls_to("chat.postMessage")
     text = reply.params["text"]
     assert "<https://disc0rd.example/a|discord.com/login (disc0rd.example)>" in text
     assert "|discord.com/verify>" not in text  # Slack syntax from the model is shown as text, never as a link

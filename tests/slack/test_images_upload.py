@@ -4,35 +4,24 @@ and uploaded with files_upload_v2 (getUploadURLExternal -> upload -> completeUpl
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from agent.images.png import check_png
 from tests.fakes.openai_server import FakeOpenAI, image_reply, png_bytes
-from tests.fakes.slack import SECRET, FakeSlackAPI, command_form, free_port, post_form, settle
+from tests.fakes.slack import FakeSlackAPI, command_form, post_form, settle
 
 
-async def test_imagine_uploads_the_png_to_the_channel(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any,
+async def test_imagine_uploads_the_png_to_the_channel(fake_api: FakeSlackAPI, slack_bot: Any,
                                                        fake_openai: FakeOpenAI) -> None:
-    from bot.app import build_app
-    from tests.fakes.settings import make_settings
-
-    settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http", slack_signing_secret=SECRET,
-                             slack_http_port=free_port(), slack_api_base_url=fake_api.base + "/api/",
-                             image_model="gpt-image-1", image_base_url=fake_openai.base_url, image_api_key="sk-img")
-    deps, pipeline = await build_app(settings)
-    try:
-        adapter = await start_slack(pipeline, settings=settings)
-        fake_openai.images.append(image_reply(png_bytes(32, 16)))
-        status, _ = await post_form(adapter, command_form("/imagine", "a paper crane", fake_api.response_url()))
-        assert status == 200
-        await settle(adapter)
-        [uploaded] = fake_api.uploads.values()
-        assert check_png(uploaded).width == 32
-        [complete] = fake_api.calls_to("files.completeUploadExternal")
-        files = complete.params["files"]
-        files = json.loads(files) if isinstance(files, str) else files
-        assert files[0]["title"].endswith(".png") and complete.params["channel_id"]
-    finally:
-        await pipeline.drain()
-        await deps.close()
+    adapter, _ = await slack_bot(image_model="gpt-image-1", image_base_url=fake_openai.base_url,
+                                 image_api_key="sk-img")
+    fake_openai.images.append(image_reply(png_bytes(32, 16)))
+    status, _ = await post_form(adapter, command_form("/imagine", "a paper crane", fake_api.response_url()))
+    assert status == 200
+    await settle(adapter)
+    [uploaded] = fake_api.uploads.values()
+    assert check_png(uploaded).width == 32
+    [complete] = fake_api.calls_to("files.completeUploadExternal")
+    files = complete.params["files"]
+    files = json.loads(files) if isinstance(files, str) else files
+    assert files[0]["title"].endswith(".png") and complete.params["channel_id"]

@@ -4,11 +4,8 @@ thread with the ``@confab /spam not-spam <permalink>`` a moderator can use as it
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
 from langchain_core.messages import AIMessage
 
 from tests.fakes.scripted_model import ScriptedModel
@@ -16,29 +13,6 @@ from tests.fakes.slack import BOT_USER_ID, FakeSlackAPI, payload, post_event, se
 from tests.stored_rows import table_rows
 
 PHISHING = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
-
-
-@pytest.fixture
-async def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, start_slack: Any
-                    ) -> AsyncIterator[Callable[..., Awaitable[tuple[Any, Any]]]]:
-    from bot.app import build_app
-    from tests.fakes.settings import make_settings
-    from tests.fakes.slack import SECRET, free_port
-
-    opened: list[Any] = []
-
-    async def build(model: ScriptedModel) -> tuple[Any, Any]:
-        settings = make_settings(tmp_path, slack_bot_token="xoxb-test", slack_mode="http",
-                                 slack_signing_secret=SECRET, slack_http_port=free_port(),
-                                 slack_api_base_url=fake_api.base + "/api/")
-        deps, pipeline = await build_app(settings, chat_model=model)
-        opened.append((deps, pipeline))
-        return await start_slack(pipeline, settings=settings), pipeline
-
-    yield build
-    for deps, pipeline in opened:
-        await pipeline.drain()
-        await deps.close()
 
 
 async def test_half_an_emoji_never_lets_spam_through(slack_bot: Any, fake_api: FakeSlackAPI) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -22,14 +21,6 @@ def minilm(local_embedder: Any) -> Any:
 
 
 @pytest.fixture
-async def bot(tmp_path: Any) -> AsyncIterator[Any]:
+async def bot(bot_factory: Any) -> Any:
     """The offline bot (real pipeline, recording adapter) with the hash embedder."""
-    from bot.app import build_app
-    from tests.fakes.harness import Chat, RecordingAdapter
-    from tests.fakes.settings import make_settings
-
-    deps, pipeline = await build_app(make_settings(tmp_path), embedder=HashEmbedder())
-    adapter = RecordingAdapter()
-    pipeline.attach(adapter)
-    yield Chat(pipeline, adapter)
-    await deps.close()
+    return await bot_factory(embedder=HashEmbedder())

@@ -140,12 +140,11 @@ async def test_messages_to_the_bot_are_content_but_summary_requests_are_not(bot:
 async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None:
     from rich.console import Console
 
-    from bot.app import build_app
     from bot.console.adapter import ConsoleAdapter
+    from tests.fakes.harness import open_bot
     from tests.fakes.settings import make_settings
 
     settings = make_settings(tmp_path)
-    deps, pipeline = await build_app(settings, embedder=HashEmbedder())
     screen = io.StringIO()
     lines = ["The deploy pipeline fails on the docker cache step since Monday.",  # [1]
              "/as ben",
@@ -157,12 +156,9 @@ async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None
              "/summarize"]  # [5]
     adapter = ConsoleAdapter(settings.data_dir, user="ana", stdin=io.StringIO("\n".join(lines) + "\n"),
                              console=Console(file=screen, force_terminal=False, width=300))
-    pipeline.attach(adapter)
-    try:
-        await adapter.start(pipeline, pipeline.outbox)
-        await pipeline.drain()
-    finally:
-        await deps.close()
+    async with open_bot(tmp_path, settings=settings, embedder=HashEmbedder(), adapter=adapter, start=False) as bot:
+        await adapter.start(bot.pipeline, bot.pipeline.outbox)
+        await bot.drain()
     out = screen.getvalue()
     assert "**ben**: Rotate the registry token — due Friday (asked by ana) ([3], [4])" in out
     tldr = next(line for line in out.splitlines() if "**TL;DR**" in line)
