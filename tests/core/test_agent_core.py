@@ -36,7 +36,7 @@ async def lookup(term: str) -> tuple[str, ToolOutput]:
 @tool
 async def slow_tool() -> str:
     """Never finishes in time."""
-    await asyncio.sleep(30)
+    await asyncio.sleep(30)  # the point: a tool slower than the deadline
     return "late"
 
 

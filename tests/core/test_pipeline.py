@@ -188,7 +188,7 @@ async def test_command_past_the_deadline_is_stopped_with_a_short_message(make_ch
     from bot.commands import CommandSpec
 
     async def slow(ctx: Any) -> list[Reply]:
-        await asyncio.sleep(5)
+        await asyncio.sleep(5)  # the point: a command slower than the deadline
         return [ctx.reply("too late")]
 
     chat = await make_chat(ScriptedModel(steps=[]), agent_deadline_s=0.1)

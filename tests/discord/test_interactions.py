@@ -12,6 +12,7 @@ from agent.images.png import check_png
 from tests.fakes.discord import BOB, GENERAL_ID, GUILD_ID, FakeDiscord, settle
 from tests.fakes.openai_server import FakeOpenAI, image_reply, png_bytes
 from tests.fakes.scripted_model import ScriptedModel
+from tests.fakes.waiting import until
 
 
 def pings_nobody(request: Any) -> bool:
@@ -68,7 +69,7 @@ async def test_context_menu_summarize_from_here(discord_bot: Any, fake_discord: 
     adapter, _ = await discord_bot(ScriptedModel(steps=[]))
     old = fake_discord.message("Lunch plans: pizza or tacos?")
     await fake_discord.dispatch("MESSAGE_CREATE", old)
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0.01)  # time passing: the next messages' snowflakes (their times) come a millisecond later
     start = fake_discord.message("New topic: the database migration runs tonight at 22:00.")
     later = fake_discord.message("I'll watch the migration dashboards during the run.", author=BOB)
     for message in (start, later):
@@ -170,14 +171,11 @@ async def test_a_command_this_version_does_not_know_gets_a_short_private_answer(
 
 async def test_a_command_cut_short_by_a_stop_says_so_instead_of_thinking_forever(discord_bot: Any,
                                                                                   fake_discord: FakeDiscord) -> None:
-    adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("too late")], delay_s=30))
+    model = ScriptedModel(steps=[AIMessage("too late")], delay_s=30)
+    adapter, _ = await discord_bot(model)
     payload = fake_discord.interaction("ask", [option("question", "how do I deploy?")])
     await fake_discord.dispatch("INTERACTION_CREATE", payload)
-    for _ in range(50):  # until the command is running
-        if fake_discord.callbacks():
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)
+    await until(lambda: fake_discord.callbacks() and model.seen, what="the command to reach the model")
     await adapter.close(grace_s=0.1)
     [edit] = fake_discord.calls("PATCH", rf"/webhooks/\d+/{payload['token']}/messages/@original")
     assert "restarted before I could finish" in edit.content and pings_nobody(edit)

@@ -23,6 +23,7 @@ from tests.fakes.discord import (
     user,
 )
 from tests.fakes.scripted_model import ScriptedModel
+from tests.fakes.waiting import until
 
 NO_PINGS = {"parse": [], "replied_user": False}
 SUPPRESS_EMBEDS = 1 << 2
@@ -201,8 +202,8 @@ async def test_a_garbage_gateway_frame_does_not_take_the_bot_down(discord_bot: A
     adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("Still here.")]))
     fake_discord.replay_overlap = 0
     await fake_discord.send_raw('{"op": 0, "t": "MESSAGE_CREATE", "s": 2, "d": {"content": "\\ud800 broken')
-    await asyncio.sleep(0.2)
-    await asyncio.wait_for(fake_discord.wait_connected(), 20)  # connected again
+    await until(lambda: len(fake_discord.identifies) == 2, 20, "a fresh session")
+    await settle(adapter)  # connected again: the new session's READY was read
     await fake_discord.dispatch("MESSAGE_CREATE", mention(fake_discord, "are you alive?"))
     await settle(adapter)
     assert [r.content for r in fake_discord.posted(GENERAL_ID)] == ["Still here."]

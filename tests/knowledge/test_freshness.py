@@ -12,6 +12,7 @@ import pytest
 from agent.knowledge.service import KnowledgeService, worth_reindexing
 from tests.fakes.embedder import HashEmbedder
 from tests.fakes.settings import make_settings
+from tests.fakes.waiting import until
 from tests.knowledge.kb_files import write
 
 WAIT = 60.0  # seconds to wait for the watcher before failing (a bound, not a timing assertion)
@@ -46,17 +47,11 @@ async def sources_for(service: KnowledgeService, query: str) -> set[str]:
 
 
 async def eventually(check: Callable[[], object]) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            pytest.fail("the change never reached search results")
-        await asyncio.sleep(0.1)
+    """The watcher's work shows up in search results (polled: a file watcher has no event to await)."""
+    try:
+        await until(check, WAIT, "the change to reach search results")
+    except TimeoutError:
+        pytest.fail("the change never reached search results")
 
 
 async def test_new_edited_and_deleted_files_reach_answers_with_a_relative_folder(

@@ -105,22 +105,20 @@ async def test_the_folder_is_watched_and_reindexed_in_the_background(tmp_path: P
 
     from agent.knowledge.service import KnowledgeService
     from tests.fakes.settings import make_settings
+    from tests.fakes.waiting import until
 
     root = kb(tmp_path)
     embedder = HashEmbedder()
     service = KnowledgeService(make_settings(tmp_path, knowledge_dir=root, knowledge_watch=True), lambda: embedder)
     watcher = asyncio.create_task(service.background())
     try:
-        for _ in range(100):  # the initial index
-            if service._fresh:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: service._fresh, 5, "the initial index")
+
+        async def reindexed() -> bool:
+            return "oncall.md" in (await service.index()).manifest
+
         write(root, "oncall.md", "# On-call\n\nRotation changes on Mondays.\n")
-        for _ in range(200):
-            index = await service.index()
-            if "oncall.md" in index.manifest:
-                break
-            await asyncio.sleep(0.05)
+        await until(reindexed, 10, "the watcher to index the new file")  # a file watcher: no event to await
         assert "oncall.md" in (await service.index()).manifest
     finally:
         watcher.cancel()

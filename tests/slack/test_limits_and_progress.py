@@ -42,13 +42,12 @@ async def test_twelve_quick_mentions_all_get_an_answer_or_a_refusal_and_no_note_
 
 
 async def test_a_command_cut_short_by_a_stop_says_so(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
-    import asyncio
-
     from tests.fakes.slack import command_form, post_form
+    from tests.fakes.waiting import until
 
     adapter, _ = await slack_bot(ScriptedModel(steps=[AIMessage("too late")], delay_s=30), progress_after_s=0.05)
     await post_form(adapter, command_form("/ask", "how do I deploy?", fake_api.response_url()))
-    await asyncio.sleep(0.5)
+    await until(lambda: fake_api.responses, what="the progress note")  # the command is running
     await adapter.close(grace_s=0.1)
     texts = [r["text"] for r in fake_api.responses]
     assert any("Working on it" in t for t in texts)

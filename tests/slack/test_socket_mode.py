@@ -7,12 +7,7 @@ import asyncio
 from typing import Any
 
 from tests.fakes.slack import FakeSlackAPI, FakeSocketMode, RecordingHandler, command_form, event_body, payload
-
-
-async def wait_for(predicate: Any, seconds: float = 5.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not predicate():  # noqa: ASYNC110 - polls state the fakes fill in
-            await asyncio.sleep(0.02)
+from tests.fakes.waiting import until as wait_for
 
 
 async def test_events_arrive_over_the_websocket_and_are_acked(fake_api: FakeSlackAPI, fake_socket: FakeSocketMode,
@@ -37,8 +32,7 @@ async def test_redelivered_envelopes_are_acked_but_handled_once(fake_socket: Fak
     body = event_body(payload("message_im"), event_id="Ev0SOCKET01")
     ids = [await fake_socket.push("events_api", body, retry_attempt=attempt) for attempt in range(4)]
     for envelope_id in ids:
-        await fake_socket.wait_ack(envelope_id)
-    await asyncio.sleep(0.1)
+        await fake_socket.wait_ack(envelope_id)  # acked once the listener returned (process_before_response)
     await adapter.drain()
     assert len(handler.messages) == 1 and handler.messages[0].is_direct
 

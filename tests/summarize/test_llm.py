@@ -32,7 +32,7 @@ class CountingModel(FakeListChatModel):
     async def _agenerate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         type(self).active += 1
         type(self).peak = max(type(self).peak, type(self).active)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # a call that takes a moment, so concurrent calls overlap and are counted
         try:
             return await super()._agenerate(*args, **kwargs)
         finally:
