@@ -299,6 +299,12 @@ class RecordingHandler:
         self.deletes.append(delete)
         self.arrived.set()
 
+    async def owe_command(self, command: Command, route: str) -> bool:
+        return True
+
+    async def command_answered(self, command: Command) -> None:
+        return None
+
     async def handle_command(self, command: Command) -> Sequence[Reply]:
         self.commands.append(command)
         self.arrived.set()
