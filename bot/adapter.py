@@ -65,6 +65,14 @@ class EventHandler(Protocol):
 
     async def handle_command(self, command: Command) -> Sequence[Reply]: ...
 
+    async def owe_command(self, command: Command, route: str) -> bool:
+        """Record the answer ``command`` is owed with the platform's way back to the asker (``route``: a
+        response URL, an interaction token) before acknowledging it; False for a repeat delivery. Raises if
+        it could not be stored (the command may still be answered, just not after a restart)."""
+
+    async def command_answered(self, command: Command) -> None:
+        """The replies to an owed command were delivered (or it ended otherwise): settle the record."""
+
 
 class ProgressKeeper(Protocol):
     """An adapter's "working on it" notes (Slack), for the answers a restarted process resumes."""
@@ -77,12 +85,31 @@ class ProgressKeeper(Protocol):
         """Remove the note of ``reply_to`` if no answer took its place."""
 
 
+class CommandsOwed(Protocol):
+    """An adapter's way back to commands acknowledged before a restart (the ``route`` it gave
+    :meth:`EventHandler.owe_command`), for the answers a restarted process still owes."""
+
+    @property
+    def max_age_s(self) -> float:
+        """How old an owed command may be and still be run again (its route must outlive the answer)."""
+        ...
+
+    async def resume(self, command: Command, route: str) -> None:
+        """Run ``command`` again and answer through ``route``, settling it when delivered (may return early:
+        the work runs in the adapter's tracked tasks)."""
+
+    async def let_go(self, command: Command, route: str, age_s: float) -> None:
+        """Too old to run again: tidy what the asker sees while ``route`` still works (else nothing)."""
+
+
 class Outgoing(Protocol):
     """What an adapter uses of the outbox (:class:`bot.outbox.Outbox`), the one way out."""
 
     def attach(self, adapter: Adapter) -> None: ...
 
     def keep_progress(self, platform: str, keeper: ProgressKeeper) -> None: ...
+
+    def keep_commands(self, platform: str, owed: CommandsOwed) -> None: ...
 
     async def send(self, reply: Reply, via: Callable[[Reply], Awaitable[SentRef | None]] | None = None
                    ) -> SentRef | None:

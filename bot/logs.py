@@ -32,7 +32,8 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "transformers", "urllib3", "filelock"):
+    # discord.webhook logs each interaction URL, which carries its token (a secret), at DEBUG
+    for noisy in ("httpx", "httpcore", "transformers", "urllib3", "filelock", "discord.webhook"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

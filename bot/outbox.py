@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from agent.core import AgentResult
 from agent.memory.models import StoredMessage
 from agent.storage.ports import MessageStore
-from bot.adapter import Adapter, ProgressKeeper
+from bot.adapter import Adapter, CommandsOwed, ProgressKeeper
 from bot.events import Attachment, ChannelRef, Reply, SentRef
 from bot.platform_access import STORE_MAX_CHARS
 from bot.text import neutralize_mentions
@@ -46,6 +46,7 @@ class Outbox:
         self.bot_name = bot_name
         self.adapters: dict[str, Adapter] = {}
         self._progress: dict[str, ProgressKeeper] = {}
+        self.commands_owed: dict[str, CommandsOwed] = {}  # by platform: answering commands after a restart
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.name] = adapter
@@ -53,6 +54,10 @@ class Outbox:
     def keep_progress(self, platform: str, keeper: ProgressKeeper) -> None:
         """An adapter that shows progress notes registers them when it starts."""
         self._progress[platform] = keeper
+
+    def keep_commands(self, platform: str, owed: CommandsOwed) -> None:
+        """An adapter that records owed commands registers its way back to them when it starts."""
+        self.commands_owed[platform] = owed
 
     def adapter_for(self, channel: ChannelRef) -> Adapter | None:
         return self.adapters.get(channel.platform)

@@ -137,6 +137,33 @@ class PendingAnswers(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class PendingCommand:
+    """A command's answer owed from its acknowledgement until its replies were delivered. ``payload`` is the
+    command as the bot serialised it; ``route`` is the platform's way back to the asker (a response URL, an
+    interaction token: a secret, kept only here and deleted when settled). Both are opaque here."""
+
+    channel_key: str
+    command_id: str
+    payload: str
+    route: str
+    created_at: float
+
+
+@runtime_checkable
+class PendingCommands(Protocol):
+    """Command answers owed, by (channel key, command id); forgotten with their channel."""
+
+    async def owe(self, command: PendingCommand) -> bool:
+        """Record it; False when that command is already owed (a repeat delivery: nothing is written)."""
+
+    async def owed(self) -> list[PendingCommand]:
+        """Every command answer still owed, oldest first."""
+
+    async def settle(self, channel_key: str, command_id: str) -> bool:
+        """Answered (or let go): the record and its route are deleted; False if it was not owed."""
+
+
+@dataclass(frozen=True, slots=True)
 class SpamFlag:
     """A message Confab flagged or held, or a platform's own filter acted on."""
 
@@ -256,6 +283,9 @@ class Storage(Protocol):
 
     @property
     def pending(self) -> PendingAnswers: ...
+
+    @property
+    def pending_commands(self) -> PendingCommands: ...
 
     @property
     def spam(self) -> SpamStore: ...

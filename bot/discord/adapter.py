@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import discord
-from discord.webhook.async_ import async_context
+from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.background import BackgroundWork
@@ -85,7 +85,7 @@ class DiscordAdapter:
         self.settings = settings
         self.client = make_client(settings, **client_options)
         base = settings.discord_api_base_url
-        self._webhooks = RebasedWebhooks(base.rstrip("/")) if base else None
+        self.webhooks: AsyncWebhookAdapter | None = RebasedWebhooks(base.rstrip("/")) if base else None
         self.handler: EventHandler | None = None
         self.outbox: Outgoing | None = None
         self.ready = asyncio.Event()
@@ -104,8 +104,9 @@ class DiscordAdapter:
         """Log in, sync application commands, then stay connected (discord.py reconnects and resumes)."""
         self.handler, self.outbox = inbox, outbox
         outbox.attach(self)
+        outbox.keep_commands(self.name, self.interactions)  # interactions owed before a restart
         # interaction answers go where this client's REST goes; events run in tasks started from here
-        token = async_context.set(self._webhooks) if self._webhooks is not None else None
+        token = async_context.set(self.webhooks) if self.webhooks is not None else None
         try:
             await self._login()
             await self.interactions.sync()

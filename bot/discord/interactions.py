@@ -6,6 +6,11 @@ follow-ups: the first one takes the place of the "thinking" message. A reply who
 from the deferral removes that message first; a public reply meant for another thread (a
 brainstorm) is posted there. Every follow-up and edit carries ``allowed_mentions`` none.
 Repeated deliveries of one interaction (a gateway replay) are answered once.
+
+Before deferring, the command is recorded as owed with its way back (application id and token: a
+secret, kept only in that record, :mod:`bot.discord.owed`); the record is settled once the replies were
+delivered. A process that died in between runs it again at the next start while the token has time left
+(:meth:`Interactions.resume`), else closes the "thinking…" message if it still can (:meth:`Interactions.let_go`).
 """
 
 from __future__ import annotations
@@ -13,14 +18,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
+from discord.webhook.async_ import async_context
 
 from bot import messages as say
 from bot.delivery import FirstDelivery
 from bot.discord.command_set import register
 from bot.discord.convert import author_of, ref_of
+from bot.discord.owed import RESUME_WITHIN_S, TOKEN_VALID_S, InteractionRoute, ResumedInteraction
 from bot.discord.ports import DiscordEdge
 from bot.discord.sending import NO_PINGS, chunks_of, files_for
 from bot.events import ChannelRef, Command, Reply, SentRef
@@ -30,10 +39,22 @@ log = logging.getLogger(__name__)
 DONE_TEXT = "Done."
 
 
+class Deferred(Protocol):
+    """What answering uses of a deferred interaction: a live ``discord.Interaction``, or one rebuilt after a
+    restart (:class:`bot.discord.owed.ResumedInteraction`)."""
+
+    @property
+    def followup(self) -> discord.Webhook: ...
+
+    async def edit_original_response(self, *, content: str, allowed_mentions: discord.AllowedMentions) -> Any: ...
+
+    async def delete_original_response(self) -> None: ...
+
+
 class InteractionReplies:
     """Answers one deferred interaction."""
 
-    def __init__(self, adapter: DiscordEdge, interaction: discord.Interaction, here: ChannelRef,
+    def __init__(self, adapter: DiscordEdge, interaction: Deferred, here: ChannelRef,
                  deferred_ephemeral: bool) -> None:
         self.adapter = adapter
         self.interaction = interaction
@@ -117,44 +138,81 @@ class Interactions:
 
     async def run(self, interaction: discord.Interaction, name: str, args: str = "", *, ephemeral: bool,
                   target: discord.Message | None = None) -> None:
-        """Defer at once, then answer ``/name args`` (or a context menu on ``target``) through the pipeline."""
+        """Record the owed answer and defer at once, then answer ``/name args`` (or a context menu on
+        ``target``) through the pipeline."""
         if not await self.first_delivery(str(interaction.id)):
             log.info("repeated interaction dropped", extra={"interaction": interaction.id})
             return
+        handler = self.adapter.handler
+        command = _command(interaction, name, args, target)
+        owed = False
+        if handler is not None and command is not None:
+            route = InteractionRoute(interaction.application_id, interaction.token, ephemeral)
+            try:
+                owed = await handler.owe_command(command, route.to_json())
+                if not owed:
+                    log.info("repeated interaction dropped", extra={"interaction": interaction.id})
+                    return
+            except Exception:  # answered all the same, only not after a restart
+                log.exception("could not record an owed interaction", extra={"command": name})
         try:
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         except (discord.HTTPException, discord.InteractionResponded) as exc:
             log.warning("could not defer an interaction (expired or answered)",
                         extra={"command": name, "error": type(exc).__name__})
+            if owed and handler is not None and command is not None:
+                await handler.command_answered(command)
             return
-        self.adapter.spawn(self._answer(interaction, name, args, ephemeral, target))  # tracked: drained on close
+        if command is not None:
+            replies = InteractionReplies(self.adapter, interaction, command.channel, ephemeral)
+            self.adapter.spawn(self._answer(replies, command, owed))  # tracked: drained on close
 
-    async def _answer(self, interaction: discord.Interaction, name: str, args: str, ephemeral: bool,
-                      target: discord.Message | None) -> None:
+    async def _answer(self, replies: InteractionReplies, command: Command, owed: bool) -> None:
         handler = self.adapter.handler
-        if handler is None or interaction.channel is None:
+        if handler is None:
             return
-        here = ref_of(interaction.channel)
-        author = author_of(interaction.user)
-        permissions = interaction.permissions
-        author = dataclasses.replace(author, is_admin=permissions.administrator or permissions.manage_guild)
-        command = Command(name=name, args=args.strip(), channel=here, author=author, id=str(interaction.id),
-                          target=str(target.id) if target is not None else None,
-                          target_at=target.created_at if target is not None else None)
-        replies = InteractionReplies(self.adapter, interaction, here, ephemeral)
         try:
             for reply in await handler.handle_command(command):
-                await replies.deliver(dataclasses.replace(reply, user_id=reply.user_id or author.id))
+                await replies.deliver(dataclasses.replace(reply, user_id=reply.user_id or command.author.id))
             await replies.finish()
         except asyncio.CancelledError:  # Confab is stopping and the grace period is over
             await self._tell(replies, say.STOPPED_BEFORE_ANSWER)
             raise
         except discord.RateLimited as exc:
-            log.warning("command reply held back by a rate limit", extra={"command": name})
+            log.warning("command reply held back by a rate limit", extra={"command": command.name})
             await self._tell(replies, f"Discord is rate-limiting me here; try again in {round(exc.retry_after)} s.")
         except Exception:
-            log.exception("discord command failed", extra={"command": name})
-            await self._tell(replies, say.COMMAND_FAILED.format(name=name))
+            log.exception("discord command failed", extra={"command": command.name})
+            await self._tell(replies, say.COMMAND_FAILED.format(name=command.name))
+        finally:  # answered, or told why not: never again after a restart
+            if owed:
+                await handler.command_answered(command)
+
+    # --- after a restart (the outbox's CommandsOwed for Discord) --------------------------------
+
+    @property
+    def max_age_s(self) -> float:
+        return RESUME_WITHIN_S
+
+    async def resume(self, command: Command, route: str) -> None:
+        """Answer through the interaction's webhook, as if the process had not stopped."""
+        way_back = InteractionRoute.from_json(route)
+        replies = InteractionReplies(self.adapter, ResumedInteraction(self.adapter.client, way_back), command.channel,
+                                     way_back.ephemeral)
+        self.adapter.spawn(self._rebased(self._answer(replies, command, owed=True)))
+
+    async def let_go(self, command: Command, route: str, age_s: float) -> None:
+        """Too late to answer: the "thinking…" message says so while the token still works."""
+        if age_s < TOKEN_VALID_S:
+            deferred = ResumedInteraction(self.adapter.client, InteractionRoute.from_json(route))
+            await self.adapter.spawn(self._rebased(deferred.edit_original_response(
+                content=say.STOPPED_BEFORE_ANSWER, allowed_mentions=NO_PINGS)))
+
+    async def _rebased(self, work: Coroutine[Any, Any, Any]) -> None:
+        """``work`` with webhook calls going where this client's REST goes (as in the adapter's own tasks)."""
+        if self.adapter.webhooks is not None:
+            async_context.set(self.adapter.webhooks)  # this task's context only
+        await work
 
     async def _tell(self, replies: InteractionReplies, text: str) -> None:
         try:
@@ -178,3 +236,14 @@ class Interactions:
         except discord.HTTPException:
             log.info("could not report a command error")
 
+
+def _command(interaction: discord.Interaction, name: str, args: str, target: discord.Message | None
+             ) -> Command | None:
+    if interaction.channel is None:
+        return None
+    permissions = interaction.permissions
+    author = dataclasses.replace(author_of(interaction.user),
+                                 is_admin=permissions.administrator or permissions.manage_guild)
+    return Command(name=name, args=args.strip(), channel=ref_of(interaction.channel), author=author,
+                   id=str(interaction.id), target=str(target.id) if target is not None else None,
+                   target_at=target.created_at if target is not None else None)

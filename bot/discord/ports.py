@@ -12,6 +12,7 @@ from collections.abc import Coroutine
 from typing import Any, Protocol
 
 import discord
+from discord.webhook.async_ import AsyncWebhookAdapter
 
 from bot.adapter import EventHandler, Outgoing
 from bot.settings import Settings
@@ -23,6 +24,7 @@ class DiscordEdge(Protocol):
     handler: EventHandler | None
     outbox: Outgoing | None  # both set when the adapter starts
     ready: asyncio.Event  # set when the gateway says READY
+    webhooks: AsyncWebhookAdapter | None  # where interaction webhooks go with DISCORD_API_BASE_URL, else None
 
     @property
     def bot_user_id(self) -> int:

@@ -9,7 +9,8 @@ Anything else is only remembered. Errors in one message never stop the next.
 
 Adapters that acknowledge events (Slack) call :meth:`Pipeline.accept`, acknowledge, then
 :meth:`Pipeline.process`; the others call :meth:`Pipeline.handle_message`, which does both. Answers owed
-when a process died are resumed by :meth:`Pipeline.resume` at start (resume.py).
+when a process died are resumed by :meth:`Pipeline.resume` at start (resume.py), and so are commands
+the edges acknowledged (:meth:`Pipeline.owe_command`, owed_commands.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.pipeline.answer import Answerer, ThreadFollower
 from bot.pipeline.commands import CommandRunner
 from bot.pipeline.ingest import accept_form, owed_record
 from bot.pipeline.limit import Limit
+from bot.pipeline.owed_commands import owed_command, resume_commands
 from bot.pipeline.resume import resume_owed
 from bot.pipeline.route import Router
 from bot.platform_access import STORE_MAX_CHARS, to_stored
@@ -140,12 +142,15 @@ class Pipeline:
             await self.store.pending.set_note(message.channel.key, message.id, note)
 
     async def resume(self) -> int:
-        """Resume the answers owed when the last process stopped (call once the adapters are connected)."""
+        """Resume the answers and command answers owed when the last process stopped (call once the adapters
+        are connected); returns how many."""
 
         async def start(accepted: Accepted) -> None:
             self._resumed.spawn(self.process(accepted))
 
-        return await resume_owed(self.store.pending, self.outbox, start, self.settings.resume_max_age_s)
+        max_age_s = self.settings.resume_max_age_s
+        answers = await resume_owed(self.store.pending, self.outbox, start, max_age_s)
+        return answers + await resume_commands(self.store.pending_commands, self.outbox.commands_owed, max_age_s)
 
     async def drain(self) -> None:
         """Wait for resumed answers and background work (rolling summaries); at shutdown and in tests."""
@@ -179,3 +184,14 @@ class Pipeline:
 
     async def handle_command(self, command: Command) -> Sequence[Reply]:
         return await self.command_runner.run(command)
+
+    async def owe_command(self, command: Command, route: str) -> bool:
+        """Record the answer an acknowledged command is owed (one write); False for a repeat delivery."""
+        return await self.store.pending_commands.owe(owed_command(scrub(command), route))
+
+    async def command_answered(self, command: Command) -> None:
+        if command.id:
+            try:
+                await self.store.pending_commands.settle(command.channel.key, command.id)
+            except Exception:
+                log.exception("could not settle an owed command", extra={"command": command.name})

@@ -37,11 +37,9 @@ def owed_record(accepted: Accepted) -> PendingAnswer:
 
 def to_payload(message: IncomingMessage, text: str) -> str:
     """JSON of what answering needs again (no platform payload, no file contents)."""
-    a = message.author
     return json.dumps({
-        "id": message.id, "text": text, "channel": list(_channel_fields(message.channel)),
-        "author": {"id": a.id, "name": a.name, "is_bot": a.is_bot, "is_admin": a.is_admin, "roles": list(a.roles),
-                   "joined_at": a.joined_at.isoformat() if a.joined_at else None},
+        "id": message.id, "text": text, "channel": list(channel_fields(message.channel)),
+        "author": author_fields(message.author),
         "mentions_bot": message.mentions_bot, "is_direct": message.is_direct,
         "created_at": message.created_at.isoformat(), "mention_count": message.mention_count,
         "mentions_everyone": message.mentions_everyone, "replies_to_bot": message.replies_to_bot,
@@ -52,12 +50,8 @@ def to_payload(message: IncomingMessage, text: str) -> str:
 def from_payload(payload: str) -> IncomingMessage:
     """The message :func:`to_payload` wrote; raises ValueError (or KeyError/TypeError) on a damaged record."""
     data: dict[str, Any] = json.loads(payload)
-    a = data["author"]
-    joined = a.get("joined_at")
     return IncomingMessage(
-        id=str(data["id"]), channel=ChannelRef(*data["channel"]),
-        author=Author(str(a["id"]), str(a["name"]), bool(a["is_bot"]), bool(a["is_admin"]), tuple(a["roles"]),
-                      datetime.fromisoformat(joined) if joined else None),
+        id=str(data["id"]), channel=ChannelRef(*data["channel"]), author=author_from(data["author"]),
         text=str(data["text"]), mentions_bot=bool(data["mentions_bot"]), is_direct=bool(data["is_direct"]),
         created_at=datetime.fromisoformat(data["created_at"]), mention_count=int(data["mention_count"]),
         mentions_everyone=bool(data["mentions_everyone"]), replies_to_bot=bool(data["replies_to_bot"]),
@@ -65,5 +59,16 @@ def from_payload(payload: str) -> IncomingMessage:
     )
 
 
-def _channel_fields(channel: ChannelRef) -> tuple[str, str, str, str | None]:
+def channel_fields(channel: ChannelRef) -> tuple[str, str, str, str | None]:
     return channel.platform, channel.workspace, channel.channel, channel.thread
+
+
+def author_fields(a: Author) -> dict[str, Any]:
+    return {"id": a.id, "name": a.name, "is_bot": a.is_bot, "is_admin": a.is_admin, "roles": list(a.roles),
+            "joined_at": a.joined_at.isoformat() if a.joined_at else None}
+
+
+def author_from(a: dict[str, Any]) -> Author:
+    joined = a.get("joined_at")
+    return Author(str(a["id"]), str(a["name"]), bool(a["is_bot"]), bool(a["is_admin"]), tuple(a["roles"]),
+                  datetime.fromisoformat(joined) if joined else None)

@@ -111,6 +111,7 @@ class SlackAdapter:
         self.handler, self.outbox = inbox, outbox
         outbox.attach(self)
         outbox.keep_progress(self.name, NoteKeeper(self.notes))
+        outbox.keep_commands(self.name, self.listeners.commands)  # commands owed before a restart
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:

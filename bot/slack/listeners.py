@@ -5,8 +5,8 @@ only once the pipeline has stored it with the answer it is owed, so a crash afte
 loses nothing (the answer is resumed at the next start) and a crash before it gets Slack's retry. The
 answering itself runs in a task the adapter tracks, so Slack gets its acknowledgement well inside 3 s.
 A redelivered message is a duplicate of the stored one (the insert is the dedupe); other events are
-deduplicated by ``event_id`` (persisted through the store). Commands and the shortcut call ``ack()``
-first. Every reply goes out through the outbox.
+deduplicated by ``event_id`` (persisted through the store). Commands and the shortcut are
+:mod:`bot.slack.commands` (recorded as owed, then acknowledged). Every reply goes out through the outbox.
 """
 
 from __future__ import annotations
@@ -15,25 +15,19 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
-from bot import messages as say
 from bot.delivery import FirstDelivery
-from bot.events import Accepted, Author, Command, IncomingMessage, MessageDelete, MessageEdit, Reply, SentRef
-from bot.slack.convert import (
-    HUMAN_SUBTYPES,
-    author_from_user_info,
-    command_from_payload,
-    event_from_payload,
-    shortcut_from_payload,
-    team_of,
-)
-from bot.slack.format import PRIVATE_FILES_NOTE, PROGRESS_TEXT, format_reply
+from bot.events import Accepted, Author, IncomingMessage, MessageDelete, MessageEdit
+from bot.slack.commands import SlackCommands
+from bot.slack.convert import HUMAN_SUBTYPES, author_from_user_info, event_from_payload, team_of
+from bot.slack.format import PROGRESS_TEXT
+from bot.slack.notes import after
 from bot.slack.ports import SlackEdge
 
 log = logging.getLogger(__name__)
@@ -42,9 +36,6 @@ SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "confab")
 SHORTCUT = "summarize_thread"
 AUTHOR_TTL_S = 600.0
 AUTHOR_WAIT_S = 1.0  # users.info before acknowledging a message: at most this long
-
-Respond = Callable[..., Awaitable[Any]]
-T = TypeVar("T")
 
 
 class SlackListeners:
@@ -57,9 +48,10 @@ class SlackListeners:
         app.middleware(self._dedupe)
         app.event("app_mention")(self._on_event)
         app.event("message")(self._on_event)
+        self.commands = SlackCommands(adapter, self.author)
         for name in SLASH_COMMANDS:
-            app.command(f"/{name}")(self._on_command)
-        app.shortcut(SHORTCUT)(self._on_command)
+            app.command(f"/{name}")(self.commands.on_command)
+        app.shortcut(SHORTCUT)(self.commands.on_command)
 
     # --- dedupe -------------------------------------------------------------------------------
 
@@ -152,84 +144,10 @@ class SlackListeners:
                 await handler.progress_shown(accepted, reference)
 
         try:
-            await _after(delay, handler.process(accepted), note)
+            await after(delay, handler.process(accepted), note)
         finally:
             if posted:  # the answer normally took the note's place; if none came, remove it
                 await self.adapter.notes.drop(message.id)
-
-    # --- commands and the shortcut --------------------------------------------------------------
-
-    async def _on_command(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any],
-                          respond: Respond) -> None:
-        await ack()  # first, always: Slack wants it within 3 s
-        command = shortcut_from_payload(body) if body.get("type") == "message_action" else command_from_payload(body)
-        if command is None:
-            log.warning("malformed slack command payload ignored", extra={"type": body.get("type")})
-            return
-        self.adapter.spawn(self._finish(command, respond))
-
-    async def _finish(self, command: Command, respond: Respond) -> None:
-        handler = self.adapter.handler
-        if handler is None:
-            return
-        try:
-            command = dataclasses.replace(command, author=await self.author(command.author))
-
-            async def note() -> None:
-                await respond(text=PROGRESS_TEXT, response_type="ephemeral")
-
-            replies = await _after(self.adapter.progress_after_s, handler.handle_command(command), note)
-            for reply in replies:
-                await self._deliver_reply(dataclasses.replace(reply, user_id=reply.user_id or command.author.id),
-                                          respond)
-        except asyncio.CancelledError:  # Confab is stopping and the grace period is over
-            try:
-                await respond(text=say.STOPPED_BEFORE_ANSWER, response_type="ephemeral")
-            except Exception:
-                log.info("could not tell the user a command was cut short")
-            raise
-        except Exception:
-            log.exception("slack command failed", extra={"command": command.name})
-            try:
-                await respond(text=say.COMMAND_FAILED.format(name=command.name), response_type="ephemeral")
-            except Exception:
-                log.exception("could not tell the user the command failed")
-
-    async def _deliver_reply(self, reply: Reply, respond: Respond) -> None:
-        """Ephemeral through ``respond`` (or chat.postEphemeral in a thread); public through chat.postMessage,
-        else (e.g. not_in_channel) through ``respond``, which works there too. All through the outbox."""
-        outbox = self.adapter.outbox
-        assert outbox is not None
-        max_chars = self.adapter.capabilities.max_chars
-
-        async def responding(reply: Reply) -> SentRef | None:
-            kind = "ephemeral" if reply.ephemeral else "in_channel"
-            text = reply.text + (PRIVATE_FILES_NOTE if reply.ephemeral and reply.attachments else "")
-            for chunk in format_reply(text, max_chars):
-                await respond(text=chunk, response_type=kind, unfurl_links=False, unfurl_media=False)
-            return SentRef(reply.channel, "")  # the response URL tells no message id
-
-        if reply.ephemeral and not reply.channel.thread:
-            await outbox.send(reply, via=responding)
-        elif await outbox.send(reply) is None and not reply.ephemeral:
-            await outbox.send(reply, via=responding)
-
-
-async def _after(delay: float | None, work: Coroutine[Any, Any, T], on_slow: Callable[[], Awaitable[None]]) -> T:
-    """Await ``work``; if it is still running after ``delay`` seconds, call ``on_slow`` once meanwhile."""
-    task = asyncio.ensure_future(work)
-    try:
-        if delay:
-            done, _ = await asyncio.wait({task}, timeout=delay)
-            if not done:
-                try:
-                    await on_slow()
-                except Exception:  # a progress note is a nicety; never lose the answer over it
-                    log.exception("posting a progress note failed")
-        return await task
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
 
 
 def _is_new_message(event: Any) -> bool:

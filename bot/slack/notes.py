@@ -1,4 +1,4 @@
-"""Where a Slack reply goes, and the "working on it" notes that hold its place.
+"""Where a Slack reply goes, and the "working on it" notes that hold its place (:func:`after` a delay).
 
 :func:`thread_for` is the one rule for a reply's thread. A slow answer first gets a progress note
 (:class:`ProgressNotes`), posted by that rule; the note records its thread, and the answer that
@@ -8,10 +8,12 @@ owns its note, keyed by the message it answers, so several questions in one thre
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -19,6 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.events import ChannelRef
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def is_dm(channel_id: str) -> bool:
@@ -30,6 +34,23 @@ def thread_for(channel: ChannelRef, reply_to: str | None) -> str | None:
     if channel.thread:
         return channel.thread
     return None if is_dm(channel.channel) else reply_to
+
+
+async def after(delay: float | None, work: Coroutine[Any, Any, T], on_slow: Callable[[], Awaitable[None]]) -> T:
+    """Await ``work``; if it is still running after ``delay`` seconds, call ``on_slow`` (show a note) once."""
+    task = asyncio.ensure_future(work)
+    try:
+        if delay:
+            done, _ = await asyncio.wait({task}, timeout=delay)
+            if not done:
+                try:
+                    await on_slow()
+                except Exception:  # a progress note is a nicety; never lose the answer over it
+                    log.exception("posting a progress note failed")
+        return await task
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
 
 
 @dataclass(frozen=True, slots=True)

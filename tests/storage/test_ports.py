@@ -22,6 +22,8 @@ from agent.storage.ports import (
     MessageStore,
     PendingAnswer,
     PendingAnswers,
+    PendingCommand,
+    PendingCommands,
     SpamFlag,
     SpamStore,
     Storage,
@@ -54,7 +56,8 @@ async def test_the_sqlite_storage_satisfies_every_port(store: Storage) -> None:
     for repository, port in [(store.messages, MessageStore), (store.threads, ThreadStore),
                              (store.channel_settings, ChannelSettingsStore), (store.summaries, SummaryStore),
                              (store.events, EventLedger), (store.spam, SpamStore), (store.ideas, IdeaStore),
-                             (store.images, ImageLog), (store.pending, PendingAnswers)]:
+                             (store.images, ImageLog), (store.pending, PendingAnswers),
+                             (store.pending_commands, PendingCommands)]:
         assert isinstance(repository, port), (repository, port)
 
 
@@ -193,3 +196,17 @@ async def test_forgetting_a_channel_forgets_what_it_was_owed(store: Storage) -> 
     await store.messages.add(said(2, channel=OTHER_CHANNEL), PendingAnswer(OTHER_CHANNEL, "m2", "{}", time.time()))
     await store.messages.forget(KEY)
     assert [p.channel_key for p in await store.pending.owed()] == [OTHER_CHANNEL]
+
+
+async def test_an_owed_command_is_recorded_once_and_settled_once(store: Storage) -> None:
+    commands = store.pending_commands
+    first = PendingCommand(KEY, "trigger-1", '{"name": "ask"}', "https://hooks.example/1", time.time() - 5)
+    assert await commands.owe(first)
+    assert not await commands.owe(PendingCommand(KEY, "trigger-1", "{}", "other", time.time()))  # a repeat
+    second = PendingCommand(OTHER_CHANNEL, "trigger-2", "{}", "secret-route", time.time())
+    assert await commands.owe(second)
+    assert await commands.owed() == [first, second]  # oldest first; the first record stays as it was
+    assert await commands.settle(KEY, "trigger-1")
+    assert not await commands.settle(KEY, "trigger-1")
+    await store.messages.forget(OTHER_CHANNEL)  # forgotten with its channel, route and all
+    assert await commands.owed() == []

@@ -6,7 +6,7 @@
     spam.py        SpamStore (and the synchronous read of corrections for training)
     ideas.py       IdeaStore
     images.py      ImageLog
-    pending.py     PendingAnswers (added with their message by messages.py)
+    pending.py     PendingAnswers (added with their message by messages.py), PendingCommands
 
 This package is the only code in Confab that holds SQL.
 """
@@ -21,7 +21,7 @@ from agent.storage.sqlite.db import Database
 from agent.storage.sqlite.ideas import SqliteIdeas
 from agent.storage.sqlite.images import SqliteImages
 from agent.storage.sqlite.messages import SqliteMessages
-from agent.storage.sqlite.pending import SqlitePending
+from agent.storage.sqlite.pending import SqlitePending, SqlitePendingCommands
 from agent.storage.sqlite.spam import SqliteSpam
 
 
@@ -39,6 +39,7 @@ class SqliteStorage:
     ideas: SqliteIdeas
     images: SqliteImages
     pending: SqlitePending
+    pending_commands: SqlitePendingCommands
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStorage:
@@ -46,7 +47,7 @@ class SqliteStorage:
         summaries = SqliteSummaries(db)
         return cls(db, SqliteMessages(db, on_forget=summaries.forgotten), SqliteThreads(db),
                    SqliteChannelSettings(db), summaries, SqliteEvents(db), SqliteSpam(db), SqliteIdeas(db),
-                   SqliteImages(db), SqlitePending(db))
+                   SqliteImages(db), SqlitePending(db), SqlitePendingCommands(db))
 
     async def close(self) -> None:
         await self.db.close()

@@ -144,4 +144,18 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX pending_answers_by_age ON pending_answers (created_at);
     """,
+    # 13: command answers owed (slash commands, shortcuts, Discord interactions): recorded as they are
+    # acknowledged, with the platform's way back to the asker (a response URL or interaction token),
+    # deleted when the replies were delivered, so a restart can answer them while that way still works
+    13: """
+    CREATE TABLE pending_commands (
+        channel_key TEXT NOT NULL,
+        command_id  TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        route       TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (channel_key, command_id)
+    );
+    CREATE INDEX pending_commands_by_age ON pending_commands (created_at);
+    """,
 }
