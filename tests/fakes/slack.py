@@ -348,6 +348,12 @@ async def post_form(adapter: Any, form: dict[str, str], **kw: Any) -> tuple[int,
     return await post(adapter, urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw)
 
 
-async def settle(adapter: Any) -> None:
-    await asyncio.sleep(0.05)  # bolt hands event listeners to a task after the 200
-    await adapter.drain()
+async def settle(adapter: Any, within_s: float = 30.0) -> None:
+    """Wait until what was delivered is done: the adapter's in-flight work, then the pipeline's background.
+
+    No sleep is needed first: bolt runs the listeners before it answers (``process_before_response``), so
+    by the time a POST or a Socket Mode ack came back the work they start is already tracked."""
+    from tests.fakes.harness import drain
+
+    async with asyncio.timeout(within_s):
+        await drain(adapter)
