@@ -100,7 +100,8 @@ async def test_public_command_reply_is_posted_with_unfurls_off(start_slack: Any,
     await post_form(adapter, command_form("/summarize", "public", fake_api.response_url()))
     await settle(adapter)
     [call] = fake_api.calls_to("chat.postMessage")
-    assert call.params["channel"] == "C0GENERAL" and call.params["text"] == "*Summary* @\u200bchannel"  # the outbox defuses it
+    # the outbox defuses the broadcast on every path out
+    assert call.params["channel"] == "C0GENERAL" and call.params["text"] == "*Summary* @\u200bchannel"
     assert call.params["unfurl_links"] is False and call.params["unfurl_media"] is False
 
 
