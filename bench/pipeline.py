@@ -75,6 +75,7 @@ async def bench_pipeline(n: int, workdir: Path) -> dict[str, Any]:
         await pipeline.handle_message(message)
         full.append(time.perf_counter() - started)
     replies = len(adapter.sent)
+    await pipeline.drain()  # the rolling summaries it started
     await deps.close()
     ms = 1000.0
     return {

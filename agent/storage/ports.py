@@ -26,8 +26,8 @@ class MessageStore(Protocol):
     """Every message of every channel, as remembered (deleted ones keep their place, not their text)."""
 
     async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
-        """Store a message, and the answer ``owed`` to it in the same transaction; False when that (channel, id)
-        is already stored (the insert is the dedupe; nothing is written then)."""
+        """Store a message, and the answer ``owed`` to it in the same write (atomically); False when that
+        (channel, id) is already stored (the insert is the dedupe; nothing is written then)."""
 
     async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
         """New text for a stored, not deleted message; False when there is none."""
@@ -125,7 +125,8 @@ class PendingAnswer:
 
 @runtime_checkable
 class PendingAnswers(Protocol):
-    """Answers owed. They are added with their message (:meth:`MessageStore.add`, one transaction)."""
+    """Answers owed. They are added with their message (:meth:`MessageStore.add`, atomically); deleting the
+    message (:meth:`MessageStore.delete`) or forgetting its channel lets them go."""
 
     async def owed(self) -> list[PendingAnswer]:
         """Every answer still owed, oldest first."""

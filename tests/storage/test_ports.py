@@ -210,3 +210,19 @@ async def test_an_owed_command_is_recorded_once_and_settled_once(store: Storage)
     assert not await commands.settle(KEY, "trigger-1")
     await store.messages.forget(OTHER_CHANNEL)  # forgotten with its channel, route and all
     assert await commands.owed() == []
+
+
+async def test_a_deleted_question_is_no_longer_owed_an_answer(store: Storage) -> None:
+    await store.messages.add(said(1), PendingAnswer(KEY, "m1", "{}", time.time()))
+    await store.messages.delete(KEY, "m1")
+    assert await store.pending.owed() == []
+
+
+async def test_retention_keeps_a_question_until_its_owed_answer_is_settled(store: Storage) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=400)  # the platform's timestamp of a message resumed late
+    await store.messages.add(said(1, when=long_ago), PendingAnswer(KEY, "m1", "{}", time.time()))
+    await store.messages.add(said(2, when=long_ago))
+    assert await store.messages.prune(90) == 1
+    assert [p.message_id for p in await store.pending.owed()] == ["m1"]
+    await store.pending.settle(KEY, "m1")
+    assert await store.messages.prune(90) == 1

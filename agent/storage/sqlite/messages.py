@@ -56,16 +56,14 @@ class SqliteMessages:
 
     async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
         m = message
-        insert = (f"INSERT OR IGNORE INTO messages ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                  (m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, ts(m.created_at),
-                   int(m.is_bot), ts(m.edited_at), int(m.deleted)))
-        if owed is None:
-            return await self.db.write(*insert) > 0
-        # changes() is the message insert's row count: a duplicate delivery owes nothing new
-        owe = ("INSERT OR IGNORE INTO pending_answers (channel_key, message_id, payload, created_at, note) "
-               "SELECT ?, ?, ?, ?, ? WHERE changes() = 1",
-               (owed.channel_key, owed.message_id, owed.payload, owed.created_at, owed.note))
-        return await self.db.write_together([insert, owe]) > 0
+        # the answer owed (if any) rides on the message's own row: one statement stores both, and a
+        # duplicate delivery (ignored) owes nothing new
+        count = await self.db.write(
+            f"INSERT OR IGNORE INTO messages ({_COLUMNS}, owed, owed_at, owed_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, ts(m.created_at), int(m.is_bot),
+             ts(m.edited_at), int(m.deleted), owed.payload if owed else None, owed.created_at if owed else None,
+             owed.note if owed else None))
+        return count > 0
 
     async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
         count = await self.db.write(
@@ -76,7 +74,8 @@ class SqliteMessages:
 
     async def delete(self, channel_key: str, message_id: str) -> bool:
         count = await self.db.write(
-            "UPDATE messages SET text = '', deleted = 1 WHERE channel_key = ? AND id = ?", (channel_key, message_id)
+            "UPDATE messages SET text = '', deleted = 1, owed = NULL, owed_note = NULL "
+            "WHERE channel_key = ? AND id = ?", (channel_key, message_id)
         )
         return count > 0
 
@@ -137,7 +136,8 @@ class SqliteMessages:
         if older_than_days <= 0:
             return 0
         cutoff = time.time() - older_than_days * 86400
-        removed = await self.db.write("DELETE FROM messages WHERE created_at < ?", (cutoff,))
+        # an answer still owed keeps its question until resumed or let go (resume.py)
+        removed = await self.db.write("DELETE FROM messages WHERE created_at < ? AND owed IS NULL", (cutoff,))
         await self.db.write("DELETE FROM processed_events WHERE seen_at < ?", (cutoff,))
         if removed:
             log.info("pruned old messages", extra={"removed": removed, "days": older_than_days})

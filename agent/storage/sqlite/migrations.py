@@ -158,4 +158,13 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX pending_commands_by_age ON pending_commands (created_at);
     """,
+    # 14: an answer owed is kept on its message's row (one INSERT stores both, no transaction of two
+    # statements on the hot path); a deleted question is no longer owed an answer
+    14: """
+    DROP TABLE pending_answers;
+    ALTER TABLE messages ADD COLUMN owed TEXT;
+    ALTER TABLE messages ADD COLUMN owed_at REAL;
+    ALTER TABLE messages ADD COLUMN owed_note TEXT;
+    CREATE INDEX messages_owed ON messages (owed_at) WHERE owed IS NOT NULL;
+    """,
 }

@@ -1,7 +1,6 @@
-"""Answers owed, in SQLite: the :class:`~agent.storage.ports.PendingAnswers` port (table ``pending_answers``)
-and the :class:`~agent.storage.ports.PendingCommands` port (table ``pending_commands``).
-
-Owed answers are added by :meth:`SqliteMessages.add` in the transaction that stores the asking message.
+"""Answers owed, in SQLite: the :class:`~agent.storage.ports.PendingAnswers` port (the ``owed`` columns of
+the asking message's row in ``messages``, written by :meth:`SqliteMessages.add` in the same INSERT) and the
+:class:`~agent.storage.ports.PendingCommands` port (table ``pending_commands``).
 """
 
 from __future__ import annotations
@@ -15,17 +14,17 @@ class SqlitePending:
         self.db = db
 
     async def owed(self) -> list[PendingAnswer]:
-        rows = await self.db.fetch("SELECT channel_key, message_id, payload, created_at, note FROM pending_answers "
-                                   "ORDER BY created_at, message_id")
+        rows = await self.db.fetch("SELECT channel_key, id, owed, owed_at, owed_note FROM messages "
+                                   "WHERE owed IS NOT NULL ORDER BY owed_at, id")
         return [PendingAnswer(row[0], row[1], row[2], float(row[3]), row[4]) for row in rows]
 
     async def set_note(self, channel_key: str, message_id: str, note: str | None) -> None:
-        await self.db.write("UPDATE pending_answers SET note = ? WHERE channel_key = ? AND message_id = ?",
+        await self.db.write("UPDATE messages SET owed_note = ? WHERE channel_key = ? AND id = ? AND owed IS NOT NULL",
                             (note, channel_key, message_id))
 
     async def settle(self, channel_key: str, message_id: str) -> bool:
-        count = await self.db.write("DELETE FROM pending_answers WHERE channel_key = ? AND message_id = ?",
-                                    (channel_key, message_id))
+        count = await self.db.write("UPDATE messages SET owed = NULL, owed_note = NULL "
+                                    "WHERE channel_key = ? AND id = ? AND owed IS NOT NULL", (channel_key, message_id))
         return count > 0
 
 
