@@ -145,24 +145,20 @@ class Interactions:
             return
         handler = self.adapter.handler
         command = _command(interaction, name, args, target)
-        owed = False
+        # the record is written while the deferral is on its way (Discord's 3 s count for both)
+        owing: asyncio.Future[bool] | None = None
         if handler is not None and command is not None:
             route = InteractionRoute(interaction.application_id, interaction.token, ephemeral)
-            try:
-                owed = await handler.owe_command(command, route.to_json())
-                if not owed:
-                    log.info("repeated interaction dropped", extra={"interaction": interaction.id})
-                    return
-            except Exception:  # answered all the same, only not after a restart
-                log.exception("could not record an owed interaction", extra={"command": name})
+            owing = asyncio.ensure_future(handler.owe_command(command, route.to_json()))
         try:
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         except (discord.HTTPException, discord.InteractionResponded) as exc:
             log.warning("could not defer an interaction (expired or answered)",
                         extra={"command": name, "error": type(exc).__name__})
-            if owed and handler is not None and command is not None:
+            if await _recorded(owing, name) and handler is not None and command is not None:
                 await handler.command_answered(command)
             return
+        owed = await _recorded(owing, name)
         if command is not None:
             replies = InteractionReplies(self.adapter, interaction, command.channel, ephemeral)
             self.adapter.spawn(self._answer(replies, command, owed))  # tracked: drained on close
@@ -247,3 +243,15 @@ def _command(interaction: discord.Interaction, name: str, args: str, target: dis
     return Command(name=name, args=args.strip(), channel=ref_of(interaction.channel), author=author,
                    id=str(interaction.id), target=str(target.id) if target is not None else None,
                    target_at=target.created_at if target is not None else None)
+
+
+async def _recorded(owing: asyncio.Future[bool] | None, name: str) -> bool:
+    """Whether the owed interaction was recorded; a failure is logged (it is answered all the same, only not
+    after a restart)."""
+    if owing is None:
+        return False
+    try:
+        return await owing
+    except Exception:
+        log.exception("could not record an owed interaction", extra={"command": name})
+        return False
