@@ -37,46 +37,63 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
-_SECRETS: set[str] = set()
 _MASK = "[secret]"
+
+
+class Redactor:
+    """The secrets to mask in log records; installed once into logging's record factory (logging is
+    process-wide, so this is where its state lives, not in this module)."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+
+    def mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, _MASK)
+        return text
+
+    def redact(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string is the logging module's to report
+            return
+        masked = self.mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            masked = self.mask(text)
+            if masked != text:
+                record.exc_text = masked
+
+
+def _installed() -> Redactor:
+    """The redactor in logging's record factory, installing one on first use."""
+    base = logging.getLogRecordFactory()
+    found = getattr(base, "confab_redactor", None)
+    if isinstance(found, Redactor):
+        return found
+    redactor = Redactor()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        redactor.redact(record)
+        return record
+
+    factory.confab_redactor = redactor  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+    return redactor
 
 
 def register_secrets(values: Iterable[str]) -> None:
     """Mask these strings in every log record from now on: providers echo API keys in their errors,
     and an exception's text ends up in a log line."""
-    _SECRETS.update(v for v in values if len(v) >= 6)
-    base = logging.getLogRecordFactory()
-    if _SECRETS and not getattr(base, "confab_redacting", False):
-        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = base(*args, **kwargs)
-            _redact(record)
-            return record
-
-        factory.confab_redacting = True  # type: ignore[attr-defined]
-        logging.setLogRecordFactory(factory)
-
-
-def _mask(text: str) -> str:
-    for secret in _SECRETS:
-        text = text.replace(secret, _MASK)
-    return text
+    secrets = {v for v in values if len(v) >= 6}
+    if secrets:
+        _installed().secrets.update(secrets)
 
 
 def mask_secrets(text: str) -> str:
     """``text`` with every registered secret replaced, for messages printed outside logging."""
-    return _mask(text)
-
-
-def _redact(record: logging.LogRecord) -> None:
-    try:
-        message = record.getMessage()
-    except Exception:  # a bad format string is the logging module's to report
-        return
-    masked = _mask(message)
-    if masked != message:
-        record.msg, record.args = masked, None
-    if record.exc_info and record.exc_info[1] is not None:
-        text = logging.Formatter().formatException(record.exc_info)
-        masked = _mask(text)
-        if masked != text:
-            record.exc_text = masked
+    found = getattr(logging.getLogRecordFactory(), "confab_redactor", None)
+    return found.mask(text) if isinstance(found, Redactor) else text
