@@ -25,7 +25,7 @@ from agent.embeddings import LocalEmbedder
 from agent.knowledge.builder import build_index
 from agent.knowledge.evaluate import doc_id, read_queries
 from agent.knowledge.index import HybridIndex, _tokenize
-from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, best_per_document, signals
+from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, best_per_section, signals
 from agent.settings import Settings
 
 SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
@@ -46,8 +46,9 @@ def features(index: HybridIndex, queries: list, vectors: np.ndarray) -> tuple[np
         for answerable in (True, False):
             masked = similarities if answerable else np.where(gold, -1.0, similarities)
             ranked = np.argsort(-masked)
-            by_document = best_per_document((index.chunks[i].source, float(masked[i])) for i in ranked)
-            s = signals(by_document, set(words), document_words[index.chunks[ranked[0]].source])
+            competition = best_per_section((index.chunks[i].source, index.chunks[i].heading, float(masked[i]))
+                                           for i in ranked)
+            s = signals(competition, set(words), document_words[index.chunks[ranked[0]].source])
             rows.append([s.similarity, s.gap, s.coverage])
             labels.append(int(answerable))
     return np.array(rows), np.array(labels)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from agent.knowledge.chunking import Chunk
-from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_document, signals
+from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_section, signals
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +161,8 @@ class HybridIndex:
         hits = [Hit(self.chunks[i], fused[i], dense_score[i], keyword_score.get(i, 0.0)) for i in best]
         # coverage is judged over the best passage's whole document: chunking must not hide the answer's words
         top_words = self._document_words[self.chunks[dense[0][0]].source] if dense else set()
-        by_document = best_per_document((self.chunks[i].source, s) for i, s in dense)
-        return Retrieval(hits, signals(by_document, query_words, top_words))
+        competition = best_per_section((self.chunks[i].source, self.chunks[i].heading, s) for i, s in dense)
+        return Retrieval(hits, signals(competition, query_words, top_words))
 
     def _keyword_hits(self, query: str, pool: int) -> tuple[set[str], list[tuple[int, float]]]:
         """The query's content words, and the BM25 ranking."""

@@ -2,8 +2,13 @@
 
 Three signals of the dense retrieval, combined by a logistic model:
 - ``similarity``: cosine similarity of the question and the best passage;
-- ``gap``: how far that passage stands out from the best passages of the next nine documents (a missing
-  answer gives a flat top; the best document's other passages are no competition);
+- ``gap``: how far that passage stands out from the best passages of the next nine sections (heading-level
+  units) of other documents: a missing answer gives a flat top. The best document's own passages are no
+  competition (a PubMedQA abstract's METHODS and RESULTS are the same study). Competition is counted in
+  sections, not documents, so it goes as deep in a team's five long documents on one product as in a
+  thousand one-topic abstracts: counted in documents, it was the best passages of only four other documents,
+  all on the same product, which made a covered answer look flat (the everyday questions of
+  ``bench/knowledge_everyday.py``);
 - ``coverage``: the share of the question's content words (stemmed, no stop words) in its document.
 Relative signals carry over between collections better than a raw similarity cut-off.
 
@@ -18,8 +23,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-COEFFICIENTS = {"similarity": 2.654, "gap": 10.152, "coverage": 7.931}
-INTERCEPT = -8.13
+COEFFICIENTS = {"similarity": 3.013, "gap": 10.474, "coverage": 7.894}
+INTERCEPT = -8.218
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +42,19 @@ class Signals:
 NO_SIGNAL = Signals(0.0, 0.0, 0.0)
 
 
-def best_per_document(ranked: Iterable[tuple[str, float]], n: int = 10) -> list[float]:
-    """The first ``n`` documents' similarities, from (document, similarity) pairs ordered best first."""
-    seen: set[str] = set()
-    best: list[float] = []
-    for document, similarity in ranked:
-        if document not in seen:
-            seen.add(document)
+def best_per_section(ranked: Iterable[tuple[str, str, float]], n: int = 10) -> list[float]:
+    """The best similarity, then the best of each of the next ``n - 1`` sections of other documents, from
+    (document, heading, similarity) triples ordered best first."""
+    ranked = iter(ranked)
+    first = next(ranked, None)
+    if first is None:
+        return []
+    document, _, similarity = first
+    seen: set[tuple[str, str]] = set()
+    best = [similarity]
+    for other, heading, similarity in ranked:
+        if other != document and (other, heading) not in seen:
+            seen.add((other, heading))
             best.append(similarity)
             if len(best) == n:
                 break
@@ -51,7 +62,7 @@ def best_per_document(ranked: Iterable[tuple[str, float]], n: int = 10) -> list[
 
 
 def signals(similarities: list[float], question_words: set[str], passage_words: set[str]) -> Signals:
-    """From each document's best similarity, best first (``best_per_document``), and the best document's words."""
+    """From the best similarity and its competitors' (``best_per_section``), and the best document's words."""
     if not similarities:
         return NO_SIGNAL
     best = similarities[0]

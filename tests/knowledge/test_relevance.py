@@ -1,17 +1,14 @@
 """The abstain model's inputs, and which passages an offline answer quotes."""
 
+import numpy as np
+import pytest
+
 from agent.knowledge.chunking import Chunk
-from agent.knowledge.index import Hit, _tokenize
-from agent.knowledge.relevance import best_per_document
+from agent.knowledge.index import Hit, HybridIndex, _tokenize
+from agent.knowledge.relevance import best_per_section
 from agent.knowledge.service import SearchResult
+from agent.settings import Settings
 from agent.tools.knowledge import render
-
-
-def test_a_documents_other_passages_do_not_flatten_the_top() -> None:
-    ranked = [("a.md", 0.8), ("a.md", 0.78), ("b.md", 0.4), ("a.md", 0.7), ("c.md", 0.3)]
-    assert best_per_document(ranked) == [0.8, 0.4, 0.3]
-    assert best_per_document(ranked, n=2) == [0.8, 0.4]
-    assert best_per_document([]) == []
 
 
 def test_words_every_question_has_are_not_content() -> None:
@@ -47,3 +44,73 @@ def test_offline_quotes_are_the_passages_close_to_the_most_similar_one() -> None
     # each cites the lines it quotes (here the passage's one line), not the whole passage's range
     assert output.for_user.endswith("Sources: [1] deploy.md › Title (line 1) · [2] config.md › Title (line 1)")
     assert [c.marker for c in output.citations] == [1, 2, 3]
+
+
+def test_competition_is_the_next_sections_of_other_documents() -> None:
+    """The best document's own sections are no competition (an abstract's METHODS and RESULTS are one study);
+    every other document's sections each compete, so the competition is as deep in a few long documents as in
+    many short ones."""
+    ranked = [("a.md", "A > Methods", 0.8), ("a.md", "A > Results", 0.78), ("b.md", "B > One", 0.4),
+              ("b.md", "B > One", 0.39), ("b.md", "B > Two", 0.35), ("c.md", "C", 0.3), ("a.md", "A", 0.29)]
+    assert best_per_section(ranked) == [0.8, 0.4, 0.35, 0.3]
+    assert best_per_section(ranked, n=2) == [0.8, 0.4]
+    assert best_per_section([]) == []
+
+
+# A team's knowledge base: three documents about one product, each with several sections. The question's
+# similarity to each passage is set by its vector (unit vectors: the query is axis 0, each passage has an
+# axis of its own for the rest).
+PRODUCT = {
+    "overview.md": [("Overview > Offline mode and LLM mode", "Offline mode quotes the documents; set a model "
+                     "for LLM mode.", 0.40),
+                    ("Overview > What it does", "It answers questions about the documents.", 0.15),
+                    ("Overview > How to talk to it", "Mention it in a channel.", 0.12),
+                    ("Overview > Adding documents", "Put Markdown files in the folder.", 0.10)],
+    "configuration.md": [("Configuration > The model", "The model setting picks the provider.", 0.35),
+                         ("Configuration > Storage", "The database lives in the data folder.", 0.10),
+                         ("Configuration > Rate limits", "Ten questions a minute per person.", 0.08),
+                         ("Configuration > Slack", "Set the Slack tokens.", 0.05)],
+    "deployment.md": [("Deployment > Docker", "Run the compose file.", 0.33),
+                      ("Deployment > systemd", "Enable the unit with systemctl.", 0.12),
+                      ("Deployment > Discord", "Invite the bot to the server.", 0.05),
+                      ("Deployment > Slack", "Create the app from the manifest.", 0.05)],
+}
+
+
+def product_index(similarities: dict[tuple[str, str], float] | None = None) -> tuple[HybridIndex, np.ndarray]:
+    chunks, rows = [], []
+    dim = 1 + sum(len(sections) for sections in PRODUCT.values())
+    for source, sections in PRODUCT.items():
+        for n, (heading, text, similarity) in enumerate(sections):
+            similarity = (similarities or {}).get((source, heading), similarity)
+            row = np.zeros(dim, dtype=np.float32)
+            row[0], row[1 + len(chunks)] = similarity, (1 - similarity ** 2) ** 0.5
+            chunks.append(Chunk(source, heading, 1 + 3 * n, 2 + 3 * n, text))
+            rows.append(row)
+    query = np.zeros(dim, dtype=np.float32)
+    query[0] = 1.0
+    return HybridIndex(chunks, np.stack(rows), {}, "test"), query
+
+
+def test_a_covered_question_in_a_small_single_topic_collection_is_answered() -> None:
+    """Counted in documents, the competition was the best passages of the two other documents, all about the
+    same product and close behind (gap 0.06): the covered question was refused (relevance 0.15). Counted in
+    sections of other documents, it is up to the next nine, and the answer stands out."""
+    index, query = product_index()
+    found = index.search("how do I use a real LLM instead of the offline mode?", query)
+    assert found.hits[0].chunk.heading == "Overview > Offline mode and LLM mode"
+    assert found.signals.similarity == pytest.approx(0.40, abs=1e-5)
+    # the other documents' eight sections (there are fewer than nine)
+    assert found.signals.gap == pytest.approx(0.40 - (0.35 + 0.10 + 0.08 + 0.05 + 0.33 + 0.12 + 0.05 + 0.05) / 8,
+                                              abs=1e-5)
+    assert found.signals.relevance() >= Settings.model_fields["knowledge_min_relevance"].default
+
+
+def test_an_uncovered_question_in_a_small_single_topic_collection_is_refused() -> None:
+    """A question the documents don't cover: a low, flat top, and none of its words in the best document."""
+    index, query = product_index({("overview.md", "Overview > Offline mode and LLM mode"): 0.22,
+                                  ("configuration.md", "Configuration > The model"): 0.2,
+                                  ("deployment.md", "Deployment > Docker"): 0.19})
+    found = index.search("what's the wifi password?", query)
+    assert found.signals.coverage == 0.0
+    assert found.signals.relevance() < Settings.model_fields["knowledge_min_relevance"].default
