@@ -52,9 +52,8 @@ class Assistant:
         """The turn for ``text``: the channel's (or thread's) last messages and its rolling summary as context;
         ``exclude_id`` (the message being answered, already stored) is left out of the history."""
         window = self.settings.context_messages
-        history = await self.messages.recent(context.channel_key, limit=window + 1, thread=context.thread)
+        history, summary = await self.messages.context(context.channel_key, limit=window + 1, thread=context.thread)
         history = [m for m in history if m.id != exclude_id][-window:]
-        summary = await self.summaries.get(context.channel_key, context.thread)
         return Turn(context, text, history, summary[0] if summary else None)
 
     async def answer(self, turn: Turn) -> AgentResult:

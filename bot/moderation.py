@@ -87,10 +87,12 @@ class Moderator:
 
     async def _screen(self, channel: ChannelRef, message_id: str, author: Author, text: str, adapter: Adapter | None,
                       new_member: bool = False, edited: bool = False) -> bool:
-        policy = await self.policy(channel)
-        if policy == "off" or self._exempt(author):
+        if self._exempt(author):  # before any read: admins, bots and exempt roles cost nothing
             return False
-        standing = await self.ledger.standing(channel.key, author.id)
+        standing = await self.ledger.standing(channel.key, author.id)  # with the channel's policy: one read
+        policy = self.settings.spam_policy if standing.policy is None else str(standing.policy)
+        if policy == "off":
+            return False
         feature = self.classification
         spam = await feature.ready_spam()
         result = spam.classify(text, author.id, channel.key, new_member=new_member, discount=standing.discount,

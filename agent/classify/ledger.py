@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from agent.classify.signals import Signal
 from agent.storage.ports import FoundMessage, SpamFlag, SpamStore
@@ -37,11 +37,13 @@ DAY_S = 86400.0
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """What moderators' corrections say about one author in one channel."""
+    """What moderators' corrections say about one author in one channel, and the channel's own
+    ``spam_policy`` setting (None when unset), read with them."""
 
     exempt: bool = False
     discount: float = 0.0
     extra: tuple[Signal, ...] = ()
+    policy: Any = None
 
 
 class SpamLedger:
@@ -65,7 +67,7 @@ class SpamLedger:
             extra = (Signal("moderator_marked_spam", SPAMMED_WEIGHT,
                             "a moderator marked this author's message as spam recently"),)
         discount = 1.0 if record.exempt else min(TRUST_MAX, TRUST_STEP * hams)
-        return Standing(record.exempt, discount, extra)
+        return Standing(record.exempt, discount, extra, record.spam_policy)
 
     async def find(self, channel_key: str, message_ids: Sequence[str], prefer: Sequence[str] = ()
                    ) -> FoundMessage | None:

@@ -42,6 +42,11 @@ class MessageStore(Protocol):
         """The last ``limit`` messages of a channel (or one thread, root included), oldest first; among
         messages of the same time, the one stored last counts as newer."""
 
+    async def context(self, channel_key: str, limit: int = 20, thread: str | None = None
+                      ) -> tuple[list[StoredMessage], tuple[str, datetime] | None]:
+        """An agent turn's context in one read: :meth:`recent` (not deleted) and the rolling summary
+        (as :meth:`SummaryStore.get` returns it)."""
+
     async def history(self, channel_key: str, since: datetime | None = None, until: datetime | None = None,
                       thread: str | None = None, limit: int = 20000) -> list[StoredMessage]:
         """Messages in a time window (both ends included), oldest first, deleted ones left out; when more
@@ -190,10 +195,12 @@ class FoundMessage:
 @dataclass(frozen=True, slots=True)
 class AuthorRecord:
     """What moderators said about an author: an exemption in this channel, and their verdicts
-    (``(when, verdict)``) on the author's messages in the workspace."""
+    (``(when, verdict)``) on the author's messages in the workspace; with it, the channel's own
+    ``spam_policy`` setting (None when unset), so the spam screen needs one read per message."""
 
     exempt: bool
     verdicts: tuple[tuple[float, Verdict], ...]
+    spam_policy: Any = None
 
 
 @runtime_checkable
@@ -204,7 +211,8 @@ class SpamStore(Protocol):
         """Keep a flag; an existing flag of that message is replaced when ``replace``, else kept."""
 
     async def author_record(self, channel_key: str, author_id: str, now: float, since: float) -> AuthorRecord:
-        """The author's exemption in the channel (unexpired at ``now``) and verdicts since ``since``."""
+        """The author's exemption in the channel (unexpired at ``now``), verdicts since ``since`` and the
+        channel's ``spam_policy`` setting (as :meth:`ChannelSettings.get` would return it), in one read."""
 
     async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
         """Flags of those message ids in the channel's workspace, newest first."""

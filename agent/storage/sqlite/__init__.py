@@ -1,4 +1,4 @@
-"""The embedded storage: one SQLite file through aiosqlite (WAL, one writer task, numbered migrations).
+"""The embedded storage: one SQLite file (WAL, one writer thread, reads through aiosqlite, numbered migrations).
 
     db.py          connections, the single writer (group commit), migrations (migrations.py)
     messages.py    MessageStore
@@ -44,9 +44,8 @@ class SqliteStorage:
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStorage:
         db = await Database.open(path)
-        summaries = SqliteSummaries(db)
-        return cls(db, SqliteMessages(db, on_forget=summaries.forgotten), SqliteThreads(db),
-                   SqliteChannelSettings(db), summaries, SqliteEvents(db), SqliteSpam(db), SqliteIdeas(db),
+        return cls(db, SqliteMessages(db), SqliteThreads(db), SqliteChannelSettings(db), SqliteSummaries(db),
+                   SqliteEvents(db), SqliteSpam(db), SqliteIdeas(db),
                    SqliteImages(db), SqlitePending(db), SqlitePendingCommands(db))
 
     async def close(self) -> None:

@@ -73,18 +73,16 @@ class SqliteChannelSettings:
 
 
 class SqliteSummaries:
-    """Read on every agent turn, written rarely: a write-through cache sits in front of the table."""
+    """Read with each agent turn's history (:meth:`SqliteMessages.context`, one round trip), so it needs no
+    cache (a per-process one would go stale beside another process writing the same database)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._cache: dict[tuple[str, str], tuple[str, datetime] | None] = {}
 
     async def get(self, channel_key: str, thread: str | None = None) -> tuple[str, datetime] | None:
-        key = (channel_key, thread or "")
-        if key not in self._cache:
-            rows = await self.db.fetch("SELECT text, upto FROM summaries WHERE channel_key = ? AND thread = ?", key)
-            self._cache[key] = (str(rows[0][0]), dt(rows[0][1]) or datetime.now(UTC)) if rows else None
-        return self._cache[key]
+        rows = await self.db.fetch("SELECT text, upto FROM summaries WHERE channel_key = ? AND thread = ?",
+                                   (channel_key, thread or ""))
+        return (str(rows[0][0]), dt(rows[0][1]) or datetime.now(UTC)) if rows else None
 
     async def set(self, channel_key: str, text: str, upto: datetime, thread: str | None = None) -> None:
         await self.db.write(
@@ -93,11 +91,6 @@ class SqliteSummaries:
             "updated_at = excluded.updated_at",
             (channel_key, thread or "", text, ts(upto), time.time()),
         )
-        self._cache[(channel_key, thread or "")] = (text, upto)
-
-    def forgotten(self, channel_key: str) -> None:
-        """The channel was erased (:meth:`SqliteMessages.forget`): drop its cached summaries."""
-        self._cache = {k: v for k, v in self._cache.items() if k[0] != channel_key}
 
 
 class SqliteEvents:

@@ -1,9 +1,10 @@
-"""The SQLite database file: connections, the single writer task and the migrations.
+"""The SQLite database file: connections, the single writer thread and the migrations.
 
-One writer task owns the write connection: every write is queued, and the writer commits whatever
+One writer thread owns the write connection: every write is queued, and the writer commits whatever
 has queued up in a single ``BEGIN IMMEDIATE`` transaction (group commit), so 200 channels writing at
-once cost one fsync per batch, not per message. Reads use a second connection (WAL lets them run
-beside the writer). Callers awaiting a write return only after its transaction committed.
+once cost one fsync per batch, not per message, and one hand-off between the event loop and the thread
+per batch, however many statements it holds. Reads use a second connection (WAL lets them run beside
+the writer). Callers awaiting a write return only after its transaction committed.
 
 Only the repositories of this package use :meth:`Database.write` / :meth:`Database.fetch`.
 """
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
+import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,10 +47,11 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._writer_db: aiosqlite.Connection | None = None
+        self._writer_db: sqlite3.Connection | None = None  # used by the writer thread only, once it runs
         self._reader_db: aiosqlite.Connection | None = None
-        self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
-        self._writer_task: asyncio.Task[None] | None = None
+        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._writer_done: asyncio.Future[None] | None = None
         self._checkpoint_db: aiosqlite.Connection | None = None
         self._checkpoint_task: asyncio.Task[None] | None = None
         self._commits = 0
@@ -63,13 +68,7 @@ class Database:
         try:
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer_db = await aiosqlite.connect(self.path, isolation_level=None)
-            # wal_autocheckpoint=0: the commit that crosses the WAL threshold would otherwise pay for the
-            # whole checkpoint (a periodic ~5 ms stall); a separate connection checkpoints instead
-            for pragma in ("journal_mode=WAL", "busy_timeout=5000", "synchronous=NORMAL", "foreign_keys=ON",
-                           "wal_autocheckpoint=0"):
-                await self._writer_db.execute(f"PRAGMA {pragma}")
-            await self._migrate(self._writer_db)
+            self._writer_db = await asyncio.to_thread(self._open_writer)
             self._reader_db = await aiosqlite.connect(self.path, isolation_level=None)
             await self._reader_db.execute("PRAGMA busy_timeout=5000")
             self._checkpoint_db = await aiosqlite.connect(self.path, isolation_level=None)
@@ -77,46 +76,43 @@ class Database:
         except Exception as exc:  # sqlite3.Error, OSError
             await self.close()
             raise StorageError(f"cannot open memory database {self.path}: {exc}") from exc
-        self._writer_task = asyncio.create_task(self._writer_loop(), name="confab-memory-writer")
+        loop = asyncio.get_running_loop()
+        self._writer_done = loop.create_future()
+        self._writer = threading.Thread(target=self._writer_loop, args=(self._writer_db, loop, self._writer_done),
+                                        name="confab-memory-writer", daemon=True)
+        self._writer.start()
         self._checkpoint_task = asyncio.create_task(self._checkpoint_loop(), name="confab-memory-checkpoint")
 
-    async def _migrate(self, db: aiosqlite.Connection) -> None:
-        await db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
-        )
-        async with db.execute("SELECT version FROM schema_migrations") as cursor:
-            applied = {row[0] for row in await cursor.fetchall()}
-        for version in sorted(MIGRATIONS):
-            if version in applied:
-                continue
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _split_sql(MIGRATIONS[version]):
-                    await db.execute(statement)
-                await db.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", (version, time.time())
-                )
-                await db.execute("COMMIT")
-            except Exception:
-                await db.execute("ROLLBACK")
-                raise
-            log.info("applied migration", extra={"version": version})
+    def _open_writer(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            # wal_autocheckpoint=0: the commit that crosses the WAL threshold would otherwise pay for the
+            # whole checkpoint (a periodic ~5 ms stall); a separate connection checkpoints instead
+            for pragma in ("journal_mode=WAL", "busy_timeout=5000", "synchronous=NORMAL", "foreign_keys=ON",
+                           "wal_autocheckpoint=0"):
+                db.execute(f"PRAGMA {pragma}")
+            _migrate(db)
+        except Exception:
+            db.close()
+            raise
+        return db
 
     async def close(self) -> None:
         if self._checkpoint_task is not None:
             self._checkpoint_task.cancel()
             await asyncio.gather(self._checkpoint_task, return_exceptions=True)
             self._checkpoint_task = None
-        if self._writer_task is not None:
-            await self._queue.put(None)
-            await asyncio.gather(self._writer_task, return_exceptions=True)  # cancelled or not: close below
-            self._writer_task = None
-            if self._writer_db is not None:
-                await self._writer_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        for db in (self._checkpoint_db, self._reader_db, self._writer_db):
-            if db is not None:
-                await db.close()
-        self._checkpoint_db = self._reader_db = self._writer_db = None
+        if self._writer is not None and self._writer_done is not None:
+            self._queue.put(None)  # after every write queued before it
+            await asyncio.gather(self._writer_done, return_exceptions=True)  # cancelled or not: close below
+            self._writer = None
+        for reader in (self._checkpoint_db, self._reader_db):
+            if reader is not None:
+                await reader.close()
+        self._checkpoint_db = self._reader_db = None
+        if self._writer_db is not None:
+            writer, self._writer_db = self._writer_db, None
+            await asyncio.to_thread(_close_writer, writer)
 
     async def _checkpoint_loop(self, every_s: float = 1.0) -> None:
         """Copy the WAL back into the database off the write path (PASSIVE: never blocks the writer)."""
@@ -134,82 +130,65 @@ class Database:
 
     # --- the single writer -------------------------------------------------------------
 
-    async def _writer_loop(self) -> None:
-        assert self._writer_db is not None
-        db = self._writer_db
-        stopping = False
-        while not stopping:
-            first = await self._queue.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < _BATCH_MAX and not self._queue.empty():
-                item = self._queue.get_nowait()
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            self._commits += 1
-            try:
-                await self._commit_batch(db, batch)
-            except Exception:
-                # isolate the failing write so the others still land
-                for item in batch:
-                    try:
-                        await self._commit_batch(db, [item])
-                    except Exception as exc:
-                        if not item.done.done():
-                            item.done.set_exception(StorageError(f"write failed: {exc}"))
-
-    async def _commit_batch(self, db: aiosqlite.Connection, batch: list[_Write]) -> None:
-        if len(batch) == 1 and len(batch[0].params) == 1 and not batch[0].more:
-            # one statement is atomic on its own (SQLite's implicit transaction): one thread hop, not three
-            item = batch[0]
-            cursor = await db.execute(item.sql, item.params[0])
-            if not item.done.done():
-                item.done.set_result(cursor.rowcount)
-            return
-        counts: list[int] = []
-        await db.execute("BEGIN IMMEDIATE")
+    def _writer_loop(self, db: sqlite3.Connection, loop: asyncio.AbstractEventLoop,
+                     done: asyncio.Future[None]) -> None:
+        """The writer thread: take what has queued up, commit it as one batch, hand the outcomes back to the
+        event loop in one call."""
         try:
-            for item in batch:
-                if len(item.params) == 1:
-                    cursor = await db.execute(item.sql, item.params[0])
-                else:
-                    cursor = await db.executemany(item.sql, item.params)
-                counts.append(cursor.rowcount)
-                for sql, params in item.more:
-                    await db.execute(sql, params)
-            await db.execute("COMMIT")
-        except Exception:
-            await db.execute("ROLLBACK")
-            raise
-        for item, count in zip(batch, counts, strict=True):
-            if not item.done.done():
-                item.done.set_result(count)
+            stopping = False
+            while not stopping:
+                first = self._queue.get()
+                if first is None:
+                    break
+                batch = [first]
+                while len(batch) < _BATCH_MAX:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stopping = True
+                        break
+                    batch.append(item)
+                self._commits += 1
+                outcomes: list[int | BaseException]
+                try:
+                    outcomes = list(_commit_batch(db, batch))
+                except Exception:
+                    # isolate the failing write so the others still land
+                    outcomes = []
+                    for item in batch:
+                        try:
+                            outcomes.append(_commit_batch(db, [item])[0])
+                        except Exception as exc:
+                            outcomes.append(StorageError(f"write failed: {exc}"))
+                loop.call_soon_threadsafe(_settle, batch, outcomes)
+        finally:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_finish, done)
 
     async def write(self, sql: str, params: Params = ()) -> int:
         """Queue one statement for the writer; returns the affected row count once committed."""
         return await self.write_many(sql, [params])
 
     async def write_many(self, sql: str, rows: Iterable[Params]) -> int:
-        if self._writer_task is None:
+        if self._writer is None:
             raise StorageError("memory store is closed")
         item = _Write(sql, list(rows))
         if not item.params:
             return 0
-        await self._queue.put(item)
+        self._queue.put(item)
         return await item.done
 
     async def write_together(self, statements: Sequence[tuple[str, Params]]) -> int:
         """Commit several statements in one transaction; returns the first one's row count."""
         if not statements:
             return 0
-        if self._writer_task is None:
+        if self._writer is None:
             raise StorageError("memory store is closed")
         (sql, params), *rest = statements
         item = _Write(sql, [params], more=list(rest))
-        await self._queue.put(item)
+        self._queue.put(item)
         return await item.done
 
     async def fetch(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
@@ -226,6 +205,70 @@ class Database:
             if any(c[0] == column for c in columns):
                 found.append(name)
         return found
+
+
+def _commit_batch(db: sqlite3.Connection, batch: list[_Write]) -> list[int]:
+    """Commit ``batch`` in one transaction (in the writer thread); the row count of each write."""
+    if len(batch) == 1 and len(batch[0].params) == 1 and not batch[0].more:
+        # one statement is atomic on its own (SQLite's implicit transaction)
+        return [db.execute(batch[0].sql, batch[0].params[0]).rowcount]
+    counts: list[int] = []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for item in batch:
+            if len(item.params) == 1:
+                cursor = db.execute(item.sql, item.params[0])
+            else:
+                cursor = db.executemany(item.sql, item.params)
+            counts.append(cursor.rowcount)
+            for sql, params in item.more:
+                db.execute(sql, params)
+        db.execute("COMMIT")
+    except Exception:
+        db.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def _settle(batch: list[_Write], outcomes: list[int | BaseException]) -> None:
+    """In the event loop: each write's caller gets its row count or its error."""
+    for item, outcome in zip(batch, outcomes, strict=True):
+        if item.done.done():
+            continue
+        if isinstance(outcome, BaseException):
+            item.done.set_exception(outcome)
+        else:
+            item.done.set_result(outcome)
+
+
+def _finish(done: asyncio.Future[None]) -> None:
+    if not done.done():
+        done.set_result(None)
+
+
+def _close_writer(db: sqlite3.Connection) -> None:
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
+    applied = {row[0] for row in db.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version in sorted(MIGRATIONS):
+        if version in applied:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split_sql(MIGRATIONS[version]):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", (version, time.time()))
+            db.execute("COMMIT")
+        except Exception:
+            db.execute("ROLLBACK")
+            raise
+        log.info("applied migration", extra={"version": version})
 
 
 def _split_sql(script: str) -> list[str]:

@@ -92,6 +92,18 @@ class SqliteMessages:
             where += " AND deleted = 0"
         return await self._newest(where, params, limit)
 
+    async def context(self, channel_key: str, limit: int = 20, thread: str | None = None
+                      ) -> tuple[list[StoredMessage], tuple[str, datetime] | None]:
+        where, params = _window(channel_key, thread)
+        rows = await self.db.fetch(  # one round trip: the newest messages, then the summary row (kind 1)
+            f"SELECT * FROM (SELECT 0, {_COLUMNS}, rowid FROM messages WHERE {where} AND deleted = 0 "
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?) UNION ALL SELECT 1, channel_key, '', thread, '', '', "
+            "text, upto, 0, NULL, 0, 0 FROM summaries WHERE channel_key = ? AND thread = ?",
+            (*params, limit, channel_key, thread or ""))
+        said = sorted((r for r in rows if r[0] == 0), key=lambda r: (r[7], r[11]))
+        summary = next(((str(r[6]), dt(r[7]) or datetime.now(UTC)) for r in rows if r[0] == 1), None)
+        return [_row_to_message(r[1:]) for r in said], summary
+
     async def history(self, channel_key: str, since: datetime | None = None, until: datetime | None = None,
                       thread: str | None = None, limit: int = 20000) -> list[StoredMessage]:
         where, params = _window(channel_key, thread, since, until)

@@ -39,11 +39,13 @@ class SqliteSpam:
         rows = await self.db.fetch(
             "SELECT 'exempt', expires_at FROM spam_exemptions WHERE channel_key = ? AND author_id = ? "
             "AND expires_at > ? UNION ALL SELECT verdict, created_at FROM spam_corrections WHERE author_id = ? "
-            "AND channel_key >= ? AND channel_key < ? AND created_at > ?",
-            (channel_key, author_id, now, author_id, low, high, since))
+            "AND channel_key >= ? AND channel_key < ? AND created_at > ? UNION ALL SELECT 'policy', value "
+            "FROM channel_settings WHERE channel_key = ? AND key = 'spam_policy'",
+            (channel_key, author_id, now, author_id, low, high, since, channel_key))
         exempt = any(kind == "exempt" for kind, _ in rows)
-        verdicts = tuple((float(at), _verdict(kind)) for kind, at in rows if kind != "exempt")
-        return AuthorRecord(exempt, verdicts)
+        policy = next((json.loads(value) for kind, value in rows if kind == "policy"), None)
+        verdicts = tuple((float(at), _verdict(kind)) for kind, at in rows if kind not in ("exempt", "policy"))
+        return AuthorRecord(exempt, verdicts, policy)
 
     async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
         if not message_ids:
