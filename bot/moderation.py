@@ -77,9 +77,6 @@ class Moderator:
         except Exception:
             log.exception("spam re-screen of an edit failed", extra={"message_id": edit.id})
 
-    async def policy(self, channel: ChannelRef) -> str:
-        return str(await self.channel_settings.get(channel.key, "spam_policy", self.settings.spam_policy))
-
     def _exempt(self, author: Author) -> bool:
         if author.is_bot or author.is_admin:
             return True

@@ -130,7 +130,7 @@ class Pipeline:
         elif route.to in ("answer", "follow") and await self.limit.allows(message.author, message.channel,
                                                                          message.id):
             if route.to == "answer":
-                await self.answerer.answer(message, route.body)
+                await self.answerer.answer(message, route.body, route.followed)
             else:
                 await self.answerer.follow(message, route.follower, route.data)
 

@@ -46,7 +46,8 @@ class Answerer:
         where = (message.channel.key, message.channel.thread)
         self._unrolled[where] = self._unrolled.get(where, 0) + 1
 
-    async def answer(self, message: IncomingMessage, body: str) -> None:
+    async def answer(self, message: IncomingMessage, body: str, followed: bool | None = None) -> None:
+        """``followed``: whether the message's thread is followed, when the router has looked it up."""
         where = message.channel
         if len(body) > self.max_message_chars:
             log.info("message too long for the agent", extra={"length": len(body)})
@@ -60,8 +61,11 @@ class Answerer:
         if thread is None and adapter is not None and adapter.capabilities.replies_in_thread:
             thread = message.id
         # a thread already followed for another reason (e.g. a brainstorm) keeps its kind
-        if thread is not None and not message.is_direct and await self.threads.followed(where.key, thread) is None:
-            await self.threads.follow(where.key, thread, kind=MENTION_KIND)
+        if thread is not None and not message.is_direct:
+            if followed is None or thread != where.thread:
+                followed = await self.threads.followed(where.key, thread) is not None
+            if not followed:
+                await self.threads.follow(where.key, thread, kind=MENTION_KIND)
         await self.outbox.send(reply_for(result, where, reply_to=message.id))
         key = (where.key, where.thread)
         if self._unrolled.get(key, 0) >= self.context_messages:

@@ -30,6 +30,7 @@ class Route:
     command: Command | None = None
     follower: str = ""  # the follower's kind ("brainstorm")
     data: dict[str, Any] = field(default_factory=dict)
+    followed: bool | None = None  # whether the message's thread is followed; None: not looked up (no thread)
 
 
 class Router:
@@ -52,7 +53,7 @@ class Router:
         follow = await self.followed(message.channel) if message.channel.thread else None
         continues = message.replies_to_bot or (follow is not None and follow[0] == MENTION_KIND)
         if addressed or (continues and expects_answer(body, self.bot_name)):
-            return Route("answer", body)
+            return Route("answer", body, followed=None if message.channel.thread is None else follow is not None)
         if follow is not None and follow[0] in self.followers:
             return Route("follow", body, follower=follow[0], data=follow[1])
         return Route("remember", body)
