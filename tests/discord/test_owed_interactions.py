@@ -3,10 +3,8 @@ restart, an owed one is answered through the interaction webhook while its token
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,17 +17,10 @@ from bot.events import Author, ChannelRef, Command
 from bot.pipeline.owed_commands import command_to_json
 from tests.fakes.discord import ALICE_ID, BOT_ID, GENERAL_ID, GUILD_ID, FakeDiscord, settle
 from tests.fakes.scripted_model import ScriptedModel
+from tests.fakes.waiting import until
 
 HERE = ChannelRef("discord", str(GUILD_ID), str(GENERAL_ID))
 EPHEMERAL = 1 << 6
-
-
-async def _until(condition: Callable[[], Any], within_s: float = 10.0) -> None:
-    for _ in range(int(within_s / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise TimeoutError("condition not met")
 
 
 async def _owe(pipeline: Any, token: str, age_s: float, ephemeral: bool = False) -> None:
@@ -50,7 +41,7 @@ async def test_an_interaction_is_owed_with_its_token_until_answered(discord_bot:
     adapter, pipeline = await discord_bot(model)
     payload = fake_discord.interaction("ask", [{"name": "question", "type": 3, "value": "how do I deploy?"}])
     await fake_discord.dispatch("INTERACTION_CREATE", payload)
-    await _until(lambda: fake_discord.callbacks())  # deferred: the record was written before
+    await until(lambda: fake_discord.callbacks(), what="the deferral")  # deferred: the record was written before
     [owed] = await pipeline.deps.store.pending_commands.owed()
     assert owed.command_id == payload["id"] and owed.channel_key == HERE.key
     assert InteractionRoute.from_json(owed.route) == InteractionRoute(BOT_ID, payload["token"], False)
