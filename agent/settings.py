@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.errors import ConfigError
 
 S = TypeVar("S", bound=BaseSettings)
 SpamPolicy = Literal["off", "flag", "delete", "delete_timeout"]
+# what one process does: everything (one process, the default), or one part of a scaled deployment
+Role = Literal["all", "ingress", "gateway", "worker", "indexer"]
+
+
+_URL_SCHEMES = {"database_url": ("postgresql", "postgres"), "redis_url": ("redis", "rediss", "unix")}
 
 
 def _env(*names: str) -> AliasChoices:
@@ -47,6 +53,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), validation_alias=_env("CONFAB_DATA_DIR"))
     db_path: Path | None = Field(None, validation_alias=_env("CONFAB_DB_PATH"))
     retention_days: int = Field(90, ge=0, validation_alias=_env("CONFAB_RETENTION_DAYS"))
+    # scaled mode: PostgreSQL instead of the SQLite file, Redis for short-lived shared state
+    database_url: SecretStr | None = Field(None, validation_alias=_env("CONFAB_DATABASE_URL"))
+    redis_url: SecretStr | None = Field(None, validation_alias=_env("CONFAB_REDIS_URL"))
+    redis_prefix: str = Field("confab:", min_length=1, validation_alias=_env("CONFAB_REDIS_PREFIX"))
+    role: Role = Field("all", validation_alias=_env("CONFAB_ROLE"))
 
     # --- knowledge -----------------------------------------------------------------------
     knowledge_dir: Path = Field(Path("knowledge"), validation_alias=_env("CONFAB_KNOWLEDGE_DIR"))
@@ -98,6 +109,24 @@ class Settings(BaseSettings):
             raise ValueError("use 'offline' or a provider:model spec such as 'openai:gpt-4.1-mini'")
         return value
 
+    @field_validator("database_url", "redis_url")
+    @classmethod
+    def _url_scheme(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        schemes = _URL_SCHEMES[info.field_name or ""]
+        scheme = urlsplit(value.get_secret_value().strip()).scheme
+        if scheme not in schemes:
+            raise ValueError(f"expected a {' or '.join(s + '://' for s in schemes)} URL")
+        return SecretStr(value.get_secret_value().strip())
+
+    @model_validator(mode="after")
+    def _scaled_needs_redis(self) -> Settings:
+        if self.database_url is not None and self.redis_url is None:
+            raise ValueError("CONFAB_REDIS_URL must be set when CONFAB_DATABASE_URL names PostgreSQL: "
+                             "several processes share rate windows and spam history through Redis")
+        return self
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -116,10 +145,17 @@ class Settings(BaseSettings):
         """The local embedding model, converted for OpenVINO on first use (90 MB; safe to delete)."""
         return self.data_dir / "models"
 
+    @property
+    def scaled(self) -> bool:
+        """PostgreSQL and Redis: several processes share the state (otherwise one process, SQLite)."""
+        return self.database_url is not None
+
     def secret_values(self) -> list[str]:
-        """Every configured secret, for masking in logs (never for printing)."""
+        """Every configured secret, for masking in logs (never for printing); a URL's password too."""
         values = (getattr(self, name) for name in type(self).model_fields)
-        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value()]
+        secrets = [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value()]
+        passwords = [urlsplit(s).password for s in secrets if "://" in s]
+        return secrets + [p for p in passwords if p]
 
     @property
     def is_offline(self) -> bool:
@@ -147,10 +183,14 @@ def read_settings(kind: type[S], /, **overrides: object) -> S:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            name = str(err["loc"][0]) if err["loc"] else "?"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if not err["loc"]:  # a rule across settings: its message names them
+                problems.append(message)
+                continue
+            name = str(err["loc"][0])
             if name in kind.model_fields:
                 name = env_name(kind, name)
-            problems.append(f"{name}: {err['msg']}")
+            problems.append(f"{name}: {message}")
         raise ConfigError("invalid settings: " + "; ".join(problems)) from None
 
 

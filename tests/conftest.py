@@ -14,8 +14,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-# the loopback fake OpenAI-compatible server (fixture ``fake_openai``)
-pytest_plugins = ["tests.fakes.openai_server"]
+# the loopback fake OpenAI-compatible server (fixture ``fake_openai``); the real PostgreSQL and Redis of the
+# scaled-mode tests (fixtures ``postgres_url``, ``redis_target``)
+pytest_plugins = ["tests.fakes.openai_server", "tests.services"]
 
 _ENV_PREFIXES = ("CONFAB_", "SLACK_", "DISCORD_", "OPENAI_", "ANTHROPIC_", "OLLAMA_")
 

@@ -57,7 +57,8 @@ def intents() -> discord.Intents:
 
 
 def make_client(settings: Settings, **extra: Any) -> discord.Client:
-    """One gateway connection, or ``DISCORD_SHARDS`` shards on an AutoShardedClient."""
+    """One gateway connection, or ``DISCORD_SHARD_COUNT`` shards on an AutoShardedClient (of which this
+    process runs ``DISCORD_SHARD_IDS``, or all)."""
     options: dict[str, Any] = dict(
         intents=intents(), allowed_mentions=NO_PINGS, max_ratelimit_timeout=RATE_LIMIT_WAIT_S,
         chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
@@ -65,8 +66,8 @@ def make_client(settings: Settings, **extra: Any) -> discord.Client:
     )
     discord.VoiceClient.warn_nacl = False  # Confab never joins voice: no warning about voice libraries
     discord.VoiceClient.warn_dave = False
-    client = (discord.AutoShardedClient(shard_count=settings.discord_shards, **options) if settings.discord_shards
-              else discord.Client(**options))
+    client = (discord.AutoShardedClient(shard_count=settings.discord_shard_count, shard_ids=settings.shard_ids,
+                                        **options) if settings.discord_shard_count else discord.Client(**options))
     if settings.discord_api_base_url:
         use_api_base(client, settings.discord_api_base_url)
     return client

@@ -38,7 +38,7 @@ def test_sharding_uses_the_auto_sharded_client(tmp_path: Path, fake_discord: Fak
 
     from bot.discord.adapter import DiscordAdapter
 
-    adapter = DiscordAdapter(discord_settings(tmp_path, fake_discord, discord_shards=2))
+    adapter = DiscordAdapter(discord_settings(tmp_path, fake_discord, discord_shard_count=2))
     assert isinstance(adapter.client, discord.AutoShardedClient) and adapter.client.shard_count == 2
     assert adapter.client.intents.message_content and not adapter.client.intents.members
 
@@ -50,7 +50,7 @@ def test_the_api_base_url_moves_this_client_only(tmp_path: Path, fake_discord: F
     from bot.discord.rest import RebasedHTTPClient, rebase
 
     default = discord.http.Route.BASE
-    adapter = DiscordAdapter(discord_settings(tmp_path, fake_discord, discord_shards=2))
+    adapter = DiscordAdapter(discord_settings(tmp_path, fake_discord, discord_shard_count=2))
     other = discord.Client(intents=discord.Intents.none())
     route = discord.http.Route("GET", "/channels/{channel_id}", channel_id=7)
     assert discord.http.Route.BASE == default and route.url == default + "/channels/7"
