@@ -1,0 +1,80 @@
+"""What every job runner offers: the kinds of slow work, their handlers and retry policies, one API.
+
+A job is a ``kind`` and a JSON payload (a dict of ids, never live objects: a job may run in another
+process, after a restart). Handlers must be idempotent-friendly: a job runs at least once; it runs
+again when its handler raised (up to the kind's attempts) or its worker died mid-run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_checkable
+
+from agent.errors import ConfabError
+
+if TYPE_CHECKING:
+    import psycopg
+
+# the slow work the pipeline hands off; add a kind here before deferring it (typos fail the type check)
+Kind = Literal["answer", "command", "moderate", "summary_roll", "image"]
+KINDS: tuple[str, ...] = get_args(Kind)
+
+Payload = dict[str, Any]
+Handler = Callable[[Payload], Awaitable[None]]
+
+
+class JobError(ConfabError):
+    """The job queue refused a job (unknown kind, payload not JSON, no transaction support) or failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often a kind's job runs when its handler raises: ``attempts`` runs in all; before the k-th
+    retry it waits ``backoff_s ** k`` seconds (0: at once; 2: 2, 4, 8 … s)."""
+
+    attempts: int = 3
+    backoff_s: int = 2
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.backoff_s < 0:
+            raise ValueError("attempts must be >= 1 and backoff_s >= 0")
+
+    def delay_s(self, retry: int) -> float:
+        """The wait before retry number ``retry`` (1 for the first retry)."""
+        return float(self.backoff_s**retry) if self.backoff_s else 0.0
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+@runtime_checkable
+class Jobs(Protocol):
+    """A job queue. Register every kind's handler before :meth:`start`; defer from anywhere."""
+
+    def register(self, kind: Kind, handler: Handler, retry: RetryPolicy = DEFAULT_RETRY) -> None:
+        """The handler that runs ``kind``'s jobs in this process, and their retry policy."""
+
+    async def defer(self, kind: Kind, payload: Mapping[str, Any], *,
+                    conn: psycopg.AsyncConnection[Any] | None = None) -> None:
+        """Queue a job. With ``conn`` (PostgreSQL only) the job is written in that connection's open
+        transaction: it exists only if the caller commits."""
+
+    async def start(self) -> None:
+        """Begin running jobs in this process (the ``all`` and ``worker`` roles)."""
+
+    async def stop(self, *, drain: bool = True, timeout_s: float | None = None) -> None:
+        """Stop running jobs and release the queue. ``drain``: let the jobs in hand finish (up to
+        ``timeout_s``) before the rest are interrupted."""
+
+
+def check_job(kind: str, payload: Mapping[str, Any]) -> Payload:
+    """The payload as the handler will see it (a JSON round trip), or :class:`JobError`."""
+    if kind not in KINDS:
+        raise JobError(f"unknown job kind {kind!r}; known: {', '.join(KINDS)}")
+    try:
+        copy = json.loads(json.dumps(dict(payload)))
+    except (TypeError, ValueError) as exc:
+        raise JobError(f"{kind} job payload is not JSON: {exc}") from exc
+    return dict(copy)

@@ -1,0 +1,190 @@
+"""The scaled runner: procrastinate on PostgreSQL. Any replica defers (inside the caller's transaction when
+given its connection); any worker runs the job.
+
+Each kind is a procrastinate task ``confab.<kind>`` on its own queue ``<kind>`` (a worker may take only some
+kinds). Jobs are never lost: a handler that raises is retried with backoff by procrastinate's retry strategy;
+a job interrupted by a stop is put back at once; a job whose worker died (no heartbeat for
+``stalled_after_s``) is put back by the periodic recovery of any live worker (:meth:`recover_stalled`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from procrastinate import App, BaseRetryStrategy, PsycopgConnector, RetryDecision
+from procrastinate.exceptions import JobAborted
+from procrastinate.jobs import Job, Status
+from procrastinate.worker import Worker
+
+from agent.jobs.base import DEFAULT_RETRY, KINDS, Handler, JobError, Kind, Payload, RetryPolicy, check_job
+from agent.jobs.schema import ensure_schema
+
+log = logging.getLogger(__name__)
+
+TASK_PREFIX = "confab."
+# runs a job may take beyond its policy's attempts when it was interrupted (its worker stopped or died)
+# rather than failed; a job that keeps killing its worker stops after that
+INTERRUPTED_RUNS = 2
+# pg_try_advisory_xact_lock key of the stalled-job sweep: one replica sweeps at a time, so a job put back
+# and already picked up again is never put back a second time ("confab.rj" in ASCII)
+RECOVERY_LOCK = 0x636F6E6661622E72
+
+
+def task_name(kind: str) -> str:
+    return TASK_PREFIX + kind
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerTuning:
+    """The worker's pace. ``stalled_after_s`` must stay well above ``heartbeat_s`` (a live worker whose
+    heartbeat is merely late would see its jobs run twice)."""
+
+    concurrency: int = 4
+    heartbeat_s: float = 10.0
+    stalled_after_s: float = 30.0
+    recover_every_s: float = 15.0
+    poll_s: float = 5.0  # fallback polling; new jobs arrive by LISTEN/NOTIFY
+    restart_after_s: float = 5.0  # a worker that stopped on its own (database gone …) is restarted
+
+
+class _Retry(BaseRetryStrategy):
+    """A kind's :class:`RetryPolicy` as procrastinate's retry strategy (``job.attempts`` = runs so far - 1)."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        runs = job.attempts + 1
+        if isinstance(exception, (JobAborted, asyncio.CancelledError)):  # stopped mid-run, not failed
+            return RetryDecision(retry_in={"seconds": 0}) if runs < self.policy.attempts + INTERRUPTED_RUNS else None
+        if runs >= self.policy.attempts:
+            return None
+        return RetryDecision(retry_in={"seconds": int(self.policy.delay_s(runs))})
+
+
+class ProcrastinateJobs:
+    """Jobs in PostgreSQL, run by procrastinate workers in any replica. Call :meth:`open` first."""
+
+    def __init__(self, url: str, *, tuning: WorkerTuning = WorkerTuning(), kinds: Iterable[Kind] | None = None,
+                 name: str = "confab-worker") -> None:
+        self.tuning = tuning
+        self.name = name
+        self.queues = list(kinds) if kinds is not None else None  # None: every kind
+        self.connector = PsycopgConnector(conninfo=url, min_size=1, max_size=tuning.concurrency + 4,
+                                          name=f"{name}-pool")
+        self.app = App(connector=self.connector)
+        self._policies: dict[str, RetryPolicy] = {}
+        self._worker: Worker | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._recovery: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    async def open(self) -> ProcrastinateJobs:
+        """Open the connection pool and create the queue's schema if it is missing."""
+        await self.app.open_async()
+        async with self.connector.pool.connection() as conn:
+            if await ensure_schema(conn):
+                log.info("jobs: created procrastinate's schema")
+        return self
+
+    def register(self, kind: Kind, handler: Handler, retry: RetryPolicy = DEFAULT_RETRY) -> None:
+        check_job(kind, {})
+        if kind in self._policies:
+            raise JobError(f"a handler is already registered for {kind} jobs")
+        self._policies[kind] = retry
+
+        async def run(payload: Payload) -> None:
+            await handler(payload)
+
+        self.app.task(name=task_name(kind), queue=kind, retry=_Retry(retry))(run)
+
+    async def defer(self, kind: Kind, payload: Mapping[str, Any], *,
+                    conn: psycopg.AsyncConnection[Any] | None = None) -> None:
+        """With ``conn``, procrastinate's documented ``connection=`` option (3.8+) writes the job in that
+        connection's open transaction (no commit: the caller's commit or rollback decides)."""
+        data = check_job(kind, payload)
+        deferrer = self.app.configure_task(task_name(kind), queue=kind, connection=conn)
+        await deferrer.defer_async(payload=data)
+
+    async def start(self) -> None:
+        if self._supervisor is not None:
+            return
+        missing = [k for k in (self.queues or KINDS) if k not in self._policies]
+        if missing:
+            raise JobError(f"no handler registered for {', '.join(missing)} jobs")
+        self._supervisor = asyncio.create_task(self._keep_working(), name=f"{self.name}-supervisor")
+        self._recovery = asyncio.create_task(self._recover_periodically(), name=f"{self.name}-recovery")
+
+    async def stop(self, *, drain: bool = True, timeout_s: float | None = None) -> None:
+        """Stop the worker (jobs in hand finish, up to ``timeout_s``; interrupted ones go back to the queue)
+        and close the pool. Jobs not yet fetched stay queued for the other workers."""
+        self._stopping.set()
+        if self._worker is not None:
+            self._worker.shutdown_graceful_timeout = timeout_s if drain else 0
+            self._worker.stop()  # type: ignore[no-untyped-call]
+        for task in (self._supervisor, self._recovery):
+            if task is not None:
+                await task
+        self._supervisor = self._recovery = None
+        await self.app.close_async()
+
+    async def _keep_working(self) -> None:
+        while not self._stopping.is_set():
+            t = self.tuning
+            self._worker = Worker(
+                app=self.app, queues=self.queues, name=self.name, concurrency=t.concurrency,
+                install_signal_handlers=False, listen_notify=True, fetch_job_polling_interval=t.poll_s,
+                update_heartbeat_interval=t.heartbeat_s, stalled_worker_timeout=t.stalled_after_s,
+                delete_jobs="successful")
+            try:
+                await self._worker.run()  # type: ignore[no-untyped-call]
+            except Exception:
+                log.exception("jobs: the worker failed")
+            if not self._stopping.is_set():
+                log.error("jobs: the worker stopped on its own; restarting it in %.0f s", t.restart_after_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), t.restart_after_s)
+
+    async def _recover_periodically(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.tuning.recover_every_s)
+            if self._stopping.is_set():
+                return
+            try:
+                await self.recover_stalled()
+            except Exception:
+                log.exception("jobs: recovering stalled jobs failed; trying again later")
+
+    async def recover_stalled(self) -> int:
+        """Put back the jobs of workers with no heartbeat for ``stalled_after_s`` (killed, crashed, cut off);
+        a job that already took all its runs is marked failed instead. Returns how many were put back."""
+        manager = self.app.job_manager
+        put_back = 0
+        async with self.connector.pool.connection() as conn, conn.transaction():
+            cursor = await conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (RECOVERY_LOCK,))
+            row = await cursor.fetchone()
+            if not (row and row[0]):
+                return 0  # another replica is sweeping right now
+            stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=self.tuning.stalled_after_s)
+            for job in stalled:
+                if not job.task_name.startswith(TASK_PREFIX):
+                    continue
+                policy = self._policies.get(job.task_name.removeprefix(TASK_PREFIX), DEFAULT_RETRY)
+                if job.attempts + 1 >= policy.attempts + INTERRUPTED_RUNS:
+                    log.error("jobs: %s job %s stalled again after %d runs; giving up",
+                              job.task_name, job.id, job.attempts + 1)
+                    await manager.finish_job(job, status=Status.FAILED, delete_job=False)
+                    continue
+                log.warning("jobs: %s job %s was running on a worker that died; putting it back",
+                            job.task_name, job.id)
+                await manager.retry_job(job)
+                put_back += 1
+            await manager.prune_stalled_workers(self.tuning.stalled_after_s)
+        return put_back
