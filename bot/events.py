@@ -77,6 +77,7 @@ class Accepted:
     message: IncomingMessage  # scrubbed
     text: str  # cleaned, as stored
     owed: bool
+    resumed: bool = False  # taken up again after a restart: an earlier attempt may have answered already
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,10 @@ class Reply:
     ephemeral: bool = False
     reply_to: str | None = None
     user_id: str | None = None  # who sees an ephemeral reply
+    # what this reply answers, the same on every attempt (e.g. ``answer:<channel key>:<message id>``): the
+    # platform copy carries it (Slack metadata, a Discord nonce) so a repeated attempt can be recognised
+    source: str | None = None
+    resend: bool = False  # an earlier attempt may have delivered it: look before posting again
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from bot.discord.gateway_json import tolerate_lone_surrogates
 from bot.discord.interactions import Interactions
 from bot.discord.listeners import Listeners
 from bot.discord.rest import RebasedWebhooks, use_api_base
-from bot.discord.sending import NO_PINGS, chunks_of, files_for
+from bot.discord.sending import NO_PINGS, chunks_of, files_for, nonce_for
 from bot.errors import ConfigError
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
@@ -66,8 +66,10 @@ def make_client(settings: Settings, **extra: Any) -> discord.Client:
     )
     discord.VoiceClient.warn_nacl = False  # Confab never joins voice: no warning about voice libraries
     discord.VoiceClient.warn_dave = False
-    client = (discord.AutoShardedClient(shard_count=settings.discord_shard_count, shard_ids=settings.shard_ids,
-                                        **options) if settings.discord_shard_count else discord.Client(**options))
+    if settings.shard_ids is not None:
+        options["shard_ids"] = settings.shard_ids
+    client = (discord.AutoShardedClient(shard_count=settings.discord_shard_count, **options)
+              if settings.discord_shard_count else discord.Client(**options))
     if settings.discord_api_base_url:
         use_api_base(client, settings.discord_api_base_url)
     return client
@@ -212,7 +214,8 @@ class DiscordAdapter:
                 sent = await target.send(
                     content=chunk or None, allowed_mentions=NO_PINGS, suppress_embeds=True,
                     reference=reference if index == 0 else None, mention_author=False,
-                    files=files if last and files else discord.utils.MISSING)
+                    files=files if last and files else discord.utils.MISSING,
+                    nonce=nonce_for(reply.source, index))
                 first_id = first_id or str(sent.id)
         except discord.RateLimited as exc:
             log.warning("reply dropped: the channel is rate-limited", extra={"retry_after_s": round(exc.retry_after)})

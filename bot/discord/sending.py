@@ -5,6 +5,7 @@ Shared by the adapter's channel posts and the interaction follow-ups.
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import discord
@@ -23,3 +24,15 @@ def files_for(attachments: tuple[Attachment, ...]) -> list[discord.File]:
 def chunks_of(reply: Reply) -> list[str]:
     """The reply's text in messages under Discord's limit; one empty message when it only carries files."""
     return format_reply(reply.text) or ([""] if reply.attachments else [])
+
+
+NONCE_CHARS = 25  # Discord's limit for a message nonce
+
+
+def nonce_for(source: str | None, part: int) -> str | None:
+    """The nonce of part ``part`` of the reply to ``source``. discord.py sends it with ``enforce_nonce``, so
+    Discord answers a repeat within its window (a few minutes) with the message already created instead of
+    a second one: an answer resent after a crash or by a job run twice is not posted twice."""
+    if source is None:
+        return None
+    return hashlib.sha256(f"{source}#{part}".encode()).hexdigest()[:NONCE_CHARS]

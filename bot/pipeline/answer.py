@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 from agent.assistant import Assistant
@@ -46,13 +47,16 @@ class Answerer:
         where = (message.channel.key, message.channel.thread)
         self._unrolled[where] = self._unrolled.get(where, 0) + 1
 
-    async def answer(self, message: IncomingMessage, body: str, followed: bool | None = None) -> None:
-        """``followed``: whether the message's thread is followed, when the router has looked it up."""
+    async def answer(self, message: IncomingMessage, body: str, followed: bool | None = None,
+                     resend: bool = False) -> None:
+        """``followed``: whether the message's thread is followed, when the router has looked it up;
+        ``resend``: an earlier attempt may have delivered the answer (resumed after a restart)."""
         where = message.channel
+        source = answer_source(message)
         if len(body) > self.max_message_chars:
             log.info("message too long for the agent", extra={"length": len(body)})
             await self.outbox.send(Reply(where, say.TOO_LONG.format(length=len(body), limit=self.max_message_chars),
-                                         reply_to=message.id))
+                                         reply_to=message.id, source=source, resend=resend))
             return
         adapter = self.outbox.adapter_for(where)
         context = turn_context(adapter, where, message.author)
@@ -66,18 +70,23 @@ class Answerer:
                 followed = await self.threads.followed(where.key, thread) is not None
             if not followed:
                 await self.threads.follow(where.key, thread, kind=MENTION_KIND)
-        await self.outbox.send(reply_for(result, where, reply_to=message.id))
+        await self.outbox.send(replace(reply_for(result, where, reply_to=message.id), source=source, resend=resend))
         key = (where.key, where.thread)
         if self._unrolled.get(key, 0) >= self.context_messages:
             self._unrolled[key] = 0
             self.background.spawn(self.assistant.roll_summary(where.key, where.thread))
 
-    async def follow(self, message: IncomingMessage, kind: str, data: dict[str, Any]) -> None:
+    async def follow(self, message: IncomingMessage, kind: str, data: dict[str, Any], resend: bool = False) -> None:
         try:
             replies = await self.followers[kind].on_thread_message(message, data,
                                                                    self.outbox.adapter_for(message.channel))
         except Exception:
             log.exception("thread follower failed", extra={"kind": kind})
             return
-        for reply in replies:
-            await self.outbox.send(reply)
+        for index, reply in enumerate(replies):
+            await self.outbox.send(replace(reply, source=f"{answer_source(message)}:{index}", resend=resend))
+
+
+def answer_source(message: IncomingMessage) -> str:
+    """What an answer to ``message`` carries to be recognised on a repeated attempt (see ``Reply.source``)."""
+    return f"answer:{message.channel.key}:{message.id}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from agent.storage.ports import PendingAnswers
 from bot.events import Accepted
@@ -45,6 +46,6 @@ async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable
             continue
         log.info("resuming an answer owed before a restart", extra={"channel": owed.channel_key,
                                                                     "message_id": owed.message_id})
-        await process(accept_form(message))
+        await process(replace(accept_form(message), resumed=True))
         resumed += 1
     return resumed

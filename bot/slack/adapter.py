@@ -29,6 +29,7 @@ from bot.errors import ConfigError, PaceExceeded
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
 from bot.slack.convert import message_from_payload
+from bot.slack.earlier import earlier_parts, metadata_for
 from bot.slack.format import MAX_CHARS, PRIVATE_FILES_NOTE, format_reply
 from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_rejections
 from bot.slack.listeners import SlackListeners
@@ -183,15 +184,28 @@ class SlackAdapter:
             return SentRef(where, ts)
         first_ts = ""
         placeholder = note if note is not None and note.ts else None
+        posted: dict[int, str] = {}
+        if reply.resend and reply.source:
+            posted = await earlier_parts(self.client, self.pacer, channel.channel, thread, reply.reply_to,
+                                         reply.source)
+            if posted:
+                log.info("reply already posted by an earlier attempt", extra={"parts": len(posted)})
+                if placeholder is not None and placeholder.ts != posted.get(0):
+                    await self.notes.remove(placeholder.channel_id, placeholder.ts)
+                    placeholder = None
         for index, chunk in enumerate(chunks):
+            metadata = metadata_for(reply.source, index)
+            if index in posted:
+                first_ts = first_ts or posted[index]
+                continue
             if index == 0 and placeholder is not None:
-                if await self.notes.replace(placeholder, chunk):
+                if await self.notes.replace(placeholder, chunk, metadata):
                     first_ts = placeholder.ts
                     continue
                 placeholder = None
             resp = await self.client.chat_postMessage(
                 channel=channel.channel, text=chunk, thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                link_names=False)
+                link_names=False, metadata=metadata)
             first_ts = first_ts or str(resp.get("ts") or "")
         if placeholder is not None and not chunks:
             await self.client.chat_delete(channel=placeholder.channel_id, ts=placeholder.ts)

@@ -104,6 +104,7 @@ class FakeDiscord:
     requests: list[Request] = field(default_factory=list)
     messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> history, oldest first
     threads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    nonces: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)  # enforced nonces, as Discord keeps
     identifies: list[dict[str, Any]] = field(default_factory=list)
     resumes: list[dict[str, Any]] = field(default_factory=list)
     replay_overlap: int = 0  # on RESUME, also re-send this many events the client already had
@@ -351,7 +352,15 @@ class FakeDiscord:
         if m := match(r"/channels/(\d+)/messages"):
             channel_id = int(m.group(1))
             if method == "POST":
-                return _json(self._stored_bot_message(channel_id, body or {}))
+                body = body or {}
+                nonce = body.get("nonce") if body.get("enforce_nonce") else None
+                if nonce is not None and (channel_id, str(nonce)) in self.nonces:
+                    # Discord: a repeat of an enforced nonce returns the message already created
+                    return _json(self.nonces[(channel_id, str(nonce))])
+                created = self._stored_bot_message(channel_id, body)
+                if nonce is not None:
+                    self.nonces[(channel_id, str(nonce))] = created
+                return _json(created)
             history = self.messages.get(channel_id, [])
             limit = int(query.get("limit", 50))
             if "after" in query:

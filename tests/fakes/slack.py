@@ -54,6 +54,9 @@ class FakeSlackAPI:
     uploads: dict[str, bytes] = field(default_factory=dict)
     responses: list[dict[str, Any]] = field(default_factory=list)  # what went to response_url
     errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer
+    # keep what the bot posts in history/replies (with its metadata), as Slack does; off by default so
+    # the tests reading a prepared history see only that
+    keep_posts: bool = False
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base: str = ""
@@ -116,6 +119,8 @@ class FakeSlackAPI:
             return {"ok": True, "url": self.ws_url}
         if method in ("chat.postMessage", "chat.update"):
             ts = p.get("ts") or self.next_ts()
+            if self.keep_posts:
+                self._keep(method, p, ts)
             return {"ok": True, "channel": p.get("channel"), "ts": ts,
                     "message": {"type": "message", "text": p.get("text", ""), "user": BOT_USER_ID, "ts": ts}}
         if method == "chat.postEphemeral":
@@ -136,6 +141,8 @@ class FakeSlackAPI:
             start = int(p.get("cursor") or 0)
             size = min(int(p.get("limit") or 100), self.page_size)
             page = messages[start:start + size]
+            if str(p.get("include_all_metadata", "")).lower() not in ("1", "true"):
+                page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
             more = start + size < len(messages)
             return {"ok": True, "messages": page, "has_more": more,
                     "response_metadata": {"next_cursor": str(start + size) if more else ""}}
@@ -149,6 +156,23 @@ class FakeSlackAPI:
         if method == "reactions.add":
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}
+
+    def _keep(self, method: str, p: dict[str, Any], ts: str) -> None:
+        channel = str(p.get("channel"))
+        metadata = json.loads(p["metadata"]) if isinstance(p.get("metadata"), str) else p.get("metadata")
+        message = {"type": "message", "text": p.get("text", ""), "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
+                   **({"metadata": metadata} if metadata else {})}
+        if method == "chat.update":
+            for kept in [*self.history.get(channel, []), *(m for (c, _), ms in self.replies.items()
+                                                            if c == channel for m in ms)]:
+                if kept.get("ts") == ts:
+                    kept.update(message)
+            return
+        if p.get("thread_ts"):
+            message["thread_ts"] = p["thread_ts"]
+            self.replies.setdefault((channel, str(p["thread_ts"])), []).append(message)
+        else:
+            self.history.setdefault(channel, []).insert(0, message)
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()

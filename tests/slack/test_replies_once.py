@@ -1,0 +1,76 @@
+"""An answer is posted once even when it is computed twice: every part carries Slack metadata naming what it
+answers, and an attempt that may repeat an earlier one (resumed after a restart) looks for it first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage
+
+from bot.events import ChannelRef, Reply
+from tests.fakes.scripted_model import ScriptedModel
+from tests.fakes.slack import TEAM_ID, FakeSlackAPI, payload, post_event, settle
+
+QUESTION_TS = "1700000100.000200"
+
+
+def _posts(fake_api: FakeSlackAPI, text: str) -> list[Any]:
+    return [c for c in fake_api.calls_to("chat.postMessage") if c.params.get("text") == text]
+
+
+async def test_a_resend_finds_the_parts_already_posted_and_posts_only_the_rest(
+        slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    fake_api.keep_posts = True
+    adapter, _ = await slack_bot(ScriptedModel(steps=[]))
+    where = ChannelRef("slack", TEAM_ID, "C0GENERAL")
+    reply = Reply(where, "the answer", reply_to=QUESTION_TS, source="answer:slack:T:C:1")
+
+    first = await adapter.send(reply)
+    [post] = _posts(fake_api, "the answer")
+    assert post.params["metadata"] == {"event_type": "confab_reply",
+                                       "event_payload": {"source": "answer:slack:T:C:1", "part": 0}}
+
+    again = await adapter.send(Reply(where, "the answer", reply_to=QUESTION_TS, source="answer:slack:T:C:1",
+                                     resend=True))
+    assert len(_posts(fake_api, "the answer")) == 1  # found in the thread, not posted again
+    assert again.message_id == first.message_id
+    [lookup] = fake_api.calls_to("conversations.replies")
+    assert lookup.params["ts"] == QUESTION_TS and lookup.params["include_all_metadata"] in ("1", "true", True)
+
+    # another source in the same thread is not mistaken for it
+    await adapter.send(Reply(where, "the answer", reply_to=QUESTION_TS, source="answer:slack:T:C:2", resend=True))
+    assert len(_posts(fake_api, "the answer")) == 2
+
+
+async def test_a_first_attempt_never_pays_for_a_lookup(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    fake_api.keep_posts = True
+    adapter, _ = await slack_bot(ScriptedModel(steps=[]))
+    where = ChannelRef("slack", TEAM_ID, "C0GENERAL")
+    await adapter.send(Reply(where, "hi", reply_to=QUESTION_TS, source="answer:slack:T:C:3"))
+    assert not fake_api.calls_to("conversations.replies")
+
+
+async def test_an_answer_delivered_just_before_a_crash_is_not_posted_again_when_resumed(
+        slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """A crash between posting the answer and settling the owed record leaves the record: the restarted
+    process computes the answer again (it cannot know), and the look-up keeps it from a second post."""
+    fake_api.keep_posts = True
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("forty-two"), AIMessage("forty-two")]))
+    settle_owed = pipeline.store.pending.settle
+
+    async def crash_before_settling(*_: Any) -> bool:
+        raise RuntimeError("the process died here")
+
+    pipeline.store.pending.settle = crash_before_settling
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    assert len(_posts(fake_api, "forty-two")) == 1
+    assert [o.message_id for o in await pipeline.store.pending.owed()] == [QUESTION_TS]  # still owed
+
+    pipeline.store.pending.settle = settle_owed
+    assert await pipeline.resume() == 1
+    await pipeline.drain()
+    await settle(adapter)
+    assert len(_posts(fake_api, "forty-two")) == 1
+    assert fake_api.calls_to("conversations.replies")  # it looked
+    assert await pipeline.store.pending.owed() == []
