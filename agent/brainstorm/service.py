@@ -88,9 +88,8 @@ class Brainstormer:
                     await self._bump(channel_key, thread, ideas[index].number, "merged")
                     result.merged.append((idea_text, ideas[index]))
                     continue
-                number = (ideas[-1].number if ideas else 0) + 1
-                idea = Idea(number, idea_text, author, message_id)
-                await self.store.add(channel_key, thread, idea, vector)
+                # the store numbers it: another replica may be adding to the same thread
+                idea = await self.store.add(channel_key, thread, idea_text, author, message_id, vector)
                 ideas.append(idea)
                 vectors = np.vstack([vectors, vector[None, :]]) if len(vectors) else vector[None, :]
                 result.new.append(idea)

@@ -1,7 +1,8 @@
 """The images feature: limits, follow-ups ("make it bluer"), generation and the record of it.
 
 Each generation is stored (who, where, prompt, file name, when), which gives the per-user daily
-limit and lets a short follow-up in the same thread regenerate with the previous prompt as context.
+limit (reserved before generating, so concurrent requests on any replica stay within it) and lets a
+short follow-up in the same thread regenerate with the previous prompt as context.
 Without ``CONFAB_IMAGE_MODEL`` there is no image model, and the answer says how to configure one.
 """
 
@@ -76,20 +77,27 @@ class ImageService:
         if len(prompt) > MAX_PROMPT_CHARS:
             return ImageResult(False, f"That prompt is too long ({len(prompt):,} characters; the limit is "
                                       f"{MAX_PROMPT_CHARS:,}).")
-        made_today = await self._count_today(author_id)
-        if made_today >= self.settings.image_daily_limit:
+        reservation = await self.history.reserve(channel_key, thread, author_id, prompt, time.time(),
+                                                 _midnight(), self.settings.image_daily_limit)
+        if reservation is None:
             return ImageResult(False, f"You've reached today's image limit ({self.settings.image_daily_limit}). "
                                       "It resets at 00:00 UTC.")
-        full_prompt = await self._with_context(prompt, channel_key, thread)
-        if refine and self.refine is not None:
-            full_prompt = await self._refined(full_prompt)
+        done = False
         try:
-            image = await self.generator.generate(full_prompt, size, style)
-        except ImageError as exc:
-            log.warning("image generation failed: %s", exc, extra={"error": type(exc).__name__})
-            return ImageResult(False, exc.user_message)
-        name = f"confab-{hashlib.sha256(image.png).hexdigest()[:12]}.png"
-        await self.history.record(channel_key, thread, author_id, full_prompt, name, time.time())
+            full_prompt = await self._with_context(prompt, channel_key, thread)
+            if refine and self.refine is not None:
+                full_prompt = await self._refined(full_prompt)
+            try:
+                image = await self.generator.generate(full_prompt, size, style)
+            except ImageError as exc:
+                log.warning("image generation failed: %s", exc, extra={"error": type(exc).__name__})
+                return ImageResult(False, exc.user_message)
+            name = f"confab-{hashlib.sha256(image.png).hexdigest()[:12]}.png"
+            await self.history.complete(reservation, full_prompt, name)
+            done = True
+        finally:
+            if not done:  # failed or cancelled: the attempt does not count against the quota
+                await self.history.release(reservation)
         file = FileOut(name, image.png, "image/png", f"AI-generated image: {full_prompt[:900]}")
         return ImageResult(True, f"🎨 {full_prompt[:300]}", file, full_prompt)
 
@@ -102,10 +110,6 @@ class ImageService:
             return prompt
         return better[:MAX_PROMPT_CHARS] if better else prompt
 
-    async def _count_today(self, author_id: str) -> int:
-        midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-        return await self.history.count_since(author_id, midnight)
-
     async def _with_context(self, prompt: str, channel_key: str, thread: str | None) -> str:
         """"make it bluer" after an image in the same thread means: the previous prompt, revised."""
         if not _FOLLOW_UP.match(prompt) or len(prompt) > 200:
@@ -114,6 +118,11 @@ class ImageService:
         if previous is None:
             return prompt
         return f"{previous} — revised: {prompt}"[:MAX_PROMPT_CHARS]
+
+
+def _midnight() -> float:
+    """Today's 00:00 UTC: the daily quota counts from there."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
 REFINE_INSTRUCTIONS = (

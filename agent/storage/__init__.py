@@ -1,19 +1,23 @@
-"""Storage behind ports: :mod:`agent.storage.ports` says what is kept (one Protocol per kind of data),
-:mod:`agent.storage.sqlite` keeps it in one SQLite file (the embedded default). Everything else in
-Confab talks to the ports; a second backend (PostgreSQL) is another package here and one more branch
-in :func:`open_storage`, chosen by settings.
+"""Storage behind ports: :mod:`agent.storage.ports` says what is kept (one Protocol per kind of data);
+:mod:`agent.storage.sqlite` keeps it in one SQLite file (the embedded default), :mod:`agent.storage.postgres`
+in PostgreSQL (the scaled mode, several processes sharing it). Everything else in Confab talks to the ports.
 """
 
 from __future__ import annotations
 
 from agent.settings import Settings
 from agent.storage.ports import Storage
-from agent.storage.sqlite import SqliteStorage
 
 
 async def open_storage(settings: Settings) -> Storage:
-    """Open (creating and migrating it when needed) the store the settings name: today the SQLite file
-    ``settings.database`` (``CONFAB_DB_PATH``, by default ``data/confab.db``)."""
+    """Open (creating and migrating it when needed) the store the settings name: PostgreSQL at
+    ``CONFAB_DATABASE_URL`` when it is set, else the SQLite file ``settings.database`` (``CONFAB_DB_PATH``)."""
+    if settings.database_url is not None:
+        from agent.storage.postgres import PostgresStorage  # psycopg is needed only in the scaled mode
+
+        return await PostgresStorage.open(settings.database_url.get_secret_value())
+    from agent.storage.sqlite import SqliteStorage
+
     return await SqliteStorage.open(settings.database)
 
 

@@ -249,7 +249,10 @@ class IdeaStore(Protocol):
     async def ideas(self, channel_key: str, thread: str) -> tuple[list[Idea], np.ndarray]:
         """The thread's ideas by number and their vectors stacked (shape ``(0, 0)`` when none)."""
 
-    async def add(self, channel_key: str, thread: str, idea: Idea, vector: np.ndarray) -> None: ...
+    async def add(self, channel_key: str, thread: str, text: str, author: str, message_id: str,
+                  vector: np.ndarray) -> Idea:
+        """Keep a new idea under the thread's next number, assigned here atomically (two replicas adding at
+        once get distinct numbers); returns it as stored."""
 
     async def bump(self, channel_key: str, thread: str, number: int, what: Literal["votes", "merged"]) -> None:
         """Count one more vote, or one more near-duplicate merged into the idea."""
@@ -259,16 +262,29 @@ class IdeaStore(Protocol):
 
 @runtime_checkable
 class ImageLog(Protocol):
-    """Images generated: the per-user daily quota and the previous prompt of a thread."""
+    """Images generated: the per-user daily quota and the previous prompt of a thread.
 
-    async def record(self, channel_key: str, thread: str | None, author_id: str, prompt: str, file: str,
-                     at: float) -> None: ...
+    The quota is a reservation taken before generating, so concurrent requests (on any replica) cannot all
+    pass one count: :meth:`reserve`, then :meth:`complete` with the file or :meth:`release` on failure. A
+    reservation never completed nor released (a crash mid-generation) keeps counting: the quota errs on the
+    side of the limit."""
+
+    async def reserve(self, channel_key: str, thread: str | None, author_id: str, prompt: str, at: float,
+                      since: float, limit: int) -> int | None:
+        """Take one of the author's ``limit`` images counted since ``since`` (reservations included); the
+        reservation's id, or None when the author already has ``limit``."""
+
+    async def complete(self, reservation: int, prompt: str, file: str) -> None:
+        """The image was generated: keep its final prompt and file name."""
+
+    async def release(self, reservation: int) -> None:
+        """Generation failed: give the reservation back (it no longer counts)."""
 
     async def count_since(self, author_id: str, since: float) -> int:
-        """Images the author generated since that time."""
+        """Images the author generated (or has reserved) since that time."""
 
     async def last_prompt(self, channel_key: str, thread: str | None, since: float) -> str | None:
-        """The prompt of the newest image in that channel/thread since that time."""
+        """The prompt of the newest completed image in that channel/thread since that time."""
 
 
 @runtime_checkable

@@ -1,9 +1,11 @@
-"""The SQLite storage implements every port, and each repository keeps the promise its Protocol states."""
+"""Every backend (SQLite, PostgreSQL) implements every port, and each repository keeps the promise its Protocol
+states; two stores opened on the same database behave as two replicas."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from agent.storage.ports import (
     SummaryStore,
     ThreadStore,
 )
+from agent.settings import Settings
 from tests.fakes.settings import make_settings
 
 KEY = "slack:T1:C1"
@@ -37,12 +40,36 @@ OTHER_CHANNEL = "slack:T1:C2"
 OTHER_WORKSPACE = "slack:T2:C1"
 
 
-@pytest.fixture(params=["sqlite"])  # every backend added runs the same tests
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(make_settings(tmp_path))
-    assert type(opened).__name__.lower().startswith(request.param)
-    yield opened
-    await opened.close()
+Opener = Callable[[], Awaitable[Storage]]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])  # every backend runs the same tests
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "postgres":  # a schema of this test's own
+        url = request.getfixturevalue("postgres_url")
+        return make_settings(tmp_path, database_url=url, redis_url="redis://127.0.0.1:6379/15")  # type: ignore[no-any-return]
+    return make_settings(tmp_path)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def replica(settings: Settings) -> AsyncIterator[Opener]:
+    """Opens one more store on the same database: another replica (every one is closed at the end)."""
+    opened: list[Storage] = []
+
+    async def open_one() -> Storage:
+        opened.append(await open_storage(settings))
+        return opened[-1]
+
+    yield open_one
+    for one in opened:
+        await one.close()
+
+
+@pytest.fixture
+async def store(request: pytest.FixtureRequest, settings: Settings, replica: Opener) -> Storage:
+    opened = await replica()
+    assert type(opened).__name__.lower().startswith("postgres" if settings.scaled else "sqlite")
+    return opened
 
 
 def said(i: int, channel: str = KEY, author: str = "u1", is_bot: bool = False, thread: str | None = None,
@@ -51,7 +78,7 @@ def said(i: int, channel: str = KEY, author: str = "u1", is_bot: bool = False, t
                          when or datetime.now(UTC), thread=thread, is_bot=is_bot)
 
 
-async def test_the_sqlite_storage_satisfies_every_port(store: Storage) -> None:
+async def test_the_storage_satisfies_every_port(store: Storage) -> None:
     assert isinstance(store, Storage)
     for repository, port in [(store.messages, MessageStore), (store.threads, ThreadStore),
                              (store.channel_settings, ChannelSettingsStore), (store.summaries, SummaryStore),
@@ -85,8 +112,10 @@ async def test_forget_erases_the_channel_in_every_repository(store: Storage) -> 
     await store.channel_settings.set(KEY, "spam_policy", "off")
     await store.summaries.set(KEY, "so far", datetime.now(UTC))
     await store.spam.record_flag(SpamFlag(KEY, "m1", "u1", "buy now", 0.9, ("link",), "flagged"), replace=True)
-    await store.ideas.add(KEY, "m1", Idea(1, "cache layers", "ana", "m1"), np.ones(4, dtype=np.float32))
-    await store.images.record(KEY, None, "u1", "a lighthouse", "x.png", time.time())
+    await store.ideas.add(KEY, "m1", "cache layers", "ana", "m1", np.ones(4, dtype=np.float32))
+    reserved = await store.images.reserve(KEY, None, "u1", "a lighthouse", time.time(), 0.0, 5)
+    assert reserved is not None
+    await store.images.complete(reserved, "a lighthouse", "x.png")
     assert await store.messages.forget(KEY) == 1
     assert await store.threads.followed(KEY, "m1") is None
     assert await store.channel_settings.get(KEY, "spam_policy", "default") == "default"
@@ -123,8 +152,11 @@ async def test_spam_flags_corrections_and_exemptions(store: Storage) -> None:
     assert sorted(v for _, v in record.verdicts) == ["ham", "spam"]
 
 
-async def test_corrections_are_read_for_training(store: Storage, tmp_path: Path) -> None:  # SQLite: a file
+async def test_corrections_are_read_for_training(store: Storage, settings: Settings, tmp_path: Path) -> None:
     from agent.classify.train import read_corrections
+
+    if settings.scaled:
+        pytest.skip("training reads the corrections of a SQLite file")
 
     found = FoundMessage(KEY, "m1", "u1", "win a prize now", True)
     await store.spam.correct(found, "spam", "mod", time.time())
@@ -136,30 +168,79 @@ async def test_ideas_are_numbered_counted_and_cleared(store: Storage) -> None:
     ideas = store.ideas
     empty, vectors = await ideas.ideas(KEY, "t1")
     assert empty == [] and vectors.shape == (0, 0)
-    await ideas.add(KEY, "t1", Idea(1, "cache the docker layers", "ana", "m1"), np.array([1, 0], dtype=np.float32))
-    await ideas.add(KEY, "t1", Idea(2, "shard the tests", "ben", "m2"), np.array([0, 1], dtype=np.float32))
+    first = await ideas.add(KEY, "t1", "cache the docker layers", "ana", "m1", np.array([1, 0], dtype=np.float32))
+    assert first == Idea(1, "cache the docker layers", "ana", "m1")
+    assert (await ideas.add(KEY, "t1", "shard the tests", "ben", "m2", np.array([0, 1], dtype=np.float32))).number == 2
+    assert (await ideas.add(KEY, "t2", "elsewhere", "ben", "m9", np.array([0, 1], dtype=np.float32))).number == 1
     await ideas.bump(KEY, "t1", 1, "votes")
     await ideas.bump(KEY, "t1", 1, "votes")
     await ideas.bump(KEY, "t1", 2, "merged")
     found, vectors = await ideas.ideas(KEY, "t1")
     assert [(i.number, i.votes, i.merged) for i in found] == [(1, 2, 0), (2, 0, 1)]
     assert vectors.tolist() == [[1.0, 0.0], [0.0, 1.0]]
-    assert (await ideas.ideas(KEY, "t2"))[0] == []
+    assert [i.text for i in (await ideas.ideas(KEY, "t2"))[0]] == ["elsewhere"]
     await ideas.clear(KEY, "t1")
     assert (await ideas.ideas(KEY, "t1"))[0] == []
+    assert (await ideas.add(KEY, "t1", "start over", "ana", "m3", np.array([1, 1], dtype=np.float32))).number == 1
 
 
-async def test_images_give_the_quota_and_the_previous_prompt(store: Storage) -> None:
+async def test_concurrent_ideas_from_two_replicas_get_distinct_numbers(store: Storage, replica: Opener) -> None:
+    other = await replica()
+    vector = np.array([1, 0], dtype=np.float32)
+    added = await asyncio.gather(*(s.ideas.add(KEY, "t1", f"idea {i}", "ana", f"m{i}", vector)
+                                   for i, s in enumerate([store, other] * 10)))
+    assert sorted(idea.number for idea in added) == list(range(1, 21))
+    stored, vectors = await store.ideas.ideas(KEY, "t1")
+    assert [i.number for i in stored] == list(range(1, 21)) and vectors.shape == (20, 2)
+
+
+async def test_images_reserve_the_quota_and_give_the_previous_prompt(store: Storage) -> None:
     images = store.images
     now = time.time()
-    await images.record(KEY, "t1", "u1", "a lighthouse", "a.png", now - 100)
-    await images.record(KEY, "t1", "u1", "a lighthouse, bluer", "b.png", now - 10)
-    await images.record(KEY, None, "u2", "a cat", "c.png", now - 5)
+    first = await images.reserve(KEY, "t1", "u1", "lighthouse", now - 100, now - 1000, 3)
+    second = await images.reserve(KEY, "t1", "u1", "bluer", now - 10, now - 1000, 3)
+    assert first is not None and second is not None and first != second
+    await images.complete(first, "a lighthouse", "a.png")
+    assert await images.last_prompt(KEY, "t1", now - 1000) == "a lighthouse"  # a reservation is no image yet
+    await images.complete(second, "a lighthouse, bluer", "b.png")
+    cat = await images.reserve(KEY, None, "u2", "a cat", now - 5, now - 1000, 3)
+    assert cat is not None
+    await images.complete(cat, "a cat", "c.png")
     assert await images.count_since("u1", now - 1000) == 2
     assert await images.count_since("u1", now - 50) == 1
     assert await images.last_prompt(KEY, "t1", now - 1000) == "a lighthouse, bluer"
     assert await images.last_prompt(KEY, None, now - 1000) == "a cat"
     assert await images.last_prompt(KEY, "t1", now) is None  # nothing recent enough
+
+    third = await images.reserve(KEY, "t1", "u1", "a boat", now, now - 1000, 3)
+    assert third is not None
+    assert await images.reserve(KEY, "t1", "u1", "one more", now, now - 1000, 3) is None  # the limit
+    later = await images.reserve(KEY, "t1", "u1", "counted from later", now, now - 50, 3)
+    assert later is not None
+    await images.release(third)  # generation failed: they no longer count
+    await images.release(later)
+    assert await images.count_since("u1", now - 1000) == 2
+    assert await images.reserve(KEY, "t1", "u1", "one more", now, now - 1000, 3) is not None
+
+
+async def test_concurrent_image_requests_stay_within_the_daily_limit(store: Storage, replica: Opener) -> None:
+    other = await replica()  # two replicas taking the same author's quota at once
+    now = time.time()
+    reserved = await asyncio.gather(*(s.images.reserve(KEY, None, "u1", f"cat {i}", now, now - 3600, 20)
+                                      for i, s in enumerate([store, other] * 15)))
+    assert sum(r is not None for r in reserved) == 20
+    assert len({r for r in reserved if r is not None}) == 20
+    assert await store.images.count_since("u1", now - 3600) == 20
+
+
+async def test_the_same_message_and_event_from_two_replicas_count_once(store: Storage, replica: Opener) -> None:
+    other = await replica()
+    message = said(1)
+    stored = await asyncio.gather(*(s.messages.add(message) for s in [store, other] * 5))
+    assert sorted(stored) == [False] * 9 + [True]
+    firsts = await asyncio.gather(*(s.events.first_delivery("slack:Ev1") for s in [store, other] * 5))
+    assert sorted(firsts) == [False] * 9 + [True]
+    assert await other.messages.count(KEY) == 1
 
 
 async def test_threads_settings_summaries_and_the_event_ledger(store: Storage) -> None:

@@ -39,6 +39,8 @@ class _Write:
     params: list[Params]
     # further statements committed in the same transaction (all or nothing)
     more: list[tuple[str, Params]] = field(default_factory=list)
+    returning: bool = False  # keep the rows a RETURNING clause gives back (one statement, one row of params)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
     done: asyncio.Future[int] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -180,6 +182,15 @@ class Database:
         self._queue.put(item)
         return await item.done
 
+    async def write_returning(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Queue one statement with a RETURNING clause; its rows once committed."""
+        if self._writer is None:
+            raise StorageError("memory store is closed")
+        item = _Write(sql, [params], returning=True)
+        self._queue.put(item)
+        await item.done
+        return item.rows
+
     async def write_together(self, statements: Sequence[tuple[str, Params]]) -> int:
         """Commit several statements in one transaction; returns the first one's row count."""
         if not statements:
@@ -211,16 +222,12 @@ def _commit_batch(db: sqlite3.Connection, batch: list[_Write]) -> list[int]:
     """Commit ``batch`` in one transaction (in the writer thread); the row count of each write."""
     if len(batch) == 1 and len(batch[0].params) == 1 and not batch[0].more:
         # one statement is atomic on its own (SQLite's implicit transaction)
-        return [db.execute(batch[0].sql, batch[0].params[0]).rowcount]
+        return [_execute(db, batch[0])]
     counts: list[int] = []
     db.execute("BEGIN IMMEDIATE")
     try:
         for item in batch:
-            if len(item.params) == 1:
-                cursor = db.execute(item.sql, item.params[0])
-            else:
-                cursor = db.executemany(item.sql, item.params)
-            counts.append(cursor.rowcount)
+            counts.append(_execute(db, item))
             for sql, params in item.more:
                 db.execute(sql, params)
         db.execute("COMMIT")
@@ -228,6 +235,16 @@ def _commit_batch(db: sqlite3.Connection, batch: list[_Write]) -> list[int]:
         db.execute("ROLLBACK")
         raise
     return counts
+
+
+def _execute(db: sqlite3.Connection, item: _Write) -> int:
+    """Run one queued write inside the current transaction; its row count."""
+    if item.returning:
+        item.rows = [tuple(row) for row in db.execute(item.sql, item.params[0]).fetchall()]
+        return len(item.rows)
+    if len(item.params) == 1:
+        return db.execute(item.sql, item.params[0]).rowcount
+    return db.executemany(item.sql, item.params).rowcount
 
 
 def _settle(batch: list[_Write], outcomes: list[int | BaseException]) -> None:

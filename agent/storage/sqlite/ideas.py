@@ -25,11 +25,15 @@ class SqliteIdeas:
         ideas = [Idea(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5])) for r in rows]
         return ideas, np.vstack([np.frombuffer(r[6], dtype=np.float32) for r in rows])
 
-    async def add(self, channel_key: str, thread: str, idea: Idea, vector: np.ndarray) -> None:
-        await self.db.write(
-            f"INSERT INTO brainstorm_ideas (channel_key, thread, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
-            (channel_key, thread, idea.number, idea.text, idea.author, idea.message_id, idea.votes, idea.merged,
-             np.asarray(vector, dtype=np.float32).tobytes()))
+    async def add(self, channel_key: str, thread: str, text: str, author: str, message_id: str,
+                  vector: np.ndarray) -> Idea:
+        # the next number is read and taken in one statement, through the single writer
+        [(number,)] = await self.db.write_returning(
+            f"INSERT INTO brainstorm_ideas (channel_key, thread, {_COLUMNS}) SELECT ?, ?, COALESCE(MAX(number), 0) "
+            "+ 1, ?, ?, ?, 0, 0, ? FROM brainstorm_ideas WHERE channel_key = ? AND thread = ? RETURNING number",
+            (channel_key, thread, text, author, message_id, np.asarray(vector, dtype=np.float32).tobytes(),
+             channel_key, thread))
+        return Idea(int(number), text, author, message_id)
 
     async def bump(self, channel_key: str, thread: str, number: int, what: Literal["votes", "merged"]) -> None:
         column = {"votes": "votes", "merged": "merged"}[what]  # a column name, never input

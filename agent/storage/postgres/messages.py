@@ -1,0 +1,166 @@
+"""Messages in PostgreSQL (tables ``messages``, partitioned by month, and ``message_keys``): the
+:class:`~agent.storage.ports.MessageStore` port. Schema and key choice: :mod:`.migrations`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from psycopg import sql
+
+from agent.memory.models import StoredMessage
+from agent.storage.ports import PendingAnswer
+from agent.storage.postgres import partitions
+from agent.storage.postgres.db import Connection, Database
+
+OnOwed = Callable[[Connection, PendingAnswer], Awaitable[None]]
+
+_COLUMNS = "channel_key, id, thread, author_id, author_name, text, created_at, is_bot, edited_at, deleted"
+# the message's partition, found through its key (one index probe) so a lookup by id touches one month
+_ONE = ("channel_key = %(key)s AND id = %(id)s AND created_at = "
+        "(SELECT k.created_at FROM message_keys k WHERE k.channel_key = %(key)s AND k.id = %(id)s)")
+# the key is the dedupe: a redelivery inserts nothing, in the same statement that stores the message
+_ADD = """
+WITH k AS (
+    INSERT INTO message_keys (channel_key, id, created_at) VALUES (%(key)s, %(id)s, %(at)s)
+    ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
+m AS (
+    INSERT INTO messages (channel_key, id, thread, author_id, author_name, text, created_at, is_bot, edited_at,
+                          deleted)
+    SELECT k.channel_key, k.id, %(thread)s::text, %(author_id)s::text, %(author_name)s::text, %(text)s::text,
+           k.created_at, %(is_bot)s::boolean, %(edited_at)s::timestamptz, %(deleted)s::boolean FROM k
+    ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
+p AS (
+    INSERT INTO pending_answers (channel_key, message_id, message_at, payload, created_at, note)
+    SELECT m.channel_key, m.id, m.created_at, %(payload)s::text, %(owed_at)s::float8, %(note)s::text FROM m
+    WHERE %(payload)s::text IS NOT NULL)
+SELECT count(*) FROM m
+"""
+
+
+def _row_to_message(row: Sequence[Any]) -> StoredMessage:
+    return StoredMessage(channel_key=row[0], id=row[1], thread=row[2], author_id=row[3], author_name=row[4],
+                         text=row[5], created_at=row[6], is_bot=bool(row[7]), edited_at=row[8],
+                         deleted=bool(row[9]))
+
+
+def _window(channel_key: str, thread: str | None, since: datetime | None = None,
+            until: datetime | None = None) -> tuple[str, list[Any]]:
+    where = "channel_key = %s"
+    params: list[Any] = [channel_key]
+    if thread is not None:
+        where += " AND (thread = %s OR id = %s)"
+        params += [thread, thread]
+    if since is not None:
+        where += " AND created_at >= %s"
+        params.append(since)
+    if until is not None:
+        where += " AND created_at <= %s"
+        params.append(until)
+    return where, params
+
+
+class PostgresMessages:
+    def __init__(self, db: Database, on_owed: OnOwed | None = None) -> None:
+        self.db = db
+        self._on_owed = on_owed  # e.g. a job queue enqueuing the answer in the ingest's own transaction
+
+    async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
+        m = message
+        params = {"key": m.channel_key, "id": m.id, "at": m.created_at, "thread": m.thread, "author_id": m.author_id,
+                  "author_name": m.author_name, "text": m.text, "is_bot": m.is_bot, "edited_at": m.edited_at,
+                  "deleted": m.deleted, "payload": owed.payload if owed else None,
+                  "owed_at": owed.created_at if owed else None, "note": owed.note if owed else None}
+        if owed is None or self._on_owed is None:
+            rows = await self.db.fetch(_ADD, params)
+            return bool(rows[0][0])
+        async with self.db.transaction() as conn:
+            row = await (await conn.execute(_ADD, params)).fetchone()
+            stored = bool(row and row[0])
+            if stored:
+                await self._on_owed(conn, owed)
+            return stored
+
+    async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
+        return await self.db.execute(
+            f"UPDATE messages SET text = %(text)s, edited_at = %(at)s WHERE {_ONE} AND NOT deleted",
+            {"text": text, "at": edited_at, "key": channel_key, "id": message_id}) > 0
+
+    async def delete(self, channel_key: str, message_id: str) -> bool:
+        return await self.db.execute(
+            "WITH owed AS (DELETE FROM pending_answers WHERE channel_key = %(key)s AND message_id = %(id)s) "
+            f"UPDATE messages SET text = '', deleted = true WHERE {_ONE}", {"key": channel_key, "id": message_id}) > 0
+
+    async def get(self, channel_key: str, message_id: str) -> StoredMessage | None:
+        rows = await self.db.fetch(f"SELECT {_COLUMNS} FROM messages WHERE {_ONE}",
+                                   {"key": channel_key, "id": message_id})
+        return _row_to_message(rows[0]) if rows else None
+
+    async def recent(self, channel_key: str, limit: int = 20, thread: str | None = None,
+                     include_deleted: bool = False) -> list[StoredMessage]:
+        where, params = _window(channel_key, thread)
+        if not include_deleted:
+            where += " AND NOT deleted"
+        return await self._newest(where, params, limit)
+
+    async def context(self, channel_key: str, limit: int = 20, thread: str | None = None
+                      ) -> tuple[list[StoredMessage], tuple[str, datetime] | None]:
+        where, params = _window(channel_key, thread)
+        async with self.db.pool.connection() as conn, conn.pipeline():  # both queries in one round trip
+            said = await conn.execute(_newest_query(where + " AND NOT deleted"), (*params, limit))
+            summary = await conn.execute("SELECT text, upto FROM summaries WHERE channel_key = %s AND thread = %s",
+                                         (channel_key, thread or ""))
+            rows = await said.fetchall()
+            found = await summary.fetchone()
+        return [_row_to_message(r) for r in reversed(rows)], (str(found[0]), found[1]) if found else None
+
+    async def history(self, channel_key: str, since: datetime | None = None, until: datetime | None = None,
+                      thread: str | None = None, limit: int = 20000) -> list[StoredMessage]:
+        where, params = _window(channel_key, thread, since, until)
+        return await self._newest(where + " AND NOT deleted", params, limit)
+
+    async def _newest(self, where: str, params: list[Any], limit: int) -> list[StoredMessage]:
+        rows = await self.db.fetch(_newest_query(where), (*params, limit))
+        return [_row_to_message(r) for r in reversed(rows)]
+
+    async def count(self, channel_key: str | None = None) -> int:
+        if channel_key is None:
+            rows = await self.db.fetch("SELECT count(*) FROM messages")
+        else:
+            rows = await self.db.fetch("SELECT count(*) FROM messages WHERE channel_key = %s", (channel_key,))
+        return int(rows[0][0])
+
+    async def count_said(self, channel_key: str, thread: str | None = None, since: datetime | None = None,
+                         until: datetime | None = None) -> int:
+        where, params = _window(channel_key, thread, since, until)
+        rows = await self.db.fetch(
+            f"SELECT count(*) FROM messages WHERE {where} AND NOT deleted AND NOT is_bot AND text != ''", params)
+        return int(rows[0][0])
+
+    async def deleted_ids(self, channel_key: str) -> set[str]:
+        rows = await self.db.fetch("SELECT id FROM messages WHERE channel_key = %s AND deleted", (channel_key,))
+        return {str(row[0]) for row in rows}
+
+    async def forget(self, channel_key: str) -> int:
+        async with self.db.transaction() as conn:
+            # every table of the schema keyed by channel (features add their own), partitions through their parent
+            tables = await (await conn.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+                "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') "
+                "AND NOT c.relispartition AND a.attname = 'channel_key' AND NOT a.attisdropped")).fetchall()
+            removed = (await conn.execute("DELETE FROM messages WHERE channel_key = %s", (channel_key,))).rowcount
+            for (table,) in tables:
+                if table != "messages":
+                    await conn.execute(sql.SQL("DELETE FROM {} WHERE channel_key = %s").format(sql.Identifier(table)),
+                                       (channel_key,))
+        return removed
+
+    async def prune(self, older_than_days: int) -> int:
+        if older_than_days <= 0:
+            return 0
+        return await partitions.prune(self.db, older_than_days)
+
+
+def _newest_query(where: str) -> str:
+    return f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY created_at DESC, seq DESC LIMIT %s"

@@ -1,0 +1,51 @@
+"""Answers owed, in PostgreSQL: the :class:`~agent.storage.ports.PendingAnswers` port (table
+``pending_answers``, written by :meth:`PostgresMessages.add` in the statement that stores the message) and
+the :class:`~agent.storage.ports.PendingCommands` port (table ``pending_commands``).
+
+Unlike SQLite, the owed answer has a small table of its own rather than columns on the message row: the
+message table is partitioned and huge, and "every answer still owed" is read at every start.
+"""
+
+from __future__ import annotations
+
+from agent.storage.ports import PendingAnswer, PendingCommand
+from agent.storage.postgres.db import Database
+
+
+class PostgresPending:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def owed(self) -> list[PendingAnswer]:
+        rows = await self.db.fetch("SELECT channel_key, message_id, payload, created_at, note FROM pending_answers "
+                                   "ORDER BY created_at, message_id")
+        return [PendingAnswer(row[0], row[1], row[2], float(row[3]), row[4]) for row in rows]
+
+    async def set_note(self, channel_key: str, message_id: str, note: str | None) -> None:
+        await self.db.execute("UPDATE pending_answers SET note = %s WHERE channel_key = %s AND message_id = %s",
+                              (note, channel_key, message_id))
+
+    async def settle(self, channel_key: str, message_id: str) -> bool:
+        return await self.db.execute("DELETE FROM pending_answers WHERE channel_key = %s AND message_id = %s",
+                                     (channel_key, message_id)) > 0
+
+
+class PostgresPendingCommands:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def owe(self, command: PendingCommand) -> bool:
+        c = command
+        return await self.db.execute(
+            "INSERT INTO pending_commands (channel_key, command_id, payload, route, created_at) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (c.channel_key, c.command_id, c.payload, c.route, c.created_at)) > 0
+
+    async def owed(self) -> list[PendingCommand]:
+        rows = await self.db.fetch("SELECT channel_key, command_id, payload, route, created_at FROM pending_commands "
+                                   "ORDER BY created_at, command_id")
+        return [PendingCommand(row[0], row[1], row[2], row[3], float(row[4])) for row in rows]
+
+    async def settle(self, channel_key: str, command_id: str) -> bool:
+        return await self.db.execute("DELETE FROM pending_commands WHERE channel_key = %s AND command_id = %s",
+                                     (channel_key, command_id)) > 0

@@ -1,0 +1,107 @@
+"""Spam flags, moderators' corrections and exemptions in PostgreSQL (tables ``spam_flags``,
+``spam_corrections``, ``spam_exemptions``): the :class:`~agent.storage.ports.SpamStore` port."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from psycopg.types.json import Jsonb
+
+from agent.storage.ports import AuthorRecord, FoundMessage, SpamFlag, Verdict
+from agent.storage.postgres.db import Database
+
+_FLAG_COLUMNS = "channel_key, message_id, author_id, text, score, reasons, action, created_at"
+
+
+def _workspace_range(channel_key: str) -> tuple[str, str]:
+    """Bounds of every channel key of the same platform and workspace (``slack:T1:`` .. ``slack:T1;``); the
+    key columns use the "C" collation, so this byte range is exact (no LIKE, nothing to escape)."""
+    platform, workspace, _ = channel_key.split(":", 2)
+    prefix = f"{platform}:{workspace}:"
+    return prefix, prefix[:-1] + ";"
+
+
+class PostgresSpam:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record_flag(self, flag: SpamFlag, *, replace: bool) -> None:
+        conflict = ("DO UPDATE SET author_id = excluded.author_id, text = excluded.text, score = excluded.score, "
+                    "reasons = excluded.reasons, action = excluded.action, created_at = excluded.created_at"
+                    if replace else "DO NOTHING")
+        await self.db.execute(
+            f"INSERT INTO spam_flags ({_FLAG_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            f"ON CONFLICT (channel_key, message_id) {conflict}",
+            (flag.channel_key, flag.message_id, flag.author_id, flag.text[:4000], flag.score,
+             Jsonb(list(flag.reasons)), flag.action, time.time()))
+
+    async def author_record(self, channel_key: str, author_id: str, now: float, since: float) -> AuthorRecord:
+        low, high = _workspace_range(channel_key)
+        verdicts = ("FROM spam_corrections WHERE author_id = %(author)s AND channel_key >= %(low)s "
+                    "AND channel_key < %(high)s AND created_at > %(since)s ORDER BY created_at")
+        [(exempt, policy, times, kinds)] = await self.db.fetch(
+            "SELECT EXISTS (SELECT 1 FROM spam_exemptions WHERE channel_key = %(key)s AND author_id = %(author)s "
+            "AND expires_at > %(now)s), (SELECT value FROM channel_settings WHERE channel_key = %(key)s "
+            f"AND key = 'spam_policy'), ARRAY(SELECT created_at {verdicts}), ARRAY(SELECT verdict {verdicts})",
+            {"key": channel_key, "author": author_id, "now": now, "low": low, "high": high, "since": since})
+        return AuthorRecord(bool(exempt), tuple((float(at), _verdict(kind)) for at, kind in zip(times, kinds,
+                                                                                                 strict=True)), policy)
+
+    async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
+        if not message_ids:
+            return []
+        low, high = _workspace_range(channel_key)
+        rows = await self.db.fetch(
+            "SELECT channel_key, message_id, author_id, text, reasons FROM spam_flags WHERE message_id = ANY(%s) "
+            "AND channel_key >= %s AND channel_key < %s ORDER BY created_at DESC", (list(message_ids), low, high))
+        return [FoundMessage(str(k), str(m), str(a), str(t), True, tuple(r)) for k, m, a, t, r in rows]
+
+    async def find_remembered(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
+        if not message_ids:
+            return []
+        low, high = _workspace_range(channel_key)
+        # the keys give each message's month, so the lookup probes one partition per message
+        rows = await self.db.fetch(
+            "SELECT m.channel_key, m.id, m.author_id, m.text FROM message_keys k JOIN messages m "
+            "ON m.channel_key = k.channel_key AND m.id = k.id AND m.created_at = k.created_at "
+            "WHERE k.id = ANY(%s) AND k.channel_key >= %s AND k.channel_key < %s AND NOT m.is_bot "
+            "ORDER BY m.created_at DESC, m.seq DESC", (list(message_ids), low, high))
+        return [FoundMessage(str(k), str(m), str(a), str(t), False) for k, m, a, t in rows]
+
+    async def correct(self, message: FoundMessage, verdict: Verdict, by: str, now: float,
+                      exempt_until: float | None = None) -> None:
+        m = message
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO spam_corrections (channel_key, message_id, author_id, text, verdict, corrected_by, "
+                "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (channel_key, message_id) DO UPDATE "
+                "SET author_id = excluded.author_id, text = excluded.text, verdict = excluded.verdict, "
+                "corrected_by = excluded.corrected_by, created_at = excluded.created_at",
+                (m.channel_key, m.message_id, m.author_id, m.text[:4000], verdict, by, now))
+            if verdict == "ham":
+                await conn.execute("DELETE FROM spam_flags WHERE channel_key = %s AND message_id = %s",
+                                   (m.channel_key, m.message_id))
+                if exempt_until is not None:
+                    await conn.execute(
+                        "INSERT INTO spam_exemptions (channel_key, author_id, message_id, added_by, created_at, "
+                        "expires_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (channel_key, author_id) DO UPDATE "
+                        "SET message_id = excluded.message_id, added_by = excluded.added_by, "
+                        "created_at = excluded.created_at, expires_at = excluded.expires_at",
+                        (m.channel_key, m.author_id, m.message_id, by, now, exempt_until))
+            else:
+                low, high = _workspace_range(m.channel_key)
+                await conn.execute("DELETE FROM spam_exemptions WHERE author_id = %s AND channel_key >= %s "
+                                   "AND channel_key < %s", (m.author_id, low, high))
+
+    async def stats(self, channel_key: str) -> tuple[int, int, int]:
+        [(flags, ham, spam)] = await self.db.fetch(
+            "SELECT (SELECT count(*) FROM spam_flags WHERE channel_key = %(key)s), "
+            "(SELECT count(*) FROM spam_corrections WHERE channel_key = %(key)s AND verdict = 'ham'), "
+            "(SELECT count(*) FROM spam_corrections WHERE channel_key = %(key)s AND verdict = 'spam')",
+            {"key": channel_key})
+        return int(flags), int(ham), int(spam)
+
+
+def _verdict(value: object) -> Verdict:
+    return "spam" if value == "spam" else "ham"
