@@ -22,7 +22,7 @@ from procrastinate.exceptions import JobAborted
 from procrastinate.jobs import Job, Status
 from procrastinate.worker import Worker
 
-from agent.jobs.base import DEFAULT_RETRY, KINDS, Handler, JobError, Kind, Payload, RetryPolicy, check_job
+from agent.jobs.base import DEFAULT_RETRY, Handler, JobError, Kind, Payload, RetryPolicy, check_job
 from agent.jobs.schema import ensure_schema
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class ProcrastinateJobs:
                  name: str = "confab-worker") -> None:
         self.tuning = tuning
         self.name = name
-        self.queues = list(kinds) if kinds is not None else None  # None: every kind
+        self.queues = list(kinds) if kinds is not None else None  # None: the kinds registered at start
         self.connector = PsycopgConnector(conninfo=url, min_size=1, max_size=tuning.concurrency + 4,
                                           name=f"{name}-pool")
         self.app = App(connector=self.connector)
@@ -115,9 +115,13 @@ class ProcrastinateJobs:
     async def start(self) -> None:
         if self._supervisor is not None:
             return
-        missing = [k for k in (self.queues or KINDS) if k not in self._policies]
+        missing = [k for k in self.queues or () if k not in self._policies]
         if missing:
             raise JobError(f"no handler registered for {', '.join(missing)} jobs")
+        if self.queues is None:  # the registered kinds; the others wait in the queue for a worker that has them
+            self.queues = list(self._policies)
+        if not self.queues:
+            raise JobError("no job handler registered")
         self._supervisor = asyncio.create_task(self._keep_working(), name=f"{self.name}-supervisor")
         self._recovery = asyncio.create_task(self._recover_periodically(), name=f"{self.name}-recovery")
 

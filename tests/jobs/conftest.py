@@ -1,0 +1,44 @@
+"""Job queues for the tests: the in-process runner, and procrastinate on the test's own PostgreSQL schema
+at the fast pace of :mod:`tests.jobs.support`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from agent.jobs import InProcessJobs, Jobs
+from agent.jobs.postgres import ProcrastinateJobs, WorkerTuning
+from tests.jobs.support import FAST
+
+OpenQueue = Callable[..., Awaitable[ProcrastinateJobs]]
+
+
+@pytest.fixture
+async def open_queue(postgres_url: str) -> AsyncIterator[OpenQueue]:
+    """Opens ProcrastinateJobs on the test's schema (each call: another replica); all stopped at the end."""
+    opened: list[ProcrastinateJobs] = []
+
+    async def open_one(name: str = "w", tuning: WorkerTuning = FAST, **kwargs: Any) -> ProcrastinateJobs:
+        queue = ProcrastinateJobs(postgres_url, tuning=tuning, name=name, **kwargs)
+        opened.append(queue)
+        return await queue.open()
+
+    yield open_one
+    for queue in opened:
+        await queue.stop(drain=False)
+
+
+@pytest.fixture(params=["inprocess", "postgres"])
+async def runner(request: pytest.FixtureRequest) -> AsyncIterator[Jobs]:
+    """Each runner in turn, opened and not started (register handlers, then start)."""
+    if request.param == "inprocess":
+        jobs = InProcessJobs(concurrency=4)
+        yield jobs
+        await jobs.stop(drain=False)
+    else:
+        queue = ProcrastinateJobs(request.getfixturevalue("postgres_url"), tuning=FAST)
+        yield await queue.open()
+        await queue.stop(drain=False)
+
