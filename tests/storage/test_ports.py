@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from agent.memory.models import StoredMessage
+from agent.settings import Settings
 from agent.storage import open_storage
 from agent.storage.ports import (
     ChannelSettingsStore,
@@ -32,7 +33,6 @@ from agent.storage.ports import (
     SummaryStore,
     ThreadStore,
 )
-from agent.settings import Settings
 from tests.fakes.settings import make_settings
 
 KEY = "slack:T1:C1"
@@ -307,3 +307,21 @@ async def test_retention_keeps_a_question_until_its_owed_answer_is_settled(store
     assert [p.message_id for p in await store.pending.owed()] == ["m1"]
     await store.pending.settle(KEY, "m1")
     assert await store.messages.prune(90) == 1
+
+
+async def test_among_messages_of_the_same_time_the_one_stored_last_is_newer(store: Storage) -> None:
+    when = datetime.now(UTC)
+    for i in (3, 1, 2):
+        await store.messages.add(said(i, when=when))
+    assert [m.id for m in await store.messages.recent(KEY)] == ["m3", "m1", "m2"]
+    assert [m.id for m in await store.messages.recent(KEY, limit=2)] == ["m1", "m2"]
+    assert [m.id for m in (await store.messages.context(KEY, limit=2))[0]] == ["m1", "m2"]
+    assert [m.id for m in await store.messages.history(KEY, since=when, until=when)] == ["m3", "m1", "m2"]
+
+
+async def test_a_workspace_is_its_exact_key_prefix(store: Storage) -> None:
+    """``_`` and ``%`` in a workspace id are characters, not patterns."""
+    for key in ("slack:T_1:C1", "slack:TX1:C1", "slack:T%:C1", "slack:Tab:C1"):
+        await store.spam.record_flag(SpamFlag(key, "m1", "u1", "spam", 0.9, (), "flagged"), replace=True)
+    assert [f.channel_key for f in await store.spam.find_flagged("slack:T_1:C2", ["m1"])] == ["slack:T_1:C1"]
+    assert [f.channel_key for f in await store.spam.find_flagged("slack:T%:C2", ["m1"])] == ["slack:T%:C1"]
