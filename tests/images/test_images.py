@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
@@ -122,6 +123,15 @@ async def test_the_daily_limit_is_friendly(tmp_path: Path, fake_openai: FakeOpen
         assert "today's image limit (2)" in limited.text and limited.ephemeral
         assert len(fake_openai.requests_to(GENERATIONS)) == 2
         assert (await chat.command("imagine", "a cat", user="bob"))[0].attachments  # per user
+
+
+async def test_concurrent_requests_stay_within_the_daily_limit(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    async with make_bot(tmp_path, fake_openai, image_daily_limit=20) as chat:
+        images = chat.pipeline.deps.images
+        results = await asyncio.gather(*(images.create(f"a cat, take {i}", "alice", "console:local:general", None)
+                                         for i in range(30)))
+        assert sum(r.ok for r in results) == 20 and len(fake_openai.requests_to(GENERATIONS)) == 20
+        assert sum("today's image limit (20)" in r.message for r in results) == 10
 
 
 async def test_bad_prompts(bot: Chat) -> None:

@@ -161,3 +161,12 @@ async def test_forget_reaches_feature_tables(store: PostgresStorage) -> None:
     assert await store.db.fetch("SELECT channel_key FROM feature_rows") == [("slack:T1:C2",)]
     assert await store.db.fetch("SELECT count(*) FROM message_keys") == [(0,)]
     assert await store.messages.add(said(1))  # forgotten, so storable again
+
+
+async def test_a_month_already_in_the_default_partition_is_left_there(store: PostgresStorage) -> None:
+    old = month_of(datetime.now(UTC) - timedelta(days=200))
+    await store.messages.add(said(1, when=old + timedelta(days=3)))  # before anyone made that month
+    assert await ensure_partitions(store.db, old, 1) == []  # PostgreSQL would strand the row: not made
+    assert await where_stored(store, "m1") == "messages_default"
+    assert await store.messages.prune(90) == 1
+    assert await ensure_partitions(store.db, old, 1) == [partition_name(old)]  # emptied, so it can be made
