@@ -19,6 +19,7 @@ from agent.images.service import REFINE_INSTRUCTIONS, ImageService
 from agent.knowledge.service import KnowledgeService
 from agent.models import make_chat_model
 from agent.settings import Settings
+from agent.state import State, open_state
 from agent.storage import Storage, open_storage
 from agent.summarize.service import Summarizer
 from agent.tools.brainstorm import make_brainstorm_tool
@@ -68,6 +69,7 @@ class Deps:
     summarizer: Summarizer
     brainstorm: Brainstormer
     assistant: Assistant
+    state: State  # rate windows, spam history, IDENTIFY turns: in memory, or Redis shared by replicas
     # LangChain tools the agent may call
     tools: list[BaseTool] = field(default_factory=list)
 
@@ -77,7 +79,10 @@ class Deps:
         return self.embedders.configured()
 
     async def close(self) -> None:
-        await self.store.close()
+        try:
+            await self.store.close()
+        finally:
+            await self.state.close()
 
 
 def _refiner(settings: Settings, chat_model: BaseChatModel) -> Callable[[str], Awaitable[str]] | None:
@@ -98,12 +103,13 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
     (tests, benchmarks)."""
     chat_model = chat_model or make_chat_model(settings)  # a misconfigured model fails before anything opens
     store = await open_storage(settings)
+    state = open_state(settings)
     try:
         embedders = Embedders(settings, local_embedder, embedder)
         online_model = None if settings.is_offline else chat_model
         knowledge = KnowledgeService(settings, embedders.configured)
         classifier = Classification(settings, embedders.configured, online_model,
-                                    sentiment_embedder=embedders.local_model)
+                                    sentiment_embedder=embedders.local_model, history=state.authors)
         images = ImageService(settings, store.images, refine=_refiner(settings, chat_model))
         summarizer = Summarizer(settings, store.messages, chat_model, embedders.configured,
                                 mood_embedder=embedders.local_model)
@@ -118,10 +124,11 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
         ]
         assistant = Assistant(settings, chat_model, tools, store.messages, store.summaries)
         deps = Deps(settings, store, chat_model, embedders, knowledge, classifier, images, summarizer, brainstorm,
-                    assistant, tools)
+                    assistant, state, tools)
         if settings.retention_days:
             await store.messages.prune(settings.retention_days)
     except BaseException:  # an open store's threads would keep the process alive after the error
         await store.close()
+        await state.close()
         raise
     return deps

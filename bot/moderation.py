@@ -92,8 +92,8 @@ class Moderator:
             return False
         feature = self.classification
         spam = await feature.ready_spam()
-        result = spam.classify(text, author.id, channel.key, new_member=new_member, discount=standing.discount,
-                               extra=standing.extra)
+        result = await spam.aclassify(text, author.id, channel.key, new_member=new_member, discount=standing.discount,
+                                      extra=standing.extra)
         if not standing.exempt:  # an exempted author's soft evidence is not the judge's to revive
             result = await feature.judge_spam(text, result)
         if result.label != "spam":

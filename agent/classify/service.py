@@ -17,6 +17,7 @@ from agent.classify.spam import SpamClassifier, SpamResult
 from agent.classify.text_model import model_path
 from agent.embeddings import Embedder
 from agent.settings import Settings
+from agent.state.history import AuthorHistory
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,12 @@ class LabelResult:
 
 class Classification:
     def __init__(self, settings: Settings, embedder: Callable[[], Embedder], chat_model: Any = None,
-                 sentiment_embedder: Callable[[], Embedder] | None = None) -> None:
+                 sentiment_embedder: Callable[[], Embedder] | None = None,
+                 history: AuthorHistory | None = None) -> None:
+        """``history``: authors' recent messages for the spam behaviour signals (shared by replicas in Redis)."""
         self.settings = settings
         # a model retrained with moderators' corrections (CONFAB_DATA_DIR/spam_model.npz) wins over the shipped one
-        self.spam = SpamClassifier(settings.spam_threshold, path=model_path(settings.data_dir))
+        self.spam = SpamClassifier(settings.spam_threshold, path=model_path(settings.data_dir), history=history)
         self._spam_ready = False
         self._spam_loading = asyncio.Lock()
         self._embedder = embedder

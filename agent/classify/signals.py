@@ -1,26 +1,28 @@
 """Behaviour and content signals for spam, per author and channel over sliding windows.
 
 Each signal has a weight (the chance it alone means spam) and a reason people can read. The
-tracker keeps a few minutes of history per author in memory (bounded), which is what repeated and
-near-duplicate messages (also across channels), bursts and first messages need.
+tracker reads ten minutes of history per author (:mod:`agent.state.history`: bounded memory, or Redis
+shared by replicas), which is what repeated and near-duplicate messages (also across channels),
+bursts and first messages need.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
-from collections import OrderedDict, deque
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from agent.classify.normalize import INVITE, Normalized
+from agent.state.history import WINDOW_S, AuthorHistory, MemoryAuthorHistory, Seen, fingerprint, resemblance
+
+log = logging.getLogger(__name__)
 
 DATA = Path(__file__).parent / "data"
-WINDOW_S = 600.0
 BURST_WINDOW_S = 10.0
 BURST_COUNT = 6
-MAX_AUTHORS = 50_000
 _MENTION = re.compile(r"<@[!&]?\w+>|(?<!\w)@\w+")
 _BROADCAST = re.compile(r"(?i)(@everyone|@here|<!channel>|<!here>|<!everyone>)")
 
@@ -86,48 +88,50 @@ def content_signals(n: Normalized) -> list[Signal]:
     return found
 
 
-@dataclass
-class _Seen:
-    at: float
-    channel: str
-    shingles: frozenset[str]
-
-
 class BehaviourTracker:
-    """Recent messages per author (bounded), for repetition, bursts and first messages."""
+    """Repetition, bursts and first messages, from each author's recent messages.
 
-    def __init__(self) -> None:
-        self._authors: OrderedDict[str, deque[_Seen]] = OrderedDict()
-        self._known: set[str] = set()
+    ``observe`` reads and updates this process's memory; ``aobserve`` the shared history (the same
+    memory unless Redis shares it between replicas; a Redis failure falls back to memory: these
+    signals are soft, holding every message for them would be worse)."""
+
+    def __init__(self, history: AuthorHistory | None = None) -> None:
+        self.local = MemoryAuthorHistory(WINDOW_S)
+        self.history: AuthorHistory = history or self.local
 
     def observe(self, author: str, channel: str, n: Normalized, now: float | None = None,
                 new_member: bool = False) -> list[Signal]:
-        now = time.time() if now is None else now
-        history = self._authors.setdefault(author, deque(maxlen=50))
-        self._authors.move_to_end(author)
-        while len(self._authors) > MAX_AUTHORS:
-            evicted, _ = self._authors.popitem(last=False)
-            self._known.discard(evicted)
-        while history and now - history[0].at > WINDOW_S:
-            history.popleft()
-        shingles = _shingles(n.folded)
-        found: list[Signal] = []
-        similar = [h for h in history if shingles and _jaccard(shingles, h.shingles) >= 0.8]
-        channels = {h.channel for h in similar} | {channel}
-        if len(similar) >= 2:  # a third copy: people repeat themselves once, spam keeps going
-            where = f" across {len(channels)} channels" if len(channels) > 1 else ""
-            found.append(Signal("repeated", 0.55 if len(channels) > 1 else 0.4,
-                                f"the same message {len(similar) + 1} times in 10 minutes{where}"))
-        recent = [h for h in history if now - h.at <= BURST_WINDOW_S]
-        if len(recent) + 1 >= BURST_COUNT:
-            # fast typists send short lines in bursts too: weak on its own
-            found.append(Signal("burst", 0.25, f"{len(recent) + 1} messages in {int(BURST_WINDOW_S)} seconds"))
-        first = author not in self._known
-        if first and n.urls and new_member:
-            found.append(Signal("new_member_link", 0.35, "a new member's first message, with a link"))
-        self._known.add(author)
-        history.append(_Seen(now, channel, shingles))
-        return found
+        seen = Seen(time.time() if now is None else now, channel, fingerprint(_shingles(n.folded)))
+        earlier, known = self.local.record_now(author, seen)
+        return behaviour_signals(seen, earlier, known, bool(n.urls) and new_member)
+
+    async def aobserve(self, author: str, channel: str, n: Normalized, now: float | None = None,
+                       new_member: bool = False) -> list[Signal]:
+        seen = Seen(time.time() if now is None else now, channel, fingerprint(_shingles(n.folded)))
+        try:
+            earlier, known = await self.history.record(author, seen)
+        except Exception as exc:
+            log.warning("shared author history unavailable; using this process's", extra={"error": type(exc).__name__})
+            earlier, known = self.local.record_now(author, seen)
+        return behaviour_signals(seen, earlier, known, bool(n.urls) and new_member)
+
+
+def behaviour_signals(seen: Seen, earlier: list[Seen], known: bool, new_member_link: bool) -> list[Signal]:
+    """The signals for ``seen`` given the author's ``earlier`` recent messages (oldest first)."""
+    found: list[Signal] = []
+    similar = [h for h in earlier if resemblance(seen.fingerprint, h.fingerprint) >= 0.8]
+    channels = {h.channel for h in similar} | {seen.channel}
+    if len(similar) >= 2:  # a third copy: people repeat themselves once, spam keeps going
+        where = f" across {len(channels)} channels" if len(channels) > 1 else ""
+        found.append(Signal("repeated", 0.55 if len(channels) > 1 else 0.4,
+                            f"the same message {len(similar) + 1} times in 10 minutes{where}"))
+    recent = [h for h in earlier if seen.at - h.at <= BURST_WINDOW_S]
+    if len(recent) + 1 >= BURST_COUNT:
+        # fast typists send short lines in bursts too: weak on its own
+        found.append(Signal("burst", 0.25, f"{len(recent) + 1} messages in {int(BURST_WINDOW_S)} seconds"))
+    if not known and new_member_link:
+        found.append(Signal("new_member_link", 0.35, "a new member's first message, with a link"))
+    return found
 
 
 def _shingles(text: str) -> frozenset[str]:
@@ -135,7 +139,3 @@ def _shingles(text: str) -> frozenset[str]:
     if len(words) < 3:
         return frozenset(words) if len(text) >= 12 else frozenset()
     return frozenset(" ".join(words[i:i + 3]) for i in range(len(words) - 2))
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0

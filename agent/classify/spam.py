@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from agent.classify.normalize import normalize
+from agent.classify.normalize import Normalized, normalize
 from agent.classify.signals import BehaviourTracker, Signal, content_signals
 from agent.classify.text_model import MODEL_PATH, TextModel
+from agent.state.history import AuthorHistory
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,13 @@ class SpamResult:
 
 
 class SpamClassifier:
-    def __init__(self, threshold: float = 0.5, model: TextModel | None = None, path: Path | None = None) -> None:
+    def __init__(self, threshold: float = 0.5, model: TextModel | None = None, path: Path | None = None,
+                 history: AuthorHistory | None = None) -> None:
+        """``history``: where :meth:`aclassify` keeps authors' recent messages (default: this process's memory)."""
         self.threshold = threshold
         self._model = model
         self.path = path or MODEL_PATH
-        self.tracker = BehaviourTracker()
+        self.tracker = BehaviourTracker(history)
 
     @cached_property
     def model(self) -> TextModel:
@@ -62,14 +65,26 @@ class SpamClassifier:
 
     def classify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
                  new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = ()) -> SpamResult:
-        """One message; ``author``/``channel`` feed the behaviour signals (empty: content only);
-        ``discount`` and ``extra`` carry moderators' corrections about the author (module docstring)."""
+        """One message; ``author``/``channel`` feed the behaviour signals (empty: content only), from this
+        process's memory; ``discount`` and ``extra`` carry moderators' corrections about the author
+        (module docstring)."""
         n = normalize(text[:MAX_CHARS])
         if not n.folded:
             return SpamResult("ham", 0.0, ("empty",))
-        signals = content_signals(n) + list(extra)
-        if author:
-            signals += self.tracker.observe(author, channel, n, now, new_member)
+        behaviour = self.tracker.observe(author, channel, n, now, new_member) if author else []
+        return self._judge(n, behaviour, discount, extra)
+
+    async def aclassify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
+                        new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = ()) -> SpamResult:
+        """:meth:`classify` with the behaviour signals from the shared author history (all replicas')."""
+        n = normalize(text[:MAX_CHARS])
+        if not n.folded:
+            return SpamResult("ham", 0.0, ("empty",))
+        behaviour = await self.tracker.aobserve(author, channel, n, now, new_member) if author else []
+        return self._judge(n, behaviour, discount, extra)
+
+    def _judge(self, n: Normalized, behaviour: list[Signal], discount: float, extra: Sequence[Signal]) -> SpamResult:
+        signals = content_signals(n) + list(extra) + behaviour
         if discount >= 1.0 and not HARD_SIGNALS.intersection(s.name for s in signals):
             return SpamResult("ham", 0.0, ("exempted by a moderator",), 0.0, tuple(s.name for s in signals))
         probability = self.model.probability(n.folded)

@@ -22,11 +22,13 @@ from typing import Any
 import discord
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
+from agent.state import IdentifyGate, open_identify_gate
 from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.background import BackgroundWork
 from bot.discord.convert import DM_WORKSPACE, message_to_event
 from bot.discord.format import MAX_CHARS
 from bot.discord.gateway_json import tolerate_lone_surrogates
+from bot.discord.identify import GatedClient, GatedShardedClient
 from bot.discord.interactions import Interactions
 from bot.discord.listeners import Listeners
 from bot.discord.rest import RebasedWebhooks, use_api_base
@@ -56,9 +58,9 @@ def intents() -> discord.Intents:
     return wanted
 
 
-def make_client(settings: Settings, **extra: Any) -> discord.Client:
+def make_client(settings: Settings, identify: IdentifyGate, **extra: Any) -> discord.Client:
     """One gateway connection, or ``DISCORD_SHARD_COUNT`` shards on an AutoShardedClient (of which this
-    process runs ``DISCORD_SHARD_IDS``, or all)."""
+    process runs ``DISCORD_SHARD_IDS``, or all); each IDENTIFY waits for ``identify``'s turn."""
     options: dict[str, Any] = dict(
         intents=intents(), allowed_mentions=NO_PINGS, max_ratelimit_timeout=RATE_LIMIT_WAIT_S,
         chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
@@ -68,8 +70,9 @@ def make_client(settings: Settings, **extra: Any) -> discord.Client:
     discord.VoiceClient.warn_dave = False
     if settings.shard_ids is not None:
         options["shard_ids"] = settings.shard_ids
-    client = (discord.AutoShardedClient(shard_count=settings.discord_shard_count, **options)
-              if settings.discord_shard_count else discord.Client(**options))
+    client = (GatedShardedClient(identify=identify, shard_count=settings.discord_shard_count,
+                                 shard_ids=settings.shard_ids, **options)
+              if settings.discord_shard_count else GatedClient(identify=identify, **options))
     if settings.discord_api_base_url:
         use_api_base(client, settings.discord_api_base_url)
     return client
@@ -80,13 +83,18 @@ class DiscordAdapter:
     capabilities = Capabilities(max_chars=MAX_CHARS, threads=True, files=True, ephemeral=True, reactions=True,
                                 history=True, delete=True, timeout=True, markdown="markdown")
 
-    def __init__(self, settings: Settings, **client_options: Any) -> None:
-        """``client_options`` go to discord.py's client (e.g. ``guild_ready_timeout``)."""
+    def __init__(self, settings: Settings, identify: IdentifyGate | None = None, **client_options: Any) -> None:
+        """``client_options`` go to discord.py's client (e.g. ``guild_ready_timeout``); ``identify``: whose
+        turn it is to IDENTIFY (default: from the settings, Redis when configured)."""
         tolerate_lone_surrogates()
         if settings.discord_token is None:
             raise ConfigError("DISCORD_TOKEN is not set (the bot token from the Developer Portal's Bot page)")
         self.settings = settings
-        self.client = make_client(settings, **client_options)
+        gate_client = None
+        if identify is None:
+            identify, gate_client = open_identify_gate(settings)
+        self._gate_client = gate_client
+        self.client = make_client(settings, identify, **client_options)
         base = settings.discord_api_base_url
         self.webhooks: AsyncWebhookAdapter | None = RebasedWebhooks(base.rstrip("/")) if base else None
         self.handler: EventHandler | None = None
@@ -162,6 +170,8 @@ class DiscordAdapter:
         await self._work.stop(grace_s=grace_s)
         if not self.client.is_closed():
             await self.client.close()
+        if self._gate_client is not None:
+            await self._gate_client.aclose()
 
     # --- where things go --------------------------------------------------------------------
 

@@ -33,7 +33,6 @@ from bot.pipeline.owed_commands import owed_command, resume_commands
 from bot.pipeline.resume import resume_owed
 from bot.pipeline.route import Router
 from bot.platform_access import STORE_MAX_CHARS, to_stored
-from bot.ratelimit import RateLimiter
 from bot.text import clean_incoming, scrub
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ class Pipeline:
         self.outbox = outbox or Outbox(deps.store.messages, s.bot_name)
         self.moderator = moderator
         self.followers = dict(followers or {})
-        self.limit = Limit(RateLimiter(s.rate_user_per_min, s.rate_channel_per_min), self.outbox)
+        self.limit = Limit(deps.state.rates, self.outbox)
         self.router = Router(deps.store.messages, deps.store.threads, s.bot_name, s.brainstorm_idle_minutes,
                              self.followers.keys())
         self.answerer = Answerer(deps.assistant, deps.store.threads, self.outbox, self.followers,

@@ -40,7 +40,7 @@ class CommandRunner:
         if spec.admin_only and not command.author.is_admin:
             return [ctx.reply(say.admin_only(spec.name, command.channel.platform, command.author.name),
                               ephemeral=True)]
-        if spec.rate_limited and not (verdict := self.limit.verdict(command.author, command.channel)).allowed:
+        if spec.rate_limited and not (verdict := await self.limit.verdict(command.author, command.channel)).allowed:
             return [refusal(verdict, command.channel, command.author, reply_to=command.channel.thread)]
         deadline = self.deps.settings.agent_deadline_s
         try:

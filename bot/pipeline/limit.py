@@ -1,31 +1,39 @@
-"""The rate-limit step: per person and per channel; a refusal is never silent (a note once, then ⏳)."""
+"""The rate-limit step: per person and per channel; a refusal is never silent (a note once, then ⏳).
+
+The windows are :mod:`agent.state.rates` (shared by replicas when Redis is configured). If the state
+cannot be read, requests pass: a limiter outage must not silence the bot.
+"""
 
 from __future__ import annotations
 
 import logging
 
+from agent.state.rates import RateWindows, Verdict
 from bot import messages as say
 from bot.events import Author, ChannelRef, Reply
 from bot.outbox import Outbox
-from bot.ratelimit import RateLimiter, Verdict
 
 log = logging.getLogger(__name__)
 
 
 class Limit:
-    def __init__(self, limiter: RateLimiter, outbox: Outbox) -> None:
-        self.limiter = limiter
+    def __init__(self, windows: RateWindows, outbox: Outbox) -> None:
+        self.windows = windows
         self.outbox = outbox
 
-    def verdict(self, author: Author, channel: ChannelRef) -> Verdict:
-        verdict = self.limiter.check(f"{channel.platform}:{author.id}", channel.key)
+    async def verdict(self, author: Author, channel: ChannelRef) -> Verdict:
+        try:
+            verdict = await self.windows.check(f"{channel.platform}:{author.id}", channel.key)
+        except Exception as exc:
+            log.warning("rate windows unavailable; allowing", extra={"error": type(exc).__name__})
+            return Verdict(True)
         if not verdict.allowed:
             log.info("rate limited", extra={"scope": verdict.scope, "user": author.id, "channel": channel.key})
         return verdict
 
     async def allows(self, author: Author, channel: ChannelRef, message_id: str) -> bool:
         """True within the limits; otherwise the person hears it once in a window, then sees a reaction."""
-        verdict = self.verdict(author, channel)
+        verdict = await self.verdict(author, channel)
         if verdict.allowed:
             return True
         if not verdict.notify and await self.outbox.react(channel, message_id, say.RATE_LIMITED_REACTION):

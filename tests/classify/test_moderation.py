@@ -104,10 +104,10 @@ async def test_a_failing_classifier_holds_the_message(bot: Chat, monkeypatch: py
     """Fail closed: a screen that raises keeps the message from the agent, records and notes it."""
     spam = bot.pipeline.deps.classifier.spam
 
-    def broken(*args: Any, **kwargs: Any) -> Any:
+    async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("model file damaged")
 
-    monkeypatch.setattr(spam, "classify", broken)
+    monkeypatch.setattr(spam, "aclassify", broken)
     await bot.say("@confab hello there", id="h9")
     assert [r for r in bot.adapter.sent if r.channel.channel == "general"] == []  # the agent never saw it
     assert "message held" in caplog.text

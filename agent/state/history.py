@@ -1,0 +1,128 @@
+"""Each author's recent messages, for the spam behaviour signals (repeats, bursts, first messages).
+
+An entry keeps when, where, and a compact fingerprint of the text: the smallest :data:`FINGERPRINT_K`
+64-bit hashes of its word 3-grams (a bottom-k sketch). Shorter texts keep every hash, so their
+resemblance is the exact Jaccard similarity of the 3-gram sets; longer ones get the standard bottom-k
+estimate. In process memory the history is an LRU of authors; in Redis it is a capped list per
+author and a "known author" key, both expiring, updated in one transaction, so every replica sees
+the messages the others saw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+WINDOW_S = 600.0  # how long a message counts as recent
+KEEP = 50  # entries per author
+MAX_AUTHORS = 50_000  # in process memory
+KNOWN_TTL_S = 7 * 24 * 3600  # Redis: an author silent this long counts as unknown again
+FINGERPRINT_K = 128
+_HEAD = struct.Struct("!dH")
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    at: float
+    channel: str
+    fingerprint: frozenset[int]
+
+
+def fingerprint(shingles: Iterable[str]) -> frozenset[int]:
+    hashes = sorted({int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") for s in shingles})
+    return frozenset(hashes[:FINGERPRINT_K])
+
+
+def resemblance(a: frozenset[int], b: frozenset[int]) -> float:
+    """Jaccard similarity of the texts behind two fingerprints (exact below :data:`FINGERPRINT_K` 3-grams)."""
+    if not a or not b:
+        return 0.0
+    if len(a) < FINGERPRINT_K and len(b) < FINGERPRINT_K:
+        return len(a & b) / len(a | b)
+    union = sorted(a | b)[:FINGERPRINT_K]  # the bottom-k of the union, estimated from both sketches
+    return sum(1 for h in union if h in a and h in b) / len(union)
+
+
+class AuthorHistory(Protocol):
+    async def record(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
+        """Add ``seen``; return the author's earlier entries still recent at ``seen.at`` (oldest first)
+        and whether the author was known before."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryAuthorHistory:
+    def __init__(self, window_s: float = WINDOW_S, keep: int = KEEP, max_authors: int = MAX_AUTHORS) -> None:
+        self.window_s = window_s
+        self.keep = keep
+        self.max_authors = max_authors
+        self._authors: OrderedDict[str, deque[Seen]] = OrderedDict()
+        self._known: set[str] = set()
+
+    def record_now(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
+        """:meth:`record` without awaiting (memory needs no I/O; the CLI and evaluation classify synchronously)."""
+        history = self._authors.setdefault(author, deque(maxlen=self.keep))
+        self._authors.move_to_end(author)
+        while len(self._authors) > self.max_authors:
+            evicted, _ = self._authors.popitem(last=False)
+            self._known.discard(evicted)
+        while history and seen.at - history[0].at > self.window_s:
+            history.popleft()
+        earlier = list(history)
+        known = author in self._known
+        self._known.add(author)
+        history.append(seen)
+        return earlier, known
+
+    async def record(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
+        return self.record_now(author, seen)
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisAuthorHistory:
+    def __init__(self, client: Redis, prefix: str, window_s: float = WINDOW_S, keep: int = KEEP,
+                 known_ttl_s: int = KNOWN_TTL_S) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.window_s = window_s
+        self.keep = keep
+        self.known_ttl_s = known_ttl_s
+
+    async def record(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
+        entries, known = f"{self.prefix}spam:history:{author}", f"{self.prefix}spam:known:{author}"
+        async with self.client.pipeline(transaction=True) as pipe:  # MULTI/EXEC: replicas see each other in order
+            pipe.lrange(entries, 0, -1)
+            pipe.rpush(entries, encode(seen))
+            pipe.ltrim(entries, -self.keep, -1)
+            pipe.pexpire(entries, round(self.window_s * 1000))
+            pipe.set(known, b"1", nx=True, ex=self.known_ttl_s)
+            pipe.expire(known, self.known_ttl_s)
+            raw, *_, created, _ = await pipe.execute()
+        earlier = [s for s in map(decode, raw) if seen.at - s.at <= self.window_s]
+        return earlier, not created
+
+    async def close(self) -> None:
+        return None  # the client belongs to the state that opened it
+
+
+def encode(seen: Seen) -> bytes:
+    channel = seen.channel.encode()[:65535]
+    hashes = sorted(seen.fingerprint)
+    return _HEAD.pack(seen.at, len(channel)) + channel + struct.pack(f"!{len(hashes)}Q", *hashes)
+
+
+def decode(raw: bytes) -> Seen:
+    at, size = _HEAD.unpack_from(raw)
+    start = _HEAD.size + size
+    channel = raw[_HEAD.size:start].decode(errors="replace")
+    count = (len(raw) - start) // 8
+    return Seen(at, channel, frozenset(struct.unpack_from(f"!{count}Q", raw, start)))
