@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 from procrastinate import App, BaseRetryStrategy, PsycopgConnector, RetryDecision
-from procrastinate.exceptions import JobAborted
+from procrastinate.exceptions import JobAborted, ProcrastinateException
 from procrastinate.jobs import Job, Status
 from procrastinate.worker import Worker
 
@@ -75,7 +75,8 @@ class ProcrastinateJobs:
                  name: str = "confab-worker") -> None:
         self.tuning = tuning
         self.name = name
-        self.queues = list(kinds) if kinds is not None else None  # None: the kinds registered at start
+        # the kinds this worker takes; None: those registered when it starts
+        self.queues: list[str] | None = list(kinds) if kinds is not None else None
         self.connector = PsycopgConnector(conninfo=url, min_size=1, max_size=tuning.concurrency + 4,
                                           name=f"{name}-pool")
         self.app = App(connector=self.connector)
@@ -86,11 +87,16 @@ class ProcrastinateJobs:
         self._stopping = asyncio.Event()
 
     async def open(self) -> ProcrastinateJobs:
-        """Open the connection pool and create the queue's schema if it is missing."""
-        await self.app.open_async()
-        async with self.connector.pool.connection() as conn:
-            if await ensure_schema(conn):
-                log.info("jobs: created procrastinate's schema")
+        """Open the queue's own connection pool and create its schema if it is missing. (Not the store's pool:
+        procrastinate's LISTEN connection fails on a pool whose connections are made with ``autocommit``.)"""
+        try:
+            await self.app.open_async()
+            async with self.connector.pool.connection() as conn:
+                if await ensure_schema(conn):
+                    log.info("jobs: created procrastinate's schema")
+        except Exception as exc:
+            await self.app.close_async()
+            raise JobError(f"cannot open the job queue on PostgreSQL: {type(exc).__name__}: {exc}") from exc
         return self
 
     def register(self, kind: Kind, handler: Handler, retry: RetryPolicy = DEFAULT_RETRY) -> None:
@@ -110,7 +116,10 @@ class ProcrastinateJobs:
         connection's open transaction (no commit: the caller's commit or rollback decides)."""
         data = check_job(kind, payload)
         deferrer = self.app.configure_task(task_name(kind), queue=kind, connection=conn)
-        await deferrer.defer_async(payload=data)
+        try:
+            await deferrer.defer_async(payload=data)
+        except ProcrastinateException as exc:
+            raise JobError(f"{kind} job not queued: {exc}") from exc
 
     async def start(self) -> None:
         if self._supervisor is not None:

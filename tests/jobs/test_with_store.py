@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from agent.jobs import JobError
+from agent.jobs.postgres import ProcrastinateJobs
 from agent.memory.models import StoredMessage
 from agent.storage.ports import PendingAnswer
 from agent.storage.postgres import Connection, PostgresStorage
 from tests.fakes.waiting import until
-from tests.jobs.conftest import OpenQueue
-from tests.jobs.support import job_rows
+from tests.jobs.support import FAST, job_rows
 
 KEY = "slack:T1:C1"
 
@@ -24,14 +25,14 @@ def mention(message_id: str) -> tuple[StoredMessage, PendingAnswer]:
     return message, PendingAnswer(KEY, message_id, payload="{}", created_at=time.time())
 
 
-async def test_the_answer_job_is_stored_with_its_message_once(postgres_url: str, open_queue: OpenQueue) -> None:
+async def test_the_answer_job_is_stored_with_its_message_once(postgres_url: str) -> None:
     seen: list[dict[str, Any]] = []
     fail_after_defer = False
 
     async def answer(payload: dict[str, Any]) -> None:
         seen.append(payload)
 
-    queue = await open_queue()
+    queue = await ProcrastinateJobs(postgres_url, tuning=FAST).open()
     queue.register("answer", answer)
 
     async def on_owed(conn: Connection, owed: PendingAnswer) -> None:
@@ -53,4 +54,7 @@ async def test_the_answer_job_is_stored_with_its_message_once(postgres_url: str,
         await until(lambda: seen, what="the answer job")
         assert seen == [{"channel_key": KEY, "message_id": "m1"}]
     finally:
+        await queue.stop()
         await store.close()
+    with pytest.raises(JobError, match="answer job not queued"):
+        await queue.defer("answer", {"message_id": "m3"})  # a closed queue says so in its own words
