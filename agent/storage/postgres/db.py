@@ -81,11 +81,13 @@ class Database:
         session holds it."""
         async with self.pool.connection() as conn:
             key = f"confab:{name}"
-            function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
-            query = sql.SQL("SELECT {}(hashtextextended(%s || current_schema(), 0))::text").format(
-                sql.Identifier(function))
-            row = await (await conn.execute(query, (key,))).fetchone()
-            got = wait or (row is not None and row[0] == "true")
+            if wait:
+                await conn.execute("SELECT pg_advisory_lock(hashtextextended(%s || current_schema(), 0))", (key,))
+                got = True
+            else:
+                row = await (await conn.execute(
+                    "SELECT pg_try_advisory_lock(hashtextextended(%s || current_schema(), 0))", (key,))).fetchone()
+                got = bool(row and row[0])
             try:
                 yield conn if got else None
             finally:

@@ -46,6 +46,7 @@ MIGRATIONS: dict[int, LiteralString] = {
     CREATE TABLE messages_default PARTITION OF messages DEFAULT;
     CREATE INDEX messages_by_time ON messages (channel_key, created_at, seq);
     CREATE INDEX messages_by_thread ON messages (channel_key, thread, created_at, seq);
+    CREATE INDEX messages_by_age ON messages (created_at);  -- retention's batches in a partly expired month
 
     CREATE TABLE pending_answers (
         channel_key text COLLATE "C" NOT NULL,

@@ -8,7 +8,7 @@
     images.py      ImageLog
     pending.py     PendingAnswers (added with their message by messages.py), PendingCommands
 
-This package is the only code in Confab that holds SQL.
+With :mod:`agent.storage.postgres`, the only code in Confab that holds SQL.
 """
 
 from __future__ import annotations
