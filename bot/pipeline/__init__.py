@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from agent.deps import Deps
@@ -124,14 +125,15 @@ class Pipeline:
         route = await self.router.route(message, accepted.text)
         if route.to == "command":
             assert route.command is not None
-            for reply in await self.handle_command(route.command):
-                await self.outbox.send(reply)
+            for index, reply in enumerate(await self.handle_command(route.command)):
+                await self.outbox.send(replace(reply, source=f"command:{message.channel.key}:{message.id}:{index}",
+                                               resend=accepted.resumed))
         elif route.to in ("answer", "follow") and await self.limit.allows(message.author, message.channel,
                                                                          message.id):
             if route.to == "answer":
-                await self.answerer.answer(message, route.body, route.followed)
+                await self.answerer.answer(message, route.body, route.followed, resend=accepted.resumed)
             else:
-                await self.answerer.follow(message, route.follower, route.data)
+                await self.answerer.follow(message, route.follower, route.data, resend=accepted.resumed)
 
     async def progress_shown(self, accepted: Accepted, note: str) -> None:
         """An adapter showed a progress note for this message (``note`` is its own reference to it): kept
