@@ -157,3 +157,21 @@ async def test_a_mention_does_not_end_the_brainstorm(bot) -> None:  # type: igno
     assert followed is not None and followed[0] == "brainstorm"
     ideas, _ = await bot.pipeline.deps.brainstorm.ideas("test:T1:general", thread)
     assert [i.text for i in ideas] == ["Cache the docker layers between CI runs"]
+
+
+async def test_two_replicas_adding_ideas_at_once_number_them_apart(bot) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import copy
+
+    first = bot.pipeline.deps.brainstorm
+    second = copy.copy(first)  # another process on the same store: its own locks
+    second._locks = {}
+    texts = ["Cache the docker layers between CI runs", "Buy faster laptops for the whole team",
+             "Write an onboarding guide for new hires", "Move the weekly meeting to Thursday mornings",
+             "Translate the docs into Spanish and German", "Order healthier snacks for the office kitchen"]
+    recorded = await asyncio.gather(*(replica.record("test:T1:general", "t1", f"m{i}", "ana", text)
+                                      for i, (replica, text) in enumerate(zip([first, second] * 3, texts,
+                                                                              strict=True))))
+    assert sorted(idea.number for r in recorded for idea in r.new) == [1, 2, 3, 4, 5, 6]
+    ideas, _ = await first.ideas("test:T1:general", "t1")
+    assert sorted(i.text for i in ideas) == sorted(texts)
