@@ -248,6 +248,10 @@ async def test_threads_settings_summaries_and_the_event_ledger(store: Storage) -
     await store.threads.follow(KEY, "t1", kind="mention")  # following again replaces kind and data
     kind, data, _ = await store.threads.followed(KEY, "t1")  # type: ignore[misc]
     assert (kind, data) == ("mention", {})
+    await store.threads.touch(KEY, "t1", {"ideas": 2})
+    await store.threads.touch(KEY, "t1")  # activity only: the data stays
+    kind, data, last = await store.threads.followed(KEY, "t1")  # type: ignore[misc]
+    assert (kind, data) == ("mention", {"ideas": 2}) and abs((datetime.now(UTC) - last).total_seconds()) < 60
     assert await store.threads.unfollow(KEY, "t1") and not await store.threads.unfollow(KEY, "t1")
     await store.channel_settings.set(KEY, "spam_exempt_days", 7)
     assert await store.channel_settings.get(KEY, "spam_exempt_days") == 7
