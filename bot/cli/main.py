@@ -11,6 +11,7 @@ from bot.cli.chat import chat
 from bot.cli.classify import classify, eval_sentiment, eval_spam
 from bot.cli.doctor import doctor
 from bot.cli.knowledge import eval_retrieval, index
+from bot.cli.migrate import migrate
 from bot.cli.run import run
 from bot.cli.summarize import eval_summarize, summarize
 
@@ -30,6 +31,7 @@ app.command("classify")(classify)
 app.command("chat")(chat)
 app.command("run")(run)
 app.command("doctor")(doctor)
+app.command("migrate")(migrate)
 
 eval_app.command("summarize")(eval_summarize)
 eval_app.command("retrieval")(eval_retrieval)
