@@ -1,4 +1,5 @@
-"""``confab migrate``: apply the database migrations and exit, the one-shot step of a scaled deployment.
+"""``confab migrate``: apply the database migrations (and, on PostgreSQL, create the job queue's tables)
+and exit, the one-shot step of a scaled deployment.
 
 The compose ``migrate`` service and the Kubernetes ``confab-migrate`` Job run it once per release,
 before the other processes start; those wait with ``confab migrate --check``, which only reads
@@ -49,6 +50,13 @@ def migrate(
 
         store = await open_storage(settings)
         await store.close()
+        if url is not None:  # the job queue's tables too, so no replica has DDL left to do at start
+            import psycopg
+
+            from agent.jobs.schema import ensure_schema
+
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                await ensure_schema(conn)
 
     try:
         asyncio.run(apply())

@@ -1,8 +1,9 @@
 """Checks of the scaled mode's services, for ``confab doctor`` and ``confab migrate --check``.
 
-PostgreSQL (``CONFAB_DATABASE_URL``): connect with a short timeout, report the server version and
-whether the migrations are applied or pending, read from the ``schema_migrations`` table. Nothing is
-ever migrated here (``confab migrate`` does that). Redis (``CONFAB_REDIS_URL``): PING it.
+PostgreSQL (``CONFAB_DATABASE_URL``): connect with a short timeout, report the server version, whether
+the migrations are applied or pending (read from the ``schema_migrations`` table) and whether the job
+queue's tables exist. Nothing is ever migrated here (``confab migrate`` does that).
+Redis (``CONFAB_REDIS_URL``): PING it.
 
 Each check opens one short-lived connection. URLs are printed with their password masked, and error
 texts pass through the log masking of every configured secret.
@@ -63,6 +64,7 @@ class MigrationState:
     server_version: str
     table: bool  # schema_migrations exists: the database was migrated at least once
     applied: frozenset[int]
+    queue: bool  # procrastinate's tables (the job queue) exist
 
 
 def read_state(conn: psycopg.Connection[tuple[Any, ...]]) -> MigrationState:
@@ -73,7 +75,9 @@ def read_state(conn: psycopg.Connection[tuple[Any, ...]]) -> MigrationState:
     table = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
     exists = bool(table and table[0])
     rows = conn.execute("SELECT version FROM schema_migrations").fetchall() if exists else []
-    return MigrationState(str(version[0]) if version else "?", exists, frozenset(int(r[0]) for r in rows))
+    queue = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+    return MigrationState(str(version[0]) if version else "?", exists, frozenset(int(r[0]) for r in rows),
+                          bool(queue and queue[0]))
 
 
 def migration_check(state: MigrationState, known: frozenset[int] | None) -> Check:
@@ -92,6 +96,13 @@ def migration_check(state: MigrationState, known: frozenset[int] | None) -> Chec
     if pending:
         return Check(name, False, f"{len(pending)} of {len(known)} pending ({_versions(pending)})", migrate)
     return Check(name, True, f"all {len(known)} applied (latest {max(known, default=0)})")
+
+
+def queue_check(state: MigrationState) -> Check:
+    if state.queue:
+        return Check("job queue", True, "procrastinate's tables are there")
+    return Check("job queue", False, "procrastinate's tables are missing",
+                 "run `confab migrate` (a worker also creates them when it starts)")
 
 
 def _versions(versions: list[int]) -> str:
@@ -117,7 +128,7 @@ def postgres_checks(url: str, known: frozenset[int] | None) -> list[Check]:
                                                         f"schema_migrations ({error_text(exc)})",
                           "let CONFAB_DATABASE_URL's user read its schema (the one confab migrate created)")]
     return [Check("CONFAB_DATABASE_URL", True, f"{shown} (PostgreSQL {state.server_version})"),
-            migration_check(state, known)]
+            migration_check(state, known), queue_check(state)]
 
 
 def redis_check(url: str, prefix: str) -> Check:

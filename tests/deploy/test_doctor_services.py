@@ -61,9 +61,10 @@ def test_doctor_reports_the_server_and_pending_migrations_without_migrating(
         f"ok       CONFAB_REDIS_URL      {scaled['CONFAB_REDIS_URL']} (Redis "
         + result.output.split("(Redis ")[1].split(",")[0] + f", keys under {scaled['CONFAB_REDIS_PREFIX']!r})")
     assert line(result.output, "CONFAB_ROLE") == "ok       CONFAB_ROLE           worker"
+    assert line(result.output, "job queue") == "problem  job queue             procrastinate's tables are missing"
     assert tables(url) == set()  # doctor only read
     assert not (tmp_path / "data" / "confab.db").exists()  # nor did it open the SQLite memory instead
-    assert result.output.strip().endswith("1 problem(s) found")
+    assert result.output.strip().endswith("2 problem(s) found")
 
 
 def test_migrate_applies_them_once_and_then_doctor_is_content(tmp_path: Path, scaled: dict[str, str]) -> None:
@@ -77,7 +78,7 @@ def test_migrate_applies_them_once_and_then_doctor_is_content(tmp_path: Path, sc
     assert known
     applied = f"ok       migrations            all {len(known)} applied (latest {max(known)})"
     assert applied in first.output and "up to date" in first.output
-    assert "schema_migrations" in tables(scaled["CONFAB_DATABASE_URL"])
+    assert {"schema_migrations", "procrastinate_jobs"} <= tables(scaled["CONFAB_DATABASE_URL"])
     again = confab(tmp_path, "migrate", **scaled)  # a second run (a re-applied Job) finds nothing to do
     assert again.exit_code == 0, again.output
 
@@ -85,6 +86,7 @@ def test_migrate_applies_them_once_and_then_doctor_is_content(tmp_path: Path, sc
     doctor = confab(tmp_path, "doctor", "--no-call", **scaled)
     assert doctor.exit_code == 0, doctor.output
     assert applied in doctor.output and doctor.output.strip().endswith("everything looks fine")
+    assert "ok       job queue             procrastinate's tables are there" in doctor.output
 
 
 def test_doctor_reads_pending_and_unknown_versions_from_schema_migrations(
@@ -120,7 +122,7 @@ def test_unreachable_services_are_problems_with_a_fix_and_no_password(tmp_path: 
     assert line(out, "CONFAB_REDIS_URL").startswith(
         f"problem  CONFAB_REDIS_URL      redis://:***@{CLOSED}/0: no answer to PING (ConnectionError: ")
     assert "fix: start Redis, or correct the host, port, password or database in CONFAB_REDIS_URL" in out
-    assert "migrations" not in out  # nothing to say about them without a connection
+    assert "migrations" not in out and "job queue" not in out  # nothing to say without a connection
     assert "s3cret" not in out
     assert out.strip().endswith("2 problem(s) found")
 
@@ -172,6 +174,6 @@ def test_urls_are_shown_without_their_password(url: str, shown: str) -> None:
      False),
 ])
 def test_migration_states(applied: set[int], table: bool, found: str, ok: bool) -> None:
-    check = migration_check(MigrationState("15.4", table, frozenset(applied)), frozenset({1, 2, 5}))
+    check = migration_check(MigrationState("15.4", table, frozenset(applied), queue=True), frozenset({1, 2, 5}))
     assert (check.found, check.ok) == (found, ok)
     assert check.ok or check.fix
