@@ -34,7 +34,7 @@ from bot.slack.format import MAX_CHARS, PRIVATE_FILES_NOTE, format_reply
 from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_rejections
 from bot.slack.listeners import SlackListeners
 from bot.slack.notes import Note, NoteKeeper, ProgressNotes, thread_for
-from bot.slack.pacing import Pacer
+from bot.slack.pacing import SharedPacer, make_pacer
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class SlackAdapter:
             max_chars=MAX_CHARS, threads=True, files=True, ephemeral=True, reactions=True, history=True,
             delete=self.admin_client is not None, timeout=False, markdown="mrkdwn", replies_in_thread=True,
         )
-        self.pacer = Pacer()
+        self.pacer = make_pacer(settings)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
         self.team_id: str | None = None
@@ -153,6 +153,8 @@ class SlackAdapter:
             self._runner = None
         await self._work.stop(grace_s)
         await self.notes.drop_all()
+        if isinstance(self.pacer, SharedPacer):
+            await self.pacer.close()
         self._closed.set()
 
     @property

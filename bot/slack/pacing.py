@@ -5,6 +5,8 @@ already honours 429 + Retry-After through slack_sdk's retry handler; pacing is f
 pagination, Tier 3), so one long /summarize does not burn the workspace's budget and then stall.
 A token bucket per method: a small burst, then the tier's rate. Single calls (posting, reactions,
 users.info) are not paced: waiting on them would only delay answers that Slack would accept.
+Replicas of one app share the workspace's budget: with Redis configured, :class:`SharedPacer` keeps
+the same bucket there (:mod:`agent.state.pacing`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+from redis.asyncio import Redis
+
+from agent.settings import Settings
+from agent.state import redis_client
+from agent.state.pacing import PaceTooSlow, SharedPace
 from bot.errors import PaceExceeded
 
 # requests per minute by tier (https://api.slack.com/apis/rate-limits)
@@ -68,3 +75,31 @@ class Pacer:
         if delay > 0:
             await asyncio.sleep(delay)
         return delay
+
+
+class SharedPacer(Pacer):
+    """:class:`Pacer` with its buckets in Redis, shared by every replica (``{prefix}pace:slack:{method}``)."""
+
+    def __init__(self, client: Redis, prefix: str, burst: int = 3, tiers: dict[int, float] | None = None) -> None:
+        super().__init__(burst, tiers)
+        self.client = client
+        self.pace = SharedPace(client, prefix)
+
+    async def wait(self, method: str, max_wait_s: float | None = None) -> float:
+        per_minute = self.tiers[METHOD_TIER.get(method, 4)]
+        try:
+            delay = await self.pace.reserve(f"slack:{method}", per_minute, self.burst, max_wait_s)
+        except PaceTooSlow as exc:
+            raise PaceExceeded(f"{method}: Slack's rate tier is used up for the next {exc.wait_s:.0f} s") from None
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return delay
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def make_pacer(settings: Settings) -> Pacer:
+    """Shared by the replicas through Redis when it is configured, else this process's own."""
+    client = redis_client(settings)
+    return Pacer() if client is None else SharedPacer(client, settings.redis_prefix)
