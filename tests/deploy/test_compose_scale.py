@@ -71,6 +71,8 @@ def test_compose_has_one_indexer_and_it_alone_writes_the_index() -> None:
             assert env["CONFAB_KNOWLEDGE_WATCH"] == "false" and not knowledge, name
             assert all(m.endswith(":ro") for m in index), f"{name} may write the index"
             assert index or name == "migrate", f"{name} does not mount the index"
+            if index:  # the indexer's read-write mount comes first: the fresh volume takes /index's owner
+                assert depends_on(service).get("indexer") == "service_started", name
 
 
 def test_compose_services_are_hardened() -> None:

@@ -120,6 +120,7 @@ def test_the_ingress_service_and_probes_reach_the_slack_port() -> None:
     [hpa] = k8s("HorizontalPodAutoscaler")
     target = hpa["spec"]["scaleTargetRef"]
     assert (target["kind"], target["name"]) == ("Deployment", deployment["metadata"]["name"])
+    assert "replicas" not in deployment["spec"]  # the HPA owns it: `kubectl apply` must not reset it
     [pdb] = k8s("PodDisruptionBudget")
     assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
     # a drain always leaves a replica, and never blocks: fewer must be required than the HPA keeps
