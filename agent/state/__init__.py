@@ -1,4 +1,5 @@
-"""Short-lived shared state: rate windows, the spam signals' author history, Discord IDENTIFY turns.
+"""Short-lived shared state: rate windows, the spam signals' author history, Discord IDENTIFY turns
+(and, used by the Slack adapter, a shared pace for bulk reads: :mod:`agent.state.pacing`).
 
 :func:`open_state` picks the backend from the settings: process memory when ``CONFAB_REDIS_URL`` is
 unset (one process, the default), Redis when it is set, so replicas share it. Every Redis key starts

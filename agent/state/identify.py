@@ -53,10 +53,15 @@ class RedisIdentifyGate:
         key = f"{self.prefix}discord:identify:{bucket}"
         ttl_ms = max(1, round(self.interval_s * 1000))
         waited = False
-        while not await self.client.set(key, self.token, nx=True, px=ttl_ms):
-            if not waited:
-                log.info("waiting for this shard's IDENTIFY turn", extra={"shard_id": shard_id, "bucket": bucket})
-                waited = True
-            left_ms = await self.client.pttl(key)  # -2: it just expired
-            await asyncio.sleep(min(self.poll_s, left_ms / 1000) if left_ms > 0 else
-                                0.01 if left_ms == -2 else self.poll_s)
+        try:
+            while not await self.client.set(key, self.token, nx=True, px=ttl_ms):
+                if not waited:
+                    log.info("waiting for this shard's IDENTIFY turn", extra={"shard_id": shard_id, "bucket": bucket})
+                    waited = True
+                left_ms = await self.client.pttl(key)  # -2: it just expired
+                await asyncio.sleep(min(self.poll_s, left_ms / 1000) if left_ms > 0 else
+                                    0.01 if left_ms == -2 else self.poll_s)
+        except Exception as exc:  # connecting late beats not connecting: Discord only delays an early IDENTIFY
+            log.warning("IDENTIFY turns unavailable; waiting the interval instead",
+                        extra={"shard_id": shard_id, "error": type(exc).__name__})
+            await asyncio.sleep(self.interval_s)

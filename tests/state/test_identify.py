@@ -69,3 +69,14 @@ async def test_the_discord_client_asks_the_gate_before_identifying(tmp_path: Pat
     finally:
         for adapter in adapters:
             await adapter.close(grace_s=0)
+
+
+async def test_without_redis_a_shard_still_identifies_after_the_interval() -> None:
+    client = aioredis.Redis.from_url("redis://127.0.0.1:1/0")  # nothing listens there
+    gate = RedisIdentifyGate(client, "confab-test:none:", interval_s=0.1)
+    try:
+        started = time.monotonic()
+        await gate.wait(0, initial=True)
+        assert 0.1 <= time.monotonic() - started < 2
+    finally:
+        await client.aclose()
