@@ -4,6 +4,8 @@ the window and notice shared by replicas."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import cast
 
 import pytest
 import redis.asyncio as aioredis
@@ -76,3 +78,20 @@ async def test_rate_keys_live_under_the_prefix(redis_target: RedisTarget, replic
 async def check_twice(state: State, user: str) -> None:
     assert (await state.rates.check(user, "c1")).allowed
     assert not (await state.rates.check(user, "c1")).allowed
+
+
+async def test_an_unreachable_redis_lets_requests_through(tmp_path: Path) -> None:
+    from agent.state import open_state
+    from bot.events import Author, ChannelRef
+    from bot.outbox import Outbox
+    from bot.pipeline.limit import Limit
+    from tests.fakes.settings import make_settings
+
+    state = open_state(make_settings(tmp_path, redis_url="redis://127.0.0.1:1/0", rate_user_per_min=1))
+    try:
+        limit = Limit(state.rates, cast(Outbox, None))  # the verdict alone never sends
+        channel = ChannelRef("test", "T1", "general")
+        verdicts = [await limit.verdict(Author("u1", "u1"), channel) for _ in range(3)]
+        assert all(v.allowed for v in verdicts)  # a limiter outage must not silence the bot
+    finally:
+        await state.close()
