@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
+import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -185,3 +189,24 @@ def test_every_pod_is_hardened() -> None:
             assert "add" not in context["capabilities"], container["name"]
         if workload["kind"] != "Job":  # answers in flight get CONFAB_SHUTDOWN_GRACE_S to finish
             assert spec["terminationGracePeriodSeconds"] > float(config()["CONFAB_SHUTDOWN_GRACE_S"])
+
+
+def test_kustomize_builds_the_manifests() -> None:
+    """Where kubectl is installed, its kustomize renders the directory: the generated script ConfigMap's
+    hashed name replaces the name the StatefulSet mounts, and every image becomes the pushed one."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed: the kustomize build was not checked")
+    built = subprocess.run([kubectl, "kustomize", str(K8S)], capture_output=True, text=True, timeout=60, check=False)
+    assert built.returncode == 0, built.stderr
+    rendered = [d for d in yaml.safe_load_all(built.stdout) if d]
+    assert {d["metadata"].get("namespace") for d in rendered if d["kind"] != "Namespace"} == {"confab"}
+    [script] = [d for d in rendered if d["kind"] == "ConfigMap" and d["metadata"]["name"] != "confab-config"]
+    assert script["data"]["gateway-shard.sh"] == (K8S / "gateway-shard.sh").read_text(encoding="utf-8")
+    [gateway] = [d for d in rendered if d["kind"] == "StatefulSet"]
+    mounted = [v["configMap"]["name"] for v in gateway["spec"]["template"]["spec"]["volumes"] if "configMap" in v]
+    assert mounted == [script["metadata"]["name"]]
+    [image] = kustomization()["images"]
+    pods = [d["spec"]["template"]["spec"] for d in rendered if d["kind"] in ("Deployment", "StatefulSet", "Job")]
+    assert {c["image"] for p in pods for c in [*p.get("initContainers", []), *p["containers"]]} == {
+        f"{image['newName']}:{image['newTag']}"}
