@@ -77,7 +77,6 @@ class Accepted:
     message: IncomingMessage  # scrubbed
     text: str  # cleaned, as stored
     owed: bool
-    resumed: bool = False  # taken up again after a restart: an earlier attempt may have answered already
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +120,9 @@ class Reply:
     reply_to: str | None = None
     user_id: str | None = None  # who sees an ephemeral reply
     # what this reply answers, the same on every attempt (e.g. ``answer:<channel key>:<message id>``): the
-    # platform copy carries it (Slack metadata, a Discord nonce) so a repeated attempt can be recognised
+    # reply ledger's key, and the platform copy carries it (Slack metadata, a Discord nonce)
     source: str | None = None
-    resend: bool = False  # an earlier attempt may have delivered it: look before posting again
+    resend: bool = False  # set by the outbox when an earlier attempt may have posted it: look before posting
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,23 @@
 """The one way out: everything Confab says goes through :class:`Outbox`.
 
-neutralise (no pings, no disguised links) -> deliver (the channel's adapter, or the platform's own reply
-mechanism for a command: Slack ``respond``, a Discord interaction's follow-ups) -> remember what was said
-(unless it was private). Adapters get the outbox when they start; nothing posts around it.
+neutralise (no pings, no disguised links) -> claim in the reply ledger (a reply with a ``source`` is posted
+once: a repeated attempt finds it delivered, or looks on the platform first) -> deliver (the channel's
+adapter, or the platform's own reply mechanism for a command: Slack ``respond``, a Discord interaction's
+follow-ups) -> record it delivered -> remember what was said (unless it was private). Adapters get the
+outbox when they start; nothing posts around it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from agent.core import AgentResult
 from agent.memory.models import StoredMessage
-from agent.storage.ports import MessageStore
+from agent.storage.ports import MessageStore, ReplyLedger
 from bot.adapter import Adapter, CommandsOwed, ProgressKeeper
 from bot.events import Attachment, ChannelRef, Reply, SentRef
 from bot.platform_access import STORE_MAX_CHARS
@@ -41,8 +44,9 @@ def neutralized(reply: Reply) -> Reply:
 
 
 class Outbox:
-    def __init__(self, messages: MessageStore | None, bot_name: str) -> None:
+    def __init__(self, messages: MessageStore | None, bot_name: str, replies: ReplyLedger | None = None) -> None:
         self.messages = messages  # None: nothing is remembered (an adapter tested on its own)
+        self.replies = replies  # None: no reply ledger (an adapter tested on its own)
         self.bot_name = bot_name
         self.adapters: dict[str, Adapter] = {}
         self._progress: dict[str, ProgressKeeper] = {}
@@ -66,6 +70,19 @@ class Outbox:
         """Say ``reply`` through the channel's adapter (None if that failed: it is logged), or ``via`` the
         platform's own mechanism for answering a command (its errors are the caller's to handle)."""
         safe = neutralized(reply)
+        ledger = self.replies if safe.source and not safe.ephemeral else None
+        if ledger is not None:
+            assert safe.source is not None
+            try:
+                state, earlier = await ledger.claim(safe.source, safe.channel.key, time.time())
+            except Exception:  # the ledger prevents repeats; without it the answer still goes out
+                log.exception("reply ledger unavailable; posting without it", extra={"channel": safe.channel.key})
+                state, earlier, ledger = "new", None, None
+            if state == "done":
+                log.info("reply already delivered; not posted again", extra={"channel": safe.channel.key})
+                return SentRef(safe.channel, earlier or "")
+            if state == "retry":
+                safe = replace(safe, resend=True)
         if via is not None:
             sent = await via(safe)
         else:
@@ -78,6 +95,12 @@ class Outbox:
             except Exception:
                 log.exception("sending a reply failed", extra={"channel": reply.channel.key})
                 return None
+        if sent is not None and sent.message_id and ledger is not None:
+            assert safe.source is not None
+            try:
+                await ledger.delivered(safe.source, sent.message_id)
+            except Exception:
+                log.exception("could not record a delivered reply", extra={"channel": safe.channel.key})
         if sent is not None and sent.message_id and not safe.ephemeral and self.messages is not None:
             await self._remember(safe, sent)
         return sent

@@ -19,6 +19,8 @@ import numpy as np
 from agent.memory.models import StoredMessage
 
 Verdict = Literal["ham", "spam"]
+# a reply's record: never claimed before / claimed by an earlier attempt that may have posted it / delivered
+ReplyState = Literal["new", "retry", "done"]
 
 
 @runtime_checkable
@@ -169,6 +171,21 @@ class PendingCommands(Protocol):
         """Answered (or let go): the record and its route are deleted; False if it was not owed."""
 
 
+@runtime_checkable
+class ReplyLedger(Protocol):
+    """Replies by what they answer (``source``, e.g. ``answer:<channel key>:<message id>``): claimed before
+    posting, marked delivered after, so an answer computed twice (a job run again, a restart) is posted once.
+    Forgotten with their channel; pruned with retention."""
+
+    async def claim(self, source: str, channel_key: str, now: float) -> tuple[ReplyState, str | None]:
+        """``("new", None)`` the first time (now claimed); ``("retry", None)`` when an earlier attempt claimed it
+        and did not record a delivery (it may have posted before it died: look on the platform first);
+        ``("done", message_id)`` when it was delivered."""
+
+    async def delivered(self, source: str, message_id: str) -> None:
+        """Record the platform's id of the reply's (first) message."""
+
+
 @dataclass(frozen=True, slots=True)
 class SpamFlag:
     """A message Confab flagged or held, or a platform's own filter acted on."""
@@ -311,6 +328,9 @@ class Storage(Protocol):
 
     @property
     def pending_commands(self) -> PendingCommands: ...
+
+    @property
+    def replies(self) -> ReplyLedger: ...
 
     @property
     def spam(self) -> SpamStore: ...

@@ -55,7 +55,7 @@ class Pipeline:
         self.deps = deps
         self.settings = s = deps.settings
         self.store = deps.store
-        self.outbox = outbox or Outbox(deps.store.messages, s.bot_name)
+        self.outbox = outbox or Outbox(deps.store.messages, s.bot_name, deps.store.replies)
         self.moderator = moderator
         self.followers = dict(followers or {})
         self.limit = Limit(deps.state.rates, self.outbox)
@@ -126,14 +126,13 @@ class Pipeline:
         if route.to == "command":
             assert route.command is not None
             for index, reply in enumerate(await self.handle_command(route.command)):
-                await self.outbox.send(replace(reply, source=f"command:{message.channel.key}:{message.id}:{index}",
-                                               resend=accepted.resumed))
+                await self.outbox.send(replace(reply, source=f"command:{message.channel.key}:{message.id}:{index}"))
         elif route.to in ("answer", "follow") and await self.limit.allows(message.author, message.channel,
                                                                          message.id):
             if route.to == "answer":
-                await self.answerer.answer(message, route.body, route.followed, resend=accepted.resumed)
+                await self.answerer.answer(message, route.body, route.followed)
             else:
-                await self.answerer.follow(message, route.follower, route.data, resend=accepted.resumed)
+                await self.answerer.follow(message, route.follower, route.data)
 
     async def progress_shown(self, accepted: Accepted, note: str) -> None:
         """An adapter showed a progress note for this message (``note`` is its own reference to it): kept

@@ -47,16 +47,14 @@ class Answerer:
         where = (message.channel.key, message.channel.thread)
         self._unrolled[where] = self._unrolled.get(where, 0) + 1
 
-    async def answer(self, message: IncomingMessage, body: str, followed: bool | None = None,
-                     resend: bool = False) -> None:
-        """``followed``: whether the message's thread is followed, when the router has looked it up;
-        ``resend``: an earlier attempt may have delivered the answer (resumed after a restart)."""
+    async def answer(self, message: IncomingMessage, body: str, followed: bool | None = None) -> None:
+        """``followed``: whether the message's thread is followed, when the router has looked it up."""
         where = message.channel
         source = answer_source(message)
         if len(body) > self.max_message_chars:
             log.info("message too long for the agent", extra={"length": len(body)})
             await self.outbox.send(Reply(where, say.TOO_LONG.format(length=len(body), limit=self.max_message_chars),
-                                         reply_to=message.id, source=source, resend=resend))
+                                         reply_to=message.id, source=source))
             return
         adapter = self.outbox.adapter_for(where)
         context = turn_context(adapter, where, message.author)
@@ -70,13 +68,13 @@ class Answerer:
                 followed = await self.threads.followed(where.key, thread) is not None
             if not followed:
                 await self.threads.follow(where.key, thread, kind=MENTION_KIND)
-        await self.outbox.send(replace(reply_for(result, where, reply_to=message.id), source=source, resend=resend))
+        await self.outbox.send(replace(reply_for(result, where, reply_to=message.id), source=source))
         key = (where.key, where.thread)
         if self._unrolled.get(key, 0) >= self.context_messages:
             self._unrolled[key] = 0
             self.background.spawn(self.assistant.roll_summary(where.key, where.thread))
 
-    async def follow(self, message: IncomingMessage, kind: str, data: dict[str, Any], resend: bool = False) -> None:
+    async def follow(self, message: IncomingMessage, kind: str, data: dict[str, Any]) -> None:
         try:
             replies = await self.followers[kind].on_thread_message(message, data,
                                                                    self.outbox.adapter_for(message.channel))
@@ -84,7 +82,7 @@ class Answerer:
             log.exception("thread follower failed", extra={"kind": kind})
             return
         for index, reply in enumerate(replies):
-            await self.outbox.send(replace(reply, source=f"{answer_source(message)}:{index}", resend=resend))
+            await self.outbox.send(replace(reply, source=f"{answer_source(message)}:{index}"))
 
 
 def answer_source(message: IncomingMessage) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
 from agent.storage.ports import PendingAnswers
 from bot.events import Accepted
@@ -46,6 +45,6 @@ async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable
             continue
         log.info("resuming an answer owed before a restart", extra={"channel": owed.channel_key,
                                                                     "message_id": owed.message_id})
-        await process(replace(accept_form(message), resumed=True))
+        await process(accept_form(message))
         resumed += 1
     return resumed

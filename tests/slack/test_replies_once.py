@@ -50,24 +50,44 @@ async def test_a_first_attempt_never_pays_for_a_lookup(slack_bot: Any, fake_api:
     assert not fake_api.calls_to("conversations.replies")
 
 
-async def test_an_answer_delivered_just_before_a_crash_is_not_posted_again_when_resumed(
-        slack_bot: Any, fake_api: FakeSlackAPI) -> None:
-    """A crash between posting the answer and settling the owed record leaves the record: the restarted
-    process computes the answer again (it cannot know), and the look-up keeps it from a second post."""
+async def _crash_after_posting(slack_bot: Any, fake_api: FakeSlackAPI, record_delivery: bool) -> Any:
+    """Answer a mention, and die (as far as the store knows) after posting it: the owed answer is not settled,
+    and, unless ``record_delivery``, the ledger never heard of the delivery either."""
     fake_api.keep_posts = True
     adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("forty-two"), AIMessage("forty-two")]))
-    settle_owed = pipeline.store.pending.settle
+    store = pipeline.store
+    settle_owed, record = store.pending.settle, store.replies.delivered
 
-    async def crash_before_settling(*_: Any) -> bool:
+    async def died(*_: Any) -> None:
         raise RuntimeError("the process died here")
 
-    pipeline.store.pending.settle = crash_before_settling
+    store.pending.settle = died
+    if not record_delivery:
+        store.replies.delivered = died
     await post_event(adapter, payload("app_mention"))
     await settle(adapter)
     assert len(_posts(fake_api, "forty-two")) == 1
-    assert [o.message_id for o in await pipeline.store.pending.owed()] == [QUESTION_TS]  # still owed
+    assert [o.message_id for o in await store.pending.owed()] == [QUESTION_TS]  # still owed
+    store.pending.settle, store.replies.delivered = settle_owed, record
+    return adapter, pipeline
 
-    pipeline.store.pending.settle = settle_owed
+
+async def test_an_answer_recorded_as_delivered_is_not_posted_again_when_resumed(
+        slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    adapter, pipeline = await _crash_after_posting(slack_bot, fake_api, record_delivery=True)
+    assert await pipeline.resume() == 1
+    await pipeline.drain()
+    await settle(adapter)
+    assert len(_posts(fake_api, "forty-two")) == 1
+    assert not fake_api.calls_to("conversations.replies")  # the ledger knew: no need to look
+    assert await pipeline.store.pending.owed() == []
+
+
+async def test_an_answer_posted_just_before_a_crash_is_found_on_slack_and_not_posted_again(
+        slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """A crash between posting and recording the delivery: the ledger only knows the answer was claimed, so
+    the resumed attempt looks in the thread for the answer's metadata first."""
+    adapter, pipeline = await _crash_after_posting(slack_bot, fake_api, record_delivery=False)
     assert await pipeline.resume() == 1
     await pipeline.drain()
     await settle(adapter)

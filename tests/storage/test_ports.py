@@ -329,3 +329,20 @@ async def test_a_workspace_is_its_exact_key_prefix(store: Storage) -> None:
         await store.spam.record_flag(SpamFlag(key, "m1", "u1", "spam", 0.9, (), "flagged"), replace=True)
     assert [f.channel_key for f in await store.spam.find_flagged("slack:T_1:C2", ["m1"])] == ["slack:T_1:C1"]
     assert [f.channel_key for f in await store.spam.find_flagged("slack:T%:C2", ["m1"])] == ["slack:T%:C1"]
+
+
+async def test_the_reply_ledger_claims_once_and_remembers_the_delivery(store: Storage, replica: Opener) -> None:
+    other = await replica()
+    now = time.time()
+    claims = await asyncio.gather(*(s.replies.claim("answer:k:1", KEY, now) for s in [store, other] * 5))
+    assert sorted(state for state, _ in claims) == ["new"] + ["retry"] * 9  # one attempt owns it
+    await store.replies.delivered("answer:k:1", "1700000000.000100")
+    assert await other.replies.claim("answer:k:1", KEY, now) == ("done", "1700000000.000100")
+
+    await store.replies.claim("answer:k:2", OTHER_CHANNEL, now)
+    await store.replies.claim("answer:k:old", KEY, now - 100 * 86400)
+    await store.messages.prune(90)  # retention takes old records
+    assert await store.replies.claim("answer:k:old", KEY, now) == ("new", None)
+    await store.messages.forget(KEY)  # a forgotten channel's replies go with it
+    assert await store.replies.claim("answer:k:1", KEY, now) == ("new", None)
+    assert await store.replies.claim("answer:k:2", OTHER_CHANNEL, now) == ("retry", None)

@@ -7,7 +7,7 @@
     spam.py        SpamStore
     ideas.py       IdeaStore (numbers assigned by the store)
     images.py      ImageLog (quota reserved under an advisory lock per author)
-    pending.py     PendingAnswers (added with their message by messages.py), PendingCommands
+    pending.py     PendingAnswers (added with their message by messages.py), PendingCommands, ReplyLedger
 
 With :mod:`agent.storage.sqlite`, the only code in Confab that holds SQL.
 """
@@ -23,7 +23,7 @@ from agent.storage.postgres.ideas import PostgresIdeas
 from agent.storage.postgres.images import PostgresImages
 from agent.storage.postgres.messages import OnOwed, PostgresMessages
 from agent.storage.postgres.partitions import ensure_partitions
-from agent.storage.postgres.pending import PostgresPending, PostgresPendingCommands
+from agent.storage.postgres.pending import PostgresPending, PostgresPendingCommands, PostgresReplies
 from agent.storage.postgres.spam import PostgresSpam
 
 
@@ -42,6 +42,7 @@ class PostgresStorage:
     images: PostgresImages
     pending: PostgresPending
     pending_commands: PostgresPendingCommands
+    replies: PostgresReplies
 
     @classmethod
     async def open(cls, url: str, on_owed: OnOwed | None = None, max_connections: int = 10) -> PostgresStorage:
@@ -58,7 +59,7 @@ class PostgresStorage:
             raise
         return cls(db, PostgresMessages(db, on_owed), PostgresThreads(db), PostgresChannelSettings(db),
                    PostgresSummaries(db), PostgresEvents(db), PostgresSpam(db), PostgresIdeas(db),
-                   PostgresImages(db), PostgresPending(db), PostgresPendingCommands(db))
+                   PostgresImages(db), PostgresPending(db), PostgresPendingCommands(db), PostgresReplies(db))
 
     async def close(self) -> None:
         await self.db.close()

@@ -168,4 +168,15 @@ MIGRATIONS: dict[int, LiteralString] = {
         PRIMARY KEY (channel_key, thread, number)
     );
     """,
+    # 2: the reply ledger: a reply claimed before it is posted and marked delivered after (ports.ReplyLedger)
+    2: """
+    CREATE TABLE replies (
+        source      text COLLATE "C" PRIMARY KEY,
+        channel_key text COLLATE "C" NOT NULL,
+        claimed_at  double precision NOT NULL,
+        message_id  text
+    );
+    CREATE INDEX replies_by_age ON replies (claimed_at);
+    CREATE INDEX replies_by_channel ON replies (channel_key);
+    """,
 }

@@ -98,10 +98,12 @@ async def prune(db: Database, older_than_days: int, now: datetime | None = None)
                 "WHERE k.created_at < {cutoff} AND NOT EXISTS (SELECT 1 FROM pending_answers a "
                 "WHERE a.channel_key = k.channel_key AND a.message_id = k.id) LIMIT {batch}))"
             ).format(cutoff=sql.Literal(cutoff), batch=sql.Literal(BATCH)))
-        await _batched(conn, sql.SQL(
-            "DELETE FROM processed_events WHERE ctid = ANY(ARRAY(SELECT ctid FROM processed_events "
-            "WHERE seen_at < {cutoff} LIMIT {batch}))").format(cutoff=sql.Literal(cutoff.timestamp()),
-                                                              batch=sql.Literal(BATCH)))
+        for table, column in (("processed_events", "seen_at"), ("replies", "claimed_at")):
+            await _batched(conn, sql.SQL(
+                "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} "
+                "WHERE {column} < {cutoff} LIMIT {batch}))").format(
+                    table=sql.Identifier(table), column=sql.Identifier(column),
+                    cutoff=sql.Literal(cutoff.timestamp()), batch=sql.Literal(BATCH)))
     if removed:
         log.info("pruned old messages", extra={"removed": removed, "days": older_than_days})
     return removed

@@ -1,6 +1,7 @@
 """Answers owed, in PostgreSQL: the :class:`~agent.storage.ports.PendingAnswers` port (table
 ``pending_answers``, written by :meth:`PostgresMessages.add` in the statement that stores the message) and
-the :class:`~agent.storage.ports.PendingCommands` port (table ``pending_commands``).
+the :class:`~agent.storage.ports.PendingCommands` port (table ``pending_commands``); replies given, the
+:class:`~agent.storage.ports.ReplyLedger` port (table ``replies``).
 
 Unlike SQLite, the owed answer has a small table of its own rather than columns on the message row: the
 message table is partitioned and huge, and "every answer still owed" is read at every start.
@@ -8,7 +9,7 @@ message table is partitioned and huge, and "every answer still owed" is read at 
 
 from __future__ import annotations
 
-from agent.storage.ports import PendingAnswer, PendingCommand
+from agent.storage.ports import PendingAnswer, PendingCommand, ReplyState
 from agent.storage.postgres.db import Database
 
 
@@ -49,3 +50,21 @@ class PostgresPendingCommands:
     async def settle(self, channel_key: str, command_id: str) -> bool:
         return await self.db.execute("DELETE FROM pending_commands WHERE channel_key = %s AND command_id = %s",
                                      (channel_key, command_id)) > 0
+
+
+class PostgresReplies:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, source: str, channel_key: str, now: float) -> tuple[ReplyState, str | None]:
+        # of two replicas claiming at once, the primary key lets one insert; the other reads its record
+        if await self.db.execute("INSERT INTO replies (source, channel_key, claimed_at) VALUES (%s, %s, %s) "
+                                 "ON CONFLICT DO NOTHING", (source, channel_key, now)):
+            return "new", None
+        rows = await self.db.fetch("SELECT message_id FROM replies WHERE source = %s", (source,))
+        if rows and rows[0][0] is not None:
+            return "done", str(rows[0][0])
+        return "retry", None
+
+    async def delivered(self, source: str, message_id: str) -> None:
+        await self.db.execute("UPDATE replies SET message_id = %s WHERE source = %s", (message_id, source))

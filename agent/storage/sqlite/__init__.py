@@ -6,7 +6,7 @@
     spam.py        SpamStore (and the synchronous read of corrections for training)
     ideas.py       IdeaStore
     images.py      ImageLog
-    pending.py     PendingAnswers (added with their message by messages.py), PendingCommands
+    pending.py     PendingAnswers (added with their message by messages.py), PendingCommands, ReplyLedger
 
 With :mod:`agent.storage.postgres`, the only code in Confab that holds SQL.
 """
@@ -21,7 +21,7 @@ from agent.storage.sqlite.db import Database
 from agent.storage.sqlite.ideas import SqliteIdeas
 from agent.storage.sqlite.images import SqliteImages
 from agent.storage.sqlite.messages import SqliteMessages
-from agent.storage.sqlite.pending import SqlitePending, SqlitePendingCommands
+from agent.storage.sqlite.pending import SqlitePending, SqlitePendingCommands, SqliteReplies
 from agent.storage.sqlite.spam import SqliteSpam
 
 
@@ -40,13 +40,14 @@ class SqliteStorage:
     images: SqliteImages
     pending: SqlitePending
     pending_commands: SqlitePendingCommands
+    replies: SqliteReplies
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStorage:
         db = await Database.open(path)
         return cls(db, SqliteMessages(db), SqliteThreads(db), SqliteChannelSettings(db), SqliteSummaries(db),
                    SqliteEvents(db), SqliteSpam(db), SqliteIdeas(db),
-                   SqliteImages(db), SqlitePending(db), SqlitePendingCommands(db))
+                   SqliteImages(db), SqlitePending(db), SqlitePendingCommands(db), SqliteReplies(db))
 
     async def close(self) -> None:
         await self.db.close()

@@ -151,6 +151,7 @@ class SqliteMessages:
         # an answer still owed keeps its question until resumed or let go (resume.py)
         removed = await self.db.write("DELETE FROM messages WHERE created_at < ? AND owed IS NULL", (cutoff,))
         await self.db.write("DELETE FROM processed_events WHERE seen_at < ?", (cutoff,))
+        await self.db.write("DELETE FROM replies WHERE claimed_at < ?", (cutoff,))
         if removed:
             log.info("pruned old messages", extra={"removed": removed, "days": older_than_days})
         return removed

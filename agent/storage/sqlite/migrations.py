@@ -167,4 +167,15 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE messages ADD COLUMN owed_note TEXT;
     CREATE INDEX messages_owed ON messages (owed_at) WHERE owed IS NOT NULL;
     """,
+    # 15: the reply ledger: a reply claimed before it is posted and marked delivered after (ports.ReplyLedger)
+    15: """
+    CREATE TABLE replies (
+        source      TEXT PRIMARY KEY,
+        channel_key TEXT NOT NULL,
+        claimed_at  REAL NOT NULL,
+        message_id  TEXT
+    );
+    CREATE INDEX replies_by_age ON replies (claimed_at);
+    CREATE INDEX replies_by_channel ON replies (channel_key);
+    """,
 }

@@ -1,11 +1,12 @@
 """Answers owed, in SQLite: the :class:`~agent.storage.ports.PendingAnswers` port (the ``owed`` columns of
 the asking message's row in ``messages``, written by :meth:`SqliteMessages.add` in the same INSERT) and the
-:class:`~agent.storage.ports.PendingCommands` port (table ``pending_commands``).
+:class:`~agent.storage.ports.PendingCommands` port (table ``pending_commands``); replies given, the
+:class:`~agent.storage.ports.ReplyLedger` port (table ``replies``).
 """
 
 from __future__ import annotations
 
-from agent.storage.ports import PendingAnswer, PendingCommand
+from agent.storage.ports import PendingAnswer, PendingCommand, ReplyState
 from agent.storage.sqlite.db import Database
 
 
@@ -48,3 +49,20 @@ class SqlitePendingCommands:
         count = await self.db.write("DELETE FROM pending_commands WHERE channel_key = ? AND command_id = ?",
                                     (channel_key, command_id))
         return count > 0
+
+
+class SqliteReplies:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, source: str, channel_key: str, now: float) -> tuple[ReplyState, str | None]:
+        if await self.db.write("INSERT OR IGNORE INTO replies (source, channel_key, claimed_at) VALUES (?, ?, ?)",
+                               (source, channel_key, now)):
+            return "new", None
+        rows = await self.db.fetch("SELECT message_id FROM replies WHERE source = ?", (source,))
+        if rows and rows[0][0] is not None:
+            return "done", str(rows[0][0])
+        return "retry", None
+
+    async def delivered(self, source: str, message_id: str) -> None:
+        await self.db.write("UPDATE replies SET message_id = ? WHERE source = ?", (message_id, source))
