@@ -68,8 +68,6 @@ def make_client(settings: Settings, identify: IdentifyGate, **extra: Any) -> dis
     )
     discord.VoiceClient.warn_nacl = False  # Confab never joins voice: no warning about voice libraries
     discord.VoiceClient.warn_dave = False
-    if settings.shard_ids is not None:
-        options["shard_ids"] = settings.shard_ids
     client = (GatedShardedClient(identify=identify, shard_count=settings.discord_shard_count,
                                  shard_ids=settings.shard_ids, **options)
               if settings.discord_shard_count else GatedClient(identify=identify, **options))

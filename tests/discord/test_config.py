@@ -43,6 +43,13 @@ def test_sharding_uses_the_auto_sharded_client(tmp_path: Path, fake_discord: Fak
     assert adapter.client.intents.message_content and not adapter.client.intents.members
 
 
+def test_a_process_runs_only_its_shard_ids(tmp_path: Path, fake_discord: FakeDiscord) -> None:
+    from bot.discord.adapter import DiscordAdapter
+
+    adapter = DiscordAdapter(discord_settings(tmp_path, fake_discord, discord_shard_count=4, discord_shard_ids="1,3"))
+    assert adapter.client.shard_count == 4 and adapter.client.shard_ids == [1, 3]
+
+
 def test_the_api_base_url_moves_this_client_only(tmp_path: Path, fake_discord: FakeDiscord) -> None:
     import discord
 
