@@ -4,7 +4,8 @@ On disk (no pickle anywhere): ``CURRENT`` names the live version folder, which h
 ``faiss.index`` (``faiss.write_index``), ``chunks.jsonl``, ``manifest.json`` (file -> content hash
 and chunk range, for incremental re-indexing) and ``meta.json`` (embedder name and dimension).
 A new version is written to its own folder and ``CURRENT`` is swapped with ``os.replace``, so a
-crash mid-index leaves the previous index in use. BM25 is rebuilt from the chunks on load (fast).
+crash mid-index leaves the previous index in use. The folder's name is the version replicas follow
+(:mod:`agent.knowledge.versions`). BM25 is rebuilt from the chunks on load (fast).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 
 from agent.knowledge.chunking import Chunk
 from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_section, signals
+from agent.knowledge.versions import is_version, new_version, prune
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,7 @@ class HybridIndex:
         self.manifest = manifest
         self.embedder = embedder
         self.skipped = skipped or {}
+        self.version: str | None = None  # its folder's name, once saved or loaded
         self.dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 0
         self.faiss = faiss.IndexFlatIP(max(self.dim, 1))
         if len(chunks):
@@ -181,7 +184,7 @@ class HybridIndex:
         import faiss
 
         root.mkdir(parents=True, exist_ok=True)
-        folder = root / f"v-{time.time_ns()}-{os.getpid()}"
+        folder = root / new_version(os.getpid())
         tmp = folder.with_name(folder.name + ".tmp")
         tmp.mkdir()
         try:
@@ -194,22 +197,28 @@ class HybridIndex:
                                             "chunks": len(self.chunks), "files": len(self.manifest),
                                             "skipped": self.skipped, "built_at": time.time()})
             tmp.rename(folder)
+            self.version = folder.name
             pointer = root / "CURRENT.tmp"
             pointer.write_text(folder.name, encoding="utf-8")
             os.replace(pointer, root / "CURRENT")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _remove_old_versions(root, keep=folder.name)
+        prune(root, keep=folder.name)
         return folder
 
     @classmethod
-    def load(cls, root: Path) -> HybridIndex | None:
-        """The current version, or None when there is none or it is unreadable (then it is rebuilt)."""
+    def load(cls, root: Path, version: str | None = None) -> HybridIndex | None:
+        """The current version (or ``version``, a folder name), or None when there is none or it is
+        unreadable (then it is rebuilt)."""
         import faiss
 
         try:
-            folder = root / (root / "CURRENT").read_text(encoding="utf-8").strip()
+            name = version if version is not None else (root / "CURRENT").read_text(encoding="utf-8").strip()
+            if not is_version(name):  # a version learned from Redis names a folder here, nothing else
+                log.warning("not a knowledge index version", extra={"version": name[:100]})
+                return None
+            folder = root / name
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT:
                 return None
@@ -230,14 +239,9 @@ class HybridIndex:
                    else np.zeros((0, int(meta.get("dim", 0))), dtype=np.float32))
         index = cls(chunks, vectors, manifest, str(meta.get("embedder", "")), meta.get("skipped", {}))
         index.dim = int(meta.get("dim", index.dim))
+        index.version = name
         return index
 
 
 def _write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=1), encoding="utf-8", errors=SIDECAR_ERRORS)
-
-
-def _remove_old_versions(root: Path, keep: str) -> None:
-    for entry in root.iterdir():
-        if entry.is_dir() and entry.name.startswith("v-") and entry.name != keep:
-            shutil.rmtree(entry, ignore_errors=True)

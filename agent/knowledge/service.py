@@ -5,6 +5,14 @@ run is embedded). Under ``confab run`` the folder is watched (watchfiles) and re
 background; ``/reindex`` does it on demand. Embedding runs in a worker thread, never on the loop.
 A build never holds searches up: they use the previous index (in memory, or the one saved last run)
 until the new one is complete and swapped in; only a question with no index at all waits for one.
+
+Replicas (issue 21): only the indexer (role ``all`` or ``indexer``) watches the folder and builds; each
+build is a new version folder whose name it publishes (:mod:`agent.state.versions`). Every other role
+loads the current version from the shared index folder and follows the published ones: it loads a new
+version fully, then swaps it in, answering from the previous one meanwhile. The abstain model needs
+nothing from the build: its coefficients are constants and its signals are computed per question from
+the version's vectors and chunks (BM25 and each document's words are rebuilt from them on load), so a
+follower with the same embedder abstains exactly as the indexer would.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from agent.embeddings import Embedder
@@ -21,12 +30,15 @@ from agent.errors import KnowledgeError
 from agent.knowledge.builder import BuildReport, Progress, build_index
 from agent.knowledge.index import Hit, HybridIndex
 from agent.knowledge.loaders import MB, display_name
+from agent.knowledge.publisher import VERSIONS, Publisher
 from agent.settings import Settings
+from agent.state.versions import CHECK_S, MemoryVersionBoard, VersionBoard
 
 log = logging.getLogger(__name__)
 
 MAX_K = 10
 REFRESH_WAIT = 5.0  # seconds a question waits for the refresh it started before using the previous index
+INDEXER_ROLES = frozenset({"all", "indexer"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +51,10 @@ class SearchResult:
 
 
 class KnowledgeService:
-    def __init__(self, settings: Settings, embedder: Callable[[], Embedder]) -> None:
+    def __init__(self, settings: Settings, embedder: Callable[[], Embedder], versions: VersionBoard | None = None,
+                 *, check_s: float = CHECK_S) -> None:
+        """``versions``: where the indexer publishes and replicas learn index versions (``State.versions``);
+        ``check_s``: how often they are checked when no message arrives."""
         self.settings = settings
         self._embedder = embedder  # created on first use: the local model takes a moment to load
         # resolved once: the watcher reports absolute, real paths, whatever form CONFAB_KNOWLEDGE_DIR takes
@@ -52,6 +67,15 @@ class KnowledgeService:
         self._lock = asyncio.Lock()  # one build at a time (searches never take it)
         self._load_lock = asyncio.Lock()
         self._refresh: asyncio.Task[None] | None = None
+        self._versions = versions if versions is not None else MemoryVersionBoard()
+        self._check_s = check_s
+        self._publisher = Publisher(self._versions)
+        self._unloadable: str | None = ""  # the last version that could not be loaded (logged once; None: CURRENT)
+
+    @property
+    def indexer(self) -> bool:
+        """True when this process builds the index and watches the folder; other roles follow its versions."""
+        return self.settings.role in INDEXER_ROLES
 
     @property
     def root(self) -> Path:
@@ -68,6 +92,10 @@ class KnowledgeService:
         """Bring the index up to date with the folder (incremental); safe to call concurrently.
 
         Searches meanwhile use the previous index; the new one replaces it when it is complete."""
+        if not self.indexer:
+            raise KnowledgeError(f"role {self.settings.role} does not build the knowledge index",
+                                 "Only the indexer re-reads the knowledge folder: it watches it, and every "
+                                 "replica switches to its new index within seconds.")
         async with self._lock:
             return await self._build(progress)
 
@@ -83,6 +111,7 @@ class KnowledgeService:
             log.exception("knowledge index could not be written")
             raise KnowledgeError(f"index not written: {exc}") from exc
         self._index, self._fresh = index, True
+        await self._publisher.publish(index.version)
         for skipped in report.skipped:
             log.warning("knowledge file skipped", extra={"file": display_name(skipped.rel), "reason": skipped.reason})
         return report
@@ -100,7 +129,13 @@ class KnowledgeService:
     async def index(self) -> HybridIndex:
         """The index to search now; a build in progress never holds a question up when there is an index
         to answer from. The first question since start-up refreshes the index (when nothing watches the
-        folder), waiting for that at most REFRESH_WAIT seconds before answering from the previous one."""
+        folder), waiting for that at most REFRESH_WAIT seconds before answering from the previous one.
+        A replica never builds: it loads the current version (looked for at every question until the
+        indexer has written one); until then it answers from an empty index (it abstains)."""
+        if not self.indexer:
+            if self._index is None:
+                await self._adopt(None)
+            return self._index or _empty()
         current = self._index if self._fresh else await self._current()
         if current is None:  # nothing to answer from yet: wait for the first build
             await asyncio.shield(self._start_refresh(when_idle=False))
@@ -137,6 +172,19 @@ class KnowledgeService:
         return SearchResult([] if abstained else found.hits, abstained, relevance, threshold, documents)
 
     async def background(self) -> None:
+        """Until cancelled: the indexer re-indexes when the folder changes and publishes each version (and,
+        when replicas share the board, checks every ``check_s`` that it holds the current one: Redis may
+        have restarted empty, or been unreachable); any other role follows the published versions."""
+        if not self.indexer:
+            await self._versions.follow(VERSIONS, self._adopt, self._check_s)
+        elif self._versions.shared:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self._watch())
+                tasks.create_task(self._publisher.keep(self._version, self._check_s))
+        else:
+            await self._watch()
+
+    async def _watch(self) -> None:
         """Re-index when the folder changes (watchfiles), until cancelled."""
         if not self.settings.knowledge_watch or not self._root.is_dir():
             return
@@ -160,12 +208,47 @@ class KnowledgeService:
             log.exception("cannot watch the knowledge folder; /reindex still refreshes it")
             await initial
 
+    def _version(self) -> str | None:
+        return self._index.version if self._index is not None else None
+
+    def _has(self, version: str | None) -> bool:
+        return self._index is not None and (version is None or self._index.version == version)
+
+    async def _adopt(self, version: str | None) -> None:
+        """Load a published version (None: the one ``CURRENT`` names) fully, then swap it in; the index in
+        use answers meanwhile. A version built with another embedder is refused: its vectors would not
+        compare with this process's questions."""
+        if self._has(version):
+            return
+        async with self._load_lock:
+            if self._has(version):
+                return
+            loaded = await asyncio.to_thread(HybridIndex.load, self._index_dir, version)
+            embedder = self._embedder().name
+            if loaded is None or loaded.embedder != embedder:
+                if version != self._unloadable:
+                    log.warning("knowledge index version not loaded; the current one stays in use",
+                                extra={"version": version, "built_by": loaded and loaded.embedder,
+                                       "embedder": embedder})
+                self._unloadable = version
+                return
+            self._index = loaded
+        log.info("knowledge index version swapped in", extra={"version": loaded.version, "chunks": len(loaded)})
+
     async def _reindex_logged(self, failure: str) -> BuildReport | None:
         try:
             return await self.reindex()
         except Exception:
             log.exception(failure)
             return None
+
+
+@cache
+def _empty() -> HybridIndex:
+    """What a replica answers from before the indexer has written a version: nothing (it abstains)."""
+    import numpy as np
+
+    return HybridIndex([], np.zeros((0, 0), dtype=np.float32), {}, "")
 
 
 def worth_reindexing(root: Path, changed: list[Path]) -> bool:

@@ -1,5 +1,6 @@
-"""Short-lived shared state: rate windows, the spam signals' author history, Discord IDENTIFY turns
-(and, used by the Slack adapter, a shared pace for bulk reads: :mod:`agent.state.pacing`).
+"""Short-lived shared state: rate windows, the spam signals' author history, Discord IDENTIFY turns,
+the published version of the knowledge index (:mod:`agent.state.versions`) (and, used by the Slack
+adapter, a shared pace for bulk reads: :mod:`agent.state.pacing`).
 
 :func:`open_state` picks the backend from the settings: process memory when ``CONFAB_REDIS_URL`` is
 unset (one process, the default), Redis when it is set, so replicas share it. Every Redis key starts
@@ -16,9 +17,10 @@ from agent.settings import Settings
 from agent.state.history import AuthorHistory, MemoryAuthorHistory, RedisAuthorHistory, Seen
 from agent.state.identify import IdentifyGate, LocalIdentifyGate, RedisIdentifyGate
 from agent.state.rates import RateWindows, Verdict, memory_windows, redis_windows
+from agent.state.versions import MemoryVersionBoard, RedisVersionBoard, VersionBoard
 
-__all__ = ["AuthorHistory", "IdentifyGate", "RateWindows", "Seen", "State", "Verdict", "open_identify_gate",
-           "open_state"]
+__all__ = ["AuthorHistory", "IdentifyGate", "RateWindows", "Seen", "State", "Verdict", "VersionBoard",
+           "open_identify_gate", "open_state"]
 
 
 @dataclass
@@ -26,6 +28,7 @@ class State:
     rates: RateWindows
     authors: AuthorHistory
     identify: IdentifyGate
+    versions: VersionBoard = field(default_factory=MemoryVersionBoard)
     client: Redis | None = field(default=None, repr=False)  # None: in process memory
 
     @property
@@ -56,7 +59,8 @@ def open_state(settings: Settings, *, rate_window_s: int = 60) -> State:
     prefix = settings.redis_prefix
     return State(redis_windows(client, settings.redis_url.get_secret_value(), prefix, per_user, per_channel,
                                rate_window_s),
-                 RedisAuthorHistory(client, prefix), RedisIdentifyGate(client, prefix), client)
+                 RedisAuthorHistory(client, prefix), RedisIdentifyGate(client, prefix),
+                 RedisVersionBoard(client, prefix), client)
 
 
 def open_identify_gate(settings: Settings) -> tuple[IdentifyGate, Redis | None]:
