@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +30,7 @@ from agent.knowledge.builder import BuildReport, Progress, build_index
 from agent.knowledge.index import Hit, HybridIndex
 from agent.knowledge.loaders import MB, display_name
 from agent.knowledge.publisher import VERSIONS, Publisher
+from agent.knowledge.watcher import watch_folder
 from agent.settings import Settings
 from agent.state.versions import CHECK_S, MemoryVersionBoard, VersionBoard
 
@@ -70,6 +70,7 @@ class KnowledgeService:
         self._versions = versions if versions is not None else MemoryVersionBoard()
         self._check_s = check_s
         self._publisher = Publisher(self._versions)
+        self.watching = False  # True while this process watches the folder (only ever the indexer)
         self._unloadable: str | None = ""  # the last version that could not be loaded (logged once; None: CURRENT)
 
     @property
@@ -185,28 +186,14 @@ class KnowledgeService:
             await self._watch()
 
     async def _watch(self) -> None:
-        """Re-index when the folder changes (watchfiles), until cancelled."""
+        """Re-index when the folder changes, until cancelled (when watching is on)."""
         if not self.settings.knowledge_watch or not self._root.is_dir():
             return
-        from watchfiles import awatch
-
-        # watching starts before the first build (awatch sets up its watch on the first iteration, before
-        # this task yields), so a file saved while it runs is not missed
-        initial = asyncio.create_task(self._reindex_logged("initial knowledge index failed"))
+        self.watching = True
         try:
-            async for changes in awatch(self._root, debounce=1500, recursive=True):
-                if not worth_reindexing(self._root, [Path(p) for _, p in changes]):
-                    continue
-                report = await self._reindex_logged("background re-index failed; the previous index stays in use")
-                if report is not None:
-                    log.info("knowledge folder changed; re-indexed",
-                             extra={"embedded": len(report.embedded), "removed": len(report.removed)})
-        except asyncio.CancelledError:
-            initial.cancel()
-            raise
-        except Exception:
-            log.exception("cannot watch the knowledge folder; /reindex still refreshes it")
-            await initial
+            await watch_folder(self._root, self._reindex_logged)
+        finally:
+            self.watching = False
 
     def _version(self) -> str | None:
         return self._index.version if self._index is not None else None
@@ -249,22 +236,6 @@ def _empty() -> HybridIndex:
     import numpy as np
 
     return HybridIndex([], np.zeros((0, 0), dtype=np.float32), {}, "")
-
-
-def worth_reindexing(root: Path, changed: list[Path]) -> bool:
-    """False only when every change is to a hidden file or folder (editors' swap files, .git): those are
-    never indexed. ``root`` is resolved; a path that is not below it as given is compared once resolved."""
-    for path in changed:
-        try:
-            rel = path.relative_to(root)
-        except ValueError:
-            try:
-                rel = Path(os.path.realpath(path)).relative_to(root)
-            except ValueError:
-                return True  # not recognisably ours: re-indexing costs little when nothing changed
-        if not any(part.startswith(".") for part in rel.parts):
-            return True
-    return False
 
 
 def _note_failure(task: asyncio.Task[None]) -> None:

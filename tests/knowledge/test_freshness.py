@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.knowledge.service import KnowledgeService, worth_reindexing
+from agent.knowledge.service import KnowledgeService
+from agent.knowledge.watcher import worth_reindexing
 from tests.fakes.embedder import HashEmbedder
 from tests.fakes.settings import make_settings
 from tests.fakes.waiting import until
