@@ -8,19 +8,22 @@ the knowledge index at the first search, the spam model in ``warm_up``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.assistant import Assistant
 from agent.brainstorm.service import Brainstormer
 from agent.classify.service import Classification
 from agent.embeddings import Embedder, LocalEmbedder, make_embedder
 from agent.images.service import REFINE_INSTRUCTIONS, ImageService
+from agent.jobs import Jobs, open_jobs
 from agent.knowledge.service import KnowledgeService
 from agent.models import make_chat_model
 from agent.settings import Settings
 from agent.state import State, open_state
 from agent.storage import Storage, open_storage
+from agent.storage.ports import PendingAnswer
 from agent.summarize.service import Summarizer
 from agent.tools.brainstorm import make_brainstorm_tool
 from agent.tools.classify import make_classify_tools
@@ -29,8 +32,6 @@ from agent.tools.knowledge import make_knowledge_tool
 from agent.tools.summarize import make_summarize_tool
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from langchain_core.language_models import BaseChatModel
     from langchain_core.tools import BaseTool
 
@@ -70,6 +71,9 @@ class Deps:
     brainstorm: Brainstormer
     assistant: Assistant
     state: State  # rate windows, spam history, IDENTIFY turns: in memory, or Redis shared by replicas
+    # the job queue of the scaled mode (answers owed are deferred with their message and run by any
+    # worker); None in one process, where the adapters' own tasks do that work
+    jobs: Jobs | None = None
     # LangChain tools the agent may call
     tools: list[BaseTool] = field(default_factory=list)
 
@@ -80,9 +84,13 @@ class Deps:
 
     async def close(self) -> None:
         try:
-            await self.store.close()
+            if self.jobs is not None:  # normally stopped already, before the adapters closed
+                await self.jobs.stop(drain=False)
         finally:
-            await self.state.close()
+            try:
+                await self.store.close()
+            finally:
+                await self.state.close()
 
 
 def _refiner(settings: Settings, chat_model: BaseChatModel) -> Callable[[str], Awaitable[str]] | None:
@@ -102,7 +110,13 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
     """Open the store and build every part; ``embedder`` / ``local_embedder`` replace the configured ones
     (tests, benchmarks)."""
     chat_model = chat_model or make_chat_model(settings)  # a misconfigured model fails before anything opens
-    store = await open_storage(settings)
+    jobs = await open_jobs(settings) if settings.scaled else None
+    try:
+        store = await open_storage(settings, on_owed=None if jobs is None else _defer_answer(jobs))
+    except BaseException:
+        if jobs is not None:
+            await jobs.stop(drain=False)
+        raise
     state = open_state(settings)
     try:
         embedders = Embedders(settings, local_embedder, embedder)
@@ -124,11 +138,23 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
         ]
         assistant = Assistant(settings, chat_model, tools, store.messages, store.summaries)
         deps = Deps(settings, store, chat_model, embedders, knowledge, classifier, images, summarizer, brainstorm,
-                    assistant, state, tools)
+                    assistant, state, jobs, tools)
         if settings.retention_days:
             await store.messages.prune(settings.retention_days)
     except BaseException:  # an open store's threads would keep the process alive after the error
+        if jobs is not None:
+            await jobs.stop(drain=False)
         await store.close()
         await state.close()
         raise
     return deps
+
+
+def _defer_answer(jobs: Jobs) -> Callable[[Any, PendingAnswer], Awaitable[None]]:
+    """The storage's ``on_owed``: an answer owed becomes an ``answer`` job in the transaction storing its
+    message. The job names the message only (no text in the queue or its logs); the owed record has it."""
+
+    async def defer(conn: Any, owed: PendingAnswer) -> None:
+        await jobs.defer("answer", {"channel_key": owed.channel_key, "message_id": owed.message_id}, conn=conn)
+
+    return defer

@@ -83,6 +83,7 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
         for adapter in adapters:
             pipeline.attach(adapter)
             running.append(asyncio.create_task(adapter.start(pipeline, pipeline.outbox), name=f"confab-{adapter.name}"))
+        await pipeline.start_jobs()
         background.append(asyncio.create_task(_resume_when_ready(pipeline, adapters), name="confab-resume"))
         stopping = asyncio.create_task(stop.requested.wait(), name="confab-stop")
         await asyncio.wait([*running, stopping], return_when=asyncio.FIRST_COMPLETED)
@@ -91,6 +92,10 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
         failed = [t for t in running if t.done() and not t.cancelled() and t.exception() is not None]
         stopping.cancel()
     finally:
+        try:
+            await pipeline.stop_jobs(settings.shutdown_grace_s)
+        except Exception:
+            log.exception("stopping the job worker failed")
         stop.cut_short = [asyncio.create_task(adapter.close(grace_s=settings.shutdown_grace_s))
                           for adapter in adapters]
         await asyncio.gather(*stop.cut_short, return_exceptions=True)

@@ -85,6 +85,7 @@ class ProcrastinateJobs:
         self._supervisor: asyncio.Task[None] | None = None
         self._recovery: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._closed = False
 
     async def open(self) -> ProcrastinateJobs:
         """Open the queue's own connection pool and create its schema if it is missing. (Not the store's pool:
@@ -136,7 +137,10 @@ class ProcrastinateJobs:
 
     async def stop(self, *, drain: bool = True, timeout_s: float | None = None) -> None:
         """Stop the worker (jobs in hand finish, up to ``timeout_s``; interrupted ones go back to the queue)
-        and close the pool. Jobs not yet fetched stay queued for the other workers."""
+        and close the pool. Jobs not yet fetched stay queued for the other workers. Stopping twice is stopping."""
+        if self._closed:
+            return
+        self._closed = True
         self._stopping.set()
         if self._worker is not None:
             self._worker.shutdown_graceful_timeout = timeout_s if drain else 0

@@ -5,17 +5,25 @@ in PostgreSQL (the scaled mode, several processes sharing it). Everything else i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from agent.settings import Settings
 from agent.storage.ports import Storage
 
+if TYPE_CHECKING:
+    from agent.storage.postgres import OnOwed
 
-async def open_storage(settings: Settings) -> Storage:
+
+async def open_storage(settings: Settings, on_owed: OnOwed | None = None) -> Storage:
     """Open (creating and migrating it when needed) the store the settings name: PostgreSQL at
-    ``CONFAB_DATABASE_URL`` when it is set, else the SQLite file ``settings.database`` (``CONFAB_DB_PATH``)."""
+    ``CONFAB_DATABASE_URL`` when it is set, else the SQLite file ``settings.database`` (``CONFAB_DB_PATH``).
+
+    ``on_owed(connection, answer)`` (PostgreSQL only) runs inside the transaction that stores a message
+    owed an answer: the job queue defers the answer there, so the job exists exactly when the message does."""
     if settings.database_url is not None:
         from agent.storage.postgres import PostgresStorage  # psycopg is needed only in the scaled mode
 
-        return await PostgresStorage.open(settings.database_url.get_secret_value())
+        return await PostgresStorage.open(settings.database_url.get_secret_value(), on_owed=on_owed)
     from agent.storage.sqlite import SqliteStorage
 
     return await SqliteStorage.open(settings.database)

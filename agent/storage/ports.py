@@ -138,6 +138,9 @@ class PendingAnswers(Protocol):
     async def owed(self) -> list[PendingAnswer]:
         """Every answer still owed, oldest first."""
 
+    async def get(self, channel_key: str, message_id: str) -> PendingAnswer | None:
+        """The answer owed to that message, or None when it is not (any longer) owed."""
+
     async def set_note(self, channel_key: str, message_id: str, note: str | None) -> None: ...
 
     async def settle(self, channel_key: str, message_id: str) -> bool:

@@ -11,6 +11,10 @@ Adapters that acknowledge events (Slack) call :meth:`Pipeline.accept`, acknowled
 :meth:`Pipeline.process`; the others call :meth:`Pipeline.handle_message`, which does both. Answers owed
 when a process died are resumed by :meth:`Pipeline.resume` at start (resume.py), and so are commands
 the edges acknowledged (:meth:`Pipeline.owe_command`, owed_commands.py).
+
+In the scaled mode (``deps.jobs``), a message owed an answer is stored with an ``answer`` job (one
+transaction); :meth:`process` leaves it to the job, which any worker runs (:meth:`run_answer_job`), and a
+job whose worker died is run again by the queue, so nothing is resumed at start.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from agent.deps import Deps
+from agent.jobs import JobError
 from bot.adapter import Adapter
 from bot.background import BackgroundWork
 from bot.commands import CommandSpec, load_commands
@@ -28,7 +33,7 @@ from bot.events import Accepted, Command, IncomingMessage, MessageDelete, Messag
 from bot.outbox import Outbox
 from bot.pipeline.answer import Answerer, ThreadFollower
 from bot.pipeline.commands import CommandRunner
-from bot.pipeline.ingest import accept_form, owed_record
+from bot.pipeline.ingest import accept_form, from_payload, owed_record
 from bot.pipeline.limit import Limit
 from bot.pipeline.owed_commands import owed_command, resume_commands
 from bot.pipeline.resume import resume_owed
@@ -65,6 +70,9 @@ class Pipeline:
                                  s.max_message_chars, s.context_messages)
         self.command_runner = CommandRunner(load_commands(), deps, self.outbox, self.limit)
         self._resumed = BackgroundWork()
+        self.jobs = deps.jobs
+        if self.jobs is not None:
+            self.jobs.register("answer", self.run_answer_job)
 
     def attach(self, adapter: Adapter) -> None:
         self.outbox.attach(adapter)
@@ -102,7 +110,41 @@ class Pipeline:
 
     async def process(self, accepted: Accepted) -> None:
         """Every step after :meth:`accept`; the owed answer is settled however it ends (but not when the
-        process is stopping: then it stays owed and is resumed at the next start)."""
+        process is stopping: then it stays owed and is resumed at the next start). In the scaled mode an
+        owed answer is its job's to give."""
+        if accepted.owed and self.jobs is not None:
+            return
+        await self._process_now(accepted)
+
+    async def start_jobs(self) -> None:
+        """Begin running queued jobs here (the scaled mode, roles ``all`` and ``worker``); call once the
+        adapters are attached, since jobs answer through them."""
+        if self.jobs is not None and self.settings.role in ("all", "worker"):
+            await self.jobs.start()
+
+    async def stop_jobs(self, grace_s: float) -> None:
+        """Let the jobs in hand finish (up to ``grace_s``; the rest go back to the queue), while the adapters
+        can still deliver their answers."""
+        if self.jobs is not None:
+            await self.jobs.stop(timeout_s=grace_s)
+
+    async def run_answer_job(self, payload: dict[str, Any]) -> None:
+        """An ``answer`` job (the scaled mode): the message owed an answer, through every step. Nothing to do
+        when it is no longer owed (answered by an earlier run of this job, deleted, forgotten)."""
+        owed = await self.store.pending.get(str(payload.get("channel_key")), str(payload.get("message_id")))
+        if owed is None:
+            return
+        try:
+            message = from_payload(owed.payload)
+        except (ValueError, KeyError, TypeError):
+            log.error("damaged owed-answer record dropped", extra={"channel": owed.channel_key})
+            await self.store.pending.settle(owed.channel_key, owed.message_id)
+            return
+        if message.channel.platform not in self.outbox.adapters:
+            raise JobError(f"no {message.channel.platform} adapter in this worker")  # retried elsewhere or later
+        await self._process_now(accept_form(message))
+
+    async def _process_now(self, accepted: Accepted) -> None:
         message = accepted.message
         try:
             await self._steps(accepted)
@@ -149,6 +191,10 @@ class Pipeline:
             self._resumed.spawn(self.process(accepted))
 
         max_age_s = self.settings.resume_max_age_s
+        if self.jobs is not None:
+            # answers owed are jobs (the queue runs again those of a dead worker); an owed command may be in
+            # hand at another replica that is alive, so it is not taken over (commands as jobs: not yet)
+            return 0
         answers = await resume_owed(self.store.pending, self.outbox, start, max_age_s)
         return answers + await resume_commands(self.store.pending_commands, self.outbox.commands_owed, max_age_s)
 

@@ -199,11 +199,13 @@ async def open_bot(tmp_path: Any, chat_model: Any = None, *, embedder: Any = Non
         bot = Bot(deps, pipeline, adapter, settings)
         if start:
             task = await start_adapter(adapter, pipeline, pipeline.outbox)
+            await pipeline.start_jobs()
         yield bot
         async with asyncio.timeout(DRAIN_TIMEOUT_S):
             await bot.drain()
     finally:  # also after a failed test: nothing of this bot outlives it
         try:
+            await pipeline.stop_jobs(DRAIN_TIMEOUT_S)
             if task is not None:
                 await stop_adapter(adapter, task)
         finally:

@@ -271,8 +271,11 @@ async def test_an_owed_answer_is_stored_with_its_message_and_settled_once(store:
     assert await store.messages.add(said(2))  # nothing owed to a message that asks nothing
     await store.pending.set_note(KEY, "m1", "C1|1.0|2.0")
     assert await store.pending.owed() == [PendingAnswer(KEY, "m1", owed.payload, owed.created_at, "C1|1.0|2.0")]
+    assert await store.pending.get(KEY, "m1") == (await store.pending.owed())[0]
+    assert await store.pending.get(KEY, "m2") is None and await store.pending.get(OTHER_CHANNEL, "m1") is None
     assert await store.pending.settle(KEY, "m1")
     assert not await store.pending.settle(KEY, "m1")
+    assert await store.pending.get(KEY, "m1") is None
     assert await store.pending.owed() == []
 
 

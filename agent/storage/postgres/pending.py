@@ -22,6 +22,11 @@ class PostgresPending:
                                    "ORDER BY created_at, message_id")
         return [PendingAnswer(row[0], row[1], row[2], float(row[3]), row[4]) for row in rows]
 
+    async def get(self, channel_key: str, message_id: str) -> PendingAnswer | None:
+        rows = await self.db.fetch("SELECT channel_key, message_id, payload, created_at, note FROM pending_answers "
+                                   "WHERE channel_key = %s AND message_id = %s", (channel_key, message_id))
+        return PendingAnswer(rows[0][0], rows[0][1], rows[0][2], float(rows[0][3]), rows[0][4]) if rows else None
+
     async def set_note(self, channel_key: str, message_id: str, note: str | None) -> None:
         await self.db.execute("UPDATE pending_answers SET note = %s WHERE channel_key = %s AND message_id = %s",
                               (note, channel_key, message_id))

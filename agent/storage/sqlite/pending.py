@@ -19,6 +19,11 @@ class SqlitePending:
                                    "WHERE owed IS NOT NULL ORDER BY owed_at, id")
         return [PendingAnswer(row[0], row[1], row[2], float(row[3]), row[4]) for row in rows]
 
+    async def get(self, channel_key: str, message_id: str) -> PendingAnswer | None:
+        rows = await self.db.fetch("SELECT channel_key, id, owed, owed_at, owed_note FROM messages "
+                                   "WHERE channel_key = ? AND id = ? AND owed IS NOT NULL", (channel_key, message_id))
+        return PendingAnswer(rows[0][0], rows[0][1], rows[0][2], float(rows[0][3]), rows[0][4]) if rows else None
+
     async def set_note(self, channel_key: str, message_id: str, note: str | None) -> None:
         await self.db.write("UPDATE messages SET owed_note = ? WHERE channel_key = ? AND id = ? AND owed IS NOT NULL",
                             (note, channel_key, message_id))

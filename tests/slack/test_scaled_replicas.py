@@ -1,0 +1,52 @@
+"""The scaled mode end to end: two Confab replicas (Slack HTTP mode) on one PostgreSQL and one Redis. A mention
+delivered to either replica, or to both, is stored once with its ``answer`` job (one transaction), run by
+whichever worker takes it, and answered once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langchain_core.messages import AIMessage
+
+from tests.fakes.scripted_model import ScriptedModel
+from tests.fakes.slack import FakeSlackAPI, payload, post_event
+from tests.fakes.waiting import until
+from tests.services import RedisTarget
+
+
+def _answers(fake_api: FakeSlackAPI) -> list[str]:
+    return [str(c.params.get("text")) for c in fake_api.calls_to("chat.postMessage")
+            if str(c.params.get("text", "")).startswith("answer")]
+
+
+async def _replicas(slack_bot: Any, postgres_url: str, redis_target: RedisTarget, *roles: str) -> list[Any]:
+    scaled = {"database_url": postgres_url, "redis_url": redis_target.url, "redis_prefix": redis_target.prefix}
+    replicas = []
+    for role in roles:
+        model = ScriptedModel(steps=[AIMessage(f"answer from {role}") for _ in range(20)])
+        replicas.append(await slack_bot(model, role=role, **scaled))
+    return replicas
+
+
+async def test_mentions_spread_over_two_replicas_are_each_answered_once(
+        postgres_url: str, redis_target: RedisTarget, slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    # (the services first: they outlive the replicas at teardown)
+    # an ingress that only stores (and queues) and a replica that also runs jobs
+    (first, pipeline), (second, _) = await _replicas(slack_bot, postgres_url, redis_target, "ingress", "all")
+    assert pipeline.jobs is not None  # the scaled mode: a real queue
+    base = payload("app_mention")
+    for i in range(8):
+        event = {**base, "ts": f"17000002{i:02d}.000100", "event_ts": f"17000002{i:02d}.000100",
+                 "text": f"<@UBOT00001> question {i}: how do we deploy service {i} to staging?"}
+        # Slack retries reach another replica; every third mention is delivered to both
+        targets = [first, second] if i % 3 == 0 else [(first, second)[i % 2]]
+        for adapter in targets:
+            status, _ = await post_event(adapter, event, event_id=f"Ev{i:08d}")
+            assert status == 200
+    await until(lambda: len(_answers(fake_api)) >= 8, 30, "every mention answered")
+    await asyncio.sleep(0.5)  # a moment for any duplicate to show
+    assert _answers(fake_api) == ["answer from all"] * 8  # the worker answered what the ingress took in too
+    assert await pipeline.store.pending.owed() == []
+    stored = await pipeline.store.messages.count("slack:T0TEAM001:C0GENERAL")
+    assert stored == 16  # 8 questions once each, and 8 answers remembered
