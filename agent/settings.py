@@ -125,6 +125,9 @@ class Settings(BaseSettings):
         if self.database_url is not None and self.redis_url is None:
             raise ValueError("CONFAB_REDIS_URL must be set when CONFAB_DATABASE_URL names PostgreSQL: "
                              "several processes share rate windows and spam history through Redis")
+        if self.role != "all" and self.database_url is None:
+            raise ValueError(f"CONFAB_ROLE={self.role} is one part of a scaled deployment: set CONFAB_DATABASE_URL "
+                             "(PostgreSQL) and CONFAB_REDIS_URL, or use CONFAB_ROLE=all")
         return self
 
     @field_validator("log_level", mode="before")

@@ -51,16 +51,31 @@ def configured_platforms(settings: Settings) -> list[str]:
     return platforms
 
 
+def platforms_for_role(settings: Settings, platforms: list[str]) -> list[str]:
+    """The platforms a process of ``CONFAB_ROLE`` runs: ``ingress`` takes Slack's HTTP requests, ``gateway``
+    holds the connections (Discord shards, Slack Socket Mode), ``worker`` sends the answers of queued jobs on
+    every platform (without taking events), ``indexer`` none; ``all`` everything."""
+    role = settings.role
+    if role == "ingress":
+        return [p for p in platforms if p == "slack" and settings.slack_mode == "http"]
+    if role == "gateway":
+        return [p for p in platforms if p == "discord" or (p == "slack" and settings.slack_mode == "socket")]
+    if role == "indexer":
+        return []
+    return platforms
+
+
 def make_adapter(platform: str, settings: Settings) -> Adapter:
+    listen = settings.role != "worker"  # a worker only sends the answers of the jobs it runs
     if platform == "slack":
         from bot.slack.adapter import SlackAdapter
 
-        adapter: Adapter = SlackAdapter(settings)
+        adapter: Adapter = SlackAdapter(settings, listen=listen)
         return adapter
     if platform == "discord":
         from bot.discord.adapter import DiscordAdapter
 
-        adapter = DiscordAdapter(settings)
+        adapter = DiscordAdapter(settings, listen=listen)
         return adapter
     raise ValueError(f"unknown platform {platform!r}; use slack or discord")
 

@@ -81,13 +81,17 @@ class DiscordAdapter:
     capabilities = Capabilities(max_chars=MAX_CHARS, threads=True, files=True, ephemeral=True, reactions=True,
                                 history=True, delete=True, timeout=True, markdown="markdown")
 
-    def __init__(self, settings: Settings, identify: IdentifyGate | None = None, **client_options: Any) -> None:
+    def __init__(self, settings: Settings, identify: IdentifyGate | None = None, *, listen: bool = True,
+                 **client_options: Any) -> None:
         """``client_options`` go to discord.py's client (e.g. ``guild_ready_timeout``); ``identify``: whose
-        turn it is to IDENTIFY (default: from the settings, Redis when configured)."""
+        turn it is to IDENTIFY (default: from the settings, Redis when configured); ``listen=False``: REST
+        only, no gateway connection (a worker answering queued jobs takes no events)."""
         tolerate_lone_surrogates()
         if settings.discord_token is None:
             raise ConfigError("DISCORD_TOKEN is not set (the bot token from the Developer Portal's Bot page)")
         self.settings = settings
+        self.listen = listen
+        self._closed = asyncio.Event()
         gate_client = None
         if identify is None:
             identify, gate_client = open_identify_gate(settings)
@@ -118,6 +122,11 @@ class DiscordAdapter:
         token = async_context.set(self.webhooks) if self.webhooks is not None else None
         try:
             await self._login()
+            if not self.listen:
+                log.info("discord: sending only (REST; this process takes no events)")
+                self.ready.set()
+                await self._closed.wait()
+                return
             await self.interactions.sync()
             await self._stay_connected()
         finally:
@@ -165,6 +174,7 @@ class DiscordAdapter:
 
     async def close(self, grace_s: float = 5.0) -> None:
         """Graceful: let answers in flight finish for ``grace_s`` seconds, then disconnect."""
+        self._closed.set()
         await self._work.stop(grace_s=grace_s)
         if not self.client.is_closed():
             await self.client.close()

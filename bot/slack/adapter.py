@@ -62,16 +62,18 @@ class SlackAdapter:
     name = "slack"
 
     def __init__(self, settings: Settings, *, http_host: str = "0.0.0.0",  # noqa: S104 - a server for Slack
-                 progress_after_s: float | None = 3.0, history_pages: int = 5) -> None:
+                 progress_after_s: float | None = 3.0, history_pages: int = 5, listen: bool = True) -> None:
+        """``listen=False``: only the Web API (a worker answering queued jobs takes no events)."""
         if settings.slack_bot_token is None:
             raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
         self.mode = settings.slack_mode
-        if self.mode == "socket" and settings.slack_app_token is None:
+        if listen and self.mode == "socket" and settings.slack_app_token is None:
             raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) with "
                               "connections:write; or set SLACK_MODE=http")
-        if self.mode == "http" and settings.slack_signing_secret is None:
+        if listen and self.mode == "http" and settings.slack_signing_secret is None:
             raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests")
         self.settings = settings
+        self.listen = listen
         self.http_host, self.http_port = http_host, settings.slack_http_port
         self.progress_after_s = progress_after_s
         self.history_pages = max(1, history_pages)
@@ -119,7 +121,9 @@ class SlackAdapter:
             raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')})") from None
         self.bot_user_id, self.bot_id = auth.get("user_id"), auth.get("bot_id")
         self.team_id, self.team_url = auth.get("team_id"), auth.get("url")
-        if self.mode == "http":
+        if not self.listen:
+            log.info("slack: sending only (this process takes no events)")
+        elif self.mode == "http":
             web_app = self.app.web_app(path=EVENTS_PATH, port=self.http_port)
             web_app.middlewares.append(edge_middleware(self._signing_secret))
             self._runner = web.AppRunner(web_app)

@@ -33,3 +33,16 @@ async def test_a_reply_without_a_source_has_no_nonce(discord_bot: Any, fake_disc
     await adapter.send(Reply(where, "note"))
     await adapter.send(Reply(where, "note"))
     assert len([m for m in fake_discord.messages.get(GENERAL_ID, []) if m["content"] == "note"]) == 2
+
+
+async def test_a_worker_sends_over_rest_without_a_gateway_connection(tmp_path: Any, fake_discord: FakeDiscord,
+                                                                   bot_factory: Any) -> None:
+    from bot.discord.adapter import DiscordAdapter
+    from tests.fakes.discord import discord_settings
+
+    settings = discord_settings(tmp_path, fake_discord)
+    adapter = DiscordAdapter(settings, listen=False)
+    bot = await bot_factory(settings=settings, adapter=adapter)
+    sent = await bot.adapter.send(Reply(ChannelRef("discord", str(GUILD_ID), str(GENERAL_ID)), "from a worker"))
+    assert sent.message_id and fake_discord.identifies == []  # REST only: it never joined the gateway
+    assert [m["content"] for m in fake_discord.messages[GENERAL_ID]] == ["from a worker"]

@@ -5,12 +5,13 @@ whichever worker takes it, and answered once."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 from langchain_core.messages import AIMessage
 
 from tests.fakes.scripted_model import ScriptedModel
-from tests.fakes.slack import FakeSlackAPI, payload, post_event
+from tests.fakes.slack import FakeSlackAPI, payload, post_event, slack_settings
 from tests.fakes.waiting import until
 from tests.services import RedisTarget
 
@@ -50,3 +51,26 @@ async def test_mentions_spread_over_two_replicas_are_each_answered_once(
     assert await pipeline.store.pending.owed() == []
     stored = await pipeline.store.messages.count("slack:T0TEAM001:C0GENERAL")
     assert stored == 16  # 8 questions once each, and 8 answers remembered
+
+
+async def test_a_worker_takes_no_events_and_answers_what_an_ingress_took_in(
+        postgres_url: str, redis_target: RedisTarget, slack_bot: Any, fake_api: FakeSlackAPI, tmp_path: Any,
+        bot_factory: Any) -> None:
+    from bot.slack.adapter import SlackAdapter
+
+    (ingress, pipeline), = await _replicas(slack_bot, postgres_url, redis_target, "ingress")
+    settings = slack_settings(tmp_path, fake_api, "http", database_url=postgres_url, redis_url=redis_target.url,
+                              redis_prefix=redis_target.prefix, role="worker", slack_signing_secret=None)
+    worker = await bot_factory(ScriptedModel(steps=[AIMessage("answer from the worker")] * 3), settings=settings,
+                               adapter=SlackAdapter(settings, http_host="127.0.0.1", listen=False))
+    with socket.socket() as probe:  # the worker does not listen for Slack
+        assert probe.connect_ex(("127.0.0.1", settings.slack_http_port)) != 0
+    event = {**payload("app_mention"), "text": "<@UBOT00001> where do the release notes live?"}
+    assert (await post_event(ingress, event, event_id="EvWORKER01"))[0] == 200
+    await until(lambda: _answers(fake_api) == ["answer from the worker"], 30, "the worker's answer")
+    assert worker.pipeline.jobs is not None
+    for _ in range(50):  # settled right after the answer was posted
+        if not await pipeline.store.pending.owed():
+            break
+        await asyncio.sleep(0.1)
+    assert await pipeline.store.pending.owed() == []
