@@ -23,7 +23,7 @@ from agent.models import make_chat_model
 from agent.settings import Settings
 from agent.state import State, open_state
 from agent.storage import Storage, open_storage
-from agent.storage.ports import PendingAnswer
+from agent.storage.ports import PendingAnswer, PendingCommand
 from agent.summarize.service import Summarizer
 from agent.tools.brainstorm import make_brainstorm_tool
 from agent.tools.classify import make_classify_tools
@@ -112,7 +112,8 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
     chat_model = chat_model or make_chat_model(settings)  # a misconfigured model fails before anything opens
     jobs = await open_jobs(settings) if settings.scaled else None
     try:
-        store = await open_storage(settings, on_owed=None if jobs is None else _defer_answer(jobs))
+        store = await (open_storage(settings) if jobs is None else
+                       open_storage(settings, on_owed=_defer_answer(jobs), on_owed_command=_defer_command(jobs)))
     except BaseException:
         if jobs is not None:
             await jobs.stop(drain=False)
@@ -156,5 +157,15 @@ def _defer_answer(jobs: Jobs) -> Callable[[Any, PendingAnswer], Awaitable[None]]
 
     async def defer(conn: Any, owed: PendingAnswer) -> None:
         await jobs.defer("answer", {"channel_key": owed.channel_key, "message_id": owed.message_id}, conn=conn)
+
+    return defer
+
+
+def _defer_command(jobs: Jobs) -> Callable[[Any, PendingCommand], Awaitable[None]]:
+    """The storage's ``on_owed_command``: a command recorded as owed becomes a ``command`` job in the same
+    transaction (naming the command; its record keeps the payload and the way back)."""
+
+    async def defer(conn: Any, owed: PendingCommand) -> None:
+        await jobs.defer("command", {"channel_key": owed.channel_key, "command_id": owed.command_id}, conn=conn)
 
     return defer

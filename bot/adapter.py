@@ -73,6 +73,12 @@ class EventHandler(Protocol):
     async def command_answered(self, command: Command) -> None:
         """The replies to an owed command were delivered (or it ended otherwise): settle the record."""
 
+    @property
+    def commands_queued(self) -> bool:
+        """True when recording an owed command also queued it as a job (the scaled mode): a worker answers
+        it through its route, so the adapter that acknowledged it does not."""
+        ...
+
 
 class ProgressKeeper(Protocol):
     """An adapter's "working on it" notes (Slack), for the answers a restarted process resumes."""
@@ -95,8 +101,8 @@ class CommandsOwed(Protocol):
         ...
 
     async def resume(self, command: Command, route: str) -> None:
-        """Run ``command`` again and answer through ``route``, settling it when delivered (may return early:
-        the work runs in the adapter's tracked tasks)."""
+        """Run ``command`` again and answer through ``route``, settling it when delivered; returns when it
+        was answered (the work runs in the adapter's tracked tasks, so a stopping adapter drains it)."""
 
     async def let_go(self, command: Command, route: str, age_s: float) -> None:
         """Too old to run again: tidy what the asker sees while ``route`` still works (else nothing)."""

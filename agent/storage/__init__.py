@@ -11,19 +11,22 @@ from agent.settings import Settings
 from agent.storage.ports import Storage
 
 if TYPE_CHECKING:
-    from agent.storage.postgres import OnOwed
+    from agent.storage.postgres import OnOwed, OnOwedCommand
 
 
-async def open_storage(settings: Settings, on_owed: OnOwed | None = None) -> Storage:
+async def open_storage(settings: Settings, on_owed: OnOwed | None = None,
+                       on_owed_command: OnOwedCommand | None = None) -> Storage:
     """Open (creating and migrating it when needed) the store the settings name: PostgreSQL at
     ``CONFAB_DATABASE_URL`` when it is set, else the SQLite file ``settings.database`` (``CONFAB_DB_PATH``).
 
     ``on_owed(connection, answer)`` (PostgreSQL only) runs inside the transaction that stores a message
-    owed an answer: the job queue defers the answer there, so the job exists exactly when the message does."""
+    owed an answer: the job queue defers the answer there, so the job exists exactly when the message does;
+    ``on_owed_command`` likewise for a command recorded as owed."""
     if settings.database_url is not None:
         from agent.storage.postgres import PostgresStorage  # psycopg is needed only in the scaled mode
 
-        return await PostgresStorage.open(settings.database_url.get_secret_value(), on_owed=on_owed)
+        return await PostgresStorage.open(settings.database_url.get_secret_value(), on_owed=on_owed,
+                                          on_owed_command=on_owed_command)
     from agent.storage.sqlite import SqliteStorage
 
     return await SqliteStorage.open(settings.database)

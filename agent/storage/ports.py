@@ -170,6 +170,9 @@ class PendingCommands(Protocol):
     async def owed(self) -> list[PendingCommand]:
         """Every command answer still owed, oldest first."""
 
+    async def get(self, channel_key: str, command_id: str) -> PendingCommand | None:
+        """That command's owed answer, or None when it is not (any longer) owed."""
+
     async def settle(self, channel_key: str, command_id: str) -> bool:
         """Answered (or let go): the record and its route are deleted; False if it was not owed."""
 

@@ -159,6 +159,8 @@ class Interactions:
                 await handler.command_answered(command)
             return
         owed = await _recorded(owing, name)
+        if owed and handler is not None and handler.commands_queued:
+            return  # a worker runs the queued job and answers through the interaction's webhook
         if command is not None:
             replies = InteractionReplies(self.adapter, interaction, command.channel, ephemeral)
             self.adapter.spawn(self._answer(replies, command, owed))  # tracked: drained on close
@@ -195,7 +197,7 @@ class Interactions:
         way_back = InteractionRoute.from_json(route)
         replies = InteractionReplies(self.adapter, ResumedInteraction(self.adapter.client, way_back), command.channel,
                                      way_back.ephemeral)
-        self.adapter.spawn(self._rebased(self._answer(replies, command, owed=True)))
+        await self.adapter.spawn(self._rebased(self._answer(replies, command, owed=True)))
 
     async def let_go(self, command: Command, route: str, age_s: float) -> None:
         """Too late to answer: the "thinking…" message says so while the token still works."""

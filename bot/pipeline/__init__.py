@@ -12,8 +12,9 @@ Adapters that acknowledge events (Slack) call :meth:`Pipeline.accept`, acknowled
 when a process died are resumed by :meth:`Pipeline.resume` at start (resume.py), and so are commands
 the edges acknowledged (:meth:`Pipeline.owe_command`, owed_commands.py).
 
-In the scaled mode (``deps.jobs``), a message owed an answer is stored with an ``answer`` job (one
-transaction); :meth:`process` leaves it to the job, which any worker runs (:meth:`run_answer_job`), and a
+In the scaled mode (``deps.jobs``), a message owed an answer is stored with an ``answer`` job, and an
+acknowledged command recorded with a ``command`` job (each one transaction); :meth:`process` and the edges
+leave them to the jobs, which any worker runs (:meth:`run_answer_job`, :meth:`run_command_job`), and a
 job whose worker died is run again by the queue, so nothing is resumed at start.
 """
 
@@ -35,7 +36,7 @@ from bot.pipeline.answer import Answerer, ThreadFollower
 from bot.pipeline.commands import CommandRunner
 from bot.pipeline.ingest import accept_form, from_payload, owed_record
 from bot.pipeline.limit import Limit
-from bot.pipeline.owed_commands import owed_command, resume_commands
+from bot.pipeline.owed_commands import answer_owed, owed_command, resume_commands
 from bot.pipeline.resume import resume_owed
 from bot.pipeline.route import Router
 from bot.platform_access import STORE_MAX_CHARS, to_stored
@@ -73,6 +74,7 @@ class Pipeline:
         self.jobs = deps.jobs
         if self.jobs is not None:
             self.jobs.register("answer", self.run_answer_job)
+            self.jobs.register("command", self.run_command_job)
 
     def attach(self, adapter: Adapter) -> None:
         self.outbox.attach(adapter)
@@ -144,6 +146,17 @@ class Pipeline:
             raise JobError(f"no {message.channel.platform} adapter in this worker")  # retried elsewhere or later
         await self._process_now(accept_form(message))
 
+    async def run_command_job(self, payload: dict[str, Any]) -> None:
+        """A ``command`` job (the scaled mode): an acknowledged command, answered through its route (a
+        response URL, an interaction's webhook) by its platform's edge here."""
+        pending = self.store.pending_commands
+        owed = await pending.get(str(payload.get("channel_key")), str(payload.get("command_id")))
+        if owed is None:
+            return  # answered by an earlier run of this job, or forgotten
+        outcome = await answer_owed(pending, owed, self.outbox.commands_owed, self.settings.resume_max_age_s)
+        if outcome == "elsewhere":
+            raise JobError("that platform does not run in this worker")  # retried: another worker may have it
+
     async def _process_now(self, accepted: Accepted) -> None:
         message = accepted.message
         try:
@@ -192,9 +205,7 @@ class Pipeline:
 
         max_age_s = self.settings.resume_max_age_s
         if self.jobs is not None:
-            # answers owed are jobs (the queue runs again those of a dead worker); an owed command may be in
-            # hand at another replica that is alive, so it is not taken over (commands as jobs: not yet)
-            return 0
+            return 0  # answers and commands owed are jobs: the queue runs again those of a dead worker
         answers = await resume_owed(self.store.pending, self.outbox, start, max_age_s)
         return answers + await resume_commands(self.store.pending_commands, self.outbox.commands_owed, max_age_s)
 
@@ -230,6 +241,10 @@ class Pipeline:
 
     async def handle_command(self, command: Command) -> Sequence[Reply]:
         return await self.command_runner.run(command)
+
+    @property
+    def commands_queued(self) -> bool:
+        return self.jobs is not None
 
     async def owe_command(self, command: Command, route: str) -> bool:
         """Record the answer an acknowledged command is owed (one write); False for a repeat delivery."""

@@ -11,12 +11,13 @@ when their platform does not run in this process, so no token outlives its use.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from agent.storage.ports import PendingCommand, PendingCommands
 from bot.adapter import CommandsOwed
@@ -55,36 +56,43 @@ def command_from_json(payload: str) -> Command:
 
 
 async def resume_commands(pending: PendingCommands, edges: Mapping[str, CommandsOwed], max_age_s: float) -> int:
-    """Run again every owed command still answerable (oldest first); returns how many were resumed."""
-    resumed = 0
-    now = time.time()
-    for owed in await pending.owed():
-        age = now - owed.created_at
-        where = {"channel": owed.channel_key, "age_s": round(age)}
-        try:
-            command = command_from_json(owed.payload)
-        except (ValueError, KeyError, TypeError):
-            log.error("damaged owed-command record dropped", extra=where)
+    """Run again every owed command still answerable (oldest first, concurrently); returns how many were run."""
+    outcomes = await asyncio.gather(*(answer_owed(pending, owed, edges, max_age_s)
+                                      for owed in await pending.owed()))
+    return sum(outcome == "answered" for outcome in outcomes)
+
+
+async def answer_owed(pending: PendingCommands, owed: PendingCommand, edges: Mapping[str, CommandsOwed],
+                      max_age_s: float) -> Literal["answered", "let go", "elsewhere"]:
+    """Answer one owed command through its route (returns once answered and settled), or let it go when
+    it is too old or damaged; "elsewhere" when its platform does not run in this process."""
+    age = time.time() - owed.created_at
+    where = {"channel": owed.channel_key, "age_s": round(age)}
+    try:
+        command = command_from_json(owed.payload)
+    except (ValueError, KeyError, TypeError):
+        log.error("damaged owed-command record dropped", extra=where)
+        await pending.settle(owed.channel_key, owed.command_id)
+        return "let go"
+    edge = edges.get(command.channel.platform)
+    if edge is None:  # that platform is not running in this process
+        if age > ROUTES_LAST_S:
             await pending.settle(owed.channel_key, owed.command_id)
-            continue
-        edge = edges.get(command.channel.platform)
-        if edge is None:  # that platform is not running in this process
-            if age > ROUTES_LAST_S:
-                await pending.settle(owed.channel_key, owed.command_id)
-            continue
-        if age > min(max_age_s, edge.max_age_s):
-            log.info("owed command too old to run again; let go", extra={**where, "command": command.name})
-            try:
-                await edge.let_go(command, owed.route, age)
-            except Exception:
-                log.exception("tidying up a command let go failed", extra=where)
-            await pending.settle(owed.channel_key, owed.command_id)
-            continue
-        log.info("resuming a command owed before a restart", extra={**where, "command": command.name})
+            return "let go"
+        return "elsewhere"
+    if age > min(max_age_s, edge.max_age_s):
+        log.info("owed command too old to run again; let go", extra={**where, "command": command.name})
         try:
-            await edge.resume(command, owed.route)
-            resumed += 1
+            await edge.let_go(command, owed.route, age)
         except Exception:
-            log.exception("resuming an owed command failed; let go", extra=where)
-            await pending.settle(owed.channel_key, owed.command_id)
-    return resumed
+            log.exception("tidying up a command let go failed", extra=where)
+        await pending.settle(owed.channel_key, owed.command_id)
+        return "let go"
+    log.info("answering an owed command", extra={**where, "command": command.name})
+    try:
+        await edge.resume(command, owed.route)
+    except Exception:
+        log.exception("answering an owed command failed; let go", extra=where)
+        await pending.settle(owed.channel_key, owed.command_id)
+        return "let go"
+    return "answered"

@@ -65,12 +65,14 @@ class SlackCommands:
             except Exception:  # answered all the same, only not after a restart
                 log.exception("could not record an owed command", extra={"command": command.name})
         await ack()
+        if owed and handler is not None and handler.commands_queued:
+            return  # a worker runs the queued job and answers through the response URL
         self.adapter.spawn(self._finish(command, respond, owed))
 
     # --- after a restart ----------------------------------------------------------------------
 
     async def resume(self, command: Command, route: str) -> None:
-        self.adapter.spawn(self._finish(command, AsyncRespond(response_url=route), owed=True))
+        await self.adapter.spawn(self._finish(command, AsyncRespond(response_url=route), owed=True))
 
     async def let_go(self, command: Command, route: str, age_s: float) -> None:
         if age_s < RESPONSE_URL_VALID_S:

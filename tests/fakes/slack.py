@@ -323,6 +323,8 @@ class RecordingHandler:
         self.deletes.append(delete)
         self.arrived.set()
 
+    commands_queued = False
+
     async def owe_command(self, command: Command, route: str) -> bool:
         return True
 

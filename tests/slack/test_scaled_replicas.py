@@ -11,7 +11,7 @@ from typing import Any
 from langchain_core.messages import AIMessage
 
 from tests.fakes.scripted_model import ScriptedModel
-from tests.fakes.slack import FakeSlackAPI, payload, post_event, slack_settings
+from tests.fakes.slack import FakeSlackAPI, command_form, payload, post_event, post_form, slack_settings
 from tests.fakes.waiting import until
 from tests.services import RedisTarget
 
@@ -74,3 +74,22 @@ async def test_a_worker_takes_no_events_and_answers_what_an_ingress_took_in(
             break
         await asyncio.sleep(0.1)
     assert await pipeline.store.pending.owed() == []
+
+
+async def test_a_slash_command_acknowledged_by_an_ingress_is_answered_by_a_worker(
+        postgres_url: str, redis_target: RedisTarget, slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    (ingress, pipeline), _ = await _replicas(slack_bot, postgres_url, redis_target, "ingress", "all")
+    url = fake_api.response_url()
+    status, _ = await post_form(ingress, command_form("/ask", "how do I deploy?", url))
+    assert status == 200
+    def asked() -> list[str]:
+        return [str(c.params.get("text")) for c in fake_api.calls_to("chat.postMessage")]
+
+    await until(lambda: asked() == ["> how do I deploy?\nanswer from all"], 30, "the worker's answer to /ask")
+    for _ in range(50):
+        if not await pipeline.store.pending_commands.owed():
+            break
+        await asyncio.sleep(0.1)
+    assert await pipeline.store.pending_commands.owed() == []
+    await asyncio.sleep(0.3)
+    assert asked() == ["> how do I deploy?\nanswer from all"]  # the ingress did not answer it too

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from agent.memory.models import StoredMessage
-from agent.storage.ports import PendingAnswer
+from agent.storage.ports import PendingAnswer, PendingCommand
 from agent.storage.postgres import Connection, PostgresStorage
 from agent.storage.postgres.db import migrate
 from agent.storage.postgres.migrations import MIGRATIONS
@@ -148,6 +148,25 @@ async def test_the_owed_answer_seam_runs_in_the_ingest_transaction(postgres_url:
         assert [p.message_id for p in await store.pending.owed()] == ["m1"]
         assert await store.db.fetch("SELECT message_id FROM jobs ORDER BY 1") == [("m1",)]
         assert await store.messages.add(said(3), PendingAnswer(KEY, "m3", "{}", time.time()))  # redelivered: kept
+    finally:
+        await store.close()
+
+
+async def test_the_owed_command_seam_runs_in_the_same_transaction(postgres_url: str) -> None:
+    async def enqueue(conn: Connection, owed: PendingCommand) -> None:
+        await conn.execute("INSERT INTO jobs (command_id) VALUES (%s)", (owed.command_id,))
+        if owed.payload == "fail":
+            raise RuntimeError("queue refused")
+
+    store = await PostgresStorage.open(postgres_url, on_owed_command=enqueue)
+    try:
+        await store.db.execute("CREATE TABLE jobs (command_id text PRIMARY KEY)")
+        assert await store.pending_commands.owe(PendingCommand(KEY, "c1", "{}", "https://x", time.time()))
+        assert not await store.pending_commands.owe(PendingCommand(KEY, "c1", "{}", "https://x", time.time()))
+        with pytest.raises(RuntimeError, match="queue refused"):
+            await store.pending_commands.owe(PendingCommand(KEY, "c2", "fail", "https://x", time.time()))
+        assert await store.pending_commands.get(KEY, "c2") is None  # all or nothing
+        assert await store.db.fetch("SELECT command_id FROM jobs") == [("c1",)]
     finally:
         await store.close()
 

@@ -23,7 +23,7 @@ from agent.storage.postgres.ideas import PostgresIdeas
 from agent.storage.postgres.images import PostgresImages
 from agent.storage.postgres.messages import OnOwed, PostgresMessages
 from agent.storage.postgres.partitions import ensure_partitions
-from agent.storage.postgres.pending import PostgresPending, PostgresPendingCommands, PostgresReplies
+from agent.storage.postgres.pending import OnOwedCommand, PostgresPending, PostgresPendingCommands, PostgresReplies
 from agent.storage.postgres.spam import PostgresSpam
 
 
@@ -45,12 +45,14 @@ class PostgresStorage:
     replies: PostgresReplies
 
     @classmethod
-    async def open(cls, url: str, on_owed: OnOwed | None = None, max_connections: int = 10) -> PostgresStorage:
+    async def open(cls, url: str, on_owed: OnOwed | None = None, max_connections: int = 10,
+                   on_owed_command: OnOwedCommand | None = None) -> PostgresStorage:
         """Connect, migrate (once across replicas) and make this month's partitions and the next ones.
 
         ``on_owed(connection, answer)`` is awaited inside the transaction that stores a message owed an
         answer, on that transaction's connection (e.g. to enqueue the answer as a job atomically with the
-        ingest); if it raises, nothing is stored."""
+        ingest); if it raises, nothing is stored. ``on_owed_command(connection, command)`` likewise for a
+        command recorded as owed (:meth:`PendingCommands.owe`)."""
         db = await Database.open(url, max_size=max_connections)
         try:
             await ensure_partitions(db, datetime.now(UTC))
@@ -59,10 +61,11 @@ class PostgresStorage:
             raise
         return cls(db, PostgresMessages(db, on_owed), PostgresThreads(db), PostgresChannelSettings(db),
                    PostgresSummaries(db), PostgresEvents(db), PostgresSpam(db), PostgresIdeas(db),
-                   PostgresImages(db), PostgresPending(db), PostgresPendingCommands(db), PostgresReplies(db))
+                   PostgresImages(db), PostgresPending(db), PostgresPendingCommands(db, on_owed_command),
+                   PostgresReplies(db))
 
     async def close(self) -> None:
         await self.db.close()
 
 
-__all__ = ["Connection", "Database", "OnOwed", "PostgresStorage"]
+__all__ = ["Connection", "Database", "OnOwed", "OnOwedCommand", "PostgresStorage"]

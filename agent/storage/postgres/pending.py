@@ -9,8 +9,12 @@ message table is partitioned and huge, and "every answer still owed" is read at 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from agent.storage.ports import PendingAnswer, PendingCommand, ReplyState
-from agent.storage.postgres.db import Database
+from agent.storage.postgres.db import Connection, Database
+
+OnOwedCommand = Callable[[Connection, PendingCommand], Awaitable[None]]
 
 
 class PostgresPending:
@@ -37,20 +41,33 @@ class PostgresPending:
 
 
 class PostgresPendingCommands:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, on_owed: OnOwedCommand | None = None) -> None:
         self.db = db
+        self._on_owed = on_owed  # e.g. a job queue enqueuing the command in the same transaction
 
     async def owe(self, command: PendingCommand) -> bool:
         c = command
-        return await self.db.execute(
-            "INSERT INTO pending_commands (channel_key, command_id, payload, route, created_at) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (c.channel_key, c.command_id, c.payload, c.route, c.created_at)) > 0
+        insert = ("INSERT INTO pending_commands (channel_key, command_id, payload, route, created_at) "
+                  "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING")
+        params = (c.channel_key, c.command_id, c.payload, c.route, c.created_at)
+        if self._on_owed is None:
+            return await self.db.execute(insert, params) > 0
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(insert, params)
+            if cursor.rowcount <= 0:
+                return False
+            await self._on_owed(conn, command)
+        return True
 
     async def owed(self) -> list[PendingCommand]:
         rows = await self.db.fetch("SELECT channel_key, command_id, payload, route, created_at FROM pending_commands "
                                    "ORDER BY created_at, command_id")
         return [PendingCommand(row[0], row[1], row[2], row[3], float(row[4])) for row in rows]
+
+    async def get(self, channel_key: str, command_id: str) -> PendingCommand | None:
+        rows = await self.db.fetch("SELECT channel_key, command_id, payload, route, created_at FROM pending_commands "
+                                   "WHERE channel_key = %s AND command_id = %s", (channel_key, command_id))
+        return PendingCommand(rows[0][0], rows[0][1], rows[0][2], rows[0][3], float(rows[0][4])) if rows else None
 
     async def settle(self, channel_key: str, command_id: str) -> bool:
         return await self.db.execute("DELETE FROM pending_commands WHERE channel_key = %s AND command_id = %s",

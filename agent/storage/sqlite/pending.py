@@ -50,6 +50,11 @@ class SqlitePendingCommands:
                                    "ORDER BY created_at, command_id")
         return [PendingCommand(row[0], row[1], row[2], row[3], float(row[4])) for row in rows]
 
+    async def get(self, channel_key: str, command_id: str) -> PendingCommand | None:
+        rows = await self.db.fetch("SELECT channel_key, command_id, payload, route, created_at FROM pending_commands "
+                                   "WHERE channel_key = ? AND command_id = ?", (channel_key, command_id))
+        return PendingCommand(rows[0][0], rows[0][1], rows[0][2], rows[0][3], float(rows[0][4])) if rows else None
+
     async def settle(self, channel_key: str, command_id: str) -> bool:
         count = await self.db.write("DELETE FROM pending_commands WHERE channel_key = ? AND command_id = ?",
                                     (channel_key, command_id))
