@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from agent.state.versions import VersionBoard
+from agent.state.versions import VersionBoard, still_cancelled
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class Publisher:
                 self._published = version
                 log.info("knowledge index version published", extra={"version": version})
         except Exception as exc:  # the board's backend is down: replicas keep their index meanwhile
+            still_cancelled()
             if not self._failing:
                 log.warning("knowledge index version not published; retrying",
                             extra={"version": version, "error": repr(exc)[:300]})

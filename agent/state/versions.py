@@ -67,6 +67,7 @@ class MemoryVersionBoard:
                 await asyncio.wait_for(changed.wait(), every_s)
             except TimeoutError:
                 pass
+            still_cancelled()
 
 
 class RedisVersionBoard:
@@ -124,13 +125,24 @@ class RedisVersionBoard:
                         pubsub = None
                         await asyncio.sleep(max(0.0, deadline - loop.time()))
                         break
+                    still_cancelled()
                     if message is not None and message.get("type") == "message":
                         await on_version(_text(message["data"]))
         finally:
             await _close(pubsub)
 
 
+def still_cancelled() -> None:
+    """Raise the cancellation a timed wait swallowed: on Python 3.11 a cancel that arrives as the wait's
+    own timeout expires comes out of ``asyncio.timeout`` / ``wait_for`` as a timeout (a read returning
+    nothing, or an error), and the task would go on following."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def _unreachable(name: str, down: bool, exc: BaseException) -> bool:
+    still_cancelled()
     if not down:
         log.warning("versions unreachable; keeping the current version and retrying",
                     extra={"versions": name, "error": repr(exc)[:300]})
