@@ -71,7 +71,7 @@ class KnowledgeService:
         self._check_s = check_s
         self._publisher = Publisher(self._versions)
         self.watching = False  # True while this process watches the folder (only ever the indexer)
-        self._unloadable: str | None = ""  # the last version that could not be loaded (logged once; None: CURRENT)
+        self._refused: set[str | None] = set()  # versions not loaded (logged once each; None: no CURRENT)
 
     @property
     def indexer(self) -> bool:
@@ -213,11 +213,11 @@ class KnowledgeService:
             loaded = await asyncio.to_thread(HybridIndex.load, self._index_dir, version)
             embedder = self._embedder().name
             if loaded is None or loaded.embedder != embedder:
-                if version != self._unloadable:
+                name = loaded.version if loaded is not None else version
+                if name not in self._refused:  # tried again at each check: a shared volume may show it late
                     log.warning("knowledge index version not loaded; the current one stays in use",
-                                extra={"version": version, "built_by": loaded and loaded.embedder,
-                                       "embedder": embedder})
-                self._unloadable = version
+                                extra={"version": name, "built_by": loaded and loaded.embedder, "embedder": embedder})
+                self._refused.add(name)
                 return
             self._index = loaded
         log.info("knowledge index version swapped in", extra={"version": loaded.version, "chunks": len(loaded)})

@@ -72,13 +72,14 @@ async def test_a_follower_that_cannot_reach_redis_retries_and_logs_once(
     with caplog.at_level(logging.INFO, logger="agent.state.versions"):
         following = asyncio.create_task(state.versions.follow("index", on_version, every_s=CHECK_S))
         try:
-            await until(lambda: caplog.records, 10, "the failure to be noticed")
+            await until(lambda: [r for r in caplog.records if r.name == "agent.state.versions"], 10,
+                        "the failure to be noticed")
             await asyncio.sleep(CHECK_S * 10)  # ten more failed checks
         finally:
             following.cancel()
             await asyncio.gather(following, return_exceptions=True)
             await state.close()
-    assert [r.getMessage() for r in caplog.records] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "agent.state.versions"] == [
         "versions unreachable; keeping the current version and retrying"]
     assert learned == []
 
