@@ -1,7 +1,8 @@
 """The indexer's side of index versions: publish each new version once, and keep the board holding it.
 
 A board on Redis may restart empty (no persistence) or be unreachable when a build finishes, so the
-indexer checks every ``check_s`` that the board holds its version and publishes it again when not.
+indexer checks every ``check_s`` that the board holds its version (or a newer one: another indexer's,
+e.g. during a rollout) and publishes it again when not.
 Meanwhile replicas keep the index they have. A failure is logged once until publishing works again.
 """
 
@@ -11,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from agent.knowledge.versions import older
 from agent.state.versions import VersionBoard, still_cancelled
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,9 @@ class Publisher:
         if version is None:
             return
         try:
-            if check and await self.board.current(VERSIONS) != version:
+            if check and (held := await self.board.current(VERSIONS)) != version:
+                if held is not None and not older(held, version):  # a newer indexer's: not ours to undo
+                    return
                 self._published = None
             if version != self._published:
                 await self.board.publish(VERSIONS, version)

@@ -25,6 +25,12 @@ def is_version(name: str) -> bool:
     return _NAME.fullmatch(name) is not None
 
 
+def older(name: str, than: str) -> bool:
+    """Whether version ``name`` was built before version ``than`` (a name that is no version is older)."""
+    a, b = _NAME.fullmatch(name), _NAME.fullmatch(than)
+    return b is not None and (a is None or int(a[1]) < int(b[1]))
+
+
 def prune(root: Path, keep: str, versions: int = KEEP_VERSIONS) -> list[str]:
     """Keep ``keep`` and the newest folders before it (``versions`` in all); return the removed ones."""
     found: list[tuple[int, str]] = []

@@ -211,11 +211,24 @@ async def test_a_follower_with_redis_down_keeps_its_index_and_logs_once(
 
 
 async def test_the_indexer_publishes_its_version_again_when_redis_lost_it(deployment: Deployment) -> None:
-    """Redis runs without persistence: after a restart the key is gone until the indexer's next check."""
+    """Redis runs without persistence: after a restart the key is gone until the indexer's next check. A
+    version older than its own is replaced too; a newer one (another indexer's, in a rollout) is left."""
     indexer = deployment.start("indexer", knowledge_watch=False)
     await indexer.reindex()
+    mine = indexer._version()
     client = deployment.states[0].client
-    assert client is not None and await deployment.published() == indexer._version()
-    await client.delete(f"{deployment.target.prefix}versions:{VERSIONS}")
+    assert client is not None and mine is not None and await deployment.published() == mine
+    key = f"{deployment.target.prefix}versions:{VERSIONS}"
+    await client.delete(key)
     await until(deployment.published, WAIT, "the indexer to publish its version again")
-    assert await deployment.published() == indexer._version()
+    assert await deployment.published() == mine
+    await client.set(key, "v-1-1")
+    await until(lambda: _is(deployment.published(), mine), WAIT, "the older version to be replaced")
+    newer = f"v-{int(mine.split('-')[1]) + 1}-1"
+    await client.set(key, newer)
+    await asyncio.sleep(CHECK_S * 5)  # five checks
+    assert await deployment.published() == newer
+
+
+async def _is(value: Any, expected: object) -> bool:
+    return bool(await value == expected)
