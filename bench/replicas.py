@@ -9,7 +9,8 @@ own port, ``CONFAB_ROLE=all``), a schema ``bench_<random>`` in PostgreSQL and a 
 
 Load (deterministic for a ``--seed``):
 - ``--rate`` messages/s for ``--seconds``, with ``--burst-seconds`` bursts at ``--burst-rate`` starting at
-  ``--first-burst`` and every ``--burst-every`` seconds after it;
+  ``--first-burst`` and every ``--burst-every`` seconds after it (defaults: 5 s at 1,000/s from 10 s, every
+  20 s: one burst in a 30 s run, 5,000 messages, next to 2,500 sustained);
 - ``--mentions`` of them are ``app_mention`` events (each from its own user, spread over the channels, each with
   its own text), the others plain ``message`` events from a pool of people (never 6 in 10 s from one person: the
   spam screen's burst signal stays quiet);
@@ -501,7 +502,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     with contextlib.suppress(ProcessLookupError):
                         victim.process.send_signal(signal.SIGKILL)
                     victim.killed_at = time.perf_counter() - t0
-                    killed.append(f"{victim.name} (role {victim.role}, port {victim.port}) at "
+                    where = f"port {victim.port}" if victim.role != "worker" else "no listener"
+                    killed.append(f"{victim.name} (role {victim.role}, {where}, pid {victim.process.pid}) at "
                                   f"{victim.killed_at:.1f} s, {gen.stats.in_flight} deliveries in flight")
 
             cpu_before = {r.name: cpu_seconds(r.process.pid) for r in everyone}
@@ -659,7 +661,7 @@ def main() -> None:
     parser.add_argument("--burst-rate", type=float, default=1000.0)
     parser.add_argument("--burst-seconds", type=float, default=5.0)
     parser.add_argument("--first-burst", type=float, default=10.0)
-    parser.add_argument("--burst-every", type=float, default=15.0)
+    parser.add_argument("--burst-every", type=float, default=20.0, help="a burst starts every this many seconds")
     parser.add_argument("--mentions", type=float, default=0.05)
     parser.add_argument("--retried", type=float, default=0.02)
     parser.add_argument("--doubled", type=float, default=0.01)
