@@ -519,7 +519,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             wall_s = time.perf_counter() - wall_before
             counted = await count(args, url, api, planned, gen, limit)
             head = ("events", "stored", "replies_expected", "replies", "duplicates", "lost", "ack_p99_ms")
-            result = {**{k: counted.pop(k) for k in head}, "killed": killed, **counted}
+            result = {**{k: counted.pop(k) for k in head}, "killed": len(killed), "killed_detail": killed,
+                      **counted}
             result.update({
                 "queue_drained": drained, "queue_left": queue, "drain_s": round(drain_s, 1),
                 "replicas": args.replicas, "worker_process": bool(worker), "boot_s": round(boot_s, 1),
@@ -710,7 +711,7 @@ def main() -> None:
         print(f"queue drained: {result['queue_drained']} in {result['drain_s']} s (left {result['queue_left']}), "
               f"owed left {result['owed_left']}, model calls "
               f"{result['model_calls']}")
-        print(f"killed: {result['killed']}")
+        print(f"killed {result['killed']}: {result['killed_detail']}")
         print(f"ack p99 in bursts {result['ack_p99_in_bursts_ms']} ms, "
               f"outside {result['ack_p99_outside_bursts_ms']} ms; "
               f"CPU s over {result['wall_s_load_and_drain']} s of load + drain on {result['cores']} cores "
