@@ -30,6 +30,7 @@ from agent.knowledge.builder import BuildReport, Progress, build_index
 from agent.knowledge.index import Hit, HybridIndex
 from agent.knowledge.loaders import MB, display_name
 from agent.knowledge.publisher import VERSIONS, Publisher
+from agent.knowledge.versions import is_version
 from agent.knowledge.watcher import watch_folder
 from agent.settings import Settings
 from agent.state.versions import CHECK_S, MemoryVersionBoard, VersionBoard
@@ -210,7 +211,8 @@ class KnowledgeService:
         async with self._load_lock:
             if self._has(version):
                 return
-            loaded = await asyncio.to_thread(HybridIndex.load, self._index_dir, version)
+            named = version is None or is_version(version)  # a name from Redis only ever names a folder here
+            loaded = await asyncio.to_thread(HybridIndex.load, self._index_dir, version) if named else None
             embedder = self._embedder().name
             if loaded is None or loaded.embedder != embedder:
                 name = loaded.version if loaded is not None else version

@@ -166,6 +166,22 @@ async def test_a_version_built_with_another_embedder_is_not_swapped_in(
     assert refused and len({getattr(r, "version", None) for r in refused}) == len(refused)  # once per version
 
 
+async def test_a_published_name_that_is_no_version_is_never_read(
+        deployment: Deployment, caplog: pytest.LogCaptureFixture) -> None:
+    indexer = deployment.start("indexer", background=False)
+    await indexer.reindex()
+    follower = deployment.start("worker")
+    await until(lambda: follower._index is not None, WAIT, "the follower's first version")
+    first = follower._index and follower._index.version
+    with caplog.at_level(logging.WARNING):
+        await deployment.states[0].versions.publish(VERSIONS, "../../etc")
+        await asyncio.sleep(CHECK_S * 5)  # the message, then five checks of the key
+    refused = [r for r in caplog.records if r.name.startswith("agent.knowledge")]
+    assert [(r.getMessage(), getattr(r, "version", None)) for r in refused] == [
+        ("knowledge index version not loaded; the current one stays in use", "../../etc")]
+    assert (await follower.index()).version == first
+
+
 async def test_old_versions_are_pruned_but_the_current_and_previous_remain(deployment: Deployment) -> None:
     indexer = deployment.start("indexer", background=False)
     follower = deployment.start("worker")
