@@ -97,6 +97,19 @@ def machine_busy_s() -> float:
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
+def listen_overflows() -> int:
+    """Connections the kernel dropped because a listening socket's accept queue was full (machine-wide,
+    /proc/net/netstat TcpExt ListenOverflows): each costs the client a 1 s SYN retransmit."""
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return -1
+    for head, values in zip(lines[::2], lines[1::2], strict=False):
+        if head.startswith("TcpExt:"):
+            return int(dict(zip(head.split(), values.split(), strict=False)).get("ListenOverflows", -1))
+    return -1
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -510,6 +523,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             cpu_before["bench (generator + fakes)"] = time.process_time()
             cpu_before["machine (all processes, PostgreSQL and others included)"] = machine_busy_s()
             wall_before = time.perf_counter()
+            overflows_before = listen_overflows()
             sent_in = await gen.run(planned, kill)
             drained, queue, drain_s = await wait_drained(url, args.drain_timeout)
             await asyncio.sleep(1.0)  # a moment for a duplicate to show
@@ -517,6 +531,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             cpu_after["bench (generator + fakes)"] = time.process_time()
             cpu_after["machine (all processes, PostgreSQL and others included)"] = machine_busy_s()
             wall_s = time.perf_counter() - wall_before
+            overflows = listen_overflows() - overflows_before
             counted = await count(args, url, api, planned, gen, limit)
             head = ("events", "stored", "replies_expected", "replies", "duplicates", "lost", "ack_p99_ms")
             result = {**{k: counted.pop(k) for k in head}, "killed": len(killed), "killed_detail": killed,
@@ -529,7 +544,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 "retry_schedule_s": args.retry_delays,
                 "cpu_s_during_load_and_drain": {k: round(v - cpu_before[k], 1) for k, v in cpu_after.items()},
                 "wall_s_load_and_drain": round(wall_s, 1), "cores": os.cpu_count(),
-                "loadavg_end": os.getloadavg()[0],
+                "loadavg_end": os.getloadavg()[0], "listen_overflows_machine_wide": overflows,
             })
     finally:
         for r in replicas + ([worker] if "worker" in locals() and worker else []):
@@ -715,7 +730,9 @@ def main() -> None:
         print(f"ack p99 in bursts {result['ack_p99_in_bursts_ms']} ms, "
               f"outside {result['ack_p99_outside_bursts_ms']} ms; "
               f"CPU s over {result['wall_s_load_and_drain']} s of load + drain on {result['cores']} cores "
-              f"(the killed not counted) {result['cpu_s_during_load_and_drain']}")
+              f"(the killed not counted) {result['cpu_s_during_load_and_drain']}; load average at the end "
+              f"{result['loadavg_end']:.2f}; listen-queue overflows (machine-wide) "
+              f"{result['listen_overflows_machine_wide']}")
         print(f"spam screen: {result['messages_flagged_or_held']} messages flagged or held "
               f"({result['messages_held_by_failing_screen']} held because the screen failed), of them "
               f"{result['mentions_flagged_or_held']} mentions (not owed a reply: fail-closed by design)")
