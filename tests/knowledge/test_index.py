@@ -123,3 +123,26 @@ async def test_the_folder_is_watched_and_reindexed_in_the_background(tmp_path: P
     finally:
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
+
+
+def test_each_build_is_a_version_folder_and_the_newest_three_stay(tmp_path: Path) -> None:
+    """Replicas load a version by its folder's name; one still loading the previous version is not broken."""
+    from itertools import pairwise
+
+    from agent.knowledge.versions import older
+
+    root, out = kb(tmp_path), tmp_path / "idx"
+    versions: list[str] = []
+    for n in range(5):
+        write(root, "faq.txt", f"Lunch is at {n + 11} in the big room.\n")
+        index, _ = build_index(root, out, HashEmbedder(), MB, previous=HybridIndex.load(out))
+        assert index.version is not None
+        versions.append(index.version)
+    assert all(older(a, b) for a, b in pairwise(versions))
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(versions[-3:])
+    assert (out / "CURRENT").read_text() == versions[-1]
+    previous = HybridIndex.load(out, versions[-2])
+    assert previous is not None and previous.version == versions[-2]
+    assert "Lunch is at 14" in " ".join(c.text for c in previous.chunks)
+    assert HybridIndex.load(out, versions[0]) is None  # pruned
+    assert HybridIndex.load(out, "../idx") is None  # a name that is no version never names a path
