@@ -2,10 +2,10 @@
 signs and round-robins Slack Events API requests across them, one replica and one worker ``kill -9``'d
 mid-burst; then what was stored and answered, counted from PostgreSQL and the fake Slack.
 
-Everything is loopback: a FakeSlackAPI and a FakeOpenAI (answers at once, so answers are countable) in this
-process, the replicas as subprocesses (``python -m bot.cli run --platform slack``, Slack HTTP mode, each on its
-own port, ``CONFAB_ROLE=all``), a schema ``bench_<random>`` in PostgreSQL and a key prefix of this run in Redis
-(db 14), both removed at the end.
+Everything is loopback: a FakeSlackAPI and a FakeOpenAI (answers at once, so answers are countable) in a
+process of their own (the generator measures in this one), the replicas as subprocesses (``python -m bot.cli
+run --platform slack``, Slack HTTP mode, each on its own port, ``CONFAB_ROLE=all``), a schema ``bench_<random>``
+in PostgreSQL and a key prefix of this run in Redis (db 14), both removed at the end.
 
 Load (deterministic for a ``--seed``):
 - ``--rate`` messages/s for ``--seconds``, with ``--burst-seconds`` bursts at ``--burst-rate`` starting at
@@ -458,14 +458,95 @@ async def wait_drained(url: str, timeout_s: float) -> tuple[bool, dict[str, int]
         return False, state, time.perf_counter() - started
 
 
+# --- the fakes, in a process of their own (the generator's clock is not theirs to slow down) --------------
+
+KEPT_PARAMS = ("metadata", "text", "user", "timestamp", "channel", "thread_ts", "name", "ts")
+COUNTED_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "reactions.add", "chat.delete",
+                   "users.info", "conversations.replies", "conversations.history")
+
+
+@dataclass
+class SeenCall:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakesReport:
+    """What the fake Slack was called with (the methods counted) and how often the model was asked."""
+
+    calls: list[SeenCall]
+    model_calls: int
+    process_cpu_s: float
+
+    def calls_to(self, method: str) -> list[SeenCall]:
+        return [c for c in self.calls if c.method == method]
+
+
+def fakes_main(conn: Any) -> None:
+    """Child process: FakeSlackAPI (keeping what the bot posts, with its metadata, as Slack does) and
+    FakeOpenAI; sends their URLs, then on request what they saw."""
+    asyncio.run(_serve_fakes(conn))
+
+
+async def _serve_fakes(conn: Any) -> None:
+    from tests.fakes.openai_server import serving
+    from tests.fakes.slack import FakeSlackAPI
+
+    api = FakeSlackAPI(keep_posts=True, page_size=200)
+    await api.start()
+    try:
+        async with serving() as fake_openai:
+            conn.send((api.base, fake_openai.base_url))
+            await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "report"
+            calls = [(c.method, {k: c.params[k] for k in KEPT_PARAMS if k in c.params}) for c in api.calls
+                     if c.method in COUNTED_METHODS]
+            conn.send((calls, len(fake_openai.requests_to("/v1/chat/completions")), time.process_time()))
+            await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "stop"
+    finally:
+        await api.stop()
+
+
+class Fakes:
+    def __init__(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=fakes_main, args=(child,), name="confab-bench-fakes", daemon=True)
+        self.slack_base = self.openai_base = ""
+        self.cpu_at_start = 0.0
+
+    async def start(self) -> None:
+        self.process.start()
+        loop = asyncio.get_running_loop()
+        if not await loop.run_in_executor(None, self.conn.poll, 60):
+            raise RuntimeError("the fakes did not start")
+        self.slack_base, self.openai_base = self.conn.recv()
+
+    def cpu_s(self) -> float:
+        return cpu_seconds(self.process.pid) if self.process.pid else float("nan")
+
+    async def report(self) -> FakesReport:
+        self.conn.send("report")
+        calls, model_calls, cpu = await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
+        return FakesReport([SeenCall(m, p) for m, p in calls], model_calls, cpu)
+
+    async def stop(self) -> None:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            self.conn.send("stop")
+        await asyncio.get_running_loop().run_in_executor(None, self.process.join, 10)
+        if self.process.is_alive():
+            self.process.kill()
+
+
 # --- the run --------------------------------------------------------------------------------------------
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     import psycopg
     import redis.asyncio as aioredis
 
-    from tests.fakes.openai_server import serving
-    from tests.fakes.slack import SECRET, FakeSlackAPI
+    from tests.fakes.slack import SECRET
 
     tag = uuid.uuid4().hex[:8]
     schema = f"bench_{tag}"
@@ -474,78 +555,80 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         await admin.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in DATABASE_URL else "?"
     url = f"{DATABASE_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    api = FakeSlackAPI(keep_posts=True, page_size=200)  # keeps what the bot posts, with metadata, as Slack does
-    await api.start()
+    fakes = Fakes()
+    await fakes.start()
     replicas: list[Replica] = []
     result: dict[str, Any] = {}
     try:
-        async with serving() as fake_openai:
-            env_base = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_MODE": "http",
-                        "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_BASE_URL": api.base + "/api/",
-                        "CONFAB_MODEL": "openai:gpt-4.1-mini", "OPENAI_API_KEY": "sk-bench",
-                        "OPENAI_BASE_URL": fake_openai.base_url, "CONFAB_KNOWLEDGE_WATCH": "false",
-                        "CONFAB_SHUTDOWN_GRACE_S": "5", "HF_HUB_OFFLINE": "1", "CONFAB_DATABASE_URL": url,
-                        "CONFAB_REDIS_URL": REDIS_URL, "CONFAB_REDIS_PREFIX": prefix,
-                        "CONFAB_LOG_LEVEL": args.log_level, "PYTHONUNBUFFERED": "1"}
-            if args.rate_user_limit is not None:
-                env_base["CONFAB_RATE_USER_PER_MIN"] = str(args.rate_user_limit)
-            limit = args.rate_user_limit or 10
-            await converted_model()
-            started_boot = time.perf_counter()
-            # the first replica migrates; the others start with it (migrations take an advisory lock)
-            for i in range(args.replicas):
-                replicas.append(await start_replica(f"replica{i}", "all", workdir, env_base))
-            worker = await start_replica("worker", "worker", workdir, env_base) if args.worker else None
-            everyone = replicas + ([worker] if worker else [])
-            await wait_ready(everyone, url, args.start_timeout)
-            boot_s = time.perf_counter() - started_boot
+        env_base = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_MODE": "http",
+                    "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_BASE_URL": fakes.slack_base + "/api/",
+                    "CONFAB_MODEL": "openai:gpt-4.1-mini", "OPENAI_API_KEY": "sk-bench",
+                    "OPENAI_BASE_URL": fakes.openai_base, "CONFAB_KNOWLEDGE_WATCH": "false",
+                    "CONFAB_SHUTDOWN_GRACE_S": "5", "HF_HUB_OFFLINE": "1", "CONFAB_DATABASE_URL": url,
+                    "CONFAB_REDIS_URL": REDIS_URL, "CONFAB_REDIS_PREFIX": prefix,
+                    "CONFAB_LOG_LEVEL": args.log_level, "PYTHONUNBUFFERED": "1"}
+        if args.rate_user_limit is not None:
+            env_base["CONFAB_RATE_USER_PER_MIN"] = str(args.rate_user_limit)
+        limit = args.rate_user_limit or 10
+        await converted_model()
+        started_boot = time.perf_counter()
+        # the first replica migrates; the others start with it (migrations take an advisory lock)
+        for i in range(args.replicas):
+            replicas.append(await start_replica(f"replica{i}", "all", workdir, env_base))
+        worker = await start_replica("worker", "worker", workdir, env_base) if args.worker else None
+        everyone = replicas + ([worker] if worker else [])
+        await wait_ready(everyone, url, args.start_timeout)
+        boot_s = time.perf_counter() - started_boot
 
-            start_wall = time.time()
-            planned = plan(args, start_wall, tag)
-            gen = Generator(args, replicas, SECRET)
-            killed: list[str] = []
-            kill_at = args.kill_at if args.kill_at is not None else args.first_burst + args.burst_seconds / 2
+        start_wall = time.time()
+        planned = plan(args, start_wall, tag)
+        gen = Generator(args, replicas, SECRET)
+        killed: list[str] = []
+        kill_at = args.kill_at if args.kill_at is not None else args.first_burst + args.burst_seconds / 2
 
-            async def kill(t0: float) -> None:
-                if args.no_kill:
-                    return
-                await asyncio.sleep(max(0.0, kill_at - (time.perf_counter() - t0)))
-                victims = [replicas[min(1, len(replicas) - 1)]] + ([worker] if worker else [])
-                for victim in victims:
-                    with contextlib.suppress(ProcessLookupError):
-                        victim.process.send_signal(signal.SIGKILL)
-                    victim.killed_at = time.perf_counter() - t0
-                    where = f"port {victim.port}" if victim.role != "worker" else "no listener"
-                    killed.append(f"{victim.name} (role {victim.role}, {where}, pid {victim.process.pid}) at "
-                                  f"{victim.killed_at:.1f} s, {gen.stats.in_flight} deliveries in flight")
+        async def kill(t0: float) -> None:
+            if args.no_kill:
+                return
+            await asyncio.sleep(max(0.0, kill_at - (time.perf_counter() - t0)))
+            victims = [replicas[min(1, len(replicas) - 1)]] + ([worker] if worker else [])
+            for victim in victims:
+                with contextlib.suppress(ProcessLookupError):
+                    victim.process.send_signal(signal.SIGKILL)
+                victim.killed_at = time.perf_counter() - t0
+                where = f"port {victim.port}" if victim.role != "worker" else "no listener"
+                killed.append(f"{victim.name} (role {victim.role}, {where}, pid {victim.process.pid}) at "
+                              f"{victim.killed_at:.1f} s, {gen.stats.in_flight} deliveries in flight")
 
-            cpu_before = {r.name: cpu_seconds(r.process.pid) for r in everyone}
-            cpu_before["bench (generator + fakes)"] = time.process_time()
-            cpu_before["machine (all processes, PostgreSQL and others included)"] = machine_busy_s()
-            wall_before = time.perf_counter()
-            overflows_before = listen_overflows()
-            sent_in = await gen.run(planned, kill)
-            drained, queue, drain_s = await wait_drained(url, args.drain_timeout)
-            await asyncio.sleep(1.0)  # a moment for a duplicate to show
-            cpu_after = {r.name: cpu_seconds(r.process.pid) for r in everyone if r.process.returncode is None}
-            cpu_after["bench (generator + fakes)"] = time.process_time()
-            cpu_after["machine (all processes, PostgreSQL and others included)"] = machine_busy_s()
-            wall_s = time.perf_counter() - wall_before
-            overflows = listen_overflows() - overflows_before
-            counted = await count(args, url, api, planned, gen, limit)
-            head = ("events", "stored", "replies_expected", "replies", "duplicates", "lost", "ack_p99_ms")
-            result = {**{k: counted.pop(k) for k in head}, "killed": len(killed), "killed_detail": killed,
-                      **counted}
-            result.update({
-                "queue_drained": drained, "queue_left": queue, "drain_s": round(drain_s, 1),
-                "replicas": args.replicas, "worker_process": bool(worker), "boot_s": round(boot_s, 1),
-                "sent_in_s": round(sent_in, 2), "planned_s": args.seconds,
-                "model_calls": len(fake_openai.requests_to("/v1/chat/completions")),
-                "retry_schedule_s": args.retry_delays,
-                "cpu_s_during_load_and_drain": {k: round(v - cpu_before[k], 1) for k, v in cpu_after.items()},
-                "wall_s_load_and_drain": round(wall_s, 1), "cores": os.cpu_count(),
-                "loadavg_end": os.getloadavg()[0], "listen_overflows_machine_wide": overflows,
-            })
+        cpu_before = {r.name: cpu_seconds(r.process.pid) for r in everyone}
+        cpu_before["bench generator"] = time.process_time()
+        cpu_before["bench fakes (Slack, OpenAI)"] = fakes.cpu_s()
+        cpu_before["machine (all processes, PostgreSQL and others included)"] = machine_busy_s()
+        wall_before = time.perf_counter()
+        overflows_before = listen_overflows()
+        sent_in = await gen.run(planned, kill)
+        drained, queue, drain_s = await wait_drained(url, args.drain_timeout)
+        await asyncio.sleep(1.0)  # a moment for a duplicate to show
+        cpu_after = {r.name: cpu_seconds(r.process.pid) for r in everyone if r.process.returncode is None}
+        cpu_after["bench generator"] = time.process_time()
+        cpu_after["bench fakes (Slack, OpenAI)"] = fakes.cpu_s()
+        cpu_after["machine (all processes, PostgreSQL and others included)"] = machine_busy_s()
+        wall_s = time.perf_counter() - wall_before
+        overflows = listen_overflows() - overflows_before
+        api = await fakes.report()
+        counted = await count(args, url, api, planned, gen, limit)
+        head = ("events", "stored", "replies_expected", "replies", "duplicates", "lost", "ack_p99_ms")
+        result = {**{k: counted.pop(k) for k in head}, "killed": len(killed), "killed_detail": killed,
+                  **counted}
+        result.update({
+            "queue_drained": drained, "queue_left": queue, "drain_s": round(drain_s, 1),
+            "replicas": args.replicas, "worker_process": bool(worker), "boot_s": round(boot_s, 1),
+            "sent_in_s": round(sent_in, 2), "planned_s": args.seconds,
+            "model_calls": api.model_calls,
+            "retry_schedule_s": args.retry_delays,
+            "cpu_s_during_load_and_drain": {k: round(v - cpu_before[k], 1) for k, v in cpu_after.items()},
+            "wall_s_load_and_drain": round(wall_s, 1), "cores": os.cpu_count(),
+            "loadavg_end": os.getloadavg()[0], "listen_overflows_machine_wide": overflows,
+        })
     finally:
         for r in replicas + ([worker] if "worker" in locals() and worker else []):
             if r.process.returncode is None:
@@ -565,7 +648,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                        if "Traceback" in line or '"ERROR"' in line or " ERROR " in line][:5]
         if result:
             result["replica_log_errors"] = errors[:20]
-        await api.stop()
+        await fakes.stop()
         async with await psycopg.AsyncConnection.connect(DATABASE_URL, autocommit=True) as admin:
             await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         client = aioredis.Redis.from_url(REDIS_URL)
