@@ -122,7 +122,7 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
     try:
         embedders = Embedders(settings, local_embedder, embedder)
         online_model = None if settings.is_offline else chat_model
-        knowledge = KnowledgeService(settings, embedders.configured)
+        knowledge = KnowledgeService(settings, embedders.configured, state.versions)
         classifier = Classification(settings, embedders.configured, online_model,
                                     sentiment_embedder=embedders.local_model, history=state.authors)
         images = ImageService(settings, store.images, refine=_refiner(settings, chat_model))

@@ -24,6 +24,7 @@ def index(
     from agent.errors import ConfabError
     from agent.knowledge.loaders import display_name
     from agent.knowledge.service import KnowledgeService
+    from agent.state import open_state
     from bot.cli.startup import load_settings_or_exit
     from bot.logs import setup_logging
 
@@ -37,7 +38,13 @@ def index(
 
     async def run() -> Any:
         embedder = make_embedder(settings)
-        knowledge = KnowledgeService(settings, lambda: embedder)
+        state = open_state(settings)  # the scaled mode: the new version is announced to every replica
+        try:
+            return await build(KnowledgeService(settings, lambda: embedder, state.versions))
+        finally:
+            await state.close()
+
+    async def build(knowledge: KnowledgeService) -> Any:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.fields[file]}"), console=console, transient=True) as bar:
             task = bar.add_task("indexing", total=None, file="")

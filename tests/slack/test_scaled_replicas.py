@@ -69,6 +69,9 @@ async def test_a_worker_takes_no_events_and_answers_what_an_ingress_took_in(
     assert (await post_event(ingress, event, event_id="EvWORKER01"))[0] == 200
     await until(lambda: _answers(fake_api) == ["answer from the worker"], 30, "the worker's answer")
     assert worker.pipeline.jobs is not None
+    # the knowledge index: a worker follows the versions the indexer publishes in the shared Redis
+    assert worker.deps.knowledge._versions is worker.deps.state.versions
+    assert type(worker.deps.state.versions).__name__.startswith("Redis")
     for _ in range(50):  # settled right after the answer was posted
         if not await pipeline.store.pending.owed():
             break
