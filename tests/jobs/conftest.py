@@ -1,5 +1,5 @@
-"""Job queues for the tests: the in-process runner, and procrastinate on the test's own PostgreSQL schema
-at the fast pace of :mod:`tests.jobs.support`."""
+"""Job queues for the tests: procrastinate on the test's own PostgreSQL schema at the fast pace of
+:mod:`tests.jobs.support`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agent.jobs import InProcessJobs, Jobs
+from agent.jobs import Jobs
 from agent.jobs.postgres import ProcrastinateJobs, WorkerTuning
 from tests.jobs.support import FAST
 
@@ -30,15 +30,10 @@ async def open_queue(postgres_url: str) -> AsyncIterator[OpenQueue]:
         await queue.stop(drain=False)
 
 
-@pytest.fixture(params=["inprocess", "postgres"])
-async def runner(request: pytest.FixtureRequest) -> AsyncIterator[Jobs]:
-    """Each runner in turn, opened and not started (register handlers, then start)."""
-    if request.param == "inprocess":
-        jobs = InProcessJobs(concurrency=4)
-        yield jobs
-        await jobs.stop(drain=False)
-    else:
-        queue = ProcrastinateJobs(request.getfixturevalue("postgres_url"), tuning=FAST)
-        yield await queue.open()
-        await queue.stop(drain=False)
+@pytest.fixture
+async def runner(postgres_url: str) -> AsyncIterator[Jobs]:
+    """The queue, opened and not started (register handlers, then start)."""
+    queue = ProcrastinateJobs(postgres_url, tuning=FAST)
+    yield await queue.open()
+    await queue.stop(drain=False)
 

@@ -1,5 +1,5 @@
-"""What both runners do the same way: run a job with its payload, retry a failing handler up to its policy's
-attempts (with backoff), finish the jobs in hand when stopped, refuse what is not a job."""
+"""What the queue promises behind the Jobs API: run a job with its payload, retry a failing handler up to its
+policy's attempts (with backoff), finish the jobs in hand when stopped, refuse what is not a job."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from agent.jobs import JobError, Jobs, RetryPolicy
+from agent.jobs import JobError, Jobs, RetryPolicy, open_jobs
+from agent.jobs.postgres import ProcrastinateJobs
+from agent.settings import Settings
 from tests.fakes.waiting import until
 
 ANSWER = {"channel_key": "slack:T1:C1", "message_id": "1700000000.000100"}
@@ -97,3 +99,14 @@ async def test_what_is_not_a_job_is_refused(runner: Jobs) -> None:
         await runner.defer("moderate", {"when": object()})
     with pytest.raises(JobError, match="unknown job kind"):
         runner.register("nope", moderate)  # type: ignore[arg-type]
+
+
+async def test_open_jobs_needs_the_database(postgres_url: str) -> None:
+    with pytest.raises(JobError, match="CONFAB_DATABASE_URL"):
+        await open_jobs(Settings())
+    jobs = await open_jobs(Settings(database_url=postgres_url, redis_url="redis://127.0.0.1:6379/15"))
+    try:
+        assert isinstance(jobs, ProcrastinateJobs)
+        await jobs.defer("answer", {"message_id": "m1"})  # the schema is there: the job is stored
+    finally:
+        await jobs.stop()
