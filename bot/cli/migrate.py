@@ -30,11 +30,6 @@ def migrate(
     register_secrets(settings.secret_values())
     url = settings.database_url.get_secret_value() if settings.database_url is not None else None
     known = known_migrations()
-    if url is not None and known is None:
-        # open_storage would fall back to the SQLite file and "succeed" without touching PostgreSQL
-        typer.echo("confab: CONFAB_DATABASE_URL is set but this Confab has no PostgreSQL store "
-                   "(agent.storage.postgres); unset it to use SQLite", err=True)
-        raise typer.Exit(1)
     if check:
         if url is None:
             typer.echo(f"SQLite {settings.database}: migrated by Confab itself when it opens the file")

@@ -11,21 +11,18 @@ texts pass through the log masking of every configured secret.
 
 from __future__ import annotations
 
-import importlib
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from agent.errors import StorageError
 from bot.cli.token_checks import Check
 
 if TYPE_CHECKING:
-    import psycopg
-
+    from agent.storage.postgres.status import StoreStatus
     from bot.settings import Settings
 
 TIMEOUT_S = 5  # libpq's connect_timeout and Redis's socket timeouts: a doctor must not hang
-_MIGRATIONS_MODULE = "agent.storage.postgres.migrations"
 _PASSWORD_PARAM = re.compile(r"(?i)(\bpassword=)[^&]*")
 
 
@@ -47,44 +44,15 @@ def error_text(exc: BaseException) -> str:
     return mask_secrets(f"{type(exc).__name__}: {first_line}"[:300])
 
 
-def known_migrations() -> frozenset[int] | None:
-    """The PostgreSQL migration versions this Confab ships, or None when it has no PostgreSQL store."""
-    try:
-        module = importlib.import_module(_MIGRATIONS_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and _MIGRATIONS_MODULE.startswith(exc.name):
-            return None
-        raise
-    # {version: sql} like the SQLite store's MIGRATIONS (iterating it gives the versions)
-    return frozenset(int(version) for version in module.MIGRATIONS)
+def known_migrations() -> frozenset[int]:
+    """The PostgreSQL migration versions this Confab ships."""
+    from agent.storage.postgres.status import KNOWN_MIGRATIONS
+
+    return KNOWN_MIGRATIONS
 
 
-@dataclass(frozen=True)
-class MigrationState:
-    server_version: str
-    table: bool  # schema_migrations exists: the database was migrated at least once
-    applied: frozenset[int]
-    queue: bool  # procrastinate's tables (the job queue) exist
-
-
-def read_state(conn: psycopg.Connection[tuple[Any, ...]]) -> MigrationState:
-    """The server's version and the applied migrations, read only. Raises psycopg's errors."""
-    conn.execute("SELECT set_config('statement_timeout', %s, false)", (str(TIMEOUT_S * 1000),))
-    version = conn.execute("SHOW server_version").fetchone()
-    # to_regclass follows the search_path, as the store's own queries do
-    table = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
-    exists = bool(table and table[0])
-    rows = conn.execute("SELECT version FROM schema_migrations").fetchall() if exists else []
-    queue = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
-    return MigrationState(str(version[0]) if version else "?", exists, frozenset(int(r[0]) for r in rows),
-                          bool(queue and queue[0]))
-
-
-def migration_check(state: MigrationState, known: frozenset[int] | None) -> Check:
+def migration_check(state: StoreStatus, known: frozenset[int]) -> Check:
     name, migrate = "migrations", "run `confab migrate` (the migrate service or Job does it before the others start)"
-    if known is None:
-        return Check(name, False, "this Confab has no PostgreSQL store (agent.storage.postgres is missing)",
-                     "install a release with the PostgreSQL store, or unset CONFAB_DATABASE_URL to use SQLite")
     if not state.table:
         return Check(name, False, f"none applied (no schema_migrations table), {len(known)} pending", migrate)
     newer = sorted(state.applied - known)
@@ -98,7 +66,7 @@ def migration_check(state: MigrationState, known: frozenset[int] | None) -> Chec
     return Check(name, True, f"all {len(known)} applied (latest {max(known, default=0)})")
 
 
-def queue_check(state: MigrationState) -> Check:
+def queue_check(state: StoreStatus) -> Check:
     if state.queue:
         return Check("job queue", True, "procrastinate's tables are there")
     return Check("job queue", False, "procrastinate's tables are missing",
@@ -110,23 +78,20 @@ def _versions(versions: list[int]) -> str:
     return shown + (", …" if len(versions) > 8 else "")
 
 
-def postgres_checks(url: str, known: frozenset[int] | None) -> list[Check]:
-    import psycopg
+def postgres_checks(url: str, known: frozenset[int]) -> list[Check]:
+    from agent.storage.postgres.status import Unreachable, read_status
 
     shown = masked_url(url)
     try:
-        conn = psycopg.connect(url, connect_timeout=TIMEOUT_S, autocommit=True)
-    except Exception as exc:  # refused, timed out, bad password, no such database …
-        return [Check("CONFAB_DATABASE_URL", False, f"{shown}: cannot connect ({error_text(exc)})",
+        state = read_status(url, TIMEOUT_S)
+    except Unreachable as exc:
+        return [Check("CONFAB_DATABASE_URL", False, f"{shown}: cannot connect ({error_text(exc.__cause__ or exc)})",
                       "start PostgreSQL, or correct the host, port, user, password or database in "
                       "CONFAB_DATABASE_URL")]
-    with conn:
-        try:
-            state = read_state(conn)
-        except psycopg.Error as exc:
-            return [Check("CONFAB_DATABASE_URL", False, f"{shown}: connected, but could not read "
-                                                        f"schema_migrations ({error_text(exc)})",
-                          "let CONFAB_DATABASE_URL's user read its schema (the one confab migrate created)")]
+    except StorageError as exc:  # connected, but the tables could not be read
+        return [Check("CONFAB_DATABASE_URL", False, f"{shown}: connected, but could not read "
+                                                    f"schema_migrations ({error_text(exc.__cause__ or exc)})",
+                      "let CONFAB_DATABASE_URL's user read its schema (the one confab migrate created)")]
     return [Check("CONFAB_DATABASE_URL", True, f"{shown} (PostgreSQL {state.server_version})"),
             migration_check(state, known), queue_check(state)]
 

@@ -11,8 +11,9 @@ import psycopg
 import pytest
 from typer.testing import CliRunner, Result
 
+from agent.storage.postgres.status import StoreStatus
 from bot.cli import app
-from bot.cli.service_checks import MigrationState, known_migrations, masked_url, migration_check
+from bot.cli.service_checks import known_migrations, masked_url, migration_check
 from tests.services import RedisTarget
 
 CLOSED = "127.0.0.1:1"  # nothing listens on port 1: refused at once
@@ -174,6 +175,6 @@ def test_urls_are_shown_without_their_password(url: str, shown: str) -> None:
      False),
 ])
 def test_migration_states(applied: set[int], table: bool, found: str, ok: bool) -> None:
-    check = migration_check(MigrationState("15.4", table, frozenset(applied), queue=True), frozenset({1, 2, 5}))
+    check = migration_check(StoreStatus("15.4", table, frozenset(applied), queue=True), frozenset({1, 2, 5}))
     assert (check.found, check.ok) == (found, ok)
     assert check.ok or check.fix
