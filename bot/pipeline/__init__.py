@@ -144,7 +144,7 @@ class Pipeline:
             return
         if message.channel.platform not in self.outbox.adapters:
             raise JobError(f"no {message.channel.platform} adapter in this worker")  # retried elsewhere or later
-        await self._process_now(accept_form(message))
+        await self._process_now(accept_form(message), queued=True)
 
     async def run_command_job(self, payload: dict[str, Any]) -> None:
         """A ``command`` job (the scaled mode): an acknowledged command, answered through its route (a
@@ -157,13 +157,19 @@ class Pipeline:
         if outcome == "elsewhere":
             raise JobError("that platform does not run in this worker")  # retried: another worker may have it
 
-    async def _process_now(self, accepted: Accepted) -> None:
+    async def _process_now(self, accepted: Accepted, queued: bool = False) -> None:
+        """The steps, then the owed answer settled. ``queued`` (an ``answer`` job): a failure (the database,
+        Redis or a platform out of reach: the steps handle the model's and the user's own errors) leaves
+        the answer owed and fails the job, so the queue runs it again; the reply ledger keeps a second run
+        from answering twice."""
         message = accepted.message
         try:
             await self._steps(accepted)
         except Exception:
             log.exception("failed to handle a message", extra={"channel": message.channel.key,
-                                                               "message_id": message.id})
+                                                               "message_id": message.id, "queued": queued})
+            if queued:
+                raise
         if accepted.owed:
             try:
                 await self.store.pending.settle(message.channel.key, message.id)

@@ -96,3 +96,29 @@ async def test_a_slash_command_acknowledged_by_an_ingress_is_answered_by_a_worke
     assert await pipeline.store.pending_commands.owed() == []
     await asyncio.sleep(0.3)
     assert asked() == ["> how do I deploy?\nanswer from all"]  # the ingress did not answer it too
+
+
+async def test_an_answer_job_that_fails_on_the_way_is_run_again_and_answers_once(
+        postgres_url: str, redis_target: RedisTarget, slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """The database out of reach in the middle of a turn: the job fails, the answer stays owed, and the
+    queue's next run answers it (once)."""
+    (adapter, pipeline), = await _replicas(slack_bot, postgres_url, redis_target, "all")
+    route = pipeline.router.route
+    failures = []
+
+    async def flaky_route(*args: Any, **kwargs: Any) -> Any:
+        if not failures:
+            failures.append(1)
+            raise ConnectionError("the database went away for a moment")
+        return await route(*args, **kwargs)
+
+    pipeline.router.route = flaky_route
+    event = {**payload("app_mention"), "text": "<@UBOT00001> where is the changelog?"}
+    assert (await post_event(adapter, event, event_id="EvFLAKY001"))[0] == 200
+    await until(lambda: _answers(fake_api) == ["answer from all"], 30, "the answer, at the second run")
+    assert failures == [1]
+    for _ in range(50):
+        if not await pipeline.store.pending.owed():
+            break
+        await asyncio.sleep(0.1)
+    assert await pipeline.store.pending.owed() == []
