@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(90, ge=0, validation_alias=_env("CONFAB_RETENTION_DAYS"))
     # scaled mode: PostgreSQL instead of the SQLite file, Redis for short-lived shared state
     database_url: SecretStr | None = Field(None, validation_alias=_env("CONFAB_DATABASE_URL"))
+    database_pool_size: int = Field(20, ge=2, le=500, validation_alias=_env("CONFAB_DATABASE_POOL_SIZE"))
     redis_url: SecretStr | None = Field(None, validation_alias=_env("CONFAB_REDIS_URL"))
     redis_prefix: str = Field("confab:", min_length=1, validation_alias=_env("CONFAB_REDIS_PREFIX"))
     role: Role = Field("all", validation_alias=_env("CONFAB_ROLE"))

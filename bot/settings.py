@@ -27,6 +27,7 @@ class Settings(AgentSettings):
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_mode: Literal["socket", "http"] = Field("socket", validation_alias="SLACK_MODE")
     slack_http_port: int = Field(3000, ge=1, le=65535, validation_alias="SLACK_HTTP_PORT")
+    slack_http_host: str = Field("0.0.0.0", min_length=1, validation_alias="SLACK_HTTP_HOST")  # noqa: S104
     slack_api_base_url: str | None = Field(None, validation_alias="SLACK_API_BASE_URL")
     slack_admin_token: SecretStr | None = Field(None, validation_alias="SLACK_ADMIN_TOKEN")
 

@@ -26,7 +26,8 @@ async def open_storage(settings: Settings, on_owed: OnOwed | None = None,
         from agent.storage.postgres import PostgresStorage  # psycopg is needed only in the scaled mode
 
         return await PostgresStorage.open(settings.database_url.get_secret_value(), on_owed=on_owed,
-                                          on_owed_command=on_owed_command)
+                                          on_owed_command=on_owed_command,
+                                          max_connections=settings.database_pool_size)
     from agent.storage.sqlite import SqliteStorage
 
     return await SqliteStorage.open(settings.database)

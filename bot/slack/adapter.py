@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"  # bolt's default; events, commands and interactivity all arrive here
 HISTORY_PAGE = 200  # conversations.history/replies page size (Slack's max is 1000, 200 is recommended)
-HISTORY_MAX_WAIT_S = 5.0  # longer than this for a history page: give up instead of stalling the answer
+HISTORY_MAX_WAIT_S = 5.0
+LISTEN_BACKLOG = 1024  # longer than this for a history page: give up instead of stalling the answer
 # Slack reactions are names; the moderator and commands may hand us the emoji itself
 EMOJI_NAMES = {"🚩": "triangular_flag_on_post", "⚠️": "warning", "👀": "eyes", "✅": "white_check_mark",
                "👍": "+1", "🧠": "brain", "🗑️": "wastebasket", "⏳": "hourglass_flowing_sand"}
@@ -61,7 +62,7 @@ def _api_base(url: str | None) -> str:
 class SlackAdapter:
     name = "slack"
 
-    def __init__(self, settings: Settings, *, http_host: str = "0.0.0.0",  # noqa: S104 - a server for Slack
+    def __init__(self, settings: Settings, *, http_host: str | None = None,
                  progress_after_s: float | None = 3.0, history_pages: int = 5, listen: bool = True) -> None:
         """``listen=False``: only the Web API (a worker answering queued jobs takes no events)."""
         if settings.slack_bot_token is None:
@@ -74,7 +75,7 @@ class SlackAdapter:
             raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests")
         self.settings = settings
         self.listen = listen
-        self.http_host, self.http_port = http_host, settings.slack_http_port
+        self.http_host, self.http_port = http_host or settings.slack_http_host, settings.slack_http_port
         self.progress_after_s = progress_after_s
         self.history_pages = max(1, history_pages)
         self.client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url)
@@ -128,7 +129,9 @@ class SlackAdapter:
             web_app.middlewares.append(edge_middleware(self._signing_secret))
             self._runner = web.AppRunner(web_app)
             await self._runner.setup()
-            await web.TCPSite(self._runner, self.http_host, self.http_port).start()
+            # a deep accept queue: a burst of Slack's requests waits for the event loop instead of being
+            # dropped by the kernel (each drop costs the sender a 1 s SYN retransmit)
+            await web.TCPSite(self._runner, self.http_host, self.http_port, backlog=LISTEN_BACKLOG).start()
             log.info("slack HTTP endpoint listening", extra={"port": self.http_port, "path": EVENTS_PATH})
         else:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
