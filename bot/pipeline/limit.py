@@ -32,7 +32,10 @@ class Limit:
         return verdict
 
     async def allows(self, author: Author, channel: ChannelRef, message_id: str) -> bool:
-        """True within the limits; otherwise the person hears it once in a window, then sees a reaction."""
+        """True within the limits; otherwise the person hears it once in a window, then sees a reaction.
+        A message is counted once: a job run again after its worker died is not charged twice."""
+        if not await self._first_count(channel, message_id):
+            return True
         verdict = await self.verdict(author, channel)
         if verdict.allowed:
             return True
@@ -40,6 +43,13 @@ class Limit:
             return False
         await self.outbox.send(refusal(verdict, channel, author, reply_to=message_id))
         return False
+
+
+    async def _first_count(self, channel: ChannelRef, message_id: str) -> bool:
+        try:
+            return await self.windows.notices.first(f"counted:{channel.key}:{message_id}", self.windows.window_s)
+        except Exception:  # the windows themselves decide then (and fail open)
+            return True
 
 
 def refusal(verdict: Verdict, channel: ChannelRef, author: Author, reply_to: str | None) -> Reply:

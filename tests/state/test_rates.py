@@ -95,3 +95,18 @@ async def test_an_unreachable_redis_lets_requests_through(tmp_path: Path) -> Non
         assert all(v.allowed for v in verdicts)  # a limiter outage must not silence the bot
     finally:
         await state.close()
+
+
+async def test_a_message_run_again_on_another_replica_is_not_counted_twice(replicas: Replicas) -> None:
+    """A job whose worker died runs again elsewhere: the message was counted at its first run."""
+    from bot.events import Author, ChannelRef
+    from bot.outbox import Outbox
+    from bot.pipeline.limit import Limit
+
+    first, second = await replicas(2, rate_user_per_min=2)
+    here, alice = ChannelRef("slack", "T1", "C1"), Author("U1", "alice")
+    limits = [Limit(state.rates, Outbox(None, "confab")) for state in (first, second)]
+    assert await limits[0].allows(alice, here, "m1")
+    assert await limits[1].allows(alice, here, "m1")  # the same message again: not a second request
+    assert await limits[1].allows(alice, here, "m2")
+    assert not await limits[0].allows(alice, here, "m3")  # the limit of 2 counted m1 once
