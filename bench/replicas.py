@@ -21,10 +21,10 @@ Load (deterministic for a ``--seed``):
 - ``--rate-user-mentions`` (30) mentions from one person in one channel in the first seconds: the configured
   number of answers (``CONFAB_RATE_USER_PER_MIN``, default 10) plus one notice (later ones get a reaction).
 - At ``--kill-at`` (default: the middle of the first burst) one replica is ``kill -9``'d, and so is a 4th
-  process with ``CONFAB_ROLE=worker`` (which runs jobs only; today it still opens its own Slack HTTP listener,
-  which gets no traffic here). A delivery that fails (connection refused or cut, a non-200, no answer within
-  Slack's 3 s) is retried on another replica with the next ``X-Slack-Retry-Num``, as Slack does; a replica
-  that refuses a connection is taken out of the rotation, as a load balancer's health check would.
+  process with ``CONFAB_ROLE=worker`` (which runs jobs only and takes no events: no Slack listener). A
+  delivery that fails (connection refused or cut, a non-200, no answer within Slack's 3 s) is retried on
+  another replica with the next ``X-Slack-Retry-Num``, as Slack does; a replica that refuses a connection
+  is taken out of the rotation, as a load balancer's health check would.
 
 At the end the bench waits until the queue is drained (no ``todo``/``doing`` rows in ``procrastinate_jobs``)
 or ``--drain-timeout`` passes. Counted: events sent, stored rows (exactly one per distinct message),
