@@ -165,6 +165,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="per variant and backend")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    from agent.settings import Settings
+
     with tempfile.TemporaryDirectory(prefix="confab-ingest-") as tmp:
         result = asyncio.run(run(args.channels, args.seconds, Path(tmp)))
     if args.json:
@@ -172,7 +174,7 @@ def main() -> None:
         return
     print(f"MessageStore.add, {args.channels} channels writing at once, {args.seconds:.0f} s per variant, "
           f"{result['cores']} cores, one process (PostgreSQL {result['postgresql'].get('server_version')}: "
-          "the default pool of 10 connections)")
+          f"a pool of {Settings().database_pool_size} connections, CONFAB_DATABASE_POOL_SIZE)")
     print(f"{'variant':<14}{'backend':<12}{'adds/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'adds':>9}{'stored':>9}")
     for variant in ("plain", "owed", "owed+job", "redelivered"):
         for backend in ("sqlite", "postgresql"):
