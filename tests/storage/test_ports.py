@@ -152,18 +152,6 @@ async def test_spam_flags_corrections_and_exemptions(store: Storage) -> None:
     assert sorted(v for _, v in record.verdicts) == ["ham", "spam"]
 
 
-async def test_corrections_are_read_for_training(store: Storage, settings: Settings, tmp_path: Path) -> None:
-    from agent.classify.train import read_corrections
-
-    if settings.scaled:
-        pytest.skip("training reads the corrections of a SQLite file")
-
-    found = FoundMessage(KEY, "m1", "u1", "win a prize now", True)
-    await store.spam.correct(found, "spam", "mod", time.time())
-    await store.spam.correct(FoundMessage(KEY, "m2", "u2", "lunch?", False), "ham", "mod", time.time())
-    assert read_corrections(make_settings(tmp_path).database) == (["win a prize now", "lunch?"], [1, 0])
-
-
 async def test_ideas_are_numbered_counted_and_cleared(store: Storage) -> None:
     ideas = store.ideas
     empty, vectors = await ideas.ideas(KEY, "t1")

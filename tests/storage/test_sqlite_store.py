@@ -134,3 +134,16 @@ async def test_unwritable_database_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(StorageError, match="cannot open"):
         await SqliteStorage.open(tmp_path / "file" / "m.db")
+
+
+async def test_corrections_are_read_for_training(store: SqliteStorage, tmp_path: Path) -> None:
+    """Training reads moderators' corrections from the SQLite file (synchronously, outside the event loop)."""
+    import time
+
+    from agent.classify.train import read_corrections
+    from agent.storage.ports import FoundMessage
+
+    await store.spam.correct(FoundMessage("slack:T1:C1", "m1", "u1", "win a prize now", True), "spam", "mod",
+                             time.time())
+    await store.spam.correct(FoundMessage("slack:T1:C1", "m2", "u2", "lunch?", False), "ham", "mod", time.time())
+    assert read_corrections(tmp_path / "m.db") == (["win a prize now", "lunch?"], [1, 0])
