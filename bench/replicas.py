@@ -62,12 +62,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from tests.fakes.slack import BOT_USER_ID, TEAM_ID, event_body, free_port, sign
+
 DATABASE_URL = os.environ.get("CONFAB_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("CONFAB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SLACK_TIMEOUT_S = 3.0  # Slack counts a delivery not acknowledged within 3 s as failed, and retries it
 ACK_P99_TARGET_MS = 500.0
-TEAM = "T0TEAM001"
-BOT = "UBOT00001"
 
 WORDS = ("deploy", "staging", "release", "billing", "invoice", "cache", "docker", "layer", "pager", "oncall",
          "migration", "database", "index", "review", "merge", "branch", "test", "flaky", "build", "runner",
@@ -113,13 +113,6 @@ def listen_overflows() -> int:
     return -1
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 # --- the load -------------------------------------------------------------------------------------------
 
 @dataclass
@@ -136,7 +129,7 @@ class Planned:
 
     @property
     def key(self) -> tuple[str, str]:
-        return f"slack:{TEAM}:{self.event['channel']}", str(self.event["ts"])
+        return f"slack:{TEAM_ID}:{self.event['channel']}", str(self.event["ts"])
 
 
 def plan(args: argparse.Namespace, start_wall: float, tag: str) -> list[Planned]:
@@ -166,17 +159,18 @@ def plan(args: argparse.Namespace, start_wall: float, tag: str) -> list[Planned]
         mention = rate_user or rnd.random() < args.mentions
         if rate_user:
             channel, user = "C0RATE0001", "U0RATE0001"
-            text = f"<@{BOT}> {index}: {rnd.choice(WORDS)} {rnd.choice(WORDS)} {rnd.choice(TOPICS)}, what's next?"
+            text = (f"<@{BOT_USER_ID}> {index}: {rnd.choice(WORDS)} {rnd.choice(WORDS)} {rnd.choice(TOPICS)}, "
+                    "what's next?")
         elif mention:
             channel, user = f"C0B{mention_no % args.channels:05d}", f"U0M{mention_no:06d}"
             mention_no += 1
-            text = (f"<@{BOT}> question {index}: how do we handle {rnd.choice(TOPICS)} "
+            text = (f"<@{BOT_USER_ID}> question {index}: how do we handle {rnd.choice(TOPICS)} "
                     f"with {rnd.choice(WORDS)} and {rnd.choice(WORDS)}?")
         else:
             channel, user = f"C0B{index % args.channels:05d}", f"U0P{index % people:06d}"
             text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(4, 12))) + f" ({index})"
         event: dict[str, Any] = {"type": "app_mention" if mention else "message", "user": user, "text": text,
-                                 "ts": ts, "channel": channel, "event_ts": ts, "team": TEAM,
+                                 "ts": ts, "channel": channel, "event_ts": ts, "team": TEAM_ID,
                                  "client_msg_id": str(uuid.UUID(int=rnd.getrandbits(128)))}
         if not mention:
             event["channel_type"] = "channel"
@@ -184,14 +178,6 @@ def plan(args: argparse.Namespace, start_wall: float, tag: str) -> list[Planned]
                                retried=rnd.random() < args.retried, doubled=rnd.random() < args.doubled,
                                burst=in_burst(at)))
     return planned
-
-
-def event_body(p: Planned, event_time: int) -> str:
-    return json.dumps({
-        "token": "verification-token-unused", "team_id": TEAM, "api_app_id": "A0TEST", "event": p.event,
-        "type": "event_callback", "event_id": p.event_id, "event_time": event_time,
-        "authorizations": [{"enterprise_id": None, "team_id": TEAM, "user_id": BOT, "is_bot": True}],
-        "is_ext_shared_channel": False, "event_context": "4-eyJldCI6Im1lc3NhZ2UifQ"})
 
 
 # --- the replicas ---------------------------------------------------------------------------------------
@@ -325,13 +311,11 @@ class Generator:
         replica behind the load balancer)."""
         import aiohttp
 
-        from tests.fakes.slack import sign
-
         replica = target or self.pick(avoid)
         if replica is None:
             self.stats.gave_up.add(p.event_id)
             return
-        body = event_body(p, int(time.time()))
+        body = json.dumps(event_body(p.event, p.event_id))
         headers = {"Content-Type": "application/json", **sign(self.secret, body)}
         if retry_num:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
