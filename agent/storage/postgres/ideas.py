@@ -12,8 +12,7 @@ import numpy as np
 
 from agent.storage.ports import Idea
 from agent.storage.postgres.db import Database
-
-_COLUMNS = "number, text, author, message_id, votes, merged, vector"
+from agent.storage.rows import IDEA_COLUMNS, ideas_from_rows, vector_bytes
 
 
 class PostgresIdeas:
@@ -22,12 +21,9 @@ class PostgresIdeas:
 
     async def ideas(self, channel_key: str, thread: str) -> tuple[list[Idea], np.ndarray]:
         rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM brainstorm_ideas WHERE channel_key = %s AND thread = %s ORDER BY number",
+            f"SELECT {IDEA_COLUMNS} FROM brainstorm_ideas WHERE channel_key = %s AND thread = %s ORDER BY number",
             (channel_key, thread))
-        if not rows:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        ideas = [Idea(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5])) for r in rows]
-        return ideas, np.vstack([np.frombuffer(r[6], dtype=np.float32) for r in rows])
+        return ideas_from_rows(rows)
 
     async def add(self, channel_key: str, thread: str, text: str, author: str, message_id: str,
                   vector: np.ndarray) -> Idea:
@@ -39,7 +35,7 @@ class PostgresIdeas:
             "SELECT %(key)s, %(thread)s, n.last_number, %(text)s, %(author)s, %(message_id)s, %(vector)s FROM n "
             "RETURNING number",
             {"key": channel_key, "thread": thread, "text": text, "author": author, "message_id": message_id,
-             "vector": np.asarray(vector, dtype=np.float32).tobytes()})
+             "vector": vector_bytes(vector)})
         return Idea(int(number), text, author, message_id)
 
     async def bump(self, channel_key: str, thread: str, number: int, what: Literal["votes", "merged"]) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from agent.storage.ports import PendingAnswer, PendingCommand, ReplyState
 from agent.storage.postgres.db import Connection, Database
+from agent.storage.rows import pending_answer, pending_command, reply_state
 
 OnOwedCommand = Callable[[Connection, PendingCommand], Awaitable[None]]
 
@@ -24,12 +25,12 @@ class PostgresPending:
     async def owed(self) -> list[PendingAnswer]:
         rows = await self.db.fetch("SELECT channel_key, message_id, payload, created_at, note FROM pending_answers "
                                    "ORDER BY created_at, message_id")
-        return [PendingAnswer(row[0], row[1], row[2], float(row[3]), row[4]) for row in rows]
+        return [pending_answer(row) for row in rows]
 
     async def get(self, channel_key: str, message_id: str) -> PendingAnswer | None:
         rows = await self.db.fetch("SELECT channel_key, message_id, payload, created_at, note FROM pending_answers "
                                    "WHERE channel_key = %s AND message_id = %s", (channel_key, message_id))
-        return PendingAnswer(rows[0][0], rows[0][1], rows[0][2], float(rows[0][3]), rows[0][4]) if rows else None
+        return pending_answer(rows[0]) if rows else None
 
     async def set_note(self, channel_key: str, message_id: str, note: str | None) -> None:
         await self.db.execute("UPDATE pending_answers SET note = %s WHERE channel_key = %s AND message_id = %s",
@@ -62,12 +63,12 @@ class PostgresPendingCommands:
     async def owed(self) -> list[PendingCommand]:
         rows = await self.db.fetch("SELECT channel_key, command_id, payload, route, created_at FROM pending_commands "
                                    "ORDER BY created_at, command_id")
-        return [PendingCommand(row[0], row[1], row[2], row[3], float(row[4])) for row in rows]
+        return [pending_command(row) for row in rows]
 
     async def get(self, channel_key: str, command_id: str) -> PendingCommand | None:
         rows = await self.db.fetch("SELECT channel_key, command_id, payload, route, created_at FROM pending_commands "
                                    "WHERE channel_key = %s AND command_id = %s", (channel_key, command_id))
-        return PendingCommand(rows[0][0], rows[0][1], rows[0][2], rows[0][3], float(rows[0][4])) if rows else None
+        return pending_command(rows[0]) if rows else None
 
     async def settle(self, channel_key: str, command_id: str) -> bool:
         return await self.db.execute("DELETE FROM pending_commands WHERE channel_key = %s AND command_id = %s",
@@ -82,11 +83,8 @@ class PostgresReplies:
         # of two replicas claiming at once, the primary key lets one insert; the other reads its record
         if await self.db.execute("INSERT INTO replies (source, channel_key, claimed_at) VALUES (%s, %s, %s) "
                                  "ON CONFLICT DO NOTHING", (source, channel_key, now)):
-            return "new", None
-        rows = await self.db.fetch("SELECT message_id FROM replies WHERE source = %s", (source,))
-        if rows and rows[0][0] is not None:
-            return "done", str(rows[0][0])
-        return "retry", None
+            return reply_state(True, ())
+        return reply_state(False, await self.db.fetch("SELECT message_id FROM replies WHERE source = %s", (source,)))
 
     async def delivered(self, source: str, message_id: str) -> None:
         await self.db.execute("UPDATE replies SET message_id = %s WHERE source = %s", (message_id, source))

@@ -7,9 +7,8 @@ from typing import Literal
 import numpy as np
 
 from agent.storage.ports import Idea
+from agent.storage.rows import IDEA_COLUMNS, ideas_from_rows, vector_bytes
 from agent.storage.sqlite.db import Database
-
-_COLUMNS = "number, text, author, message_id, votes, merged, vector"
 
 
 class SqliteIdeas:
@@ -18,20 +17,17 @@ class SqliteIdeas:
 
     async def ideas(self, channel_key: str, thread: str) -> tuple[list[Idea], np.ndarray]:
         rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM brainstorm_ideas WHERE channel_key = ? AND thread = ? ORDER BY number",
+            f"SELECT {IDEA_COLUMNS} FROM brainstorm_ideas WHERE channel_key = ? AND thread = ? ORDER BY number",
             (channel_key, thread))
-        if not rows:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        ideas = [Idea(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5])) for r in rows]
-        return ideas, np.vstack([np.frombuffer(r[6], dtype=np.float32) for r in rows])
+        return ideas_from_rows(rows)
 
     async def add(self, channel_key: str, thread: str, text: str, author: str, message_id: str,
                   vector: np.ndarray) -> Idea:
         # the next number is read and taken in one statement, through the single writer
         [(number,)] = await self.db.write_returning(
-            f"INSERT INTO brainstorm_ideas (channel_key, thread, {_COLUMNS}) SELECT ?, ?, COALESCE(MAX(number), 0) "
+            f"INSERT INTO brainstorm_ideas (channel_key, thread, {IDEA_COLUMNS}) SELECT ?, ?, COALESCE(MAX(number), 0) "
             "+ 1, ?, ?, ?, 0, 0, ? FROM brainstorm_ideas WHERE channel_key = ? AND thread = ? RETURNING number",
-            (channel_key, thread, text, author, message_id, np.asarray(vector, dtype=np.float32).tobytes(),
+            (channel_key, thread, text, author, message_id, vector_bytes(vector),
              channel_key, thread))
         return Idea(int(number), text, author, message_id)
 

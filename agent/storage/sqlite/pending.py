@@ -7,6 +7,7 @@ the asking message's row in ``messages``, written by :meth:`SqliteMessages.add` 
 from __future__ import annotations
 
 from agent.storage.ports import PendingAnswer, PendingCommand, ReplyState
+from agent.storage.rows import pending_answer, pending_command, reply_state
 from agent.storage.sqlite.db import Database
 
 
@@ -17,12 +18,12 @@ class SqlitePending:
     async def owed(self) -> list[PendingAnswer]:
         rows = await self.db.fetch("SELECT channel_key, id, owed, owed_at, owed_note FROM messages "
                                    "WHERE owed IS NOT NULL ORDER BY owed_at, id")
-        return [PendingAnswer(row[0], row[1], row[2], float(row[3]), row[4]) for row in rows]
+        return [pending_answer(row) for row in rows]
 
     async def get(self, channel_key: str, message_id: str) -> PendingAnswer | None:
         rows = await self.db.fetch("SELECT channel_key, id, owed, owed_at, owed_note FROM messages "
                                    "WHERE channel_key = ? AND id = ? AND owed IS NOT NULL", (channel_key, message_id))
-        return PendingAnswer(rows[0][0], rows[0][1], rows[0][2], float(rows[0][3]), rows[0][4]) if rows else None
+        return pending_answer(rows[0]) if rows else None
 
     async def set_note(self, channel_key: str, message_id: str, note: str | None) -> None:
         await self.db.write("UPDATE messages SET owed_note = ? WHERE channel_key = ? AND id = ? AND owed IS NOT NULL",
@@ -48,12 +49,12 @@ class SqlitePendingCommands:
     async def owed(self) -> list[PendingCommand]:
         rows = await self.db.fetch("SELECT channel_key, command_id, payload, route, created_at FROM pending_commands "
                                    "ORDER BY created_at, command_id")
-        return [PendingCommand(row[0], row[1], row[2], row[3], float(row[4])) for row in rows]
+        return [pending_command(row) for row in rows]
 
     async def get(self, channel_key: str, command_id: str) -> PendingCommand | None:
         rows = await self.db.fetch("SELECT channel_key, command_id, payload, route, created_at FROM pending_commands "
                                    "WHERE channel_key = ? AND command_id = ?", (channel_key, command_id))
-        return PendingCommand(rows[0][0], rows[0][1], rows[0][2], rows[0][3], float(rows[0][4])) if rows else None
+        return pending_command(rows[0]) if rows else None
 
     async def settle(self, channel_key: str, command_id: str) -> bool:
         count = await self.db.write("DELETE FROM pending_commands WHERE channel_key = ? AND command_id = ?",
@@ -68,11 +69,8 @@ class SqliteReplies:
     async def claim(self, source: str, channel_key: str, now: float) -> tuple[ReplyState, str | None]:
         if await self.db.write("INSERT OR IGNORE INTO replies (source, channel_key, claimed_at) VALUES (?, ?, ?)",
                                (source, channel_key, now)):
-            return "new", None
-        rows = await self.db.fetch("SELECT message_id FROM replies WHERE source = ?", (source,))
-        if rows and rows[0][0] is not None:
-            return "done", str(rows[0][0])
-        return "retry", None
+            return reply_state(True, ())
+        return reply_state(False, await self.db.fetch("SELECT message_id FROM replies WHERE source = ?", (source,)))
 
     async def delivered(self, source: str, message_id: str) -> None:
         await self.db.write("UPDATE replies SET message_id = ? WHERE source = ?", (message_id, source))
