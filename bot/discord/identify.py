@@ -11,19 +11,20 @@ import discord
 from agent.state.identify import IdentifyGate
 
 
-class GatedClient(discord.Client):
+class IdentifyTurns:
+    """Mixed into a discord.py client: each IDENTIFY first waits for ``identify``'s turn."""
+
     def __init__(self, *, identify: IdentifyGate, **options: Any) -> None:
-        super().__init__(**options)
+        super().__init__(**options)  # the discord.py client after this class in the MRO
         self.identify_gate = identify
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         await self.identify_gate.wait(shard_id, initial=initial)
 
 
-class GatedShardedClient(discord.AutoShardedClient):
-    def __init__(self, *, identify: IdentifyGate, **options: Any) -> None:
-        super().__init__(**options)
-        self.identify_gate = identify
+class GatedClient(IdentifyTurns, discord.Client):
+    pass
 
-    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        await self.identify_gate.wait(shard_id, initial=initial)
+
+class GatedShardedClient(IdentifyTurns, discord.AutoShardedClient):
+    pass
