@@ -84,6 +84,15 @@ async def answers_from(service: KnowledgeService, query: str, source: str) -> bo
     return source in await sources(service, query)
 
 
+async def built_and_followed(deployment: Deployment) -> tuple[KnowledgeService, KnowledgeService]:
+    """An indexer that built a first version, and a worker that has loaded it."""
+    indexer = deployment.start("indexer", background=False)
+    await indexer.reindex()
+    follower = deployment.start("worker")
+    await until(lambda: follower._index is not None, WAIT, "the follower's first version")
+    return indexer, follower
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -149,10 +158,7 @@ async def test_a_replica_never_builds_nor_watches(deployment: Deployment) -> Non
 
 async def test_a_version_built_with_another_embedder_is_not_swapped_in(
         deployment: Deployment, caplog: pytest.LogCaptureFixture) -> None:
-    indexer = deployment.start("indexer", background=False)
-    await indexer.reindex()
-    follower = deployment.start("worker")
-    await until(lambda: follower._index is not None, WAIT, "the follower's first version")
+    indexer, follower = await built_and_followed(deployment)
     other = deployment.start("worker", embedder="test:other")
     with caplog.at_level(logging.WARNING, logger="agent.knowledge.service"):
         write(deployment.kb, "oncall.md", "# On-call\n\nThe rotation changes on Mondays.\n")
@@ -168,10 +174,7 @@ async def test_a_version_built_with_another_embedder_is_not_swapped_in(
 
 async def test_a_published_name_that_is_no_version_is_never_read(
         deployment: Deployment, caplog: pytest.LogCaptureFixture) -> None:
-    indexer = deployment.start("indexer", background=False)
-    await indexer.reindex()
-    follower = deployment.start("worker")
-    await until(lambda: follower._index is not None, WAIT, "the follower's first version")
+    _, follower = await built_and_followed(deployment)
     first = follower._index and follower._index.version
     with caplog.at_level(logging.WARNING):
         await deployment.states[0].versions.publish(VERSIONS, "../../etc")
