@@ -34,10 +34,10 @@ from bot.events import Accepted, Command, IncomingMessage, MessageDelete, Messag
 from bot.outbox import Outbox
 from bot.pipeline.answer import Answerer, ThreadFollower
 from bot.pipeline.commands import CommandRunner
-from bot.pipeline.ingest import accept_form, from_payload, owed_record
+from bot.pipeline.ingest import accept_form, owed_record
 from bot.pipeline.limit import Limit
 from bot.pipeline.owed_commands import answer_owed, owed_command, resume_commands
-from bot.pipeline.resume import resume_owed
+from bot.pipeline.resume import owed_message, resume_owed
 from bot.pipeline.route import Router
 from bot.platform_access import STORE_MAX_CHARS, to_stored
 from bot.text import clean_incoming, scrub
@@ -134,13 +134,8 @@ class Pipeline:
         """An ``answer`` job (the scaled mode): the message owed an answer, through every step. Nothing to do
         when it is no longer owed (answered by an earlier run of this job, deleted, forgotten)."""
         owed = await self.store.pending.get(str(payload.get("channel_key")), str(payload.get("message_id")))
-        if owed is None:
-            return
-        try:
-            message = from_payload(owed.payload)
-        except (ValueError, KeyError, TypeError):
-            log.error("damaged owed-answer record dropped", extra={"channel": owed.channel_key})
-            await self.store.pending.settle(owed.channel_key, owed.message_id)
+        message = None if owed is None else await owed_message(self.store.pending, owed)
+        if message is None:
             return
         if message.channel.platform not in self.outbox.adapters:
             raise JobError(f"no {message.channel.platform} adapter in this worker")  # retried elsewhere or later

@@ -12,8 +12,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from agent.storage.ports import PendingAnswers
-from bot.events import Accepted
+from agent.storage.ports import PendingAnswer, PendingAnswers
+from bot.events import Accepted, IncomingMessage
 from bot.outbox import Outbox
 from bot.pipeline.ingest import accept_form, from_payload
 
@@ -26,12 +26,8 @@ async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable
     resumed = 0
     now = time.time()
     for owed in await pending.owed():
-        try:
-            message = from_payload(owed.payload)
-        except (ValueError, KeyError, TypeError):
-            log.error("damaged owed-answer record dropped", extra={"channel": owed.channel_key,
-                                                                   "message_id": owed.message_id})
-            await pending.settle(owed.channel_key, owed.message_id)
+        message = await owed_message(pending, owed)
+        if message is None:
             continue
         if message.channel.platform not in outbox.adapters:
             continue  # that platform is not running in this process; it stays owed
@@ -48,3 +44,14 @@ async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable
         await process(accept_form(message))
         resumed += 1
     return resumed
+
+
+async def owed_message(pending: PendingAnswers, owed: PendingAnswer) -> IncomingMessage | None:
+    """The message an answer is owed to, from its record; None (and the record let go) when it is damaged."""
+    try:
+        return from_payload(owed.payload)
+    except (ValueError, KeyError, TypeError):
+        log.error("damaged owed-answer record dropped", extra={"channel": owed.channel_key,
+                                                               "message_id": owed.message_id})
+        await pending.settle(owed.channel_key, owed.message_id)
+        return None
