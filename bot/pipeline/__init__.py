@@ -200,13 +200,13 @@ class Pipeline:
     async def resume(self) -> int:
         """Resume the answers and command answers owed when the last process stopped (call once the adapters
         are connected); returns how many."""
+        if self.jobs is not None:
+            return 0  # answers and commands owed are jobs: the queue runs again those of a dead worker
 
         async def start(accepted: Accepted) -> None:
             self._resumed.spawn(self.process(accepted))
 
         max_age_s = self.settings.resume_max_age_s
-        if self.jobs is not None:
-            return 0  # answers and commands owed are jobs: the queue runs again those of a dead worker
         answers = await resume_owed(self.store.pending, self.outbox, start, max_age_s)
         return answers + await resume_commands(self.store.pending_commands, self.outbox.commands_owed, max_age_s)
 
