@@ -25,6 +25,10 @@ from agent.tools.base import Citation, ToolOutput
 SHOWN = 2  # passages quoted offline
 CLOSE_TO_BEST = 0.12  # offline, quote only passages nearly as relevant as the best one
 SECOND_QUOTE = 0.05  # ... and a second quote only when its best sentence is about as relevant as the first's
+# Sentences are scored like passages are retrieved: by meaning, and by the question's own words. The small
+# embedding model reads a setting's name (`CONFAB_RATE_USER_PER_MIN`) as noise, so "how do I change the rate
+# limit?" found the sentence *about* the limit as close as the one naming the setting that changes it.
+WORDS_WEIGHT = 0.3
 
 Scorer = Callable[[str, list[str]], Awaitable[list[float]]]  # (question, texts) -> similarity of each text
 
@@ -63,7 +67,12 @@ async def quote_hits(question: str, hits: Sequence[Hit], scorer: Scorer | None =
     texts = [unit.text for unit_list in found for unit in unit_list]
     if not texts:
         return {}
-    scores = await scorer(question, texts) if scorer else lexical_scores(question, texts)
+    lexical = lexical_scores(question, texts)
+    if scorer is None:
+        scores = lexical
+    else:
+        dense = await scorer(question, texts)
+        scores = [(1 - WORDS_WEIGHT) * d + WORDS_WEIGHT * w for d, w in zip(dense, lexical, strict=True)]
     quotes: dict[int, Quote] = {}
     at = 0
     for hit, unit_list in zip(hits, found, strict=True):

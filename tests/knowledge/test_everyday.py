@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from agent.knowledge.chunking import chunk_text
-from agent.knowledge.index import _tokenize
+from agent.knowledge.index import Hit, _tokenize
+from agent.tools.knowledge import quote_hits
 from bot.adapter import Capabilities
 from tests.fakes.harness import Bot, Chat, RecordingAdapter
 from tests.fakes.harness import open_bot as open_any_bot
@@ -143,3 +144,20 @@ def test_each_bullet_is_a_passage_and_a_passage_keeps_its_lines() -> None:
 
 def test_a_settings_name_counts_as_its_words() -> None:
     assert _tokenize(["CONFAB_RETENTION_DAYS (90)"]) == [["confab", "retent", "day", "90"]]
+
+
+async def test_the_quoted_sentence_is_chosen_by_meaning_and_by_the_questions_words() -> None:
+    """The small embedding model reads a setting's name as noise: two sentences as close in meaning are told
+    apart by the question's own words, as passages are retrieved (BM25 beside the vectors)."""
+    text = ("# Limits\n\nOver the limit, the service says once when to try again and then stays quiet for a while.\n"
+            "`SERVICE_RATE_PER_MIN` (10) limits how often one person is answered in a minute.\n"
+            "Commands that only show help or settings never count, and neither do the ones admins send.\n"
+            "A long message is cut at eight thousand characters before it is read, whoever sent it.\n")
+    [chunk] = chunk_text("limits.md", text)
+    hit = Hit(chunk, score=1.0, similarity=0.5, bm25=1.0)
+
+    async def same_meaning(question: str, texts: list[str]) -> list[float]:
+        return [0.4] * len(texts)
+
+    quote = (await quote_hits("how do I change the rate limit?", [hit], same_meaning))[id(hit)]
+    assert quote.text.startswith("`SERVICE_RATE_PER_MIN` (10)")
