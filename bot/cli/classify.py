@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from bot.cli.input import (
     SENTIMENT_LABELS,
+    SENTIMENT_SPELLINGS,
     SPAM_LABELS,
     BadLine,
     binary_label,
+    choice_label,
     collect,
     exit_on_problems,
     field,
@@ -28,7 +31,9 @@ from bot.cli.input import (
     spellings,
     string_field,
 )
+from bot.cli.scores import report_binary, report_classes
 
+T = TypeVar("T")
 Task = Annotated[str, typer.Option("--task", help="spam | sentiment | labels")]
 
 
@@ -99,24 +104,24 @@ async def _classify(task: str, texts: list[str], labels: list[str], rows: list[d
     return [{"label": r.label, "score": r.score, "reasons": []} for r in found]
 
 
-def _read_labelled(data: Path, fmt: str, accepted: dict[str, bool], split: str = "all"
-                   ) -> tuple[list[str], list[int]]:
-    """Texts and 0/1 truth from ``data``; any bad line is reported (number and reason) and exits 2."""
+def _read_labelled(data: Path, fmt: str, label: Callable[[Any], T], split: str = "all") -> tuple[list[str], list[T]]:
+    """Texts and their truth (``label`` reads a label's spelling) from ``data``; any bad line is reported (number
+    and reason) and exits 2."""
     content = read_file_or_exit(data, lambda path: path.read_text(encoding="utf-8", errors="replace"))
 
-    def parse(line: str) -> tuple[str, int]:
+    def parse(line: str) -> tuple[str, T]:
         if fmt == "jsonl":
             row = json_object(line)
             text = str(string_field(row, "text"))
-            return text, int(binary_label(field(row, "label"), accepted))
+            return text, label(field(row, "label"))
         first, sep, second = line.partition("\t")
         if not sep:
             raise BadLine("expected two tab-separated columns")
         # sms: label<TAB>text (the SMS Spam Collection); uci: sentence<TAB>1|0 (UCI sentiment sentences)
-        label, text = (first, second) if fmt == "sms" else (second, first)
+        truth, text = (first, second) if fmt == "sms" else (second, first)
         if not text.strip():
             raise BadLine("the text column is empty")
-        return text, int(binary_label(label, accepted))
+        return text, label(truth)
 
     found, problems = collect(numbered_lines(content), parse)
     exit_on_problems(str(data), problems)
@@ -127,7 +132,7 @@ def _read_labelled(data: Path, fmt: str, accepted: dict[str, bool], split: str =
     if fmt == "sms" and split == "test":
         from agent.classify.train import sms_split
 
-        _, test = sms_split(texts, truth)
+        _, test = sms_split(texts, [int(bool(y)) for y in truth])
         return [texts[i] for i in test], [truth[i] for i in test]
     return texts, truth
 
@@ -136,29 +141,6 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         typer.echo(f"confab: {name} {value!r}: use {' | '.join(choices)}", err=True)
         raise typer.Exit(2)
-
-
-def _report(name: str, truth: list[int], predicted: list[int], seconds: float, as_json: bool, extra: str) -> None:
-    tp = sum(t and p for t, p in zip(truth, predicted, strict=True))
-    fp = sum(p and not t for t, p in zip(truth, predicted, strict=True))
-    fn = sum(t and not p for t, p in zip(truth, predicted, strict=True))
-    tn = len(truth) - tp - fp - fn
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    figures = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-               "accuracy": round((tp + tn) / max(1, len(truth)), 4),
-               "messages_per_s": round(len(truth) / max(seconds, 1e-9), 1), "messages": len(truth),
-               "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": tn}}
-    if as_json:
-        typer.echo(json.dumps(figures))
-        return
-    typer.echo(f"{len(truth)} messages{extra}")
-    for key in ("precision", "recall", "f1", "accuracy"):
-        suffix = f"  ({name})" if key != "accuracy" else ""
-        typer.echo(f"  {key:10} {figures[key]:.4f}{suffix}")
-    typer.echo(f"  confusion  predicted {name}/other: true {name} {tp}/{fn}, true other {fp}/{tn}")
-    typer.echo(f"  speed      {figures['messages_per_s']:.0f} messages/s")
 
 
 def eval_spam(data: Annotated[Path, typer.Option("--data", help="the labelled messages (format above)")],
@@ -170,13 +152,13 @@ def eval_spam(data: Annotated[Path, typer.Option("--data", help="the labelled me
 
     _check_choice("--format", fmt, ("jsonl", "sms"))
     _check_choice("--split", split, ("test", "all"))
-    texts, truth = _read_labelled(data, fmt, SPAM_LABELS, split)
+    texts, truth = _read_labelled(data, fmt, lambda value: int(binary_label(value, SPAM_LABELS)), split)
     classifier = SpamClassifier(load_settings_or_exit().spam_threshold)
     classifier.model.probabilities(["warm up"])
     started = time.perf_counter()
     predicted = [int(r.label == "spam") for r in classifier.classify_texts(texts)]
     extra = " (the fixed-seed held-out 20% of the SMS set)" if fmt == "sms" and split == "test" else ""
-    _report("spam", truth, predicted, time.perf_counter() - started, as_json, extra)
+    report_binary("spam", truth, predicted, time.perf_counter() - started, as_json, extra)
 
 
 eval_spam.__doc__ = f"""Spam precision/recall/F1 (spam is the positive class), accuracy, confusion matrix, throughput.
@@ -194,26 +176,33 @@ eval_spam.__doc__ = f"""Spam precision/recall/F1 (spam is the positive class), a
 def eval_sentiment(data: Annotated[Path, typer.Option("--data", help="the labelled sentences (format above)")],
                    fmt: Annotated[str, typer.Option("--format", help="jsonl | uci")] = "jsonl",
                    as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    from agent.classify.sentiment import analyze_sentiment
+    from agent.classify.sentiment import LABELS, analyze_sentiment
     from agent.embeddings import LocalEmbedder
 
     _check_choice("--format", fmt, ("jsonl", "uci"))
-    texts, truth = _read_labelled(data, fmt, SENTIMENT_LABELS)
+    texts, truth = _read_labelled(data, fmt, lambda value: choice_label(value, SENTIMENT_LABELS, SENTIMENT_SPELLINGS))
     embedder = LocalEmbedder()
     analyze_sentiment(["warm up"], embedder)  # loads the embedding model outside the timed part
     started = time.perf_counter()
-    # binary sets: neutral counts as positive
-    predicted = [int(r.score >= 0) for r in analyze_sentiment(texts, embedder)]
-    _report("positive", truth, predicted, time.perf_counter() - started, as_json, "")
+    results = analyze_sentiment(texts, embedder)
+    seconds = time.perf_counter() - started
+    if "neutral" in truth:
+        report_classes(LABELS, truth, [r.label for r in results], seconds, as_json)
+        return
+    # a two-class set (positive vs negative): a neutral prediction counts on the side its score leans to
+    report_binary("positive", [int(t == "positive") for t in truth], [int(r.score >= 0) for r in results], seconds,
+                  as_json, "")
 
 
-eval_sentiment.__doc__ = f"""Sentiment accuracy (positive vs negative), precision/recall/F1 for positive, throughput.
+eval_sentiment.__doc__ = f"""Sentiment in three classes (negative, neutral, positive) when the set has neutral rows:
+    accuracy, macro-F1, each class's precision/recall/F1 and the confusion matrix. A two-class set (no neutral
+    row) is scored as positive vs negative: accuracy, precision/recall/F1 for positive. Throughput too.
 
     --format jsonl: one JSON object per line with "text" (a string) and "label".
 
     --format uci: sentence<TAB>label per line, as in the UCI Sentiment Labelled Sentences.
 
-    Labels: {spellings(SENTIMENT_LABELS)}; any case, and JSON true/false or 1/0 too.
+    Labels: {SENTIMENT_SPELLINGS}; any case, and JSON true/false or 1/0 too.
 
     Blank lines are ignored. Any other line is reported with its number and reason; nothing is scored (exit 2).
     """

@@ -21,8 +21,11 @@ MAX_SHOWN = 10  # problems printed before "… and N more"
 # label spellings accepted for a binary truth column: value -> is it the positive class
 SPAM_LABELS: dict[str, bool] = {"spam": True, "ham": False, "1": True, "0": False, "true": True, "false": False,
                                 "not spam": False, "not_spam": False}
-SENTIMENT_LABELS: dict[str, bool] = {"positive": True, "pos": True, "negative": False, "neg": False,
-                                     "1": True, "0": False, "true": True, "false": False}
+# sentiment truth: two classes (UCI's 1/0) or three (a set with any "neutral" row is scored in three classes)
+SENTIMENT_LABELS: dict[str, str] = {"positive": "positive", "pos": "positive", "negative": "negative",
+                                    "neg": "negative", "neutral": "neutral", "neu": "neutral", "1": "positive",
+                                    "0": "negative", "true": "positive", "false": "negative"}
+SENTIMENT_SPELLINGS = "positive/negative, pos/neg, 1/0, true/false, and neutral/neu for three classes"
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,12 @@ def string_field(row: dict[str, Any], key: str, *, required: bool = True) -> str
 
 def binary_label(value: Any, accepted: dict[str, bool], *, key: str = "label") -> bool:
     """A truth label in one of the ``accepted`` spellings (case-insensitive; JSON true/false/1/0 too)."""
+    return choice_label(value, accepted, spellings(accepted), key=key)
+
+
+def choice_label(value: Any, accepted: dict[str, T], described: str, *, key: str = "label") -> T:
+    """The class ``value`` names in ``accepted`` (case-insensitive; JSON true/false/1/0 too); ``described``
+    lists the spellings for the error message."""
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, int):
@@ -108,7 +117,7 @@ def binary_label(value: Any, accepted: dict[str, bool], *, key: str = "label") -
     else:
         text = None
     if text is None or text not in accepted:
-        raise BadLine(f'"{key}" {json.dumps(value)} is not one of {spellings(accepted)}')
+        raise BadLine(f'"{key}" {json.dumps(value)} is not one of {described}')
     return accepted[text]
 
 

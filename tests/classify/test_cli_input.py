@@ -86,6 +86,29 @@ def test_eval_sentiment_labels_and_bad_lines(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and f'{uci}:2: "label" "negative-ish" is not one of positive/negative' in bad.stderr
 
 
+def test_eval_sentiment_scores_a_set_with_neutral_rows_in_three_classes(tmp_path: Path) -> None:
+    rows = [{"text": "I love this, it's wonderful, thank you so much!", "label": "positive"},
+            {"text": "This is awful and I hate it.", "label": "Negative"},
+            {"text": "The meeting moved to room 4 at 3pm.", "label": "neu"},
+            {"text": "The report is attached.", "label": "neutral"}]
+    result = run("eval", "sentiment", "--data", str(write(tmp_path / "s.jsonl", rows)), "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["classes"] == ["negative", "neutral", "positive"]
+    confusion = figures["confusion"]
+    assert {name: sum(row.values()) for name, row in confusion.items()} == {"negative": 1, "neutral": 2, "positive": 1}
+    assert figures["accuracy"] == sum(confusion[c][c] for c in confusion) / 4
+    f1 = [figures["per_class"][c]["f1"] for c in figures["classes"]]
+    assert figures["macro_f1"] == round(sum(f1) / 3, 4)
+    assert confusion["positive"]["positive"] == 1 and confusion["negative"]["negative"] == 1  # plain cases right
+    text = run("eval", "sentiment", "--data", str(tmp_path / "s.jsonl"))
+    assert "macro-F1" in text.stdout and "neutral" in text.stdout
+    bad = write(tmp_path / "b.jsonl", [*rows, {"text": "meh", "label": "mixed"}])
+    refused = run("eval", "sentiment", "--data", str(bad))
+    assert refused.exit_code == 2 and '"label" "mixed" is not one of positive/negative' in refused.stderr
+    assert "neutral/neu" in refused.stderr
+
+
 def test_classify_reports_bad_lines_and_writes_nothing() -> None:
     lines = [json.dumps({"text": "see you at standup"}), "garbage", json.dumps({"message": "hi"}),
              json.dumps({"text": "x", "ts": "yesterday"})]
@@ -120,7 +143,8 @@ def test_eval_summarize_names_bad_lines(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("command", "words"), [
     (["eval", "spam"], ['"text"', '"label"', "spam/ham, 1/0, true/false", "label<TAB>text"]),
-    (["eval", "sentiment"], ['"text"', '"label"', "positive/negative", "1/0", "sentence<TAB>label"]),
+    (["eval", "sentiment"], ['"text"', '"label"', "positive/negative", "1/0", "sentence<TAB>label", "neutral",
+                             "macro-F1"]),
     (["eval", "summarize"], ['"dialogue"', '"summary"']),
     (["summarize"], ['"author"', '"text"', '"ts"', "ISO 8601", '"is_bot"']),
     (["classify"], ['"text"', '"author"', '"channel"', '"ts"']),
