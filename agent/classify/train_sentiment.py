@@ -3,8 +3,9 @@
     python -m agent.classify.train_sentiment
 
 Data: the hand-written, labelled sentences in ``data/sentiment_train/*.tsv`` (``label<TAB>text``;
-work chat, products, films, restaurants and travel, short reactions), written for Confab and never
-drawn from an evaluation set. C is picked by 5-fold cross-validation on those sentences only.
+work chat, products, films, restaurants and travel, short reactions, informal community chat), written for
+Confab and never drawn from an evaluation set. Features: :func:`agent.classify.sentiment.features`,
+standardised. C is picked by 5-fold cross-validation on those sentences only.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.classify.sentiment import LABELS, MODEL_PATH, SentimentModel, prepared
+from agent.classify.sentiment import LABELS, MODEL_PATH, SentimentModel, features
 
 DATA = Path(__file__).parent / "data" / "sentiment_train"
 
@@ -34,16 +35,20 @@ def read_sentences(folder: Path = DATA) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def fit(vectors: np.ndarray, labels: list[int]) -> tuple[SentimentModel, float, float]:
+def fit(found: np.ndarray, labels: list[int]) -> tuple[SentimentModel, float, float]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
-    search = GridSearchCV(LogisticRegression(max_iter=3000), {"C": [0.3, 1.0, 3.0, 10.0]}, cv=folds, n_jobs=1)
-    search.fit(vectors, labels)
-    best = search.best_estimator_
-    model = SentimentModel(best.coef_.astype(np.float32), best.intercept_.astype(np.float32))
-    return model, float(search.best_params_["C"]), float(search.best_score_)
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
+    search = GridSearchCV(pipeline, {"logisticregression__C": [0.003, 0.01, 0.03, 0.1, 0.3]}, cv=folds, n_jobs=1)
+    search.fit(found, labels)
+    scaler, best = search.best_estimator_[0], search.best_estimator_[-1]
+    model = SentimentModel(best.coef_.astype(np.float32), best.intercept_.astype(np.float32),
+                           scaler.mean_.astype(np.float32), scaler.scale_.astype(np.float32))
+    return model, float(search.best_params_["logisticregression__C"]), float(search.best_score_)
 
 
 def main() -> None:
@@ -56,8 +61,7 @@ def main() -> None:
 
     texts, labels = read_sentences(args.data)
     counts = {name: labels.count(i) for i, name in enumerate(LABELS)}
-    vectors = LocalEmbedder().embed([prepared(t) for t in texts])
-    model, c, accuracy = fit(vectors, labels)
+    model, c, accuracy = fit(features(texts, LocalEmbedder()), labels)
     model.save(args.out)
     print(f"trained on {len(texts)} sentences {counts}: C={c}, cross-validated accuracy {accuracy:.3f}")
     print(f"wrote {args.out}")

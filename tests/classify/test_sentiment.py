@@ -44,3 +44,20 @@ def test_emoji_are_read(local_embedder: LocalEmbedder) -> None:
     """The embedding model has no emoji in its vocabulary: they are spelled out first."""
     party, angry = analyze_sentiment(["🎉🎉", "😡😡"], local_embedder)
     assert (party.label, angry.label) == ("positive", "negative")
+
+
+def test_informal_chat(local_embedder: LocalEmbedder) -> None:
+    """Slang, amusement and a plain remark: the lexicon scores (VADER) beside the embedding, and informal
+    training sentences. The embedding alone read "meh" as neutral, a laugh as negative and the weather as a
+    complaint."""
+    results = analyze_sentiment(["meh", "that's hilarious", "it's raining here"], local_embedder)
+    assert [r.label for r in results] == ["negative", "positive", "neutral"]
+
+
+def test_the_model_reads_what_the_features_hold(local_embedder: LocalEmbedder) -> None:
+    from agent.classify.sentiment import SentimentModel, features
+
+    model = SentimentModel.load()
+    found = features(["fine", "great!!! 😀"], local_embedder)
+    assert found.shape == (2, model.coef.shape[1]) == (2, model.mean.shape[0])
+    assert found[1, -1] > 0.5  # VADER's compound score of an exclaimed "great" and a grin
