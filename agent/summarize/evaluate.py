@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 METRICS = ("rouge1", "rouge2", "rougeL")
 _TURN = re.compile(r"^\s*([^:\n]{1,40}?)\s*:\s*(.*)$")
+# transcription markup in meeting transcripts (QMSum's AMI/ICSI: {disfmarker}, {vocalsound}, {gap}): annotation,
+# not speech
+_MARKUP = re.compile(r"\{[a-z]+\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,8 @@ def dialogue_messages(dialogue: str) -> list[StoredMessage]:
     """``Name: text`` lines as messages; a line without a speaker continues the previous turn."""
     start = datetime(2024, 1, 1, tzinfo=UTC)
     turns: list[tuple[str, str]] = []
-    for line in dialogue.splitlines():
+    for line in _MARKUP.sub(" ", dialogue).splitlines():
+        line = " ".join(line.split())
         match = _TURN.match(line)
         if match and match.group(2).strip():
             turns.append((match.group(1).strip(), match.group(2).strip()))

@@ -32,6 +32,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9#@])")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 _STOP = signals.STOP_WORDS
 MAX_UNITS_PER_MESSAGE = 6
+_FILLER = re.compile(r"(?i)(?<![\w'-])(?:mm-?hmm|uh-?huh|u+h+|u+m+|uhm|erm|hm+|m{2,})(?![\w'-])[,.]?")
 NEIGHBOUR_POOL = 2000
 POINT_CHARS = 220  # a decision or open question, at most
 LIST_LIMIT = 10  # decisions / action items / open questions shown (the newest); the rest are counted
@@ -39,7 +40,12 @@ EMBED_LIMIT = 500  # longer windows: a lexical (TF-IDF) pass picks this many can
 TLDR_FRACTION = 0.25  # TL;DR length as a share of the conversation's words, within the bounds below
 TLDR_MIN_WORDS = 25
 TLDR_MAX_WORDS = 60
+TLDR_LONG_FROM = 50  # messages: a longer conversation gets a longer TL;DR, growing with the log of its length
+TLDR_LONG_GROWTH = 1.0  # extra share of TLDR_MAX_WORDS per tenfold messages beyond TLDR_LONG_FROM
+TLDR_LONGEST = 150  # words
+TLDR_UNIT_WORDS = 15  # a TL;DR holds up to budget / this many sentences (at least 4)
 TLDR_DIVERSITY = 0.35
+TLDR_LONGEST_PICK = 0.5  # share of the TL;DR's words one sentence may take
 POSITION_PRIOR = 1.0  # weight of a preference for units that open a short conversation (its topic)
 PRIOR_SPAN = 40  # the prior fades for longer windows: a busy channel's first lines are not its topic
 _GROUP = re.compile(r"\b(?:(?:hi|hey|hello|thanks|thank you|morning|ok|okay) (?:all|everyone|everybody|team|folks|"
@@ -61,10 +67,16 @@ def content_words(text: str) -> list[str]:
 def split_units(messages: Sequence[StoredMessage]) -> list[Unit]:
     units: list[Unit] = []
     for index, message in enumerate(messages):
-        pieces = [p.strip() for p in _SENTENCE.split(" ".join(message.text.split())) if p.strip()]
+        pieces = [p for p in (without_fillers(p) for p in _SENTENCE.split(" ".join(message.text.split()))) if p]
         for piece in pieces[:MAX_UNITS_PER_MESSAGE]:
             units.append(Unit(piece, index, len(content_words(piece))))
     return units
+
+
+def without_fillers(text: str) -> str:
+    """``text`` without spoken fillers ("uh", "um", "hmm"): transcribed speech and chat written as people talk
+    carry them, and a summary that quotes them reads badly."""
+    return " ".join(_FILLER.sub(" ", text).split()).strip(" ,")
 
 
 def lexical_candidates(units: Sequence[Unit], limit: int) -> list[Unit]:
@@ -195,10 +207,13 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     speakers = [messages[u.index].author_name for u in units]
     words = [len(u.text.split()) for u in units]
     total_words = sum(words)
-    budget = int(min(TLDR_MAX_WORDS, max(TLDR_MIN_WORDS, TLDR_FRACTION * total_words), 0.6 * total_words))
+    budget = int(min(tldr_words(len(messages)), max(TLDR_MIN_WORDS, TLDR_FRACTION * total_words), 0.6 * total_words))
     thin = {i for i, u in enumerate(units) if u.content < SUBSTANTIAL}
-    tldr_ids = mmr(vectors, scores, speakers, limit=4, budget_words=budget, words=words, diversity=TLDR_DIVERSITY,
-                   exclude=thin if len(units) - len(thin) >= 2 else None)
+    # a rambling turn (a transcript's run-on sentence) would fill the TL;DR alone: it holds several picks instead
+    rambling = {i for i, n in enumerate(words) if n > TLDR_LONGEST_PICK * budget}
+    skipped = thin | rambling if len(units) - len(thin | rambling) >= 2 else thin
+    tldr_ids = mmr(vectors, scores, speakers, limit=max(4, budget // TLDR_UNIT_WORDS), budget_words=budget,
+                   words=words, diversity=TLDR_DIVERSITY, exclude=skipped if len(units) - len(skipped) >= 2 else None)
     picked = [(units[i], float(scores[i])) for i in tldr_ids]
     decision = _tldr_decision(messages)
     if decision is not None and not any(u.index == decision.index and signals.is_decision(u.text)
@@ -226,6 +241,16 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
                    more={k: v for k, v in more.items() if v})
 
 
+def tldr_words(messages: int) -> int:
+    """The longest TL;DR for a conversation of ``messages``: TLDR_MAX_WORDS up to TLDR_LONG_FROM messages, then
+    growing with the log of the length (a meeting of 900 turns covers more than a thread of 30), up to
+    TLDR_LONGEST."""
+    if messages <= TLDR_LONG_FROM:
+        return TLDR_MAX_WORDS
+    grown = TLDR_MAX_WORDS * (1 + TLDR_LONG_GROWTH * np.log10(messages / TLDR_LONG_FROM))
+    return int(min(TLDR_LONGEST, grown))
+
+
 def with_names(messages: Sequence[StoredMessage]) -> list[StoredMessage]:
     """Mentions by user id (``@U024BE7LH``) of people who speak in the window read as their names."""
     names_by_id = {m.author_id: m.author_name for m in messages if m.author_id != m.author_name}
@@ -241,7 +266,7 @@ def _tldr_decision(messages: Sequence[StoredMessage]) -> Unit | None:
     if not strong:
         return None
     index = strong[-1]
-    pieces = [p.strip() for p in _SENTENCE.split(" ".join(messages[index].text.split())) if p.strip()]
+    pieces = [p for p in (without_fillers(p) for p in _SENTENCE.split(" ".join(messages[index].text.split()))) if p]
     text = next((p for p in pieces if signals.is_decision(p)), pieces[0] if pieces else messages[index].text)
     return Unit(text, index, len(content_words(text)))
 

@@ -86,3 +86,10 @@ def test_baseline_is_the_first_three_turns() -> None:
     dialogue = "A: one\nB: two\ncontinued\nA: three\nB: four"
     assert baseline_first_turns(dialogue) == "one\ntwo continued\nthree"
     assert baseline_first_turns(dialogue, with_names=True) == "A: one\nB: two continued\nA: three"
+
+
+def test_transcript_markup_is_not_read_as_speech() -> None:
+    from agent.summarize.evaluate import dialogue_messages
+
+    [turn] = dialogue_messages("Professor E: So {disfmarker} we should {vocalsound} start the {gap} recording .")
+    assert turn.text == "So we should start the recording ."

@@ -155,3 +155,39 @@ def test_decision_cues_that_end_in_a_colon_count() -> None:
     assert is_decision("The decision is: Postgres.")
     assert not is_decision("what was the decision: postgres or sqlite?")
     assert not is_decision("we need more data before deciding")
+
+
+TOPICS = ("invoice batch", "database lock", "staging deploy", "login page", "search index", "mobile release",
+          "billing dashboard", "backup job", "email digest", "api quota", "audit log", "payment retries")
+
+
+def meeting(turns: int) -> list[str]:
+    """A long meeting on many topics, each turn a plain sentence about one of them."""
+    people = ("alice", "bob", "carol", "dave")
+    return [f"{people[i % 4]}: The {TOPICS[i % len(TOPICS)]} needs work item {i} before the {TOPICS[(i * 7) % 12]} "
+            f"review." for i in range(turns)]
+
+
+def test_a_long_meeting_gets_a_longer_tldr_than_a_thread(embedder: HashEmbedder) -> None:
+    """Length matched to the content: 600 turns are not told in the 60 words of a 30-message thread."""
+    thread = summarize_extractive(msgs(*meeting(30)), embedder)
+    long = summarize_extractive(msgs(*meeting(600)), embedder)
+    assert len(thread.tldr.split()) <= 60
+    assert len(long.tldr.split()) > 90 and len(long.tldr_sources) >= 5
+
+
+def test_a_rambling_turn_does_not_fill_the_tldr(embedder: HashEmbedder) -> None:
+    """A transcript's run-on turn, central to the meeting, is left for the key points: the TL;DR tells several."""
+    ramble = "alice: " + ", ".join(f"the {t} needs work item {i} before the {TOPICS[(i * 7) % 12]} review"
+                                   for i, t in enumerate(TOPICS)) + "."
+    summary = summarize_extractive(msgs(ramble, *meeting(80)), embedder)
+    assert len(summary.tldr_sources) >= 3 and "m1" not in summary.tldr_sources
+
+
+def test_spoken_fillers_are_left_out(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs("alice: Uh, so um the invoice batch, uh, needs smaller chunks.",
+                                        "bob: Mm-hmm. Hmm, we um decided to split the invoice batch into chunks."),
+                                   embedder)
+    words = {w.strip(",.").lower() for w in f"{summary.tldr} {' '.join(p.text for p in summary.key_points)}".split()}
+    assert not words & {"uh", "um", "hmm", "mm-hmm"}
+    assert "invoice" in summary.tldr
