@@ -197,8 +197,8 @@ async def measure(load: Load, meter: Meter, args: argparse.Namespace) -> dict[st
         phases = (("open loop", lambda: load.open_loop(session, args.rate, args.seconds)),
                   ("closed loop", lambda: load.closed_loop(session, args.concurrency, args.seconds)))
         for name, phase in phases:
-            spy = await profile(meter.server_pid, args.py_spy, args.seconds) if args.py_spy and name == "open loop" \
-                else None
+            profiled = args.py_spy and name == args.py_spy_phase
+            spy = await profile(meter.server_pid, args.py_spy, args.seconds) if profiled else None
             before = await meter.read()
             got = await phase()
             if spy is not None:
@@ -222,7 +222,7 @@ async def measure(load: Load, meter: Meter, args: argparse.Namespace) -> dict[st
 
 
 async def profile(pid: int, out: str, seconds: float) -> asyncio.subprocess.Process:
-    """py-spy sampling the server through the open-loop phase (a flat ``--format raw`` file: collapsed stacks)."""
+    """py-spy sampling the server through a phase (a flat ``--format raw`` file: collapsed stacks)."""
     spy = Path(sys.executable).with_name("py-spy")
     return await asyncio.create_subprocess_exec(str(spy), "record", "-p", str(pid), "-o", out, "--format", "raw",
                                                 "-d", str(max(1, int(seconds))), "-r", "200", "--nonblocking",
@@ -317,7 +317,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="each phase's length")
     parser.add_argument("--concurrency", type=int, default=16, help="closed loop: requests in flight")
     parser.add_argument("--people", type=int, default=4000, help="distinct authors (users.info is per author)")
-    parser.add_argument("--py-spy", metavar="FILE", help="profile the server during the open loop (py-spy raw)")
+    parser.add_argument("--py-spy", metavar="FILE", help="profile the server during one phase (py-spy raw)")
+    parser.add_argument("--py-spy-phase", choices=("open loop", "closed loop"), default="closed loop")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = asyncio.run(run(args))
