@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,10 @@ class WorkerTuning:
     heartbeat_s: float = 10.0
     stalled_after_s: float = 30.0
     recover_every_s: float = 15.0
+    # jobs that ended without succeeding (failed, cancelled, aborted) stay this long for a look, then are deleted
+    # (succeeded ones are deleted as they end); every process that runs jobs prunes every ``prune_every_s``
+    keep_finished_hours: int = 7 * 24
+    prune_every_s: float = 3600.0
     poll_s: float = 5.0  # fallback polling; new jobs arrive by LISTEN/NOTIFY
     restart_after_s: float = 5.0  # a worker that stopped on its own (database gone …) is restarted
 
@@ -158,7 +163,7 @@ class ProcrastinateJobs:
         if not self.queues:
             raise JobError("no job handler registered")
         self._supervisor = asyncio.create_task(self._keep_working(), name=f"{self.name}-supervisor")
-        self._recovery = asyncio.create_task(self._recover_periodically(), name=f"{self.name}-recovery")
+        self._recovery = asyncio.create_task(self._maintain(), name=f"{self.name}-recovery")
 
     async def stop(self, *, drain: bool = True, timeout_s: float | None = None) -> None:
         """Stop the worker (jobs in hand finish, up to ``timeout_s``; interrupted ones go back to the queue)
@@ -193,7 +198,9 @@ class ProcrastinateJobs:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), t.restart_after_s)
 
-    async def _recover_periodically(self) -> None:
+    async def _maintain(self) -> None:
+        """Stalled jobs put back every ``recover_every_s``; finished ones pruned every ``prune_every_s``."""
+        next_prune = time.monotonic()
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.tuning.recover_every_s)
@@ -203,6 +210,23 @@ class ProcrastinateJobs:
                 await self.recover_stalled()
             except Exception:
                 log.exception("jobs: recovering stalled jobs failed; trying again later")
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + self.tuning.prune_every_s
+                try:
+                    await self.prune_finished()
+                except Exception:
+                    log.exception("jobs: pruning finished jobs failed; trying again later")
+
+    async def prune_finished(self, older_than_hours: int | None = None) -> None:
+        """Delete the jobs that ended without succeeding (failed, cancelled, aborted) more than
+        ``older_than_hours`` (default ``keep_finished_hours``) ago, and succeeded ones left behind, with
+        procrastinate's own ``delete_old_jobs`` (their events go with them). Replicas pruning at once is harmless."""
+        hours = self.tuning.keep_finished_hours if older_than_hours is None else older_than_hours
+        if hours < 0:
+            raise JobError("older_than_hours must be >= 0")
+        await self.app.job_manager.delete_old_jobs(nb_hours=hours, include_failed=True, include_cancelled=True,
+                                                   include_aborted=True)
+        log.info("jobs: pruned the jobs that ended more than %d h ago", hours)
 
     async def recover_stalled(self) -> int:
         """Put back the jobs of workers with no heartbeat for ``stalled_after_s`` (killed, crashed, cut off);
