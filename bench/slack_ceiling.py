@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import os
 import signal
 import sys
@@ -109,7 +110,7 @@ class Meter:
         got = {"server": cpu_seconds(self.server_pid), "generator": time.process_time(), "fakes": self.fakes.cpu_s()}
         if self.url and self.application_name:
             pids = await backend_pids(self.url, self.application_name)
-            got.update({f"pg:{pid}": cpu_seconds(pid) for pid in pids})
+            got.update({f"pg:{pid}": cpu for pid in pids if not math.isnan(cpu := cpu_seconds(pid))})  # not gone
             got["redis (whole server, shared)"] = sum(cpu_seconds(p) for p in self.redis)
         return got
 
