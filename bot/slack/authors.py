@@ -52,14 +52,19 @@ class SlackAuthors:
         self._local: OrderedDict[str, tuple[float, Author]] = OrderedDict()
         self._looking: dict[str, asyncio.Task[Author]] = {}
 
+    def known(self, fallback: Author) -> Author | None:
+        """What :meth:`author` would return without waiting (no lookup due), else None."""
+        if fallback.is_bot or not fallback.id.startswith(("U", "W")):
+            return fallback
+        kept = self._local.get(fallback.id)
+        return kept[1] if kept is not None and kept[0] > time.monotonic() else None
+
     async def author(self, fallback: Author) -> Author:
         """The author with display name and admin flag, or ``fallback`` (a bot, or the lookup failed)."""
+        known = self.known(fallback)
+        if known is not None:
+            return known
         user_id = fallback.id
-        if fallback.is_bot or not user_id.startswith(("U", "W")):
-            return fallback
-        kept = self._local.get(user_id)
-        if kept is not None and kept[0] > time.monotonic():
-            return kept[1]
         task = self._looking.get(user_id)
         if task is None:
             task = self._looking[user_id] = asyncio.create_task(self._look_up(fallback))

@@ -90,6 +90,9 @@ class SlackListeners:
 
     async def _author_soon(self, fallback: Author) -> Author:
         """:meth:`author`, or ``fallback`` if users.info is slow (the acknowledgement waits for it)."""
+        known = self.authors.known(fallback)
+        if known is not None:  # most messages: no timer and no task to set up
+            return known
         try:
             return await asyncio.wait_for(self.author(fallback), AUTHOR_WAIT_S)
         except TimeoutError:
