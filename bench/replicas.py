@@ -68,6 +68,7 @@ DATABASE_URL = os.environ.get("CONFAB_BENCH_DATABASE_URL", "postgresql://postgre
 REDIS_URL = os.environ.get("CONFAB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SLACK_TIMEOUT_S = 3.0  # Slack counts a delivery not acknowledged within 3 s as failed, and retries it
 ACK_P99_TARGET_MS = 500.0
+ROOT = Path(__file__).resolve().parent.parent
 
 WORDS = ("deploy", "staging", "release", "billing", "invoice", "cache", "docker", "layer", "pager", "oncall",
          "migration", "database", "index", "review", "merge", "branch", "test", "flaky", "build", "runner",
@@ -217,7 +218,9 @@ async def start_replica(name: str, role: str, workdir: Path, env_base: dict[str,
     (home / "data").mkdir(parents=True, exist_ok=True)
     (home / "data" / "models").symlink_to(MODEL_CACHE, target_is_directory=True)
     env = {**env_base, "SLACK_HTTP_PORT": str(port), "CONFAB_ROLE": role, "CONFAB_DATA_DIR": str(home / "data"),
-           "CONFAB_KNOWLEDGE_DIR": str(home / "knowledge")}
+           "CONFAB_KNOWLEDGE_DIR": str(home / "knowledge"),
+           # this checkout's code, not whatever an editable install points at (the replica runs in ``home``)
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env_base.get("PYTHONPATH", "")]))}
     log_path = home / "confab.log"
     with log_path.open("wb") as out:  # a file, not a pipe: a full pipe would stall the replica
         process = await asyncio.create_subprocess_exec(

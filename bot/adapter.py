@@ -104,8 +104,9 @@ class CommandsOwed(Protocol):
         """Run ``command`` again and answer through ``route``, settling it when delivered; returns when it
         was answered (the work runs in the adapter's tracked tasks, so a stopping adapter drains it)."""
 
-    async def let_go(self, command: Command, route: str, age_s: float) -> None:
-        """Too old to run again: tidy what the asker sees while ``route`` still works (else nothing)."""
+    async def let_go(self, command: Command, route: str, age_s: float, text: str | None = None) -> None:
+        """Not run again (too old, or its job gave up): tell the asker so, with ``text`` (default: it was cut
+        short by a restart), while ``route`` still works (else nothing)."""
 
 
 class Outgoing(Protocol):

@@ -22,6 +22,8 @@ BECOME_ADMIN = {
 COMMAND_FAILED = "`/{name}` failed on my side; the details are in my logs. Please try again."
 COMMAND_TIMED_OUT = "`/{name}` took longer than {seconds:.0f} s and was stopped. I'm busy right now; please try again."
 STOPPED_BEFORE_ANSWER = "I was restarted before I could finish this; please ask again."
+GAVE_UP = "Sorry, I couldn't answer this: something kept failing on my side (the details are in my logs). " \
+    "Please ask again."
 SEND_FAILED = "I couldn't post my answer here."
 FORGET_CONFIRM = (
     "This erases everything I remember about this channel ({count:,} messages, followed threads, "

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.jobs.base import KINDS, Handler, JobError, Jobs, Kind, Payload, RetryPolicy
+from agent.jobs.base import KINDS, GaveUp, Handler, JobError, Jobs, Kind, Payload, RetryPolicy
 
 if TYPE_CHECKING:
     from agent.jobs.postgres import WorkerTuning
     from agent.settings import Settings
 
-__all__ = ["KINDS", "Handler", "JobError", "Jobs", "Kind", "Payload", "RetryPolicy", "open_jobs"]
+__all__ = ["KINDS", "GaveUp", "Handler", "JobError", "Jobs", "Kind", "Payload", "RetryPolicy", "open_jobs"]
 
 
 async def open_jobs(settings: Settings, *, concurrency: int = 4, tuning: WorkerTuning | None = None,

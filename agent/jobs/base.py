@@ -2,7 +2,8 @@
 
 A job is a ``kind`` and a JSON payload (a dict of ids, never live objects: a job may run in another
 process, after a restart). Handlers must be idempotent-friendly: a job runs at least once; it runs
-again when its handler raised (up to the kind's attempts) or its worker died mid-run.
+again when its handler raised (up to the kind's attempts) or its worker died mid-run. When a job has
+used up its runs, the kind's ``gave_up`` callback (if registered) settles what the job owed, once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ KINDS: tuple[str, ...] = get_args(Kind)
 
 Payload = dict[str, Any]
 Handler = Callable[[Payload], Awaitable[None]]
+# called once when a job will not run again (its last run failed, or its worker kept dying): the payload and why
+GaveUp = Callable[[Payload, str], Awaitable[None]]
 
 
 class JobError(ConfabError):
@@ -41,6 +44,10 @@ class RetryPolicy:
         if self.attempts < 1 or self.backoff_s < 0:
             raise ValueError("attempts must be >= 1 and backoff_s >= 0")
 
+    def last(self, runs: int) -> bool:
+        """Whether a job that failed on its ``runs``-th run is not run again."""
+        return runs >= self.attempts
+
     def delay_s(self, retry: int) -> float:
         """The wait before retry number ``retry`` (1 for the first retry)."""
         return float(self.backoff_s**retry) if self.backoff_s else 0.0
@@ -53,8 +60,10 @@ DEFAULT_RETRY = RetryPolicy()
 class Jobs(Protocol):
     """A job queue. Register every kind's handler before :meth:`start`; defer from anywhere."""
 
-    def register(self, kind: Kind, handler: Handler, retry: RetryPolicy = DEFAULT_RETRY) -> None:
-        """The handler that runs ``kind``'s jobs in this process, and their retry policy."""
+    def register(self, kind: Kind, handler: Handler, retry: RetryPolicy = DEFAULT_RETRY,
+                 gave_up: GaveUp | None = None) -> None:
+        """The handler that runs ``kind``'s jobs in this process, their retry policy, and what settles a job
+        that used up its runs (``gave_up(payload, reason)``; its own errors are logged, never retried)."""
 
     async def defer(self, kind: Kind, payload: Mapping[str, Any], *,
                     conn: psycopg.AsyncConnection[Any] | None = None) -> None:

@@ -5,6 +5,8 @@ Each kind is a procrastinate task ``confab.<kind>`` on its own queue ``<kind>`` 
 kinds). Jobs are never lost: a handler that raises is retried with backoff by procrastinate's retry strategy;
 a job interrupted by a stop is put back at once; a job whose worker died (no heartbeat for
 ``stalled_after_s``) is put back by the periodic recovery of any live worker (:meth:`recover_stalled`).
+A job that used up its runs (its last run failed, or its workers kept dying) is failed, logged, and handed
+to its kind's ``gave_up`` callback, once, so what it owed is settled rather than left owed forever.
 """
 
 from __future__ import annotations
@@ -12,17 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from procrastinate import App, BaseRetryStrategy, PsycopgConnector, RetryDecision
+from procrastinate import App, BaseRetryStrategy, JobContext, PsycopgConnector, RetryDecision
 from procrastinate.exceptions import JobAborted, ProcrastinateException
 from procrastinate.jobs import Job, Status
 from procrastinate.worker import Worker
 
-from agent.jobs.base import DEFAULT_RETRY, Handler, JobError, Kind, Payload, RetryPolicy, check_job
+from agent.jobs.base import DEFAULT_RETRY, GaveUp, Handler, JobError, Kind, Payload, RetryPolicy, check_job
 from agent.jobs.schema import ensure_schema
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,10 @@ class WorkerTuning:
     heartbeat_s: float = 10.0
     stalled_after_s: float = 30.0
     recover_every_s: float = 15.0
+    # jobs that ended without succeeding (failed, cancelled, aborted) stay this long for a look, then are deleted
+    # (succeeded ones are deleted as they end); every process that runs jobs prunes every ``prune_every_s``
+    keep_finished_hours: int = 7 * 24
+    prune_every_s: float = 3600.0
     poll_s: float = 5.0  # fallback polling; new jobs arrive by LISTEN/NOTIFY
     restart_after_s: float = 5.0  # a worker that stopped on its own (database gone …) is restarted
 
@@ -63,7 +70,7 @@ class _Retry(BaseRetryStrategy):
         runs = job.attempts + 1
         if isinstance(exception, (JobAborted, asyncio.CancelledError)):  # stopped mid-run, not failed
             return RetryDecision(retry_in={"seconds": 0}) if runs < self.policy.attempts + INTERRUPTED_RUNS else None
-        if runs >= self.policy.attempts:
+        if self.policy.last(runs):
             return None
         return RetryDecision(retry_in={"seconds": int(self.policy.delay_s(runs))})
 
@@ -81,6 +88,7 @@ class ProcrastinateJobs:
                                           name=f"{name}-pool")
         self.app = App(connector=self.connector)
         self._policies: dict[str, RetryPolicy] = {}
+        self._gave_up: dict[str, GaveUp] = {}
         self._worker: Worker | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._recovery: asyncio.Task[None] | None = None
@@ -100,16 +108,38 @@ class ProcrastinateJobs:
             raise JobError(f"cannot open the job queue on PostgreSQL: {type(exc).__name__}: {exc}") from exc
         return self
 
-    def register(self, kind: Kind, handler: Handler, retry: RetryPolicy = DEFAULT_RETRY) -> None:
+    def register(self, kind: Kind, handler: Handler, retry: RetryPolicy = DEFAULT_RETRY,
+                 gave_up: GaveUp | None = None) -> None:
         check_job(kind, {})
         if kind in self._policies:
             raise JobError(f"a handler is already registered for {kind} jobs")
         self._policies[kind] = retry
+        if gave_up is not None:
+            self._gave_up[kind] = gave_up
 
-        async def run(payload: Payload) -> None:
-            await handler(payload)
+        async def run(context: JobContext, payload: Payload) -> None:
+            try:
+                await handler(payload)
+            except JobAborted:
+                raise  # stopped, not failed: the retry strategy puts it back
+            except Exception as exc:
+                job = context.job
+                if retry.last(job.attempts + 1):
+                    await self._give_up(kind, job.id, payload,
+                                        f"failed {job.attempts + 1} times, last: {type(exc).__name__}: {exc}")
+                raise
 
-        self.app.task(name=task_name(kind), queue=kind, retry=_Retry(retry))(run)
+        self.app.task(name=task_name(kind), queue=kind, retry=_Retry(retry), pass_context=True)(run)
+
+    async def _give_up(self, kind: str, job_id: int | None, payload: Payload, reason: str) -> None:
+        log.error("jobs: %s job %s %s; giving up", kind, job_id, reason[:300])
+        settle = self._gave_up.get(kind)
+        if settle is None:
+            return
+        try:
+            await settle(payload, reason)
+        except Exception:
+            log.exception("jobs: settling the %s job %s that was given up failed", kind, job_id)
 
     async def defer(self, kind: Kind, payload: Mapping[str, Any], *,
                     conn: psycopg.AsyncConnection[Any] | None = None) -> None:
@@ -133,7 +163,7 @@ class ProcrastinateJobs:
         if not self.queues:
             raise JobError("no job handler registered")
         self._supervisor = asyncio.create_task(self._keep_working(), name=f"{self.name}-supervisor")
-        self._recovery = asyncio.create_task(self._recover_periodically(), name=f"{self.name}-recovery")
+        self._recovery = asyncio.create_task(self._maintain(), name=f"{self.name}-recovery")
 
     async def stop(self, *, drain: bool = True, timeout_s: float | None = None) -> None:
         """Stop the worker (jobs in hand finish, up to ``timeout_s``; interrupted ones go back to the queue)
@@ -168,7 +198,9 @@ class ProcrastinateJobs:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), t.restart_after_s)
 
-    async def _recover_periodically(self) -> None:
+    async def _maintain(self) -> None:
+        """Stalled jobs put back every ``recover_every_s``; finished ones pruned every ``prune_every_s``."""
+        next_prune = time.monotonic()
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.tuning.recover_every_s)
@@ -178,12 +210,30 @@ class ProcrastinateJobs:
                 await self.recover_stalled()
             except Exception:
                 log.exception("jobs: recovering stalled jobs failed; trying again later")
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + self.tuning.prune_every_s
+                try:
+                    await self.prune_finished()
+                except Exception:
+                    log.exception("jobs: pruning finished jobs failed; trying again later")
+
+    async def prune_finished(self, older_than_hours: int | None = None) -> None:
+        """Delete the jobs that ended without succeeding (failed, cancelled, aborted) more than
+        ``older_than_hours`` (default ``keep_finished_hours``) ago, and succeeded ones left behind, with
+        procrastinate's own ``delete_old_jobs`` (their events go with them). Replicas pruning at once is harmless."""
+        hours = self.tuning.keep_finished_hours if older_than_hours is None else older_than_hours
+        if hours < 0:
+            raise JobError("older_than_hours must be >= 0")
+        await self.app.job_manager.delete_old_jobs(nb_hours=hours, include_failed=True, include_cancelled=True,
+                                                   include_aborted=True)
+        log.info("jobs: pruned the jobs that ended more than %d h ago", hours)
 
     async def recover_stalled(self) -> int:
         """Put back the jobs of workers with no heartbeat for ``stalled_after_s`` (killed, crashed, cut off);
         a job that already took all its runs is marked failed instead. Returns how many were put back."""
         manager = self.app.job_manager
         put_back = 0
+        given_up: list[Job] = []
         async with self.connector.pool.connection() as conn, conn.transaction():
             cursor = await conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (RECOVERY_LOCK,))
             row = await cursor.fetchone()
@@ -195,13 +245,17 @@ class ProcrastinateJobs:
                     continue
                 policy = self._policies.get(job.task_name.removeprefix(TASK_PREFIX), DEFAULT_RETRY)
                 if job.attempts + 1 >= policy.attempts + INTERRUPTED_RUNS:
-                    log.error("jobs: %s job %s stalled again after %d runs; giving up",
-                              job.task_name, job.id, job.attempts + 1)
                     await manager.finish_job(job, status=Status.FAILED, delete_job=False)
+                    given_up.append(job)
                     continue
                 log.warning("jobs: %s job %s was running on a worker that died; putting it back",
                             job.task_name, job.id)
                 await manager.retry_job(job)
                 put_back += 1
             await manager.prune_stalled_workers(self.tuning.stalled_after_s)
+        for job in given_up:  # after the sweep's transaction: settling may post to a platform
+            payload = job.task_kwargs.get("payload")
+            await self._give_up(job.task_name.removeprefix(TASK_PREFIX), job.id,
+                                payload if isinstance(payload, dict) else {},
+                                f"stalled again after {job.attempts + 1} runs (its workers died)")
         return put_back

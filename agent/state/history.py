@@ -4,8 +4,9 @@ An entry keeps when, where, and a compact fingerprint of the text: the smallest 
 64-bit hashes of its word 3-grams (a bottom-k sketch). Shorter texts keep every hash, so their
 resemblance is the exact Jaccard similarity of the 3-gram sets; longer ones get the standard bottom-k
 estimate. In process memory the history is an LRU of authors; in Redis it is a capped list per
-author and a "known author" key, both expiring, updated in one transaction, so every replica sees
-the messages the others saw.
+author and a "known author" key, both expiring, updated by one script (atomic, like a transaction, and
+one command to send and one reply to read instead of eight), so every replica sees the messages the
+others saw.
 """
 
 from __future__ import annotations
@@ -88,6 +89,19 @@ class MemoryAuthorHistory:
         return None
 
 
+# KEYS: the author's entries, the author's "known" flag; ARGV: the new entry, entries kept, window ms, known TTL s.
+# Returns the entries before this one and 1 when the author was not known yet.
+_RECORD = """
+local earlier = redis.call('LRANGE', KEYS[1], 0, -1)
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local created = redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return {earlier, created and 1 or 0}
+"""
+
+
 class RedisAuthorHistory:
     def __init__(self, client: Redis, prefix: str, window_s: float = WINDOW_S, keep: int = KEEP,
                  known_ttl_s: int = KNOWN_TTL_S) -> None:
@@ -96,17 +110,12 @@ class RedisAuthorHistory:
         self.window_s = window_s
         self.keep = keep
         self.known_ttl_s = known_ttl_s
+        self._record = client.register_script(_RECORD)  # EVALSHA, and EVAL again after a Redis restart
 
     async def record(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
         entries, known = f"{self.prefix}spam:history:{author}", f"{self.prefix}spam:known:{author}"
-        async with self.client.pipeline(transaction=True) as pipe:  # MULTI/EXEC: replicas see each other in order
-            pipe.lrange(entries, 0, -1)
-            pipe.rpush(entries, encode(seen))
-            pipe.ltrim(entries, -self.keep, -1)
-            pipe.pexpire(entries, round(self.window_s * 1000))
-            pipe.set(known, b"1", nx=True, ex=self.known_ttl_s)
-            pipe.expire(known, self.known_ttl_s)
-            raw, *_, created, _ = await pipe.execute()
+        raw, created = await self._record(keys=[entries, known], args=[encode(seen), self.keep,
+                                                                       round(self.window_s * 1000), self.known_ttl_s])
         earlier = [s for s in map(decode, raw) if seen.at - s.at <= self.window_s]
         return earlier, not created
 

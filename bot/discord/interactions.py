@@ -199,12 +199,12 @@ class Interactions:
                                      way_back.ephemeral)
         await self.adapter.spawn(self._rebased(self._answer(replies, command, owed=True)))
 
-    async def let_go(self, command: Command, route: str, age_s: float) -> None:
+    async def let_go(self, command: Command, route: str, age_s: float, text: str | None = None) -> None:
         """Too late to answer: the "thinking…" message says so while the token still works."""
         if age_s < TOKEN_VALID_S:
             deferred = ResumedInteraction(self.adapter.client, InteractionRoute.from_json(route))
             await self.adapter.spawn(self._rebased(deferred.edit_original_response(
-                content=say.STOPPED_BEFORE_ANSWER, allowed_mentions=NO_PINGS)))
+                content=text or say.STOPPED_BEFORE_ANSWER, allowed_mentions=NO_PINGS)))
 
     async def _rebased(self, work: Coroutine[Any, Any, Any]) -> None:
         """``work`` with webhook calls going where this client's REST goes (as in the adapter's own tasks)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any, Protocol
 
 from agent.deps import Deps
@@ -34,6 +35,7 @@ from bot.events import Accepted, Command, IncomingMessage, MessageDelete, Messag
 from bot.outbox import Outbox
 from bot.pipeline.answer import Answerer, ThreadFollower
 from bot.pipeline.commands import CommandRunner
+from bot.pipeline.gave_up import answer_given_up, command_given_up
 from bot.pipeline.ingest import accept_form, owed_record
 from bot.pipeline.limit import Limit
 from bot.pipeline.owed_commands import answer_owed, owed_command, resume_commands
@@ -73,8 +75,10 @@ class Pipeline:
         self._resumed = BackgroundWork()
         self.jobs = deps.jobs
         if self.jobs is not None:
-            self.jobs.register("answer", self.run_answer_job)
-            self.jobs.register("command", self.run_command_job)
+            self.jobs.register("answer", self.run_answer_job, gave_up=partial(answer_given_up, deps.store.pending,
+                                                                              self.outbox))
+            self.jobs.register("command", self.run_command_job,
+                               gave_up=partial(command_given_up, deps.store.pending_commands, self.outbox))
 
     def attach(self, adapter: Adapter) -> None:
         self.outbox.attach(adapter)

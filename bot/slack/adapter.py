@@ -14,6 +14,7 @@ from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -23,6 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agent.state.profiles import RedisProfiles
 from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.background import BackgroundWork
 from bot.errors import ConfigError, PaceExceeded
@@ -103,11 +105,14 @@ class SlackAdapter:
         self.outbox: Outgoing | None = None
         self.ready = asyncio.Event()
         self.notes = ProgressNotes(self.client)  # "working on it" notes of slow answers
-        self.listeners = SlackListeners(self, self.app)
+        profiles = RedisProfiles(self.pacer.client, settings.redis_prefix) if isinstance(self.pacer, SharedPacer) \
+            else None  # the authors' profiles shared by the replicas, on the pacer's Redis client
+        self.listeners = SlackListeners(self, self.app, profiles)
         self._closed = asyncio.Event()
         self._work = BackgroundWork()
         self._socket: Any = None
         self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -116,6 +121,7 @@ class SlackAdapter:
         outbox.attach(self)
         outbox.keep_progress(self.name, NoteKeeper(self.notes))
         outbox.keep_commands(self.name, self.listeners.commands)  # commands owed before a restart
+        self._share_session()
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
@@ -143,6 +149,15 @@ class SlackAdapter:
         self.ready.set()
         await self._closed.wait()
 
+    def _share_session(self) -> None:
+        """One HTTP session (one connection pool) for every Web API call of this process: without one, slack_sdk
+        opens and closes a session, and a TCP connection, per call. Closed by :meth:`close`."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+        for client in (self.client, self.admin_client):
+            if client is not None:
+                client.session = self._session
+
     def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         return self._work.spawn(work)
 
@@ -162,6 +177,8 @@ class SlackAdapter:
         await self.notes.drop_all()
         if isinstance(self.pacer, SharedPacer):
             await self.pacer.close()
+        if self._session is not None:
+            await self._session.close()  # a call after this (a late job) opens a session of its own again
         self._closed.set()
 
     @property

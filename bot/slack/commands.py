@@ -74,9 +74,9 @@ class SlackCommands:
     async def resume(self, command: Command, route: str) -> None:
         await self.adapter.spawn(self._finish(command, AsyncRespond(response_url=route), owed=True))
 
-    async def let_go(self, command: Command, route: str, age_s: float) -> None:
+    async def let_go(self, command: Command, route: str, age_s: float, text: str | None = None) -> None:
         if age_s < RESPONSE_URL_VALID_S:
-            await AsyncRespond(response_url=route)(text=say.STOPPED_BEFORE_ANSWER, response_type="ephemeral")
+            await AsyncRespond(response_url=route)(text=text or say.STOPPED_BEFORE_ANSWER, response_type="ephemeral")
 
     # --- answering ------------------------------------------------------------------------------
 

@@ -14,18 +14,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 
+from agent.state.profiles import Profiles
 from bot.delivery import FirstDelivery
 from bot.events import Accepted, Author, IncomingMessage, MessageDelete, MessageEdit
+from bot.slack.authors import SlackAuthors
 from bot.slack.commands import SlackCommands
-from bot.slack.convert import HUMAN_SUBTYPES, author_from_user_info, event_from_payload, team_of
+from bot.slack.convert import HUMAN_SUBTYPES, event_from_payload, team_of
 from bot.slack.format import PROGRESS_TEXT
 from bot.slack.notes import after
 from bot.slack.ports import SlackEdge
@@ -34,17 +34,17 @@ log = logging.getLogger(__name__)
 
 SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "confab")
 SHORTCUT = "summarize_thread"
-AUTHOR_TTL_S = 600.0
 AUTHOR_WAIT_S = 1.0  # users.info before acknowledging a message: at most this long
 
 
 class SlackListeners:
     """Registers on ``app`` and hands what arrives to ``adapter``'s handler."""
 
-    def __init__(self, adapter: SlackEdge, app: AsyncApp) -> None:
+    def __init__(self, adapter: SlackEdge, app: AsyncApp, profiles: Profiles | None = None) -> None:
+        """``profiles``: the authors' profiles shared by the replicas (Redis), if any."""
         self.adapter = adapter
         self.first_delivery = FirstDelivery("slack", lambda: adapter.handler)
-        self._authors: dict[str, tuple[float, Author]] = {}
+        self.authors = SlackAuthors(lambda: adapter.client, profiles)
         app.middleware(self._dedupe)
         app.event("app_mention")(self._on_event)
         app.event("message")(self._on_event)
@@ -70,23 +70,7 @@ class SlackListeners:
 
     async def author(self, fallback: Author) -> Author:
         """The author with display name and admin flag from users.info (cached), or ``fallback``."""
-        if fallback.is_bot or not fallback.id.startswith(("U", "W")):
-            return fallback
-        cached = self._authors.get(fallback.id)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        found, ttl = fallback, 60.0
-        try:
-            resp = await self.adapter.client.users_info(user=fallback.id)
-            user = resp.get("user")
-            if isinstance(user, dict) and user.get("id"):
-                found, ttl = author_from_user_info(user), AUTHOR_TTL_S
-        except SlackApiError as exc:
-            log.info("users.info failed", extra={"error": exc.response.get("error")})
-        except Exception:
-            log.exception("users.info failed")
-        self._authors[fallback.id] = (time.monotonic() + ttl, found)
-        return found
+        return await self.authors.author(fallback)
 
     # --- events -------------------------------------------------------------------------------
 
@@ -106,6 +90,9 @@ class SlackListeners:
 
     async def _author_soon(self, fallback: Author) -> Author:
         """:meth:`author`, or ``fallback`` if users.info is slow (the acknowledgement waits for it)."""
+        known = self.authors.known(fallback)
+        if known is not None:  # most messages: no timer and no task to set up
+            return known
         try:
             return await asyncio.wait_for(self.author(fallback), AUTHOR_WAIT_S)
         except TimeoutError:

@@ -40,6 +40,7 @@ class Call:
     params: dict[str, Any]
     body: bytes = b""
     token: str = ""  # from the Authorization header
+    peer: str = ""  # the caller's host:port: one TCP connection, one peer
 
 
 @dataclass
@@ -106,7 +107,8 @@ class FakeSlackAPI:
             self.calls.append(Call(method + "#429", params, raw))
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        self.calls.append(Call(method, params, raw, token))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.calls.append(Call(method, params, raw, token, f"{peer[0]}:{peer[1]}" if peer else ""))
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
         return web.json_response(self._answer(method, params))

@@ -1,0 +1,73 @@
+"""Authors are looked up on Slack (users.info) once for a while, not once per message: concurrent messages of one
+person share a lookup, and with Redis what one replica looked up serves the others."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.state.profiles import MemoryProfiles, RedisProfiles
+from bot.events import Author
+from bot.slack.authors import SlackAuthors
+from tests.fakes.slack import FakeSlackAPI, RecordingHandler, payload, post_event, settle
+from tests.services import RedisTarget
+
+
+def message_from(user: str, n: int) -> dict[str, Any]:
+    return {**payload("message_channels"), "user": user, "ts": f"1700000400.{n:06d}", "client_msg_id": f"a{n}"}
+
+
+async def test_replicas_share_the_authors_they_looked_up(start_slack: Any, fake_api: FakeSlackAPI,
+                                                         redis_target: RedisTarget) -> None:
+    fake_api.users["U0ALICE01"] = {"id": "U0ALICE01", "name": "alice", "is_admin": True,
+                                   "profile": {"display_name": "Alice A."}}
+    shared = {"redis_url": redis_target.url, "redis_prefix": redis_target.prefix}
+    handlers = [RecordingHandler(), RecordingHandler()]
+    replicas = [await start_slack(handler, **shared) for handler in handlers]
+    for n, replica in enumerate(replicas * 2):  # each replica gets two messages from Alice
+        assert (await post_event(replica, message_from("U0ALICE01", n)))[0] == 200
+        await settle(replica)
+    assert len(fake_api.calls_to("users.info")) == 1
+    authors = [m.author for h in handlers for m in h.messages]
+    assert len(authors) == 4 and all(a.name == "Alice A." and a.is_admin for a in authors)
+
+
+async def test_one_lookup_for_a_burst_of_one_person(fake_api: FakeSlackAPI) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=fake_api.base + "/api/")
+    authors = SlackAuthors(lambda: client, MemoryProfiles())
+    found = await asyncio.gather(*(authors.author(Author("U0BURST01", "U0BURST01")) for _ in range(10)))
+    assert len(fake_api.calls_to("users.info")) == 1
+    assert {a.name for a in found} == {"user-T01"}
+
+
+async def test_an_unreachable_cache_falls_back_to_slack(fake_api: FakeSlackAPI, caplog: pytest.LogCaptureFixture
+                                                        ) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=fake_api.base + "/api/")
+    redis = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)  # nothing listens there
+    authors = SlackAuthors(lambda: client, RedisProfiles(redis, "confab-test:gone:"))
+    try:
+        with caplog.at_level(logging.WARNING, logger="agent.state.profiles"):
+            found = await authors.author(Author("U0CAROL01", "U0CAROL01"))
+    finally:
+        await redis.aclose()
+    assert found.name == "user-L01" and len(fake_api.calls_to("users.info")) == 1
+    assert "profile cache unreachable; looking it up instead" in caplog.messages
+
+
+async def test_a_damaged_shared_profile_is_looked_up_again(fake_api: FakeSlackAPI, redis_target: RedisTarget
+                                                           ) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=fake_api.base + "/api/")
+    redis = Redis.from_url(redis_target.url)
+    try:
+        await redis.set(f"{redis_target.prefix}profile:slack:U0DAVE001", '{"id": "U0OTHER01", "name": "Mallory"}')
+        authors = SlackAuthors(lambda: client, RedisProfiles(redis, redis_target.prefix))
+        found = await authors.author(Author("U0DAVE001", "U0DAVE001"))
+    finally:
+        await redis.aclose()
+    assert found.id == "U0DAVE001" and found.name == "user-001"
+    assert len(fake_api.calls_to("users.info")) == 1
