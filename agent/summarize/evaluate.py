@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from agent.embeddings import Embedder
+import numpy as np
+
+from agent.embeddings import SHORT_TEXT_MAX_CHARS, Embedder
 from agent.memory.models import StoredMessage
 from agent.summarize.extractive import summarize_extractive
 
@@ -34,6 +36,7 @@ _MARKUP = re.compile(r"\{[a-z]+\}")
 class Example:
     dialogue: str
     references: tuple[str, ...]
+    topics: tuple[tuple[str, str], ...] = ()  # (question about a topic, its reference answer), QMSum's topic_queries
 
 
 def read_examples(path: Path, limit: int | None = None) -> tuple[list[Example], int]:
@@ -49,12 +52,13 @@ def read_examples(path: Path, limit: int | None = None) -> tuple[list[Example], 
                 refs = row["summary"]
                 refs = [refs] if isinstance(refs, str) else [str(r) for r in refs]
                 dialogue = str(row["dialogue"])
+                topics = tuple((str(q["query"]), str(q["answer"])) for q in row.get("topic_queries") or ())
             except (ValueError, KeyError, TypeError):
                 skipped += 1
                 log.warning("skipping malformed line", extra={"line": line_no})
                 continue
             if dialogue.strip() and any(r.strip() for r in refs):
-                examples.append(Example(dialogue, tuple(r for r in refs if r.strip())))
+                examples.append(Example(dialogue, tuple(r for r in refs if r.strip()), topics))
             else:
                 skipped += 1
             if limit is not None and len(examples) >= limit:
@@ -120,4 +124,32 @@ def evaluate(examples: Iterable[Example], embedder: Embedder) -> dict[str, float
         count += 1
     result = {key: round(100 * value / count, 2) if count else 0.0 for key, value in totals.items()}
     result["examples"] = float(count)
+    return result
+
+
+def evaluate_topics(examples: Iterable[Example], embedder: Embedder) -> dict[str, float]:
+    """Mean ROUGE-1/2/L F1 (×100) of Confab's summary about each topic question (``/summarize about <topic>``:
+    the TL;DR) against its reference answer, and of a retrieval baseline in the same run: the three turns
+    closest to the question by the same embedding."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    totals = dict.fromkeys([*METRICS, *(f"baseline_{m}" for m in METRICS)], 0.0)
+    count = 0
+    for example in examples:
+        messages = dialogue_messages(example.dialogue)
+        if not example.topics or not messages:
+            continue
+        vectors = embedder.embed([m.text[:SHORT_TEXT_MAX_CHARS] for m in messages])
+        for question, answer in example.topics:
+            ours = summarize_extractive(messages, embedder, topic=question).tldr
+            closest = np.argsort(-(vectors @ embedder.embed([question])[0]))[:3]
+            baseline = " ".join(messages[i].text for i in sorted(int(i) for i in closest))
+            for prefix, prediction in (("", ours), ("baseline_", baseline)):
+                scores = scorer.score(answer, prediction)
+                for metric in METRICS:
+                    totals[prefix + metric] += scores[metric].fmeasure
+            count += 1
+    result = {key: round(100 * value / count, 2) if count else 0.0 for key, value in totals.items()}
+    result["questions"] = float(count)
     return result

@@ -24,6 +24,7 @@ from agent.summarize.actions import collect_actions
 from agent.summarize.model import ActionItem, Coverage, Point, Summary
 from agent.summarize.questions import open_questions
 from agent.summarize.rewrite import reported, third_person
+from agent.summarize.topic import about, relevance
 from agent.text import clip
 
 log = logging.getLogger(__name__)
@@ -79,13 +80,14 @@ def without_fillers(text: str) -> str:
     return " ".join(_FILLER.sub(" ", text).split()).strip(" ,")
 
 
-def lexical_candidates(units: Sequence[Unit], limit: int) -> list[Unit]:
-    """The ``limit`` units most central by TF-IDF (times content), in conversation order."""
+def lexical_candidates(units: Sequence[Unit], limit: int, topic: str | None = None) -> list[Unit]:
+    """The ``limit`` units most central by TF-IDF (times content), in conversation order; with a ``topic``, half
+    of them are the units closest to it by TF-IDF instead."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    vectorizer = TfidfVectorizer(sublinear_tf=True)
     try:
-        matrix = TfidfVectorizer(sublinear_tf=True).fit_transform(
-            [u.text for u in units])
+        matrix = vectorizer.fit_transform([u.text for u in units])
     except ValueError:  # nothing but stop words / symbols
         return list(units[:limit])
     centroid = np.asarray(matrix.mean(axis=0)).ravel()
@@ -93,8 +95,13 @@ def lexical_candidates(units: Sequence[Unit], limit: int) -> list[Unit]:
     central = matrix @ (centroid / norm)
     content = np.array([u.content for u in units], dtype=np.float64)
     score = central * np.minimum(1.0, np.log1p(content) / np.log1p(8.0))
-    keep = np.argsort(-score, kind="stable")[:limit]
-    return [units[i] for i in sorted(int(k) for k in keep)]
+    keep = [int(k) for k in np.argsort(-score, kind="stable")[:limit]]
+    if topic is not None:
+        wanted = vectorizer.transform([topic])
+        near = np.asarray((matrix @ wanted.T).todense()).ravel()
+        closest = [int(k) for k in np.argsort(-near, kind="stable")[: limit // 2] if near[k] > 0]
+        keep = list(dict.fromkeys([*closest, *keep]))[:limit]
+    return [units[i] for i in sorted(keep)]
 
 
 def salience(vectors: np.ndarray, weights: np.ndarray, neighbours: int = 10) -> np.ndarray:
@@ -177,9 +184,9 @@ def _addressee(messages: Sequence[StoredMessage], index: int, names: Sequence[st
 
 def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
                          coverage: Coverage | None = None, max_points: int | None = None,
-                         bot_name: str | None = None) -> Summary:
+                         bot_name: str | None = None, topic: str | None = None) -> Summary:
     """``bot_name``: messages addressed to the bot are content too ("@confab remind us to …" is an action
-    item), and a question put to it is answered by it."""
+    item), and a question put to it is answered by it. ``topic``: only what is about it (topic.py)."""
     messages = with_names([m for m in messages if m.text.strip() and not m.deleted and not m.is_bot])
     coverage = coverage or describe_coverage(messages)
     participants = Counter(m.author_name for m in messages).most_common()
@@ -193,13 +200,20 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     you = [_addressee(messages, i, everyone, loose=True) for i in range(len(messages))]
     units = split_units(messages)
     if len(units) > EMBED_LIMIT:
-        units = lexical_candidates(units, EMBED_LIMIT)
+        units = lexical_candidates(units, EMBED_LIMIT, topic)
     # a long sentence is embedded by its start (speed) and shown whole
     vectors = embedder.embed([u.text[:SHORT_TEXT_MAX_CHARS] for u in units])
     content = np.array([u.content for u in units], dtype=np.float64)
     # content-poor units ("ok", "thanks!") carry little; long ones are capped so they don't win by length
     info = np.minimum(1.0, np.log1p(content) / np.log1p(8.0))
     scores = salience(vectors, np.maximum(content, 0.5)) * info
+    off_topic: set[int] = set()
+    if topic is not None:
+        on_topic = _about(topic, units, vectors, embedder)
+        if not on_topic.any():
+            return Summary(tldr=f"Nothing in these messages is about {topic}.", coverage=coverage, numbers=numbers)
+        off_topic = {i for i in range(len(units)) if on_topic[i] == 0.0}
+        scores = np.asarray(scores * (0.25 + 0.75 * on_topic), dtype=np.float64)
     if POSITION_PRIOR:
         weight = POSITION_PRIOR * min(1.0, PRIOR_SPAN / len(messages))
         position = np.array([u.index / max(1, len(messages) - 1) for u in units])
@@ -211,13 +225,15 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     thin = {i for i, u in enumerate(units) if u.content < SUBSTANTIAL}
     # a rambling turn (a transcript's run-on sentence) would fill the TL;DR alone: it holds several picks instead
     rambling = {i for i, n in enumerate(words) if n > TLDR_LONGEST_PICK * budget}
-    skipped = thin | rambling if len(units) - len(thin | rambling) >= 2 else thin
+    skipped = thin | rambling if len(units) - len(thin | rambling | off_topic) >= 2 else thin
+    skipped |= off_topic
     tldr_ids = mmr(vectors, scores, speakers, limit=max(4, budget // TLDR_UNIT_WORDS), budget_words=budget,
                    words=words, diversity=TLDR_DIVERSITY, exclude=skipped if len(units) - len(skipped) >= 2 else None)
     picked = [(units[i], float(scores[i])) for i in tldr_ids]
+    kept = {units[i].index for i in range(len(units)) if i not in off_topic}  # messages the summary is about
     decision = _tldr_decision(messages)
-    if decision is not None and not any(u.index == decision.index and signals.is_decision(u.text)
-                                        for u, _ in picked):
+    if decision is not None and decision.index in kept and not any(
+            u.index == decision.index and signals.is_decision(u.text) for u, _ in picked):
         # the decision is what a team needs first: it goes in, the least salient picks make room
         while picked and sum(len(u.text.split()) for u, _ in picked) + len(decision.text.split()) > budget:
             picked.remove(min(picked, key=lambda pick: pick[1]))
@@ -227,11 +243,16 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     tldr_sources = tuple(dict.fromkeys(messages[u.index].id for u, _ in picked))
     substantial = len(units) - len(thin) >= min(max_points, len(units))
     point_ids = mmr(vectors, scores, speakers, limit=max_points, diversity=0.5,
-                    exclude=thin if substantial else None)
+                    exclude=(thin if substantial else set()) | off_topic or None)
     point_ids.sort()
     key_points = [Point(_retell(messages, units[i], everyone, you), (messages[units[i].index].id,))
                   for i in point_ids]
     decisions, actions, questions = _signals(messages, vectors, units, names, bot_name, you)
+    if topic is not None:
+        ids = {messages[i].id for i in kept}
+        decisions = [p for p in decisions if p.sources[0] in ids]
+        questions = [p for p in questions if p.sources[0] in ids]
+        actions = [a for a in actions if set(a.sources) & ids]
     # long lists keep their newest items; the rest are counted, never silently dropped
     more = {"decisions": max(0, len(decisions) - LIST_LIMIT), "action items": max(0, len(actions) - LIST_LIMIT),
             "open questions": max(0, len(questions) - LIST_LIMIT)}
@@ -249,6 +270,14 @@ def tldr_words(messages: int) -> int:
         return TLDR_MAX_WORDS
     grown = TLDR_MAX_WORDS * (1 + TLDR_LONG_GROWTH * np.log10(messages / TLDR_LONG_FROM))
     return int(min(TLDR_LONGEST, grown))
+
+
+def _about(topic: str, units: Sequence[Unit], vectors: np.ndarray, embedder: Embedder) -> np.ndarray:
+    """Each unit's weight in a summary about ``topic`` (0: not about it; topic.py)."""
+    wanted = set(content_words(topic))
+    found = [set(content_words(u.text)) for u in units]
+    scores = relevance(embedder.embed([topic[:SHORT_TEXT_MAX_CHARS]])[0], vectors, wanted, found)
+    return about(scores, [bool(wanted & words) for words in found])
 
 
 def with_names(messages: Sequence[StoredMessage]) -> list[StoredMessage]:

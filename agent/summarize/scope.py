@@ -1,4 +1,5 @@
-"""Parse what ``/summarize`` should read: ``last 50``, ``since 2h``, ``since yesterday``, ``today`` or nothing.
+"""Parse what ``/summarize`` should read: ``last 50``, ``since 2h``, ``since yesterday``, ``today`` or nothing,
+and optionally what about: ``about <topic>`` at the end (``/summarize since monday about the export cap``).
 
 Times are UTC (chat platforms don't tell us the reader's time zone). A scope that makes no sense raises
 :class:`ScopeError` with a message that can be shown as is.
@@ -7,7 +8,7 @@ Times are UTC (chat platforms don't tell us the reader's time zone). A scope tha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from agent.summarize.model import MAX_MESSAGES
@@ -28,7 +29,9 @@ _FILLER = re.compile(r"^(?:(?:of|for|from|the|messages|conversation|chat|channel
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 USAGE = ("Try `/summarize`, `/summarize last 50`, `/summarize since 2h`, `/summarize since yesterday` "
-         "or `/summarize today`.")
+         "or `/summarize today`, and add `about <topic>` to summarize only what was said about it.")
+_ABOUT = re.compile(r"(?i)(?:^|\s)about\s*:?\s*")
+MAX_TOPIC_CHARS = 200
 
 
 class ScopeError(ValueError):
@@ -42,9 +45,29 @@ class Scope:
     until: datetime | None = None
     limit: int = MAX_MESSAGES
     default: bool = False  # no scope given: the whole thread, or the channel's recent messages
+    topic: str | None = None  # "about <topic>": only what was said about it
 
 
 def parse_scope(text: str, now: datetime | None = None) -> Scope:
+    """The window (and topic) ``text`` asks for; :class:`ScopeError` when it makes no sense."""
+    window, topic = _split_topic(text or "")
+    scope = _parse_window(window, now)
+    return replace(scope, topic=topic) if topic is not None else scope
+
+
+def _split_topic(text: str) -> tuple[str, str | None]:
+    match = _ABOUT.search(text)
+    if match is None:
+        return text, None
+    topic = " ".join(text[match.end():].split()).strip(" ?!.,:;\"'")
+    if not topic:
+        raise ScopeError("About what? Add a topic: `/summarize about the release date`.")
+    if len(topic) > MAX_TOPIC_CHARS:
+        raise ScopeError(f"That topic is long; say it in fewer than {MAX_TOPIC_CHARS} characters.")
+    return text[:match.start()], topic
+
+
+def _parse_window(text: str, now: datetime | None = None) -> Scope:
     now = now or datetime.now(UTC)
     raw = _FILLER.sub("", " ".join((text or "").lower().split()).strip(" ?!.,:;")).strip()
     if raw in ("", "all", "thread", "everything", "whole thread"):

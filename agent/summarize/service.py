@@ -118,7 +118,8 @@ class Summarizer:
         return [m for m in found if since is None or m.created_at >= since]
 
     async def summarize(self, messages: Sequence[StoredMessage], facts: dict[str, object] | None = None,
-                        use_llm: bool | None = None) -> Summary:
+                        use_llm: bool | None = None, topic: str | None = None) -> Summary:
+        """``topic``: only what was said about it (``/summarize about …``)."""
         facts = facts or {}
         coverage = describe_coverage(messages, **facts)
         if use_llm is None:
@@ -129,7 +130,7 @@ class Summarizer:
 
             try:
                 summary = await summarize_with_llm(messages, self.chat_model, coverage,
-                                                   timeout_s=self.settings.agent_model_timeout_s)
+                                                   timeout_s=self.settings.agent_model_timeout_s, topic=topic)
             except* Exception as group:  # any provider failure: fall back, never crash
                 log.warning("llm summary failed; using the offline summarizer", extra={
                     "error": repr(group.exceptions[0])[:200]})
@@ -137,8 +138,8 @@ class Summarizer:
                                                     "is the offline summary"))
         if summary is None:
             embedder = self._embedder()
-            summary = await asyncio.to_thread(partial(summarize_extractive, bot_name=self.settings.bot_name),
-                                              messages, embedder, coverage)
+            summary = await asyncio.to_thread(partial(summarize_extractive, bot_name=self.settings.bot_name,
+                                                      topic=topic), messages, embedder, coverage)
         summary.mood = await asyncio.to_thread(describe_mood, [m.text for m in messages],
                                                self._mood_embedder()) if messages else summary.mood
         return summary

@@ -35,9 +35,11 @@ async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | 
         log.info("bad summary scope", extra={"scope": scope_text[:60]})
         return str(exc), ToolOutput("summarize_conversation", str(exc), ok=False)
     messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history)
-    summary = await summarizer.summarize(messages, facts)
+    summary = await summarizer.summarize(messages, facts, topic=scope.topic)
     where = "this thread" if thread else "this channel"
     title = f"Summary of {where} ({scope.label})" if not scope.default or not thread else f"Summary of {where}"
+    if scope.topic:
+        title += f", about {scope.topic}"
     rendered = render_summary(summary, title=title, link=link)
     output = ToolOutput("summarize_conversation", rendered,
                         extra={"messages": summary.coverage.messages, "model_calls": summary.model_calls,
@@ -58,6 +60,7 @@ def make_summarize_tool(summarizer: Summarizer) -> BaseTool:
             "Summarize the conversation in the current channel or thread: TL;DR, key points with links to "
             "their messages, decisions, action items with owners, open questions, participants and mood. "
             "`scope` is optional: 'last 50', 'since 2h', 'since yesterday', 'today'; empty means the whole "
-            "thread or the channel's recent messages."),
+            "thread or the channel's recent messages. End it with 'about <topic>' (e.g. 'since monday about the "
+            "export cap') to summarize only what was said about that topic."),
         response_format="content_and_artifact",
     )

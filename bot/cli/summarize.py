@@ -73,8 +73,9 @@ def read_thread(path: Path) -> tuple[list[Any], list[Any]]:
     return messages, problems
 
 
-def check_examples(path: Path) -> list[Any]:
-    """The problems of ``confab eval summarize`` data: each line {"dialogue": str, "summary": str | [str, …]}."""
+def check_examples(path: Path, topics: bool = False) -> list[Any]:
+    """The problems of ``confab eval summarize`` data: each line {"dialogue": str, "summary": str | [str, …]}, and
+    with ``topics`` a "topic_queries" list of {"query": str, "answer": str}."""
     from bot.cli.input import BadLine, collect, field, json_object, numbered_lines, string_field
 
     def check(line: str) -> None:
@@ -85,6 +86,12 @@ def check_examples(path: Path) -> list[Any]:
         if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs) or not any(
                 r.strip() for r in refs):
             raise BadLine('"summary" must be a non-empty string or a list of strings')
+        if topics:
+            queries = field(row, "topic_queries")
+            if not isinstance(queries, list) or not all(
+                    isinstance(q, dict) and isinstance(q.get("query"), str) and isinstance(q.get("answer"), str)
+                    for q in queries):
+                raise BadLine('"topic_queries" must be a list of {"query": "…", "answer": "…"}')
 
     return collect(numbered_lines(path.read_text(encoding="utf-8", errors="replace")), check)[1]
 
@@ -148,24 +155,32 @@ def eval_summarize(
     data: Annotated[Path, typer.Option("--data", help="JSONL, one example per line (fields above).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     limit: Annotated[int | None, typer.Option(help="Score only the first N examples.")] = None,
+    topics: Annotated[bool, typer.Option("--topics", help="Score the summaries about each topic question "
+                                                          "instead (/summarize about <topic>).")] = False,
 ) -> None:
     """ROUGE-1/2/L F1 of Confab's offline summary and of the first-three-turns baseline, in one run.
 
     One JSON object per line: "dialogue" (a string, "Name: text" turns on separate lines) and "summary"
     (the reference: a string, or a list of strings for several references).
 
+    With --topics, each line also needs "topic_queries": a list of {"query": "…", "answer": "…"} (as in QMSum);
+    the summary about each query is scored against its answer, next to the three turns closest to the query.
+
     Blank lines are ignored. Any other line is reported with its number and reason; nothing is scored (exit 2).
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from agent.embeddings import LocalEmbedder
-    from agent.summarize.evaluate import evaluate, read_examples
+    from agent.summarize.evaluate import evaluate, evaluate_topics, read_examples
     from bot.cli.input import exit_on_problems, read_file_or_exit
 
-    exit_on_problems(str(data), read_file_or_exit(data, check_examples))
+    exit_on_problems(str(data), read_file_or_exit(data, lambda path: check_examples(path, topics)))
     examples, skipped = read_examples(data, limit)
     if not examples:
         typer.echo(f"confab: no usable examples in {data} ({skipped} malformed)", err=True)
         raise typer.Exit(2)
+    if topics:
+        _report_topics(data, evaluate_topics(examples, LocalEmbedder()), as_json)
+        return
     result = evaluate(examples, LocalEmbedder())
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "examples"} | {"examples": len(examples)}))
@@ -173,4 +188,14 @@ def eval_summarize(
     typer.echo(f"{len(examples)} examples from {data}" + (f" ({skipped} malformed lines skipped)" if skipped else ""))
     typer.echo(f"{'':14}{'ROUGE-1':>9}{'ROUGE-2':>9}{'ROUGE-L':>9}")
     for label, prefix in (("confab", ""), ("first-3", "baseline_"), ("first-3+names", "baseline_named_")):
+        typer.echo(f"{label:14}" + "".join(f"{result[prefix + m]:9.2f}" for m in ("rouge1", "rouge2", "rougeL")))
+
+
+def _report_topics(data: Path, result: dict[str, float], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result | {"questions": int(result["questions"])}))
+        return
+    typer.echo(f"{int(result['questions'])} topic questions from {data}")
+    typer.echo(f"{'':14}{'ROUGE-1':>9}{'ROUGE-2':>9}{'ROUGE-L':>9}")
+    for label, prefix in (("confab about", ""), ("closest-3", "baseline_")):
         typer.echo(f"{label:14}" + "".join(f"{result[prefix + m]:9.2f}" for m in ("rouge1", "rouge2", "rougeL")))

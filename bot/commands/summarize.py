@@ -13,7 +13,7 @@ from bot.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
-USAGE = "/summarize [last 50 | since 2h | since yesterday | today] [public]"
+USAGE = "/summarize [last 50 | since 2h | since yesterday | today] [public] [about <topic>]"
 
 
 async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, public: bool,
@@ -35,8 +35,10 @@ async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, publi
 @command("summarize", "Summarize this thread or channel (only you see it unless you add `public`).", USAGE)
 async def summarize_command(ctx: CommandContext) -> list[Reply]:
     words = ctx.command.args.split()
-    public = any(w.lower() in ("public", "--public") for w in words)
-    scope = " ".join(w for w in words if w.lower() not in ("public", "--public", "private"))
+    # "public" before "about" is the flag; after it, part of the topic ("about public transport")
+    end = next((i for i, w in enumerate(words) if w.lower().rstrip(":") == "about"), len(words))
+    public = any(w.lower() in ("public", "--public") for w in words[:end])
+    scope = " ".join([w for w in words[:end] if w.lower() not in ("public", "--public", "private")] + words[end:])
     return await _summarize(ctx, ctx.command.channel, scope, public)
 
 

@@ -180,3 +180,20 @@ def test_eval_retrieval_names_bad_query_lines(tmp_path: Path) -> None:
     assert f"{queries}:4: not valid JSON" in result.stderr
     help_text = " ".join(run("eval", "retrieval", "--help").output.split())
     assert '"question"' in help_text and '"gold_doc_ids"' in help_text
+
+
+def test_eval_summarize_topics_reads_the_topic_questions(tmp_path: Path) -> None:
+    dialogue = ("Ann: The export cap is ten thousand rows.\nBen: The office party is on Friday.\n"
+                "Ann: We raise the export cap to fifty thousand rows next week.")
+    good = {"dialogue": dialogue, "summary": "They talked.",
+            "topic_queries": [{"query": "What about the export cap?", "answer": "The export cap goes to fifty thousand."}]}
+    result = run("eval", "summarize", "--data", str(write(tmp_path / "t.jsonl", [good])), "--topics", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["questions"] == 1 and figures["rouge1"] > 0 and "baseline_rouge1" in figures
+    bad = write(tmp_path / "b.jsonl", [good, {"dialogue": dialogue, "summary": "x"},
+                                       {**good, "topic_queries": [{"query": 3}]}])
+    refused = run("eval", "summarize", "--data", str(bad), "--topics")
+    assert refused.exit_code == 2
+    assert f'{bad}:2: no "topic_queries" field' in refused.stderr
+    assert f'{bad}:3: "topic_queries" must be a list of {{"query": "…", "answer": "…"}}' in refused.stderr

@@ -191,3 +191,29 @@ def test_spoken_fillers_are_left_out(embedder: HashEmbedder) -> None:
     words = {w.strip(",.").lower() for w in f"{summary.tldr} {' '.join(p.text for p in summary.key_points)}".split()}
     assert not words & {"uh", "um", "hmm", "mm-hmm"}
     assert "invoice" in summary.tldr
+
+
+TWO_TOPICS = (
+    "alice: The invoice batch keeps timing out on the billing database every night.",
+    "bob: The office party is on Friday at the rooftop bar.",
+    "carol: We decided to split the invoice batch into chunks of 500.",
+    "dave: Bring snacks to the office party, the rooftop has no kitchen.",
+    "bob: I'll write the invoice batch migration by Thursday.",
+    "alice: Who books the taxi back from the office party?",
+)
+
+
+def test_a_summary_about_a_topic_keeps_only_that_topic(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs(*TWO_TOPICS), embedder, topic="the invoice batch")
+    told = f"{summary.tldr} {' '.join(p.text for p in summary.key_points)}"
+    assert "invoice batch" in summary.tldr and "party" not in told and "rooftop" not in told
+    assert [a.owner for a in summary.action_items] == ["bob"]  # the migration, not the snacks
+    assert not summary.open_questions  # the taxi is about the party
+    party = summarize_extractive(msgs(*TWO_TOPICS), embedder, topic="the office party")
+    assert "party" in party.tldr and "invoice" not in party.tldr
+
+
+def test_a_topic_nobody_talked_about_is_said_to_be_missing(embedder: HashEmbedder) -> None:
+    summary = summarize_extractive(msgs(*TWO_TOPICS), embedder, topic="quarterly hiring plan")
+    assert summary.tldr == "Nothing in these messages is about quarterly hiring plan."
+    assert not summary.key_points and not summary.action_items

@@ -90,3 +90,27 @@ async def test_over_budget_input_is_shortened_not_dropped() -> None:
     mapped = "\n".join(s for s in seen if s.startswith("<messages>"))
     assert all(f"[#{i}]" in mapped for i in range(1, 51))  # every message took part
     assert "shortened to 160 characters" in " ".join(summary.coverage.notes)
+
+
+class RecordingModel(FakeListChatModel):
+    """Answers from its list and keeps every prompt it was sent."""
+
+    prompts: list = []
+
+    async def _agenerate(self, messages, *args, **kwargs):  # type: ignore[no-untyped-def]
+        type(self).prompts.append(messages)
+        return await super()._agenerate(messages, *args, **kwargs)
+
+
+async def test_a_topic_reaches_the_model_as_data_with_the_rule_to_keep_to_it() -> None:
+    messages = conversation(4)
+    RecordingModel.prompts = []
+    model = RecordingModel(responses=[ANSWER])
+    await summarize_with_llm(messages, model, describe_coverage(messages), topic="the  invoice\nbatch")
+    [[system, user]] = RecordingModel.prompts
+    assert "keep only what was said about it" in system.content and "<topic>" in system.content
+    assert user.content.startswith("<topic>the invoice batch</topic>\n<messages>")
+    RecordingModel.prompts = []
+    await summarize_with_llm(messages, model, describe_coverage(messages))
+    [[system, user]] = RecordingModel.prompts
+    assert "<topic>" not in system.content and "<topic>" not in user.content

@@ -50,3 +50,18 @@ def test_scope_tolerates_polite_wrapping() -> None:
     assert parse_scope("since yesterday please?", NOW).label == "since yesterday"
     assert parse_scope("the last 20 messages", NOW).limit == 20
     assert parse_scope("this thread", NOW).default
+
+
+def test_about_a_topic_with_or_without_a_window() -> None:
+    now = datetime(2026, 3, 4, 15, 30, tzinfo=UTC)
+    scope = parse_scope("since 2h about the export cap?", now)
+    assert scope.since == now - timedelta(hours=2) and scope.topic == "the export cap"
+    assert parse_scope("about: Public transport").topic == "Public transport"
+    assert parse_scope("last 50 about the release").limit == 50
+    assert parse_scope("today").topic is None
+
+
+@pytest.mark.parametrize("text", ["about", "since 2h about ?", "about " + "x" * 300])
+def test_about_needs_a_short_topic(text: str) -> None:
+    with pytest.raises(ScopeError):
+        parse_scope(text)

@@ -177,3 +177,13 @@ async def test_failing_or_odd_platform_history_falls_back_to_memory(bot) -> None
     bot.pipeline.deps.summarizer._last_fetch.clear()
     [again] = await bot.command("summarize")
     assert "6 messages from 5 people" in again.text
+
+
+async def test_summarize_about_a_topic(bot) -> None:  # type: ignore[no-untyped-def]
+    await say_all(bot, [*TALK, ("erin", "The office party is on Friday at the rooftop bar."),
+                        ("frank", "Bring snacks to the office party on the rooftop.")])
+    [reply] = await bot.command("summarize", "public about the office party")
+    assert "about the office party" in reply.text.split("\n")[0] and not reply.ephemeral
+    assert "rooftop" in reply.text and "invoice" not in reply.text
+    [missing] = await bot.command("summarize", "about quarterly hiring")
+    assert "Nothing in these messages is about quarterly hiring." in missing.text
