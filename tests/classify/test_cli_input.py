@@ -186,7 +186,8 @@ def test_eval_summarize_topics_reads_the_topic_questions(tmp_path: Path) -> None
     dialogue = ("Ann: The export cap is ten thousand rows.\nBen: The office party is on Friday.\n"
                 "Ann: We raise the export cap to fifty thousand rows next week.")
     good = {"dialogue": dialogue, "summary": "They talked.",
-            "topic_queries": [{"query": "What about the export cap?", "answer": "The export cap goes to fifty thousand."}]}
+            "topic_queries": [{"query": "What about the export cap?",
+                               "answer": "The export cap goes to fifty thousand."}]}
     result = run("eval", "summarize", "--data", str(write(tmp_path / "t.jsonl", [good])), "--topics", "--json")
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)

@@ -1,5 +1,6 @@
 import asyncio
 import json
+from typing import ClassVar
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
@@ -95,7 +96,7 @@ async def test_over_budget_input_is_shortened_not_dropped() -> None:
 class RecordingModel(FakeListChatModel):
     """Answers from its list and keeps every prompt it was sent."""
 
-    prompts: list = []
+    prompts: ClassVar[list] = []
 
     async def _agenerate(self, messages, *args, **kwargs):  # type: ignore[no-untyped-def]
         type(self).prompts.append(messages)
