@@ -50,6 +50,7 @@ class BuildReport:
     seconds: float = 0.0
     full_rebuild: bool = False
     written: bool = False
+    version: str | None = None  # the index version in use after the build
 
     @property
     def changed(self) -> bool:

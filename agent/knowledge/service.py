@@ -7,7 +7,9 @@ A build never holds searches up: they use the previous index (in memory, or the 
 until the new one is complete and swapped in; only a question with no index at all waits for one.
 
 Replicas (issue 21): only the indexer (role ``all`` or ``indexer``) watches the folder and builds; each
-build is a new version folder whose name it publishes (:mod:`agent.state.versions`). Every other role
+build is a new version folder whose name it publishes (:mod:`agent.state.versions`). ``/reindex`` on
+another role asks the indexer (a request published on the same board), waits for its report, and loads
+the version it names before answering. Every other role
 loads the current version from the shared index folder and follows the published ones: it loads a new
 version fully, then swaps it in, answering from the previous one meanwhile. The abstain model needs
 nothing from the build: its coefficients are constants and its signals are computed per question from
@@ -18,9 +20,12 @@ follower with the same embedder abstains exactly as the indexer would.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import secrets
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
@@ -28,7 +33,7 @@ from agent.embeddings import Embedder
 from agent.errors import KnowledgeError
 from agent.knowledge.builder import BuildReport, Progress, build_index
 from agent.knowledge.index import Hit, HybridIndex
-from agent.knowledge.loaders import MB, display_name
+from agent.knowledge.loaders import MB, Skipped, display_name
 from agent.knowledge.publisher import VERSIONS, Publisher
 from agent.knowledge.versions import is_version
 from agent.knowledge.watcher import watch_folder
@@ -38,6 +43,10 @@ from agent.state.versions import CHECK_S, MemoryVersionBoard, VersionBoard
 log = logging.getLogger(__name__)
 
 MAX_K = 10
+REINDEX = "knowledge-reindex"  # requests to the indexer: "<request id>"
+REINDEXED = "knowledge-reindexed"  # its answers: "<request id> <the build report as JSON>"
+FORWARD_WAIT_S = 120.0  # how long /reindex on another role waits for the indexer's report
+STALE_REQUEST_S = 60.0  # a request older than this when the indexer first sees it is not served
 REFRESH_WAIT = 5.0  # seconds a question waits for the refresh it started before using the previous index
 INDEXER_ROLES = frozenset({"all", "indexer"})
 
@@ -53,9 +62,10 @@ class SearchResult:
 
 class KnowledgeService:
     def __init__(self, settings: Settings, embedder: Callable[[], Embedder], versions: VersionBoard | None = None,
-                 *, check_s: float = CHECK_S) -> None:
+                 *, check_s: float = CHECK_S, forward_wait_s: float = FORWARD_WAIT_S) -> None:
         """``versions``: where the indexer publishes and replicas learn index versions (``State.versions``);
-        ``check_s``: how often they are checked when no message arrives."""
+        ``check_s``: how often they are checked when no message arrives; ``forward_wait_s``: how long a
+        replica's /reindex waits for the indexer."""
         self.settings = settings
         self._embedder = embedder  # created on first use: the local model takes a moment to load
         # resolved once: the watcher reports absolute, real paths, whatever form CONFAB_KNOWLEDGE_DIR takes
@@ -73,6 +83,8 @@ class KnowledgeService:
         self._publisher = Publisher(self._versions)
         self.watching = False  # True while this process watches the folder (only ever the indexer)
         self._refused: set[str | None] = set()  # versions not loaded (logged once each; None: no CURRENT)
+        self._forward_wait_s = forward_wait_s
+        self._served: set[str] = set()  # reindex requests this indexer has answered
 
     @property
     def indexer(self) -> bool:
@@ -95,11 +107,55 @@ class KnowledgeService:
 
         Searches meanwhile use the previous index; the new one replaces it when it is complete."""
         if not self.indexer:
-            raise KnowledgeError(f"role {self.settings.role} does not build the knowledge index",
-                                 "Only the indexer re-reads the knowledge folder: it watches it, and every "
-                                 "replica switches to its new index within seconds.")
+            return await self._ask_indexer()
         async with self._lock:
             return await self._build(progress)
+
+    async def _ask_indexer(self) -> BuildReport:
+        """Publish a reindex request, wait for the indexer's report, load the version it names."""
+        request = f"{time.time():.3f}-{secrets.token_hex(4)}"
+        answered: asyncio.Future[BuildReport] = asyncio.get_running_loop().create_future()
+
+        async def on_answer(value: str) -> None:
+            served, _, report = value.partition(" ")
+            if served == request and not answered.done():
+                answered.set_result(report_from_json(report))
+
+        listening = asyncio.create_task(self._versions.follow(REINDEXED, on_answer, self._check_s))
+        try:
+            await self._versions.publish(REINDEX, request)
+            async with asyncio.timeout(self._forward_wait_s):
+                report = await answered
+        except TimeoutError:
+            raise KnowledgeError(f"no indexer answered reindex request {request}",
+                                 f"I asked the indexer to re-read the knowledge folder, but no indexer answered "
+                                 f"within {self._forward_wait_s:.0f} s. Check that a process with "
+                                 f"CONFAB_ROLE=indexer is running.") from None
+        except Exception as exc:  # the board is unreachable
+            raise KnowledgeError(f"reindex request not sent: {exc!r}"[:300],
+                                 "I couldn't reach the indexer (Redis is unreachable); try again shortly.") from exc
+        finally:
+            listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)
+        await self._adopt(report.version)
+        return report
+
+    async def _serve(self, request: str) -> None:
+        """The indexer: rebuild for a replica's /reindex and publish the report under the request's id."""
+        stamp, _, _ = request.partition("-")
+        if request in self._served or not _fresh(stamp):
+            self._served.add(request)
+            return
+        self._served.add(request)
+        try:
+            report = await self.reindex()
+        except Exception:
+            log.exception("reindex requested by a replica failed", extra={"request": request})
+            return
+        try:
+            await self._versions.publish(REINDEXED, f"{request} {report_to_json(report)}")
+        except Exception as exc:
+            log.warning("reindex report not published", extra={"request": request, "error": repr(exc)[:300]})
 
     async def _build(self, progress: Progress | None) -> BuildReport:
         previous = await self._current()
@@ -113,6 +169,7 @@ class KnowledgeService:
             log.exception("knowledge index could not be written")
             raise KnowledgeError(f"index not written: {exc}") from exc
         self._index, self._fresh = index, True
+        report.version = index.version
         await self._publisher.publish(index.version)
         for skipped in report.skipped:
             log.warning("knowledge file skipped", extra={"file": display_name(skipped.rel), "reason": skipped.reason})
@@ -183,6 +240,7 @@ class KnowledgeService:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(self._watch())
                 tasks.create_task(self._publisher.keep(self._version, self._check_s))
+                tasks.create_task(self._versions.follow(REINDEX, self._serve, self._check_s))
         else:
             await self._watch()
 
@@ -230,6 +288,29 @@ class KnowledgeService:
         except Exception:
             log.exception(failure)
             return None
+
+
+def _fresh(stamp: str) -> bool:
+    try:
+        return time.time() - float(stamp) < STALE_REQUEST_S
+    except ValueError:
+        return False
+
+
+def report_to_json(report: BuildReport) -> str:
+    """What the indexer tells the replica that asked (ASCII JSON: a file name that was not UTF-8 stays escaped)."""
+    return json.dumps(asdict(report))
+
+
+def report_from_json(text: str) -> BuildReport:
+    """The indexer's report; a damaged one still answers (as an empty report) rather than hanging the asker."""
+    try:
+        data = json.loads(text)
+        data["skipped"] = [Skipped(**item) for item in data.get("skipped", [])]
+        return BuildReport(**data)
+    except (ValueError, TypeError, KeyError):
+        log.warning("damaged reindex report", extra={"report": text[:200]})
+        return BuildReport()
 
 
 @cache

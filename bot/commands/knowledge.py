@@ -19,10 +19,11 @@ async def reindex_command(ctx: CommandContext) -> list[Reply]:
         report = await ctx.deps.knowledge.reindex()
     except ConfabError as exc:
         return [ctx.reply(exc.user_message, ephemeral=True)]
+    by = "" if ctx.deps.knowledge.indexer else "The indexer re-read the folder. "
     if not report.changed:
-        text = f"The index is already up to date ({report.files} files, {report.chunks} passages)."
+        text = f"{by}The index is already up to date ({report.files} files, {report.chunks} passages)."
     else:
-        text = (f"Re-indexed: {report.files} files, {report.chunks} passages "
+        text = (f"{by}Re-indexed: {report.files} files, {report.chunks} passages "
                 f"({len(report.embedded)} updated, {len(report.removed)} removed) "
                 f"in {report.seconds:.{1 if report.seconds >= 1 else 2}f} s.")  # not "0.0 s" for one small file
     if report.skipped:

@@ -29,6 +29,7 @@ from tests.knowledge.kb_files import write
 from tests.services import DATABASE_URL, RedisTarget
 
 CHECK_S = 0.1  # how often replicas check the published version here (30 s in production)
+NO_INDEXER_S = 1.0  # how long a replica's /reindex waits for an indexer here (120 s in production)
 WAIT = 30.0  # a bound for the watcher and the followers, not a timing assertion
 
 
@@ -51,7 +52,8 @@ class Deployment:
         state = open_state(settings)
         self.states.append(state)
         hashed = HashEmbedder(embedder)
-        service = KnowledgeService(settings, lambda: hashed, state.versions, check_s=CHECK_S)
+        service = KnowledgeService(settings, lambda: hashed, state.versions, check_s=CHECK_S,
+                                   forward_wait_s=NO_INDEXER_S)
         if background:
             self.tasks.append(asyncio.create_task(service.background()))
         return service
@@ -147,8 +149,9 @@ async def test_a_replica_never_builds_nor_watches(deployment: Deployment) -> Non
     assert found.abstained and found.documents == 0  # no version yet: it abstains, and builds nothing
     assert not follower.index_dir.exists() and not follower.watching
     with pytest.raises(KnowledgeError) as refused:
-        await follower.reindex()
-    assert "indexer" in refused.value.user_message
+        await follower.reindex()  # nobody serves the request
+    assert "no indexer answered" in refused.value.user_message and "CONFAB_ROLE=indexer" in refused.value.user_message
+    assert not follower.index_dir.exists()
 
     indexer = deployment.start("indexer", background=False)
     await indexer.reindex()
@@ -251,3 +254,21 @@ async def test_the_indexer_publishes_its_version_again_when_redis_lost_it(deploy
 
 async def _is(value: Any, expected: object) -> bool:
     return bool(await value == expected)
+
+
+async def test_reindex_on_a_replica_asks_the_indexer_and_answers_from_its_new_version(
+        deployment: Deployment) -> None:
+    """/reindex on a worker (say, a shared volume where the indexer's watcher sees no change): the indexer
+    rebuilds, reports back, and the worker answers from the new version as soon as /reindex returns."""
+    indexer = deployment.start("indexer", knowledge_watch=False)
+    await indexer.reindex()
+    follower = deployment.start("worker")
+    await until(lambda: follower._index is not None, WAIT, "the follower's first version")
+    write(deployment.kb, "oncall.md", "# On-call\n\nThe rotation changes on Mondays.\n")
+    report = await follower.reindex()
+    assert report.embedded == ["oncall.md"] and report.files == 3
+    assert report.version == indexer._version() == await deployment.published()
+    assert (await follower.index()).version == report.version  # loaded before /reindex returned
+    assert await answers_from(follower, "when does the on-call rotation change", "oncall.md")
+    again = await follower.reindex()  # nothing changed: the indexer says so
+    assert not again.changed and again.version == report.version
