@@ -97,7 +97,7 @@ class SqliteMessages:
     async def context(self, channel_key: str, limit: int = 20, thread: str | None = None
                       ) -> tuple[list[StoredMessage], tuple[str, datetime] | None]:
         where, params = _window(channel_key, thread)
-        rows = await self.db.fetch(  # one round trip: the newest messages, then the summary row (kind 1)
+        rows = await self.db.fetch_small(  # at most limit + 1 rows: the newest messages, then the summary (kind 1)
             f"SELECT * FROM (SELECT 0, {_COLUMNS}, rowid FROM messages WHERE {where} AND deleted = 0 "
             "ORDER BY created_at DESC, rowid DESC LIMIT ?) UNION ALL SELECT 1, channel_key, '', thread, '', '', "
             "text, upto, 0, NULL, 0, 0 FROM summaries WHERE channel_key = ? AND thread = ?",
