@@ -76,7 +76,7 @@ class Database:
             self._writer_db = await asyncio.to_thread(self._open_writer)
             self._reader_db = await aiosqlite.connect(self.path, isolation_level=None)
             await self._reader_db.execute("PRAGMA busy_timeout=5000")
-            self._inline_db = sqlite3.connect(self.path, isolation_level=None)
+            self._inline_db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._inline_db.execute("PRAGMA busy_timeout=5000")
             self._checkpoint_db = await aiosqlite.connect(self.path, isolation_level=None)
             await self._checkpoint_db.execute("PRAGMA busy_timeout=5000")
