@@ -3,8 +3,8 @@
 neutralise (no pings, no disguised links) -> claim in the reply ledger (a reply with a ``source`` is posted
 once: a repeated attempt finds it delivered, or looks on the platform first) -> deliver (the channel's
 adapter, or the platform's own reply mechanism for a command: Slack ``respond``, a Discord interaction's
-follow-ups) -> record it delivered -> remember what was said (unless it was private). Adapters get the
-outbox when they start; nothing posts around it.
+follow-ups) -> record it delivered, remember what was said (unless it was private) and settle the answer
+owed that it gives, in one write. Adapters get the outbox when they start; nothing posts around it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from agent.core import AgentResult
 from agent.memory.models import StoredMessage
-from agent.storage.ports import MessageStore, ReplyLedger
+from agent.storage.ports import MessageStore, PendingAnswers, ReplyLedger
 from bot.adapter import Adapter, CommandsOwed, ProgressKeeper
 from bot.events import Attachment, ChannelRef, Reply, SentRef
 from bot.platform_access import STORE_MAX_CHARS
@@ -44,9 +44,11 @@ def neutralized(reply: Reply) -> Reply:
 
 
 class Outbox:
-    def __init__(self, messages: MessageStore | None, bot_name: str, replies: ReplyLedger | None = None) -> None:
+    def __init__(self, messages: MessageStore | None, bot_name: str, replies: ReplyLedger | None = None,
+                 pending: PendingAnswers | None = None) -> None:
         self.messages = messages  # None: nothing is remembered (an adapter tested on its own)
         self.replies = replies  # None: no reply ledger (an adapter tested on its own)
+        self.pending = pending  # None: answers owed are not settled here (see :meth:`send`'s ``settles``)
         self.bot_name = bot_name
         self.adapters: dict[str, Adapter] = {}
         self._progress: dict[str, ProgressKeeper] = {}
@@ -66,9 +68,14 @@ class Outbox:
     def adapter_for(self, channel: ChannelRef) -> Adapter | None:
         return self.adapters.get(channel.platform)
 
-    async def send(self, reply: Reply, via: Deliver | None = None) -> SentRef | None:
+    async def send(self, reply: Reply, via: Deliver | None = None,
+                   settles: tuple[str, str] | None = None) -> SentRef | None:
         """Say ``reply`` through the channel's adapter (None if that failed: it is logged), or ``via`` the
-        platform's own mechanism for answering a command (its errors are the caller's to handle)."""
+        platform's own mechanism for answering a command (its errors are the caller's to handle).
+
+        ``settles`` (channel key, message id): the answer owed that this reply gives, settled once the reply
+        went out or could not (when delivered, in the write that records it and remembers the reply); an
+        error raised by ``via`` leaves it owed."""
         safe = neutralized(reply)
         ledger = self.replies if safe.source and not safe.ephemeral else None
         if ledger is not None:
@@ -80,30 +87,36 @@ class Outbox:
                 state, earlier, ledger = "new", None, None
             if state == "done":
                 log.info("reply already delivered; not posted again", extra={"channel": safe.channel.key})
+                await self._settle(settles)
                 return SentRef(safe.channel, earlier or "")
             if state == "retry":
                 safe = replace(safe, resend=True)
-        if via is not None:
-            sent = await via(safe)
-        else:
-            adapter = self.adapter_for(reply.channel)
-            if adapter is None:
-                log.error("no adapter for platform", extra={"platform": reply.channel.platform})
-                return None
-            try:
-                sent = await adapter.send(safe)
-            except Exception:
-                log.exception("sending a reply failed", extra={"channel": reply.channel.key})
-                return None
+        sent = await self._deliver(safe, via)
+        said = self._said(safe, sent) if sent is not None and sent.message_id and not safe.ephemeral else None
         if sent is not None and sent.message_id and ledger is not None:
             assert safe.source is not None
             try:
-                await ledger.delivered(safe.source, sent.message_id)
-            except Exception:
+                await ledger.delivered(safe.source, sent.message_id, said=said, settles=settles)
+                return sent
+            except Exception:  # then each on its own, as far as they go
                 log.exception("could not record a delivered reply", extra={"channel": safe.channel.key})
-        if sent is not None and sent.message_id and not safe.ephemeral and self.messages is not None:
-            await self._remember(safe, sent)
+        if said is not None:
+            await self._remember(said)
+        await self._settle(settles)
         return sent
+
+    async def _deliver(self, reply: Reply, via: Deliver | None) -> SentRef | None:
+        if via is not None:
+            return await via(reply)
+        adapter = self.adapter_for(reply.channel)
+        if adapter is None:
+            log.error("no adapter for platform", extra={"platform": reply.channel.platform})
+            return None
+        try:
+            return await adapter.send(reply)
+        except Exception:
+            log.exception("sending a reply failed", extra={"channel": reply.channel.key})
+            return None
 
     async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> bool:
         adapter = self.adapter_for(channel)
@@ -131,13 +144,27 @@ class Outbox:
             except Exception:
                 log.exception("removing a progress note failed", extra={"channel": channel.key})
 
-    async def _remember(self, reply: Reply, sent: SentRef) -> None:
+    def _said(self, reply: Reply, sent: SentRef) -> StoredMessage | None:
+        """What the bot said, as it is remembered (None when nothing is remembered)."""
+        if self.messages is None:
+            return None
+        return StoredMessage(
+            channel_key=reply.channel.key, id=sent.message_id, author_id=BOT_AUTHOR_ID, author_name=self.bot_name,
+            text=reply.text[:STORE_MAX_CHARS], created_at=datetime.now(UTC),
+            thread=sent.channel.thread or reply.channel.thread, is_bot=True,
+        )
+
+    async def _remember(self, said: StoredMessage) -> None:
         assert self.messages is not None
         try:
-            await self.messages.add(StoredMessage(
-                channel_key=reply.channel.key, id=sent.message_id, author_id=BOT_AUTHOR_ID,
-                author_name=self.bot_name, text=reply.text[:STORE_MAX_CHARS], created_at=datetime.now(UTC),
-                thread=sent.channel.thread or reply.channel.thread, is_bot=True,
-            ))
+            await self.messages.add(said)
         except Exception:
-            log.exception("remembering a reply failed", extra={"channel": reply.channel.key})
+            log.exception("remembering a reply failed", extra={"channel": said.channel_key})
+
+    async def _settle(self, owed: tuple[str, str] | None) -> None:
+        if owed is None or self.pending is None:
+            return
+        try:
+            await self.pending.settle(*owed)
+        except Exception:
+            log.exception("could not settle an owed answer", extra={"message_id": owed[1]})

@@ -43,12 +43,12 @@ def normalize(text: str) -> Normalized:
     zero_width = len(ZERO_WIDTH.findall(text))
     plain = unicodedata.normalize("NFKC", ZERO_WIDTH.sub("", text))
     words = plain.split()
-    mixed = any(_mixes_scripts(word) for word in words)
+    mixing = [_mixes_scripts(word) for word in words]
     # look-alikes are mapped only inside words that mix scripts: real Cyrillic or Greek text stays as it is
-    folded = " ".join(w.translate(_HOMOGLYPHS) if _mixes_scripts(w) else w for w in words).lower()
+    folded = " ".join(w.translate(_HOMOGLYPHS) if mix else w for w, mix in zip(words, mixing, strict=True)).lower()
     folded = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), folded)
     urls = tuple(m.group(0).rstrip(".,)!?'\"") for m in URL.finditer(plain))
-    return Normalized(text, " ".join(folded.split()), zero_width, mixed, urls,
+    return Normalized(text, " ".join(folded.split()), zero_width, any(mixing), urls,
                       tuple(d for d in (domain_of(u) for u in urls) if d))
 
 
@@ -63,6 +63,8 @@ def domain_of(url: str) -> str:
 
 def _mixes_scripts(word: str) -> bool:
     """A word mixing Latin with Cyrillic/Greek letters: normal in no language, common in spam."""
+    if word.isascii():  # most words: no letter of another script, and no need to look up names
+        return False
     latin = other = False
     for char in word:
         if not char.isalpha():

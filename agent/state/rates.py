@@ -1,21 +1,21 @@
 """Sliding-window rate limits per user and per channel, with one friendly notice per blocked period.
 
-The windows are the ``limits`` library's moving windows (exact: the last N hits, not fixed buckets),
-in process memory or in Redis behind the same API. The notice is a flag that lives until a slot frees
-(``SET NX PX`` in Redis), so however many replicas refuse a person, one of them tells them.
+The windows are moving windows (exact: the last N hits, not fixed buckets): the ``limits`` library's in
+Redis, and the same rule in process memory (:class:`InProcessLimiter`), behind one API. The notice is a flag
+that lives until a slot frees (``SET NX PX`` in Redis), so however many replicas refuse a person, one of
+them tells them.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from limits import RateLimitItem, RateLimitItemPerSecond, WindowStats
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import MemoryStorage as SyncMemoryStorage
-from limits.strategies import MovingWindowRateLimiter as SyncMovingWindowRateLimiter
 from redis.asyncio import Redis
 
 MIN_NOTICE_S = 0.05  # a refusal right at the window's edge still gets its notice flag
@@ -66,18 +66,47 @@ class Limiter(Protocol):
 
 
 class InProcessLimiter:
-    """``limits``' synchronous moving window in process memory, behind the async API. Its async twin yields
-    to the event loop on every call (its locks), which cost a message ≈2 ms of waiting in
-    ``bench/pipeline.py``; in memory nothing needs to wait."""
+    """Moving windows in process memory, counted as ``limits``' moving window counts them: per key, the
+    times of the hits inside the window; a hit is refused when it holds ``amount`` of them, and the window
+    resets when its oldest hit leaves. Not ``limits``' own memory storage: that one expires entries in a
+    timer thread it starts anew 10 ms after each run, so a busy bot started a thread every few messages
+    (and waited for each to start), and its async twin yields to the event loop on every call. Here a
+    key's old hits go when it is next checked, and idle keys once a window (``sweep_every_s``)."""
 
-    def __init__(self) -> None:
-        self.limiter = SyncMovingWindowRateLimiter(SyncMemoryStorage())
+    def __init__(self, sweep_every_s: float = 60.0) -> None:
+        self._hits: dict[str, tuple[int, deque[float]]] = {}  # key -> (expiry, hit times, oldest first)
+        self._sweep_every_s = sweep_every_s
+        self._next_sweep = time.monotonic() + sweep_every_s
 
     async def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
-        return self.limiter.hit(item, *identifiers)
+        now = time.time()
+        hits = self._window(item.key_for(*identifiers), item.get_expiry(), now)
+        if len(hits) >= item.amount:
+            return False
+        hits.append(now)
+        return True
 
     async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
-        return self.limiter.get_window_stats(item, *identifiers)
+        now = time.time()
+        hits = self._window(item.key_for(*identifiers), item.get_expiry(), now)
+        return WindowStats((hits[0] if hits else now) + item.get_expiry(), item.amount - len(hits))
+
+    def _window(self, key: str, expiry: int, now: float) -> deque[float]:
+        """The key's hits still inside its window (those that left it are dropped)."""
+        if time.monotonic() >= self._next_sweep:
+            self._sweep(now)
+        kept = self._hits.get(key)
+        if kept is None:
+            kept = self._hits[key] = (expiry, deque())
+        hits, start = kept[1], now - expiry
+        while hits and hits[0] <= start:
+            hits.popleft()
+        return hits
+
+    def _sweep(self, now: float) -> None:
+        """Forget the keys whose every hit has left its window."""
+        self._next_sweep = time.monotonic() + self._sweep_every_s
+        self._hits = {key: kept for key, kept in self._hits.items() if kept[1] and kept[1][-1] > now - kept[0]}
 
 
 class RateWindows:

@@ -188,8 +188,11 @@ class ReplyLedger(Protocol):
         and did not record a delivery (it may have posted before it died: look on the platform first);
         ``("done", message_id)`` when it was delivered."""
 
-    async def delivered(self, source: str, message_id: str) -> None:
-        """Record the platform's id of the reply's (first) message."""
+    async def delivered(self, source: str, message_id: str, *, said: StoredMessage | None = None,
+                        settles: tuple[str, str] | None = None) -> None:
+        """Record the platform's id of the reply's (first) message; in the same write, all or nothing, remember
+        ``said`` (the reply as :meth:`MessageStore.add` stores a message) and settle the answer owed to
+        ``settles`` (channel key, message id; as :meth:`PendingAnswers.settle`, a no-op if it is not owed)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,7 @@ class Pipeline:
         self.deps = deps
         self.settings = s = deps.settings
         self.store = deps.store
-        self.outbox = outbox or Outbox(deps.store.messages, s.bot_name, deps.store.replies)
+        self.outbox = outbox or Outbox(deps.store.messages, s.bot_name, deps.store.replies, deps.store.pending)
         self.moderator = moderator
         self.followers = dict(followers or {})
         self.limit = Limit(deps.state.rates, self.outbox)
@@ -157,31 +157,34 @@ class Pipeline:
             raise JobError("that platform does not run in this worker")  # retried: another worker may have it
 
     async def _process_now(self, accepted: Accepted, queued: bool = False) -> None:
-        """The steps, then the owed answer settled. ``queued`` (an ``answer`` job): a failure (the database,
+        """The steps, then the owed answer settled (an answer's reply settles it as its delivery is recorded,
+        in the same write; anything else here). ``queued`` (an ``answer`` job): a failure (the database,
         Redis or a platform out of reach: the steps handle the model's and the user's own errors) leaves
         the answer owed and fails the job, so the queue runs it again; the reply ledger keeps a second run
         from answering twice."""
         message = accepted.message
+        settled = False  # by the answer's delivery
         try:
-            await self._steps(accepted)
+            settled = await self._steps(accepted)
         except Exception:
             log.exception("failed to handle a message", extra={"channel": message.channel.key,
                                                                "message_id": message.id, "queued": queued})
             if queued:
                 raise
-        if accepted.owed:
+        if accepted.owed and not settled:
             try:
                 await self.store.pending.settle(message.channel.key, message.id)
             except Exception:
                 log.exception("could not settle an owed answer", extra={"message_id": message.id})
 
-    async def _steps(self, accepted: Accepted) -> None:
+    async def _steps(self, accepted: Accepted) -> bool:
+        """True when the answer's delivery settled the owed answer."""
         message = accepted.message
         if message.author.is_bot:
-            return
+            return False
         adapter = self.outbox.adapter_for(message.channel)
         if self.moderator is not None and await self.moderator.screen(message, adapter):
-            return
+            return False
         route = await self.router.route(message, accepted.text)
         if route.to == "command":
             assert route.command is not None
@@ -190,9 +193,9 @@ class Pipeline:
         elif route.to in ("answer", "follow") and await self.limit.allows(message.author, message.channel,
                                                                          message.id):
             if route.to == "answer":
-                await self.answerer.answer(message, route.body, route.followed)
-            else:
-                await self.answerer.follow(message, route.follower, route.data)
+                return await self.answerer.answer(message, route.body, route.followed, owed=accepted.owed)
+            await self.answerer.follow(message, route.follower, route.data)
+        return False
 
     async def progress_shown(self, accepted: Accepted, note: str) -> None:
         """An adapter showed a progress note for this message (``note`` is its own reference to it): kept

@@ -47,15 +47,19 @@ class Answerer:
         where = (message.channel.key, message.channel.thread)
         self._unrolled[where] = self._unrolled.get(where, 0) + 1
 
-    async def answer(self, message: IncomingMessage, body: str, followed: bool | None = None) -> None:
-        """``followed``: whether the message's thread is followed, when the router has looked it up."""
+    async def answer(self, message: IncomingMessage, body: str, followed: bool | None = None,
+                     owed: bool = False) -> bool:
+        """``followed``: whether the message's thread is followed, when the router has looked it up. ``owed``:
+        an answer to the message is owed; True when the reply settled it (the outbox does, as it records the
+        delivery)."""
         where = message.channel
         source = answer_source(message)
+        settles = (where.key, message.id) if owed and self.outbox.pending is not None else None
         if len(body) > self.max_message_chars:
             log.info("message too long for the agent", extra={"length": len(body)})
             await self.outbox.send(Reply(where, say.TOO_LONG.format(length=len(body), limit=self.max_message_chars),
-                                         reply_to=message.id, source=source))
-            return
+                                         reply_to=message.id, source=source), settles=settles)
+            return settles is not None
         adapter = self.outbox.adapter_for(where)
         context = turn_context(adapter, where, message.author)
         result = await self.assistant.ask(context, body, exclude_id=message.id)
@@ -68,11 +72,12 @@ class Answerer:
                 followed = await self.threads.followed(where.key, thread) is not None
             if not followed:
                 await self.threads.follow(where.key, thread, kind=MENTION_KIND)
-        await self.outbox.send(replace(reply_for(result, where, reply_to=message.id), source=source))
+        await self.outbox.send(replace(reply_for(result, where, reply_to=message.id), source=source), settles=settles)
         key = (where.key, where.thread)
         if self._unrolled.get(key, 0) >= self.context_messages:
             self._unrolled[key] = 0
             self.background.spawn(self.assistant.roll_summary(where.key, where.thread))
+        return settles is not None
 
     async def follow(self, message: IncomingMessage, kind: str, data: dict[str, Any]) -> None:
         try:

@@ -52,18 +52,23 @@ async def test_a_first_attempt_never_pays_for_a_lookup(slack_bot: Any, fake_api:
 
 async def _crash_after_posting(slack_bot: Any, fake_api: FakeSlackAPI, record_delivery: bool) -> Any:
     """Answer a mention, and die (as far as the store knows) after posting it: the owed answer is not settled,
-    and, unless ``record_delivery``, the ledger never heard of the delivery either."""
+    and, unless ``record_delivery``, the ledger never heard of the delivery either. (The delivery record
+    settles the answer in the same write; a record without the settlement is what a version that settled
+    in a later write left when it died in between.)"""
     fake_api.keep_posts = True
     adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("forty-two"), AIMessage("forty-two")]))
     store = pipeline.store
     settle_owed, record = store.pending.settle, store.replies.delivered
 
-    async def died(*_: Any) -> None:
+    async def died(*_: Any, **__: Any) -> None:
         raise RuntimeError("the process died here")
 
+    async def recorded_then_died(source: str, message_id: str, **_: Any) -> None:
+        await record(source, message_id)
+        await died()
+
     store.pending.settle = died
-    if not record_delivery:
-        store.replies.delivered = died
+    store.replies.delivered = recorded_then_died if record_delivery else died
     await post_event(adapter, payload("app_mention"))
     await settle(adapter)
     assert len(_posts(fake_api, "forty-two")) == 1

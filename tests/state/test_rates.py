@@ -110,3 +110,20 @@ async def test_a_message_run_again_on_another_replica_is_not_counted_twice(repli
     assert await limits[1].allows(alice, here, "m1")  # the same message again: not a second request
     assert await limits[1].allows(alice, here, "m2")
     assert not await limits[0].allows(alice, here, "m3")  # the limit of 2 counted m1 once
+
+
+async def test_in_process_windows_forget_idle_keys_without_a_thread() -> None:
+    import threading
+
+    from limits import RateLimitItemPerSecond
+
+    from agent.state.rates import InProcessLimiter
+
+    limiter, item = InProcessLimiter(sweep_every_s=0.0), RateLimitItemPerSecond(1, 1)
+    threads = threading.active_count()
+    assert await limiter.hit(item, "user", "u1") and not await limiter.hit(item, "user", "u1")
+    await asyncio.sleep(1.05)
+    assert await limiter.hit(item, "user", "u2")  # checking any key sweeps: u1's window is empty
+    assert list(limiter._hits) == [item.key_for("user", "u2")]
+    assert await limiter.hit(item, "user", "u1")  # and u1 starts a new window
+    assert threading.active_count() == threads  # expiry needs no timer thread

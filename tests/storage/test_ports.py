@@ -337,3 +337,18 @@ async def test_the_reply_ledger_claims_once_and_remembers_the_delivery(store: St
     await store.messages.forget(KEY)  # a forgotten channel's replies go with it
     assert await store.replies.claim("answer:k:1", KEY, now) == ("new", None)
     assert await store.replies.claim("answer:k:2", OTHER_CHANNEL, now) == ("retry", None)
+
+
+async def test_a_delivery_record_remembers_the_reply_and_settles_its_answer_in_one_write(store: Storage) -> None:
+    now = time.time()
+    await store.messages.add(said(1), PendingAnswer(KEY, "m1", "{}", now))
+    assert await store.replies.claim("answer:k:1", KEY, now) == ("new", None)
+    reply = said(2, author="confab-bot", is_bot=True, thread="m1", text="the answer")
+    await store.replies.delivered("answer:k:1", "m2", said=reply, settles=(KEY, "m1"))
+    assert await store.replies.claim("answer:k:1", KEY, now) == ("done", "m2")
+    assert await store.messages.get(KEY, "m2") == reply
+    assert await store.pending.get(KEY, "m1") is None and await store.pending.owed() == []
+    # again (a repeated attempt): the answer is no longer owed and the reply is kept once
+    await store.replies.delivered("answer:k:1", "m2", said=reply, settles=(KEY, "m1"))
+    assert await store.messages.count(KEY) == 2
+    assert not await store.pending.settle(KEY, "m1")

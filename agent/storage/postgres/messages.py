@@ -11,8 +11,8 @@ from psycopg import sql
 
 from agent.memory.models import StoredMessage
 from agent.storage.ports import PendingAnswer
-from agent.storage.postgres import partitions
 from agent.storage.postgres.db import Connection, Database
+from agent.storage.postgres.partitions import prune as prune_months
 
 OnOwed = Callable[[Connection, PendingAnswer], Awaitable[None]]
 
@@ -21,7 +21,7 @@ _COLUMNS = "channel_key, id, thread, author_id, author_name, text, created_at, i
 _ONE = ("channel_key = %(key)s AND id = %(id)s AND created_at = "
         "(SELECT k.created_at FROM message_keys k WHERE k.channel_key = %(key)s AND k.id = %(id)s)")
 # the key is the dedupe: a redelivery inserts nothing, in the same statement that stores the message
-_ADD = """
+ADD = """
 WITH k AS (
     INSERT INTO message_keys (channel_key, id, created_at) VALUES (%(key)s, %(id)s, %(at)s)
     ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
@@ -37,6 +37,15 @@ p AS (
     WHERE %(payload)s::text IS NOT NULL)
 SELECT count(*) FROM m
 """
+
+
+def adding(message: StoredMessage, owed: PendingAnswer | None = None) -> dict[str, Any]:
+    """The parameters of :data:`ADD`, the statement storing a message (and the answer owed to it)."""
+    m = message
+    return {"key": m.channel_key, "id": m.id, "at": m.created_at, "thread": m.thread, "author_id": m.author_id,
+            "author_name": m.author_name, "text": m.text, "is_bot": m.is_bot, "edited_at": m.edited_at,
+            "deleted": m.deleted, "payload": owed.payload if owed else None,
+            "owed_at": owed.created_at if owed else None, "note": owed.note if owed else None}
 
 
 def _row_to_message(row: Sequence[Any]) -> StoredMessage:
@@ -67,16 +76,12 @@ class PostgresMessages:
         self._on_owed = on_owed  # e.g. a job queue enqueuing the answer in the ingest's own transaction
 
     async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
-        m = message
-        params = {"key": m.channel_key, "id": m.id, "at": m.created_at, "thread": m.thread, "author_id": m.author_id,
-                  "author_name": m.author_name, "text": m.text, "is_bot": m.is_bot, "edited_at": m.edited_at,
-                  "deleted": m.deleted, "payload": owed.payload if owed else None,
-                  "owed_at": owed.created_at if owed else None, "note": owed.note if owed else None}
+        params = adding(message, owed)
         if owed is None or self._on_owed is None:
-            rows = await self.db.fetch(_ADD, params)
+            rows = await self.db.fetch(ADD, params)
             return bool(rows[0][0])
         async with self.db.transaction() as conn:
-            row = await (await conn.execute(_ADD, params)).fetchone()
+            row = await (await conn.execute(ADD, params)).fetchone()
             stored = bool(row and row[0])
             if stored:
                 await self._on_owed(conn, owed)
@@ -159,7 +164,7 @@ class PostgresMessages:
     async def prune(self, older_than_days: int) -> int:
         if older_than_days <= 0:
             return 0
-        return await partitions.prune(self.db, older_than_days)
+        return await prune_months(self.db, older_than_days)
 
 
 def _newest_query(where: str) -> str:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from agent.memory.models import StoredMessage
 from agent.storage.ports import PendingAnswer, PendingCommand, ReplyState
 from agent.storage.postgres.db import Connection, Database
+from agent.storage.postgres.messages import ADD, adding
 from agent.storage.rows import pending_answer, pending_command, reply_state
 
 OnOwedCommand = Callable[[Connection, PendingCommand], Awaitable[None]]
+
+_SETTLE = "DELETE FROM pending_answers WHERE channel_key = %s AND message_id = %s"
 
 
 class PostgresPending:
@@ -37,8 +41,7 @@ class PostgresPending:
                               (note, channel_key, message_id))
 
     async def settle(self, channel_key: str, message_id: str) -> bool:
-        return await self.db.execute("DELETE FROM pending_answers WHERE channel_key = %s AND message_id = %s",
-                                     (channel_key, message_id)) > 0
+        return await self.db.execute(_SETTLE, (channel_key, message_id)) > 0
 
 
 class PostgresPendingCommands:
@@ -86,5 +89,16 @@ class PostgresReplies:
             return reply_state(True, ())
         return reply_state(False, await self.db.fetch("SELECT message_id FROM replies WHERE source = %s", (source,)))
 
-    async def delivered(self, source: str, message_id: str) -> None:
-        await self.db.execute("UPDATE replies SET message_id = %s WHERE source = %s", (message_id, source))
+    async def delivered(self, source: str, message_id: str, *, said: StoredMessage | None = None,
+                        settles: tuple[str, str] | None = None) -> None:
+        record = ("UPDATE replies SET message_id = %s WHERE source = %s", (message_id, source))
+        if said is None and settles is None:
+            await self.db.execute(*record)
+            return
+        # one transaction, its statements sent together (one round trip)
+        async with self.db.pool.connection() as conn, conn.pipeline(), conn.transaction():
+            await conn.execute(*record)
+            if said is not None:
+                await conn.execute(ADD, adding(said))
+            if settles is not None:
+                await conn.execute(_SETTLE, settles)

@@ -1,4 +1,5 @@
-"""The embedded storage: one SQLite file (WAL, one writer thread, reads through aiosqlite, numbered migrations).
+"""The embedded storage: one SQLite file (WAL, one writer thread, reads through aiosqlite or, the small ones every
+message makes, on the event loop; numbered migrations).
 
     db.py          connections, the single writer (group commit), migrations (migrations.py)
     messages.py    MessageStore

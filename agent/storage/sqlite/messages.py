@@ -49,21 +49,23 @@ def _window(channel_key: str, thread: str | None, since: datetime | None = None,
     return where, params
 
 
+def adding(message: StoredMessage, owed: PendingAnswer | None = None) -> tuple[str, tuple[Any, ...]]:
+    """The statement storing a message. The answer owed (if any) rides on the message's own row: one statement
+    stores both, and a duplicate delivery (ignored) owes nothing new."""
+    m = message
+    return (f"INSERT OR IGNORE INTO messages ({_COLUMNS}, owed, owed_at, owed_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, ts(m.created_at), int(m.is_bot),
+             ts(m.edited_at), int(m.deleted), owed.payload if owed else None, owed.created_at if owed else None,
+             owed.note if owed else None))
+
+
 class SqliteMessages:
     def __init__(self, db: Database, on_forget: Callable[[str], None] = lambda _key: None) -> None:
         self.db = db
         self._on_forget = on_forget  # other repositories' caches of a channel
 
     async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
-        m = message
-        # the answer owed (if any) rides on the message's own row: one statement stores both, and a
-        # duplicate delivery (ignored) owes nothing new
-        count = await self.db.write(
-            f"INSERT OR IGNORE INTO messages ({_COLUMNS}, owed, owed_at, owed_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, ts(m.created_at), int(m.is_bot),
-             ts(m.edited_at), int(m.deleted), owed.payload if owed else None, owed.created_at if owed else None,
-             owed.note if owed else None))
-        return count > 0
+        return await self.db.write(*adding(message, owed)) > 0
 
     async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
         count = await self.db.write(
@@ -95,7 +97,7 @@ class SqliteMessages:
     async def context(self, channel_key: str, limit: int = 20, thread: str | None = None
                       ) -> tuple[list[StoredMessage], tuple[str, datetime] | None]:
         where, params = _window(channel_key, thread)
-        rows = await self.db.fetch(  # one round trip: the newest messages, then the summary row (kind 1)
+        rows = await self.db.fetch_small(  # at most limit + 1 rows: the newest messages, then the summary (kind 1)
             f"SELECT * FROM (SELECT 0, {_COLUMNS}, rowid FROM messages WHERE {where} AND deleted = 0 "
             "ORDER BY created_at DESC, rowid DESC LIMIT ?) UNION ALL SELECT 1, channel_key, '', thread, '', '', "
             "text, upto, 0, NULL, 0, 0 FROM summaries WHERE channel_key = ? AND thread = ?",

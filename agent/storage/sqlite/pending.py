@@ -6,9 +6,13 @@ the asking message's row in ``messages``, written by :meth:`SqliteMessages.add` 
 
 from __future__ import annotations
 
+from agent.memory.models import StoredMessage
 from agent.storage.ports import PendingAnswer, PendingCommand, ReplyState
 from agent.storage.rows import pending_answer, pending_command, reply_state
-from agent.storage.sqlite.db import Database
+from agent.storage.sqlite.db import Database, Params
+from agent.storage.sqlite.messages import adding
+
+_SETTLE = "UPDATE messages SET owed = NULL, owed_note = NULL WHERE channel_key = ? AND id = ? AND owed IS NOT NULL"
 
 
 class SqlitePending:
@@ -30,9 +34,7 @@ class SqlitePending:
                             (note, channel_key, message_id))
 
     async def settle(self, channel_key: str, message_id: str) -> bool:
-        count = await self.db.write("UPDATE messages SET owed = NULL, owed_note = NULL "
-                                    "WHERE channel_key = ? AND id = ? AND owed IS NOT NULL", (channel_key, message_id))
-        return count > 0
+        return await self.db.write(_SETTLE, (channel_key, message_id)) > 0
 
 
 class SqlitePendingCommands:
@@ -72,5 +74,12 @@ class SqliteReplies:
             return reply_state(True, ())
         return reply_state(False, await self.db.fetch("SELECT message_id FROM replies WHERE source = ?", (source,)))
 
-    async def delivered(self, source: str, message_id: str) -> None:
-        await self.db.write("UPDATE replies SET message_id = ? WHERE source = ?", (message_id, source))
+    async def delivered(self, source: str, message_id: str, *, said: StoredMessage | None = None,
+                        settles: tuple[str, str] | None = None) -> None:
+        statements: list[tuple[str, Params]] = [("UPDATE replies SET message_id = ? WHERE source = ?",
+                                                 (message_id, source))]
+        if said is not None:
+            statements.append(adding(said))
+        if settles is not None:
+            statements.append((_SETTLE, settles))
+        await self.db.write_together(statements)  # one hand-off to the writer, one transaction

@@ -36,7 +36,7 @@ class SqliteSpam:
 
     async def author_record(self, channel_key: str, author_id: str, now: float, since: float) -> AuthorRecord:
         low, high = _workspace_range(channel_key)
-        rows = await self.db.fetch(
+        rows = await self.db.fetch_small(  # one author's, within a time window: a few rows, on every message
             "SELECT 'exempt', expires_at FROM spam_exemptions WHERE channel_key = ? AND author_id = ? "
             "AND expires_at > ? UNION ALL SELECT verdict, created_at FROM spam_corrections WHERE author_id = ? "
             "AND channel_key >= ? AND channel_key < ? AND created_at > ? UNION ALL SELECT 'policy', value "
