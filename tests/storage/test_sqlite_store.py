@@ -147,3 +147,32 @@ async def test_corrections_are_read_for_training(store: SqliteStorage, tmp_path:
                              time.time())
     await store.spam.correct(FoundMessage("slack:T1:C1", "m2", "u2", "lunch?", False), "ham", "mod", time.time())
     assert read_corrections(tmp_path / "m.db") == (["win a prize now", "lunch?"], [1, 0])
+
+
+async def test_a_small_read_that_finds_the_database_busy_goes_to_the_reader_thread(store: SqliteStorage) -> None:
+    """The per-message reads run on the loop's own connection without waiting for locks (busy_timeout 0): one
+    that finds the database busy (a rare WAL moment) is read again on the reader thread, where waiting is fine;
+    any other error is raised."""
+    import sqlite3
+
+    await store.messages.add(msg(1))
+    db = store.db
+    inline = db._inline_db
+    assert inline is not None and inline.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+
+    class Busy:
+        def __init__(self, error: str) -> None:
+            self.error = error
+
+        def execute(self, *args: object) -> None:
+            raise sqlite3.OperationalError(self.error)
+
+    try:
+        db._inline_db = Busy("database is locked")  # type: ignore[assignment]
+        context, _ = await store.messages.context("c", limit=5)
+        assert [m.id for m in context] == ["1"]
+        db._inline_db = Busy("no such table: messages")  # type: ignore[assignment]
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await store.messages.context("c", limit=5)
+    finally:
+        db._inline_db = inline

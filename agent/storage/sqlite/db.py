@@ -77,7 +77,7 @@ class Database:
             self._reader_db = await aiosqlite.connect(self.path, isolation_level=None)
             await self._reader_db.execute("PRAGMA busy_timeout=5000")
             self._inline_db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._inline_db.execute("PRAGMA busy_timeout=5000")
+            self._inline_db.execute("PRAGMA busy_timeout=0")  # never waits on the loop: see fetch_small
             self._checkpoint_db = await aiosqlite.connect(self.path, isolation_level=None)
             await self._checkpoint_db.execute("PRAGMA busy_timeout=5000")
         except Exception as exc:  # sqlite3.Error, OSError
@@ -222,7 +222,12 @@ class Database:
         wait for a CPU)."""
         if self._inline_db is None:
             raise StorageError("memory store is closed")
-        return [tuple(row) for row in self._inline_db.execute(sql, params).fetchall()]
+        try:
+            return [tuple(row) for row in self._inline_db.execute(sql, params).fetchall()]
+        except sqlite3.OperationalError as exc:  # busy (a rare WAL moment): wait on the reader thread, not the loop
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return await self.fetch(sql, params)
 
     async def tables_with_column(self, column: str) -> list[str]:
         names = [row[0] for row in await self.fetch(
