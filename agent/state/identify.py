@@ -26,6 +26,10 @@ class IdentifyGate(Protocol):
         """Return when ``shard_id`` may send its IDENTIFY."""
         ...
 
+    def learn(self, max_concurrency: int) -> None:
+        """The bot's ``max_concurrency`` as Discord reports it (``GET /gateway/bot``)."""
+        ...
+
 
 class LocalIdentifyGate:
     """discord.py's default ``before_identify_hook``."""
@@ -37,6 +41,9 @@ class LocalIdentifyGate:
         if not initial:
             await asyncio.sleep(self.interval_s)
 
+    def learn(self, max_concurrency: int) -> None:
+        """discord.py paces one process itself."""
+
 
 class RedisIdentifyGate:
     def __init__(self, client: Redis, prefix: str, max_concurrency: int = 1,
@@ -47,6 +54,12 @@ class RedisIdentifyGate:
         self.interval_s = interval_s
         self.poll_s = poll_s
         self.token = f"{os.getpid()}:{id(self)}".encode()
+
+    def learn(self, max_concurrency: int) -> None:
+        """Large bots get more than one bucket (16, 32 …): shards of different buckets identify together."""
+        if max_concurrency >= 1 and max_concurrency != self.max_concurrency:
+            log.info("IDENTIFY buckets", extra={"max_concurrency": max_concurrency})
+            self.max_concurrency = max_concurrency
 
     async def wait(self, shard_id: int | None, *, initial: bool = False) -> None:
         bucket = (shard_id or 0) % self.max_concurrency

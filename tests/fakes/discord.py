@@ -108,6 +108,7 @@ class FakeDiscord:
     identifies: list[dict[str, Any]] = field(default_factory=list)
     resumes: list[dict[str, Any]] = field(default_factory=list)
     replay_overlap: int = 0  # on RESUME, also re-send this many events the client already had
+    max_concurrency: int = 1  # /gateway/bot's session_start_limit: IDENTIFY buckets per 5 s
     events: list[dict[str, Any]] = field(default_factory=list)
     base: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -341,7 +342,7 @@ class FakeDiscord:
             })
         if method == "GET" and path in ("/gateway/bot", "/gateway"):
             return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
-                "total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
+                "total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": self.max_concurrency}})
         if m := match(r"/applications/(\d+)(?:/guilds/(\d+))?/commands"):
             if method == "PUT":
                 commands = [{"description": "", "options": [], "default_member_permissions": None, "nsfw": False,

@@ -80,3 +80,4 @@ async def test_without_redis_a_shard_still_identifies_after_the_interval() -> No
         assert 0.1 <= time.monotonic() - started < 2
     finally:
         await client.aclose()
+
