@@ -56,6 +56,10 @@ class AuthorHistory(Protocol):
         and whether the author was known before."""
         ...
 
+    async def forget(self, author: str) -> None:
+        """The author is not "known" any more (a message of theirs was flagged as spam)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -84,6 +88,12 @@ class MemoryAuthorHistory:
 
     async def record(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
         return self.record_now(author, seen)
+
+    def forget_now(self, author: str) -> None:
+        self._known.discard(author)
+
+    async def forget(self, author: str) -> None:
+        self.forget_now(author)
 
     async def close(self) -> None:
         return None
@@ -118,6 +128,9 @@ class RedisAuthorHistory:
                                                                        round(self.window_s * 1000), self.known_ttl_s])
         earlier = [s for s in map(decode, raw) if seen.at - s.at <= self.window_s]
         return earlier, not created
+
+    async def forget(self, author: str) -> None:
+        await self.client.delete(f"{self.prefix}spam:known:{author}")
 
     async def close(self) -> None:
         return None  # the client belongs to the state that opened it
