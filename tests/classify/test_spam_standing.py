@@ -14,6 +14,7 @@ from agent.classify.spam import SpamClassifier
 from agent.classify.standing import Sender, standing
 from bot.events import Author, IncomingMessage
 from bot.moderation import sender_of
+from bot.slack.authors import author_of, profile_of
 from bot.slack.convert import author_from_user_info
 from tests.fakes.harness import Chat, open_bot
 
@@ -79,6 +80,7 @@ def test_what_the_platform_says_about_the_author() -> None:
     assert sender_of("slack", Author("U1", "e"), now).vetted
     guest = author_from_user_info({"id": "U2", "name": "g", "is_restricted": True})
     assert guest.is_guest and not sender_of("slack", guest, now).vetted
+    assert author_of(profile_of(guest), "U2") == guest  # the shared profile cache keeps it
 
 
 @pytest.fixture
