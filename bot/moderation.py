@@ -98,12 +98,13 @@ class Moderator:
         feature = self.classification
         spam = await feature.ready_spam()
         result = await spam.aclassify(text, author.id, channel.key, new_member=new_member, discount=standing.discount,
-                                      extra=standing.extra, sender=sender_of(channel.platform, author, at))
+                                      extra=standing.extra, sender=sender_of(channel.platform, author, at),
+                                      scope=_workspace(channel))
         if not standing.exempt:  # an exempted author's soft evidence is not the judge's to revive
             result = await feature.judge_spam(text, result)
         if result.label != "spam":
             return False
-        await spam.flagged(author.id)
+        await spam.flagged(author.id, _workspace(channel))
         action = await self._act(policy, channel, message_id, author, result, adapter, edited)
         await self.ledger.record_flag(channel.key, message_id, author.id, text, result.score, result.reasons, action)
         log.info("message flagged as spam", extra={"channel": channel.key, "message_id": message_id,
@@ -205,6 +206,10 @@ def exempt_days(value: Any) -> float:
         return max(0.0, float(value))
     except (TypeError, ValueError):
         return float(EXEMPT_DAYS)
+
+
+def _workspace(channel: ChannelRef) -> str:
+    return f"{channel.platform}:{channel.workspace}"
 
 
 def sender_of(platform: str, author: Author, at: datetime | None = None) -> Sender:

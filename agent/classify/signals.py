@@ -120,28 +120,29 @@ class BehaviourTracker:
         return (await self.aobserve_known(author, channel, n, now, new_member))[0]
 
     def observe_known(self, author: str, channel: str, n: Normalized, now: float | None = None,
-                      new_member: bool = False) -> tuple[list[Signal], bool]:
-        """The behaviour signals, and whether the author was known (posted before, unflagged since)."""
+                      new_member: bool = False, scope: str = "") -> tuple[list[Signal], bool]:
+        """The behaviour signals, and whether the author was known in ``scope`` (a workspace: posted
+        there before, unflagged since)."""
         seen = Seen(time.time() if now is None else now, channel, fingerprint(_shingles(n.folded)))
-        earlier, known = self.local.record_now(author, seen)
+        earlier, known = self.local.record_now(author, seen, scope)
         return behaviour_signals(seen, earlier, known, bool(n.urls) and new_member), known
 
     async def aobserve_known(self, author: str, channel: str, n: Normalized, now: float | None = None,
-                             new_member: bool = False) -> tuple[list[Signal], bool]:
+                             new_member: bool = False, scope: str = "") -> tuple[list[Signal], bool]:
         seen = Seen(time.time() if now is None else now, channel, fingerprint(_shingles(n.folded)))
         try:
-            earlier, known = await self.history.record(author, seen)
+            earlier, known = await self.history.record(author, seen, scope)
         except Exception as exc:
             log.warning("shared author history unavailable; using this process's", extra={"error": type(exc).__name__})
-            earlier, known = self.local.record_now(author, seen)
+            earlier, known = self.local.record_now(author, seen, scope)
         return behaviour_signals(seen, earlier, known, bool(n.urls) and new_member), known
 
-    async def flagged(self, author: str) -> None:
+    async def flagged(self, author: str, scope: str = "") -> None:
         """A message of ``author``'s was flagged: they are no longer "known" (no standing from having posted)."""
-        self.local.forget_now(author)
+        self.local.forget_now(author, scope)
         if self.history is not self.local:
             try:
-                await self.history.forget(author)
+                await self.history.forget(author, scope)
             except Exception as exc:  # soft: the worst case is standing kept until the "known" key expires
                 log.warning("shared author history unavailable", extra={"error": type(exc).__name__})
 

@@ -66,30 +66,32 @@ class SpamClassifier:
 
     def classify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
                  new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = (),
-                 sender: Sender | None = None) -> SpamResult:
+                 sender: Sender | None = None, scope: str = "") -> SpamResult:
         """One message; ``author``/``channel`` feed the behaviour signals (empty: content only), from this
         process's memory; ``discount`` and ``extra`` carry moderators' corrections about the author
-        (module docstring); ``sender`` what the platform says about them (:mod:`agent.classify.standing`)."""
+        (module docstring); ``sender`` what the platform says about them (:mod:`agent.classify.standing`);
+        ``scope`` the workspace in which "posted before" counts."""
         n = normalize(text[:MAX_CHARS])
         if not n.folded:
             return SpamResult("ham", 0.0, ("empty",))
-        behaviour, known = self.tracker.observe_known(author, channel, n, now, new_member) if author else ([], False)
+        behaviour, known = (self.tracker.observe_known(author, channel, n, now, new_member, scope) if author
+                            else ([], False))
         return self._judge(n, behaviour, discount, extra, sender, known)
 
     async def aclassify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
                         new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = (),
-                        sender: Sender | None = None) -> SpamResult:
+                        sender: Sender | None = None, scope: str = "") -> SpamResult:
         """:meth:`classify` with the behaviour signals from the shared author history (all replicas')."""
         n = normalize(text[:MAX_CHARS])
         if not n.folded:
             return SpamResult("ham", 0.0, ("empty",))
-        behaviour, known = (await self.tracker.aobserve_known(author, channel, n, now, new_member) if author
+        behaviour, known = (await self.tracker.aobserve_known(author, channel, n, now, new_member, scope) if author
                             else ([], False))
         return self._judge(n, behaviour, discount, extra, sender, known)
 
-    async def flagged(self, author: str) -> None:
-        """A message of ``author``'s was flagged: the standing that having posted gave them is gone."""
-        await self.tracker.flagged(author)
+    async def flagged(self, author: str, scope: str = "") -> None:
+        """A message of ``author``'s was flagged: the standing that having posted in ``scope`` gave them is gone."""
+        await self.tracker.flagged(author, scope)
 
     def _judge(self, n: Normalized, behaviour: list[Signal], discount: float, extra: Sequence[Signal],
                sender: Sender | None = None, known: bool = False) -> SpamResult:

@@ -5,6 +5,7 @@ policies delete only when sure. Real classifier, real pipeline and store."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -69,6 +70,13 @@ def test_first_messages_new_accounts_and_repeats_get_less_or_no_standing(classif
     assert results[-1].label == "spam"  # the same blast across channels: a hijacked account loses its standing
 
 
+def test_posting_before_counts_in_that_workspace_only(classifier: SpamClassifier) -> None:
+    classifier.classify("morning all", "m7", "general", now=0.0, scope="discord:A")
+    elsewhere = classifier.classify(PROMO, "m7", "general", now=60.0, sender=MEMBER, scope="discord:B")
+    here = classifier.classify(PROMO + "!", "m7", "general", now=61.0, sender=MEMBER, scope="discord:A")
+    assert (elsewhere.label, here.label) == ("spam", "ham")
+
+
 def test_what_the_platform_says_about_the_author() -> None:
     now = datetime(2026, 11, 29, tzinfo=UTC)
     assert sender_of("discord", Author("1", "a", roles=("Regulars",)), now).vetted
@@ -89,10 +97,20 @@ async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
         yield chat
 
 
-def member_message(bot: Chat, text: str, id: str, user: str = "maria") -> IncomingMessage:
+def member_message(bot: Chat, text: str, id: str, user: str = "maria", workspace: str = "T1") -> IncomingMessage:
     message = bot.message(text, user=user, id=id)
     author = Author(user, user, roles=("Engineering",), joined_at=datetime.now(UTC) - timedelta(days=200))
-    return IncomingMessage(message.id, message.channel, author, text, created_at=message.created_at)
+    channel = replace(message.channel, workspace=workspace)
+    return IncomingMessage(message.id, channel, author, text, created_at=message.created_at)
+
+
+async def test_through_the_pipeline_posting_before_counts_in_that_workspace(bot: Chat) -> None:
+    await bot.deliver(member_message(bot, "morning all", "w1", user="ola", workspace="T2"))
+    await bot.deliver(member_message(bot, PROMO, "w2", user="ola"))
+    assert bot.adapter.reactions == [("w2", "🚩")]  # known in T2, new here
+    await bot.deliver(member_message(bot, "morning all", "w3", user="pia"))
+    await bot.deliver(member_message(bot, PROMO, "w4", user="pia"))
+    assert bot.adapter.reactions == [("w2", "🚩")]
 
 
 async def test_through_the_pipeline_a_member_is_spared_and_a_flag_takes_the_standing_away(bot: Chat) -> None:
