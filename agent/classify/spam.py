@@ -37,6 +37,7 @@ class SpamResult:
     reasons: tuple[str, ...] = field(default=())
     text_probability: float = 0.0
     signals: tuple[str, ...] = field(default=())  # names of the signals that fired
+    standing: str = ""  # why the author's standing lowered the text-only evidence ("" when it did not)
 
     @property
     def hard(self) -> bool:
@@ -129,6 +130,7 @@ class SpamClassifier:
         if probability >= 0.5 and discount < 1.0:
             reasons.insert(0, f"reads like spam to the text model ({probability:.0%})")
         if why and text_keep < 0.5:  # the standing mattered: say so
-            reasons.append(why)
+            reasons.append(f"{why}: links, mentions and wording count for less")
         label = "spam" if score >= self.threshold else "ham"
-        return SpamResult(label, round(score, 4), tuple(reasons), round(probability, 4), tuple(s.name for s in ranked))
+        return SpamResult(label, round(score, 4), tuple(reasons), round(probability, 4), tuple(s.name for s in ranked),
+                          why if level > 0 else "")

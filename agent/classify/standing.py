@@ -39,7 +39,7 @@ class Sender:
 
 
 def standing(sender: Sender | None, known: bool, signals: Iterable[str]) -> tuple[float, str]:
-    """(how much the text-only evidence is lowered, 0-0.6; the reason people read, "" for none)."""
+    """(how much the text-only evidence is lowered, 0-0.6; who the author is, in words, "" for no standing)."""
     if sender is None or sender.new_account or not LOSES_STANDING.isdisjoint(signals):
         return 0.0, ""
     level, why = 0.0, []
@@ -51,4 +51,4 @@ def standing(sender: Sender | None, known: bool, signals: Iterable[str]) -> tupl
         why.append(sender.why or "vouched for by the platform")
     if not level:
         return 0.0, ""
-    return level, f"a member in good standing ({', '.join(why)}): links, mentions and wording count for less"
+    return level, f"a member in good standing ({', '.join(why)})"

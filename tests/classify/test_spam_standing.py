@@ -18,6 +18,7 @@ from bot.moderation import sender_of
 from bot.slack.authors import author_of, profile_of
 from bot.slack.convert import author_from_user_info
 from tests.fakes.harness import Chat, open_bot
+from tests.fakes.openai_server import FakeOpenAI, text_reply
 
 STANDUP = "@everyone stand-up moves to 10:30 from tomorrow, same link"
 REVIEW = "Review please @ann @bo @cy @di @ed @flo @gus @hal @ivy, it's the retry change https://github.com/acme/api/pull/12"
@@ -131,3 +132,17 @@ async def test_the_delete_policy_deletes_only_when_sure(bot: Chat) -> None:
     assert bot.adapter.deleted == [] and bot.adapter.reactions == [("d1", "🚩")]
     await bot.say(PHISHING, user="spammer", id="d2")
     assert bot.adapter.deleted == ["d2"]
+
+
+async def test_the_llm_judge_is_told_about_the_standing(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    """A borderline score after the standing gets the judge's opinion with who the author is, not the text alone."""
+    fake_openai.chat.append(text_reply("ham"))
+    fake_openai.chat.append(text_reply("ham"))
+    async with open_bot(tmp_path, mod_channel="mods", model="openai:gpt-4.1-mini",
+                        openai_base_url=fake_openai.base_url, openai_api_key="sk-test") as chat:
+        await chat.deliver(member_message(chat, "morning all", "j1"))
+        await chat.deliver(member_message(chat, PROMO, "j2"))  # 0.40 after the standing: in the judge's band
+        await chat.say(STANDUP, user="stranger", id="j3")  # a stranger's: 0.57, flagged without asking
+    prompts = [r.json["messages"][-1]["content"] for r in fake_openai.requests_to("/v1/chat/completions")]
+    assert chat.adapter.reactions == [("j3", "🚩")]
+    assert len(prompts) == 1 and "The author is a member in good standing (has posted here before" in prompts[0]
