@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # --- moderation ----------------------------------------------------------------------
     spam_policy: SpamPolicy = Field("flag", validation_alias=_env("CONFAB_SPAM_POLICY"))
     spam_threshold: float = Field(0.5, gt=0, lt=1, validation_alias=_env("CONFAB_SPAM_THRESHOLD"))
+    # the delete policies delete (and time out) only at this score or on a known phishing domain / scam
+    # phrase; a message flagged below it is only flagged: a deleted message can't be given back
+    spam_delete_threshold: float = Field(0.8, gt=0, le=1, validation_alias=_env("CONFAB_SPAM_DELETE_THRESHOLD"))
     mod_channel: str | None = Field(None, validation_alias=_env("CONFAB_MOD_CHANNEL"))
     spam_timeout_minutes: int = Field(10, ge=1, validation_alias=_env("CONFAB_SPAM_TIMEOUT_MINUTES"))
     exempt_roles: str = Field("", validation_alias=_env("CONFAB_EXEMPT_ROLES"))

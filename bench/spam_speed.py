@@ -3,7 +3,8 @@
     python -m bench.spam_speed --data ../shared/eval/spam/sms_spam_collection/SMSSpamCollection [--json]
 
 Each message goes through ``SpamClassifier.classify`` one at a time, as in the pipeline, with
-behaviour tracking on (authors rotate over 200 ids, channels over 20). One process, one core.
+behaviour tracking on (authors rotate over 200 ids, channels over 20; every other author a member the
+platform vouches for, so the standing is worked out too). One process, one core.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import time
 from pathlib import Path
 
 from agent.classify.spam import SpamClassifier
+from agent.classify.standing import Sender
 from agent.classify.train import read_sms
+
+MEMBER = Sender(True, "a full member of this workspace")
 
 
 def main() -> None:
@@ -29,7 +33,7 @@ def main() -> None:
     started = time.perf_counter()
     for i, text in enumerate(texts):
         t0 = time.perf_counter()
-        classifier.classify(text, f"u{i % 200}", f"c{i % 20}")
+        classifier.classify(text, f"u{i % 200}", f"c{i % 20}", sender=MEMBER if i % 2 else None)
         timings.append(time.perf_counter() - t0)
     total = time.perf_counter() - started
     timings.sort()

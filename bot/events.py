@@ -38,6 +38,7 @@ class Author:
     is_admin: bool = False
     roles: tuple[str, ...] = ()
     joined_at: datetime | None = None
+    is_guest: bool = False  # Slack: a guest (restricted) account; spam screening gives it no standing
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from agent.classify.ledger import EXEMPT_DAYS, SpamLedger
+from agent.classify.standing import Sender
 from bot.events import Author, ChannelRef, IncomingMessage, MessageEdit, PlatformFlag, Reply
 from bot.text import neutralize_mentions, scrub
 
@@ -39,6 +41,9 @@ SCREEN_TIMEOUT_S = 5.0
 NOTE_TIMEOUT_S = 5.0
 FLAG_EMOJI = "🚩"
 NEW_MEMBER_S = 24 * 3600
+MEMBER_DAYS = 30  # in the server this long: vouched for (spam standing)
+NEW_ACCOUNT_DAYS = 7  # a platform account younger than this gets no standing at all
+DISCORD_EPOCH_MS = 1420070400000
 SCREEN_ERROR = "screen error"
 NO_MOD_CHANNEL = ("none", "off", "thread")  # mod_channel values meaning "note in the flagged message's thread"
 
@@ -61,7 +66,7 @@ class Moderator:
         try:
             async with asyncio.timeout(SCREEN_TIMEOUT_S):
                 return await self._screen(message.channel, message.id, message.author, message.text, adapter,
-                                          new_member=_is_new(message))
+                                          new_member=_is_new(message), at=message.created_at)
         except Exception as exc:  # TimeoutError included: fail closed
             log.error("spam screen failed; message held", exc_info=not isinstance(exc, TimeoutError),
                       extra={"message_id": message.id, "channel": message.channel.key,
@@ -83,7 +88,7 @@ class Moderator:
         return bool({r.lower() for r in author.roles} & self.settings.exempt_role_set)
 
     async def _screen(self, channel: ChannelRef, message_id: str, author: Author, text: str, adapter: Adapter | None,
-                      new_member: bool = False, edited: bool = False) -> bool:
+                      new_member: bool = False, edited: bool = False, at: datetime | None = None) -> bool:
         if self._exempt(author):  # before any read: admins, bots and exempt roles cost nothing
             return False
         standing = await self.ledger.standing(channel.key, author.id)  # with the channel's policy: one read
@@ -93,11 +98,13 @@ class Moderator:
         feature = self.classification
         spam = await feature.ready_spam()
         result = await spam.aclassify(text, author.id, channel.key, new_member=new_member, discount=standing.discount,
-                                      extra=standing.extra)
+                                      extra=standing.extra, sender=sender_of(channel.platform, author, at),
+                                      scope=_workspace(channel))
         if not standing.exempt:  # an exempted author's soft evidence is not the judge's to revive
             result = await feature.judge_spam(text, result)
         if result.label != "spam":
             return False
+        await spam.flagged(author.id, _workspace(channel))
         action = await self._act(policy, channel, message_id, author, result, adapter, edited)
         await self.ledger.record_flag(channel.key, message_id, author.id, text, result.score, result.reasons, action)
         log.info("message flagged as spam", extra={"channel": channel.key, "message_id": message_id,
@@ -132,6 +139,9 @@ class Moderator:
             return "recorded"
         caps = adapter.capabilities
         done = []
+        if policy in ("delete", "delete_timeout") and result.score < self.settings.spam_delete_threshold \
+                and not result.hard:
+            policy = "flag"  # not sure enough to remove someone's message: flag it for moderators
         if policy in ("delete", "delete_timeout") and caps.delete:
             if await _try(adapter.delete(channel, message_id), "delete"):
                 done.append("deleted")
@@ -196,6 +206,29 @@ def exempt_days(value: Any) -> float:
         return max(0.0, float(value))
     except (TypeError, ValueError):
         return float(EXEMPT_DAYS)
+
+
+def _workspace(channel: ChannelRef) -> str:
+    return f"{channel.platform}:{channel.workspace}"
+
+
+def sender_of(platform: str, author: Author, at: datetime | None = None) -> Sender:
+    """What the platform says about the author, for the spam screen's standing (:mod:`agent.classify.standing`)."""
+    at = at or datetime.now(UTC)
+    if author.is_guest:
+        return Sender()
+    if platform == "discord" and author.id.isdigit():  # the account's creation time is in its snowflake id
+        created = datetime.fromtimestamp(((int(author.id) >> 22) + DISCORD_EPOCH_MS) / 1000, UTC)
+        if at - created < timedelta(days=NEW_ACCOUNT_DAYS):
+            return Sender(new_account=True)
+    if author.roles:
+        return Sender(True, "has a role in this server")
+    if author.joined_at is not None:
+        days = (at - author.joined_at).days
+        return Sender(True, f"a member for {days} days") if days >= MEMBER_DAYS else Sender()
+    if platform == "slack":
+        return Sender(True, "a full member of this workspace")
+    return Sender()
 
 
 def _is_new(message: IncomingMessage) -> bool:

@@ -25,6 +25,16 @@ BURST_WINDOW_S = 10.0
 BURST_COUNT = 6
 _MENTION = re.compile(r"<@[!&]?\w+>|(?<!\w)@\w+")
 _BROADCAST = re.compile(r"(?i)(@everyone|@here|<!channel>|<!here>|<!everyone>)")
+# What workplace fraud asks for, whoever seems to send it (the FBI's business-email-compromise kinds):
+# secrets typed back (a password, card number, PIN, social security or routing number) and gift-card codes.
+# Warnings ("IT will never ask for your password") are not requests.
+_SECRETS = r"(?:(?:email |network |current |account )?password|passcode|\bpin\b|cvv|card (?:number|details)|" \
+    r"social security|\bssn\b|routing number|bank (?:account|details|information))"
+_ASKS_SECRET = re.compile(r"(?<!never )(?<!not )(?<!n't )(?<!dont )"
+                          r"\b(?:reply with|send (?:me|us)|confirm|enter|provide|give|type|re-?enter|sign in with|"
+                          r"log ?in with)\b[^.!?\n]{0,40}?" + _SECRETS)
+_GIFT_CODES = re.compile(r"\b(?:buy|purchase|get|pick up|collect)\b[^\n]{0,80}?gift ?cards?\b[^\n]{0,120}?"
+                         r"\b(?:codes?|scratch|pictures?|photos?)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +82,8 @@ def content_signals(n: Normalized) -> list[Signal]:
     if phrase:
         quoted = f"\u201c{phrase[:60]}\u201d"
         found.append(Signal("scam_phrase", 0.85, f"contains a phrase from known scam messages ({quoted})"))
+    if _ASKS_SECRET.search(n.folded) or _GIFT_CODES.search(n.folded):
+        found.append(Signal("scam_request", 0.9, "asks for a password, card or bank details, or gift-card codes"))
     if len(n.urls) >= 3:
         found.append(Signal("many_links", 0.35, f"{len(n.urls)} links in one message"))
     if INVITE.search(n.text):
@@ -101,19 +113,38 @@ class BehaviourTracker:
 
     def observe(self, author: str, channel: str, n: Normalized, now: float | None = None,
                 new_member: bool = False) -> list[Signal]:
-        seen = Seen(time.time() if now is None else now, channel, fingerprint(_shingles(n.folded)))
-        earlier, known = self.local.record_now(author, seen)
-        return behaviour_signals(seen, earlier, known, bool(n.urls) and new_member)
+        return self.observe_known(author, channel, n, now, new_member)[0]
 
     async def aobserve(self, author: str, channel: str, n: Normalized, now: float | None = None,
                        new_member: bool = False) -> list[Signal]:
+        return (await self.aobserve_known(author, channel, n, now, new_member))[0]
+
+    def observe_known(self, author: str, channel: str, n: Normalized, now: float | None = None,
+                      new_member: bool = False, scope: str = "") -> tuple[list[Signal], bool]:
+        """The behaviour signals, and whether the author was known in ``scope`` (a workspace: posted
+        there before, unflagged since)."""
+        seen = Seen(time.time() if now is None else now, channel, fingerprint(_shingles(n.folded)))
+        earlier, known = self.local.record_now(author, seen, scope)
+        return behaviour_signals(seen, earlier, known, bool(n.urls) and new_member), known
+
+    async def aobserve_known(self, author: str, channel: str, n: Normalized, now: float | None = None,
+                             new_member: bool = False, scope: str = "") -> tuple[list[Signal], bool]:
         seen = Seen(time.time() if now is None else now, channel, fingerprint(_shingles(n.folded)))
         try:
-            earlier, known = await self.history.record(author, seen)
+            earlier, known = await self.history.record(author, seen, scope)
         except Exception as exc:
             log.warning("shared author history unavailable; using this process's", extra={"error": type(exc).__name__})
-            earlier, known = self.local.record_now(author, seen)
-        return behaviour_signals(seen, earlier, known, bool(n.urls) and new_member)
+            earlier, known = self.local.record_now(author, seen, scope)
+        return behaviour_signals(seen, earlier, known, bool(n.urls) and new_member), known
+
+    async def flagged(self, author: str, scope: str = "") -> None:
+        """A message of ``author``'s was flagged: they are no longer "known" (no standing from having posted)."""
+        self.local.forget_now(author, scope)
+        if self.history is not self.local:
+            try:
+                await self.history.forget(author, scope)
+            except Exception as exc:  # soft: the worst case is standing kept until the "known" key expires
+                log.warning("shared author history unavailable", extra={"error": type(exc).__name__})
 
 
 def behaviour_signals(seen: Seen, earlier: list[Seen], known: bool, new_member_link: bool) -> list[Signal]:

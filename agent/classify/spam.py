@@ -20,13 +20,14 @@ from pathlib import Path
 
 from agent.classify.normalize import Normalized, normalize
 from agent.classify.signals import BehaviourTracker, Signal, content_signals
+from agent.classify.standing import TEXT_ONLY, Sender, standing
 from agent.classify.text_model import MODEL_PATH, TextModel
 from agent.state.history import AuthorHistory
 
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 5000  # the rest of a huge message adds nothing to the judgement
-HARD_SIGNALS = frozenset({"phishing_domain", "scam_phrase"})  # no correction or exemption covers these
+HARD_SIGNALS = frozenset({"phishing_domain", "scam_phrase", "scam_request"})  # no correction or exemption covers these
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class SpamResult:
     reasons: tuple[str, ...] = field(default=())
     text_probability: float = 0.0
     signals: tuple[str, ...] = field(default=())  # names of the signals that fired
+    standing: str = ""  # why the author's standing lowered the text-only evidence ("" when it did not)
 
     @property
     def hard(self) -> bool:
@@ -64,31 +66,42 @@ class SpamClassifier:
         self.model.probability("warm up")
 
     def classify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
-                 new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = ()) -> SpamResult:
+                 new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = (),
+                 sender: Sender | None = None, scope: str = "") -> SpamResult:
         """One message; ``author``/``channel`` feed the behaviour signals (empty: content only), from this
         process's memory; ``discount`` and ``extra`` carry moderators' corrections about the author
-        (module docstring)."""
+        (module docstring); ``sender`` what the platform says about them (:mod:`agent.classify.standing`);
+        ``scope`` the workspace in which "posted before" counts."""
         n = normalize(text[:MAX_CHARS])
         if not n.folded:
             return SpamResult("ham", 0.0, ("empty",))
-        behaviour = self.tracker.observe(author, channel, n, now, new_member) if author else []
-        return self._judge(n, behaviour, discount, extra)
+        behaviour, known = (self.tracker.observe_known(author, channel, n, now, new_member, scope) if author
+                            else ([], False))
+        return self._judge(n, behaviour, discount, extra, sender, known)
 
     async def aclassify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
-                        new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = ()) -> SpamResult:
+                        new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = (),
+                        sender: Sender | None = None, scope: str = "") -> SpamResult:
         """:meth:`classify` with the behaviour signals from the shared author history (all replicas')."""
         n = normalize(text[:MAX_CHARS])
         if not n.folded:
             return SpamResult("ham", 0.0, ("empty",))
-        behaviour = await self.tracker.aobserve(author, channel, n, now, new_member) if author else []
-        return self._judge(n, behaviour, discount, extra)
+        behaviour, known = (await self.tracker.aobserve_known(author, channel, n, now, new_member, scope) if author
+                            else ([], False))
+        return self._judge(n, behaviour, discount, extra, sender, known)
 
-    def _judge(self, n: Normalized, behaviour: list[Signal], discount: float, extra: Sequence[Signal]) -> SpamResult:
+    async def flagged(self, author: str, scope: str = "") -> None:
+        """A message of ``author``'s was flagged: the standing that having posted in ``scope`` gave them is gone."""
+        await self.tracker.flagged(author, scope)
+
+    def _judge(self, n: Normalized, behaviour: list[Signal], discount: float, extra: Sequence[Signal],
+               sender: Sender | None = None, known: bool = False) -> SpamResult:
         signals = content_signals(n) + list(extra) + behaviour
         if discount >= 1.0 and not HARD_SIGNALS.intersection(s.name for s in signals):
             return SpamResult("ham", 0.0, ("exempted by a moderator",), 0.0, tuple(s.name for s in signals))
         probability = self.model.probability(n.folded)
-        return self._combine(probability, signals, discount)
+        level, why = standing(sender, known, (s.name for s in signals))
+        return self._combine(probability, signals, discount, level, why)
 
     def classify_texts(self, texts: list[str]) -> list[SpamResult]:
         """Many messages without behaviour (the CLI and evaluation): one batched model call."""
@@ -97,18 +110,27 @@ class SpamClassifier:
         return [self._combine(float(p), content_signals(n)) if n.folded else SpamResult("ham", 0.0, ("empty",))
                 for n, p in zip(normalized, probabilities, strict=True)]
 
-    def _combine(self, probability: float, signals: list[Signal], discount: float = 0.0) -> SpamResult:
-        hard_keep, soft_keep = 1.0, 1.0 - probability
+    def _combine(self, probability: float, signals: list[Signal], discount: float = 0.0, level: float = 0.0,
+                 why: str = "") -> SpamResult:
+        """Noisy-OR: hard signals as they are; the text-only evidence (the model, :data:`TEXT_ONLY` signals)
+        lowered by the author's standing ``level``; all soft evidence lowered by moderators' ``discount``."""
+        hard_keep, text_keep, other_keep = 1.0, 1.0 - probability, 1.0
         for signal in signals:
             if signal.name in HARD_SIGNALS:
                 hard_keep *= 1.0 - signal.weight
+            elif signal.name in TEXT_ONLY:
+                text_keep *= 1.0 - signal.weight
             else:
-                soft_keep *= 1.0 - signal.weight
-        soft = (1.0 - soft_keep) * (1.0 - min(max(discount, 0.0), 1.0))
+                other_keep *= 1.0 - signal.weight
+        text = (1.0 - text_keep) * (1.0 - min(max(level, 0.0), 1.0))
+        soft = (1.0 - (1.0 - text) * other_keep) * (1.0 - min(max(discount, 0.0), 1.0))
         score = 1.0 - hard_keep * (1.0 - soft)
         ranked = sorted(signals, key=lambda s: -s.weight)
         reasons = [s.reason for s in ranked]
         if probability >= 0.5 and discount < 1.0:
             reasons.insert(0, f"reads like spam to the text model ({probability:.0%})")
+        if why and text_keep < 0.5:  # the standing mattered: say so
+            reasons.append(f"{why}: links, mentions and wording count for less")
         label = "spam" if score >= self.threshold else "ham"
-        return SpamResult(label, round(score, 4), tuple(reasons), round(probability, 4), tuple(s.name for s in ranked))
+        return SpamResult(label, round(score, 4), tuple(reasons), round(probability, 4), tuple(s.name for s in ranked),
+                          why if level > 0 else "")

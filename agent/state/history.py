@@ -51,9 +51,14 @@ def resemblance(a: frozenset[int], b: frozenset[int]) -> float:
 
 
 class AuthorHistory(Protocol):
-    async def record(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
+    async def record(self, author: str, seen: Seen, scope: str = "") -> tuple[list[Seen], bool]:
         """Add ``seen``; return the author's earlier entries still recent at ``seen.at`` (oldest first)
-        and whether the author was known before."""
+        and whether the author was known before in ``scope`` (a workspace; the entries are the
+        author's everywhere, so a blast across workspaces still reads as repeated)."""
+        ...
+
+    async def forget(self, author: str, scope: str = "") -> None:
+        """The author is not "known" in ``scope`` any more (a message of theirs was flagged as spam)."""
         ...
 
     async def close(self) -> None: ...
@@ -65,25 +70,32 @@ class MemoryAuthorHistory:
         self.keep = keep
         self.max_authors = max_authors
         self._authors: OrderedDict[str, deque[Seen]] = OrderedDict()
-        self._known: set[str] = set()
+        self._known: dict[str, set[str]] = {}  # author -> the scopes they are known in
 
-    def record_now(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
+    def record_now(self, author: str, seen: Seen, scope: str = "") -> tuple[list[Seen], bool]:
         """:meth:`record` without awaiting (memory needs no I/O; the CLI and evaluation classify synchronously)."""
         history = self._authors.setdefault(author, deque(maxlen=self.keep))
         self._authors.move_to_end(author)
         while len(self._authors) > self.max_authors:
             evicted, _ = self._authors.popitem(last=False)
-            self._known.discard(evicted)
+            self._known.pop(evicted, None)
         while history and seen.at - history[0].at > self.window_s:
             history.popleft()
         earlier = list(history)
-        known = author in self._known
-        self._known.add(author)
+        scopes = self._known.setdefault(author, set())
+        known = scope in scopes
+        scopes.add(scope)
         history.append(seen)
         return earlier, known
 
-    async def record(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
-        return self.record_now(author, seen)
+    async def record(self, author: str, seen: Seen, scope: str = "") -> tuple[list[Seen], bool]:
+        return self.record_now(author, seen, scope)
+
+    def forget_now(self, author: str, scope: str = "") -> None:
+        self._known.get(author, set()).discard(scope)
+
+    async def forget(self, author: str, scope: str = "") -> None:
+        self.forget_now(author, scope)
 
     async def close(self) -> None:
         return None
@@ -112,12 +124,18 @@ class RedisAuthorHistory:
         self.known_ttl_s = known_ttl_s
         self._record = client.register_script(_RECORD)  # EVALSHA, and EVAL again after a Redis restart
 
-    async def record(self, author: str, seen: Seen) -> tuple[list[Seen], bool]:
-        entries, known = f"{self.prefix}spam:history:{author}", f"{self.prefix}spam:known:{author}"
+    def _known_key(self, author: str, scope: str) -> str:
+        return f"{self.prefix}spam:known:{scope}:{author}" if scope else f"{self.prefix}spam:known:{author}"
+
+    async def record(self, author: str, seen: Seen, scope: str = "") -> tuple[list[Seen], bool]:
+        entries, known = f"{self.prefix}spam:history:{author}", self._known_key(author, scope)
         raw, created = await self._record(keys=[entries, known], args=[encode(seen), self.keep,
                                                                        round(self.window_s * 1000), self.known_ttl_s])
         earlier = [s for s in map(decode, raw) if seen.at - s.at <= self.window_s]
         return earlier, not created
+
+    async def forget(self, author: str, scope: str = "") -> None:
+        await self.client.delete(self._known_key(author, scope))
 
     async def close(self) -> None:
         return None  # the client belongs to the state that opened it

@@ -146,17 +146,29 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 def eval_spam(data: Annotated[Path, typer.Option("--data", help="the labelled messages (format above)")],
               fmt: Annotated[str, typer.Option("--format", help="jsonl | sms")] = "jsonl",
               split: Annotated[str, typer.Option(help="sms only: test (the held-out 20%) | all")] = "test",
+              sender: Annotated[str, typer.Option(help="stranger (the text alone) | member (each author posted "
+                                                       "here before and is a full member)")] = "stranger",
               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     from agent.classify.spam import SpamClassifier
+    from agent.classify.standing import Sender
     from bot.cli.startup import load_settings_or_exit
 
     _check_choice("--format", fmt, ("jsonl", "sms"))
     _check_choice("--split", split, ("test", "all"))
+    _check_choice("--sender", sender, ("stranger", "member"))
     texts, truth = _read_labelled(data, fmt, lambda value: int(binary_label(value, SPAM_LABELS)), split)
     classifier = SpamClassifier(load_settings_or_exit().spam_threshold)
     classifier.model.probabilities(["warm up"])
     started = time.perf_counter()
-    predicted = [int(r.label == "spam") for r in classifier.classify_texts(texts)]
+    if sender == "member":  # each author's earlier, unflagged message, then the one scored
+        member = Sender(True, "a full member of this workspace")
+        results = []
+        for i, text in enumerate(texts):
+            classifier.classify("morning all", f"member{i}", "eval", now=0.0)
+            results.append(classifier.classify(text, f"member{i}", "eval", now=60.0, sender=member))
+    else:
+        results = classifier.classify_texts(texts)
+    predicted = [int(r.label == "spam") for r in results]
     extra = " (the fixed-seed held-out 20% of the SMS set)" if fmt == "sms" and split == "test" else ""
     report_binary("spam", truth, predicted, time.perf_counter() - started, as_json, extra)
 

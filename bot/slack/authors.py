@@ -33,7 +33,8 @@ MAX_LOCAL = 20_000
 
 
 def profile_of(author: Author) -> dict[str, Any]:
-    return {"id": author.id, "name": author.name, "is_bot": author.is_bot, "is_admin": author.is_admin}
+    return {"id": author.id, "name": author.name, "is_bot": author.is_bot, "is_admin": author.is_admin,
+            "is_guest": author.is_guest}
 
 
 def author_of(profile: dict[str, Any], user_id: str) -> Author | None:
@@ -42,7 +43,7 @@ def author_of(profile: dict[str, Any], user_id: str) -> Author | None:
     if profile.get("id") != user_id or not isinstance(name, str) or not name:
         return None
     return scrub(Author(id=user_id, name=name, is_bot=profile.get("is_bot") is True,
-                        is_admin=profile.get("is_admin") is True))
+                        is_admin=profile.get("is_admin") is True, is_guest=profile.get("is_guest") is True))
 
 
 class SlackAuthors:

@@ -230,4 +230,5 @@ def author_from_user_info(user: Mapping[str, Any]) -> Author:
     return scrub(Author(
         id=_str(user.get("id")), name=name, is_bot=bool(user.get("is_bot")),
         is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+        is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
     ))

@@ -134,3 +134,24 @@ async def test_spam_classifiers_on_two_replicas_flag_a_split_burst(replicas: Rep
     results = [await (first, second)[i % 2].aclassify(SPAM, "u1", "abc"[i], now=100.0 + i) for i in range(3)]
     assert any("across 3 channels" in r for r in results[-1].reasons)
     assert results[-1].score > results[0].score
+
+
+async def test_a_flag_makes_the_author_unknown_again(replicas: Replicas) -> None:
+    """Spam standing counts "posted here before" only while nothing of theirs was flagged since."""
+    [state] = await replicas(1)
+    await state.authors.record("u1", seen(100.0))
+    await state.authors.forget("u1")
+    assert (await state.authors.record("u1", seen(101.0)))[1] is False
+    assert (await state.authors.record("u1", seen(102.0)))[1] is True
+
+
+async def test_known_is_per_workspace_and_repeats_are_not(replicas: Replicas) -> None:
+    """'Posted here before' counts in the workspace where it happened; a blast across workspaces still repeats."""
+    [state] = await replicas(1)
+    await state.authors.record("u1", seen(100.0), scope="discord:A")
+    earlier, known = await state.authors.record("u1", seen(101.0), scope="discord:B")
+    assert not known and len(earlier) == 1
+    assert (await state.authors.record("u1", seen(102.0), scope="discord:A"))[1] is True
+    await state.authors.forget("u1", scope="discord:A")
+    assert (await state.authors.record("u1", seen(103.0), scope="discord:A"))[1] is False
+    assert (await state.authors.record("u1", seen(104.0), scope="discord:B"))[1] is True
