@@ -26,7 +26,7 @@ from tests.slack.confab_process import PROGRESS, mentions_in_flight, notes_left,
 
 
 async def run_once(count: int, workdir: Path) -> dict[str, float]:
-    api = FakeSlackAPI()
+    api = FakeSlackAPI(keep_posts=True)  # as Slack keeps what the bot posted, with its metadata
     await api.start()
     async with serving() as model:
         model.chat.extend(text_reply("never delivered", delay_s=300) for _ in range(count))

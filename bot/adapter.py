@@ -80,6 +80,11 @@ class EventHandler(Protocol):
         ...
 
 
+# what an owed answer's note reference holds while the note is being posted: a process that dies before it
+# records the posted note's own reference leaves this, and the next one looks for the note (ProgressKeeper.recover)
+NOTE_POSTING = "posting"
+
+
 class ProgressKeeper(Protocol):
     """An adapter's "working on it" notes (Slack), for the answers a restarted process resumes."""
 
@@ -89,6 +94,9 @@ class ProgressKeeper(Protocol):
 
     async def drop(self, channel: ChannelRef, reply_to: str) -> None:
         """Remove the note of ``reply_to`` if no answer took its place."""
+
+    async def recover(self, channel: ChannelRef, reply_to: str) -> None:
+        """Find a note for ``reply_to`` that a process posted but died before recording, like :meth:`restore`."""
 
 
 class CommandsOwed(Protocol):

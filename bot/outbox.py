@@ -135,6 +135,16 @@ class Outbox:
         if keeper is not None:
             keeper.restore(channel, reply_to, note)
 
+    async def recover_progress(self, channel: ChannelRef, reply_to: str) -> None:
+        """Find a progress note shown before a restart but never recorded (the process died right after
+        posting it), for the answer to replace."""
+        keeper = self._progress.get(channel.platform)
+        if keeper is not None:
+            try:
+                await keeper.recover(channel, reply_to)
+            except Exception:
+                log.exception("looking for an unrecorded progress note failed", extra={"channel": channel.key})
+
     async def drop_progress(self, channel: ChannelRef, reply_to: str) -> None:
         """Remove the progress note of a request that ends without an answer."""
         keeper = self._progress.get(channel.platform)

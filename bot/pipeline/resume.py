@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from agent.storage.ports import PendingAnswer, PendingAnswers
+from bot.adapter import NOTE_POSTING
 from bot.events import Accepted, IncomingMessage
 from bot.outbox import Outbox
 from bot.pipeline.ingest import accept_form, from_payload
@@ -31,7 +32,9 @@ async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable
             continue
         if message.channel.platform not in outbox.adapters:
             continue  # that platform is not running in this process; it stays owed
-        if owed.note:
+        if owed.note == NOTE_POSTING:  # the process died while posting a note, maybe before recording it
+            await outbox.recover_progress(message.channel, message.id)
+        elif owed.note:
             outbox.restore_progress(message.channel, message.id, owed.note)
         if now - owed.created_at > max_age_s:
             log.info("owed answer too old to resume; let go", extra={"channel": owed.channel_key,

@@ -119,7 +119,7 @@ class SlackAdapter:
     async def start(self, inbox: EventHandler, outbox: Outgoing) -> None:
         self.handler, self.outbox = inbox, outbox
         outbox.attach(self)
-        outbox.keep_progress(self.name, NoteKeeper(self.notes))
+        outbox.keep_progress(self.name, NoteKeeper(self.notes, self.pacer))
         outbox.keep_commands(self.name, self.listeners.commands)  # commands owed before a restart
         self._share_session()
         try:

@@ -1,6 +1,7 @@
 """Replies that say what they answer: Slack message metadata on every part of a reply with a ``source``, and
 the look-up a repeated attempt makes before posting, so an answer delivered just before a crash (or by a job
-that ran twice) is not posted again.
+that ran twice) is not posted again. Progress notes are tagged the same way (notes.py), so a note posted just
+before a crash, before the store heard of it, is found again at the restart.
 
 Slack has no idempotency key for ``chat.postMessage``; message metadata (``event_type`` + ``event_payload``)
 is the documented way to tag a message and is returned by ``conversations.replies`` / ``.history`` with
@@ -40,6 +41,20 @@ async def earlier_parts(client: AsyncWebClient, pacer: Pacer, channel_id: str, t
     When the look-up itself fails, the parts found so far are returned and the failure is logged: a
     possible repeat is the lesser harm than an answer never given.
     """
+    found: dict[int, str] = {}
+    for payload, ts in await tagged(client, pacer, channel_id, thread, after, EVENT_TYPE):
+        if payload.get("source") == source:
+            try:
+                found.setdefault(int(payload.get("part", 0)), ts)
+            except (TypeError, ValueError):
+                continue
+    return found
+
+
+async def tagged(client: AsyncWebClient, pacer: Pacer, channel_id: str, thread: str | None, after: str | None,
+                 event_type: str) -> list[tuple[dict[str, Any], str]]:
+    """(metadata payload, ts) of the messages tagged ``event_type`` in the thread (or the channel after
+    ``after``), newest first; none when the look-up fails (logged)."""
     method = "conversations.replies" if thread else "conversations.history"
     params: dict[str, Any] = {"channel": channel_id, "limit": LOOKUP_LIMIT, "include_all_metadata": True}
     if thread:
@@ -50,16 +65,13 @@ async def earlier_parts(client: AsyncWebClient, pacer: Pacer, channel_id: str, t
         await pacer.wait(method, max_wait_s=LOOKUP_MAX_WAIT_S)
         resp = await client.api_call(method, http_verb="GET", params=params)
     except (SlackApiError, PaceExceeded) as exc:
-        log.warning("could not look for an earlier reply; posting it", extra={"method": method,
-                                                                            "error": type(exc).__name__})
-        return {}
-    found: dict[int, str] = {}
+        log.warning("could not look for earlier messages", extra={"method": method, "event_type": event_type,
+                                                                  "error": type(exc).__name__})
+        return []
+    found = []
     for message in resp.get("messages") or []:
         meta = message.get("metadata") or {}
-        payload = meta.get("event_payload") or {}
-        if meta.get("event_type") == EVENT_TYPE and payload.get("source") == source:
-            try:
-                found.setdefault(int(payload.get("part", 0)), str(message.get("ts") or ""))
-            except (TypeError, ValueError):
-                continue
+        payload = meta.get("event_payload")
+        if meta.get("event_type") == event_type and isinstance(payload, dict) and message.get("ts"):
+            found.append((payload, str(message["ts"])))
     return found

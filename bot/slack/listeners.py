@@ -21,6 +21,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from agent.state.profiles import Profiles
+from bot.adapter import NOTE_POSTING
 from bot.delivery import FirstDelivery
 from bot.events import Accepted, Author, IncomingMessage, MessageDelete, MessageEdit
 from bot.slack.authors import SlackAuthors
@@ -125,6 +126,7 @@ class SlackListeners:
 
         async def note() -> None:
             nonlocal posted
+            await handler.progress_shown(accepted, NOTE_POSTING)  # so a crash right after posting can find it
             posted = await self.adapter.notes.post(message.channel, message.id, PROGRESS_TEXT)
             reference = self.adapter.notes.reference(message.id) if posted else None
             if reference is not None:

@@ -19,6 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.events import ChannelRef
+from bot.slack.earlier import tagged
+from bot.slack.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,14 @@ async def after(delay: float | None, work: Coroutine[Any, Any, T], on_slow: Call
         raise
 
 
+NOTE_EVENT = "confab_note"
+
+
+def note_metadata(reply_to: str) -> dict[str, Any]:
+    """What a progress note says it stands for: the message it answers."""
+    return {"event_type": NOTE_EVENT, "event_payload": {"reply_to": reply_to}}
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     channel_id: str
@@ -78,7 +88,8 @@ class ProgressNotes:
         self._notes[reply_to] = Note(channel.channel, thread, "")
         try:
             resp = await self.client.chat_postMessage(channel=channel.channel, text=text, thread_ts=thread,
-                                                      unfurl_links=False, unfurl_media=False)
+                                                      unfurl_links=False, unfurl_media=False,
+                                                      metadata=note_metadata(reply_to))
         except SlackApiError as exc:
             log.info("could not post a progress note", extra={"error": exc.response.get("error")})
             self._notes.pop(reply_to, None)
@@ -148,11 +159,22 @@ class ProgressNotes:
 class NoteKeeper:
     """The notes as the outbox's :class:`~bot.adapter.ProgressKeeper` (answers resumed after a restart)."""
 
-    def __init__(self, notes: ProgressNotes) -> None:
+    def __init__(self, notes: ProgressNotes, pacer: Pacer) -> None:
         self.notes = notes
+        self.pacer = pacer
 
     def restore(self, channel: ChannelRef, reply_to: str, note: str) -> None:
         self.notes.restore(channel, reply_to, note)
+
+    async def recover(self, channel: ChannelRef, reply_to: str) -> None:
+        """Find a note a previous process posted for ``reply_to`` but died before recording (its metadata
+        names the message), and take it back like a recorded one."""
+        thread = thread_for(channel, reply_to)
+        for payload, ts in await tagged(self.notes.client, self.pacer, channel.channel, thread, reply_to, NOTE_EVENT):
+            if payload.get("reply_to") == reply_to:
+                self.notes.restore(channel, reply_to, f"{channel.channel}|{thread or ''}|{ts}")
+                log.info("found a progress note the last process did not record", extra={"ts": ts})
+                return
 
     async def drop(self, channel: ChannelRef, reply_to: str) -> None:
         await self.notes.drop(reply_to)

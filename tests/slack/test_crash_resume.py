@@ -27,6 +27,7 @@ def _answers(fake_api: FakeSlackAPI) -> list[str]:
 async def test_acked_mentions_survive_sigkill_and_are_answered_once_after_restart(
         tmp_path: Path, fake_api: FakeSlackAPI, fake_openai: Any) -> None:
     count = 20
+    fake_api.keep_posts = True  # as Slack does: a note posted just before the kill is found by its metadata
     fake_openai.chat.extend(text_reply("never delivered", delay_s=120) for _ in range(count))
     process, port = await start_confab(tmp_path, fake_api, fake_openai, grace_s=30)
     await mentions_in_flight(port, fake_openai, count)  # every mention acked with 200 and being answered

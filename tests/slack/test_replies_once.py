@@ -99,3 +99,39 @@ async def test_an_answer_posted_just_before_a_crash_is_found_on_slack_and_not_po
     assert len(_posts(fake_api, "forty-two")) == 1
     assert fake_api.calls_to("conversations.replies")  # it looked
     assert await pipeline.store.pending.owed() == []
+
+
+async def test_a_note_posted_just_before_a_crash_is_found_and_replaced_by_the_resumed_answer(
+        slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """The process dies after Slack took its "Working on it…" note and before the store heard of it: the owed
+    answer says a note was being posted, so the next process looks for the note's metadata in the thread and
+    the answer replaces it; no note is left behind."""
+    from bot.adapter import NOTE_POSTING
+    from tests.fakes.waiting import until
+    from tests.slack.confab_process import PROGRESS, notes_left
+
+    fake_api.keep_posts = True
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("forty-two")], delay_s=30.0),
+                                        progress_after_s=0.05)
+    recorded = pipeline.progress_shown
+
+    async def died_before_recording(accepted: Any, note: str) -> None:
+        if note == NOTE_POSTING:
+            await recorded(accepted, note)  # the marker written before posting; the note's own reference never is
+
+    pipeline.progress_shown = died_before_recording
+    await post_event(adapter, payload("app_mention"))
+    await until(lambda: any(PROGRESS in c.params["text"] for c in fake_api.calls_to("chat.postMessage")), 10.0,
+                "the progress note")
+    adapter.notes._notes.clear()  # the crash: this process's memory is gone, the note stays on Slack,
+    await adapter._work.stop(0)  # and the turn ends unfinished
+    [owed] = await pipeline.store.pending.owed()
+    assert owed.note == NOTE_POSTING
+
+    pipeline.answerer.assistant.chat_model.delay_s = 0.0  # type: ignore[attr-defined]
+    assert await pipeline.resume() == 1
+    await pipeline.drain()
+    await settle(adapter)
+    assert notes_left(fake_api) == 0 and len(fake_api.calls_to("chat.update")) == 1
+    assert fake_api.calls_to("chat.update")[0].params["text"] == "forty-two"
+    assert not _posts(fake_api, "forty-two") and await pipeline.store.pending.owed() == []
