@@ -211,7 +211,8 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     if topic is not None:
         on_topic = _about(topic, units, vectors, embedder)
         if not on_topic.any():
-            return Summary(tldr=f"Nothing in these messages is about {topic}.", coverage=coverage, numbers=numbers)
+            return Summary(tldr=f"Nothing in these messages is about {topic}.", coverage=coverage, numbers=numbers,
+                           participants=participants)
         off_topic = {i for i in range(len(units)) if on_topic[i] == 0.0}
         scores = np.asarray(scores * (0.25 + 0.75 * on_topic), dtype=np.float64)
     if POSITION_PRIOR:
@@ -225,14 +226,17 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     thin = {i for i, u in enumerate(units) if u.content < SUBSTANTIAL}
     # a rambling turn (a transcript's run-on sentence) would fill the TL;DR alone: it holds several picks instead
     rambling = {i for i, n in enumerate(words) if n > TLDR_LONGEST_PICK * budget}
-    skipped = thin | rambling if len(units) - len(thin | rambling | off_topic) >= 2 else thin
-    skipped |= off_topic
+    left = len(units) - len(off_topic)  # the units the TL;DR may tell (all of them without a topic)
+    keep_out = thin | rambling if left - len((thin | rambling) - off_topic) >= 2 else thin
+    if left - len(keep_out - off_topic) < 2:  # too few would be left: thin and rambling ones may go in
+        keep_out = set()
+    skipped = keep_out | off_topic  # off-topic units never: a summary about a topic tells nothing else
     tldr_ids = mmr(vectors, scores, speakers, limit=max(4, budget // TLDR_UNIT_WORDS), budget_words=budget,
-                   words=words, diversity=TLDR_DIVERSITY, exclude=skipped if len(units) - len(skipped) >= 2 else None)
+                   words=words, diversity=TLDR_DIVERSITY, exclude=skipped or None)
     picked = [(units[i], float(scores[i])) for i in tldr_ids]
     kept = {units[i].index for i in range(len(units)) if i not in off_topic}  # messages the summary is about
     decision = _tldr_decision(messages)
-    if decision is not None and decision.index in kept and not any(
+    if decision is not None and (topic is None or decision.index in kept) and not any(
             u.index == decision.index and signals.is_decision(u.text) for u, _ in picked):
         # the decision is what a team needs first: it goes in, the least salient picks make room
         while picked and sum(len(u.text.split()) for u, _ in picked) + len(decision.text.split()) > budget:

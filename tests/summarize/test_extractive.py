@@ -217,3 +217,17 @@ def test_a_topic_nobody_talked_about_is_said_to_be_missing(embedder: HashEmbedde
     summary = summarize_extractive(msgs(*TWO_TOPICS), embedder, topic="quarterly hiring plan")
     assert summary.tldr == "Nothing in these messages is about quarterly hiring plan."
     assert not summary.key_points and not summary.action_items
+
+
+def test_a_topic_said_once_is_told_alone(embedder: HashEmbedder) -> None:
+    """One message about the topic among others: the TL;DR is that message, not padded with other talk."""
+    summary = summarize_extractive(msgs("alice: The export cap is ten thousand rows and customers hit it daily.",
+                                        "bob: Lunch at noon anyone?",
+                                        "alice: We decided to raise the export cap to fifty thousand next week.",
+                                        "carol: I will update the export docs by Friday."),
+                                   embedder, topic="lunch")
+    assert "Lunch at noon" in summary.tldr and "export" not in summary.tldr
+    assert summary.tldr_sources == ("m2",)
+    nothing = summarize_extractive(msgs("alice: The export cap is ten thousand rows.", "bob: Lunch at noon?"),
+                                   embedder, topic="quantum physics")
+    assert nothing.participants == [("alice", 1), ("bob", 1)]  # the summary still says who was there
