@@ -35,10 +35,15 @@ async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, publi
 @command("summarize", "Summarize this thread or channel (only you see it unless you add `public`).", USAGE)
 async def summarize_command(ctx: CommandContext) -> list[Reply]:
     words = ctx.command.args.split()
-    # "public" before "about" is the flag; after it, part of the topic ("about public transport")
+    # "public" before "about", or last, is the flag; inside the topic it is a word of it ("about public transport")
     end = next((i for i, w in enumerate(words) if w.lower().rstrip(":") == "about"), len(words))
-    public = any(w.lower() in ("public", "--public") for w in words[:end])
-    scope = " ".join([w for w in words[:end] if w.lower() not in ("public", "--public", "private")] + words[end:])
+    flags = ("public", "--public", "private")
+    if end < len(words) - 2 and words[-1].lower() in flags:  # "/summarize about lunch public"
+        words, last = words[:-1], [words[-1]]
+    else:
+        last = []
+    public = any(w.lower() in ("public", "--public") for w in words[:end] + last)
+    scope = " ".join([w for w in words[:end] if w.lower() not in flags] + words[end:])
     return await _summarize(ctx, ctx.command.channel, scope, public)
 
 

@@ -185,5 +185,9 @@ async def test_summarize_about_a_topic(bot) -> None:  # type: ignore[no-untyped-
     [reply] = await bot.command("summarize", "public about the office party")
     assert "about the office party" in reply.text.split("\n")[0] and not reply.ephemeral
     assert "rooftop" in reply.text and "invoice" not in reply.text
+    [trailing] = await bot.command("summarize", "about the office party public")  # the flag, said last
+    assert "about the office party**" in trailing.text and not trailing.ephemeral
+    [topic] = await bot.command("summarize", "about public")  # the topic is the word itself
+    assert "about public**" in topic.text and topic.ephemeral
     [missing] = await bot.command("summarize", "about quarterly hiring")
     assert "Nothing in these messages is about quarterly hiring." in missing.text
