@@ -532,9 +532,21 @@ class Fakes:
 
 # --- the run --------------------------------------------------------------------------------------------
 
+async def drop_keys(prefix: str) -> None:
+    """Delete the run's Redis keys (everything under ``prefix``)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=1000)]
+        for start in range(0, len(keys), 1000):
+            await client.delete(*keys[start:start + 1000])
+    finally:
+        await client.aclose()
+
+
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     import psycopg
-    import redis.asyncio as aioredis
 
     from tests.fakes.slack import SECRET
 
@@ -641,13 +653,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         await fakes.stop()
         async with await psycopg.AsyncConnection.connect(DATABASE_URL, autocommit=True) as admin:
             await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        client = aioredis.Redis.from_url(REDIS_URL)
-        try:
-            keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=1000)]
-            for start in range(0, len(keys), 1000):
-                await client.delete(*keys[start:start + 1000])
-        finally:
-            await client.aclose()
+        await drop_keys(prefix)
         if args.keep_logs:
             print(f"replica logs kept in {workdir}", file=sys.stderr)
     return result

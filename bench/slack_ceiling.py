@@ -43,6 +43,7 @@ from bench.replicas import (
     Fakes,
     converted_model,
     cpu_seconds,
+    drop_keys,
     percentile,
     start_replica,
     wait_listening,
@@ -277,19 +278,7 @@ async def run_confab(args: argparse.Namespace, fakes: Fakes, workdir: Path) -> d
         await replica.process.wait()
         async with await psycopg.AsyncConnection.connect(DATABASE_URL, autocommit=True) as admin:
             await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await _drop_keys(f"confab-bench:{tag}:")
-
-
-async def _drop_keys(prefix: str) -> None:
-    import redis.asyncio as aioredis
-
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=1000)]
-        for start in range(0, len(keys), 1000):
-            await client.delete(*keys[start:start + 1000])
-    finally:
-        await client.aclose()
+        await drop_keys(f"confab-bench:{tag}:")
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
