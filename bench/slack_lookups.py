@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bench.replicas import REDIS_URL, Fakes
+from bench.replicas import REDIS_URL, Fakes, drop_keys
 
 
 async def cpu_ms_per_call(calls: int, one: Callable[[int], Awaitable[Any]]) -> float:
@@ -67,10 +67,8 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             out["author this process looked up (its own map)"] = await cpu_ms_per_call(
                 args.calls, lambda i: second.author(Author(f"U0D{i:07d}", "x")))
     finally:
-        keys = [k async for k in redis.scan_iter(match=f"{prefix}*", count=1000)]
-        for start in range(0, len(keys), 1000):
-            await redis.delete(*keys[start:start + 1000])
         await redis.aclose()
+        await drop_keys(prefix)
         await fakes.stop()
     return out
 
