@@ -145,7 +145,11 @@ class ProgressNotes:
         channel_id, _, rest = note.partition("|")
         thread, _, ts = rest.partition("|")
         if channel_id and ts:
-            self._notes[reply_to] = Note(channel_id, thread or None, ts)
+            self.adopt(reply_to, Note(channel_id, thread or None, ts))
+
+    def adopt(self, reply_to: str, note: Note) -> None:
+        """Make a note posted earlier (by a previous process) the one the answer to ``reply_to`` replaces."""
+        self._notes[reply_to] = note
 
     async def remove(self, channel_id: str, ts: str) -> None:
         try:
@@ -172,7 +176,7 @@ class NoteKeeper:
         thread = thread_for(channel, reply_to)
         for payload, ts in await tagged(self.notes.client, self.pacer, channel.channel, thread, reply_to, NOTE_EVENT):
             if payload.get("reply_to") == reply_to:
-                self.notes.restore(channel, reply_to, f"{channel.channel}|{thread or ''}|{ts}")
+                self.notes.adopt(reply_to, Note(channel.channel, thread, ts))
                 log.info("found a progress note the last process did not record", extra={"ts": ts})
                 return
 
