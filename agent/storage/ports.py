@@ -27,9 +27,19 @@ ReplyState = Literal["new", "retry", "done"]
 class MessageStore(Protocol):
     """Every message of every channel, as remembered (deleted ones keep their place, not their text)."""
 
-    async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
+    async def add(self, message: StoredMessage, owed: PendingAnswer | None = None, screen: str | None = None) -> bool:
         """Store a message, and the answer ``owed`` to it in the same write (atomically); False when that
-        (channel, id) is already stored (the insert is the dedupe; nothing is written then)."""
+        (channel, id) is already stored (the insert is the dedupe; nothing is written then). ``screen``: what
+        a spam screen needs beyond the row (JSON), kept until :meth:`screened` says the screen is done."""
+
+    async def screened(self, keys: Sequence[tuple[str, str, datetime]]) -> None:
+        """The spam screen of these messages (channel key, id, created_at) is done: their ``screen`` goes."""
+
+    async def unscreened(self, before: datetime, platforms: Sequence[str], limit: int = 100,
+                         lease_s: float = 300.0) -> list[tuple[StoredMessage, str]]:
+        """Messages of these platforms stored before ``before`` whose screen never finished (their process
+        died), with their ``screen``, oldest first. A shared database hands each to one caller at a time
+        (for ``lease_s``), until :meth:`screened`."""
 
     async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
         """New text for a stored, not deleted message; False when there is none."""

@@ -1,7 +1,7 @@
 """What every incoming event goes through, as small steps (like slack-bolt's middleware chain).
 
-message:  accept (clean; dedupe + store + the answer owed, one transaction: ingest.py)
-          -> screen (spam, every message, fails closed: bot/moderation.py)
+message:  accept (clean; dedupe + store + the answer or the spam screen owed, one transaction: ingest.py)
+          -> screen (spam, every message, fails closed: bot/moderation.py; owed across crashes: screening.py)
           -> route (command / mention / DM / followed thread: route.py)
           -> limit (limit.py) -> answer or a follower's turn (answer.py) | command (commands.py)
           -> the reply through the outbox (bot/outbox.py) -> the owed answer settled.
@@ -41,6 +41,7 @@ from bot.pipeline.limit import Limit
 from bot.pipeline.owed_commands import answer_owed, owed_command, resume_commands
 from bot.pipeline.resume import owed_message, resume_owed
 from bot.pipeline.route import Router
+from bot.pipeline.screening import ScreenBacklog, screen_record
 from bot.platform_access import STORE_MAX_CHARS, to_stored
 from bot.text import clean_incoming, scrub
 
@@ -73,6 +74,7 @@ class Pipeline:
                                  s.max_message_chars, s.context_messages)
         self.command_runner = CommandRunner(load_commands(), deps, self.outbox, self.limit)
         self._resumed = BackgroundWork()
+        self.screens = ScreenBacklog(deps.store.messages)
         self.jobs = deps.jobs
         if self.jobs is not None:
             self.jobs.register("answer", self.run_answer_job, gave_up=partial(answer_given_up, deps.store.pending,
@@ -108,11 +110,18 @@ class Pipeline:
         Raises when it could not be stored: the platform must not be told the event arrived."""
         accepted = accept_form(message)
         owed = owed_record(accepted) if accepted.owed else None
-        if not await self.store.messages.add(to_stored(accepted.message, accepted.text), owed):
+        # a message owed an answer is screened on the answer's way (resumed, or its job) if this process dies
+        screen = None if accepted.owed or not self._screened(accepted.message) else screen_record(accepted.message)
+        if not await self.store.messages.add(to_stored(accepted.message, accepted.text), owed, screen):
             log.debug("duplicate delivery dropped", extra={"message_id": message.id})
             return None
+        if screen is not None:
+            self.screens.owed(accepted.message)
         self.answerer.count(accepted.message)
         return accepted
+
+    def _screened(self, message: IncomingMessage) -> bool:
+        return self.moderator is not None and not message.author.is_bot
 
     async def process(self, accepted: Accepted) -> None:
         """Every step after :meth:`accept`; the owed answer is settled however it ends (but not when the
@@ -127,10 +136,13 @@ class Pipeline:
         adapters are attached, since jobs answer through them."""
         if self.jobs is not None and self.settings.role in ("all", "worker"):
             await self.jobs.start()
+            if self.moderator is not None:  # what replicas that died left unscreened
+                self.screens.sweep_forever(self._screen_again, list(self.outbox.adapters))
 
     async def stop_jobs(self, grace_s: float) -> None:
         """Let the jobs in hand finish (up to ``grace_s``; the rest go back to the queue), while the adapters
         can still deliver their answers."""
+        await self.screens.close()
         if self.jobs is not None:
             await self.jobs.stop(timeout_s=grace_s)
 
@@ -182,9 +194,11 @@ class Pipeline:
         message = accepted.message
         if message.author.is_bot:
             return False
-        adapter = self.outbox.adapter_for(message.channel)
-        if self.moderator is not None and await self.moderator.screen(message, adapter):
-            return False
+        if self.moderator is not None:
+            flagged = await self.moderator.screen(message, self.outbox.adapter_for(message.channel))
+            self.screens.done(message)
+            if flagged:
+                return False
         route = await self.router.route(message, accepted.text)
         if route.to == "command":
             assert route.command is not None
@@ -215,12 +229,23 @@ class Pipeline:
 
         max_age_s = self.settings.resume_max_age_s
         answers = await resume_owed(self.store.pending, self.outbox, start, max_age_s)
-        return answers + await resume_commands(self.store.pending_commands, self.outbox.commands_owed, max_age_s)
+        answers += await resume_commands(self.store.pending_commands, self.outbox.commands_owed, max_age_s)
+        if self.moderator is not None:
+            screened = await self.screens.sweep(self._screen_again, list(self.outbox.adapters), self.screens.started_at)
+            if screened:
+                log.info("screened messages the last process had not screened", extra={"count": screened})
+        return answers
+
+    async def _screen_again(self, message: IncomingMessage) -> None:
+        assert self.moderator is not None
+        await self.moderator.screen(message, self.outbox.adapter_for(message.channel))
 
     async def drain(self) -> None:
-        """Wait for resumed answers and background work (rolling summaries); at shutdown and in tests."""
+        """Wait for resumed answers and background work (rolling summaries), and mark what was screened; at
+        shutdown and in tests."""
         await self._resumed.drain()
         await self.answerer.background.drain()
+        await self.screens.flush()
 
     # --- edits, deletes, platform flags ------------------------------------------------------
 

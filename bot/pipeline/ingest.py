@@ -65,10 +65,10 @@ def channel_fields(channel: ChannelRef) -> tuple[str, str, str, str | None]:
 
 def author_fields(a: Author) -> dict[str, Any]:
     return {"id": a.id, "name": a.name, "is_bot": a.is_bot, "is_admin": a.is_admin, "roles": list(a.roles),
-            "joined_at": a.joined_at.isoformat() if a.joined_at else None}
+            "joined_at": a.joined_at.isoformat() if a.joined_at else None, "is_guest": a.is_guest}
 
 
 def author_from(a: dict[str, Any]) -> Author:
     joined = a.get("joined_at")
     return Author(str(a["id"]), str(a["name"]), bool(a["is_bot"]), bool(a["is_admin"]), tuple(a["roles"]),
-                  datetime.fromisoformat(joined) if joined else None)
+                  datetime.fromisoformat(joined) if joined else None, bool(a.get("is_guest", False)))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ import pytest
 from tests.fakes.harness import Bot, Chat, open_bot
 from tests.fakes.openai_server import FakeOpenAI, text_reply
 from tests.fakes.settings import make_settings
+from tests.fakes.waiting import until
+from tests.services import RedisTarget
 from tests.stored_rows import table_rows
 
 SPAM = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
@@ -145,3 +149,62 @@ async def test_the_spam_model_loads_once_in_a_worker_thread(tmp_path: Path, monk
     assert first is second is classification.spam
     assert len(loads) == 1 and loads[0] != threading.main_thread().name
     assert first.classify("FREE NITRO claim now https://dlscord-gift.com/x").label == "spam"
+
+
+async def test_a_message_stored_but_not_screened_before_a_crash_is_screened_at_the_next_start(tmp_path: Path) -> None:
+    """The platform was told the message arrived (it was stored) and the process died before the screen ran:
+    the next start screens it, with the standing its author had (an admin's message stays unflagged)."""
+    settings = make_settings(tmp_path, mod_channel="mods")
+    async with open_bot(tmp_path, settings=settings) as first:
+        await first.pipeline.accept(first.message(SPAM, user="spammer", id="s1"))  # then "kill -9": no screen
+        await first.pipeline.accept(first.message(SPAM, user="boss", admin=True, id="a1"))
+        await first.pipeline.accept(first.message("lunch at noon?", user="bob", id="h1"))
+        first.pipeline.screens = type(first.pipeline.screens)(first.deps.store.messages)  # died: forgets in-flight
+    async with open_bot(tmp_path, settings=settings) as second:
+        assert await second.pipeline.resume() == 0  # no answer was owed
+        assert second.adapter.reactions == [("s1", "🚩")]
+        [note] = notes(second)
+        assert "spammer" in note and "/spam not-spam s1" in note
+        rows = await table_rows(second.pipeline.deps, "SELECT message_id, action FROM spam_flags")
+        assert rows == [("s1", "flagged")]
+        await second.pipeline.drain()
+        assert await second.deps.store.messages.unscreened(datetime.now(UTC), ["test"]) == []
+    async with open_bot(tmp_path, settings=settings) as third:  # screened once: never again
+        await third.pipeline.resume()
+        assert third.adapter.reactions == [] and notes(third) == []
+
+
+async def test_a_screened_message_owes_nothing_after_a_restart(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, mod_channel="mods")
+    async with open_bot(tmp_path, settings=settings) as first:
+        await first.say(SPAM, user="spammer", id="s1")
+        await first.say("lunch at noon?", user="bob", id="h1")
+        await first.say("@confab hello", user="bob", id="q1")  # owed an answer: screened on the answer's way
+        assert first.adapter.reactions == [("s1", "🚩")]
+    async with open_bot(tmp_path, settings=settings) as second:
+        assert await second.deps.store.messages.unscreened(datetime.now(UTC), ["test"]) == []
+        await second.pipeline.resume()
+        assert second.adapter.reactions == [] and notes(second) == []
+
+
+async def test_in_the_scaled_mode_a_worker_screens_what_a_dead_replica_left(
+        tmp_path: Path, postgres_url: str, redis_target: RedisTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.pipeline.screening as screening
+
+    monkeypatch.setattr(screening, "SWEEP_EVERY_S", 0.1)
+    monkeypatch.setattr(screening, "SETTLE_S", 0.5)  # a live replica screens its own within this
+    settings = make_settings(tmp_path, mod_channel="mods", database_url=postgres_url, redis_url=redis_target.url,
+                             redis_prefix=redis_target.prefix)
+    async with open_bot(tmp_path, settings=settings) as dying, open_bot(tmp_path, settings=settings) as worker:
+        await dying.pipeline.accept(dying.message(SPAM, user="spammer", id="s1"))  # stored, acknowledged, no screen
+        await dying.pipeline.accept(dying.message("lunch at noon?", user="bob", id="h1"))
+        dying.pipeline.screens._in_flight.clear()  # it died: what it stored is nobody's now
+        await worker.say("can you review my PR?", user="carol", id="c1")  # screened by its own replica
+        await until(lambda: dying.adapter.reactions + worker.adapter.reactions == [("s1", "🚩")])
+
+        async def none_left() -> bool:
+            return await worker.deps.store.messages.unscreened(datetime.now(UTC), ["test"], lease_s=0) == []
+
+        await until(none_left)
+        await asyncio.sleep(0.5)  # a few more sweeps of both: nothing is screened twice
+        assert dying.adapter.reactions + worker.adapter.reactions == [("s1", "🚩")]

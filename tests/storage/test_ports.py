@@ -274,6 +274,39 @@ async def test_forgetting_a_channel_forgets_what_it_was_owed(store: Storage) -> 
     assert [p.channel_key for p in await store.pending.owed()] == [OTHER_CHANNEL]
 
 
+async def test_a_screen_owed_is_kept_until_screened_and_a_replica_takes_each_one_once(
+        store: Storage, replica: Opener, settings: Settings) -> None:
+    now = datetime.now(UTC)
+    one, two, three = said(1, when=now - timedelta(minutes=3)), said(2, when=now - timedelta(minutes=2)), said(3)
+    assert await store.messages.add(one, screen='{"n": 1}')
+    assert not await store.messages.add(one, screen='{"n": "again"}')  # a redelivery: the first record stays
+    assert await store.messages.add(two, screen='{"n": 2}')
+    assert await store.messages.add(said(4, when=now - timedelta(minutes=1)))  # nothing owed (a bot's, an answer's)
+    assert await store.messages.add(said(5, channel="discord:G1:C1", when=now - timedelta(minutes=1)), screen="{}")
+    assert await store.messages.add(said(6, when=now - timedelta(minutes=1)), screen="{}")
+    assert await store.messages.add(three, screen='{"n": 3}')  # stored after the sweep's cut-off
+    await store.messages.delete(KEY, "m6")  # deleted: nothing left to screen
+    cutoff = now - timedelta(seconds=30)
+    taken = await store.messages.unscreened(cutoff, ["slack"])
+    assert [(m.id, record) for m, record in taken] == [("m1", '{"n": 1}'), ("m2", '{"n": 2}')]  # oldest first
+    assert taken[0][0].text == "message 1" and taken[0][0].author_id == "u1"
+    if settings.scaled:  # another replica does not get what this one is screening
+        other = await replica()
+        assert await other.messages.unscreened(cutoff, ["slack"]) == []
+    await store.messages.screened([(KEY, "m1", one.created_at), (KEY, "m2", two.created_at)])
+    assert await store.messages.unscreened(cutoff, ["slack"]) == []
+    assert [m.id for m, _ in await store.messages.unscreened(cutoff, ["discord", "console"])] == ["m5"]
+    assert await store.messages.unscreened(cutoff, []) == []
+
+
+async def test_a_screen_lease_runs_out_so_a_dead_sweepers_messages_are_taken_again(store: Storage) -> None:
+    await store.messages.add(said(1, when=datetime.now(UTC) - timedelta(minutes=5)), screen="{}")
+    cutoff = datetime.now(UTC)
+    assert len(await store.messages.unscreened(cutoff, ["slack"], lease_s=0.05)) == 1
+    await asyncio.sleep(0.1)
+    assert [m.id for m, _ in await store.messages.unscreened(cutoff, ["slack"])] == ["m1"]
+
+
 async def test_an_owed_command_is_recorded_once_and_settled_once(store: Storage) -> None:
     commands = store.pending_commands
     first = PendingCommand(KEY, "trigger-1", '{"name": "ask"}', "https://hooks.example/1", time.time() - 5)

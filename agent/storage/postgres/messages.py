@@ -27,9 +27,10 @@ WITH k AS (
     ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
 m AS (
     INSERT INTO messages (channel_key, id, thread, author_id, author_name, text, created_at, is_bot, edited_at,
-                          deleted)
+                          deleted, unscreened)
     SELECT k.channel_key, k.id, %(thread)s::text, %(author_id)s::text, %(author_name)s::text, %(text)s::text,
-           k.created_at, %(is_bot)s::boolean, %(edited_at)s::timestamptz, %(deleted)s::boolean FROM k
+           k.created_at, %(is_bot)s::boolean, %(edited_at)s::timestamptz, %(deleted)s::boolean, %(screen)s::text
+    FROM k
     ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
 p AS (
     INSERT INTO pending_answers (channel_key, message_id, message_at, payload, created_at, note)
@@ -39,13 +40,28 @@ SELECT count(*) FROM m
 """
 
 
-def adding(message: StoredMessage, owed: PendingAnswer | None = None) -> dict[str, Any]:
-    """The parameters of :data:`ADD`, the statement storing a message (and the answer owed to it)."""
+# a screen left by a dead process, leased to one caller at a time (oldest first; a lease runs out if that one dies)
+TAKE_UNSCREENED = """
+WITH c AS (
+    SELECT channel_key, id, created_at FROM messages
+    WHERE unscreened IS NOT NULL AND NOT deleted AND created_at < %(before)s
+      AND (screen_lease IS NULL OR screen_lease < now()) AND ({platforms})
+    ORDER BY created_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
+UPDATE messages m SET screen_lease = now() + make_interval(secs => %(lease)s)
+FROM c WHERE m.channel_key = c.channel_key AND m.id = c.id AND m.created_at = c.created_at
+RETURNING m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, m.created_at, m.is_bot, m.edited_at,
+          m.deleted, m.unscreened
+"""
+
+
+def adding(message: StoredMessage, owed: PendingAnswer | None = None, screen: str | None = None) -> dict[str, Any]:
+    """The parameters of :data:`ADD`, the statement storing a message (and the answer owed to it, and the spam
+    screen still to run)."""
     m = message
     return {"key": m.channel_key, "id": m.id, "at": m.created_at, "thread": m.thread, "author_id": m.author_id,
             "author_name": m.author_name, "text": m.text, "is_bot": m.is_bot, "edited_at": m.edited_at,
             "deleted": m.deleted, "payload": owed.payload if owed else None,
-            "owed_at": owed.created_at if owed else None, "note": owed.note if owed else None}
+            "owed_at": owed.created_at if owed else None, "note": owed.note if owed else None, "screen": screen}
 
 
 def _row_to_message(row: Sequence[Any]) -> StoredMessage:
@@ -75,8 +91,8 @@ class PostgresMessages:
         self.db = db
         self._on_owed = on_owed  # e.g. a job queue enqueuing the answer in the ingest's own transaction
 
-    async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
-        params = adding(message, owed)
+    async def add(self, message: StoredMessage, owed: PendingAnswer | None = None, screen: str | None = None) -> bool:
+        params = adding(message, owed, screen)
         if owed is None or self._on_owed is None:
             rows = await self.db.fetch(ADD, params)
             return bool(rows[0][0])
@@ -87,6 +103,26 @@ class PostgresMessages:
                 await self._on_owed(conn, owed)
             return stored
 
+    async def screened(self, keys: Sequence[tuple[str, str, datetime]]) -> None:
+        if keys:
+            keys_, ids, times = zip(*keys, strict=True)
+            await self.db.execute(
+                "UPDATE messages SET unscreened = NULL, screen_lease = NULL WHERE (channel_key, id, created_at) IN "
+                "(SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[]))",
+                (list(keys_), list(ids), list(times)))
+
+    async def unscreened(self, before: datetime, platforms: Sequence[str], limit: int = 100,
+                         lease_s: float = 300.0) -> list[tuple[StoredMessage, str]]:
+        if not platforms:
+            return []
+        ranges = sql.SQL(" OR ").join(
+            sql.SQL("(channel_key >= {} AND channel_key < {})").format(sql.Literal(f"{p}:"), sql.Literal(f"{p};"))
+            for p in platforms)
+        query = sql.SQL(TAKE_UNSCREENED).format(platforms=ranges)
+        async with self.db.transaction() as conn:
+            rows = await (await conn.execute(query, {"before": before, "limit": limit, "lease": lease_s})).fetchall()
+        return sorted(((_row_to_message(r), str(r[10])) for r in rows), key=lambda found: found[0].created_at)
+
     async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
         return await self.db.execute(
             f"UPDATE messages SET text = %(text)s, edited_at = %(at)s WHERE {_ONE} AND NOT deleted",
@@ -95,7 +131,8 @@ class PostgresMessages:
     async def delete(self, channel_key: str, message_id: str) -> bool:
         return await self.db.execute(
             "WITH owed AS (DELETE FROM pending_answers WHERE channel_key = %(key)s AND message_id = %(id)s) "
-            f"UPDATE messages SET text = '', deleted = true WHERE {_ONE}", {"key": channel_key, "id": message_id}) > 0
+            f"UPDATE messages SET text = '', deleted = true, unscreened = NULL WHERE {_ONE}",
+            {"key": channel_key, "id": message_id}) > 0
 
     async def get(self, channel_key: str, message_id: str) -> StoredMessage | None:
         rows = await self.db.fetch(f"SELECT {_COLUMNS} FROM messages WHERE {_ONE}",

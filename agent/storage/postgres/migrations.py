@@ -179,4 +179,11 @@ MIGRATIONS: dict[int, LiteralString] = {
     CREATE INDEX replies_by_age ON replies (claimed_at);
     CREATE INDEX replies_by_channel ON replies (channel_key);
     """,
+    # 3: the spam screen still owed to a stored message (what it needs beyond the row, as JSON), cleared once
+    # screened; a worker takes what a dead replica left (leased, so two workers never screen the same message)
+    3: """
+    ALTER TABLE messages ADD COLUMN unscreened text;
+    ALTER TABLE messages ADD COLUMN screen_lease timestamptz;
+    CREATE INDEX messages_unscreened ON messages (created_at) WHERE unscreened IS NOT NULL;
+    """,
 }

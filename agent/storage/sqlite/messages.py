@@ -33,6 +33,11 @@ def _row_to_message(row: Sequence[Any]) -> StoredMessage:
     )
 
 
+def platform_bounds(platform: str) -> tuple[str, str]:
+    """Channel keys of a platform (``slack:…``) sort from ``slack:`` up to (not including) ``slack;``."""
+    return f"{platform}:", f"{platform};"
+
+
 def _window(channel_key: str, thread: str | None, since: datetime | None = None,
             until: datetime | None = None) -> tuple[str, list[Any]]:
     where = "channel_key = ?"
@@ -49,14 +54,16 @@ def _window(channel_key: str, thread: str | None, since: datetime | None = None,
     return where, params
 
 
-def adding(message: StoredMessage, owed: PendingAnswer | None = None) -> tuple[str, tuple[Any, ...]]:
-    """The statement storing a message. The answer owed (if any) rides on the message's own row: one statement
-    stores both, and a duplicate delivery (ignored) owes nothing new."""
+def adding(message: StoredMessage, owed: PendingAnswer | None = None,
+           screen: str | None = None) -> tuple[str, tuple[Any, ...]]:
+    """The statement storing a message. The answer owed (if any) and the spam screen still to run ride on the
+    message's own row: one statement stores them all, and a duplicate delivery (ignored) owes nothing new."""
     m = message
-    return (f"INSERT OR IGNORE INTO messages ({_COLUMNS}, owed, owed_at, owed_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    return (f"INSERT OR IGNORE INTO messages ({_COLUMNS}, owed, owed_at, owed_note, unscreened) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, ts(m.created_at), int(m.is_bot),
              ts(m.edited_at), int(m.deleted), owed.payload if owed else None, owed.created_at if owed else None,
-             owed.note if owed else None))
+             owed.note if owed else None, screen))
 
 
 class SqliteMessages:
@@ -64,8 +71,24 @@ class SqliteMessages:
         self.db = db
         self._on_forget = on_forget  # other repositories' caches of a channel
 
-    async def add(self, message: StoredMessage, owed: PendingAnswer | None = None) -> bool:
-        return await self.db.write(*adding(message, owed)) > 0
+    async def add(self, message: StoredMessage, owed: PendingAnswer | None = None, screen: str | None = None) -> bool:
+        return await self.db.write(*adding(message, owed, screen)) > 0
+
+    async def screened(self, keys: Sequence[tuple[str, str, datetime]]) -> None:
+        await self.db.write_many("UPDATE messages SET unscreened = NULL WHERE channel_key = ? AND id = ?",
+                                 [(key, message_id) for key, message_id, _ in keys])
+
+    async def unscreened(self, before: datetime, platforms: Sequence[str], limit: int = 100,
+                         lease_s: float = 300.0) -> list[tuple[StoredMessage, str]]:
+        """One process owns an SQLite file: nothing else screens at the same time, so there is no lease."""
+        if not platforms:
+            return []
+        where = " OR ".join("(channel_key >= ? AND channel_key < ?)" for _ in platforms)
+        rows = await self.db.fetch(
+            f"SELECT {_COLUMNS}, unscreened FROM messages WHERE unscreened IS NOT NULL AND created_at < ? "
+            f"AND ({where}) ORDER BY created_at, rowid LIMIT ?",
+            (ts(before), *(bound for p in platforms for bound in platform_bounds(p)), limit))
+        return [(_row_to_message(r), str(r[10])) for r in rows]
 
     async def edit(self, channel_key: str, message_id: str, text: str, edited_at: datetime) -> bool:
         count = await self.db.write(
@@ -76,7 +99,7 @@ class SqliteMessages:
 
     async def delete(self, channel_key: str, message_id: str) -> bool:
         count = await self.db.write(
-            "UPDATE messages SET text = '', deleted = 1, owed = NULL, owed_note = NULL "
+            "UPDATE messages SET text = '', deleted = 1, owed = NULL, owed_note = NULL, unscreened = NULL "
             "WHERE channel_key = ? AND id = ?", (channel_key, message_id)
         )
         return count > 0

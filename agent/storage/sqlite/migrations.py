@@ -178,4 +178,10 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX replies_by_age ON replies (claimed_at);
     CREATE INDEX replies_by_channel ON replies (channel_key);
     """,
+    # 16: the spam screen still owed to a stored message (what it needs beyond the row, as JSON), cleared once
+    # screened: a process that dies between a platform's acknowledgement and the screen leaves it for the next
+    16: """
+    ALTER TABLE messages ADD COLUMN unscreened TEXT;
+    CREATE INDEX messages_unscreened ON messages (created_at) WHERE unscreened IS NOT NULL;
+    """,
 }
