@@ -228,7 +228,8 @@ class Pipeline:
             self._resumed.spawn(self.process(accepted))
 
         max_age_s = self.settings.resume_max_age_s
-        answers = await resume_owed(self.store.pending, self.outbox, start, max_age_s)
+        screen = self._screen_again if self.moderator is not None else None
+        answers = await resume_owed(self.store.pending, self.outbox, start, max_age_s, screen)
         answers += await resume_commands(self.store.pending_commands, self.outbox.commands_owed, max_age_s)
         if self.moderator is not None:
             screened = await self.screens.sweep(self._screen_again, list(self.outbox.adapters), self.screens.started_at)

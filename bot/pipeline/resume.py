@@ -3,7 +3,8 @@
 Each owed answer younger than ``CONFAB_RESUME_MAX_AGE_S`` goes through the pipeline again from the
 spam screen on (its message is already stored); the progress note a crashed process showed is handed
 back to its adapter, so the answer takes its place. Older ones are let go: their notes are removed
-and the record settled, since an answer to a question from long ago would surprise more than help.
+and the record settled, since an answer to a question from long ago would surprise more than help; their
+message is still screened for spam (``screen``), which its answer would have done first.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable[[Accepted], Awaitable[None]],
-                      max_age_s: float) -> int:
+                      max_age_s: float, screen: Callable[[IncomingMessage], Awaitable[object]] | None = None) -> int:
     """Resume every owed answer still worth giving (oldest first); returns how many were resumed."""
     resumed = 0
     now = time.time()
@@ -40,6 +41,8 @@ async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable
             log.info("owed answer too old to resume; let go", extra={"channel": owed.channel_key,
                                                                     "age_s": round(now - owed.created_at)})
             await outbox.drop_progress(message.channel, message.id)
+            if screen is not None and not message.author.is_bot:
+                await screen(accept_form(message).message)
             await pending.settle(owed.channel_key, owed.message_id)
             continue
         log.info("resuming an answer owed before a restart", extra={"channel": owed.channel_key,

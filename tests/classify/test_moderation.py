@@ -208,3 +208,14 @@ async def test_in_the_scaled_mode_a_worker_screens_what_a_dead_replica_left(
         await until(none_left)
         await asyncio.sleep(0.5)  # a few more sweeps of both: nothing is screened twice
         assert dying.adapter.reactions + worker.adapter.reactions == [("s1", "🚩")]
+
+
+async def test_a_question_too_old_to_answer_after_a_restart_is_still_screened(tmp_path: Path) -> None:
+    async with open_bot(tmp_path, mod_channel="mods") as first:
+        await first.pipeline.accept(first.message(f"@confab {SPAM}", user="spammer", id="s1"))  # owed; then a crash
+        await first.pipeline.accept(first.message("@confab what is the retention period?", user="bob", id="q1"))
+    async with open_bot(tmp_path, mod_channel="mods", resume_max_age_s=0) as second:
+        assert await second.pipeline.resume() == 0  # both let go: too old to answer
+        assert second.adapter.reactions == [("s1", "🚩")]
+        assert [r.channel.channel for r in second.adapter.sent] == ["mods"]  # the note; no answer to anyone
+        assert await second.deps.store.pending.owed() == []
