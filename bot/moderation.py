@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -179,6 +180,9 @@ class Moderator:
                     f"Moderators: not spam? `{correct}` (set a private moderators' channel with "
                     f"`/confab settings mod_channel #channel`).")
             reply = Reply(channel, neutralize_mentions(text), reply_to=None if gone else message_id)
+        # one note per flag, even when the screen runs again after a crash (the reply ledger keeps it once)
+        kind = "held" if held else "edited" if edited else "flagged"
+        reply = replace(reply, source=f"spam-note:{channel.key}:{message_id}:{kind}")
         if await self.outbox.send(reply) is None:
             log.warning("the moderators' note could not be posted", extra={"channel": reply.channel.key})
 

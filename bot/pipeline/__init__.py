@@ -238,7 +238,11 @@ class Pipeline:
         return answers
 
     async def _screen_again(self, message: IncomingMessage) -> None:
+        """Screen a message a stopped process left; one it flagged (and acted on) before its mark was written
+        is not flagged twice (no second note to the moderators)."""
         assert self.moderator is not None
+        if await self.store.spam.find_flagged(message.channel.key, [message.id]):
+            return
         await self.moderator.screen(message, self.outbox.adapter_for(message.channel))
 
     async def drain(self) -> None:

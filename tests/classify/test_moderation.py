@@ -219,3 +219,16 @@ async def test_a_question_too_old_to_answer_after_a_restart_is_still_screened(tm
         assert second.adapter.reactions == [("s1", "🚩")]
         assert [r.channel.channel for r in second.adapter.sent] == ["mods"]  # the note; no answer to anyone
         assert await second.deps.store.pending.owed() == []
+
+
+async def test_a_message_flagged_before_a_crash_whose_screen_mark_was_lost_is_not_flagged_twice(
+        tmp_path: Path) -> None:
+    async with open_bot(tmp_path, mod_channel="mods") as first:
+        first.pipeline.screens.flush_s = 3600  # the batched "screened" mark is never written: then the crash
+        await first.say(SPAM, user="spammer", id="s1")
+        assert first.adapter.reactions == [("s1", "🚩")] and len(notes(first)) == 1
+        first.pipeline.screens._done.clear()
+    async with open_bot(tmp_path, mod_channel="mods") as second:
+        await second.pipeline.resume()
+        assert second.adapter.reactions == [] and notes(second) == []
+        assert await second.deps.store.messages.unscreened(datetime.now(UTC), ["test"]) == []
