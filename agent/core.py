@@ -22,6 +22,7 @@ from langchain_core.tools import BaseTool
 from agent.context import TurnContext, current_turn
 from agent.errors import BudgetExceeded, ConfabError, ModelError, ModelGarbage, ModelTimeout, ModelUnavailable
 from agent.memory.models import StoredMessage
+from agent.progress import THINKING, Progress, tell
 from agent.text import clip
 from agent.tools.base import Citation, FileOut, ToolOutput
 
@@ -141,7 +142,7 @@ class Agent:
     async def run(self, turn: Turn) -> AgentResult:
         token = current_turn.set(turn.context)
         started = time.monotonic()
-        state = _TurnState()
+        state = _TurnState(turn.context.progress)
         try:
             async with asyncio.timeout(self.limits.deadline_s):
                 text = await self._loop(self._prompt(turn), state)
@@ -185,6 +186,7 @@ class Agent:
         if state.tokens + _approx_tokens(messages) > self.limits.token_budget:
             raise BudgetExceeded(f"budget {self.limits.token_budget} tokens")
         state.steps += 1
+        tell(state.progress, THINKING)
         try:
             async with asyncio.timeout(self.limits.model_timeout_s):
                 reply = await self.model.ainvoke(messages)
@@ -274,7 +276,8 @@ def _safe_name(name: str) -> str:
 
 
 class _TurnState:
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
+        self.progress = progress  # who is shown what the turn is doing
         self.steps = 0
         self.tokens = 0
         self.tool_calls = 0

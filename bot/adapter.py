@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from agent.progress import Progress
 from bot.events import (
     Accepted,
     ChannelRef,
@@ -97,6 +98,21 @@ class ProgressKeeper(Protocol):
 
     async def recover(self, channel: ChannelRef, reply_to: str) -> None:
         """Find a note for ``reply_to`` that a process posted but died before recording, like :meth:`restore`."""
+
+
+class TurnProgress(Progress, Protocol):
+    """What an adapter shows while an agent turn works on an answer (:class:`agent.progress.Progress`:
+    Slack's thread status, Discord's typing indicator), until :meth:`end`."""
+
+    async def end(self) -> None:
+        """The turn is over (its answer went out, or none is coming): stop showing it. Never raises."""
+
+
+class ShowsProgress(Protocol):
+    """Optional for an adapter (looked up like ``message_link``): progress for the turn answering
+    ``reply_to`` in ``channel``, or None where it has none to show."""
+
+    def progress(self, channel: ChannelRef, reply_to: str) -> TurnProgress | None: ...
 
 
 class CommandsOwed(Protocol):

@@ -15,12 +15,12 @@ from typing import Any, Protocol
 from agent.assistant import Assistant
 from agent.storage.ports import ThreadStore
 from bot import messages as say
-from bot.adapter import Adapter
+from bot.adapter import Adapter, TurnProgress
 from bot.background import BackgroundWork
 from bot.events import IncomingMessage, Reply
 from bot.outbox import Outbox, reply_for
 from bot.pipeline.route import MENTION_KIND
-from bot.platform_access import turn_context
+from bot.platform_access import end_progress, turn_context, turn_progress
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,18 @@ class Answerer:
                                          reply_to=message.id, source=source), settles=settles)
             return settles is not None
         adapter = self.outbox.adapter_for(where)
-        context = turn_context(adapter, where, message.author)
+        progress = turn_progress(adapter, where, message.id)
+        try:
+            await self._answer(message, body, followed, source, settles, progress)
+        finally:
+            await end_progress(progress)
+        return settles is not None
+
+    async def _answer(self, message: IncomingMessage, body: str, followed: bool | None, source: str,
+                      settles: tuple[str, str] | None, progress: TurnProgress | None) -> None:
+        where = message.channel
+        adapter = self.outbox.adapter_for(where)
+        context = turn_context(adapter, where, message.author, progress)
         result = await self.assistant.ask(context, body, exclude_id=message.id)
         thread = where.thread
         if thread is None and adapter is not None and adapter.capabilities.replies_in_thread:
@@ -77,7 +88,6 @@ class Answerer:
         if self._unrolled.get(key, 0) >= self.context_messages:
             self._unrolled[key] = 0
             self.background.spawn(self.assistant.roll_summary(where.key, where.thread))
-        return settles is not None
 
     async def follow(self, message: IncomingMessage, kind: str, data: dict[str, Any]) -> None:
         try:

@@ -37,6 +37,7 @@ from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_re
 from bot.slack.listeners import SlackListeners
 from bot.slack.notes import Note, NoteKeeper, ProgressNotes, thread_for
 from bot.slack.pacing import SharedPacer, make_pacer
+from bot.slack.status import Statuses, StatusLine
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class SlackAdapter:
         self.listeners = SlackListeners(self, self.app, profiles)
         self._closed = asyncio.Event()
         self._work = BackgroundWork()
+        self.statuses = Statuses(self.client, self.spawn)  # thread statuses of answers being worked on
         self._socket: Any = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -187,6 +189,10 @@ class SlackAdapter:
         return self.notes.showing()
 
     # --- outgoing ---------------------------------------------------------------------------
+
+    def progress(self, channel: ChannelRef, reply_to: str) -> StatusLine | None:
+        """The thread status of the answer to ``reply_to`` (:class:`bot.adapter.ShowsProgress`)."""
+        return self.statuses.begin(channel, reply_to)
 
     async def send(self, reply: Reply) -> SentRef:
         """Post ``reply``; an answer whose progress note is showing takes the note's place (and thread)."""

@@ -16,6 +16,7 @@ from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.events import Reply, SentRef
 from bot.settings import Settings
 from bot.slack.notes import ProgressNotes
+from bot.slack.status import Statuses
 
 
 class SlackEdge(Protocol):
@@ -23,6 +24,7 @@ class SlackEdge(Protocol):
     capabilities: Capabilities
     client: AsyncWebClient
     notes: ProgressNotes
+    statuses: Statuses
     handler: EventHandler | None
     outbox: Outgoing | None  # both set when the adapter starts
     progress_after_s: float | None

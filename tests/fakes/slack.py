@@ -83,6 +83,11 @@ class FakeSlackAPI:
                 if c.method in ("chat.postMessage", "chat.update", "chat.postEphemeral")] + \
                [str(r.get("text", "")) for r in self.responses]
 
+    def statuses(self, thread_ts: str | None = None) -> list[str]:
+        """The thread statuses set (``assistant.threads.setStatus``), in order; "" clears."""
+        return [str(c.params.get("status")) for c in self.calls_to("assistant.threads.setStatus")
+                if thread_ts is None or c.params.get("thread_ts") == thread_ts]
+
     def response_url(self) -> str:
         return f"{self.base}/respond/{uuid.uuid4().hex}"
 
@@ -156,6 +161,10 @@ class FakeSlackAPI:
                                                "profile": {"display_name": f"user-{user_id[-3:]}"}}
             return {"ok": True, "user": user}
         if method == "reactions.add":
+            return {"ok": True}
+        if method == "assistant.threads.setStatus":
+            if not p.get("channel_id") or not p.get("thread_ts") or "status" not in p:
+                return {"ok": False, "error": "invalid_arguments"}
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}
 
