@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+    message_chunk_to_message,
+)
 from langchain_core.tools import BaseTool
 
 from agent.context import TurnContext, current_turn
@@ -87,6 +95,21 @@ def _message_text(message: AIMessage) -> str:
     return "".join(parts).strip()
 
 
+def _chunk_text(chunk: AIMessageChunk) -> str:
+    if isinstance(chunk.content, str):
+        return chunk.content
+    return "".join(p.get("text", "") if isinstance(p, dict) and p.get("type", "text") == "text" else
+                   (p if isinstance(p, str) else "") for p in chunk.content)
+
+
+def _safely(show: Callable[..., None], *args: str) -> None:
+    """Showing a streamed answer is the platform's business: its failure never ends the turn."""
+    try:
+        show(*args)
+    except Exception:
+        log.exception("showing the streamed answer failed")
+
+
 def classify_model_error(exc: BaseException) -> ModelError:
     """Map provider/SDK exceptions (by name, so no SDK import is needed) onto our error tree."""
     if isinstance(exc, ModelError):
@@ -114,12 +137,16 @@ class Agent:
         limits: Limits | None = None,
         bot_name: str = "confab",
         post_processors: Sequence[PostProcessor] = (),
+        stream: bool = False,
     ) -> None:
+        """``stream``: read the model's answer as it is written and hand it to the turn's progress
+        (:meth:`agent.progress.Progress.partial`), for a model that streams."""
         self.tools = {tool.name: tool for tool in tools}
         self.model = model.bind_tools(list(tools)) if tools else model
         self.limits = limits or Limits()
         self.bot_name = bot_name
         self.post_processors = list(post_processors)
+        self.stream = stream
 
     def _prompt(self, turn: Turn) -> list[BaseMessage]:
         ctx = turn.context
@@ -189,7 +216,10 @@ class Agent:
         tell(state.progress, THINKING)
         try:
             async with asyncio.timeout(self.limits.model_timeout_s):
-                reply = await self.model.ainvoke(messages)
+                if self.stream and state.progress is not None:
+                    reply = await self._streamed(messages, state.progress)
+                else:
+                    reply = await self.model.ainvoke(messages)
         except TimeoutError as exc:
             raise ModelTimeout(f"no answer in {self.limits.model_timeout_s}s") from exc
         except ConfabError:
@@ -203,6 +233,32 @@ class Agent:
         if state.tokens > self.limits.token_budget:
             raise BudgetExceeded(f"used {state.tokens} tokens")
         return reply
+
+    async def _streamed(self, messages: list[BaseMessage], progress: Progress) -> BaseMessage:
+        """The model's reply read as a stream: its text so far goes to ``progress`` while no tool call has
+        begun (a step that turns into tool calls discards what it showed)."""
+        gathered: AIMessageChunk | None = None
+        text = ""
+        calling = False
+        async for chunk in self.model.astream(messages):
+            if not isinstance(chunk, AIMessageChunk):
+                raise ModelGarbage(f"unexpected stream chunk {type(chunk).__name__}")
+            gathered = chunk if gathered is None else gathered + chunk
+            calling = calling or bool(chunk.tool_call_chunks)
+            delta = _chunk_text(chunk)
+            if delta and not calling:
+                text += delta
+                _safely(progress.partial, text)
+        if calling and text:
+            _safely(progress.discard)
+        if gathered is None:
+            raise ModelGarbage("empty stream")
+        for call in gathered.tool_call_chunks:  # a stream's parser mends cut-off JSON; a whole reply's doesn't
+            try:
+                json.loads(call.get("args") or "{}")
+            except ValueError:
+                raise ModelGarbage(f"invalid tool calls: {call.get('name')!r} with cut-off arguments") from None
+        return message_chunk_to_message(gathered)
 
     async def _run_tools(self, ai: AIMessage, state: _TurnState) -> list[ToolMessage]:
         calls = list(ai.tool_calls)

@@ -115,6 +115,28 @@ class ShowsProgress(Protocol):
     def progress(self, channel: ChannelRef, reply_to: str) -> TurnProgress | None: ...
 
 
+class AnswerStream(Protocol):
+    """An answer shown while it is written (Slack chat streaming, Discord edits). The outbox feeds it
+    (:class:`bot.streaming.OutStream`: neutralised, settled text, at most once per ``min_interval_s``);
+    the reply to the same message, sent through the outbox as usual, finishes it in :meth:`Adapter.send`
+    (the final text, citations and files)."""
+
+    min_interval_s: float  # the platform's pace for updates of one message
+
+    async def show(self, text: str) -> None:
+        """The answer so far (neutralised; it only grows until :meth:`reset`); the first call posts it."""
+
+    async def reset(self) -> None:
+        """What was shown was not the answer (the model went on to call tools): take it away."""
+
+
+class StreamsAnswers(Protocol):
+    """Optional for an adapter: a stream for the answer to ``reply_to`` (asked by ``user_id``), or None
+    where answers can't be streamed there (a Slack DM outside a thread)."""
+
+    def stream(self, channel: ChannelRef, reply_to: str, user_id: str) -> AnswerStream | None: ...
+
+
 class CommandsOwed(Protocol):
     """An adapter's way back to commands acknowledged before a restart (the ``route`` it gave
     :meth:`EventHandler.owe_command`), for the answers a restarted process still owes."""
