@@ -14,7 +14,7 @@ import pytest
 
 from tests.fakes.harness import BotFactory
 from tests.fakes.openai_server import FakeOpenAI, garbage_reply, text_reply
-from tests.fakes.slack import FakeSlackAPI, payload, post_event, settle, slack_settings
+from tests.fakes.slack import BOT_USER_ID, FakeSlackAPI, payload, post_event, settle, slack_settings
 
 MENTION_TS = "1700000100.000200"
 PING = re.compile(r"<[!@#]|(?<![\w@\u2060\u200b])@(channel|here|everyone)\b", re.I)
@@ -129,3 +129,37 @@ async def test_a_garbage_stream_is_a_short_clear_reply(
     [reply] = fake_api.calls_to("chat.postMessage")
     assert reply.params["text"] in (ModelGarbage.user_message, ModelUnavailable.user_message)
     assert any("agent turn failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_stream_ends_with_the_sources_of_the_final_answer(
+        tmp_path: Path, fake_api: FakeSlackAPI, fake_openai: FakeOpenAI, bot_factory: BotFactory) -> None:
+    from tests.fakes.openai_server import call, tool_reply
+
+    (tmp_path / "knowledge").mkdir(exist_ok=True)
+    (tmp_path / "knowledge" / "deploy.md").write_text(
+        "# Deploy\n\nTo deploy Confab, run docker compose up on the server.\n", "utf-8")
+    fake_openai.chat.append(tool_reply(call("search_knowledge", {"query": "how do I deploy confab with docker"})))
+    fake_openai.chat.append(text_reply("Run docker compose up on the server [1].", chunk_delay_s=0.1))
+    adapter = await llm_slack_bot(tmp_path, fake_api, fake_openai, bot_factory)
+    await post_event(adapter, {**payload("app_mention"), "text": f"<@{BOT_USER_ID}> how do I deploy confab?"})
+    await settle(adapter)
+    [stream] = fake_api.streams.values()
+    assert stream["state"] == "stopped" and stream["text"].startswith("Run docker compose up on the server [1].")
+    [stop] = fake_api.calls_to("chat.stopStream")
+    assert "Sources: [1] deploy.md" in sent_markdown(stop)  # from our records, added as the stream stopped
+    assert fake_api.calls_to("chat.update") == [] and fake_api.calls_to("chat.postMessage") == []
+
+
+async def test_a_final_answer_that_differs_from_the_stream_replaces_it(
+        tmp_path: Path, fake_api: FakeSlackAPI, fake_openai: FakeOpenAI, bot_factory: BotFactory) -> None:
+    """An invented citation [7] was streamed; the final answer drops it, so the message is replaced."""
+    fake_openai.chat.append(text_reply("See [7] for the details on how to deploy everything today, step by step.",
+                                       chunk_delay_s=0.15))
+    adapter = await llm_slack_bot(tmp_path, fake_api, fake_openai, bot_factory)
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    [(ts, stream)] = fake_api.streams.items()
+    assert "[7]" in stream["text"] and stream["state"] == "stopped"
+    [update] = fake_api.calls_to("chat.update")
+    assert update.params["ts"] == ts and update.params["text"].startswith("See for the details")
+    assert "[7]" not in update.params["text"] and fake_api.calls_to("chat.postMessage") == []
