@@ -29,6 +29,7 @@ from bot.discord.convert import DM_WORKSPACE, message_to_event
 from bot.discord.format import MAX_CHARS
 from bot.discord.gateway_json import tolerate_lone_surrogates
 from bot.discord.identify import GatedClient, GatedShardedClient
+from bot.discord.indicator import Typing
 from bot.discord.interactions import Interactions
 from bot.discord.listeners import Listeners
 from bot.discord.rest import RebasedWebhooks, use_api_base
@@ -216,6 +217,10 @@ class DiscordAdapter:
         return await root.create_thread(name=name[:THREAD_NAME_MAX], auto_archive_duration=1440)
 
     # --- outgoing ---------------------------------------------------------------------------
+
+    def progress(self, channel: ChannelRef, reply_to: str) -> Typing:
+        """"Confab is typing…" where the answer goes, while the turn runs (:class:`bot.adapter.ShowsProgress`)."""
+        return Typing(self.channel(channel.thread or channel.channel, channel.workspace))
 
     def stream(self, channel: ChannelRef, reply_to: str, user_id: str) -> DiscordStream:
         """The answer to ``reply_to`` as one message edited while it is written (``StreamsAnswers``)."""
