@@ -129,6 +129,10 @@ class AnswerStream(Protocol):
     async def reset(self) -> None:
         """What was shown was not the answer (the model went on to call tools): take it away."""
 
+    def reference(self) -> str | None:
+        """Once shown, the message as the adapter's progress-note reference (:class:`ProgressKeeper`), kept
+        with the owed answer so a process restarted mid-stream replaces it; None where there are no notes."""
+
 
 class StreamsAnswers(Protocol):
     """Optional for an adapter: a stream for the answer to ``reply_to`` (asked by ``user_id``), or None

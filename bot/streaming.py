@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from bot.adapter import AnswerStream
 from bot.text import settled
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 class OutStream:
     def __init__(self, target: AnswerStream) -> None:
         self.target = target
+        # told the target's reference once something shows (kept with the owed answer, for a restart)
+        self.on_shown: Callable[[str], Awaitable[None]] | None = None
         self.raw = ""  # the model's text so far (not neutralised: never sent as it is)
         self._wanted = ""  # settled and neutralised: what the platform should show
         self._shown = ""
@@ -76,14 +79,26 @@ class OutStream:
                     await self.target.reset()
                     self._shown = ""
                 else:
-                    text = self._wanted
+                    text, first = self._wanted, not self._shown
                     await self.target.show(text)
                     self._shown = text
+                    if first:
+                        await self._tell_shown()
             except Exception as exc:  # the final reply still goes out in full; updates stop here
                 self._broken = True
                 log.warning("streaming an answer failed; it will arrive whole", extra={"error": type(exc).__name__})
             finally:
                 self._calling = False
+
+    async def _tell_shown(self) -> None:
+        if self.on_shown is None:
+            return
+        try:
+            reference = self.target.reference()
+            if reference is not None:
+                await self.on_shown(reference)
+        except Exception:  # a restart would then post the answer anew instead of replacing this
+            log.exception("recording a streamed answer's message failed")
 
     async def close(self) -> None:
         """No more updates; waits for one in flight (so the final reply finds the stream as shown)."""

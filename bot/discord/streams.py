@@ -52,6 +52,9 @@ class DiscordStream:
         self.message = await self.message.edit(content=content, allowed_mentions=NO_PINGS, suppress=True)
         self._last = time.monotonic()
 
+    def reference(self) -> str | None:
+        return None  # Discord keeps no progress notes across restarts
+
     async def reset(self) -> None:
         message, self.message = self.message, None
         if message is not None:

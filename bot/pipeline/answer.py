@@ -65,6 +65,9 @@ class Answerer:
         adapter = self.outbox.adapter_for(where)
         progress = turn_progress(adapter, where, message.id)
         stream = self.outbox.stream(where, message.id, message.author.id) if self.assistant.agent.stream else None
+        if stream is not None and settles is not None and self.outbox.pending is not None:
+            pending = self.outbox.pending  # the streamed message stands in for the answer owed, like a note
+            stream.on_shown = lambda reference: pending.set_note(where.key, message.id, reference)
         try:
             shown = Shown(progress, stream) if progress is not None or stream is not None else None
             await self._answer(message, body, followed, source, settles, shown, stream)

@@ -127,8 +127,8 @@ class SlackListeners:
 
         async def note() -> None:
             nonlocal posted
-            if await self.adapter.statuses.shown(message.id):  # the thread's status shows Confab at work
-                return
+            if await self.adapter.statuses.shown(message.id) or self.adapter.streams.showing(message.id):
+                return  # the thread's status shows Confab at work, or the answer is already being written
             await handler.progress_shown(accepted, NOTE_POSTING)  # so a crash right after posting can find it
             posted = await self.adapter.notes.post(message.channel, message.id, PROGRESS_TEXT)
             reference = self.adapter.notes.reference(message.id) if posted else None

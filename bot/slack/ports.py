@@ -17,6 +17,7 @@ from bot.events import Reply, SentRef
 from bot.settings import Settings
 from bot.slack.notes import ProgressNotes
 from bot.slack.status import Statuses
+from bot.slack.streams import SlackStreams
 
 
 class SlackEdge(Protocol):
@@ -25,6 +26,7 @@ class SlackEdge(Protocol):
     client: AsyncWebClient
     notes: ProgressNotes
     statuses: Statuses
+    streams: SlackStreams
     handler: EventHandler | None
     outbox: Outgoing | None  # both set when the adapter starts
     progress_after_s: float | None

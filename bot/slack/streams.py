@@ -18,7 +18,7 @@ from slack_sdk.web.async_chat_stream import AsyncChatStream
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.events import ChannelRef
-from bot.slack.notes import thread_for
+from bot.slack.notes import Note, note_reference, thread_for
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,10 @@ class SlackStream:
     @property
     def ts(self) -> str:
         return str(self._helper.ts or "") if self._helper is not None else ""
+
+    def reference(self) -> str | None:
+        """The streamed message as a progress note's reference: a process restarted mid-stream replaces it."""
+        return note_reference(Note(self.channel_id, self.thread_ts, self.ts)) if self.ts else None
 
     async def show(self, text: str) -> None:
         if not text.startswith(self.appended):
@@ -106,6 +110,11 @@ class SlackStreams:
         stream = SlackStream(self.client, channel, thread, user_id)
         self._streams[reply_to] = stream
         return stream
+
+    def showing(self, reply_to: str) -> bool:
+        """Whether the answer to ``reply_to`` is showing as it is written."""
+        stream = self._streams.get(reply_to)
+        return stream is not None and bool(stream.ts)
 
     def take(self, reply_to: str | None) -> SlackStream | None:
         """The stream of ``reply_to``, now the reply's to finish."""

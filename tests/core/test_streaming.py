@@ -47,6 +47,9 @@ class Target:
     async def reset(self) -> None:
         self.resets += 1
 
+    def reference(self) -> str | None:
+        return "message-1" if self.shown else None
+
 
 async def test_the_out_stream_sends_settled_text_and_takes_back_a_discarded_one() -> None:
     target = Target()

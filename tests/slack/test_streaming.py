@@ -163,3 +163,40 @@ async def test_a_final_answer_that_differs_from_the_stream_replaces_it(
     [update] = fake_api.calls_to("chat.update")
     assert update.params["ts"] == ts and update.params["text"].startswith("See for the details")
     assert "[7]" not in update.params["text"] and fake_api.calls_to("chat.postMessage") == []
+
+
+async def test_a_process_that_dies_mid_stream_leaves_no_half_answer(
+        tmp_path: Path, fake_api: FakeSlackAPI, fake_openai: FakeOpenAI, bot_factory: BotFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The streamed message is kept with the owed answer like a progress note: the answer resumed after a
+    crash takes its place, so the half of an answer the dead process streamed does not stay as if whole."""
+    from bot.streaming import OutStream
+    from tests.fakes.waiting import until
+
+    fake_openai.chat.append(text_reply("Half of this answer is streamed before the process dies for good",
+                                       chunk_delay_s=0.4))
+    adapter = await llm_slack_bot(tmp_path, fake_api, fake_openai, bot_factory)
+    pipeline = adapter.handler
+    await post_event(adapter, payload("app_mention"))
+    await until(lambda: any(s["text"] for s in fake_api.streams.values()), 10.0, "the stream")
+
+    async def killed(self: OutStream) -> None:
+        return None  # kill -9: nothing is cleaned up
+
+    monkeypatch.setattr(OutStream, "abandon", killed)
+    await adapter._work.stop(0)  # the turn ends unfinished
+    [(half_ts, half)] = fake_api.streams.items()
+    assert half["state"] == "streaming"
+    [owed] = await pipeline.store.pending.owed()
+    assert owed.note is not None and owed.note.endswith(half_ts)
+
+    fake_openai.chat.append(text_reply("The whole answer."))
+    assert await pipeline.resume() == 1
+    await pipeline.drain()
+    await settle(adapter)
+    deleted = {c.params["ts"] for c in fake_api.calls_to("chat.delete")}
+    updated = {c.params["ts"]: c.params["text"] for c in fake_api.calls_to("chat.update")}
+    assert half_ts in deleted or updated.get(half_ts) == "The whole answer."
+    finished = [s["text"].strip() for ts, s in fake_api.streams.items() if ts != half_ts and s["state"] == "stopped"]
+    assert finished == ["The whole answer."] or updated.get(half_ts) == "The whole answer."
+    assert await pipeline.store.pending.owed() == []
