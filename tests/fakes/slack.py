@@ -27,6 +27,7 @@ from aiohttp import web
 
 from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
 from tests.fakes.loopback import serve_on_loopback
+from tests.fakes.slack_streams import stream_call
 
 PAYLOADS = Path(__file__).parent / "slack_payloads"
 BOT_USER_ID = "UBOT00001"
@@ -165,36 +166,11 @@ class FakeSlackAPI:
         if method == "reactions.add":
             return {"ok": True}
         if method in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
-            return self._stream(method, p)
-        if method == "assistant.threads.setStatus":
-            if not p.get("channel_id") or not p.get("thread_ts") or "status" not in p:
-                return {"ok": False, "error": "invalid_arguments"}
-            return {"ok": True}
+            return stream_call(self.streams, method, p, self.next_ts)
+        if method == "assistant.threads.setStatus":  # needs the thread it shows in
+            ok = bool(p.get("channel_id") and p.get("thread_ts") and "status" in p)
+            return {"ok": True} if ok else {"ok": False, "error": "invalid_arguments"}
         return {"ok": False, "error": "unknown_method"}
-
-    def _stream(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
-        """Slack's chat streaming: startStream opens a reply in a thread (in channels naming the recipient),
-        appendStream adds markdown, stopStream adds the last and ends it (then nothing more is accepted)."""
-        text = str(p.get("markdown_text") or "") + "".join(
-            str(c.get("text", "")) for c in p.get("chunks") or [] if c.get("type") == "markdown_text")
-        if method == "chat.startStream":
-            if not p.get("channel") or not p.get("thread_ts"):
-                return {"ok": False, "error": "invalid_arguments"}
-            if str(p["channel"]).startswith("C") and not (p.get("recipient_user_id") and p.get("recipient_team_id")):
-                return {"ok": False, "error": "missing_recipient_user_id"}
-            ts = self.next_ts()
-            self.streams[ts] = {"text": text, "state": "streaming", "channel": p["channel"],
-                                "thread_ts": p["thread_ts"], "metadata": None}
-            return {"ok": True, "channel": p["channel"], "ts": ts}
-        stream = self.streams.get(str(p.get("ts")))
-        if stream is None or stream["state"] != "streaming":
-            return {"ok": False, "error": "message_not_in_streaming_state"}
-        stream["text"] += text
-        if method == "chat.stopStream":
-            stream["state"] = "stopped"
-            metadata = p.get("metadata")
-            stream["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
-        return {"ok": True, "channel": stream["channel"], "ts": p.get("ts")}
 
     def _keep(self, method: str, p: dict[str, Any], ts: str) -> None:
         channel = str(p.get("channel"))
