@@ -3,6 +3,8 @@
 Bounds: a step limit, a per-call timeout for the model and for each tool, an overall deadline and
 a per-turn token budget. Whatever goes wrong becomes one short user-facing sentence (from
 :mod:`agent.errors`) plus a log line with the detail; the loop never raises to its caller.
+The turn's progress (:mod:`agent.progress`) hears "thinking…" per model call (tools report their own
+phases) and, when the agent streams, the answer as the model writes it.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 THINKING = "thinking…"
-WRITING = "writing the answer…"
 
 
 class Progress(Protocol):
