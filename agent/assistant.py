@@ -45,7 +45,9 @@ class Assistant:
                             token_budget=s.agent_token_budget)
             # the offline model shows tool output verbatim; post-processing is for LLM answers
             processors: list[PostProcessor] = [] if s.is_offline else [enforce_citations]
-            self._agent = Agent(self.chat_model, self.tools, limits, s.bot_name, processors)
+            # a configured model's answer is shown as it is written; the offline model's arrives whole
+            stream = s.stream_answers and not s.is_offline
+            self._agent = Agent(self.chat_model, self.tools, limits, s.bot_name, processors, stream=stream)
         return self._agent
 
     async def turn(self, context: TurnContext, text: str, exclude_id: str | None = None) -> Turn:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent.memory.models import StoredMessage
+from agent.progress import Progress, tell
 
 HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]]
 
@@ -28,6 +29,8 @@ class TurnContext:
     fetch_history: HistoryFetcher | None = None
     # builds a link to a message on the platform, where it has links
     message_link: Callable[[str], str | None] | None = None
+    # shows what the turn is doing (and a streamed answer) where the platform can; see agent.progress
+    progress: Progress | None = None
 
 
 current_turn: ContextVar[TurnContext | None] = ContextVar("confab_current_turn", default=None)
@@ -38,3 +41,10 @@ def require_turn() -> TurnContext:
     if turn is None:
         raise RuntimeError("tool called outside an agent turn")
     return turn
+
+
+def report(phase: str) -> None:
+    """Tell whoever waits on the current turn what it is doing now ("searching the docs…"; see
+    :mod:`agent.progress`); nothing outside a turn, and never an error."""
+    turn = current_turn.get()
+    tell(turn.progress if turn is not None else None, phase)

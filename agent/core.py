@@ -3,6 +3,8 @@
 Bounds: a step limit, a per-call timeout for the model and for each tool, an overall deadline and
 a per-turn token budget. Whatever goes wrong becomes one short user-facing sentence (from
 :mod:`agent.errors`) plus a log line with the detail; the loop never raises to its caller.
+The turn's progress (:mod:`agent.progress`) hears "thinking…" per model call (tools report their own
+phases) and, when the agent streams, the answer as the model writes it.
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+    message_chunk_to_message,
+)
 from langchain_core.tools import BaseTool
 
 from agent.context import TurnContext, current_turn
 from agent.errors import BudgetExceeded, ConfabError, ModelError, ModelGarbage, ModelTimeout, ModelUnavailable
 from agent.memory.models import StoredMessage
+from agent.progress import THINKING, Progress, tell
 from agent.text import clip
 from agent.tools.base import Citation, FileOut, ToolOutput
 
@@ -86,6 +97,21 @@ def _message_text(message: AIMessage) -> str:
     return "".join(parts).strip()
 
 
+def _chunk_text(chunk: AIMessageChunk) -> str:
+    if isinstance(chunk.content, str):
+        return chunk.content
+    return "".join(p.get("text", "") if isinstance(p, dict) and p.get("type", "text") == "text" else
+                   (p if isinstance(p, str) else "") for p in chunk.content)
+
+
+def _safely(show: Callable[..., None], *args: str) -> None:
+    """Showing a streamed answer is the platform's business: its failure never ends the turn."""
+    try:
+        show(*args)
+    except Exception:
+        log.exception("showing the streamed answer failed")
+
+
 def classify_model_error(exc: BaseException) -> ModelError:
     """Map provider/SDK exceptions (by name, so no SDK import is needed) onto our error tree."""
     if isinstance(exc, ModelError):
@@ -113,12 +139,16 @@ class Agent:
         limits: Limits | None = None,
         bot_name: str = "confab",
         post_processors: Sequence[PostProcessor] = (),
+        stream: bool = False,
     ) -> None:
+        """``stream``: read the model's answer as it is written and hand it to the turn's progress
+        (:meth:`agent.progress.Progress.partial`), for a model that streams."""
         self.tools = {tool.name: tool for tool in tools}
         self.model = model.bind_tools(list(tools)) if tools else model
         self.limits = limits or Limits()
         self.bot_name = bot_name
         self.post_processors = list(post_processors)
+        self.stream = stream
 
     def _prompt(self, turn: Turn) -> list[BaseMessage]:
         ctx = turn.context
@@ -141,7 +171,7 @@ class Agent:
     async def run(self, turn: Turn) -> AgentResult:
         token = current_turn.set(turn.context)
         started = time.monotonic()
-        state = _TurnState()
+        state = _TurnState(turn.context.progress)
         try:
             async with asyncio.timeout(self.limits.deadline_s):
                 text = await self._loop(self._prompt(turn), state)
@@ -185,9 +215,13 @@ class Agent:
         if state.tokens + _approx_tokens(messages) > self.limits.token_budget:
             raise BudgetExceeded(f"budget {self.limits.token_budget} tokens")
         state.steps += 1
+        tell(state.progress, THINKING)
         try:
             async with asyncio.timeout(self.limits.model_timeout_s):
-                reply = await self.model.ainvoke(messages)
+                if self.stream and state.progress is not None:
+                    reply = await self._streamed(messages, state.progress)
+                else:
+                    reply = await self.model.ainvoke(messages)
         except TimeoutError as exc:
             raise ModelTimeout(f"no answer in {self.limits.model_timeout_s}s") from exc
         except ConfabError:
@@ -201,6 +235,32 @@ class Agent:
         if state.tokens > self.limits.token_budget:
             raise BudgetExceeded(f"used {state.tokens} tokens")
         return reply
+
+    async def _streamed(self, messages: list[BaseMessage], progress: Progress) -> BaseMessage:
+        """The model's reply read as a stream: its text so far goes to ``progress`` while no tool call has
+        begun (a step that turns into tool calls discards what it showed)."""
+        gathered: AIMessageChunk | None = None
+        text = ""
+        calling = False
+        async for chunk in self.model.astream(messages):
+            if not isinstance(chunk, AIMessageChunk):
+                raise ModelGarbage(f"unexpected stream chunk {type(chunk).__name__}")
+            gathered = chunk if gathered is None else gathered + chunk
+            calling = calling or bool(chunk.tool_call_chunks)
+            delta = _chunk_text(chunk)
+            if delta and not calling:
+                text += delta
+                _safely(progress.partial, text)
+        if calling and text:
+            _safely(progress.discard)
+        if gathered is None:
+            raise ModelGarbage("empty stream")
+        for call in gathered.tool_call_chunks:  # a stream's parser mends cut-off JSON; a whole reply's doesn't
+            try:
+                json.loads(call.get("args") or "{}")
+            except ValueError:
+                raise ModelGarbage(f"invalid tool calls: {call.get('name')!r} with cut-off arguments") from None
+        return message_chunk_to_message(gathered)
 
     async def _run_tools(self, ai: AIMessage, state: _TurnState) -> list[ToolMessage]:
         calls = list(ai.tool_calls)
@@ -274,7 +334,8 @@ def _safe_name(name: str) -> str:
 
 
 class _TurnState:
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
+        self.progress = progress  # who is shown what the turn is doing
         self.steps = 0
         self.tokens = 0
         self.tool_calls = 0

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     agent_model_timeout_s: float = Field(60.0, gt=0, validation_alias=_env("CONFAB_AGENT_MODEL_TIMEOUT"))
     agent_deadline_s: float = Field(120.0, gt=0, validation_alias=_env("CONFAB_AGENT_DEADLINE"))
     agent_token_budget: int = Field(24000, ge=500, validation_alias=_env("CONFAB_AGENT_TOKEN_BUDGET"))
+    stream_answers: bool = Field(True, validation_alias=_env("CONFAB_STREAM_ANSWERS"))
     context_messages: int = Field(20, ge=0, le=500, validation_alias=_env("CONFAB_CONTEXT_MESSAGES"))
     bot_name: str = Field("confab", min_length=1, validation_alias=_env("CONFAB_BOT_NAME"))
 

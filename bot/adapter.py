@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from agent.progress import Progress
 from bot.events import (
     Accepted,
     ChannelRef,
@@ -97,6 +98,47 @@ class ProgressKeeper(Protocol):
 
     async def recover(self, channel: ChannelRef, reply_to: str) -> None:
         """Find a note for ``reply_to`` that a process posted but died before recording, like :meth:`restore`."""
+
+
+class TurnProgress(Progress, Protocol):
+    """What an adapter shows while an agent turn works on an answer (:class:`agent.progress.Progress`:
+    Slack's thread status, Discord's typing indicator), until :meth:`end`."""
+
+    async def end(self) -> None:
+        """The turn is over (its answer went out, or none is coming): stop showing it. Never raises."""
+
+
+class ShowsProgress(Protocol):
+    """Optional for an adapter (looked up like ``message_link``): progress for the turn answering
+    ``reply_to`` in ``channel``, or None where it has none to show."""
+
+    def progress(self, channel: ChannelRef, reply_to: str) -> TurnProgress | None: ...
+
+
+class AnswerStream(Protocol):
+    """An answer shown while it is written (Slack chat streaming, Discord edits). The outbox feeds it
+    (:class:`bot.streaming.OutStream`: neutralised, settled text, at most once per ``min_interval_s``);
+    the reply to the same message, sent through the outbox as usual, finishes it in :meth:`Adapter.send`
+    (the final text, citations and files)."""
+
+    min_interval_s: float  # the platform's pace for updates of one message
+
+    async def show(self, text: str) -> None:
+        """The answer so far (neutralised; it only grows until :meth:`reset`); the first call posts it."""
+
+    async def reset(self) -> None:
+        """What was shown was not the answer (the model went on to call tools): take it away."""
+
+    def reference(self) -> str | None:
+        """Once shown, the message as the adapter's progress-note reference (:class:`ProgressKeeper`), kept
+        with the owed answer so a process restarted mid-stream replaces it; None where there are no notes."""
+
+
+class StreamsAnswers(Protocol):
+    """Optional for an adapter: a stream for the answer to ``reply_to`` (asked by ``user_id``), or None
+    where answers can't be streamed there (a Slack DM outside a thread)."""
+
+    def stream(self, channel: ChannelRef, reply_to: str, user_id: str) -> AnswerStream | None: ...
 
 
 class CommandsOwed(Protocol):

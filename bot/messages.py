@@ -25,6 +25,7 @@ STOPPED_BEFORE_ANSWER = "I was restarted before I could finish this; please ask 
 GAVE_UP = "Sorry, I couldn't answer this: something kept failing on my side (the details are in my logs). " \
     "Please ask again."
 SEND_FAILED = "I couldn't post my answer here."
+STREAM_CUT = "⚠️ _The answer above was cut off and is incomplete: {reason}_"
 FORGET_CONFIRM = (
     "This erases everything I remember about this channel ({count:,} messages, followed threads, "
     "settings and summaries). Type `/forget confirm` within {seconds} s to go ahead."

@@ -18,9 +18,10 @@ from datetime import UTC, datetime
 from agent.core import AgentResult
 from agent.memory.models import StoredMessage
 from agent.storage.ports import MessageStore, PendingAnswers, ReplyLedger
-from bot.adapter import Adapter, CommandsOwed, ProgressKeeper
+from bot.adapter import Adapter, AnswerStream, CommandsOwed, ProgressKeeper
 from bot.events import Attachment, ChannelRef, Reply, SentRef
 from bot.platform_access import STORE_MAX_CHARS
+from bot.streaming import OutStream
 from bot.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,20 @@ class Outbox:
             await self._remember(said)
         await self._settle(settles)
         return sent
+
+    def stream(self, channel: ChannelRef, reply_to: str, user_id: str) -> OutStream | None:
+        """A stream for the answer to ``reply_to`` where the channel's adapter can show one (None otherwise):
+        the answer goes out neutralised as it is written (:mod:`bot.streaming`), and the reply sent
+        through :meth:`send` finishes it."""
+        make = getattr(self.adapter_for(channel), "stream", None)
+        if make is None:
+            return None
+        try:
+            target: AnswerStream | None = make(channel, reply_to, user_id)
+        except Exception:
+            log.exception("opening an answer stream failed", extra={"channel": channel.key})
+            return None
+        return OutStream(target) if target is not None else None
 
     async def _deliver(self, reply: Reply, via: Deliver | None) -> SentRef | None:
         if via is not None:

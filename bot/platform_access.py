@@ -11,7 +11,8 @@ from datetime import datetime
 
 from agent.context import TurnContext
 from agent.memory.models import StoredMessage
-from bot.adapter import Adapter
+from agent.progress import Progress
+from bot.adapter import Adapter, TurnProgress
 from bot.events import Author, ChannelRef, IncomingMessage
 from bot.text import clean_incoming
 
@@ -65,10 +66,34 @@ def message_linker(adapter: Adapter | None, channel: ChannelRef) -> MessageLinke
     return link
 
 
-def turn_context(adapter: Adapter | None, channel: ChannelRef, author: Author) -> TurnContext:
+def turn_progress(adapter: Adapter | None, channel: ChannelRef, reply_to: str) -> TurnProgress | None:
+    """What the adapter shows while the turn answering ``reply_to`` runs (``progress``, optional), if anything."""
+    make = getattr(adapter, "progress", None)
+    if make is None:
+        return None
+    try:
+        shown: TurnProgress | None = make(channel, reply_to)
+    except Exception:  # progress is a nicety: the answer goes on without it
+        log.exception("starting to show progress failed")
+        return None
+    return shown
+
+
+async def end_progress(progress: TurnProgress | None) -> None:
+    if progress is None:
+        return
+    try:
+        await progress.end()
+    except Exception:
+        log.exception("clearing progress failed")
+
+
+def turn_context(adapter: Adapter | None, channel: ChannelRef, author: Author,
+                 progress: Progress | None = None) -> TurnContext:
     """What an agent turn in ``channel`` for ``author`` may know and use of the platform."""
     return TurnContext(
         channel_key=channel.key, platform=channel.platform, author_id=author.id, author_name=author.name,
         thread=channel.thread, is_admin=author.is_admin,
         fetch_history=history_fetcher(adapter, channel), message_link=message_linker(adapter, channel),
+        progress=progress,
     )

@@ -142,6 +142,37 @@ def neutralize_mentions(text: str) -> str:
     return _BROADCAST.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
 
 
+def settled(text: str) -> str:
+    """The part of a text still being written (a streamed answer) that more text can no longer change
+    once neutralised, neutralised: whole lines, and of the last line up to the last space outside an
+    unfinished ``<…>`` or ``[…](…)``. A mention or link cut in two by the stream is held back until it
+    is whole, so ``<!chan`` + ``nel>`` never reaches anyone as a ping; every pattern
+    :func:`neutralize_mentions` knows ends within its line (and a broadcast at a space)."""
+    start = text.rfind("\n") + 1
+    line = text[start:]
+    cut = start
+    for index in range(len(line) - 1, -1, -1):  # the last space that ends a finished stretch
+        if line[index] in " \t" and _closed(line[:index]):
+            cut = start + index
+            break
+    return neutralize_mentions(text[:cut])
+
+
+def _closed(line: str) -> bool:
+    """No ``<`` without its ``>`` and no ``[`` whose link is unfinished, at the end of ``line``."""
+    if line.rfind("<") > line.rfind(">"):
+        return False
+    bracket = line.rfind("[")
+    if bracket < 0:
+        return True
+    closing = line.find("]", bracket)
+    if closing < 0:
+        return False
+    if line.startswith("(", closing + 1):
+        return line.find(")", closing + 1) >= 0
+    return True
+
+
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 

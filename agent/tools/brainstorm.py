@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from agent.context import require_turn
+from agent.context import report, require_turn
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ def make_brainstorm_tool(brainstormer: Brainstormer) -> BaseTool:
         if not topic:
             message = "Tell me what to brainstorm about, e.g. `/brainstorm ways to speed up onboarding`."
             return message, ToolOutput("brainstorm_ideas", message, ok=False)
+        report("gathering ideas…")
         seeds = await brainstormer.seed(topic, turn.channel_key)
         text = (f"**Brainstorm: {topic}**\n{seeds}\n\n_Run `/brainstorm {topic}` to open a thread I follow: I'll "
                 "merge duplicate ideas, group them into themes and wrap up with `/brainstorm wrap`._")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from langchain_core.tools import BaseTool, StructuredTool
 
 from agent.classify.sentiment import overall_label
+from agent.context import report
 from agent.text import clip
 from agent.tools.base import ToolOutput
 
@@ -25,6 +26,7 @@ def make_classify_tools(classifier: Classification) -> list[BaseTool]:
         if not texts or not [label for label in labels if label.strip()]:
             text = "Give me messages and at least two labels, e.g. “classify as bug / feature / question”."
             return text, ToolOutput("classify_messages", text, ok=False)
+        report(f"sorting {len(texts)} messages…")
         results = await classifier.labels(texts, labels)
         lines = [f"• **{r.label}** ({r.score:.2f}): {clip(t, SHOWN_CHARS)}"
                  for t, r in zip(texts, results, strict=True)]
@@ -40,6 +42,7 @@ def make_classify_tools(classifier: Classification) -> list[BaseTool]:
         if not texts:
             text = "There are no messages here to read the mood of yet."
             return text, ToolOutput("analyze_sentiment", text, ok=False)
+        report(f"reading the mood of {len(texts)} messages…")
         results = await classifier.sentiment(texts)
         counts = Counter(r.label for r in results)
         mean = sum(r.score for r in results) / len(results)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from agent.context import require_turn
+from agent.context import report, require_turn
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 def make_image_tool(images: ImageService) -> BaseTool:
     async def generate_image(prompt: str, size: str = "1024x1024", style: str = "") -> tuple[str, ToolOutput]:
         turn = require_turn()
+        report("drawing…")
         result = await images.create(prompt, turn.author_id, turn.channel_key, turn.thread, size, style)
         if not result.ok or result.file is None:
             return result.message, ToolOutput("generate_image", result.message, ok=False)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from langchain_core.tools import BaseTool, StructuredTool
 
+from agent.context import report
 from agent.embeddings import Embedder
 from agent.errors import ConfabError
 from agent.knowledge.citations import cite_label, format_sources
@@ -39,6 +40,7 @@ def make_knowledge_tool(knowledge: KnowledgeService, settings: Settings, embedde
         return [float(s) for s in vectors[1:] @ vectors[0]]
 
     async def search_knowledge(query: str, k: int = 5, focus: str = "") -> tuple[str, ToolOutput]:
+        report("searching the docs…")
         try:
             result = await knowledge.search(query, k)
         except ConfabError as exc:

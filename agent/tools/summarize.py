@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from agent.context import require_turn
+from agent.context import report, require_turn
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
@@ -34,7 +34,9 @@ async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | 
     except ScopeError as exc:
         log.info("bad summary scope", extra={"scope": scope_text[:60]})
         return str(exc), ToolOutput("summarize_conversation", str(exc), ok=False)
+    report("gathering the conversation…")
     messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history)
+    report(f"reading {len(messages)} messages…")
     summary = await summarizer.summarize(messages, facts, topic=scope.topic)
     where = "this thread" if thread else "this channel"
     title = f"Summary of {where} ({scope.label})" if not scope.default or not thread else f"Summary of {where}"

@@ -29,10 +29,12 @@ from bot.discord.convert import DM_WORKSPACE, message_to_event
 from bot.discord.format import MAX_CHARS
 from bot.discord.gateway_json import tolerate_lone_surrogates
 from bot.discord.identify import GatedClient, GatedShardedClient
+from bot.discord.indicator import Typing
 from bot.discord.interactions import Interactions
 from bot.discord.listeners import Listeners
 from bot.discord.rest import RebasedWebhooks, use_api_base
 from bot.discord.sending import NO_PINGS, chunks_of, files_for, nonce_for
+from bot.discord.streams import DiscordStream
 from bot.errors import ConfigError
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
@@ -105,6 +107,7 @@ class DiscordAdapter:
         self._work = BackgroundWork()
         self.listeners = Listeners(self)
         self.interactions = Interactions(self)
+        self._streams: dict[str, DiscordStream] = {}  # answers being written, by the message they answer
 
     @property
     def bot_user_id(self) -> int:
@@ -215,17 +218,36 @@ class DiscordAdapter:
 
     # --- outgoing ---------------------------------------------------------------------------
 
+    def progress(self, channel: ChannelRef, reply_to: str) -> Typing:
+        """"Confab is typing…" where the answer goes, while the turn runs (:class:`bot.adapter.ShowsProgress`)."""
+        return Typing(self.channel(channel.thread or channel.channel, channel.workspace))
+
+    def stream(self, channel: ChannelRef, reply_to: str, user_id: str) -> DiscordStream:
+        """The answer to ``reply_to`` as one message edited while it is written (``StreamsAnswers``)."""
+
+        async def post(content: str) -> discord.Message:
+            target = await self.destination(channel)
+            sent: discord.Message = await target.send(
+                content=content, allowed_mentions=NO_PINGS, suppress_embeds=True,
+                reference=_reference(target, channel, reply_to), mention_author=False)
+            return sent
+
+        self._streams[reply_to] = DiscordStream(post)
+        return self._streams[reply_to]
+
     async def send(self, reply: Reply) -> SentRef:
-        """Post ``reply`` in its channel or thread (an ephemeral one too: only interactions are private)."""
+        """Post ``reply`` in its channel or thread (an ephemeral one too: only interactions are private); an
+        answer that was streamed puts its first part in the streamed message."""
         target = await self.destination(reply.channel)
         where = reply.channel
-        reference = None
-        if reply.reply_to and reply.reply_to != where.thread:
-            reference = discord.MessageReference(message_id=int(reply.reply_to), channel_id=target.id,
-                                                 fail_if_not_exists=False)
+        reference = _reference(target, where, reply.reply_to)
         chunks = chunks_of(reply)
         files = files_for(reply.attachments)
         first_id = ""
+        streamed = self._streams.pop(reply.reply_to, None) if reply.reply_to else None
+        if streamed is not None and streamed.message is not None and chunks and chunks[0]:
+            await streamed.edit(chunks[0])
+            first_id, reference, chunks = str(streamed.message.id), None, chunks[1:] or ([""] if files else [])
         try:
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
@@ -233,7 +255,7 @@ class DiscordAdapter:
                     content=chunk or None, allowed_mentions=NO_PINGS, suppress_embeds=True,
                     reference=reference if index == 0 else None, mention_author=False,
                     files=files if last and files else discord.utils.MISSING,
-                    nonce=nonce_for(reply.source, index))
+                    nonce=nonce_for(reply.source, index + (1 if first_id else 0)))
                 first_id = first_id or str(sent.id)
         except discord.RateLimited as exc:
             log.warning("reply dropped: the channel is rate-limited", extra={"retry_after_s": round(exc.retry_after)})
@@ -291,3 +313,10 @@ class DiscordAdapter:
         if not message_id.isdigit():
             return None
         return f"https://discord.com/channels/{channel.workspace}/{channel.thread or channel.channel}/{message_id}"
+
+
+def _reference(target: Any, where: ChannelRef, reply_to: str | None) -> discord.MessageReference | None:
+    """A reply to ``reply_to`` (not when it is the thread's own root: the thread says that already)."""
+    if not reply_to or reply_to == where.thread:
+        return None
+    return discord.MessageReference(message_id=int(reply_to), channel_id=target.id, fail_if_not_exists=False)

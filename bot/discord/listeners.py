@@ -7,21 +7,15 @@ deliveries (a RESUME replaying events) are dropped by the pipeline's insert-is-d
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 import discord
 
-from bot.conversation import expects_answer
 from bot.discord.convert import channel_ref, delete_to_events, edit_to_event, message_to_event
 from bot.discord.ports import DiscordEdge
 from bot.events import IncomingMessage, PlatformFlag
 
 log = logging.getLogger(__name__)
-
-TYPING_EVERY_S = 8.0  # Discord shows "is typing…" for about 10 s after each trigger
 
 
 class Listeners:
@@ -48,19 +42,14 @@ class Listeners:
     async def on_message(self, message: discord.Message) -> None:
         event = message_to_event(message, self.adapter.bot_user_id, self.adapter.settings.bot_name)
         if event is not None:
-            self.adapter.spawn(self._deliver(event, message.channel))
+            self.adapter.spawn(self._deliver(event))
 
-    async def _deliver(self, event: IncomingMessage, channel: Any) -> None:
+    async def _deliver(self, event: IncomingMessage) -> None:
         handler = self.adapter.handler
         if handler is None:
             return
-        try:
-            work = handler.handle_message(event)
-            if (event.mentions_bot or event.is_direct or (event.replies_to_bot and expects_answer(event.text))) \
-                    and not event.author.is_bot:
-                await _typing_while(channel, work)
-            else:
-                await work
+        try:  # "Confab is typing…" shows while a turn answers it (the adapter's progress, bot.discord.indicator)
+            await handler.handle_message(event)
         except Exception:
             log.exception("discord message handling failed", extra={"message_id": event.id})
 
@@ -94,21 +83,3 @@ class Listeners:
         self.adapter.spawn(handler.handle_platform_flag(PlatformFlag(
             where, str(execution.message_id), str(execution.user_id), execution.content or "", reason,
             f"automod {execution.action.type.name}")))
-
-
-async def _typing_while(channel: Any, work: Coroutine[Any, Any, None]) -> None:
-    """Show "Confab is typing…" until ``work`` ends; a failing indicator never costs the answer."""
-    async def keep_typing() -> None:
-        while True:
-            try:
-                await channel.typing()
-            except (discord.HTTPException, discord.RateLimited) as exc:
-                log.info("typing indicator failed", extra={"error": type(exc).__name__})
-                return
-            await asyncio.sleep(TYPING_EVERY_S)
-
-    typing = asyncio.create_task(keep_typing())
-    try:
-        await work
-    finally:
-        typing.cancel()

@@ -13,14 +13,16 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from agent.assistant import Assistant
+from agent.progress import Progress
 from agent.storage.ports import ThreadStore
 from bot import messages as say
-from bot.adapter import Adapter
+from bot.adapter import Adapter, TurnProgress
 from bot.background import BackgroundWork
 from bot.events import IncomingMessage, Reply
 from bot.outbox import Outbox, reply_for
 from bot.pipeline.route import MENTION_KIND
-from bot.platform_access import turn_context
+from bot.platform_access import end_progress, turn_context, turn_progress
+from bot.streaming import OutStream
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,33 @@ class Answerer:
                                          reply_to=message.id, source=source), settles=settles)
             return settles is not None
         adapter = self.outbox.adapter_for(where)
-        context = turn_context(adapter, where, message.author)
+        progress = turn_progress(adapter, where, message.id)
+        stream = self.outbox.stream(where, message.id, message.author.id) if self.assistant.agent.stream else None
+        if stream is not None and settles is not None and self.outbox.pending is not None:
+            pending = self.outbox.pending  # the streamed message stands in for the answer owed, like a note
+            stream.on_shown = lambda reference: pending.set_note(where.key, message.id, reference)
+        try:
+            shown = Shown(progress, stream) if progress is not None or stream is not None else None
+            await self._answer(message, body, followed, source, settles, shown, stream)
+        except BaseException:
+            if stream is not None:  # no reply will finish it: no half answer is left as if whole
+                await stream.abandon()
+            raise
+        finally:
+            await end_progress(progress)
+        return settles is not None
+
+    async def _answer(self, message: IncomingMessage, body: str, followed: bool | None, source: str,
+                      settles: tuple[str, str] | None, progress: Progress | None, stream: OutStream | None) -> None:
+        where = message.channel
+        adapter = self.outbox.adapter_for(where)
+        context = turn_context(adapter, where, message.author, progress)
         result = await self.assistant.ask(context, body, exclude_id=message.id)
+        if stream is not None:
+            await stream.close()
+            if result.failed and stream.shown:  # the stream broke off: what showed ends with a clear note
+                log.info("a streamed answer was cut off", extra={"channel": where.key})
+                result = replace(result, text=f"{stream.raw.rstrip()}\n\n{say.STREAM_CUT.format(reason=result.text)}")
         thread = where.thread
         if thread is None and adapter is not None and adapter.capabilities.replies_in_thread:
             thread = message.id
@@ -77,7 +104,6 @@ class Answerer:
         if self._unrolled.get(key, 0) >= self.context_messages:
             self._unrolled[key] = 0
             self.background.spawn(self.assistant.roll_summary(where.key, where.thread))
-        return settles is not None
 
     async def follow(self, message: IncomingMessage, kind: str, data: dict[str, Any]) -> None:
         try:
@@ -88,6 +114,27 @@ class Answerer:
             return
         for index, reply in enumerate(replies):
             await self.outbox.send(replace(reply, source=f"{answer_source(message)}:{index}"))
+
+
+class Shown:
+    """A turn's :class:`agent.progress.Progress`: phases to what the adapter shows (a Slack thread status),
+    the answer as written to its stream, when there are."""
+
+    def __init__(self, progress: TurnProgress | None, stream: OutStream | None) -> None:
+        self.progress = progress
+        self.stream = stream
+
+    def phase(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress.phase(text)
+
+    def partial(self, text: str) -> None:
+        if self.stream is not None:
+            self.stream.partial(text)
+
+    def discard(self) -> None:
+        if self.stream is not None:
+            self.stream.discard()
 
 
 def answer_source(message: IncomingMessage) -> str:

@@ -37,6 +37,8 @@ from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_re
 from bot.slack.listeners import SlackListeners
 from bot.slack.notes import Note, NoteKeeper, ProgressNotes, thread_for
 from bot.slack.pacing import SharedPacer, make_pacer
+from bot.slack.status import Statuses, StatusLine
+from bot.slack.streams import SlackStream, SlackStreams
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,8 @@ class SlackAdapter:
         self.listeners = SlackListeners(self, self.app, profiles)
         self._closed = asyncio.Event()
         self._work = BackgroundWork()
+        self.statuses = Statuses(self.client, self.spawn)  # thread statuses of answers being worked on
+        self.streams = SlackStreams(self.client)  # answers shown as they are written
         self._socket: Any = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -188,10 +192,28 @@ class SlackAdapter:
 
     # --- outgoing ---------------------------------------------------------------------------
 
+    def progress(self, channel: ChannelRef, reply_to: str) -> StatusLine | None:
+        """The thread status of the answer to ``reply_to`` (:class:`bot.adapter.ShowsProgress`)."""
+        return self.statuses.begin(channel, reply_to)
+
+    def stream(self, channel: ChannelRef, reply_to: str, user_id: str) -> SlackStream | None:
+        """A chat stream for the answer to ``reply_to`` in its thread (:class:`bot.adapter.StreamsAnswers`)."""
+        return self.streams.open(channel, reply_to, user_id)
+
     async def send(self, reply: Reply) -> SentRef:
-        """Post ``reply``; an answer whose progress note is showing takes the note's place (and thread)."""
+        """Post ``reply``; an answer that was streamed finishes its stream, one whose progress note is showing
+        takes the note's place (and thread)."""
         channel = reply.channel
         note = None if reply.ephemeral else self.notes.take(reply.reply_to)
+        streamed = None if reply.ephemeral else self.streams.take(reply.reply_to)
+        if streamed is not None and streamed.ts:
+            if note is not None and note.ts:
+                await self.notes.remove(note.channel_id, note.ts)  # the streamed message took its place
+            note = Note(channel.channel, streamed.thread_ts, streamed.ts)
+            if await streamed.finish(reply.text, metadata_for(reply.source, 0)):
+                for attachment in reply.attachments:
+                    await self._upload(channel.channel, streamed.thread_ts, attachment)
+                return SentRef(channel.in_thread(streamed.thread_ts), streamed.ts)
         thread = note.thread if note is not None else thread_for(channel, reply.reply_to)
         chunks = format_reply(reply.text, self.capabilities.max_chars)
         where = channel.in_thread(thread)

@@ -113,8 +113,9 @@ class SlackListeners:
             log.exception("slack event handling failed", extra={"message_id": event.id})
 
     async def _process(self, accepted: Accepted) -> None:
-        """Answer (when due) in the background; if an answer is due and slow, show a note the answer will
-        replace, and record it with the owed answer so a restarted process can replace or remove it."""
+        """Answer (when due) in the background; if an answer is due and slow and its thread shows no status
+        (bot.slack.status: a DM, or the status failed), show a note the answer will replace, and record it
+        with the owed answer so a restarted process can replace or remove it."""
         handler = self.adapter.handler
         assert handler is not None
         message = accepted.message
@@ -126,6 +127,8 @@ class SlackListeners:
 
         async def note() -> None:
             nonlocal posted
+            if await self.adapter.statuses.shown(message.id) or self.adapter.streams.showing(message.id):
+                return  # the thread's status shows Confab at work, or the answer is already being written
             await handler.progress_shown(accepted, NOTE_POSTING)  # so a crash right after posting can find it
             posted = await self.adapter.notes.post(message.channel, message.id, PROGRESS_TEXT)
             reference = self.adapter.notes.reference(message.id) if posted else None

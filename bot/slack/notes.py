@@ -70,6 +70,11 @@ class Note:
     ts: str  # "" while the note is still being posted
 
 
+def note_reference(note: Note) -> str:
+    """A message standing in for an answer (a note, a streamed answer) as :meth:`ProgressNotes.restore` reads it."""
+    return f"{note.channel_id}|{note.thread or ''}|{note.ts}"
+
+
 class ProgressNotes:
     """Progress notes by the message they answer."""
 
@@ -138,7 +143,7 @@ class ProgressNotes:
     def reference(self, reply_to: str) -> str | None:
         """The showing note of ``reply_to`` as a string a later process can :meth:`restore`."""
         note = self._notes.get(reply_to)
-        return f"{note.channel_id}|{note.thread or ''}|{note.ts}" if note is not None and note.ts else None
+        return note_reference(note) if note is not None and note.ts else None
 
     def restore(self, channel: ChannelRef, reply_to: str, note: str) -> None:
         """Take back a note a previous process showed (its :meth:`reference`), for the answer to replace."""

@@ -16,6 +16,8 @@ from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.events import Reply, SentRef
 from bot.settings import Settings
 from bot.slack.notes import ProgressNotes
+from bot.slack.status import Statuses
+from bot.slack.streams import SlackStreams
 
 
 class SlackEdge(Protocol):
@@ -23,6 +25,8 @@ class SlackEdge(Protocol):
     capabilities: Capabilities
     client: AsyncWebClient
     notes: ProgressNotes
+    statuses: Statuses
+    streams: SlackStreams
     handler: EventHandler | None
     outbox: Outgoing | None  # both set when the adapter starts
     progress_after_s: float | None

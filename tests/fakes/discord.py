@@ -156,6 +156,16 @@ class FakeDiscord:
         where = str(channel_id) if channel_id else r"\d+"
         return self.calls("POST", rf"/channels/{where}/messages")
 
+    def edits(self, channel_id: int | None = None) -> list[Request]:
+        """Edits of the bot's channel messages (PATCH), in order."""
+        where = str(channel_id) if channel_id else r"\d+"
+        return self.calls("PATCH", rf"/channels/{where}/messages/\d+")
+
+    def typing(self, channel_id: int | None = None) -> list[Request]:
+        """Typing indicators triggered ("Confab is typing…")."""
+        where = str(channel_id) if channel_id else r"\d+"
+        return self.calls("POST", rf"/channels/{where}/typing")
+
     def followups(self) -> list[Request]:
         return self.calls("POST", r"/webhooks/\d+/[^/]+")
 

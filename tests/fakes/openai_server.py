@@ -37,12 +37,15 @@ from tests.fakes.loopback import serve_on_loopback
 
 @dataclass
 class Scripted:
-    """One scripted answer: a JSON body (status 200 unless set), a raw body, and/or a delay first."""
+    """One scripted answer: a JSON body (status 200 unless set), a raw body, and/or a delay first.
+    Streamed: ``chunk_delay_s`` between content chunks, and ``cut_after`` content chunks the connection drops."""
 
     body: Any = None
     status: int = 200
     raw: bytes | None = None
     delay_s: float = 0.0
+    chunk_delay_s: float = 0.0
+    cut_after: int | None = None
 
 
 @dataclass
@@ -58,8 +61,9 @@ def call(name: str, arguments: dict[str, Any] | str) -> dict[str, Any]:
     return {"name": name, "arguments": args}
 
 
-def text_reply(text: str, delay_s: float = 0.0) -> Scripted:
-    return Scripted({"content": text}, delay_s=delay_s)
+def text_reply(text: str, delay_s: float = 0.0, chunk_delay_s: float = 0.0, cut_after: int | None = None
+               ) -> Scripted:
+    return Scripted({"content": text}, delay_s=delay_s, chunk_delay_s=chunk_delay_s, cut_after=cut_after)
 
 
 def tool_reply(*calls: dict[str, Any], content: str | None = None) -> Scripted:
@@ -154,7 +158,7 @@ class FakeOpenAI:
         finish = "tool_calls" if calls else "stop"
         if body.get("stream"):
             return await self._stream(request, model, message.get("content"), calls, finish,
-                                      _usage(prompt_tokens, completion_tokens))
+                                      _usage(prompt_tokens, completion_tokens), entry)
         reply: dict[str, Any] = {"role": "assistant", "content": message.get("content"), "refusal": None}
         if calls:
             reply["tool_calls"] = calls
@@ -165,7 +169,7 @@ class FakeOpenAI:
         })
 
     async def _stream(self, request: web.Request, model: str, content: str | None, calls: list[dict[str, Any]],
-                      finish: str, usage: dict[str, int]) -> web.StreamResponse:
+                      finish: str, usage: dict[str, int], entry: Scripted) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         ident, created = f"chatcmpl-{next(self._ids)}", int(time.time())
@@ -177,7 +181,13 @@ class FakeOpenAI:
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
         await send({"role": "assistant", "content": ""})
-        for word in (content or "").split(" ") if content else []:
+        for index, word in enumerate((content or "").split(" ") if content else []):
+            if index and entry.chunk_delay_s:
+                await asyncio.sleep(entry.chunk_delay_s)
+            if entry.cut_after is not None and index >= entry.cut_after:
+                if request.transport is not None:
+                    request.transport.abort()  # the connection drops mid-answer
+                return response
             await send({"content": word + " "})
         for index, tool_call in enumerate(calls):
             head = {"index": index, "id": tool_call["id"], "type": "function",

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
 from tests.fakes.loopback import serve_on_loopback
+from tests.fakes.slack_streams import stream_call
 
 PAYLOADS = Path(__file__).parent / "slack_payloads"
 BOT_USER_ID = "UBOT00001"
@@ -41,6 +42,7 @@ class Call:
     body: bytes = b""
     token: str = ""  # from the Authorization header
     peer: str = ""  # the caller's host:port: one TCP connection, one peer
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
 
 
 @dataclass
@@ -58,6 +60,7 @@ class FakeSlackAPI:
     # keep what the bot posts in history/replies (with its metadata), as Slack does; off by default so
     # the tests reading a prepared history see only that
     keep_posts: bool = False
+    streams: dict[str, dict[str, Any]] = field(default_factory=dict)  # ts -> {"text", "state", "metadata", ...}
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base: str = ""
@@ -82,6 +85,11 @@ class FakeSlackAPI:
         return [str(c.params.get("text", "")) for c in self.calls
                 if c.method in ("chat.postMessage", "chat.update", "chat.postEphemeral")] + \
                [str(r.get("text", "")) for r in self.responses]
+
+    def statuses(self, thread_ts: str | None = None) -> list[str]:
+        """The thread statuses set (``assistant.threads.setStatus``), in order; "" clears."""
+        return [str(c.params.get("status")) for c in self.calls_to("assistant.threads.setStatus")
+                if thread_ts is None or c.params.get("thread_ts") == thread_ts]
 
     def response_url(self) -> str:
         return f"{self.base}/respond/{uuid.uuid4().hex}"
@@ -157,6 +165,11 @@ class FakeSlackAPI:
             return {"ok": True, "user": user}
         if method == "reactions.add":
             return {"ok": True}
+        if method in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
+            return stream_call(self.streams, method, p, self.next_ts)
+        if method == "assistant.threads.setStatus":  # needs the thread it shows in
+            ok = bool(p.get("channel_id") and p.get("thread_ts") and "status" in p)
+            return {"ok": True} if ok else {"ok": False, "error": "invalid_arguments"}
         return {"ok": False, "error": "unknown_method"}
 
     def _keep(self, method: str, p: dict[str, Any], ts: str) -> None:

@@ -98,8 +98,10 @@ async def test_ask_and_confab_commands(slack_bot: Any, fake_api: FakeSlackAPI) -
 
 
 async def test_slow_answer_shows_progress_then_replaces_it(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """Where the thread status can't be set (here the app lacks the scope), the note shows progress."""
     model = ScriptedModel(steps=[AIMessage("the long answer")], delay_s=0.5)
     adapter, _ = await slack_bot(model, progress_after_s=0.05)
+    fake_api.errors["assistant.threads.setStatus"] = "missing_scope"
     await post_event(adapter, payload("app_mention"))
     await settle(adapter)
     [placeholder] = fake_api.calls_to("chat.postMessage")
@@ -114,6 +116,7 @@ async def test_refused_update_posts_the_answer_and_removes_the_note(slack_bot: A
     model = ScriptedModel(steps=[AIMessage("answer")], delay_s=0.3)
     adapter, _ = await slack_bot(model, progress_after_s=0.05)
     fake_api.errors["chat.update"] = "cant_update_message"
+    fake_api.errors["assistant.threads.setStatus"] = "missing_scope"
     await post_event(adapter, payload("app_mention"))
     await settle(adapter)
     note, answer = fake_api.calls_to("chat.postMessage")

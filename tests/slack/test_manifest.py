@@ -17,6 +17,8 @@ METHOD_SCOPES = {
     "chat.delete": "chat:write", "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write", "reactions.add": "reactions:write", "users.info": "users:read",
     "conversations.history": "channels:history", "conversations.replies": "channels:history",
+    "assistant.threads.setStatus": "chat:write",  # in channel threads; the assistant pane would need assistant:write
+    "chat.startStream": "chat:write", "chat.appendStream": "chat:write", "chat.stopStream": "chat:write",
 }
 # event subscription -> scope
 EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.channels": "channels:history",

@@ -111,6 +111,7 @@ async def test_a_note_posted_just_before_a_crash_is_found_and_replaced_by_the_re
     from tests.slack.confab_process import PROGRESS, notes_left
 
     fake_api.keep_posts = True
+    fake_api.errors["assistant.threads.setStatus"] = "missing_scope"  # the note, not the thread status
     adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage("forty-two")], delay_s=30.0),
                                         progress_after_s=0.05)
     recorded = pipeline.progress_shown
