@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
+from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply, Vote
 from tests.fakes.loopback import serve_on_loopback
 
 PAYLOADS = Path(__file__).parent / "slack_payloads"
@@ -294,6 +294,7 @@ class RecordingHandler:
     edits: list[MessageEdit] = field(default_factory=list)
     deletes: list[MessageDelete] = field(default_factory=list)
     commands: list[Command] = field(default_factory=list)
+    votes: list[Vote] = field(default_factory=list)
     command_replies: Callable[[Command], Sequence[Reply]] | None = None
     delay_s: float = 0.0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -332,6 +333,11 @@ class RecordingHandler:
 
     async def command_answered(self, command: Command) -> None:
         return None
+
+    async def handle_vote(self, vote: Vote) -> str:
+        self.votes.append(vote)
+        self.arrived.set()
+        return f"voted {vote.value}"
 
     async def handle_command(self, command: Command) -> Sequence[Reply]:
         self.commands.append(command)
