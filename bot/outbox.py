@@ -81,7 +81,7 @@ class Outbox:
         ``settles`` (channel key, message id): the answer owed that this reply gives, settled once the reply
         went out or could not (when delivered, in the write that records it and remembers the reply); an
         error raised by ``via`` leaves it owed."""
-        safe = self._rateable(neutralized(reply))
+        safe = self._rateable(neutralized(reply), via is not None)
         ledger = self.replies if safe.source and not safe.ephemeral else None
         if ledger is not None:
             assert safe.source is not None
@@ -112,14 +112,15 @@ class Outbox:
         await self._settle(settles)
         return sent
 
-    def _rateable(self, reply: Reply) -> Reply:
-        """An answer to rate keeps its buttons only where votes can be kept; a private one gets a key of its own
-        for them to carry (its platform id may stay unknown, e.g. Slack's ``respond``)."""
+    def _rateable(self, reply: Reply, via: bool) -> Reply:
+        """An answer to rate keeps its buttons only where votes can be kept; a private one, or one delivered ``via``
+        a command's own way back, gets a key of its own for them to carry (its platform id may stay unknown, e.g.
+        Slack's ``respond``)."""
         if reply.rated is None:
             return reply
         if self.feedback is None:
             return replace(reply, rated=None)
-        if reply.ephemeral and reply.rated.key is None:
+        if (reply.ephemeral or via) and reply.rated.key is None:
             return replace(reply, rated=replace(reply.rated, key="p" + secrets.token_hex(8)))
         return reply
 
