@@ -26,6 +26,8 @@ from agent.state import IdentifyGate, open_identify_gate
 from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.background import BackgroundWork
 from bot.discord.convert import DM_WORKSPACE, message_to_event
+from bot.discord.feedback import feedback_view
+from bot.discord.feedback import install as install_feedback
 from bot.discord.format import MAX_CHARS
 from bot.discord.gateway_json import tolerate_lone_surrogates
 from bot.discord.identify import GatedClient, GatedShardedClient
@@ -105,6 +107,7 @@ class DiscordAdapter:
         self._work = BackgroundWork()
         self.listeners = Listeners(self)
         self.interactions = Interactions(self)
+        install_feedback(self)  # 👍/👎 under answers (bot/discord/feedback.py)
 
     @property
     def bot_user_id(self) -> int:
@@ -229,11 +232,14 @@ class DiscordAdapter:
         try:
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
+                view = feedback_view(reply, index, len(chunks), first_id)
                 sent = await target.send(
                     content=chunk or None, allowed_mentions=NO_PINGS, suppress_embeds=True,
                     reference=reference if index == 0 else None, mention_author=False,
                     files=files if last and files else discord.utils.MISSING,
-                    nonce=nonce_for(reply.source, index))
+                    nonce=nonce_for(reply.source, index), view=view or discord.utils.MISSING)
+                if view is not None:
+                    view.stop()  # its buttons are answered by the feedback item, not kept per message
                 first_id = first_id or str(sent.id)
         except discord.RateLimited as exc:
             log.warning("reply dropped: the channel is rate-limited", extra={"retry_after_s": round(exc.retry_after)})
