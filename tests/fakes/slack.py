@@ -20,13 +20,16 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
 
-from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply, Vote
+from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
 from tests.fakes.loopback import serve_on_loopback
+
+if TYPE_CHECKING:
+    from bot.events import Vote
 
 PAYLOADS = Path(__file__).parent / "slack_payloads"
 BOT_USER_ID = "UBOT00001"
