@@ -27,7 +27,7 @@ GAVE_UP = "Sorry, I couldn't answer this: something kept failing on my side (the
 SEND_FAILED = "I couldn't post my answer here."
 FORGET_CONFIRM = (
     "This erases everything I remember about this channel ({count:,} messages, followed threads, "
-    "settings and summaries). Type `/forget confirm` within {seconds} s to go ahead."
+    "settings, summaries and feedback on my answers). Type `/forget confirm` within {seconds} s to go ahead."
 )
 FORGET_DONE = "Done: I've forgotten this channel ({count:,} messages)."
 FORGET_NOTHING = "There is no pending `/forget` for you here. Type `/forget` first."
