@@ -115,3 +115,35 @@ async def test_a_private_summary_carries_buttons_keyed_for_itself(slack_bot: Any
     assert told(fake_api) == ["Thanks, I recorded your 👍 on this answer."]
     [pair] = await pipeline.deps.store.feedback.pairs([KEY])
     assert pair.answer.question.startswith("/summarize") and "Friday" in pair.answer.answer
+
+
+async def test_a_long_answer_has_its_buttons_on_its_last_part_keyed_by_its_first(slack_bot: Any,
+                                                                                 fake_api: FakeSlackAPI) -> None:
+    long = "\n\n".join(f"Step {i}: " + "run the deploy script and check the dashboards. " * 8 for i in range(16))
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[AIMessage(long)]))
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    first, *_, last = fake_api.calls_to("chat.postMessage")
+    assert "blocks" not in first.params or first.params["blocks"] is None
+    sections = [b for b in last.params["blocks"] if b["type"] == "section"]
+    assert all(len(b["text"]["text"]) <= 3000 for b in sections)
+    assert "".join(b["text"]["text"] for b in sections) == last.params["text"]  # the whole part, in sections
+    first_ts = "1700000001.000100"
+    assert buttons(last)["positive_button"]["value"] == f"up:{first_ts}"
+    await post_click(adapter, click(f"up:{first_ts}", "1700000009.000100"))
+    assert told(fake_api) == ["Thanks, I recorded your 👍 on this answer."]
+    [pair] = await pipeline.deps.store.feedback.pairs()
+    assert pair.answer.message_id == first_ts
+
+
+async def test_an_answer_replacing_its_progress_note_carries_the_buttons(slack_bot: Any,
+                                                                         fake_api: FakeSlackAPI) -> None:
+    adapter, _ = await slack_bot(ScriptedModel(steps=[AIMessage("Slow but sure."),], delay_s=0.6),
+                                 progress_after_s=0.05)
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    [note] = fake_api.calls_to("chat.postMessage")
+    assert "Working on it" in note.params["text"] and not note.params.get("blocks")
+    [update] = fake_api.calls_to("chat.update")
+    assert "Slow but sure." in update.params["text"]
+    assert buttons(update)["positive_button"]["value"] == "up"  # the note's ts is the answer's
