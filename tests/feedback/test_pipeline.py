@@ -80,3 +80,16 @@ async def test_confab_feedback_shows_counts_and_recent_downvotes_to_admins_only(
     assert "No votes" in other.text
     [usage] = await chat.command("confab", "feedback sideways", admin=True)
     assert usage.text.startswith("Usage")
+
+
+async def test_forget_takes_the_channels_feedback_with_it(make_chat: Any) -> None:
+    chat = await make_chat(ScriptedModel(steps=[AIMessage("Kept until forgotten.")]))
+    await chat.say("@confab what do you keep?")
+    await chat.pipeline.handle_vote(vote("bot-1", "down"))
+    await chat.command("forget")
+    [done] = await chat.command("forget", "confirm")
+    assert done.text.startswith("Done")
+    assert await chat.pipeline.handle_vote(vote("bot-1", "up")) == UNKNOWN_ANSWER
+    assert await chat.deps.store.feedback.pairs() == []
+    [report] = await chat.command("confab", "feedback", admin=True)
+    assert "No votes" in report.text and "(0 answers" in report.text
