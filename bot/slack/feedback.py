@@ -25,6 +25,7 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject, PlainTe
 
 from bot.events import Author, ChannelRef, Reply, Vote
 from bot.slack.ports import SlackEdge
+from bot.text import split_message
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,9 @@ def feedback_blocks(reply: Reply, chunk: str, index: int, count: int, first_ts: 
         return None
     key = reply.rated.key or (first_ts if index > 0 else "")
     suffix = f":{key}" if key else ""
-    blocks: list[dict[str, Any]] = [
-        SectionBlock(text=MarkdownTextObject(text=chunk[start:start + SECTION_MAX])).to_dict()
-        for start in range(0, len(chunk), SECTION_MAX) if chunk[start:start + SECTION_MAX].strip()]
+    # cut on line boundaries (a link or a code block is never split in the middle)
+    blocks: list[dict[str, Any]] = [SectionBlock(text=MarkdownTextObject(text=part)).to_dict()
+                                    for part in split_message(chunk, SECTION_MAX)]
     buttons = FeedbackButtonsElement(
         action_id=ACTION_ID,
         positive_button=FeedbackButtonObject(text=PlainTextObject(text="👍"), value=f"up{suffix}",

@@ -127,7 +127,7 @@ async def test_a_long_answer_has_its_buttons_on_its_last_part_keyed_by_its_first
     assert "blocks" not in first.params or first.params["blocks"] is None
     sections = [b for b in last.params["blocks"] if b["type"] == "section"]
     assert all(len(b["text"]["text"]) <= 3000 for b in sections)
-    assert "".join(b["text"]["text"] for b in sections) == last.params["text"]  # the whole part, in sections
+    assert "\n".join(b["text"]["text"] for b in sections) == last.params["text"]  # the whole part
     first_ts = "1700000001.000100"
     assert buttons(last)["positive_button"]["value"] == f"up:{first_ts}"
     await post_click(adapter, click(f"up:{first_ts}", "1700000009.000100"))
@@ -147,3 +147,19 @@ async def test_an_answer_replacing_its_progress_note_carries_the_buttons(slack_b
     [update] = fake_api.calls_to("chat.update")
     assert "Slow but sure." in update.params["text"]
     assert buttons(update)["positive_button"]["value"] == "up"  # the note's ts is the answer's
+
+
+def test_a_part_longer_than_a_section_is_cut_on_line_boundaries() -> None:
+    from bot.events import ChannelRef, Rated, Reply
+    from bot.slack.feedback import feedback_blocks
+
+    link = "<https://example.com/a-long-runbook-link|the runbook>"
+    chunk = "\n".join(f"{i}. check {link} then the dashboards, twice over." for i in range(40))
+    assert 3000 < len(chunk) <= 3900
+    reply = Reply(ChannelRef("slack", "T1", "C1"), "x", rated=Rated("q"))
+    blocks = feedback_blocks(reply, chunk, 0, 1, "")
+    assert blocks is not None
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(sections) == 2 and all(len(s) <= 3000 for s in sections) and "\n".join(sections) == chunk
+    assert all(s.count("<") == s.count(">") for s in sections)  # no link cut in half
+    assert feedback_blocks(reply, chunk, 0, 2, "") is None  # only the last part has the buttons
