@@ -20,6 +20,9 @@ from agent.knowledge.citations import cite_label
 from agent.storage.feedback import VOTES, FeedbackStore, VoteValue
 from agent.tools.base import Citation
 from bot.events import Rated, Vote
+from bot.messages import BAD_VOTE, UNKNOWN_ANSWER, VOTE_CHANGED, VOTE_FAILED, VOTE_RECORDED, VOTE_WITHDRAWN
+
+__all__ = ["BAD_VOTE", "UNKNOWN_ANSWER", "rated_for", "record_vote", "vote_value"]
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +32,6 @@ QUESTION_MAX_CHARS = 2000  # what is kept of the question an answer answered
 ANSWER_KEY = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
 
 THANKS = {"up": "👍", "down": "👎"}
-RECORDED = "Thanks, I recorded your {emoji} on this answer."
-CHANGED = "Changed your vote on this answer to {emoji}."
-WITHDRAWN = "Took back your {emoji} on this answer."
-UNKNOWN_ANSWER = "I no longer have that answer (it may have been forgotten or expired), so there is nothing to rate."
-BAD_VOTE = "I couldn't read that vote: use 👍 or 👎 under one of my answers."
-VOTE_FAILED = "I couldn't record your vote just now; please try again."
 
 
 def rated_for(question: str, model: str, citations: Sequence[Citation] = ()) -> Rated:
@@ -63,5 +60,5 @@ async def record_vote(store: FeedbackStore, vote: Vote, now: float | None = None
     log.info("vote", extra={"channel": vote.channel.key, "outcome": outcome, "vote": value})
     if outcome == "unknown":
         return UNKNOWN_ANSWER
-    text = {"recorded": RECORDED, "changed": CHANGED, "withdrawn": WITHDRAWN}[outcome]
+    text = {"recorded": VOTE_RECORDED, "changed": VOTE_CHANGED, "withdrawn": VOTE_WITHDRAWN}[outcome]
     return text.format(emoji=THANKS[value])

@@ -31,6 +31,13 @@ FORGET_CONFIRM = (
 )
 FORGET_DONE = "Done: I've forgotten this channel ({count:,} messages)."
 FORGET_NOTHING = "There is no pending `/forget` for you here. Type `/forget` first."
+VOTE_RECORDED = "Thanks, I recorded your {emoji} on this answer."
+VOTE_CHANGED = "Changed your vote on this answer to {emoji}."
+VOTE_WITHDRAWN = "Took back your {emoji} on this answer."
+UNKNOWN_ANSWER = "I no longer have that answer (it may have been forgotten or expired), so there is nothing to rate."
+BAD_VOTE = "I couldn't read that vote: use 👍 or 👎 under one of my answers."
+VOTE_FAILED = "I couldn't record your vote just now; please try again."
+UNKNOWN_BUTTON = "I don't know that button (it may be from an older version of me)."
 ASK_USAGE = "Usage: `/ask <question>`, e.g. `/ask how do I deploy Confab?`"
 
 

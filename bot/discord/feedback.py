@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "confab:fb:"
 TEMPLATE = re.compile(r"confab:fb:(?P<rest>[^\n]{0,90})")
-UNKNOWN_BUTTON = "I don't know that button (it may be from an older version of me)."
 
 
 def custom_id(value: str, key: str = "") -> str:
@@ -92,7 +91,7 @@ async def answer_click(adapter: DiscordEdge, interaction: discord.Interaction, r
     vote = vote_from(interaction, rest)
     if vote is None:
         log.warning("feedback click without a channel or message ignored")
-        text = UNKNOWN_BUTTON
+        text = say.UNKNOWN_BUTTON
     elif handler is None:
         text = say.STOPPED_BEFORE_ANSWER
     else:
@@ -113,7 +112,7 @@ async def unknown_component(interaction: discord.Interaction) -> None:
         return  # the feedback button answers it
     log.warning("unknown component interaction", extra={"custom_id": cid[:40]})
     try:
-        await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True, allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(say.UNKNOWN_BUTTON, ephemeral=True, allowed_mentions=NO_PINGS)
     except (discord.HTTPException, discord.InteractionResponded) as exc:
         log.info("could not answer an unknown component", extra={"error": type(exc).__name__})
 
