@@ -477,10 +477,12 @@ async def settle(adapter: Any, within_s: float = 30.0) -> None:
 
 
 def _event_tasks() -> set[asyncio.Task[Any]]:
-    """What discord.py runs per event: listeners (``discord.py: on_message``) and command-tree invocations."""
+    """What discord.py runs per event: listeners (``discord.py: on_message``), command-tree invocations and
+    component callbacks (``discord-ui-dynamic-item-…``: the feedback buttons)."""
     current = asyncio.current_task()
     return {t for t in asyncio.all_tasks() if t is not current and not t.done()
-            and t.get_name().startswith(("discord.py: ", "CommandTree-invoker"))}
+            and t.get_name().startswith(("discord.py: ", "CommandTree-invoker", "discord-ui-dynamic-item-",
+                                          "discord-ui-view-dispatch-"))}
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
