@@ -27,6 +27,7 @@ from bot.events import (
     PlatformFlag,
     Reply,
     SentRef,
+    Vote,
 )
 
 
@@ -65,6 +66,9 @@ class EventHandler(Protocol):
     async def handle_delete(self, delete: MessageDelete) -> None: ...
 
     async def handle_command(self, command: Command) -> Sequence[Reply]: ...
+
+    async def handle_vote(self, vote: Vote) -> str:
+        """Record a 👍/👎 on an answer; what to tell the voter (a bad or unknown vote too: never raises)."""
 
     async def owe_command(self, command: Command, route: str) -> bool:
         """Record the answer ``command`` is owed with the platform's way back to the asker (``route``: a

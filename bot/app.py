@@ -32,7 +32,8 @@ async def build_app(settings: Settings, chat_model: BaseChatModel | None = None,
     register_secrets(settings.secret_values())
     deps = await open_deps(settings, chat_model=chat_model, embedder=embedder, local_embedder=local_embedder)
     try:
-        outbox = Outbox(deps.store.messages, settings.bot_name, deps.store.replies, deps.store.pending)
+        outbox = Outbox(deps.store.messages, settings.bot_name, deps.store.replies, deps.store.pending,
+                        deps.store.feedback)
         moderator = Moderator(deps, outbox)
         await moderator.warm_up()  # the spam model, before any platform delivers a message
         pipeline = Pipeline(deps, outbox, moderator=moderator, followers={"brainstorm": BrainstormFollower(deps)})

@@ -110,6 +110,30 @@ class PlatformFlag:
 
 
 @dataclass(frozen=True, slots=True)
+class Rated:
+    """An agent answer people can rate (👍/👎 under it): what it answered, its sources and the model that wrote it.
+    ``key`` is set by the outbox for a reply whose platform id may stay unknown (a private one): its buttons carry
+    it instead."""
+
+    question: str
+    citations: tuple[str, ...] = ()
+    model: str = ""
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A person's 👍/👎 on an answer: ``answer`` is the rated message's id (or the key its buttons carry);
+    ``value`` is as it arrived (the pipeline checks it is ``up`` or ``down``); ``voter`` is who the platform says
+    clicked."""
+
+    channel: ChannelRef
+    answer: str
+    voter: Author
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """Something the bot says. ``reply_to`` is the message id to answer (Discord reference, or
     the thread root on Slack); ``ephemeral`` asks for a private answer where the platform has one."""
@@ -124,6 +148,7 @@ class Reply:
     # reply ledger's key, and the platform copy carries it (Slack metadata, a Discord nonce)
     source: str | None = None
     resend: bool = False  # set by the outbox when an earlier attempt may have posted it: look before posting
+    rated: Rated | None = None  # an agent answer: 👍/👎 under it, and recorded for feedback when sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,10 +28,17 @@ SEND_FAILED = "I couldn't post my answer here."
 STREAM_CUT = "⚠️ _The answer above was cut off and is incomplete: {reason}_"
 FORGET_CONFIRM = (
     "This erases everything I remember about this channel ({count:,} messages, followed threads, "
-    "settings and summaries). Type `/forget confirm` within {seconds} s to go ahead."
+    "settings, summaries and feedback on my answers). Type `/forget confirm` within {seconds} s to go ahead."
 )
 FORGET_DONE = "Done: I've forgotten this channel ({count:,} messages)."
 FORGET_NOTHING = "There is no pending `/forget` for you here. Type `/forget` first."
+VOTE_RECORDED = "Thanks, I recorded your {emoji} on this answer."
+VOTE_CHANGED = "Changed your vote on this answer to {emoji}."
+VOTE_WITHDRAWN = "Took back your {emoji} on this answer."
+UNKNOWN_ANSWER = "I no longer have that answer (it may have been forgotten or expired), so there is nothing to rate."
+BAD_VOTE = "I couldn't read that vote: use 👍 or 👎 under one of my answers."
+VOTE_FAILED = "I couldn't record your vote just now; please try again."
+UNKNOWN_BUTTON = "I don't know that button (it may be from an older version of me)."
 ASK_USAGE = "Usage: `/ask <question>`, e.g. `/ask how do I deploy Confab?`"
 
 

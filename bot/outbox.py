@@ -1,15 +1,18 @@
 """The one way out: everything Confab says goes through :class:`Outbox`.
 
-neutralise (no pings, no disguised links) -> claim in the reply ledger (a reply with a ``source`` is posted
+neutralise (no pings, no disguised links; an answer to be rated gets its key if it is private, or loses its
+buttons when there is no feedback store) -> claim in the reply ledger (a reply with a ``source`` is posted
 once: a repeated attempt finds it delivered, or looks on the platform first) -> deliver (the channel's
 adapter, or the platform's own reply mechanism for a command: Slack ``respond``, a Discord interaction's
 follow-ups) -> record it delivered, remember what was said (unless it was private) and settle the answer
-owed that it gives, in one write. Adapters get the outbox when they start; nothing posts around it.
+owed that it gives, in one write; an answer people can rate is recorded with the platform's id of its message
+(:mod:`bot.feedback`). Adapters get the outbox when they start; nothing posts around it.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -17,6 +20,7 @@ from datetime import UTC, datetime
 
 from agent.core import AgentResult
 from agent.memory.models import StoredMessage
+from agent.storage.feedback import FeedbackStore, RatedAnswer
 from agent.storage.ports import MessageStore, PendingAnswers, ReplyLedger
 from bot.adapter import Adapter, AnswerStream, CommandsOwed, ProgressKeeper
 from bot.events import Attachment, ChannelRef, Reply, SentRef
@@ -46,10 +50,11 @@ def neutralized(reply: Reply) -> Reply:
 
 class Outbox:
     def __init__(self, messages: MessageStore | None, bot_name: str, replies: ReplyLedger | None = None,
-                 pending: PendingAnswers | None = None) -> None:
+                 pending: PendingAnswers | None = None, feedback: FeedbackStore | None = None) -> None:
         self.messages = messages  # None: nothing is remembered (an adapter tested on its own)
         self.replies = replies  # None: no reply ledger (an adapter tested on its own)
         self.pending = pending  # None: answers owed are not settled here (see :meth:`send`'s ``settles``)
+        self.feedback = feedback  # None: answers carry no 👍/👎 (nowhere to keep the votes)
         self.bot_name = bot_name
         self.adapters: dict[str, Adapter] = {}
         self._progress: dict[str, ProgressKeeper] = {}
@@ -77,7 +82,7 @@ class Outbox:
         ``settles`` (channel key, message id): the answer owed that this reply gives, settled once the reply
         went out or could not (when delivered, in the write that records it and remembers the reply); an
         error raised by ``via`` leaves it owed."""
-        safe = neutralized(reply)
+        safe = self._rateable(neutralized(reply), via is not None)
         ledger = self.replies if safe.source and not safe.ephemeral else None
         if ledger is not None:
             assert safe.source is not None
@@ -93,6 +98,8 @@ class Outbox:
             if state == "retry":
                 safe = replace(safe, resend=True)
         sent = await self._deliver(safe, via)
+        if sent is not None and safe.rated is not None:
+            await self._record_rated(safe, sent)
         said = self._said(safe, sent) if sent is not None and sent.message_id and not safe.ephemeral else None
         if sent is not None and sent.message_id and ledger is not None:
             assert safe.source is not None
@@ -119,6 +126,32 @@ class Outbox:
             log.exception("opening an answer stream failed", extra={"channel": channel.key})
             return None
         return OutStream(target) if target is not None else None
+
+    def _rateable(self, reply: Reply, via: bool) -> Reply:
+        """An answer to rate keeps its buttons only where votes can be kept; a private one, or one delivered ``via``
+        a command's own way back, gets a key of its own for them to carry (its platform id may stay unknown, e.g.
+        Slack's ``respond``)."""
+        if reply.rated is None:
+            return reply
+        if self.feedback is None:
+            return replace(reply, rated=None)
+        if (reply.ephemeral or via) and reply.rated.key is None:
+            return replace(reply, rated=replace(reply.rated, key="p" + secrets.token_hex(8)))
+        return reply
+
+    async def _record_rated(self, reply: Reply, sent: SentRef) -> None:
+        """Keep the answer as it was sent, under its buttons' key or the platform's id of its message."""
+        assert reply.rated is not None and self.feedback is not None
+        key = reply.rated.key or sent.message_id
+        if not key:
+            return
+        rated = reply.rated
+        try:
+            await self.feedback.record(RatedAnswer(
+                reply.channel.key, key, rated.question, reply.text, rated.citations, rated.model, time.time(),
+                thread=sent.channel.thread or reply.channel.thread))
+        except Exception:  # the answer is out; only its votes will find nothing
+            log.exception("could not record an answer for feedback", extra={"channel": reply.channel.key})
 
     async def _deliver(self, reply: Reply, via: Deliver | None) -> SentRef | None:
         if via is not None:

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 
 from agent.memory.models import StoredMessage
+from agent.storage.feedback import FeedbackStore
 
 Verdict = Literal["ham", "spam"]
 # a reply's record: never claimed before / claimed by an earlier attempt that may have posted it / delivered
@@ -359,5 +360,8 @@ class Storage(Protocol):
 
     @property
     def images(self) -> ImageLog: ...
+
+    @property
+    def feedback(self) -> FeedbackStore: ...
 
     async def close(self) -> None: ...

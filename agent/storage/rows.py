@@ -3,11 +3,13 @@ ports' values (and the one value format they share, an idea's vector as float32 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from agent.storage.feedback import RatedAnswer, RatedPair, VoteValue
 from agent.storage.ports import Idea, PendingAnswer, PendingCommand, ReplyState
 
 Row = Sequence[Any]
@@ -46,3 +48,29 @@ def reply_state(claimed: bool, found: Sequence[Row]) -> tuple[ReplyState, str | 
     if found and found[0][0] is not None:
         return "done", str(found[0][0])
     return "retry", None
+
+
+# feedback_answers, in the order rated_from_row reads them
+RATED_COLUMNS = "channel_key, message_id, thread, question, answer, citations, model, created_at"
+
+
+def rated_params(answer: RatedAnswer) -> tuple[Any, ...]:
+    """A :class:`RatedAnswer` as the values of :data:`RATED_COLUMNS`."""
+    return (answer.channel_key, answer.message_id, answer.thread, answer.question, answer.answer,
+            json.dumps(list(answer.citations), ensure_ascii=False), answer.model, answer.created_at)
+
+
+def rated_from_row(row: Row) -> RatedAnswer:
+    """A row of :data:`RATED_COLUMNS`."""
+    try:
+        citations = tuple(str(c) for c in json.loads(row[5]))
+    except (TypeError, ValueError):
+        citations = ()
+    return RatedAnswer(str(row[0]), str(row[1]), str(row[3]), str(row[4]), citations, str(row[6]), float(row[7]),
+                       thread=str(row[2]) if row[2] else None)
+
+
+def pair_from_row(row: Row) -> RatedPair:
+    """A row of :data:`RATED_COLUMNS` followed by the vote and its time."""
+    vote: VoteValue = "up" if row[8] == "up" else "down"
+    return RatedPair(rated_from_row(row), vote, float(row[9]))

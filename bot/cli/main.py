@@ -10,6 +10,7 @@ import typer
 from bot.cli.chat import chat
 from bot.cli.classify import classify, eval_sentiment, eval_spam
 from bot.cli.doctor import doctor
+from bot.cli.feedback import eval_feedback
 from bot.cli.knowledge import eval_retrieval, index
 from bot.cli.migrate import migrate
 from bot.cli.run import run
@@ -37,6 +38,7 @@ eval_app.command("summarize")(eval_summarize)
 eval_app.command("retrieval")(eval_retrieval)
 eval_app.command("spam")(eval_spam)
 eval_app.command("sentiment")(eval_sentiment)
+eval_app.command("feedback")(eval_feedback)
 
 
 def main() -> None:

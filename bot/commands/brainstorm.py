@@ -6,6 +6,7 @@ import logging
 
 from bot.commands import CommandContext, command
 from bot.events import Reply
+from bot.feedback import rated_for
 from bot.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
@@ -61,4 +62,5 @@ async def _finish(ctx: CommandContext, stop: bool) -> list[Reply]:
         assert channel.thread is not None
         await ctx.deps.store.threads.unfollow(channel.key, channel.thread)
         text += "\n\n_I've stopped following this thread._"
-    return [Reply(channel, text, reply_to=channel.thread)]
+    rated = rated_for(f"/brainstorm {'stop' if stop else 'wrap'}: {topic}", ctx.deps.settings.model)
+    return [Reply(channel, text, reply_to=channel.thread, rated=rated)]

@@ -1,4 +1,4 @@
-"""Core commands: /help, /ask, /forget (with confirmation), /confab (channel settings)."""
+"""Core commands: /help, /ask, /forget (with confirmation), /confab (channel settings, feedback)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import time
 from agent.classify.ledger import EXEMPT_DAYS
 from bot import messages as say
 from bot.commands import CommandContext, command
+from bot.commands.feedback import feedback_report
 from bot.events import Reply
+from bot.feedback import rated_for
 from bot.moderation import NO_MOD_CHANNEL
 from bot.outbox import reply_for
 from bot.platform_access import turn_context
@@ -52,8 +54,9 @@ async def ask_command(ctx: CommandContext) -> list[Reply]:
     result = await ctx.deps.assistant.ask(turn_context(ctx.adapter, cmd.channel, cmd.author), question)
     header = f"> {question[:300]}\n" if ctx.adapter is None or ctx.adapter.name != "console" else ""
     reply = reply_for(result, cmd.channel, user_id=cmd.author.id)
+    rated = None if result.failed else rated_for(question, ctx.deps.settings.model, result.citations)
     return [Reply(reply.channel, header + reply.text, reply.attachments, user_id=cmd.author.id,
-                  reply_to=cmd.channel.thread)]
+                  reply_to=cmd.channel.thread, rated=rated)]
 
 
 @command("forget", "Erase what I remember about this channel (asks for confirmation).", "/forget [confirm]",
@@ -74,14 +77,18 @@ async def forget_command(ctx: CommandContext) -> list[Reply]:
     return [ctx.reply(say.FORGET_CONFIRM.format(count=count, seconds=FORGET_WINDOW_S), ephemeral=True)]
 
 
-@command("confab", "Help, or show/change this channel's settings.", "/confab [settings [name value]]",
+@command("confab", "Help, this channel's settings, or feedback on my answers (admins).",
+         "/confab [settings [name value] | feedback [all]]",
          rate_limited=False)
 async def confab_command(ctx: CommandContext) -> list[Reply]:
     words = ctx.command.args.split()
     if not words or words[0].lower() == "help":
         return await help_command(ctx)
+    if words[0].lower() == "feedback":
+        return await feedback_report(ctx, words[1:])
     if words[0].lower() != "settings":
-        return [ctx.reply("Usage: `/confab help` or `/confab settings [name value]`.", ephemeral=True)]
+        return [ctx.reply("Usage: `/confab help`, `/confab settings [name value]` or `/confab feedback [all]`.",
+                          ephemeral=True)]
     channel_settings, key = ctx.deps.store.channel_settings, ctx.command.channel.key
     if len(words) == 1:
         defaults = {"spam_policy": ctx.deps.settings.spam_policy, "mod_channel": ctx.deps.settings.mod_channel,

@@ -8,6 +8,7 @@ from datetime import timedelta
 from agent.summarize.scope import Scope
 from bot.commands import CommandContext, command
 from bot.events import ChannelRef, Reply
+from bot.feedback import rated_for
 from bot.platform_access import history_fetcher, message_linker
 from bot.text import neutralize_mentions
 
@@ -27,9 +28,11 @@ async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, publi
     text = output.for_user
     if not public and not private and output.ok:
         text += "\n_(This platform has no private replies, so I posted it here.)_"
+    cmd = ctx.command
+    rated = rated_for(f"/{cmd.name.replace('_', ' ')} {cmd.args}", ctx.deps.settings.model) if output.ok else None
     # summaries quote people: never let a quoted @everyone or <@U123> ping anyone
-    return [Reply(ctx.command.channel, neutralize_mentions(text), ephemeral=private or not output.ok,
-                  reply_to=ctx.command.channel.thread, user_id=ctx.command.author.id)]
+    return [Reply(cmd.channel, neutralize_mentions(text), ephemeral=private or not output.ok,
+                  reply_to=cmd.channel.thread, user_id=cmd.author.id, rated=rated)]
 
 
 @command("summarize", "Summarize this thread or channel (only you see it unless you add `public`).", USAGE)

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from bot.adapter import Capabilities, EventHandler, Outgoing
-from bot.console.workspace import CONSOLE_COMMANDS, Control, RunCommand, Say, Workspace
-from bot.events import ChannelRef, Command, IncomingMessage, Reply, SentRef
+from bot.console.workspace import CONSOLE_COMMANDS, Control, Rate, RunCommand, Say, Workspace
+from bot.events import ChannelRef, Command, IncomingMessage, Reply, SentRef, Vote
 
 _SAFE_FILE = re.compile(r"[^\w.\-]+")
 
@@ -39,6 +39,7 @@ class ConsoleAdapter:
         self.interactive = interactive
         self.ready = asyncio.Event()
         self._closed = False
+        self._last_rated: dict[str, str] = {}  # channel -> the number of the bot's last answer there (for /rate)
 
     # --- input loop ---------------------------------------------------------------------
 
@@ -76,6 +77,9 @@ class ConsoleAdapter:
         if isinstance(action, Control):
             self._note(action.text)
             return not action.quit
+        if isinstance(action, Rate):
+            await self._rate(action, inbox)
+            return True
         if isinstance(action, RunCommand):
             if action.command.name == "help":
                 self._note("Console: " + "; ".join(CONSOLE_COMMANDS.values()))
@@ -93,6 +97,15 @@ class ConsoleAdapter:
             self._note(f"(in thread {ws.number_of(action.message.channel.thread)})")
         await inbox.handle_message(action.message)
         return True
+
+    async def _rate(self, rate: Rate, inbox: EventHandler) -> None:
+        """``/rate up|down [N]``: a vote on answer N (default: the last answer here), as the current user."""
+        ws = self.workspace
+        number = rate.number or self._last_rated.get(ws.channel)
+        if number is None:
+            self._note("There is no answer of mine here to rate yet.")
+            return
+        self._note(await inbox.handle_vote(Vote(ws.ref(), ws.id_of(number), ws.author(), rate.value)))
 
     # --- output -------------------------------------------------------------------------
 
@@ -127,6 +140,10 @@ class ConsoleAdapter:
             self.console.print(Markdown(_hard_breaks(reply.text)))
         else:
             self.console.print(f"{header} {reply.text}", markup=False)
+        if reply.rated is not None:
+            self._last_rated[reply.channel.channel] = number
+            if self.interactive:
+                self._note(f"rate it: /rate up {number} or /rate down {number}")
         for attachment in reply.attachments:
             path = self._save(attachment.filename, attachment.data)
             self._note(f"image saved: {path}" + (f" ({attachment.alt_text})" if attachment.alt_text else ""))

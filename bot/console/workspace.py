@@ -22,6 +22,7 @@ CONSOLE_COMMANDS = {
     "reply": "/reply N text: answer message N in its thread (also: >N text)",
     "dm": "/dm: a direct conversation with the bot (/join #general to go back)",
     "channels": "/channels: list channels",
+    "rate": "/rate up|down [N]: 👍 or 👎 my answer N (default: my last answer here); the same again takes it back",
     "quit": "/quit: leave (also Ctrl-D)",
 }
 _REPLY_SHORT = re.compile(r"^>(\d+)\s+(.*)$", re.S)
@@ -44,7 +45,17 @@ class Control:
     quit: bool = False
 
 
-Action = Say | RunCommand | Control
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """``/rate up|down [N]``: a vote on the bot's answer numbered N (None: its last answer here)."""
+
+    value: str  # "up" or "down"
+    number: str | None
+
+
+Action = Say | RunCommand | Control | Rate
+RATE_USAGE = "Usage: /rate up|down [N], e.g. /rate up or /rate down 12 (N: the number of my answer)"
+_RATE_VALUES = {"up": "up", "+1": "up", "+": "up", "👍": "up", "down": "down", "-1": "down", "-": "down", "👎": "down"}
 
 
 @dataclass
@@ -122,6 +133,12 @@ class Workspace:
         if name == "reply":
             number, _, text = args.partition(" ")
             return self._reply(number, text)
+        if name == "rate":
+            words = args.split()
+            value = _RATE_VALUES.get(words[0].lower()) if words else None
+            if value is None or len(words) > 2 or (len(words) == 2 and not words[1].lstrip("[").rstrip("]").isdigit()):
+                return Control(RATE_USAGE)
+            return Rate(value, words[1].lstrip("[").rstrip("]") if len(words) == 2 else None)
         return RunCommand(Command(name=name, args=args, channel=self.ref(thread), author=self.author(),
                                   id=self.id_of(self.next_number(thread))))
 

@@ -26,6 +26,8 @@ from agent.state import IdentifyGate, open_identify_gate
 from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.background import BackgroundWork
 from bot.discord.convert import DM_WORKSPACE, message_to_event
+from bot.discord.feedback import feedback_view
+from bot.discord.feedback import install as install_feedback
 from bot.discord.format import MAX_CHARS
 from bot.discord.gateway_json import tolerate_lone_surrogates
 from bot.discord.identify import GatedClient, GatedShardedClient
@@ -108,6 +110,7 @@ class DiscordAdapter:
         self.listeners = Listeners(self)
         self.interactions = Interactions(self)
         self._streams: dict[str, DiscordStream] = {}  # answers being written, by the message they answer
+        install_feedback(self)  # 👍/👎 under answers (bot/discord/feedback.py)
 
     @property
     def bot_user_id(self) -> int:
@@ -244,18 +247,26 @@ class DiscordAdapter:
         chunks = chunks_of(reply)
         files = files_for(reply.attachments)
         first_id = ""
+        before = 0  # parts already in the streamed message
         streamed = self._streams.pop(reply.reply_to, None) if reply.reply_to else None
         if streamed is not None and streamed.message is not None and chunks and chunks[0]:
-            await streamed.edit(chunks[0])
-            first_id, reference, chunks = str(streamed.message.id), None, chunks[1:] or ([""] if files else [])
+            rest = chunks[1:] or ([""] if files else [])
+            view = feedback_view(reply, 0, 1 + len(rest), "")
+            await streamed.edit(chunks[0], view=view)
+            if view is not None:
+                view.stop()
+            first_id, reference, chunks, before = str(streamed.message.id), None, rest, 1
         try:
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
+                view = feedback_view(reply, before + index, before + len(chunks), first_id)
                 sent = await target.send(
                     content=chunk or None, allowed_mentions=NO_PINGS, suppress_embeds=True,
                     reference=reference if index == 0 else None, mention_author=False,
                     files=files if last and files else discord.utils.MISSING,
-                    nonce=nonce_for(reply.source, index + (1 if first_id else 0)))
+                    nonce=nonce_for(reply.source, before + index), view=view or discord.utils.MISSING)
+                if view is not None:
+                    view.stop()  # its buttons are answered by the feedback item, not kept per message
                 first_id = first_id or str(sent.id)
         except discord.RateLimited as exc:
             log.warning("reply dropped: the channel is rate-limited", extra={"retry_after_s": round(exc.retry_after)})

@@ -70,7 +70,7 @@ def register(tree: app_commands.CommandTree[Any], run: RunCommand) -> None:
     async def reindex(interaction: discord.Interaction) -> None:
         await run(interaction, "reindex", ephemeral=True)
 
-    confab = app_commands.Group(name="confab", description="Confab's settings for this channel.",
+    confab = app_commands.Group(name="confab", description="Confab's settings for this channel, and feedback.",
                                 default_permissions=discord.Permissions(manage_guild=True), guild_only=True)
 
     @confab.command(name="settings", description="Show this channel's settings, or change one.")
@@ -78,6 +78,11 @@ def register(tree: app_commands.CommandTree[Any], run: RunCommand) -> None:
     async def settings(interaction: discord.Interaction, name: app_commands.Range[str, 0, 60] = "",
                        value: app_commands.Range[str, 0, 200] = "") -> None:
         await run(interaction, "confab", f"settings {name} {value}", ephemeral=True)
+
+    @confab.command(name="feedback", description="👍/👎 counts on Confab's answers and the latest ones voted down.")
+    @app_commands.describe(everywhere="Every channel instead of this one")
+    async def feedback(interaction: discord.Interaction, everywhere: bool = False) -> None:
+        await run(interaction, "confab", "feedback all" if everywhere else "feedback", ephemeral=True)
 
     tree.add_command(confab)
 

@@ -29,6 +29,7 @@ from bot import messages as say
 from bot.delivery import FirstDelivery
 from bot.discord.command_set import register
 from bot.discord.convert import author_of, ref_of
+from bot.discord.feedback import feedback_view
 from bot.discord.owed import RESUME_WITHIN_S, TOKEN_VALID_S, InteractionRoute, ResumedInteraction
 from bot.discord.ports import DiscordEdge
 from bot.discord.sending import NO_PINGS, chunks_of, files_for
@@ -72,9 +73,13 @@ class InteractionReplies:
         first_id = ""
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
+            view = feedback_view(reply, index, len(chunks), first_id)
             message = await self.interaction.followup.send(
                 content=chunk or discord.utils.MISSING, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS,
-                suppress_embeds=True, files=files if last and files else discord.utils.MISSING, wait=True)
+                suppress_embeds=True, files=files if last and files else discord.utils.MISSING, wait=True,
+                view=view or discord.utils.MISSING)
+            if view is not None:
+                view.stop()  # its buttons are answered by the feedback item, not kept per message
             self.original_open = False
             first_id = first_id or (str(message.id) if message is not None else "")
         return SentRef(self.here, first_id)

@@ -43,13 +43,15 @@ class DiscordStream:
         else:
             await self.edit(content)
 
-    async def edit(self, content: str) -> None:
-        """Put ``content`` in the message, no sooner than ``EDIT_EVERY_S`` after the last edit."""
+    async def edit(self, content: str, view: discord.ui.View | None = None) -> None:
+        """Put ``content`` (and ``view``: the final answer's buttons) in the message, no sooner than
+        ``EDIT_EVERY_S`` after the last edit."""
         assert self.message is not None
         wait = self._last + EDIT_EVERY_S - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
-        self.message = await self.message.edit(content=content, allowed_mentions=NO_PINGS, suppress=True)
+        self.message = await self.message.edit(content=content, allowed_mentions=NO_PINGS, suppress=True,
+                                               view=view or discord.utils.MISSING)
         self._last = time.monotonic()
 
     def reference(self) -> str | None:

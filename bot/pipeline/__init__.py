@@ -31,7 +31,8 @@ from agent.jobs import JobError
 from bot.adapter import Adapter
 from bot.background import BackgroundWork
 from bot.commands import CommandSpec, load_commands
-from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
+from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply, Vote
+from bot.feedback import record_vote
 from bot.outbox import Outbox
 from bot.pipeline.answer import Answerer, ThreadFollower
 from bot.pipeline.commands import CommandRunner
@@ -64,7 +65,8 @@ class Pipeline:
         self.deps = deps
         self.settings = s = deps.settings
         self.store = deps.store
-        self.outbox = outbox or Outbox(deps.store.messages, s.bot_name, deps.store.replies, deps.store.pending)
+        self.outbox = outbox or Outbox(deps.store.messages, s.bot_name, deps.store.replies,
+                                        deps.store.pending, deps.store.feedback)
         self.moderator = moderator
         self.followers = dict(followers or {})
         self.limit = Limit(deps.state.rates, self.outbox)
@@ -274,6 +276,12 @@ class Pipeline:
         """A platform's own filter (Discord AutoMod) acted on a message."""
         if self.moderator is not None:
             await self.moderator.record_external(flag)
+
+    # --- votes on answers -------------------------------------------------------------------
+
+    async def handle_vote(self, vote: Vote) -> str:
+        """A 👍/👎 on an answer (bot/feedback.py): what to tell the voter."""
+        return await record_vote(self.store.feedback, scrub(vote))
 
     # --- commands -----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from bot import messages as say
 from bot.adapter import Adapter, TurnProgress
 from bot.background import BackgroundWork
 from bot.events import IncomingMessage, Reply
+from bot.feedback import rated_for
 from bot.outbox import Outbox, reply_for
 from bot.pipeline.route import MENTION_KIND
 from bot.platform_access import end_progress, turn_context, turn_progress
@@ -99,7 +100,9 @@ class Answerer:
                 followed = await self.threads.followed(where.key, thread) is not None
             if not followed:
                 await self.threads.follow(where.key, thread, kind=MENTION_KIND)
-        await self.outbox.send(replace(reply_for(result, where, reply_to=message.id), source=source), settles=settles)
+        rated = None if result.failed else rated_for(body, self.assistant.settings.model, result.citations)
+        await self.outbox.send(replace(reply_for(result, where, reply_to=message.id), source=source, rated=rated),
+                               settles=settles)
         key = (where.key, where.thread)
         if self._unrolled.get(key, 0) >= self.context_messages:
             self._unrolled[key] = 0

@@ -32,6 +32,7 @@ from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
 from bot.slack.convert import message_from_payload
 from bot.slack.earlier import earlier_parts, metadata_for
+from bot.slack.feedback import SlackFeedback, feedback_actions, feedback_blocks
 from bot.slack.format import MAX_CHARS, PRIVATE_FILES_NOTE, format_reply
 from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_rejections
 from bot.slack.listeners import SlackListeners
@@ -110,6 +111,7 @@ class SlackAdapter:
         profiles = RedisProfiles(self.pacer.client, settings.redis_prefix) if isinstance(self.pacer, SharedPacer) \
             else None  # the authors' profiles shared by the replicas, on the pacer's Redis client
         self.listeners = SlackListeners(self, self.app, profiles)
+        self.feedback = SlackFeedback(self, self.app)  # 👍/👎 under answers (bot/slack/feedback.py)
         self._closed = asyncio.Event()
         self._work = BackgroundWork()
         self.statuses = Statuses(self.client, self.spawn)  # thread statuses of answers being worked on
@@ -210,7 +212,7 @@ class SlackAdapter:
             if note is not None and note.ts:
                 await self.notes.remove(note.channel_id, note.ts)  # the streamed message took its place
             note = Note(channel.channel, streamed.thread_ts, streamed.ts)
-            if await streamed.finish(reply.text, metadata_for(reply.source, 0)):
+            if await streamed.finish(reply.text, metadata_for(reply.source, 0), feedback_actions(reply)):
                 for attachment in reply.attachments:
                     await self._upload(channel.channel, streamed.thread_ts, attachment)
                 return SentRef(channel.in_thread(streamed.thread_ts), streamed.ts)
@@ -225,9 +227,10 @@ class SlackAdapter:
                 chunks = chunks or [""]
                 chunks[-1] += format_reply(PRIVATE_FILES_NOTE)[0]
             ts = ""
-            for chunk in chunks:
+            for index, chunk in enumerate(chunks):
+                blocks = feedback_blocks(reply, chunk, index, len(chunks), "")  # a private answer's carry its key
                 resp = await self.client.chat_postEphemeral(channel=channel.channel, user=reply.user_id, text=chunk,
-                                                            thread_ts=thread)
+                                                            thread_ts=thread, blocks=blocks)
                 ts = ts or str(resp.get("message_ts") or "")
             return SentRef(where, ts)
         first_ts = ""
@@ -243,17 +246,18 @@ class SlackAdapter:
                     placeholder = None
         for index, chunk in enumerate(chunks):
             metadata = metadata_for(reply.source, index)
+            blocks = feedback_blocks(reply, chunk, index, len(chunks), first_ts)
             if index in posted:
                 first_ts = first_ts or posted[index]
                 continue
             if index == 0 and placeholder is not None:
-                if await self.notes.replace(placeholder, chunk, metadata):
+                if await self.notes.replace(placeholder, chunk, metadata, blocks):
                     first_ts = placeholder.ts
                     continue
                 placeholder = None
             resp = await self.client.chat_postMessage(
                 channel=channel.channel, text=chunk, thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                link_names=False, metadata=metadata)
+                link_names=False, metadata=metadata, blocks=blocks)
             first_ts = first_ts or str(resp.get("ts") or "")
         if placeholder is not None and not chunks:
             await self.client.chat_delete(channel=placeholder.channel_id, ts=placeholder.ts)

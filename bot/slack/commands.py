@@ -22,6 +22,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot import messages as say
 from bot.events import Author, Command, Reply, SentRef
 from bot.slack.convert import command_from_payload, shortcut_from_payload
+from bot.slack.feedback import feedback_blocks
 from bot.slack.format import PRIVATE_FILES_NOTE, PROGRESS_TEXT, format_reply
 from bot.slack.notes import after
 from bot.slack.ports import SlackEdge
@@ -120,8 +121,10 @@ class SlackCommands:
         async def responding(reply: Reply) -> SentRef | None:
             kind = "ephemeral" if reply.ephemeral else "in_channel"
             text = reply.text + (PRIVATE_FILES_NOTE if reply.ephemeral and reply.attachments else "")
-            for chunk in format_reply(text, max_chars):
-                await respond(text=chunk, response_type=kind, unfurl_links=False, unfurl_media=False)
+            chunks = format_reply(text, max_chars)
+            for index, chunk in enumerate(chunks):
+                await respond(text=chunk, response_type=kind, unfurl_links=False, unfurl_media=False,
+                              blocks=feedback_blocks(reply, chunk, index, len(chunks), ""))
             return SentRef(reply.channel, "")  # the response URL tells no message id
 
         if reply.ephemeral and not reply.channel.thread:

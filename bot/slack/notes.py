@@ -127,10 +127,13 @@ class ProgressNotes:
             if note.ts:
                 await self.remove(note.channel_id, note.ts)
 
-    async def replace(self, note: Note, text: str, metadata: dict[str, Any] | None = None) -> bool:
-        """Put ``text`` (and ``metadata``) in place of the note; if Slack refuses, drop the note instead (False)."""
+    async def replace(self, note: Note, text: str, metadata: dict[str, Any] | None = None,
+                      blocks: list[dict[str, Any]] | None = None) -> bool:
+        """Put ``text`` (and ``metadata``, ``blocks``) in place of the note; if Slack refuses, drop the note instead
+        (False)."""
         try:
-            await self.client.chat_update(channel=note.channel_id, ts=note.ts, text=text, metadata=metadata)
+            await self.client.chat_update(channel=note.channel_id, ts=note.ts, text=text, metadata=metadata,
+                                          blocks=blocks)
             return True
         except SlackApiError as exc:
             log.info("could not update the progress note", extra={"error": exc.response.get("error")})

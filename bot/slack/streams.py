@@ -69,17 +69,18 @@ class SlackStream:
         except SlackApiError as exc:
             log.info("could not remove a streamed message", extra={"error": exc.response.get("error")})
 
-    async def finish(self, final: str, metadata: dict[str, Any] | None) -> bool:
+    async def finish(self, final: str, metadata: dict[str, Any] | None,
+                     blocks: list[dict[str, Any]] | None = None) -> bool:
         """Stop the stream. True when the final answer ended it (what was streamed begins it: the rest,
-        e.g. the sources, is appended with ``metadata``); False when the message must be replaced by the
-        final text (it differs, or is longer than one call takes)."""
+        e.g. the sources, is appended with ``metadata``, and ``blocks`` go below it); False when the message
+        must be replaced by the final text (it differs, or is longer than one call takes)."""
         helper = self._helper
         if helper is None or not self.ts:
             return False
         rest = final[len(self.appended):]
         if final.startswith(self.appended) and len(final) <= STREAM_MAX_CHARS:
             try:
-                await helper.stop(markdown_text=rest or None, metadata=metadata)
+                await helper.stop(markdown_text=rest or None, metadata=metadata, blocks=blocks)
                 self.appended = final
                 return True
             except SlackApiError as exc:

@@ -54,6 +54,10 @@ async def test_a_streamed_answer_is_one_message_edited_at_most_once_a_second(
     assert all(b - a >= 0.9 for a, b in itertools.pairwise(times))
     assert edits[-1].content.startswith("Deploy with make deploy") and edits[-1].content.endswith("two.")
     assert fake_discord.typing(GENERAL_ID)
+    # the finished answer carries its 👍/👎, keyed by the streamed message itself
+    buttons = [c["custom_id"] for row in edits[-1].json.get("components") or [] for c in row["components"]]
+    assert buttons == ["confab:fb:up", "confab:fb:down"]
+    assert not posted.json.get("components")  # not while it was being written
 
 
 async def test_a_broken_stream_ends_with_a_note(tmp_path: Path, fake_discord: FakeDiscord, fake_openai: FakeOpenAI,

@@ -317,6 +317,21 @@ class FakeDiscord:
             "context": 0, "attachment_size_limit": 10485760,
         }
 
+    def click(self, custom_id: str, message: dict[str, Any], *, who: dict[str, Any] | None = None,
+              channel_id: int = GENERAL_ID) -> dict[str, Any]:
+        """An INTERACTION_CREATE (type 3, a button click on ``message``) payload, as Discord documents it."""
+        iid = self.next_id()
+        channel = self.threads.get(channel_id) or text_channel(channel_id, "general")
+        return {
+            "id": str(iid), "application_id": str(BOT_ID), "type": 3,
+            "data": {"custom_id": custom_id, "component_type": 2}, "guild_id": str(GUILD_ID),
+            "channel_id": str(channel_id), "channel": channel, "message": message,
+            "member": {**member(who or BOB), "permissions": str(ALL_TEXT_PERMISSIONS)},
+            "token": f"itoken-{iid}", "version": 1, "app_permissions": str(self.bot_permissions), "locale": "en-US",
+            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0, "attachment_size_limit": 10485760,
+        }
+
     # --- REST -------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
@@ -434,6 +449,7 @@ class FakeDiscord:
             "content": body.get("content") or "", "timestamp": now_iso(), "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
             "pinned": False, "type": 19 if body.get("message_reference") else 0, "flags": body.get("flags", 0),
+            "components": body.get("components") or [],
         }
         if channel_id not in self.threads:
             data["guild_id"] = str(GUILD_ID)
@@ -471,10 +487,12 @@ async def settle(adapter: Any, within_s: float = 30.0) -> None:
 
 
 def _event_tasks() -> set[asyncio.Task[Any]]:
-    """What discord.py runs per event: listeners (``discord.py: on_message``) and command-tree invocations."""
+    """What discord.py runs per event: listeners (``discord.py: on_message``), command-tree invocations and
+    component callbacks (``discord-ui-dynamic-item-…``: the feedback buttons)."""
     current = asyncio.current_task()
     return {t for t in asyncio.all_tasks() if t is not current and not t.done()
-            and t.get_name().startswith(("discord.py: ", "CommandTree-invoker"))}
+            and t.get_name().startswith(("discord.py: ", "CommandTree-invoker", "discord-ui-dynamic-item-",
+                                          "discord-ui-view-dispatch-"))}
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:

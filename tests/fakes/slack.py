@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -28,6 +28,9 @@ from aiohttp import web
 from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
 from tests.fakes.loopback import serve_on_loopback
 from tests.fakes.slack_streams import stream_call
+
+if TYPE_CHECKING:
+    from bot.events import Vote
 
 PAYLOADS = Path(__file__).parent / "slack_payloads"
 BOT_USER_ID = "UBOT00001"
@@ -307,6 +310,7 @@ class RecordingHandler:
     edits: list[MessageEdit] = field(default_factory=list)
     deletes: list[MessageDelete] = field(default_factory=list)
     commands: list[Command] = field(default_factory=list)
+    votes: list[Vote] = field(default_factory=list)
     command_replies: Callable[[Command], Sequence[Reply]] | None = None
     delay_s: float = 0.0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -345,6 +349,11 @@ class RecordingHandler:
 
     async def command_answered(self, command: Command) -> None:
         return None
+
+    async def handle_vote(self, vote: Vote) -> str:
+        self.votes.append(vote)
+        self.arrived.set()
+        return f"voted {vote.value}"
 
     async def handle_command(self, command: Command) -> Sequence[Reply]:
         self.commands.append(command)

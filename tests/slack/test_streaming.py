@@ -5,6 +5,7 @@ chunk by chunk, finished with the final answer and its citations; a stream that 
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import re
 from pathlib import Path
@@ -61,6 +62,11 @@ async def test_a_streamed_answer_grows_in_the_thread_paced_and_ends_as_the_answe
     assert stream["metadata"]["event_payload"]  # tagged like every answer part (replies once)
     assert fake_api.calls_to("chat.postMessage") == []  # the stream is the answer: nothing posted twice
     assert "is thinking…" in fake_api.statuses(MENTION_TS)
+    blocks = _stop.params["blocks"]  # its 👍/👎 below it, keyed by the streamed message itself
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    [actions] = blocks
+    assert actions["type"] == "context_actions" and actions["elements"][0]["type"] == "feedback_buttons"
+    assert actions["elements"][0]["positive_button"]["value"] == "up"
 
 
 async def test_a_mention_or_link_split_across_chunks_never_goes_out_whole(

@@ -7,6 +7,7 @@
     spam.py        SpamStore
     ideas.py       IdeaStore (numbers assigned by the store)
     images.py      ImageLog (quota reserved under an advisory lock per author)
+    feedback.py    FeedbackStore
     pending.py     PendingAnswers (added with their message by messages.py), PendingCommands, ReplyLedger
 
 With :mod:`agent.storage.sqlite`, the only code in Confab that holds SQL.
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 
 from agent.storage.postgres.channel import PostgresChannelSettings, PostgresEvents, PostgresSummaries, PostgresThreads
 from agent.storage.postgres.db import Connection, Database
+from agent.storage.postgres.feedback import PostgresFeedback
 from agent.storage.postgres.ideas import PostgresIdeas
 from agent.storage.postgres.images import PostgresImages
 from agent.storage.postgres.messages import OnOwed, PostgresMessages
@@ -43,6 +45,7 @@ class PostgresStorage:
     pending: PostgresPending
     pending_commands: PostgresPendingCommands
     replies: PostgresReplies
+    feedback: PostgresFeedback
 
     @classmethod
     async def open(cls, url: str, on_owed: OnOwed | None = None, max_connections: int = 10,
@@ -62,7 +65,7 @@ class PostgresStorage:
         return cls(db, PostgresMessages(db, on_owed), PostgresThreads(db), PostgresChannelSettings(db),
                    PostgresSummaries(db), PostgresEvents(db), PostgresSpam(db), PostgresIdeas(db),
                    PostgresImages(db), PostgresPending(db), PostgresPendingCommands(db, on_owed_command),
-                   PostgresReplies(db))
+                   PostgresReplies(db), PostgresFeedback(db))
 
     async def close(self) -> None:
         await self.db.close()

@@ -186,4 +186,29 @@ MIGRATIONS: dict[int, LiteralString] = {
     ALTER TABLE messages ADD COLUMN screen_lease timestamptz;
     CREATE INDEX messages_unscreened ON messages (created_at) WHERE unscreened IS NOT NULL;
     """,
+    # 4: feedback on answers (agent/storage/feedback.py): each answer as it was sent, keyed by the platform's
+    # message id, and one vote per person per answer; both forgotten with their channel, pruned with retention
+    4: """
+    CREATE TABLE feedback_answers (
+        channel_key text COLLATE "C" NOT NULL,
+        message_id  text COLLATE "C" NOT NULL,
+        thread      text,
+        question    text NOT NULL,
+        answer      text NOT NULL,
+        citations   text NOT NULL,
+        model       text NOT NULL,
+        created_at  double precision NOT NULL,
+        PRIMARY KEY (channel_key, message_id)
+    );
+    CREATE INDEX feedback_answers_by_age ON feedback_answers (created_at);
+    CREATE TABLE feedback_votes (
+        channel_key text COLLATE "C" NOT NULL,
+        message_id  text COLLATE "C" NOT NULL,
+        voter_id    text COLLATE "C" NOT NULL,
+        vote        text NOT NULL CHECK (vote IN ('up', 'down')),
+        voted_at    double precision NOT NULL,
+        PRIMARY KEY (channel_key, message_id, voter_id)
+    );
+    CREATE INDEX feedback_votes_by_time ON feedback_votes (voted_at);
+    """,
 }

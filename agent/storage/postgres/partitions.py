@@ -104,6 +104,12 @@ async def prune(db: Database, older_than_days: int, now: datetime | None = None)
                 "WHERE {column} < {cutoff} LIMIT {batch}))").format(
                     table=sql.Identifier(table), column=sql.Identifier(column),
                     cutoff=sql.Literal(cutoff.timestamp()), batch=sql.Literal(BATCH)))
+        # answers people rated go with the rest of what was said then, their votes with them
+        async with conn.transaction():
+            await conn.execute(
+                "DELETE FROM feedback_votes v USING feedback_answers a WHERE a.channel_key = v.channel_key "
+                "AND a.message_id = v.message_id AND a.created_at < %s", (cutoff.timestamp(),))
+            await conn.execute("DELETE FROM feedback_answers WHERE created_at < %s", (cutoff.timestamp(),))
     if removed:
         log.info("pruned old messages", extra={"removed": removed, "days": older_than_days})
     return removed

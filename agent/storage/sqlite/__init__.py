@@ -7,6 +7,7 @@ message makes, on the event loop; numbered migrations).
     spam.py        SpamStore (and the synchronous read of corrections for training)
     ideas.py       IdeaStore
     images.py      ImageLog
+    feedback.py    FeedbackStore
     pending.py     PendingAnswers (added with their message by messages.py), PendingCommands, ReplyLedger
 
 With :mod:`agent.storage.postgres`, the only code in Confab that holds SQL.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from agent.storage.sqlite.channel import SqliteChannelSettings, SqliteEvents, SqliteSummaries, SqliteThreads
 from agent.storage.sqlite.db import Database
+from agent.storage.sqlite.feedback import SqliteFeedback
 from agent.storage.sqlite.ideas import SqliteIdeas
 from agent.storage.sqlite.images import SqliteImages
 from agent.storage.sqlite.messages import SqliteMessages
@@ -42,13 +44,14 @@ class SqliteStorage:
     pending: SqlitePending
     pending_commands: SqlitePendingCommands
     replies: SqliteReplies
+    feedback: SqliteFeedback
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStorage:
         db = await Database.open(path)
         return cls(db, SqliteMessages(db), SqliteThreads(db), SqliteChannelSettings(db), SqliteSummaries(db),
-                   SqliteEvents(db), SqliteSpam(db), SqliteIdeas(db),
-                   SqliteImages(db), SqlitePending(db), SqlitePendingCommands(db), SqliteReplies(db))
+                   SqliteEvents(db), SqliteSpam(db), SqliteIdeas(db), SqliteImages(db), SqlitePending(db),
+                   SqlitePendingCommands(db), SqliteReplies(db), SqliteFeedback(db))
 
     async def close(self) -> None:
         await self.db.close()

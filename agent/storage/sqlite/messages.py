@@ -177,6 +177,11 @@ class SqliteMessages:
         removed = await self.db.write("DELETE FROM messages WHERE created_at < ? AND owed IS NULL", (cutoff,))
         await self.db.write("DELETE FROM processed_events WHERE seen_at < ?", (cutoff,))
         await self.db.write("DELETE FROM replies WHERE claimed_at < ?", (cutoff,))
+        # answers people rated go with the rest of what was said then, their votes with them
+        await self.db.write_together([
+            ("DELETE FROM feedback_votes WHERE (channel_key, message_id) IN (SELECT channel_key, message_id "
+             "FROM feedback_answers WHERE created_at < ?)", (cutoff,)),
+            ("DELETE FROM feedback_answers WHERE created_at < ?", (cutoff,))])
         if removed:
             log.info("pruned old messages", extra={"removed": removed, "days": older_than_days})
         return removed

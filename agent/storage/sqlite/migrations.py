@@ -184,4 +184,29 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE messages ADD COLUMN unscreened TEXT;
     CREATE INDEX messages_unscreened ON messages (created_at) WHERE unscreened IS NOT NULL;
     """,
+    # 17: feedback on answers (agent/storage/feedback.py): each answer as it was sent, keyed by the platform's
+    # message id, and one vote per person per answer; both forgotten with their channel, pruned with retention
+    17: """
+    CREATE TABLE feedback_answers (
+        channel_key TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        thread      TEXT,
+        question    TEXT NOT NULL,
+        answer      TEXT NOT NULL,
+        citations   TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (channel_key, message_id)
+    );
+    CREATE INDEX feedback_answers_by_age ON feedback_answers (created_at);
+    CREATE TABLE feedback_votes (
+        channel_key TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        voter_id    TEXT NOT NULL,
+        vote        TEXT NOT NULL CHECK (vote IN ('up', 'down')),
+        voted_at    REAL NOT NULL,
+        PRIMARY KEY (channel_key, message_id, voter_id)
+    );
+    CREATE INDEX feedback_votes_by_time ON feedback_votes (voted_at);
+    """,
 }
