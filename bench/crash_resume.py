@@ -26,7 +26,15 @@ from types import SimpleNamespace
 
 from tests.fakes.openai_server import serving, text_reply
 from tests.fakes.slack import FakeSlackAPI, payload, post_event
-from tests.slack.confab_process import PROGRESS, mentions_in_flight, notes_left, start_confab, until
+from tests.slack.confab_process import (
+    PROGRESS,
+    answers_given,
+    mentions_in_flight,
+    notes_left,
+    start_confab,
+    statuses_showing,
+    until,
+)
 
 SPAM = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
 
@@ -70,7 +78,9 @@ async def run_once(count: int, workdir: Path, spam: int = 0) -> dict[str, float]
         acked = time.perf_counter()
         await mentions_in_flight(port, model, count)
         acked = time.perf_counter() - acked
-        await until(lambda: sum(PROGRESS in c.params["text"] for c in api.calls_to("chat.postMessage")) >= count, 30)
+        # progress showing: a thread status (or a note where a status can't be set)
+        await until(lambda: statuses_showing(api) + sum(PROGRESS in c.params["text"]
+                                                          for c in api.calls_to("chat.postMessage")) >= count, 30)
         await spam_burst(port, spam)
         process.send_signal(signal.SIGKILL)
         await process.wait()
@@ -80,9 +90,7 @@ async def run_once(count: int, workdir: Path, spam: int = 0) -> dict[str, float]
         process, _ = await start_confab(workdir, api, model, grace_s=30)
 
         def answers() -> list[str]:
-            return [str(c.params.get("text", "")) for c in api.calls
-                    if c.method in ("chat.postMessage", "chat.update")
-                    and str(c.params.get("text", "")).startswith("answer number")]
+            return answers_given(api)
 
         await until(lambda: len(answers()) >= count and notes_left(api) == 0 and len(flagged(api)) >= spam, 120)
         answered_in = time.perf_counter() - restarted

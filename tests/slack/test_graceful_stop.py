@@ -12,7 +12,16 @@ import pytest
 
 from tests.fakes.openai_server import text_reply
 from tests.fakes.slack import FakeSlackAPI
-from tests.slack.confab_process import PROGRESS, mentions_in_flight, notes_left, start_confab, until
+from tests.slack.confab_process import (
+    PROGRESS,
+    answers_given,
+    mentions_in_flight,
+    notes_left,
+    notes_mode,
+    start_confab,
+    statuses_showing,
+    until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -28,26 +37,32 @@ async def test_sigterm_lets_answers_in_flight_finish_and_exits_0(tmp_path: Path,
     _, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, err.decode()[-2000:]
     assert b"Traceback" not in err
-    answers = [c.params["text"] for c in fake_api.calls if c.method in ("chat.postMessage", "chat.update")
-               and c.params.get("text", "").startswith("answer number")]
-    assert len(answers) == count
-    assert notes_left(fake_api) == 0
+    assert len(answers_given(fake_api)) == count
+    assert notes_left(fake_api) == 0 and statuses_showing(fake_api) == 0
 
 
-async def test_what_the_grace_period_cuts_short_leaves_no_progress_note(tmp_path: Path, fake_api: FakeSlackAPI,
-                                                                        fake_openai: Any) -> None:
+@pytest.mark.parametrize("mode", ["notes", "status"])
+async def test_what_the_grace_period_cuts_short_leaves_no_progress_showing(
+        tmp_path: Path, fake_api: FakeSlackAPI, fake_openai: Any, mode: str) -> None:
     count = 3
+    env = notes_mode(fake_api) if mode == "notes" else {}
     fake_openai.chat.extend(text_reply(f"answer number {i}", delay_s=30) for i in range(count))
-    process, port = await start_confab(tmp_path, fake_api, fake_openai, grace_s=1)
+    process, port = await start_confab(tmp_path, fake_api, fake_openai, grace_s=1, **env)
     await mentions_in_flight(port, fake_openai, count)
-    await until(lambda: len([c for c in fake_api.calls_to("chat.postMessage")  # the notes come after 3 s
-                              if PROGRESS in c.params["text"]]) >= count, 20)
+    if mode == "notes":
+        await until(lambda: len([c for c in fake_api.calls_to("chat.postMessage")  # the notes come after 3 s
+                                 if PROGRESS in c.params["text"]]) >= count, 20)
+    else:
+        await until(lambda: statuses_showing(fake_api) >= count, 20)
     process.send_signal(signal.SIGTERM)
     _, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, err.decode()[-2000:]
     assert b"Traceback" not in err
-    assert len([c for c in fake_api.calls_to("chat.postMessage") if PROGRESS in c.params["text"]]) == count
-    assert len(fake_api.calls_to("chat.delete")) == count
+    if mode == "notes":
+        assert len([c for c in fake_api.calls_to("chat.postMessage") if PROGRESS in c.params["text"]]) == count
+        assert len(fake_api.calls_to("chat.delete")) == count
+    else:
+        assert statuses_showing(fake_api) == 0 and notes_left(fake_api) == 0  # every status cleared
 
 
 async def test_a_second_sigterm_stops_at_once_without_a_traceback(tmp_path: Path, fake_api: FakeSlackAPI,
