@@ -138,6 +138,7 @@ async def test_a_long_answer_has_its_buttons_on_its_last_part_keyed_by_its_first
 
 async def test_an_answer_replacing_its_progress_note_carries_the_buttons(slack_bot: Any,
                                                                          fake_api: FakeSlackAPI) -> None:
+    fake_api.errors["assistant.threads.setStatus"] = "missing_scope"  # a note shows where a status can't
     adapter, _ = await slack_bot(ScriptedModel(steps=[AIMessage("Slow but sure."),], delay_s=0.6),
                                  progress_after_s=0.05)
     await post_event(adapter, payload("app_mention"))
