@@ -150,6 +150,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "slack").mkdir()
+        (Path(tmp) / "discord").mkdir()
         slack = asyncio.run(slack_run(args.mentions, args.words, args.seconds, Path(tmp) / "slack"))
         discord_ = asyncio.run(discord_run(args.mentions, args.words, args.seconds, Path(tmp) / "discord"))
     if args.json:
