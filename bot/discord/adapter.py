@@ -36,7 +36,7 @@ from bot.discord.interactions import Interactions
 from bot.discord.listeners import Listeners
 from bot.discord.rest import RebasedWebhooks, use_api_base
 from bot.discord.sending import NO_PINGS, chunks_of, files_for, nonce_for
-from bot.discord.streams import DiscordStream
+from bot.discord.streams import DiscordStream, LeftoverStreams
 from bot.errors import ConfigError
 from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
@@ -110,6 +110,7 @@ class DiscordAdapter:
         self.listeners = Listeners(self)
         self.interactions = Interactions(self)
         self._streams: dict[str, DiscordStream] = {}  # answers being written, by the message they answer
+        self.leftovers = LeftoverStreams(self.destination)  # ... and ones a stopped process was writing
         install_feedback(self)  # 👍/👎 under answers (bot/discord/feedback.py)
 
     @property
@@ -124,6 +125,7 @@ class DiscordAdapter:
         self.handler, self.outbox = inbox, outbox
         outbox.attach(self)
         outbox.keep_commands(self.name, self.interactions)  # interactions owed before a restart
+        outbox.keep_progress(self.name, self.leftovers)  # answers it was streaming
         # interaction answers go where this client's REST goes; events run in tasks started from here
         token = async_context.set(self.webhooks) if self.webhooks is not None else None
         try:
@@ -249,6 +251,7 @@ class DiscordAdapter:
         first_id = ""
         before = 0  # parts already in the streamed message
         streamed = self._streams.pop(reply.reply_to, None) if reply.reply_to else None
+        left = self.leftovers.take(reply.reply_to)
         if streamed is not None and streamed.message is not None and chunks and chunks[0]:
             rest = chunks[1:] or ([""] if files else [])
             view = feedback_view(reply, 0, 1 + len(rest), "")
@@ -256,6 +259,19 @@ class DiscordAdapter:
             if view is not None:
                 view.stop()
             first_id, reference, chunks, before = str(streamed.message.id), None, rest, 1
+        elif left is not None and chunks and chunks[0]:  # what a stopped process streamed: the answer replaces it
+            rest = chunks[1:] or ([""] if files else [])
+            view = feedback_view(reply, 0, 1 + len(rest), "")
+            try:
+                message = await target.fetch_message(int(left))  # a partial message can't suppress embeds
+                await message.edit(content=chunks[0], allowed_mentions=NO_PINGS, suppress=True,
+                                   view=view or discord.utils.MISSING)
+                first_id, reference, chunks, before = left, None, rest, 1
+            except discord.HTTPException as exc:  # deleted meanwhile: the answer is posted anew
+                log.info("a message streamed before a restart could not be edited", extra={"status": exc.status})
+            finally:
+                if view is not None:
+                    view.stop()
         try:
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1

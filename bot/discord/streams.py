@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 
 from bot.discord.format import MAX_CHARS
 from bot.discord.sending import NO_PINGS
+from bot.events import ChannelRef
 
 EDIT_EVERY_S = 1.0
 MORE = " …"  # ends a message the answer has outgrown while it is written
@@ -55,9 +57,36 @@ class DiscordStream:
         self._last = time.monotonic()
 
     def reference(self) -> str | None:
-        return None  # Discord keeps no progress notes across restarts
+        """The message's id, kept with the owed answer: a process restarted after a crash puts the answer there
+        (:class:`LeftoverStreams`) instead of leaving half an answer as if whole."""
+        return str(self.message.id) if self.message is not None else None
 
     async def reset(self) -> None:
         message, self.message = self.message, None
         if message is not None:
             await message.delete()
+
+
+class LeftoverStreams:
+    """Messages a stopped process was writing answers into (their ids kept with the owed answers): the resumed
+    answer takes the message's place, and one let go has it deleted. The Discord :class:`bot.adapter.ProgressKeeper`."""
+
+    def __init__(self, destination: Callable[[ChannelRef], Awaitable[Any]]) -> None:
+        self.destination = destination  # the adapter's: the channel or thread an answer goes to
+        self._left: dict[str, str] = {}
+
+    def restore(self, channel: ChannelRef, reply_to: str, note: str) -> None:
+        if note.isdigit():
+            self._left[reply_to] = note
+
+    def take(self, reply_to: str | None) -> str | None:
+        return self._left.pop(reply_to, None) if reply_to else None
+
+    async def drop(self, channel: ChannelRef, reply_to: str) -> None:
+        left = self.take(reply_to)
+        if left is not None:
+            target = await self.destination(channel)
+            await target.get_partial_message(int(left)).delete()
+
+    async def recover(self, channel: ChannelRef, reply_to: str) -> None:
+        """Nothing to look for: a streamed message's id is recorded once it is posted (no "posting" marker)."""

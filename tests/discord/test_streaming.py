@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.discord import BOT_USER, GENERAL_ID, FakeDiscord, discord_settings, settle
+from tests.fakes.discord import ALICE_ID, BOT_USER, GENERAL_ID, GUILD_ID, FakeDiscord, discord_settings, settle
 from tests.fakes.harness import BotFactory
 from tests.fakes.openai_server import FakeOpenAI, text_reply
 
@@ -105,3 +105,46 @@ async def test_typing_shows_while_any_turn_runs_even_in_a_followed_thread(discor
     await fake_discord.dispatch("MESSAGE_CREATE", chatter)
     await settle(adapter)
     assert fake_discord.typing(GENERAL_ID) == []
+
+
+async def test_a_streamed_message_is_kept_with_its_owed_answer_while_it_is_written(
+        tmp_path: Path, fake_discord: FakeDiscord, fake_openai: FakeOpenAI, bot_factory: BotFactory) -> None:
+    from bot.discord.adapter import DiscordAdapter
+    from tests.fakes.waiting import until
+
+    fake_openai.chat.append(text_reply("First do this and then that and afterwards the rest of it", chunk_delay_s=0.3))
+    settings = discord_settings(tmp_path, fake_discord, model="openai:gpt-4.1-mini",
+                                openai_base_url=fake_openai.base_url, openai_api_key="sk-test-secret")
+    bot = await bot_factory(None, settings=settings, adapter=DiscordAdapter(settings, guild_ready_timeout=0.05))
+    asked = fake_discord.message(f"<@{BOT_USER['id']}> what now?", mentions=[BOT_USER])
+    await fake_discord.dispatch("MESSAGE_CREATE", asked)
+    await until(lambda: fake_discord.posted(GENERAL_ID), what="the streamed message")
+    key = f"discord:{GUILD_ID}:{GENERAL_ID}"
+
+    async def kept() -> bool:
+        owed = await bot.deps.store.pending.get(key, asked["id"])
+        return owed is not None and owed.note is not None and owed.note.isdigit()
+
+    await until(kept, what="the streamed message's id with the owed answer")
+    await settle(bot.adapter)
+
+
+async def test_an_answer_resumed_after_a_restart_takes_the_place_of_what_the_dead_process_streamed(
+        discord_bot: Any, fake_discord: FakeDiscord) -> None:
+    from bot.events import Author, ChannelRef, IncomingMessage, Reply
+
+    adapter, pipeline = await discord_bot()
+    where = ChannelRef("discord", str(GUILD_ID), str(GENERAL_ID))
+    asked = IncomingMessage(str(fake_discord.next_id()), where, Author(str(ALICE_ID), "alice"),
+                            "@confab what is the retention period?", mentions_bot=True)
+    assert await pipeline.accept(asked) is not None  # stored and owed; then the process "dies" while streaming
+    half = await adapter.send(Reply(where, "Messages older than"))  # what it had streamed
+    await pipeline.store.pending.set_note(where.key, asked.id, half.message_id)
+    adapter.leftovers.restore(where, "unrelated", "123")  # nothing to do with this answer
+    posted = len(fake_discord.posted(GENERAL_ID))
+    assert await pipeline.resume() == 1
+    await settle(adapter)
+    assert len(fake_discord.posted(GENERAL_ID)) == posted  # nothing posted anew: the answer took its place
+    [edit] = [e for e in fake_discord.edits(GENERAL_ID) if e.path.endswith(f"/{half.message_id}")]
+    assert edit.content.startswith("The knowledge base is empty") and edit.json["allowed_mentions"]["parse"] == []
+    assert await pipeline.store.pending.owed() == []
