@@ -10,7 +10,9 @@ link sprinkled through the text. For each of ``--mentions`` mentions, asked one 
   sent) to the first thing a person sees in the channel: Slack's thread status, the stream's first text or a
   note; Discord's typing indicator or the first message;
 - the acknowledgement: Slack's HTTP 200 for the event;
-- Discord: the shortest time between two edits of the answer's message, and the most edits in any one second;
+- the pace of updates: Slack's ``chat.appendStream`` calls of one stream (its ``stopStream`` with the final
+  answer follows the last one at once), Discord's edits of the answer's message: the shortest time between two,
+  and the most in any one second;
 - pings: streamed chunks (Slack ``chat.*Stream``) and messages and edits (Discord) whose text would ping, and
   Discord requests whose ``allowed_mentions`` would let anything ping. All must be 0.
 
@@ -82,11 +84,18 @@ async def slack_run(mentions: int, words: int, seconds: float, workdir: Path) ->
                     text = str(call.params.get("markdown_text") or call.params.get("text") or "")
                     pings += bool(SLACK_PING.search(text))
         streamed = sum(c.method == "chat.appendStream" for c in api.calls)
+        updates: dict[str, list[float]] = {}  # each stream's appends, by the stream's ts
+        for call in api.calls:
+            if call.method == "chat.appendStream":
+                updates.setdefault(str(call.params.get("ts")), []).append(call.at)
+        gaps = [(b - a) * 1000 for times in updates.values() for a, b in itertools.pairwise(times)]
+        busiest = max((sum(t <= u < t + 1.0 for u in times) for times in updates.values() for t in times), default=0)
     finally:
         await api.stop()
     return {"first_visible_ms_p50": round(percentile(first, 50), 1), "first_visible_ms_max": round(max(first), 1),
             "ack_ms_p50": round(percentile(acks, 50), 1), "ack_ms_max": round(max(acks), 1),
-            "stream_appends": streamed, "pings": pings}
+            "stream_appends": streamed, "min_ms_between_updates": round(min(gaps), 1) if gaps else None,
+            "most_updates_in_a_second": busiest, "pings": pings}
 
 
 def _in_thread(params: dict[str, Any], ts: str) -> bool:
@@ -159,7 +168,8 @@ def main() -> None:
         return
     print(f"slack   : first visible p50 {slack['first_visible_ms_p50']} ms (max {slack['first_visible_ms_max']}), "
           f"ack p50 {slack['ack_ms_p50']} ms (max {slack['ack_ms_max']}), {slack['stream_appends']} stream appends, "
-          f"{slack['pings']} pings")
+          f"min {slack['min_ms_between_updates']} ms between a stream's updates, at most "
+          f"{slack['most_updates_in_a_second']} in a second, {slack['pings']} pings")
     print(f"discord : first visible p50 {discord_['first_visible_ms_p50']} ms (max {discord_['first_visible_ms_max']}),"
           f" {discord_['edits']} edits, min {discord_['min_ms_between_edits']} ms between edits, at most "
           f"{discord_['most_edits_in_a_second']} in a second, {discord_['pings']} pings, "
