@@ -18,6 +18,11 @@ Row = Sequence[Any]
 IDEA_COLUMNS = "number, text, author, message_id, votes, merged, vector"
 
 
+def platform_bounds(platform: str) -> tuple[str, str]:
+    """Channel keys of a platform (``slack:…``) sort from ``slack:`` up to (not including) ``slack;``."""
+    return f"{platform}:", f"{platform};"
+
+
 def vector_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 

@@ -13,6 +13,7 @@ from agent.memory.models import StoredMessage
 from agent.storage.ports import PendingAnswer
 from agent.storage.postgres.db import Connection, Database
 from agent.storage.postgres.partitions import prune as prune_months
+from agent.storage.rows import platform_bounds
 
 OnOwed = Callable[[Connection, PendingAnswer], Awaitable[None]]
 
@@ -116,7 +117,7 @@ class PostgresMessages:
         if not platforms:
             return []
         ranges = sql.SQL(" OR ").join(
-            sql.SQL("(channel_key >= {} AND channel_key < {})").format(sql.Literal(f"{p}:"), sql.Literal(f"{p};"))
+            sql.SQL("(channel_key >= {} AND channel_key < {})").format(*map(sql.Literal, platform_bounds(p)))
             for p in platforms)
         query = sql.SQL(TAKE_UNSCREENED).format(platforms=ranges)
         async with self.db.transaction() as conn:

@@ -10,6 +10,7 @@ from typing import Any
 
 from agent.memory.models import StoredMessage
 from agent.storage.ports import PendingAnswer
+from agent.storage.rows import platform_bounds
 from agent.storage.sqlite.db import Database
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,6 @@ def _row_to_message(row: Sequence[Any]) -> StoredMessage:
         created_at=dt(row[6]) or datetime.now(UTC), is_bot=bool(row[7]), edited_at=dt(row[8]),
         deleted=bool(row[9]),
     )
-
-
-def platform_bounds(platform: str) -> tuple[str, str]:
-    """Channel keys of a platform (``slack:…``) sort from ``slack:`` up to (not including) ``slack;``."""
-    return f"{platform}:", f"{platform};"
 
 
 def _window(channel_key: str, thread: str | None, since: datetime | None = None,
