@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import discord
@@ -252,23 +253,17 @@ class DiscordAdapter:
         before = 0  # parts already in the streamed message
         streamed = self._streams.pop(reply.reply_to, None) if reply.reply_to else None
         left = self.leftovers.take(reply.reply_to)
-        if streamed is not None and streamed.message is not None and chunks and chunks[0]:
-            rest = chunks[1:] or ([""] if files else [])
-            view = feedback_view(reply, 0, 1 + len(rest), "")
-            await streamed.edit(chunks[0], view=view)
-            if view is not None:
-                view.stop()
-            first_id, reference, chunks, before = str(streamed.message.id), None, rest, 1
-        elif left is not None and chunks and chunks[0]:  # what a stopped process streamed: the answer replaces it
+        into: tuple[str, Callable[[str, discord.ui.View | None], Awaitable[bool]]] | None = None
+        if streamed is not None and streamed.message is not None:
+            into = str(streamed.message.id), streamed.finish
+        elif left is not None:  # what a stopped process streamed: the answer replaces it
+            into = left, partial(_edit_left, target, left)
+        if into is not None and chunks and chunks[0]:
             rest = chunks[1:] or ([""] if files else [])
             view = feedback_view(reply, 0, 1 + len(rest), "")
             try:
-                message = await target.fetch_message(int(left))  # a partial message can't suppress embeds
-                await message.edit(content=chunks[0], allowed_mentions=NO_PINGS, suppress=True,
-                                   view=view or discord.utils.MISSING)
-                first_id, reference, chunks, before = left, None, rest, 1
-            except discord.HTTPException as exc:  # deleted meanwhile: the answer is posted anew
-                log.info("a message streamed before a restart could not be edited", extra={"status": exc.status})
+                if await into[1](chunks[0], view):
+                    first_id, reference, chunks, before = into[0], None, rest, 1
             finally:
                 if view is not None:
                     view.stop()
@@ -340,6 +335,19 @@ class DiscordAdapter:
         if not message_id.isdigit():
             return None
         return f"https://discord.com/channels/{channel.workspace}/{channel.thread or channel.channel}/{message_id}"
+
+
+async def _edit_left(target: Any, message_id: str, content: str, view: discord.ui.View | None) -> bool:
+    """Put an answer's first part in the message a stopped process was streaming it into; False when that
+    message is gone (the answer is then posted anew)."""
+    try:
+        message = await target.fetch_message(int(message_id))  # a partial message can't suppress embeds
+        await message.edit(content=content, allowed_mentions=NO_PINGS, suppress=True,
+                           view=view or discord.utils.MISSING)
+        return True
+    except discord.HTTPException as exc:
+        log.info("a message streamed before a restart could not be edited", extra={"status": exc.status})
+        return False
 
 
 def _reference(target: Any, where: ChannelRef, reply_to: str | None) -> discord.MessageReference | None:

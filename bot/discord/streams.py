@@ -56,6 +56,11 @@ class DiscordStream:
                                                view=view or discord.utils.MISSING)
         self._last = time.monotonic()
 
+    async def finish(self, content: str, view: discord.ui.View | None) -> bool:
+        """The final answer's first part (and its buttons) in the message; True: it is there."""
+        await self.edit(content, view=view)
+        return True
+
     def reference(self) -> str | None:
         """The message's id, kept with the owed answer: a process restarted after a crash puts the answer there
         (:class:`LeftoverStreams`) instead of leaving half an answer as if whole."""
