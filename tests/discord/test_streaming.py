@@ -20,12 +20,12 @@ PING = re.compile(r"<@[!&]?\d+>|(?<![\w@\u200b])@(everyone|here)\b")
 
 async def llm_discord_bot(tmp_path: Path, fake: FakeDiscord, fake_openai: FakeOpenAI, bot_factory: BotFactory,
                           **overrides: Any) -> Any:
+    """The bot (``.adapter``, ``.deps``) on a connected DiscordAdapter with a configured (streaming) model."""
     from bot.discord.adapter import DiscordAdapter
 
     settings = discord_settings(tmp_path, fake, model="openai:gpt-4.1-mini", openai_base_url=fake_openai.base_url,
                                 openai_api_key="sk-test-secret", **overrides)
-    bot = await bot_factory(None, settings=settings, adapter=DiscordAdapter(settings, guild_ready_timeout=0.05))
-    return bot.adapter
+    return await bot_factory(None, settings=settings, adapter=DiscordAdapter(settings, guild_ready_timeout=0.05))
 
 
 async def ask(fake: FakeDiscord, adapter: Any, text: str) -> dict[str, Any]:
@@ -40,7 +40,7 @@ async def test_a_streamed_answer_is_one_message_edited_at_most_once_a_second(
     answer = ("Deploy with make deploy from the repository root, then ping @everyone and <@1400000000000000002> "
               "and watch the logs for a minute or two.")
     fake_openai.chat.append(text_reply(answer, chunk_delay_s=0.15))
-    adapter = await llm_discord_bot(tmp_path, fake_discord, fake_openai, bot_factory)
+    adapter = (await llm_discord_bot(tmp_path, fake_discord, fake_openai, bot_factory)).adapter
     asked = await ask(fake_discord, adapter, "how do I deploy?")
     [posted] = fake_discord.posted(GENERAL_ID)  # one message: the answer grew in it
     assert posted.json["message_reference"]["message_id"] == int(asked["id"])
@@ -64,7 +64,7 @@ async def test_a_broken_stream_ends_with_a_note(tmp_path: Path, fake_discord: Fa
                                                bot_factory: BotFactory) -> None:
     fake_openai.chat.append(text_reply("First do this and then that and afterwards the rest of it",
                                        chunk_delay_s=0.3, cut_after=6))
-    adapter = await llm_discord_bot(tmp_path, fake_discord, fake_openai, bot_factory)
+    adapter = (await llm_discord_bot(tmp_path, fake_discord, fake_openai, bot_factory)).adapter
     await ask(fake_discord, adapter, "what now?")
     [_posted] = fake_discord.posted(GENERAL_ID)
     final = fake_discord.edits(GENERAL_ID)[-1].content
@@ -109,13 +109,10 @@ async def test_typing_shows_while_any_turn_runs_even_in_a_followed_thread(discor
 
 async def test_a_streamed_message_is_kept_with_its_owed_answer_while_it_is_written(
         tmp_path: Path, fake_discord: FakeDiscord, fake_openai: FakeOpenAI, bot_factory: BotFactory) -> None:
-    from bot.discord.adapter import DiscordAdapter
     from tests.fakes.waiting import until
 
     fake_openai.chat.append(text_reply("First do this and then that and afterwards the rest of it", chunk_delay_s=0.3))
-    settings = discord_settings(tmp_path, fake_discord, model="openai:gpt-4.1-mini",
-                                openai_base_url=fake_openai.base_url, openai_api_key="sk-test-secret")
-    bot = await bot_factory(None, settings=settings, adapter=DiscordAdapter(settings, guild_ready_timeout=0.05))
+    bot = await llm_discord_bot(tmp_path, fake_discord, fake_openai, bot_factory)
     asked = fake_discord.message(f"<@{BOT_USER['id']}> what now?", mentions=[BOT_USER])
     await fake_discord.dispatch("MESSAGE_CREATE", asked)
     await until(lambda: fake_discord.posted(GENERAL_ID), what="the streamed message")
