@@ -100,6 +100,7 @@ class StatusLine:
         self._shown = ""
         self._last_call = 0.0
         self._dead = False
+        self._calling = False  # a setStatus request is on its way
         self._task: asyncio.Task[None] | None = None
 
     def phase(self, text: str) -> None:
@@ -122,7 +123,12 @@ class StatusLine:
                 await asyncio.sleep(pause)
             status = self._wanted
             self._last_call = time.monotonic()
-            if not await self._set(status):
+            self._calling = True
+            try:
+                done = await self._set(status)
+            finally:
+                self._calling = False
+            if not done:
                 self._dead = True
                 self._settle_first(False)
                 return
@@ -149,9 +155,17 @@ class StatusLine:
         answer that failed or went elsewhere would leave it), in the adapter's background."""
         self._dead = True
         self.statuses.ended(self)
-        in_flight = self._task is not None and not self._task.done()
-        if self._task is not None and in_flight:
-            self._task.cancel()  # a call it cut short may have gone through: cleared below too
+        task = self._task
+        in_flight = task is not None and not task.done()
+        if task is not None and in_flight and not self._calling:
+            task.cancel()  # only waiting for its turn
         self._settle_first(False)
         if self._shown or in_flight:
-            self.statuses.spawn(self._set(""))
+            self.statuses.spawn(self._clear_after(task if in_flight else None))
+
+    async def _clear_after(self, task: asyncio.Task[None] | None) -> None:
+        """Clear the status once a request on its way has landed: a clear sent beside it could arrive first
+        and leave "is thinking…" under the answer (seen in the graceful-stop test)."""
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+        await self._set("")
