@@ -12,11 +12,12 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from agent.brainstorm.service import Brainstormer
+from agent.brainstorm.service import Brainstormer, WrapUp
 from agent.storage.ports import MessageStore
 from agent.text import clip
 from bot.adapter import Adapter
 from bot.events import ChannelRef, IncomingMessage, Reply
+from bot.platform_access import message_linker
 
 if TYPE_CHECKING:
     from agent.deps import Deps
@@ -45,7 +46,7 @@ def reaction_counts(messages: list[IncomingMessage]) -> dict[str, int]:
 
 
 async def wrap_thread(brainstormer: Brainstormer, messages: MessageStore, adapter: Adapter | None,
-                      channel: ChannelRef, topic: str) -> str:
+                      channel: ChannelRef, topic: str) -> WrapUp:
     assert channel.thread is not None
     reactions: dict[str, int] = {}
     if adapter is not None and adapter.capabilities.reactions and adapter.capabilities.history:
@@ -56,7 +57,8 @@ async def wrap_thread(brainstormer: Brainstormer, messages: MessageStore, adapte
         except Exception as exc:
             log.warning("could not read reactions", extra={"error": repr(exc)[:200]})
     said = await messages.history(channel.key, thread=channel.thread, limit=5000)
-    return await brainstormer.wrap(channel.key, channel.thread, topic, said, reactions)
+    return await brainstormer.wrap(channel.key, channel.thread, topic, said, reactions,
+                                   link=message_linker(adapter, channel))
 
 
 class BrainstormFollower:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from agent.layout import Layout
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelRef:
@@ -134,6 +136,16 @@ class Vote:
 
 
 @dataclass(frozen=True, slots=True)
+class Poll:
+    """A vote to open with a reply (the top ideas of a brainstorm), where the platform has native polls
+    (Discord); an adapter without them ignores it (the reply's text is the same)."""
+
+    question: str
+    options: tuple[str, ...]
+    hours: int = 24
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """Something the bot says. ``reply_to`` is the message id to answer (Discord reference, or
     the thread root on Slack); ``ephemeral`` asks for a private answer where the platform has one."""
@@ -149,6 +161,9 @@ class Reply:
     source: str | None = None
     resend: bool = False  # set by the outbox when an earlier attempt may have posted it: look before posting
     rated: Rated | None = None  # an agent answer: 👍/👎 under it, and recorded for feedback when sent
+    # ``text``'s structure (a summary, a wrap-up): an adapter with richer messages may show it instead of ``text``
+    layout: Layout | None = None
+    poll: Poll | None = None  # a vote to open after the reply, where the platform has polls
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,9 +43,16 @@ def reply_for(result: AgentResult, channel: ChannelRef, reply_to: str | None = N
 
 
 def neutralized(reply: Reply) -> Reply:
-    """``reply`` with every @everyone/@here/user mention and disguised link defused, in text and alt texts."""
+    """``reply`` with every @everyone/@here/user mention and disguised link defused: in its text, layout, poll and
+    alt texts."""
+    layout = reply.layout.map_text(neutralize_mentions) if reply.layout is not None else None
+    poll = reply.poll
+    if poll is not None:
+        poll = replace(poll, question=neutralize_mentions(poll.question),
+                       options=tuple(neutralize_mentions(o) for o in poll.options))
     return replace(reply, text=neutralize_mentions(reply.text),
-                   attachments=tuple(replace(a, alt_text=neutralize_mentions(a.alt_text)) for a in reply.attachments))
+                   attachments=tuple(replace(a, alt_text=neutralize_mentions(a.alt_text)) for a in reply.attachments),
+                   layout=layout, poll=poll)
 
 
 class Outbox:

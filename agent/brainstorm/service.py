@@ -24,9 +24,11 @@ from agent.brainstorm.ideas import (
     theme_name,
 )
 from agent.embeddings import Embedder
+from agent.layout import Item, Layout, Section, Source
 from agent.memory.models import StoredMessage
 from agent.settings import Settings
 from agent.storage.ports import Idea, IdeaStore, MessageStore
+from agent.summarize.render import LinkFn
 from agent.summarize import signals
 from agent.text import clip
 
@@ -39,7 +41,16 @@ log = logging.getLogger(__name__)
 
 _PLUS_ONE = re.compile(r"^\s*(?:\+1|👍)\s*(?:to|for)?\s*(.+)$", re.I)
 SEED_COUNT = 5
+TOP_IDEAS = 3  # listed in a wrap-up (and put to a vote where the platform has polls)
 SHOWN_CHARS = 160  # of an idea, a message or a document quoted in a reply
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUp:
+    """A brainstorm's wrap-up (``layout.markdown()`` is its text) and its top ideas, best first."""
+
+    layout: Layout
+    top: tuple[Idea, ...] = ()
 
 
 @dataclass
@@ -192,11 +203,14 @@ class Brainstormer:
     # --- wrap-up ----------------------------------------------------------------------------
 
     async def wrap(self, channel_key: str, thread: str, topic: str, messages: Sequence[StoredMessage],
-                   reactions: Mapping[str, int] | None = None) -> str:
+                   reactions: Mapping[str, int] | None = None, link: LinkFn | None = None) -> WrapUp:
+        """Themes, top ideas and next steps; ``link`` (message id -> permalink) lets a platform that shows
+        links point each idea at its message (the text keeps citing ideas by number)."""
         themes = await self.themes(channel_key, thread)
         ideas = [idea for _, members in themes for idea in members]
         if not ideas:
-            return f"**Brainstorm wrap-up: {clip(topic, 120)}**\nNo ideas were posted in this thread."
+            return WrapUp(Layout(f"**Brainstorm wrap-up: {clip(topic, 120)}**",
+                                 footer=("No ideas were posted in this thread.",)))
         reactions = reactions or {}
         by_reactions = any(reactions.values())
 
@@ -205,23 +219,28 @@ class Brainstormer:
                 return reactions.get(idea.message_id, 0), idea.votes + idea.merged
             return idea.votes + idea.merged, -idea.number
 
-        lines = [f"**Brainstorm wrap-up: {clip(topic, 120)}** · {len(ideas)} ideas in {len(themes)} themes", ""]
-        lines.append("**Themes**")
-        for name, members in themes:
-            lines.append(f"• _{name}_: " + "; ".join(f"#{m.number} {clip(m.text, 70)}" for m in members[:6]))
-        top = sorted(ideas, key=score, reverse=True)[:3]
+        def source(idea: Idea) -> Source:
+            url = link(idea.message_id) if link is not None and idea.message_id else None
+            return Source(f"#{idea.number}", url if url and url.startswith("https://") else None)
+
+        sections = [Section("**Themes**", tuple(
+            Item(f"_{name}_: " + "; ".join(f"#{m.number} {clip(m.text, 70)}" for m in members[:6]),
+                 tuple(source(m) for m in members[:6])) for name, members in themes), cite=False)]
+        top = sorted(ideas, key=score, reverse=True)[:TOP_IDEAS]
         how = "reactions" if by_reactions else "+1s and repeats"
-        lines += ["", f"**Top ideas** (by {how})"]
-        for idea in top:
-            count = reactions.get(idea.message_id, 0) if by_reactions else idea.votes + idea.merged
-            lines.append(f"• #{idea.number} {clip(idea.text, SHOWN_CHARS)} (by {idea.author}; score {count})")
-        lines += ["", "**Next steps**"]
+
+        def counted(idea: Idea) -> int:
+            return reactions.get(idea.message_id, 0) if by_reactions else idea.votes + idea.merged
+
+        sections.append(Section(f"**Top ideas** (by {how})", tuple(
+            Item(f"#{idea.number} {clip(idea.text, SHOWN_CHARS)} (by {idea.author}; score {counted(idea)})",
+                 (source(idea),)) for idea in top), cite=False))
         names = sorted({m.author_name for m in messages})
         steps = [a for m in messages if not m.is_bot and (a := signals.find_action(m.text, m.author_name, names))]
-        for action in steps[:6]:
-            lines.append(f"• **{action.owner}**: {clip(action.text, 140)}")
+        next_steps = [Item(f"**{action.owner}**: {clip(action.text, 140)}") for action in steps[:6]]
         if not steps:
-            for idea in top:
-                lines.append(f"• **{idea.author}**: write up idea #{idea.number} as a short proposal "
-                             f"_(suggested: nobody took an action in the thread)_")
-        return "\n".join(lines)
+            next_steps = [Item(f"**{idea.author}**: write up idea #{idea.number} as a short proposal "
+                               f"_(suggested: nobody took an action in the thread)_", (source(idea),)) for idea in top]
+        sections.append(Section("**Next steps**", tuple(next_steps), cite=False))
+        title = f"**Brainstorm wrap-up: {clip(topic, 120)}** · {len(ideas)} ideas in {len(themes)} themes"
+        return WrapUp(Layout(title, tuple(sections)), tuple(top))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agent.layout import Layout
+
 
 @dataclass(frozen=True, slots=True)
 class FileOut:
@@ -36,3 +38,4 @@ class ToolOutput:
     citations: tuple[Citation, ...] = ()
     ok: bool = True
     extra: dict[str, object] = field(default_factory=dict)
+    layout: Layout | None = None  # ``for_user``'s structure, for platforms that render it (e.g. a summary)

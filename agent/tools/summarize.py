@@ -26,7 +26,7 @@ async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | 
 
     ``scope`` (a window chosen by the platform, e.g. "from this message") takes the place of ``scope_text``.
     """
-    from agent.summarize.render import render_for_model, render_summary
+    from agent.summarize.render import render_for_model, summary_layout
     from agent.summarize.scope import ScopeError, parse_scope
 
     try:
@@ -42,8 +42,8 @@ async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | 
     title = f"Summary of {where} ({scope.label})" if not scope.default or not thread else f"Summary of {where}"
     if scope.topic:
         title += f", about {scope.topic}"
-    rendered = render_summary(summary, title=title, link=link)
-    output = ToolOutput("summarize_conversation", rendered,
+    layout = summary_layout(summary, title=title, link=link)
+    output = ToolOutput("summarize_conversation", layout.markdown(), layout=layout,
                         extra={"messages": summary.coverage.messages, "model_calls": summary.model_calls,
                                "tokens": summary.tokens, "method": summary.method})
     return render_for_model(summary), output

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
+from agent.storage.ports import Idea
+from agent.text import clip
 from bot.commands import CommandContext, command
-from bot.events import Reply
+from bot.events import Poll, Reply
 from bot.feedback import rated_for
 from bot.text import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
 USAGE = "/brainstorm <topic> | /brainstorm wrap | /brainstorm stop"
+POLL_HOURS = 24
+POLL_OPTIONS = 10  # Discord's most answers in a poll
+POLL_OPTION_CHARS = 55  # Discord's longest answer
+POLL_QUESTION_CHARS = 300  # Discord's longest question
 
 
 @command("brainstorm", "Brainstorm in a thread I follow: I seed ideas, merge duplicates, group themes.", USAGE)
@@ -56,11 +63,21 @@ async def _finish(ctx: CommandContext, stop: bool) -> list[Reply]:
         return [ctx.reply("This isn't a brainstorm thread I'm following. Start one with `/brainstorm <topic>`, "
                           "then use `wrap`/`stop` inside its thread.", ephemeral=True)]
     topic = str(followed[1].get("topic") or "brainstorm")
-    text = neutralize_mentions(await wrap_thread(ctx.deps.brainstorm, ctx.deps.store.messages, ctx.adapter, channel,
-                                                      topic))
+    wrapped = await wrap_thread(ctx.deps.brainstorm, ctx.deps.store.messages, ctx.adapter, channel, topic)
+    layout = wrapped.layout.map_text(neutralize_mentions)  # ideas quote people: never let them ping anyone
     if stop:
         assert channel.thread is not None
         await ctx.deps.store.threads.unfollow(channel.key, channel.thread)
-        text += "\n\n_I've stopped following this thread._"
+        layout = layout.with_footer("_I've stopped following this thread._")
     rated = rated_for(f"/brainstorm {'stop' if stop else 'wrap'}: {topic}", ctx.deps.settings.model)
-    return [Reply(channel, text, reply_to=channel.thread, rated=rated)]
+    poll = None if stop else top_ideas_poll(topic, wrapped.top)
+    return [Reply(channel, layout.markdown(), reply_to=channel.thread, rated=rated, layout=layout, poll=poll)]
+
+
+def top_ideas_poll(topic: str, top: Sequence[Idea]) -> Poll | None:
+    """A vote on the wrap-up's top ideas (where the platform has polls: the adapter opens it, or falls back)."""
+    if not top:
+        return None
+    question = clip(neutralize_mentions(f"Which idea should we take forward? ({topic})"), POLL_QUESTION_CHARS)
+    return Poll(question, tuple(clip(neutralize_mentions(f"#{idea.number} {idea.text}"), POLL_OPTION_CHARS)
+                                for idea in top[:POLL_OPTIONS]), hours=POLL_HOURS)

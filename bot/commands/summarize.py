@@ -25,14 +25,18 @@ async def _summarize(ctx: CommandContext, channel: ChannelRef, scope: str, publi
                                     history_fetcher(ctx.adapter, channel), message_linker(ctx.adapter, channel),
                                     scope=window)
     private = not public and (ctx.adapter is None or ctx.adapter.capabilities.ephemeral)
-    text = output.for_user
+    text, layout = output.for_user, output.layout
     if not public and not private and output.ok:
-        text += "\n_(This platform has no private replies, so I posted it here.)_"
+        note = "_(This platform has no private replies, so I posted it here.)_"
+        text += "\n" + note
+        layout = layout.with_footer(note) if layout is not None else None
     cmd = ctx.command
     rated = rated_for(f"/{cmd.name.replace('_', ' ')} {cmd.args}", ctx.deps.settings.model) if output.ok else None
     # summaries quote people: never let a quoted @everyone or <@U123> ping anyone
+    # (the layout too: the outbox defuses it again on the way out)
     return [Reply(cmd.channel, neutralize_mentions(text), ephemeral=private or not output.ok,
-                  reply_to=cmd.channel.thread, user_id=cmd.author.id, rated=rated)]
+                  reply_to=cmd.channel.thread, user_id=cmd.author.id, rated=rated,
+                  layout=layout.map_text(neutralize_mentions) if layout is not None and output.ok else None)]
 
 
 @command("summarize", "Summarize this thread or channel (only you see it unless you add `public`).", USAGE)
