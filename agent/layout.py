@@ -65,7 +65,7 @@ class Layout:
         """The layout as chat Markdown: title, a blank line, each section followed by a blank line, the footer."""
         lines = [self.title] + ([""] if self.sections else [])
         for section in self.sections:
-            lines += section.lines() + [""]
+            lines += [*section.lines(), ""]
         lines += self.footer
         return "\n".join(lines).strip()
 
@@ -80,7 +80,7 @@ class Layout:
                       tuple(change(line) for line in self.footer))
 
     def with_footer(self, line: str) -> Layout:
-        return replace(self, footer=self.footer + (line,))
+        return replace(self, footer=(*self.footer, line))
 
 
 def cite(sources: tuple[Source, ...], links: bool = True) -> str:

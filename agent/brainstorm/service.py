@@ -28,8 +28,8 @@ from agent.layout import Item, Layout, Section, Source
 from agent.memory.models import StoredMessage
 from agent.settings import Settings
 from agent.storage.ports import Idea, IdeaStore, MessageStore
-from agent.summarize.render import LinkFn
 from agent.summarize import signals
+from agent.summarize.render import LinkFn
 from agent.text import clip
 
 if TYPE_CHECKING:

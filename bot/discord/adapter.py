@@ -34,7 +34,9 @@ from bot.discord.gateway_json import tolerate_lone_surrogates
 from bot.discord.identify import GatedClient, GatedShardedClient
 from bot.discord.indicator import Typing
 from bot.discord.interactions import Interactions
+from bot.discord.layouts import layout_view
 from bot.discord.listeners import Listeners
+from bot.discord.polls import vote_in_channel
 from bot.discord.rest import RebasedWebhooks, use_api_base
 from bot.discord.sending import NO_PINGS, chunks_of, files_for, nonce_for
 from bot.discord.streams import DiscordStream, LeftoverStreams
@@ -267,23 +269,27 @@ class DiscordAdapter:
             finally:
                 if view is not None:
                     view.stop()
+        layout = layout_view(reply) if into is None else None  # one components-v2 message instead of the text
+        chunks = [""] if layout is not None else chunks
         try:
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
-                view = feedback_view(reply, before + index, before + len(chunks), first_id)
+                shown = layout or feedback_view(reply, before + index, before + len(chunks), first_id)
                 sent = await target.send(
                     content=chunk or None, allowed_mentions=NO_PINGS, suppress_embeds=True,
                     reference=reference if index == 0 else None, mention_author=False,
                     files=files if last and files else discord.utils.MISSING,
-                    nonce=nonce_for(reply.source, before + index), view=view or discord.utils.MISSING)
-                if view is not None:
-                    view.stop()  # its buttons are answered by the feedback item, not kept per message
+                    nonce=nonce_for(reply.source, before + index), view=shown or discord.utils.MISSING)
+                if shown is not None:
+                    shown.stop()  # its buttons are answered by the feedback item, not kept per message
                 first_id = first_id or str(sent.id)
         except discord.RateLimited as exc:
             log.warning("reply dropped: the channel is rate-limited", extra={"retry_after_s": round(exc.retry_after)})
             if reply.reply_to and not first_id:  # a reaction has its own limit: the asker sees we heard them
                 await self._try_react(target, reply.reply_to, BUSY_EMOJI)
             raise
+        if reply.poll is not None and first_id and not reply.ephemeral:
+            await vote_in_channel(target, reply.poll, first_id)
         return SentRef(where, first_id)
 
     async def _try_react(self, target: Any, message_id: str, emoji: str) -> None:

@@ -38,13 +38,22 @@ def custom_id(value: str, key: str = "") -> str:
 def feedback_view(reply: Reply, index: int, count: int, first_id: str) -> discord.ui.View | None:
     """The buttons of part ``index`` of ``count`` of ``reply``: None except on the last part of an answer to
     rate. Send it, then :meth:`discord.ui.View.stop` it: the dynamic item answers clicks, nothing is kept."""
-    if reply.rated is None or index != count - 1:
+    buttons = feedback_buttons(reply, index, count, first_id)
+    if not buttons:
         return None
-    key = reply.rated.key or (first_id if index > 0 else "")
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(style=discord.ButtonStyle.secondary, emoji="👍", custom_id=custom_id("up", key)))
-    view.add_item(discord.ui.Button(style=discord.ButtonStyle.secondary, emoji="👎", custom_id=custom_id("down", key)))
+    for button in buttons:
+        view.add_item(button)
     return view
+
+
+def feedback_buttons(reply: Reply, index: int, count: int, first_id: str) -> list[discord.ui.Button[Any]]:
+    """The 👍/👎 buttons of :func:`feedback_view` (none where it has none), e.g. for a components-v2 row."""
+    if reply.rated is None or index != count - 1:
+        return []
+    key = reply.rated.key or (first_id if index > 0 else "")
+    return [discord.ui.Button(style=discord.ButtonStyle.secondary, emoji=emoji, custom_id=custom_id(value, key))
+            for value, emoji in (("up", "👍"), ("down", "👎"))]
 
 
 def vote_from(interaction: discord.Interaction, rest: str) -> Vote | None:

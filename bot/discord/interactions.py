@@ -30,10 +30,12 @@ from bot.delivery import FirstDelivery
 from bot.discord.command_set import register
 from bot.discord.convert import author_of, ref_of
 from bot.discord.feedback import feedback_view
+from bot.discord.layouts import layout_view
 from bot.discord.owed import RESUME_WITHIN_S, TOKEN_VALID_S, InteractionRoute, ResumedInteraction
+from bot.discord.polls import open_vote
 from bot.discord.ports import DiscordEdge
 from bot.discord.sending import NO_PINGS, chunks_of, files_for
-from bot.events import ChannelRef, Command, Reply, SentRef
+from bot.events import ChannelRef, Command, Poll, Reply, SentRef
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +70,16 @@ class InteractionReplies:
         """Follow-ups carrying ``reply``; private ones are seen by the invoking user only."""
         if self.original_open and reply.ephemeral != self.deferred_ephemeral:
             await self._drop_original()
-        chunks = chunks_of(reply)
+        layout = layout_view(reply)
+        chunks = [] if layout is not None else chunks_of(reply)
         files = files_for(reply.attachments)
         first_id = ""
+        if layout is not None:  # one components-v2 message instead of the text
+            posted = await self.interaction.followup.send(view=layout, ephemeral=reply.ephemeral,
+                                                          allowed_mentions=NO_PINGS, wait=True)
+            layout.stop()
+            self.original_open = False
+            first_id = str(posted.id)
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             view = feedback_view(reply, index, len(chunks), first_id)
@@ -82,7 +91,20 @@ class InteractionReplies:
                 view.stop()  # its buttons are answered by the feedback item, not kept per message
             self.original_open = False
             first_id = first_id or (str(message.id) if message is not None else "")
+        if reply.poll is not None and first_id and not reply.ephemeral:
+            await self._vote(reply.poll, first_id)
         return SentRef(self.here, first_id)
+
+    async def _vote(self, poll: Poll, message_id: str) -> None:
+        """The reply's poll as a follow-up, else number reactions on the reply (:mod:`bot.discord.polls`)."""
+        async def post(made: discord.Poll) -> Any:
+            return await self.interaction.followup.send(poll=made, allowed_mentions=NO_PINGS, wait=True)
+
+        async def react(emoji: str) -> None:
+            await self.adapter.react(self.here, message_id, emoji)
+
+        granted = getattr(self.interaction, "app_permissions", None)  # not known for one resumed after a restart
+        await open_vote(poll, post, react, allowed=granted is None or bool(granted.send_polls))
 
     async def deliver(self, reply: Reply) -> None:
         """Through the outbox: as a follow-up, or (a public reply meant for another thread, e.g. a

@@ -15,6 +15,7 @@ import discord
 from discord.webhook.async_ import AsyncWebhookAdapter
 
 from bot.adapter import EventHandler, Outgoing
+from bot.events import ChannelRef
 from bot.settings import Settings
 
 
@@ -30,6 +31,8 @@ class DiscordEdge(Protocol):
     def bot_user_id(self) -> int:
         """The bot's user id once logged in, else 0."""
         ...
+
+    async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None: ...
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``work`` in a task the adapter tracks (drained on close)."""

@@ -97,10 +97,10 @@ async def test_a_private_summary_carries_buttons_with_its_own_key(discord_bot: A
     await settle(adapter)
     [summary] = fake_discord.followups()
     assert summary.json["flags"] & EPHEMERAL
-    ids = [c["custom_id"] for row in summary.json["components"] for c in row["components"]]
+    ids = [b["custom_id"] for b in summary.buttons if "custom_id" in b]  # (beside the links to sources)
     assert ids[0].startswith("confab:fb:up:p") and ids[1].startswith("confab:fb:down:p")
     message = {**fake_discord.message("", author=fake_discord.guild()["members"][0]["user"]),
-               "components": summary.json["components"]}
+               "components": summary.components, "flags": summary.flags}
     assert await click(fake_discord, adapter, ids[0], message) == "Thanks, I recorded your 👍 on this answer."
     [pair] = await pipeline.deps.store.feedback.pairs([KEY])
     assert pair.answer.question.startswith("/summarize") and "Friday" in pair.answer.answer

@@ -57,12 +57,12 @@ async def test_summarize_is_private_unless_public(discord_bot: Any, fake_discord
     assert callback.json["data"]["flags"] & EPHEMERAL
     [summary] = fake_discord.followups()
     assert summary.json["flags"] & EPHEMERAL and pings_nobody(summary)
-    assert "Friday" in summary.content
+    assert "Friday" in summary.text
     await fake_discord.dispatch("INTERACTION_CREATE",
                                 fake_discord.interaction("summarize", [option("public", True, kind=5)]))
     await settle(adapter)
     public = fake_discord.followups()[-1]
-    assert not public.json.get("flags", 0) & EPHEMERAL and "Friday" in public.content
+    assert not public.json.get("flags", 0) & EPHEMERAL and "Friday" in public.text
 
 
 async def test_context_menu_summarize_from_here(discord_bot: Any, fake_discord: FakeDiscord) -> None:
@@ -80,7 +80,7 @@ async def test_context_menu_summarize_from_here(discord_bot: Any, fake_discord: 
     await settle(adapter)
     [summary] = fake_discord.followups()
     assert summary.json["flags"] & EPHEMERAL
-    assert "migration" in summary.content and "pizza" not in summary.content
+    assert "migration" in summary.text and "pizza" not in summary.text
 
 
 async def test_a_repeated_interaction_is_answered_once(discord_bot: Any, fake_discord: FakeDiscord) -> None:

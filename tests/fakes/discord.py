@@ -14,12 +14,14 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.discord_limits import BUTTON, IS_COMPONENTS_V2, SEND_POLLS, TEXT_DISPLAY, refused_message, walk
 from tests.fakes.loopback import serve_on_loopback
 
 API = "/api/v10"
@@ -34,7 +36,8 @@ BOT_ROLE_ID = 1500000000000000002
 TOKEN = "fake-discord-token"
 MESSAGE_CONTENT = 1 << 15
 ALL_TEXT_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 13) | (1 << 14) | (1 << 15) | (1 << 16) | \
-    (1 << 35) | (1 << 38) | (1 << 40)  # reactions, view, send, manage messages, embed, attach, history, threads…
+    (1 << 35) | (1 << 38) | (1 << 40) | SEND_POLLS  # reactions, view, send, manage messages, embed, attach, history,
+# threads, … polls
 MANAGE_GUILD = 1 << 5
 MODERATE_MEMBERS = 1 << 40
 
@@ -91,6 +94,33 @@ class Request:
     def content(self) -> str:
         return str((self.json or {}).get("content") or "")
 
+    @property
+    def flags(self) -> int:
+        return int((self.json or {}).get("flags") or 0)
+
+    @property
+    def components(self) -> list[dict[str, Any]]:
+        """The message's components as sent (raw JSON: action rows, or a components-v2 layout)."""
+        return list((self.json or {}).get("components") or [])
+
+    @property
+    def poll(self) -> dict[str, Any] | None:
+        return (self.json or {}).get("poll")
+
+    @property
+    def is_layout(self) -> bool:
+        return bool(self.flags & IS_COMPONENTS_V2)
+
+    @property
+    def text(self) -> str:
+        """What the message shows as text: its content, or its text displays (components v2), in order."""
+        shown = [c["content"] for c in walk(self.components) if c.get("type") == TEXT_DISPLAY]
+        return "\n".join([self.content, *shown]) if shown else self.content
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        return [c for c in walk(self.components) if c.get("type") == BUTTON]
+
 
 RUNNING: dict[str, FakeDiscord] = {}  # started fakes by REST base, so ``settle(adapter)`` finds its adapter's
 
@@ -101,6 +131,7 @@ class FakeDiscord:
     rate_limited: dict[str, float] = field(default_factory=dict)  # path regex -> retry_after answered with 429
     invalid_token: bool = False
     callback_delay_s: float = 0.0
+    refuse_polls: int | None = None  # an HTTP status answered to any message carrying a poll (e.g. 500)
     requests: list[Request] = field(default_factory=list)
     messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> history, oldest first
     threads: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -168,6 +199,16 @@ class FakeDiscord:
 
     def followups(self) -> list[Request]:
         return self.calls("POST", r"/webhooks/\d+/[^/]+")
+
+    def polls(self) -> list[Request]:
+        """Messages (channel posts or follow-ups) that opened a poll, whether Discord took them or not."""
+        return [r for r in self.posted() + self.followups() if r.poll is not None]
+
+    def reactions(self, message_id: int | str | None = None) -> list[str]:
+        """The emoji the bot added as reactions (to ``message_id``, or any message), in order."""
+        where = str(message_id) if message_id else r"\d+"
+        return [unquote(r.path.split("/")[-2]) for r in
+                self.calls("PUT", rf"/channels/\d+/messages/{where}/reactions/[^/]+/@me")]
 
     def callbacks(self) -> list[Request]:
         return self.calls("POST", r"/interactions/\d+/[^/]+/callback")
@@ -351,6 +392,12 @@ class FakeDiscord:
                                       "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
                                       "X-RateLimit-Reset-After": str(retry_after),
                                       "X-RateLimit-Bucket": "fake-bucket", "Via": "1.1 google"})
+        if request.method in ("POST", "PATCH") and re.fullmatch(r"/channels/\d+/messages(/\d+)?|/webhooks/.+", path):
+            refused = refused_message(body or {}, self.bot_permissions)
+            if refused is None and self.refuse_polls and (body or {}).get("poll"):
+                return _json({"message": "Internal Server Error", "code": 0}, status=self.refuse_polls)
+            if refused is not None:
+                return _json(refused, status=403 if refused["code"] == 50013 else 400)
         return await self._route(request.method, path, request.query, body)
 
     async def _route(self, method: str, path: str, query: Any, body: Any) -> web.StreamResponse:
@@ -451,6 +498,12 @@ class FakeDiscord:
             "pinned": False, "type": 19 if body.get("message_reference") else 0, "flags": body.get("flags", 0),
             "components": body.get("components") or [],
         }
+        if body.get("poll"):
+            poll = body["poll"]
+            expiry = datetime.now(UTC) + timedelta(hours=float(poll.get("duration") or 24))
+            data["poll"] = {"question": poll["question"], "allow_multiselect": bool(poll.get("allow_multiselect")),
+                            "layout_type": poll.get("layout_type", 1), "expiry": expiry.isoformat(),
+                            "answers": [{"answer_id": n, **a} for n, a in enumerate(poll["answers"], start=1)]}
         if channel_id not in self.threads:
             data["guild_id"] = str(GUILD_ID)
         if remember:
