@@ -89,6 +89,7 @@ class Request:
     json: Any = None
     files: list[tuple[str, bytes]] = field(default_factory=list)
     at: float = field(default_factory=time.perf_counter)  # when the fake received it
+    answer: Any = None  # what the fake answered (JSON), when it took the request
 
     @property
     def content(self) -> str:
@@ -131,7 +132,7 @@ class FakeDiscord:
     rate_limited: dict[str, float] = field(default_factory=dict)  # path regex -> retry_after answered with 429
     invalid_token: bool = False
     callback_delay_s: float = 0.0
-    refuse_polls: int | None = None  # an HTTP status answered to any message carrying a poll (e.g. 500)
+    refuse_polls: int | None = None  # an HTTP status answered to any message carrying a poll (e.g. 400)
     requests: list[Request] = field(default_factory=list)
     messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> history, oldest first
     threads: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -378,7 +379,8 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body, files = await _read_body(request)
-        self.requests.append(Request(request.method, path, dict(request.query), body, files))
+        recorded = Request(request.method, path, dict(request.query), body, files)
+        self.requests.append(recorded)
         if request.headers.get("Authorization") != f"Bot {TOKEN}" and not path.startswith(("/webhooks/",
                                                                                             "/interactions/")):
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
@@ -395,10 +397,14 @@ class FakeDiscord:
         if request.method in ("POST", "PATCH") and re.fullmatch(r"/channels/\d+/messages(/\d+)?|/webhooks/.+", path):
             refused = refused_message(body or {}, self.bot_permissions)
             if refused is None and self.refuse_polls and (body or {}).get("poll"):
-                return _json({"message": "Internal Server Error", "code": 0}, status=self.refuse_polls)
+                return _json({"message": f"{self.refuse_polls}: refused by the test", "code": 0},
+                             status=self.refuse_polls)
             if refused is not None:
                 return _json(refused, status=403 if refused["code"] == 50013 else 400)
-        return await self._route(request.method, path, request.query, body)
+        response = await self._route(request.method, path, request.query, body)
+        if isinstance(response, web.Response) and isinstance(response.body, bytes) and response.status < 300:
+            recorded.answer = json.loads(response.body)
+        return response
 
     async def _route(self, method: str, path: str, query: Any, body: Any) -> web.StreamResponse:
         def match(pattern: str) -> re.Match[str] | None:
