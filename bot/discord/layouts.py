@@ -1,8 +1,9 @@
 """A reply's :class:`agent.layout.Layout` as a Discord components-v2 message (``IS_COMPONENTS_V2``).
 
 One container: the title, then each section as a text display with a row of link buttons to its source
-messages (their jump URLs), separators between sections, the footer; an answer to rate gets its 👍/👎 row
-below the container (:mod:`bot.discord.feedback`, which finds it there). Such a message has no ``content``,
+messages (their jump URLs; a single link sits beside the text, in a components-v2 section), separators
+between sections, the footer; an answer to rate gets its 👍/👎 row below the container
+(:mod:`bot.discord.feedback`, which finds it there). Such a message has no ``content``,
 embeds, files or poll, at most ``MAX_COMPONENTS`` components and ``MAX_TEXT`` characters across its text
 displays: link buttons are dropped from the last sections first to stay under the count, and a layout that
 still does not fit (or a reply with files) is None, posted as plain text instead. Text displays do parse
@@ -59,11 +60,14 @@ def _built(layout: Layout, texts: list[str], rated: list[discord.ui.Button[Any]]
         discord.ui.TextDisplay(layout.title), accent_colour=ACCENT)
     for section, text in zip(layout.sections, texts[1:], strict=False):
         container.add_item(discord.ui.Separator())
-        container.add_item(discord.ui.TextDisplay(text))
         buttons = _link_buttons(section, spare - 1)
+        spare -= 1 + len(buttons) if buttons else 0
+        if len(buttons) == 1:  # the text with its link beside it
+            container.add_item(discord.ui.Section(discord.ui.TextDisplay(text), accessory=buttons[0]))
+            continue
+        container.add_item(discord.ui.TextDisplay(text))
         if buttons:
             container.add_item(discord.ui.ActionRow(*buttons))
-            spare -= 1 + len(buttons)
     if layout.footer:
         container.add_item(discord.ui.Separator())
         container.add_item(discord.ui.TextDisplay(texts[-1]))
