@@ -53,6 +53,7 @@ THREAD_NAME_MAX = 100
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1.0, 60.0
 AUTHENTICATION_FAILED = 4004  # gateway close code: the token is invalid
 BUSY_EMOJI = "⏳"  # shown on a message whose answer Discord's rate limit held back
+POLL_PART = 1000  # the nonce of a reply's poll is that of this part of it (no reply has as many)
 
 
 def intents() -> discord.Intents:
@@ -289,7 +290,7 @@ class DiscordAdapter:
                 await self._try_react(target, reply.reply_to, BUSY_EMOJI)
             raise
         if reply.poll is not None and first_id and not reply.ephemeral:
-            await vote_in_channel(target, reply.poll, first_id)
+            await vote_in_channel(target, reply.poll, first_id, nonce_for(reply.source, POLL_PART))
         return SentRef(where, first_id)
 
     async def _try_react(self, target: Any, message_id: str, emoji: str) -> None:

@@ -65,10 +65,11 @@ async def open_vote(spec: Poll, post: Post, react: React, allowed: bool = True) 
     return "reactions"
 
 
-async def vote_in_channel(target: Any, spec: Poll, message_id: str) -> str:
-    """After the reply ``message_id`` posted in ``target`` (a channel or thread)."""
+async def vote_in_channel(target: Any, spec: Poll, message_id: str, nonce: str | None = None) -> str:
+    """After the reply ``message_id`` posted in ``target`` (a channel or thread); ``nonce``: the poll's, so a
+    reply sent again after a crash opens it once."""
     async def post(poll: discord.Poll) -> Any:
-        return await target.send(poll=poll, allowed_mentions=NO_PINGS)
+        return await target.send(poll=poll, allowed_mentions=NO_PINGS, nonce=nonce)
 
     async def react(emoji: str) -> None:
         await target.get_partial_message(int(message_id)).add_reaction(emoji)
