@@ -18,6 +18,22 @@ HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]
 
 
 @dataclass(frozen=True, slots=True)
+class Viewed:
+    """A channel the person asking may read, other than the one the turn answers in: the channel they are
+    looking at while they ask from a side pane (Slack's assistant). ``label`` names it for them."""
+
+    channel_key: str
+    label: str
+    fetch_history: HistoryFetcher | None = None
+    message_link: Callable[[str], str | None] | None = None
+
+
+# looks the viewed channel up and checks, at the time of use, that the person asking (and the bot) can read
+# it: the channel, or why it can't be read (a short reason that names nothing the person can't see)
+ViewedLookup = Callable[[], Awaitable["Viewed | str"]]
+
+
+@dataclass(frozen=True, slots=True)
 class TurnContext:
     channel_key: str
     platform: str
@@ -31,6 +47,8 @@ class TurnContext:
     message_link: Callable[[str], str | None] | None = None
     # shows what the turn is doing (and a streamed answer) where the platform can; see agent.progress
     progress: Progress | None = None
+    # asked from a pane beside another channel: "this channel" means that one, read only through this lookup
+    viewed: ViewedLookup | None = None
 
 
 current_turn: ContextVar[TurnContext | None] = ContextVar("confab_current_turn", default=None)
