@@ -39,15 +39,17 @@ async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | 
     messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history)
     report(f"reading {len(messages)} messages…")
     summary = await summarizer.summarize(messages, facts, topic=scope.topic)
-    where = where or ("this thread" if thread else "this channel")
-    title = f"Summary of {where} ({scope.label})" if not scope.default or not thread else f"Summary of {where}"
+    title_where = where or ("this thread" if thread else "this channel")
+    title = f"Summary of {title_where} ({scope.label})" if not scope.default or not thread \
+        else f"Summary of {title_where}"
     if scope.topic:
         title += f", about {scope.topic}"
     rendered = render_summary(summary, title=title, link=link)
     output = ToolOutput("summarize_conversation", rendered,
                         extra={"messages": summary.coverage.messages, "model_calls": summary.model_calls,
                                "tokens": summary.tokens, "method": summary.method})
-    return render_for_model(summary), output
+    # a channel named by the caller (the one viewed beside a pane) is named to the model too
+    return (f"{title}\n{render_for_model(summary)}" if where else render_for_model(summary)), output
 
 
 def make_summarize_tool(summarizer: Summarizer) -> BaseTool:

@@ -117,7 +117,7 @@ class PaneThreads(AsyncAssistantThreadContextStore):
         return None
 
     def _greeting(self, message: Any) -> Record | None:
-        if not isinstance(message, dict) or message.get("user") != self.bot_user_id:
+        if not isinstance(message, dict) or message.get("user") != self.bot_user_id():
             return None
         metadata = message.get("metadata")
         if not isinstance(metadata, dict) or metadata.get("event_type") != EVENT_TYPE:
