@@ -186,3 +186,40 @@ async def test_the_viewed_channel_survives_a_restart(slack_bot: Any, fake_api: F
     assert "#release" in answer and "release train 42" in answer.lower() and "exporter" not in answer
     assert [c.params["title"] for c in fake_api.calls_to("assistant.threads.setTitle")] == \
         ["Summarize this channel today"]
+
+
+async def test_the_suggested_prompts_work_offline(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """The offline model (no LLM) takes the channel prompts as they are sent when clicked."""
+    from bot.slack.pane import DECISIONS, SUMMARIZE
+
+    workspace(fake_api)
+    adapter, _ = await slack_bot(None)
+    for said in fake_api.history["C0GENERAL"]:  # Confab is in #general: it remembers what was said there
+        await post_event(adapter, {**payload("message_channels"), **said})
+    await post_event(adapter, started("C0GENERAL"))
+    await settle(adapter)
+    await post_event(adapter, question(SUMMARIZE["message"]))
+    await settle(adapter)
+    assert any("Summary of #general (today)" in text and "exporter" in text for text in said_in_pane(fake_api))
+    await post_event(adapter, question(DECISIONS["message"], ts="1700000920.000300"))
+    await settle(adapter)
+    recap = [text for text in said_in_pane(fake_api) if "Summary of #general (since yesterday)" in text]
+    assert recap and "ship the exporter on thursday" in recap[-1]
+
+
+async def test_membership_is_checked_when_the_channel_is_read(start_slack: Any, fake_api: FakeSlackAPI) -> None:
+    """bot/slack/access.py: a public channel Confab is not in, one the asker left, and a check that fails."""
+    from bot.slack import access
+    from tests.fakes.slack import RecordingHandler
+
+    workspace(fake_api)
+    fake_api.channels["C0RANDOM1"] = channel("C0RANDOM1", "random", [ALICE], bot_member=False)
+    adapter = await start_slack(RecordingHandler())
+    readable = await access.readable(adapter.client, "C0RELEASE", ALICE)
+    assert readable == access.Readable("C0RELEASE", "#release")
+    assert await access.readable(adapter.client, "C0RANDOM1", ALICE) == access.BOT_CANT_READ
+    assert await access.readable(adapter.client, "", ALICE) == access.NO_CHANNEL
+    fake_api.channels["C0RELEASE"]["members"].remove(ALICE)  # she left since opening the pane
+    assert await access.readable(adapter.client, "C0RELEASE", ALICE) == access.NOT_A_MEMBER
+    fake_api.errors["conversations.members"] = "internal_error"
+    assert await access.readable(adapter.client, "C0GENERAL", ALICE) == access.CHECK_FAILED
