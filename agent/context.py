@@ -29,8 +29,9 @@ class Viewed:
 
 
 # looks the viewed channel up and checks, at the time of use, that the person asking (and the bot) can read
-# it: the channel, or why it can't be read (a short reason that names nothing the person can't see)
-ViewedLookup = Callable[[], Awaitable["Viewed | str"]]
+# it: the channel, or why it can't be read (a short reason that names nothing the person can't see), or None
+# when the turn is not in such a pane after all (then "this channel" is the turn's own)
+ViewedLookup = Callable[[], Awaitable["Viewed | str | None"]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,11 +55,12 @@ async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | 
 def make_summarize_tool(summarizer: Summarizer) -> BaseTool:
     async def summarize_conversation(scope: str = "") -> tuple[str, ToolOutput]:
         turn = require_turn()
-        if turn.viewed is not None:  # asked from a pane: the channel being viewed, if the asker may read it
-            viewed = await turn.viewed()
-            if isinstance(viewed, str):
-                log.info("summary of the viewed channel refused")
-                return viewed, ToolOutput("summarize_conversation", viewed, ok=False)
+        # asked from a pane: the channel being viewed, if the asker may read it
+        viewed = await turn.viewed() if turn.viewed is not None else None
+        if isinstance(viewed, str):
+            log.info("summary of the viewed channel refused")
+            return viewed, ToolOutput("summarize_conversation", viewed, ok=False)
+        if viewed is not None:
             return await summarize_for(summarizer, viewed.channel_key, None, scope, viewed.fetch_history,
                                        viewed.message_link, where=viewed.label)
         return await summarize_for(summarizer, turn.channel_key, turn.thread, scope, turn.fetch_history,

@@ -134,9 +134,11 @@ class SlackPane:
             return None
         dm, thread = channel.channel, channel.thread
 
-        async def lookup() -> Viewed | str:
-            context = await self.threads.find(channel_id=dm, thread_ts=thread)
-            found = await readable(self.edge.client, context.channel_id if context else "", author.id)
+        async def lookup() -> Viewed | str | None:
+            context = await self.threads.context(dm, thread)
+            if context is None:
+                return None  # a DM thread that is no pane thread: "this channel" is the DM's own
+            found = await readable(self.edge.client, context.get("channel_id", ""), author.id)
             if isinstance(found, str):
                 return found
             viewed = ChannelRef(channel.platform, channel.workspace, found.channel_id)

@@ -67,10 +67,14 @@ class PaneThreads(AsyncAssistantThreadContextStore):
         await self._write(channel_id, record, {**clean(context), TITLED: bool(record.payload.get(TITLED))})
 
     async def find(self, *, channel_id: str, thread_ts: str) -> AssistantThreadContext | None:
+        context = await self.context(channel_id, thread_ts)
+        return AssistantThreadContext(context) if context and "channel_id" in context else None
+
+    async def context(self, channel_id: str, thread_ts: str) -> dict[str, str] | None:
+        """The thread's viewed context (``{}`` when no channel is in view); None when it is no pane thread
+        (no greeting carries a record: a DM thread from before the pane, or Slack could not be asked)."""
         record = await self._record(channel_id, thread_ts)
-        if record is None or not isinstance(record.payload.get("channel_id"), str):
-            return None
-        return AssistantThreadContext(clean(record.payload))
+        return None if record is None else clean(record.payload)
 
     # --- the title ------------------------------------------------------------------------------------
 

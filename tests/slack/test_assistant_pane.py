@@ -34,11 +34,11 @@ def question(text: str, ts: str = "1700000910.000300") -> dict[str, Any]:
     return {**payload("message_assistant_thread"), "text": text, "ts": ts, "event_ts": ts}
 
 
-def said_in_pane(api: FakeSlackAPI) -> list[str]:
-    """What Confab said in the pane thread: posts, updates and streamed answers."""
+def said_in_pane(api: FakeSlackAPI, thread: str = THREAD) -> list[str]:
+    """What Confab said in the pane: posts, updates and the answers streamed in ``thread``."""
     posts = [str(c.params.get("text", "")) for c in api.calls
              if c.method in ("chat.postMessage", "chat.update") and c.params.get("channel") == PANE]
-    return posts + [str(s["text"]) for s in api.streams.values() if s["thread_ts"] == THREAD]
+    return posts + [str(s["text"]) for s in api.streams.values() if s["thread_ts"] == thread]
 
 
 def everything_said(api: FakeSlackAPI) -> str:
@@ -223,3 +223,40 @@ async def test_membership_is_checked_when_the_channel_is_read(start_slack: Any, 
     assert await access.readable(adapter.client, "C0RELEASE", ALICE) == access.NOT_A_MEMBER
     fake_api.errors["conversations.members"] = "internal_error"
     assert await access.readable(adapter.client, "C0GENERAL", ALICE) == access.CHECK_FAILED
+
+
+async def test_only_a_pane_thread_reads_the_channel_in_view(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """A DM thread no greeting carries a record for (from before the pane) summarizes itself, as before; a pane
+    thread summarizes the channel in view."""
+    workspace(fake_api)
+    adapter, _ = await slack_bot(ScriptedModel(steps=[*summarizing_model().steps, *summarizing_model().steps]))
+    await post_event(adapter, question("Summarize this thread"))
+    await settle(adapter)
+    assert fake_api.calls_to("conversations.info") == [] and fake_api.calls_to("conversations.members") == []
+    reads = fake_api.calls_to("conversations.replies")  # the record looked for; then the thread itself read
+    assert {c.params["ts"] for c in reads} == {THREAD} and any("include_all_metadata" not in c.params for c in reads)
+    assert not any("looking at" in text or "exporter" in text for text in said_in_pane(fake_api))
+
+    pane = {**started("C0GENERAL"), "assistant_thread": {**started("C0GENERAL")["assistant_thread"],
+                                                         "thread_ts": "1700000990.000100"}}
+    await post_event(adapter, pane)
+    await settle(adapter)
+    await post_event(adapter, {**question("Summarize this channel today", ts="1700000995.000300"),
+                               "thread_ts": "1700000990.000100"})
+    await settle(adapter)
+    assert any("#general" in text and "exporter" in text for text in said_in_pane(fake_api, "1700000990.000100"))
+
+
+async def test_the_pane_works_over_socket_mode(start_slack: Any, fake_api: FakeSlackAPI, fake_socket: Any) -> None:
+    from tests.fakes.slack import RecordingHandler, event_body
+
+    workspace(fake_api)
+    adapter = await start_slack(RecordingHandler(), mode="socket")
+    await fake_socket.wait_ack(await fake_socket.push("events_api", event_body(started())))
+    await settle(adapter)
+    [prompts] = fake_api.pane_calls("setSuggestedPrompts", THREAD)
+    assert prompts["prompts"][0]["title"] == "Summarize this channel today"
+    await fake_socket.wait_ack(await fake_socket.push("events_api", event_body(question("hello there?"))))
+    await settle(adapter)
+    assert [t["title"] for t in fake_api.pane_calls("setTitle", THREAD)] == ["hello there?"]
+    assert [m.text for m in adapter.handler.messages] == ["hello there?"]  # the question went on to the pipeline
