@@ -108,9 +108,9 @@ class SlackPane:
         await next_()
 
     async def _title(self, channel_id: str, thread_ts: str, raw_text: str) -> None:
-        """The thread's first question becomes its title."""
-        if await self.threads.titled(channel_id, thread_ts):
-            return
+        """The first question of a pane thread becomes its title."""
+        if await self.threads.titled(channel_id, thread_ts) is not False:
+            return  # titled already, or no pane thread (a DM thread from before the pane)
         title = title_of(plain_text(raw_text, self.edge.bot_user_id, self.edge.settings.bot_name))
         if title and await self._try("the thread's title", self.edge.client.assistant_threads_setTitle(
                 channel_id=channel_id, thread_ts=thread_ts, title=title)):

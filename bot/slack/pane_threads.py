@@ -78,11 +78,14 @@ class PaneThreads(AsyncAssistantThreadContextStore):
 
     # --- the title ------------------------------------------------------------------------------------
 
-    async def titled(self, channel_id: str, thread_ts: str) -> bool:
+    async def titled(self, channel_id: str, thread_ts: str) -> bool | None:
+        """Whether the thread has its title; None when it is no pane thread (no record)."""
         if (channel_id, thread_ts) in self._titled:
             return True
         record = await self._record(channel_id, thread_ts)
-        if record is not None and record.payload.get(TITLED):
+        if record is None:
+            return None
+        if record.payload.get(TITLED):
             self._titled.add((channel_id, thread_ts))
             return True
         return False

@@ -236,6 +236,7 @@ async def test_only_a_pane_thread_reads_the_channel_in_view(slack_bot: Any, fake
     reads = fake_api.calls_to("conversations.replies")  # the record looked for; then the thread itself read
     assert {c.params["ts"] for c in reads} == {THREAD} and any("include_all_metadata" not in c.params for c in reads)
     assert not any("looking at" in text or "exporter" in text for text in said_in_pane(fake_api))
+    assert fake_api.calls_to("assistant.threads.setTitle") == []  # only a pane thread gets a title
 
     pane = {**started("C0GENERAL"), "assistant_thread": {**started("C0GENERAL")["assistant_thread"],
                                                          "thread_ts": "1700000990.000100"}}
