@@ -20,7 +20,7 @@ HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]
 @dataclass(frozen=True, slots=True)
 class Viewed:
     """A channel the person asking may read, other than the one the turn answers in: the channel they are
-    looking at while they ask from a side pane (Slack's assistant). ``label`` names it for them."""
+    looking at while they ask from an assistant pane beside it. ``label`` names it for them."""
 
     channel_key: str
     label: str
