@@ -18,6 +18,23 @@ HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]
 
 
 @dataclass(frozen=True, slots=True)
+class Viewed:
+    """A channel the person asking may read, other than the one the turn answers in: the channel they are
+    looking at while they ask from an assistant pane beside it. ``label`` names it for them."""
+
+    channel_key: str
+    label: str
+    fetch_history: HistoryFetcher | None = None
+    message_link: Callable[[str], str | None] | None = None
+
+
+# looks the viewed channel up and checks, at the time of use, that the person asking (and the bot) can read
+# it: the channel, or why it can't be read (a short reason that names nothing the person can't see), or None
+# when the turn is not in such a pane after all (then "this channel" is the turn's own)
+ViewedLookup = Callable[[], Awaitable["Viewed | str | None"]]
+
+
+@dataclass(frozen=True, slots=True)
 class TurnContext:
     channel_key: str
     platform: str
@@ -31,6 +48,8 @@ class TurnContext:
     message_link: Callable[[str], str | None] | None = None
     # shows what the turn is doing (and a streamed answer) where the platform can; see agent.progress
     progress: Progress | None = None
+    # asked from a pane beside another channel: "this channel" means that one, read only through this lookup
+    viewed: ViewedLookup | None = None
 
 
 current_turn: ContextVar[TurnContext | None] = ContextVar("confab_current_turn", default=None)

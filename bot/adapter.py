@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from agent.context import ViewedLookup
 from agent.progress import Progress
 from bot.events import (
     Accepted,
+    Author,
     ChannelRef,
     Command,
     IncomingMessage,
@@ -117,6 +119,14 @@ class ShowsProgress(Protocol):
     ``reply_to`` in ``channel``, or None where it has none to show."""
 
     def progress(self, channel: ChannelRef, reply_to: str) -> TurnProgress | None: ...
+
+
+class ShowsViewed(Protocol):
+    """Optional for an adapter (looked up like ``progress``): for a turn in ``channel`` that is a side pane beside
+    another channel (Slack's assistant pane), the lookup of the channel ``author`` is viewing there
+    (bot.platform_access.viewed_lookup); None elsewhere."""
+
+    def viewing(self, channel: ChannelRef, author: Author) -> ViewedLookup | None: ...
 
 
 class AnswerStream(Protocol):

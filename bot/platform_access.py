@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from agent.context import TurnContext
+from agent.context import TurnContext, ViewedLookup
 from agent.memory.models import StoredMessage
 from agent.progress import Progress
 from bot.adapter import Adapter, TurnProgress
@@ -95,5 +95,19 @@ def turn_context(adapter: Adapter | None, channel: ChannelRef, author: Author,
         channel_key=channel.key, platform=channel.platform, author_id=author.id, author_name=author.name,
         thread=channel.thread, is_admin=author.is_admin,
         fetch_history=history_fetcher(adapter, channel), message_link=message_linker(adapter, channel),
-        progress=progress,
+        progress=progress, viewed=viewed_lookup(adapter, channel, author),
     )
+
+
+def viewed_lookup(adapter: Adapter | None, channel: ChannelRef, author: Author) -> ViewedLookup | None:
+    """The channel ``author`` is viewing beside ``channel`` (a side pane: the adapter's optional ``viewing``),
+    looked up and access-checked only when a tool needs it; None where there is no such pane."""
+    make = getattr(adapter, "viewing", None)
+    if make is None:
+        return None
+    try:
+        lookup: ViewedLookup | None = make(channel, author)
+    except Exception:
+        log.exception("looking for a viewed channel failed")
+        return None
+    return lookup

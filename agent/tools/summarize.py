@@ -21,10 +21,11 @@ log = logging.getLogger(__name__)
 
 async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | None, scope_text: str,
                         fetch_history: HistoryFetcher | None = None, link: LinkFn | None = None,
-                        scope: Scope | None = None) -> tuple[str, ToolOutput]:
+                        scope: Scope | None = None, where: str | None = None) -> tuple[str, ToolOutput]:
     """Summarize a channel/thread; returns (text for a model, ToolOutput with the Markdown for people).
 
-    ``scope`` (a window chosen by the platform, e.g. "from this message") takes the place of ``scope_text``.
+    ``scope`` (a window chosen by the platform, e.g. "from this message") takes the place of ``scope_text``;
+    ``where`` names the channel in the title (default "this thread" / "this channel").
     """
     from agent.summarize.render import render_for_model, summary_layout
     from agent.summarize.scope import ScopeError, parse_scope
@@ -38,20 +39,30 @@ async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | 
     messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history)
     report(f"reading {len(messages)} messages…")
     summary = await summarizer.summarize(messages, facts, topic=scope.topic)
-    where = "this thread" if thread else "this channel"
-    title = f"Summary of {where} ({scope.label})" if not scope.default or not thread else f"Summary of {where}"
+    title_where = where or ("this thread" if thread else "this channel")
+    title = f"Summary of {title_where} ({scope.label})" if not scope.default or not thread \
+        else f"Summary of {title_where}"
     if scope.topic:
         title += f", about {scope.topic}"
     layout = summary_layout(summary, title=title, link=link)
     output = ToolOutput("summarize_conversation", layout.markdown(), layout=layout,
                         extra={"messages": summary.coverage.messages, "model_calls": summary.model_calls,
                                "tokens": summary.tokens, "method": summary.method})
-    return render_for_model(summary), output
+    # a channel named by the caller (the one viewed beside a pane) is named to the model too
+    return (f"{title}\n{render_for_model(summary)}" if where else render_for_model(summary)), output
 
 
 def make_summarize_tool(summarizer: Summarizer) -> BaseTool:
     async def summarize_conversation(scope: str = "") -> tuple[str, ToolOutput]:
         turn = require_turn()
+        # asked from a pane: the channel being viewed, if the asker may read it
+        viewed = await turn.viewed() if turn.viewed is not None else None
+        if isinstance(viewed, str):
+            log.info("summary of the viewed channel refused")
+            return viewed, ToolOutput("summarize_conversation", viewed, ok=False)
+        if viewed is not None:
+            return await summarize_for(summarizer, viewed.channel_key, None, scope, viewed.fetch_history,
+                                       viewed.message_link, where=viewed.label)
         return await summarize_for(summarizer, turn.channel_key, turn.thread, scope, turn.fetch_history,
                                    turn.message_link)
 
@@ -63,6 +74,7 @@ def make_summarize_tool(summarizer: Summarizer) -> BaseTool:
             "their messages, decisions, action items with owners, open questions, participants and mood. "
             "`scope` is optional: 'last 50', 'since 2h', 'since yesterday', 'today'; empty means the whole "
             "thread or the channel's recent messages. End it with 'about <topic>' (e.g. 'since monday about the "
-            "export cap') to summarize only what was said about that topic."),
+            "export cap') to summarize only what was said about that topic. Asked from the assistant pane beside a "
+            "channel, it summarizes the channel the user is viewing (when they may read it)."),
         response_format="content_and_artifact",
     )

@@ -24,11 +24,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agent.context import ViewedLookup
 from agent.state.profiles import RedisProfiles
 from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.background import BackgroundWork
 from bot.errors import ConfigError, PaceExceeded
-from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
+from bot.events import Author, ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
 from bot.slack.convert import message_from_payload
 from bot.slack.earlier import earlier_parts, metadata_for
@@ -38,6 +39,8 @@ from bot.slack.http_edge import edge_middleware, malformed_is_400, quiet_bolt_re
 from bot.slack.listeners import SlackListeners
 from bot.slack.notes import Note, NoteKeeper, ProgressNotes, thread_for
 from bot.slack.pacing import SharedPacer, make_pacer
+from bot.slack.pane import SlackPane
+from bot.slack.pane_threads import PaneThreads
 from bot.slack.status import Statuses, StatusLine
 from bot.slack.streams import SlackStream, SlackStreams
 
@@ -88,9 +91,13 @@ class SlackAdapter:
         self.admin_client = make_client(admin.get_secret_value(), settings.slack_api_base_url) if admin else None
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         self._signing_secret = secret
+        self.pacer = make_pacer(settings)
+        # the assistant pane threads' records (the viewed channel), also bolt's thread context store
+        self.pane_threads = PaneThreads(self.client, lambda: self.bot_user_id, self.pacer)
         # an event is acknowledged when its listener returns, which is after the message is stored
         self.app = AsyncApp(client=self.client, signing_secret=secret, process_before_response=True,
                             request_verification_enabled=self.mode == "http",
+                            assistant_thread_context_store=self.pane_threads,
                             logger=logging.getLogger("bot.slack.bolt"))
         if self.mode == "http":  # the endpoint's edges: bounded logs, 400/401 and never a 500 for bad input
             self.app.error(malformed_is_400)
@@ -99,7 +106,6 @@ class SlackAdapter:
             max_chars=MAX_CHARS, threads=True, files=True, ephemeral=True, reactions=True, history=True,
             delete=self.admin_client is not None, timeout=False, markdown="mrkdwn", replies_in_thread=True,
         )
-        self.pacer = make_pacer(settings)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
         self.team_id: str | None = None
@@ -112,6 +118,7 @@ class SlackAdapter:
             else None  # the authors' profiles shared by the replicas, on the pacer's Redis client
         self.listeners = SlackListeners(self, self.app, profiles)
         self.feedback = SlackFeedback(self, self.app)  # 👍/👎 under answers (bot/slack/feedback.py)
+        self.pane = SlackPane(self, self.app, self.pane_threads)  # the assistant pane (bot/slack/pane.py)
         self._closed = asyncio.Event()
         self._work = BackgroundWork()
         self.statuses = Statuses(self.client, self.spawn)  # thread statuses of answers being worked on
@@ -201,6 +208,10 @@ class SlackAdapter:
     def stream(self, channel: ChannelRef, reply_to: str, user_id: str) -> SlackStream | None:
         """A chat stream for the answer to ``reply_to`` in its thread (:class:`bot.adapter.StreamsAnswers`)."""
         return self.streams.open(channel, reply_to, user_id)
+
+    def viewing(self, channel: ChannelRef, author: Author) -> ViewedLookup | None:
+        """In an assistant pane thread, the lookup of the channel ``author`` is viewing (bot/slack/pane.py)."""
+        return self.pane.viewing(self, channel, author)
 
     async def send(self, reply: Reply) -> SentRef:
         """Post ``reply``; an answer that was streamed finishes its stream, one whose progress note is showing

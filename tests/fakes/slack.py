@@ -27,6 +27,7 @@ from aiohttp import web
 
 from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
 from tests.fakes.loopback import serve_on_loopback
+from tests.fakes.slack_pane import PANE_METHODS, channel_info, pane_call
 from tests.fakes.slack_streams import stream_call
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class FakeSlackAPI:
     # the tests reading a prepared history see only that
     keep_posts: bool = False
     streams: dict[str, dict[str, Any]] = field(default_factory=dict)  # ts -> {"text", "state", "metadata", ...}
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> slack_pane.channel(...) / im(...)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base: str = ""
@@ -93,6 +95,11 @@ class FakeSlackAPI:
         """The thread statuses set (``assistant.threads.setStatus``), in order; "" clears."""
         return [str(c.params.get("status")) for c in self.calls_to("assistant.threads.setStatus")
                 if thread_ts is None or c.params.get("thread_ts") == thread_ts]
+
+    def pane_calls(self, method: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The params of ``assistant.threads.<method>`` calls (setSuggestedPrompts, setTitle) in a thread."""
+        return [c.params for c in self.calls_to(f"assistant.threads.{method}")
+                if c.params.get("thread_ts") == thread_ts]
 
     def response_url(self) -> str:
         return f"{self.base}/respond/{uuid.uuid4().hex}"
@@ -160,6 +167,8 @@ class FakeSlackAPI:
             return {"ok": True, "messages": page, "has_more": more,
                     "response_metadata": {"next_cursor": str(start + size) if more else ""}}
         if method == "conversations.info":
+            if (known := channel_info(self.channels, p)) is not None:
+                return known
             return {"ok": True, "channel": {"id": p.get("channel"), "name": "general", "is_channel": True}}
         if method == "users.info":
             user_id = str(p.get("user"))
@@ -170,6 +179,8 @@ class FakeSlackAPI:
             return {"ok": True}
         if method in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
             return stream_call(self.streams, method, p, self.next_ts)
+        if method in PANE_METHODS:
+            return pane_call(self.channels, method, p)
         if method == "assistant.threads.setStatus":  # needs the thread it shows in
             ok = bool(p.get("channel_id") and p.get("thread_ts") and "status" in p)
             return {"ok": True} if ok else {"ok": False, "error": "invalid_arguments"}
