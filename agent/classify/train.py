@@ -13,15 +13,20 @@ message's text (``/forget`` erases a channel's). C is picked by 5-fold cross-val
 data only. (Cliptok's scam fragments are matched as phrases by the signals instead: as training text
 they hurt, measured.)
 
+``--janitr ../shared/eval/spam/janitr/janitr.jsonl`` adds the training 80% of the janitr posts (same split;
+score the other 20% with ``confab eval spam --data … --split test``). The shipped model is trained without
+them: the model card says what they gain and cost.
+
 Confab loads ``CONFAB_DATA_DIR/spam_model.npz`` instead of the shipped model when that file exists
 (:func:`agent.classify.text_model.model_path`), so ``--out data/spam_model.npz`` and a restart put a
-retrained model to work; deleting the file goes back to the shipped one.
+retrained model to work, and ``confab eval spam`` scores it; deleting the file goes back to the shipped one.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import logging
 from pathlib import Path
 
@@ -46,12 +51,24 @@ def read_sms(path: Path) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def sms_split(texts: list[str], labels: list[int]) -> tuple[list[int], list[int]]:
-    """Indices of the fixed 80/20 split: stratified, random_state=42."""
+def held_out_split(texts: list[str], labels: list[int]) -> tuple[list[int], list[int]]:
+    """Indices of the fixed 80/20 split of a set trained on: stratified, random_state=42; the 20% is only ever
+    used for evaluation (``confab eval spam --split test``)."""
     from sklearn.model_selection import train_test_split
 
     train, test = train_test_split(np.arange(len(texts)), test_size=0.2, random_state=SEED, stratify=labels)
     return sorted(int(i) for i in train), sorted(int(i) for i in test)
+
+
+def read_janitr(path: Path) -> tuple[list[str], list[int]]:
+    """janitr posts (JSONL ``{"text", "label": "spam"|"ham"}``)."""
+    texts, labels = [], []
+    for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
+        if line.strip():
+            row = json.loads(line)
+            texts.append(str(row["text"]))
+            labels.append(int(row["label"] == "spam"))
+    return texts, labels
 
 
 def read_uci_sentences(folder: Path) -> list[str]:
@@ -103,14 +120,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sms", type=Path, required=True)
     parser.add_argument("--sentiment", type=Path, required=True)
+    parser.add_argument("--janitr", type=Path, help="janitr.jsonl (posts from X): its training 80%% is added; not in "
+                        "the shipped model (see the model card)")
     parser.add_argument("--corrections", type=Path, help="a Confab database with /spam corrections (data/confab.db)")
     parser.add_argument("--out", type=Path, default=MODEL_PATH,
                         help="where to write it (data/spam_model.npz: used by Confab instead of the shipped model)")
     args = parser.parse_args()
     sms_texts, sms_labels = read_sms(args.sms)
-    train, _ = sms_split(sms_texts, sms_labels)
+    train, _ = held_out_split(sms_texts, sms_labels)
     texts = [sms_texts[i] for i in train]
     labels = [sms_labels[i] for i in train]
+    if args.janitr:
+        posts, verdicts = read_janitr(args.janitr)
+        kept, _ = held_out_split(posts, verdicts)
+        texts += [posts[i] for i in kept]
+        labels += [verdicts[i] for i in kept]
+        print(f"janitr train: {len(kept)} ({sum(verdicts[i] for i in kept)} spam)")
     reviews = read_uci_sentences(args.sentiment)
     chat_spam, chat_ham = chat_examples(SEED)
     written_spam, written_ham = read_chat_lines()

@@ -198,3 +198,40 @@ def test_eval_summarize_topics_reads_the_topic_questions(tmp_path: Path) -> None
     assert refused.exit_code == 2
     assert f'{bad}:2: no "topic_queries" field' in refused.stderr
     assert f'{bad}:3: "topic_queries" must be a list of {{"query": "…", "answer": "…"}}' in refused.stderr
+
+
+def test_eval_spam_scores_the_model_retrained_into_the_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    """Confab screens with ``CONFAB_DATA_DIR/spam_model.npz`` when it exists; ``confab eval spam`` must score that
+    model, not the shipped one (here an inverted copy of it, so the switch shows)."""
+    from agent.classify.text_model import MODEL_PATH, TextModel
+
+    rows = [{"text": t, "label": "spam"} for t in SPAM] + [{"text": t, "label": "ham"} for t in HAM]
+    data = write(tmp_path / "set.jsonl", rows)
+    monkeypatch.chdir(tmp_path)  # no developer .env
+    monkeypatch.setenv("CONFAB_DATA_DIR", str(tmp_path / "data"))
+
+    def scored() -> dict[str, Any]:
+        result = run("eval", "spam", "--data", str(data), "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["confusion"]
+
+    assert scored()["tp"] == 2
+    shipped = TextModel.load(MODEL_PATH)
+    (tmp_path / "data").mkdir()
+    TextModel(shipped.idf, -shipped.coef, -shipped.intercept).save(tmp_path / "data" / "spam_model.npz")
+    assert scored()["tn"] < 2  # the inverted model reads the ham as spam
+
+
+def test_eval_spam_split_test_scores_only_the_held_out_fifth_of_a_jsonl_set(tmp_path: Path) -> None:
+    """A set trained on (janitr: ``python -m agent.classify.train --janitr``) is scored on its held-out 20% only."""
+    from agent.classify.train import held_out_split
+
+    rows = [{"text": f"{SPAM[i % 2]} #{i}", "label": "spam"} for i in range(10)]
+    rows += [{"text": f"{HAM[i % 2]} #{i}", "label": "ham"} for i in range(40)]
+    data = write(tmp_path / "set.jsonl", rows)
+    texts = [str(r["text"]) for r in rows]
+    _, test = held_out_split(texts, [int(r["label"] == "spam") for r in rows])
+    everything = json.loads(run("eval", "spam", "--data", str(data), "--json").stdout)
+    held_out = json.loads(run("eval", "spam", "--data", str(data), "--split", "test", "--json").stdout)
+    assert everything["messages"] == 50 and held_out["messages"] == len(test) == 10
