@@ -33,6 +33,12 @@ _SECRETS = r"(?:(?:email |network |current |account )?password|passcode|\bpin\b|
 _ASKS_SECRET = re.compile(r"(?<!never )(?<!not )(?<!n't )(?<!dont )"
                           r"\b(?:reply with|send (?:me|us)|confirm|enter|provide|give|type|re-?enter|sign in with|"
                           r"log ?in with)\b[^.!?\n]{0,40}?" + _SECRETS)
+# Credential phishing's lure: losing an account, access or coverage unless one signs in or "verifies" now.
+# Either part alone is everyday IT and HR talk ("channels will be archived", "verify you can log in").
+_THREAT = re.compile(r"\b(?:will|would|is going to) be (?:cancell?ed|deactivated|suspended|terminated|locked|disabled|"
+                     r"deleted|closed|revoked)\b|\b(?:or|otherwise) (?:you )?lose (?:your |the |all )?"
+                     r"(?:access|coverage|account|mailbox|benefits|data|files)\b")
+_SIGN_IN = re.compile(r"\b(?:verify|confirm|validate|re-?activate|sign in|log ?in)\b")
 _GIFT_CODES = re.compile(r"\b(?:buy|purchase|get|pick up|collect)\b[^\n]{0,80}?gift ?cards?\b[^\n]{0,120}?"
                          r"\b(?:codes?|scratch|pictures?|photos?)\b")
 
@@ -84,6 +90,8 @@ def content_signals(n: Normalized) -> list[Signal]:
         found.append(Signal("scam_phrase", 0.85, f"contains a phrase from known scam messages ({quoted})"))
     if _ASKS_SECRET.search(n.folded) or _GIFT_CODES.search(n.folded):
         found.append(Signal("scam_request", 0.9, "asks for a password, card or bank details, or gift-card codes"))
+    elif n.urls and _THREAT.search(n.folded) and _SIGN_IN.search(n.folded):
+        found.append(Signal("scam_request", 0.9, "asks to sign in at a link or lose an account, access or coverage"))
     if len(n.urls) >= 3:
         found.append(Signal("many_links", 0.35, f"{len(n.urls)} links in one message"))
     if INVITE.search(n.text):

@@ -146,3 +146,21 @@ async def test_the_llm_judge_is_told_about_the_standing(tmp_path: Path, fake_ope
     prompts = [r.json["messages"][-1]["content"] for r in fake_openai.requests_to("/v1/chat/completions")]
     assert chat.adapter.reactions == [("j3", "🚩")]
     assert len(prompts) == 1 and "The author is a member in good standing (has posted here before" in prompts[0]
+
+
+def test_a_sign_in_under_threat_of_losing_access_is_a_scam_request_whoever_sends_it(classifier: SpamClassifier
+                                                                                     ) -> None:
+    """Credential phishing from a hijacked member account names no password: a link, a threat of losing an account
+    or coverage, and a call to sign in or verify. Each part alone is ordinary IT and HR talk."""
+    lures = ("Heads up: your mailbox will be suspended tonight after the migration. Sign in here to keep it: "
+             "https://mail-migrate.example.net/login",
+             "Open enrolment: confirm your plan today or lose coverage for next year, https://enrol.example.org/verify")
+    for i, lure in enumerate(lures):
+        assert "scam_request" in classifier.classify(lure).signals
+        assert as_member(classifier, lure, author=f"lure{i}")[0] == "spam"
+    everyday = ("Channels with no activity for 6 months will be archived on the 1st, see https://wiki.example.com/a",
+                "Please verify you can log in to the new HR system before Friday https://hr.example.com",
+                "Reminder: the old VPN will be disabled on Monday, the new one is already on your laptop",
+                "Your access will be revoked when you leave, please log in and hand over your docs")
+    for text in everyday:
+        assert "scam_request" not in classifier.classify(text).signals
