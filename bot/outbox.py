@@ -37,9 +37,13 @@ Deliver = Callable[[Reply], Awaitable[SentRef | None]]
 
 def reply_for(result: AgentResult, channel: ChannelRef, reply_to: str | None = None, ephemeral: bool = False,
               user_id: str | None = None) -> Reply:
-    """The reply carrying an agent turn's answer (and its files)."""
+    """The reply carrying an agent turn's answer (and its files). When the answer is one tool's ready output
+    that has a structure (offline, "@confab summarize this channel"), it carries that layout too, as the
+    command's reply does: a platform that renders layouts shows the same card either way."""
     files = tuple(Attachment(f.filename, f.data, f.mime, f.alt_text) for f in result.files)
-    return Reply(channel, result.text, files, ephemeral=ephemeral, reply_to=reply_to, user_id=user_id)
+    layout = next((o.layout for o in result.outputs
+                   if o.layout is not None and o.ok and o.for_user.strip() == result.text.strip()), None)
+    return Reply(channel, result.text, files, ephemeral=ephemeral, reply_to=reply_to, user_id=user_id, layout=layout)
 
 
 def neutralized(reply: Reply) -> Reply:
