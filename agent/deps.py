@@ -24,6 +24,7 @@ from agent.settings import Settings
 from agent.state import State, open_state
 from agent.storage import Storage, open_storage
 from agent.storage.ports import PendingAnswer, PendingCommand
+from agent.storage.rows import platform_of
 from agent.summarize.service import Summarizer
 from agent.tools.brainstorm import make_brainstorm_tool
 from agent.tools.classify import make_classify_tools
@@ -156,7 +157,8 @@ def _defer_answer(jobs: Jobs) -> Callable[[Any, PendingAnswer], Awaitable[None]]
     message. The job names the message only (no text in the queue or its logs); the owed record has it."""
 
     async def defer(conn: Any, owed: PendingAnswer) -> None:
-        await jobs.defer("answer", {"channel_key": owed.channel_key, "message_id": owed.message_id}, conn=conn)
+        await jobs.defer("answer", {"channel_key": owed.channel_key, "message_id": owed.message_id}, conn=conn,
+                         platform=platform_of(owed.channel_key))
 
     return defer
 
@@ -166,6 +168,7 @@ def _defer_command(jobs: Jobs) -> Callable[[Any, PendingCommand], Awaitable[None
     transaction (naming the command; its record keeps the payload and the way back)."""
 
     async def defer(conn: Any, owed: PendingCommand) -> None:
-        await jobs.defer("command", {"channel_key": owed.channel_key, "command_id": owed.command_id}, conn=conn)
+        await jobs.defer("command", {"channel_key": owed.channel_key, "command_id": owed.command_id}, conn=conn,
+                         platform=platform_of(owed.channel_key))
 
     return defer

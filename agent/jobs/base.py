@@ -9,7 +9,7 @@ used up its runs, the kind's ``gave_up`` callback (if registered) settles what t
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_checkable
 
@@ -66,16 +66,24 @@ class Jobs(Protocol):
         that used up its runs (``gave_up(payload, reason)``; its own errors are logged, never retried)."""
 
     async def defer(self, kind: Kind, payload: Mapping[str, Any], *,
-                    conn: psycopg.AsyncConnection[Any] | None = None) -> None:
+                    conn: psycopg.AsyncConnection[Any] | None = None, platform: str | None = None) -> None:
         """Queue a job. With ``conn`` (PostgreSQL only) the job is written in that connection's open
-        transaction: it exists only if the caller commits."""
+        transaction: it exists only if the caller commits. ``platform``: the job answers through that
+        platform's adapter, so only a worker running it takes the job (:func:`queue_of`)."""
 
-    async def start(self) -> None:
-        """Begin running jobs in this process (the ``all`` and ``worker`` roles)."""
+    async def start(self, platforms: Iterable[str] = ()) -> None:
+        """Begin running jobs in this process (the ``all`` and ``worker`` roles): jobs of no platform, and
+        those of ``platforms`` (the adapters this process has)."""
 
     async def stop(self, *, drain: bool = True, timeout_s: float | None = None) -> None:
         """Stop running jobs and release the queue. ``drain``: let the jobs in hand finish (up to
         ``timeout_s``) before the rest are interrupted."""
+
+
+def queue_of(kind: str, platform: str | None = None) -> str:
+    """The queue a job waits in: ``answer``, or ``answer.slack`` for one only a worker with Slack can send.
+    Without lanes, a worker without the platform took the job, failed it and used up one of its attempts."""
+    return f"{kind}.{platform}" if platform else kind
 
 
 def check_job(kind: str, payload: Mapping[str, Any]) -> Payload:

@@ -1,8 +1,9 @@
 """The scaled runner: procrastinate on PostgreSQL. Any replica defers (inside the caller's transaction when
 given its connection); any worker runs the job.
 
-Each kind is a procrastinate task ``confab.<kind>`` on its own queue ``<kind>`` (a worker may take only some
-kinds). Jobs are never lost: a handler that raises is retried with backoff by procrastinate's retry strategy;
+Each kind is a procrastinate task ``confab.<kind>`` on its own queue ``<kind>``, or ``<kind>.<platform>`` for
+a job only a worker running that platform can do (a worker takes only some kinds, and only the platforms it
+has). Jobs are never lost: a handler that raises is retried with backoff by procrastinate's retry strategy;
 a job interrupted by a stop is put back at once; a job whose worker died (no heartbeat for
 ``stalled_after_s``) is put back by the periodic recovery of any live worker (:meth:`recover_stalled`).
 A job that used up its runs (its last run failed, or its workers kept dying) is failed, logged, and handed
@@ -25,7 +26,17 @@ from procrastinate.exceptions import JobAborted, ProcrastinateException
 from procrastinate.jobs import Job, Status
 from procrastinate.worker import Worker
 
-from agent.jobs.base import DEFAULT_RETRY, GaveUp, Handler, JobError, Kind, Payload, RetryPolicy, check_job
+from agent.jobs.base import (
+    DEFAULT_RETRY,
+    GaveUp,
+    Handler,
+    JobError,
+    Kind,
+    Payload,
+    RetryPolicy,
+    check_job,
+    queue_of,
+)
 from agent.jobs.schema import ensure_schema
 
 log = logging.getLogger(__name__)
@@ -142,26 +153,27 @@ class ProcrastinateJobs:
             log.exception("jobs: settling the %s job %s that was given up failed", kind, job_id)
 
     async def defer(self, kind: Kind, payload: Mapping[str, Any], *,
-                    conn: psycopg.AsyncConnection[Any] | None = None) -> None:
+                    conn: psycopg.AsyncConnection[Any] | None = None, platform: str | None = None) -> None:
         """With ``conn``, procrastinate's documented ``connection=`` option (3.8+) writes the job in that
         connection's open transaction (no commit: the caller's commit or rollback decides)."""
         data = check_job(kind, payload)
-        deferrer = self.app.configure_task(task_name(kind), queue=kind, connection=conn)
+        deferrer = self.app.configure_task(task_name(kind), queue=queue_of(kind, platform), connection=conn)
         try:
             await deferrer.defer_async(payload=data)
         except ProcrastinateException as exc:
             raise JobError(f"{kind} job not queued: {exc}") from exc
 
-    async def start(self) -> None:
+    async def start(self, platforms: Iterable[str] = ()) -> None:
         if self._supervisor is not None:
             return
-        missing = [k for k in self.queues or () if k not in self._policies]
+        kinds = self.queues if self.queues is not None else list(self._policies)  # default: the registered ones
+        missing = [k for k in kinds if k not in self._policies]
         if missing:
             raise JobError(f"no handler registered for {', '.join(missing)} jobs")
-        if self.queues is None:  # the registered kinds; the others wait in the queue for a worker that has them
-            self.queues = list(self._policies)
-        if not self.queues:
+        if not kinds:
             raise JobError("no job handler registered")
+        # the others wait in the queue for a worker that has their kind and platform
+        self.queues = [*kinds, *(queue_of(kind, platform) for kind in kinds for platform in sorted(set(platforms)))]
         self._supervisor = asyncio.create_task(self._keep_working(), name=f"{self.name}-supervisor")
         self._recovery = asyncio.create_task(self._maintain(), name=f"{self.name}-recovery")
 

@@ -23,6 +23,11 @@ def platform_bounds(platform: str) -> tuple[str, str]:
     return f"{platform}:", f"{platform};"
 
 
+def platform_of(channel_key: str) -> str:
+    """The platform a channel key belongs to (``slack`` of ``slack:T1:C1``)."""
+    return channel_key.partition(":")[0]
+
+
 def vector_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 

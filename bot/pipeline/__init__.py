@@ -137,7 +137,7 @@ class Pipeline:
         """Begin running queued jobs here (the scaled mode, roles ``all`` and ``worker``); call once the
         adapters are attached, since jobs answer through them."""
         if self.jobs is not None and self.settings.role in ("all", "worker"):
-            await self.jobs.start()
+            await self.jobs.start(platforms=self.outbox.adapters)
             if self.moderator is not None:  # what replicas that died left unscreened
                 self.screens.sweep_forever(self._screen_again, list(self.outbox.adapters))
 

@@ -218,3 +218,33 @@ async def test_an_ingress_defers_kinds_it_does_not_run_and_a_worker_takes_only_i
     await asyncio.sleep(0.5)
     assert seen == [{"message_id": "m1"}]
     assert await job_rows(postgres_url) == [("confab.image", "todo", 0)]  # waits for a worker with images
+
+
+async def test_a_platforms_job_waits_for_a_worker_running_that_platform_and_costs_no_attempt_elsewhere(
+        postgres_url: str, open_queue: OpenQueue) -> None:
+    """A Slack answer once went to any worker with the ``answer`` kind: one without Slack failed it, used up
+    one of its attempts, and after a few such workers the answer was given up. Now it waits in its
+    platform's lane, untouched, until a worker with Slack starts."""
+    ran: list[tuple[str, str]] = []
+
+    def handler(worker: str) -> Any:
+        async def run(payload: dict[str, Any]) -> None:
+            ran.append((worker, str(payload["message_id"])))
+        return run
+
+    ingress = await open_queue("ingress")
+    await ingress.defer("answer", {"message_id": "s1"}, platform="slack")
+    await ingress.defer("answer", {"message_id": "d1"}, platform="discord")
+    await ingress.defer("answer", {"message_id": "n1"})  # no platform (or queued by an older version)
+    discord_only = await open_queue("discord-worker")
+    discord_only.register("answer", handler("discord"))
+    await discord_only.start(platforms=["discord"])
+    await until(lambda: len(ran) == 2, what="the discord and platform-free jobs")
+    await asyncio.sleep(0.5)
+    assert sorted(ran) == [("discord", "d1"), ("discord", "n1")]
+    assert await job_rows(postgres_url) == [("confab.answer", "todo", 0)]  # the Slack one: waiting, no attempt
+    slack_worker = await open_queue("slack-worker")
+    slack_worker.register("answer", handler("slack"))
+    await slack_worker.start(platforms=["slack"])
+    await until(lambda: len(ran) == 3, what="the slack job")
+    assert ran[-1] == ("slack", "s1")
