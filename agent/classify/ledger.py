@@ -4,7 +4,7 @@
 - flags: one per flagged or held message (Confab's own, or a platform filter's).
 - corrections: a moderator's verdict on a message, ``ham`` (``/spam not-spam``) or ``spam``
   (``/spam spam``). They are training examples: ``python -m agent.classify.train … --corrections
-  data/confab.db`` adds them to the next model (:func:`agent.classify.train.read_corrections`).
+  data/confab.db`` (or the PostgreSQL URL) adds them to the next model (:meth:`SpamStore.training_examples`).
 - exemptions: a ``ham`` verdict exempts its author from the soft evidence (text model,
   repetition, bursts, links …) in that one channel until it expires (the channel setting
   ``spam_exempt_days``, 30 days by default). A later ``spam`` verdict on any of that author's

@@ -9,7 +9,8 @@ Data (see data/MODEL_CARD.md): the training 80% of the SMS Spam Collection (stra
 sentiment sets (ham: ordinary product talk), chat-style examples generated from the templates in
 :mod:`agent.classify.chat_examples`, and moderators' corrections when a database is given: every
 ``/spam not-spam`` (ham) and ``/spam spam`` (spam) verdict is a row of ``spam_corrections`` with the
-message's text (``/forget`` erases a channel's). C is picked by 5-fold cross-validation on the training
+message's text (``/forget`` erases a channel's), read from the SQLite file or, in the scaled mode, the
+PostgreSQL database (``--corrections postgresql://…``). C is picked by 5-fold cross-validation on the training
 data only. (Cliptok's scam fragments are matched as phrases by the signals instead: as training text
 they hurt, measured.)
 
@@ -25,6 +26,7 @@ retrained model to work, and ``confab eval spam`` scores it; deleting the file g
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import logging
@@ -87,11 +89,24 @@ def read_chat_lines(folder: Path = CHAT_TRAIN) -> tuple[list[str], list[str]]:
     return lines("spam.txt"), lines("ham.txt")
 
 
-def read_corrections(db: Path) -> tuple[list[str], list[int]]:
-    """Moderators' verdicts in a Confab database: (texts, 1 for spam / 0 for not spam)."""
-    from agent.storage.sqlite.spam import read_corrections as read
+async def read_corrections(source: str) -> tuple[list[str], list[int]]:
+    """Moderators' verdicts kept by Confab, from its SQLite file (``data/confab.db``) or its PostgreSQL database
+    (a ``postgresql://`` URL, the scaled mode): (texts, 1 for spam / 0 for not spam)."""
+    from agent.storage import Storage
 
-    rows = read(db)
+    store: Storage
+    if source.startswith(("postgres://", "postgresql://")):
+        from agent.storage.postgres import PostgresStorage
+
+        store = await PostgresStorage.open(source)
+    else:
+        from agent.storage.sqlite import SqliteStorage
+
+        store = await SqliteStorage.open(Path(source))
+    try:
+        rows = await store.spam.training_examples()
+    finally:
+        await store.close()
     return [text for text, _ in rows], [int(verdict == "spam") for _, verdict in rows]
 
 
@@ -122,7 +137,8 @@ def main() -> None:
     parser.add_argument("--sentiment", type=Path, required=True)
     parser.add_argument("--janitr", type=Path, help="janitr.jsonl (posts from X): its training 80%% is added; not in "
                         "the shipped model (see the model card)")
-    parser.add_argument("--corrections", type=Path, help="a Confab database with /spam corrections (data/confab.db)")
+    parser.add_argument("--corrections", help="Confab's database with the /spam corrections: its SQLite file "
+                        "(data/confab.db) or PostgreSQL URL")
     parser.add_argument("--out", type=Path, default=MODEL_PATH,
                         help="where to write it (data/spam_model.npz: used by Confab instead of the shipped model)")
     args = parser.parse_args()
@@ -144,7 +160,9 @@ def main() -> None:
     texts += chat_spam + reviews + chat_ham
     labels += [1] * len(chat_spam) + [0] * (len(reviews) + len(chat_ham))
     if args.corrections:
-        more, verdicts = read_corrections(args.corrections)
+        if not args.corrections.startswith(("postgres://", "postgresql://")) and not Path(args.corrections).is_file():
+            raise SystemExit(f"--corrections {args.corrections}: no such database file (or give a postgresql:// URL)")
+        more, verdicts = asyncio.run(read_corrections(args.corrections))
         texts += more
         labels += verdicts
         print(f"moderators' corrections: {len(more)} ({sum(verdicts)} spam, {len(more) - sum(verdicts)} not spam)")

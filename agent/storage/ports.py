@@ -266,6 +266,9 @@ class SpamStore(Protocol):
     async def stats(self, channel_key: str) -> tuple[int, int, int]:
         """(flags, ``ham`` verdicts, ``spam`` verdicts) in a channel."""
 
+    async def training_examples(self) -> list[tuple[str, Verdict]]:
+        """Every verdict with its message's text, in every channel: what a retrained spam model learns from."""
+
 
 @dataclass(frozen=True, slots=True)
 class Idea:

@@ -120,7 +120,7 @@ async def test_corrections_are_training_examples(bot: Chat, tmp_path: Path) -> N
     await bot.command("spam", "not-spam t1", admin=True)
     await bot.say("buy cheap followers at my shop, dm me", user="eve", id="t2")
     await bot.command("spam", "spam t2", admin=True)
-    texts, labels = read_corrections(tmp_path / "data" / "confab.db")
+    texts, labels = await read_corrections(str(tmp_path / "data" / "confab.db"))
     assert sorted(zip(texts, labels, strict=True)) == [("buy cheap followers at my shop, dm me", 1), (PROMO, 0)]
 
 
@@ -152,3 +152,20 @@ async def test_a_model_retrained_into_the_data_folder_is_used(tmp_path: Path) ->
         spam = await bot.deps.classifier.ready_spam()
         assert spam.path == data / "spam_model.npz"
         assert spam.classify(PROMO).text_probability < 0.5
+
+
+async def test_corrections_in_the_scaled_mode_are_read_from_postgresql(postgres_url: str) -> None:
+    """``--corrections postgresql://…``: a team on PostgreSQL retrains with its moderators' verdicts too (the
+    trainer read only the SQLite file)."""
+    from agent.storage.ports import FoundMessage
+    from agent.storage.postgres import PostgresStorage
+
+    store = await PostgresStorage.open(postgres_url)
+    try:
+        now = time.time()
+        await store.spam.correct(FoundMessage("discord:G1:C1", "m1", "u1", "cheap followers, dm me", False), "spam",
+                                 "mod", now)
+        await store.spam.correct(FoundMessage("discord:G1:C2", "m2", "u2", "release at 5", True), "ham", "mod", now + 1)
+    finally:
+        await store.close()
+    assert await read_corrections(postgres_url) == (["cheap followers, dm me", "release at 5"], [1, 0])

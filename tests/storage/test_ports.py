@@ -114,6 +114,8 @@ async def test_spam_flags_corrections_and_exemptions(store: Storage) -> None:
     record = await spam.author_record(KEY, "u1", now + 3, now - 60)
     assert not record.exempt  # a spam verdict anywhere in the workspace revokes the exemption
     assert sorted(v for _, v in record.verdicts) == ["ham", "spam"]
+    # the verdicts are the training examples of a retrained model, whichever channel they were given in
+    assert await spam.training_examples() == [("free crypto", "ham"), ("more free crypto", "spam")]
 
 
 async def test_ideas_are_numbered_counted_and_cleared(store: Storage) -> None:

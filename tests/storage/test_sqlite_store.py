@@ -137,7 +137,8 @@ async def test_unwritable_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 async def test_corrections_are_read_for_training(store: SqliteStorage, tmp_path: Path) -> None:
-    """Training reads moderators' corrections from the SQLite file (synchronously, outside the event loop)."""
+    """Training (``python -m agent.classify.train --corrections data/confab.db``) reads moderators' corrections
+    from the SQLite file, while Confab may have it open."""
     import time
 
     from agent.classify.train import read_corrections
@@ -146,7 +147,7 @@ async def test_corrections_are_read_for_training(store: SqliteStorage, tmp_path:
     await store.spam.correct(FoundMessage("slack:T1:C1", "m1", "u1", "win a prize now", True), "spam", "mod",
                              time.time())
     await store.spam.correct(FoundMessage("slack:T1:C1", "m2", "u2", "lunch?", False), "ham", "mod", time.time())
-    assert read_corrections(tmp_path / "m.db") == (["win a prize now", "lunch?"], [1, 0])
+    assert await read_corrections(str(tmp_path / "m.db")) == (["win a prize now", "lunch?"], [1, 0])
 
 
 async def test_a_small_read_that_finds_the_database_busy_goes_to_the_reader_thread(store: SqliteStorage) -> None:

@@ -102,6 +102,11 @@ class PostgresSpam:
             {"key": channel_key})
         return int(flags), int(ham), int(spam)
 
+    async def training_examples(self) -> list[tuple[str, Verdict]]:
+        rows = await self.db.fetch("SELECT text, verdict FROM spam_corrections WHERE text <> '' "
+                                   "ORDER BY created_at, channel_key, message_id")
+        return [(str(text), _verdict(verdict)) for text, verdict in rows]
+
 
 def _verdict(value: object) -> Verdict:
     return "spam" if value == "spam" else "ham"

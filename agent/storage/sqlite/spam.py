@@ -5,10 +5,8 @@ synchronous read of corrections that ``python -m agent.classify.train --correcti
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from agent.storage.ports import AuthorRecord, FoundMessage, SpamFlag, Verdict
@@ -100,12 +98,11 @@ class SqliteSpam:
         counts = {str(k): int(v) for k, v in rows}
         return counts.get("flags", 0), counts.get("ham", 0), counts.get("spam", 0)
 
+    async def training_examples(self) -> list[tuple[str, Verdict]]:
+        rows = await self.db.fetch("SELECT text, verdict FROM spam_corrections WHERE text != '' ORDER BY rowid")
+        return [(str(text), _verdict(verdict)) for text, verdict in rows]
 
-def read_corrections(path: Path) -> list[tuple[str, Verdict]]:
-    """Every moderator's verdict with its message's text, read synchronously from a database file."""
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute("SELECT text, verdict FROM spam_corrections WHERE text != ''").fetchall()
-    return [(str(text), _verdict(verdict)) for text, verdict in rows]
+
 
 
 def _verdict(value: object) -> Verdict:
