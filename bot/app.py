@@ -178,8 +178,9 @@ class _Stop:
 
 
 async def start_background(deps: Deps) -> list[asyncio.Task[Any]]:
-    """Long-running helpers: watching the knowledge folder, retention, loading the embedding model."""
+    """Long-running helpers: the knowledge index ready and watched, retention, loading the embedding model."""
     return [
+        asyncio.create_task(deps.knowledge.prepare(), name="confab-knowledge-prepare"),
         asyncio.create_task(deps.knowledge.background(), name="confab-bg-knowledge"),
         asyncio.create_task(_retention(deps), name="confab-retention"),
         asyncio.create_task(_warm_embedder(deps), name="confab-warm-embedder"),

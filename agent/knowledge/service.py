@@ -48,6 +48,11 @@ REINDEXED = "knowledge-reindexed"  # its answers: "<request id> <the build repor
 FORWARD_WAIT_S = 120.0  # how long /reindex on another role waits for the indexer's report
 STALE_REQUEST_S = 60.0  # a request older than this when the indexer first sees it is not served
 REFRESH_WAIT = 5.0  # seconds a question waits for the refresh it started before using the previous index
+# the longest a question waits for the very first build (none to answer from yet), as a share of the tool's
+# time limit: past it, the question is told the documents are still being read, while the build goes on
+FIRST_BUILD_SHARE = 0.75
+FIRST_BUILD = ("I'm still reading the knowledge folder for the first time ({files} files; the first start also "
+               "prepares the local embedding model). Ask again in a minute.")
 INDEXER_ROLES = frozenset({"all", "indexer"})
 
 
@@ -196,9 +201,16 @@ class KnowledgeService:
                 await self._adopt(None)
             return self._index or _empty()
         current = self._index if self._fresh else await self._current()
-        if current is None:  # nothing to answer from yet: wait for the first build
-            await asyncio.shield(self._start_refresh(when_idle=False))
-            assert self._index is not None
+        if current is None:  # nothing to answer from yet: wait for the first build, within the tool's time
+            build = self._start_refresh(when_idle=False)
+            wait_s = FIRST_BUILD_SHARE * self.settings.agent_tool_timeout_s
+            done, _ = await asyncio.wait({build}, timeout=wait_s)
+            if not done or self._index is None:
+                if build.done() and build.exception() is not None:
+                    raise KnowledgeError(f"first knowledge build failed: {build.exception()!r}"[:300])
+                files = await asyncio.to_thread(_count_files, self._root)
+                raise KnowledgeError(f"first knowledge build still running after {wait_s:.0f} s",
+                                     FIRST_BUILD.format(files=files))
             return self._index
         if not self._fresh and not self._lock.locked():
             await asyncio.wait({self._start_refresh(when_idle=True)}, timeout=REFRESH_WAIT)
@@ -229,6 +241,17 @@ class KnowledgeService:
         relevance = found.signals.relevance()
         abstained = relevance < threshold or not found.hits
         return SearchResult([] if abstained else found.hits, abstained, relevance, threshold, documents)
+
+    async def prepare(self) -> None:
+        """The index ready now (built, or loaded from the last run), not at the first question: the first
+        build embeds every document and, on a first start, waits for the local model to be prepared."""
+        try:
+            await self.index()
+        except KnowledgeError:
+            if self._refresh is not None:  # the build goes on past a question's wait; wait for it here
+                await asyncio.gather(self._refresh, return_exceptions=True)
+        except Exception:
+            log.exception("preparing the knowledge index failed; the first question retries")
 
     async def background(self) -> None:
         """Until cancelled: the indexer re-indexes when the folder changes and publishes each version (and,
@@ -288,6 +311,13 @@ class KnowledgeService:
         except Exception:
             log.exception(failure)
             return None
+
+
+def _count_files(root: Path) -> int:
+    try:
+        return sum(1 for path in root.rglob("*") if path.is_file() and not path.name.startswith("."))
+    except OSError:
+        return 0
 
 
 def _fresh(stamp: str) -> bool:

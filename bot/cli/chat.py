@@ -44,7 +44,11 @@ async def _chat(settings: Settings, user: str) -> None:
     deps, pipeline = await build_app(settings)
     adapter = ConsoleAdapter(settings.data_dir, settings.bot_name, user=user)
     pipeline.attach(adapter)
-    background = await start_background(deps) if adapter.interactive else []
+    if adapter.interactive:
+        background = await start_background(deps)
+    else:  # piped questions: each answered from the documents, so read them first
+        background = []
+        await deps.knowledge.prepare()
     try:
         await adapter.start(pipeline, pipeline.outbox)
     finally:

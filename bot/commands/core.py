@@ -56,7 +56,7 @@ async def ask_command(ctx: CommandContext) -> list[Reply]:
     reply = reply_for(result, cmd.channel, user_id=cmd.author.id)
     rated = None if result.failed else rated_for(question, ctx.deps.settings.model, result.citations)
     return [Reply(reply.channel, header + reply.text, reply.attachments, user_id=cmd.author.id,
-                  reply_to=cmd.channel.thread, rated=rated)]
+                  reply_to=cmd.channel.thread, rated=rated, layout=reply.layout)]
 
 
 @command("forget", "Erase what I remember about this channel (asks for confirmation).", "/forget [confirm]",

@@ -68,9 +68,10 @@ async def test_a_summary_is_a_layout_with_link_buttons_to_its_sources_and_no_pin
     assert len(walk(summary.components)) <= 40
 
 
-async def test_a_summary_asked_for_by_mention_is_the_same_card(discord_bot: Any, fake_discord: FakeDiscord) -> None:
-    """Offline, "@confab summarize this channel" answers with the summary tool's output: the same card as
-    /summarize, not its text."""
+async def test_a_summary_asked_for_by_mention_or_ask_is_the_same_card(discord_bot: Any,
+                                                                    fake_discord: FakeDiscord) -> None:
+    """Offline, "@confab summarize this channel" and "/ask summarize this channel" answer with the summary tool's
+    output: the same card as /summarize, not its text."""
     adapter, _ = await discord_bot()
     said = [fake_discord.message("We decided to ship the release on Friday."),
             fake_discord.message("Agreed, Friday works. I'll write the release notes.", author=BOB),
@@ -79,12 +80,16 @@ async def test_a_summary_asked_for_by_mention_is_the_same_card(discord_bot: Any,
         await fake_discord.dispatch("MESSAGE_CREATE", message)
     await fake_discord.dispatch("MESSAGE_CREATE", fake_discord.message(
         f"<@{BOT_USER['id']}> summarize this channel please", mentions=[BOT_USER]))
+    await fake_discord.dispatch("INTERACTION_CREATE", fake_discord.interaction(
+        "ask", [option("question", "summarize this channel")]))
     await settle(adapter)
-    [summary] = [r for r in fake_discord.posted(GENERAL_ID) if r.is_layout]
-    assert "Friday" in summary.text and "TL;DR" in summary.text and pings_nobody(summary)
-    links = {b["url"] for b in summary.buttons if b.get("style") == LINK_STYLE}
-    assert links and links <= {jump_url(GENERAL_ID, m) for m in said}, links
-    assert any(b.get("custom_id", "").startswith("confab:fb:up") for b in summary.buttons)  # an answer: rated
+    [by_mention] = [r for r in fake_discord.posted(GENERAL_ID) if r.is_layout]
+    [by_ask] = [r for r in fake_discord.followups() if r.is_layout]
+    for summary in (by_mention, by_ask):
+        assert "Friday" in summary.text and "TL;DR" in summary.text and pings_nobody(summary)
+        links = {b["url"] for b in summary.buttons if b.get("style") == LINK_STYLE}
+        assert links and links <= {jump_url(GENERAL_ID, m) for m in said}, links
+        assert any(b.get("custom_id", "").startswith("confab:fb:up") for b in summary.buttons)  # an answer: rated
 
 
 async def test_a_layout_past_discords_limits_is_posted_as_plain_text(discord_bot: Any,

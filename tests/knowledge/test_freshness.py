@@ -200,3 +200,23 @@ async def test_a_question_that_races_a_starting_build_does_not_wait_for_it(
     finally:
         embedder.gate.set()
     await build
+
+
+async def test_a_question_during_the_very_first_build_is_told_so_and_the_build_goes_on(tmp_path: Path) -> None:
+    """A fresh start (no index saved): the first question waited for the whole build, past the tool's time
+    limit on a slow machine, and was answered "took too long". It waits three quarters of that limit, then
+    is told the documents are still being read; the build goes on, and the next question is answered."""
+    from agent.errors import KnowledgeError
+
+    docs(tmp_path / "kb")
+    embedder = GatedEmbedder()  # held: the build stays in progress
+    settings = make_settings(tmp_path, knowledge_dir=tmp_path / "kb", knowledge_min_relevance=0.0,
+                             agent_tool_timeout_s=0.4)
+    service = KnowledgeService(settings, lambda: embedder)
+    with pytest.raises(KnowledgeError) as refused:
+        await asyncio.wait_for(service.search("how long are messages kept", k=3), timeout=WAIT / 2)
+    assert "still reading the knowledge folder for the first time" in refused.value.user_message
+    embedder.gate.set()
+    await service.prepare()  # what start-up does: waits for the build the question left running
+    found = await service.search("how long are messages kept", k=3)
+    assert "ninety" in found.hits[0].chunk.text
