@@ -142,6 +142,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=MODEL_PATH,
                         help="where to write it (data/spam_model.npz: used by Confab instead of the shipped model)")
     args = parser.parse_args()
+    for flag, path, kind in (("--sms", args.sms, "file"), ("--sentiment", args.sentiment, "folder"),
+                             ("--janitr", args.janitr, "file")):
+        if path is not None and not (path.is_file() if kind == "file" else path.is_dir()):
+            parser.error(f"{flag} {path}: no such {kind}")
     sms_texts, sms_labels = read_sms(args.sms)
     train, _ = held_out_split(sms_texts, sms_labels)
     texts = [sms_texts[i] for i in train]
@@ -161,7 +165,7 @@ def main() -> None:
     labels += [1] * len(chat_spam) + [0] * (len(reviews) + len(chat_ham))
     if args.corrections:
         if not args.corrections.startswith(("postgres://", "postgresql://")) and not Path(args.corrections).is_file():
-            raise SystemExit(f"--corrections {args.corrections}: no such database file (or give a postgresql:// URL)")
+            parser.error(f"--corrections {args.corrections}: no such database file (or give a postgresql:// URL)")
         more, verdicts = asyncio.run(read_corrections(args.corrections))
         texts += more
         labels += verdicts

@@ -235,3 +235,11 @@ def test_eval_spam_split_test_scores_only_the_held_out_fifth_of_a_jsonl_set(tmp_
     everything = json.loads(run("eval", "spam", "--data", str(data), "--json").stdout)
     held_out = json.loads(run("eval", "spam", "--data", str(data), "--split", "test", "--json").stdout)
     assert everything["messages"] == 50 and held_out["messages"] == len(test) == 10
+
+
+def test_training_with_a_missing_data_file_says_which_and_exits_2(tmp_path: Path) -> None:
+    """``python -m agent.classify.train`` on a path that isn't there: one line naming it, not a traceback."""
+    done = subprocess.run([sys.executable, "-m", "agent.classify.train", "--sms", str(tmp_path / "nope.tsv"),
+                           "--sentiment", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and f"--sms {tmp_path / 'nope.tsv'}: no such file" in done.stderr
+    assert "Traceback" not in done.stderr
