@@ -19,7 +19,7 @@ from tests.fakes.discord import (
     MESSAGE_CONTENT,
     FakeDiscord,
     settle,
-    text_channel,
+    thread_channel,
     user,
 )
 from tests.fakes.scripted_model import ScriptedModel
@@ -112,10 +112,7 @@ async def test_a_thread_it_was_mentioned_in_is_followed_without_re_mention(disco
                                                                            fake_discord: FakeDiscord) -> None:
     adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("First answer."), AIMessage("Second answer.")]))
     thread_id = 1800000000000000001
-    thread = {**text_channel(thread_id, "deploy question"), "type": 11, "parent_id": str(GENERAL_ID),
-              "owner_id": ALICE["id"], "member_count": 2, "message_count": 0,
-              "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                  "archive_timestamp": "2026-11-23T00:00:00+00:00", "locked": False}}
+    thread = thread_channel(thread_id, "deploy question", GENERAL_ID, ALICE["id"])
     await fake_discord.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
     await fake_discord.dispatch("MESSAGE_CREATE", mention(fake_discord, "how do we deploy?", channel_id=thread_id))
     await settle(adapter)

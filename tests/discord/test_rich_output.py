@@ -22,7 +22,7 @@ from tests.fakes.discord import (
     MODERATE_MEMBERS,
     FakeDiscord,
     settle,
-    text_channel,
+    thread_channel,
 )
 from tests.fakes.discord_limits import SEND_POLLS, walk
 from tests.fakes.scripted_model import ScriptedModel
@@ -122,10 +122,7 @@ async def test_a_layout_past_discords_limits_is_posted_as_plain_text(discord_bot
 async def in_a_brainstorm(discord_bot: Any, fake_discord: FakeDiscord, **settings: Any) -> tuple[Any, list[Any]]:
     """A bot following a brainstorm in a thread, with four ideas posted there (the first one +1'd twice)."""
     adapter, _ = await discord_bot(ScriptedModel(steps=[]), **settings)
-    thread = {**text_channel(THREAD_ID, "ci time"), "type": 11, "parent_id": str(GENERAL_ID),
-              "owner_id": ALICE["id"], "member_count": 2, "message_count": 0,
-              "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                  "archive_timestamp": "2026-11-23T00:00:00+00:00", "locked": False}}
+    thread = thread_channel(THREAD_ID, "ci time", GENERAL_ID, ALICE["id"])
     fake_discord.threads[THREAD_ID] = thread
     await fake_discord.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
     await fake_discord.dispatch("INTERACTION_CREATE", fake_discord.interaction(

@@ -82,15 +82,12 @@ async def test_typing_shows_while_any_turn_runs_even_in_a_followed_thread(discor
     """The indicator is the turn's progress: a reply in a followed thread (no mention) shows it too."""
     from langchain_core.messages import AIMessage
 
-    from tests.fakes.discord import ALICE, text_channel
+    from tests.fakes.discord import ALICE, thread_channel
     from tests.fakes.scripted_model import ScriptedModel
 
     adapter, _ = await discord_bot(ScriptedModel(steps=[AIMessage("First."), AIMessage("Second.")]))
     thread_id = 1800000000000000001
-    thread = {**text_channel(thread_id, "deploy question"), "type": 11, "parent_id": str(GENERAL_ID),
-              "owner_id": ALICE["id"], "member_count": 2, "message_count": 0,
-              "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                  "archive_timestamp": "2026-11-23T00:00:00+00:00", "locked": False}}
+    thread = thread_channel(thread_id, "deploy question", GENERAL_ID, ALICE["id"])
     await fake_discord.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
     await fake_discord.dispatch("MESSAGE_CREATE", fake_discord.message(f"<@{BOT_USER['id']}> how do we deploy?",
                                                                        mentions=[BOT_USER], channel_id=thread_id))

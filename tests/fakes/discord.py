@@ -71,6 +71,15 @@ def text_channel(cid: int, name: str, position: int = 0) -> dict[str, Any]:
             "rate_limit_per_user": 0, "flags": 0}
 
 
+def thread_channel(cid: int, name: str, parent_id: int | str, owner_id: int | str, members: int = 2,
+                   archive_timestamp: str = "2026-11-23T00:00:00+00:00") -> dict[str, Any]:
+    """A public thread (type 11) under ``parent_id``, open, as the gateway and REST describe it."""
+    return {**text_channel(cid, name), "type": 11, "parent_id": str(parent_id), "owner_id": str(owner_id),
+            "member_count": members, "message_count": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                "archive_timestamp": archive_timestamp, "locked": False}}
+
+
 def role(rid: int, name: str, permissions: int, position: int, tags: dict[str, Any] | None = None
          ) -> dict[str, Any]:
     data = {"id": str(rid), "name": name, "color": 0, "hoist": False, "icon": None, "unicode_emoji": None,
@@ -464,10 +473,8 @@ class FakeDiscord:
         if match(r"/channels/\d+/typing"):
             return web.Response(status=204)
         if (m := match(r"/channels/(\d+)/messages/(\d+)/threads")) and method == "POST":
-            thread = {**text_channel(int(m.group(2)), (body or {}).get("name", "thread")), "type": 11,
-                      "parent_id": m.group(1), "owner_id": str(BOT_ID), "member_count": 1, "message_count": 0,
-                      "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                          "archive_timestamp": now_iso(), "locked": False}}
+            thread = thread_channel(int(m.group(2)), (body or {}).get("name", "thread"), m.group(1), BOT_ID,
+                                    members=1, archive_timestamp=now_iso())
             self.threads[int(m.group(2))] = thread
             return _json(thread, status=201)
         if m := match(r"/channels/(\d+)"):
