@@ -33,7 +33,7 @@ from agent.embeddings import Embedder
 from agent.errors import KnowledgeError
 from agent.knowledge.builder import BuildReport, Progress, build_index
 from agent.knowledge.index import Hit, HybridIndex
-from agent.knowledge.loaders import MB, Skipped, display_name
+from agent.knowledge.loaders import MB, Skipped, discover, display_name
 from agent.knowledge.publisher import VERSIONS, Publisher
 from agent.knowledge.versions import is_version
 from agent.knowledge.watcher import watch_folder
@@ -208,7 +208,8 @@ class KnowledgeService:
             if not done or self._index is None:
                 if build.done() and build.exception() is not None:
                     raise KnowledgeError(f"first knowledge build failed: {build.exception()!r}"[:300])
-                files = await asyncio.to_thread(_count_files, self._root)
+                found, _ = await asyncio.to_thread(discover, self._root, int(self.settings.max_file_mb * MB))
+                files = len(found)  # what the build indexes: the same walk, loops and special files passed over
                 raise KnowledgeError(f"first knowledge build still running after {wait_s:.0f} s",
                                      FIRST_BUILD.format(files=files))
             return self._index
@@ -311,13 +312,6 @@ class KnowledgeService:
         except Exception:
             log.exception(failure)
             return None
-
-
-def _count_files(root: Path) -> int:
-    try:
-        return sum(1 for path in root.rglob("*") if path.is_file() and not path.name.startswith("."))
-    except OSError:
-        return 0
 
 
 def _fresh(stamp: str) -> bool:
