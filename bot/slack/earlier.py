@@ -55,6 +55,13 @@ async def tagged(client: AsyncWebClient, pacer: Pacer, channel_id: str, thread: 
                  event_type: str) -> list[tuple[dict[str, Any], str]]:
     """(metadata payload, ts) of the messages tagged ``event_type`` in the thread (or the channel after
     ``after``), newest first; none when the look-up fails (logged)."""
+    return [(message["metadata"]["event_payload"], str(message["ts"]))
+            for message in await tagged_messages(client, pacer, channel_id, thread, after, event_type)]
+
+
+async def tagged_messages(client: AsyncWebClient, pacer: Pacer, channel_id: str, thread: str | None,
+                          after: str | None, event_type: str) -> list[dict[str, Any]]:
+    """The messages themselves (author, text, metadata, ts) that :func:`tagged` reads."""
     method = "conversations.replies" if thread else "conversations.history"
     params: dict[str, Any] = {"channel": channel_id, "limit": LOOKUP_LIMIT, "include_all_metadata": True}
     if thread:
@@ -71,7 +78,6 @@ async def tagged(client: AsyncWebClient, pacer: Pacer, channel_id: str, thread: 
     found = []
     for message in resp.get("messages") or []:
         meta = message.get("metadata") or {}
-        payload = meta.get("event_payload")
-        if meta.get("event_type") == event_type and isinstance(payload, dict) and message.get("ts"):
-            found.append((payload, str(message["ts"])))
+        if meta.get("event_type") == event_type and isinstance(meta.get("event_payload"), dict) and message.get("ts"):
+            found.append(message)
     return found

@@ -20,9 +20,9 @@ from typing import Any
 
 from slack_bolt.context.assistant.thread_context import AssistantThreadContext
 from slack_bolt.context.assistant.thread_context_store.async_store import AsyncAssistantThreadContextStore
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.earlier import tagged_messages
 from bot.slack.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 EVENT_TYPE = "assistant_thread_context"  # bolt's metadata event type for a thread's context
 TITLED = "confab_titled"  # in the record: the thread got its title from the first question
 CONTEXT_KEYS = ("channel_id", "team_id", "enterprise_id")  # what Slack's thread context holds
-PAGES = 3  # conversations.replies pages read looking for the greeting (it is the first reply)
-REPLIES_WAIT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,34 +102,15 @@ class PaneThreads(AsyncAssistantThreadContextStore):
 
     async def _record(self, channel_id: str, thread_ts: str) -> Record | None:
         """The greeting's record; None when there is none (or Slack could not be asked)."""
-        cursor: str | None = None
-        for _ in range(PAGES):
-            try:
-                await self.pacer.wait("conversations.replies", max_wait_s=REPLIES_WAIT_S)
-                resp = await self.client.conversations_replies(
-                    channel=channel_id, ts=thread_ts, include_all_metadata=True, limit=20, cursor=cursor)
-            except Exception as exc:  # Slack's refusal, the pace, the network: no record known
-                error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
-                log.warning("reading a pane thread's record failed", extra={"error": error})
-                return None
-            for message in resp.get("messages") or []:
-                found = self._greeting(message)
-                if found is not None:
-                    return found
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
-        return None
-
-    def _greeting(self, message: Any) -> Record | None:
-        if not isinstance(message, dict) or message.get("user") != self.bot_user_id():
+        try:
+            tagged = await tagged_messages(self.client, self.pacer, channel_id, thread_ts, None, EVENT_TYPE)
+        except Exception as exc:  # the network (Slack's refusal and the pace are logged there): no record known
+            log.warning("reading a pane thread's record failed", extra={"error": type(exc).__name__})
             return None
-        metadata = message.get("metadata")
-        if not isinstance(metadata, dict) or metadata.get("event_type") != EVENT_TYPE:
+        greeting = next((m for m in tagged if m.get("user") == self.bot_user_id()), None)
+        if greeting is None:
             return None
-        payload = metadata.get("event_payload")
-        return Record(str(message.get("ts") or ""), str(message.get("text") or ""),
-                      dict(payload) if isinstance(payload, dict) else {})
+        return Record(str(greeting["ts"]), str(greeting.get("text") or ""), dict(greeting["metadata"]["event_payload"]))
 
 
 def clean(context: dict[str, Any]) -> dict[str, str]:
