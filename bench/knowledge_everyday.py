@@ -37,6 +37,14 @@ on PubMedQA only, threshold unchanged at 0.4), 2026-11-29, "before" being the co
 refused: "does it work without internet?" (0.04 -> 0.06: the docs say "no network", similarity 0.30, a third
 of its words in the document) and "how do I make it pick up new documents right away?" (0.29 -> 0.36): words,
 not the competition.
+
+The "fresh" rows, first run 2026-11-30 (ef3462c's retrieval): 5 right / 4 refused / 6 wrong passage, 4/4
+abstained. Two of the six "wrong" quote the right section without the key word ("Shows what Confab can do and
+lists its commands." under /help); "can it ping @everyone?" is not refused but flagged as spam (the literal
+@everyone, and the bench's one author asking 60 questions in a minute). Tried against them and not shipped:
+ordering the quoted candidates by passage similarity plus 0.3 x their section title's similarity (check 7 -> 9,
+but check follow-ups 2 -> 0 and fresh unchanged at 5 / 4 / 6). The three false refusals (relevance 0.01-0.14)
+are words: "laptop" for "machine", "several copies" for "several processes".
 """
 
 from __future__ import annotations
@@ -133,9 +141,11 @@ CASES = [
     covered("fresh", "what happens to questions if confab crashes?", "configuration.md › Stopping",
             "answered when it starts again"),
     covered("fresh", "how do I run several copies of confab for a big community?",
-            "deployment.md › Several processes (PostgreSQL and Redis)", "CONFAB_DATABASE_URL", "several Confab processes"),
-    covered("fresh", "how many questions can I ask per minute?", ("commands.md › Limits", "configuration.md › Rate limits"),
-            "10 questions a minute", "CONFAB_RATE_USER_PER_MIN"),
+            "deployment.md › Several processes (PostgreSQL and Redis)", "CONFAB_DATABASE_URL",
+            "several Confab processes"),
+    covered("fresh", "how many questions can I ask per minute?",
+            ("commands.md › Limits", "configuration.md › Rate limits"), "10 questions a minute",
+            "CONFAB_RATE_USER_PER_MIN"),
     covered("fresh", "can I vote on whether an answer was useful?", "commands.md › Rating answers (👍/👎)", "👍"),
     covered("fresh", "what does the bot show while it is thinking?", "overview.md › While Confab is answering",
             "Working on it", "is typing", "searching the docs"),
