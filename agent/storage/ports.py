@@ -238,6 +238,7 @@ class AuthorRecord:
     exempt: bool
     verdicts: tuple[tuple[float, Verdict], ...]
     spam_policy: Any = None
+    posted_before: bool = False  # their latest message in the workspace before ``before`` was not flagged
 
 
 @runtime_checkable
@@ -247,9 +248,14 @@ class SpamStore(Protocol):
     async def record_flag(self, flag: SpamFlag, *, replace: bool) -> None:
         """Keep a flag; an existing flag of that message is replaced when ``replace``, else kept."""
 
-    async def author_record(self, channel_key: str, author_id: str, now: float, since: float) -> AuthorRecord:
-        """The author's exemption in the channel (unexpired at ``now``), verdicts since ``since`` and the
-        channel's ``spam_policy`` setting (as :meth:`ChannelSettings.get` would return it), in one read."""
+    async def author_record(self, channel_key: str, author_id: str, now: float, since: float,
+                            before: float | None = None) -> AuthorRecord:
+        """The author's exemption in the channel (unexpired at ``now``), verdicts since ``since``, the
+        channel's ``spam_policy`` setting (as :meth:`ChannelSettings.get` would return it) and, with
+        ``before``, whether they posted in the workspace before then, unflagged: in one read."""
+
+    async def watched_before(self, channel_key: str, when: float) -> bool:
+        """Does the store hold a message of the channel's workspace from before ``when``?"""
 
     async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
         """Flags of those message ids in the channel's workspace, newest first."""

@@ -211,4 +211,8 @@ MIGRATIONS: dict[int, LiteralString] = {
     );
     CREATE INDEX feedback_votes_by_time ON feedback_votes (voted_at);
     """,
+    # 5: an author's latest message, for the spam screen's "posted here before" (ports.AuthorRecord)
+    5: """
+    CREATE INDEX messages_by_author ON messages (author_id, created_at);
+    """,
 }

@@ -209,4 +209,8 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX feedback_votes_by_time ON feedback_votes (voted_at);
     """,
+    # 18: an author's latest message, for the spam screen's "posted here before" (ports.AuthorRecord)
+    18: """
+    CREATE INDEX messages_by_author ON messages (author_id, created_at);
+    """,
 }
