@@ -107,6 +107,15 @@ async def test_a_thread_keeps_its_topic_past_small_talk_and_earlier_follow_ups(b
     assert "`journalctl -u confab`" in quotes(reply)[0]
 
 
+async def test_a_reply_to_the_bots_answer_is_searched_with_the_question_it_answered(bot: Chat) -> None:
+    """Discord's Reply, the console's ``>N``: the thread's root is Confab's answer, not the question."""
+    await bot.say("@confab how do I run it under systemd?", id="q1")
+    answer_id = "bot-1"  # the recording adapter's id for the bot's first message
+    reply = await bot.say("and how do I see its logs?", thread=answer_id)
+    # refused before: the thread held only the answer, so the follow-up was searched alone
+    assert "`journalctl -u confab`" in quotes(reply)[0] and "deployment.md › systemd" in reply
+
+
 async def test_a_follow_up_to_the_bots_last_answer_outside_threads(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
     async with open_bot(tmp_path) as chat:  # answers stay in the channel (the console, Discord)
