@@ -209,4 +209,13 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX feedback_votes_by_time ON feedback_votes (voted_at);
     """,
+    # 18: seconds of audio transcribed per person (agent/speech): the daily allowance, reserved before transcribing
+    18: """
+    CREATE TABLE speech_usage (
+        author_id  TEXT NOT NULL,
+        seconds    REAL NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX speech_usage_by_author ON speech_usage (author_id, created_at);
+    """,
 }
