@@ -83,9 +83,20 @@ def _open(source: Source) -> InputContainer:
         raise AudioUnreadable(f"open: {exc}") from None
 
 
+def _not_media(container: InputContainer) -> bool:
+    """FFmpeg reads any text as ANSI art ("tty") and any picture as a one-frame video: neither is a recording."""
+    name = container.format.name or ""
+    return name in _NOT_MEDIA or name.endswith("_pipe")
+
+
+_NOT_MEDIA = {"tty", "image2", "txt", "srt", "webvtt", "ass", "jacosub", "microdvd", "subviewer"}
+
+
 def probe(source: Source) -> Probe:
-    """The header of ``source``: AudioUnreadable if FFmpeg can't read it, NoAudio if it has no audio stream."""
+    """The header of ``source``: AudioUnreadable if FFmpeg can't read it as media, NoAudio if it has no audio."""
     with _open(source) as container:
+        if _not_media(container):
+            raise AudioUnreadable(f"not media: read as {container.format.name}")
         stream = next(iter(container.streams.audio), None)
         if stream is None:
             raise NoAudio("no audio stream")

@@ -53,3 +53,19 @@ def clip(fmt: str = "ogg", seconds: float = 2.0, kind: str = "tone", ends_at: fl
         for packet in stream.encode(None):
             container.mux(packet)
     return out.getvalue()
+
+
+def video_only(seconds: float = 1.0) -> bytes:
+    """An MP4 with a picture and no sound track (a screen recording without the microphone)."""
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(int(seconds * 10)):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20 % 255, dtype=np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return out.getvalue()

@@ -27,7 +27,7 @@ from agent.speech.errors import (
 from agent.storage import open_storage
 from tests.fakes.openai_server import FakeOpenAI, error_reply, garbage_reply, transcript_reply
 from tests.fakes.settings import make_settings
-from tests.speech.clips import clip
+from tests.speech.clips import clip, video_only
 
 PATH = "/v1/audio/transcriptions"
 
@@ -96,8 +96,12 @@ async def test_size_corrupt_unsupported_silence_and_noise_get_short_reasons(tmp_
         await service.transcribe(b"PK\x03\x04 this is a zip, not audio" * 10)
     with pytest.raises(AudioUnreadable):
         await service.transcribe(ogg[:200])  # cut off inside the headers
+    with pytest.raises(AudioUnreadable):
+        await service.transcribe(_png())  # FFmpeg reads a picture as one frame of video: not a recording
+    with pytest.raises(AudioUnreadable):
+        await service.transcribe(b"meeting notes, not a recording\n" * 20)  # nor text as ANSI art
     with pytest.raises(NoAudio):
-        await service.transcribe(_png())
+        await service.transcribe(video_only())
     with pytest.raises(NoSpeech):
         await service.transcribe(clip("m4a", 3.0, kind="silence"))
     assert fake_openai.requests_to(PATH) == []  # nothing was sent for any of them
