@@ -49,7 +49,7 @@ def admin_only(name: str, platform: str, user: str = "NAME") -> str:
 
 # files attached to a message (bot/downloads.py, bot/attached.py): why one was not read, as "{name}: {reason}"
 FILE_NOT_READ = "I couldn't read `{name}`: {reason}."
-FILE_TOO_BIG = "it is over the {limit:g} MB limit for attachments"
+FILE_TOO_BIG = "it is over the {limit:.3g} MB limit for attachments"
 FILE_EMPTY = "it is empty"
 FILE_WRONG_HOST = "it isn't stored on {platform}'s own file servers, so I won't download it"
 FILE_REDIRECTED = "its download was redirected away from {platform}'s file servers"

@@ -13,7 +13,7 @@ import asyncio
 from pathlib import Path
 
 from agent.files.model import AttachedFile, FileUnreadable
-from agent.knowledge.chunking import chunk_text
+from agent.knowledge.chunking import MAX_CHARS, chunk_text
 from agent.knowledge.convert import Converter
 from agent.knowledge.loaders import MB, SUPPORTED, Skipped, SourceFile, load
 from agent.settings import Settings
@@ -25,6 +25,7 @@ PLAIN_SUFFIXES = frozenset(
     ".log .out .err .csv .tsv .json .jsonl .yaml .yml .toml .ini .cfg .conf .env .xml .sql .diff .patch .sh .bash "
     ".zsh .ps1 .bat .py .pyi .js .mjs .ts .tsx .jsx .java .kt .go .rs .rb .php .c .h .cc .cpp .hpp .cs .swift "
     ".scala .lua .r .m .pl .dockerfile .tf .proto .graphql .css .scss .vue .svelte .gradle .properties".split())
+PLAIN_CHUNK_CHARS = 500
 UNSUPPORTED = "I can read text, Markdown, code, logs, HTML, PDF and images, not `{suffix}` files"
 NO_TEXT = "it has no text I can read (a scanned PDF has only pictures of text)"
 
@@ -62,7 +63,8 @@ def _read(path: Path, name: str, mime: str, settings: Settings) -> AttachedFile:
         loaded = load(source, converter)
     if isinstance(loaded, Skipped):
         raise FileUnreadable(_reason(loaded.reason))
-    chunks = tuple(chunk_text(name, loaded.text, context=loaded.context))
+    size = PLAIN_CHUNK_CHARS if kind == "plain" else MAX_CHARS  # a log's passages: a few lines each
+    chunks = tuple(chunk_text(name, loaded.text, size, context=loaded.context))
     if not chunks:
         raise FileUnreadable(NO_TEXT)
     return AttachedFile(name, "text" if kind == "plain" else loaded.kind, chunks)

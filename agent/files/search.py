@@ -10,6 +10,7 @@ or page, and lines. A model reads the passages as delimited data, like the knowl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from langchain_core.tools import BaseTool, StructuredTool
@@ -29,6 +30,8 @@ SHOWN = 2  # passages quoted
 CLOSE = 0.12  # a second passage is quoted only when about as relevant as the best
 SUMMARY_POINTS = 5
 LINE_SPAN = 4  # lines of a log or code quoted around the best one
+SEVERITY_BONUS = 0.1
+_SEVERE = re.compile(r"\b(ERROR|FATAL|CRITICAL|PANIC|Traceback|Exception|WARN(ING)?|failed|refused)\b")
 NO_FILES = "There is no readable file attached to this message."
 
 
@@ -59,7 +62,8 @@ async def _answer(files: Sequence[AttachedFile], question: str, embedder: Embedd
     vectors = await embedder.aembed([question, *(c.embedding_text() for _, c in chunks)])
     dense = [float(s) for s in vectors[1:] @ vectors[0]]
     words = lexical_scores(question, [c.text for _, c in chunks])
-    mixed = [(1 - WORDS_WEIGHT) * d + WORDS_WEIGHT * w for d, w in zip(dense, words, strict=True)]
+    mixed = [(1 - WORDS_WEIGHT) * d + WORDS_WEIGHT * w + _severity(file, chunk.text)
+             for (file, chunk), d, w in zip(chunks, dense, words, strict=True)]
     scored = sorted((score, i) for i, score in enumerate(mixed))
     best = [i for score, i in reversed(scored) if score >= scored[-1][0] - CLOSE][:SHOWN]
     quotes: list[tuple[Citation, Quote]] = []
@@ -79,7 +83,8 @@ async def _answer(files: Sequence[AttachedFile], question: str, embedder: Embedd
 
 
 def _summary(files: Sequence[AttachedFile]) -> tuple[str, ToolOutput]:
-    """The most central units (sentences, list items, lines) of each file, in file order, each cited."""
+    """Of each file, in file order and each cited: a log's errors and warnings, else its most central units
+    (sentences, list items, lines)."""
     parts: list[str] = []
     citations: list[Citation] = []
     passages: list[tuple[Citation, Chunk]] = []
@@ -87,8 +92,12 @@ def _summary(files: Sequence[AttachedFile]) -> tuple[str, ToolOutput]:
         found = [(chunk, unit) for chunk in file.chunks for unit in _units(file, chunk) if len(unit.text) > 20]
         if not found:
             continue
-        scores = _centrality([unit.text for _, unit in found])
-        keep = sorted(sorted(range(len(found)), key=lambda i: scores[i], reverse=True)[:SUMMARY_POINTS])
+        severe = [i for i, (_, unit) in enumerate(found) if file.kind == "text" and _SEVERE.search(unit.text)]
+        if severe:  # a log: what went wrong, in order
+            keep = severe[:SUMMARY_POINTS]
+        else:
+            scores = _centrality([unit.text for _, unit in found])
+            keep = sorted(sorted(range(len(found)), key=lambda i: scores[i], reverse=True)[:SUMMARY_POINTS])
         points = []
         for index in keep:
             chunk, unit = found[index]
@@ -96,8 +105,9 @@ def _summary(files: Sequence[AttachedFile]) -> tuple[str, ToolOutput]:
             citations.append(citation)
             passages.append((citation, chunk))
             points.append(f"• {' '.join(unit.text.split())} [{citation.marker}]")
-        parts.append(f"Summary of `{file.name}` ({len(file.chunks)} passages, {file.chars:,} characters):\n"
-                     + "\n".join(points))
+        size = f"{file.chunks[-1].end_line:,} lines" if file.kind == "text" else f"{len(file.chunks)} passages"
+        flagged = f", {len(severe)} errors or warnings" if severe else ""
+        parts.append(f"Summary of `{file.name}` ({size}, {file.chars:,} characters{flagged}):\n" + "\n".join(points))
     if not parts:
         return NO_FILES, ToolOutput(TOOL, NO_FILES, ok=False)
     for_user = "\n\n".join(parts) + "\n\n" + format_sources(citations)
@@ -117,18 +127,28 @@ def _centrality(texts: Sequence[str]) -> list[float]:
 
 
 async def _lines(chunk: Chunk, question: str, embedder: Embedder) -> Quote:
-    """The lines of a log or code passage that answer: the best line and the next ones about as relevant."""
+    """The lines of a log or code passage that answer: the best line and the next ones about as relevant, or
+    errors and warnings that followed it."""
     lines = [(chunk.start_line + n, line) for n, line in enumerate(chunk.text.split("\n")) if line.strip()]
     vectors = await embedder.aembed([question, *(line for _, line in lines)])
     dense = [float(s) for s in vectors[1:] @ vectors[0]]
     words = lexical_scores(question, [line for _, line in lines])
-    scores = [(1 - WORDS_WEIGHT) * d + WORDS_WEIGHT * w for d, w in zip(dense, words, strict=True)]
+    scores = [(1 - WORDS_WEIGHT) * d + WORDS_WEIGHT * w + _severity(None, line)
+              for (_, line), d, w in zip(lines, dense, words, strict=True)]
     best = max(range(len(lines)), key=lambda i: scores[i])
     last = best
-    while last + 1 < len(lines) and last - best + 1 < LINE_SPAN and scores[last + 1] >= scores[best] - CLOSE:
-        last += 1
+    while last + 1 < len(lines) and last - best + 1 < LINE_SPAN and (
+            scores[last + 1] >= scores[best] - CLOSE or _SEVERE.search(lines[last + 1][1])):
+        last += 1  # what followed: as relevant, or what went wrong next
     picked = lines[best:last + 1]
     return Quote("\n".join(line for _, line in picked), picked[0][0], picked[-1][0], scores[best])
+
+
+def _severity(file: AttachedFile | None, text: str) -> float:
+    """Logs are asked about for what went wrong: an error or warning line counts a little more."""
+    if file is not None and file.kind != "text":
+        return 0.0
+    return SEVERITY_BONUS if _SEVERE.search(text) else 0.0
 
 
 def _scorer(embedder: Embedder) -> Scorer:
