@@ -45,6 +45,12 @@ async def test_a_log_is_answered_offline_with_its_lines_cited(slack_bot: Any, fa
     [download] = fake_api.file_host.served("worker.log")
     assert download.authorization == "Bearer xoxb-test-token"  # url_private_download needs the bot token
     assert not PING.search(answer), answer
+    # a line of the file that would ping, quoted, pings nobody (the outbox neutralises it like any answer)
+    await post_event(adapter, with_file(fake_api, "who would notify tell about job 8812?", "worker.log", log,
+                                        "text/plain", ts="1700000101.000200"))
+    await settle(adapter)
+    quoted = replies(fake_api)[-1]
+    assert "would tell" in quoted and "here" in quoted and not PING.search(quoted), quoted
 
 
 async def test_an_image_offline_is_declined_plainly_without_downloading(slack_bot: Any,
