@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     stream_answers: bool = Field(True, validation_alias=_env("CONFAB_STREAM_ANSWERS"))
     context_messages: int = Field(20, ge=0, le=500, validation_alias=_env("CONFAB_CONTEXT_MESSAGES"))
     bot_name: str = Field("confab", min_length=1, validation_alias=_env("CONFAB_BOT_NAME"))
+    # the configured model accepts images (OpenAI-style image content parts): attached images go to it
+    model_vision: bool = Field(False, validation_alias=_env("CONFAB_MODEL_VISION"))
+
+    # --- files attached to a message Confab answers ----------------------------------------
+    attachment_max_mb: float = Field(10.0, gt=0, le=200, validation_alias=_env("CONFAB_ATTACHMENT_MAX_MB"))
+    attachment_max_files: int = Field(4, ge=0, le=20, validation_alias=_env("CONFAB_ATTACHMENT_MAX_FILES"))
 
     # --- storage -------------------------------------------------------------------------
     data_dir: Path = Field(Path("data"), validation_alias=_env("CONFAB_DATA_DIR"))

@@ -51,7 +51,8 @@ class Attachment:
     data: bytes = b""
     mime: str = "application/octet-stream"
     alt_text: str = ""
-    url: str | None = None
+    url: str | None = None  # where an incoming file is fetched from (bot.adapter.Adapter.fetch_file)
+    size: int | None = None  # bytes, as the platform declares it
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,7 +103,7 @@ def message_to_event(message: discord.Message, bot_user_id: int, bot_name: str) 
     channels = {c.id: c.name for c in message.channel_mentions}
     text = plain_text(message.content, bot_user_id, bot_name, users, roles, channels)
     files = tuple(Attachment(a.filename, mime=a.content_type or "application/octet-stream", url=a.url,
-                             alt_text=a.description or "") for a in message.attachments)
+                             alt_text=a.description or "", size=a.size) for a in message.attachments)
     return scrub(IncomingMessage(
         id=str(message.id), channel=ref_of(message.channel), author=author_of(message.author), text=text,
         mentions_bot=mentions_bot(message, bot_user_id), replies_to_bot=replies_to_bot(message, bot_user_id),

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from agent.deps import Deps
 from agent.jobs import JobError
 from bot.adapter import Adapter
+from bot.attached import files_noted
 from bot.background import BackgroundWork
 from bot.commands import CommandSpec, load_commands
 from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply, Vote
@@ -114,7 +115,8 @@ class Pipeline:
         owed = owed_record(accepted) if accepted.owed else None
         # a message owed an answer is screened on the answer's way (resumed, or its job) if this process dies
         screen = None if accepted.owed or not self._screened(accepted.message) else screen_record(accepted.message)
-        if not await self.store.messages.add(to_stored(accepted.message, accepted.text), owed, screen):
+        stored = to_stored(accepted.message, files_noted(accepted.text, accepted.message.attachments))
+        if not await self.store.messages.add(stored, owed, screen):
             log.debug("duplicate delivery dropped", extra={"message_id": message.id})
             return None
         if screen is not None:

@@ -17,6 +17,7 @@ from agent.progress import Progress
 from agent.storage.ports import ThreadStore
 from bot import messages as say
 from bot.adapter import Adapter, TurnProgress
+from bot.attached import FileGatherer
 from bot.background import BackgroundWork
 from bot.events import IncomingMessage, Reply
 from bot.feedback import rated_for
@@ -37,6 +38,7 @@ class Answerer:
     def __init__(self, assistant: Assistant, threads: ThreadStore, outbox: Outbox,
                  followers: Mapping[str, ThreadFollower], max_message_chars: int, context_messages: int) -> None:
         self.assistant = assistant
+        self.files = FileGatherer(assistant.settings, assistant.sees_images)
         self.threads = threads
         self.outbox = outbox
         self.followers = followers
@@ -84,8 +86,17 @@ class Answerer:
                       settles: tuple[str, str] | None, progress: Progress | None, stream: OutStream | None) -> None:
         where = message.channel
         adapter = self.outbox.adapter_for(where)
-        context = turn_context(adapter, where, message.author, progress)
+        attached = await self.files.gather(message, adapter)
+        if attached.nothing_read:  # files came and none could be used: why is the answer
+            if stream is not None:
+                await stream.close()
+            await self.outbox.send(Reply(where, "\n".join(attached.notes), reply_to=message.id, source=source),
+                                   settles=settles)
+            return
+        context = replace(turn_context(adapter, where, message.author, progress), files=attached.files)
         result = await self.assistant.ask(context, body, exclude_id=message.id)
+        if attached.notes:
+            result = replace(result, text="\n".join(attached.notes) + "\n\n" + result.text)
         if stream is not None:
             await stream.close()
             if result.failed and stream.shown:  # the stream broke off: what showed ends with a clear note
