@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from agent.files.model import AttachedFile, FileUnreadable
 from agent.files.reading import kind_of, read_attached
 from agent.settings import Settings
+from agent.speech.audio import is_recording
 from bot import messages as say
 from bot.adapter import Adapter
 from bot.downloads import MB, discard
@@ -50,6 +51,7 @@ class FileGatherer:
         if adapter is None:
             return Attached()
         offered = message.attachments or await _thread_files(message, adapter)
+        offered = tuple(a for a in offered if not is_recording(a.filename, a.mime))  # bot/voice.py's to transcribe
         if not offered:
             return Attached()
         files: list[AttachedFile] = []

@@ -71,6 +71,16 @@ class Decoded:
 
 Source = Path | bytes
 
+# what people send as recordings: Discord voice messages (audio/ogg), Slack clips (audio/webm, video/mp4), uploads
+RECORDING_SUFFIXES = frozenset({".ogg", ".oga", ".opus", ".m4a", ".aac", ".mp3", ".wav", ".webm", ".flac", ".mp4",
+                                ".mov", ".mkv", ".amr", ".3gp", ".weba"})
+
+
+def is_recording(filename: str, mime: str) -> bool:
+    """A file to transcribe rather than read: an audio or video type, or a recording's file name."""
+    kind = mime.split(";")[0].strip().lower()
+    return kind.startswith(("audio/", "video/")) or Path(filename).suffix.lower() in RECORDING_SUFFIXES
+
 
 def _open(source: Source) -> InputContainer:
     import av
