@@ -1,4 +1,5 @@
-"""The files a turn reads: those of the message answered, else of the latest earlier message in its thread.
+"""The files a turn reads: those of the message answered, else of the message it replies to (Discord), else of
+the latest earlier message in its thread.
 
 Each is checked before it is downloaded (a type Confab reads, an image only for a model that sees images, at
 most ``CONFAB_ATTACHMENT_MAX_FILES``), fetched through the adapter (:meth:`bot.adapter.Adapter.fetch_file`,
@@ -54,7 +55,7 @@ class FileGatherer:
     async def gather(self, message: IncomingMessage, adapter: Adapter | None) -> Attached:
         if adapter is None:
             return Attached()
-        offered = message.attachments or await self._thread_files(message, adapter)
+        offered = message.attachments or message.replied_files or await self._thread_files(message, adapter)
         if not offered:
             return Attached()
         files: list[AttachedFile] = []
