@@ -1,4 +1,5 @@
-"""The files a turn reads: those of the message answered, else of the latest earlier message in its thread.
+"""The files a turn reads: those of the message answered, else of the message it replies to (Discord), else of
+the latest earlier message in its thread.
 
 Each is checked before it is downloaded (a type Confab reads, an image only for a model that sees images, at
 most ``CONFAB_ATTACHMENT_MAX_FILES``), fetched through the adapter (:meth:`bot.adapter.Adapter.fetch_file`,
@@ -19,6 +20,7 @@ from agent.files.model import AttachedFile, FileUnreadable
 from agent.files.reading import kind_of, read_attached
 from agent.settings import Settings
 from agent.speech.audio import is_recording
+from agent.storage.ports import MessageStore
 from bot import messages as say
 from bot.adapter import Adapter
 from bot.downloads import MB, discard
@@ -28,6 +30,7 @@ from bot.events import Attachment, IncomingMessage
 log = logging.getLogger(__name__)
 
 THREAD_LOOKBACK = 50  # earlier messages of a thread looked through for its files
+FILES_MARK = "[files: "  # how a stored message names its files
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +46,17 @@ class Attached:
 
 
 class FileGatherer:
-    def __init__(self, settings: Settings, sees_images: bool) -> None:
+    def __init__(self, settings: Settings, sees_images: bool, messages: MessageStore) -> None:
+        """``messages``: memory, where a thread's files are named (:func:`files_noted`) before the platform's
+        history is asked for them."""
         self.settings = settings
         self.sees_images = sees_images
+        self.messages = messages
 
     async def gather(self, message: IncomingMessage, adapter: Adapter | None) -> Attached:
         if adapter is None:
             return Attached()
-        offered = message.attachments or await _thread_files(message, adapter)
+        offered = message.attachments or message.replied_files or await self._thread_files(message, adapter)
         offered = tuple(a for a in offered if not is_recording(a.filename, a.mime))  # bot/voice.py's to transcribe
         if not offered:
             return Attached()
@@ -93,11 +99,20 @@ class FileGatherer:
             discard(path)
 
 
-async def _thread_files(message: IncomingMessage, adapter: Adapter) -> tuple[Attachment, ...]:
-    """The files of the latest earlier message in the answered message's thread, through the platform's
-    history of that thread (so it works after a restart too); none outside a thread."""
-    if message.channel.thread is None or not adapter.capabilities.history:
-        return ()
+    async def _thread_files(self, message: IncomingMessage, adapter: Adapter) -> tuple[Attachment, ...]:
+        """The files of the latest earlier message in the answered message's thread, through the platform's
+        history of that thread (so it works after a restart too), when memory says the thread has files; none
+        outside a thread."""
+        where = message.channel
+        if where.thread is None or not adapter.capabilities.history:
+            return ()
+        remembered = await self.messages.recent(where.key, THREAD_LOOKBACK, thread=where.thread)  # root included
+        if not any(FILES_MARK in m.text for m in remembered):
+            return ()
+        return await _platform_thread_files(message, adapter)
+
+
+async def _platform_thread_files(message: IncomingMessage, adapter: Adapter) -> tuple[Attachment, ...]:
     try:
         earlier = await adapter.fetch_history(message.channel, None, THREAD_LOOKBACK)
     except Exception:
@@ -114,7 +129,7 @@ def files_noted(text: str, attachments: tuple[Attachment, ...]) -> str:
     if not attachments:
         return text
     named = "; ".join(f"{a.filename} ({a.mime}{_size(a.size)})" for a in attachments)
-    return f"{text}\n[files: {named}]" if text else f"[files: {named}]"
+    return f"{text}\n{FILES_MARK}{named}]" if text else f"{FILES_MARK}{named}]"
 
 
 def _size(size: int | None) -> str:

@@ -71,6 +71,9 @@ class IncomingMessage:
     # a platform reply to one of the bot's own messages (Discord's "Reply"): the conversation goes on,
     # like a followed thread, so small talk there gets no answer; an explicit mention is ``mentions_bot``
     replies_to_bot: bool = False
+    # the files of the message this one replies to (Discord's "Reply", in the same channel): what "summarize
+    # this" means in a reply to a file; an answer reads them when the message carries none of its own
+    replied_files: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

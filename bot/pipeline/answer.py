@@ -38,7 +38,7 @@ class Answerer:
     def __init__(self, assistant: Assistant, threads: ThreadStore, outbox: Outbox,
                  followers: Mapping[str, ThreadFollower], max_message_chars: int, context_messages: int) -> None:
         self.assistant = assistant
-        self.files = FileGatherer(assistant.settings, assistant.sees_images)
+        self.files = FileGatherer(assistant.settings, assistant.sees_images, assistant.messages)
         self.threads = threads
         self.outbox = outbox
         self.followers = followers
