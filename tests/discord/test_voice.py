@@ -8,7 +8,7 @@ import io
 import wave
 from typing import Any
 
-from tests.fakes.discord import GENERAL_ID, GUILD_ID, FakeDiscord, settle
+from tests.fakes.discord import BOB, GENERAL_ID, GUILD_ID, FakeDiscord, settle
 from tests.fakes.file_host import LOOPBACK_FILES
 from tests.fakes.openai_server import FakeOpenAI, transcript_reply
 from tests.speech.clips import clip
@@ -17,13 +17,13 @@ IS_VOICE_MESSAGE = 1 << 13
 KEY = f"discord:{GUILD_ID}:{GENERAL_ID}"
 
 
-def voice_message(fake: FakeDiscord, body: bytes) -> dict[str, Any]:
+def voice_message(fake: FakeDiscord, body: bytes, author: dict[str, Any] | None = None) -> dict[str, Any]:
     """A voice message as Discord's MESSAGE_CREATE has it: no text, one OGG/Opus attachment with its duration and
     waveform, the IS_VOICE_MESSAGE flag."""
     url = fake.file_host.put("voice-message.ogg", body, "audio/ogg")
     attachment = {"id": str(fake.next_id()), "filename": "voice-message.ogg", "size": len(body), "url": url,
                   "proxy_url": url, "content_type": "audio/ogg", "duration_secs": 2.0, "waveform": "AAAAAAAA"}
-    return fake.message("", attachments=[attachment], flags=IS_VOICE_MESSAGE)
+    return fake.message("", author=author, attachments=[attachment], flags=IS_VOICE_MESSAGE)
 
 
 async def start(discord_bot: Any, fake_openai: FakeOpenAI) -> tuple[Any, Any]:
@@ -75,3 +75,16 @@ async def test_a_silent_voice_message_gets_a_short_reason_and_no_request(
     assert reply.json["content"] == ("🎙️ the voice message: I didn't hear any speech in that recording "
                                      "(silence, music or noise).")
     assert fake_openai.requests_to("/v1/audio/transcriptions") == []
+
+
+async def test_spam_spoken_in_a_voice_message_is_screened_from_its_transcript(
+        discord_bot: Any, fake_discord: FakeDiscord, fake_openai: FakeOpenAI) -> None:
+    fake_openai.transcriptions.append(transcript_reply(
+        "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"))
+    adapter, _ = await discord_bot(file_hosts=LOOPBACK_FILES, stt_model="whisper-1",
+                                   stt_base_url=fake_openai.base_url, openai_api_key="sk-test", spam_policy="flag")
+    payload = voice_message(fake_discord, clip("ogg", 2.0), author=BOB)
+    await fake_discord.dispatch("MESSAGE_CREATE", payload)
+    await settle(adapter)
+    [reaction] = fake_discord.calls("PUT", rf"/channels/{GENERAL_ID}/messages/{payload['id']}/reactions/.+/@me")
+    assert "%F0%9F%9A%A9" in reaction.path or "🚩" in reaction.path
