@@ -33,7 +33,7 @@ async def run(messages: int, concurrency: int, clip_seconds: float, stt_seconds:
     from bot.slack.adapter import SlackAdapter
     from tests.fakes.file_host import LOOPBACK_FILES
     from tests.fakes.openai_server import serving, transcript_reply
-    from tests.fakes.slack import SECRET, FakeSlackAPI, event_body, free_port, payload, sign
+    from tests.fakes.slack import BOT_USER_ID, SECRET, FakeSlackAPI, event_body, free_port, payload, sign
     from tests.speech.clips import clip
 
     api = FakeSlackAPI()
@@ -85,7 +85,7 @@ async def run(messages: int, concurrency: int, clip_seconds: float, stt_seconds:
                 entry = {"id": "F0VOICE01", "name": "voice.ogg", "mimetype": "audio/ogg", "subtype": "slack_audio",
                          "size": len(body), "url_private": served, "url_private_download": served}
                 event = {**payload("app_mention"), "ts": clip_ts, "event_ts": clip_ts,
-                         "text": "<@UBOT00001> listen", "files": [entry]}
+                         "text": f"<@{BOT_USER_ID}> listen", "files": [entry]}
                 clip_ack = await deliver(session, event, "Ev0VOICE001")
             await asyncio.gather(*(worker(session) for _ in range(concurrency)))
             acked_in = time.perf_counter() - started
@@ -96,7 +96,9 @@ async def run(messages: int, concurrency: int, clip_seconds: float, stt_seconds:
                     stored_in = time.perf_counter() - started
                     break
                 await asyncio.sleep(0.05)
-        shown = [c for c in api.calls_to("chat.postMessage") if str(c.params.get("text", "")).startswith("🎙️")]
+        await adapter.drain()
+        shown = [c for c in api.calls_to("chat.postMessage") + api.calls_to("chat.update")  # or in the progress note
+                 if str(c.params.get("text", "")).startswith("🎙️")]
         await adapter.close()
         await runner
         await pipeline.drain()

@@ -43,6 +43,9 @@ class SpeechService:
         self.settings = settings
         self.quota = quota  # None: no daily allowance (the command line)
         self._transcriber = transcriber
+        if transcriber is None and settings.stt_model:
+            self._transcriber = self._provider()  # now: importing the SDK on the first voice message would stall
+            # the event loop for most of a second (measured by bench/voice_ack.py)
 
     @property
     def configured(self) -> bool:
@@ -59,14 +62,16 @@ class SpeechService:
     @property
     def transcriber(self) -> Transcriber:
         if self._transcriber is None:
-            s = self.settings
-            if not s.stt_model:
-                raise NotConfigured("CONFAB_STT_MODEL is not set")
-            key = s.stt_api_key or s.openai_api_key
-            self._transcriber = OpenAITranscriber(
-                s.stt_model, key.get_secret_value() if key else None, s.stt_base_url or s.openai_base_url,
-                timeout_s=s.stt_timeout_s, language=s.stt_language)
+            raise NotConfigured("CONFAB_STT_MODEL is not set")
         return self._transcriber
+
+    def _provider(self) -> Transcriber:
+        s = self.settings
+        assert s.stt_model
+        key = s.stt_api_key or s.openai_api_key
+        return OpenAITranscriber(s.stt_model, key.get_secret_value() if key else None,
+                                 s.stt_base_url or s.openai_base_url, timeout_s=s.stt_timeout_s,
+                                 language=s.stt_language)
 
     async def attempt(self, source: Path | bytes, author_id: str | None = None) -> SpeechResult:
         """:meth:`transcribe`, with a failure as its short reason."""
