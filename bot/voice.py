@@ -99,5 +99,12 @@ class VoiceTranscripts:
         await self.outbox.send(Reply(message.channel, text, reply_to=message.id, source=source))
 
 
+def kept_transcripts(stored: str, edited: str) -> str:
+    """An edited message's new text with the transcripts its stored text had (an edit changes the words typed,
+    not what the recording said)."""
+    spoken = [line for line in stored.splitlines() if line.startswith(say.TRANSCRIPT_MARK)]
+    return "\n".join([edited, *spoken]).strip() if spoken else edited
+
+
 def _name(clip: Attachment) -> str:
     return "the voice message" if clip.filename.startswith("voice-message") else f"`{clip.filename}`"

@@ -47,7 +47,7 @@ from bot.pipeline.route import Router
 from bot.pipeline.screening import ScreenBacklog, screen_record
 from bot.platform_access import STORE_MAX_CHARS, to_stored
 from bot.text import clean_incoming, scrub
-from bot.voice import VoiceTranscripts
+from bot.voice import VoiceTranscripts, kept_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +267,8 @@ class Pipeline:
         try:
             edit = scrub(edit)
             text = clean_incoming(edit.text)[:STORE_MAX_CHARS]
+            stored = await self.store.messages.get(edit.channel.key, edit.id)
+            text = text if stored is None else kept_transcripts(stored.text, text)
             await self.store.messages.edit(edit.channel.key, edit.id, text, edit.edited_at)
             if self.moderator is not None and not edit.author.is_bot:
                 await self.moderator.rescreen_edit(edit, self.outbox.adapter_for(edit.channel))

@@ -60,6 +60,14 @@ async def test_a_clip_in_the_channel_is_remembered_without_a_post(
     stored = await pipeline.store.messages.get(KEY, ts)
     assert stored is not None and "[voice transcript] The build is green again." in stored.text
     assert fake_api.calls_to("chat.postMessage") == []
+    edit = payload("message_changed")  # the clip's caption is edited: what the recording said stays
+    edit["message"].update(text="the build is green (CI)", ts=ts)
+    edit["previous_message"].update(text="", ts=ts)
+    await post_event(adapter, edit)
+    await settle(adapter)
+    stored = await pipeline.store.messages.get(KEY, ts)
+    assert stored is not None and stored.text.splitlines() == ["the build is green (CI)",
+                                                               "[voice transcript] The build is green again."]
 
 
 async def test_offline_a_mentioned_clip_gets_the_honest_reason_and_is_not_downloaded(
