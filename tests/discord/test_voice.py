@@ -10,20 +10,21 @@ from typing import Any
 
 from tests.fakes.discord import BOB, GENERAL_ID, GUILD_ID, FakeDiscord, settle
 from tests.fakes.file_host import LOOPBACK_FILES
-from tests.fakes.openai_server import FakeOpenAI, transcript_reply
+from tests.fakes.openai_server import FakeOpenAI, text_reply, transcript_reply
 from tests.speech.clips import clip
 
 IS_VOICE_MESSAGE = 1 << 13
 KEY = f"discord:{GUILD_ID}:{GENERAL_ID}"
 
 
-def voice_message(fake: FakeDiscord, body: bytes, author: dict[str, Any] | None = None) -> dict[str, Any]:
+def voice_message(fake: FakeDiscord, body: bytes, author: dict[str, Any] | None = None,
+                  **where: Any) -> dict[str, Any]:
     """A voice message as Discord's MESSAGE_CREATE has it: no text, one OGG/Opus attachment with its duration and
     waveform, the IS_VOICE_MESSAGE flag."""
     url = fake.file_host.put("voice-message.ogg", body, "audio/ogg")
     attachment = {"id": str(fake.next_id()), "filename": "voice-message.ogg", "size": len(body), "url": url,
                   "proxy_url": url, "content_type": "audio/ogg", "duration_secs": 2.0, "waveform": "AAAAAAAA"}
-    return fake.message("", author=author, attachments=[attachment], flags=IS_VOICE_MESSAGE)
+    return fake.message("", author=author, attachments=[attachment], flags=IS_VOICE_MESSAGE, **where)
 
 
 async def start(discord_bot: Any, fake_openai: FakeOpenAI) -> tuple[Any, Any]:
@@ -88,3 +89,21 @@ async def test_spam_spoken_in_a_voice_message_is_screened_from_its_transcript(
     await settle(adapter)
     [reaction] = fake_discord.calls("PUT", rf"/channels/{GENERAL_ID}/messages/{payload['id']}/reactions/.+/@me")
     assert "%F0%9F%9A%A9" in reaction.path or "🚩" in reaction.path
+
+
+async def test_a_voice_message_in_a_dm_is_shown_and_answered_from_its_transcript(
+        discord_bot: Any, fake_discord: FakeDiscord, fake_openai: FakeOpenAI) -> None:
+    fake_openai.transcriptions.append(transcript_reply("What time is the standup tomorrow?"))
+    fake_openai.chat.append(text_reply("The standup is at 10:30."))
+    adapter, _ = await discord_bot(file_hosts=LOOPBACK_FILES, CONFAB_MODEL="openai:gpt-4.1-mini",
+                                   openai_base_url=fake_openai.base_url, openai_api_key="sk-test",
+                                   stt_model="whisper-1", stream_answers=False)
+    dm_id = 1700000000000000001
+    await fake_discord.dispatch("MESSAGE_CREATE", voice_message(fake_discord, clip("ogg", 2.0), channel_id=dm_id,
+                                                                guild=False))
+    await settle(adapter)
+    shown, answer = fake_discord.posted(dm_id)
+    assert shown.content == "🎙️ Transcript of the voice message: What time is the standup tomorrow?"
+    assert answer.content == "The standup is at 10:30."
+    [question] = fake_openai.requests_to("/v1/chat/completions")
+    assert question.json["messages"][-1]["content"].endswith("[voice transcript] What time is the standup tomorrow?")
