@@ -333,7 +333,8 @@ class SpeechQuota(Protocol):
     :class:`ImageLog` reserves images) so concurrent voice messages on any replica stay within it."""
 
     async def reserve(self, author_id: str, seconds: float, at: float, since: float, limit_s: float) -> int | None:
-        """Take ``seconds`` of the author's ``limit_s`` counted since ``since``; the reservation's id, or None."""
+        """Take ``seconds`` of the author's ``limit_s`` counted since ``since``; the reservation's id, or None.
+        Rows of anyone older than two days before ``since`` are removed (they no longer count)."""
 
     async def settle(self, reservation: int, seconds: float) -> None:
         """Transcribed: the reservation counts the seconds actually decoded."""

@@ -39,3 +39,11 @@ async def test_two_replicas_cannot_both_take_the_last_seconds(store: Storage, re
                                    for s in (store, other, store, other)))
     assert sum(1 for t in taken if t is not None) == 2
     assert await other.speech.used_since("u1", now - 10) == 80.0
+
+
+async def test_usage_older_than_two_days_is_removed(store: Storage) -> None:
+    now = time.time()
+    assert await store.speech.reserve("u1", 30.0, now - 4 * 86400, now - 5 * 86400, 600.0) is not None
+    assert await store.speech.used_since("u1", 0.0) == 30.0
+    assert await store.speech.reserve("u2", 10.0, now, now - 3600, 600.0) is not None  # anyone's reservation
+    assert await store.speech.used_since("u1", 0.0) == 0.0

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from agent.storage.postgres.db import Database
 
+KEEP_S = 2 * 86400  # rows older than the day counted are of no use: each reservation clears them
+
 
 class PostgresSpeech:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def reserve(self, author_id: str, seconds: float, at: float, since: float, limit_s: float) -> int | None:
+        await self.db.execute("DELETE FROM speech_usage WHERE created_at < %s", (since - KEEP_S,))
         async with self.db.transaction() as conn:
             # one author's reservations queue on this lock; the sum runs after it is granted, in a statement of
             # its own, so it sees every reservation committed before

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from agent.storage.sqlite.db import Database
 
+KEEP_S = 2 * 86400  # rows older than the day counted are of no use: each reservation clears them
+
 
 class SqliteSpeech:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def reserve(self, author_id: str, seconds: float, at: float, since: float, limit_s: float) -> int | None:
+        await self.db.write("DELETE FROM speech_usage WHERE created_at < ?", (since - KEEP_S,))
         # summed and taken in one statement through the single writer: no other write runs in between
         rows = await self.db.write_returning(
             "INSERT INTO speech_usage (author_id, seconds, created_at) SELECT ?, ?, ? WHERE (SELECT "
