@@ -19,7 +19,7 @@ Three sets, each with its transcript file from the package:
 - ``goforward``: "go forward ten meters" (3 s), ``test/data/goforward.raw`` (16 kHz 16-bit raw), CMU.
 
 Recognizers: ``pocketsphinx`` (its PyPI wheel's own US English acoustic model, language model and dictionary: the
-only offline recognizer a registry package ships with a model; ``pip install pocketsphinx==5.1.1``), and ``api``
+only offline recognizer a registry package ships with a model; ``pip install -e '.[speech-bench]'``), and ``api``
 (Confab's OpenAI-compatible provider through :class:`agent.speech.SpeechService`, when ``CONFAB_STT_MODEL`` is set;
 that one uses the network it is pointed at). Every clip goes through Confab's own decoding (PyAV to 16 kHz mono).
 
@@ -161,7 +161,7 @@ async def run(clips: list[Clip], names: list[str]) -> dict[str, dict[str, Score]
         try:
             recognize = pocketsphinx_recognizer() if name == "pocketsphinx" else api_recognizer()
         except ImportError as exc:
-            print(f"{name}: not installed ({exc}); pip install pocketsphinx==5.1.1", file=sys.stderr)
+            print(f"{name}: not installed ({exc}); pip install -e '.[speech-bench]'", file=sys.stderr)
             continue
         if recognize is None:
             print(f"{name}: CONFAB_STT_MODEL is not set; skipped", file=sys.stderr)
