@@ -22,6 +22,7 @@ from agent.knowledge.chunking import Chunk
 from agent.knowledge.citations import format_sources
 from agent.knowledge.index import Hit
 from agent.knowledge.passages import Quote, Unit, lexical_scores, units
+from agent.progress import READING_FILES
 from agent.tools.base import Citation, ToolOutput
 from agent.tools.knowledge import WORDS_WEIGHT, Scorer, defuse, quote_hits
 
@@ -41,7 +42,7 @@ def make_files_tool(embedder: Callable[[], Embedder]) -> BaseTool:
         files = [f for f in (turn.files if turn is not None else ()) if f.chunks]
         if not files:
             return NO_FILES, ToolOutput(TOOL, NO_FILES, ok=False)
-        report("reading the attached file…")
+        report(READING_FILES)
         if summarize or not question.strip():
             return _summary(files)
         return await _answer(files, question, embedder())

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from agent.assistant import Assistant
-from agent.progress import Progress
+from agent.progress import READING_FILES, Progress, tell
 from agent.storage.ports import ThreadStore
 from bot import messages as say
 from bot.adapter import Adapter, TurnProgress
@@ -86,6 +86,8 @@ class Answerer:
                       settles: tuple[str, str] | None, progress: Progress | None, stream: OutStream | None) -> None:
         where = message.channel
         adapter = self.outbox.adapter_for(where)
+        if message.attachments or message.replied_files:
+            tell(progress, READING_FILES)  # downloading and reading them comes before the turn
         attached = await self.files.gather(message, adapter)
         if attached.nothing_read:  # files came and none could be used: why is the answer
             if stream is not None:
