@@ -8,11 +8,12 @@ is folded into its rolling summary, in the background.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
 from agent.assistant import Assistant
+from agent.embeddings import Embedder
 from agent.progress import READING_FILES, Progress, tell
 from agent.storage.ports import ThreadStore
 from bot import messages as say
@@ -36,9 +37,11 @@ class ThreadFollower(Protocol):
 
 class Answerer:
     def __init__(self, assistant: Assistant, threads: ThreadStore, outbox: Outbox,
-                 followers: Mapping[str, ThreadFollower], max_message_chars: int, context_messages: int) -> None:
+                 followers: Mapping[str, ThreadFollower], max_message_chars: int, context_messages: int,
+                 embedder: Callable[[], Embedder] | None = None) -> None:
+        """``embedder``: the one attached files are searched with, loaded before a turn that reads them."""
         self.assistant = assistant
-        self.files = FileGatherer(assistant.settings, assistant.sees_images, assistant.messages)
+        self.files = FileGatherer(assistant.settings, assistant.sees_images, assistant.messages, embedder)
         self.threads = threads
         self.outbox = outbox
         self.followers = followers
