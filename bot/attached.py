@@ -14,8 +14,10 @@ the stored message (:func:`files_noted`), and read when someone asks about them 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from agent.embeddings import Embedder
 from agent.files.model import AttachedFile, FileUnreadable
 from agent.files.reading import kind_of, read_attached
 from agent.settings import Settings
@@ -46,12 +48,14 @@ class Attached:
 
 
 class FileGatherer:
-    def __init__(self, settings: Settings, sees_images: bool, messages: MessageStore) -> None:
+    def __init__(self, settings: Settings, sees_images: bool, messages: MessageStore,
+                 embedder: Callable[[], Embedder] | None = None) -> None:
         """``messages``: memory, where a thread's files are named (:func:`files_noted`) before the platform's
-        history is asked for them."""
+        history is asked for them; ``embedder``: what the files are searched with (see :meth:`_warm`)."""
         self.settings = settings
         self.sees_images = sees_images
         self.messages = messages
+        self.embedder = embedder
 
     async def gather(self, message: IncomingMessage, adapter: Adapter | None) -> Attached:
         if adapter is None:
@@ -72,7 +76,18 @@ class FileGatherer:
                 files.append(read)
             else:
                 notes.append(read)
+        await self._warm(files)
         return Attached(tuple(files), tuple(notes), len(offered))
+
+    async def _warm(self, files: list[AttachedFile]) -> None:
+        """Have the embedder ready (the local model loads on first use, seconds on a busy machine) before the
+        turn, whose tools run under a time limit. A failure here is the tool's to report."""
+        if self.embedder is None or not any(f.chunks for f in files):
+            return
+        try:
+            await self.embedder().aembed([files[0].chunks[0].embedding_text()])
+        except Exception:
+            log.warning("the embedder could not be loaded for the attached files", exc_info=True)
 
     async def _one(self, attachment: Attachment, adapter: Adapter) -> AttachedFile | str:
         name = attachment.filename

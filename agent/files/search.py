@@ -22,6 +22,7 @@ from agent.knowledge.chunking import Chunk
 from agent.knowledge.citations import format_sources
 from agent.knowledge.index import Hit
 from agent.knowledge.passages import Quote, Unit, lexical_scores, units
+from agent.progress import READING_FILES
 from agent.tools.base import Citation, ToolOutput
 from agent.tools.knowledge import WORDS_WEIGHT, Scorer, defuse, quote_hits
 
@@ -29,6 +30,8 @@ TOOL = "read_attached_files"
 SHOWN = 2  # passages quoted
 CLOSE = 0.12  # a second passage is quoted only when about as relevant as the best
 SUMMARY_POINTS = 5
+MAX_EMBEDDED = 64  # passages embedded for one question (the rest are passed over by their words first): 64
+# of 500 characters take ~8 s on 2 busy cores, within the tool's 20 s
 LINE_SPAN = 4  # lines of a log or code quoted around the best one
 SEVERITY_BONUS = 0.1
 _SEVERE = re.compile(r"\b(ERROR|FATAL|CRITICAL|PANIC|Traceback|Exception|WARN(ING)?|failed|refused)\b")
@@ -41,7 +44,7 @@ def make_files_tool(embedder: Callable[[], Embedder]) -> BaseTool:
         files = [f for f in (turn.files if turn is not None else ()) if f.chunks]
         if not files:
             return NO_FILES, ToolOutput(TOOL, NO_FILES, ok=False)
-        report("reading the attached file…")
+        report(READING_FILES)
         if summarize or not question.strip():
             return _summary(files)
         return await _answer(files, question, embedder())
@@ -59,7 +62,7 @@ def make_files_tool(embedder: Callable[[], Embedder]) -> BaseTool:
 
 
 async def _answer(files: Sequence[AttachedFile], question: str, embedder: Embedder) -> tuple[str, ToolOutput]:
-    chunks = [(f, c) for f in files for c in f.chunks]
+    chunks = _candidates([(f, c) for f in files for c in f.chunks], question)
     vectors = await embedder.aembed([question, *(c.embedding_text() for _, c in chunks)])
     dense = [float(s) for s in vectors[1:] @ vectors[0]]
     words = lexical_scores(question, [c.text for _, c in chunks])
@@ -68,6 +71,7 @@ async def _answer(files: Sequence[AttachedFile], question: str, embedder: Embedd
     scored = sorted((score, i) for i, score in enumerate(mixed))
     best = [i for score, i in reversed(scored) if score >= scored[-1][0] - CLOSE][:SHOWN]
     quotes: list[tuple[Citation, Quote]] = []
+    taken: list[Chunk] = []  # the passage of each quote, for a model
     prose = [Hit(chunks[i][1], 0.0, dense[i], 0.0) for i in best if not chunks[i][0].lines or
              chunks[i][0].kind in ("markdown", "rst")]
     focused = await quote_hits(question, prose, _scorer(embedder)) if prose else {}
@@ -75,12 +79,27 @@ async def _answer(files: Sequence[AttachedFile], question: str, embedder: Embedd
         file, chunk = chunks[i]
         hit = next((h for h in prose if h.chunk is chunk), None)
         quote = focused[id(hit)] if hit is not None else await _lines(chunk, question, embedder)
+        if any(c.source == file.name and (q.text == quote.text or (file.lines and q.first <= quote.last and
+                                                                   quote.first <= q.last)) for c, q in quotes):
+            continue  # the same lines again (split passages overlap a little)
         quotes.append((_cite(len(quotes) + 1, file, chunk, (quote.first, quote.last)), quote))
+        taken.append(chunk)
     body = "\n\n".join(f"{_quoted(q.text)} [{c.marker}]" for c, q in quotes)
     names = ", ".join(f"`{f.name}`" for f in files)
     for_user = f"From {names}:\n\n{body}\n\n{format_sources([c for c, _ in quotes])}"
-    passages = [(c, chunks[i][1]) for (c, _), i in zip(quotes, best, strict=True)]
+    passages = [(c, chunk) for (c, _), chunk in zip(quotes, taken, strict=True)]
     return _for_model(passages), ToolOutput(TOOL, for_user, citations=tuple(c for c, _ in quotes))
+
+
+def _candidates(chunks: list[tuple[AttachedFile, Chunk]], question: str) -> list[tuple[AttachedFile, Chunk]]:
+    """At most ``MAX_EMBEDDED`` passages to embed (a 5 MB log has thousands): those sharing the most of the
+    question's words, errors and warnings counting too, in file order."""
+    if len(chunks) <= MAX_EMBEDDED:
+        return chunks
+    words = lexical_scores(question, [c.text for _, c in chunks])
+    ranked = sorted(range(len(chunks)), key=lambda i: words[i] + _severity(chunks[i][0], chunks[i][1].text),
+                    reverse=True)
+    return [chunks[i] for i in sorted(ranked[:MAX_EMBEDDED])]
 
 
 def _summary(files: Sequence[AttachedFile]) -> tuple[str, ToolOutput]:

@@ -76,7 +76,7 @@ class Pipeline:
         self.router = Router(deps.store.messages, deps.store.threads, s.bot_name, s.brainstorm_idle_minutes,
                              self.followers.keys())
         self.answerer = Answerer(deps.assistant, deps.store.threads, self.outbox, self.followers,
-                                 s.max_message_chars, s.context_messages)
+                                 s.max_message_chars, s.context_messages, embedder=deps.embedders.configured)
         self.voice = VoiceTranscripts(SpeechService(s, deps.store.speech), deps.store.messages,
                                       deps.store.channel_settings, self.outbox)
         self.command_runner = CommandRunner(load_commands(), deps, self.outbox, self.limit)

@@ -8,12 +8,13 @@ is folded into its rolling summary, in the background.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
 from agent.assistant import Assistant
-from agent.progress import Progress
+from agent.embeddings import Embedder
+from agent.progress import READING_FILES, Progress, tell
 from agent.storage.ports import ThreadStore
 from bot import messages as say
 from bot.adapter import Adapter, TurnProgress
@@ -36,9 +37,11 @@ class ThreadFollower(Protocol):
 
 class Answerer:
     def __init__(self, assistant: Assistant, threads: ThreadStore, outbox: Outbox,
-                 followers: Mapping[str, ThreadFollower], max_message_chars: int, context_messages: int) -> None:
+                 followers: Mapping[str, ThreadFollower], max_message_chars: int, context_messages: int,
+                 embedder: Callable[[], Embedder] | None = None) -> None:
+        """``embedder``: the one attached files are searched with, loaded before a turn that reads them."""
         self.assistant = assistant
-        self.files = FileGatherer(assistant.settings, assistant.sees_images, assistant.messages)
+        self.files = FileGatherer(assistant.settings, assistant.sees_images, assistant.messages, embedder)
         self.threads = threads
         self.outbox = outbox
         self.followers = followers
@@ -86,6 +89,8 @@ class Answerer:
                       settles: tuple[str, str] | None, progress: Progress | None, stream: OutStream | None) -> None:
         where = message.channel
         adapter = self.outbox.adapter_for(where)
+        if message.attachments or message.replied_files:
+            tell(progress, READING_FILES)  # downloading and reading them comes before the turn
         attached = await self.files.gather(message, adapter)
         if attached.nothing_read:  # files came and none could be used: why is the answer
             if stream is not None:
