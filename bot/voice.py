@@ -46,11 +46,20 @@ class VoiceTranscripts:
         self.outbox = outbox
 
     async def transcribe(self, accepted: Accepted) -> Accepted:
-        """``accepted`` with its recordings' transcripts in its text (and stored so); unchanged without any."""
+        """``accepted`` with its recordings' transcripts in its text (and stored so); unchanged without any, or
+        when something failed on the way (logged): the message is still screened and answered."""
         message = accepted.message
         clips = recordings(message)
         if not clips or message.author.is_bot:
             return accepted
+        try:
+            return await self._transcribed(accepted, clips)
+        except Exception:
+            log.exception("voice transcription failed", extra={"message_id": message.id})
+            return accepted
+
+    async def _transcribed(self, accepted: Accepted, clips: tuple[Attachment, ...]) -> Accepted:
+        message = accepted.message
         shown = await self._shown(message)
         if not self.speech.configured:
             if shown:
