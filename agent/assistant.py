@@ -48,8 +48,14 @@ class Assistant:
             processors: list[PostProcessor] = [] if s.is_offline else [enforce_citations]
             # a configured model's answer is shown as it is written; the offline model's arrives whole
             stream = s.stream_answers and not s.is_offline
-            self._agent = Agent(self.chat_model, self.tools, limits, s.bot_name, processors, stream=stream)
+            self._agent = Agent(self.chat_model, self.tools, limits, s.bot_name, processors, stream=stream,
+                                vision=self.sees_images)
         return self._agent
+
+    @property
+    def sees_images(self) -> bool:
+        """Attached images go to the model (a configured model that accepts them: ``CONFAB_MODEL_VISION``)."""
+        return self.settings.model_vision and not self.settings.is_offline
 
     async def turn(self, context: TurnContext, text: str, exclude_id: str | None = None) -> Turn:
         """The turn for ``text``: the channel's (or thread's) last messages and its rolling summary as context;

@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
+from agent.files.model import AttachedFile
 from agent.memory.models import StoredMessage
 from agent.progress import Progress, tell
 
@@ -50,6 +51,8 @@ class TurnContext:
     progress: Progress | None = None
     # asked from a pane beside another channel: "this channel" means that one, read only through this lookup
     viewed: ViewedLookup | None = None
+    # the files that came with the message answered (or its thread), read (agent/files); never another channel's
+    files: tuple[AttachedFile, ...] = ()
 
 
 current_turn: ContextVar[TurnContext | None] = ContextVar("confab_current_turn", default=None)

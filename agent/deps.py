@@ -16,6 +16,7 @@ from agent.assistant import Assistant
 from agent.brainstorm.service import Brainstormer
 from agent.classify.service import Classification
 from agent.embeddings import Embedder, LocalEmbedder, make_embedder
+from agent.files.search import make_files_tool
 from agent.images.service import REFINE_INSTRUCTIONS, ImageService
 from agent.jobs import Jobs, open_jobs
 from agent.knowledge.service import KnowledgeService
@@ -133,6 +134,7 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
                                   knowledge)
         tools: list[BaseTool] = [
             make_knowledge_tool(knowledge, settings, embedders.configured),
+            make_files_tool(embedders.configured),
             make_image_tool(images),
             *make_classify_tools(classifier),
             make_summarize_tool(summarizer),

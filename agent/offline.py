@@ -27,6 +27,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
 
 from agent.context import current_turn
+from agent.files.search import TOOL as FILES_TOOL
 from agent.text import strip_mention
 from agent.tools.base import ToolOutput
 
@@ -67,6 +68,7 @@ _STOP = frozenset(
 
 CAPABILITIES = {
     "search_knowledge": "answer questions from the team's documents, with citations",
+    FILES_TOOL: "read files attached to your message (text, code, logs, HTML, PDF), with citations",
     "summarize_conversation": "summarize this channel or thread (`/summarize`)",
     "classify_messages": "sort messages into labels you choose",
     "analyze_sentiment": "read the mood of a conversation",
@@ -111,6 +113,10 @@ class OfflineChatModel(BaseChatModel):
     def _decide(self, text: str, history: list[str], conversation: Sequence[str] = ()) -> AIMessage:
         if _HELP.match(text):
             return _answer(self._introduction())
+        turn = current_turn.get()
+        if turn is not None and any(f.chunks for f in turn.files) and FILES_TOOL in self.tool_names:
+            # "what does this log say?", "summarize this PDF": the attached files are what is asked about
+            return _call(FILES_TOOL, {"question": text, "summarize": bool(_SUMMARY.search(text)) or not text})
         if not text or _GREETING.match(text):
             return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")

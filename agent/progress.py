@@ -19,6 +19,7 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 THINKING = "thinking…"
+READING_FILES = "reading the attached files…"
 
 
 class Progress(Protocol):

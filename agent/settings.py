@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     stream_answers: bool = Field(True, validation_alias=_env("CONFAB_STREAM_ANSWERS"))
     context_messages: int = Field(20, ge=0, le=500, validation_alias=_env("CONFAB_CONTEXT_MESSAGES"))
     bot_name: str = Field("confab", min_length=1, validation_alias=_env("CONFAB_BOT_NAME"))
+    # the configured model accepts images (OpenAI-style image content parts): attached images go to it
+    model_vision: bool = Field(False, validation_alias=_env("CONFAB_MODEL_VISION"))
+
+    # --- files attached to a message Confab answers ----------------------------------------
+    attachment_max_mb: float = Field(10.0, gt=0, le=200, validation_alias=_env("CONFAB_ATTACHMENT_MAX_MB"))
+    attachment_max_files: int = Field(4, ge=0, le=20, validation_alias=_env("CONFAB_ATTACHMENT_MAX_FILES"))
 
     # --- storage -------------------------------------------------------------------------
     data_dir: Path = Field(Path("data"), validation_alias=_env("CONFAB_DATA_DIR"))
@@ -97,6 +103,16 @@ class Settings(BaseSettings):
     image_api_key: SecretStr | None = Field(None, validation_alias=_env("CONFAB_IMAGE_API_KEY"))
     image_daily_limit: int = Field(20, ge=0, validation_alias=_env("CONFAB_IMAGE_DAILY_LIMIT"))
     image_max_mb: float = Field(20.0, gt=0, validation_alias=_env("CONFAB_IMAGE_MAX_MB"))
+
+    # --- speech to text (voice messages, audio clips, `confab transcribe`) ------------------
+    stt_model: str | None = Field(None, validation_alias=_env("CONFAB_STT_MODEL"))
+    stt_base_url: str | None = Field(None, validation_alias=_env("CONFAB_STT_BASE_URL"))
+    stt_api_key: SecretStr | None = Field(None, validation_alias=_env("CONFAB_STT_API_KEY"))
+    stt_language: str | None = Field(None, max_length=8, validation_alias=_env("CONFAB_STT_LANGUAGE"))
+    stt_timeout_s: float = Field(120.0, gt=0, validation_alias=_env("CONFAB_STT_TIMEOUT"))
+    stt_max_minutes: float = Field(10.0, gt=0, le=240, validation_alias=_env("CONFAB_STT_MAX_MINUTES"))
+    stt_max_mb: float = Field(25.0, gt=0, le=500, validation_alias=_env("CONFAB_STT_MAX_MB"))
+    stt_daily_minutes: float = Field(60.0, ge=0, validation_alias=_env("CONFAB_STT_DAILY_MINUTES"))
 
     # --- brainstorming -------------------------------------------------------------------
     brainstorm_idle_minutes: int = Field(120, ge=1, validation_alias=_env("CONFAB_BRAINSTORM_IDLE_MINUTES"))

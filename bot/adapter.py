@@ -14,12 +14,14 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from agent.context import ViewedLookup
 from agent.progress import Progress
 from bot.events import (
     Accepted,
+    Attachment,
     Author,
     ChannelRef,
     Command,
@@ -202,6 +204,11 @@ class Adapter(Protocol):
         self, channel: ChannelRef, since: datetime | None = None, limit: int = 200
     ) -> list[IncomingMessage]:
         """Messages from the platform's history API (oldest first), for what predates the bot."""
+
+    async def fetch_file(self, attachment: Attachment, *, max_bytes: int) -> Path:
+        """Stream an incoming message's file to a private temporary folder and return its path (the caller
+        removes it: :func:`bot.downloads.discard`). Raises :class:`bot.errors.FileRefused` with a short reason
+        for the person: not on the platform's own file hosts, over ``max_bytes``, empty, the host's error."""
 
     async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None: ...
 

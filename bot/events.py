@@ -51,7 +51,8 @@ class Attachment:
     data: bytes = b""
     mime: str = "application/octet-stream"
     alt_text: str = ""
-    url: str | None = None
+    url: str | None = None  # where an incoming file is fetched from (bot.adapter.Adapter.fetch_file)
+    size: int | None = None  # bytes, as the platform declares it
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,9 @@ class IncomingMessage:
     # a platform reply to one of the bot's own messages (Discord's "Reply"): the conversation goes on,
     # like a followed thread, so small talk there gets no answer; an explicit mention is ``mentions_bot``
     replies_to_bot: bool = False
+    # the files of the message this one replies to (Discord's "Reply", in the same channel): what "summarize
+    # this" means in a reply to a file; an answer reads them when the message carries none of its own
+    replied_files: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,3 +46,29 @@ def admin_only(name: str, platform: str, user: str = "NAME") -> str:
     """A refused admin command, with how to become an admin on that platform."""
     how = BECOME_ADMIN.get(platform)
     return f"Only admins can use `/{name}`. {how.format(user=user)}" if how else ADMIN_ONLY.format(name=name)
+
+# files attached to a message (bot/downloads.py, bot/attached.py): why one was not read, as "{name}: {reason}"
+FILE_NOT_READ = "I couldn't read `{name}`: {reason}."
+FILE_TOO_BIG = "it is over the {limit:.3g} MB limit for attachments"
+FILE_EMPTY = "it is empty"
+FILE_WRONG_HOST = "it isn't stored on {platform}'s own file servers, so I won't download it"
+FILE_REDIRECTED = "its download was redirected away from {platform}'s file servers"
+FILE_HOST_ERROR = "the file server answered {status}"
+FILE_TIMED_OUT = "the download timed out"
+FILE_UNREACHABLE = "the file server could not be reached"
+FILE_WEB_PAGE = "the file server sent a web page instead of the file (on Slack: does the app have `files:read`?)"
+FILE_NO_LINK = "it came without a download link"
+FILE_MISSING = "there is no such file"
+FILE_TOO_MANY = "I read at most {limit} files per message"
+IMAGE_OFFLINE = (
+    "I can't see images while running offline (`{name}`). To have me look at images, set `CONFAB_MODEL` to a "
+    "model that accepts them (e.g. `openai:gpt-4.1-mini`) and `CONFAB_MODEL_VISION=true`."
+)
+IMAGE_NO_VISION = (
+    "The configured model isn't set up to see images (`{name}`). If it accepts them, set `CONFAB_MODEL_VISION=true`."
+)
+
+# voice messages and audio clips (bot/voice.py)
+TRANSCRIPT_MARK = "[voice transcript]"  # what the stored text carries before a transcript (search, summaries, spam)
+TRANSCRIPT_SHOWN = "🎙️ Transcript of {name}: {text}"
+TRANSCRIPT_NOT_MADE = "🎙️ {name}: {reason}"

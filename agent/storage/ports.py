@@ -334,6 +334,25 @@ class ImageLog(Protocol):
 
 
 @runtime_checkable
+class SpeechQuota(Protocol):
+    """Seconds of audio transcribed per person: the daily allowance, reserved before transcribing (as
+    :class:`ImageLog` reserves images) so concurrent voice messages on any replica stay within it."""
+
+    async def reserve(self, author_id: str, seconds: float, at: float, since: float, limit_s: float) -> int | None:
+        """Take ``seconds`` of the author's ``limit_s`` counted since ``since``; the reservation's id, or None.
+        Rows of anyone older than two days before ``since`` are removed (they no longer count)."""
+
+    async def settle(self, reservation: int, seconds: float) -> None:
+        """Transcribed: the reservation counts the seconds actually decoded."""
+
+    async def release(self, reservation: int) -> None:
+        """Not transcribed (refused, failed): the reservation no longer counts."""
+
+    async def used_since(self, author_id: str, since: float) -> float:
+        """Seconds the author transcribed (or has reserved) since that time."""
+
+
+@runtime_checkable
 class Storage(Protocol):
     """Everything Confab keeps, opened once (:func:`agent.storage.open_storage`) and closed once."""
 
@@ -369,6 +388,9 @@ class Storage(Protocol):
 
     @property
     def images(self) -> ImageLog: ...
+
+    @property
+    def speech(self) -> SpeechQuota: ...
 
     @property
     def feedback(self) -> FeedbackStore: ...

@@ -12,13 +12,18 @@ import sys
 from datetime import datetime
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from rich.console import Console
 from rich.markdown import Markdown
 
+from bot import messages as say
 from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.console.workspace import CONSOLE_COMMANDS, Control, Rate, RunCommand, Say, Workspace
-from bot.events import ChannelRef, Command, IncomingMessage, Reply, SentRef, Vote
+from bot.downloads import copy_local
+from bot.errors import FileRefused
+from bot.events import Attachment, ChannelRef, Command, IncomingMessage, Reply, SentRef, Vote
 
 _SAFE_FILE = re.compile(r"[^\w.\-]+")
 
@@ -159,6 +164,12 @@ class ConsoleAdapter:
     async def fetch_history(self, channel: ChannelRef, since: datetime | None = None,
                             limit: int = 200) -> list[IncomingMessage]:
         return []  # everything said in the console is already in memory
+
+    async def fetch_file(self, attachment: Attachment, *, max_bytes: int) -> Path:
+        """A file ``/attach PATH`` named on this machine, copied to a private folder with the same caps."""
+        if not attachment.url or not attachment.url.startswith("file://"):
+            raise FileRefused(say.FILE_NO_LINK)
+        return await copy_local(Path(url2pathname(urlsplit(attachment.url).path)), attachment, max_bytes)
 
     async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None:
         self._note(f"{self.workspace.bot_name} reacted :{emoji}: to [{self.workspace.number_of(message_id)}]")

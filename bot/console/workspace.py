@@ -6,12 +6,14 @@ or a console control such as ``/join`` or ``/as``).
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
-from bot.events import Author, ChannelRef, Command, IncomingMessage
+from bot.events import Attachment, Author, ChannelRef, Command, IncomingMessage
 from bot.text import without_lone_surrogates
 
 PLATFORM = "console"
@@ -22,6 +24,7 @@ CONSOLE_COMMANDS = {
     "reply": "/reply N text: answer message N in its thread (also: >N text)",
     "dm": "/dm: a direct conversation with the bot (/join #general to go back)",
     "channels": "/channels: list channels",
+    "attach": "/attach PATH: a file on this machine goes with your next message (text, code, logs, PDF, images)",
     "rate": "/rate up|down [N]: 👍 or 👎 my answer N (default: my last answer here); the same again takes it back",
     "quit": "/quit: leave (also Ctrl-D)",
 }
@@ -69,6 +72,7 @@ class Workspace:
     thread_of: dict[str, str | None] = field(default_factory=dict)  # message number -> thread root number
     # ids stay unique across runs (memory dedupes by id); people see the short numbers
     session: str = field(default_factory=lambda: format(time.time_ns() // 1000, "x"))
+    attaching: list[Attachment] = field(default_factory=list)  # files for the next message (``/attach PATH``)
 
     @property
     def is_direct(self) -> bool:
@@ -128,6 +132,8 @@ class Workspace:
         if name == "dm":
             self.channel = f"dm-{self.user}"
             return Control(f"Direct conversation with @{self.bot_name}. /join #general to go back.")
+        if name == "attach":
+            return self._attach(args)
         if name == "channels":
             return Control("Channels: " + ", ".join(f"#{c}" for c in sorted(self.channels)))
         if name == "reply":
@@ -141,6 +147,17 @@ class Workspace:
             return Rate(value, words[1].lstrip("[").rstrip("]") if len(words) == 2 else None)
         return RunCommand(Command(name=name, args=args, channel=self.ref(thread), author=self.author(),
                                   id=self.id_of(self.next_number(thread))))
+
+    def _attach(self, args: str) -> Control:
+        """``/attach PATH``: the file goes with the next message (read when that message is answered)."""
+        if not args:
+            return Control("Usage: /attach PATH (the file goes with your next message)")
+        path = Path(args.strip().strip("'\"")).expanduser().absolute()
+        if not path.is_file():
+            return Control(f"There is no file at {path}.")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.attaching.append(Attachment(path.name, mime=mime, url=path.as_uri(), size=path.stat().st_size))
+        return Control(f"{path.name} will go with your next message.")
 
     def _reply(self, number: str, text: str) -> Action:
         if number not in self.thread_of:
@@ -159,5 +176,9 @@ class Workspace:
             id=self.id_of(self.next_number(thread)), channel=self.ref(thread), author=self.author(), text=text,
             mentions_bot=mentions, is_direct=self.is_direct, created_at=datetime.now(UTC),
             mentions_everyone=re.search(r"@(everyone|here)\b", text) is not None,
-            mention_count=len(re.findall(r"@\w+", text)),
+            mention_count=len(re.findall(r"@\w+", text)), attachments=self._take_attached(),
         )
+
+    def _take_attached(self) -> tuple[Attachment, ...]:
+        files, self.attaching = tuple(self.attaching), []
+        return files

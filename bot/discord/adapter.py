@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -40,8 +41,9 @@ from bot.discord.polls import vote_in_channel
 from bot.discord.rest import RebasedWebhooks, use_api_base
 from bot.discord.sending import NO_PINGS, chunks_of, files_for, nonce_for
 from bot.discord.streams import DiscordStream, LeftoverStreams
+from bot.downloads import DISCORD_FILE_HOSTS, Downloader, FileHosts
 from bot.errors import ConfigError
-from bot.events import ChannelRef, IncomingMessage, Reply, SentRef
+from bot.events import Attachment, ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -90,15 +92,17 @@ class DiscordAdapter:
                                 history=True, delete=True, timeout=True, markdown="markdown")
 
     def __init__(self, settings: Settings, identify: IdentifyGate | None = None, *, listen: bool = True,
-                 **client_options: Any) -> None:
+                 file_hosts: FileHosts = DISCORD_FILE_HOSTS, **client_options: Any) -> None:
         """``client_options`` go to discord.py's client (e.g. ``guild_ready_timeout``); ``identify``: whose
         turn it is to IDENTIFY (default: from the settings, Redis when configured); ``listen=False``: REST
-        only, no gateway connection (a worker answering queued jobs takes no events)."""
+        only, no gateway connection (a worker answering queued jobs takes no events); ``file_hosts``: where
+        attached files may be downloaded from (Discord's CDN; tests pass their loopback fake's)."""
         tolerate_lone_surrogates()
         if settings.discord_token is None:
             raise ConfigError("DISCORD_TOKEN is not set (the bot token from the Developer Portal's Bot page)")
         self.settings = settings
         self.listen = listen
+        self.files = Downloader(file_hosts)  # attachment URLs are signed: no token goes with them
         self._closed = asyncio.Event()
         gate_client = None
         if identify is None:
@@ -325,6 +329,10 @@ class DiscordAdapter:
         if me is not None and not target.permissions_for(me).manage_messages:
             raise PermissionError("missing Manage Messages")
         await target.get_partial_message(int(message_id)).delete()
+
+    async def fetch_file(self, attachment: Attachment, *, max_bytes: int) -> Path:
+        """The attachment's CDN URL (cdn.discordapp.com / media.discordapp.net only)."""
+        return await self.files.fetch(attachment, max_bytes)
 
     async def timeout_user(self, channel: ChannelRef, user_id: str, seconds: int) -> None:
         """Needs Moderate Members, and a role above the member's."""

@@ -102,17 +102,24 @@ def message_to_event(message: discord.Message, bot_user_id: int, bot_name: str) 
     roles = {r.id: r.name for r in message.role_mentions}
     channels = {c.id: c.name for c in message.channel_mentions}
     text = plain_text(message.content, bot_user_id, bot_name, users, roles, channels)
-    files = tuple(Attachment(a.filename, mime=a.content_type or "application/octet-stream", url=a.url,
-                             alt_text=a.description or "") for a in message.attachments)
+    files = attachments_of(message)
+    replied = message.reference.resolved if message.reference is not None else None
+    replied_files = attachments_of(replied) if isinstance(replied, discord.Message) and \
+        replied.channel.id == message.channel.id else ()
     return scrub(IncomingMessage(
         id=str(message.id), channel=ref_of(message.channel), author=author_of(message.author), text=text,
         mentions_bot=mentions_bot(message, bot_user_id), replies_to_bot=replies_to_bot(message, bot_user_id),
         is_direct=message.guild is None,
-        created_at=message.created_at, attachments=files,
+        created_at=message.created_at, attachments=files, replied_files=replied_files,
         mention_count=len(message.raw_mentions) + len(message.raw_role_mentions),
         mentions_everyone=message.mention_everyone,
         raw={"reactions": [{"emoji": str(r.emoji), "count": r.count} for r in message.reactions]},
     ))
+
+
+def attachments_of(message: discord.Message) -> tuple[Attachment, ...]:
+    return tuple(Attachment(a.filename, mime=a.content_type or "application/octet-stream", url=a.url,
+                            alt_text=a.description or "", size=a.size) for a in message.attachments)
 
 
 def edit_to_event(payload: discord.RawMessageUpdateEvent, parent_of: Callable[[int], int | None],

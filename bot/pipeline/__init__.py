@@ -28,7 +28,9 @@ from typing import Any, Protocol
 
 from agent.deps import Deps
 from agent.jobs import JobError
+from agent.speech import SpeechService
 from bot.adapter import Adapter
+from bot.attached import files_noted
 from bot.background import BackgroundWork
 from bot.commands import CommandSpec, load_commands
 from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply, Vote
@@ -45,6 +47,7 @@ from bot.pipeline.route import Router
 from bot.pipeline.screening import ScreenBacklog, screen_record
 from bot.platform_access import STORE_MAX_CHARS, to_stored
 from bot.text import clean_incoming, scrub
+from bot.voice import VoiceTranscripts, kept_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +76,9 @@ class Pipeline:
         self.router = Router(deps.store.messages, deps.store.threads, s.bot_name, s.brainstorm_idle_minutes,
                              self.followers.keys())
         self.answerer = Answerer(deps.assistant, deps.store.threads, self.outbox, self.followers,
-                                 s.max_message_chars, s.context_messages)
+                                 s.max_message_chars, s.context_messages, embedder=deps.embedders.configured)
+        self.voice = VoiceTranscripts(SpeechService(s, deps.store.speech), deps.store.messages,
+                                      deps.store.channel_settings, self.outbox)
         self.command_runner = CommandRunner(load_commands(), deps, self.outbox, self.limit)
         self._resumed = BackgroundWork()
         self.screens = ScreenBacklog(deps.store.messages)
@@ -114,7 +119,8 @@ class Pipeline:
         owed = owed_record(accepted) if accepted.owed else None
         # a message owed an answer is screened on the answer's way (resumed, or its job) if this process dies
         screen = None if accepted.owed or not self._screened(accepted.message) else screen_record(accepted.message)
-        if not await self.store.messages.add(to_stored(accepted.message, accepted.text), owed, screen):
+        stored = to_stored(accepted.message, files_noted(accepted.text, accepted.message.attachments))
+        if not await self.store.messages.add(stored, owed, screen):
             log.debug("duplicate delivery dropped", extra={"message_id": message.id})
             return None
         if screen is not None:
@@ -193,9 +199,10 @@ class Pipeline:
 
     async def _steps(self, accepted: Accepted) -> bool:
         """True when the answer's delivery settled the owed answer."""
-        message = accepted.message
-        if message.author.is_bot:
+        if accepted.message.author.is_bot:
             return False
+        accepted = await self.voice.transcribe(accepted)  # recordings' words: screened, routed, answered
+        message = accepted.message
         if self.moderator is not None:
             flagged = await self.moderator.screen(message, self.outbox.adapter_for(message.channel))
             self.screens.done(message)
@@ -260,6 +267,8 @@ class Pipeline:
         try:
             edit = scrub(edit)
             text = clean_incoming(edit.text)[:STORE_MAX_CHARS]
+            stored = await self.store.messages.get(edit.channel.key, edit.id)
+            text = text if stored is None else kept_transcripts(stored.text, text)
             await self.store.messages.edit(edit.channel.key, edit.id, text, edit.edited_at)
             if self.moderator is not None and not edit.author.is_bot:
                 await self.moderator.rescreen_edit(edit, self.outbox.adapter_for(edit.channel))

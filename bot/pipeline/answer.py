@@ -8,15 +8,17 @@ is folded into its rolling summary, in the background.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
 from agent.assistant import Assistant
-from agent.progress import Progress
+from agent.embeddings import Embedder
+from agent.progress import READING_FILES, Progress, tell
 from agent.storage.ports import ThreadStore
 from bot import messages as say
 from bot.adapter import Adapter, TurnProgress
+from bot.attached import FileGatherer
 from bot.background import BackgroundWork
 from bot.events import IncomingMessage, Reply
 from bot.feedback import rated_for
@@ -35,8 +37,11 @@ class ThreadFollower(Protocol):
 
 class Answerer:
     def __init__(self, assistant: Assistant, threads: ThreadStore, outbox: Outbox,
-                 followers: Mapping[str, ThreadFollower], max_message_chars: int, context_messages: int) -> None:
+                 followers: Mapping[str, ThreadFollower], max_message_chars: int, context_messages: int,
+                 embedder: Callable[[], Embedder] | None = None) -> None:
+        """``embedder``: the one attached files are searched with, loaded before a turn that reads them."""
         self.assistant = assistant
+        self.files = FileGatherer(assistant.settings, assistant.sees_images, assistant.messages, embedder)
         self.threads = threads
         self.outbox = outbox
         self.followers = followers
@@ -84,8 +89,19 @@ class Answerer:
                       settles: tuple[str, str] | None, progress: Progress | None, stream: OutStream | None) -> None:
         where = message.channel
         adapter = self.outbox.adapter_for(where)
-        context = turn_context(adapter, where, message.author, progress)
+        if message.attachments or message.replied_files:
+            tell(progress, READING_FILES)  # downloading and reading them comes before the turn
+        attached = await self.files.gather(message, adapter)
+        if attached.nothing_read:  # files came and none could be used: why is the answer
+            if stream is not None:
+                await stream.close()
+            await self.outbox.send(Reply(where, "\n".join(attached.notes), reply_to=message.id, source=source),
+                                   settles=settles)
+            return
+        context = replace(turn_context(adapter, where, message.author, progress), files=attached.files)
         result = await self.assistant.ask(context, body, exclude_id=message.id)
+        if attached.notes:
+            result = replace(result, text="\n".join(attached.notes) + "\n\n" + result.text)
         if stream is not None:
             await stream.close()
             if result.failed and stream.shown:  # the stream broke off: what showed ends with a clear note

@@ -43,7 +43,8 @@ def to_payload(message: IncomingMessage, text: str) -> str:
         "mentions_bot": message.mentions_bot, "is_direct": message.is_direct,
         "created_at": message.created_at.isoformat(), "mention_count": message.mention_count,
         "mentions_everyone": message.mentions_everyone, "replies_to_bot": message.replies_to_bot,
-        "attachments": [{"filename": f.filename, "mime": f.mime, "url": f.url} for f in message.attachments],
+        "attachments": [_file(f) for f in message.attachments],
+        "replied_files": [_file(f) for f in message.replied_files],
     }, ensure_ascii=False)
 
 
@@ -55,8 +56,17 @@ def from_payload(payload: str) -> IncomingMessage:
         text=str(data["text"]), mentions_bot=bool(data["mentions_bot"]), is_direct=bool(data["is_direct"]),
         created_at=datetime.fromisoformat(data["created_at"]), mention_count=int(data["mention_count"]),
         mentions_everyone=bool(data["mentions_everyone"]), replies_to_bot=bool(data["replies_to_bot"]),
-        attachments=tuple(Attachment(f["filename"], mime=f["mime"], url=f["url"]) for f in data["attachments"]),
+        attachments=tuple(_attachment(f) for f in data["attachments"]),
+        replied_files=tuple(_attachment(f) for f in data.get("replied_files", ())),
     )
+
+
+def _file(f: Attachment) -> dict[str, Any]:
+    return {"filename": f.filename, "mime": f.mime, "url": f.url, "size": f.size}
+
+
+def _attachment(f: dict[str, Any]) -> Attachment:
+    return Attachment(f["filename"], mime=f["mime"], url=f["url"], size=f.get("size"))
 
 
 def channel_fields(channel: ChannelRef) -> tuple[str, str, str, str | None]:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -28,8 +29,9 @@ from agent.context import ViewedLookup
 from agent.state.profiles import RedisProfiles
 from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.background import BackgroundWork
+from bot.downloads import SLACK_FILE_HOSTS, Downloader, FileHosts
 from bot.errors import ConfigError, PaceExceeded
-from bot.events import Author, ChannelRef, IncomingMessage, Reply, SentRef
+from bot.events import Attachment, Author, ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
 from bot.slack.convert import message_from_payload
 from bot.slack.earlier import earlier_parts, metadata_for
@@ -71,8 +73,10 @@ class SlackAdapter:
     name = "slack"
 
     def __init__(self, settings: Settings, *, http_host: str | None = None,
-                 progress_after_s: float | None = 3.0, history_pages: int = 5, listen: bool = True) -> None:
-        """``listen=False``: only the Web API (a worker answering queued jobs takes no events)."""
+                 progress_after_s: float | None = 3.0, history_pages: int = 5, listen: bool = True,
+                 file_hosts: FileHosts = SLACK_FILE_HOSTS) -> None:
+        """``listen=False``: only the Web API (a worker answering queued jobs takes no events). ``file_hosts``:
+        where attached files may be downloaded from (Slack's own; tests pass their loopback fake's)."""
         if settings.slack_bot_token is None:
             raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
         self.mode = settings.slack_mode
@@ -87,6 +91,7 @@ class SlackAdapter:
         self.progress_after_s = progress_after_s
         self.history_pages = max(1, history_pages)
         self.client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url)
+        self.files = Downloader(file_hosts, {"Authorization": f"Bearer {settings.slack_bot_token.get_secret_value()}"})
         admin = settings.slack_admin_token  # a user token allowed to delete others' messages
         self.admin_client = make_client(admin.get_secret_value(), settings.slack_api_base_url) if admin else None
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -343,6 +348,10 @@ class SlackAdapter:
         except SlackApiError as exc:
             log.warning("delete failed", extra={"error": exc.response.get("error"), "admin": bool(self.admin_client)})
             raise
+
+    async def fetch_file(self, attachment: Attachment, *, max_bytes: int) -> Path:
+        """``url_private_download`` with the bot token (needs ``files:read``), from files.slack.com only."""
+        return await self.files.fetch(attachment, max_bytes)
 
     async def timeout_user(self, channel: ChannelRef, user_id: str, seconds: int) -> None:
         log.info("slack has no timeouts; not timing out", extra={"user": user_id})

@@ -91,7 +91,8 @@ def _files(event: Mapping[str, Any]) -> tuple[Attachment, ...]:
         return ()
     return tuple(
         Attachment(filename=_str(f.get("name")) or "file", mime=_str(f.get("mimetype")) or "application/octet-stream",
-                   url=_str(f.get("url_private")) or None, alt_text=_str(f.get("alt_txt")))
+                   url=_str(f.get("url_private_download")) or _str(f.get("url_private")) or None,
+                   alt_text=_str(f.get("alt_txt")), size=f.get("size") if isinstance(f.get("size"), int) else None)
         for f in files if isinstance(f, Mapping)
     )
 

@@ -35,9 +35,10 @@ def discord_bot(tmp_path: Path, fake_discord: FakeDiscord, bot_factory: BotFacto
     on a connected DiscordAdapter against the fakes."""
     from bot.discord.adapter import DiscordAdapter
 
-    async def start(model: Any = None, **overrides: Any) -> tuple[Any, Any]:
+    async def start(model: Any = None, file_hosts: Any = None, **overrides: Any) -> tuple[Any, Any]:
         settings = discord_settings(tmp_path, fake_discord, **overrides)
-        adapter = DiscordAdapter(settings, guild_ready_timeout=0.05)
+        hosts = {"file_hosts": file_hosts} if file_hosts is not None else {}
+        adapter = DiscordAdapter(settings, guild_ready_timeout=0.05, **hosts)
         bot = await bot_factory(model, settings=settings, adapter=adapter)
         return bot.adapter, bot.pipeline
 

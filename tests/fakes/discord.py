@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from aiohttp import WSMsgType, web
 
 from tests.fakes.discord_limits import BUTTON, IS_COMPONENTS_V2, SEND_POLLS, TEXT_DISPLAY, refused_message, walk
+from tests.fakes.file_host import FileHost
 from tests.fakes.loopback import serve_on_loopback
 
 API = "/api/v10"
@@ -151,6 +152,7 @@ class FakeDiscord:
     replay_overlap: int = 0  # on RESUME, also re-send this many events the client already had
     max_concurrency: int = 1  # /gateway/bot's session_start_limit: IDENTIFY buckets per 5 s
     events: list[dict[str, Any]] = field(default_factory=list)
+    file_host: FileHost = field(default_factory=lambda: FileHost("/attachments"))  # the CDN of attachments
     base: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -163,7 +165,9 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self.file_host.install(app)
         self._runner, self.base = await serve_on_loopback(app)
+        self.file_host.base = self.base
         RUNNING[self.api_base] = self
         return self.base
 

@@ -26,6 +26,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply
+from tests.fakes.file_host import FileHost
 from tests.fakes.loopback import serve_on_loopback
 from tests.fakes.slack_pane import PANE_METHODS, channel_info, pane_call
 from tests.fakes.slack_streams import stream_call
@@ -66,6 +67,7 @@ class FakeSlackAPI:
     keep_posts: bool = False
     streams: dict[str, dict[str, Any]] = field(default_factory=dict)  # ts -> {"text", "state", "metadata", ...}
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> slack_pane.channel(...) / im(...)
+    file_host: FileHost = field(default_factory=FileHost)  # files.slack.com: what url_private_download serves
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base: str = ""
@@ -76,7 +78,9 @@ class FakeSlackAPI:
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/respond/{token}", self._respond)
+        self.file_host.install(app)
         self._runner, self.base = await serve_on_loopback(app)
+        self.file_host.base = self.base
         return self.base + "/api/"
 
     async def stop(self) -> None:

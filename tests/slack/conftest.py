@@ -58,13 +58,15 @@ async def start_slack(tmp_path: Path, fake_api: FakeSlackAPI) -> AsyncIterator[S
 def slack_bot(tmp_path: Path, fake_api: FakeSlackAPI, bot_factory: BotFactory
               ) -> Callable[..., Awaitable[tuple[Any, Any]]]:
     """``adapter, pipeline = await slack_bot(model, progress_after_s=None, mode="http", **settings)``:
-    a bot (``bot_factory``) around ``model`` on a SlackAdapter against the fakes."""
+    a bot (``bot_factory``) around ``model`` on a SlackAdapter against the fakes (``file_hosts``: where it may
+    download attachments from, e.g. ``tests.fakes.file_host.LOOPBACK_FILES``)."""
     from bot.slack.adapter import SlackAdapter
 
     async def build(model: Any = None, progress_after_s: float | None = None, mode: str = "http",
-                    **overrides: Any) -> tuple[Any, Any]:
+                    file_hosts: Any = None, **overrides: Any) -> tuple[Any, Any]:
         settings = slack_settings(tmp_path, fake_api, mode, **overrides)
-        adapter = SlackAdapter(settings, http_host="127.0.0.1", progress_after_s=progress_after_s)
+        hosts = {"file_hosts": file_hosts} if file_hosts is not None else {}
+        adapter = SlackAdapter(settings, http_host="127.0.0.1", progress_after_s=progress_after_s, **hosts)
         bot = await bot_factory(model, settings=settings, adapter=adapter)
         return bot.adapter, bot.pipeline
 

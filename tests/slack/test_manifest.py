@@ -24,6 +24,7 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...]] = {
     "assistant.threads.setSuggestedPrompts": "assistant:write", "assistant.threads.setTitle": "assistant:write",
     "conversations.info": CONVERSATION_READ, "conversations.members": CONVERSATION_READ,
     "chat.startStream": "chat:write", "chat.appendStream": "chat:write", "chat.stopStream": "chat:write",
+    "url_private_download": "files:read",  # not a method: the download of an attached file, with the bot token
 }
 # event subscription -> scope
 EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.channels": "channels:history",

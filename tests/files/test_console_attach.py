@@ -1,0 +1,40 @@
+"""The console's ``/attach PATH``: the file goes with the next message, read offline with the same caps as a
+platform's download (bot/downloads.py ``copy_local``)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from bot.console.adapter import ConsoleAdapter
+from tests.fakes.harness import open_bot
+from tests.files.samples import service_log
+
+
+async def test_attach_then_ask_answers_from_the_file(tmp_path: Path) -> None:
+    from tests.fakes.settings import make_settings
+
+    settings = make_settings(tmp_path, attachment_max_mb=0.01)
+    log, line = service_log()
+    (tmp_path / "worker.log").write_bytes(log)
+    (tmp_path / "huge.log").write_bytes(b"x" * 20_000)
+    lines = [f"/attach {tmp_path / 'worker.log'}",
+             "@confab what went wrong with the database?",
+             f"/attach {tmp_path / 'missing.log'}",
+             f"/attach {tmp_path / 'huge.log'}",
+             "@confab and this one?",
+             "@confab no file this time, hello"]
+    screen = io.StringIO()
+    adapter = ConsoleAdapter(settings.data_dir, user="alice", stdin=io.StringIO("\n".join(lines) + "\n"),
+                             console=Console(file=screen, force_terminal=False, width=300))
+    async with open_bot(tmp_path, settings=settings, adapter=adapter, start=False, moderator=None) as bot:
+        await adapter.start(bot.pipeline, bot.pipeline.outbox)
+        await bot.drain()
+    out = screen.getvalue()
+    assert "* worker.log will go with your next message." in out
+    assert "connection refused by postgres" in out and f"worker.log (lines {line}-{line + 1})" in out, out
+    assert f"* There is no file at {tmp_path / 'missing.log'}." in out
+    assert "I couldn't read `huge.log`: it is over the 0.01 MB limit for attachments." in out
+    assert out.count("worker.log (line") == 1  # the file went with one message only

@@ -1,0 +1,56 @@
+"""read_attached_files on a large log: the question embeds a bounded number of passages, and the error it asks
+about is still found and cited by its line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from agent.context import TurnContext, current_turn
+from agent.files.model import AttachedFile
+from agent.files.search import MAX_EMBEDDED, make_files_tool
+from agent.knowledge.chunking import chunk_text
+from agent.tools.base import ToolOutput
+
+
+class Counting:
+    """The session's local embedder, counting what it is asked to embed."""
+
+    name = "counting"
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.sizes: list[int] = []
+
+    @property
+    def dim(self) -> int:
+        return int(self.inner.dim)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed(texts)  # type: ignore[no-any-return]
+
+    async def aembed(self, texts: list[str]) -> np.ndarray:
+        self.sizes.append(len(texts))
+        return await self.inner.aembed(texts)  # type: ignore[no-any-return]
+
+
+async def test_a_large_log_embeds_a_bounded_number_of_passages_and_finds_the_error(local_embedder: Any) -> None:
+    lines = [f"2026-11-30 03:{n // 60 % 60:02d}:{n % 60:02d} INFO http: GET /page/{n} 200 in 4 ms"
+             for n in range(12000)]
+    lines[9000] = "2026-11-30 05:30:00 ERROR billing: invoice export crashed with a KeyError on customer_id"
+    text = "\n".join(lines)
+    log = AttachedFile("access.log", "text", tuple(chunk_text("access.log", text, 500)))
+    assert len(log.chunks) > 4 * MAX_EMBEDDED
+    counting = Counting(local_embedder)
+    tool = make_files_tool(lambda: counting)
+    token = current_turn.set(TurnContext("test:T:c", "test", "u1", "alice", files=(log,)))
+    try:
+        result = await tool.ainvoke({"name": tool.name, "args": {"question": "why did the invoice export crash?"},
+                                     "id": "call_1", "type": "tool_call"})
+    finally:
+        current_turn.reset(token)
+    output = result.artifact
+    assert isinstance(output, ToolOutput)
+    assert "invoice export crashed with a KeyError" in output.for_user and "access.log (line 9001" in output.for_user
+    assert counting.sizes[0] == MAX_EMBEDDED + 1  # the question and the passages kept
