@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from agent.context import TurnContext
 from agent.core import Agent, AgentResult, Limits, PostProcessor, Turn
 from agent.knowledge.citations import enforce_citations
+from agent.memory.models import StoredMessage
 from agent.memory.rolling import Folder, extractive_fold, lexical_central, model_fold, roll
 from agent.settings import Settings
 from agent.storage.ports import MessageStore, SummaryStore
@@ -62,7 +63,18 @@ class Assistant:
         window = self.settings.context_messages
         history, summary = await self.messages.context(context.channel_key, limit=window + 1, thread=context.thread)
         history = [m for m in history if m.id != exclude_id][-window:]
+        if history and history[0].is_bot and history[0].id == context.thread:
+            history = await self._with_asked(history) if len(history) < window else history
         return Turn(context, text, history, summary[0] if summary else None)
+
+    async def _with_asked(self, history: list[StoredMessage]) -> list[StoredMessage]:
+        """A thread under one of Confab's own answers (a reply to it: Discord's Reply, the console's ``>N``) is
+        a conversation about the question that answer answered: the newest person's message in the channel
+        before it joins the thread's context, as the first line."""
+        root = history[0]
+        before = await self.messages.history(root.channel_key, until=root.created_at, limit=5)
+        asked = [m for m in before if not m.is_bot and m.id != root.id and m.thread in (None, m.id)]
+        return [asked[-1], *history] if asked else history
 
     async def answer(self, turn: Turn) -> AgentResult:
         return await self.agent.run(turn)

@@ -10,6 +10,7 @@
     ├── ToolError              a tool failed; ``user_message`` is safe to show
     ├── KnowledgeError         indexing or retrieval failed
     ├── ImageError             image generation failed (refusal, quota, timeout, oversize …)
+    ├── SpeechError            a recording could not be transcribed (agent.speech.errors: too long, corrupt …)
     └── StorageError           the memory store failed
 
 Every error carries ``user_message``: one short sentence that can be shown in chat.
@@ -61,6 +62,10 @@ class KnowledgeError(ConfabError):
 
 class ImageError(ConfabError):
     user_message = "I couldn't generate that image."
+
+
+class SpeechError(ConfabError):
+    user_message = "I couldn't transcribe that recording."
 
 
 class StorageError(ConfabError):

@@ -272,19 +272,21 @@ def _on_topic(answer: str, question: str) -> bool:
 
 
 def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | None:
-    """What a follow-up follows: in a thread, its previous message; elsewhere, the question the bot answered
-    among the last few lines (a DM, or a channel where the bot has just replied)."""
+    """What a follow-up follows: the last question the bot answered (a line that got no answer, such as "ok,
+    I'll set it up tomorrow", is no context), and in a thread its first question too, which names the topic
+    the thread's later follow-ups lean on ("how do I run it under systemd?" … "and how do I see its logs?").
+    Outside threads only when the bot has just answered (a DM, or a channel where it has just replied)."""
     people = [i for i, line in enumerate(conversation) if not line.startswith("(bot) ")]
-    if in_thread:
-        before = people
-    else:
-        answers = [i for i, line in enumerate(conversation) if line.startswith("(bot) ")]
-        if not answers or answers[-1] < len(conversation) - RECENT_ANSWER:
-            return None
-        before = [i for i in people if i < answers[-1]]
-    if not before:
+    answers = [i for i, line in enumerate(conversation) if line.startswith("(bot) ")]
+    if not in_thread and (not answers or answers[-1] < len(conversation) - RECENT_ANSWER):
         return None
-    return conversation[before[-1]].partition(": ")[2] or None
+    answered = [i for i in people if answers and i < answers[-1]]
+    if not in_thread:
+        people = answered
+    if not people:
+        return None
+    chosen = dict.fromkeys(([people[0]] if in_thread else []) + [answered[-1] if answered else people[-1]])
+    return " ".join(conversation[i].partition(": ")[2] for i in chosen).strip() or None
 
 
 def _strip_mention(text: str, bot_name: str) -> str:

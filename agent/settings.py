@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     image_daily_limit: int = Field(20, ge=0, validation_alias=_env("CONFAB_IMAGE_DAILY_LIMIT"))
     image_max_mb: float = Field(20.0, gt=0, validation_alias=_env("CONFAB_IMAGE_MAX_MB"))
 
+    # --- speech to text (voice messages, audio clips, `confab transcribe`) ------------------
+    stt_model: str | None = Field(None, validation_alias=_env("CONFAB_STT_MODEL"))
+    stt_base_url: str | None = Field(None, validation_alias=_env("CONFAB_STT_BASE_URL"))
+    stt_api_key: SecretStr | None = Field(None, validation_alias=_env("CONFAB_STT_API_KEY"))
+    stt_language: str | None = Field(None, max_length=8, validation_alias=_env("CONFAB_STT_LANGUAGE"))
+    stt_timeout_s: float = Field(120.0, gt=0, validation_alias=_env("CONFAB_STT_TIMEOUT"))
+    stt_max_minutes: float = Field(10.0, gt=0, le=240, validation_alias=_env("CONFAB_STT_MAX_MINUTES"))
+    stt_max_mb: float = Field(25.0, gt=0, le=500, validation_alias=_env("CONFAB_STT_MAX_MB"))
+    stt_daily_minutes: float = Field(60.0, ge=0, validation_alias=_env("CONFAB_STT_DAILY_MINUTES"))
+
     # --- brainstorming -------------------------------------------------------------------
     brainstorm_idle_minutes: int = Field(120, ge=1, validation_alias=_env("CONFAB_BRAINSTORM_IDLE_MINUTES"))
 

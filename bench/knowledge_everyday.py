@@ -37,6 +37,14 @@ on PubMedQA only, threshold unchanged at 0.4), 2026-11-29, "before" being the co
 refused: "does it work without internet?" (0.04 -> 0.06: the docs say "no network", similarity 0.30, a third
 of its words in the document) and "how do I make it pick up new documents right away?" (0.29 -> 0.36): words,
 not the competition.
+
+The "fresh" rows, first run 2026-11-30 (ef3462c's retrieval): 5 right / 4 refused / 6 wrong passage, 4/4
+abstained. Two of the six "wrong" quote the right section without the key word ("Shows what Confab can do and
+lists its commands." under /help); "can it ping @everyone?" is not refused but flagged as spam (the literal
+@everyone, and the bench's one author asking 60 questions in a minute). Tried against them and not shipped:
+ordering the quoted candidates by passage similarity plus 0.3 x their section title's similarity (check 7 -> 9,
+but check follow-ups 2 -> 0 and fresh unchanged at 5 / 4 / 6). The three false refusals (relevance 0.01-0.14)
+are words: "laptop" for "machine", "several copies" for "several processes".
 """
 
 from __future__ import annotations
@@ -124,6 +132,37 @@ CASES = [
             "screens every message", "stores the messages it can see", "remembered, not answered"),
     covered("check", "how do I change the bot's rate limit?", "configuration.md › Rate limits",
             "CONFAB_RATE_USER_PER_MIN"),
+    # "fresh" rows: written on 2026-11-30, after the check rows had been looked at while choosing how the quoted
+    # passage is picked; run once, after that choice, as the new held-out figure
+    covered("fresh", "how do I check that my configuration is right?", "configuration.md › Checking the configuration",
+            "confab doctor"),
+    covered("fresh", "how do I try it out on my laptop?", "deployment.md › Try it locally", "make demo"),
+    covered("fresh", "how do I run the test suite?", "deployment.md › Run the tests", "make test"),
+    covered("fresh", "what happens to questions if confab crashes?", "configuration.md › Stopping",
+            "answered when it starts again"),
+    covered("fresh", "how do I run several copies of confab for a big community?",
+            "deployment.md › Several processes (PostgreSQL and Redis)", "CONFAB_DATABASE_URL",
+            "several Confab processes"),
+    covered("fresh", "how many questions can I ask per minute?",
+            ("commands.md › Limits", "configuration.md › Rate limits"), "10 questions a minute",
+            "CONFAB_RATE_USER_PER_MIN"),
+    covered("fresh", "can I vote on whether an answer was useful?", "commands.md › Rating answers (👍/👎)", "👍"),
+    covered("fresh", "what does the bot show while it is thinking?", "overview.md › While Confab is answering",
+            "Working on it", "is typing", "searching the docs"),
+    covered("fresh", "what happens when a PDF in the knowledge folder is broken?",
+            "overview.md › When a document can't be read", "skipped with a reason"),
+    covered("fresh", "can it ping @everyone?", "privacy.md › Safety", "never pings"),
+    covered("fresh", "how do I ask a question without mentioning the bot?", "commands.md › /ask", "/ask <question>"),
+    covered("fresh", "how do I see the list of commands?", ("commands.md › /help", "commands.md › Commands"), "/help"),
+    covered("fresh", "where do I put the discord token?", ("configuration.md › Discord", "deployment.md › Discord"),
+            "DISCORD_TOKEN"),
+    covered("fresh", "how long can one answer take at most?", "configuration.md › Limits of one answer",
+            "CONFAB_AGENT_DEADLINE"),
+    covered("fresh", "who rated the bot's answers badly?", "commands.md › /confab feedback", "/confab feedback"),
+    uncovered("fresh", "how do I book a meeting room?"),
+    uncovered("fresh", "who approves purchase orders?"),
+    uncovered("fresh", "what's the guest wifi network called?"),
+    uncovered("fresh", "when does the code freeze start?"),
     # the docs don't cover these
     uncovered("dev", "what's the wifi password?"),
     uncovered("check", "how much does the enterprise plan cost?"),
@@ -216,7 +255,7 @@ async def run(cases: list[Case]) -> list[Outcome]:
 
 
 def report(outcomes: list[Outcome], show: bool) -> None:
-    for split in ("dev", "check"):
+    for split in ("dev", "check", "fresh"):
         rows = [o for o in outcomes if o.case.split == split]
         if not rows:
             continue
@@ -244,7 +283,7 @@ def report(outcomes: list[Outcome], show: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--show", action="store_true", help="print every reply, not only the failures")
-    parser.add_argument("--only", choices=("dev", "check"))
+    parser.add_argument("--only", choices=("dev", "check", "fresh"))
     args = parser.parse_args()
     cases = [c for c in CASES if args.only in (None, c.split)]
     report(asyncio.run(run(cases)), args.show)

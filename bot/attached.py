@@ -21,6 +21,7 @@ from agent.embeddings import Embedder
 from agent.files.model import AttachedFile, FileUnreadable
 from agent.files.reading import kind_of, read_attached
 from agent.settings import Settings
+from agent.speech.audio import is_recording
 from agent.storage.ports import MessageStore
 from bot import messages as say
 from bot.adapter import Adapter
@@ -59,8 +60,8 @@ class FileGatherer:
     async def gather(self, message: IncomingMessage, adapter: Adapter | None) -> Attached:
         if adapter is None:
             return Attached()
-        own = message.attachments or message.replied_files
-        offered = own or await self._thread_files(message, adapter)
+        own = _documents(message.attachments or message.replied_files)
+        offered = own or _documents(await self._thread_files(message, adapter))
         if not offered:
             return Attached()
         files: list[AttachedFile] = []
@@ -139,6 +140,11 @@ async def _platform_thread_files(message: IncomingMessage, adapter: Adapter) -> 
         if found.id != message.id and found.attachments and found.channel.key == message.channel.key:
             return found.attachments
     return ()
+
+
+def _documents(attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
+    """Attachments other than recordings (voice messages and audio clips are bot/voice.py's to transcribe)."""
+    return tuple(a for a in attachments if not is_recording(a.filename, a.mime))
 
 
 def files_noted(text: str, attachments: tuple[Attachment, ...]) -> str:

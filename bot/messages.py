@@ -68,3 +68,8 @@ IMAGE_OFFLINE = (
 IMAGE_NO_VISION = (
     "The configured model isn't set up to see images (`{name}`). If it accepts them, set `CONFAB_MODEL_VISION=true`."
 )
+
+# voice messages and audio clips (bot/voice.py)
+TRANSCRIPT_MARK = "[voice transcript]"  # what the stored text carries before a transcript (search, summaries, spam)
+TRANSCRIPT_SHOWN = "🎙️ Transcript of {name}: {text}"
+TRANSCRIPT_NOT_MADE = "🎙️ {name}: {reason}"

@@ -100,7 +100,8 @@ class Moderator:
         spam = await feature.ready_spam()
         result = await spam.aclassify(text, author.id, channel.key, new_member=new_member, discount=standing.discount,
                                       extra=standing.extra, sender=sender_of(channel.platform, author, at),
-                                      scope=_workspace(channel))
+                                      scope=_workspace(channel), posted_before=standing.posted_before,
+                                      watched=not standing.new_here)
         if not standing.exempt:  # an exempted author's soft evidence is not the judge's to revive
             result = await feature.judge_spam(text, result)
         if result.label != "spam":

@@ -11,6 +11,11 @@
   messages in the workspace revokes their exemptions, and ``/forget`` erases the channel's (it clears
   every table keyed by channel). Known phishing domains and scam phrases are never exempted.
 
+"Posted here before" is read from the store too (the author's latest earlier message in the workspace, not
+flagged), so an author's standing survives restarts and is the same on every replica; and whether Confab
+has watched the workspace for :data:`WATCH_DAYS` yet: before that, no history is no evidence
+(:mod:`agent.classify.standing`).
+
 An author's risk: each ``ham`` verdict on their messages in the workspace since their last ``spam``
 verdict (within :data:`TRUST_WINDOW_DAYS`) lowers their soft evidence by :data:`TRUST_STEP`, at most
 :data:`TRUST_MAX`, so a hijacked account's blatant spam still scores as spam; a ``spam`` verdict in
@@ -33,6 +38,9 @@ TRUST_MAX = 0.3  # … at most: a text-model 0.99 still scores 0.69 (spam at the
 TRUST_WINDOW_DAYS = 90
 SPAMMED_WEIGHT = 0.3
 DAY_S = 86400.0
+WATCH_DAYS = 14  # Confab has seen a workspace this long: a member with no messages in it is news
+EARLIER_S = 60.0  # "posted before": a message at least this much older than the one screened
+UNWATCHED_RECHECK_S = 600.0  # how long "not watched long enough yet" is believed before asking again
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +52,14 @@ class Standing:
     discount: float = 0.0
     extra: tuple[Signal, ...] = ()
     policy: Any = None
+    posted_before: bool = False  # the author's latest earlier message in the workspace was not flagged
+    new_here: bool = False  # Confab has watched the workspace for less than WATCH_DAYS
 
 
 class SpamLedger:
     def __init__(self, store: SpamStore) -> None:
         self.store = store
+        self._watched: dict[str, float] = {}  # workspace -> until when "not watched long enough" holds (inf: never)
 
     async def record_flag(self, channel_key: str, message_id: str, author_id: str, text: str, score: float,
                           reasons: Sequence[str], action: str, *, replace: bool = True) -> None:
@@ -58,7 +69,8 @@ class SpamLedger:
 
     async def standing(self, channel_key: str, author_id: str, now: float | None = None) -> Standing:
         now = time.time() if now is None else now
-        record = await self.store.author_record(channel_key, author_id, now, now - TRUST_WINDOW_DAYS * DAY_S)
+        record = await self.store.author_record(channel_key, author_id, now, now - TRUST_WINDOW_DAYS * DAY_S,
+                                                before=now - EARLIER_S)
         verdicts = sorted(record.verdicts)
         last_spam = max((at for at, kind in verdicts if kind == "spam"), default=None)
         hams = sum(1 for at, kind in verdicts if kind == "ham" and (last_spam is None or at > last_spam))
@@ -67,7 +79,23 @@ class SpamLedger:
             extra = (Signal("moderator_marked_spam", SPAMMED_WEIGHT,
                             "a moderator marked this author's message as spam recently"),)
         discount = 1.0 if record.exempt else min(TRUST_MAX, TRUST_STEP * hams)
-        return Standing(record.exempt, discount, extra, record.spam_policy)
+        return Standing(record.exempt, discount, extra, record.spam_policy, record.posted_before,
+                        await self._new_here(channel_key, now))
+
+    async def _new_here(self, channel_key: str, now: float) -> bool:
+        """Has Confab watched this channel's workspace for less than WATCH_DAYS? Once it has, that is
+        remembered; until then the answer is asked again every UNWATCHED_RECHECK_S (one indexed read)."""
+        workspace = channel_key.rsplit(":", 1)[0]
+        until = self._watched.get(workspace)
+        if until == float("inf"):
+            return False
+        if until is not None and now < until:
+            return True
+        if await self.store.watched_before(channel_key, now - WATCH_DAYS * DAY_S):
+            self._watched[workspace] = float("inf")
+            return False
+        self._watched[workspace] = now + UNWATCHED_RECHECK_S
+        return True
 
     async def find(self, channel_key: str, message_ids: Sequence[str], prefer: Sequence[str] = ()
                    ) -> FoundMessage | None:

@@ -67,40 +67,44 @@ class SpamClassifier:
 
     def classify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
                  new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = (),
-                 sender: Sender | None = None, scope: str = "") -> SpamResult:
+                 sender: Sender | None = None, scope: str = "", posted_before: bool = False,
+                 watched: bool = True) -> SpamResult:
         """One message; ``author``/``channel`` feed the behaviour signals (empty: content only), from this
         process's memory; ``discount`` and ``extra`` carry moderators' corrections about the author
         (module docstring); ``sender`` what the platform says about them (:mod:`agent.classify.standing`);
-        ``scope`` the workspace in which "posted before" counts."""
+        ``scope`` the workspace in which "posted before" counts; ``posted_before`` the store's word on that
+        (beside this process's memory) and ``watched`` whether Confab has watched the workspace long enough
+        for it to matter (:class:`agent.classify.ledger.Standing`)."""
         n = normalize(text[:MAX_CHARS])
         if not n.folded:
             return SpamResult("ham", 0.0, ("empty",))
         behaviour, known = (self.tracker.observe_known(author, channel, n, now, new_member, scope) if author
                             else ([], False))
-        return self._judge(n, behaviour, discount, extra, sender, known)
+        return self._judge(n, behaviour, discount, extra, sender, known or posted_before, watched)
 
     async def aclassify(self, text: str, author: str = "", channel: str = "", now: float | None = None,
                         new_member: bool = False, discount: float = 0.0, extra: Sequence[Signal] = (),
-                        sender: Sender | None = None, scope: str = "") -> SpamResult:
+                        sender: Sender | None = None, scope: str = "", posted_before: bool = False,
+                        watched: bool = True) -> SpamResult:
         """:meth:`classify` with the behaviour signals from the shared author history (all replicas')."""
         n = normalize(text[:MAX_CHARS])
         if not n.folded:
             return SpamResult("ham", 0.0, ("empty",))
         behaviour, known = (await self.tracker.aobserve_known(author, channel, n, now, new_member, scope) if author
                             else ([], False))
-        return self._judge(n, behaviour, discount, extra, sender, known)
+        return self._judge(n, behaviour, discount, extra, sender, known or posted_before, watched)
 
     async def flagged(self, author: str, scope: str = "") -> None:
         """A message of ``author``'s was flagged: the standing that having posted in ``scope`` gave them is gone."""
         await self.tracker.flagged(author, scope)
 
     def _judge(self, n: Normalized, behaviour: list[Signal], discount: float, extra: Sequence[Signal],
-               sender: Sender | None = None, known: bool = False) -> SpamResult:
+               sender: Sender | None = None, known: bool = False, watched: bool = True) -> SpamResult:
         signals = content_signals(n) + list(extra) + behaviour
         if discount >= 1.0 and not HARD_SIGNALS.intersection(s.name for s in signals):
             return SpamResult("ham", 0.0, ("exempted by a moderator",), 0.0, tuple(s.name for s in signals))
         probability = self.model.probability(n.folded)
-        level, why = standing(sender, known, (s.name for s in signals))
+        level, why = standing(sender, known, (s.name for s in signals), watched)
         return self._combine(probability, signals, discount, level, why)
 
     def classify_texts(self, texts: list[str]) -> list[SpamResult]:

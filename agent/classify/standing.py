@@ -11,6 +11,11 @@ the *text-only* evidence (:data:`TEXT_ONLY`: the text model, links, mass and bro
 - the platform vouches for them (:class:`Sender.vetted`: a role given in the server, 30+ days in the
   server, or a full, non-guest member of a Slack workspace): :data:`VETTED_STANDING`.
 
+"Posted before" is only evidence once Confab has watched the workspace for a while (``watched``, two
+weeks: :data:`agent.classify.ledger.WATCH_DAYS`). In a team's first hours with Confab every member is a
+first-time poster, and a benefits reminder with a link from a full member scored as a stranger's blast;
+until then a member the platform vouches for is taken as having posted before.
+
 Never lowered: known phishing domains and scam phrases (hard signals), repeats and bursts (a hijacked
 account's blast), hidden characters and look-alike letters, suspicious domains, and a moderator's
 recent "spam" verdict on the author, which also takes the standing away. Admins, bots and exempt roles
@@ -38,14 +43,18 @@ class Sender:
     new_account: bool = False  # created on the platform days ago: no standing at all
 
 
-def standing(sender: Sender | None, known: bool, signals: Iterable[str]) -> tuple[float, str]:
-    """(how much the text-only evidence is lowered, 0-0.6; who the author is, in words, "" for no standing)."""
+def standing(sender: Sender | None, known: bool, signals: Iterable[str], watched: bool = True) -> tuple[float, str]:
+    """(how much the text-only evidence is lowered, 0-0.6; who the author is, in words, "" for no standing);
+    ``watched``: Confab has watched this workspace long enough for "not posted before" to mean something."""
     if sender is None or sender.new_account or not LOSES_STANDING.isdisjoint(signals):
         return 0.0, ""
     level, why = 0.0, []
     if known:
         level += KNOWN_STANDING
         why.append("has posted here before")
+    elif sender.vetted and not watched:
+        level += KNOWN_STANDING
+        why.append("Confab is new here")
     if sender.vetted:
         level += VETTED_STANDING
         why.append(sender.why or "vouched for by the platform")

@@ -37,7 +37,7 @@ from agent.jobs.base import (
     check_job,
     queue_of,
 )
-from agent.jobs.schema import ensure_schema
+from agent.storage.postgres.queue_schema import ensure_schema, pending
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,9 @@ class ProcrastinateJobs:
             async with self.connector.pool.connection() as conn:
                 if await ensure_schema(conn):
                     log.info("jobs: created procrastinate's schema")
+                elif behind := await pending(conn):
+                    log.warning("jobs: procrastinate's schema is behind the installed version: run `confab migrate`",
+                                extra={"pending": [m.name for m in behind][:5]})
         except Exception as exc:
             await self.app.close_async()
             raise JobError(f"cannot open the job queue on PostgreSQL: {type(exc).__name__}: {exc}") from exc

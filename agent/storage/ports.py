@@ -238,6 +238,7 @@ class AuthorRecord:
     exempt: bool
     verdicts: tuple[tuple[float, Verdict], ...]
     spam_policy: Any = None
+    posted_before: bool = False  # their latest message in the workspace before ``before`` was not flagged
 
 
 @runtime_checkable
@@ -247,9 +248,14 @@ class SpamStore(Protocol):
     async def record_flag(self, flag: SpamFlag, *, replace: bool) -> None:
         """Keep a flag; an existing flag of that message is replaced when ``replace``, else kept."""
 
-    async def author_record(self, channel_key: str, author_id: str, now: float, since: float) -> AuthorRecord:
-        """The author's exemption in the channel (unexpired at ``now``), verdicts since ``since`` and the
-        channel's ``spam_policy`` setting (as :meth:`ChannelSettings.get` would return it), in one read."""
+    async def author_record(self, channel_key: str, author_id: str, now: float, since: float,
+                            before: float | None = None) -> AuthorRecord:
+        """The author's exemption in the channel (unexpired at ``now``), verdicts since ``since``, the
+        channel's ``spam_policy`` setting (as :meth:`ChannelSettings.get` would return it) and, with
+        ``before``, whether they posted in the workspace before then, unflagged: in one read."""
+
+    async def watched_before(self, channel_key: str, when: float) -> bool:
+        """Does the store hold a message of the channel's workspace from before ``when``?"""
 
     async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
         """Flags of those message ids in the channel's workspace, newest first."""
@@ -328,6 +334,25 @@ class ImageLog(Protocol):
 
 
 @runtime_checkable
+class SpeechQuota(Protocol):
+    """Seconds of audio transcribed per person: the daily allowance, reserved before transcribing (as
+    :class:`ImageLog` reserves images) so concurrent voice messages on any replica stay within it."""
+
+    async def reserve(self, author_id: str, seconds: float, at: float, since: float, limit_s: float) -> int | None:
+        """Take ``seconds`` of the author's ``limit_s`` counted since ``since``; the reservation's id, or None.
+        Rows of anyone older than two days before ``since`` are removed (they no longer count)."""
+
+    async def settle(self, reservation: int, seconds: float) -> None:
+        """Transcribed: the reservation counts the seconds actually decoded."""
+
+    async def release(self, reservation: int) -> None:
+        """Not transcribed (refused, failed): the reservation no longer counts."""
+
+    async def used_since(self, author_id: str, since: float) -> float:
+        """Seconds the author transcribed (or has reserved) since that time."""
+
+
+@runtime_checkable
 class Storage(Protocol):
     """Everything Confab keeps, opened once (:func:`agent.storage.open_storage`) and closed once."""
 
@@ -363,6 +388,9 @@ class Storage(Protocol):
 
     @property
     def images(self) -> ImageLog: ...
+
+    @property
+    def speech(self) -> SpeechQuota: ...
 
     @property
     def feedback(self) -> FeedbackStore: ...

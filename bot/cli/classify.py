@@ -148,7 +148,9 @@ def eval_spam(data: Annotated[Path, typer.Option("--data", help="the labelled me
               split: Annotated[str, typer.Option(help="test: the held-out 20% of a set the shipped model was trained "
                                                       "on (SMS, janitr) | all (default for --format jsonl)")] = "",
               sender: Annotated[str, typer.Option(help="stranger (the text alone) | member (each author posted "
-                                                       "here before and is a full member)")] = "stranger",
+                                                       "here before and is a full member) | newcomer (a full "
+                                                       "member's first message in a workspace Confab joined "
+                                                       "days ago)")] = "stranger",
               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     from agent.classify.spam import SpamClassifier
     from agent.classify.standing import Sender
@@ -158,18 +160,21 @@ def eval_spam(data: Annotated[Path, typer.Option("--data", help="the labelled me
     _check_choice("--format", fmt, ("jsonl", "sms"))
     split = split or ("test" if fmt == "sms" else "all")
     _check_choice("--split", split, ("test", "all"))
-    _check_choice("--sender", sender, ("stranger", "member"))
+    _check_choice("--sender", sender, ("stranger", "member", "newcomer"))
     texts, truth = _read_labelled(data, fmt, lambda value: int(binary_label(value, SPAM_LABELS)), split)
     settings = load_settings_or_exit()
     classifier = SpamClassifier(settings.spam_threshold, path=model_path(settings.data_dir))  # a retrained one too
     classifier.model.probabilities(["warm up"])
     started = time.perf_counter()
+    member = Sender(True, "a full member of this workspace")
     if sender == "member":  # each author's earlier, unflagged message, then the one scored
-        member = Sender(True, "a full member of this workspace")
         results = []
         for i, text in enumerate(texts):
             classifier.classify("morning all", f"member{i}", "eval", now=0.0)
             results.append(classifier.classify(text, f"member{i}", "eval", now=60.0, sender=member))
+    elif sender == "newcomer":  # no history, in a workspace not watched long enough for that to mean anything
+        results = [classifier.classify(text, f"newcomer{i}", "eval", now=60.0, sender=member, watched=False)
+                   for i, text in enumerate(texts)]
     else:
         results = classifier.classify_texts(texts)
     predicted = [int(r.label == "spam") for r in results]

@@ -15,6 +15,7 @@ from bot.cli.knowledge import eval_retrieval, index
 from bot.cli.migrate import migrate
 from bot.cli.run import run
 from bot.cli.summarize import eval_summarize, summarize
+from bot.cli.transcribe import transcribe
 
 app = typer.Typer(
     name="confab",
@@ -33,6 +34,7 @@ app.command("chat")(chat)
 app.command("run")(run)
 app.command("doctor")(doctor)
 app.command("migrate")(migrate)
+app.command("transcribe")(transcribe)
 
 eval_app.command("summarize")(eval_summarize)
 eval_app.command("retrieval")(eval_retrieval)

@@ -67,7 +67,19 @@ def migration_check(state: StoreStatus, known: frozenset[int]) -> Check:
 
 
 def queue_check(state: StoreStatus) -> Check:
+    """procrastinate's tables, and its migrations: a pending ``pre`` one stops the new release (it expects it
+    applied); ``post`` ones wait, by design, until every process runs the new release."""
+    from agent.storage.postgres.queue_schema import shipped
+
     if state.queue:
+        behind = [m for m in shipped() if state.queue_applied is not None and m.name not in state.queue_applied]
+        shown = f"{len(behind)} procrastinate migration(s) pending ({', '.join(m.name for m in behind[:1])}" + (
+            ", …)" if len(behind) > 1 else ")")
+        if any(m.phase == "pre" for m in behind):
+            return Check("job queue", False, shown, "run `confab migrate` (`confab migrate --pre` before a rolling "
+                                                    "upgrade, see the deployment guide)")
+        if behind:
+            return Check("job queue", True, f"{shown}: run `confab migrate` once every process runs this release")
         return Check("job queue", True, "procrastinate's tables are there")
     return Check("job queue", False, "procrastinate's tables are missing",
                  "run `confab migrate` (a worker also creates them when it starts)")

@@ -23,6 +23,7 @@ CHANNEL_SETTINGS: dict[str, tuple[str, ...]] = {
     "spam_policy": ("off", "flag", "delete", "delete_timeout"),
     "mod_channel": (),
     "spam_exempt_days": (),
+    "voice_transcripts": ("on", "off"),  # bot/voice.py: show every recording's transcript, not only when asked
 }
 _CHANNEL_MENTION = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_NAME = re.compile(r"^[\w.\-]{1,80}$")
@@ -92,7 +93,7 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
     channel_settings, key = ctx.deps.store.channel_settings, ctx.command.channel.key
     if len(words) == 1:
         defaults = {"spam_policy": ctx.deps.settings.spam_policy, "mod_channel": ctx.deps.settings.mod_channel,
-                    "spam_exempt_days": EXEMPT_DAYS}
+                    "spam_exempt_days": EXEMPT_DAYS, "voice_transcripts": "off"}
         lines = ["This channel's settings:"]
         for name in CHANNEL_SETTINGS:
             value = await channel_settings.get(key, name, defaults.get(name))

@@ -40,7 +40,7 @@ def parse_message_ref(text: str) -> tuple[str | None, str]:
     return None, text.strip("[]()#")
 
 
-@command("spam", "Correct spam flags and set this channel's spam policy (admins).", USAGE, admin_only=True)
+@command("spam", "Correct spam flags and set this channel's spam policy.", USAGE, admin_only=True)
 async def spam_command(ctx: CommandContext) -> list[Reply]:
     words = ctx.command.args.split()
     action = words[0].lower().replace("_", "-") if words else ""

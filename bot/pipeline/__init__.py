@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from agent.deps import Deps
 from agent.jobs import JobError
+from agent.speech import SpeechService
 from bot.adapter import Adapter
 from bot.attached import files_noted
 from bot.background import BackgroundWork
@@ -46,6 +47,7 @@ from bot.pipeline.route import Router
 from bot.pipeline.screening import ScreenBacklog, screen_record
 from bot.platform_access import STORE_MAX_CHARS, to_stored
 from bot.text import clean_incoming, scrub
+from bot.voice import VoiceTranscripts, kept_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,8 @@ class Pipeline:
                              self.followers.keys())
         self.answerer = Answerer(deps.assistant, deps.store.threads, self.outbox, self.followers,
                                  s.max_message_chars, s.context_messages, embedder=deps.embedders.configured)
+        self.voice = VoiceTranscripts(SpeechService(s, deps.store.speech), deps.store.messages,
+                                      deps.store.channel_settings, self.outbox)
         self.command_runner = CommandRunner(load_commands(), deps, self.outbox, self.limit)
         self._resumed = BackgroundWork()
         self.screens = ScreenBacklog(deps.store.messages)
@@ -195,9 +199,10 @@ class Pipeline:
 
     async def _steps(self, accepted: Accepted) -> bool:
         """True when the answer's delivery settled the owed answer."""
-        message = accepted.message
-        if message.author.is_bot:
+        if accepted.message.author.is_bot:
             return False
+        accepted = await self.voice.transcribe(accepted)  # recordings' words: screened, routed, answered
+        message = accepted.message
         if self.moderator is not None:
             flagged = await self.moderator.screen(message, self.outbox.adapter_for(message.channel))
             self.screens.done(message)
@@ -262,6 +267,8 @@ class Pipeline:
         try:
             edit = scrub(edit)
             text = clean_incoming(edit.text)[:STORE_MAX_CHARS]
+            stored = await self.store.messages.get(edit.channel.key, edit.id)
+            text = text if stored is None else kept_transcripts(stored.text, text)
             await self.store.messages.edit(edit.channel.key, edit.id, text, edit.edited_at)
             if self.moderator is not None and not edit.author.is_bot:
                 await self.moderator.rescreen_edit(edit, self.outbox.adapter_for(edit.channel))

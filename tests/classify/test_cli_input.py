@@ -47,6 +47,17 @@ def test_eval_spam_accepts_the_obvious_label_spellings(tmp_path: Path, positive:
     assert json.loads(result.stdout)["confusion"] == {"tp": 2, "fp": 0, "fn": 0, "tn": 2}
 
 
+def test_eval_spam_scores_as_a_stranger_a_member_or_a_newcomer_would_post(tmp_path: Path) -> None:
+    notice = "Reminder: open enrolment for benefits closes Friday, update your choices at https://benefits.example.com/e"
+    rows = [{"text": notice, "label": "ham"}, {"text": SPAM[1], "label": "spam"}]
+    data = str(write(tmp_path / "d.jsonl", rows))
+    confusion = {sender: json.loads(run("eval", "spam", "--data", data, "--sender", sender, "--json").stdout)
+                 ["confusion"] for sender in ("stranger", "member", "newcomer")}
+    assert confusion["stranger"] == {"tp": 1, "fp": 1, "fn": 0, "tn": 0}  # the text alone
+    assert confusion["member"] == confusion["newcomer"] == {"tp": 1, "fp": 0, "fn": 0, "tn": 1}
+    assert run("eval", "spam", "--data", data, "--sender", "guest").exit_code == 2
+
+
 def test_eval_spam_names_every_bad_line_and_scores_nothing(tmp_path: Path) -> None:
     data = write(tmp_path / "d.jsonl", [{"text": SPAM[0], "label": "spam"}, "", {"text": HAM[0], "label": "maybe"},
                                         "not json", [1, 2], {"label": "ham"}, {"text": 5, "label": "ham"},

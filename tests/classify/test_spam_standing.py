@@ -92,17 +92,25 @@ def test_what_the_platform_says_about_the_author() -> None:
     assert author_of(profile_of(guest), "U2") == guest  # the shared profile cache keeps it
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
-    async with open_bot(tmp_path, mod_channel="mods") as chat:
-        yield chat
-
-
-def member_message(bot: Chat, text: str, id: str, user: str = "maria", workspace: str = "T1") -> IncomingMessage:
+def member_message(bot: Chat, text: str, id: str, user: str = "maria", workspace: str = "T1",
+                   ago: timedelta = timedelta(0)) -> IncomingMessage:
     message = bot.message(text, user=user, id=id)
     author = Author(user, user, roles=("Engineering",), joined_at=datetime.now(UTC) - timedelta(days=200))
     channel = replace(message.channel, workspace=workspace)
-    return IncomingMessage(message.id, channel, author, text, created_at=message.created_at)
+    return IncomingMessage(message.id, channel, author, text, created_at=message.created_at - ago)
+
+
+async def watched(bot: Chat, *workspaces: str) -> None:
+    """Confab has watched these workspaces for weeks: a first message there is news (ledger.WATCH_DAYS)."""
+    for workspace in workspaces:
+        await bot.deliver(member_message(bot, "hello", f"old-{workspace}", "old-timer", workspace, timedelta(days=20)))
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Chat]:
+    async with open_bot(tmp_path, mod_channel="mods") as chat:
+        await watched(chat, "T1", "T2")
+        yield chat
 
 
 async def test_through_the_pipeline_posting_before_counts_in_that_workspace(bot: Chat) -> None:
@@ -126,6 +134,39 @@ async def test_through_the_pipeline_a_member_is_spared_and_a_flag_takes_the_stan
     assert [m for m, _ in bot.adapter.reactions] == ["s3", "s4", "s5"]
 
 
+BENEFITS = "Reminder: open enrolment for benefits closes Friday, update your choices at https://benefits.example.com/enrol"
+
+
+async def test_in_a_workspace_confab_just_joined_a_members_first_message_is_not_news(tmp_path: Path) -> None:
+    """The first hour: every member is a first-time poster. A full member's announcement with a link is not a
+    stranger's blast; a stranger's still is, and phishing from anyone."""
+    async with open_bot(tmp_path, mod_channel="mods") as chat:
+        await chat.deliver(member_message(chat, BENEFITS, "n1", user="hr-anna"))
+        await chat.deliver(member_message(chat, PROMO, "n2", user="dev-bo"))
+        assert chat.adapter.reactions == []
+        await chat.say(PROMO, user="stranger", id="n3")
+        await chat.deliver(member_message(chat, PHISHING, "n4", user="dev-cy"))
+        assert [m for m, _ in chat.adapter.reactions] == ["n3", "n4"]
+    async with open_bot(tmp_path, mod_channel="mods") as chat:  # weeks later: a first message is news again
+        await watched(chat, "T1")
+        await chat.deliver(member_message(chat, PROMO, "n5", user="dev-dee"))
+        assert chat.adapter.reactions == [("n5", "🚩")]
+
+
+async def test_posting_before_is_read_from_the_store_and_survives_a_restart(tmp_path: Path) -> None:
+    async with open_bot(tmp_path, mod_channel="mods") as chat:
+        await watched(chat, "T1")
+        await chat.deliver(member_message(chat, "morning all", "r1", user="eli", ago=timedelta(minutes=5)))
+        await chat.deliver(member_message(chat, PHISHING, "r2", user="fay", ago=timedelta(minutes=5)))
+        flagged_before = list(chat.adapter.reactions)
+    async with open_bot(tmp_path, mod_channel="mods") as chat:  # a new process: nothing in its memory
+        await chat.deliver(member_message(chat, PROMO, "r3", user="eli"))
+        assert chat.adapter.reactions == []  # eli posted here before, unflagged
+        await chat.deliver(member_message(chat, PROMO, "r4", user="fay"))
+        assert chat.adapter.reactions == [("r4", "🚩")]  # fay's last message here was flagged
+    assert flagged_before == [("r2", "🚩")]
+
+
 async def test_the_delete_policy_deletes_only_when_sure(bot: Chat) -> None:
     await bot.command("spam", "policy delete", admin=True)
     await bot.say(STANDUP, user="stranger", id="d1")  # about 0.57: flagged, not deleted
@@ -140,6 +181,7 @@ async def test_the_llm_judge_is_told_about_the_standing(tmp_path: Path, fake_ope
     fake_openai.chat.append(text_reply("ham"))
     async with open_bot(tmp_path, mod_channel="mods", model="openai:gpt-4.1-mini",
                         openai_base_url=fake_openai.base_url, openai_api_key="sk-test") as chat:
+        await watched(chat, "T1")
         await chat.deliver(member_message(chat, "morning all", "j1"))
         await chat.deliver(member_message(chat, PROMO, "j2"))  # 0.40 after the standing: in the judge's band
         await chat.say(STANDUP, user="stranger", id="j3")  # a stranger's: 0.57, flagged without asking

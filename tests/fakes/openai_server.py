@@ -7,10 +7,11 @@
         ... CONFAB_MODEL=openai:gpt-4.1-mini, OPENAI_BASE_URL=fake_openai.base_url ...
         assert fake_openai.requests_to("/v1/chat/completions")[1].json["messages"][-1]["role"] == "tool"
 
-Scripted entries are consumed in order per endpoint (``chat``, ``images``); an empty chat script
+Scripted entries are consumed in order per endpoint (``chat``, ``images``, ``transcriptions``); an empty chat script
 answers "ok". ``responders`` (functions of the request body returning a Scripted or None) answer
 first, e.g. a tool's own model calls, told apart by carrying no ``tools``.
-Every request is recorded (path, JSON body, headers without the Authorization value).
+Every request is recorded (path, JSON body, headers without the Authorization value); a multipart
+transcription request is recorded as its form: the fields, and ``file`` as ``{"filename", "content_type", "data"}``.
 Streaming (``"stream": true``) is served as server-sent events chunked like OpenAI's.
 """
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from tests.fakes.loopback import serve_on_loopback
 
@@ -97,6 +98,17 @@ def image_reply(data: bytes | None = None, as_url: bool = False, revised_prompt:
                      "revised_prompt": revised_prompt})
 
 
+def transcript_reply(text: str, segments: list[tuple[float, float, str, float]] | None = None,
+                     language: str = "english", duration: float | None = None, delay_s: float = 0.0) -> Scripted:
+    """A transcription answer; ``segments`` (start, end, text, no_speech_prob) make it whisper-1's verbose_json."""
+    body: dict[str, Any] = {"text": text}
+    if segments is not None:
+        body.update(task="transcribe", language=language, duration=duration or (segments[-1][1] if segments else 0),
+                    segments=[{"id": i, "start": a, "end": b, "text": t, "no_speech_prob": p}
+                              for i, (a, b, t, p) in enumerate(segments)])
+    return Scripted(body, delay_s=delay_s)
+
+
 def _usage(prompt: int, completion: int) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
@@ -106,6 +118,7 @@ class FakeOpenAI:
     chat: deque[Scripted] = field(default_factory=deque)
     responders: list[Callable[[dict[str, Any]], Scripted | None]] = field(default_factory=list)
     images: deque[Scripted] = field(default_factory=deque)
+    transcriptions: deque[Scripted] = field(default_factory=deque)
     requests: list[Recorded] = field(default_factory=list)
     embedding_dim: int = 32
     base_url: str = ""
@@ -250,6 +263,32 @@ class FakeOpenAI:
             item["b64_json"] = base64.b64encode(spec["image"]).decode()
         return web.json_response({"created": int(time.time()), "data": [item]})
 
+    async def audio_transcriptions(self, request: web.Request) -> web.Response:
+        """OpenAI's ``/v1/audio/transcriptions``: multipart with ``file`` and ``model`` (400 without them); answers
+        the next scripted entry (a body, an error, garbage, a delay) or ``{"text": "ok"}``."""
+        form: dict[str, Any] = {}
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader) or part.name is None:
+                continue
+            if part.filename is not None:
+                form[part.name] = {"filename": part.filename, "content_type": part.headers.get("Content-Type"),
+                                   "data": bytes(await part.read())}
+            else:
+                form.setdefault(part.name, [])
+                form[part.name].append(await part.text())
+        fields = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in form.items()}
+        headers = {k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in request.headers.items()}
+        self.requests.append(Recorded(request.path, fields, headers))
+        if "file" not in fields or "model" not in fields:
+            return web.json_response({"error": {"message": "file and model are required", "param": "file",
+                                                "type": "invalid_request_error", "code": None}}, status=400)
+        entry = await self._scripted(self.transcriptions)
+        if isinstance(entry, web.Response):
+            return entry
+        return web.json_response(entry.body if isinstance(entry.body, dict) and "text" in entry.body
+                                 else {"text": "ok"})
+
     async def file(self, request: web.Request) -> web.Response:
         data = self.files.get(request.match_info["name"])
         if data is None:
@@ -265,6 +304,7 @@ async def serving() -> AsyncIterator[FakeOpenAI]:
     app.router.add_post("/v1/chat/completions", fake.chat_completions)
     app.router.add_post("/v1/embeddings", fake.embeddings)
     app.router.add_post("/v1/images/generations", fake.image_generations)
+    app.router.add_post("/v1/audio/transcriptions", fake.audio_transcriptions)
     app.router.add_get("/files/{name}", fake.file)
     runner, base = await serve_on_loopback(app, shutdown_timeout=0.1)
     fake.base_url = f"{base}/v1"

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from agent.jobs import RetryPolicy
-from agent.jobs.schema import ensure_schema
+from agent.storage.postgres.queue_schema import ensure_schema
 from tests.fakes.waiting import until
 from tests.jobs.conftest import OpenQueue
 from tests.jobs.support import job_rows

@@ -95,6 +95,27 @@ async def test_a_follow_up_in_a_thread_is_searched_with_the_thread(bot: Chat) ->
         assert "systemd" not in reply and re.search(r"API key|API_KEY|DISCORD_TOKEN", quotes(reply)[0])
 
 
+async def test_a_thread_keeps_its_topic_past_small_talk_and_earlier_follow_ups(bot: Chat) -> None:
+    await bot.say("@confab how do I run it under systemd?", id="root")
+    assert await bot.say("ok, I'll set it up tomorrow", thread="root") == ""  # small talk: no reply
+    reply = await bot.say("and how do I see its logs?", thread="root")
+    # refused before: the context was the small talk, not the question the thread is about
+    assert "`journalctl -u confab`" in quotes(reply)[0] and "deployment.md › systemd" in reply
+    await bot.say("@confab how do I run Confab under systemd?", id="root2", user="bob")
+    await bot.say("where does it keep its data then?", thread="root2", user="bob")
+    reply = await bot.say("and how do I see its logs?", thread="root2", user="bob")  # a follow-up of a follow-up
+    assert "`journalctl -u confab`" in quotes(reply)[0]
+
+
+async def test_a_reply_to_the_bots_answer_is_searched_with_the_question_it_answered(bot: Chat) -> None:
+    """Discord's Reply, the console's ``>N``: the thread's root is Confab's answer, not the question."""
+    await bot.say("@confab how do I run it under systemd?", id="q1")
+    answer_id = "bot-1"  # the recording adapter's id for the bot's first message
+    reply = await bot.say("and how do I see its logs?", thread=answer_id)
+    # refused before: the thread held only the answer, so the follow-up was searched alone
+    assert "`journalctl -u confab`" in quotes(reply)[0] and "deployment.md › systemd" in reply
+
+
 async def test_a_follow_up_to_the_bots_last_answer_outside_threads(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
     async with open_bot(tmp_path) as chat:  # answers stay in the channel (the console, Discord)

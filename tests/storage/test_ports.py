@@ -118,6 +118,31 @@ async def test_spam_flags_corrections_and_exemptions(store: Storage) -> None:
     assert await spam.training_examples() == [("free crypto", "ham"), ("more free crypto", "spam")]
 
 
+async def test_posted_before_and_how_long_a_workspace_has_been_watched(store: Storage) -> None:
+    spam = store.spam
+    now = datetime.now(UTC)
+    await store.messages.add(said(1, author="ann", when=now - timedelta(days=20)))  # watched for 20 days
+    await store.messages.add(said(2, channel=OTHER_CHANNEL, author="bo", when=now - timedelta(minutes=5)))
+    await store.messages.add(said(3, author="cy", when=now - timedelta(minutes=5)))
+    await store.messages.add(said(4, author="cy", when=now - timedelta(seconds=10)))  # cy's latest: flagged
+    await store.messages.add(said(5, author="dee", is_bot=True, when=now - timedelta(minutes=5)))
+    await spam.record_flag(SpamFlag(KEY, "m4", "cy", "said 4", 0.9, ("x",), "flagged"), replace=True)
+    t = now.timestamp()
+
+    async def posted(author: str, channel: str = KEY, before: float = t - 60) -> bool:
+        return (await spam.author_record(channel, author, t, t - 3600, before=before)).posted_before
+
+    assert await posted("ann") and await posted("bo")  # in any channel of the workspace
+    assert not await posted("bo", OTHER_WORKSPACE)
+    assert not await posted("eve") and not await posted("dee")  # never posted; a bot's
+    assert await posted("cy")  # before a minute ago: m3, unflagged
+    assert not await posted("cy", before=t)  # up to now: m4, flagged
+    assert not (await spam.author_record(KEY, "ann", t, t - 3600)).posted_before  # not asked
+    assert await spam.watched_before(OTHER_CHANNEL, t - 14 * 86400)
+    assert not await spam.watched_before(OTHER_WORKSPACE, t)
+    assert not await spam.watched_before(KEY, t - 30 * 86400)
+
+
 async def test_ideas_are_numbered_counted_and_cleared(store: Storage) -> None:
     ideas = store.ideas
     empty, vectors = await ideas.ideas(KEY, "t1")

@@ -8,6 +8,7 @@
     ideas.py       IdeaStore (numbers assigned by the store)
     images.py      ImageLog (quota reserved under an advisory lock per author)
     feedback.py    FeedbackStore
+    speech.py      SpeechQuota (seconds of audio transcribed per person)
     pending.py     PendingAnswers (added with their message by messages.py), PendingCommands, ReplyLedger
 
 With :mod:`agent.storage.sqlite`, the only code in Confab that holds SQL.
@@ -27,6 +28,7 @@ from agent.storage.postgres.messages import OnOwed, PostgresMessages
 from agent.storage.postgres.partitions import ensure_partitions
 from agent.storage.postgres.pending import OnOwedCommand, PostgresPending, PostgresPendingCommands, PostgresReplies
 from agent.storage.postgres.spam import PostgresSpam
+from agent.storage.postgres.speech import PostgresSpeech
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class PostgresStorage:
     pending_commands: PostgresPendingCommands
     replies: PostgresReplies
     feedback: PostgresFeedback
+    speech: PostgresSpeech
 
     @classmethod
     async def open(cls, url: str, on_owed: OnOwed | None = None, max_connections: int = 10,
@@ -65,7 +68,7 @@ class PostgresStorage:
         return cls(db, PostgresMessages(db, on_owed), PostgresThreads(db), PostgresChannelSettings(db),
                    PostgresSummaries(db), PostgresEvents(db), PostgresSpam(db), PostgresIdeas(db),
                    PostgresImages(db), PostgresPending(db), PostgresPendingCommands(db, on_owed_command),
-                   PostgresReplies(db), PostgresFeedback(db))
+                   PostgresReplies(db), PostgresFeedback(db), PostgresSpeech(db))
 
     async def close(self) -> None:
         await self.db.close()

@@ -211,4 +211,18 @@ MIGRATIONS: dict[int, LiteralString] = {
     );
     CREATE INDEX feedback_votes_by_time ON feedback_votes (voted_at);
     """,
+    # 5: seconds of audio transcribed per person (agent/speech): the daily allowance, reserved before transcribing
+    5: """
+    CREATE TABLE speech_usage (
+        id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        author_id  text COLLATE "C" NOT NULL,
+        seconds    double precision NOT NULL,
+        created_at double precision NOT NULL
+    );
+    CREATE INDEX speech_usage_by_author ON speech_usage (author_id, created_at);
+    """,
+    # 6: an author's latest message, for the spam screen's "posted here before" (ports.AuthorRecord)
+    6: """
+    CREATE INDEX messages_by_author ON messages (author_id, created_at);
+    """,
 }

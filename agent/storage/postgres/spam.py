@@ -36,17 +36,30 @@ class PostgresSpam:
             (flag.channel_key, flag.message_id, flag.author_id, flag.text[:4000], flag.score,
              Jsonb(list(flag.reasons)), flag.action, time.time()))
 
-    async def author_record(self, channel_key: str, author_id: str, now: float, since: float) -> AuthorRecord:
+    async def author_record(self, channel_key: str, author_id: str, now: float, since: float,
+                            before: float | None = None) -> AuthorRecord:
         low, high = _workspace_range(channel_key)
         verdicts = ("FROM spam_corrections WHERE author_id = %(author)s AND channel_key >= %(low)s "
                     "AND channel_key < %(high)s AND created_at > %(since)s ORDER BY created_at")
-        [(exempt, policy, times, kinds)] = await self.db.fetch(
+        [(exempt, policy, times, kinds, posted)] = await self.db.fetch(
             "SELECT EXISTS (SELECT 1 FROM spam_exemptions WHERE channel_key = %(key)s AND author_id = %(author)s "
             "AND expires_at > %(now)s), (SELECT value FROM channel_settings WHERE channel_key = %(key)s "
-            f"AND key = 'spam_policy'), ARRAY(SELECT created_at {verdicts}), ARRAY(SELECT verdict {verdicts})",
-            {"key": channel_key, "author": author_id, "now": now, "low": low, "high": high, "since": since})
+            f"AND key = 'spam_policy'), ARRAY(SELECT created_at {verdicts}), ARRAY(SELECT verdict {verdicts}), "
+            "(SELECT NOT EXISTS (SELECT 1 FROM spam_flags f WHERE f.message_id = m.id "
+            "AND f.channel_key = m.channel_key) FROM messages m WHERE m.author_id = %(author)s "
+            "AND m.channel_key >= %(low)s AND m.channel_key < %(high)s "
+            "AND m.created_at < to_timestamp(%(before)s) AND NOT m.is_bot ORDER BY m.created_at DESC LIMIT 1)",
+            {"key": channel_key, "author": author_id, "now": now, "low": low, "high": high, "since": since,
+             "before": -1.0 if before is None else before})
         return AuthorRecord(bool(exempt), tuple((float(at), _verdict(kind)) for at, kind in zip(times, kinds,
-                                                                                                 strict=True)), policy)
+                                                                                                 strict=True)),
+                            policy, bool(posted))
+
+    async def watched_before(self, channel_key: str, when: float) -> bool:
+        low, high = _workspace_range(channel_key)
+        rows = await self.db.fetch("SELECT 1 FROM messages WHERE channel_key >= %s AND channel_key < %s "
+                                   "AND created_at < to_timestamp(%s) LIMIT 1", (low, high, when))
+        return bool(rows)
 
     async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
         if not message_ids:

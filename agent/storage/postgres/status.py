@@ -29,6 +29,7 @@ class StoreStatus:
     table: bool  # schema_migrations exists: the database was migrated at least once
     applied: frozenset[int]
     queue: bool  # procrastinate's tables (the job queue) exist
+    queue_applied: frozenset[str] | None = None  # procrastinate migrations recorded (None: no record kept)
 
 
 def read_status(url: str, timeout_s: int) -> StoreStatus:
@@ -45,7 +46,10 @@ def read_status(url: str, timeout_s: int) -> StoreStatus:
             exists = bool(table and table[0])
             rows = conn.execute("SELECT version FROM schema_migrations").fetchall() if exists else []
             queue = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+            tracked = conn.execute("SELECT to_regclass('confab_queue_migrations') IS NOT NULL").fetchone()
+            names = (conn.execute("SELECT name FROM confab_queue_migrations").fetchall()
+                     if tracked and tracked[0] else None)
         except psycopg.Error as exc:
             raise Unreadable(str(exc)) from exc
     return StoreStatus(str(version[0]) if version else "?", exists, frozenset(int(r[0]) for r in rows),
-                       bool(queue and queue[0]))
+                       bool(queue and queue[0]), None if names is None else frozenset(str(r[0]) for r in names))

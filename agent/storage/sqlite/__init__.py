@@ -8,6 +8,7 @@ message makes, on the event loop; numbered migrations).
     ideas.py       IdeaStore
     images.py      ImageLog
     feedback.py    FeedbackStore
+    speech.py      SpeechQuota (seconds of audio transcribed per person)
     pending.py     PendingAnswers (added with their message by messages.py), PendingCommands, ReplyLedger
 
 With :mod:`agent.storage.postgres`, the only code in Confab that holds SQL.
@@ -26,6 +27,7 @@ from agent.storage.sqlite.images import SqliteImages
 from agent.storage.sqlite.messages import SqliteMessages
 from agent.storage.sqlite.pending import SqlitePending, SqlitePendingCommands, SqliteReplies
 from agent.storage.sqlite.spam import SqliteSpam
+from agent.storage.sqlite.speech import SqliteSpeech
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,14 @@ class SqliteStorage:
     pending_commands: SqlitePendingCommands
     replies: SqliteReplies
     feedback: SqliteFeedback
+    speech: SqliteSpeech
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStorage:
         db = await Database.open(path)
         return cls(db, SqliteMessages(db), SqliteThreads(db), SqliteChannelSettings(db), SqliteSummaries(db),
                    SqliteEvents(db), SqliteSpam(db), SqliteIdeas(db), SqliteImages(db), SqlitePending(db),
-                   SqlitePendingCommands(db), SqliteReplies(db), SqliteFeedback(db))
+                   SqlitePendingCommands(db), SqliteReplies(db), SqliteFeedback(db), SqliteSpeech(db))
 
     async def close(self) -> None:
         await self.db.close()

@@ -209,4 +209,17 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX feedback_votes_by_time ON feedback_votes (voted_at);
     """,
+    # 18: seconds of audio transcribed per person (agent/speech): the daily allowance, reserved before transcribing
+    18: """
+    CREATE TABLE speech_usage (
+        author_id  TEXT NOT NULL,
+        seconds    REAL NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX speech_usage_by_author ON speech_usage (author_id, created_at);
+    """,
+    # 19: an author's latest message, for the spam screen's "posted here before" (ports.AuthorRecord)
+    19: """
+    CREATE INDEX messages_by_author ON messages (author_id, created_at);
+    """,
 }

@@ -32,18 +32,30 @@ class SqliteSpam:
             (flag.channel_key, flag.message_id, flag.author_id, flag.text[:4000], flag.score,
              json.dumps(list(flag.reasons)), flag.action, time.time()))
 
-    async def author_record(self, channel_key: str, author_id: str, now: float, since: float) -> AuthorRecord:
+    async def author_record(self, channel_key: str, author_id: str, now: float, since: float,
+                            before: float | None = None) -> AuthorRecord:
         low, high = _workspace_range(channel_key)
         rows = await self.db.fetch_small(  # one author's, within a time window: a few rows, on every message
             "SELECT 'exempt', expires_at FROM spam_exemptions WHERE channel_key = ? AND author_id = ? "
             "AND expires_at > ? UNION ALL SELECT verdict, created_at FROM spam_corrections WHERE author_id = ? "
             "AND channel_key >= ? AND channel_key < ? AND created_at > ? UNION ALL SELECT 'policy', value "
-            "FROM channel_settings WHERE channel_key = ? AND key = 'spam_policy'",
-            (channel_key, author_id, now, author_id, low, high, since, channel_key))
+            "FROM channel_settings WHERE channel_key = ? AND key = 'spam_policy' UNION ALL SELECT 'posted', "
+            "NOT EXISTS (SELECT 1 FROM spam_flags f WHERE f.message_id = m.id AND f.channel_key = m.channel_key) "
+            "FROM (SELECT id, channel_key FROM messages WHERE author_id = ? AND channel_key >= ? AND channel_key < ? "
+            "AND created_at < ? AND NOT is_bot ORDER BY created_at DESC LIMIT 1) m",
+            (channel_key, author_id, now, author_id, low, high, since, channel_key,
+             author_id, low, high, -1.0 if before is None else before))
         exempt = any(kind == "exempt" for kind, _ in rows)
         policy = next((json.loads(value) for kind, value in rows if kind == "policy"), None)
-        verdicts = tuple((float(at), _verdict(kind)) for kind, at in rows if kind not in ("exempt", "policy"))
-        return AuthorRecord(exempt, verdicts, policy)
+        posted = any(kind == "posted" and bool(value) for kind, value in rows)
+        verdicts = tuple((float(at), _verdict(kind)) for kind, at in rows if kind not in ("exempt", "policy", "posted"))
+        return AuthorRecord(exempt, verdicts, policy, posted)
+
+    async def watched_before(self, channel_key: str, when: float) -> bool:
+        low, high = _workspace_range(channel_key)
+        rows = await self.db.fetch_small("SELECT 1 FROM messages WHERE channel_key >= ? AND channel_key < ? "
+                                         "AND created_at < ? LIMIT 1", (low, high, when))
+        return bool(rows)
 
     async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
         if not message_ids:
