@@ -39,11 +39,11 @@ FILES_MARK = "[files: "  # how a stored message names its files
 class Attached:
     files: tuple[AttachedFile, ...] = ()  # read, for the turn
     notes: tuple[str, ...] = ()  # why a file was not read (or can't be seen), for the answer
-    offered: int = 0  # files that came with the message (or its thread)
+    offered: int = 0  # files that came with the message itself (or the one it replies to)
 
     @property
     def nothing_read(self) -> bool:
-        """Files came, none could be used: the notes are the whole answer."""
+        """The message's own files came and none could be used: the notes are the whole answer."""
         return self.offered > 0 and not self.files
 
 
@@ -60,8 +60,8 @@ class FileGatherer:
     async def gather(self, message: IncomingMessage, adapter: Adapter | None) -> Attached:
         if adapter is None:
             return Attached()
-        offered = message.attachments or message.replied_files or await self._thread_files(message, adapter)
-        offered = tuple(a for a in offered if not is_recording(a.filename, a.mime))  # bot/voice.py's to transcribe
+        own = _documents(message.attachments or message.replied_files)
+        offered = own or _documents(await self._thread_files(message, adapter))
         if not offered:
             return Attached()
         files: list[AttachedFile] = []
@@ -77,15 +77,18 @@ class FileGatherer:
             else:
                 notes.append(read)
         await self._warm(files)
+        if not own:  # a thread's files are context for every answer there: why one can't be read is said once,
+            return Attached(tuple(files))  # to the message that brought it, not under each later question
         return Attached(tuple(files), tuple(notes), len(offered))
 
     async def _warm(self, files: list[AttachedFile]) -> None:
         """Have the embedder ready (the local model loads on first use, seconds on a busy machine) before the
         turn, whose tools run under a time limit. A failure here is the tool's to report."""
-        if self.embedder is None or not any(f.chunks for f in files):
+        text = next((f.chunks[0].embedding_text() for f in files if f.chunks), None)
+        if self.embedder is None or text is None:
             return
         try:
-            await self.embedder().aembed([files[0].chunks[0].embedding_text()])
+            await self.embedder().aembed([text])
         except Exception:
             log.warning("the embedder could not be loaded for the attached files", exc_info=True)
 
@@ -93,7 +96,7 @@ class FileGatherer:
         name = attachment.filename
         kind = kind_of(name, attachment.mime)
         if kind is None:
-            return say.FILE_NOT_READ.format(name=name, reason=f"I can't read `{attachment.mime}` files")
+            return say.FILE_NOT_READ.format(name=name, reason=say.FILE_UNSUPPORTED.format(mime=attachment.mime))
         if kind == "image" and not self.sees_images:
             template = say.IMAGE_OFFLINE if self.settings.is_offline else say.IMAGE_NO_VISION
             return template.format(name=name)
@@ -137,6 +140,11 @@ async def _platform_thread_files(message: IncomingMessage, adapter: Adapter) -> 
         if found.id != message.id and found.attachments and found.channel.key == message.channel.key:
             return found.attachments
     return ()
+
+
+def _documents(attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
+    """Attachments other than recordings (voice messages and audio clips are bot/voice.py's to transcribe)."""
+    return tuple(a for a in attachments if not is_recording(a.filename, a.mime))
 
 
 def files_noted(text: str, attachments: tuple[Attachment, ...]) -> str:

@@ -59,6 +59,7 @@ FILE_UNREACHABLE = "the file server could not be reached"
 FILE_WEB_PAGE = "the file server sent a web page instead of the file (on Slack: does the app have `files:read`?)"
 FILE_NO_LINK = "it came without a download link"
 FILE_MISSING = "there is no such file"
+FILE_UNSUPPORTED = "I read text, Markdown, code, logs, HTML, PDF and images, not `{mime}` files"
 FILE_TOO_MANY = "I read at most {limit} files per message"
 IMAGE_OFFLINE = (
     "I can't see images while running offline (`{name}`). To have me look at images, set `CONFAB_MODEL` to a "

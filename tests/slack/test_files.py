@@ -92,7 +92,7 @@ async def test_bad_files_are_refused_with_a_reason(slack_bot: Any, fake_api: Fak
         ("binary.txt", b"\x00\x01\x02ELF" * 100, "text/plain", {}, "isn't text"),
         ("empty.log", b"", "text/plain", {"declared": False}, "it is empty"),
         ("gone.log", b"x", "text/plain", {"status": 404}, "answered 404"),
-        ("tool.exe", b"MZ" * 50, "application/x-msdownload", {}, "can't read"),
+        ("tool.exe", b"MZ" * 50, "application/x-msdownload", {}, "not `application/x-msdownload` files"),
     ]
     for n, (name, body, mime, options, _) in enumerate(cases):
         ts = f"17000002{n:02d}.000100"
@@ -143,3 +143,19 @@ async def test_a_pdf_is_summarised_offline_with_page_citations(slack_bot: Any, f
     assert "Summary of `q3-report.pdf`" in answer, answer
     assert "Revenue from the hosted plan grew by 18 percent" in answer or "two site reliability" in answer, answer
     assert "q3-report.pdf › Page 1" in answer or "q3-report.pdf › Page 2" in answer, answer
+
+
+async def test_a_thread_under_an_image_is_answered_as_usual_offline(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """The thread's image can't be seen offline: said to the message that brought it, not under every question."""
+    adapter, _ = await slack_bot(file_hosts=LOOPBACK_FILES)
+    posted = {**with_file(fake_api, "", "screen.png", image(), "image/png", ts="1700000400.000100"),
+              "type": "message", "channel_type": "channel", "text": "the new dashboard"}
+    await post_event(adapter, posted)
+    fake_api.replies[("C0GENERAL", "1700000400.000100")] = [posted]
+    asked = {**payload("app_mention"), "text": f"<@{BOT_USER_ID}> hello", "ts": "1700000401.000100",
+             "event_ts": "1700000401.000100", "thread_ts": "1700000400.000100"}
+    await post_event(adapter, asked)
+    await settle(adapter)
+    [answer] = replies(fake_api)
+    assert answer.startswith("Hi!") and "image" not in answer, answer
+    assert fake_api.file_host.requests == []
