@@ -77,6 +77,17 @@ CAPABILITIES = {
 }
 
 
+# words that only point at the attached file: "what does this log say?" asks for all of it, like a summary
+_FILE_WORDS = frozenset("file files log logs pdf document doc docs attachment attached attachments this these that "
+                        "say says saying tell tells about contain contains inside read look what whats going "
+                        "happened happening mean means here there what's it's".split())
+
+
+def _about_file(text: str) -> bool:
+    """Does the question name nothing but the file ("what does this log say?", "what's in here?", or nothing)?"""
+    return not (_content_words(text) - _FILE_WORDS)
+
+
 def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
 
@@ -116,7 +127,7 @@ class OfflineChatModel(BaseChatModel):
         turn = current_turn.get()
         if turn is not None and any(f.chunks for f in turn.files) and FILES_TOOL in self.tool_names:
             # "what does this log say?", "summarize this PDF": the attached files are what is asked about
-            return _call(FILES_TOOL, {"question": text, "summarize": bool(_SUMMARY.search(text)) or not text})
+            return _call(FILES_TOOL, {"question": text, "summarize": bool(_SUMMARY.search(text)) or _about_file(text)})
         if not text or _GREETING.match(text):
             return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")

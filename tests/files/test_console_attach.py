@@ -38,3 +38,24 @@ async def test_attach_then_ask_answers_from_the_file(tmp_path: Path) -> None:
     assert f"* There is no file at {tmp_path / 'missing.log'}." in out
     assert "I couldn't read `huge.log`: it is over the 0.01 MB limit for attachments." in out
     assert out.count("worker.log (line") == 1  # the file went with one message only
+
+
+async def test_what_does_this_log_say_gets_the_whole_file_not_one_line(tmp_path: Path) -> None:
+    """A question that names nothing but the file asks for all of it: the log's errors and warnings in order,
+    not the one line most like the words "what does this log say"."""
+    from tests.fakes.settings import make_settings
+
+    settings = make_settings(tmp_path)
+    log, line = service_log()
+    (tmp_path / "worker.log").write_bytes(log)
+    screen = io.StringIO()
+    lines = [f"/attach {tmp_path / 'worker.log'}", "@confab what does this log say?"]
+    adapter = ConsoleAdapter(settings.data_dir, user="alice", stdin=io.StringIO("\n".join(lines) + "\n"),
+                             console=Console(file=screen, force_terminal=False, width=300))
+    async with open_bot(tmp_path, settings=settings, adapter=adapter, start=False, moderator=None) as bot:
+        await adapter.start(bot.pipeline, bot.pipeline.outbox)
+        await bot.drain()
+    out = screen.getvalue()
+    assert "Summary of `worker.log` (40 lines" in out, out
+    assert out.index("connection refused by postgres") < out.index("retrying in 30 s")
+    assert f"worker.log (line {line})" in out
