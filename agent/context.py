@@ -13,6 +13,7 @@ from datetime import datetime
 
 from agent.memory.models import StoredMessage
 from agent.progress import Progress, tell
+from agent.recall.access import ChannelAccess
 
 HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]]
 
@@ -50,6 +51,8 @@ class TurnContext:
     progress: Progress | None = None
     # asked from a pane beside another channel: "this channel" means that one, read only through this lookup
     viewed: ViewedLookup | None = None
+    # which channels the asker may read, checked when conversation search runs (agent/recall/access.py)
+    recall_access: ChannelAccess | None = None
 
 
 current_turn: ContextVar[TurnContext | None] = ContextVar("confab_current_turn", default=None)
