@@ -34,6 +34,9 @@ class LinkingAccess:
         linker = message_linker(self.adapter, channel_of(channel_key, thread))
         return linker(message_id) if linker is not None else None
 
+    def label(self, channel_key: str) -> str | None:
+        return f"#{channel_of(channel_key).channel}"
+
 
 class ConsoleAccess(LinkingAccess):
     """The console is one person's workspace: every channel is readable and public, except the DMs (``dm-<name>``)

@@ -36,6 +36,9 @@ class ChannelAccess(Protocol):
     def link(self, channel_key: str, thread: str | None, message_id: str) -> str | None:
         """The message's permalink, or the label the platform shows it under (the console's ``[12]``)."""
 
+    def label(self, channel_key: str) -> str | None:
+        """How the reply names a channel the check found readable (``#product``, ``<#123>``); None: unknown."""
+
 
 def shown_in(here: str, here_visibility: Visibility | None, channel_key: str, visibility: Visibility | None) -> bool:
     """Whether a line of ``channel_key`` may be quoted in a reply in ``here``."""

@@ -59,6 +59,9 @@ class DiscordRecallAccess(LinkingAccess):
             return None
         return "public" if found.permissions_for(guild.default_role).view_channel else "private"
 
+    def label(self, channel_key: str) -> str | None:
+        return f"<#{channel_key.split(':', 2)[-1]}>"  # Discord shows the channel's name to those who can see it
+
     async def threads(self, threads: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], bool]:
         out: dict[tuple[str, str], bool] = {}
         for key, thread_id in threads:

@@ -70,6 +70,12 @@ class SlackRecallAccess(LinkingAccess):
         private = info.get("is_private") or info.get("is_group") or info.get("is_mpim")
         return "private" if private else "public"
 
+    def label(self, channel_key: str) -> str | None:
+        """``#name`` from the conversation's facts the check read (Slack shows ``<#C…>`` escaped)."""
+        cached = self.cache.info.get(channel_key.split(":", 2)[-1])
+        name = cached[1].get("name") if cached is not None else None
+        return f"#{name}" if isinstance(name, str) and name else None
+
     async def _info(self, channel_id: str) -> dict[str, Any] | None:
         cached = self.cache.info.get(channel_id)
         if cached is not None and time.monotonic() - cached[0] < INFO_TTL_S:

@@ -12,10 +12,12 @@ from agent.recall.access import Visibility
 from agent.recall.service import RecallService
 from agent.storage.ports import Storage
 from agent.storage.recall import recall_store
+from tests.discord.conftest import discord_bot, fake_discord
 from tests.fakes.embedder import HashEmbedder
+from tests.slack.conftest import fake_api, slack_bot
 from tests.storage.conftest import replica, settings, store
 
-__all__ = ["replica", "settings", "store"]
+__all__ = ["discord_bot", "fake_api", "fake_discord", "replica", "settings", "slack_bot", "store"]
 
 
 class TableAccess:
@@ -36,6 +38,9 @@ class TableAccess:
 
     def link(self, channel_key: str, thread: str | None, message_id: str) -> str | None:
         return f"https://chat.example/{channel_key}/{message_id}"
+
+    def label(self, channel_key: str) -> str | None:
+        return "#" + channel_key.rsplit(":", 1)[-1].lower()
 
 
 @pytest.fixture

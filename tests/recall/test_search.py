@@ -49,7 +49,7 @@ async def test_a_decision_is_found_across_channels_first_with_its_link(store: St
     assert result.hits[0].decision
     text = render(result, ALICE_SEES, GENERAL, decision=True)
     first = text.split("\n")[1]
-    assert first.startswith("• **Decision** · alice in <#CRND>")
+    assert first.startswith("• **Decision** · alice in #crnd")
     assert "(https://chat.example/slack:T1:CRND/3)" in first
     assert "cap exports at 10,000 rows" in text
 
