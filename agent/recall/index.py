@@ -10,12 +10,14 @@ frequency, average length) are over the whole index.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
 RRF_K = 60
+T = TypeVar("T")
 BM25_K1 = 1.2
 BM25_B = 0.75
 
@@ -159,6 +161,7 @@ class ConversationIndex:
     def search(self, words: Sequence[str], vector: np.ndarray, channels: Iterable[str], k: int = 5,
                pool: int = 50) -> list[Found]:
         """The ``k`` best messages of those channels (only those: the others are not read)."""
+        pool = max(pool, 2 * k)
         chosen = [(key, c) for key in dict.fromkeys(channels) if (c := self._channels.get(key)) is not None]
         if not chosen:
             return []
@@ -175,10 +178,10 @@ class ConversationIndex:
                 if scores[row] > -2.0:
                     dense.append((float(scores[row]), key, int(row)))
         dense.sort(reverse=True)
-        dense = dense[:pool]
+        dense = _distinct(dense, chosen, lambda item: (item[1], item[2]))[:pool]
         for s, key, row in dense:
             similarity[(key, row)] = s
-        keyword = self._keywords(words, chosen, pool)
+        keyword = _distinct(self._keywords(words, chosen, 4 * pool), chosen, lambda item: item[0])[:pool]
         fused: dict[tuple[str, int], float] = {}
         for ranking in ([(key, row) for _, key, row in dense], [hit for hit, _ in keyword]):
             for rank, hit in enumerate(ranking):
@@ -217,3 +220,19 @@ class ConversationIndex:
                     hit = (key, row)
                     scores[hit] = scores.get(hit, 0.0) + idf * count * (BM25_K1 + 1) / norm
         return sorted(scores.items(), key=lambda item: item[1], reverse=True)[:pool]
+
+
+def _distinct(ranking: list[T], chosen: list[tuple[str, _Channel]], where: Callable[[T], tuple[str, int]]
+              ) -> list[T]:
+    """The ranking with each text once (its best place): "any update on X?" said ten times is one candidate."""
+    channels = dict(chosen)
+    seen: set[str] = set()
+    out: list[T] = []
+    for item in ranking:
+        key, row = where(item)
+        entry = channels[key].entries[row]
+        text = " ".join(entry.text.lower().split()) if entry is not None else ""
+        if entry is not None and text not in seen:
+            seen.add(text)
+            out.append(item)
+    return out

@@ -36,11 +36,22 @@ LOOK_BACK = 256  # feed numbers read again (a sequence's numbers may commit out 
 MIN_SIMILARITY = 0.35  # a hit without a shared word must be at least this close in meaning
 LOG_KEEP_S = 86400.0
 _DECISION = re.compile(
-    r"\b(decided|decision|decide|agreed|agree on|settled on|we(?:'ll| will) go with|let'?s go with|going with|"
-    r"we chose|approved|final answer|final call|conclusion)\b", re.IGNORECASE)
-_ASKS_DECISION = re.compile(r"\b(decide|decided|decision|agree|agreed|settle|settled|conclude|choose|chose|"
-                            r"pick|picked|go with)\b", re.IGNORECASE)
-DECISION_BOOST = 0.01  # added to a decision's fused score when the question asks what was decided
+    r"\b(decided|decision|decide|agreed|agree on|settled|we(?:'ll| will) go with|let'?s go with|going with|"
+    r"we chose|approved|final|conclusion)\b", re.IGNORECASE)
+# a question about what was decided, or about how things are now ("which … did we pick?", "how long do we keep
+# logs?", "what's our refund policy?"): the message that settled it is what the asker is after
+_ASKS_DECISION = re.compile(
+    r"\b(decide|decided|decision|agree|agreed|settle|settled|conclude|choose|chose|pick|picked|go with|land on|"
+    r"did we|do we|are we|will we|what'?s our|what is our|what are the|now)\b", re.IGNORECASE)
+_UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on)\b|\?\s*$",
+                        re.IGNORECASE)
+# When the question asks what was decided, a decision on the topic (sharing a word with the question, or close in
+# meaning: another topic's decision gets nothing) moves up, and a question ("any update on X?") down, by about
+# the fused score of one first place (1/61).
+DECISION_BOOST = 0.02
+ON_TOPIC = 0.4
+QUESTION_PENALTY = 0.01
+CANDIDATES = 40  # hits reranked when the question asks for a decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +78,19 @@ def workspace_of(channel_key: str) -> str:
     """``platform:workspace:`` of a channel key: the prefix every channel of its workspace shares."""
     parts = channel_key.split(":", 2)
     return ":".join(parts[:2]) + ":" if len(parts) == 3 else channel_key + ":"
+
+
+def _decision_rank(found: Found) -> float:
+    text = found.entry.text
+    on_topic = found.keywords > 0 or found.similarity >= ON_TOPIC
+    boost = DECISION_BOOST if on_topic and decides(text) else 0.0
+    penalty = QUESTION_PENALTY if text.rstrip().endswith("?") else 0.0
+    return found.score + boost - penalty
+
+
+def decides(text: str) -> bool:
+    """The message states a decision ("Decision: …", "we agreed …"), not a question or an open point about one."""
+    return bool(_DECISION.search(text)) and not _UNDECIDED.search(text)
 
 
 def asks_decision(question: str) -> bool:
@@ -179,8 +203,9 @@ class RecallService:
                 todo.append(i)
         for start in range(0, len(todo), self.batch * 16):
             part = todo[start:start + self.batch * 16]
-            fresh = await embedder.aembed([rows[i].text[:EMBED_CHARS] for i in part])
-            vectors[part] = fresh
+            texts = list(dict.fromkeys(rows[i].text[:EMBED_CHARS] for i in part))  # "ok", "thanks!": once
+            fresh = dict(zip(texts, await embedder.aembed(texts), strict=True))
+            vectors[part] = np.stack([fresh[rows[i].text[:EMBED_CHARS]] for i in part])
             await self.store.keep([(rows[i], digests[i], embedder.name, np.asarray(vectors[i], dtype="<f4").tobytes())
                                    for i in part])
             self.embedded += len(part)
@@ -207,10 +232,12 @@ class RecallService:
         vector = (await self._embedder().aembed([query]))[0]
         words = tokenize([query])[0]
         decision = asks_decision(query)
-        found = await self._readable(self._relevant(index.search(words, vector, shown, k=4 * k), decision), access)
+        pool = max(4 * k, CANDIDATES) if decision else 4 * k
+        found = await self._readable(self._relevant(index.search(words, vector, shown, k=pool), decision), access)
+        found = found[:4 * k]
         found = await self._still_stored(found)
         hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity,
-                          bool(_DECISION.search(f.entry.text))) for f in found[:k]]
+                          decides(f.entry.text)) for f in found[:k]]
         hidden = len(await self._readable(self._relevant(index.search(words, vector, elsewhere, k=20), decision),
                                           access)) if elsewhere else 0
         return RecallResult(hits, hidden, len(shown), len(channels) - len(shown) - len(elsewhere))
@@ -227,8 +254,7 @@ class RecallService:
         kept = [f for f in found if (f.keywords > 0 or f.similarity >= MIN_SIMILARITY)
                 and (cutoff is None or f.entry.created_at >= cutoff)]
         if decision:
-            kept.sort(key=lambda f: f.score + (DECISION_BOOST if _DECISION.search(f.entry.text) else 0.0),
-                      reverse=True)
+            kept.sort(key=_decision_rank, reverse=True)
         return kept
 
     async def _still_stored(self, found: list[Found]) -> list[Found]:

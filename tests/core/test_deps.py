@@ -25,7 +25,7 @@ async def test_open_deps_builds_every_part_once(tmp_path: Path) -> None:
             assert isinstance(part, kind)
         assert sorted(t.name for t in deps.tools) == ["analyze_sentiment", "brainstorm_ideas", "classify_messages",
                                                       "generate_image", "search_conversations", "search_knowledge",
-                                                          "summarize_conversation"]
+                                                      "summarize_conversation"]
         assert deps.embedder is deps.embedder  # created once, on first use
         assert deps.brainstorm.knowledge is deps.knowledge
         assert deps.assistant.agent.post_processors == []  # offline: tool output is shown verbatim
