@@ -25,7 +25,7 @@ from agent.settings import Settings
 from agent.state import State, open_state
 from agent.storage import Storage, open_storage
 from agent.storage.ports import PendingAnswer, PendingCommand
-from agent.storage.recall import recall_store
+from agent.storage.recall_store import recall_store
 from agent.storage.rows import platform_of
 from agent.summarize.service import Summarizer
 from agent.tools.brainstorm import make_brainstorm_tool

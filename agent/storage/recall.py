@@ -18,10 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
-
-if TYPE_CHECKING:
-    from agent.storage.ports import Storage
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,19 +71,3 @@ class RecallStore(Protocol):
         """Remove change-feed lines older than ``log_before`` and, with retention, vectors of messages older
         than ``vectors_before`` (POSIX seconds)."""
 
-
-def recall_store(storage: Storage) -> RecallStore:
-    """The recall tables of an open storage (the same database and connections)."""
-    from agent.storage.sqlite import SqliteStorage
-
-    if isinstance(storage, SqliteStorage):
-        from agent.storage.sqlite.recall import SqliteRecall
-
-        return SqliteRecall(storage.db)
-    from agent.storage.postgres import PostgresStorage  # psycopg is needed only in the scaled mode
-
-    if isinstance(storage, PostgresStorage):
-        from agent.storage.postgres.recall import PostgresRecall
-
-        return PostgresRecall(storage.db)
-    raise TypeError(f"no recall store for {type(storage).__name__}")

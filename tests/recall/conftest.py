@@ -11,7 +11,7 @@ import pytest
 from agent.recall.access import Visibility
 from agent.recall.service import RecallService
 from agent.storage.ports import Storage
-from agent.storage.recall import recall_store
+from agent.storage.recall_store import recall_store
 from tests.discord.conftest import discord_bot, fake_discord
 from tests.fakes.embedder import HashEmbedder
 from tests.slack.conftest import fake_api, slack_bot

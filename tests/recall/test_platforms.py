@@ -149,7 +149,8 @@ async def test_console_quotes_with_message_numbers_and_keeps_dms(tmp_path: Path)
              "note to self: the export cap talk made me hungry",  # [3], ben's DM
              "/as ana",
              "/join #general",
-             "/recall what did we decide about the export cap?"]
+             "/recall what did we decide about the export cap?",
+             "@confab what did we decide about the export cap?"]  # offline: the same search
     adapter = ConsoleAdapter(settings.data_dir, user="ana", stdin=io.StringIO("\n".join(lines) + "\n"),
                              console=Console(file=screen, force_terminal=False, width=300))
     async with open_bot(tmp_path, settings=settings, embedder=HashEmbedder(dim=256), adapter=adapter,
@@ -157,5 +158,5 @@ async def test_console_quotes_with_message_numbers_and_keeps_dms(tmp_path: Path)
         await adapter.start(bot.pipeline, bot.pipeline.outbox)
         await bot.drain()
     out = screen.getvalue()
-    assert "**Decision** · ana in #product" in out and "([2])" in out
+    assert out.count("**Decision** · ana in #product") == 2 and "([2])" in out
     assert "made me hungry" not in out.split("/recall")[-1]

@@ -10,7 +10,7 @@ from agent.memory.models import StoredMessage
 from agent.recall.answer import render
 from agent.recall.service import RecallService
 from agent.storage.ports import Storage
-from agent.storage.recall import recall_store
+from agent.storage.recall_store import recall_store
 from tests.fakes.embedder import HashEmbedder
 from tests.recall.conftest import TableAccess
 from tests.storage.conftest import Opener
