@@ -9,6 +9,7 @@ frequency, average length) are over the whole index.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class _Channel:
     free: list[int] = field(default_factory=list)
     postings: dict[str, dict[int, int]] = field(default_factory=dict)  # word -> row -> count
     lengths: list[int] = field(default_factory=list)  # words per row
+    texts: list[int] = field(default_factory=list)  # the row's text, as a hash of its normalised form
     live: np.ndarray = field(init=False)  # rows holding a message
 
     def __post_init__(self) -> None:
@@ -67,6 +69,7 @@ class _Channel:
             self.entries.append(None)
             self.words.append({})
             self.lengths.append(0)
+            self.texts.append(0)
             if row >= len(self.vectors):
                 grown = np.zeros((len(self.vectors) * 2, self.dim), dtype=np.float32)
                 grown[:len(self.vectors)] = self.vectors
@@ -114,6 +117,7 @@ class ConversationIndex:
             channel.entries[row] = entry
             channel.words[row] = counts
             channel.lengths[row] = len(tokens)
+            channel.texts[row] = text_id(entry.text)
             channel.vectors[row] = vector
             channel.live[row] = True
             for word, count in counts.items():
@@ -166,22 +170,26 @@ class ConversationIndex:
         if not chosen:
             return []
         query = np.asarray(vector, dtype=np.float32).ravel()
-        dense: list[tuple[float, str, int]] = []
-        similarity: dict[tuple[str, int], float] = {}
-        for key, channel in chosen:
+        found_scores, found_channels, found_rows = [], [], []
+        for number, (_, channel) in enumerate(chosen):
             n = len(channel.entries)
-            scores = channel.vectors[:n] @ query
-            scores = np.where(channel.live[:n], scores, -2.0)
-            take = min(pool, n)
+            scores = np.where(channel.live[:n], channel.vectors[:n] @ query, -2.0)
+            take = min(8 * pool, n)  # the same words said many times take one place after _distinct
             best = np.argpartition(-scores, take - 1)[:take] if take < n else np.arange(n)
-            for row in best:
-                if scores[row] > -2.0:
-                    dense.append((float(scores[row]), key, int(row)))
-        dense.sort(reverse=True)
-        dense = _distinct(dense, chosen, lambda item: (item[1], item[2]))[:pool]
+            best = best[scores[best] > -2.0]
+            found_scores.append(scores[best])
+            found_rows.append(best)
+            found_channels.append(np.full(len(best), number))
+        all_scores = np.concatenate(found_scores)
+        order = np.argsort(-all_scores, kind="stable")
+        channel_of, row_of = np.concatenate(found_channels)[order], np.concatenate(found_rows)[order]
+        ranked = [(float(all_scores[i]), chosen[int(c)][0], int(r)) for i, c, r in
+                  zip(order[:16 * pool], channel_of[:16 * pool], row_of[:16 * pool], strict=True)]
+        dense = _distinct(ranked, chosen, lambda item: (item[1], item[2]), pool)
+        similarity: dict[tuple[str, int], float] = {}
         for s, key, row in dense:
             similarity[(key, row)] = s
-        keyword = _distinct(self._keywords(words, chosen, 4 * pool), chosen, lambda item: item[0])[:pool]
+        keyword = self._keywords(words, chosen, pool)
         fused: dict[tuple[str, int], float] = {}
         for ranking in ([(key, row) for _, key, row in dense], [hit for hit, _ in keyword]):
             for rank, hit in enumerate(ranking):
@@ -206,6 +214,7 @@ class ConversationIndex:
             return []
         average = self._length / self._docs
         scores: dict[tuple[str, int], float] = {}
+        first: dict[int, tuple[str, int]] = {}  # each text scored once, at its first row: copies score the same
         for word in dict.fromkeys(words):
             df = self._df.get(word, 0)
             if not df:
@@ -215,24 +224,34 @@ class ConversationIndex:
                 posting = channel.postings.get(word)
                 if not posting:
                     continue
+                texts, lengths = channel.texts, channel.lengths
                 for row, count in posting.items():
-                    norm = count + BM25_K1 * (1 - BM25_B + BM25_B * channel.lengths[row] / average)
                     hit = (key, row)
+                    if first.setdefault(texts[row], hit) != hit:
+                        continue
+                    norm = count + BM25_K1 * (1 - BM25_B + BM25_B * lengths[row] / average)
                     scores[hit] = scores.get(hit, 0.0) + idf * count * (BM25_K1 + 1) / norm
-        return sorted(scores.items(), key=lambda item: item[1], reverse=True)[:pool]
+        return heapq.nlargest(pool, scores.items(), key=lambda item: item[1])
 
 
-def _distinct(ranking: list[T], chosen: list[tuple[str, _Channel]], where: Callable[[T], tuple[str, int]]
-              ) -> list[T]:
-    """The ranking with each text once (its best place): "any update on X?" said ten times is one candidate."""
+
+def text_id(text: str) -> int:
+    return hash(" ".join(text.lower().split()))
+
+
+def _distinct(ranking: list[T], chosen: list[tuple[str, _Channel]], where: Callable[[T], tuple[str, int]],
+              limit: int) -> list[T]:
+    """The first ``limit`` of the ranking with each text once (its best place): "any update on X?" said ten
+    times is one candidate."""
     channels = dict(chosen)
-    seen: set[str] = set()
+    seen: set[int] = set()
     out: list[T] = []
     for item in ranking:
         key, row = where(item)
-        entry = channels[key].entries[row]
-        text = " ".join(entry.text.lower().split()) if entry is not None else ""
-        if entry is not None and text not in seen:
+        text = channels[key].texts[row]
+        if text not in seen:
             seen.add(text)
             out.append(item)
+            if len(out) == limit:
+                break
     return out
