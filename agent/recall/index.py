@@ -54,10 +54,12 @@ class _Channel:
     lengths: list[int] = field(default_factory=list)  # words per row
     texts: list[int] = field(default_factory=list)  # the row's text, as a hash of its normalised form
     live: np.ndarray = field(init=False)  # rows holding a message
+    marked: np.ndarray = field(init=False)  # rows whose message is marked (a decision: agent/recall/service.py)
 
     def __post_init__(self) -> None:
         self.vectors = np.zeros((16, self.dim), dtype=np.float32)
         self.live = np.zeros(16, dtype=bool)
+        self.marked = np.zeros(16, dtype=bool)
 
     def row_for(self, message_id: str) -> int:
         if (row := self.slots.get(message_id)) is not None:
@@ -75,6 +77,7 @@ class _Channel:
                 grown[:len(self.vectors)] = self.vectors
                 self.vectors = grown
                 self.live = np.concatenate([self.live, np.zeros(len(self.live), dtype=bool)])
+                self.marked = np.concatenate([self.marked, np.zeros(len(self.marked), dtype=bool)])
         self.slots[message_id] = row
         return row
 
@@ -103,9 +106,12 @@ class ConversationIndex:
         row = channel.slots.get(message_id) if channel is not None else None
         return channel.entries[row] if channel is not None and row is not None else None
 
-    def add(self, entries: Sequence[Entry], vectors: np.ndarray, words: Sequence[Sequence[str]]) -> None:
-        """Index messages (replacing the same message indexed before: an edit)."""
-        for entry, vector, tokens in zip(entries, vectors, words, strict=True):
+    def add(self, entries: Sequence[Entry], vectors: np.ndarray, words: Sequence[Sequence[str]],
+            marks: Sequence[bool] | None = None) -> None:
+        """Index messages (replacing the same message indexed before: an edit); ``marks`` flags some (decisions),
+        which :meth:`search` can rank among themselves too."""
+        flags = marks if marks is not None else [False] * len(entries)
+        for entry, vector, tokens, mark in zip(entries, vectors, words, flags, strict=True):
             self.remove(entry.channel_key, entry.message_id)
             channel = self._channels.get(entry.channel_key)
             if channel is None:
@@ -120,6 +126,7 @@ class ConversationIndex:
             channel.texts[row] = text_id(entry.text)
             channel.vectors[row] = vector
             channel.live[row] = True
+            channel.marked[row] = mark
             for word, count in counts.items():
                 channel.postings.setdefault(word, {})[row] = count
                 self._df[word] = self._df.get(word, 0) + 1
@@ -148,6 +155,7 @@ class ConversationIndex:
         channel.lengths[row] = 0
         channel.vectors[row] = 0.0
         channel.live[row] = False
+        channel.marked[row] = False
         channel.free.append(row)
         if not channel.slots:
             del self._channels[channel_key]
@@ -163,35 +171,24 @@ class ConversationIndex:
                 if entry is not None and entry.created_at < cutoff]
 
     def search(self, words: Sequence[str], vector: np.ndarray, channels: Iterable[str], k: int = 5,
-               pool: int = 50) -> list[Found]:
-        """The ``k`` best messages of those channels (only those: the others are not read)."""
+               pool: int = 50, marked: bool = False) -> list[Found]:
+        """The ``k`` best messages of those channels (only those: the others are not read); with ``marked``, the
+        marked messages closest in meaning are a third ranking in the fusion (a decision that words its topic
+        differently than the talk around it still competes)."""
         pool = max(pool, 2 * k)
         chosen = [(key, c) for key in dict.fromkeys(channels) if (c := self._channels.get(key)) is not None]
         if not chosen:
             return []
         query = np.asarray(vector, dtype=np.float32).ravel()
-        found_scores, found_channels, found_rows = [], [], []
-        for number, (_, channel) in enumerate(chosen):
-            n = len(channel.entries)
-            scores = np.where(channel.live[:n], channel.vectors[:n] @ query, -2.0)
-            take = min(8 * pool, n)  # the same words said many times take one place after _distinct
-            best = np.argpartition(-scores, take - 1)[:take] if take < n else np.arange(n)
-            best = best[scores[best] > -2.0]
-            found_scores.append(scores[best])
-            found_rows.append(best)
-            found_channels.append(np.full(len(best), number))
-        all_scores = np.concatenate(found_scores)
-        order = np.argsort(-all_scores, kind="stable")
-        channel_of, row_of = np.concatenate(found_channels)[order], np.concatenate(found_rows)[order]
-        ranked = [(float(all_scores[i]), chosen[int(c)][0], int(r)) for i, c, r in
-                  zip(order[:16 * pool], channel_of[:16 * pool], row_of[:16 * pool], strict=True)]
-        dense = _distinct(ranked, chosen, lambda item: (item[1], item[2]), pool)
-        similarity: dict[tuple[str, int], float] = {}
-        for s, key, row in dense:
-            similarity[(key, row)] = s
+        dense = self._dense(query, chosen, pool)
+        rankings = [[(key, row) for _, key, row in dense]]
+        if marked:
+            rankings.append([(key, row) for _, key, row in self._dense(query, chosen, k, marked=True)])
+        similarity = {(key, row): s for s, key, row in dense}
         keyword = self._keywords(words, chosen, pool)
+        rankings.append([hit for hit, _ in keyword])
         fused: dict[tuple[str, int], float] = {}
-        for ranking in ([(key, row) for _, key, row in dense], [hit for hit, _ in keyword]):
+        for ranking in rankings:
             for rank, hit in enumerate(ranking):
                 fused[hit] = fused.get(hit, 0.0) + 1.0 / (RRF_K + rank + 1)
         keyword_score = dict(keyword)
@@ -207,6 +204,27 @@ class ConversationIndex:
             cosine = float(channel.vectors[row] @ query) if known is None else known
             out.append(Found(entry, fused[hit], cosine, keyword_score.get(hit, 0.0)))
         return out
+
+    @staticmethod
+    def _dense(query: np.ndarray, chosen: list[tuple[str, _Channel]], pool: int, marked: bool = False
+               ) -> list[tuple[float, str, int]]:
+        found_scores, found_channels, found_rows = [], [], []
+        for number, (_, channel) in enumerate(chosen):
+            n = len(channel.entries)
+            keep = channel.live[:n] & channel.marked[:n] if marked else channel.live[:n]
+            scores = np.where(keep, channel.vectors[:n] @ query, -2.0)
+            take = min(8 * pool, n)  # the same words said many times take one place after _distinct
+            best = np.argpartition(-scores, take - 1)[:take] if take < n else np.arange(n)
+            best = best[scores[best] > -2.0]
+            found_scores.append(scores[best])
+            found_rows.append(best)
+            found_channels.append(np.full(len(best), number))
+        all_scores = np.concatenate(found_scores)
+        order = np.argsort(-all_scores, kind="stable")
+        channel_of, row_of = np.concatenate(found_channels)[order], np.concatenate(found_rows)[order]
+        ranked = [(float(all_scores[i]), chosen[int(c)][0], int(r)) for i, c, r in
+                  zip(order[:16 * pool], channel_of[:16 * pool], row_of[:16 * pool], strict=True)]
+        return _distinct(ranked, chosen, lambda item: (item[1], item[2]), pool)
 
     def _keywords(self, words: Sequence[str], chosen: list[tuple[str, _Channel]], pool: int
                   ) -> list[tuple[tuple[str, int], float]]:

@@ -48,6 +48,7 @@ _UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|
 # When the question asks what was decided, a decision on the topic (sharing a word with the question, or close in
 # meaning: another topic's decision gets nothing) moves up, and a question ("any update on X?") down, by about
 # the fused score of one first place (1/61).
+_QUESTION = re.compile(r"\?$|^(what|which|where|when|who|how|did|do|does|is|are|will|was|were)\b", re.IGNORECASE)
 DECISION_BOOST = 0.02
 ON_TOPIC = 0.4
 QUESTION_PENALTY = 0.01
@@ -94,7 +95,9 @@ def decides(text: str) -> bool:
 
 
 def asks_decision(question: str) -> bool:
-    return bool(_ASKS_DECISION.search(question))
+    """A question (asked weeks later: "where is the offsite going to be?") or a query naming a decision: the
+    message that settled it is what the asker is after."""
+    return bool(_ASKS_DECISION.search(question) or _QUESTION.search(question.strip()))
 
 
 class RecallService:
@@ -212,7 +215,7 @@ class RecallService:
         words = await asyncio.to_thread(tokenize, [r.text for r in rows]) if len(rows) > 64 else tokenize(
             [r.text for r in rows])
         index.add([Entry(r.channel_key, r.message_id, r.thread, r.author_id, r.author_name, r.text, r.created_at)
-                   for r in rows], vectors, words)
+                   for r in rows], vectors, words, [decides(r.text) for r in rows])
 
     # --- searching -------------------------------------------------------------------------
 
@@ -230,10 +233,12 @@ class RecallService:
         if not shown and not elsewhere:
             return RecallResult([], 0, 0, len(channels))
         vector = (await self._embedder().aembed([query]))[0]
-        words = tokenize([query])[0]
         decision = asks_decision(query)
+        # "what did we decide about …": the topic's words are what keywords should match, not the asking
+        words = tokenize([_ASKS_DECISION.sub(" ", query) if decision else query])[0]
         pool = max(4 * k, CANDIDATES) if decision else 4 * k
-        found = await self._readable(self._relevant(index.search(words, vector, shown, k=pool), decision), access)
+        found = await self._readable(self._relevant(index.search(words, vector, shown, k=pool, marked=decision),
+                                                    decision), access)
         found = found[:4 * k]
         found = await self._still_stored(found)
         hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity,
