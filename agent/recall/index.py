@@ -180,10 +180,11 @@ class ConversationIndex:
         if not chosen:
             return []
         query = np.asarray(vector, dtype=np.float32).ravel()
-        dense = self._dense(query, chosen, pool)
+        cosines = [channel.vectors[:len(channel.entries)] @ query for _, channel in chosen]  # once per search
+        dense = self._dense(cosines, chosen, pool)
         rankings = [[(key, row) for _, key, row in dense]]
         if marked:
-            rankings.append([(key, row) for _, key, row in self._dense(query, chosen, k, marked=True)])
+            rankings.append([(key, row) for _, key, row in self._dense(cosines, chosen, k, marked=True)])
         similarity = {(key, row): s for s, key, row in dense}
         keyword = self._keywords(words, chosen, pool)
         rankings.append([hit for hit, _ in keyword])
@@ -206,13 +207,13 @@ class ConversationIndex:
         return out
 
     @staticmethod
-    def _dense(query: np.ndarray, chosen: list[tuple[str, _Channel]], pool: int, marked: bool = False
+    def _dense(cosines: list[np.ndarray], chosen: list[tuple[str, _Channel]], pool: int, marked: bool = False
                ) -> list[tuple[float, str, int]]:
         found_scores, found_channels, found_rows = [], [], []
-        for number, (_, channel) in enumerate(chosen):
+        for number, ((_, channel), cosine) in enumerate(zip(chosen, cosines, strict=True)):
             n = len(channel.entries)
             keep = channel.live[:n] & channel.marked[:n] if marked else channel.live[:n]
-            scores = np.where(keep, channel.vectors[:n] @ query, -2.0)
+            scores = np.where(keep, cosine, -2.0)
             take = min(8 * pool, n)  # the same words said many times take one place after _distinct
             best = np.argpartition(-scores, take - 1)[:take] if take < n else np.arange(n)
             best = best[scores[best] > -2.0]
