@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.memory.models import StoredMessage
+from bot.events import Author, ChannelRef
 from tests.fakes.discord import ALICE, ALICE_ID, BOB, BOT_ROLE_ID, GENERAL_ID, GUILD_ID, FakeDiscord, text_channel
 from tests.fakes.discord import settle as discord_settle
 from tests.fakes.embedder import HashEmbedder
@@ -122,7 +123,11 @@ async def test_discord_a_member_without_view_permission_is_refused(discord_bot: 
         assert reply.json["flags"] & 64  # ephemeral
         return str(reply.text)
 
-    assert "secretly" not in await recall(BOB, GENERAL_ID)
+    bob = await recall(BOB, GENERAL_ID)
+    assert "secretly" not in bob and "more match" not in bob  # he can't read it: not even counted
+    check = adapter.recall_access(Author(str(BOB["id"]), "bob"), ChannelRef("discord", str(GUILD_ID), str(GENERAL_ID)))
+    assert await check.visibility([k + str(SECRET_ID), k + str(GENERAL_ID)]) == {
+        k + str(SECRET_ID): None, k + str(GENERAL_ID): "public"}
     assert "secretly" not in await recall(ALICE, GENERAL_ID)  # a public channel's reply: counted, not quoted
     assert "1 more match is in private" in await recall(ALICE, GENERAL_ID)
     mine = await recall(ALICE, SECRET_ID)
