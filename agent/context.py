@@ -14,6 +14,7 @@ from datetime import datetime
 from agent.files.model import AttachedFile
 from agent.memory.models import StoredMessage
 from agent.progress import Progress, tell
+from agent.recall.access import ChannelAccess
 
 HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]]
 
@@ -53,6 +54,8 @@ class TurnContext:
     viewed: ViewedLookup | None = None
     # the files that came with the message answered (or its thread), read (agent/files); never another channel's
     files: tuple[AttachedFile, ...] = ()
+    # which channels the asker may read, checked when conversation search runs (agent/recall/access.py)
+    recall_access: ChannelAccess | None = None
 
 
 current_turn: ContextVar[TurnContext | None] = ContextVar("confab_current_turn", default=None)

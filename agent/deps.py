@@ -21,16 +21,19 @@ from agent.images.service import REFINE_INSTRUCTIONS, ImageService
 from agent.jobs import Jobs, open_jobs
 from agent.knowledge.service import KnowledgeService
 from agent.models import make_chat_model
+from agent.recall.service import RecallService
 from agent.settings import Settings
 from agent.state import State, open_state
 from agent.storage import Storage, open_storage
 from agent.storage.ports import PendingAnswer, PendingCommand
+from agent.storage.recall_store import recall_store
 from agent.storage.rows import platform_of
 from agent.summarize.service import Summarizer
 from agent.tools.brainstorm import make_brainstorm_tool
 from agent.tools.classify import make_classify_tools
 from agent.tools.images import make_image_tool
 from agent.tools.knowledge import make_knowledge_tool
+from agent.tools.recall import make_recall_tool
 from agent.tools.summarize import make_summarize_tool
 
 if TYPE_CHECKING:
@@ -78,6 +81,7 @@ class Deps:
     jobs: Jobs | None = None
     # LangChain tools the agent may call
     tools: list[BaseTool] = field(default_factory=list)
+    recall: RecallService | None = None  # conversation search (agent/recall)
 
     @property
     def embedder(self) -> Embedder:
@@ -132,6 +136,7 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
                                 mood_embedder=embedders.local_model)
         brainstorm = Brainstormer(settings, store.ideas, store.messages, chat_model, embedders.configured,
                                   knowledge)
+        recall = RecallService(recall_store(store), embedders.configured, settings.retention_days)
         tools: list[BaseTool] = [
             make_knowledge_tool(knowledge, settings, embedders.configured),
             make_files_tool(embedders.configured),
@@ -139,10 +144,11 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
             *make_classify_tools(classifier),
             make_summarize_tool(summarizer),
             make_brainstorm_tool(brainstorm),
+            make_recall_tool(recall),
         ]
         assistant = Assistant(settings, chat_model, tools, store.messages, store.summaries)
         deps = Deps(settings, store, chat_model, embedders, knowledge, classifier, images, summarizer, brainstorm,
-                    assistant, state, jobs, tools)
+                    assistant, state, jobs, tools, recall)
         if settings.retention_days:
             await store.messages.prune(settings.retention_days)
     except BaseException:  # an open store's threads would keep the process alive after the error

@@ -40,6 +40,10 @@ _SUMMARY = re.compile(r"\b(summar(y|ies|i[sz]e)|tl;?dr|recap|catch me up|what di
 _IMAGE = re.compile(
     r"^(please\s+)?(draw|paint|sketch|imagine)\b|\b(draw|generate|create|make|paint|render)\b.{0,40}"
     r"\b(image|picture|drawing|illustration|logo|photo|icon|poster|sketch)\b", re.I)
+# a question about what was said before ("what did we decide about the export cap?"): conversation search
+_PAST = re.compile(r"\b(what (did|have) (we|you|they|\w+) (decide|agree|say|said|discuss|settle|conclude|choose|pick)"
+                   r"|(did|have) we (decide|decided|agree|agreed|settle|settled)|what (was|were|got) (decided|agreed)"
+                   r"|who (said|decided|suggested|proposed)|remind me what we)\b", re.I)
 _SENTIMENT = re.compile(r"\b(sentiment|mood|tone|vibe)\b", re.I)
 _CLASSIFY = re.compile(r"\b(classify|categori[sz]e|label|tag)\b", re.I)
 _BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on)\b", re.I)
@@ -133,6 +137,8 @@ class OfflineChatModel(BaseChatModel):
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
         if _THANKS.match(text):
             return _answer("You're welcome!")
+        if _PAST.search(text) and "search_conversations" in self.tool_names:
+            return _call("search_conversations", {"query": text})
         search = self._search(text, conversation)
         if _HOW_TO.search(text) and "search_knowledge" in self.tool_names:
             return search

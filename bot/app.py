@@ -184,6 +184,7 @@ async def start_background(deps: Deps) -> list[asyncio.Task[Any]]:
         asyncio.create_task(deps.knowledge.background(), name="confab-bg-knowledge"),
         asyncio.create_task(_retention(deps), name="confab-retention"),
         asyncio.create_task(_warm_embedder(deps), name="confab-warm-embedder"),
+        *([asyncio.create_task(deps.recall.run(), name="confab-recall")] if deps.recall is not None else []),
     ]
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from agent.context import TurnContext, ViewedLookup
 from agent.memory.models import StoredMessage
 from agent.progress import Progress
+from agent.recall.access import ChannelAccess
 from bot.adapter import Adapter, TurnProgress
 from bot.events import Author, ChannelRef, IncomingMessage
 from bot.text import clean_incoming
@@ -88,6 +89,20 @@ async def end_progress(progress: TurnProgress | None) -> None:
         log.exception("clearing progress failed")
 
 
+def recall_access(adapter: Adapter | None, author: Author, here: ChannelRef) -> ChannelAccess | None:
+    """The asker's conversation-search access check on the adapter's platform (its optional ``recall_access``,
+    bot/recall_access.py); None, which refuses every channel, where there is none or making it fails."""
+    make = getattr(adapter, "recall_access", None)
+    if make is None:
+        return None
+    try:
+        access: ChannelAccess | None = make(author, here)
+    except Exception:
+        log.exception("making the conversation search access check failed")
+        return None
+    return access
+
+
 def turn_context(adapter: Adapter | None, channel: ChannelRef, author: Author,
                  progress: Progress | None = None) -> TurnContext:
     """What an agent turn in ``channel`` for ``author`` may know and use of the platform."""
@@ -96,6 +111,7 @@ def turn_context(adapter: Adapter | None, channel: ChannelRef, author: Author,
         thread=channel.thread, is_admin=author.is_admin,
         fetch_history=history_fetcher(adapter, channel), message_link=message_linker(adapter, channel),
         progress=progress, viewed=viewed_lookup(adapter, channel, author),
+        recall_access=recall_access(adapter, author, channel),
     )
 
 

@@ -99,6 +99,9 @@ def _tokenize(texts: list[str]) -> list[list[str]]:
     return [list(t) for t in tokens]
 
 
+tokenize = _tokenize  # the same words for conversation search (agent/recall)
+
+
 class HybridIndex:
     def __init__(self, chunks: list[Chunk], vectors: np.ndarray, manifest: dict[str, FileEntry],
                  embedder: str, skipped: dict[str, str] | None = None) -> None:

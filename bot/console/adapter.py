@@ -23,7 +23,8 @@ from bot.adapter import Capabilities, EventHandler, Outgoing
 from bot.console.workspace import CONSOLE_COMMANDS, Control, Rate, RunCommand, Say, Workspace
 from bot.downloads import copy_local
 from bot.errors import FileRefused
-from bot.events import Attachment, ChannelRef, Command, IncomingMessage, Reply, SentRef, Vote
+from bot.events import Attachment, Author, ChannelRef, Command, IncomingMessage, Reply, SentRef, Vote
+from bot.recall_access import ConsoleAccess
 
 _SAFE_FILE = re.compile(r"[^\w.\-]+")
 
@@ -187,6 +188,10 @@ class ConsoleAdapter:
         """The number this console shows the message under (``[12]``); None for an earlier session's."""
         number = self.workspace.number_of(message_id)
         return f"[{number}]" if number and number.isdigit() else None
+
+    def recall_access(self, author: Author, here: ChannelRef) -> ConsoleAccess:
+        """Conversation search's access check: the whole console, but another name's DM (bot/recall_access.py)."""
+        return ConsoleAccess(self, author.id)
 
     async def close(self, grace_s: float = 0.0) -> None:
         self._closed = True

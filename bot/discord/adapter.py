@@ -38,12 +38,13 @@ from bot.discord.interactions import Interactions
 from bot.discord.layouts import layout_view
 from bot.discord.listeners import Listeners
 from bot.discord.polls import vote_in_channel
+from bot.discord.recall_access import DiscordRecallAccess
 from bot.discord.rest import RebasedWebhooks, use_api_base
 from bot.discord.sending import NO_PINGS, chunks_of, files_for, nonce_for
 from bot.discord.streams import DiscordStream, LeftoverStreams
 from bot.downloads import DISCORD_FILE_HOSTS, Downloader, FileHosts
 from bot.errors import ConfigError
-from bot.events import Attachment, ChannelRef, IncomingMessage, Reply, SentRef
+from bot.events import Attachment, Author, ChannelRef, IncomingMessage, Reply, SentRef
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -345,6 +346,10 @@ class DiscordAdapter:
         member = guild.get_member(int(user_id)) or await guild.fetch_member(int(user_id))
         until = min(timedelta(seconds=max(1, seconds)), MAX_TIMEOUT)
         await member.timeout(until, reason="Confab: spam")
+
+    def recall_access(self, author: Author, here: ChannelRef) -> DiscordRecallAccess:
+        """Conversation search's access check for ``author`` (bot/discord/recall_access.py)."""
+        return DiscordRecallAccess(self, self.client, author.id)
 
     def message_link(self, channel: ChannelRef, message_id: str) -> str | None:
         if not message_id.isdigit():

@@ -53,6 +53,11 @@ def register(tree: app_commands.CommandTree[Any], run: RunCommand) -> None:
     async def forget(interaction: discord.Interaction, confirm: bool = False) -> None:
         await run(interaction, "forget", "confirm" if confirm else "", ephemeral=True)
 
+    @tree.command(name="recall", description="Search past conversations in the channels you can read.")
+    @app_commands.describe(query="What to look for, e.g. what did we decide about the export cap")
+    async def recall(interaction: discord.Interaction, query: Text) -> None:
+        await run(interaction, "recall", query, ephemeral=True)
+
     @tree.command(name="help", description="What Confab can do and the commands it knows.")
     async def help_(interaction: discord.Interaction) -> None:
         await run(interaction, "help", ephemeral=True)

@@ -43,6 +43,7 @@ from bot.slack.notes import Note, NoteKeeper, ProgressNotes, thread_for
 from bot.slack.pacing import SharedPacer, make_pacer
 from bot.slack.pane import SlackPane
 from bot.slack.pane_threads import PaneThreads
+from bot.slack.recall_access import SlackAccessCache, SlackRecallAccess
 from bot.slack.status import Statuses, StatusLine
 from bot.slack.streams import SlackStream, SlackStreams
 
@@ -213,6 +214,11 @@ class SlackAdapter:
     def stream(self, channel: ChannelRef, reply_to: str, user_id: str) -> SlackStream | None:
         """A chat stream for the answer to ``reply_to`` in its thread (:class:`bot.adapter.StreamsAnswers`)."""
         return self.streams.open(channel, reply_to, user_id)
+
+    def recall_access(self, author: Author, here: ChannelRef) -> SlackRecallAccess:
+        """Conversation search's access check for ``author`` (bot/slack/recall_access.py)."""
+        cache = self.__dict__.setdefault("_recall_cache", SlackAccessCache())
+        return SlackRecallAccess(self, self.client, author.id, cache)
 
     def viewing(self, channel: ChannelRef, author: Author) -> ViewedLookup | None:
         """In an assistant pane thread, the lookup of the channel ``author`` is viewing (bot/slack/pane.py)."""

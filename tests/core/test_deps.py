@@ -24,7 +24,8 @@ async def test_open_deps_builds_every_part_once(tmp_path: Path) -> None:
                            (deps.brainstorm, Brainstormer), (deps.assistant, Assistant)]:
             assert isinstance(part, kind)
         assert sorted(t.name for t in deps.tools) == ["analyze_sentiment", "brainstorm_ideas", "classify_messages",
-                                                      "generate_image", "read_attached_files", "search_knowledge",
+                                                      "generate_image", "read_attached_files", "search_conversations",
+                                                      "search_knowledge",
                                                       "summarize_conversation"]
         assert deps.embedder is deps.embedder  # created once, on first use
         assert deps.brainstorm.knowledge is deps.knowledge

@@ -153,6 +153,7 @@ class FakeDiscord:
     max_concurrency: int = 1  # /gateway/bot's session_start_limit: IDENTIFY buckets per 5 s
     events: list[dict[str, Any]] = field(default_factory=list)
     file_host: FileHost = field(default_factory=lambda: FileHost("/attachments"))  # the CDN of attachments
+    extra_channels: list[dict[str, Any]] = field(default_factory=list)  # more of the guild's channels (GUILD_CREATE)
     base: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -322,7 +323,7 @@ class FakeDiscord:
             "unavailable": False, "member_count": 3, "voice_states": [], "presences": [], "stage_instances": [],
             "guild_scheduled_events": [], "soundboard_sounds": [],
             "members": [member(BOT_USER, [BOT_ROLE_ID])],
-            "channels": [text_channel(GENERAL_ID, "general"), text_channel(MODS_ID, "mods", 1)],
+            "channels": [text_channel(GENERAL_ID, "general"), text_channel(MODS_ID, "mods", 1), *self.extra_channels],
             "threads": list(self.threads.values()),
         }
 

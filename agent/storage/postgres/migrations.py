@@ -225,4 +225,41 @@ MIGRATIONS: dict[int, LiteralString] = {
     6: """
     CREATE INDEX messages_by_author ON messages (author_id, created_at);
     """,
+    # 7: conversation search (agent/storage/recall.py): each searchable message's vector beside it, and a change
+    # feed a trigger fills as people's messages are stored, edited, deleted or forgotten (dropping a month of
+    # partitions fires nothing: the index ages out what retention removes by itself)
+    7: """
+    CREATE TABLE recall_vectors (
+        channel_key text COLLATE "C" NOT NULL,
+        message_id  text COLLATE "C" NOT NULL,
+        created_at  timestamptz NOT NULL,
+        digest      text NOT NULL,
+        embedder    text NOT NULL,
+        vector      bytea NOT NULL,
+        PRIMARY KEY (channel_key, message_id)
+    );
+    CREATE INDEX recall_vectors_by_age ON recall_vectors (created_at);
+    CREATE TABLE recall_log (
+        seq        bigserial PRIMARY KEY,
+        chan       text COLLATE "C" NOT NULL,
+        message_id text COLLATE "C" NOT NULL,
+        at         timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX recall_log_by_age ON recall_log (at);
+    CREATE FUNCTION recall_log_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            IF NOT OLD.is_bot THEN
+                INSERT INTO recall_log (chan, message_id) VALUES (OLD.channel_key, OLD.id);
+            END IF;
+            RETURN OLD;
+        END IF;
+        IF NOT NEW.is_bot THEN
+            INSERT INTO recall_log (chan, message_id) VALUES (NEW.channel_key, NEW.id);
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER recall_log_change AFTER INSERT OR UPDATE OF text, deleted OR DELETE ON messages
+        FOR EACH ROW EXECUTE FUNCTION recall_log_change();
+    """,
 }

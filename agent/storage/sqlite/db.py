@@ -311,4 +311,15 @@ def _migrate(db: sqlite3.Connection) -> None:
 
 
 def _split_sql(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """The script's statements; a trigger's body (``BEGIN …; END``) stays one statement."""
+    statements: list[str] = []
+    current = ""
+    for part in script.split(";"):
+        current += part + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n\t;"):
+                statements.append(current.strip())
+            current = ""
+    if current.strip(" \n\t;"):
+        statements.append(current.strip())
+    return statements

@@ -222,4 +222,37 @@ MIGRATIONS: dict[int, str] = {
     19: """
     CREATE INDEX messages_by_author ON messages (author_id, created_at);
     """,
+    # 20: conversation search (agent/storage/recall.py): each searchable message's vector beside it, and a change
+    # feed the triggers fill as people's messages are stored, edited, deleted, forgotten or pruned
+    20: """
+    CREATE TABLE recall_vectors (
+        channel_key TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        digest      TEXT NOT NULL,
+        embedder    TEXT NOT NULL,
+        vector      BLOB NOT NULL,
+        PRIMARY KEY (channel_key, message_id)
+    );
+    CREATE INDEX recall_vectors_by_age ON recall_vectors (created_at);
+    CREATE TABLE recall_log (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        chan       TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        at         REAL NOT NULL
+    );
+    CREATE INDEX recall_log_by_age ON recall_log (at);
+    CREATE TRIGGER recall_stored AFTER INSERT ON messages WHEN NEW.is_bot = 0 BEGIN
+        INSERT INTO recall_log (chan, message_id, at)
+        VALUES (NEW.channel_key, NEW.id, (julianday('now') - 2440587.5) * 86400.0);
+    END;
+    CREATE TRIGGER recall_changed AFTER UPDATE OF text, deleted ON messages WHEN NEW.is_bot = 0 BEGIN
+        INSERT INTO recall_log (chan, message_id, at)
+        VALUES (NEW.channel_key, NEW.id, (julianday('now') - 2440587.5) * 86400.0);
+    END;
+    CREATE TRIGGER recall_removed AFTER DELETE ON messages WHEN OLD.is_bot = 0 BEGIN
+        INSERT INTO recall_log (chan, message_id, at)
+        VALUES (OLD.channel_key, OLD.id, (julianday('now') - 2440587.5) * 86400.0);
+    END;
+    """,
 }

@@ -1,0 +1,271 @@
+"""Conversation search: the index of what people said, kept in step with the store, searched per asker.
+
+The index lives in memory (:mod:`agent.recall.index`) and is built at start from the store, where every
+searchable message's vector is kept beside it (:mod:`agent.storage.recall`): a restart reads the vectors back
+and embeds only messages that have none yet (or whose text changed since). It follows the store's change feed
+(:meth:`RecallService.sync`, every second while Confab runs and before every search): a message stored, edited,
+deleted, forgotten or pruned, by this process or another replica, is indexed again or removed. Retention is
+applied by age as well, so partitions dropped whole (PostgreSQL) leave nothing behind, and every hit is read
+back from the store before it is shown: a line the store no longer holds as indexed is never quoted.
+
+Who may see what is decided per channel at query time (:mod:`agent.recall.access`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.embeddings import Embedder
+from agent.knowledge.index import tokenize
+from agent.recall.access import ChannelAccess, Visibility, checked, shown_in, threads_checked
+from agent.recall.index import ConversationIndex, Entry, Found
+from agent.storage.recall import RecallRow, RecallStore
+
+log = logging.getLogger(__name__)
+
+EMBED_CHARS = 1000  # a message is embedded by its first this-many characters
+LOOK_BACK = 256  # feed numbers read again (a sequence's numbers may commit out of order)
+MIN_SIMILARITY = 0.35  # a hit without a shared word must be at least this close in meaning
+LOG_KEEP_S = 86400.0
+_DECISION = re.compile(
+    r"\b(decided|decision|decide|agreed|agree on|settled|we(?:'ll| will) go with|let'?s go with|going with|"
+    r"we chose|approved|final|conclusion)\b", re.IGNORECASE)
+# a question about what was decided, or about how things are now ("which … did we pick?", "how long do we keep
+# logs?", "what's our refund policy?"): the message that settled it is what the asker is after
+_ASKS_DECISION = re.compile(
+    r"\b(decide|decided|decision|agree|agreed|settle|settled|conclude|choose|chose|pick|picked|go with|land on|"
+    r"did we|do we|are we|will we|what'?s our|what is our|what are the|now)\b", re.IGNORECASE)
+_UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on)\b|\?\s*$",
+                        re.IGNORECASE)
+# When the question asks what was decided, a decision on the topic (sharing a word with the question, or close in
+# meaning: another topic's decision gets nothing) moves up, and a question ("any update on X?") down, by about
+# the fused score of one first place (1/61).
+_QUESTION = re.compile(r"\?$|^(what|which|where|when|who|how|did|do|does|is|are|will|was|were)\b", re.IGNORECASE)
+DECISION_BOOST = 0.02
+ON_TOPIC = 0.4
+QUESTION_PENALTY = 0.01
+CANDIDATES = 40  # hits reranked when the question asks for a decision
+
+
+@dataclass(frozen=True, slots=True)
+class RecallHit:
+    entry: Entry
+    visibility: Visibility
+    similarity: float
+    decision: bool  # the message states a decision (shown first when the question asks for one)
+
+
+@dataclass(frozen=True, slots=True)
+class RecallResult:
+    hits: list[RecallHit]
+    hidden: int  # more matches, in places the asker may read but this reply may not quote
+    searched: int  # channels searched for this reply
+    refused: int  # channels of the workspace the asker (or Confab) may not read, or that could not be checked
+
+
+def digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "replace"), usedforsecurity=False).hexdigest()
+
+
+def workspace_of(channel_key: str) -> str:
+    """``platform:workspace:`` of a channel key: the prefix every channel of its workspace shares."""
+    parts = channel_key.split(":", 2)
+    return ":".join(parts[:2]) + ":" if len(parts) == 3 else channel_key + ":"
+
+
+def _decision_rank(found: Found) -> float:
+    text = found.entry.text
+    on_topic = found.keywords > 0 or found.similarity >= ON_TOPIC
+    boost = DECISION_BOOST if on_topic and decides(text) else 0.0
+    penalty = QUESTION_PENALTY if text.rstrip().endswith("?") else 0.0
+    return found.score + boost - penalty
+
+
+def decides(text: str) -> bool:
+    """The message states a decision ("Decision: …", "we agreed …"), not a question or an open point about one."""
+    return bool(_DECISION.search(text)) and not _UNDECIDED.search(text)
+
+
+def asks_decision(question: str) -> bool:
+    """A question (asked weeks later: "where is the offsite going to be?") or a query naming a decision: the
+    message that settled it is what the asker is after."""
+    return bool(_ASKS_DECISION.search(question) or _QUESTION.search(question.strip()))
+
+
+class RecallService:
+    def __init__(self, store: RecallStore, embedder: Callable[[], Embedder], retention_days: int = 0,
+                 batch: int = 64) -> None:
+        self.store = store
+        self._embedder = embedder
+        self.retention_days = retention_days
+        self.batch = batch
+        self._index: ConversationIndex | None = None
+        self._cursor = 0
+        self._seen: dict[int, None] = {}  # feed numbers applied lately (the look-back skips them)
+        self._lock = asyncio.Lock()
+        self.embedded = 0  # messages embedded by this process (the rest came with their stored vector)
+
+    @property
+    def index(self) -> ConversationIndex | None:
+        return self._index
+
+    # --- keeping in step -------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Build the index from the store (once): stored vectors are read back, missing ones embedded."""
+        if self._index is not None:
+            return
+        async with self._lock:
+            if self._index is not None:
+                return
+            cursor = await self.store.last_change()  # changes from here on are applied again (idempotent)
+            index = ConversationIndex(self._embedder().dim)
+            after: tuple[str, str] | None = None
+            while rows := await self.store.scan(after):
+                await self._index_rows(index, rows)
+                after = (rows[-1].channel_key, rows[-1].message_id)
+            self._drop_expired(index)
+            self._index, self._cursor = index, cursor
+            log.info("conversation index loaded", extra={"messages": len(index), "embedded": self.embedded})
+
+    async def sync(self) -> int:
+        """Apply the store's changes since the last sync; returns the messages indexed again or removed."""
+        await self.load()
+        index = self._index
+        assert index is not None
+        applied = 0
+        async with self._lock:
+            while True:
+                changes = [c for c in await self.store.changes(max(0, self._cursor - LOOK_BACK), 2000)
+                           if c.seq not in self._seen]
+                if not changes:
+                    break
+                keys = list(dict.fromkeys((c.channel_key, c.message_id) for c in changes))
+                rows = {(r.channel_key, r.message_id): r for r in await self.store.rows(keys)}
+                gone = [key for key in keys if key not in rows]
+                for key in gone:
+                    index.remove(*key)
+                if gone:
+                    await self.store.drop(gone)
+                fresh = [r for r in rows.values() if (e := index.get(r.channel_key, r.message_id)) is None
+                         or e.text != r.text]
+                for start in range(0, len(fresh), self.batch * 16):
+                    await self._index_rows(index, fresh[start:start + self.batch * 16])
+                applied += len(gone) + len(fresh)
+                for change in changes:
+                    self._seen[change.seq] = None
+                self._cursor = max(self._cursor, max(c.seq for c in changes))
+                while len(self._seen) > 4 * LOOK_BACK:
+                    del self._seen[next(iter(self._seen))]
+        return applied
+
+    async def run(self, every_s: float = 1.0, trim_every_s: float = 3600.0) -> None:
+        """Follow the store while Confab runs (a background task); trims the feed and ages out old messages."""
+        next_trim = 0.0
+        while True:
+            try:
+                await self.sync()
+                if time.monotonic() >= next_trim:
+                    next_trim = time.monotonic() + trim_every_s
+                    await self.trim()
+            except Exception:
+                log.exception("conversation index sync failed; will retry")
+            await asyncio.sleep(every_s)
+
+    async def trim(self) -> None:
+        now = time.time()
+        cutoff = now - self.retention_days * 86400 if self.retention_days else None
+        if self._index is not None:
+            async with self._lock:
+                self._drop_expired(self._index)
+        await self.store.trim(now - LOG_KEEP_S, cutoff)
+
+    def _drop_expired(self, index: ConversationIndex) -> None:
+        if self.retention_days:
+            for key in index.older_than(time.time() - self.retention_days * 86400):
+                index.remove(*key)
+
+    async def _index_rows(self, index: ConversationIndex, rows: Sequence[RecallRow]) -> None:
+        embedder = self._embedder()
+        vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
+        todo: list[int] = []
+        digests = [digest(r.text) for r in rows]
+        for i, (row, d) in enumerate(zip(rows, digests, strict=True)):
+            if row.vector is not None and row.digest == d and row.embedder == embedder.name \
+                    and len(row.vector) == 4 * embedder.dim:
+                vectors[i] = np.frombuffer(row.vector, dtype="<f4")
+            else:
+                todo.append(i)
+        for start in range(0, len(todo), self.batch * 16):
+            part = todo[start:start + self.batch * 16]
+            texts = list(dict.fromkeys(rows[i].text[:EMBED_CHARS] for i in part))  # "ok", "thanks!": once
+            fresh = dict(zip(texts, await embedder.aembed(texts), strict=True))
+            vectors[part] = np.stack([fresh[rows[i].text[:EMBED_CHARS]] for i in part])
+            await self.store.keep([(rows[i], digests[i], embedder.name, np.asarray(vectors[i], dtype="<f4").tobytes())
+                                   for i in part])
+            self.embedded += len(part)
+        words = await asyncio.to_thread(tokenize, [r.text for r in rows]) if len(rows) > 64 else tokenize(
+            [r.text for r in rows])
+        index.add([Entry(r.channel_key, r.message_id, r.thread, r.author_id, r.author_name, r.text, r.created_at)
+                   for r in rows], vectors, words, [decides(r.text) for r in rows])
+
+    # --- searching -------------------------------------------------------------------------
+
+    async def search(self, query: str, here: str, access: ChannelAccess | None, k: int = 5) -> RecallResult:
+        """The messages best matching ``query`` that a reply in ``here`` may quote, among the channels of its
+        workspace the asker may read (checked now, through ``access``; without one nothing is read)."""
+        await self.sync()
+        index = self._index
+        assert index is not None
+        channels = index.channels(workspace_of(here))
+        seen = await checked(access, list(dict.fromkeys([here, *channels])))
+        here_seen = seen.get(here)
+        shown = [c for c in channels if shown_in(here, here_seen, c, seen.get(c))]
+        elsewhere = [c for c in channels if seen.get(c) is not None and c not in shown]
+        if not shown and not elsewhere:
+            return RecallResult([], 0, 0, len(channels))
+        vector = (await self._embedder().aembed([query]))[0]
+        decision = asks_decision(query)
+        # "what did we decide about …": the topic's words are what keywords should match, not the asking
+        words = tokenize([_ASKS_DECISION.sub(" ", query) if decision else query])[0]
+        pool = max(4 * k, CANDIDATES) if decision else 4 * k
+        found = await self._readable(self._relevant(index.search(words, vector, shown, k=pool, marked=decision),
+                                                    decision), access)
+        found = found[:4 * k]
+        found = await self._still_stored(found)
+        hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity,
+                          decides(f.entry.text)) for f in found[:k]]
+        hidden = len(await self._readable(self._relevant(index.search(words, vector, elsewhere, k=20), decision),
+                                          access)) if elsewhere else 0
+        return RecallResult(hits, hidden, len(shown), len(channels) - len(shown) - len(elsewhere))
+
+    @staticmethod
+    async def _readable(found: list[Found], access: ChannelAccess | None) -> list[Found]:
+        """Hits in threads only where the asker may read the thread too."""
+        threads = list(dict.fromkeys((f.entry.channel_key, f.entry.thread) for f in found if f.entry.thread))
+        allowed = await threads_checked(access, threads) if threads else set()
+        return [f for f in found if not f.entry.thread or (f.entry.channel_key, f.entry.thread) in allowed]
+
+    def _relevant(self, found: list[Found], decision: bool) -> list[Found]:
+        cutoff = time.time() - self.retention_days * 86400 if self.retention_days else None
+        kept = [f for f in found if (f.keywords > 0 or f.similarity >= MIN_SIMILARITY)
+                and (cutoff is None or f.entry.created_at >= cutoff)]
+        if decision:
+            kept.sort(key=_decision_rank, reverse=True)
+        return kept
+
+    async def _still_stored(self, found: list[Found]) -> list[Found]:
+        """Only hits the store still holds with the text indexed (another replica may have changed them)."""
+        if not found:
+            return []
+        rows = {(r.channel_key, r.message_id): r.text
+                for r in await self.store.rows([(f.entry.channel_key, f.entry.message_id) for f in found])}
+        return [f for f in found if rows.get((f.entry.channel_key, f.entry.message_id)) == f.entry.text]

@@ -1,0 +1,220 @@
+"""A generated team history for bench/recall.py: 50 channels of everyday chat (deterministic, seeded), with 50
+decisions each discussed before and after it is made, and the 50 questions asking what was decided.
+
+Each topic has the words people use while discussing it, the options they weigh and the decision. The question
+was written for each topic in other words than its decision (as people ask it weeks later); distractors name
+the same topic and options (proposals, doubts, follow-ups) without deciding.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+# (topic as people say it, options weighed, the decision as written, the question asked later)
+TOPICS: list[tuple[str, tuple[str, ...], str, str]] = [
+    ("the export cap", ("5,000 rows", "10,000 rows", "50,000 rows"),
+     "Decision: exports are capped at 10,000 rows per file, bigger ones are emailed as a zip",
+     "what did we decide about the export cap?"),
+    ("SSO for the admin console", ("Okta only", "SAML generic", "Google Workspace"),
+     "We agreed to ship generic SAML for the admin console first; Okta-specific setup comes later",
+     "which single sign-on did we pick for admins?"),
+    ("the on-call rotation", ("weekly", "daily", "follow the sun"),
+     "Final call: on-call rotates weekly on Mondays, with a secondary from the platform team",
+     "how often does on-call rotate, did we settle that?"),
+    ("the staging database size", ("db.m5.large", "db.r6g.xlarge", "serverless"),
+     "Decided: staging moves to db.r6g.xlarge, serverless was too slow to warm up",
+     "what instance type did we choose for staging postgres?"),
+    ("the pricing page redesign", ("three tiers", "usage based", "two tiers plus enterprise"),
+     "Let's go with two tiers plus enterprise on the pricing page; usage-based pricing is parked",
+     "what did we land on for the pricing tiers?"),
+    ("the mobile release cadence", ("every two weeks", "monthly", "continuous"),
+     "Decision: the mobile apps release every two weeks on Thursday, hotfixes any day",
+     "how often are we shipping the mobile app now?"),
+    ("log retention", ("30 days", "90 days", "1 year"),
+     "We decided to keep application logs for 90 days and audit logs for a year",
+     "how long do we keep logs, what was agreed?"),
+    ("the API rate limit", ("100 requests per minute", "600 per minute", "1,000 per minute"),
+     "Agreed: the public API allows 600 requests per minute per token, 1,000 for enterprise",
+     "what rate limit did we set for the public API?"),
+    ("the design system font", ("Inter", "Roboto", "IBM Plex Sans"),
+     "Settled on Inter for the design system, with IBM Plex Mono for code",
+     "which typeface did design choose?"),
+    ("the offsite location", ("Lisbon", "Berlin", "Barcelona"),
+     "Decision made: the team offsite is in Lisbon, the week of May 12",
+     "where is the offsite going to be?"),
+    ("the CI provider", ("GitHub Actions", "CircleCI", "Buildkite"),
+     "We're going with Buildkite for CI; GitHub Actions stays for the open-source repos",
+     "what did we pick to replace our CI?"),
+    ("the password policy", ("12 characters", "passphrases", "SSO only"),
+     "Decision: minimum 12 characters plus breached-password checks, no forced rotation",
+     "what are the new password rules?"),
+    ("the trial length", ("7 days", "14 days", "30 days"),
+     "Agreed to make the free trial 14 days, extendable once by sales",
+     "how long is the free trial going to be?"),
+    ("the support hours", ("9 to 5 CET", "24/5", "24/7"),
+     "Final decision: support is 24/5 from Monday 00:00 UTC, weekends for P1 only",
+     "when is support staffed, did we decide?"),
+    ("the data warehouse", ("Snowflake", "BigQuery", "ClickHouse"),
+     "We chose BigQuery for the warehouse because the events already land in GCS",
+     "which warehouse did analytics go with?"),
+    ("the feature flag tool", ("LaunchDarkly", "Unleash", "homegrown"),
+     "Decided to self-host Unleash for feature flags; LaunchDarkly was over budget",
+     "what are we using for feature toggles?"),
+    ("the invoice numbering", ("per year", "global sequence", "per customer"),
+     "Decision: invoice numbers restart every year with the year as a prefix, like 2026-00042",
+     "how did we agree to number invoices?"),
+    ("the refund window", ("14 days", "30 days", "60 days"),
+     "We agreed on a 30-day refund window, no questions asked, prorated after that",
+     "what's our refund policy, how many days?"),
+    ("the hiring plan for Q3", ("two backend", "one designer", "a data engineer"),
+     "Final call on Q3 hiring: two backend engineers and one data engineer, design waits until Q4",
+     "who are we hiring next quarter?"),
+    ("the onboarding email sequence", ("3 emails", "5 emails", "in-app only"),
+     "Let's go with 5 onboarding emails over two weeks, then in-app tips",
+     "how many onboarding emails did we settle on?"),
+    ("the backup schedule", ("hourly", "every 6 hours", "nightly"),
+     "Decision: database backups every 6 hours, kept 35 days, restore tested monthly",
+     "how often do we back up the databases now?"),
+    ("the dark mode launch", ("this sprint", "next release", "behind a flag"),
+     "Agreed: dark mode ships behind a flag in the next release and goes default in June",
+     "when does dark mode come out?"),
+    ("the Kubernetes upgrade", ("1.29", "1.30", "skip to 1.31"),
+     "We decided to upgrade the clusters to 1.30 first and skip 1.29 entirely",
+     "which kubernetes version are we moving to?"),
+    ("the error budget", ("99.9%", "99.95%", "99.99%"),
+     "Settled: the SLO is 99.9% monthly availability for the API, 99.5% for the dashboard",
+     "what availability target did we commit to?"),
+    ("the localisation vendor", ("Lokalise", "Crowdin", "Phrase"),
+     "Decision: we're moving translations to Crowdin, Lokalise contract ends in March",
+     "which translation platform did we go with?"),
+    ("the webhook retries", ("3 retries", "exponential for 24h", "no retries"),
+     "Agreed: webhooks retry with exponential backoff for 24 hours, then land in a dead-letter queue",
+     "how do failed webhooks get retried?"),
+    ("the code review rule", ("one approval", "two approvals", "owners only"),
+     "Final: one approval is enough, two for anything touching billing or auth",
+     "how many approvals does a PR need now?"),
+    ("the customer newsletter", ("monthly", "quarterly", "no newsletter"),
+     "We decided on a quarterly customer newsletter, product updates stay in the changelog",
+     "how often will we send the newsletter?"),
+    ("the laptop refresh", ("every 3 years", "every 4 years", "on request"),
+     "Decision: laptops are refreshed every 3 years, or earlier if they block work",
+     "when do people get new laptops?"),
+    ("the parental leave policy", ("12 weeks", "16 weeks", "20 weeks"),
+     "Agreed with the founders: 20 weeks fully paid parental leave for every parent",
+     "what parental leave did we agree on?"),
+    ("the search backend", ("Elasticsearch", "OpenSearch", "Postgres full text"),
+     "Let's go with Postgres full text search for now; OpenSearch only if we pass 10M documents",
+     "what did we choose for product search?"),
+    ("the conference budget", ("1,000 euros", "2,000 euros", "case by case"),
+     "Decided: everyone gets 2,000 euros a year for conferences and courses",
+     "how much learning budget does each person have?"),
+    ("the incident review format", ("blameless doc", "live meeting", "both"),
+     "We agreed on a blameless written review within 5 days, and a 30-minute meeting for SEV1s",
+     "how do we run postmortems now?"),
+    ("the minimum iOS version", ("iOS 15", "iOS 16", "iOS 17"),
+     "Final decision: the app drops iOS 15 and requires iOS 16 from version 4.0",
+     "which iOS versions will we still support?"),
+    ("the domain for docs", ("docs.example.com", "example.com/docs", "developer portal"),
+     "Decision: docs move to example.com/docs for SEO; docs.example.com redirects",
+     "where will the documentation live?"),
+    ("the sales commission", ("8%", "10%", "tiered"),
+     "Agreed: tiered commission, 8% up to quota and 12% above it",
+     "how is sales commission calculated now?"),
+    ("the office move", ("stay", "move to Kreuzberg", "go fully remote"),
+     "We're moving the office to Kreuzberg in September; the lease is signed",
+     "are we moving offices?"),
+    ("the analytics events naming", ("snake_case", "camelCase", "Object Action"),
+     "Decided: analytics events are named Object Action in title case, like Report Exported",
+     "what naming convention did we pick for tracking events?"),
+    ("the password manager", ("1Password", "Bitwarden", "LastPass"),
+     "Decision: the company moves to 1Password Business; LastPass is removed by end of month",
+     "which password manager are we standardising on?"),
+    ("the status page", ("Statuspage", "Instatus", "self-hosted"),
+     "We chose Instatus for the status page, it was a tenth of the price",
+     "what tool did we pick for status updates?"),
+    ("the release freeze", ("none", "last week of December", "two weeks in December"),
+     "Agreed: a release freeze from December 20 to January 3, fixes only",
+     "when is the holiday code freeze?"),
+    ("the GDPR deletion SLA", ("72 hours", "7 days", "30 days"),
+     "Final call: account deletion requests are completed within 7 days, confirmed by email",
+     "how fast do we have to delete user data on request?"),
+    ("the default timezone", ("UTC", "the user's browser", "the workspace setting"),
+     "Decision: reports use the workspace timezone, falling back to UTC",
+     "which timezone do the reports use?"),
+    ("the support chatbot", ("Intercom Fin", "build our own", "no bot"),
+     "We decided to pilot Intercom Fin on billing questions only for a month",
+     "are we putting a bot in front of support?"),
+    ("the monorepo question", ("monorepo", "polyrepo", "monorepo for web only"),
+     "Settled: frontend and backend move into one monorepo with Nx; infra stays separate",
+     "did we agree on merging the repositories?"),
+    ("the design review day", ("Tuesday", "Wednesday", "Friday"),
+     "Decision: design reviews are on Wednesdays at 14:00, async comments by Tuesday",
+     "what day are design critiques now?"),
+    ("the enterprise contract minimum", ("20 seats", "50 seats", "10,000 euros"),
+     "Agreed: enterprise plans start at 50 seats, annual billing only",
+     "what's the minimum size for an enterprise deal?"),
+    ("the bug bounty", ("HackerOne", "Intigriti", "private program"),
+     "We're launching a private bug bounty on Intigriti, payouts up to 5,000 euros",
+     "which bug bounty platform did security choose?"),
+    ("the video tool", ("Zoom", "Google Meet", "Around"),
+     "Decision: we standardise on Google Meet and cancel the Zoom licenses",
+     "which video call tool are we keeping?"),
+    ("the image CDN", ("Cloudinary", "imgix", "Cloudflare Images"),
+     "Let's go with Cloudflare Images for the CDN, migration starts next sprint",
+     "what did we pick to serve images?"),
+]
+
+PEOPLE = ["alice", "bob", "carol", "dan", "erin", "femi", "gus", "hana", "ivan", "jo", "kai", "lena", "mo",
+          "nina", "omar", "pia"]
+CHATTER = ["ok", "thanks!", "lgtm", "+1", "sounds good", "on it", "brb, lunch", "nice work everyone",
+           "can someone review my PR?", "standup in 5", "who has the release notes?", "merging now",
+           "the build is green again", "coffee anyone?", "I'm out tomorrow afternoon", "good morning!",
+           "that flaky test again…", "deploy finished", "pushed a fix", "heads up: CI is slow today"]
+DISCUSS = ["should we go with {o} for {t}?", "I'd rather not do {o} for {t}, it worries me",
+           "any update on {t}?", "{o} for {t} sounds risky to me", "what do other teams do about {t}?",
+           "let's discuss {t} on Thursday", "I wrote up the options for {t}: {o} or {p}",
+           "customers keep asking about {t}", "my vote on {t} is {o}", "{t}: {o} vs {p}, thoughts?",
+           "still no decision on {t}, can we close it this week?", "does {o} even work for {t}?"]
+WORK = ["fixed the {x} bug in the {y} service", "the {y} dashboard shows {x} errors since the deploy",
+        "who owns the {y} alerts?", "reviewing the {x} migration for {y}", "{y} latency is up after the {x} change",
+        "writing tests for the {x} endpoint in {y}", "the {x} job in {y} failed overnight, rerunning"]
+THINGS = ["billing", "auth", "search", "export", "import", "notifications", "reports", "webhooks", "invoices",
+          "profiles", "sync", "upload", "checkout", "audit", "scheduler"]
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    channel: int
+    author: str
+    text: str
+    at: float
+    topic: int | None = None  # the topic whose decision this is
+
+
+def history(total: int = 200_000, channels: int = 50, seed: int = 25, start: float = 1_760_000_000.0
+            ) -> list[Line]:
+    """``total`` messages over ``channels`` channels and a year; every topic is discussed in one channel
+    (and mentioned in others) and decided there once."""
+    rng = random.Random(seed)
+    home = [rng.randrange(channels) for _ in TOPICS]
+    lines: list[Line] = []
+    span = 365 * 86400.0
+    for i in range(total):
+        at = start + span * i / total
+        roll = rng.random()
+        channel = rng.randrange(channels)
+        if roll < 0.45:
+            text = rng.choice(CHATTER)
+        elif roll < 0.75:
+            text = rng.choice(WORK).format(x=rng.choice(THINGS), y=rng.choice(THINGS))
+        else:
+            t = rng.randrange(len(TOPICS))
+            topic, options, _, _ = TOPICS[t]
+            o, p = rng.sample(options, 2)
+            channel = home[t] if rng.random() < 0.7 else channel
+            text = rng.choice(DISCUSS).format(t=topic, o=o, p=p)
+        lines.append(Line(channel, rng.choice(PEOPLE), text, at))
+    for t, position in enumerate(rng.sample(range(total), len(TOPICS))):
+        lines[position] = Line(home[t], rng.choice(PEOPLE), TOPICS[t][2], lines[position].at, topic=t)
+    return lines

@@ -1,0 +1,167 @@
+"""/recall on each platform, through its real adapter against the loopback fakes: Slack (slack-bolt, signed HTTP
+slash commands, conversations.info / conversations.members answered by the fake Web API), Discord (discord.py
+on the fake gateway: permissions computed from the cached guild) and the console (message numbers)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agent.memory.models import StoredMessage
+from bot.events import Author, ChannelRef
+from tests.fakes.discord import ALICE, ALICE_ID, BOB, BOT_ROLE_ID, GENERAL_ID, GUILD_ID, FakeDiscord, text_channel
+from tests.fakes.discord import settle as discord_settle
+from tests.fakes.embedder import HashEmbedder
+from tests.fakes.slack import TEAM_ID, FakeSlackAPI, command_form, post_form, settle
+from tests.fakes.slack_pane import channel, im
+
+ALICE_S, BOB_S = "U0ALICE01", "U0BOB0001"
+DECISION = "We decided to cap exports at 10,000 rows per file; bigger exports go by email"
+
+
+def stored(key: str, mid: str, author: str, text: str, thread: str | None = None) -> StoredMessage:
+    return StoredMessage(key, mid, author, author.lower(), text, datetime.now(UTC), thread=thread)
+
+
+# --- Slack ----------------------------------------------------------------------------------------------
+
+
+def slack_workspace(api: FakeSlackAPI) -> None:
+    api.channels = {
+        "C0GENERAL": channel("C0GENERAL", "general", [ALICE_S, BOB_S]),
+        "C0PRODUCT": channel("C0PRODUCT", "product", [ALICE_S, BOB_S]),
+        "G0SECRET": channel("G0SECRET", "leads", [ALICE_S], private=True),
+        "C0LEFT": channel("C0LEFT", "old-exports", [BOB_S]),  # Alice left it
+        "D0DMBOB": im("D0DMBOB", BOB_S),
+    }
+
+
+async def slack_history(pipeline: Any) -> None:
+    k = f"slack:{TEAM_ID}:"
+    for message in [stored(k + "C0GENERAL", "1700000010.000100", "bob", "How big may an export get?"),
+                    stored(k + "C0PRODUCT", "1700000020.000100", "alice", DECISION),
+                    stored(k + "G0SECRET", "1700000030.000100", "alice",
+                           "Between us: the export cap for the enterprise tier is secretly 50,000 rows"),
+                    stored(k + "C0LEFT", "1700000040.000100", "bob", "old export cap numbers from last year"),
+                    stored(k + "D0DMBOB", "1700000050.000100", "bob", "my own note on the export cap")]:
+        assert await pipeline.deps.store.messages.add(message)
+
+
+async def slack_recall(adapter: Any, api: FakeSlackAPI, query: str, user: str, here: str = "C0GENERAL") -> str:
+    before = len(api.responses)
+    status, _ = await post_form(adapter, command_form("/recall", query, api.response_url(), user_id=user,
+                                                      channel_id=here))
+    assert status == 200
+    await settle(adapter)
+    [answer] = api.responses[before:]
+    assert answer["response_type"] == "ephemeral"
+    return str(answer["text"])
+
+
+async def test_slack_a_decision_with_its_permalink_and_no_private_line(slack_bot: Any, fake_api: FakeSlackAPI
+                                                                       ) -> None:
+    slack_workspace(fake_api)
+    adapter, pipeline = await slack_bot()
+    await slack_history(pipeline)
+    text = await slack_recall(adapter, fake_api, "what did we decide about the export cap?", ALICE_S)
+    first = text.split("\n")[1]
+    assert first.startswith("• *Decision* · alice in #product")  # Slack's mrkdwn
+    assert "https://confab-test.slack.com/archives/C0PRODUCT/p1700000020000100" in first
+    assert "secretly" not in text and "1 more match is in private" in text  # Alice's private channel: counted
+    assert "old export cap" not in text  # the channel she left
+    assert "my own note" not in text  # Bob's DM
+    bob = await slack_recall(adapter, fake_api, "what did we decide about the export cap?", BOB_S)
+    assert "secretly" not in bob and "private" not in bob.split("\n")[-1]  # not a member: not even counted
+    assert "old export cap numbers" in bob
+    # in her private channel, Alice gets its line quoted
+    assert "secretly 50,000" in await slack_recall(adapter, fake_api, "enterprise export cap", ALICE_S, "G0SECRET")
+
+
+async def test_slack_a_member_check_that_errors_refuses(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    slack_workspace(fake_api)
+    fake_api.errors["conversations.members"] = "internal_error"
+    adapter, pipeline = await slack_bot()
+    await slack_history(pipeline)
+    text = await slack_recall(adapter, fake_api, "export cap", ALICE_S)
+    assert "10,000" not in text and "secretly" not in text and "old export" not in text
+    assert text.startswith("I found nothing") and "not searched" in text
+    assert fake_api.calls_to("conversations.members")
+
+
+# --- Discord --------------------------------------------------------------------------------------------
+
+SECRET_ID, VIEW_AND_HISTORY = 1300000000000000009, (1 << 10) | (1 << 16)
+
+
+def option(name: str, value: Any, kind: int = 3) -> dict[str, Any]:
+    return {"name": name, "type": kind, "value": value}
+
+
+async def test_discord_a_member_without_view_permission_is_refused(discord_bot: Any, fake_discord: FakeDiscord
+                                                                   ) -> None:
+    leads = text_channel(SECRET_ID, "leads", 2)
+    leads["permission_overwrites"] = [  # @everyone may not view it; Alice and Confab may
+        {"id": str(GUILD_ID), "type": 0, "allow": "0", "deny": str(1 << 10)},
+        {"id": str(ALICE_ID), "type": 1, "allow": str(VIEW_AND_HISTORY), "deny": "0"},
+        {"id": str(BOT_ROLE_ID), "type": 0, "allow": str(VIEW_AND_HISTORY), "deny": "0"}]
+    fake_discord.extra_channels.append(leads)
+    adapter, pipeline = await discord_bot()
+    k = f"discord:{GUILD_ID}:"
+    for message in [stored(k + str(GENERAL_ID), "1300000000000000100", "Bob", "How big may an export get?"),
+                    stored(k + str(SECRET_ID), "1300000000000000101", "Alice",
+                           "Between us: the export cap for the enterprise tier is secretly 50,000 rows")]:
+        assert await pipeline.deps.store.messages.add(message)
+
+    async def recall(who: dict[str, Any], where: int) -> str:
+        before = len(fake_discord.followups())
+        await fake_discord.dispatch("INTERACTION_CREATE", fake_discord.interaction(
+            "recall", [option("query", "enterprise export cap")], who=who, channel_id=where))
+        await discord_settle(adapter)
+        [reply] = fake_discord.followups()[before:]
+        assert reply.json["flags"] & 64  # ephemeral
+        return str(reply.text)
+
+    bob = await recall(BOB, GENERAL_ID)
+    assert "secretly" not in bob and "more match" not in bob  # he can't read it: not even counted
+    check = adapter.recall_access(Author(str(BOB["id"]), "bob"), ChannelRef("discord", str(GUILD_ID), str(GENERAL_ID)))
+    assert await check.visibility([k + str(SECRET_ID), k + str(GENERAL_ID)]) == {
+        k + str(SECRET_ID): None, k + str(GENERAL_ID): "public"}
+    assert "secretly" not in await recall(ALICE, GENERAL_ID)  # a public channel's reply: counted, not quoted
+    assert "1 more match is in private" in await recall(ALICE, GENERAL_ID)
+    mine = await recall(ALICE, SECRET_ID)
+    assert "secretly 50,000" in mine and f"https://discord.com/channels/{GUILD_ID}/{SECRET_ID}/" in mine
+
+
+# --- the console ----------------------------------------------------------------------------------------
+
+
+async def test_console_quotes_with_message_numbers_and_keeps_dms(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from bot.console.adapter import ConsoleAdapter
+    from tests.fakes.harness import open_bot
+    from tests.fakes.settings import make_settings
+
+    settings = make_settings(tmp_path)
+    screen = io.StringIO()
+    lines = ["How big may an export get? Customers ask for millions of rows.",  # [1]
+             "/join #product",
+             DECISION,  # [2]
+             "/as ben",
+             "/dm",
+             "note to self: the export cap talk made me hungry",  # [3], ben's DM
+             "/as ana",
+             "/join #general",
+             "/recall what did we decide about the export cap?",
+             "@confab what did we decide about the export cap?"]  # offline: the same search
+    adapter = ConsoleAdapter(settings.data_dir, user="ana", stdin=io.StringIO("\n".join(lines) + "\n"),
+                             console=Console(file=screen, force_terminal=False, width=300))
+    async with open_bot(tmp_path, settings=settings, embedder=HashEmbedder(dim=256), adapter=adapter,
+                        start=False) as bot:
+        await adapter.start(bot.pipeline, bot.pipeline.outbox)
+        await bot.drain()
+    out = screen.getvalue()
+    assert out.count("**Decision** · ana in #product") == 2 and "([2])" in out
+    assert "made me hungry" not in out.split("/recall")[-1]

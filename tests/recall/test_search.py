@@ -1,0 +1,144 @@
+"""Conversation search over the store, on SQLite and PostgreSQL: decisions found across channels, edits,
+deletes, /forget and retention applied, private lines kept where they belong, and a restart that reads the
+stored vectors back instead of embedding everything again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from agent.memory.models import StoredMessage
+from agent.recall.answer import render
+from agent.recall.service import RecallService
+from agent.storage.ports import Storage
+from agent.storage.recall_store import recall_store
+from tests.fakes.embedder import HashEmbedder
+from tests.recall.conftest import TableAccess
+from tests.storage.conftest import Opener
+
+W = "slack:T1:"
+GENERAL, RANDOM, SECRET, DM_ALICE, DM_BOB = (W + c for c in ("CGEN", "CRND", "GSEC", "DALICE", "DBOB"))
+ALICE_SEES = TableAccess({GENERAL: "public", RANDOM: "public", SECRET: "private", DM_ALICE: "dm"})
+BOB_SEES = TableAccess({GENERAL: "public", RANDOM: "public", DM_BOB: "dm"})
+
+
+def said(channel: str, mid: str, text: str, author: str = "alice", ago_days: float = 1.0,
+         thread: str | None = None) -> StoredMessage:
+    return StoredMessage(channel, mid, f"U{author}", author, text, datetime.now(UTC) - timedelta(days=ago_days),
+                         thread=thread)
+
+
+async def history(store: Storage) -> None:
+    for m in [said(GENERAL, "1", "How big should exports be? Some customers download millions of rows", "bob"),
+              said(GENERAL, "2", "lunch is at noon today", "carol"),
+              said(RANDOM, "3", "We decided to cap exports at 10,000 rows per file; bigger ones go by email",
+                   "alice"),
+              said(RANDOM, "4", "the office plants need water", "bob"),
+              said(SECRET, "5", "salary bands for the platform team are approved", "alice"),
+              said(DM_ALICE, "6", "alice: my passport renewal is next week", "alice")]:
+        assert await store.messages.add(m)
+
+
+def ids(result: object) -> list[str]:
+    return [hit.entry.message_id for hit in result.hits]  # type: ignore[attr-defined]
+
+
+async def test_a_decision_is_found_across_channels_first_with_its_link(store: Storage, recall: RecallService) -> None:
+    await history(store)
+    result = await recall.search("what did we decide about the export cap?", GENERAL, ALICE_SEES)
+    assert ids(result)[0] == "3"
+    assert result.hits[0].decision
+    text = render(result, ALICE_SEES, GENERAL, decision=True)
+    first = text.split("\n")[1]
+    assert first.startswith("• **Decision** · alice in #crnd")
+    assert "(https://chat.example/slack:T1:CRND/3)" in first
+    assert "cap exports at 10,000 rows" in text
+
+
+async def test_an_edited_message_is_found_by_its_new_words_only(store: Storage, recall: RecallService) -> None:
+    await history(store)
+    assert ids(await recall.search("office plants water", RANDOM, ALICE_SEES))[:1] == ["4"]
+    await store.messages.edit(RANDOM, "4", "the quarterly roadmap review moved to Thursday", datetime.now(UTC))
+    assert "4" not in ids(await recall.search("office plants water", RANDOM, ALICE_SEES))
+    assert ids(await recall.search("roadmap review", RANDOM, ALICE_SEES))[:1] == ["4"]
+
+
+async def test_a_deleted_message_is_never_found(store: Storage, recall: RecallService) -> None:
+    await history(store)
+    assert "2" in ids(await recall.search("lunch at noon", GENERAL, ALICE_SEES))
+    await store.messages.delete(GENERAL, "2")
+    assert "2" not in ids(await recall.search("lunch at noon", GENERAL, ALICE_SEES))
+    # nor after a restart: its vector went with it
+    again = RecallService(recall_store(store), recall._embedder)
+    assert "2" not in ids(await again.search("lunch at noon", GENERAL, ALICE_SEES))
+
+
+async def test_forget_and_retention_remove_messages_from_search(store: Storage, recall: RecallService) -> None:
+    await history(store)
+    await store.messages.add(said(GENERAL, "old", "the export cap was 500 rows back then", ago_days=40))
+    keeping = RecallService(recall_store(store), recall._embedder)  # no retention yet
+    assert {"3", "old"} <= set(ids(await keeping.search("export cap rows", GENERAL, ALICE_SEES)))
+    assert "old" not in ids(await recall.search("export cap rows", GENERAL, ALICE_SEES))  # 30 days: too old
+    await store.messages.forget(RANDOM)
+    await store.messages.prune(30)
+    for service in (keeping, recall):
+        assert not {"3", "old"} & set(ids(await service.search("export cap rows", GENERAL, ALICE_SEES)))
+    await recall.trim()
+    again = RecallService(recall_store(store), recall._embedder, retention_days=30)
+    assert not {"3", "old"} & set(ids(await again.search("export cap rows", GENERAL, ALICE_SEES)))
+
+
+async def test_a_private_line_only_for_members_and_never_in_a_public_reply(store: Storage,
+                                                                           recall: RecallService) -> None:
+    await history(store)
+    # a member asking in a public channel: not quoted there, only counted
+    public = await recall.search("salary bands approved", GENERAL, ALICE_SEES)
+    assert "5" not in ids(public) and public.hidden == 1
+    assert "salary" not in render(public, ALICE_SEES, GENERAL, decision=False)
+    # ... in the private channel itself, or in their DM with Confab: quoted
+    assert "5" in ids(await recall.search("salary bands approved", SECRET, ALICE_SEES))
+    assert "5" in ids(await recall.search("salary bands approved", DM_ALICE, ALICE_SEES))
+    # a non-member, anywhere: neither quoted nor counted
+    for here in (GENERAL, DM_BOB):
+        outsider = await recall.search("salary bands approved", here, BOB_SEES)
+        assert "5" not in ids(outsider) and outsider.hidden == 0
+
+
+async def test_a_dm_line_only_for_its_participant(store: Storage, recall: RecallService) -> None:
+    await history(store)
+    assert "6" in ids(await recall.search("passport renewal", DM_ALICE, ALICE_SEES))
+    assert "6" not in ids(await recall.search("passport renewal", GENERAL, ALICE_SEES))
+    for here in (GENERAL, DM_BOB, DM_ALICE):  # Bob, even asking "in" Alice's DM, is refused
+        assert "6" not in ids(await recall.search("passport renewal", here, BOB_SEES))
+
+
+async def test_a_failing_access_check_refuses_everything(store: Storage, recall: RecallService) -> None:
+    await history(store)
+    broken = TableAccess(ALICE_SEES.table, fail=True)
+    result = await recall.search("export cap", GENERAL, broken)
+    assert result.hits == [] and result.hidden == 0 and broken.asked
+    assert (await recall.search("export cap", GENERAL, None)).hits == []
+
+
+async def test_a_restart_reads_the_stored_vectors_back(store: Storage, recall: RecallService, replica: Opener) -> None:
+    await history(store)
+    await recall.load()
+    assert recall.embedded == 6
+    reopened = await replica()  # the next process, on the same database
+    embedder = HashEmbedder(dim=256)
+    again = RecallService(recall_store(reopened), lambda: embedder)
+    await reopened.messages.add(said(GENERAL, "7", "the export cap applies to CSV and XLSX alike"))
+    result = await again.search("export cap", GENERAL, ALICE_SEES)
+    assert {"3", "7"} <= set(ids(result))
+    assert again.embedded == 1  # only the new message; and the queries
+    assert [t for t in embedder.embedded if t != "export cap"] == ["the export cap applies to CSV and XLSX alike"]
+
+
+async def test_another_process_changes_are_followed(store: Storage, recall: RecallService, replica: Opener) -> None:
+    await history(store)
+    await recall.load()
+    other = await replica()
+    await other.messages.add(said(GENERAL, "8", "we agreed to ship the invoice redesign in March"))
+    await other.messages.delete(RANDOM, "3")
+    assert await recall.sync() == 2
+    assert ids(await recall.search("invoice redesign", GENERAL, ALICE_SEES))[:1] == ["8"]
+    assert "3" not in ids(await recall.search("export cap", GENERAL, ALICE_SEES))
