@@ -184,8 +184,15 @@ async def start_background(deps: Deps) -> list[asyncio.Task[Any]]:
         asyncio.create_task(deps.knowledge.background(), name="confab-bg-knowledge"),
         asyncio.create_task(_retention(deps), name="confab-retention"),
         asyncio.create_task(_warm_embedder(deps), name="confab-warm-embedder"),
-        *([asyncio.create_task(deps.recall.run(), name="confab-recall")] if deps.recall is not None else []),
+        *([asyncio.create_task(deps.recall.run(), name="confab-recall")]
+          if deps.recall is not None and _keeps_recall_index(deps) else []),
     ]
+
+
+def _keeps_recall_index(deps: Deps) -> bool:
+    """Only processes that answer keep the conversation index in step (its vectors and their embedding cost):
+    an ingress, a gateway or the indexer never searches it."""
+    return deps.settings.role in ("all", "worker")
 
 
 async def _warm_embedder(deps: Deps) -> None:

@@ -79,3 +79,15 @@ def test_garbage_is_collected_before_the_freeze() -> None:
     freeze_long_lived_objects()
     assert garbage_ref() is None  # collected, not frozen forever
     assert gc.get_freeze_count() > 0
+
+
+async def test_only_processes_that_answer_keep_the_conversation_index(tmp_path: Path, postgres_url: str,
+                                                                      redis_target: Any) -> None:
+    """An ingress, a gateway or the indexer never searches past conversations: it neither holds their vectors nor
+    embeds every new message (each replica would, for nothing)."""
+    scaled = {"database_url": postgres_url, "redis_url": redis_target.url, "redis_prefix": redis_target.prefix}
+    for role, keeps in (("all", True), ("worker", True), ("ingress", False), ("gateway", False), ("indexer", False)):
+        (tmp_path / role).mkdir()
+        async with open_bot(tmp_path / role, embedder=SlowToLoad(), role=role, **scaled) as bot, \
+                started(bot.deps) as tasks:
+            assert ("confab-recall" in {t.get_name() for t in tasks}) is keeps, role
