@@ -297,13 +297,12 @@ def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | No
     answers = [i for i, line in enumerate(conversation) if line.startswith("(bot) ")]
     if not in_thread and (not answers or answers[-1] < len(conversation) - RECENT_ANSWER):
         return None
-    answered = [i for i in people if answers and i < answers[-1]]
-    if not in_thread:
-        people = answered
-    if not people:
+    answered = [i for i in people if answers and i < answers[-1]]  # the lines before the bot's last answer
+    last = answered[-1] if answered else (people[-1] if in_thread and people else None)
+    if last is None:
         return None
-    chosen = dict.fromkeys(([people[0]] if in_thread else []) + [answered[-1] if answered else people[-1]])
-    return " ".join(conversation[i].partition(": ")[2] for i in chosen).strip() or None
+    first = people[0] if in_thread else last
+    return " ".join(conversation[i].partition(": ")[2] for i in dict.fromkeys((first, last))).strip() or None
 
 
 def _strip_mention(text: str, bot_name: str) -> str:
