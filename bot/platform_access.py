@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from agent.context import TurnContext, ViewedLookup
 from agent.memory.models import StoredMessage
@@ -92,15 +93,22 @@ async def end_progress(progress: TurnProgress | None) -> None:
 def recall_access(adapter: Adapter | None, author: Author, here: ChannelRef) -> ChannelAccess | None:
     """The asker's conversation-search access check on the adapter's platform (its optional ``recall_access``,
     bot/recall_access.py); None, which refuses every channel, where there is none or making it fails."""
-    make = getattr(adapter, "recall_access", None)
+    access: ChannelAccess | None = _optional(adapter, "recall_access", "making the conversation search access "
+                                             "check failed", author, here)
+    return access
+
+
+def _optional(adapter: Adapter | None, method: str, failure: str, *args: object) -> Any:
+    """What the adapter's optional ``method`` makes of ``args``: None where it has none or making it fails
+    (logged as ``failure``), so a platform feature that can't be set up is off, not an error for the turn."""
+    make = getattr(adapter, method, None)
     if make is None:
         return None
     try:
-        access: ChannelAccess | None = make(author, here)
+        return make(*args)
     except Exception:
-        log.exception("making the conversation search access check failed")
+        log.exception(failure)
         return None
-    return access
 
 
 def turn_context(adapter: Adapter | None, channel: ChannelRef, author: Author,
@@ -118,12 +126,5 @@ def turn_context(adapter: Adapter | None, channel: ChannelRef, author: Author,
 def viewed_lookup(adapter: Adapter | None, channel: ChannelRef, author: Author) -> ViewedLookup | None:
     """The channel ``author`` is viewing beside ``channel`` (a side pane: the adapter's optional ``viewing``),
     looked up and access-checked only when a tool needs it; None where there is no such pane."""
-    make = getattr(adapter, "viewing", None)
-    if make is None:
-        return None
-    try:
-        lookup: ViewedLookup | None = make(channel, author)
-    except Exception:
-        log.exception("looking for a viewed channel failed")
-        return None
+    lookup: ViewedLookup | None = _optional(adapter, "viewing", "looking for a viewed channel failed", channel, author)
     return lookup
