@@ -46,8 +46,11 @@ async def test_offline_answers_quote_and_cite_the_shipped_docs(bot: Chat) -> Non
     reply = await bot.say("@confab how do I deploy Confab?")  # README's example
     assert reply.startswith("From the docs:") and "Sources: [1] deployment.md" in reply
     reply = await bot.say("@confab how do I set up Confab on Discord?")
-    # the set-up steps and the settings' list are a near-tie in meaning, decided by the other docs' words
-    assert "DISCORD_TOKEN" in reply and re.search(r"Sources: \[1\] (deployment|configuration)\.md › Discord", reply)
+    # the set-up steps, the settings' list and the deployment overview (which names Discord) are a near-tie in
+    # meaning (fused scores 0.0308 / 0.0306 / 0.0302): the same code led with a Discord section in CI and with the
+    # overview on 2026-11-30 after a fresh set-up, so a Discord section must be quoted, first or second
+    assert "DISCORD_TOKEN" in reply
+    assert re.search(r"Sources: .*\[[12]\] (deployment|configuration)\.md › Discord", reply)
     reply = await bot.say("@confab how do I add our docs?")
     assert "Sources: [1] overview.md › Adding your team's documents" in reply
 

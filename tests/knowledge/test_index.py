@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from agent.knowledge.builder import build_index
+from agent.knowledge.chunking import Chunk
 from agent.knowledge.index import HybridIndex
 from tests.fakes.embedder import HashEmbedder
 from tests.knowledge.kb_files import write
@@ -146,3 +147,28 @@ def test_each_build_is_a_version_folder_and_the_newest_three_stay(tmp_path: Path
     assert "Lunch is at 14" in " ".join(c.text for c in previous.chunks)
     assert HybridIndex.load(out, versions[0]) is None  # pruned
     assert HybridIndex.load(out, "../idx") is None  # a name that is no version never names a path
+
+
+def _sections(words: list[str]) -> HybridIndex:
+    chunks = [Chunk("handbook.md", f"Handbook > Part {n}", n, n, text) for n, text in enumerate(words)]
+    return HybridIndex(chunks, np.zeros((len(chunks), 4), dtype=np.float32), {}, "test")
+
+
+def test_the_collections_subject_is_left_out_of_the_topic_query() -> None:
+    index = _sections([f"Acme {topic} `ACME_{topic.upper()}`." for topic in
+                       ("deploy", "backup", "login", "billing", "export", "import", "alerts", "search", "audit")]
+                      + ["The office is closed on Fridays."])
+    assert index.subject() == {"acme"}  # in 9 of the 10 sections
+    assert index.topic_query("how do I deploy Acme?") == "how do I deploy ?"
+    assert index.topic_query("what does ACME_DEPLOY do?") == "what does ACME_DEPLOY do?"  # a setting stays whole
+    assert index.topic_query("Acme?") == "Acme?"  # nothing would be left
+
+
+def test_no_subject_in_a_collection_of_separate_topics_or_too_few_sections() -> None:
+    # the commonest word of PubMedQA's abstracts, "patients", is in 37 % of them
+    spread = _sections([f"{'Patients with' if n % 2 else 'Cases of'} {disease} were seen." for n, disease in
+                        enumerate(("asthma", "gout", "flu", "acne", "lupus", "mumps", "polio", "rabies", "scurvy"))]
+                       + ["Tetanus was seen."])
+    assert spread.subject() == {"seen"}  # in every section; "patients" (4 of 10) and "cases" (5 of 10) are not
+    few = _sections(["Acme deploys.", "Acme backs up.", "Acme logs in."])
+    assert few.subject() == frozenset()
