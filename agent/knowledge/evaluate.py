@@ -50,11 +50,9 @@ def doc_id(source: str) -> str:
     return Path(source).stem
 
 
-def ranked_documents(index: HybridIndex, question: str, vector: np.ndarray, depth: int = 10,
-                     topic_vector: np.ndarray | None = None) -> tuple[list[str], float]:
-    """Documents by first appearance in the chunk ranking, and the estimated relevance (relevance.py), as
-    KnowledgeService.search ranks and judges them (``topic_vector``: the embedded ``topic_query``)."""
-    found = index.search(question, vector, k=POOL, pool=POOL, topic_vector=topic_vector)
+def ranked_documents(index: HybridIndex, question: str, vector: np.ndarray, depth: int = 10) -> tuple[list[str], float]:
+    """Documents by first appearance in the chunk ranking, and the estimated relevance (relevance.py)."""
+    found = index.search(question, vector, k=POOL, pool=POOL)
     documents: list[str] = []
     for hit in found.hits:
         d = doc_id(hit.chunk.source)
@@ -82,7 +80,6 @@ def evaluate(docs: Path, queries: list[Query], embedder: Embedder, work: Path, t
     index, report = build_index(docs, work / "index", embedder, 50 * 1024 * 1024)
     build_s = time.perf_counter() - started
     vectors = embedder.embed([q.question for q in queries])
-    topic_vectors = _topic_vectors(index, queries, vectors, embedder)
     started = time.perf_counter()
     rankings = [(ranked_documents(index, q.question, v)[0], q.gold) for q, v in zip(queries, vectors, strict=True)]
     per_query_ms = (time.perf_counter() - started) * 1000 / max(1, len(queries))
@@ -91,22 +88,12 @@ def evaluate(docs: Path, queries: list[Query], embedder: Embedder, work: Path, t
         "index_seconds": round(build_s, 2), "search_ms_per_query": round(per_query_ms, 2),
     }
     if abstain_check:
-        result |= _abstain_check(queries, vectors, topic_vectors, threshold, abstain_check, seed, index)
+        result |= _abstain_check(docs, queries, vectors, embedder, work, threshold, abstain_check, seed, index)
     return result
 
 
-def _topic_vectors(index: HybridIndex, queries: list[Query], vectors: np.ndarray, embedder: Embedder) -> np.ndarray:
-    """The questions without the collection's subject words, embedded where that changes them."""
-    topics = [index.topic_query(q.question) for q in queries]
-    changed = [i for i, (topic, q) in enumerate(zip(topics, queries, strict=True)) if topic != q.question]
-    topic_vectors = np.array(vectors, dtype=np.float32, copy=True)
-    if changed:
-        topic_vectors[changed] = embedder.embed([topics[i] for i in changed])
-    return topic_vectors
-
-
-def _abstain_check(queries: list[Query], vectors: np.ndarray, topic_vectors: np.ndarray, threshold: float, n: int,
-                   seed: int, full: HybridIndex) -> dict[str, Any]:
+def _abstain_check(docs: Path, queries: list[Query], vectors: np.ndarray, embedder: Embedder, work: Path,
+                   threshold: float, n: int, seed: int, full: HybridIndex) -> dict[str, Any]:
     """Remove the gold documents of ``n`` random queries; those should abstain, the rest still answer."""
     rng = random.Random(seed)
     chosen = set(rng.sample(range(len(queries)), min(n, len(queries))))
@@ -118,7 +105,7 @@ def _abstain_check(queries: list[Query], vectors: np.ndarray, topic_vectors: np.
     for i, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
         if query.gold & removed and i not in chosen:
             continue  # shares a removed document: neither clearly answerable nor clearly not
-        _, relevance = ranked_documents(reduced, query.question, vector, depth=1, topic_vector=topic_vectors[i])
+        _, relevance = ranked_documents(reduced, query.question, vector, depth=1)
         if i in chosen:
             abstained += relevance < threshold
         else:

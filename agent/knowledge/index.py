@@ -34,10 +34,10 @@ FORMAT = 4  # bumped when chunks or their embedding text change: older indexes a
 RRF_K = 60
 # A word in this share of the sections is what the whole collection is about (a team's product name is in
 # nearly every section of its handbook: "confab" in 92 % of ours, where the next word is in 46 %; no word of
-# PubMedQA's abstracts passes 37 %). Such a word is no sign that the answer is in the docs, yet the small
-# embedding model weighs a name heavily and every document holds it: "does confab support Microsoft Teams?" was
-# answered from the overview. The abstain signals read the question without it. Ranking and the choice of the
-# quoted sentences keep it: dropped there too, it moved near-ties in thread follow-ups the wrong way.
+# PubMedQA's abstracts passes 37 %). Every document holds such a word, so finding it there is no sign that the
+# answer is: counted in the abstain model's word coverage, it answered "does confab support Microsoft Teams?" from
+# the overview. Tried and not kept: embedding the question without it, for ranking (it moved thread follow-ups'
+# near-ties the wrong way) and for the abstain model's similarity (it answered "who wrote confab?").
 SUBJECT_SHARE = 0.6
 SUBJECT_MIN_SECTIONS = 8  # fewer sections than this: too few to tell a subject from a shared word
 _WORD = re.compile(r"[^\W_]+")
@@ -112,15 +112,6 @@ def _tokenize(texts: list[str]) -> list[list[str]]:
 tokenize = _tokenize  # the same words for conversation search (agent/recall)
 
 
-def without_subject(text: str, subject: frozenset[str]) -> str:
-    """``text`` without the collection's subject words (a setting such as ``CONFAB_MODEL`` stays whole);
-    ``text`` itself when nothing would be left of it."""
-    if not subject:
-        return text
-    kept = " ".join(re.sub(r"\w+", lambda m: "" if m.group().lower() in subject else m.group(), text).split())
-    return kept if _WORD.search(kept) else text
-
-
 class HybridIndex:
     def __init__(self, chunks: list[Chunk], vectors: np.ndarray, manifest: dict[str, FileEntry],
                  embedder: str, skipped: dict[str, str] | None = None) -> None:
@@ -139,6 +130,7 @@ class HybridIndex:
         self._words: list[set[str]] = []
         self._document_words: dict[str, set[str]] = {}
         self._subject: frozenset[str] | None = None
+        self._subject_stems_cache: set[str] | None = None
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -183,14 +175,13 @@ class HybridIndex:
             ) if len(sections) >= SUBJECT_MIN_SECTIONS else frozenset()
         return self._subject
 
-    def topic_query(self, query: str) -> str:
-        """``query`` without the collection's subject words (see SUBJECT_SHARE)."""
-        return without_subject(query, self.subject())
+    def _subject_stems(self) -> set[str]:
+        """The subject words as the question's words are compared (stemmed)."""
+        if self._subject_stems_cache is None:
+            self._subject_stems_cache = set(_tokenize([" ".join(sorted(self.subject()))])[0])
+        return self._subject_stems_cache
 
-    def search(self, query: str, query_vector: np.ndarray, k: int = 5, pool: int = 50,
-               topic_vector: np.ndarray | None = None) -> Retrieval:
-        """The ``k`` best passages: the dense ranking of ``query_vector`` fused with BM25's of ``query``.
-        The abstain signals read ``topic_vector``, the embedded ``topic_query(query)`` (default: the same)."""
+    def search(self, query: str, query_vector: np.ndarray, k: int = 5, pool: int = 50) -> Retrieval:
         if not self.chunks:
             return Retrieval([], NO_SIGNAL)
         vector = np.asarray(query_vector, dtype=np.float32).reshape(1, -1)
@@ -211,20 +202,12 @@ class HybridIndex:
                 dense_score[i] = float(s)
         best = sorted(fused, key=lambda i: fused[i], reverse=True)[:k]
         hits = [Hit(self.chunks[i], fused[i], dense_score[i], keyword_score.get(i, 0.0)) for i in best]
-        return Retrieval(hits, self._signals(query, query_words, dense, topic_vector, pool))
-
-    def _signals(self, query: str, query_words: set[str], dense: list[tuple[int, float]],
-                 topic_vector: np.ndarray | None, pool: int) -> Signals:
-        """The abstain signals, read without the subject's words: they are in every document, so they are no
-        sign that the answer is in one (the dense ranking of ``topic_vector``, when given, and the words)."""
-        if topic_vector is not None:
-            similarities, ids = self.faiss.search(np.asarray(topic_vector, dtype=np.float32).reshape(1, -1), pool)
-            dense = [(int(i), float(s)) for i, s in zip(ids[0], similarities[0], strict=True) if i >= 0]
-        # coverage is judged over the best passage's whole document: chunking must not hide the answer's words
+        # coverage is judged over the best passage's whole document: chunking must not hide the answer's words;
+        # the subject's words are in every document, so finding them there is no sign that the answer is
         top_words = self._document_words[self.chunks[dense[0][0]].source] if dense else set()
+        topic_words = query_words - self._subject_stems() or query_words
         competition = best_per_section((self.chunks[i].source, self.chunks[i].heading, s) for i, s in dense)
-        topic_words = set(_tokenize([self.topic_query(query)])[0]) or query_words
-        return signals(competition, topic_words, top_words)
+        return Retrieval(hits, signals(competition, topic_words, top_words))
 
     def _keyword_hits(self, query: str, pool: int) -> tuple[set[str], list[tuple[int, float]]]:
         """The query's content words, and the BM25 ranking."""

@@ -237,10 +237,8 @@ class KnowledgeService:
         query = " ".join(query.split())[:2000]
         if not query or not len(index):
             return SearchResult([], True, 0.0, threshold, documents)
-        topic = index.topic_query(query)
-        vectors = await self._embedder().aembed([query] if topic == query else [query, topic])
-        found = await asyncio.to_thread(index.search, query, vectors[0], max(1, min(k, MAX_K)),
-                                        topic_vector=vectors[-1])
+        vector = (await self._embedder().aembed([query]))[0]
+        found = await asyncio.to_thread(index.search, query, vector, max(1, min(k, MAX_K)))
         relevance = found.signals.relevance()
         abstained = relevance < threshold or not found.hits
         return SearchResult([] if abstained else found.hits, abstained, relevance, threshold, documents)

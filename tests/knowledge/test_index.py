@@ -154,14 +154,16 @@ def _sections(words: list[str]) -> HybridIndex:
     return HybridIndex(chunks, np.zeros((len(chunks), 4), dtype=np.float32), {}, "test")
 
 
-def test_the_collections_subject_is_left_out_of_the_topic_query() -> None:
+def test_the_collections_subject_is_no_evidence_that_a_question_is_covered() -> None:
     index = _sections([f"Acme {topic} `ACME_{topic.upper()}`." for topic in
                        ("deploy", "backup", "login", "billing", "export", "import", "alerts", "search", "audit")]
                       + ["The office is closed on Fridays."])
     assert index.subject() == {"acme"}  # in 9 of the 10 sections
-    assert index.topic_query("how do I deploy Acme?") == "how do I deploy ?"
-    assert index.topic_query("what does ACME_DEPLOY do?") == "what does ACME_DEPLOY do?"  # a setting stays whole
-    assert index.topic_query("Acme?") == "Acme?"  # nothing would be left
+    nowhere = index.search("does Acme support Teams?", np.zeros(4, dtype=np.float32))
+    assert nowhere.signals.coverage == 0.0  # a third before: "acme" is in the document
+    covered = index.search("how does Acme export?", np.zeros(4, dtype=np.float32))
+    assert covered.signals.coverage == 1.0
+    assert index.search("Acme?", np.zeros(4, dtype=np.float32)).signals.coverage == 1.0  # nothing else to weigh
 
 
 def test_no_subject_in_a_collection_of_separate_topics_or_too_few_sections() -> None:
