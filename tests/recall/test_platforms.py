@@ -1,10 +1,11 @@
 """/recall on each platform, through its real adapter against the loopback fakes: Slack (slack-bolt, signed HTTP
-slash commands, conversations.info / conversations.members answered by the fake Web API), Discord (discord.py
+slash commands, users.conversations answered by the fake Web API), Discord (discord.py
 on the fake gateway: permissions computed from the cached guild) and the console (message numbers)."""
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,13 +82,35 @@ async def test_slack_a_decision_with_its_permalink_and_no_private_line(slack_bot
 
 async def test_slack_a_member_check_that_errors_refuses(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
     slack_workspace(fake_api)
-    fake_api.errors["conversations.members"] = "internal_error"
+    fake_api.errors["users.conversations"] = "internal_error"
     adapter, pipeline = await slack_bot()
     await slack_history(pipeline)
     text = await slack_recall(adapter, fake_api, "export cap", ALICE_S)
     assert "10,000" not in text and "secretly" not in text and "old export" not in text
     assert text.startswith("I found nothing") and "not searched" in text
-    assert fake_api.calls_to("conversations.members")
+    assert fake_api.calls_to("users.conversations")
+
+
+async def test_slack_access_is_two_lists_not_a_call_per_channel(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """A workspace of 300 channels: checking each (conversations.info and .members) met Slack's rate limits.
+    Confab's list and the asker's (paged) decide them all, read again only after their time in the cache."""
+    slack_workspace(fake_api)
+    for n in range(300):
+        fake_api.channels[f"C{n:08d}"] = channel(f"C{n:08d}", f"team-{n}", [ALICE_S] if n % 2 else [BOB_S])
+    adapter, pipeline = await slack_bot()
+    await slack_history(pipeline)
+    k = f"slack:{TEAM_ID}:"
+    for n in range(300):
+        assert await pipeline.deps.store.messages.add(stored(k + f"C{n:08d}", f"17000001{n:02d}.000100", "carol",
+                                                             f"export cap note number {n}"))
+    text = await slack_recall(adapter, fake_api, "what did we decide about the export cap?", ALICE_S)
+    assert "alice in #product" in text and "secretly" not in text and "old export" not in text
+    assert "team-" not in text or all(int(name) % 2 for name in re.findall(r"#team-(\d+)", text))
+    assert not fake_api.calls_to("conversations.members") and not fake_api.calls_to("conversations.info")
+    lists = [c.params.get("user") for c in fake_api.calls_to("users.conversations")]
+    assert set(lists) == {None, ALICE_S} and len(lists) > 2  # both lists, paged
+    await slack_recall(adapter, fake_api, "export cap", ALICE_S)
+    assert len(fake_api.calls_to("users.conversations")) == len(lists)  # cached
 
 
 # --- Discord --------------------------------------------------------------------------------------------
