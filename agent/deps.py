@@ -136,7 +136,9 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
                                 mood_embedder=embedders.local_model)
         brainstorm = Brainstormer(settings, store.ideas, store.messages, chat_model, embedders.configured,
                                   knowledge)
-        recall = RecallService(recall_store(store), embedders.configured, settings.retention_days)
+        # a worker takes each new message's vector from the indexer, which embeds for every replica
+        recall = RecallService(recall_store(store), embedders.configured, settings.retention_days,
+                               embeds=settings.role != "worker")
         tools: list[BaseTool] = [
             make_knowledge_tool(knowledge, settings, embedders.configured),
             make_files_tool(embedders.configured),

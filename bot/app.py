@@ -186,12 +186,14 @@ async def start_background(deps: Deps) -> list[asyncio.Task[Any]]:
         asyncio.create_task(_warm_embedder(deps), name="confab-warm-embedder"),
         *([asyncio.create_task(deps.recall.run(), name="confab-recall")]
           if deps.recall is not None and _keeps_recall_index(deps) else []),
+        *([asyncio.create_task(deps.recall.run_embedder(), name="confab-recall-embedder")]
+          if deps.recall is not None and deps.settings.role == "indexer" else []),
     ]
 
 
 def _keeps_recall_index(deps: Deps) -> bool:
-    """Only processes that answer keep the conversation index in step (its vectors and their embedding cost):
-    an ingress, a gateway or the indexer never searches it."""
+    """Only processes that answer keep the conversation index in step (its vectors in memory): an ingress, a
+    gateway or the indexer never searches it. The indexer embeds new messages for the workers' indexes."""
     return deps.settings.role in ("all", "worker")
 
 

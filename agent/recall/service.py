@@ -9,6 +9,12 @@ applied by age as well, so partitions dropped whole (PostgreSQL) leave nothing b
 back from the store before it is shown: a line the store no longer holds as indexed is never quoted.
 
 Who may see what is decided per channel at query time (:mod:`agent.recall.access`).
+
+With several processes, one embeds: the indexer (:meth:`RecallService.run_embedder`) stores every new message's
+vector, and the workers that keep the index (built with ``embeds=False``) take it from the store. A worker
+embeds a message itself only when no vector has come after :data:`EMBED_WAIT_S` (no indexer running, or one
+far behind), so a message is searchable within seconds either way, and N workers no longer embed each
+message N times.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from agent.embeddings import Embedder
 from agent.knowledge.index import tokenize
 from agent.recall.access import ChannelAccess, Visibility, checked, shown_in, threads_checked
 from agent.recall.index import ConversationIndex, Entry, Found
-from agent.storage.recall import RecallRow, RecallStore
+from agent.storage.recall import Change, RecallRow, RecallStore
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,7 @@ EMBED_CHARS = 1000  # a message is embedded by its first this-many characters
 LOOK_BACK = 256  # feed numbers read again (a sequence's numbers may commit out of order)
 MIN_SIMILARITY = 0.35  # a hit without a shared word must be at least this close in meaning
 LOG_KEEP_S = 86400.0
+EMBED_WAIT_S = 3.0  # how long a worker waits for the indexer's vector before embedding a message itself
 _DECISION = re.compile(
     r"\b(decided|decision|decide|agreed|agree on|settled|we(?:'ll| will) go with|let'?s go with|going with|"
     r"we chose|approved|final|conclusion)\b", re.IGNORECASE)
@@ -102,8 +109,13 @@ def asks_decision(question: str) -> bool:
 
 class RecallService:
     def __init__(self, store: RecallStore, embedder: Callable[[], Embedder], retention_days: int = 0,
-                 batch: int = 64) -> None:
+                 batch: int = 64, *, embeds: bool = True, wait_s: float = EMBED_WAIT_S) -> None:
+        """``embeds``: this process embeds new messages at once (one process, or the indexer); False: it
+        waits up to ``wait_s`` for the vector another process stores (a worker beside an indexer)."""
         self.store = store
+        self.embeds = embeds
+        self.wait_s = wait_s
+        self._waiting: dict[tuple[str, str], float] = {}  # messages without a vector yet -> first seen (monotonic)
         self._embedder = embedder
         self.retention_days = retention_days
         self.batch = batch
@@ -130,7 +142,7 @@ class RecallService:
             index = ConversationIndex(self._embedder().dim)
             after: tuple[str, str] | None = None
             while rows := await self.store.scan(after):
-                await self._index_rows(index, rows)
+                await self._index_rows(index, rows, hold=False)  # the history: none may wait, it is searched now
                 after = (rows[-1].channel_key, rows[-1].message_id)
             self._drop_expired(index)
             self._index, self._cursor = index, cursor
@@ -143,16 +155,13 @@ class RecallService:
         assert index is not None
         applied = 0
         async with self._lock:
-            while True:
-                changes = [c for c in await self.store.changes(max(0, self._cursor - LOOK_BACK), 2000)
-                           if c.seq not in self._seen]
-                if not changes:
-                    break
+            while changes := await self._new_changes():
                 keys = list(dict.fromkeys((c.channel_key, c.message_id) for c in changes))
                 rows = {(r.channel_key, r.message_id): r for r in await self.store.rows(keys)}
                 gone = [key for key in keys if key not in rows]
                 for key in gone:
                     index.remove(*key)
+                    self._waiting.pop(key, None)
                 if gone:
                     await self.store.drop(gone)
                 fresh = [r for r in rows.values() if (e := index.get(r.channel_key, r.message_id)) is None
@@ -160,12 +169,57 @@ class RecallService:
                 for start in range(0, len(fresh), self.batch * 16):
                     await self._index_rows(index, fresh[start:start + self.batch * 16])
                 applied += len(gone) + len(fresh)
-                for change in changes:
-                    self._seen[change.seq] = None
-                self._cursor = max(self._cursor, max(c.seq for c in changes))
-                while len(self._seen) > 4 * LOOK_BACK:
-                    del self._seen[next(iter(self._seen))]
+                self._applied(changes)
+            if self._waiting:  # their vectors may have come from the indexer, or their wait is over
+                waiting = await self.store.rows(list(self._waiting))
+                for key in set(self._waiting) - {(r.channel_key, r.message_id) for r in waiting}:
+                    del self._waiting[key]
+                await self._index_rows(index, waiting)
         return applied
+
+    async def _new_changes(self) -> list[Change]:
+        return [c for c in await self.store.changes(max(0, self._cursor - LOOK_BACK), 2000) if c.seq not in self._seen]
+
+    def _applied(self, changes: Sequence[Change]) -> None:
+        for change in changes:
+            self._seen[change.seq] = None
+        self._cursor = max(self._cursor, max(c.seq for c in changes))
+        while len(self._seen) > 4 * LOOK_BACK:
+            del self._seen[next(iter(self._seen))]
+
+    async def run_embedder(self, every_s: float = 1.0) -> None:
+        """The indexer, until cancelled: store a vector for every message that has none (the history at start,
+        then each message as it arrives), for the workers' indexes to take (they wait for it, see ``embeds``)."""
+        try:
+            await self.embed_stored()
+        except Exception:
+            log.exception("embedding the stored messages failed; new ones are still embedded")
+        while True:
+            try:
+                await self.embed_new()
+            except Exception:
+                log.exception("embedding new messages failed; will retry")
+            await asyncio.sleep(every_s)
+
+    async def embed_stored(self) -> None:
+        """Vectors for the stored messages that have none; new messages are followed from here on."""
+        self._cursor = await self.store.last_change()
+        after: tuple[str, str] | None = None
+        while rows := await self.store.scan(after):
+            await self._embed_missing(rows)
+            after = (rows[-1].channel_key, rows[-1].message_id)
+
+    async def embed_new(self) -> None:
+        """Vectors for the messages stored or edited since the last call."""
+        while changes := await self._new_changes():
+            keys = list(dict.fromkeys((c.channel_key, c.message_id) for c in changes))
+            await self._embed_missing(await self.store.rows(keys))
+            self._applied(changes)
+
+    async def _embed_missing(self, rows: Sequence[RecallRow]) -> None:
+        vectors, todo, digests = self._stored_vectors(rows)
+        for start in range(0, len(todo), self.batch * 16):
+            await self._embed(rows, todo[start:start + self.batch * 16], vectors, digests)
 
     async def run(self, every_s: float = 1.0, trim_every_s: float = 3600.0) -> None:
         """Follow the store while Confab runs (a background task); trims the feed and ages out old messages."""
@@ -193,7 +247,25 @@ class RecallService:
             for key in index.older_than(time.time() - self.retention_days * 86400):
                 index.remove(*key)
 
-    async def _index_rows(self, index: ConversationIndex, rows: Sequence[RecallRow]) -> None:
+    async def _index_rows(self, index: ConversationIndex, rows: Sequence[RecallRow], hold: bool = True) -> None:
+        vectors, todo, digests = self._stored_vectors(rows)
+        held = set(self._held(rows, todo)) if hold else set()
+        todo = [i for i in todo if i not in held]
+        for start in range(0, len(todo), self.batch * 16):
+            await self._embed(rows, todo[start:start + self.batch * 16], vectors, digests)
+        ready = [i for i in range(len(rows)) if i not in held]
+        for i in ready:
+            self._waiting.pop((rows[i].channel_key, rows[i].message_id), None)
+        if not ready:
+            return
+        texts = [rows[i].text for i in ready]
+        words = await asyncio.to_thread(tokenize, texts) if len(ready) > 64 else tokenize(texts)
+        index.add([Entry(r.channel_key, r.message_id, r.thread, r.author_id, r.author_name, r.text, r.created_at)
+                   for r in (rows[i] for i in ready)], vectors[ready], words, [decides(t) for t in texts])
+
+    def _stored_vectors(self, rows: Sequence[RecallRow]) -> tuple[np.ndarray, list[int], list[str]]:
+        """The rows' stored vectors (where current: same text, same embedder), the rows that have none, and
+        each row's text digest."""
         embedder = self._embedder()
         vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
         todo: list[int] = []
@@ -204,18 +276,28 @@ class RecallService:
                 vectors[i] = np.frombuffer(row.vector, dtype="<f4")
             else:
                 todo.append(i)
-        for start in range(0, len(todo), self.batch * 16):
-            part = todo[start:start + self.batch * 16]
-            texts = list(dict.fromkeys(rows[i].text[:EMBED_CHARS] for i in part))  # "ok", "thanks!": once
-            fresh = dict(zip(texts, await embedder.aembed(texts), strict=True))
-            vectors[part] = np.stack([fresh[rows[i].text[:EMBED_CHARS]] for i in part])
-            await self.store.keep([(rows[i], digests[i], embedder.name, np.asarray(vectors[i], dtype="<f4").tobytes())
-                                   for i in part])
-            self.embedded += len(part)
-        words = await asyncio.to_thread(tokenize, [r.text for r in rows]) if len(rows) > 64 else tokenize(
-            [r.text for r in rows])
-        index.add([Entry(r.channel_key, r.message_id, r.thread, r.author_id, r.author_name, r.text, r.created_at)
-                   for r in rows], vectors, words, [decides(r.text) for r in rows])
+        return vectors, todo, digests
+
+    def _held(self, rows: Sequence[RecallRow], todo: Sequence[int]) -> list[int]:
+        """Rows left for the indexer's vector (a worker's, not yet waited ``wait_s`` for)."""
+        if self.embeds:
+            return []
+        now = time.monotonic()
+        return [i for i in todo
+                if now - self._waiting.setdefault((rows[i].channel_key, rows[i].message_id), now) < self.wait_s]
+
+    async def _embed(self, rows: Sequence[RecallRow], part: Sequence[int], vectors: np.ndarray,
+                     digests: Sequence[str]) -> None:
+        """Embed rows ``part`` into ``vectors`` and store their vectors."""
+        if not part:
+            return
+        embedder = self._embedder()
+        texts = list(dict.fromkeys(rows[i].text[:EMBED_CHARS] for i in part))  # "ok", "thanks!": once
+        fresh = dict(zip(texts, await embedder.aembed(texts), strict=True))
+        vectors[list(part)] = np.stack([fresh[rows[i].text[:EMBED_CHARS]] for i in part])
+        await self.store.keep([(rows[i], digests[i], embedder.name, np.asarray(vectors[i], dtype="<f4").tobytes())
+                               for i in part])
+        self.embedded += len(part)
 
     # --- searching -------------------------------------------------------------------------
 

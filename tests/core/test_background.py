@@ -84,10 +84,14 @@ def test_garbage_is_collected_before_the_freeze() -> None:
 async def test_only_processes_that_answer_keep_the_conversation_index(tmp_path: Path, postgres_url: str,
                                                                       redis_target: Any) -> None:
     """An ingress, a gateway or the indexer never searches past conversations: it neither holds their vectors nor
-    embeds every new message (each replica would, for nothing)."""
+    embeds every new message (each replica would, for nothing). The indexer embeds them once, for the workers."""
     scaled = {"database_url": postgres_url, "redis_url": redis_target.url, "redis_prefix": redis_target.prefix}
-    for role, keeps in (("all", True), ("worker", True), ("ingress", False), ("gateway", False), ("indexer", False)):
+    for role, keeps, embeds in (("all", True, True), ("worker", True, False), ("ingress", False, None),
+                                ("gateway", False, None), ("indexer", False, True)):
         (tmp_path / role).mkdir()
         async with open_bot(tmp_path / role, embedder=SlowToLoad(), role=role, **scaled) as bot, \
                 started(bot.deps) as tasks:
-            assert ("confab-recall" in {t.get_name() for t in tasks}) is keeps, role
+            names = {t.get_name() for t in tasks}
+            assert ("confab-recall" in names) is keeps, role
+            assert ("confab-recall-embedder" in names) is (role == "indexer"), role
+            assert embeds is None or (bot.deps.recall is not None and bot.deps.recall.embeds is embeds), role

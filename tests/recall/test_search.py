@@ -4,6 +4,7 @@ stored vectors back instead of embedding everything again."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from agent.memory.models import StoredMessage
@@ -142,3 +143,33 @@ async def test_another_process_changes_are_followed(store: Storage, recall: Reca
     assert await recall.sync() == 2
     assert ids(await recall.search("invoice redesign", GENERAL, ALICE_SEES))[:1] == ["8"]
     assert "3" not in ids(await recall.search("export cap", GENERAL, ALICE_SEES))
+
+
+async def test_a_worker_takes_new_messages_vectors_from_the_indexer(store: Storage, replica: Opener) -> None:
+    """With several processes only the indexer embeds: N workers used to embed every new message N times."""
+    await history(store)
+    indexer_embedder, worker_embedder = HashEmbedder(dim=256), HashEmbedder(dim=256)
+    indexer = RecallService(recall_store(await replica()), lambda: indexer_embedder)
+    await indexer.embed_stored()
+    worker = RecallService(recall_store(store), lambda: worker_embedder, embeds=False, wait_s=60)
+    await worker.load()
+    assert worker.embedded == 0  # the history's vectors were stored by the indexer
+    await store.messages.add(said(GENERAL, "9", "we agreed the export cap also covers the API"))
+    assert "9" not in ids(await worker.search("export cap API", GENERAL, ALICE_SEES))  # waiting for its vector
+    await indexer.embed_new()
+    assert ids(await worker.search("export cap API", GENERAL, ALICE_SEES))[:1] == ["9"]
+    assert worker.embedded == 0 and indexer.embedded == 7
+    assert set(worker_embedder.embedded) == {"export cap API"}  # the queries only
+
+
+async def test_a_worker_embeds_a_message_itself_when_no_vector_comes(store: Storage, recall: RecallService) -> None:
+    await history(store)
+    embedder = HashEmbedder(dim=256)
+    worker = RecallService(recall_store(store), lambda: embedder, embeds=False, wait_s=0.2)
+    await worker.load()  # no indexer ran: the history is embedded now, as it is searched now
+    assert worker.embedded == 6
+    await store.messages.add(said(GENERAL, "9", "we agreed the export cap also covers the API"))
+    assert "9" not in ids(await worker.search("export cap API", GENERAL, ALICE_SEES))
+    await asyncio.sleep(0.25)
+    assert ids(await worker.search("export cap API", GENERAL, ALICE_SEES))[:1] == ["9"]
+    assert worker.embedded == 7
