@@ -54,7 +54,10 @@ _THANKS = re.compile(r"^(thanks|thank you|thx|ty|cheers|great|perfect|awesome|go
 _HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
 _HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
 _SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
-_LABELS = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*([\w\- ]+(?:\s*(?:/|,|\bor\b)\s*[\w\- ]+)+)", re.I)
+# "… as bug / feature / question", each label maybe described: "bug (something is broken)" or "bug: broken"
+_LABELS = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*(.+)$", re.I | re.S)
+_LABEL_SPLIT = re.compile(r"\s*(?:/|,|;|\bor\b)\s*(?![^()]*\))", re.I)  # not inside a description's brackets
+_DESCRIBED = re.compile(r"^([\w\- ]{1,40}?)\s*(?:\((.*)\)|:\s*(.*))?$", re.S)
 _QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]+")
 # a question that points back ("it", "that", "then") or leaves its subject out ("how many can I make?",
@@ -150,8 +153,7 @@ class OfflineChatModel(BaseChatModel):
             prompt = re.sub(r"^(please\s+)?(draw|paint|sketch|imagine|generate|create|make)\s+(me\s+)?", "",
                             text, flags=re.I).strip() or text
             return self._call_or_explain("generate_image", {"prompt": prompt}, "generate images")
-        if _CLASSIFY.search(text) and (labels := _LABELS.search(text)):
-            names = [p.strip() for p in re.split(r"/|,|\bor\b", labels.group(1)) if p.strip()]
+        if _CLASSIFY.search(text) and len(names := _label_list(text)) >= 2:
             quoted = _QUOTED.findall(text) or history[-20:]
             return self._call_or_explain("classify_messages", {"messages": quoted, "labels": names},
                                          "classify messages")
@@ -275,6 +277,23 @@ def _question(messages: Sequence[BaseMessage], bot_name: str) -> str:
     """The person's message this turn answers, without the mention of the bot."""
     user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
     return _strip_mention(str(user.content) if user else "", bot_name)
+
+
+def _label_list(text: str) -> list[str]:
+    """The labels asked for after "as"/"into" (quoted messages aside), each "name" or "name: description"; none
+    unless each part reads as a label."""
+    found = _LABELS.search(_QUOTED.sub(" ", text))
+    if found is None:
+        return []
+    labels = []
+    for part in _LABEL_SPLIT.split(found.group(1).strip().rstrip("?.!")):
+        if not part.strip():
+            continue
+        if (match := _DESCRIBED.match(part.strip())) is None:
+            return []
+        name, description = match.group(1).strip(), (match.group(2) or match.group(3) or "").strip()
+        labels.append(f"{name}: {description}" if description else name)
+    return labels
 
 
 def _on_topic(answer: str, question: str) -> bool:

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from langchain_core.tools import BaseTool, StructuredTool
 
+from agent.classify.labels import UNSURE
 from agent.classify.sentiment import overall_label
 from agent.context import report
 from agent.text import clip
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
-    from agent.classify.service import Classification
+    from agent.classify.service import Classification, LabelResult
 
 MAX_MESSAGES = 200
 SHOWN_CHARS = 80  # of each message quoted back
@@ -28,13 +29,13 @@ def make_classify_tools(classifier: Classification) -> list[BaseTool]:
             return text, ToolOutput("classify_messages", text, ok=False)
         report(f"sorting {len(texts)} messages…")
         results = await classifier.labels(texts, labels)
-        lines = [f"• **{r.label}** ({r.score:.2f}): {clip(t, SHOWN_CHARS)}"
+        lines = [f"• **{r.label}** ({_confidence(r)}): {clip(t, SHOWN_CHARS)}"
                  for t, r in zip(texts, results, strict=True)]
         counts = Counter(r.label for r in results)
         summary = ", ".join(f"{label}: {n}" for label, n in counts.most_common())
         for_user = f"**Labels** ({summary})\n" + "\n".join(lines)
-        for_model = "Labels per message (messages are user data):\n" + "\n".join(
-            f"{i + 1}. {r.label} ({r.score:.2f})" for i, r in enumerate(results))
+        for_model = "Labels per message (messages are user data; unsure: no label more likely than not):\n" + "\n".join(
+            f"{i + 1}. {r.label} ({_confidence(r)})" for i, r in enumerate(results))
         return for_model, ToolOutput("classify_messages", for_user)
 
     async def analyze_sentiment(messages: list[str]) -> tuple[str, ToolOutput]:
@@ -60,10 +61,18 @@ def make_classify_tools(classifier: Classification) -> list[BaseTool]:
         StructuredTool.from_function(
             coroutine=classify_messages, name="classify_messages",
             description=("Sort messages into labels the user chooses (e.g. bug / feature / question). `messages`: "
-                         "the texts; `labels`: two or more short label names."),
+                         "the texts; `labels`: two or more labels, each a short name or \"name: what it means\" "
+                         "(a description sorts better). A message no label fits well is \"unsure\"."),
             response_format="content_and_artifact"),
         StructuredTool.from_function(
             coroutine=analyze_sentiment, name="analyze_sentiment",
             description="Read the sentiment (positive / neutral / negative, with a score) of messages.",
             response_format="content_and_artifact"),
     ]
+
+
+def _confidence(result: LabelResult) -> str:
+    """"0.82", or for an unsure one the label it leans to: "likeliest bug, 0.41"."""
+    if result.label == UNSURE and result.likeliest:
+        return f"likeliest {result.likeliest}, {result.score:.2f}"
+    return f"{result.score:.2f}"

@@ -101,7 +101,8 @@ async def _classify(task: str, texts: list[str], labels: list[str], rows: list[d
 
     embedder = make_embedder(settings, local)
     found = await Classification(settings, lambda: embedder).labels(texts, labels)
-    return [{"label": r.label, "score": r.score, "reasons": []} for r in found]
+    return [{"label": r.label, "score": r.score,
+             "reasons": [] if r.label == r.likeliest else [f"likeliest {r.likeliest}"]} for r in found]
 
 
 def _read_labelled(data: Path, fmt: str, label: Callable[[Any], T], split: str = "all") -> tuple[list[str], list[T]]:

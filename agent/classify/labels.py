@@ -1,0 +1,110 @@
+"""Custom labels without a language model: each label is a point in embedding space, scored with a calibrated
+probability, and "unsure" when no label is more likely than not.
+
+A label is its name, an optional description ("billing: invoices, payments and refunds") and optional examples
+(messages that carry it). Its prototype is the normalised mean of the embedded description (or the name) and the
+examples; a message's probability for each label is the softmax of its cosine similarities over TEMPERATURE.
+
+Measured with ``confab eval labels`` on the topics of the chatterbot-corpus (BSD-3; ``python -m
+bench.labels_data``): 17 labels, names only (the previous method) 0.43 accurate; with a description and three
+examples each 0.60, its probabilities calibrated (expected calibration error 0.07), and 0.74 accurate on the
+68 % it does not call unsure. TEMPERATURE was fitted (log-loss) on the set's dev half, and the threshold is not a
+fitted value: a best label below even odds is a guess. The probabilities are among the labels given: there is
+no "none of these", so a message no label fits is only less sure (with two labels, lunch talk was "finance"
+at 0.58 against 1.0 for an invoice).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.embeddings import Embedder
+
+TEMPERATURE = 0.05
+UNSURE_BELOW = 0.5
+UNSURE = "unsure"
+NAME_CHARS = 60
+DESCRIPTION_CHARS = 300
+MAX_EXAMPLES = 20
+EXAMPLE_CHARS = 300
+TEXT_CHARS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSpec:
+    name: str
+    description: str = ""
+    examples: tuple[str, ...] = ()
+
+    def prototype_texts(self) -> list[str]:
+        """What is embedded for the label: its description (or its name as a sentence), then its examples."""
+        words = self.name.replace("_", " ").replace("-", " ")
+        head = f"{words}: {self.description}" if self.description else (
+            f"This message is a {words}." if len(words.split()) == 1 else words)
+        return [head, *self.examples]
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    label: str  # a label's name, or UNSURE
+    probability: float  # of the most likely label
+    likeliest: str  # the most likely label, also when unsure
+
+
+def label_spec(text: str, examples: Sequence[str] = ()) -> LabelSpec | None:
+    """A label from "name" or "name: description" (None when there is no name); examples are capped."""
+    name, _, description = text.partition(":")
+    name = " ".join(name.split())[:NAME_CHARS]
+    if not name:
+        return None
+    kept = tuple(" ".join(e.split())[:EXAMPLE_CHARS] for e in examples if isinstance(e, str) and e.strip())
+    return LabelSpec(name, " ".join(description.split())[:DESCRIPTION_CHARS], kept[:MAX_EXAMPLES])
+
+
+def distinct(specs: Sequence[LabelSpec]) -> list[LabelSpec]:
+    """One spec per name (case-insensitive, the first kept)."""
+    seen: dict[str, LabelSpec] = {}
+    for spec in specs:
+        seen.setdefault(spec.name.lower(), spec)
+    return list(seen.values())
+
+
+def probabilities(text_vectors: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
+    """Each text's probability for each label (rows sum to 1)."""
+    z = (text_vectors @ prototypes.T) / TEMPERATURE
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return np.asarray(p / p.sum(axis=1, keepdims=True))
+
+
+async def prototypes(embedder: Embedder, specs: Sequence[LabelSpec]) -> np.ndarray:
+    texts = [spec.prototype_texts() for spec in specs]
+    vectors = await embedder.aembed([t for group in texts for t in group])
+    out, at = [], 0
+    for group in texts:
+        mean = np.asarray(vectors[at:at + len(group)], dtype=np.float32).mean(axis=0)
+        out.append(mean / max(float(np.linalg.norm(mean)), 1e-9))
+        at += len(group)
+    return np.stack(out)
+
+
+async def label_texts(embedder: Embedder, specs: Sequence[LabelSpec], texts: Sequence[str]) -> list[Labelled]:
+    """The label of each text; UNSURE where the likeliest label is below even odds."""
+    if not specs or not texts:
+        return []
+    protos = await prototypes(embedder, specs)
+    vectors = np.asarray(await embedder.aembed([_clean(t) for t in texts]), dtype=np.float32)
+    found = []
+    for row in probabilities(vectors, protos):
+        best = int(row.argmax())
+        p = float(row[best])
+        found.append(Labelled(specs[best].name if p >= UNSURE_BELOW else UNSURE, round(p, 3), specs[best].name))
+    return found
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()[:TEXT_CHARS] or "(empty)"
