@@ -12,6 +12,7 @@ from bot.cli.classify import classify, eval_sentiment, eval_spam
 from bot.cli.doctor import doctor
 from bot.cli.feedback import eval_feedback
 from bot.cli.knowledge import eval_retrieval, index
+from bot.cli.labels import eval_labels
 from bot.cli.migrate import migrate
 from bot.cli.run import run
 from bot.cli.summarize import eval_summarize, summarize
@@ -40,6 +41,7 @@ eval_app.command("summarize")(eval_summarize)
 eval_app.command("retrieval")(eval_retrieval)
 eval_app.command("spam")(eval_spam)
 eval_app.command("sentiment")(eval_sentiment)
+eval_app.command("labels")(eval_labels)
 eval_app.command("feedback")(eval_feedback)
 
 

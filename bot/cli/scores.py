@@ -64,6 +64,14 @@ def report_classes(classes: Sequence[str], truth: list[str], predicted: list[str
     typer.echo(f"  speed      {figures['messages_per_s']:.0f} messages/s")
 
 
+def macro_f1(classes: Sequence[str], truth: Sequence[str], predicted: Sequence[str]) -> float:
+    """The unweighted mean of the classes' F1; a prediction outside ``classes`` ("unsure") is a miss."""
+    pairs = list(zip(truth, predicted, strict=True))
+    scores = [_prf(sum(t == c and p == c for t, p in pairs), sum(t != c and p == c for t, p in pairs),
+                   sum(t == c and p != c for t, p in pairs))[2] for c in classes]
+    return round(sum(scores) / max(1, len(scores)), 4)
+
+
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0

@@ -254,3 +254,28 @@ def test_training_with_a_missing_data_file_says_which_and_exits_2(tmp_path: Path
                            "--sentiment", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and f"--sms {tmp_path / 'nope.tsv'}: no such file" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_eval_labels_scores_against_label_names_and_names_its_bad_lines(tmp_path: Path) -> None:
+    labels = write(tmp_path / "labels.jsonl", [
+        {"name": "finance", "description": "invoices, payments and refunds", "examples": ["where is my invoice?"]},
+        {"name": "engineering", "description": "code, deploys and outages"}])
+    rows = [{"text": t, "label": "finance"} for t in ("the March invoice is missing", "refund my card payment please",
+                                                        "can I pay by bank transfer?", "the invoice total is wrong")]
+    rows += [{"text": t, "label": "engineering"} for t in ("the deploy failed with a 500", "the API is down again",
+                                                            "CI is red on main", "roll back the release")]
+    result = run("eval", "labels", "--data", str(write(tmp_path / "rows.jsonl", rows)), "--labels", str(labels),
+                 "--shots", "1", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["messages"] == 6 and figures["labels"] == 2  # one example of each drawn, not scored
+    assert figures["likeliest_accuracy"] >= 0.8 and 0.0 <= figures["ece"] <= 1.0
+    assert {"accuracy", "macro_f1", "labelled", "accuracy_labelled", "names_accuracy", "names_macro_f1"} <= set(figures)
+    bad = run("eval", "labels", "--data", str(write(tmp_path / "bad.jsonl", [*rows[:2], {"text": "x", "label": "hr"}])),
+              "--labels", str(labels))
+    assert bad.exit_code == 2 and f'{tmp_path / "bad.jsonl"}:3: "label" "hr" is not one of the labels' in bad.stderr
+    spec = write(tmp_path / "spec.jsonl", [{"name": "a: b"}, {"name": "ok", "examples": "not a list"}])
+    bad = run("eval", "labels", "--data", str(tmp_path / "rows.jsonl"), "--labels", str(spec))
+    assert bad.exit_code == 2 and ":1: a \"name\" can't hold" in bad.stderr and ':2: "examples" must be' in bad.stderr
+    assert run("eval", "labels", "--data", str(tmp_path / "rows.jsonl"), "--labels", str(labels),
+               "--split", "half").exit_code == 2
