@@ -76,6 +76,8 @@ async def test_a_scoped_channel_answers_from_its_folders_only(bot: Bot) -> None:
     # a thread follows its channel
     reply = await bot.say(ROLLBACK, channel="billing", thread="t1", user="frank")
     assert "don't cover that" in reply and "rollback.sh" not in reply
+    [asked] = await bot.command("ask", ROLLBACK.removeprefix("@confab "), channel="billing", user="hank")  # /ask
+    assert "don't cover that" in asked.text and "rollback.sh" not in asked.text
     # `all` searches everything again
     assert "whole knowledge base again" in await scope(bot, "all")
     assert "Sources: [1] eng/deploy.md" in await bot.say(ROLLBACK, channel="billing", user="gus")
