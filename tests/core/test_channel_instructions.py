@@ -24,6 +24,7 @@ async def bot(tmp_path: Path, fake_openai: FakeOpenAI) -> AsyncIterator[Bot]:
     write(tmp_path / "knowledge", "eng/deploy.md", DEPLOY)
     async with open_bot(tmp_path, model="openai:gpt-4.1-mini", openai_base_url=fake_openai.base_url,
                         openai_api_key="sk-test") as chat:
+        await chat.deps.knowledge.reindex()  # built up front: no question waits on the first build
         yield chat
 
 
