@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from agent.context import TurnContext
 from agent.core import Agent, AgentResult, Limits, PostProcessor, Turn
+from agent.guidance import read_guidance
 from agent.knowledge.citations import enforce_citations
 from agent.memory.models import StoredMessage
 from agent.memory.rolling import Folder, extractive_fold, lexical_central, model_fold, roll
 from agent.settings import Settings
-from agent.storage.ports import MessageStore, SummaryStore
+from agent.storage.ports import ChannelSettingsStore, MessageStore, SummaryStore
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -29,12 +31,15 @@ log = logging.getLogger(__name__)
 
 class Assistant:
     def __init__(self, settings: Settings, chat_model: BaseChatModel, tools: Sequence[BaseTool],
-                 messages: MessageStore, summaries: SummaryStore) -> None:
+                 messages: MessageStore, summaries: SummaryStore,
+                 channel_settings: ChannelSettingsStore | None = None) -> None:
+        """``channel_settings``: where each turn reads its channel's guidance (agent/guidance.py); none without."""
         self.settings = settings
         self.chat_model = chat_model
         self.tools = tools  # the list open_deps fills; read when the agent is first built
         self.messages = messages
         self.summaries = summaries
+        self.channel_settings = channel_settings
         self._agent: Agent | None = None
 
     @property
@@ -59,7 +64,11 @@ class Assistant:
 
     async def turn(self, context: TurnContext, text: str, exclude_id: str | None = None) -> Turn:
         """The turn for ``text``: the channel's (or thread's) last messages and its rolling summary as context;
-        ``exclude_id`` (the message being answered, already stored) is left out of the history."""
+        ``exclude_id`` (the message being answered, already stored) is left out of the history. The channel's
+        guidance (its admins' instructions and knowledge scope) is read here, once per turn."""
+        if self.channel_settings is not None:
+            guidance = await read_guidance(self.channel_settings, context.channel_key)
+            context = replace(context, instructions=guidance.instructions, knowledge_scope=guidance.scope)
         window = self.settings.context_messages
         history, summary = await self.messages.context(context.channel_key, limit=window + 1, thread=context.thread)
         history = [m for m in history if m.id != exclude_id][-window:]

@@ -56,6 +56,10 @@ class TurnContext:
     files: tuple[AttachedFile, ...] = ()
     # which channels the asker may read, checked when conversation search runs (agent/recall/access.py)
     recall_access: ChannelAccess | None = None
+    # set by the channel's admins (agent/guidance.py): instructions for the model, trusted below the safety
+    # rules; and the knowledge folders searched (empty: all of them)
+    instructions: str = ""
+    knowledge_scope: tuple[str, ...] = ()
 
 
 current_turn: ContextVar[TurnContext | None] = ContextVar("confab_current_turn", default=None)

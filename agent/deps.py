@@ -148,7 +148,7 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
             make_brainstorm_tool(brainstorm),
             make_recall_tool(recall),
         ]
-        assistant = Assistant(settings, chat_model, tools, store.messages, store.summaries)
+        assistant = Assistant(settings, chat_model, tools, store.messages, store.summaries, store.channel_settings)
         deps = Deps(settings, store, chat_model, embedders, knowledge, classifier, images, summarizer, brainstorm,
                     assistant, state, jobs, tools, recall)
         if settings.retention_days:

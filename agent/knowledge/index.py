@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from agent.guidance import in_scope
 from agent.knowledge.chunking import Chunk
 from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_section, signals
 from agent.knowledge.versions import is_version, new_version, prune
@@ -131,6 +132,7 @@ class HybridIndex:
         self._document_words: dict[str, set[str]] = {}
         self._subject: frozenset[str] | None = None
         self._subject_stems_cache: set[str] | None = None
+        self._scopes: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -181,14 +183,25 @@ class HybridIndex:
             self._subject_stems_cache = set(_tokenize([" ".join(sorted(self.subject()))])[0])
         return self._subject_stems_cache
 
-    def search(self, query: str, query_vector: np.ndarray, k: int = 5, pool: int = 50) -> Retrieval:
+    def search(self, query: str, query_vector: np.ndarray, k: int = 5, pool: int = 50,
+               scope: tuple[str, ...] = ()) -> Retrieval:
+        """The ``k`` best passages for the question and the abstain model's signals. ``scope``: only passages
+        of documents in these folders (agent/guidance.py) are candidates: ranked, quoted and judged among
+        themselves; the answer's competition (the gap signal) is still the whole collection's, so a question
+        answered only outside the scope looks as unanswered here as it is."""
         if not self.chunks:
             return Retrieval([], NO_SIGNAL)
         vector = np.asarray(query_vector, dtype=np.float32).reshape(1, -1)
         pool = min(max(pool, k, 10), len(self.chunks))
         similarities, ids = self.faiss.search(vector, pool)
-        dense = [(int(i), float(s)) for i, s in zip(ids[0], similarities[0], strict=True) if i >= 0]
-        query_words, keyword = self._keyword_hits(query, pool)
+        everywhere = [(int(i), float(s)) for i, s in zip(ids[0], similarities[0], strict=True) if i >= 0]
+        dense, mask = everywhere, None
+        if scope:
+            allowed, mask = self._scoped(scope)
+            if not len(allowed):
+                return Retrieval([], NO_SIGNAL)
+            dense = self._dense_within(vector, allowed, pool)
+        query_words, keyword = self._keyword_hits(query, pool, mask)
         fused: dict[int, float] = {}
         for ranking in (dense, keyword):
             for rank, (index, _) in enumerate(ranking):
@@ -206,17 +219,35 @@ class HybridIndex:
         # the subject's words are in every document, so finding them there is no sign that the answer is
         top_words = self._document_words[self.chunks[dense[0][0]].source] if dense else set()
         topic_words = query_words - self._subject_stems() or query_words
-        competition = best_per_section((self.chunks[i].source, self.chunks[i].heading, s) for i, s in dense)
+        ranked = dense if not scope or not dense else [dense[0], *everywhere]
+        competition = best_per_section((self.chunks[i].source, self.chunks[i].heading, s) for i, s in ranked)
         return Retrieval(hits, signals(competition, topic_words, top_words))
 
-    def _keyword_hits(self, query: str, pool: int) -> tuple[set[str], list[tuple[int, float]]]:
-        """The query's content words, and the BM25 ranking."""
+    def _scoped(self, scope: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of the chunks in ``scope``'s folders, and the same as a 0/1 mask (cached per scope)."""
+        if (cached := self._scopes.get(scope)) is None:
+            mask = np.array([in_scope(c.source, scope) for c in self.chunks], dtype=np.float32)
+            cached = self._scopes[scope] = (np.flatnonzero(mask).astype(np.int64), mask)
+        return cached
+
+    def _dense_within(self, vector: np.ndarray, allowed: np.ndarray, pool: int) -> list[tuple[int, float]]:
+        import faiss
+
+        selector = faiss.IDSelectorBatch(allowed)  # held here while the search runs: params don't own it
+        params = faiss.SearchParameters()
+        params.sel = selector
+        similarities, ids = self.faiss.search(vector, min(pool, len(allowed)), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], similarities[0], strict=True) if i >= 0]
+
+    def _keyword_hits(self, query: str, pool: int, mask: np.ndarray | None = None
+                      ) -> tuple[set[str], list[tuple[int, float]]]:
+        """The query's content words, and the BM25 ranking (of the chunks ``mask`` weighs 1, when given)."""
         retriever = self._keyword_index()
         words = _tokenize([query])[0]
         known = [t for t in words if t in retriever.vocab_dict]
         if not known:
             return set(words), []
-        ids, scores = retriever.retrieve([known], k=pool, show_progress=False)
+        ids, scores = retriever.retrieve([known], k=pool, show_progress=False, weight_mask=mask)
         return set(words), [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
     # --- persistence ----------------------------------------------------------------------

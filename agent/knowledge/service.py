@@ -31,6 +31,7 @@ from pathlib import Path
 
 from agent.embeddings import Embedder
 from agent.errors import KnowledgeError
+from agent.guidance import in_scope
 from agent.knowledge.builder import BuildReport, Progress, build_index
 from agent.knowledge.index import Hit, HybridIndex
 from agent.knowledge.loaders import MB, Skipped, discover, display_name
@@ -62,7 +63,8 @@ class SearchResult:
     abstained: bool
     relevance: float  # estimated probability that the answer is in the passages (relevance.py)
     threshold: float
-    documents: int  # files in the index
+    documents: int  # files in the index (in the scope's folders, when scoped)
+    scope: tuple[str, ...] = ()  # the knowledge folders searched (agent/guidance.py); empty: all
 
 
 class KnowledgeService:
@@ -230,18 +232,19 @@ class KnowledgeService:
             if not self._fresh:  # a build that held the lock may have just done it
                 await self._build(None)
 
-    async def search(self, query: str, k: int = 5) -> SearchResult:
+    async def search(self, query: str, k: int = 5, scope: tuple[str, ...] = ()) -> SearchResult:
+        """The passages that answer ``query``, or an abstention; ``scope``: only from these knowledge folders."""
         index = await self.index()
         threshold = self.threshold()
-        documents = len(index.manifest)
+        documents = sum(1 for rel in index.manifest if in_scope(rel, scope)) if scope else len(index.manifest)
         query = " ".join(query.split())[:2000]
-        if not query or not len(index):
-            return SearchResult([], True, 0.0, threshold, documents)
+        if not query or not len(index) or not documents:
+            return SearchResult([], True, 0.0, threshold, documents, scope)
         vector = (await self._embedder().aembed([query]))[0]
-        found = await asyncio.to_thread(index.search, query, vector, max(1, min(k, MAX_K)))
+        found = await asyncio.to_thread(index.search, query, vector, max(1, min(k, MAX_K)), scope=scope)
         relevance = found.signals.relevance()
         abstained = relevance < threshold or not found.hits
-        return SearchResult([] if abstained else found.hits, abstained, relevance, threshold, documents)
+        return SearchResult([] if abstained else found.hits, abstained, relevance, threshold, documents, scope)
 
     async def prepare(self) -> None:
         """The index ready now (built, or loaded from the last run), not at the first question: the first

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from agent.context import report
+from agent.context import current_turn, report
 from agent.embeddings import Embedder
 from agent.errors import ConfabError
 from agent.knowledge.citations import cite_label, format_sources
@@ -41,8 +41,10 @@ def make_knowledge_tool(knowledge: KnowledgeService, settings: Settings, embedde
 
     async def search_knowledge(query: str, k: int = 5, focus: str = "") -> tuple[str, ToolOutput]:
         report("searching the docs…")
+        turn = current_turn.get()
+        scope = turn.knowledge_scope if turn is not None else ()  # the channel's folders, never the model's pick
         try:
-            result = await knowledge.search(query, k)
+            result = await knowledge.search(query, k, scope=scope)
         except ConfabError as exc:
             return exc.user_message, ToolOutput("search_knowledge", exc.user_message, ok=False)
         # offline, the quotes are the answer: pick their sentences by meaning; a model reads whole passages
@@ -123,6 +125,8 @@ def render(result: SearchResult, base_url: str | None, folder: str,
 
 
 def _abstain(result: SearchResult, folder: str) -> tuple[str, ToolOutput]:
+    if result.scope:
+        return _abstain_in_scope(result)
     if result.documents == 0:
         for_user = (f"The knowledge base is empty, so I can't answer from the docs. Add Markdown, text, HTML or "
                     f"PDF files to `{folder}/` and they are indexed automatically (or run `confab index`).")
@@ -133,6 +137,26 @@ def _abstain(result: SearchResult, folder: str) -> tuple[str, ToolOutput]:
                  f"needed {result.threshold:.2f}). Tell the user the documents do not cover this; do not answer "
                  "from memory as if it were documented.")
     return for_model, ToolOutput("search_knowledge", for_user, extra={"abstained": True})
+
+
+def _abstain_in_scope(result: SearchResult) -> tuple[str, ToolOutput]:
+    """Not covered by this channel's documents: it says so, and that it searched only its folders (what the
+    others hold is not said)."""
+    folders = ", ".join(f"`{f}/`" for f in result.scope)  # folders of the knowledge folder, as admins named them
+    if result.documents == 0:
+        for_user = (f"This channel searches only {folders} of the knowledge base, and there are no documents there "
+                    "now, so I can't answer from the docs here. Add files there, or an admin can change the "
+                    "folders with `/confab settings knowledge`.")
+    else:
+        documents = "the document" if result.documents == 1 else f"the {result.documents} documents"
+        for_user = (f"This channel's documents don't cover that: nothing in {documents} of "
+                    f"{folders} is relevant enough to answer from. This channel searches only those folders; "
+                    "the rest of the knowledge base isn't searched here.")
+    for_model = (f"No relevant passage in this channel's knowledge folders (estimated relevance "
+                 f"{result.relevance:.2f}, needed {result.threshold:.2f}); this channel searches only those "
+                 "folders. Tell the user this channel's documents do not cover this; do not answer from memory as "
+                 "if it were documented.")
+    return for_model, ToolOutput("search_knowledge", for_user, extra={"abstained": True, "scoped": True})
 
 
 def _citation(marker: int, hit: Hit, base_url: str | None, lines: tuple[int, int] | None = None) -> Citation:

@@ -9,6 +9,7 @@ from agent.classify.ledger import EXEMPT_DAYS
 from bot import messages as say
 from bot.commands import CommandContext, command
 from bot.commands.feedback import feedback_report
+from bot.commands.guidance import GUIDANCE, guidance_line, set_guidance
 from bot.events import Reply
 from bot.feedback import rated_for
 from bot.moderation import NO_MOD_CHANNEL
@@ -24,6 +25,8 @@ CHANNEL_SETTINGS: dict[str, tuple[str, ...]] = {
     "mod_channel": (),
     "spam_exempt_days": (),
     "voice_transcripts": ("on", "off"),  # bot/voice.py: show every recording's transcript, not only when asked
+    "instructions": (),  # bot/commands/guidance.py: the admins' instructions for answers here
+    "knowledge": (),  # bot/commands/guidance.py: the knowledge folders searched here
 }
 _CHANNEL_MENTION = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_NAME = re.compile(r"^[\w.\-]{1,80}$")
@@ -96,6 +99,9 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
                     "spam_exempt_days": EXEMPT_DAYS, "voice_transcripts": "off"}
         lines = ["This channel's settings:"]
         for name in CHANNEL_SETTINGS:
+            if name in GUIDANCE:
+                lines.append(await guidance_line(ctx, name))
+                continue
             value = await channel_settings.get(key, name, defaults.get(name))
             shown = f"`{value}`" if value is not None else "not set"
             if name == "mod_channel" and (value is None or str(value).lower() in NO_MOD_CHANNEL):
@@ -105,6 +111,8 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
     if not ctx.command.author.is_admin:
         return [ctx.reply(say.admin_only("confab settings", ctx.command.channel.platform, ctx.command.author.name),
                           ephemeral=True)]
+    if len(words) >= 2 and words[1] in GUIDANCE:  # free text, or a list of folders
+        return [await set_guidance(ctx, words[1])]
     if len(words) != 3 or words[1] not in CHANNEL_SETTINGS:
         names = ", ".join(f"`{n}`" for n in CHANNEL_SETTINGS)
         return [ctx.reply(f"Usage: `/confab settings <name> <value>`; names: {names}.", ephemeral=True)]

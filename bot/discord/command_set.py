@@ -13,6 +13,8 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
+from agent.guidance import MAX_INSTRUCTIONS_CHARS  # the longest setting value: a channel's instructions
+
 Text = app_commands.Range[str, 1, 4000]
 
 
@@ -81,7 +83,7 @@ def register(tree: app_commands.CommandTree[Any], run: RunCommand) -> None:
     @confab.command(name="settings", description="Show this channel's settings, or change one.")
     @app_commands.describe(name="The setting to change (leave empty to list them)", value="Its new value")
     async def settings(interaction: discord.Interaction, name: app_commands.Range[str, 0, 60] = "",
-                       value: app_commands.Range[str, 0, 200] = "") -> None:
+                       value: app_commands.Range[str, 0, MAX_INSTRUCTIONS_CHARS] = "") -> None:
         await run(interaction, "confab", f"settings {name} {value}", ephemeral=True)
 
     @confab.command(name="feedback", description="👍/👎 counts on Confab's answers and the latest ones voted down.")
