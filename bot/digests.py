@@ -42,13 +42,13 @@ def channel_of(channel_key: str) -> ChannelRef:
     return ChannelRef(platform, workspace, channel)
 
 
-def window_start(schedule: DigestSchedule | None, until: datetime) -> datetime:
-    """Where a digest ending at ``until`` starts: the end of the last one, else one period (a day before the
-    first daily digest, a week before the first weekly one)."""
+def window_start(schedule: DigestSchedule | None, until: datetime, due: datetime | None = None) -> datetime:
+    """Where a digest ending at ``until`` starts: the end of the last one, else one period before the run was due
+    (a day before the first daily digest, a week before the first weekly one, however late it runs)."""
     if schedule is not None and schedule.since is not None:
         return datetime.fromtimestamp(schedule.since, UTC)
     period = spec_of(schedule).period if schedule is not None else timedelta(days=1)
-    return until - period
+    return min(due or until, until) - period
 
 
 class DigestRunner:
@@ -68,7 +68,8 @@ class DigestRunner:
                 log.debug("digest claimed elsewhere", extra={"channel": seen.channel_key})
                 continue
             try:
-                outcome = await self.post(claimed, now, source=f"digest:{seen.channel_key}:{seen.next_run!r}")
+                outcome = await self.post(claimed, now, source=f"digest:{seen.channel_key}:{seen.next_run!r}",
+                                          due=datetime.fromtimestamp(seen.next_run, UTC))
                 posted += outcome == "posted"
             except Exception:
                 log.exception("posting a digest failed; the next one covers its messages",
@@ -76,11 +77,11 @@ class DigestRunner:
         return posted
 
     async def post(self, schedule: DigestSchedule, until: datetime, source: str, title: str | None = None,
-                   keep: bool = True) -> Posted:
+                   keep: bool = True, due: datetime | None = None) -> Posted:
         """Post the schedule's digest of the window ending at ``until`` to its channel. A quiet window posts
         nothing; either way the next digest starts at ``until`` (``keep``: the schedule is stored)."""
         channel = channel_of(schedule.channel_key)
-        since = window_start(schedule, until)
+        since = window_start(schedule, until, due)
         title = f"{title or _TITLES[schedule.kind]} since {local_time(since, schedule.zone)}"
         digest = await build_digest(self.deps.summarizer, schedule.channel_key, since, until, title,
                                     message_linker(self.outbox.adapter_for(channel), channel))
