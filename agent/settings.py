@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     # --- brainstorming -------------------------------------------------------------------
     brainstorm_idle_minutes: int = Field(120, ge=1, validation_alias=_env("CONFAB_BRAINSTORM_IDLE_MINUTES"))
 
+    # --- scheduled digests (/digest) -----------------------------------------------------
+    # the time zone of a schedule set without one (an IANA name such as Europe/Berlin)
+    digest_timezone: str = Field("UTC", validation_alias=_env("CONFAB_DIGEST_TIMEZONE"))
+
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("CONFAB_LOG_LEVEL")
@@ -129,6 +133,16 @@ class Settings(BaseSettings):
         if value != "offline" and ":" not in value:
             raise ValueError("use 'offline' or a provider:model spec such as 'openai:gpt-4.1-mini'")
         return value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from agent.digest.schedule import ScheduleError, zone_named
+
+        try:
+            return zone_named(value).key
+        except ScheduleError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("database_url", "redis_url")
     @classmethod

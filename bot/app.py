@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.deps import Deps, open_deps
 from bot.brainstorm import BrainstormFollower
+from bot.digests import run_digests
 from bot.logs import register_secrets
 from bot.moderation import Moderator
 from bot.outbox import Outbox
@@ -101,6 +102,8 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
             running.append(asyncio.create_task(adapter.start(pipeline, pipeline.outbox), name=f"confab-{adapter.name}"))
         await pipeline.start_jobs()
         background.append(asyncio.create_task(_resume_when_ready(pipeline, adapters), name="confab-resume"))
+        if settings.role in ("all", "worker"):  # the processes that send answers post the scheduled digests
+            background.append(asyncio.create_task(run_digests(deps, pipeline.outbox, adapters), name="confab-digests"))
         stopping = asyncio.create_task(stop.requested.wait(), name="confab-stop")
         await asyncio.wait([*running, stopping], return_when=asyncio.FIRST_COMPLETED)
         if stop.requested.is_set():

@@ -40,12 +40,14 @@ def chat(
 async def _chat(settings: Settings, user: str) -> None:
     from bot.app import build_app, start_background
     from bot.console.adapter import ConsoleAdapter
+    from bot.digests import run_digests
 
     deps, pipeline = await build_app(settings)
     adapter = ConsoleAdapter(settings.data_dir, settings.bot_name, user=user)
     pipeline.attach(adapter)
     if adapter.interactive:
         background = await start_background(deps)
+        background.append(asyncio.create_task(run_digests(deps, pipeline.outbox, [adapter]), name="confab-digests"))
     else:  # piped questions: each answered from the documents, so read them first
         background = []
         await deps.knowledge.prepare()

@@ -56,7 +56,7 @@ class CommandSpec:
 # one module per feature; each marks its handlers with @command
 COMMAND_MODULES: list[str] = [
     "bot.commands.summarize", "bot.commands.brainstorm", "bot.commands.knowledge",
-    "bot.commands.images", "bot.commands.spam", "bot.commands.recall",
+    "bot.commands.images", "bot.commands.spam", "bot.commands.recall", "bot.commands.digest",
     "bot.commands.core",
 ]
 

@@ -60,6 +60,12 @@ def register(tree: app_commands.CommandTree[Any], run: RunCommand) -> None:
     async def recall(interaction: discord.Interaction, query: Text) -> None:
         await run(interaction, "recall", query, ephemeral=True)
 
+    @tree.command(name="digest", description="This channel's scheduled digest: decisions, action items, questions.")
+    @app_commands.describe(schedule="daily 09:00 Europe/Berlin | weekly mon 09:00 Europe/Berlin | now | off "
+                                    "(empty: show it)")
+    async def digest(interaction: discord.Interaction, schedule: app_commands.Range[str, 0, 100] = "") -> None:
+        await run(interaction, "digest", schedule, ephemeral=True)
+
     @tree.command(name="help", description="What Confab can do and the commands it knows.")
     async def help_(interaction: discord.Interaction) -> None:
         await run(interaction, "help", ephemeral=True)

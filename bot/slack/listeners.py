@@ -33,7 +33,7 @@ from bot.slack.ports import SlackEdge
 
 log = logging.getLogger(__name__)
 
-SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "recall", "confab")
+SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "recall", "confab", "digest")
 SHORTCUT = "summarize_thread"
 AUTHOR_WAIT_S = 1.0  # users.info before acknowledging a message: at most this long
 

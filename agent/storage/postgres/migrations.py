@@ -262,4 +262,20 @@ MIGRATIONS: dict[int, LiteralString] = {
     CREATE TRIGGER recall_log_change AFTER INSERT OR UPDATE OF text, deleted OR DELETE ON messages
         FOR EACH ROW EXECUTE FUNCTION recall_log_change();
     """,
+    # 8: scheduled digests (agent/storage/digests.py): one schedule per channel (forgotten with it), the next run
+    # in UTC claimed by compare-and-set, and the end of the last digest's window
+    8: """
+    CREATE TABLE digest_schedules (
+        channel_key text COLLATE "C" NOT NULL PRIMARY KEY,
+        kind        text NOT NULL CHECK (kind IN ('daily', 'weekly')),
+        at_time     text NOT NULL,
+        weekday     integer CHECK (weekday BETWEEN 0 AND 6),
+        zone        text NOT NULL,
+        next_run    double precision NOT NULL,
+        since       double precision,
+        created_by  text NOT NULL,
+        created_at  double precision NOT NULL
+    );
+    CREATE INDEX digest_schedules_by_next_run ON digest_schedules (next_run);
+    """,
 }

@@ -255,4 +255,20 @@ MIGRATIONS: dict[int, str] = {
         VALUES (OLD.channel_key, OLD.id, (julianday('now') - 2440587.5) * 86400.0);
     END;
     """,
+    # 21: scheduled digests (agent/storage/digests.py): one schedule per channel (forgotten with it), the next run
+    # in UTC claimed by compare-and-set, and the end of the last digest's window
+    21: """
+    CREATE TABLE digest_schedules (
+        channel_key TEXT NOT NULL PRIMARY KEY,
+        kind        TEXT NOT NULL CHECK (kind IN ('daily', 'weekly')),
+        at_time     TEXT NOT NULL,
+        weekday     INTEGER CHECK (weekday BETWEEN 0 AND 6),
+        zone        TEXT NOT NULL,
+        next_run    REAL NOT NULL,
+        since       REAL,
+        created_by  TEXT NOT NULL,
+        created_at  REAL NOT NULL
+    );
+    CREATE INDEX digest_schedules_by_next_run ON digest_schedules (next_run);
+    """,
 }

@@ -1,0 +1,109 @@
+"""Scheduled digests (``/digest``): a loop that posts each channel's digest when it is due.
+
+Every process that sends answers (roles ``all`` and ``worker``, and the interactive console) looks for due
+schedules every :data:`POLL_S` seconds, on the platforms it has adapters for, and claims each before posting
+it (:meth:`agent.storage.digests.DigestStore.claim`, a compare-and-set on the due time): with several replicas
+each due digest is claimed, and posted, by one of them. A run missed while Confab was down is due once, so it
+runs once at start. The digest goes out through the outbox like any answer (mentions defused, platform
+formatting, the reply ledger keyed by the run, so a run is never posted twice), to the channel it summarizes
+only. A run whose post fails is not retried: the next digest covers its messages (``since`` did not move).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from agent.deps import Deps
+from agent.digest.content import build_digest
+from agent.digest.schedule import Spec, local_time, next_run
+from agent.storage.digests import DigestSchedule, DigestStore, digest_store
+from bot.adapter import Adapter
+from bot.events import ChannelRef, Reply
+from bot.outbox import Outbox
+from bot.platform_access import message_linker
+
+log = logging.getLogger(__name__)
+
+POLL_S = 30.0
+Posted = Literal["posted", "quiet", "failed"]
+_TITLES = {"daily": "Daily digest", "weekly": "Weekly digest"}
+
+
+def spec_of(schedule: DigestSchedule) -> Spec:
+    return Spec(schedule.kind, schedule.at, schedule.zone, schedule.weekday)
+
+
+def channel_of(channel_key: str) -> ChannelRef:
+    platform, workspace, channel = channel_key.split(":", 2)
+    return ChannelRef(platform, workspace, channel)
+
+
+def window_start(schedule: DigestSchedule | None, until: datetime, due: datetime | None = None) -> datetime:
+    """Where a digest ending at ``until`` starts: the end of the last one, else one period before the run was due
+    (a day before the first daily digest, a week before the first weekly one, however late it runs)."""
+    if schedule is not None and schedule.since is not None:
+        return datetime.fromtimestamp(schedule.since, UTC)
+    period = spec_of(schedule).period if schedule is not None else timedelta(days=1)
+    return min(due or until, until) - period
+
+
+class DigestRunner:
+    def __init__(self, deps: Deps, outbox: Outbox, store: DigestStore | None = None) -> None:
+        self.deps = deps
+        self.outbox = outbox
+        self.store = store or digest_store(deps.store)
+
+    async def tick(self, now: datetime | None = None) -> int:
+        """Claim and post every digest due at ``now``; how many were posted."""
+        now = now or datetime.now(UTC)
+        posted = 0
+        for seen in await self.store.due(now.timestamp(), list(self.outbox.adapters)):
+            following = next_run(spec_of(seen), now).timestamp()  # missed days collapse into this one run
+            claimed = await self.store.claim(seen.channel_key, seen.next_run, following)
+            if claimed is None:
+                log.debug("digest claimed elsewhere", extra={"channel": seen.channel_key})
+                continue
+            try:
+                outcome = await self.post(claimed, now, source=f"digest:{seen.channel_key}:{seen.next_run!r}",
+                                          due=datetime.fromtimestamp(seen.next_run, UTC))
+                posted += outcome == "posted"
+            except Exception:
+                log.exception("posting a digest failed; the next one covers its messages",
+                              extra={"channel": seen.channel_key})
+        return posted
+
+    async def post(self, schedule: DigestSchedule, until: datetime, source: str, title: str | None = None,
+                   keep: bool = True, due: datetime | None = None) -> Posted:
+        """Post the schedule's digest of the window ending at ``until`` to its channel. A quiet window posts
+        nothing; either way the next digest starts at ``until`` (``keep``: the schedule is stored)."""
+        channel = channel_of(schedule.channel_key)
+        since = window_start(schedule, until, due)
+        title = f"{title or _TITLES[schedule.kind]} since {local_time(since, schedule.zone)}"
+        digest = await build_digest(self.deps.summarizer, schedule.channel_key, since, until, title,
+                                    message_linker(self.outbox.adapter_for(channel), channel))
+        if digest is None:
+            log.info("no digest: nothing was said", extra={"channel": schedule.channel_key})
+        else:
+            reply = Reply(channel, digest.layout.markdown(), layout=digest.layout, source=source)
+            if await self.outbox.send(reply) is None:  # the outbox logged why
+                return "failed"
+            log.info("digest posted", extra={"channel": schedule.channel_key, "messages": digest.messages})
+        if keep:
+            await self.store.covered(schedule.channel_key, until.timestamp())
+        return "quiet" if digest is None else "posted"
+
+
+async def run_digests(deps: Deps, outbox: Outbox, adapters: Sequence[Adapter], every_s: float = POLL_S) -> None:
+    """Post due digests until cancelled, once the adapters are connected."""
+    await asyncio.gather(*(adapter.ready.wait() for adapter in adapters))
+    runner = DigestRunner(deps, outbox)
+    while True:
+        try:
+            await runner.tick()
+        except Exception:  # the database out of reach for a moment: try again at the next poll
+            log.exception("looking for due digests failed")
+        await asyncio.sleep(every_s)
