@@ -45,6 +45,7 @@ from bot.discord.streams import DiscordStream, LeftoverStreams
 from bot.downloads import DISCORD_FILE_HOSTS, Downloader, FileHosts
 from bot.errors import ConfigError
 from bot.events import Attachment, Author, ChannelRef, IncomingMessage, Reply, SentRef
+from bot.pings import pinged_text
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -277,12 +278,17 @@ class DiscordAdapter:
                     view.stop()
         layout = layout_view(reply) if into is None else None  # one components-v2 message instead of the text
         chunks = [""] if layout is not None else chunks
+        pings = NO_PINGS
+        if reply.mention_group and chunks and not reply.ephemeral:  # the one ping meant (bot/pings.py): that role only
+            chunks = [pinged_text(self.name, chunks[0], reply.mention_group), *chunks[1:]]
+            pings = discord.AllowedMentions(everyone=False, users=False, replied_user=False,
+                                            roles=[discord.Object(int(reply.mention_group))])
         try:
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
                 shown = layout or feedback_view(reply, before + index, before + len(chunks), first_id)
                 sent = await target.send(
-                    content=chunk or None, allowed_mentions=NO_PINGS, suppress_embeds=True,
+                    content=chunk or None, allowed_mentions=pings if index == 0 else NO_PINGS, suppress_embeds=True,
                     reference=reference if index == 0 else None, mention_author=False,
                     files=files if last and files else discord.utils.MISSING,
                     nonce=nonce_for(reply.source, before + index), view=shown or discord.utils.MISSING)
