@@ -99,6 +99,14 @@ class HandlesReactions(Protocol):
         """Never raises: errors are logged."""
 
 
+@runtime_checkable
+class DeletesOwn(Protocol):
+    """An adapter whose :meth:`Adapter.delete` checks a moderator's permission that deleting Confab's own
+    message does not need (Discord's Manage Messages)."""
+
+    async def delete_own(self, channel: ChannelRef, message_id: str) -> None: ...
+
+
 # what an owed answer's note reference holds while the note is being posted: a process that dies before it
 # records the posted note's own reference leaves this, and the next one looks for the note (ProgressKeeper.recover)
 NOTE_POSTING = "posting"

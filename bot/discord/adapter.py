@@ -337,6 +337,11 @@ class DiscordAdapter:
             raise PermissionError("missing Manage Messages")
         await target.get_partial_message(int(message_id)).delete()
 
+    async def delete_own(self, channel: ChannelRef, message_id: str) -> None:
+        """One of Confab's own messages (a help channel's automatic answer): no permission needed."""
+        target = self.channel(channel.thread or channel.channel, channel.workspace)
+        await target.get_partial_message(int(message_id)).delete()
+
     async def fetch_file(self, attachment: Attachment, *, max_bytes: int) -> Path:
         """The attachment's CDN URL (cdn.discordapp.com / media.discordapp.net only)."""
         return await self.files.fetch(attachment, max_bytes)

@@ -28,6 +28,7 @@ from agent.errors import ConfabError
 from agent.memory.models import StoredMessage
 from agent.tools.base import ToolOutput
 from agent.tools.knowledge import quote_hits, render
+from bot.adapter import DeletesOwn
 from bot.conversation import expects_answer
 from bot.events import ChannelRef, IncomingMessage, Reaction, Reply
 from bot.feedback import rated_for
@@ -192,11 +193,10 @@ class HelpDesk:
         channel = ChannelRef(reaction.channel.platform, reaction.channel.workspace, reaction.channel.channel,
                              post.thread or post.id)
         adapter = self.outbox.adapter_for(channel)
-        if adapter is None or not adapter.capabilities.delete:
-            log.warning("cannot delete an automatic answer here", extra={"platform": channel.platform})
+        if adapter is None:
             return
-        try:
-            await adapter.delete(channel, answer_id)
+        try:  # its own message: no moderator's permission needed (``capabilities.delete`` is about others')
+            await (adapter.delete_own if isinstance(adapter, DeletesOwn) else adapter.delete)(channel, answer_id)
         except Exception:
             log.exception("deleting an automatic answer failed", extra={"channel": key})
             return
