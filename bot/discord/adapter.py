@@ -1,7 +1,8 @@
 """DiscordAdapter: Confab's :class:`bot.adapter.Adapter` for Discord, on discord.py.
 
 Intents: ``guilds``, ``guild_messages``, ``dm_messages``, ``message_content`` (privileged: spam
-flagging and memory read every message) and ``auto_moderation_execution``; no member intent (the
+flagging and memory read every message), ``guild_reactions`` (a help channel's ❌) and
+``auto_moderation_execution``; no member intent (the
 bot never needs the member list). Every send and edit carries ``allowed_mentions`` none, links
 never unfold into embeds, and rate limits longer than discord.py's bounded wait raise instead of
 stalling a reply. Incoming events are wired in :mod:`bot.discord.listeners`, application commands
@@ -67,6 +68,7 @@ def intents() -> discord.Intents:
     wanted.dm_messages = True
     wanted.message_content = True
     wanted.auto_moderation_execution = True
+    wanted.guild_reactions = True  # ❌ on a help channel's post or automatic answer (bot/pipeline/helpdesk.py)
     return wanted
 
 
