@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     # answers owed when the process died (kill -9, a crash) are resumed at start if younger than this
     resume_max_age_s: float = Field(900.0, ge=0, validation_alias=_env("CONFAB_RESUME_MAX_AGE_S"))
     max_message_chars: int = Field(8000, ge=100, validation_alias=_env("CONFAB_MAX_MESSAGE_CHARS"))
+    # help channels (/confab settings help_channel on): how long a new post waits for a person to answer first
+    help_grace_s: float = Field(60.0, ge=0, le=3600, validation_alias=_env("CONFAB_HELP_GRACE_S"))
 
     # --- moderation ----------------------------------------------------------------------
     spam_policy: SpamPolicy = Field("flag", validation_alias=_env("CONFAB_SPAM_POLICY"))

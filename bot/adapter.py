@@ -29,6 +29,7 @@ from bot.events import (
     MessageDelete,
     MessageEdit,
     PlatformFlag,
+    Reaction,
     Reply,
     SentRef,
     Vote,
@@ -87,6 +88,23 @@ class EventHandler(Protocol):
         """True when recording an owed command also queued it as a job (the scaled mode): a worker answers
         it through its route, so the adapter that acknowledged it does not."""
         ...
+
+
+@runtime_checkable
+class HandlesReactions(Protocol):
+    """A handler that takes people's emoji reactions (the pipeline: the help-channel opt-out); adapters deliver
+    them only to one that does."""
+
+    async def handle_reaction(self, reaction: Reaction) -> None:
+        """Never raises: errors are logged."""
+
+
+@runtime_checkable
+class DeletesOwn(Protocol):
+    """An adapter whose :meth:`Adapter.delete` checks a moderator's permission that deleting Confab's own
+    message does not need (Discord's Manage Messages)."""
+
+    async def delete_own(self, channel: ChannelRef, message_id: str) -> None: ...
 
 
 # what an owed answer's note reference holds while the note is being posted: a process that dies before it

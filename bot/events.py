@@ -140,6 +140,17 @@ class Vote:
 
 
 @dataclass(frozen=True, slots=True)
+class Reaction:
+    """A person added an emoji reaction to a message (the help-channel opt-out, bot/pipeline/helpdesk.py).
+    ``emoji`` is the character (Discord, console) or Slack's name without colons (``x``)."""
+
+    channel: ChannelRef
+    message_id: str
+    emoji: str
+    user: Author
+
+
+@dataclass(frozen=True, slots=True)
 class Poll:
     """A vote to open with a reply (the top ideas of a brainstorm), where the platform has native polls
     (Discord); an adapter without them ignores it (the reply's text is the same)."""
@@ -168,6 +179,9 @@ class Reply:
     # ``text``'s structure (a summary, a wrap-up): an adapter with richer messages may show it instead of ``text``
     layout: Layout | None = None
     poll: Poll | None = None  # a vote to open after the reply, where the platform has polls
+    # the one ping Confab ever means: a channel's configured helper group (a Slack user group's or a Discord
+    # role's id), put before the text by the adapter in the platform's syntax; the outbox checks it (bot/pings.py)
+    mention_group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """The one way out: everything Confab says goes through :class:`Outbox`.
 
-neutralise (no pings, no disguised links; an answer to be rated gets its key if it is private, or loses its
-buttons when there is no feedback store) -> claim in the reply ledger (a reply with a ``source`` is posted
-once: a repeated attempt finds it delivered, or looks on the platform first) -> deliver (the channel's
+neutralise (no pings, but for a help channel's checked helper-group ping: :mod:`bot.pings`; no disguised links;
+an answer to be rated gets its key if it is private, or loses its buttons when there is no feedback store)
+-> claim in the reply ledger (a reply with a ``source`` is posted once: a repeated attempt finds it delivered,
+or looks on the platform first) -> deliver (the channel's
 adapter, or the platform's own reply mechanism for a command: Slack ``respond``, a Discord interaction's
 follow-ups) -> record it delivered, remember what was said (unless it was private) and settle the answer
 owed that it gives, in one write; an answer people can rate is recorded with the platform's id of its message
@@ -24,6 +25,7 @@ from agent.storage.feedback import FeedbackStore, RatedAnswer
 from agent.storage.ports import MessageStore, PendingAnswers, ReplyLedger
 from bot.adapter import Adapter, AnswerStream, CommandsOwed, ProgressKeeper
 from bot.events import Attachment, ChannelRef, Reply, SentRef
+from bot.pings import valid_group
 from bot.platform_access import STORE_MAX_CHARS
 from bot.streaming import OutStream
 from bot.text import neutralize_mentions
@@ -57,6 +59,19 @@ def neutralized(reply: Reply) -> Reply:
     return replace(reply, text=neutralize_mentions(reply.text),
                    attachments=tuple(replace(a, alt_text=neutralize_mentions(a.alt_text)) for a in reply.attachments),
                    layout=layout, poll=poll)
+
+
+def checked_group(reply: Reply) -> Reply:
+    """``reply`` keeping its helper-group ping (the only ping Confab means, bot/pings.py) only when it names a
+    group of the reply's platform and the reply is public; the adapter puts it before the text."""
+    group = reply.mention_group
+    if group is None:
+        return reply
+    if reply.ephemeral or not valid_group(reply.channel.platform, group):
+        log.warning("helper-group ping dropped: not a group of this platform",
+                    extra={"platform": reply.channel.platform, "channel": reply.channel.key})
+        return replace(reply, mention_group=None)
+    return reply
 
 
 class Outbox:
@@ -93,7 +108,7 @@ class Outbox:
         ``settles`` (channel key, message id): the answer owed that this reply gives, settled once the reply
         went out or could not (when delivered, in the write that records it and remembers the reply); an
         error raised by ``via`` leaves it owed."""
-        safe = self._rateable(neutralized(reply), via is not None)
+        safe = self._rateable(checked_group(neutralized(reply)), via is not None)
         ledger = self.replies if safe.source and not safe.ephemeral else None
         if ledger is not None:
             assert safe.source is not None

@@ -10,6 +10,7 @@ from bot import messages as say
 from bot.commands import CommandContext, command
 from bot.commands.feedback import feedback_report
 from bot.commands.guidance import GUIDANCE, guidance_line, set_guidance
+from bot.commands.help_settings import HELP_SETTINGS, set_help_setting
 from bot.events import Reply
 from bot.feedback import rated_for
 from bot.moderation import NO_MOD_CHANNEL
@@ -27,6 +28,8 @@ CHANNEL_SETTINGS: dict[str, tuple[str, ...]] = {
     "voice_transcripts": ("on", "off"),  # bot/voice.py: show every recording's transcript, not only when asked
     "instructions": (),  # bot/commands/guidance.py: the admins' instructions for answers here
     "knowledge": (),  # bot/commands/guidance.py: the knowledge folders searched here
+    "help_channel": ("on", "off"),  # bot/pipeline/helpdesk.py: answer new posts from the docs by itself
+    "help_group": (),  # ... and ping this group when the docs don't cover one
 }
 _CHANNEL_MENTION = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_NAME = re.compile(r"^[\w.\-]{1,80}$")
@@ -96,7 +99,8 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
     channel_settings, key = ctx.deps.store.channel_settings, ctx.command.channel.key
     if len(words) == 1:
         defaults = {"spam_policy": ctx.deps.settings.spam_policy, "mod_channel": ctx.deps.settings.mod_channel,
-                    "spam_exempt_days": EXEMPT_DAYS, "voice_transcripts": "off"}
+                    "spam_exempt_days": EXEMPT_DAYS, "voice_transcripts": "off",
+                    "help_channel": "off"}
         lines = ["This channel's settings:"]
         for name in CHANNEL_SETTINGS:
             if name in GUIDANCE:
@@ -122,6 +126,8 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
         return [ctx.reply(f"`{name}` must be one of: {', '.join(allowed)}.", ephemeral=True)]
     if name == "mod_channel":
         return [await _set_mod_channel(ctx, value)]
+    if name in HELP_SETTINGS:
+        return [await set_help_setting(ctx, name, value)]
     if name == "spam_exempt_days":
         if not value.isdigit() or int(value) > 365:
             return [ctx.reply("`spam_exempt_days` is a number of days from 0 (corrections only lower the author's "

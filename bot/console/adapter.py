@@ -24,6 +24,7 @@ from bot.console.workspace import CONSOLE_COMMANDS, Control, Rate, RunCommand, S
 from bot.downloads import copy_local
 from bot.errors import FileRefused
 from bot.events import Attachment, Author, ChannelRef, Command, IncomingMessage, Reply, SentRef, Vote
+from bot.pings import pinged_text
 from bot.recall_access import ConsoleAccess
 
 _SAFE_FILE = re.compile(r"[^\w.\-]+")
@@ -141,11 +142,12 @@ class ConsoleAdapter:
         where += f"(thread {thread}) " if thread else ""
         private = "(only you can see this) " if reply.ephemeral else ""
         header = f"[{number}] {where}{private}{self.workspace.bot_name}:"
+        text = pinged_text(self.name, reply.text, reply.mention_group)  # a help channel's helper group
         if self.interactive:
             self.console.print(f"[bold magenta]{header}[/bold magenta]", markup=True)
-            self.console.print(Markdown(_hard_breaks(reply.text)))
+            self.console.print(Markdown(_hard_breaks(text)))
         else:
-            self.console.print(f"{header} {reply.text}", markup=False)
+            self.console.print(f"{header} {text}", markup=False)
         if reply.rated is not None:
             self._last_rated[reply.channel.channel] = number
             if self.interactive:

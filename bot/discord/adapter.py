@@ -1,7 +1,8 @@
 """DiscordAdapter: Confab's :class:`bot.adapter.Adapter` for Discord, on discord.py.
 
 Intents: ``guilds``, ``guild_messages``, ``dm_messages``, ``message_content`` (privileged: spam
-flagging and memory read every message) and ``auto_moderation_execution``; no member intent (the
+flagging and memory read every message), ``guild_reactions`` (a help channel's ❌) and
+``auto_moderation_execution``; no member intent (the
 bot never needs the member list). Every send and edit carries ``allowed_mentions`` none, links
 never unfold into embeds, and rate limits longer than discord.py's bounded wait raise instead of
 stalling a reply. Incoming events are wired in :mod:`bot.discord.listeners`, application commands
@@ -45,6 +46,7 @@ from bot.discord.streams import DiscordStream, LeftoverStreams
 from bot.downloads import DISCORD_FILE_HOSTS, Downloader, FileHosts
 from bot.errors import ConfigError
 from bot.events import Attachment, Author, ChannelRef, IncomingMessage, Reply, SentRef
+from bot.pings import pinged_text
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ def intents() -> discord.Intents:
     wanted.dm_messages = True
     wanted.message_content = True
     wanted.auto_moderation_execution = True
+    wanted.guild_reactions = True  # ❌ on a help channel's post or automatic answer (bot/pipeline/helpdesk.py)
     return wanted
 
 
@@ -277,12 +280,17 @@ class DiscordAdapter:
                     view.stop()
         layout = layout_view(reply) if into is None else None  # one components-v2 message instead of the text
         chunks = [""] if layout is not None else chunks
+        pings = NO_PINGS
+        if reply.mention_group and chunks and not reply.ephemeral:  # the one ping meant (bot/pings.py): that role only
+            chunks = [pinged_text(self.name, chunks[0], reply.mention_group), *chunks[1:]]
+            pings = discord.AllowedMentions(everyone=False, users=False, replied_user=False,
+                                            roles=[discord.Object(int(reply.mention_group))])
         try:
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
                 shown = layout or feedback_view(reply, before + index, before + len(chunks), first_id)
                 sent = await target.send(
-                    content=chunk or None, allowed_mentions=NO_PINGS, suppress_embeds=True,
+                    content=chunk or None, allowed_mentions=pings if index == 0 else NO_PINGS, suppress_embeds=True,
                     reference=reference if index == 0 else None, mention_author=False,
                     files=files if last and files else discord.utils.MISSING,
                     nonce=nonce_for(reply.source, before + index), view=shown or discord.utils.MISSING)
@@ -329,6 +337,11 @@ class DiscordAdapter:
         me = getattr(getattr(target, "guild", None), "me", None)
         if me is not None and not target.permissions_for(me).manage_messages:
             raise PermissionError("missing Manage Messages")
+        await target.get_partial_message(int(message_id)).delete()
+
+    async def delete_own(self, channel: ChannelRef, message_id: str) -> None:
+        """One of Confab's own messages (a help channel's automatic answer): no permission needed."""
+        target = self.channel(channel.thread or channel.channel, channel.workspace)
         await target.get_partial_message(int(message_id)).delete()
 
     async def fetch_file(self, attachment: Attachment, *, max_bytes: int) -> Path:

@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from bot.events import Attachment, Author, ChannelRef, IncomingMessage, MessageDelete, MessageEdit
+from bot.events import Attachment, Author, ChannelRef, IncomingMessage, MessageDelete, MessageEdit, Reaction
 from bot.text import scrub
 
 PLATFORM = "discord"
@@ -145,3 +145,14 @@ def delete_to_events(message_ids: set[int] | list[int], channel_id: int, guild_i
                      parent_of: Callable[[int], int | None]) -> list[MessageDelete]:
     where = channel_ref(channel_id, guild_id, parent_of(channel_id))
     return [MessageDelete(id=str(mid), channel=where) for mid in sorted(message_ids)]
+
+
+def reaction_to_event(payload: discord.RawReactionActionEvent, parent_id: int | None) -> Reaction | None:
+    """A MESSAGE_REACTION_ADD -> a :class:`Reaction` (the emoji as its character, a custom one as ``<:name:id>``);
+    ``parent_id``: the channel's parent when it is a thread. The member (in a guild) says who may hide an answer."""
+    if payload.event_type != "REACTION_ADD":
+        return None
+    where = channel_ref(payload.channel_id, payload.guild_id, parent_id)
+    who = author_of(payload.member) if payload.member is not None else Author(str(payload.user_id),
+                                                                              str(payload.user_id))
+    return scrub(Reaction(where, str(payload.message_id), str(payload.emoji)[:100], who))

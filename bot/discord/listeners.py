@@ -1,4 +1,4 @@
-"""Gateway events -> the EventHandler: messages, edits, deletes and AutoMod actions.
+"""Gateway events -> the EventHandler: messages, edits, deletes, reactions (a help channel's ❌) and AutoMod actions.
 
 Each handler returns at once and the work runs in a task the adapter tracks. Bots' and the bot's
 own messages are remembered but never answered (the pipeline checks ``is_bot``); repeated
@@ -11,7 +11,8 @@ import logging
 
 import discord
 
-from bot.discord.convert import channel_ref, delete_to_events, edit_to_event, message_to_event
+from bot.adapter import HandlesReactions
+from bot.discord.convert import channel_ref, delete_to_events, edit_to_event, message_to_event, reaction_to_event
 from bot.discord.ports import DiscordEdge
 from bot.events import IncomingMessage, PlatformFlag
 
@@ -25,7 +26,8 @@ class Listeners:
         self.adapter = adapter
         client = adapter.client
         for handler in (self.on_ready, self.on_resumed, self.on_message, self.on_raw_message_edit,
-                        self.on_raw_message_delete, self.on_raw_bulk_message_delete, self.on_automod_action):
+                        self.on_raw_message_delete, self.on_raw_bulk_message_delete, self.on_automod_action,
+                        self.on_raw_reaction_add):
             client.event(handler)
 
     def parent_of(self, channel_id: int) -> int | None:
@@ -71,6 +73,29 @@ class Listeners:
             return
         for delete in delete_to_events(ids, channel_id, guild_id, self.parent_of):
             self.adapter.spawn(handler.handle_delete(delete))
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        if payload.user_id != self.adapter.bot_user_id and isinstance(self.adapter.handler, HandlesReactions):
+            self.adapter.spawn(self._react(payload))
+
+    async def _react(self, payload: discord.RawReactionActionEvent) -> None:
+        handler = self.adapter.handler
+        if not isinstance(handler, HandlesReactions):
+            return
+        reaction = reaction_to_event(payload, await self._parent(payload.channel_id, payload.guild_id))
+        if reaction is not None:
+            await handler.handle_reaction(reaction)  # never raises
+
+    async def _parent(self, channel_id: int, guild_id: int | None) -> int | None:
+        """The thread's parent; a thread not in the cache (one Confab opened for an answer) is fetched."""
+        if guild_id is None or self.adapter.client.get_channel(channel_id) is not None:
+            return self.parent_of(channel_id)
+        try:
+            fetched = await self.adapter.client.fetch_channel(channel_id)
+        except discord.HTTPException as exc:
+            log.info("reaction in an unknown channel", extra={"status": exc.status})
+            return None
+        return fetched.parent_id if isinstance(fetched, discord.Thread) else None
 
     async def on_automod_action(self, execution: discord.AutoModAction) -> None:
         """Discord's own filter acted: recorded as a spam flag so moderators see it with Confab's."""

@@ -2,7 +2,7 @@
 
 message:  accept (clean; dedupe + store + the answer or the spam screen owed, one transaction: ingest.py)
           -> screen (spam, every message, fails closed: bot/moderation.py; owed across crashes: screening.py)
-          -> route (command / mention / DM / followed thread: route.py)
+          -> route (command / mention / DM / followed thread: route.py; a help channel's new post: helpdesk.py)
           -> limit (limit.py) -> answer or a follower's turn (answer.py) | command (commands.py)
           -> the reply through the outbox (bot/outbox.py) -> the owed answer settled.
 Anything else is only remembered. Errors in one message never stop the next.
@@ -33,12 +33,23 @@ from bot.adapter import Adapter
 from bot.attached import files_noted
 from bot.background import BackgroundWork
 from bot.commands import CommandSpec, load_commands
-from bot.events import Accepted, Command, IncomingMessage, MessageDelete, MessageEdit, PlatformFlag, Reply, Vote
+from bot.events import (
+    Accepted,
+    Command,
+    IncomingMessage,
+    MessageDelete,
+    MessageEdit,
+    PlatformFlag,
+    Reaction,
+    Reply,
+    Vote,
+)
 from bot.feedback import record_vote
 from bot.outbox import Outbox
 from bot.pipeline.answer import Answerer, ThreadFollower
 from bot.pipeline.commands import CommandRunner
 from bot.pipeline.gave_up import answer_given_up, command_given_up
+from bot.pipeline.helpdesk import HelpDesk, is_post
 from bot.pipeline.ingest import accept_form, owed_record
 from bot.pipeline.limit import Limit
 from bot.pipeline.owed_commands import answer_owed, owed_command, resume_commands
@@ -80,6 +91,7 @@ class Pipeline:
         self.voice = VoiceTranscripts(SpeechService(s, deps.store.speech), deps.store.messages,
                                       deps.store.channel_settings, self.outbox)
         self.command_runner = CommandRunner(load_commands(), deps, self.outbox, self.limit)
+        self.helpdesk = HelpDesk(deps, self.outbox)
         self._resumed = BackgroundWork()
         self.screens = ScreenBacklog(deps.store.messages)
         self.jobs = deps.jobs
@@ -116,6 +128,8 @@ class Pipeline:
 
         Raises when it could not be stored: the platform must not be told the event arrived."""
         accepted = accept_form(message)
+        if not accepted.owed and await self.helpdesk.owes(accepted.message):  # a help channel's new post
+            accepted = replace(accepted, owed=True)
         owed = owed_record(accepted) if accepted.owed else None
         # a message owed an answer is screened on the answer's way (resumed, or its job) if this process dies
         screen = None if accepted.owed or not self._screened(accepted.message) else screen_record(accepted.message)
@@ -218,6 +232,8 @@ class Pipeline:
             if route.to == "answer":
                 return await self.answerer.answer(message, route.body, route.followed, owed=accepted.owed)
             await self.answerer.follow(message, route.follower, route.data)
+        elif route.to == "remember" and accepted.owed and is_post(message):
+            return await self.helpdesk.consider(message, route.body, owed=True)
         return False
 
     async def progress_shown(self, accepted: Accepted, note: str) -> None:
@@ -285,6 +301,13 @@ class Pipeline:
         """A platform's own filter (Discord AutoMod) acted on a message."""
         if self.moderator is not None:
             await self.moderator.record_external(flag)
+
+    async def handle_reaction(self, reaction: Reaction) -> None:
+        """An emoji reaction (:class:`bot.adapter.HandlesReactions`): ❌ is a help channel's opt-out."""
+        try:
+            await self.helpdesk.on_reaction(scrub(reaction))
+        except Exception:
+            log.exception("failed to handle a reaction", extra={"message_id": reaction.message_id})
 
     # --- votes on answers -------------------------------------------------------------------
 

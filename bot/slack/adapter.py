@@ -32,6 +32,7 @@ from bot.background import BackgroundWork
 from bot.downloads import SLACK_FILE_HOSTS, Downloader, FileHosts
 from bot.errors import ConfigError, PaceExceeded
 from bot.events import Attachment, Author, ChannelRef, IncomingMessage, Reply, SentRef
+from bot.pings import pinged_text
 from bot.settings import Settings
 from bot.slack.convert import message_from_payload
 from bot.slack.earlier import earlier_parts, metadata_for
@@ -240,6 +241,8 @@ class SlackAdapter:
                 return SentRef(channel.in_thread(streamed.thread_ts), streamed.ts)
         thread = note.thread if note is not None else thread_for(channel, reply.reply_to)
         chunks = format_reply(reply.text, self.capabilities.max_chars)
+        if chunks and reply.mention_group and not reply.ephemeral:  # after escaping: the one ping meant (bot/pings.py)
+            chunks[0] = pinged_text(self.name, chunks[0], reply.mention_group)
         where = channel.in_thread(thread)
         if reply.ephemeral and not reply.user_id:
             log.warning("ephemeral reply without a user dropped rather than posted publicly")

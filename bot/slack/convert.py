@@ -22,6 +22,7 @@ from bot.events import (
     IncomingMessage,
     MessageDelete,
     MessageEdit,
+    Reaction,
 )
 from bot.text import scrub
 
@@ -171,6 +172,20 @@ def event_from_payload(event: Mapping[str, Any], team_id: str, bot_user_id: str 
     if is_from_bot(event, bot_user_id, bot_id):
         return None
     return message_from_payload(event, team_id, bot_user_id, bot_name, mentioned=kind == "app_mention")
+
+
+def reaction_from_payload(event: Mapping[str, Any], team_id: str) -> Reaction | None:
+    """A ``reaction_added`` event on a message -> a :class:`Reaction` (its emoji by name, skin tone dropped:
+    ``x``); None for anything else (a file's reaction, a malformed event). The author is the bare user id: the
+    listener looks up who it is."""
+    item = event.get("item")
+    if event.get("type") != "reaction_added" or not isinstance(item, Mapping) or item.get("type") != "message":
+        return None
+    user, channel_id, ts = _str(event.get("user")), _str(item.get("channel")), _str(item.get("ts"))
+    name = _str(event.get("reaction")).split("::", 1)[0]
+    if not (user and channel_id and ts and name):
+        return None
+    return scrub(Reaction(ChannelRef(PLATFORM, team_id, channel_id), ts, name[:100], Author(user, user)))
 
 
 def team_of(body: Mapping[str, Any]) -> str:

@@ -21,12 +21,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from agent.state.profiles import Profiles
-from bot.adapter import NOTE_POSTING
+from bot.adapter import NOTE_POSTING, HandlesReactions
 from bot.delivery import FirstDelivery
-from bot.events import Accepted, Author, IncomingMessage, MessageDelete, MessageEdit
+from bot.events import Accepted, Author, IncomingMessage, MessageDelete, MessageEdit, Reaction
 from bot.slack.authors import SlackAuthors
 from bot.slack.commands import SlackCommands
-from bot.slack.convert import HUMAN_SUBTYPES, event_from_payload, team_of
+from bot.slack.convert import HUMAN_SUBTYPES, event_from_payload, reaction_from_payload, team_of
 from bot.slack.format import PROGRESS_TEXT
 from bot.slack.notes import after
 from bot.slack.ports import SlackEdge
@@ -49,6 +49,7 @@ class SlackListeners:
         app.middleware(self._dedupe)
         app.event("app_mention")(self._on_event)
         app.event("message")(self._on_event)
+        app.event("reaction_added")(self._on_reaction)  # ❌: a help channel's opt-out (bot/pipeline/helpdesk.py)
         self.commands = SlackCommands(adapter, self.author)
         for name in SLASH_COMMANDS:
             app.command(f"/{name}")(self.commands.on_command)
@@ -88,6 +89,16 @@ class SlackListeners:
         accepted = await handler.accept(message)  # raises if it could not be stored: no acknowledgement then
         if accepted is not None:
             a.spawn(self._process(accepted))
+
+    async def _on_reaction(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        reaction = reaction_from_payload(event, team_of(body))
+        if reaction is not None and reaction.user.id != self.adapter.bot_user_id:
+            self.adapter.spawn(self._react(reaction))
+
+    async def _react(self, reaction: Reaction) -> None:
+        handler = self.adapter.handler
+        if isinstance(handler, HandlesReactions):  # never raises
+            await handler.handle_reaction(dataclasses.replace(reaction, user=await self.author(reaction.user)))
 
     async def _author_soon(self, fallback: Author) -> Author:
         """:meth:`author`, or ``fallback`` if users.info is slow (the acknowledgement waits for it)."""

@@ -81,6 +81,12 @@ def thread_channel(cid: int, name: str, parent_id: int | str, owner_id: int | st
                                 "archive_timestamp": archive_timestamp, "locked": False}}
 
 
+def forum_channel(cid: int, name: str, position: int = 2) -> dict[str, Any]:
+    """A forum channel (type 15): each post is a thread whose starter message has the thread's id."""
+    return {**text_channel(cid, name, position), "type": 15, "available_tags": [], "default_reaction_emoji": None,
+            "default_sort_order": None, "default_forum_layout": 0, "default_thread_rate_limit_per_user": 0}
+
+
 def role(rid: int, name: str, permissions: int, position: int, tags: dict[str, Any] | None = None
          ) -> dict[str, Any]:
     data = {"id": str(rid), "name": name, "color": 0, "hoist": False, "icon": None, "unicode_emoji": None,
@@ -348,6 +354,28 @@ class FakeDiscord:
         data.update(extra)
         self.messages.setdefault(channel_id, []).append(data)
         return data
+
+    def forum_post(self, forum_id: int, title: str, content: str, author: dict[str, Any] | None = None
+                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A new forum post as Discord sends it: THREAD_CREATE (type 11 under the forum, ``newly_created``) and
+        the starter MESSAGE_CREATE in the thread, whose id is the thread's; returns (thread, message)."""
+        thread_id = self.next_id()
+        who = author or ALICE
+        thread = {**thread_channel(thread_id, title, forum_id, who["id"], members=1, archive_timestamp=now_iso()),
+                  "newly_created": True}
+        self.threads[thread_id] = thread
+        message = self.message(content, author=who, channel_id=thread_id, id=str(thread_id))
+        return thread, message
+
+    def reaction(self, message: dict[str, Any], emoji: str, who: dict[str, Any] | None = None,
+                 roles: list[int] | None = None) -> dict[str, Any]:
+        """A MESSAGE_REACTION_ADD payload as Discord documents it (a unicode emoji; the member in guilds)."""
+        who = who or ALICE
+        if roles is None:
+            roles = [MOD_ROLE_ID] if who.get("id") == str(ALICE_ID) else []
+        return {"user_id": who["id"], "channel_id": message["channel_id"], "message_id": message["id"],
+                "guild_id": str(GUILD_ID), "member": member(who, roles), "emoji": {"id": None, "name": emoji},
+                "message_author_id": message["author"]["id"], "burst": False, "burst_colors": [], "type": 0}
 
     def interaction(self, name: str, options: list[dict[str, Any]] | None = None, *, who: dict[str, Any] | None = None,
                     channel_id: int = GENERAL_ID, kind: int = 1, target: dict[str, Any] | None = None,

@@ -29,6 +29,7 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...]] = {
 # event subscription -> scope
 EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.channels": "channels:history",
                 "message.groups": "groups:history", "message.im": "im:history", "message.mpim": "mpim:history",
+                "reaction_added": "reactions:read",
                 "assistant_thread_started": "assistant:write", "assistant_thread_context_changed": "assistant:write"}
 
 

@@ -1,0 +1,212 @@
+"""Help-channel mode through the real pipeline (bot/pipeline/helpdesk.py), offline, with the shipped docs: a new
+post is answered from the knowledge base by itself only when it covers the question, in the post's thread and
+marked; silent (or one note pinging the helper group) otherwise; never twice; backs off when a person answers
+first; a ❌ opts a post out or hides the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.events import Author, IncomingMessage, Reaction, Reply
+from bot.pipeline.helpdesk import MARK, NOTE, help_source
+from bot.pipeline.ingest import accept_form
+from tests.fakes.harness import Bot, open_bot
+
+SAMPLE = Path(__file__).resolve().parents[2] / "knowledge"
+COVERED = "How long do you keep messages?"
+NOT_COVERED = "Who won the football world cup in 1998?"
+KEY = "test:T1:help"
+
+
+@pytest.fixture
+async def docs(tmp_path: Path) -> Path:
+    shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
+    return tmp_path
+
+
+@pytest.fixture
+async def bot(docs: Path) -> AsyncIterator[Bot]:
+    async with open_bot(docs, moderator=None, help_grace_s=0) as bot:
+        await bot.deps.knowledge.prepare()
+        yield bot
+
+
+async def help_on(bot: Bot, group: str | None = None) -> None:
+    replies = await bot.command("confab", "settings help_channel on", channel="help", admin=True)
+    assert "Help-channel mode is on" in replies[0].text
+    if group is not None:
+        replies = await bot.command("confab", f"settings help_group {group}", channel="help", admin=True)
+        assert "Set `help_group`" in replies[0].text
+
+
+async def post(chat: Bot, text: str, **kwargs: Any) -> list[Reply]:
+    kwargs.setdefault("channel", "help")
+    return await chat.deliver(chat.message(text, **kwargs))
+
+
+def react(bot: Bot, message_id: str, user: str = "alice", emoji: str = "❌", admin: bool = False) -> Reaction:
+    return Reaction(bot.channel("help"), message_id, emoji, Author(user, user, is_admin=admin))
+
+
+async def test_off_by_default_and_only_admins_turn_it_on(bot: Bot) -> None:
+    assert await post(bot, COVERED) == []  # no behaviour change in a channel nobody set
+    refused = await bot.command("confab", "settings help_channel on", channel="help")
+    assert "Only admins" in refused[0].text
+    assert await post(bot, COVERED) == []
+    shown = await bot.command("confab", "settings", channel="help")
+    assert "`help_channel` = `off`" in shown[0].text and "`help_group` = not set" in shown[0].text
+    bad = await bot.command("confab", "settings help_channel maybe", channel="help", admin=True)
+    assert "must be one of: on, off" in bad[0].text
+
+
+async def test_a_covered_question_is_answered_in_its_thread_and_marked(bot: Bot) -> None:
+    await help_on(bot)
+    message = bot.message(COVERED, channel="help")
+    [reply] = await bot.deliver(message)
+    assert reply.channel.thread == message.id and reply.reply_to == message.id
+    assert reply.text.startswith(MARK + "\n\nFrom the docs:") and "CONFAB_RETENTION_DAYS" in reply.text
+    assert "privacy.md" in reply.text and reply.rated is not None and reply.mention_group is None
+    assert await bot.deps.store.pending.get(KEY, message.id) is None  # settled
+    # the thread goes on with Confab like any answered thread; other channels are unchanged
+    assert await bot.deps.store.threads.followed(KEY, message.id) is not None
+    assert await bot.say(COVERED, channel="general") == ""
+
+
+async def test_not_covered_stays_silent_or_pings_the_helper_group_once(bot: Bot) -> None:
+    await help_on(bot)
+    assert await post(bot, NOT_COVERED) == []
+    await help_on(bot, group="helpers")
+    message = bot.message(NOT_COVERED + " @everyone <@U0ADMIN>", channel="help")
+    [note] = await bot.deliver(message)
+    assert note.text == NOTE and note.mention_group == "helpers" and note.rated is None
+    assert note.channel.thread == message.id
+    assert await bot.deliver(message) == []  # a redelivery: nothing more
+    none = await bot.command("confab", "settings help_group none", channel="help", admin=True)
+    assert "No helper group" in none[0].text
+    assert await post(bot, "Who won the football world cup in 2002?") == []
+
+
+async def test_help_group_values_are_checked(bot: Bot) -> None:
+    for value in ("@everyone", "here", "<@U0ADMIN>", "a b", "x" * 300):
+        replies = await bot.command("confab", f"settings help_group {value}", channel="help", admin=True)
+        assert "I can't tell which group" in replies[0].text or "Usage" in replies[0].text, value
+    assert await bot.deps.store.channel_settings.get(KEY, "help_group") is None
+    refused = await bot.command("confab", "settings help_group helpers", channel="help")
+    assert "Only admins" in refused[0].text
+
+
+async def test_not_questions_bots_replies_and_mentions_are_not_auto_answered(bot: Bot) -> None:
+    await help_on(bot, group="helpers")
+    assert await post(bot, "good morning team") == []  # small talk
+    assert await post(bot, "thanks!") == []
+    assert await post(bot, COVERED, user="otherbot", bot=True) == []
+    root = bot.message("deploy notes", channel="help")
+    await bot.deliver(root)
+    assert await post(bot, COVERED, thread=root.id, user="bob") == []  # a reply in a thread is not a post
+    mention = await post(bot, "@confab how long do you keep messages?")
+    assert len(mention) == 1 and not mention[0].text.startswith(MARK)  # answered as usual
+
+
+async def test_a_forum_post_is_a_post(bot: Bot) -> None:
+    """A Discord forum post's starter message has its thread's id: it is answered in that thread."""
+    await help_on(bot)
+    message = bot.message(COVERED, channel="help", thread="forum-1", id="forum-1")
+    [reply] = await bot.deliver(message)
+    assert reply.channel.thread == "forum-1" and reply.text.startswith(MARK)
+
+
+async def test_it_backs_off_when_a_person_answers_within_the_grace(docs: Path) -> None:
+    async with open_bot(docs, moderator=None, help_grace_s=0.5) as bot:
+        await bot.deps.knowledge.prepare()
+        await help_on(bot)
+        first = bot.message(COVERED, channel="help")
+        waiting = asyncio.create_task(bot.deliver(first))
+        await asyncio.sleep(0.1)
+        await bot.deliver(bot.message("It's in the privacy doc: 90 days.", channel="help", thread=first.id,
+                                      user="bob"))
+        assert await waiting == []
+        assert await bot.deps.store.pending.get(KEY, first.id) is None  # let go, not left owed
+        # the asker adding details is no answer
+        second = bot.message(COVERED, channel="help", user="carol")
+        waiting = asyncio.create_task(bot.deliver(second))
+        await asyncio.sleep(0.1)
+        await bot.deliver(bot.message("(on Slack, if that matters)", channel="help", thread=second.id, user="carol"))
+        [reply] = await waiting
+        assert reply.text.startswith(MARK)
+
+
+async def test_never_twice_on_redelivery_or_a_resumed_answer(bot: Bot) -> None:
+    await help_on(bot)
+    message = bot.message(COVERED, channel="help")
+    assert len(await bot.deliver(message)) == 1
+    assert await bot.deliver(message) == []  # the platform delivered it again
+    before = len(bot.adapter.sent)
+    # a restart resuming it, or a second replica's job: the answer is computed again, posted once
+    await bot.pipeline.process(accept_form(message).__class__(message, message.text, True))
+    assert len(bot.adapter.sent) == before
+    assert (await bot.deps.store.replies.claim(help_source(KEY, message.id), KEY, 0.0))[0] == "done"
+
+
+async def test_a_cross_on_the_post_opts_it_out(docs: Path) -> None:
+    async with open_bot(docs, moderator=None, help_grace_s=0.5) as bot:
+        await bot.deps.knowledge.prepare()
+        await help_on(bot, group="helpers")
+        message = bot.message(COVERED, channel="help")
+        waiting = asyncio.create_task(bot.deliver(message))
+        await asyncio.sleep(0.1)
+        await bot.pipeline.handle_reaction(react(bot, message.id, user="dave"))
+        assert await waiting == []  # no answer, and no note to the helpers either
+        assert await bot.deps.store.pending.get(KEY, message.id) is None
+        other = bot.message(COVERED, channel="help")
+        waiting = asyncio.create_task(bot.deliver(other))
+        await asyncio.sleep(0.1)
+        await bot.pipeline.handle_reaction(react(bot, other.id, emoji="👍"))  # any other emoji: nothing
+        assert len(await waiting) == 1
+
+
+async def test_a_cross_on_the_answer_hides_it_for_the_asker_or_an_admin(bot: Bot) -> None:
+    await help_on(bot)
+    message = bot.message(COVERED, channel="help", user="alice")
+    await bot.deliver(message)
+    answer_id = (await bot.deps.store.messages.recent(KEY, thread=message.id))[-1].id
+    await bot.pipeline.handle_reaction(react(bot, answer_id, user="mallory"))  # not the asker: kept
+    assert bot.adapter.deleted == []
+    await bot.pipeline.handle_reaction(react(bot, answer_id, user="alice", emoji="x"))  # Slack's name for ❌
+    assert bot.adapter.deleted == [answer_id]
+    stored = await bot.deps.store.messages.get(KEY, answer_id)
+    assert stored is None or stored.deleted
+    # an admin may hide one too; a ❌ on the post after its answer does the same
+    second = bot.message("How do I deploy Confab?", channel="help", user="bob")
+    [reply] = await bot.deliver(second)
+    assert reply.text.startswith(MARK)
+    await bot.pipeline.handle_reaction(react(bot, second.id, user="bob"))
+    assert len(bot.adapter.deleted) == 2
+    # an ordinary answer is never deleted by a ❌
+    await bot.deliver(bot.message("@confab how do I deploy Confab?", channel="help"))
+    ordinary = (await bot.deps.store.messages.recent(KEY))[-1]
+    assert ordinary.is_bot
+    await bot.pipeline.handle_reaction(react(bot, ordinary.id, user="alice", admin=True))
+    assert len(bot.adapter.deleted) == 2
+
+
+async def test_a_flagged_post_never_reaches_the_answer(docs: Path) -> None:
+    class FlagsAll:
+        async def screen(self, message: IncomingMessage, adapter: Any) -> bool:
+            return True
+
+        async def rescreen_edit(self, edit: Any, adapter: Any) -> None:
+            return None
+
+        async def record_external(self, flag: Any) -> None:
+            return None
+
+    async with open_bot(docs, moderator=FlagsAll(), help_grace_s=0) as bot:
+        await bot.deps.knowledge.prepare()
+        await help_on(bot, group="helpers")
+        assert await post(bot, COVERED) == []
