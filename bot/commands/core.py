@@ -9,6 +9,7 @@ from agent.classify.ledger import EXEMPT_DAYS
 from bot import messages as say
 from bot.commands import CommandContext, command
 from bot.commands.feedback import feedback_report
+from bot.commands.mcp import tool_call_decision
 from bot.events import Reply
 from bot.feedback import rated_for
 from bot.moderation import NO_MOD_CHANNEL
@@ -87,6 +88,8 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
         return await help_command(ctx)
     if words[0].lower() == "feedback":
         return await feedback_report(ctx, words[1:])
+    if words[0].lower() in ("confirm", "cancel"):  # a tool server's acting call waiting for an admin
+        return await tool_call_decision(ctx, words[0].lower(), words[1:])
     if words[0].lower() != "settings":
         return [ctx.reply("Usage: `/confab help`, `/confab settings [name value]` or `/confab feedback [all]`.",
                           ephemeral=True)]
