@@ -41,6 +41,8 @@ async def help_command(ctx: CommandContext) -> list[Reply]:
         lines.append(f"• `{spec.usage}`: {spec.summary}{admin}")
     if ctx.deps.settings.is_offline:
         lines.append("\n_Running offline: answers come only from your documents and this channel._")
+        if ctx.deps.settings.mcp_servers is not None:
+            lines.append("_Tool servers (`CONFAB_MCP_SERVERS`) are not used offline: they need a configured model._")
     return [ctx.reply("\n".join(lines), ephemeral=True)]
 
 
