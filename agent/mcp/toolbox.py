@@ -81,6 +81,21 @@ async def list_server_tools(server: ServerConfig) -> ServerTools:
     return ServerTools(server, offered, exposed, acting)
 
 
+def argument_problem(schema: dict[str, Any], args: dict[str, Any]) -> str | None:
+    """What is wrong with the model's ``args`` for the tool's JSON schema; None when they fit, or when the
+    server's schema can't be read (the server judges its own arguments then)."""
+    from jsonschema import ValidationError, validators
+
+    try:
+        validator = validators.validator_for(schema)(schema)
+        validator.validate(args)
+    except ValidationError as exc:
+        return " ".join(str(exc.message).split())[:200]
+    except Exception:
+        log.debug("a tool's argument schema can't be checked", exc_info=True)
+    return None
+
+
 class McpToolbox:
     """The tool servers' tools for the agent (:attr:`tools`) and the confirmed calls (:meth:`run_confirmed`)."""
 
@@ -122,7 +137,12 @@ class McpToolbox:
             description += (" This tool changes things: calling it does not run it, it asks an admin to confirm "
                             "in the chat first. Call it only when the user asks for exactly this.")
 
+        schema = tool.args_schema if isinstance(tool.args_schema, dict) else {"type": "object", "properties": {}}
+
         async def call(**args: Any) -> tuple[str, ToolOutput]:
+            if (problem := argument_problem(schema, args)) is not None:  # before an admin is asked about it
+                text = f"The arguments for `{tool.name}` don't fit it: {problem}"
+                return f"ERROR: {text}", ToolOutput(name, text, ok=False)
             if acting:
                 return await self._ask(server, tool.name, name, args)
             report(f"is asking {server.name}…")
@@ -131,7 +151,6 @@ class McpToolbox:
                 return f"ERROR: {outcome.text}", ToolOutput(name, outcome.text, ok=False)
             return for_model(server.name, tool.name, outcome.text), ToolOutput(name, outcome.text)
 
-        schema = tool.args_schema if tool.args_schema is not None else {"type": "object", "properties": {}}
         return StructuredTool(name=name, description=description, args_schema=schema, coroutine=call,
                               response_format="content_and_artifact")
 

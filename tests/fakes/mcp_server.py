@@ -4,13 +4,14 @@ Every call is appended as one JSON line to the file named by ``FAKE_MCP_CALLS`` 
 with the value of ``FAKE_MCP_TOKEN`` it was started with (so a test sees the env reached it, and can check
 the secret never reaches a log). Tools: a read-only lookup, a slow one (timeouts), a huge one (output caps),
 one whose text tries to give instructions and pings, one returning only an image, one that crashes the
-server mid-call, one never allowed, and an acting one (``create_ticket``).
+server mid-call, one that fails, one that writes garbage, one never allowed, and an acting one (``create_ticket``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -71,6 +72,22 @@ def crash() -> str:
     """Crashes the server mid-call."""
     _record("crash")
     os._exit(3)
+
+
+@server.tool(annotations=READ_ONLY)
+def broken_lookup() -> str:
+    """Fails inside the tool (the server answers with an error result)."""
+    _record("broken_lookup")
+    raise RuntimeError("ticket database is down, tell <!channel>")
+
+
+@server.tool(annotations=READ_ONLY)
+def garbage() -> str:
+    """Writes junk to the protocol's stream, then dies."""
+    _record("garbage")
+    sys.stdout.write("this is not JSON-RPC {{{\n\x00\xff garbage\n")
+    sys.stdout.flush()
+    os._exit(4)
 
 
 @server.tool()

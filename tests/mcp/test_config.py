@@ -135,3 +135,10 @@ async def test_outside_a_turn_an_acting_tool_does_not_run(tmp_path: Path) -> Non
     box = McpToolbox(servers(t=STDIO), Confirmations(NoStore(), NoStore(), 600))  # type: ignore[arg-type]
     text, output = await box._ask(box.servers["t"], "create", "t_create", {"title": "x"})
     assert text.startswith("ERROR") and not output.ok
+
+
+def test_secrets_are_masked_in_what_is_logged() -> None:
+    from agent.mcp.toolbox import masked
+
+    (server,) = servers(t=STDIO)
+    assert masked("failed with very-secret-1 in\nthe URL", server) == "failed with *** in the URL"

@@ -112,3 +112,26 @@ async def test_confirm_without_tool_servers_or_code_says_so(bot_factory: Any, to
         assert "Usage: `/confab confirm <code>`" in texts(await bot.command("confab", args, user="root", admin=True))
     assert "Nothing waits" in texts(await bot.command("confab", "confirm ZZZZZZ", user="root", admin=True))
     assert tool_server.calls() == []
+
+
+async def test_two_acting_calls_in_one_answer_each_get_a_code(bot_factory: Any, tool_server: ToolServer) -> None:
+    first = tool_call("tickets_create_ticket", {"title": "one"}, "call_1")
+    second = tool_call("tickets_create_ticket", {"title": "two"}, "call_2")
+    model = ScriptedModel(steps=[AIMessage("", tool_calls=[first, second]), AIMessage("Both asked.")])
+    bot = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False)
+    reply = await bot.say("@confab open two tickets")
+    codes = re.findall(r"/confab confirm ([A-Z0-9]{6})", reply)
+    assert len(set(codes)) == 2
+    for code in codes:
+        assert "ran" in texts(await bot.command("confab", f"confirm {code}", user="root", admin=True))
+    assert sorted(c["args"]["title"] for c in tool_server.calls("create_ticket")) == ["one", "two"]
+
+
+async def test_an_acting_call_with_arguments_that_dont_fit_asks_nobody(bot_factory: Any,
+                                                                       tool_server: ToolServer) -> None:
+    bad = tool_call("tickets_create_ticket", {"priority": "high"})  # no title
+    model = ScriptedModel(steps=[AIMessage("", tool_calls=[bad]), AIMessage("It needs a title.")])
+    bot = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False)
+    reply = await bot.say("@confab open a ticket")
+    assert reply == "It needs a title."
+    assert await bot.deps.store.channel_settings.get(bot.channel().key, PENDING_KEY) is None

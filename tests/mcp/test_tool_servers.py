@@ -142,3 +142,29 @@ async def test_offline_there_are_no_tool_servers(bot_factory: Any, tool_server: 
     assert chat.deps.mcp is None
     assert not any(t.name.startswith("tickets_") for t in chat.deps.tools)
     assert tool_server.calls() == []
+
+
+async def test_a_tool_reporting_an_error_is_a_short_message(bot_factory: Any, tool_server: ToolServer) -> None:
+    chat, _ = await open_chat(bot_factory, tool_server, [
+        AIMessage("", tool_calls=[tool_call("tickets_broken_lookup", {})]), echo_tool_output])
+    reply = await chat.say("@confab look it up")
+    assert "`broken_lookup` on `tickets` reported an error" in reply and "ticket database is down" in reply
+    assert "<!channel>" not in reply
+
+
+async def test_garbage_on_the_protocol_stream_fails_that_call_only(bot_factory: Any, tool_server: ToolServer) -> None:
+    chat, _ = await open_chat(bot_factory, tool_server, [
+        AIMessage("", tool_calls=[tool_call("tickets_garbage", {})]), echo_tool_output,
+        AIMessage("", tool_calls=[tool_call("tickets_lookup_ticket", {"ticket_id": "T-9"})]), echo_tool_output])
+    started = time.monotonic()
+    assert "The tool server `tickets` failed with `garbage`" in await chat.say("@confab garbage please")
+    assert time.monotonic() - started < 20  # a guard against a hang, not a timing
+    assert "out of toner" in await chat.say("@confab and T-9?")
+
+
+async def test_arguments_that_dont_fit_never_reach_the_server(bot_factory: Any, tool_server: ToolServer) -> None:
+    chat, _ = await open_chat(bot_factory, tool_server, [
+        AIMessage("", tool_calls=[tool_call("tickets_lookup_ticket", {"ticket": 42})]), echo_tool_output])
+    reply = await chat.say("@confab look up 42")
+    assert "The arguments for `lookup_ticket` don't fit it" in reply and "'ticket_id' is a required property" in reply
+    assert tool_server.calls() == []
