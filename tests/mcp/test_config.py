@@ -47,6 +47,8 @@ def test_a_toml_file_parses_too(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text, expected", [
     ("{not json", "not valid JSON"),
+    ('{"servers": {"a": {"transport": "stdio", "command": "x"}, "a": {"transport": "stdio", "command": "y"}}}',
+     "'a' given twice"),
     ("[]", "expected"),
     ('{"servers": {}, "extra": 1}', "expected"),
     ('{"servers": {"a": 3}}', "is not an object"),

@@ -168,3 +168,16 @@ async def test_arguments_that_dont_fit_never_reach_the_server(bot_factory: Any, 
     reply = await chat.say("@confab look up 42")
     assert "The arguments for `lookup_ticket` don't fit it" in reply and "'ticket_id' is a required property" in reply
     assert tool_server.calls() == []
+
+
+async def test_a_tool_named_like_one_of_confabs_own_is_left_out(bot_factory: Any, tool_server: ToolServer) -> None:
+    """A server named `search` with a tool `knowledge` would be `search_knowledge`: Confab's own stays."""
+    tool_server.write(search=tool_server.entry(allow=["knowledge", "lookup_ticket"]))
+    model = ScriptedModel(steps=[AIMessage("", tool_calls=[tool_call("search_knowledge", {"query": "deploy"})]),
+                                 AIMessage("done")])
+    chat = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.config,
+                             stream_answers=False)
+    assert await chat.say("@confab how do I deploy?") == "done"
+    assert model.bound_tools.count("search_knowledge") == 1 and "search_lookup_ticket" in model.bound_tools
+    assert "knowledge base" in str(last_tool_message(model.seen[-1]).content)  # Confab's own tool answered
+    assert tool_server.calls() == []
