@@ -123,7 +123,8 @@ async def test_server_down_at_start_leaves_it_out_and_the_rest_works(
     tool_server.write(tickets=tool_server.entry(),
                       broken=tool_server.entry(command="/nonexistent/mcp-server", args=[]),
                       away=tool_server.entry(transport="streamable_http", url="http://127.0.0.1:9/mcp", command=None,
-                                             args=[], env={}, start_timeout_s=3))
+                                             args=[], env={}, headers={"Authorization": f"Bearer {TOKEN}"},
+                                             start_timeout_s=3))
     model = ScriptedModel(steps=[
         AIMessage("", tool_calls=[tool_call("tickets_lookup_ticket", {"ticket_id": "T-1"})]), echo_tool_output])
     with caplog.at_level(logging.DEBUG):
