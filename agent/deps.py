@@ -148,7 +148,7 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
             make_brainstorm_tool(brainstorm),
             make_recall_tool(recall),
         ]
-        mcp = await open_mcp(settings, store.channel_settings, store.events)
+        mcp = await open_mcp(settings, store.channel_settings, store.events, frozenset(t.name for t in tools))
         if mcp is not None:
             tools.extend(mcp.tools)
         assistant = Assistant(settings, chat_model, tools, store.messages, store.summaries)

@@ -14,11 +14,11 @@ from agent.storage.ports import ChannelSettingsStore, EventLedger
 log = logging.getLogger(__name__)
 
 
-async def open_mcp(settings: Settings, channel_settings: ChannelSettingsStore, ledger: EventLedger
-                   ) -> McpToolbox | None:
+async def open_mcp(settings: Settings, channel_settings: ChannelSettingsStore, ledger: EventLedger,
+                   reserved: frozenset[str] = frozenset()) -> McpToolbox | None:
     """The tool servers' tools, loaded once; None when none are configured, or offline (no model chooses tools
     there). A file that does not parse raises :class:`~agent.errors.ConfigError`; a server that does not
-    start is logged and left out."""
+    start is logged and left out, and so is a tool named like one of ``reserved`` (Confab's own tools)."""
     if settings.mcp_servers is None:
         return None
     if settings.is_offline:
@@ -27,7 +27,7 @@ async def open_mcp(settings: Settings, channel_settings: ChannelSettingsStore, l
         return None
     servers = load_servers(settings.mcp_servers)
     toolbox = McpToolbox(servers, Confirmations(channel_settings, ledger, settings.mcp_confirm_minutes * 60))
-    await toolbox.load()
+    await toolbox.load(reserved, settings.agent_tool_timeout_s)
     return toolbox
 
 

@@ -111,11 +111,19 @@ def load_servers(path: Path) -> list[ServerConfig]:
     except UnicodeDecodeError:
         raise ConfigError(f"{where}: not UTF-8 text") from None
     try:
-        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text, object_pairs_hook=_unique)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{where}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'} ({exc})") \
             from None
     return parse_servers(data, where)
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: a server (or a key) given twice is a mistake, not the last one."""
+    keys = [key for key, _ in pairs]
+    if twice := sorted({key for key in keys if keys.count(key) > 1}):
+        raise ValueError(f"{', '.join(repr(k[:40]) for k in twice)} given twice")
+    return dict(pairs)
 
 
 def parse_servers(data: object, where: str = SETTING) -> list[ServerConfig]:

@@ -105,13 +105,17 @@ class McpToolbox:
         self.loaded: dict[str, ServerTools] = {}
         self.tools: list[BaseTool] = []
 
-    async def load(self) -> None:
-        """Start every server at once and wrap its allowed tools (servers that fail are left out)."""
+    async def load(self, reserved: frozenset[str] = frozenset(), tool_timeout_s: float | None = None) -> None:
+        """Start every server at once and wrap its allowed tools (servers that fail are left out). A tool whose
+        name is ``reserved`` (one of Confab's own) is left out rather than put in its place."""
         listed = await asyncio.gather(*(list_server_tools(s) for s in self.servers.values()))
         for found in listed:
             self.loaded[found.server.name] = found
             if found.problem is not None:
                 continue
+            if tool_timeout_s is not None and found.server.timeout_s >= tool_timeout_s:
+                log.warning("timeout_s is not below CONFAB_AGENT_TOOL_TIMEOUT: in an answer, the agent stops a "
+                            "slow call first", extra={"mcp_server": found.server.name})
             missing = sorted(found.server.allow - set(found.offered))
             if missing:
                 log.warning("allowed tools the server does not offer: %s", ", ".join(missing),
@@ -121,7 +125,10 @@ class McpToolbox:
                             extra={"mcp_server": found.server.name})
             for name, tool in found.exposed.items():
                 wrapped = self._wrap(found.server, tool, name in found.acting)
-                if wrapped is not None:
+                if wrapped is not None and wrapped.name in reserved:
+                    log.warning("tool left out: Confab has a tool of that name", extra={
+                        "mcp_server": found.server.name, "tool": wrapped.name})
+                elif wrapped is not None:
                     self.tools.append(wrapped)
         log.info("tool servers loaded", extra={"mcp_tools": [t.name for t in self.tools]})
 
