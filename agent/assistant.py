@@ -17,6 +17,7 @@ from agent.context import TurnContext
 from agent.core import Agent, AgentResult, Limits, PostProcessor, Turn
 from agent.guidance import read_guidance
 from agent.knowledge.citations import enforce_citations
+from agent.mcp.confirm import with_confirmations
 from agent.memory.models import StoredMessage
 from agent.memory.rolling import Folder, extractive_fold, lexical_central, model_fold, roll
 from agent.settings import Settings
@@ -86,7 +87,8 @@ class Assistant:
         return [asked[-1], *history] if asked else history
 
     async def answer(self, turn: Turn) -> AgentResult:
-        return await self.agent.run(turn)
+        # an acting tool's confirmation request reaches the chat whatever the model wrote (agent/mcp)
+        return with_confirmations(await self.agent.run(turn))
 
     async def ask(self, context: TurnContext, text: str, exclude_id: str | None = None) -> AgentResult:
         """:meth:`turn` then :meth:`answer`."""

@@ -20,6 +20,7 @@ from agent.files.search import make_files_tool
 from agent.images.service import REFINE_INSTRUCTIONS, ImageService
 from agent.jobs import Jobs, open_jobs
 from agent.knowledge.service import KnowledgeService
+from agent.mcp import McpToolbox, open_mcp
 from agent.models import make_chat_model
 from agent.recall.service import RecallService
 from agent.settings import Settings
@@ -82,6 +83,7 @@ class Deps:
     # LangChain tools the agent may call
     tools: list[BaseTool] = field(default_factory=list)
     recall: RecallService | None = None  # conversation search (agent/recall)
+    mcp: McpToolbox | None = None  # the admin's tool servers (agent/mcp), when a model is configured
 
     @property
     def embedder(self) -> Embedder:
@@ -148,9 +150,12 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
             make_brainstorm_tool(brainstorm),
             make_recall_tool(recall),
         ]
+        mcp = await open_mcp(settings, store.channel_settings, store.events, frozenset(t.name for t in tools))
+        if mcp is not None:
+            tools.extend(mcp.tools)
         assistant = Assistant(settings, chat_model, tools, store.messages, store.summaries, store.channel_settings)
         deps = Deps(settings, store, chat_model, embedders, knowledge, classifier, images, summarizer, brainstorm,
-                    assistant, state, jobs, tools, recall)
+                    assistant, state, jobs, tools, recall, mcp=mcp)
         if settings.retention_days:
             await store.messages.prune(settings.retention_days)
     except BaseException:  # an open store's threads would keep the process alive after the error

@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     # the time zone of a schedule set without one (an IANA name such as Europe/Berlin)
     digest_timezone: str = Field("UTC", validation_alias=_env("CONFAB_DIGEST_TIMEZONE"))
 
+    # --- tool servers (Model Context Protocol; only with a configured model) ---------------
+    # a JSON (or .toml) file naming the servers, the tools allowed and which act (knowledge/configuration.md)
+    mcp_servers: Path | None = Field(None, validation_alias=_env("CONFAB_MCP_SERVERS"))
+    # how long an acting tool call waits for an admin's `/confab confirm <code>`
+    mcp_confirm_minutes: int = Field(10, ge=1, le=1440, validation_alias=_env("CONFAB_MCP_CONFIRM_MINUTES"))
+
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("CONFAB_LOG_LEVEL")

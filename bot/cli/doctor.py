@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agent.errors import ConfabError, ConfigError
+from bot.cli.mcp_checks import mcp_checks
 from bot.cli.service_checks import scaled_checks
 from bot.cli.token_checks import Check, platform_problems
 
@@ -103,6 +104,7 @@ def run_checks(settings: Settings, call: bool = True) -> list[Check]:
     checks = _model_checks(settings, call)
     checks += _local_checks(settings)
     checks += scaled_checks(settings)
+    checks += mcp_checks(settings)
     platforms = platform_problems(settings)
     if not platforms:
         platforms = [Check("platforms", True, "none configured: confab run starts the console chat")]

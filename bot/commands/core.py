@@ -11,6 +11,7 @@ from bot.commands import CommandContext, command
 from bot.commands.feedback import feedback_report
 from bot.commands.guidance import GUIDANCE, guidance_line, set_guidance
 from bot.commands.help_settings import HELP_SETTINGS, set_help_setting
+from bot.commands.mcp import tool_call_decision
 from bot.events import Reply
 from bot.feedback import rated_for
 from bot.moderation import NO_MOD_CHANNEL
@@ -46,6 +47,8 @@ async def help_command(ctx: CommandContext) -> list[Reply]:
         lines.append(f"• `{spec.usage}`: {spec.summary}{admin}")
     if ctx.deps.settings.is_offline:
         lines.append("\n_Running offline: answers come only from your documents and this channel._")
+        if ctx.deps.settings.mcp_servers is not None:
+            lines.append("_Tool servers (`CONFAB_MCP_SERVERS`) are not used offline: they need a configured model._")
     return [ctx.reply("\n".join(lines), ephemeral=True)]
 
 
@@ -93,6 +96,8 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
         return await help_command(ctx)
     if words[0].lower() == "feedback":
         return await feedback_report(ctx, words[1:])
+    if words[0].lower() in ("confirm", "cancel"):  # a tool server's acting call waiting for an admin
+        return await tool_call_decision(ctx, words[0].lower(), words[1:])
     if words[0].lower() != "settings":
         return [ctx.reply("Usage: `/confab help`, `/confab settings [name value]` or `/confab feedback [all]`.",
                           ephemeral=True)]

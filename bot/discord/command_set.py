@@ -97,6 +97,16 @@ def register(tree: app_commands.CommandTree[Any], run: RunCommand) -> None:
     async def feedback(interaction: discord.Interaction, everywhere: bool = False) -> None:
         await run(interaction, "confab", "feedback all" if everywhere else "feedback", ephemeral=True)
 
+    @confab.command(name="confirm", description="Run, once, a tool call that waits for an admin here.")
+    @app_commands.describe(code="The code from Confab's request")
+    async def confirm(interaction: discord.Interaction, code: app_commands.Range[str, 1, 12]) -> None:
+        await run(interaction, "confab", f"confirm {code}", ephemeral=False)
+
+    @confab.command(name="cancel", description="Drop a tool call that waits for an admin here.")
+    @app_commands.describe(code="The code from Confab's request")
+    async def cancel(interaction: discord.Interaction, code: app_commands.Range[str, 1, 12]) -> None:
+        await run(interaction, "confab", f"cancel {code}", ephemeral=False)
+
     tree.add_command(confab)
 
     @tree.context_menu(name="Summarize thread")

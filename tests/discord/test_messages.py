@@ -51,7 +51,7 @@ async def test_identify_asks_for_message_content_and_commands_are_synced(discord
     spam = next(c for c in sync.json if c["name"] == "spam")
     assert spam["default_member_permissions"] == 32  # shown to those Confab treats as admins, no one else
     assert "message link" in spam["options"][0]["description"]
-    assert [o["name"] for o in confab["options"]] == ["settings", "feedback"]
+    assert [o["name"] for o in confab["options"]] == ["settings", "feedback", "confirm", "cancel"]
 
 
 async def test_guild_scoped_sync_for_development(discord_bot: Any, fake_discord: FakeDiscord) -> None:
