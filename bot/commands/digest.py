@@ -33,7 +33,7 @@ async def digest_command(ctx: CommandContext) -> list[Reply]:
     words = cmd.args.split()
     sub = words[0].lower() if words else ""
     if sub not in _ALL:
-        log.info("bad /digest", extra={"args": cmd.args[:60]})
+        log.info("bad /digest", extra={"given": cmd.args[:60]})
         return [ctx.reply(USAGE, ephemeral=True)]
     store = digest_store(ctx.deps.store)
     key = cmd.channel.key
@@ -53,7 +53,7 @@ async def digest_command(ctx: CommandContext) -> list[Reply]:
     try:
         spec = parse_spec(cmd.args, ctx.deps.settings.digest_timezone)
     except ScheduleError as exc:
-        log.info("bad /digest schedule", extra={"args": cmd.args[:60]})
+        log.info("bad /digest schedule", extra={"given": cmd.args[:60]})
         return [ctx.reply(str(exc), ephemeral=True)]
     now = datetime.now(UTC)
     schedule = DigestSchedule(key, spec.kind, spec.at, spec.weekday, spec.zone, next_run(spec, now).timestamp(),

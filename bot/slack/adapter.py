@@ -293,7 +293,7 @@ class SlackAdapter:
 
     async def _upload(self, channel_id: str, thread: str | None, attachment: Any) -> str:
         if not attachment.data:
-            log.info("attachment without data skipped", extra={"filename": attachment.filename})
+            log.info("attachment without data skipped", extra={"file": attachment.filename})
             return ""
         resp = await self.client.files_upload_v2(
             channel=channel_id, thread_ts=thread, content=attachment.data, filename=attachment.filename,
