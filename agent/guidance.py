@@ -67,15 +67,25 @@ def top_folders(root: Path) -> tuple[str, ...]:
 
 
 def scope_folders(root: Path, typed: str) -> tuple[str, ...]:
-    """The folders ``typed`` names (separated by commas or spaces), each checked to be a real folder inside
-    ``root`` reached without a link (the index does not enter linked folders, and nothing outside is read);
-    raises :class:`ScopeRefused` for the first one that isn't."""
-    names = [n for n in typed.replace(",", " ").split() if n]
+    """The folders ``typed`` names (separated by commas; without one, a folder whose name has spaces, else
+    several separated by spaces), each checked to be a real folder inside ``root`` reached without a link (the
+    index does not enter linked folders, and nothing outside is read); raises :class:`ScopeRefused` for the
+    first one that isn't."""
+    base = root.resolve()
+    whole = typed.strip()
+    if "," in whole:
+        names = [n.strip() for n in whole.split(",") if n.strip()]
+    elif len(whole.split()) > 1:
+        try:
+            return (_folder(root, base, whole),)
+        except ScopeRefused:
+            names = whole.split()
+    else:
+        names = [whole] if whole else []
     if not names:
         raise ScopeRefused("", "no folder named", top_folders(root))
     if len(names) > MAX_FOLDERS:
         raise ScopeRefused(names[MAX_FOLDERS][:80], f"more than {MAX_FOLDERS} folders")
-    base = root.resolve()
     found: list[str] = []
     for name in names:
         folder = _folder(root, base, name)

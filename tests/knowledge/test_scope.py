@@ -90,6 +90,14 @@ async def test_several_folders_and_the_docs_way_of_naming_them(bot: Bot) -> None
     assert "Sources: [1] billing/invoices.md" in await bot.say(INVOICE, channel="billing", user="bob")
 
 
+async def test_folder_names_with_spaces(bot: Bot, tmp_path: Path) -> None:
+    write(tmp_path / "knowledge", "team docs/faq.md", "# FAQ\n\nThe office closes at six on Fridays.\n")
+    assert "only `team docs/`" in await scope(bot, "team docs")
+    assert "only `team docs/`, `billing/`" in await scope(bot, "team docs, billing")
+    assert "only `billing/`, `eng/`" in await scope(bot, "billing eng")  # no such folder as "billing eng": two
+    assert "`billing eng`: no such folder" in await scope(bot, "billing eng, team docs")
+
+
 async def test_a_folder_emptied_later_says_so(bot: Bot, tmp_path: Path) -> None:
     write(tmp_path / "knowledge", "legal/terms.md", "# Terms\n\nThe terms of service are reviewed every year.\n")
     await bot.deps.knowledge.reindex()
