@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+from agent.errors import ConfigError
 from tests.fakes.harness import Bot
 from tests.fakes.scripted_model import ScriptedModel, tool_call
 from tests.mcp.conftest import TOKEN, ToolServer
@@ -138,11 +139,20 @@ async def test_server_down_at_start_leaves_it_out_and_the_rest_works(
     assert TOKEN not in caplog.text  # the env secret never reaches a log
 
 
-async def test_offline_there_are_no_tool_servers(bot_factory: Any, tool_server: ToolServer) -> None:
+async def test_offline_there_are_no_tool_servers_and_help_says_so(bot_factory: Any, tool_server: ToolServer) -> None:
     chat = await bot_factory(None, moderator=None, mcp_servers=tool_server.write())
     assert chat.deps.mcp is None
     assert not any(t.name.startswith("tickets_") for t in chat.deps.tools)
+    help_text = "\n".join(r.text for r in await chat.command("help"))
+    assert "Tool servers (`CONFAB_MCP_SERVERS`) are not used offline" in help_text
     assert tool_server.calls() == []
+
+
+async def test_a_servers_file_that_does_not_parse_stops_start_naming_it(bot_factory: Any, tmp_path: Any) -> None:
+    bad = tmp_path / "mcp.json"
+    bad.write_text('{"servers": {"tickets": {"transport": "stdio", "command": "x", "alow": ["y"]}}}')
+    with pytest.raises(ConfigError, match=r"CONFAB_MCP_SERVERS=.*server 'tickets': alow"):
+        await bot_factory(ScriptedModel(), moderator=None, model=MODEL, mcp_servers=bad)
 
 
 async def test_a_tool_reporting_an_error_is_a_short_message(bot_factory: Any, tool_server: ToolServer) -> None:
