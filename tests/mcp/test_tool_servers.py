@@ -192,3 +192,17 @@ async def test_a_tool_named_like_one_of_confabs_own_is_left_out(bot_factory: Any
     assert model.bound_tools.count("search_knowledge") == 1 and "search_lookup_ticket" in model.bound_tools
     assert "knowledge base" in str(last_tool_message(model.seen[-1]).content)  # Confab's own tool answered
     assert tool_server.calls() == []
+
+
+async def test_a_streamable_http_server_works_the_same(bot_factory: Any, tool_server: ToolServer,
+                                                       http_tool_server: str) -> None:
+    tool_server.write(desk=tool_server.entry(transport="streamable_http", url=http_tool_server, command=None, args=[],
+                                             env={}, headers={"Authorization": "Bearer desk-token"}))
+    model = ScriptedModel(steps=[
+        AIMessage("", tool_calls=[tool_call("desk_lookup_ticket", {"ticket_id": "T-5"})]), echo_tool_output,
+        AIMessage("", tool_calls=[tool_call("desk_create_ticket", {"title": "over http"})]), AIMessage("Asked.")])
+    chat = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.config,
+                             stream_answers=False)
+    assert "out of toner" in await chat.say("@confab ticket T-5?")
+    assert "/confab confirm" in await chat.say("@confab open a ticket")
+    assert [(c["tool"], c["token"]) for c in tool_server.calls()] == [("lookup_ticket", "over-http")]
