@@ -32,7 +32,7 @@ class ToolServer:
         entry: dict[str, Any] = {
             "transport": "stdio", "command": sys.executable, "args": [str(SERVER)],
             "env": {"FAKE_MCP_CALLS": str(self.calls_file), "FAKE_MCP_TOKEN": TOKEN},
-            "allow": ALLOWED, "acting": [], "read_only": ["count_tickets"], "timeout_s": 3, "max_output_chars": 1000,
+            "allow": ALLOWED, "acting": [], "read_only": ["count_tickets"], "timeout_s": 15, "max_output_chars": 1000,
         }
         entry.update(overrides)
         return entry

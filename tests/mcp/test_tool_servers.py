@@ -27,10 +27,11 @@ def echo_tool_output(messages: list[BaseMessage]) -> AIMessage:
     return AIMessage(f"The tool said: {last_tool_message(messages).content}")
 
 
-async def open_chat(bot_factory: Any, tool_server: ToolServer, steps: list[Any], **settings: Any) -> tuple[Bot, Any]:
+async def open_chat(bot_factory: Any, tool_server: ToolServer, steps: list[Any], timeout_s: float = 15
+                    ) -> tuple[Bot, Any]:
     model = ScriptedModel(steps=steps)
-    chat = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False,
-                             **settings)
+    chat = await bot_factory(model, moderator=None, model=MODEL, stream_answers=False,
+                             mcp_servers=tool_server.write(tickets=tool_server.entry(timeout_s=timeout_s)))
     return chat, model
 
 
@@ -60,11 +61,11 @@ async def test_a_tool_not_allowed_is_not_exposed_and_never_reaches_the_server(
 
 async def test_a_hung_server_is_a_short_error_and_the_turn_goes_on(bot_factory: Any, tool_server: ToolServer) -> None:
     chat, _ = await open_chat(bot_factory, tool_server, [
-        AIMessage("", tool_calls=[tool_call("tickets_slow_report", {})]), echo_tool_output])
+        AIMessage("", tool_calls=[tool_call("tickets_slow_report", {})]), echo_tool_output], timeout_s=8)
     started = time.monotonic()
     reply = await chat.say("@confab run the slow report")
-    assert "took longer than 3s" in reply and "stopped" in reply
-    assert time.monotonic() - started < 20  # a guard against a hang (the report sleeps 60 s), not a timing
+    assert "took longer than 8s" in reply and "stopped" in reply
+    assert time.monotonic() - started < 45  # a guard against a hang (the report sleeps 60 s), not a timing
     assert [c["tool"] for c in tool_server.calls()] == ["slow_report"]
 
 
@@ -169,7 +170,7 @@ async def test_garbage_on_the_protocol_stream_fails_that_call_only(bot_factory: 
         AIMessage("", tool_calls=[tool_call("tickets_lookup_ticket", {"ticket_id": "T-9"})]), echo_tool_output])
     started = time.monotonic()
     assert "The tool server `tickets` failed with `garbage`" in await chat.say("@confab garbage please")
-    assert time.monotonic() - started < 20  # a guard against a hang, not a timing
+    assert time.monotonic() - started < 30  # a guard against a hang, not a timing
     assert "out of toner" in await chat.say("@confab and T-9?")
 
 
