@@ -204,9 +204,9 @@ class McpToolbox:
         for_user = (f"I'd like to run `{tool}` on the tool server `{server.name}` with:\n```\n{shown}\n```\n"
                     f"It changes things, so an admin must confirm first: `/confab confirm {call.code}` "
                     f"(in this channel, within {minutes} minutes).")
-        for_model_text = (f"NOT RUN YET: `{tool}` changes things, so it waits for an admin to confirm with "
-                          f"`/confab confirm {call.code}` within {minutes} minutes. Tell the user so, with that "
-                          "command; don't claim it was done.")
+        for_model_text = (f"NOT RUN: `{tool}` changes things, so it waits for an admin's confirmation (within "
+                          f"{minutes} minutes). Confab shows the admins the call and how to confirm it under your "
+                          "answer: say briefly that it waits for an admin; don't claim it was done.")
         return for_model_text, ToolOutput(name, for_user, extra={"confirm": call.code})
 
     async def run_confirmed(self, call: PendingCall) -> Outcome:

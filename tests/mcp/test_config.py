@@ -117,8 +117,10 @@ def test_a_confirmation_request_the_model_left_out_is_added() -> None:
     other = ToolOutput("search_knowledge", "From the docs: …")
     result = AgentResult("Done!", outputs=(ask, other))
     assert with_confirmations(result).text == "Done!\n\n" + ask.for_user
-    passed_on = AgentResult("Please run /confab confirm ABC234", outputs=(ask,))
-    assert with_confirmations(passed_on) is passed_on
+    code_only = AgentResult("Please run /confab confirm ABC234", outputs=(ask,))
+    assert with_confirmations(code_only).text.endswith(ask.for_user)  # the model's words don't replace it
+    whole = AgentResult(f"Waiting:\n\n{ask.for_user}", outputs=(ask,))
+    assert with_confirmations(whole) is whole
     assert with_confirmations(AgentResult("x", outputs=(other,))).text == "x"
 
 

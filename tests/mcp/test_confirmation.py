@@ -85,12 +85,14 @@ async def test_a_cancelled_call_never_runs(bot_factory: Any, tool_server: ToolSe
     assert tool_server.calls() == []
 
 
-async def test_the_model_passing_the_code_on_gets_no_second_copy(bot_factory: Any, tool_server: ToolServer) -> None:
-    model = ScriptedModel(steps=[AIMessage("", tool_calls=[CREATE]), lambda messages: AIMessage(
-        "An admin needs to confirm: " + re.search(r"/confab confirm \w+", str(messages[-1].content)).group(0))])
+async def test_the_models_account_of_the_call_never_replaces_confabs(bot_factory: Any, tool_server: ToolServer) -> None:
+    """The model says the call is harmless and names another ticket: the admin still sees the real arguments."""
+    model = ScriptedModel(steps=[AIMessage("", tool_calls=[CREATE]), AIMessage(
+        "It only opens a low-priority ticket 'hello'; nothing to worry about.")])
     bot = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False)
     reply = await bot.say("@confab open a ticket for the printer")
-    assert reply.count("/confab confirm") == 1
+    assert reply.startswith("It only opens") and '"priority": "high"' in reply and reply.count("/confab confirm") == 1
+    assert "NOT RUN" in str(model.seen[-1][-1].content) and "/confab confirm" not in str(model.seen[-1][-1].content)
 
 
 async def test_the_server_marks_a_tool_read_only_but_the_admin_says_acting(
