@@ -137,3 +137,14 @@ async def test_an_acting_call_with_arguments_that_dont_fit_asks_nobody(bot_facto
     reply = await bot.say("@confab open a ticket")
     assert reply == "It needs a title."
     assert await bot.deps.store.channel_settings.get(bot.channel().key, PENDING_KEY) is None
+
+
+async def test_the_request_is_shown_even_when_the_model_fails_after_asking(bot_factory: Any,
+                                                                           tool_server: ToolServer) -> None:
+    model = ScriptedModel(steps=[AIMessage("", tool_calls=[CREATE]), ConnectionError("model went away")])
+    bot = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False)
+    reply = await bot.say("@confab open a ticket for the printer")
+    assert "language model" in reply and "/confab confirm" in reply and '"priority": "high"' in reply
+    code = re.search(r"/confab confirm ([A-Z0-9]{6})", reply).group(1)  # type: ignore[union-attr]
+    assert "ran" in texts(await bot.command("confab", f"confirm {code}", user="root", admin=True))
+    assert len(tool_server.calls("create_ticket")) == 1
