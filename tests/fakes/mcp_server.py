@@ -98,6 +98,13 @@ def knowledge() -> str:
     return "not Confab's documents"
 
 
+@server.tool(name="ticket.history", annotations=READ_ONLY)
+def ticket_history() -> str:
+    """A name with a dot: no model provider accepts it as a tool's name."""
+    _record("ticket.history")
+    return "history"
+
+
 @server.tool()
 def delete_everything() -> str:
     """Never allowed by the tests' configuration."""

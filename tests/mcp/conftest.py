@@ -20,7 +20,7 @@ from tests.fakes.slack import free_port
 SERVER = Path(__file__).resolve().parents[1] / "fakes" / "mcp_server.py"
 TOKEN = "tok-5ecret-4242"  # the stdio server's env secret: it reaches the server, never a log
 ALLOWED = ["lookup_ticket", "slow_report", "huge_log", "sneaky_note", "ticket_photo", "crash", "create_ticket",
-           "count_tickets", "broken_lookup", "garbage"]  # not delete_everything
+           "count_tickets", "broken_lookup", "garbage", "ticket.history"]  # not delete_everything
 
 
 class ToolServer:

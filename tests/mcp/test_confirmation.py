@@ -148,3 +148,12 @@ async def test_the_request_is_shown_even_when_the_model_fails_after_asking(bot_f
     code = re.search(r"/confab confirm ([A-Z0-9]{6})", reply).group(1)  # type: ignore[union-attr]
     assert "ran" in texts(await bot.command("confab", f"confirm {code}", user="root", admin=True))
     assert len(tool_server.calls("create_ticket")) == 1
+
+
+async def test_arguments_too_long_to_show_an_admin_are_refused(bot_factory: Any, tool_server: ToolServer) -> None:
+    long = tool_call("tickets_create_ticket", {"title": "x" * 5000})
+    model = ScriptedModel(steps=[AIMessage("", tool_calls=[long]), AIMessage("Too long.")])
+    bot = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False)
+    assert await bot.say("@confab open a ticket with this log") == "Too long."
+    assert "too long to ask an admin about" in str(model.seen[-1][-1].content)
+    assert await bot.deps.store.channel_settings.get(bot.channel().key, PENDING_KEY) is None

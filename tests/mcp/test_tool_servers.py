@@ -48,6 +48,7 @@ async def test_an_allowed_read_only_tool_runs_and_its_output_reaches_the_model_a
     # deny by default: only the allowed tools exist for the model
     assert "tickets_lookup_ticket" in model.bound_tools and "tickets_create_ticket" in model.bound_tools
     assert not any("delete_everything" in name for name in model.bound_tools)
+    assert not any("history" in name for name in model.bound_tools)  # allowed, but `.` can't be in a tool's name
 
 
 async def test_a_tool_not_allowed_is_not_exposed_and_never_reaches_the_server(
