@@ -115,9 +115,9 @@ def shown_args(args: dict[str, Any]) -> str:
 
 
 def with_confirmations(result: AgentResult) -> AgentResult:
-    """The answer with every confirmation request of the turn that the model's text did not pass on (its code
-    is missing), so an admin always sees what waits for them, whatever the model wrote."""
-    asks = [o.for_user for o in result.outputs if o.extra.get("confirm") and str(o.extra["confirm"]) not in result.text]
+    """The answer with every confirmation request of the turn, as Confab wrote it (tool, server, arguments,
+    code): an admin confirms what will run, never the model's account of it."""
+    asks = [o.for_user for o in result.outputs if o.extra.get("confirm") and o.for_user not in result.text]
     if not asks:
         return result
     return replace(result, text="\n\n".join([result.text, *asks]))

@@ -13,8 +13,10 @@ import unicodedata
 from typing import Any
 
 _DELIMITER = re.compile(r"<(\s*/?\s*)(tool_result)", re.IGNORECASE)
-# control characters other than line breaks and tabs say nothing to a reader and can hide text
-_CONTROL = {c for c in map(chr, range(32)) if c not in "\n\t"}
+# control characters other than line breaks and tabs say nothing to a reader and can hide text; bidi overrides
+# can make text read as something else
+_CONTROL = {c for c in map(chr, [*range(32), *range(0x7F, 0xA0)]) if c not in "\n\t"}
+_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def content_text(content: Any) -> str:
@@ -39,7 +41,7 @@ def content_text(content: Any) -> str:
 
 
 def _printable(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text).translate(_BIDI)
     return "".join(" " if c in _CONTROL else c for c in text)
 
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool, StructuredTool, ToolException
 
 from agent.context import current_turn, report
 from agent.mcp.config import ServerConfig
@@ -40,7 +40,8 @@ DESCRIPTION_CHARS = 1000
 @dataclass(frozen=True, slots=True)
 class Outcome:
     ok: bool
-    text: str  # the capped output, or a short reason it failed (safe to show)
+    text: str  # the capped output, or a short reason it failed (for people, through the outbox)
+    error_data: str | None = None  # the server's own words about its failure: untrusted, like output
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +155,10 @@ class McpToolbox:
                 return await self._ask(server, tool.name, name, args)
             report(f"is asking {server.name}…")
             outcome = await self.call(server, tool, args)
+            if not outcome.ok and outcome.error_data is not None:
+                return (f"ERROR: `{tool.name}` reported an error; its message follows.\n"
+                        f"{for_model(server.name, tool.name, outcome.error_data)}",
+                        ToolOutput(name, outcome.text, ok=False))
             if not outcome.ok:
                 return f"ERROR: {outcome.text}", ToolOutput(name, outcome.text, ok=False)
             return for_model(server.name, tool.name, outcome.text), ToolOutput(name, outcome.text)
@@ -174,9 +179,9 @@ class McpToolbox:
         except Exception as exc:
             log.warning("tool server call failed: %s: %s", type(exc).__name__, masked(str(exc), server),
                         extra=where)
-            if type(exc).__name__ == "_MCPToolExecutionError":  # the tool ran and reported an error
+            if isinstance(exc, ToolException):  # the tool ran and reported an error (an MCP isError result)
                 reason = cap(content_text(str(exc)), 500)
-                return Outcome(False, f"`{tool.name}` on `{server.name}` reported an error: {reason}")
+                return Outcome(False, f"`{tool.name}` on `{server.name}` reported an error: {reason}", reason)
             return Outcome(False, f"The tool server `{server.name}` failed with `{tool.name}` "
                                   f"({type(exc).__name__}).")
         text = content_text(content)
@@ -199,9 +204,9 @@ class McpToolbox:
         for_user = (f"I'd like to run `{tool}` on the tool server `{server.name}` with:\n```\n{shown}\n```\n"
                     f"It changes things, so an admin must confirm first: `/confab confirm {call.code}` "
                     f"(in this channel, within {minutes} minutes).")
-        for_model_text = (f"NOT RUN YET: `{tool}` changes things, so it waits for an admin to confirm with "
-                          f"`/confab confirm {call.code}` within {minutes} minutes. Tell the user so, with that "
-                          "command; don't claim it was done.")
+        for_model_text = (f"NOT RUN: `{tool}` changes things, so it waits for an admin's confirmation (within "
+                          f"{minutes} minutes). Confab shows the admins the call and how to confirm it under your "
+                          "answer: say briefly that it waits for an admin; don't claim it was done.")
         return for_model_text, ToolOutput(name, for_user, extra={"confirm": call.code})
 
     async def run_confirmed(self, call: PendingCall) -> Outcome:

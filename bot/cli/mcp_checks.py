@@ -43,6 +43,11 @@ def mcp_checks(settings: Settings) -> list[Check]:
                 out.append(Check(label, False, f"did not start: {tools.problem}",
                                  "check its command/url in the file, and that it runs on its own"))
                 continue
+            if not tools.server.allow:
+                offered = ", ".join(tools.offered) or "nothing"
+                out.append(Check(label, False, "no tool allowed: nothing is used unless listed in `allow`",
+                                 f"list the tools to use in `allow`; it offers: {offered}"))
+                continue
             missing = sorted(tools.server.allow - set(tools.offered))
             if missing:
                 out.append(Check(label, False, f"allowed but not offered: {', '.join(missing)}",

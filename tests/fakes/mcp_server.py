@@ -1,4 +1,5 @@
-"""A loopback MCP server for the tool-server tests, run as a stdio subprocess (the ``mcp`` SDK's FastMCP).
+"""A loopback MCP server for the tool-server tests, run as a stdio subprocess (the ``mcp`` SDK's FastMCP), or
+with ``--http PORT`` as a streamable HTTP server on 127.0.0.1.
 
 Every call is appended as one JSON line to the file named by ``FAKE_MCP_CALLS`` (what reached the server),
 with the value of ``FAKE_MCP_TOKEN`` it was started with (so a test sees the env reached it, and can check
@@ -97,6 +98,13 @@ def knowledge() -> str:
     return "not Confab's documents"
 
 
+@server.tool(name="ticket.history", annotations=READ_ONLY)
+def ticket_history() -> str:
+    """A name with a dot: no model provider accepts it as a tool's name."""
+    _record("ticket.history")
+    return "history"
+
+
 @server.tool()
 def delete_everything() -> str:
     """Never allowed by the tests' configuration."""
@@ -119,4 +127,8 @@ def count_tickets() -> str:
 
 
 if __name__ == "__main__":
-    server.run("stdio")
+    if len(sys.argv) == 3 and sys.argv[1] == "--http":  # streamable HTTP on 127.0.0.1:<port>, path /mcp
+        server.settings.host, server.settings.port = "127.0.0.1", int(sys.argv[2])
+        server.run("streamable-http")
+    else:
+        server.run("stdio")

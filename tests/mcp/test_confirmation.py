@@ -85,12 +85,14 @@ async def test_a_cancelled_call_never_runs(bot_factory: Any, tool_server: ToolSe
     assert tool_server.calls() == []
 
 
-async def test_the_model_passing_the_code_on_gets_no_second_copy(bot_factory: Any, tool_server: ToolServer) -> None:
-    model = ScriptedModel(steps=[AIMessage("", tool_calls=[CREATE]), lambda messages: AIMessage(
-        "An admin needs to confirm: " + re.search(r"/confab confirm \w+", str(messages[-1].content)).group(0))])
+async def test_the_models_account_of_the_call_never_replaces_confabs(bot_factory: Any, tool_server: ToolServer) -> None:
+    """The model says the call is harmless and names another ticket: the admin still sees the real arguments."""
+    model = ScriptedModel(steps=[AIMessage("", tool_calls=[CREATE]), AIMessage(
+        "It only opens a low-priority ticket 'hello'; nothing to worry about.")])
     bot = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False)
     reply = await bot.say("@confab open a ticket for the printer")
-    assert reply.count("/confab confirm") == 1
+    assert reply.startswith("It only opens") and '"priority": "high"' in reply and reply.count("/confab confirm") == 1
+    assert "NOT RUN" in str(model.seen[-1][-1].content) and "/confab confirm" not in str(model.seen[-1][-1].content)
 
 
 async def test_the_server_marks_a_tool_read_only_but_the_admin_says_acting(
@@ -134,4 +136,24 @@ async def test_an_acting_call_with_arguments_that_dont_fit_asks_nobody(bot_facto
     bot = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False)
     reply = await bot.say("@confab open a ticket")
     assert reply == "It needs a title."
+    assert await bot.deps.store.channel_settings.get(bot.channel().key, PENDING_KEY) is None
+
+
+async def test_the_request_is_shown_even_when_the_model_fails_after_asking(bot_factory: Any,
+                                                                           tool_server: ToolServer) -> None:
+    model = ScriptedModel(steps=[AIMessage("", tool_calls=[CREATE]), ConnectionError("model went away")])
+    bot = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False)
+    reply = await bot.say("@confab open a ticket for the printer")
+    assert "language model" in reply and "/confab confirm" in reply and '"priority": "high"' in reply
+    code = re.search(r"/confab confirm ([A-Z0-9]{6})", reply).group(1)  # type: ignore[union-attr]
+    assert "ran" in texts(await bot.command("confab", f"confirm {code}", user="root", admin=True))
+    assert len(tool_server.calls("create_ticket")) == 1
+
+
+async def test_arguments_too_long_to_show_an_admin_are_refused(bot_factory: Any, tool_server: ToolServer) -> None:
+    long = tool_call("tickets_create_ticket", {"title": "x" * 5000})
+    model = ScriptedModel(steps=[AIMessage("", tool_calls=[long]), AIMessage("Too long.")])
+    bot = await bot_factory(model, moderator=None, model=MODEL, mcp_servers=tool_server.write(), stream_answers=False)
+    assert await bot.say("@confab open a ticket with this log") == "Too long."
+    assert "too long to ask an admin about" in str(model.seen[-1][-1].content)
     assert await bot.deps.store.channel_settings.get(bot.channel().key, PENDING_KEY) is None

@@ -26,11 +26,14 @@ def test_a_working_server_is_ok_with_what_it_allows(tmp_path: Path, tool_server:
 
 def test_problems_are_reported_one_per_server(tmp_path: Path, tool_server: ToolServer) -> None:
     tool_server.write(tickets=tool_server.entry(allow=["lookup_ticket", "lookup_tikcet"]),
-                      broken=tool_server.entry(command="/nonexistent/mcp-server", args=[]))
+                      broken=tool_server.entry(command="/nonexistent/mcp-server", args=[]),
+                      idle=tool_server.entry(allow=[]))
     checks = mcp_checks(make_settings(tmp_path, mcp_servers=tool_server.config, **MODEL))
     by_name = {c.name: c for c in checks}
     assert not by_name["tool server tickets"].ok and "lookup_tikcet" in by_name["tool server tickets"].found
     assert not by_name["tool server broken"].ok and "did not start" in by_name["tool server broken"].found
+    idle = by_name["tool server idle"]
+    assert not idle.ok and "no tool allowed" in idle.found and "lookup_ticket" in idle.fix
     assert all(TOKEN not in c.found + c.fix for c in checks)
 
 
