@@ -51,6 +51,17 @@ def window_start(schedule: DigestSchedule | None, until: datetime, due: datetime
     return min(due or until, until) - period
 
 
+def _following(schedule: DigestSchedule, now: datetime) -> float:
+    """The run after ``now`` (missed days collapse into the one due now); a period on when the schedule's zone
+    can't be read any more (the zone database changed), so one bad schedule never stalls the others."""
+    try:
+        return next_run(spec_of(schedule), now).timestamp()
+    except Exception:
+        log.exception("a digest schedule's next run could not be computed", extra={"channel": schedule.channel_key,
+                                                                                   "zone": schedule.zone[:64]})
+        return (now + spec_of(schedule).period).timestamp()
+
+
 class DigestRunner:
     def __init__(self, deps: Deps, outbox: Outbox, store: DigestStore | None = None) -> None:
         self.deps = deps
@@ -62,7 +73,7 @@ class DigestRunner:
         now = now or datetime.now(UTC)
         posted = 0
         for seen in await self.store.due(now.timestamp(), list(self.outbox.adapters)):
-            following = next_run(spec_of(seen), now).timestamp()  # missed days collapse into this one run
+            following = _following(seen, now)
             claimed = await self.store.claim(seen.channel_key, seen.next_run, following)
             if claimed is None:
                 log.debug("digest claimed elsewhere", extra={"channel": seen.channel_key})

@@ -55,9 +55,10 @@ async def digest_command(ctx: CommandContext) -> list[Reply]:
     except ScheduleError as exc:
         log.info("bad /digest schedule", extra={"args": cmd.args[:60]})
         return [ctx.reply(str(exc), ephemeral=True)]
-    now = datetime.now(UTC)
-    schedule = DigestSchedule(key, spec.kind, spec.at, spec.weekday, spec.zone, next_run(spec, now).timestamp(),
-                              None, cmd.author.id, time.time())
+    first = next_run(spec, datetime.now(UTC))
+    # a new schedule's first digest covers the day (or week) before it; a changed one keeps its "since"
+    schedule = DigestSchedule(key, spec.kind, spec.at, spec.weekday, spec.zone, first.timestamp(),
+                              (first - spec.period).timestamp(), cmd.author.id, time.time())
     await store.put(schedule)
     log.info("digest scheduled", extra={"channel": key, "kind": spec.kind, "zone": spec.zone})
     return [ctx.reply(f"This channel gets a digest {spec.describe()}: decisions, action items and open questions "
@@ -74,7 +75,7 @@ def _describe(schedule: DigestSchedule | None) -> str:
         return ("This channel has no digest scheduled. Admins set one with `/digest daily 09:00 Europe/Berlin` or "
                 "`/digest weekly mon 09:00 Europe/Berlin`.")
     spec = spec_of(schedule)
-    last = f" The last one covered up to {local_time(_at(schedule.since), spec.zone)}." if schedule.since else ""
+    last = f" It covers what was said since {local_time(_at(schedule.since), spec.zone)}." if schedule.since else ""
     return (f"This channel gets a digest {spec.describe()}. The next is on "
             f"{local_time(_at(schedule.next_run), spec.zone)}.{last} `/digest off` stops it (admins).")
 

@@ -6,15 +6,17 @@ a schedule survives a restart, ``/forget`` removes it, and replicas on PostgreSQ
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from agent.storage.digests import digest_store
-from bot.digests import DigestRunner
+from bot.digests import DigestRunner, run_digests
 from bot.events import ChannelRef, Reply
 from tests.fakes.harness import Bot, RecordingAdapter, open_bot
 from tests.fakes.settings import make_settings
+from tests.fakes.waiting import until
 from tests.services import RedisTarget
 
 CONVERSATION = [
@@ -184,3 +186,64 @@ async def test_replicas_on_postgres_post_a_due_digest_once(tmp_path: Path, postg
                                         for runner in runners))
         assert sum(counts) == 1
         assert len(posted(a)) + len(posted(b)) == 1
+
+
+@dataclass
+class FailingAdapter(RecordingAdapter):
+    """A platform that refuses the next ``refuse`` posts."""
+
+    refuse: int = 0
+
+    async def send(self, reply: Reply) -> Any:
+        if self.refuse and not reply.ephemeral:
+            self.refuse -= 1
+            raise RuntimeError("not_in_channel")
+        return await super().send(reply)
+
+
+async def test_a_refused_post_leaves_its_messages_to_the_next_digest(tmp_path: Path) -> None:
+    async with open_bot(tmp_path, adapter=FailingAdapter()) as bot:
+        await schedule(bot)
+        await talk(bot, CONVERSATION[:3])
+        runner = DigestRunner(bot.deps, bot.pipeline.outbox)
+        first = await due(bot)
+        bot.adapter.refuse = 1
+        assert await runner.tick(first) == 0  # refused: logged, not retried
+        assert await due(bot) == first + timedelta(days=1)
+        assert await runner.tick(first + timedelta(days=1)) == 1
+        [digest] = posted(bot)
+        assert "export feature ships on Thursday" in digest.text  # said before the refused run
+
+
+async def test_the_loop_posts_a_digest_due_while_confab_was_down(tmp_path: Path) -> None:
+    async with open_bot(tmp_path) as bot:
+        await schedule(bot)
+        await talk(bot, CONVERSATION[:3])
+        store = digest_store(bot.deps.store)
+        found = await store.get("test:T1:general")
+        assert found is not None
+        missed = (datetime.now(UTC) - timedelta(hours=2)).timestamp()  # 09:00 passed while nothing ran
+        await store.put(replace(found, next_run=missed))
+        loop = asyncio.create_task(run_digests(bot.deps, bot.pipeline.outbox, [bot.adapter], every_s=0.05))
+        try:
+            await until(lambda: len(posted(bot)) == 1)
+            await asyncio.sleep(0.3)  # a few more polls: nothing more
+        finally:
+            loop.cancel()
+        assert len(posted(bot)) == 1
+        assert await due(bot) > datetime.now(UTC)
+
+
+async def test_a_schedule_whose_zone_is_gone_does_not_stall_the_others(tmp_path: Path) -> None:
+    async with open_bot(tmp_path) as bot:
+        await schedule(bot)
+        await schedule(bot, channel="random")
+        await talk(bot, CONVERSATION[:3], channel="random")
+        store = digest_store(bot.deps.store)
+        broken = await store.get("test:T1:general")
+        assert broken is not None
+        await store.put(replace(broken, zone="Gone/Zone"))
+        when = max(await due(bot), await due(bot, "random"))
+        assert await DigestRunner(bot.deps, bot.pipeline.outbox).tick(when) == 1
+        assert posted(bot)[0].channel.channel == "random"
+        assert await due(bot) == when + timedelta(days=1)  # a day on, in UTC
