@@ -88,13 +88,16 @@ async def _now(ctx: CommandContext, schedule: DigestSchedule | None) -> list[Rep
     zone = schedule.zone if schedule is not None else ctx.deps.settings.digest_timezone
     channel = cmd.channel.in_thread(None)
     source = f"digest-now:{channel.key}:{until.timestamp()!r}"
-    keep = schedule is not None
+    kept = schedule is not None
     if schedule is None:  # no schedule to remember a window by: the last day
         schedule = DigestSchedule(channel.key, "daily", "00:00", None, zone, 0.0, None, cmd.author.id, 0.0)
-    outcome = await DigestRunner(ctx.deps, ctx.outbox).post(schedule, until, source, title="Digest", keep=keep)
+    store = digest_store(ctx.deps.store)
+    outcome = await DigestRunner(ctx.deps, ctx.outbox, store).post(schedule, until, source, title="Digest")
+    if outcome == "failed":
+        return [ctx.reply(say.SEND_FAILED, ephemeral=True)]
+    if kept:
+        await store.covered(channel.key, until.timestamp())
     if outcome == "quiet":
         return [ctx.reply(f"Nothing was said here since {local_time(since, zone)}, so there is no digest to post.",
                           ephemeral=True)]
-    if outcome == "failed":
-        return [ctx.reply(say.SEND_FAILED, ephemeral=True)]
     return [ctx.reply("Posted the digest in this channel.", ephemeral=True)]

@@ -6,13 +6,15 @@ a schedule survives a restart, ``/forget`` removes it, and replicas on PostgreSQ
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agent.storage.digests import digest_store
-from bot.digests import DigestRunner, run_digests
+from bot.digests import LEASE_S, DigestRunner, run_digests
 from bot.events import ChannelRef, Reply
 from tests.fakes.harness import Bot, RecordingAdapter, open_bot
 from tests.fakes.settings import make_settings
@@ -167,7 +169,8 @@ async def test_digest_now_posts_since_the_last_one(tmp_path: Path) -> None:
 async def test_forget_removes_the_schedule(tmp_path: Path) -> None:
     async with open_bot(tmp_path) as bot:
         await schedule(bot)
-        await bot.command("forget", user="root", admin=True)
+        [asked] = await bot.command("forget", user="root", admin=True)
+        assert "its digest schedule" in asked.text
         await bot.command("forget", "confirm", user="root", admin=True)
         [none] = await bot.command("digest", user="root")
         assert "no digest scheduled" in none.text
@@ -247,3 +250,64 @@ async def test_a_schedule_whose_zone_is_gone_does_not_stall_the_others(tmp_path:
         assert await DigestRunner(bot.deps, bot.pipeline.outbox).tick(when) == 1
         assert posted(bot)[0].channel.channel == "random"
         assert await due(bot) == when + timedelta(days=1)  # a day on, in UTC
+
+
+async def test_a_run_whose_process_died_is_posted_once_when_its_lease_ends(tmp_path: Path) -> None:
+    async with open_bot(tmp_path) as bot:
+        await schedule(bot)
+        await talk(bot, CONVERSATION[:3])
+        store, runner = digest_store(bot.deps.store), DigestRunner(bot.deps, bot.pipeline.outbox)
+        first = await due(bot)
+        leased = first + timedelta(seconds=LEASE_S)
+        assert await store.claim("test:T1:general", first.timestamp(), leased.timestamp())  # then the process died
+        assert await runner.tick(leased - timedelta(seconds=1)) == 0  # its lease still holds
+        assert await runner.tick(leased) == 1
+        assert len(posted(bot)) == 1 and "export feature ships" in posted(bot)[0].text
+        assert await due(bot) == first + timedelta(days=1)
+
+
+async def test_a_run_that_died_after_posting_is_not_posted_again(tmp_path: Path) -> None:
+    async with open_bot(tmp_path) as bot:
+        await schedule(bot)
+        await talk(bot, CONVERSATION[:3])
+        store, runner = digest_store(bot.deps.store), DigestRunner(bot.deps, bot.pipeline.outbox)
+        first = await due(bot)
+        leased = first + timedelta(seconds=LEASE_S)
+        claimed = await store.claim("test:T1:general", first.timestamp(), leased.timestamp())
+        assert claimed is not None
+        source = f"digest:test:T1:general:{first.timestamp()!r}"  # as the runner names the run
+        assert await runner.post(claimed, first, source) == "posted"  # posted, then died before finishing
+        await runner.tick(leased)
+        assert len(posted(bot)) == 1  # the reply ledger knew the run
+        assert await due(bot) == first + timedelta(days=1)
+
+
+@dataclass
+class StuckAdapter(RecordingAdapter):
+    """A platform whose next post never returns (until the test lets it)."""
+
+    entered: asyncio.Event = field(default_factory=asyncio.Event)
+    stuck: bool = True
+
+    async def send(self, reply: Reply) -> Any:
+        if self.stuck and not reply.ephemeral:
+            self.entered.set()
+            await asyncio.Event().wait()
+        return await super().send(reply)
+
+
+async def test_a_run_cut_short_by_a_stop_is_due_again_at_once(tmp_path: Path) -> None:
+    async with open_bot(tmp_path, adapter=StuckAdapter()) as bot:
+        await schedule(bot)
+        await talk(bot, CONVERSATION[:3])
+        runner = DigestRunner(bot.deps, bot.pipeline.outbox)
+        first = await due(bot)
+        running = asyncio.create_task(runner.tick(first))
+        await asyncio.wait_for(bot.adapter.entered.wait(), 30)
+        running.cancel()  # Confab is stopping
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert await due(bot) == first  # handed back: the restarted process (or another) runs it now
+        bot.adapter.stuck = False
+        assert await runner.tick(first + timedelta(minutes=1)) == 1
+        assert len(posted(bot)) == 1
