@@ -6,6 +6,7 @@ a schedule survives a restart, ``/forget`` removes it, and replicas on PostgreSQ
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from agent.storage.digests import digest_store
 from bot.digests import LEASE_S, DigestRunner, run_digests
 from bot.events import ChannelRef, Reply
 from tests.fakes.harness import Bot, RecordingAdapter, open_bot
+from tests.fakes.openai_server import FakeOpenAI, text_reply
 from tests.fakes.settings import make_settings
 from tests.fakes.waiting import until
 from tests.services import RedisTarget
@@ -311,3 +313,38 @@ async def test_a_run_cut_short_by_a_stop_is_due_again_at_once(tmp_path: Path) ->
         bot.adapter.stuck = False
         assert await runner.tick(first + timedelta(minutes=1)) == 1
         assert len(posted(bot)) == 1
+
+
+async def test_with_a_configured_model_the_digest_is_the_models_summary(tmp_path: Path,
+                                                                        fake_openai: FakeOpenAI) -> None:
+    lines = [("dave", "morning! the load test starts now"),  # before the window: dave is a regular here
+             ("alice", "We agreed: the beta ships on Friday."),
+             ("alice", "bob, can you write the announcement by Thursday?"),
+             ("bob", "sure"),
+             ("carol", "does anyone know who owns the status page?"),
+             ("erin", "dave, did the load test finish?")]
+    fake_openai.chat.append(text_reply(json.dumps({
+        "tldr": "The beta ships on Friday.",
+        "key_points": [{"text": "The beta ships on Friday", "sources": [1]}],
+        "decisions": [{"text": "The beta ships on Friday", "sources": [1]}],
+        "action_items": [{"owner": "bob", "text": "Write the announcement", "due": "Thursday", "asked_by": "alice",
+                          "sources": [2, 3]}],
+        "open_questions": [{"text": "Who owns the status page?", "sources": [4]},
+                           {"text": "Did the load test finish?", "sources": [5]}]})))
+    async with open_bot(tmp_path, adapter=LinkingAdapter(), moderator=None, model="openai:gpt-4.1-mini",
+                        openai_base_url=fake_openai.base_url, openai_api_key="sk-test") as bot:
+        await schedule(bot)
+        await talk(bot, lines[:1])
+        await asyncio.sleep(0.01)
+        await digest_store(bot.deps.store).covered("test:T1:general", datetime.now(UTC).timestamp())  # a digest
+        await asyncio.sleep(0.01)
+        await talk(bot, lines[1:])
+        assert await DigestRunner(bot.deps, bot.pipeline.outbox).tick(await due(bot)) == 1
+    [digest] = posted(bot)
+    text = digest.text
+    assert "**bob**: Write the announcement — due Thursday (asked by alice)" in text
+    opened, nobody = text.index("**Open questions**"), text.index("**Unanswered, asked of no one**")
+    assert "load test" in text[opened:nobody] and "status page" in text[nobody:]
+    assert "written by the language model" not in text  # the digest's footer carries no model accounting
+    [request] = fake_openai.requests_to("/v1/chat/completions")
+    assert "does anyone know who owns the status page?" in json.dumps(request.json)  # the channel's messages
