@@ -348,3 +348,15 @@ async def test_with_a_configured_model_the_digest_is_the_models_summary(tmp_path
     assert "written by the language model" not in text  # the digest's footer carries no model accounting
     [request] = fake_openai.requests_to("/v1/chat/completions")
     assert "does anyone know who owns the status page?" in json.dumps(request.json)  # the channel's messages
+
+
+async def test_a_busy_window_is_capped_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import agent.digest.content as content
+
+    monkeypatch.setattr(content, "MAX_MESSAGES", 3)
+    async with open_bot(tmp_path) as bot:
+        await schedule(bot)
+        await talk(bot, CONVERSATION[:5])
+        assert await DigestRunner(bot.deps, bot.pipeline.outbox).tick(await due(bot)) == 1
+    [digest] = posted(bot)
+    assert "3 messages from" in digest.text and "only the newest 3 of 5 messages were read" in digest.text
