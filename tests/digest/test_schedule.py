@@ -88,3 +88,14 @@ def test_the_next_weekly_run() -> None:
 def test_usage_names_every_form() -> None:
     for form in ("daily HH:MM", "weekly <mon…sun> HH:MM", "show", "now", "off"):
         assert form in USAGE
+
+
+def test_the_default_zone_setting_is_checked_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.errors import ConfigError
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("CONFAB_DIGEST_TIMEZONE", "europe/berlin")
+    assert load_settings().digest_timezone == "Europe/Berlin"
+    monkeypatch.setenv("CONFAB_DIGEST_TIMEZONE", "Moon/Base")
+    with pytest.raises(ConfigError, match="CONFAB_DIGEST_TIMEZONE: I don't know the time zone `Moon/Base`"):
+        load_settings()
