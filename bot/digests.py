@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 POLL_S = 30.0
 LEASE_S = 600.0  # a run not finished by then (its process died) is due again, as the same run
+# a scheduled digest ends this long before it runs: a message sent just before may still be on its way to the
+# store (platform timestamps, delivery), and the next digest covers it instead of neither
+SETTLE = timedelta(seconds=10)
 Posted = Literal["posted", "quiet", "failed"]
 _TITLES = {"daily": "Daily digest", "weekly": "Weekly digest"}
 
@@ -88,7 +91,7 @@ class DigestRunner:
         key = claimed.channel_key
         run = claimed.run_of if claimed.run_of is not None else claimed.next_run
         try:
-            outcome = await self.post(claimed, now, source=f"digest:{key}:{run!r}",
+            outcome = await self.post(claimed, now - SETTLE, source=f"digest:{key}:{run!r}",
                                       due=datetime.fromtimestamp(run, UTC))
         except asyncio.CancelledError:  # stopping: the run is due again at once (here after a restart, or elsewhere)
             await self.store.claim(key, lease, run)
@@ -97,7 +100,7 @@ class DigestRunner:
             log.exception("posting a digest failed; the next one covers its messages", extra={"channel": key})
             outcome = "failed"
         # a refused post is not retried: "since" stays, so the next digest covers its messages
-        until = None if outcome == "failed" else now.timestamp()
+        until = None if outcome == "failed" else (now - SETTLE).timestamp()
         if not await self.store.finish(key, lease, _following(claimed, now), until):
             log.warning("a digest run outlived its lease or its schedule changed", extra={"channel": key})
         return outcome == "posted"

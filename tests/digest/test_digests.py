@@ -43,9 +43,11 @@ class LinkingAdapter(RecordingAdapter):
         return f"https://chat.example/{channel.channel}/{message_id}"
 
 
-async def talk(bot: Bot, lines: list[tuple[str, str]] = CONVERSATION, channel: str = "general") -> None:
+async def talk(bot: Bot, lines: list[tuple[str, str]] = CONVERSATION, channel: str = "general",
+               ago: timedelta = timedelta(0)) -> None:
     for user, text in lines:
-        await bot.say(text, user=user, channel=channel)
+        message = bot.message(text, user=user, channel=channel)
+        await bot.deliver(replace(message, created_at=message.created_at - ago))
 
 
 def posted(bot: Bot) -> list[Reply]:
@@ -223,7 +225,7 @@ async def test_a_refused_post_leaves_its_messages_to_the_next_digest(tmp_path: P
 async def test_the_loop_posts_a_digest_due_while_confab_was_down(tmp_path: Path) -> None:
     async with open_bot(tmp_path) as bot:
         await schedule(bot)
-        await talk(bot, CONVERSATION[:3])
+        await talk(bot, CONVERSATION[:3], ago=timedelta(minutes=1))
         store = digest_store(bot.deps.store)
         found = await store.get("test:T1:general")
         assert found is not None
@@ -360,3 +362,16 @@ async def test_a_busy_window_is_capped_and_says_so(tmp_path: Path, monkeypatch: 
         assert await DigestRunner(bot.deps, bot.pipeline.outbox).tick(await due(bot)) == 1
     [digest] = posted(bot)
     assert "3 messages from" in digest.text and "only the newest 3 of 5 messages were read" in digest.text
+
+
+async def test_a_message_still_on_its_way_at_the_run_goes_into_the_next_digest(tmp_path: Path) -> None:
+    async with open_bot(tmp_path) as bot:
+        await schedule(bot)
+        await talk(bot, CONVERSATION[:3])
+        runner, first = DigestRunner(bot.deps, bot.pipeline.outbox), await due(bot)
+        assert await runner.tick(first) == 1
+        late = bot.message("We agreed: the retro moves to Thursday.", user="bob")
+        await bot.deliver(replace(late, created_at=first - timedelta(seconds=3)))  # sent at 08:59:57, stored after
+        assert await runner.tick(first + timedelta(days=1)) == 1
+        assert "retro moves to Thursday" in posted(bot)[1].text
+        assert "export feature" not in posted(bot)[1].text
