@@ -75,6 +75,9 @@ def _describe(schedule: DigestSchedule | None) -> str:
         return ("This channel has no digest scheduled. Admins set one with `/digest daily 09:00 Europe/Berlin` or "
                 "`/digest weekly mon 09:00 Europe/Berlin`.")
     spec = spec_of(schedule)
+    if schedule.run_of is not None:  # claimed: next_run is the end of the run's lease, not a time to show
+        return (f"This channel gets a digest {spec.describe()}. One is being posted now. "
+                "`/digest off` stops it (admins).")
     last = f" It covers what was said since {local_time(_at(schedule.since), spec.zone)}." if schedule.since else ""
     return (f"This channel gets a digest {spec.describe()}. The next is on "
             f"{local_time(_at(schedule.next_run), spec.zone)}.{last} `/digest off` stops it (admins).")

@@ -136,6 +136,8 @@ async def test_a_run_whose_process_died_is_posted_once_when_its_lease_ends(tmp_p
         first = await due(bot)
         leased = first + timedelta(seconds=LEASE_S)
         assert await store.claim("test:T1:general", first.timestamp(), leased.timestamp())  # then the process died
+        [shown] = await bot.command("digest", user="bob")
+        assert "One is being posted now." in shown.text and "The next is on" not in shown.text
         assert await runner.tick(leased - timedelta(seconds=1)) == 0  # its lease still holds
         assert await runner.tick(leased) == 1
         assert len(posted(bot)) == 1 and "export feature ships" in posted(bot)[0].text

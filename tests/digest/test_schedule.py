@@ -99,3 +99,11 @@ def test_the_default_zone_setting_is_checked_at_start_up(monkeypatch: pytest.Mon
     monkeypatch.setenv("CONFAB_DIGEST_TIMEZONE", "Moon/Base")
     with pytest.raises(ConfigError, match="CONFAB_DIGEST_TIMEZONE: I don't know the time zone `Moon/Base`"):
         load_settings()
+
+
+def test_a_weekly_run_keeps_its_local_time_across_summer_time() -> None:
+    sunday = parse_spec("weekly sun 09:00 Europe/Berlin")
+    assert next_run(sunday, utc("2026-03-22T08:00:00")) == utc("2026-03-29T07:00:00")  # the morning after the change
+    assert next_run(sunday, utc("2026-03-29T07:00:00")) == utc("2026-04-05T07:00:00")
+    eastern = parse_spec("weekly fri 17:00 America/New_York")  # the US changes on another date (1 Nov 2026)
+    assert next_run(eastern, utc("2026-10-30T21:00:00")) == utc("2026-11-06T22:00:00")
