@@ -21,6 +21,9 @@ def test_daily_and_weekly_schedules_parse() -> None:
     assert parse_spec("weekly mon 09:00 Europe/Berlin") == Spec("weekly", "09:00", "Europe/Berlin", 0)
     assert parse_spec("weekly Thursday 23:59 asia/tokyo") == Spec("weekly", "23:59", "Asia/Tokyo", 3)
     assert parse_spec("weekly tu 00:00").weekday == 1 and parse_spec("weekly sun 00:00").weekday == 6
+    assert parse_spec("weekly Mondays at 08:15 UTC") == Spec("weekly", "08:15", "UTC", 0)
+    assert parse_spec("weekly tues 08:15").weekday == 1 and parse_spec("weekly thurs 08:15").weekday == 3
+    assert parse_spec("daily at 7:45 Europe/Berlin") == Spec("daily", "07:45", "Europe/Berlin")
     assert parse_spec("weekly mon 09:00 Europe/Berlin").describe() == "every Monday at 09:00 (Europe/Berlin)"
 
 
