@@ -31,7 +31,8 @@ from bot.platform_access import message_linker
 log = logging.getLogger(__name__)
 
 POLL_S = 30.0
-LEASE_S = 600.0  # a run not finished by then (its process died) is due again, as the same run
+LEASE_S = 900.0  # a run not finished by then (its process died) is due again, as the same run (a model's digest
+# of 2,000 messages takes minutes)
 # a scheduled digest ends this long before it runs: a message sent just before may still be on its way to the
 # store (platform timestamps, delivery), and the next digest covers it instead of neither
 SETTLE = timedelta(seconds=10)
