@@ -28,7 +28,8 @@ SEND_FAILED = "I couldn't post my answer here."
 STREAM_CUT = "⚠️ _The answer above was cut off and is incomplete: {reason}_"
 FORGET_CONFIRM = (
     "This erases everything I remember about this channel ({count:,} messages, followed threads, "
-    "settings, summaries and feedback on my answers). Type `/forget confirm` within {seconds} s to go ahead."
+    "settings, summaries, its digest schedule and feedback on my answers). Type `/forget confirm` within {seconds} s "
+    "to go ahead."
 )
 FORGET_DONE = "Done: I've forgotten this channel ({count:,} messages)."
 FORGET_NOTHING = "There is no pending `/forget` for you here. Type `/forget` first."

@@ -26,6 +26,7 @@ from agent.summarize.service import Summarizer
 log = logging.getLogger(__name__)
 
 MAX_MESSAGES = 2000  # the newest this many messages of a window are read; the digest says when there were more
+NAMES_FROM = 500  # the authors of the channel's last this many messages are the names a question may be put to
 # "@everyone does anyone know …?" is put to no one in particular
 _NOBODY = {"everyone", "here", "channel", "all", "team", "anyone", "anybody", "someone", "somebody", "folks"}
 
@@ -36,12 +37,12 @@ class Digest:
     messages: int  # people's messages read
 
 
-def split_questions(summary: Summary, messages: Sequence[StoredMessage], bot_name: str) -> tuple[list[Point],
-                                                                                                 list[Point]]:
+def split_questions(summary: Summary, messages: Sequence[StoredMessage], names: Sequence[str]
+                    ) -> tuple[list[Point], list[Point]]:
     """The summary's open questions (only unanswered ones) as (put to someone, asked of no one): the second are
-    the ones anyone could pick up. A question whose message is not in the window counts as put to someone."""
+    the ones anyone could pick up. ``names``: the people (and the bot) a question may be put to by name. A
+    question whose message is not in the window counts as put to someone."""
     by_id = {m.id: m for m in messages}
-    names = list(dict.fromkeys([*(m.author_name for m in messages), bot_name]))
     to_someone: list[Point] = []
     to_nobody: list[Point] = []
     for point in summary.open_questions:
@@ -65,16 +66,19 @@ async def build_digest(summarizer: Summarizer, channel_key: str, since: datetime
             facts["notes"] = (*tuple(facts.get("notes", ()) or ()),  # type: ignore[arg-type]
                               f"only the newest {len(messages):,} of {said:,} messages were read")
     summary = await summarizer.summarize(messages, facts)
-    return Digest(digest_layout(summary, messages, title, summarizer.settings.bot_name, link), len(messages))
+    # "dave, did the load test finish?" is put to dave even on a day dave said nothing: the channel's regulars
+    regulars = [m.author_name for m in await summarizer.messages.recent(channel_key, limit=NAMES_FROM)]
+    names = list(dict.fromkeys([*(m.author_name for m in messages), *regulars, summarizer.settings.bot_name]))
+    return Digest(digest_layout(summary, messages, title, names, link), len(messages))
 
 
-def digest_layout(summary: Summary, messages: Sequence[StoredMessage], title: str, bot_name: str,
+def digest_layout(summary: Summary, messages: Sequence[StoredMessage], title: str, names: Sequence[str],
                   link: LinkFn | None = None) -> Layout:
     def points(heading: str, found: Sequence[Point]) -> list[Section]:
         return [Section(f"**{heading}**", tuple(Item(p.text, sources_of(summary, p.sources, link))
                                                 for p in found))] if found else []
 
-    to_someone, to_nobody = split_questions(summary, messages, bot_name)
+    to_someone, to_nobody = split_questions(summary, messages, names)
     sections = [Section("**TL;DR**", (Item(summary.tldr, sources_of(summary, summary.tldr_sources, link, 4)),),
                         inline=True)]
     sections += points("Decisions", summary.decisions)

@@ -78,6 +78,8 @@ def parse_spec(args: str, default_zone: str = "UTC") -> Spec:
             raise ScheduleError("Say which day, e.g. `/digest weekly mon 09:00 Europe/Berlin`.")
         weekday = weekday_of(rest[0])
         rest = rest[1:]
+    if rest and rest[0].lower() == "at":  # "daily at 09:00"
+        rest = rest[1:]
     if not rest or len(rest) > 2:
         raise ScheduleError(USAGE)
     match = _TIME.match(rest[0])
@@ -92,6 +94,7 @@ def parse_spec(args: str, default_zone: str = "UTC") -> Spec:
 def weekday_of(word: str) -> int:
     """``mon`` / ``Monday`` / ``tues`` … as 0..6; ScheduleError otherwise."""
     lowered = word.lower().rstrip(".,")
+    lowered = lowered[:-1] if len(lowered) > 3 and lowered.endswith("s") else lowered  # "mondays", "tues"
     for number, full in enumerate(WEEKDAY_NAMES):  # two letters already tell the days apart (mo, tu, … su)
         if len(lowered) >= 2 and full.lower().startswith(lowered):
             return number

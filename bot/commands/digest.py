@@ -55,9 +55,10 @@ async def digest_command(ctx: CommandContext) -> list[Reply]:
     except ScheduleError as exc:
         log.info("bad /digest schedule", extra={"given": cmd.args[:60]})
         return [ctx.reply(str(exc), ephemeral=True)]
-    now = datetime.now(UTC)
-    schedule = DigestSchedule(key, spec.kind, spec.at, spec.weekday, spec.zone, next_run(spec, now).timestamp(),
-                              None, cmd.author.id, time.time())
+    first = next_run(spec, datetime.now(UTC))
+    # a new schedule's first digest covers the day (or week) before it; a changed one keeps its "since"
+    schedule = DigestSchedule(key, spec.kind, spec.at, spec.weekday, spec.zone, first.timestamp(),
+                              (first - spec.period).timestamp(), cmd.author.id, time.time())
     await store.put(schedule)
     log.info("digest scheduled", extra={"channel": key, "kind": spec.kind, "zone": spec.zone})
     return [ctx.reply(f"This channel gets a digest {spec.describe()}: decisions, action items and open questions "
@@ -74,7 +75,10 @@ def _describe(schedule: DigestSchedule | None) -> str:
         return ("This channel has no digest scheduled. Admins set one with `/digest daily 09:00 Europe/Berlin` or "
                 "`/digest weekly mon 09:00 Europe/Berlin`.")
     spec = spec_of(schedule)
-    last = f" The last one covered up to {local_time(_at(schedule.since), spec.zone)}." if schedule.since else ""
+    if schedule.run_of is not None:  # claimed: next_run is the end of the run's lease, not a time to show
+        return (f"This channel gets a digest {spec.describe()}. One is being posted now. "
+                "`/digest off` stops it (admins).")
+    last = f" It covers what was said since {local_time(_at(schedule.since), spec.zone)}." if schedule.since else ""
     return (f"This channel gets a digest {spec.describe()}. The next is on "
             f"{local_time(_at(schedule.next_run), spec.zone)}.{last} `/digest off` stops it (admins).")
 
@@ -87,13 +91,16 @@ async def _now(ctx: CommandContext, schedule: DigestSchedule | None) -> list[Rep
     zone = schedule.zone if schedule is not None else ctx.deps.settings.digest_timezone
     channel = cmd.channel.in_thread(None)
     source = f"digest-now:{channel.key}:{until.timestamp()!r}"
-    keep = schedule is not None
+    kept = schedule is not None
     if schedule is None:  # no schedule to remember a window by: the last day
         schedule = DigestSchedule(channel.key, "daily", "00:00", None, zone, 0.0, None, cmd.author.id, 0.0)
-    outcome = await DigestRunner(ctx.deps, ctx.outbox).post(schedule, until, source, title="Digest", keep=keep)
+    store = digest_store(ctx.deps.store)
+    outcome = await DigestRunner(ctx.deps, ctx.outbox, store).post(schedule, until, source, title="Digest")
+    if outcome == "failed":
+        return [ctx.reply(say.SEND_FAILED, ephemeral=True)]
+    if kept:
+        await store.covered(channel.key, until.timestamp())
     if outcome == "quiet":
         return [ctx.reply(f"Nothing was said here since {local_time(since, zone)}, so there is no digest to post.",
                           ephemeral=True)]
-    if outcome == "failed":
-        return [ctx.reply(say.SEND_FAILED, ephemeral=True)]
     return [ctx.reply("Posted the digest in this channel.", ephemeral=True)]

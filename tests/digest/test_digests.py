@@ -1,61 +1,23 @@
 """``/digest`` through the chat harness: admins schedule a channel's digest, anyone sees it, bad input gets one
-line; the runner posts the digest when due (decisions, action items, open questions, questions asked of no one,
-with links to the messages), once, in that channel only, through the outbox (no pings); a missed run runs once,
-a schedule survives a restart, ``/forget`` removes it, and replicas on PostgreSQL post a due digest once."""
+line; the digest posted when due holds the decisions, action items, open questions and questions asked of no one,
+with links to the messages, in that channel only, through the outbox (no pings); ``/digest now``; ``/forget``;
+a configured model's summary; a capped window."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from agent.storage.digests import digest_store
 from bot.digests import DigestRunner
-from bot.events import ChannelRef, Reply
-from tests.fakes.harness import Bot, RecordingAdapter, open_bot
-from tests.fakes.settings import make_settings
-from tests.services import RedisTarget
-
-CONVERSATION = [
-    ("alice", "Should we ship the export feature on Thursday or wait for the new API?"),
-    ("bob", "Thursday works, the API change can follow in 3.3."),
-    ("alice", "We agreed: the export feature ships on Thursday, and @here gets told first."),
-    ("alice", "bob, can you update the release notes by Wednesday?"),
-    ("bob", "sure, I'll do it"),
-    ("carol", "@everyone does anyone know where the staging credentials live?"),
-    ("dave", "lunch at noon today"),
-    ("erin", "dave, did the load test finish?"),
-]
-
-
-@dataclass
-class LinkingAdapter(RecordingAdapter):
-    """The recording adapter with permalinks, as Slack and Discord have them."""
-
-    def message_link(self, channel: ChannelRef, message_id: str) -> str:
-        return f"https://chat.example/{channel.channel}/{message_id}"
-
-
-async def talk(bot: Bot, lines: list[tuple[str, str]] = CONVERSATION, channel: str = "general") -> None:
-    for user, text in lines:
-        await bot.say(text, user=user, channel=channel)
-
-
-def posted(bot: Bot) -> list[Reply]:
-    """What the bot posted for everyone (not the private replies to commands)."""
-    return [r for r in bot.adapter.sent if not r.ephemeral]
-
-
-async def schedule(bot: Bot, args: str = "daily 09:00 Europe/Berlin", channel: str = "general") -> str:
-    [reply] = await bot.command("digest", args, user="root", admin=True, channel=channel)
-    return reply.text
-
-
-async def due(bot: Bot, channel: str = "general") -> datetime:
-    found = await digest_store(bot.deps.store).get(f"test:T1:{channel}")
-    assert found is not None
-    return datetime.fromtimestamp(found.next_run, UTC)
+from bot.events import ChannelRef
+from tests.digest.chat import CONVERSATION, LinkingAdapter, due, posted, schedule, talk
+from tests.fakes.harness import open_bot
+from tests.fakes.openai_server import FakeOpenAI, text_reply
 
 
 async def test_the_due_digest_holds_decisions_actions_and_questions_with_links(tmp_path: Path) -> None:
@@ -84,36 +46,6 @@ async def test_the_due_digest_holds_decisions_actions_and_questions_with_links(t
         assert "launch code" not in text  # another channel's messages never
         assert await runner.tick(await due(bot) - timedelta(seconds=1)) == 0  # the next one is tomorrow
         assert await runner.tick(datetime.now(UTC) + timedelta(hours=1)) == 0
-
-
-async def test_a_missed_run_runs_once_and_a_quiet_channel_gets_nothing(tmp_path: Path) -> None:
-    async with open_bot(tmp_path) as bot:
-        await schedule(bot, "daily 09:00")
-        first = await due(bot)
-        await talk(bot, CONVERSATION[:3])
-        runner = DigestRunner(bot.deps, bot.pipeline.outbox)
-        late = first + timedelta(days=3, hours=2)  # Confab was down for three mornings
-        assert await runner.tick(late) == 1
-        assert await runner.tick(late) == 0
-        assert await due(bot) == first + timedelta(days=4)  # the next morning after the late run, not the missed ones
-        assert await runner.tick(first + timedelta(days=4)) == 0  # nothing said since: nothing posted
-        assert len(posted(bot)) == 1
-        assert await due(bot) == first + timedelta(days=5)
-
-
-async def test_the_schedule_survives_a_restart_and_runs_once(tmp_path: Path) -> None:
-    async with open_bot(tmp_path) as bot:
-        await schedule(bot, "weekly mon 09:00 America/New_York")
-        await talk(bot, CONVERSATION[:3])
-        when = await due(bot)
-    async with open_bot(tmp_path) as bot:  # the same data directory: a restart
-        [shown] = await bot.command("digest", user="bob")
-        assert "every Monday at 09:00 (America/New_York)" in shown.text and "09:00 EST" in shown.text
-        runner = DigestRunner(bot.deps, bot.pipeline.outbox)
-        assert await runner.tick(when + timedelta(minutes=5)) == 1
-        assert await runner.tick(when + timedelta(minutes=6)) == 0
-        assert (await due(bot)) == when + timedelta(days=7)
-        assert "**Weekly digest since " in posted(bot)[0].text
 
 
 async def test_only_admins_change_it_and_bad_input_gets_one_line(tmp_path: Path) -> None:
@@ -165,22 +97,55 @@ async def test_digest_now_posts_since_the_last_one(tmp_path: Path) -> None:
 async def test_forget_removes_the_schedule(tmp_path: Path) -> None:
     async with open_bot(tmp_path) as bot:
         await schedule(bot)
-        await bot.command("forget", user="root", admin=True)
+        [asked] = await bot.command("forget", user="root", admin=True)
+        assert "its digest schedule" in asked.text
         await bot.command("forget", "confirm", user="root", admin=True)
         [none] = await bot.command("digest", user="root")
         assert "no digest scheduled" in none.text
 
 
-async def test_replicas_on_postgres_post_a_due_digest_once(tmp_path: Path, postgres_url: str,
-                                                          redis_target: RedisTarget) -> None:
-    settings = make_settings(tmp_path, database_url=postgres_url, redis_url=redis_target.url,
-                             redis_prefix=redis_target.prefix)
-    async with open_bot(tmp_path, settings=settings) as a, open_bot(tmp_path, settings=settings) as b:
-        await schedule(a)
-        await talk(b, CONVERSATION[:3])
-        runners = [DigestRunner(bot.deps, bot.pipeline.outbox) for bot in (a, b)]
-        when = await due(a)
-        counts = await asyncio.gather(*(runner.tick(when + timedelta(seconds=s)) for s in range(3)
-                                        for runner in runners))
-        assert sum(counts) == 1
-        assert len(posted(a)) + len(posted(b)) == 1
+async def test_with_a_configured_model_the_digest_is_the_models_summary(tmp_path: Path,
+                                                                        fake_openai: FakeOpenAI) -> None:
+    lines = [("dave", "morning! the load test starts now"),  # before the window: dave is a regular here
+             ("alice", "We agreed: the beta ships on Friday."),
+             ("alice", "bob, can you write the announcement by Thursday?"),
+             ("bob", "sure"),
+             ("carol", "does anyone know who owns the status page?"),
+             ("erin", "dave, did the load test finish?")]
+    fake_openai.chat.append(text_reply(json.dumps({
+        "tldr": "The beta ships on Friday.",
+        "key_points": [{"text": "The beta ships on Friday", "sources": [1]}],
+        "decisions": [{"text": "The beta ships on Friday", "sources": [1]}],
+        "action_items": [{"owner": "bob", "text": "Write the announcement", "due": "Thursday", "asked_by": "alice",
+                          "sources": [2, 3]}],
+        "open_questions": [{"text": "Who owns the status page?", "sources": [4]},
+                           {"text": "Did the load test finish?", "sources": [5]}]})))
+    async with open_bot(tmp_path, adapter=LinkingAdapter(), moderator=None, model="openai:gpt-4.1-mini",
+                        openai_base_url=fake_openai.base_url, openai_api_key="sk-test") as bot:
+        await schedule(bot)
+        await talk(bot, lines[:1])
+        await asyncio.sleep(0.01)
+        await digest_store(bot.deps.store).covered("test:T1:general", datetime.now(UTC).timestamp())  # a digest
+        await asyncio.sleep(0.01)
+        await talk(bot, lines[1:])
+        assert await DigestRunner(bot.deps, bot.pipeline.outbox).tick(await due(bot)) == 1
+    [digest] = posted(bot)
+    text = digest.text
+    assert "**bob**: Write the announcement — due Thursday (asked by alice)" in text
+    opened, nobody = text.index("**Open questions**"), text.index("**Unanswered, asked of no one**")
+    assert "load test" in text[opened:nobody] and "status page" in text[nobody:]
+    assert "written by the language model" not in text  # the digest's footer carries no model accounting
+    [request] = fake_openai.requests_to("/v1/chat/completions")
+    assert "does anyone know who owns the status page?" in json.dumps(request.json)  # the channel's messages
+
+
+async def test_a_busy_window_is_capped_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import agent.digest.content as content
+
+    monkeypatch.setattr(content, "MAX_MESSAGES", 3)
+    async with open_bot(tmp_path) as bot:
+        await schedule(bot)
+        await talk(bot, CONVERSATION[:5])
+        assert await DigestRunner(bot.deps, bot.pipeline.outbox).tick(await due(bot)) == 1
+    [digest] = posted(bot)
+    assert "3 messages from" in digest.text and "only the newest 3 of 5 messages were read" in digest.text

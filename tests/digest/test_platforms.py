@@ -83,3 +83,37 @@ async def test_digest_on_discord(discord_bot: Any, fake_discord: FakeDiscord) ->
     assert "Daily digest since" in post.text and "beta ships on Friday" in post.text and "status page" in post.text
     assert f"https://discord.com/channels/{GUILD_ID}/{GENERAL_ID}/" in str(post.json)  # buttons to the messages
     assert post.json["allowed_mentions"]["parse"] == [] and "@everyone" not in post.text
+
+
+async def test_confab_run_posts_a_digest_missed_while_it_was_down(tmp_path: Any, fake_api: FakeSlackAPI) -> None:
+    """``confab run`` (bot.app.run_platforms, role ``all``) starts the digest loop: a digest due while Confab was down
+    is posted once at start."""
+    import asyncio
+
+    from agent.memory.models import StoredMessage
+    from agent.storage import open_storage
+    from agent.storage.digests import DigestSchedule
+    from bot.app import run_platforms
+    from tests.fakes.slack import slack_settings
+    from tests.fakes.waiting import until
+
+    settings = slack_settings(tmp_path, fake_api, "http")
+    key, now = "slack:T0TEAM001:C0GENERAL", time.time()
+    store = await open_storage(settings)
+    try:
+        await store.messages.add(StoredMessage(key, "1700000001.000100", "U0ALICE01", "alice",
+                                               "We agreed: the beta ships on Friday.",
+                                               datetime.fromtimestamp(now - 3600, UTC)))
+        await digest_store(store).put(DigestSchedule(key, "daily", "09:00", None, "UTC", now - 1800, now - 7200,
+                                                     "U0ADMIN01", now - 86_400))
+    finally:
+        await store.close()
+    runner = asyncio.create_task(run_platforms(settings, ["slack"]))
+    try:
+        await until(lambda: fake_api.calls_to("chat.postMessage"), 30, "the digest")
+        await asyncio.sleep(0.5)
+        [post] = fake_api.calls_to("chat.postMessage")
+        assert post.params["channel"] == "C0GENERAL" and "beta ships on Friday" in post.params["text"]
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)

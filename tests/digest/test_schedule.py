@@ -21,6 +21,9 @@ def test_daily_and_weekly_schedules_parse() -> None:
     assert parse_spec("weekly mon 09:00 Europe/Berlin") == Spec("weekly", "09:00", "Europe/Berlin", 0)
     assert parse_spec("weekly Thursday 23:59 asia/tokyo") == Spec("weekly", "23:59", "Asia/Tokyo", 3)
     assert parse_spec("weekly tu 00:00").weekday == 1 and parse_spec("weekly sun 00:00").weekday == 6
+    assert parse_spec("weekly Mondays at 08:15 UTC") == Spec("weekly", "08:15", "UTC", 0)
+    assert parse_spec("weekly tues 08:15").weekday == 1 and parse_spec("weekly thurs 08:15").weekday == 3
+    assert parse_spec("daily at 7:45 Europe/Berlin") == Spec("daily", "07:45", "Europe/Berlin")
     assert parse_spec("weekly mon 09:00 Europe/Berlin").describe() == "every Monday at 09:00 (Europe/Berlin)"
 
 
@@ -88,3 +91,22 @@ def test_the_next_weekly_run() -> None:
 def test_usage_names_every_form() -> None:
     for form in ("daily HH:MM", "weekly <mon…sun> HH:MM", "show", "now", "off"):
         assert form in USAGE
+
+
+def test_the_default_zone_setting_is_checked_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.errors import ConfigError
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("CONFAB_DIGEST_TIMEZONE", "europe/berlin")
+    assert load_settings().digest_timezone == "Europe/Berlin"
+    monkeypatch.setenv("CONFAB_DIGEST_TIMEZONE", "Moon/Base")
+    with pytest.raises(ConfigError, match="CONFAB_DIGEST_TIMEZONE: I don't know the time zone `Moon/Base`"):
+        load_settings()
+
+
+def test_a_weekly_run_keeps_its_local_time_across_summer_time() -> None:
+    sunday = parse_spec("weekly sun 09:00 Europe/Berlin")
+    assert next_run(sunday, utc("2026-03-22T08:00:00")) == utc("2026-03-29T07:00:00")  # the morning after the change
+    assert next_run(sunday, utc("2026-03-29T07:00:00")) == utc("2026-04-05T07:00:00")
+    eastern = parse_spec("weekly fri 17:00 America/New_York")  # the US changes on another date (1 Nov 2026)
+    assert next_run(eastern, utc("2026-10-30T21:00:00")) == utc("2026-11-06T22:00:00")

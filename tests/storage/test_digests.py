@@ -53,12 +53,33 @@ async def test_due_lists_only_due_schedules_of_the_platforms_asked_for(store: St
 
 async def test_a_claim_is_a_compare_and_set_on_the_due_time(store: Storage) -> None:
     digests = digest_store(store)
-    await digests.put(schedule(next_run=100.0, since=None))
-    claimed = await digests.claim(KEY, 100.0, 86_500.0)
-    assert claimed is not None and claimed.next_run == 86_500.0 and claimed.since is None
-    assert await digests.claim(KEY, 100.0, 86_500.0) is None  # taken
-    assert await digests.due(200.0, ["slack"]) == []
+    await digests.put(schedule(next_run=100.0, since=50.0))
+    claimed = await digests.claim(KEY, 100.0, 700.0)
+    assert claimed is not None and (claimed.next_run, claimed.run_of, claimed.since) == (700.0, 100.0, 50.0)
+    assert await digests.claim(KEY, 100.0, 700.0) is None  # taken
+    assert await digests.due(200.0, ["slack"]) == []  # leased
     assert await digests.claim("slack:T1:nope", 100.0, 200.0) is None
+    assert await digests.finish(KEY, 700.0, 86_500.0, until=150.0) is True
+    got = await digests.get(KEY)
+    assert got is not None and (got.next_run, got.run_of, got.since) == (86_500.0, None, 150.0)
+    assert await digests.finish(KEY, 700.0, 90_000.0, until=160.0) is False  # not leased any more
+
+
+async def test_an_expired_lease_is_claimed_again_as_the_same_run(store: Storage) -> None:
+    digests = digest_store(store)
+    await digests.put(schedule(next_run=100.0, since=50.0))
+    assert await digests.claim(KEY, 100.0, 700.0) is not None  # then its process died
+    [stale] = await digests.due(700.0, ["slack"])
+    again = await digests.claim(KEY, stale.next_run, 1_300.0)
+    assert again is not None and (again.next_run, again.run_of) == (1_300.0, 100.0)  # the run of 100 still
+    assert await digests.finish(KEY, 700.0, 86_500.0, until=200.0) is False  # the dead one's lease is over
+    assert await digests.finish(KEY, 1_300.0, 86_500.0, until=None) is True  # refused: "since" stays
+    got = await digests.get(KEY)
+    assert got is not None and (got.next_run, got.run_of, got.since) == (86_500.0, None, 50.0)
+    await digests.claim(KEY, 86_500.0, 87_100.0)
+    await digests.put(schedule(next_run=90_000.0))  # rescheduled meanwhile: the run in hand is let go
+    got = await digests.get(KEY)
+    assert got is not None and (got.next_run, got.run_of, got.since) == (90_000.0, None, 50.0)
 
 
 async def test_forget_removes_the_channels_schedule(store: Storage) -> None:
@@ -84,8 +105,8 @@ async def test_replicas_racing_for_a_due_run_claim_it_once(store: Storage, repli
     for run in range(5):
         due = 1_000.0 + run
         await first.put(schedule(next_run=due))
-        claims = await asyncio.gather(*(stores.claim(KEY, due, due + 86_400.0)
+        claims = await asyncio.gather(*(stores.claim(KEY, due, due + 600.0)
                                         for stores in [first, second] * 8))
         assert sum(c is not None for c in claims) == 1
         got = await second.get(KEY)
-        assert got is not None and got.next_run == due + 86_400.0
+        assert got is not None and (got.next_run, got.run_of) == (due + 600.0, due)

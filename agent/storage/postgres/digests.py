@@ -10,7 +10,8 @@ from typing import LiteralString
 from agent.storage.digests import DigestSchedule, schedule_from_row
 from agent.storage.postgres.db import Database
 
-_COLUMNS: LiteralString = "channel_key, kind, at_time, weekday, zone, next_run, since, created_by, created_at"
+_COLUMNS: LiteralString = ("channel_key, kind, at_time, weekday, zone, next_run, since, created_by, created_at, "
+                           "run_of")
 
 
 class PostgresDigests:
@@ -23,10 +24,10 @@ class PostgresDigests:
 
     async def put(self, schedule: DigestSchedule) -> None:
         await self.db.execute(
-            f"INSERT INTO digest_schedules ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            f"INSERT INTO digest_schedules ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (channel_key) DO UPDATE SET kind = excluded.kind, at_time = excluded.at_time, "
             "weekday = excluded.weekday, zone = excluded.zone, next_run = excluded.next_run, "
-            "created_by = excluded.created_by, created_at = excluded.created_at", schedule.params())
+            "created_by = excluded.created_by, created_at = excluded.created_at, run_of = NULL", schedule.params())
 
     async def remove(self, channel_key: str) -> bool:
         return await self.db.execute("DELETE FROM digest_schedules WHERE channel_key = %s", (channel_key,)) > 0
@@ -38,11 +39,18 @@ class PostgresDigests:
             (now, list(platforms), limit))
         return [schedule_from_row(r) for r in rows]
 
-    async def claim(self, channel_key: str, due: float, following: float) -> DigestSchedule | None:
+    async def claim(self, channel_key: str, due: float, lease_until: float) -> DigestSchedule | None:
         rows = await self.db.fetch(
-            f"UPDATE digest_schedules SET next_run = %s WHERE channel_key = %s AND next_run = %s "
-            f"RETURNING {_COLUMNS}", (following, channel_key, due))
+            "UPDATE digest_schedules SET next_run = %s, run_of = coalesce(run_of, %s) WHERE channel_key = %s "
+            f"AND next_run = %s RETURNING {_COLUMNS}", (lease_until, due, channel_key, due))
         return None if not rows else schedule_from_row(rows[0])
+
+    async def finish(self, channel_key: str, leased: float, following: float, until: float | None) -> bool:
+        return await self.db.execute(
+            "UPDATE digest_schedules SET next_run = %s, run_of = NULL, since = CASE WHEN %s::float8 IS NULL "
+            "THEN since ELSE greatest(coalesce(since, %s::float8), %s::float8) END "
+            "WHERE channel_key = %s AND next_run = %s",
+            (following, until, until, until, channel_key, leased)) > 0
 
     async def covered(self, channel_key: str, until: float) -> None:
         await self.db.execute(

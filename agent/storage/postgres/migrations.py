@@ -263,7 +263,7 @@ MIGRATIONS: dict[int, LiteralString] = {
         FOR EACH ROW EXECUTE FUNCTION recall_log_change();
     """,
     # 8: scheduled digests (agent/storage/digests.py): one schedule per channel (forgotten with it), the next run
-    # in UTC claimed by compare-and-set, and the end of the last digest's window
+    # in UTC claimed by compare-and-set (then a lease's end, with the run in hand), and where the next window starts
     8: """
     CREATE TABLE digest_schedules (
         channel_key text COLLATE "C" NOT NULL PRIMARY KEY,
@@ -274,7 +274,8 @@ MIGRATIONS: dict[int, LiteralString] = {
         next_run    double precision NOT NULL,
         since       double precision,
         created_by  text NOT NULL,
-        created_at  double precision NOT NULL
+        created_at  double precision NOT NULL,
+        run_of      double precision
     );
     CREATE INDEX digest_schedules_by_next_run ON digest_schedules (next_run);
     """,

@@ -1,5 +1,5 @@
 """Digest schedules in SQLite (table ``digest_schedules``): the :class:`~agent.storage.digests.DigestStore` port.
-A claim is one ``UPDATE … WHERE next_run = ? RETURNING`` in the single writer: compare-and-set."""
+A claim (and a finish) is one ``UPDATE … WHERE next_run = ?`` in the single writer: compare-and-set."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ class SqliteDigests:
 
     async def put(self, schedule: DigestSchedule) -> None:
         await self.db.write(
-            f"INSERT INTO digest_schedules ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO digest_schedules ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (channel_key) DO UPDATE SET kind = excluded.kind, at_time = excluded.at_time, "
             "weekday = excluded.weekday, zone = excluded.zone, next_run = excluded.next_run, "
-            "created_by = excluded.created_by, created_at = excluded.created_at", schedule.params())
+            "created_by = excluded.created_by, created_at = excluded.created_at, run_of = NULL", schedule.params())
 
     async def remove(self, channel_key: str) -> bool:
         return await self.db.write("DELETE FROM digest_schedules WHERE channel_key = ?", (channel_key,)) > 0
@@ -37,11 +37,17 @@ class SqliteDigests:
             (now, *platforms, limit))
         return [schedule_from_row(r) for r in rows]
 
-    async def claim(self, channel_key: str, due: float, following: float) -> DigestSchedule | None:
+    async def claim(self, channel_key: str, due: float, lease_until: float) -> DigestSchedule | None:
         rows = await self.db.write_returning(
-            f"UPDATE digest_schedules SET next_run = ? WHERE channel_key = ? AND next_run = ? RETURNING {COLUMNS}",
-            (following, channel_key, due))
+            "UPDATE digest_schedules SET next_run = ?, run_of = coalesce(run_of, ?) WHERE channel_key = ? "
+            f"AND next_run = ? RETURNING {COLUMNS}", (lease_until, due, channel_key, due))
         return None if not rows else schedule_from_row(rows[0])
+
+    async def finish(self, channel_key: str, leased: float, following: float, until: float | None) -> bool:
+        return await self.db.write(
+            "UPDATE digest_schedules SET next_run = ?, run_of = NULL, since = CASE WHEN ? IS NULL THEN since "
+            "ELSE max(coalesce(since, ?), ?) END WHERE channel_key = ? AND next_run = ?",
+            (following, until, until, until, channel_key, leased)) > 0
 
     async def covered(self, channel_key: str, until: float) -> None:
         await self.db.write("UPDATE digest_schedules SET since = max(coalesce(since, ?), ?) WHERE channel_key = ?",

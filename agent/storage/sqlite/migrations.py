@@ -256,7 +256,7 @@ MIGRATIONS: dict[int, str] = {
     END;
     """,
     # 21: scheduled digests (agent/storage/digests.py): one schedule per channel (forgotten with it), the next run
-    # in UTC claimed by compare-and-set, and the end of the last digest's window
+    # in UTC claimed by compare-and-set (then a lease's end, with the run in hand), and where the next window starts
     21: """
     CREATE TABLE digest_schedules (
         channel_key TEXT NOT NULL PRIMARY KEY,
@@ -267,7 +267,8 @@ MIGRATIONS: dict[int, str] = {
         next_run    REAL NOT NULL,
         since       REAL,
         created_by  TEXT NOT NULL,
-        created_at  REAL NOT NULL
+        created_at  REAL NOT NULL,
+        run_of      REAL
     );
     CREATE INDEX digest_schedules_by_next_run ON digest_schedules (next_run);
     """,

@@ -1,0 +1,47 @@
+"""``/digest`` in the console: an admin schedules it and posts one now; the digest cites the console's message
+numbers (``[2]``) where Slack and Discord have permalinks."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from bot.console.adapter import ConsoleAdapter
+from tests.fakes.harness import open_bot
+from tests.fakes.settings import make_settings
+
+
+async def test_digest_in_the_console(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    lines = ["/as bob",
+             "/digest daily 09:00 Europe/Berlin",
+             "/as root admin",
+             "should we move the retro to Thursday?",
+             "/as bob",
+             "yes, Thursday works for everyone",
+             "/as root admin",
+             "We agreed: the retro moves to Thursday.",
+             "/as carol",
+             "does anyone have the retro board link?",
+             "/as root admin",
+             "/digest daily 9:00 Europe/Berlin",
+             "/digest now",
+             "/digest"]
+    screen = io.StringIO()
+    adapter = ConsoleAdapter(settings.data_dir, user="alice", stdin=io.StringIO("\n".join(lines) + "\n"),
+                             console=Console(file=screen, force_terminal=False, width=300))
+    async with open_bot(tmp_path, settings=settings, adapter=adapter, start=False, moderator=None) as bot:
+        await adapter.start(bot.pipeline, bot.pipeline.outbox)
+        await bot.drain()
+    out = screen.getvalue()
+    assert "Only admins can use `/digest`. In the console, become one with `/as bob admin`." in out
+    assert "This channel gets a digest every day at 09:00 (Europe/Berlin)" in out
+    assert "**Digest since" in out and "retro moves to Thursday" in out
+    assert "**Unanswered, asked of no one**" in out and "retro board link" in out
+    assert "Posted the digest in this channel." in out
+    shown = out.splitlines()[-1]
+    assert "every day at 09:00 (Europe/Berlin). The next is on" in shown and "It covers what was said since" in shown
+    decision = next(line for line in out.splitlines() if line.startswith("• root: We agreed"))
+    assert decision.endswith("([5])")  # the console's number of the message, where platforms have a permalink
