@@ -22,7 +22,8 @@ from typing import Literal
 from agent.deps import Deps
 from agent.digest.content import build_digest
 from agent.digest.schedule import Spec, local_time, next_run
-from agent.storage.digests import DigestSchedule, DigestStore, digest_store
+from agent.storage.digest_store import digest_store
+from agent.storage.digests import DigestSchedule, DigestStore
 from bot.adapter import Adapter
 from bot.events import ChannelRef, Reply
 from bot.outbox import Outbox

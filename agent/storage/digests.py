@@ -16,10 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
-
-if TYPE_CHECKING:
-    from agent.storage.ports import Storage
+from typing import Literal, Protocol, runtime_checkable
 
 DigestKind = Literal["daily", "weekly"]
 COLUMNS = "channel_key, kind, at_time, weekday, zone, next_run, since, created_by, created_at, run_of"
@@ -78,20 +75,3 @@ class DigestStore(Protocol):
     async def covered(self, channel_key: str, until: float) -> None:
         """A digest covered the channel up to ``until`` (``/digest now``): the next one starts there (``since``
         never moves back)."""
-
-
-def digest_store(storage: Storage) -> DigestStore:
-    """The digest schedules of an open storage (the same database and connections)."""
-    from agent.storage.sqlite import SqliteStorage
-
-    if isinstance(storage, SqliteStorage):
-        from agent.storage.sqlite.digests import SqliteDigests
-
-        return SqliteDigests(storage.db)
-    from agent.storage.postgres import PostgresStorage  # psycopg is needed only in the scaled mode
-
-    if isinstance(storage, PostgresStorage):
-        from agent.storage.postgres.digests import PostgresDigests
-
-        return PostgresDigests(storage.db)
-    raise TypeError(f"no digest store for {type(storage).__name__}")

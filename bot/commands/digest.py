@@ -12,7 +12,8 @@ import time
 from datetime import UTC, datetime
 
 from agent.digest.schedule import USAGE, ScheduleError, local_time, next_run, parse_spec
-from agent.storage.digests import DigestSchedule, digest_store
+from agent.storage.digest_store import digest_store
+from agent.storage.digests import DigestSchedule
 from bot import messages as say
 from bot.commands import CommandContext, command
 from bot.digests import DigestRunner, spec_of, window_start

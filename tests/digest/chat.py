@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from agent.storage.digests import digest_store
+from agent.storage.digest_store import digest_store
 from bot.events import ChannelRef, Reply
 from tests.fakes.harness import Bot, RecordingAdapter
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.storage.digests import digest_store
+from agent.storage.digest_store import digest_store
 from bot.digests import DigestRunner
 from bot.events import ChannelRef
 from tests.digest.chat import CONVERSATION, LinkingAdapter, due, posted, schedule, talk

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.storage.digests import digest_store
+from agent.storage.digest_store import digest_store
 from bot.digests import DigestRunner
 from tests.fakes.discord import BOB, GENERAL_ID, GUILD_ID, FakeDiscord
 from tests.fakes.discord import settle as discord_settle

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from agent.storage.digests import digest_store
+from agent.storage.digest_store import digest_store
 from bot.digests import LEASE_S, DigestRunner, run_digests
 from bot.events import Reply
 from tests.digest.chat import CONVERSATION, due, posted, schedule, talk

@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from agent.storage.digests import DigestSchedule, DigestStore, digest_store
+from agent.storage.digest_store import digest_store
+from agent.storage.digests import DigestSchedule, DigestStore
 from agent.storage.ports import Storage
 from tests.storage.conftest import Opener
 
