@@ -33,7 +33,6 @@ from bot.conversation import expects_answer
 from bot.events import ChannelRef, IncomingMessage, Reaction, Reply
 from bot.feedback import rated_for
 from bot.outbox import Outbox
-from bot.pipeline.route import MENTION_KIND
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +107,8 @@ class HelpDesk:
         else:
             reply = Reply(where, NOTE, reply_to=message.id, source=source, mention_group=group)
         settles = (key, message.id) if owed and self.outbox.pending is not None else None
-        sent = await self.outbox.send(reply, settles=settles)
-        if sent is not None and sent.message_id and answer is not None:
-            await self.store.threads.follow(key, message.id, kind=MENTION_KIND)  # follow-ups go on with Confab
+        # the thread is not followed: people take it from here (a mention asks Confab more)
+        await self.outbox.send(reply, settles=settles)
         log.info("help post answered" if answer is not None else "help post handed to the helpers",
                  extra={"channel": key})
         return settles is not None

@@ -73,8 +73,10 @@ async def test_a_covered_question_is_answered_in_its_thread_and_marked(bot: Bot)
     assert reply.text.startswith(MARK + "\n\nFrom the docs:") and "CONFAB_RETENTION_DAYS" in reply.text
     assert "privacy.md" in reply.text and reply.rated is not None and reply.mention_group is None
     assert await bot.deps.store.pending.get(KEY, message.id) is None  # settled
-    # the thread goes on with Confab like any answered thread; other channels are unchanged
-    assert await bot.deps.store.threads.followed(KEY, message.id) is not None
+    # the thread is left to people (a mention asks Confab more); other channels are unchanged
+    assert await bot.say("And can I change that?", channel="help", thread=message.id, user="bob") == ""
+    asked = await bot.say("@confab how long do you keep messages?", channel="help", thread=message.id)
+    assert asked.startswith("From the docs")
     assert await bot.say(COVERED, channel="general") == ""
 
 
