@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +147,18 @@ async def test_it_backs_off_when_a_person_answers_within_the_grace(docs: Path) -
 async def test_never_twice_on_redelivery_or_a_resumed_answer(bot: Bot) -> None:
     await help_on(bot)
     message = bot.message(COVERED, channel="help")
-    assert len(await bot.deliver(message)) == 1
+    accepted = await bot.pipeline.accept(message)  # stored with its answer owed; then the process "died"
+    assert accepted is not None and accepted.owed
+    assert await bot.pipeline.resume() == 1  # the next start answers it
+    await bot.pipeline.drain()
+    [reply] = bot.adapter.sent
+    assert reply.text.startswith(MARK) and reply.channel.thread == message.id
+    assert await bot.deps.store.pending.owed() == []
+    assert await bot.pipeline.resume() == 0
     assert await bot.deliver(message) == []  # the platform delivered it again
-    before = len(bot.adapter.sent)
-    # a restart resuming it, or a second replica's job: the answer is computed again, posted once
-    await bot.pipeline.process(accept_form(message).__class__(message, message.text, True))
-    assert len(bot.adapter.sent) == before
+    # the answer computed again (a job run twice, a second replica's run): posted once
+    await bot.pipeline.process(replace(accept_form(message), owed=True))
+    assert len(bot.adapter.sent) == 1
     assert (await bot.deps.store.replies.claim(help_source(KEY, message.id), KEY, 0.0))[0] == "done"
 
 
