@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.pipeline.helpdesk import help_source
-from tests.fakes.slack import FakeSlackAPI, payload, post_event, settle
+from tests.fakes.slack import FakeSlackAPI, command_form, payload, post_event, post_form, settle
 from tests.fakes.waiting import until
 from tests.services import RedisTarget
 
@@ -107,3 +107,18 @@ async def test_scaled_mode_a_post_delivered_to_two_replicas_gets_one_answer(
     assert answer.params["thread_ts"] == "1700000600.000100"
     assert answer.params["text"].startswith("_Answered automatically from the docs.")
     assert await pipeline.store.pending.owed() == []
+
+
+async def test_admins_set_it_with_the_slash_command(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """Slack sends the command's text unescaped: ``@helpers`` names no group there, its ID does."""
+    fake_api.users["U0ADMIN01"] = {"id": "U0ADMIN01", "name": "ada", "is_admin": True, "profile": {}}
+    adapter, pipeline = await slack_bot()
+    for text, user in (("settings help_channel on", "U0ALICE01"), ("settings help_channel on", "U0ADMIN01"),
+                       ("settings help_group @helpers", "U0ADMIN01"), ("settings help_group S0HELPERS", "U0ADMIN01")):
+        await post_form(adapter, command_form("/confab", text, fake_api.response_url(), user_id=user))
+        await settle(adapter)
+    refused, on, unknown, group = (r["text"] for r in fake_api.responses)
+    assert "Only admins" in refused and "Help-channel mode is on" in on
+    assert "Copy group ID" in unknown and "user group `S0HELPERS`" in group and "<!subteam" not in group
+    settings = pipeline.deps.store.channel_settings
+    assert await settings.get(KEY, "help_channel") == "on" and await settings.get(KEY, "help_group") == "S0HELPERS"
