@@ -64,6 +64,11 @@ async def test_off_by_default_and_only_admins_turn_it_on(bot: Bot) -> None:
     assert "`help_channel` = `off`" in shown[0].text and "`help_group` = not set" in shown[0].text
     bad = await bot.command("confab", "settings help_channel maybe", channel="help", admin=True)
     assert "must be one of: on, off" in bad[0].text
+    await help_on(bot)
+    off = await bot.command("confab", "settings help_channel off", channel="help", admin=True)
+    assert "Help-channel mode is off" in off[0].text
+    assert await post(bot, COVERED) == []
+    assert await bot.deps.store.pending.owed() == []
 
 
 async def test_a_covered_question_is_answered_in_its_thread_and_marked(bot: Bot) -> None:
