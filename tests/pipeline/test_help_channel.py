@@ -224,3 +224,30 @@ async def test_a_flagged_post_never_reaches_the_answer(docs: Path) -> None:
         await bot.deps.knowledge.prepare()
         await help_on(bot, group="helpers")
         assert await post(bot, COVERED) == []
+
+
+async def test_the_console_shows_it_and_reacts_with_react(docs: Path) -> None:
+    """The console-like flow: a help channel set, a post answered in its thread, ``/react N ❌`` hides the answer."""
+    import io
+
+    from rich.console import Console
+
+    from bot.console.adapter import ConsoleAdapter
+    from tests.fakes.settings import make_settings
+
+    settings = make_settings(docs, help_grace_s=0)
+    screen = io.StringIO()
+    lines = ["/join #help", "/confab settings help_channel on", "How long do you keep messages?",
+             "/react 4", "/as bob", "/react 4 ❌", "/as alice", "/react 4 ❌"]
+    adapter = ConsoleAdapter(settings.data_dir, user="alice", stdin=io.StringIO("\n".join(lines) + "\n"),
+                             console=Console(file=screen, force_terminal=False, width=300))
+    async with open_bot(docs, settings=settings, adapter=adapter, start=False, moderator=None) as bot:
+        await bot.deps.knowledge.prepare()
+        await adapter.start(bot.pipeline, bot.pipeline.outbox)
+        await bot.drain()
+    out = screen.getvalue()
+    assert "[4] (thread 3) confab: _Answered automatically from the docs." in out  # [3]: the post
+    assert "* Usage: /react N EMOJI" in out
+    assert "* bob reacted ❌ to [4]." in out and "* alice reacted ❌ to [4]." in out
+    assert out.count("[4] was hidden") == 1  # by alice, who asked; not by bob
+    assert out.index("* bob reacted") < out.index("[4] was hidden") < out.index("* alice reacted")
