@@ -114,8 +114,11 @@ class HelpDesk:
         return settles is not None
 
     async def _still_open(self, message: IncomingMessage) -> bool:
-        """After the grace: the post is still there and no person other than its author answered in its thread."""
+        """After the grace: the channel is still a help channel, the post is still there and no person other than
+        its author answered in its thread."""
         key = message.channel.key
+        if not await self.enabled(key):
+            return False
         stored = await self.store.messages.get(key, message.id)
         if stored is None or stored.deleted:
             log.info("help post deleted before its answer", extra={"channel": key})

@@ -147,6 +147,12 @@ async def test_it_backs_off_when_a_person_answers_within_the_grace(docs: Path) -
         await bot.deliver(bot.message("(on Slack, if that matters)", channel="help", thread=second.id, user="carol"))
         [reply] = await waiting
         assert reply.text.startswith(MARK)
+        # turned off during the grace: nothing
+        third = bot.message(COVERED, channel="help", user="dave")
+        waiting = asyncio.create_task(bot.deliver(third))
+        await asyncio.sleep(0.1)
+        await bot.command("confab", "settings help_channel off", channel="help", admin=True)
+        assert await waiting == []
 
 
 async def test_never_twice_on_redelivery_or_a_resumed_answer(bot: Bot) -> None:
