@@ -33,13 +33,12 @@ from bot.conversation import expects_answer
 from bot.events import ChannelRef, IncomingMessage, Reaction, Reply
 from bot.feedback import rated_for
 from bot.outbox import Outbox
+from bot.reactions import acted_on
 
 log = logging.getLogger(__name__)
 
 HELP_CHANNEL = "help_channel"  # channel setting: "on" or "off" (the default)
 HELP_GROUP = "help_group"  # channel setting: the helper group pinged when the docs don't cover a post
-# ❌ (Slack names it ``x``), ✖️ and 🙅 (``no_good``): "not this one"
-OPT_OUT = frozenset({"❌", "x", "✖️", "✖", "heavy_multiplication_x", "🙅", "no_good"})
 MARK = "_Answered automatically from the docs. React ❌ to hide it if it didn't help._"
 NOTE = "The docs don't cover this one, so I'm leaving it to the helpers. Could one of you take a look?"
 OPTED_OUT = ""  # the ledger's message id for a post opted out before its answer: nothing was posted
@@ -157,7 +156,7 @@ class HelpDesk:
     async def on_reaction(self, reaction: Reaction) -> None:
         """❌ on a post in a help channel: no automatic answer (anyone may ask this); on the automatic answer,
         or on the post after it was answered, by the post's author or an admin: the answer is deleted."""
-        if reaction.emoji not in OPT_OUT or reaction.user.is_bot:
+        if not acted_on(reaction.emoji) or reaction.user.is_bot:
             return
         key = reaction.channel.key
         stored = await self.store.messages.get(key, reaction.message_id)
