@@ -104,8 +104,8 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
     channel_settings, key = ctx.deps.store.channel_settings, ctx.command.channel.key
     if len(words) == 1:
         defaults = {"spam_policy": ctx.deps.settings.spam_policy, "mod_channel": ctx.deps.settings.mod_channel,
-                    "spam_exempt_days": EXEMPT_DAYS, "voice_transcripts": "off",
-                    "help_channel": "off"}
+                    "spam_exempt_days": EXEMPT_DAYS, "voice_transcripts": "off"}
+        defaults["help_channel"] = "off"
         lines = ["This channel's settings:"]
         for name in CHANNEL_SETTINGS:
             if name in GUIDANCE:

@@ -14,9 +14,9 @@ log = logging.getLogger(__name__)
 
 HELP_SETTINGS = (HELP_CHANNEL, HELP_GROUP)
 NO_GROUP = ("none", "off", "-")
-HOW_TO_NAME = {
-    "slack": "type `@` and pick the user group (e.g. `@helpers`)",
-    "discord": "type `@` and pick the role (a role mention, or the role's id)",
+HOW_TO_NAME = {  # Slack sends a slash command's text unescaped ("@helpers"): the group's id names it there
+    "slack": "give the user group's ID (the group's ⋯ menu → Copy group ID), e.g. `S0123ABCD`",
+    "discord": "type `@` and pick the role, or give its ID (Server Settings → Roles → ⋯ → Copy Role ID)",
 }
 
 

@@ -19,11 +19,11 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from bot import messages as say
-from bot.adapter import Capabilities, EventHandler, Outgoing
-from bot.console.workspace import CONSOLE_COMMANDS, Control, Rate, RunCommand, Say, Workspace
+from bot.adapter import Capabilities, EventHandler, HandlesReactions, Outgoing
+from bot.console.workspace import CONSOLE_COMMANDS, Control, Rate, React, RunCommand, Say, Workspace
 from bot.downloads import copy_local
 from bot.errors import FileRefused
-from bot.events import Attachment, Author, ChannelRef, Command, IncomingMessage, Reply, SentRef, Vote
+from bot.events import Attachment, Author, ChannelRef, Command, IncomingMessage, Reaction, Reply, SentRef, Vote
 from bot.pings import pinged_text
 from bot.recall_access import ConsoleAccess
 
@@ -86,6 +86,12 @@ class ConsoleAdapter:
             return not action.quit
         if isinstance(action, Rate):
             await self._rate(action, inbox)
+            return True
+        if isinstance(action, React):
+            if isinstance(inbox, HandlesReactions):
+                ws = self.workspace
+                await inbox.handle_reaction(Reaction(ws.ref(), ws.id_of(action.number), action.emoji, ws.author()))
+            self._note(f"{self.workspace.user} reacted {action.emoji} to [{action.number}].")
             return True
         if isinstance(action, RunCommand):
             if action.command.name == "help":
@@ -179,6 +185,10 @@ class ConsoleAdapter:
 
     async def delete(self, channel: ChannelRef, message_id: str) -> None:
         self._note(f"[{self.workspace.number_of(message_id)}] was removed by moderation")
+
+    async def delete_own(self, channel: ChannelRef, message_id: str) -> None:
+        """A help channel's automatic answer, hidden at the asker's request."""
+        self._note(f"[{self.workspace.number_of(message_id)}] was hidden")
 
     async def timeout_user(self, channel: ChannelRef, user_id: str, seconds: int) -> None:
         self._note(f"{user_id} was timed out for {seconds // 60} min")

@@ -26,6 +26,7 @@ CONSOLE_COMMANDS = {
     "channels": "/channels: list channels",
     "attach": "/attach PATH: a file on this machine goes with your next message (text, code, logs, PDF, images)",
     "rate": "/rate up|down [N]: 👍 or 👎 my answer N (default: my last answer here); the same again takes it back",
+    "react": "/react N EMOJI: react to message N, e.g. /react 12 ❌ (a help channel's opt-out)",
     "quit": "/quit: leave (also Ctrl-D)",
 }
 _REPLY_SHORT = re.compile(r"^>(\d+)\s+(.*)$", re.S)
@@ -56,7 +57,16 @@ class Rate:
     number: str | None
 
 
-Action = Say | RunCommand | Control | Rate
+@dataclass(frozen=True, slots=True)
+class React:
+    """``/react N EMOJI``: the current user reacts to message N of the current channel."""
+
+    number: str
+    emoji: str
+
+
+Action = Say | RunCommand | Control | Rate | React
+REACT_USAGE = "Usage: /react N EMOJI, e.g. /react 12 ❌ (N: the message's number)"
 RATE_USAGE = "Usage: /rate up|down [N], e.g. /rate up or /rate down 12 (N: the number of my answer)"
 _RATE_VALUES = {"up": "up", "+1": "up", "+": "up", "👍": "up", "down": "down", "-1": "down", "-": "down", "👎": "down"}
 
@@ -145,6 +155,11 @@ class Workspace:
             if value is None or len(words) > 2 or (len(words) == 2 and not words[1].lstrip("[").rstrip("]").isdigit()):
                 return Control(RATE_USAGE)
             return Rate(value, words[1].lstrip("[").rstrip("]") if len(words) == 2 else None)
+        if name == "react":
+            words = args.split()
+            if len(words) != 2 or not words[0].lstrip("[").rstrip("]").isdigit() or len(words[1]) > 32:
+                return Control(REACT_USAGE)
+            return React(words[0].lstrip("[").rstrip("]"), words[1])
         return RunCommand(Command(name=name, args=args, channel=self.ref(thread), author=self.author(),
                                   id=self.id_of(self.next_number(thread))))
 

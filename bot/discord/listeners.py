@@ -15,6 +15,7 @@ from bot.adapter import HandlesReactions
 from bot.discord.convert import channel_ref, delete_to_events, edit_to_event, message_to_event, reaction_to_event
 from bot.discord.ports import DiscordEdge
 from bot.events import IncomingMessage, PlatformFlag
+from bot.reactions import acted_on
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ class Listeners:
             self.adapter.spawn(handler.handle_delete(delete))
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        if payload.user_id != self.adapter.bot_user_id and isinstance(self.adapter.handler, HandlesReactions):
+        if payload.user_id != self.adapter.bot_user_id and acted_on(str(payload.emoji)) \
+                and isinstance(self.adapter.handler, HandlesReactions):
             self.adapter.spawn(self._react(payload))
 
     async def _react(self, payload: discord.RawReactionActionEvent) -> None:

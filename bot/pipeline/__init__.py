@@ -177,7 +177,8 @@ class Pipeline:
             return
         if message.channel.platform not in self.outbox.adapters:
             raise JobError(f"no {message.channel.platform} adapter in this worker")  # retried elsewhere or later
-        await self._process_now(accept_form(message), queued=True)
+        # owed by its record, whatever the message looks like (a help channel's post is owed by its channel)
+        await self._process_now(replace(accept_form(message), owed=True), queued=True)
 
     async def run_command_job(self, payload: dict[str, Any]) -> None:
         """A ``command`` job (the scaled mode): an acknowledged command, answered through its route (a

@@ -33,14 +33,12 @@ from bot.conversation import expects_answer
 from bot.events import ChannelRef, IncomingMessage, Reaction, Reply
 from bot.feedback import rated_for
 from bot.outbox import Outbox
-from bot.pipeline.route import MENTION_KIND
+from bot.reactions import acted_on
 
 log = logging.getLogger(__name__)
 
 HELP_CHANNEL = "help_channel"  # channel setting: "on" or "off" (the default)
 HELP_GROUP = "help_group"  # channel setting: the helper group pinged when the docs don't cover a post
-# ❌ (Slack names it ``x``), ✖️ and 🙅 (``no_good``): "not this one"
-OPT_OUT = frozenset({"❌", "x", "✖️", "✖", "heavy_multiplication_x", "🙅", "no_good"})
 MARK = "_Answered automatically from the docs. React ❌ to hide it if it didn't help._"
 NOTE = "The docs don't cover this one, so I'm leaving it to the helpers. Could one of you take a look?"
 OPTED_OUT = ""  # the ledger's message id for a post opted out before its answer: nothing was posted
@@ -108,16 +106,18 @@ class HelpDesk:
         else:
             reply = Reply(where, NOTE, reply_to=message.id, source=source, mention_group=group)
         settles = (key, message.id) if owed and self.outbox.pending is not None else None
-        sent = await self.outbox.send(reply, settles=settles)
-        if sent is not None and sent.message_id and answer is not None:
-            await self.store.threads.follow(key, message.id, kind=MENTION_KIND)  # follow-ups go on with Confab
+        # the thread is not followed: people take it from here (a mention asks Confab more)
+        await self.outbox.send(reply, settles=settles)
         log.info("help post answered" if answer is not None else "help post handed to the helpers",
                  extra={"channel": key})
         return settles is not None
 
     async def _still_open(self, message: IncomingMessage) -> bool:
-        """After the grace: the post is still there and no person other than its author answered in its thread."""
+        """After the grace: the channel is still a help channel, the post is still there and no person other than
+        its author answered in its thread."""
         key = message.channel.key
+        if not await self.enabled(key):
+            return False
         stored = await self.store.messages.get(key, message.id)
         if stored is None or stored.deleted:
             log.info("help post deleted before its answer", extra={"channel": key})
@@ -156,7 +156,7 @@ class HelpDesk:
     async def on_reaction(self, reaction: Reaction) -> None:
         """❌ on a post in a help channel: no automatic answer (anyone may ask this); on the automatic answer,
         or on the post after it was answered, by the post's author or an admin: the answer is deleted."""
-        if reaction.emoji not in OPT_OUT or reaction.user.is_bot:
+        if not acted_on(reaction.emoji) or reaction.user.is_bot:
             return
         key = reaction.channel.key
         stored = await self.store.messages.get(key, reaction.message_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from agent.storage.ports import PendingAnswer, PendingAnswers
 from bot.adapter import NOTE_POSTING
@@ -47,7 +48,7 @@ async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable
             continue
         log.info("resuming an answer owed before a restart", extra={"channel": owed.channel_key,
                                                                     "message_id": owed.message_id})
-        await process(accept_form(message))
+        await process(replace(accept_form(message), owed=True))  # owed by its record (a help post by its channel)
         resumed += 1
     return resumed
 

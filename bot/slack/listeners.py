@@ -24,6 +24,7 @@ from agent.state.profiles import Profiles
 from bot.adapter import NOTE_POSTING, HandlesReactions
 from bot.delivery import FirstDelivery
 from bot.events import Accepted, Author, IncomingMessage, MessageDelete, MessageEdit, Reaction
+from bot.reactions import acted_on
 from bot.slack.authors import SlackAuthors
 from bot.slack.commands import SlackCommands
 from bot.slack.convert import HUMAN_SUBTYPES, event_from_payload, reaction_from_payload, team_of
@@ -92,7 +93,7 @@ class SlackListeners:
 
     async def _on_reaction(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         reaction = reaction_from_payload(event, team_of(body))
-        if reaction is not None and reaction.user.id != self.adapter.bot_user_id:
+        if reaction is not None and acted_on(reaction.emoji) and reaction.user.id != self.adapter.bot_user_id:
             self.adapter.spawn(self._react(reaction))
 
     async def _react(self, reaction: Reaction) -> None:

@@ -20,6 +20,7 @@ FORUM_ID = 1300000000000000009
 HELPERS_ROLE = "1500000000000000009"
 KEY = f"discord:{GUILD_ID}:{GENERAL_ID}"
 FORUM_KEY = f"discord:{GUILD_ID}:{FORUM_ID}"
+GUILD_MESSAGE_REACTIONS = 1 << 10
 PING = re.compile(r"<@[!&]?\d+>|(?<![\w@\u200b])@(everyone|here)\b")
 
 
@@ -79,6 +80,7 @@ async def test_not_covered_pings_the_helper_role_only(discord_bot: Any, fake_dis
 async def test_a_cross_on_the_post_during_the_grace_stops_the_answer(discord_bot: Any, fake_discord: FakeDiscord,
                                                                    tmp_path: Path) -> None:
     adapter, _ = await help_bot(discord_bot, tmp_path, KEY, help_grace_s=1.0)
+    assert fake_discord.identifies[0]["intents"] & GUILD_MESSAGE_REACTIONS  # Discord sends reactions only then
     question = fake_discord.message("How long do you keep messages?", author=BOB)
     await fake_discord.dispatch("MESSAGE_CREATE", question)
     await asyncio.sleep(0.2)

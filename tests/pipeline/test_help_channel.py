@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,11 @@ async def test_off_by_default_and_only_admins_turn_it_on(bot: Bot) -> None:
     assert "`help_channel` = `off`" in shown[0].text and "`help_group` = not set" in shown[0].text
     bad = await bot.command("confab", "settings help_channel maybe", channel="help", admin=True)
     assert "must be one of: on, off" in bad[0].text
+    await help_on(bot)
+    off = await bot.command("confab", "settings help_channel off", channel="help", admin=True)
+    assert "Help-channel mode is off" in off[0].text
+    assert await post(bot, COVERED) == []
+    assert await bot.deps.store.pending.owed() == []
 
 
 async def test_a_covered_question_is_answered_in_its_thread_and_marked(bot: Bot) -> None:
@@ -73,8 +79,10 @@ async def test_a_covered_question_is_answered_in_its_thread_and_marked(bot: Bot)
     assert reply.text.startswith(MARK + "\n\nFrom the docs:") and "CONFAB_RETENTION_DAYS" in reply.text
     assert "privacy.md" in reply.text and reply.rated is not None and reply.mention_group is None
     assert await bot.deps.store.pending.get(KEY, message.id) is None  # settled
-    # the thread goes on with Confab like any answered thread; other channels are unchanged
-    assert await bot.deps.store.threads.followed(KEY, message.id) is not None
+    # the thread is left to people (a mention asks Confab more); other channels are unchanged
+    assert await bot.say("And can I change that?", channel="help", thread=message.id, user="bob") == ""
+    asked = await bot.say("@confab how long do you keep messages?", channel="help", thread=message.id)
+    assert asked.startswith("From the docs")
     assert await bot.say(COVERED, channel="general") == ""
 
 
@@ -139,17 +147,29 @@ async def test_it_backs_off_when_a_person_answers_within_the_grace(docs: Path) -
         await bot.deliver(bot.message("(on Slack, if that matters)", channel="help", thread=second.id, user="carol"))
         [reply] = await waiting
         assert reply.text.startswith(MARK)
+        # turned off during the grace: nothing
+        third = bot.message(COVERED, channel="help", user="dave")
+        waiting = asyncio.create_task(bot.deliver(third))
+        await asyncio.sleep(0.1)
+        await bot.command("confab", "settings help_channel off", channel="help", admin=True)
+        assert await waiting == []
 
 
 async def test_never_twice_on_redelivery_or_a_resumed_answer(bot: Bot) -> None:
     await help_on(bot)
     message = bot.message(COVERED, channel="help")
-    assert len(await bot.deliver(message)) == 1
+    accepted = await bot.pipeline.accept(message)  # stored with its answer owed; then the process "died"
+    assert accepted is not None and accepted.owed
+    assert await bot.pipeline.resume() == 1  # the next start answers it
+    await bot.pipeline.drain()
+    [reply] = bot.adapter.sent
+    assert reply.text.startswith(MARK) and reply.channel.thread == message.id
+    assert await bot.deps.store.pending.owed() == []
+    assert await bot.pipeline.resume() == 0
     assert await bot.deliver(message) == []  # the platform delivered it again
-    before = len(bot.adapter.sent)
-    # a restart resuming it, or a second replica's job: the answer is computed again, posted once
-    await bot.pipeline.process(accept_form(message).__class__(message, message.text, True))
-    assert len(bot.adapter.sent) == before
+    # the answer computed again (a job run twice, a second replica's run): posted once
+    await bot.pipeline.process(replace(accept_form(message), owed=True))
+    assert len(bot.adapter.sent) == 1
     assert (await bot.deps.store.replies.claim(help_source(KEY, message.id), KEY, 0.0))[0] == "done"
 
 
@@ -210,3 +230,30 @@ async def test_a_flagged_post_never_reaches_the_answer(docs: Path) -> None:
         await bot.deps.knowledge.prepare()
         await help_on(bot, group="helpers")
         assert await post(bot, COVERED) == []
+
+
+async def test_the_console_shows_it_and_reacts_with_react(docs: Path) -> None:
+    """The console-like flow: a help channel set, a post answered in its thread, ``/react N ❌`` hides the answer."""
+    import io
+
+    from rich.console import Console
+
+    from bot.console.adapter import ConsoleAdapter
+    from tests.fakes.settings import make_settings
+
+    settings = make_settings(docs, help_grace_s=0)
+    screen = io.StringIO()
+    lines = ["/join #help", "/confab settings help_channel on", "How long do you keep messages?",
+             "/react 4", "/as bob", "/react 4 ❌", "/as alice", "/react 4 ❌"]
+    adapter = ConsoleAdapter(settings.data_dir, user="alice", stdin=io.StringIO("\n".join(lines) + "\n"),
+                             console=Console(file=screen, force_terminal=False, width=300))
+    async with open_bot(docs, settings=settings, adapter=adapter, start=False, moderator=None) as bot:
+        await bot.deps.knowledge.prepare()
+        await adapter.start(bot.pipeline, bot.pipeline.outbox)
+        await bot.drain()
+    out = screen.getvalue()
+    assert "[4] (thread 3) confab: _Answered automatically from the docs." in out  # [3]: the post
+    assert "* Usage: /react N EMOJI" in out
+    assert "* bob reacted ❌ to [4]." in out and "* alice reacted ❌ to [4]." in out
+    assert out.count("[4] was hidden") == 1  # by alice, who asked; not by bob
+    assert out.index("* bob reacted") < out.index("[4] was hidden") < out.index("* alice reacted")
