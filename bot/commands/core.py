@@ -88,7 +88,7 @@ async def forget_command(ctx: CommandContext) -> list[Reply]:
 
 
 @command("confab", "Help, this channel's settings, or feedback on my answers (admins).",
-         "/confab [settings [name value] | feedback [all]]",
+         "/confab [settings [name value] | feedback [all] | confirm|cancel <code>]",
          rate_limited=False)
 async def confab_command(ctx: CommandContext) -> list[Reply]:
     words = ctx.command.args.split()
@@ -99,7 +99,8 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
     if words[0].lower() in ("confirm", "cancel"):  # a tool server's acting call waiting for an admin
         return await tool_call_decision(ctx, words[0].lower(), words[1:])
     if words[0].lower() != "settings":
-        return [ctx.reply("Usage: `/confab help`, `/confab settings [name value]` or `/confab feedback [all]`.",
+        return [ctx.reply("Usage: `/confab help`, `/confab settings [name value]`, `/confab feedback [all]`, or "
+                          "`/confab confirm <code>` / `/confab cancel <code>` for a tool call waiting for an admin.",
                           ephemeral=True)]
     channel_settings, key = ctx.deps.store.channel_settings, ctx.command.channel.key
     if len(words) == 1:

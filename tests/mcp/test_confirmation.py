@@ -114,6 +114,9 @@ async def test_confirm_without_tool_servers_or_code_says_so(bot_factory: Any, to
         assert "Usage: `/confab confirm <code>`" in texts(await bot.command("confab", args, user="root", admin=True))
     assert "Nothing waits" in texts(await bot.command("confab", "confirm ZZZZZZ", user="root", admin=True))
     assert tool_server.calls() == []
+    # /confab's own usage and /help name confirm and cancel too
+    assert "`/confab confirm <code>`" in texts(await bot.command("confab", "nonsense", user="root", admin=True))
+    assert "confirm|cancel <code>" in texts(await bot.command("help", "", user="root"))
 
 
 async def test_two_acting_calls_in_one_answer_each_get_a_code(bot_factory: Any, tool_server: ToolServer) -> None:
