@@ -86,6 +86,18 @@ def _one_local_model(monkeypatch: pytest.MonkeyPatch, local_embedder: Any) -> No
 
 
 @pytest.fixture(autouse=True)
+def _fresh_openai_http_clients() -> Iterator[None]:
+    """langchain-openai keeps one httpx client per (base URL, timeout) for the whole process. A process has one
+    event loop; tests have one each, and a fake server's loopback port can come round again, so a later test got
+    an earlier test's client, bound to its closed loop ("Event loop is closed": one failure in a full run)."""
+    yield
+    from langchain_openai.chat_models import _client_utils
+
+    _client_utils._cached_async_httpx_client.cache_clear()
+    _client_utils._cached_sync_httpx_client.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _unfreeze_gc() -> Iterator[None]:
     """The app freezes its startup objects for the process's life; a test's app is gone after it."""
     yield
