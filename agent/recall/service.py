@@ -218,8 +218,7 @@ class RecallService:
 
     async def _embed_missing(self, rows: Sequence[RecallRow]) -> None:
         vectors, todo, digests = self._stored_vectors(rows)
-        for start in range(0, len(todo), self.batch * 16):
-            await self._embed(rows, todo[start:start + self.batch * 16], vectors, digests)
+        await self._embed(rows, todo, vectors, digests)
 
     async def run(self, every_s: float = 1.0, trim_every_s: float = 3600.0) -> None:
         """Follow the store while Confab runs (a background task); trims the feed and ages out old messages."""
@@ -250,9 +249,7 @@ class RecallService:
     async def _index_rows(self, index: ConversationIndex, rows: Sequence[RecallRow], hold: bool = True) -> None:
         vectors, todo, digests = self._stored_vectors(rows)
         held = set(self._held(rows, todo)) if hold else set()
-        todo = [i for i in todo if i not in held]
-        for start in range(0, len(todo), self.batch * 16):
-            await self._embed(rows, todo[start:start + self.batch * 16], vectors, digests)
+        await self._embed(rows, [i for i in todo if i not in held], vectors, digests)
         ready = [i for i in range(len(rows)) if i not in held]
         for i in ready:
             self._waiting.pop((rows[i].channel_key, rows[i].message_id), None)
@@ -286,18 +283,18 @@ class RecallService:
         return [i for i in todo
                 if now - self._waiting.setdefault((rows[i].channel_key, rows[i].message_id), now) < self.wait_s]
 
-    async def _embed(self, rows: Sequence[RecallRow], part: Sequence[int], vectors: np.ndarray,
+    async def _embed(self, rows: Sequence[RecallRow], todo: Sequence[int], vectors: np.ndarray,
                      digests: Sequence[str]) -> None:
-        """Embed rows ``part`` into ``vectors`` and store their vectors."""
-        if not part:
-            return
+        """Embed rows ``todo`` into ``vectors`` and store their vectors, a batch of ``16 * batch`` at a time."""
         embedder = self._embedder()
-        texts = list(dict.fromkeys(rows[i].text[:EMBED_CHARS] for i in part))  # "ok", "thanks!": once
-        fresh = dict(zip(texts, await embedder.aembed(texts), strict=True))
-        vectors[list(part)] = np.stack([fresh[rows[i].text[:EMBED_CHARS]] for i in part])
-        await self.store.keep([(rows[i], digests[i], embedder.name, np.asarray(vectors[i], dtype="<f4").tobytes())
-                               for i in part])
-        self.embedded += len(part)
+        for start in range(0, len(todo), self.batch * 16):
+            part = list(todo[start:start + self.batch * 16])
+            texts = list(dict.fromkeys(rows[i].text[:EMBED_CHARS] for i in part))  # "ok", "thanks!": once
+            fresh = dict(zip(texts, await embedder.aembed(texts), strict=True))
+            vectors[part] = np.stack([fresh[rows[i].text[:EMBED_CHARS]] for i in part])
+            await self.store.keep([(rows[i], digests[i], embedder.name,
+                                    np.asarray(vectors[i], dtype="<f4").tobytes()) for i in part])
+            self.embedded += len(part)
 
     # --- searching -------------------------------------------------------------------------
 
