@@ -49,10 +49,10 @@ class LabelSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class Labelled:
+class LabelResult:
     label: str  # a label's name, or UNSURE
-    probability: float  # of the most likely label
-    likeliest: str  # the most likely label, also when unsure
+    score: float  # the likeliest label's probability
+    likeliest: str = ""  # the likeliest label, also when unsure
 
 
 def label_spec(text: str, examples: Sequence[str] = ()) -> LabelSpec | None:
@@ -92,7 +92,7 @@ async def prototypes(embedder: Embedder, specs: Sequence[LabelSpec]) -> np.ndarr
     return np.stack(out)
 
 
-async def label_texts(embedder: Embedder, specs: Sequence[LabelSpec], texts: Sequence[str]) -> list[Labelled]:
+async def label_texts(embedder: Embedder, specs: Sequence[LabelSpec], texts: Sequence[str]) -> list[LabelResult]:
     """The label of each text; UNSURE where the likeliest label is below even odds."""
     if not specs or not texts:
         return []
@@ -102,7 +102,7 @@ async def label_texts(embedder: Embedder, specs: Sequence[LabelSpec], texts: Seq
     for row in probabilities(vectors, protos):
         best = int(row.argmax())
         p = float(row[best])
-        found.append(Labelled(specs[best].name if p >= UNSURE_BELOW else UNSURE, round(p, 3), specs[best].name))
+        found.append(LabelResult(specs[best].name if p >= UNSURE_BELOW else UNSURE, round(p, 3), specs[best].name))
     return found
 
 

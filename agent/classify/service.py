@@ -7,10 +7,10 @@ import json
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from agent.classify.labels import UNSURE, LabelSpec, distinct, label_spec, label_texts
+from agent.classify.labels import UNSURE, LabelResult, LabelSpec, distinct, label_spec, label_texts
 from agent.classify.sentiment import SentimentResult, analyze_sentiment
 from agent.classify.spam import SpamClassifier, SpamResult
 from agent.classify.text_model import model_path
@@ -29,13 +29,6 @@ JUDGE_PROMPT = (
 )
 JUDGE_STANDING = (" The author is {standing}: a colleague's announcement, reminder, survey or request is not spam; "
                   "a scam is, whoever sends it.")
-
-
-@dataclass(frozen=True, slots=True)
-class LabelResult:
-    label: str  # a label's name, or "unsure"
-    score: float  # the likeliest label's probability
-    likeliest: str = ""  # the likeliest label, also when unsure
 
 
 class Classification:
@@ -96,8 +89,7 @@ class Classification:
                 return await self._labels_by_model(list(texts), specs)
             except Exception as exc:
                 log.info("labelling by the model failed; using embeddings", extra={"error": type(exc).__name__})
-        found = await label_texts(self._embedder(), specs, texts)
-        return [LabelResult(f.label, f.probability, f.likeliest) for f in found]
+        return await label_texts(self._embedder(), specs, texts)
 
     async def _labels_by_model(self, texts: list[str], specs: list[LabelSpec]) -> list[LabelResult]:
         names = [spec.name for spec in specs]

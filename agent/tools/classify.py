@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from agent.classify.labels import UNSURE
+from agent.classify.labels import UNSURE, LabelResult
 from agent.classify.sentiment import overall_label
 from agent.context import report
 from agent.text import clip
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
-    from agent.classify.service import Classification, LabelResult
+    from agent.classify.service import Classification
 
 MAX_MESSAGES = 200
 SHOWN_CHARS = 80  # of each message quoted back

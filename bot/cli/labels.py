@@ -104,7 +104,7 @@ async def _score(specs: list[Any], scored: list[tuple[str, str]]) -> dict[str, A
     predicted = [f.label for f in found]
     labelled = [i for i, p in enumerate(predicted) if p != UNSURE]
     right = np.array([f.likeliest == y for f, y in zip(found, truth, strict=True)])
-    confidence = np.array([f.probability for f in found])
+    confidence = np.array([f.score for f in found])
     return {"accuracy": round(float(np.mean([p == y for p, y in zip(predicted, truth, strict=True)])), 4),
             "likeliest_accuracy": round(float(right.mean()), 4),
             "macro_f1": macro_f1(classes, truth, predicted),

@@ -34,8 +34,8 @@ async def test_examples_teach_a_label_and_a_guess_is_unsure(local_embedder: Loca
         LabelSpec("finance", "invoices, payments and refunds", ("where is my invoice?", "the card payment failed")),
         LabelSpec("engineering", "code, deploys and outages", ("the deploy is red", "the API returns 500"))], texts)
     assert [d.label for d in described[:2]] == ["finance", "finance"]
-    assert described[0].probability > named[0].probability  # a description and examples make it surer
+    assert described[0].score > named[0].score  # a description and examples make it surer
     # lunch is neither: less sure than either (the probabilities are among the labels given: there is no
     # "none of these", so two labels can't say it; more labels spread it, see the names-only test in chat)
-    assert described[2].probability < 0.75 < min(d.probability for d in described[:2])
-    assert all(0.0 <= d.probability <= 1.0 and d.likeliest in ("finance", "engineering") for d in described)
+    assert described[2].score < 0.75 < min(d.score for d in described[:2])
+    assert all(0.0 <= d.score <= 1.0 and d.likeliest in ("finance", "engineering") for d in described)
