@@ -3,13 +3,9 @@ numbers (``[2]``) where Slack and Discord have permalinks."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from rich.console import Console
-
-from bot.console.adapter import ConsoleAdapter
-from tests.fakes.harness import open_bot
+from tests.fakes.harness import console_says
 from tests.fakes.settings import make_settings
 
 
@@ -29,13 +25,7 @@ async def test_digest_in_the_console(tmp_path: Path) -> None:
              "/digest daily 9:00 Europe/Berlin",
              "/digest now",
              "/digest"]
-    screen = io.StringIO()
-    adapter = ConsoleAdapter(settings.data_dir, user="alice", stdin=io.StringIO("\n".join(lines) + "\n"),
-                             console=Console(file=screen, force_terminal=False, width=300))
-    async with open_bot(tmp_path, settings=settings, adapter=adapter, start=False, moderator=None) as bot:
-        await adapter.start(bot.pipeline, bot.pipeline.outbox)
-        await bot.drain()
-    out = screen.getvalue()
+    out = await console_says(tmp_path, lines, settings=settings, moderator=None)
     assert "Only admins can use `/digest`. In the console, become one with `/as bob admin`." in out
     assert "This channel gets a digest every day at 09:00 (Europe/Berlin)" in out
     assert "**Digest since" in out and "retro moves to Thursday" in out

@@ -10,6 +10,7 @@ the adapter and the deps close. The ``bot_factory`` fixture (tests/conftest.py) 
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import re
 from collections.abc import AsyncIterator
@@ -214,6 +215,32 @@ async def open_bot(tmp_path: Any, chat_model: Any = None, *, embedder: Any = Non
                     await pipeline.drain()
             finally:
                 await deps.close()
+
+
+@asynccontextmanager
+async def typed_console(tmp_path: Any, lines: list[str], *, settings: Any, chat_model: Any = None,
+                        user: str = "alice", width: int = 300, **open_kwargs: Any
+                        ) -> AsyncIterator[tuple[Bot, io.StringIO]]:
+    """The console adapter with ``lines`` typed in it as ``user``, run to the end: yields the bot (still open)
+    and the screen (read it after the block: the bot's close may still print)."""
+    from rich.console import Console
+
+    from bot.console.adapter import ConsoleAdapter
+
+    screen = io.StringIO()
+    adapter = ConsoleAdapter(settings.data_dir, user=user, stdin=io.StringIO("".join(f"{line}\n" for line in lines)),
+                             console=Console(file=screen, force_terminal=False, width=width))
+    async with open_bot(tmp_path, chat_model, settings=settings, adapter=adapter, start=False, **open_kwargs) as bot:
+        await adapter.start(bot.pipeline, bot.pipeline.outbox)
+        await bot.drain()
+        yield bot, screen
+
+
+async def console_says(tmp_path: Any, lines: list[str], **kwargs: Any) -> str:
+    """What the console shows after ``lines`` are typed in it (``typed_console``'s arguments)."""
+    async with typed_console(tmp_path, lines, **kwargs) as (_, screen):
+        pass
+    return screen.getvalue()
 
 
 class BotFactory:

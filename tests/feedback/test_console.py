@@ -3,14 +3,11 @@ console's current user; the same again takes it back; bad arguments get the usag
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from langchain_core.messages import AIMessage
-from rich.console import Console
 
-from bot.console.adapter import ConsoleAdapter
-from tests.fakes.harness import open_bot
+from tests.fakes.harness import typed_console
 from tests.fakes.scripted_model import ScriptedModel
 
 
@@ -18,7 +15,6 @@ async def test_rate_votes_on_the_last_answer_or_on_answer_n(tmp_path: Path) -> N
     from tests.fakes.settings import make_settings
 
     settings = make_settings(tmp_path)
-    screen = io.StringIO()
     lines = ["/rate up",  # nothing to rate yet
              "@confab how do I deploy?",  # [1], answered as [2]
              "@confab and where are the logs?",  # [3], answered as [4]
@@ -34,11 +30,7 @@ async def test_rate_votes_on_the_last_answer_or_on_answer_n(tmp_path: Path) -> N
              "/join #random",
              "/rate up 4"]  # another channel's answer
     model = ScriptedModel(steps=[AIMessage("Deploy with `make deploy`."), AIMessage("Logs are in data/logs.")])
-    adapter = ConsoleAdapter(settings.data_dir, user="alice", stdin=io.StringIO("\n".join(lines) + "\n"),
-                             console=Console(file=screen, force_terminal=False, width=300))
-    async with open_bot(tmp_path, model, settings=settings, adapter=adapter, start=False, moderator=None) as bot:
-        await adapter.start(bot.pipeline, bot.pipeline.outbox)
-        await bot.drain()
+    async with typed_console(tmp_path, lines, settings=settings, chat_model=model, moderator=None) as (bot, screen):
         pairs = await bot.deps.store.feedback.pairs()
     notes = [line.removeprefix("* ") for line in screen.getvalue().splitlines() if line.startswith("* ")]
     assert notes[0] == "There is no answer of mine here to rate yet."

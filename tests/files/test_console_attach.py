@@ -3,26 +3,10 @@ platform's download (bot/downloads.py ``copy_local``)."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
-from typing import Any
 
-from rich.console import Console
-
-from bot.console.adapter import ConsoleAdapter
-from tests.fakes.harness import open_bot
+from tests.fakes.harness import console_says
 from tests.files.samples import service_log
-
-
-async def console_says(tmp_path: Path, settings: Any, lines: list[str]) -> str:
-    """What the console shows after ``lines`` are typed in it (as alice, no spam screen)."""
-    screen = io.StringIO()
-    adapter = ConsoleAdapter(settings.data_dir, user="alice", stdin=io.StringIO("\n".join(lines) + "\n"),
-                             console=Console(file=screen, force_terminal=False, width=300))
-    async with open_bot(tmp_path, settings=settings, adapter=adapter, start=False, moderator=None) as bot:
-        await adapter.start(bot.pipeline, bot.pipeline.outbox)
-        await bot.drain()
-    return screen.getvalue()
 
 
 async def test_attach_then_ask_answers_from_the_file(tmp_path: Path) -> None:
@@ -38,7 +22,7 @@ async def test_attach_then_ask_answers_from_the_file(tmp_path: Path) -> None:
              f"/attach {tmp_path / 'huge.log'}",
              "@confab and this one?",
              "@confab no file this time, hello"]
-    out = await console_says(tmp_path, settings, lines)
+    out = await console_says(tmp_path, lines, settings=settings, moderator=None)
     assert "* worker.log will go with your next message." in out
     assert "connection refused by postgres" in out and f"worker.log (lines {line}-{line + 1})" in out, out
     assert f"* There is no file at {tmp_path / 'missing.log'}." in out
@@ -54,8 +38,8 @@ async def test_what_does_this_log_say_gets_the_whole_file_not_one_line(tmp_path:
     settings = make_settings(tmp_path)
     log, line = service_log()
     (tmp_path / "worker.log").write_bytes(log)
-    out = await console_says(tmp_path, settings, [f"/attach {tmp_path / 'worker.log'}",
-                                                  "@confab what does this log say?"])
+    out = await console_says(tmp_path, [f"/attach {tmp_path / 'worker.log'}", "@confab what does this log say?"],
+                             settings=settings, moderator=None)
     assert "Summary of `worker.log` (40 lines" in out, out
     assert out.index("connection refused by postgres") < out.index("retrying in 30 s")
     assert f"worker.log (line {line})" in out

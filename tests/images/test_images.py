@@ -169,19 +169,10 @@ async def test_with_a_chat_model_imagine_refines_the_prompt(tmp_path: Path, fake
 
 
 async def test_the_console_saves_the_image_and_prints_its_path(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    import io
-
-    from rich.console import Console
-
-    from bot.console.adapter import ConsoleAdapter
+    from tests.fakes.harness import console_says
 
     settings = make_settings(tmp_path, image_model="gpt-image-1", image_base_url=fake_openai.base_url,
                              image_api_key="sk-img")
-    screen = io.StringIO()
-    adapter = ConsoleAdapter(settings.data_dir, stdin=io.StringIO("/imagine a paper crane\n"),
-                             console=Console(file=screen, force_terminal=False, width=200))
-    async with open_bot(tmp_path, settings=settings, adapter=adapter, start=False) as bot:
-        await adapter.start(bot.pipeline, bot.pipeline.outbox)
-        await bot.drain()
+    out = await console_says(tmp_path, ["/imagine a paper crane"], settings=settings, user="you", width=200)
     [saved] = list((settings.data_dir / "images").iterdir())
-    assert check_png(saved.read_bytes()) and str(saved.name) in screen.getvalue()
+    assert check_png(saved.read_bytes()) and str(saved.name) in out

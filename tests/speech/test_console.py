@@ -3,13 +3,9 @@ transcript is shown before the answer and kept in memory."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from rich.console import Console
-
-from bot.console.adapter import ConsoleAdapter
-from tests.fakes.harness import open_bot
+from tests.fakes.harness import typed_console
 from tests.fakes.openai_server import FakeOpenAI, transcript_reply
 from tests.fakes.settings import make_settings
 from tests.speech.clips import clip
@@ -20,13 +16,8 @@ async def test_an_attached_recording_is_transcribed_and_shown(tmp_path: Path, fa
     settings = make_settings(tmp_path, stt_model="whisper-1", stt_base_url=fake_openai.base_url,
                              openai_api_key="sk-test")
     (tmp_path / "memo.m4a").write_bytes(clip("m4a", 2.0))
-    screen = io.StringIO()
-    adapter = ConsoleAdapter(settings.data_dir, user="alice",
-                             stdin=io.StringIO(f"/attach {tmp_path / 'memo.m4a'}\n@confab what did I say?\n"),
-                             console=Console(file=screen, force_terminal=False, width=300))
-    async with open_bot(tmp_path, settings=settings, adapter=adapter, start=False, moderator=None) as bot:
-        await adapter.start(bot.pipeline, bot.pipeline.outbox)
-        await bot.drain()
+    lines = [f"/attach {tmp_path / 'memo.m4a'}", "@confab what did I say?"]
+    async with typed_console(tmp_path, lines, settings=settings, moderator=None) as (bot, screen):
         said = await bot.pipeline.store.messages.recent("console:local:general", 5)
     out = screen.getvalue()
     assert "🎙️ Transcript of `memo.m4a`: Remind me to renew the TLS certificate." in out, out

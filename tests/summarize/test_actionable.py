@@ -1,7 +1,6 @@
 """The pieces behind summaries a team can act on: due dates, one item per task, open questions that are
 really open, names instead of "you", messages to the bot, console references, the LLM's instructions."""
 
-import io
 import json
 import re
 from pathlib import Path
@@ -138,14 +137,10 @@ async def test_messages_to_the_bot_are_content_but_summary_requests_are_not(bot:
 
 
 async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None:
-    from rich.console import Console
-
-    from bot.console.adapter import ConsoleAdapter
-    from tests.fakes.harness import open_bot
+    from tests.fakes.harness import console_says
     from tests.fakes.settings import make_settings
 
     settings = make_settings(tmp_path)
-    screen = io.StringIO()
     lines = ["The deploy pipeline fails on the docker cache step since Monday.",  # [1]
              "/as ben",
              "The docker cache step needs the new registry token.",  # [2]
@@ -154,12 +149,7 @@ async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None
              "/as ben",
              "will do",  # [4]
              "/summarize"]  # [5]
-    adapter = ConsoleAdapter(settings.data_dir, user="ana", stdin=io.StringIO("\n".join(lines) + "\n"),
-                             console=Console(file=screen, force_terminal=False, width=300))
-    async with open_bot(tmp_path, settings=settings, embedder=HashEmbedder(), adapter=adapter, start=False) as bot:
-        await adapter.start(bot.pipeline, bot.pipeline.outbox)
-        await bot.drain()
-    out = screen.getvalue()
+    out = await console_says(tmp_path, lines, settings=settings, user="ana", embedder=HashEmbedder())
     assert "**ben**: Rotate the registry token — due Friday (asked by ana) ([3], [4])" in out
     tldr = next(line for line in out.splitlines() if "**TL;DR**" in line)
     assert re.search(r"\((\[\d\](, )?)+\)$", tldr), tldr
