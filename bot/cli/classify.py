@@ -27,7 +27,7 @@ from bot.cli.input import (
     field,
     json_object,
     numbered_lines,
-    read_file_or_exit,
+    read_rows,
     spellings,
     string_field,
 )
@@ -108,8 +108,6 @@ async def _classify(task: str, texts: list[str], labels: list[str], rows: list[d
 def _read_labelled(data: Path, fmt: str, label: Callable[[Any], T], split: str = "all") -> tuple[list[str], list[T]]:
     """Texts and their truth (``label`` reads a label's spelling) from ``data``; any bad line is reported (number
     and reason) and exits 2."""
-    content = read_file_or_exit(data, lambda path: path.read_text(encoding="utf-8", errors="replace"))
-
     def parse(line: str) -> tuple[str, T]:
         if fmt == "jsonl":
             row = json_object(line)
@@ -124,8 +122,7 @@ def _read_labelled(data: Path, fmt: str, label: Callable[[Any], T], split: str =
             raise BadLine("the text column is empty")
         return text, label(truth)
 
-    found, problems = collect(numbered_lines(content), parse)
-    exit_on_problems(str(data), problems)
+    found = read_rows(data, parse)
     if not found:
         typer.echo(f"confab: no labelled messages in {data}", err=True)
         raise typer.Exit(2)

@@ -141,6 +141,15 @@ def collect(lines: Iterable[tuple[int, str]], parse: Any) -> tuple[list[Any], li
     return found, problems
 
 
+def read_rows(path: Path, parse: Callable[[str], T]) -> list[T]:
+    """``parse`` of each non-blank line of the file at ``path``; a missing file or any bad line is reported (each
+    with its number and reason) and exits 2."""
+    content = read_file_or_exit(path, lambda p: p.read_text(encoding="utf-8", errors="replace"))
+    found, problems = collect(numbered_lines(content), parse)
+    exit_on_problems(str(path), problems)
+    return found
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "null"

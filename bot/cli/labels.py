@@ -21,12 +21,9 @@ import typer
 
 from bot.cli.input import (
     BadLine,
-    collect,
-    exit_on_problems,
     field,
     json_object,
-    numbered_lines,
-    read_file_or_exit,
+    read_rows,
     string_field,
 )
 from bot.cli.scores import macro_f1
@@ -57,12 +54,12 @@ def eval_labels(data: Annotated[Path, typer.Option("--data", help='JSON lines wi
     if split not in ("all", "dev", "test") or shots < 0:
         typer.echo("confab: --split all|dev|test, --shots 0 or more", err=True)
         raise typer.Exit(2)
-    specs = distinct(_read(labels, _spec_line))
+    specs = distinct(read_rows(labels, _spec_line))
     if len(specs) < 2:
         typer.echo(f"confab: {labels}: two or more labels are needed", err=True)
         raise typer.Exit(2)
     names = {spec.name: spec for spec in specs}
-    rows = _read(data, lambda line: _row_line(line, names))
+    rows = read_rows(data, lambda line: _row_line(line, names))
     rng = random.Random(seed)
     drawn: dict[str, list[int]] = {}
     for name in names:
@@ -134,13 +131,6 @@ def _half(text: str) -> str:
 
 def _halves(split: str) -> tuple[str, ...]:
     return ("dev", "test") if split == "all" else (split,)
-
-
-def _read(path: Path, parse: Any) -> list[Any]:
-    content = read_file_or_exit(path, lambda p: p.read_text(encoding="utf-8", errors="replace"))
-    found, problems = collect(numbered_lines(content), parse)
-    exit_on_problems(str(path), problems)
-    return found
 
 
 def _spec_line(line: str) -> Any:
