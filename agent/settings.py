@@ -192,6 +192,12 @@ class Settings(BaseSettings):
         return self.data_dir / "models"
 
     @property
+    def answers(self) -> bool:
+        """This process runs the agent and sends its answers (in the scaled mode, the queued jobs): roles ``all``
+        and ``worker``. An ingress, a gateway or the indexer only hands work on."""
+        return self.role in ("all", "worker")
+
+    @property
     def scaled(self) -> bool:
         """PostgreSQL and Redis: several processes share the state (otherwise one process, SQLite)."""
         return self.database_url is not None

@@ -102,7 +102,7 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
             running.append(asyncio.create_task(adapter.start(pipeline, pipeline.outbox), name=f"confab-{adapter.name}"))
         await pipeline.start_jobs()
         background.append(asyncio.create_task(_resume_when_ready(pipeline, adapters), name="confab-resume"))
-        if settings.role in ("all", "worker"):  # the processes that send answers post the scheduled digests
+        if settings.answers:  # the processes that send answers post the scheduled digests
             background.append(asyncio.create_task(run_digests(deps, pipeline.outbox, adapters), name="confab-digests"))
         stopping = asyncio.create_task(stop.requested.wait(), name="confab-stop")
         await asyncio.wait([*running, stopping], return_when=asyncio.FIRST_COMPLETED)
@@ -197,7 +197,7 @@ async def start_background(deps: Deps) -> list[asyncio.Task[Any]]:
 def _keeps_recall_index(deps: Deps) -> bool:
     """Only processes that answer keep the conversation index in step (its vectors in memory): an ingress, a
     gateway or the indexer never searches it. The indexer embeds new messages for the workers' indexes."""
-    return deps.settings.role in ("all", "worker")
+    return deps.settings.answers
 
 
 async def _warm_embedder(deps: Deps) -> None:

@@ -16,16 +16,19 @@ log = logging.getLogger(__name__)
 
 async def open_mcp(settings: Settings, channel_settings: ChannelSettingsStore, ledger: EventLedger,
                    reserved: frozenset[str] = frozenset()) -> McpToolbox | None:
-    """The tool servers' tools, loaded once; None when none are configured, or offline (no model chooses tools
-    there). A file that does not parse raises :class:`~agent.errors.ConfigError`; a server that does not
-    start is logged and left out, and so is a tool named like one of ``reserved`` (Confab's own tools)."""
+    """The tool servers' tools, loaded once; None when none are configured, offline (no model chooses tools
+    there), or in a process that doesn't answer. A file that does not parse raises
+    :class:`~agent.errors.ConfigError`; a server that does not start is logged and left out, and so is a tool
+    named like one of ``reserved`` (Confab's own tools)."""
     if settings.mcp_servers is None:
         return None
     if settings.is_offline:
         log.warning("CONFAB_MCP_SERVERS is set but CONFAB_MODEL is offline: tool servers need a model that "
                     "chooses tools, so they are not used")
         return None
-    servers = load_servers(settings.mcp_servers)
+    servers = load_servers(settings.mcp_servers)  # a file that doesn't parse stops every role's start
+    if not settings.answers:
+        return None  # an ingress, a gateway or the indexer never runs a turn: no server is started for it
     toolbox = McpToolbox(servers, Confirmations(channel_settings, ledger, settings.mcp_confirm_minutes * 60))
     await toolbox.load(reserved, settings.agent_tool_timeout_s)
     return toolbox

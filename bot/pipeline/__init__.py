@@ -156,7 +156,7 @@ class Pipeline:
     async def start_jobs(self) -> None:
         """Begin running queued jobs here (the scaled mode, roles ``all`` and ``worker``); call once the
         adapters are attached, since jobs answer through them."""
-        if self.jobs is not None and self.settings.role in ("all", "worker"):
+        if self.jobs is not None and self.settings.answers:
             await self.jobs.start(platforms=self.outbox.adapters)
             if self.moderator is not None:  # what replicas that died left unscreened
                 self.screens.sweep_forever(self._screen_again, list(self.outbox.adapters))

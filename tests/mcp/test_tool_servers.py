@@ -210,3 +210,21 @@ async def test_a_streamable_http_server_works_the_same(bot_factory: Any, tool_se
     assert "out of toner" in await chat.say("@confab ticket T-5?")
     assert "/confab confirm" in await chat.say("@confab open a ticket")
     assert [(c["tool"], c["token"]) for c in tool_server.calls()] == [("lookup_ticket", "over-http")]
+
+
+async def test_only_processes_that_answer_start_the_tool_servers(tmp_path: Any, tool_server: ToolServer) -> None:
+    """An ingress, a gateway or the indexer never runs a turn: it reads the servers file (a bad one still stops its
+    start) but starts no server; a worker does."""
+    from agent.mcp import open_mcp
+    from tests.fakes.settings import make_settings
+
+    scaled = {"model": MODEL, "openai_api_key": "sk-test", "mcp_servers": tool_server.write(),
+              "database_url": "postgresql://127.0.0.1/test", "redis_url": "redis://127.0.0.1:6379"}
+    for role in ("ingress", "gateway", "indexer"):
+        assert await open_mcp(make_settings(tmp_path, role=role, **scaled), None, None) is None, role  # type: ignore[arg-type]
+    worker = await open_mcp(make_settings(tmp_path, role="worker", **scaled), None, None)  # type: ignore[arg-type]
+    assert worker is not None and any(t.name == "tickets_lookup_ticket" for t in worker.tools)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"servers": {"tickets": {"transport": "stdio", "command": "x", "alow": ["y"]}}}')
+    with pytest.raises(ConfigError):
+        await open_mcp(make_settings(tmp_path, role="ingress", **(scaled | {"mcp_servers": bad})), None, None)  # type: ignore[arg-type]
