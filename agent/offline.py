@@ -300,10 +300,10 @@ def _on_topic(answer: str, question: str) -> bool:
     """Does the first quote of an answer found with the conversation's context hold at least half of the
     follow-up's own words? ("where does it keep its data then?": "The service keeps its data in …", but not
     "how do I set it up on Discord?": "put your settings in …"). A follow-up without words of its own is."""
-    from agent.knowledge.index import _tokenize
+    from agent.knowledge.words import content_words
 
     quoted = answer.split(" [1]")[0]
-    own, found = (set(words) for words in _tokenize([question, quoted]))
+    own, found = (set(words) for words in content_words([question, quoted]))
     return 2 * len(own & found) >= len(own)
 
 

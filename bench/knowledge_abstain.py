@@ -24,8 +24,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from agent.embeddings import LocalEmbedder
 from agent.knowledge.builder import build_index
 from agent.knowledge.evaluate import doc_id, read_queries
-from agent.knowledge.index import HybridIndex, _tokenize
+from agent.knowledge.index import HybridIndex
 from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, best_per_section, signals
+from agent.knowledge.words import content_words
 from agent.settings import Settings
 
 SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
@@ -35,12 +36,12 @@ FIT_ABSTAIN_RATE = 0.925  # the 90% target plus a margin for unseen questions
 def features(index: HybridIndex, queries: list, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     matrix = index.vectors(0, len(index))
     documents = np.array([doc_id(c.source) for c in index.chunks])
-    chunk_words = [set(t) for t in _tokenize([c.embedding_text() for c in index.chunks])]
+    chunk_words = [set(t) for t in content_words([c.embedding_text() for c in index.chunks])]
     document_words: dict[str, set[str]] = {}
     for chunk, words in zip(index.chunks, chunk_words, strict=True):
         document_words.setdefault(chunk.source, set()).update(words)
     rows, labels = [], []
-    for query, vector, words in zip(queries, vectors, _tokenize([q.question for q in queries]), strict=True):
+    for query, vector, words in zip(queries, vectors, content_words([q.question for q in queries]), strict=True):
         similarities = matrix @ vector
         gold = np.isin(documents, list(query.gold))
         for answerable in (True, False):

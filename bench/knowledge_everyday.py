@@ -54,6 +54,13 @@ confab support Microsoft Teams?", "does confab run on windows?") were answered a
 Tried and not kept: the question embedded without the subject word, for ranking (check 7 -> 8 right, check
 follow-ups 2 -> 3, but a tested thread follow-up went to the wrong passage) or for the abstain model's similarity
 (fresh 5 -> 6 right, but "who wrote confab?" answered).
+
+Ties of the fused ranking broken by the question's words (agent/knowledge/ranking.py), 2026-11-30 (11:40): dev
+10 / 2 / 3 and follow-ups 3/3 unchanged; check 7 / 1 / 7 -> 8 / 1 / 6 ("which embedding model does it use?"); fresh
+unchanged at 4 / 5 / 6. Tried the same day and not kept: a lemmatizer before the stemmer (simplemma: "sent" is
+"send"): "does confab send my data anywhere?" is answered instead of refused, but from the wrong line, and the
+follow-up "what gets sent to it then?" then quoted "Send it a direct message" (check follow-ups 2 -> 1); quotes
+ordered by their own score instead of the fused order: dev 10 -> 9, check 7 -> 6 right.
 """
 
 from __future__ import annotations

@@ -20,11 +20,11 @@ from agent.embeddings import Embedder
 from agent.files.model import AttachedFile
 from agent.knowledge.chunking import Chunk
 from agent.knowledge.citations import format_sources
-from agent.knowledge.index import Hit
 from agent.knowledge.passages import Quote, Unit, lexical_scores, units
+from agent.knowledge.ranking import WORDS_WEIGHT, Hit, Scorer, quote_hits
 from agent.progress import READING_FILES
 from agent.tools.base import Citation, ToolOutput
-from agent.tools.knowledge import WORDS_WEIGHT, Scorer, defuse, quote_hits
+from agent.tools.knowledge import defuse
 
 TOOL = "read_attached_files"
 SHOWN = 2  # passages quoted

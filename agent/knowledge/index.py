@@ -15,10 +15,8 @@ import logging
 import os
 import re
 import shutil
-import threading
 import time
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +24,14 @@ import numpy as np
 
 from agent.guidance import in_scope
 from agent.knowledge.chunking import Chunk
+from agent.knowledge.ranking import Hit, fuse
 from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_section, signals
 from agent.knowledge.versions import is_version, new_version, prune
+from agent.knowledge.words import content_words, stopwords
 
 log = logging.getLogger(__name__)
 
 FORMAT = 4  # bumped when chunks or their embedding text change: older indexes are rebuilt
-RRF_K = 60
 # A word in this share of the sections is what the whole collection is about (a team's product name is in
 # nearly every section of its handbook: "confab" in 92 % of ours, where the next word is in 46 %; no word of
 # PubMedQA's abstracts passes 37 %). Every document holds such a word, so finding it there is no sign that the
@@ -50,14 +49,6 @@ SIDECAR_ERRORS = "backslashreplace"
 
 
 @dataclass(frozen=True, slots=True)
-class Hit:
-    chunk: Chunk
-    score: float  # fused (reciprocal rank) score, for ordering
-    similarity: float  # cosine similarity of the question as asked and the passage
-    bm25: float
-
-
-@dataclass(frozen=True, slots=True)
 class Retrieval:
     hits: list[Hit]  # best first by fused score
     signals: Signals  # for the abstain decision (see relevance.py)
@@ -70,47 +61,6 @@ class FileEntry:
     last: int
 
 
-_per_thread = threading.local()
-
-
-def _stemmer() -> Any:
-    """English Snowball (Porter2) stems from PyStemmer, the C library bm25s recommends; one per thread, as
-    its stemmers are not thread-safe. bm25s stems the vocabulary, once per distinct word."""
-    if (stemmer := getattr(_per_thread, "stemmer", None)) is None:
-        import Stemmer
-
-        stemmer = _per_thread.stemmer = Stemmer.Stemmer("english")
-    return stemmer
-
-
-# Beyond bm25s' 33 English stop words: the words every question has ("how do we ...?", "how do I get …?",
-# "do you send it anywhere?", "what did he say?") carry no topic, yet would count in the abstain model's word
-# coverage: "what did I say?" about a voice message was answered from a line of the docs that "says" something.
-QUESTION_WORDS = frozenset(
-    "how what why when where which who whom whose do does did doing done can could should would shall may might "
-    "must has have had been being were am you your yours we our ours us me my mine he him his she her hers its "
-    "them those than so any some about please get gets got getting want wants anywhere anything something "
-    "instead just say says said saying tell tells told".split())
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> list[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return sorted(set(STOPWORDS_EN) | QUESTION_WORDS)
-
-
-def _tokenize(texts: list[str]) -> list[list[str]]:
-    """Stemmed content words; a setting's name counts as its words (``CONFAB_RETENTION_DAYS``: confab,
-    retention, days), as people ask about the retention, not the variable."""
-    import bm25s
-
-    texts = [text.replace("_", " ") for text in texts]
-    tokens = bm25s.tokenize(texts, stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False)
-    return [list(t) for t in tokens]
-
-
-tokenize = _tokenize  # the same words for conversation search (agent/recall)
 
 
 class HybridIndex:
@@ -149,7 +99,7 @@ class HybridIndex:
         if self._bm25 is None:
             import bm25s
 
-            tokens = _tokenize([c.embedding_text() for c in self.chunks])
+            tokens = content_words([c.embedding_text() for c in self.chunks])
             retriever = bm25s.BM25()
             retriever.index(tokens, show_progress=False)
             self._words = [set(t) for t in tokens]
@@ -170,7 +120,7 @@ class HybridIndex:
             for words in sections.values():
                 for word in words:
                     counts[word] = counts.get(word, 0) + 1
-            stop = set(_stopwords())
+            stop = set(stopwords())
             needed = SUBJECT_SHARE * len(sections)
             self._subject = frozenset(
                 word for word, n in counts.items() if n >= needed and word not in stop and not word.isdigit()
@@ -180,7 +130,7 @@ class HybridIndex:
     def _subject_stems(self) -> set[str]:
         """The subject words as the question's words are compared (stemmed)."""
         if self._subject_stems_cache is None:
-            self._subject_stems_cache = set(_tokenize([" ".join(sorted(self.subject()))])[0])
+            self._subject_stems_cache = set(content_words([" ".join(sorted(self.subject()))])[0])
         return self._subject_stems_cache
 
     def search(self, query: str, query_vector: np.ndarray, k: int = 5, pool: int = 50,
@@ -202,19 +152,15 @@ class HybridIndex:
                 return Retrieval([], NO_SIGNAL)
             dense = self._dense_within(vector, allowed, pool)
         query_words, keyword = self._keyword_hits(query, pool, mask)
-        fused: dict[int, float] = {}
-        for ranking in (dense, keyword):
-            for rank, (index, _) in enumerate(ranking):
-                fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+        fused = fuse(dense, keyword)
         dense_score = dict(dense)
         keyword_score = dict(keyword)
-        missing = [i for i in fused if i not in dense_score]
+        missing = [i for i, _ in fused[:k] if i not in dense_score]
         if missing:  # keyword-only hits still get their true cosine similarity
             stored = np.stack([self.faiss.reconstruct(i) for i in missing])
             for i, s in zip(missing, stored @ vector.ravel(), strict=True):
                 dense_score[i] = float(s)
-        best = sorted(fused, key=lambda i: fused[i], reverse=True)[:k]
-        hits = [Hit(self.chunks[i], fused[i], dense_score[i], keyword_score.get(i, 0.0)) for i in best]
+        hits = [Hit(self.chunks[i], score, dense_score[i], keyword_score.get(i, 0.0)) for i, score in fused[:k]]
         # coverage is judged over the best passage's whole document: chunking must not hide the answer's words;
         # the subject's words are in every document, so finding them there is no sign that the answer is
         top_words = self._document_words[self.chunks[dense[0][0]].source] if dense else set()
@@ -243,7 +189,7 @@ class HybridIndex:
                       ) -> tuple[set[str], list[tuple[int, float]]]:
         """The query's content words, and the BM25 ranking (of the chunks ``mask`` weighs 1, when given)."""
         retriever = self._keyword_index()
-        words = _tokenize([query])[0]
+        words = content_words([query])[0]
         known = [t for t in words if t in retriever.vocab_dict]
         if not known:
             return set(words), []

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.knowledge.chunking import BULLET, FENCE, Chunk
-from agent.knowledge.index import _tokenize
+from agent.knowledge.words import content_words
 
 SHORT_PARAGRAPH = 320  # chars: a paragraph this short is quoted whole
 MAX_QUOTE = 600  # chars: growing a quote stops here (a single unit is never cut)
@@ -101,7 +101,7 @@ def focus(chunk: Chunk, scores: Sequence[float], found: Sequence[Unit] | None = 
 
 def lexical_scores(question: str, texts: Sequence[str]) -> list[float]:
     """Share of the question's (stemmed, content) words in each text: the scorer when no embedder is used."""
-    wanted, *found = _tokenize([question, *texts])
+    wanted, *found = content_words([question, *texts])
     if not wanted:
         return [0.0] * len(texts)
     return [len(set(wanted) & set(words)) / len(set(wanted)) for words in found]

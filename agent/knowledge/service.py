@@ -33,9 +33,10 @@ from agent.embeddings import Embedder
 from agent.errors import KnowledgeError
 from agent.guidance import in_scope
 from agent.knowledge.builder import BuildReport, Progress, build_index
-from agent.knowledge.index import Hit, HybridIndex
+from agent.knowledge.index import HybridIndex
 from agent.knowledge.loaders import MB, Skipped, discover, display_name
 from agent.knowledge.publisher import VERSIONS, Publisher
+from agent.knowledge.ranking import Hit
 from agent.knowledge.versions import is_version
 from agent.knowledge.watcher import watch_folder
 from agent.settings import Settings

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.embeddings import Embedder
-from agent.knowledge.index import tokenize
+from agent.knowledge.words import content_words
 from agent.recall.access import ChannelAccess, Visibility, checked, shown_in, threads_checked
 from agent.recall.index import ConversationIndex, Entry, Found
 from agent.storage.recall import Change, RecallRow, RecallStore
@@ -256,7 +256,7 @@ class RecallService:
         if not ready:
             return
         texts = [rows[i].text for i in ready]
-        words = await asyncio.to_thread(tokenize, texts) if len(ready) > 64 else tokenize(texts)
+        words = await asyncio.to_thread(content_words, texts) if len(ready) > 64 else content_words(texts)
         index.add([Entry(r.channel_key, r.message_id, r.thread, r.author_id, r.author_name, r.text, r.created_at)
                    for r in (rows[i] for i in ready)], vectors[ready], words, [decides(t) for t in texts])
 
@@ -314,7 +314,7 @@ class RecallService:
         vector = (await self._embedder().aembed([query]))[0]
         decision = asks_decision(query)
         # "what did we decide about …": the topic's words are what keywords should match, not the asking
-        words = tokenize([_ASKS_DECISION.sub(" ", query) if decision else query])[0]
+        words = content_words([_ASKS_DECISION.sub(" ", query) if decision else query])[0]
         pool = max(4 * k, CANDIDATES) if decision else 4 * k
         found = await self._readable(self._relevant(index.search(words, vector, shown, k=pool, marked=decision),
                                                     decision), access)

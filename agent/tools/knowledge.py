@@ -1,14 +1,14 @@
 """The ``search_knowledge`` tool: passages from the team's documents, with citations.
 
-A model reads the passages as delimited, untrusted data numbered [n]; people (and the offline
-model) get a ready answer that quotes, from the best passage (and a second one only when it is as
-relevant), just the sentences or lines that answer (agent/knowledge/passages.py), and cites file,
-section and those lines. When nothing relevant is found, both say the knowledge base does not cover it.
+A model reads the ranked passages as delimited, untrusted data numbered [n]; people (and the offline
+model) get a ready answer that quotes the sentences or lines the ranking chose (agent/knowledge/ranking.py)
+and cites file, section and those lines. When nothing relevant is found, both say the knowledge base does
+not cover it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from urllib.parse import quote
 
 from langchain_core.tools import BaseTool, StructuredTool
@@ -17,21 +17,11 @@ from agent.context import current_turn, report
 from agent.embeddings import Embedder
 from agent.errors import ConfabError
 from agent.knowledge.citations import cite_label, format_sources
-from agent.knowledge.index import Hit
-from agent.knowledge.passages import Quote, focus, lexical_scores, units
+from agent.knowledge.passages import Quote
+from agent.knowledge.ranking import Hit, close_to_best, quote_hits, shown
 from agent.knowledge.service import KnowledgeService, SearchResult
 from agent.settings import Settings
 from agent.tools.base import Citation, ToolOutput
-
-SHOWN = 2  # passages quoted offline
-CLOSE_TO_BEST = 0.12  # offline, quote only passages nearly as relevant as the best one
-SECOND_QUOTE = 0.05  # ... and a second quote only when its best sentence is about as relevant as the first's
-# Sentences are scored like passages are retrieved: by meaning, and by the question's own words. The small
-# embedding model reads a setting's name (`CONFAB_RATE_USER_PER_MIN`) as noise, so "how do I change the rate
-# limit?" found the sentence *about* the limit as close as the one naming the setting that changes it.
-WORDS_WEIGHT = 0.3
-
-Scorer = Callable[[str, list[str]], Awaitable[list[float]]]  # (question, texts) -> similarity of each text
 
 
 def make_knowledge_tool(knowledge: KnowledgeService, settings: Settings, embedder: Callable[[], Embedder]) -> BaseTool:
@@ -49,7 +39,7 @@ def make_knowledge_tool(knowledge: KnowledgeService, settings: Settings, embedde
             return exc.user_message, ToolOutput("search_knowledge", exc.user_message, ok=False)
         # offline, the quotes are the answer: pick their sentences by meaning; a model reads whole passages
         scorer = embedded if settings.is_offline else None
-        quotes = await quote_hits(focus or query, _candidates(result.hits), scorer)
+        quotes = await quote_hits(focus or query, close_to_best(result.hits), scorer)
         return render(result, settings.knowledge_base_url, str(settings.knowledge_dir), quotes)
 
     return StructuredTool.from_function(
@@ -65,35 +55,6 @@ def make_knowledge_tool(knowledge: KnowledgeService, settings: Settings, embedde
     )
 
 
-async def quote_hits(question: str, hits: Sequence[Hit], scorer: Scorer | None = None) -> dict[int, Quote]:
-    """The focused quote of each hit (by its id), its sentences scored by ``scorer`` or by shared words."""
-    found = [units(hit.chunk) for hit in hits]
-    texts = [unit.text for unit_list in found for unit in unit_list]
-    if not texts:
-        return {}
-    lexical = lexical_scores(question, texts)
-    if scorer is None:
-        scores = lexical
-    else:
-        dense = await scorer(question, texts)
-        scores = [(1 - WORDS_WEIGHT) * d + WORDS_WEIGHT * w for d, w in zip(dense, lexical, strict=True)]
-    quotes: dict[int, Quote] = {}
-    at = 0
-    for hit, unit_list in zip(hits, found, strict=True):
-        quotes[id(hit)] = focus(hit.chunk, scores[at:at + len(unit_list)], unit_list)
-        at += len(unit_list)
-    return quotes
-
-
-def _candidates(hits: Sequence[Hit]) -> list[Hit]:
-    """Hits nearly as similar to the question as the best one (the fused order can lead with a keyword-only
-    match that is semantically weaker than the next hit)."""
-    if not hits:
-        return []
-    best = max(hit.similarity for hit in hits)
-    return [hit for hit in hits if hit.similarity >= best - CLOSE_TO_BEST]
-
-
 def render(result: SearchResult, base_url: str | None, folder: str,
            quotes: dict[int, Quote] | None = None) -> tuple[str, ToolOutput]:
     if result.abstained:
@@ -105,21 +66,11 @@ def render(result: SearchResult, base_url: str | None, folder: str,
         + [f'<passage n="{c.marker}" source="{c.source}" section="{c.heading}">\n'
            f"{defuse(hit.chunk.text)}\n</passage>" for c, hit in zip(citations, result.hits, strict=True)]
     )
-    close = _candidates(result.hits)
-    if quotes is None:
-        quotes = {id(hit): focus(hit.chunk, lexical_scores("", [u.text for u in units(hit.chunk)]))
-                  for hit in close}
-    shown: list[tuple[Citation, Quote]] = []
-    for hit in close:
-        focused = quotes[id(hit)]
-        if shown and (focused.score < shown[0][1].score - SECOND_QUOTE
-                      or any(focused.text == q.text for _, q in shown)):
-            continue
-        shown.append((_citation(len(shown) + 1, hit, base_url, (focused.first, focused.last)), focused))  # [1] [2]
-        if len(shown) == SHOWN:
-            break
-    quoted = [f"{_quote(q.text)} [{c.marker}]" for c, q in shown]
-    for_user = "From the docs:\n\n" + "\n\n".join(quoted) + "\n\n" + format_sources([c for c, _ in shown])
+    chosen = shown(result.hits, quotes)
+    cited = [(_citation(n, hit, base_url, (quote.first, quote.last)), quote)  # [1] [2]
+             for n, (hit, quote) in enumerate(chosen, start=1)]
+    quoted = [f"{_quote(q.text)} [{c.marker}]" for c, q in cited]
+    for_user = "From the docs:\n\n" + "\n\n".join(quoted) + "\n\n" + format_sources([c for c, _ in cited])
     return for_model, ToolOutput("search_knowledge", for_user, citations=tuple(citations),
                                  extra={"relevance": round(result.relevance, 3)})
 

@@ -25,9 +25,10 @@ from collections.abc import Callable
 from agent.deps import Deps
 from agent.embeddings import Embedder
 from agent.errors import ConfabError
+from agent.knowledge.ranking import quote_hits
 from agent.memory.models import StoredMessage
 from agent.tools.base import ToolOutput
-from agent.tools.knowledge import quote_hits, render
+from agent.tools.knowledge import render
 from bot.adapter import DeletesOwn
 from bot.conversation import expects_answer
 from bot.events import ChannelRef, IncomingMessage, Reaction, Reply

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from agent.knowledge.chunking import chunk_text
-from agent.knowledge.index import Hit, _tokenize
-from agent.tools.knowledge import quote_hits
+from agent.knowledge.ranking import Hit, quote_hits
+from agent.knowledge.words import content_words
 from bot.adapter import Capabilities
 from tests.fakes.harness import Bot, Chat, RecordingAdapter
 from tests.fakes.harness import open_bot as open_any_bot
@@ -181,7 +181,7 @@ def test_each_bullet_is_a_passage_and_a_passage_keeps_its_lines() -> None:
 
 
 def test_a_settings_name_counts_as_its_words() -> None:
-    assert _tokenize(["CONFAB_RETENTION_DAYS (90)"]) == [["confab", "retent", "day", "90"]]
+    assert content_words(["CONFAB_RETENTION_DAYS (90)"]) == [["confab", "retent", "day", "90"]]
 
 
 async def test_the_quoted_sentence_is_chosen_by_meaning_and_by_the_questions_words() -> None:

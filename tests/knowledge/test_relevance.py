@@ -4,15 +4,17 @@ import numpy as np
 import pytest
 
 from agent.knowledge.chunking import Chunk
-from agent.knowledge.index import Hit, HybridIndex, _tokenize
+from agent.knowledge.index import HybridIndex
+from agent.knowledge.ranking import Hit
 from agent.knowledge.relevance import best_per_section
 from agent.knowledge.service import SearchResult
+from agent.knowledge.words import content_words
 from agent.settings import Settings
 from agent.tools.knowledge import render
 
 
 def test_words_every_question_has_are_not_content() -> None:
-    assert _tokenize(["How do we deploy Confab?", "Does it store our data?"]) == [["deploy", "confab"],
+    assert content_words(["How do we deploy Confab?", "Does it store our data?"]) == [["deploy", "confab"],
                                                                                   ["store", "data"]]
 
 
@@ -22,9 +24,9 @@ def test_keywords_are_stemmed_alike_in_every_thread() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     texts = ["We added caching", "adding caches", "Deploying deployed deploys"] * 200
-    assert _tokenize(texts[:3]) == [["add", "cach"], ["add", "cach"], ["deploy"] * 3]
+    assert content_words(texts[:3]) == [["add", "cach"], ["add", "cach"], ["deploy"] * 3]
     with ThreadPoolExecutor(4) as pool:
-        assert all(r == _tokenize(texts) for r in pool.map(_tokenize, [texts] * 8))
+        assert all(r == content_words(texts) for r in pool.map(content_words, [texts] * 8))
 
 
 def hit(source: str, text: str, fused: float, similarity: float) -> Hit:

@@ -88,7 +88,7 @@ async def test_offline_without_material_says_it_does_not_invent(bot) -> None:  #
 
 async def test_knowledge_base_seeds_are_labelled(bot) -> None:  # type: ignore[no-untyped-def]
     from agent.knowledge.chunking import Chunk
-    from agent.knowledge.index import Hit
+    from agent.knowledge.ranking import Hit
     from agent.knowledge.service import SearchResult
 
     class Knowledge:

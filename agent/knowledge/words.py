@@ -1,0 +1,48 @@
+"""Content words: how questions and passages are compared word for word (BM25, the abstain model's word
+coverage, focused quotes, conversation search): lower case, stemmed, without stop words and the words every
+question has."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+_per_thread = threading.local()
+
+
+def _stemmer() -> Any:
+    """English Snowball (Porter2) stems from PyStemmer, the C library bm25s recommends; one per thread, as
+    its stemmers are not thread-safe. bm25s stems the vocabulary, once per distinct word."""
+    if (stemmer := getattr(_per_thread, "stemmer", None)) is None:
+        import Stemmer
+
+        stemmer = _per_thread.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
+# Beyond bm25s' 33 English stop words: the words every question has ("how do we ...?", "how do I get …?",
+# "do you send it anywhere?", "what did he say?") carry no topic, yet would count in the abstain model's word
+# coverage: "what did I say?" about a voice message was answered from a line of the docs that "says" something.
+QUESTION_WORDS = frozenset(
+    "how what why when where which who whom whose do does did doing done can could should would shall may might "
+    "must has have had been being were am you your yours we our ours us me my mine he him his she her hers its "
+    "them those than so any some about please get gets got getting want wants anywhere anything something "
+    "instead just say says said saying tell tells told".split())
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return sorted(set(STOPWORDS_EN) | QUESTION_WORDS)
+
+
+def content_words(texts: list[str]) -> list[list[str]]:
+    """Stemmed content words; a setting's name counts as its words (``CONFAB_RETENTION_DAYS``: confab,
+    retention, days), as people ask about the retention, not the variable."""
+    import bm25s
+
+    texts = [text.replace("_", " ") for text in texts]
+    tokens = bm25s.tokenize(texts, stopwords=stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return [list(t) for t in tokens]
