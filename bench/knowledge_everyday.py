@@ -61,6 +61,13 @@ unchanged at 4 / 5 / 6. Tried the same day and not kept: a lemmatizer before the
 "send"): "does confab send my data anywhere?" is answered instead of refused, but from the wrong line, and the
 follow-up "what gets sent to it then?" then quoted "Send it a direct message" (check follow-ups 2 -> 1); quotes
 ordered by their own score instead of the fused order: dev 10 -> 9, check 7 -> 6 right.
+
+The abstain model's word coverage judged in the document of the passage the answer quotes (the fused first)
+instead of the passage nearest by meaning, 2026-11-30 (11:35): dev 10 / 2 / 3 -> 11 / 0 / 4 ("does it work without
+internet?" answered right; "how do I make it pick up new documents right away?" answered, from the wrong line);
+check unchanged at 8 / 1 / 6; fresh 4 / 5 / 6 -> 5 / 4 / 6 ("how do I run several copies of confab for a big
+community?"); every uncovered question still abstained (16 of 16), follow-ups unchanged. PubMedQA abstain check
+92.0 % / 95.2 % -> 93.0 % / 96.8 %.
 """
 
 from __future__ import annotations

@@ -161,9 +161,11 @@ class HybridIndex:
             for i, s in zip(missing, stored @ vector.ravel(), strict=True):
                 dense_score[i] = float(s)
         hits = [Hit(self.chunks[i], score, dense_score[i], keyword_score.get(i, 0.0)) for i, score in fused[:k]]
-        # coverage is judged over the best passage's whole document: chunking must not hide the answer's words;
-        # the subject's words are in every document, so finding them there is no sign that the answer is
-        top_words = self._document_words[self.chunks[dense[0][0]].source] if dense else set()
+        # coverage is judged over the whole document of the passage the answer quotes (the fused first): chunking
+        # must not hide the answer's words. The passage nearest by meaning alone was judged before, and when it was
+        # another document, the quoted answer was refused for lacking words its own document has.
+        # The subject's words are in every document, so finding them there is no sign that the answer is.
+        top_words = self._document_words[hits[0].chunk.source] if hits else set()
         topic_words = query_words - self._subject_stems() or query_words
         ranked = dense if not scope or not dense else [dense[0], *everywhere]
         competition = best_per_section((self.chunks[i].source, self.chunks[i].heading, s) for i, s in ranked)

@@ -9,7 +9,9 @@ Three signals of the dense retrieval, combined by a logistic model:
   thousand one-topic abstracts: counted in documents, it was the best passages of only four other documents,
   all on the same product, which made a covered answer look flat (the everyday questions of
   ``bench/knowledge_everyday.py``);
-- ``coverage``: the share of the question's content words (stemmed, no stop words) in its document.
+- ``coverage``: the share of the question's content words (stemmed, no stop words) in the document of the
+  passage the answer quotes (the fused ranking's first; the fit below used the dense ranking's first, and the
+  held-out figures are measured through the shipped path).
 Relative signals carry over between collections better than a raw similarity cut-off.
 
 The coefficients were fitted by ``bench/knowledge_abstain.py`` on half of the PubMedQA dev queries,

@@ -188,3 +188,16 @@ def test_a_tie_between_the_two_rankings_goes_to_the_passage_with_the_question_s_
     first, second = found.hits
     assert first.score == second.score  # a tie: rank 1 + rank 2 either way
     assert first.chunk.source == "b.md" and first.bm25 > second.bm25
+
+
+def test_word_coverage_is_judged_in_the_document_the_answer_quotes() -> None:
+    """The abstain model's word coverage reads the document of the passage the answer quotes (the fused first),
+    not of the passage nearest by meaning alone: when those differ, the quoted answer was refused for lacking
+    words its own document has ("how do I run several copies of confab for a big community?")."""
+    chunks = [Chunk("overview.md", "Adding documents", 1, 1, "Put your team's files in the folder."),
+              Chunk("deployment.md", "Several processes", 1, 1, "For a large community, run several copies.")]
+    vectors = np.array([[1.0, 0.0], [0.8, 0.6]], dtype=np.float32)  # the overview is nearer by meaning
+    index = HybridIndex(chunks, vectors, {}, "test")
+    found = index.search("how do I run several copies for a big community?", np.array([1.0, 0.0]))
+    assert found.hits[0].chunk.source == "deployment.md"  # first by words, second by meaning
+    assert found.signals.coverage == pytest.approx(0.8)  # run, several, copies, community of five; 0.0 before
