@@ -34,6 +34,7 @@ from agent.knowledge.index import tokenize
 from agent.recall.access import ChannelAccess, Visibility, checked, shown_in, threads_checked
 from agent.recall.index import ConversationIndex, Entry, Found
 from agent.storage.recall import Change, RecallRow, RecallStore
+from agent.text import strip_mention
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,18 @@ def decides(text: str) -> bool:
     return bool(_DECISION.search(text)) and not _UNDECIDED.search(text)
 
 
+def asks_confab(text: str, bot_name: str, in_dm: bool) -> bool:
+    """A request to Confab, not something people told each other: a command, or a question addressed to Confab
+    (naming it, or anything asked in its DM, where Confab is the only one asked). "@confab what did we decide
+    about X?" is the same question asked again, not evidence of what was decided, and Confab's answers to it
+    are its own messages, never indexed. What people tell Confab stays ("@confab fyi, we agreed on …", a note
+    to self in its DM)."""
+    body = strip_mention(text, bot_name)
+    if body.startswith("/"):
+        return True
+    return (in_dm or body != text.strip()) and ("?" in body or bool(_QUESTION.search(body)))
+
+
 def asks_decision(question: str) -> bool:
     """A question (asked weeks later: "where is the offsite going to be?") or a query naming a decision: the
     message that settled it is what the asker is after."""
@@ -109,10 +122,13 @@ def asks_decision(question: str) -> bool:
 
 class RecallService:
     def __init__(self, store: RecallStore, embedder: Callable[[], Embedder], retention_days: int = 0,
-                 batch: int = 64, *, embeds: bool = True, wait_s: float = EMBED_WAIT_S) -> None:
+                 batch: int = 64, *, embeds: bool = True, wait_s: float = EMBED_WAIT_S, bot_name: str = "confab"
+                 ) -> None:
         """``embeds``: this process embeds new messages at once (one process, or the indexer); False: it
-        waits up to ``wait_s`` for the vector another process stores (a worker beside an indexer)."""
+        waits up to ``wait_s`` for the vector another process stores (a worker beside an indexer). ``bot_name``:
+        how people address Confab (their requests to it are no hits, see :func:`asks_confab`)."""
         self.store = store
+        self.bot_name = bot_name
         self.embeds = embeds
         self.wait_s = wait_s
         self._waiting: dict[tuple[str, str], float] = {}  # messages without a vector yet -> first seen (monotonic)
@@ -298,9 +314,12 @@ class RecallService:
 
     # --- searching -------------------------------------------------------------------------
 
-    async def search(self, query: str, here: str, access: ChannelAccess | None, k: int = 5) -> RecallResult:
+    async def search(self, query: str, here: str, access: ChannelAccess | None, k: int = 5,
+                     asked: str | None = None) -> RecallResult:
         """The messages best matching ``query`` that a reply in ``here`` may quote, among the channels of its
-        workspace the asker may read (checked now, through ``access``; without one nothing is read)."""
+        workspace the asker may read (checked now, through ``access``; without one nothing is read). ``asked``:
+        the id of the message in ``here`` that asks (stored already), never a hit of its own search; requests to
+        Confab are none either (:func:`asks_confab`)."""
         await self.sync()
         index = self._index
         assert index is not None
@@ -316,15 +335,24 @@ class RecallService:
         # "what did we decide about …": the topic's words are what keywords should match, not the asking
         words = tokenize([_ASKS_DECISION.sub(" ", query) if decision else query])[0]
         pool = max(4 * k, CANDIDATES) if decision else 4 * k
-        found = await self._readable(self._relevant(index.search(words, vector, shown, k=pool, marked=decision),
-                                                    decision), access)
+        said = self._said(here, asked, seen)
+        found = await self._readable(self._relevant(said(index.search(words, vector, shown, k=pool,
+                                                                      marked=decision)), decision), access)
         found = found[:4 * k]
         found = await self._still_stored(found)
         hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity,
                           decides(f.entry.text)) for f in found[:k]]
-        hidden = len(await self._readable(self._relevant(index.search(words, vector, elsewhere, k=20), decision),
-                                          access)) if elsewhere else 0
+        hidden = len(await self._readable(self._relevant(said(index.search(words, vector, elsewhere, k=20)),
+                                                         decision), access)) if elsewhere else 0
         return RecallResult(hits, hidden, len(shown), len(channels) - len(shown) - len(elsewhere))
+
+    def _said(self, here: str, asked: str | None, seen: dict[str, Visibility | None]
+              ) -> Callable[[list[Found]], list[Found]]:
+        """Keeps the hits people said: not the message asking, not a request to Confab."""
+        def keep(found: list[Found]) -> list[Found]:
+            return [f for f in found if not (f.entry.channel_key == here and f.entry.message_id == asked)
+                    and not asks_confab(f.entry.text, self.bot_name, seen.get(f.entry.channel_key) == "dm")]
+        return keep
 
     @staticmethod
     async def _readable(found: list[Found], access: ChannelAccess | None) -> list[Found]:

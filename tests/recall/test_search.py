@@ -173,3 +173,18 @@ async def test_a_worker_embeds_a_message_itself_when_no_vector_comes(store: Stor
     await asyncio.sleep(0.25)
     assert ids(await worker.search("export cap API", GENERAL, ALICE_SEES))[:1] == ["9"]
     assert worker.embedded == 7
+
+
+async def test_the_asking_message_and_requests_to_confab_are_no_hits(store: Storage, recall: RecallService) -> None:
+    for m in [said(GENERAL, "10", "@confab what did we decide about the export cap?", "bob"),
+              said(GENERAL, "11", "@confab fyi we agreed to cap exports at 10,000 rows", "carol"),
+              said(GENERAL, "12", "@confab /recall export cap", "bob"),
+              said(DM_ALICE, "13", "did we settle the export cap?", "alice"),
+              said(DM_ALICE, "14", "note to self: export cap talk with carol tomorrow", "alice"),
+              said(GENERAL, "15", "what did we decide on the export cap?", "dan", ago_days=0.0)]:
+        assert await store.messages.add(m)
+    found = ids(await recall.search("what did we decide on the export cap?", DM_ALICE, ALICE_SEES, asked=None))
+    assert "15" in found  # a question between people is what people said
+    found = ids(await recall.search("what did we decide on the export cap?", GENERAL, ALICE_SEES, asked="15"))
+    assert set(found) == {"11"}  # told to Confab: stays
+    assert set(ids(await recall.search("export cap", DM_ALICE, ALICE_SEES))) == {"11", "14", "15"}
