@@ -43,16 +43,23 @@ LOOK_BACK = 256  # feed numbers read again (a sequence's numbers may commit out 
 MIN_SIMILARITY = 0.35  # a hit without a shared word must be at least this close in meaning
 LOG_KEEP_S = 86400.0
 EMBED_WAIT_S = 3.0  # how long a worker waits for the indexer's vector before embedding a message itself
+# A decision says so ("decided", "agreed", "final call"), or states the team's plan as fact: "we're moving the
+# office to …", "we'll launch …" (a commitment in the first person plural, not a question: _UNDECIDED; "we're
+# seeing errors", "we're still discussing" are no plan), or a commitment done ("the lease is signed").
+_STATES = r"(?:seeing|having|getting|waiting|looking|trying|hoping|thinking|discussing|considering|talking|" \
+          r"wondering|hitting|facing)"
 _DECISION = re.compile(
     r"\b(decided|decision|decide|agreed|agree on|settled|we(?:'ll| will) go with|let'?s go with|going with|"
-    r"we chose|approved|final|conclusion)\b", re.IGNORECASE)
+    r"we chose|approved|final|conclusion|"
+    rf"we(?:['’]re| are) (?!not\b|still\b|{_STATES}\b)\w+ing|we(?:['’]ll| will) (?!not\b|see\b)\w+|"
+    r"(?:is|are|was|were|been|got) (?:signed|confirmed|booked))\b", re.IGNORECASE)
 # a question about what was decided, or about how things are now ("which … did we pick?", "how long do we keep
 # logs?", "what's our refund policy?"): the message that settled it is what the asker is after
 _ASKS_DECISION = re.compile(
     r"\b(decide|decided|decision|agree|agreed|settle|settled|conclude|choose|chose|pick|picked|go with|land on|"
     r"did we|do we|are we|will we|what'?s our|what is our|what are the|now)\b", re.IGNORECASE)
-_UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on)\b|\?\s*$",
-                        re.IGNORECASE)
+_UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on|maybe|"
+                        r"might|perhaps|not sure)\b|\?\s*$", re.IGNORECASE)
 # When the question asks what was decided, a decision on the topic (sharing a word with the question, or close in
 # meaning: another topic's decision gets nothing) moves up, and a question ("any update on X?") down, by about
 # the fused score of one first place (1/61).
@@ -60,7 +67,10 @@ _QUESTION = re.compile(r"\?$|^(what|which|where|when|who|how|did|do|does|is|are|
 DECISION_BOOST = 0.02
 ON_TOPIC = 0.4
 QUESTION_PENALTY = 0.01
+LEADING = 2  # a decision moves up when it is among the first this-many decisions by meaning (see _leads)
+TOPIC_FLOOR = 0.3  # and at least this close to the topic
 CANDIDATES = 40  # hits reranked when the question asks for a decision
+FEEDBACK = 10  # the best hits whose words and meaning rank the decisions too (ConversationIndex.search)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +99,15 @@ def workspace_of(channel_key: str) -> str:
     return ":".join(parts[:2]) + ":" if len(parts) == 3 else channel_key + ":"
 
 
+def _leads(found: Found) -> bool:
+    """A decision among the closest to the topic (the question, moved toward the talk it matches best), and close
+    enough: "we standardise on Google Meet" answers "which video call tool?" through the talk naming both."""
+    return found.marked_rank is not None and found.marked_rank < LEADING and (found.topic or 0.0) >= TOPIC_FLOOR
+
+
 def _decision_rank(found: Found) -> float:
     text = found.entry.text
-    on_topic = found.keywords > 0 or found.similarity >= ON_TOPIC
+    on_topic = _leads(found) if found.topic is not None else found.keywords > 0 or found.similarity >= ON_TOPIC
     boost = DECISION_BOOST if on_topic and decides(text) else 0.0
     penalty = QUESTION_PENALTY if text.rstrip().endswith("?") else 0.0
     return found.score + boost - penalty
@@ -336,8 +352,8 @@ class RecallService:
         words = tokenize([_ASKS_DECISION.sub(" ", query) if decision else query])[0]
         pool = max(4 * k, CANDIDATES) if decision else 4 * k
         said = self._said(here, asked, seen)
-        found = await self._readable(self._relevant(said(index.search(words, vector, shown, k=pool,
-                                                                      marked=decision)), decision), access)
+        found = await self._readable(self._relevant(said(index.search(
+            words, vector, shown, k=pool, marked=decision, feedback=FEEDBACK if decision else 0)), decision), access)
         found = found[:4 * k]
         found = await self._still_stored(found)
         hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity,
@@ -363,7 +379,7 @@ class RecallService:
 
     def _relevant(self, found: list[Found], decision: bool) -> list[Found]:
         cutoff = time.time() - self.retention_days * 86400 if self.retention_days else None
-        kept = [f for f in found if (f.keywords > 0 or f.similarity >= MIN_SIMILARITY)
+        kept = [f for f in found if (f.keywords > 0 or f.similarity >= MIN_SIMILARITY or _leads(f))
                 and (cutoff is None or f.entry.created_at >= cutoff)]
         if decision:
             kept.sort(key=_decision_rank, reverse=True)
