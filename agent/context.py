@@ -44,6 +44,8 @@ class TurnContext:
     author_name: str
     thread: str | None = None
     is_admin: bool = False
+    # the message this turn answers (already stored): conversation search never quotes the question as its answer
+    message_id: str | None = None
     # reads the platform's history API (through the adapter) for what predates the bot's memory
     fetch_history: HistoryFetcher | None = None
     # builds a link to a message on the platform, where it has links

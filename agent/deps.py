@@ -140,7 +140,7 @@ async def open_deps(settings: Settings, *, chat_model: BaseChatModel | None = No
                                   knowledge)
         # a worker takes each new message's vector from the indexer, which embeds for every replica
         recall = RecallService(recall_store(store), embedders.configured, settings.retention_days,
-                               embeds=settings.role != "worker")
+                               embeds=settings.role != "worker", bot_name=settings.bot_name)
         tools: list[BaseTool] = [
             make_knowledge_tool(knowledge, settings, embedders.configured),
             make_files_tool(embedders.configured),

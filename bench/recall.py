@@ -1,23 +1,28 @@
 """Conversation search (agent/recall) over a generated year of team chat (bench/recall_data.py) in SQLite, with
 the real local embedder: indexing rate, restart, query time, freshness, permissions and decision recall.
 
-    .venv/bin/python -m bench.recall [--messages 200000]
+    .venv/bin/python -m bench.recall [--messages 200000] [--recall-only] [--misses]
+
+(``--messages 20000 --recall-only``: a quick run for tuning, a few minutes; ``--misses`` prints the development
+questions missed with their first 5 hits, never the held-out ones.)
 
 - indexing: the whole history embedded and stored (repeated chat lines are embedded once), and separately
   500 fresh messages with unique text (no embedder cache can help) through the change feed;
 - restart: a new service reading the stored vectors back (how many messages it embedded again);
 - query: p50 / p95 of ``RecallService.search`` including the query's embedding, the access check and the
-  read-back of the hits from the store, over the 50 decision questions and 150 topic queries;
+  read-back of the hits from the store, over the 78 decision questions and 150 topic queries;
 - freshness: a message stored while the service follows the store (every 1 s), until it is searchable;
 - permissions: 1,000 queries by one asker from channels she may read (public, private she is in, her DM) over 50
   channels (30 public, 10 private of which she is in 5, 8 DMs of which one is hers, 2 public she left), each
   channel holding lines only it has; a leaked line is a hit the reply may not quote (the platform's answer is a
   table here: the Slack and Discord checks are tested against their fakes in tests/recall);
-- recall@5: the deciding message among the first 5 hits of its question, asked where every line may be quoted.
+- recall@5: the deciding message among the first 5 hits of its question, asked where every line may be quoted,
+  for the 50 development questions (used while tuning the ranking) and the 28 held-out ones apart.
 
-Figures (2 shared cores, busy: load average 3-5 from other work, 2026-11-30; SQLite; the local MiniLM embedder):
+Figures (2 shared cores, SQLite, the local MiniLM embedder). Runs a and b (2026-11-30 06:04 and 06:14, busy
+machine: load 3-5) were on the first history (50 topics, no held-out set):
 
-    run                                  a (06:04, dense+BM25)   b (06:14, final code)
+    run                                  a (dense+BM25)          b (decision ranking)
     the embedder alone, unique texts     133 texts/s             59 texts/s
     indexing, whole history (200,100)    5,217 msg/s             2,866 msg/s     (3,135 distinct texts: chat repeats)
     indexing, 500 fresh unique           103 msg/s (77%)         62 msg/s (105% of the embedder's own rate)
@@ -27,9 +32,30 @@ Figures (2 shared cores, busy: load average 3-5 from other work, 2026-11-30; SQL
     new message searchable               0.66 s                  0.66 s
     permissions, 1,000 queries           0 lines leaked          0 lines leaked, 0 forbidden canaries in replies
 
+With the held-out set (78 topics in the history, 4,059 distinct texts; 2026-11-30 11:12-11:21, load about 2.3):
+c is run b's ranking (commit ffcba5c, ``--recall-only``), d the ranking with decisions recognised in more forms
+and ranked against the talk the question matches (pseudo-relevance feedback, agent/recall/index.py):
+
+    run                                  c (b's ranking)         d (feedback)
+    recall@5, development (50)           41/50 = 0.82            47/50 = 0.94
+    recall@5, held-out (28)              10/28 = 0.36            15/28 = 0.54
+    query p50 / p95                      30.9 / 54.9 ms          36.5 / 55.4 ms
+    the embedder alone, unique texts                             420 texts/s
+    indexing, whole history (200,100)                            9,927 msg/s
+    indexing, 500 fresh unique                                   332 msg/s (79% of the embedder's own rate)
+    restart (200,600 messages)                                   7.6 s, 0 embedded
+    new message searchable                                       0.65 s
+    permissions, 1,000 queries                                   0 lines leaked, 0 forbidden canaries in replies
+
+At 20,000 messages (``--messages 20000 --recall-only``): c 0.82 / 0.36, d 0.96 / 0.50 (development / held-out).
+The development figure is optimistic (tuned on it); the held-out one is the honest estimate, and it is far below
+the target. The decision recogniser (``decides``, a word list) marks all 50 development decisions but only 14 of
+the 28 held-out ones (worded as people close a thread without its markers), and an unmarked decision competes as
+plain talk: recognising decisions by a model rather than a word list is the next step. The remaining development misses are vocabulary gaps the
+embedder does not bridge ("bot in front of support" / "support chatbot", "merging the repositories" /
+"monorepo", and at 200,000 messages "documentation" / "docs").
 The indexing target (300 msg/s) is bound by the embedder on this machine: indexing runs at the embedder's own
-rate. Query time is mostly the query's embedding and the two dense passes; it doubled with the machine's load.
-The 50 questions were used while tuning the decision ranking (no held-out split): 0.80 is an optimistic figure.
+rate. Query time is mostly the query's embedding and the dense passes, and follows the machine's load.
 """
 
 from __future__ import annotations
@@ -52,7 +78,7 @@ from agent.recall.service import RecallService
 from agent.storage.recall_store import recall_store
 from agent.storage.sqlite import SqliteStorage
 from agent.storage.sqlite.messages import adding
-from bench.recall_data import TOPICS, history
+from bench.recall_data import ALL_TOPICS, TOPICS, history
 
 W = "slack:T1:"
 FRESH = 500  # unique messages through the change feed
@@ -94,7 +120,7 @@ async def store_lines(store: SqliteStorage, lines: Sequence[tuple[str, str, str,
         await store.db.write_many(part[0][0], [params for _, params in part])
 
 
-async def main(total: int) -> None:
+async def main(total: int, recall_only: bool = False, misses: bool = False) -> None:
     folder = Path(tempfile.mkdtemp(prefix="confab-recall-bench-"))
     store = await SqliteStorage.open(folder / "bench.db")
     lines = history(total)
@@ -117,43 +143,54 @@ async def main(total: int) -> None:
     print(f"indexing, whole history: {len(rows):,} messages in {took:.1f} s = {len(rows) / took:,.0f} msg/s "
           f"({len({r[3] for r in rows}):,} distinct texts)")
 
-    fresh = [(key(i % 30), f"17{i:08d}.000200", "omar", f"ticket OPS-{4000 + i}: the {i * 7919 % 1000}th retry of "
-              f"job {i * 104729 % 100000} in the reports queue took {i % 97 + 3} seconds", lines[-1].at + i)
-             for i in range(FRESH)]
-    t0 = time.perf_counter()
-    embedder.embed([f"{text} (raw)" for _, _, _, text, _ in fresh[:200]])
-    raw = 200 / (time.perf_counter() - t0)
-    print(f"the embedder alone, unique texts: {raw:,.0f} texts/s")
-    await store_lines(store, fresh)
-    t0 = time.perf_counter()
-    applied = await recall.sync()
-    took = time.perf_counter() - t0
-    print(f"indexing, fresh unique messages: {applied:,} in {took:.1f} s = {applied / took:,.0f} msg/s "
-          f"({applied / took / raw:.0%} of the embedder's own rate)")
+    if not recall_only:
+        fresh = [(key(i % 30), f"17{i:08d}.000200", "omar", f"ticket OPS-{4000 + i}: the {i * 7919 % 1000}th retry of "
+                  f"job {i * 104729 % 100000} in the reports queue took {i % 97 + 3} seconds", lines[-1].at + i)
+                 for i in range(FRESH)]
+        t0 = time.perf_counter()
+        embedder.embed([f"{text} (raw)" for _, _, _, text, _ in fresh[:200]])
+        raw = 200 / (time.perf_counter() - t0)
+        print(f"the embedder alone, unique texts: {raw:,.0f} texts/s")
+        await store_lines(store, fresh)
+        t0 = time.perf_counter()
+        applied = await recall.sync()
+        took = time.perf_counter() - t0
+        print(f"indexing, fresh unique messages: {applied:,} in {took:.1f} s = {applied / took:,.0f} msg/s "
+              f"({applied / took / raw:.0%} of the embedder's own rate)")
 
-    again = RecallService(recall_store(store), lambda: embedder)
-    t0 = time.perf_counter()
-    await again.load()
-    print(f"restart: {len(again.index or []):,} messages loaded in {time.perf_counter() - t0:.1f} s, "
-          f"{again.embedded} embedded again")
+        again = RecallService(recall_store(store), lambda: embedder)
+        t0 = time.perf_counter()
+        await again.load()
+        print(f"restart: {len(again.index or []):,} messages loaded in {time.perf_counter() - t0:.1f} s, "
+              f"{again.embedded} embedded again")
 
     everything = Table({key(i): "public" for i in range(50)} | {key(40): "dm"})
     here = key(40)
     rng = random.Random(7)
-    queries = [q for _, _, _, q in TOPICS] + [f"{rng.choice(TOPICS)[0]} {rng.choice(['update', 'options', 'risk'])}"
-                                              for _ in range(150)]
-    times, found = [], 0
+    queries = [q for _, _, _, q in ALL_TOPICS] + [f"{rng.choice(TOPICS)[0]} {rng.choice(['update', 'options', 'risk'])}"
+                                                  for _ in range(150)]
+    times, hit = [], []
     deciding = {line.topic: f"{1_760_000_000 + i}.000100" for i, line in enumerate(lines) if line.topic is not None}
     for n, query in enumerate(queries):
         t0 = time.perf_counter()
         result = await recall.search(query, here, everything)
         times.append((time.perf_counter() - t0) * 1000)
-        if n < len(TOPICS) and deciding[n] in [h.entry.message_id for h in result.hits[:5]]:
-            found += 1
+        if n < len(ALL_TOPICS):
+            ids = [h.entry.message_id for h in result.hits[:5]]
+            hit.append(deciding[n] in ids)
+            if misses and n < len(TOPICS) and not hit[-1]:  # the development set only: the held-out stay unseen
+                print(f"MISS {query!r} (decision: {ALL_TOPICS[n][2]!r})")
+                for h in result.hits[:5]:
+                    print(f"    {h.decision:d} {h.similarity:.2f} {h.entry.text!r}")
     times.sort()
     print(f"query over {len(recall.index or []):,} messages: p50 {statistics.median(times):.1f} ms, "
           f"p95 {times[int(0.95 * len(times))]:.1f} ms ({len(times)} queries, embedding included)")
-    print(f"recall@5 of the deciding message: {found}/{len(TOPICS)} = {found / len(TOPICS):.2f}")
+    dev, held = sum(hit[:len(TOPICS)]), sum(hit[len(TOPICS):])
+    print(f"recall@5 of the deciding message: development {dev}/{len(TOPICS)} = {dev / len(TOPICS):.2f}, "
+          f"held-out {held}/{len(hit) - len(TOPICS)} = {held / (len(hit) - len(TOPICS)):.2f}")
+    if recall_only:
+        await store.close()
+        return
 
     runner = asyncio.create_task(recall.run(every_s=1.0))
     waits = []
@@ -195,5 +232,9 @@ async def main(total: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=200_000)
-    asyncio.run(main(parser.parse_args().messages))
+    parser.add_argument("--messages", type=int, default=200_000, help="history size (20000 for a quick run)")
+    parser.add_argument("--recall-only", action="store_true",
+                        help="index the history and measure query time and recall only")
+    parser.add_argument("--misses", action="store_true", help="print the development questions missed, with hits")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.messages, arguments.recall_only, arguments.misses))

@@ -112,11 +112,12 @@ def _optional(adapter: Adapter | None, method: str, failure: str, *args: object)
 
 
 def turn_context(adapter: Adapter | None, channel: ChannelRef, author: Author,
-                 progress: Progress | None = None) -> TurnContext:
-    """What an agent turn in ``channel`` for ``author`` may know and use of the platform."""
+                 progress: Progress | None = None, message_id: str | None = None) -> TurnContext:
+    """What an agent turn in ``channel`` for ``author`` may know and use of the platform; ``message_id``: the
+    message it answers, when there is one."""
     return TurnContext(
         channel_key=channel.key, platform=channel.platform, author_id=author.id, author_name=author.name,
-        thread=channel.thread, is_admin=author.is_admin,
+        thread=channel.thread, is_admin=author.is_admin, message_id=message_id,
         fetch_history=history_fetcher(adapter, channel), message_link=message_linker(adapter, channel),
         progress=progress, viewed=viewed_lookup(adapter, channel, author),
         recall_access=recall_access(adapter, author, channel),

@@ -21,6 +21,8 @@ RRF_K = 60
 T = TypeVar("T")
 BM25_K1 = 1.2
 BM25_B = 0.75
+FEEDBACK_TERMS = 8  # words added to the query from the top hits, for ranking the marked rows
+FEEDBACK_SHARED = 2  # in at least this many of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class Found:
     score: float  # fused (reciprocal rank), for ordering
     similarity: float  # cosine of query and message
     keywords: float  # BM25
+    marked_rank: int | None = None  # its place among the marked rows by meaning (0: the closest), when ranked
+    topic: float | None = None  # a marked row's cosine with the topic (the query moved toward the best hits)
 
 
 @dataclass
@@ -171,10 +175,13 @@ class ConversationIndex:
                 if entry is not None and entry.created_at < cutoff]
 
     def search(self, words: Sequence[str], vector: np.ndarray, channels: Iterable[str], k: int = 5,
-               pool: int = 50, marked: bool = False) -> list[Found]:
+               pool: int = 50, marked: bool = False, feedback: int = 0) -> list[Found]:
         """The ``k`` best messages of those channels (only those: the others are not read); with ``marked``, the
         marked messages closest in meaning are a third ranking in the fusion (a decision that words its topic
-        differently than the talk around it still competes)."""
+        differently than the talk around it still competes). With ``feedback`` too, the marked messages are
+        ranked against what the best ``feedback`` hits say as well (pseudo-relevance feedback): a decision names
+        the option chosen ("we standardise on Google Meet") as the talk before it did ("my vote on the video
+        tool is Google Meet"), not the words of a question asked weeks later ("which video call tool?")."""
         pool = max(pool, 2 * k)
         chosen = [(key, c) for key in dict.fromkeys(channels) if (c := self._channels.get(key)) is not None]
         if not chosen:
@@ -182,18 +189,24 @@ class ConversationIndex:
         query = np.asarray(vector, dtype=np.float32).ravel()
         cosines = [channel.vectors[:len(channel.entries)] @ query for _, channel in chosen]  # once per search
         dense = self._dense(cosines, chosen, pool)
+        by_key = dict(chosen)
         rankings = [[(key, row) for _, key, row in dense]]
-        if marked:
-            rankings.append([(key, row) for _, key, row in self._dense(cosines, chosen, k, marked=True)])
         similarity = {(key, row): s for s, key, row in dense}
         keyword = self._keywords(words, chosen, pool)
         rankings.append([hit for hit, _ in keyword])
-        fused: dict[tuple[str, int], float] = {}
-        for ranking in rankings:
-            for rank, hit in enumerate(ranking):
-                fused[hit] = fused.get(hit, 0.0) + 1.0 / (RRF_K + rank + 1)
+        topic: dict[tuple[str, int], float] = {}  # marked rows by meaning, best first
+        if marked and feedback:
+            first = fuse(rankings)  # the talk the question matches best: the marked rows are what it ranks
+            talk = [hit for hit in sorted(first, key=first.__getitem__, reverse=True)
+                    if not by_key[hit[0]].marked[hit[1]]][:feedback]
+            topic, by_words = self._feedback(talk, query, words, chosen, k)
+            rankings += [list(topic), by_words]
+        elif marked:
+            topic = {(key, row): s for s, key, row in self._dense(cosines, chosen, k, marked=True)}
+            rankings.append(list(topic))
+        place = {hit: rank for rank, hit in enumerate(topic)}
+        fused = fuse(rankings)
         keyword_score = dict(keyword)
-        by_key = dict(chosen)
         out: list[Found] = []
         for hit in sorted(fused, key=lambda h: fused[h], reverse=True)[:k]:
             key, row = hit
@@ -203,7 +216,7 @@ class ConversationIndex:
                 continue
             known = similarity.get(hit)
             cosine = float(channel.vectors[row] @ query) if known is None else known
-            out.append(Found(entry, fused[hit], cosine, keyword_score.get(hit, 0.0)))
+            out.append(Found(entry, fused[hit], cosine, keyword_score.get(hit, 0.0), place.get(hit), topic.get(hit)))
         return out
 
     @staticmethod
@@ -227,18 +240,19 @@ class ConversationIndex:
                   zip(order[:16 * pool], channel_of[:16 * pool], row_of[:16 * pool], strict=True)]
         return _distinct(ranked, chosen, lambda item: (item[1], item[2]), pool)
 
+    def _idf(self, word: str) -> float:
+        df = self._df.get(word, 0)
+        return math.log(1.0 + (self._docs - df + 0.5) / (df + 0.5)) if df else 0.0
+
     def _keywords(self, words: Sequence[str], chosen: list[tuple[str, _Channel]], pool: int
                   ) -> list[tuple[tuple[str, int], float]]:
         if not words or not self._docs:
             return []
-        average = self._length / self._docs
         scores: dict[tuple[str, int], float] = {}
         first: dict[int, tuple[str, int]] = {}  # each text scored once, at its first row: copies score the same
         for word in dict.fromkeys(words):
-            df = self._df.get(word, 0)
-            if not df:
+            if not (idf := self._idf(word)):
                 continue
-            idf = math.log(1.0 + (self._docs - df + 0.5) / (df + 0.5))
             for key, channel in chosen:
                 posting = channel.postings.get(word)
                 if not posting:
@@ -248,10 +262,63 @@ class ConversationIndex:
                     hit = (key, row)
                     if first.setdefault(texts[row], hit) != hit:
                         continue
-                    norm = count + BM25_K1 * (1 - BM25_B + BM25_B * lengths[row] / average)
-                    scores[hit] = scores.get(hit, 0.0) + idf * count * (BM25_K1 + 1) / norm
+                    scores[hit] = scores.get(hit, 0.0) + idf * self._saturated(count, lengths[row])
         return heapq.nlargest(pool, scores.items(), key=lambda item: item[1])
 
+    def _saturated(self, count: int, length: int) -> float:
+        """BM25's term frequency part."""
+        relative = length * self._docs / (self._length or 1)  # to the average length
+        return count * (BM25_K1 + 1) / (count + BM25_K1 * (1 - BM25_B + BM25_B * relative))
+
+    def _feedback(self, top: list[tuple[str, int]], query: np.ndarray, words: Sequence[str],
+                  chosen: list[tuple[str, _Channel]], limit: int
+                  ) -> tuple[dict[tuple[str, int], float], list[tuple[str, int]]]:
+        """Two rankings of the marked rows: by meaning, against the query moved toward the ``top`` hits' mean
+        (Rocchio; with the cosines), and by keywords, the query's and the words several of the top hits share
+        (the options discussed)."""
+        by_key = dict(chosen)
+        if not top:
+            return {}, []
+        centre = np.mean([by_key[key].vectors[row] for key, row in top], axis=0)
+        moved = query / (np.linalg.norm(query) or 1.0) + centre / (np.linalg.norm(centre) or 1.0)
+        moved /= np.linalg.norm(moved) or 1.0
+        scored: list[tuple[float, str, int]] = []
+        marked: list[tuple[str, int]] = []
+        for key, channel in chosen:
+            rows = np.flatnonzero(channel.live[:len(channel.entries)] & channel.marked[:len(channel.entries)])
+            if len(rows):
+                scored.extend(zip((channel.vectors[rows] @ moved).tolist(), [key] * len(rows), rows.tolist(),
+                                  strict=True))
+                marked.extend((key, int(row)) for row in rows)
+        by_meaning = {(key, row): cosine for cosine, key, row in heapq.nlargest(limit, scored)}
+        shared: dict[str, int] = {}
+        for key, row in top:
+            for word in by_key[key].words[row]:
+                shared[word] = shared.get(word, 0) + 1
+        asked = set(words)
+        terms = dict.fromkeys(asked, 1.0)
+        extra = sorted((w for w, n in shared.items() if n >= FEEDBACK_SHARED and w not in asked),
+                       key=lambda w: shared[w] * self._idf(w), reverse=True)[:FEEDBACK_TERMS]
+        terms.update({w: shared[w] / len(top) for w in extra})
+        weights = {w: weight * self._idf(w) for w, weight in terms.items()}
+        by_words: list[tuple[float, str, int]] = []
+        for key, row in marked:  # a few rows (the decisions): their words, not the postings of common words
+            channel = by_key[key]
+            counts = channel.words[row]
+            score = sum(weight * self._saturated(counts[w], channel.lengths[row])
+                        for w, weight in weights.items() if w in counts)
+            if score > 0:
+                by_words.append((score, key, row))
+        return by_meaning, [(key, row) for _, key, row in heapq.nlargest(limit, by_words)]
+
+
+def fuse(rankings: Sequence[Sequence[tuple[str, int]]]) -> dict[tuple[str, int], float]:
+    """Reciprocal rank fusion."""
+    fused: dict[tuple[str, int], float] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking):
+            fused[hit] = fused.get(hit, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return fused
 
 
 def text_id(text: str) -> int:

@@ -34,6 +34,7 @@ from agent.knowledge.words import content_words
 from agent.recall.access import ChannelAccess, Visibility, checked, shown_in, threads_checked
 from agent.recall.index import ConversationIndex, Entry, Found
 from agent.storage.recall import Change, RecallRow, RecallStore
+from agent.text import strip_mention
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +43,23 @@ LOOK_BACK = 256  # feed numbers read again (a sequence's numbers may commit out 
 MIN_SIMILARITY = 0.35  # a hit without a shared word must be at least this close in meaning
 LOG_KEEP_S = 86400.0
 EMBED_WAIT_S = 3.0  # how long a worker waits for the indexer's vector before embedding a message itself
+# A decision says so ("decided", "agreed", "final call"), or states the team's plan as fact: "we're moving the
+# office to …", "we'll launch …" (a commitment in the first person plural, not a question: _UNDECIDED; "we're
+# seeing errors", "we're still discussing" are no plan), or a commitment done ("the lease is signed").
+_STATES = r"(?:seeing|having|getting|waiting|looking|trying|hoping|thinking|discussing|considering|talking|" \
+          r"wondering|hitting|facing)"
 _DECISION = re.compile(
     r"\b(decided|decision|decide|agreed|agree on|settled|we(?:'ll| will) go with|let'?s go with|going with|"
-    r"we chose|approved|final|conclusion)\b", re.IGNORECASE)
+    r"we chose|approved|final|conclusion|"
+    rf"we(?:['’]re| are) (?!not\b|still\b|{_STATES}\b)\w+ing|we(?:['’]ll| will) (?!not\b|see\b)\w+|"
+    r"(?:is|are|was|were|been|got) (?:signed|confirmed|booked))\b", re.IGNORECASE)
 # a question about what was decided, or about how things are now ("which … did we pick?", "how long do we keep
 # logs?", "what's our refund policy?"): the message that settled it is what the asker is after
 _ASKS_DECISION = re.compile(
     r"\b(decide|decided|decision|agree|agreed|settle|settled|conclude|choose|chose|pick|picked|go with|land on|"
     r"did we|do we|are we|will we|what'?s our|what is our|what are the|now)\b", re.IGNORECASE)
-_UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on)\b|\?\s*$",
-                        re.IGNORECASE)
+_UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on|maybe|"
+                        r"might|perhaps|not sure)\b|\?\s*$", re.IGNORECASE)
 # When the question asks what was decided, a decision on the topic (sharing a word with the question, or close in
 # meaning: another topic's decision gets nothing) moves up, and a question ("any update on X?") down, by about
 # the fused score of one first place (1/61).
@@ -59,7 +67,10 @@ _QUESTION = re.compile(r"\?$|^(what|which|where|when|who|how|did|do|does|is|are|
 DECISION_BOOST = 0.02
 ON_TOPIC = 0.4
 QUESTION_PENALTY = 0.01
+LEADING = 2  # a decision moves up when it is among the first this-many decisions by meaning (see _leads)
+TOPIC_FLOOR = 0.3  # and at least this close to the topic
 CANDIDATES = 40  # hits reranked when the question asks for a decision
+FEEDBACK = 10  # the best hits whose words and meaning rank the decisions too (ConversationIndex.search)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +99,15 @@ def workspace_of(channel_key: str) -> str:
     return ":".join(parts[:2]) + ":" if len(parts) == 3 else channel_key + ":"
 
 
+def _leads(found: Found) -> bool:
+    """A decision among the closest to the topic (the question, moved toward the talk it matches best), and close
+    enough: "we standardise on Google Meet" answers "which video call tool?" through the talk naming both."""
+    return found.marked_rank is not None and found.marked_rank < LEADING and (found.topic or 0.0) >= TOPIC_FLOOR
+
+
 def _decision_rank(found: Found) -> float:
     text = found.entry.text
-    on_topic = found.keywords > 0 or found.similarity >= ON_TOPIC
+    on_topic = _leads(found) if found.topic is not None else found.keywords > 0 or found.similarity >= ON_TOPIC
     boost = DECISION_BOOST if on_topic and decides(text) else 0.0
     penalty = QUESTION_PENALTY if text.rstrip().endswith("?") else 0.0
     return found.score + boost - penalty
@@ -101,6 +118,18 @@ def decides(text: str) -> bool:
     return bool(_DECISION.search(text)) and not _UNDECIDED.search(text)
 
 
+def asks_confab(text: str, bot_name: str, in_dm: bool) -> bool:
+    """A request to Confab, not something people told each other: a command, or a question addressed to Confab
+    (naming it, or anything asked in its DM, where Confab is the only one asked). "@confab what did we decide
+    about X?" is the same question asked again, not evidence of what was decided, and Confab's answers to it
+    are its own messages, never indexed. What people tell Confab stays ("@confab fyi, we agreed on …", a note
+    to self in its DM)."""
+    body = strip_mention(text, bot_name)
+    if body.startswith("/"):
+        return True
+    return (in_dm or body != text.strip()) and ("?" in body or bool(_QUESTION.search(body)))
+
+
 def asks_decision(question: str) -> bool:
     """A question (asked weeks later: "where is the offsite going to be?") or a query naming a decision: the
     message that settled it is what the asker is after."""
@@ -109,10 +138,13 @@ def asks_decision(question: str) -> bool:
 
 class RecallService:
     def __init__(self, store: RecallStore, embedder: Callable[[], Embedder], retention_days: int = 0,
-                 batch: int = 64, *, embeds: bool = True, wait_s: float = EMBED_WAIT_S) -> None:
+                 batch: int = 64, *, embeds: bool = True, wait_s: float = EMBED_WAIT_S, bot_name: str = "confab"
+                 ) -> None:
         """``embeds``: this process embeds new messages at once (one process, or the indexer); False: it
-        waits up to ``wait_s`` for the vector another process stores (a worker beside an indexer)."""
+        waits up to ``wait_s`` for the vector another process stores (a worker beside an indexer). ``bot_name``:
+        how people address Confab (their requests to it are no hits, see :func:`asks_confab`)."""
         self.store = store
+        self.bot_name = bot_name
         self.embeds = embeds
         self.wait_s = wait_s
         self._waiting: dict[tuple[str, str], float] = {}  # messages without a vector yet -> first seen (monotonic)
@@ -298,9 +330,12 @@ class RecallService:
 
     # --- searching -------------------------------------------------------------------------
 
-    async def search(self, query: str, here: str, access: ChannelAccess | None, k: int = 5) -> RecallResult:
+    async def search(self, query: str, here: str, access: ChannelAccess | None, k: int = 5,
+                     asked: str | None = None) -> RecallResult:
         """The messages best matching ``query`` that a reply in ``here`` may quote, among the channels of its
-        workspace the asker may read (checked now, through ``access``; without one nothing is read)."""
+        workspace the asker may read (checked now, through ``access``; without one nothing is read). ``asked``:
+        the id of the message in ``here`` that asks (stored already), never a hit of its own search; requests to
+        Confab are none either (:func:`asks_confab`)."""
         await self.sync()
         index = self._index
         assert index is not None
@@ -316,15 +351,24 @@ class RecallService:
         # "what did we decide about …": the topic's words are what keywords should match, not the asking
         words = content_words([_ASKS_DECISION.sub(" ", query) if decision else query])[0]
         pool = max(4 * k, CANDIDATES) if decision else 4 * k
-        found = await self._readable(self._relevant(index.search(words, vector, shown, k=pool, marked=decision),
-                                                    decision), access)
+        said = self._said(here, asked, seen)
+        found = await self._readable(self._relevant(said(index.search(
+            words, vector, shown, k=pool, marked=decision, feedback=FEEDBACK if decision else 0)), decision), access)
         found = found[:4 * k]
         found = await self._still_stored(found)
         hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity,
                           decides(f.entry.text)) for f in found[:k]]
-        hidden = len(await self._readable(self._relevant(index.search(words, vector, elsewhere, k=20), decision),
-                                          access)) if elsewhere else 0
+        hidden = len(await self._readable(self._relevant(said(index.search(words, vector, elsewhere, k=20)),
+                                                         decision), access)) if elsewhere else 0
         return RecallResult(hits, hidden, len(shown), len(channels) - len(shown) - len(elsewhere))
+
+    def _said(self, here: str, asked: str | None, seen: dict[str, Visibility | None]
+              ) -> Callable[[list[Found]], list[Found]]:
+        """Keeps the hits people said: not the message asking, not a request to Confab."""
+        def keep(found: list[Found]) -> list[Found]:
+            return [f for f in found if not (f.entry.channel_key == here and f.entry.message_id == asked)
+                    and not asks_confab(f.entry.text, self.bot_name, seen.get(f.entry.channel_key) == "dm")]
+        return keep
 
     @staticmethod
     async def _readable(found: list[Found], access: ChannelAccess | None) -> list[Found]:
@@ -335,7 +379,7 @@ class RecallService:
 
     def _relevant(self, found: list[Found], decision: bool) -> list[Found]:
         cutoff = time.time() - self.retention_days * 86400 if self.retention_days else None
-        kept = [f for f in found if (f.keywords > 0 or f.similarity >= MIN_SIMILARITY)
+        kept = [f for f in found if (f.keywords > 0 or f.similarity >= MIN_SIMILARITY or _leads(f))
                 and (cutoff is None or f.entry.created_at >= cutoff)]
         if decision:
             kept.sort(key=_decision_rank, reverse=True)

@@ -19,7 +19,7 @@ def make_recall_tool(recall: RecallService) -> BaseTool:
     async def search_conversations(query: str) -> tuple[str, ToolOutput]:
         turn = require_turn()
         report("is searching past conversations…")
-        result = await recall.search(query[:1000], turn.channel_key, turn.recall_access)
+        result = await recall.search(query[:1000], turn.channel_key, turn.recall_access, asked=turn.message_id)
         decision = asks_decision(query)
         shown = render(result, turn.recall_access, turn.channel_key, decision)
         return (for_model(result, turn.recall_access, turn.channel_key, decision),

@@ -98,7 +98,7 @@ class Answerer:
             await self.outbox.send(Reply(where, "\n".join(attached.notes), reply_to=message.id, source=source),
                                    settles=settles)
             return
-        context = replace(turn_context(adapter, where, message.author, progress), files=attached.files)
+        context = replace(turn_context(adapter, where, message.author, progress, message.id), files=attached.files)
         result = await self.assistant.ask(context, body, exclude_id=message.id)
         if attached.notes:
             result = replace(result, text="\n".join(attached.notes) + "\n\n" + result.text)

@@ -173,3 +173,47 @@ async def test_a_worker_embeds_a_message_itself_when_no_vector_comes(store: Stor
     await asyncio.sleep(0.25)
     assert ids(await worker.search("export cap API", GENERAL, ALICE_SEES))[:1] == ["9"]
     assert worker.embedded == 7
+
+
+async def test_the_asking_message_and_requests_to_confab_are_no_hits(store: Storage, recall: RecallService) -> None:
+    for m in [said(GENERAL, "10", "@confab what did we decide about the export cap?", "bob"),
+              said(GENERAL, "11", "@confab fyi we agreed to cap exports at 10,000 rows", "carol"),
+              said(GENERAL, "12", "@confab /recall export cap", "bob"),
+              said(DM_ALICE, "13", "did we settle the export cap?", "alice"),
+              said(DM_ALICE, "14", "note to self: export cap talk with carol tomorrow", "alice"),
+              said(GENERAL, "15", "what did we decide on the export cap?", "dan", ago_days=0.0)]:
+        assert await store.messages.add(m)
+    found = ids(await recall.search("what did we decide on the export cap?", DM_ALICE, ALICE_SEES, asked=None))
+    assert "15" in found  # a question between people is what people said
+    found = ids(await recall.search("what did we decide on the export cap?", GENERAL, ALICE_SEES, asked="15"))
+    assert set(found) == {"11"}  # told to Confab: stays
+    assert set(ids(await recall.search("export cap", DM_ALICE, ALICE_SEES))) == {"11", "14", "15"}
+
+
+async def test_a_decision_in_other_words_than_the_question_is_found_through_the_talk(store: Storage,
+                                                                                       recall: RecallService) -> None:
+    """The decision names the option chosen, as the talk before it did, not the words asked weeks later: the talk
+    the question matches leads to it, before a decision on another topic that shares a word ("call")."""
+    talk = ["my vote on the video tool is Google Meet", "should we go with Zoom for the video tool?",
+            "Zoom for the video tool sounds risky to me", "the video tool: Google Meet vs Zoom, thoughts?",
+            "customers keep asking about the video tool", "my vote on the video tool is Around"]
+    messages = [said(GENERAL, str(i), text, "bob", ago_days=3 - i / 10) for i, text in enumerate(talk)]
+    messages += [said(RANDOM, "20", "Final call: on-call rotates weekly on Mondays", "carol", ago_days=2),
+                 said(RANDOM, "21", "Decision: we standardise on Google Meet and cancel the Zoom licenses", "dan",
+                      ago_days=2),
+                 said(RANDOM, "22", "lunch is at noon, the call with legal moved to 3", "erin", ago_days=1)]
+    for m in messages:
+        assert await store.messages.add(m)
+    result = await recall.search("which video call tool are we keeping?", GENERAL, ALICE_SEES)
+    assert ids(result)[0] == "21" and result.hits[0].decision
+
+
+def test_a_plan_stated_as_fact_is_a_decision_and_talk_about_one_is_not() -> None:
+    from agent.recall.service import decides
+
+    assert decides("We're moving the office to Kreuzberg in September; the lease is signed")
+    assert decides("We will launch the private bug bounty on Intigriti")
+    assert not decides("we're seeing errors on billing since the deploy")
+    assert not decides("we're still discussing the office move")
+    assert not decides("maybe we'll go with Zoom")
+    assert not decides("are we moving offices?")
