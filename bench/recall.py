@@ -51,9 +51,9 @@ At 20,000 messages (``--messages 20000 --recall-only``): c 0.82 / 0.36, d 0.96 /
 The development figure is optimistic (tuned on it); the held-out one is the honest estimate, and it is far below
 the target. The decision recogniser (``decides``, a word list) marks all 50 development decisions but only 14 of
 the 28 held-out ones (worded as people close a thread without its markers), and an unmarked decision competes as
-plain talk: recognising decisions by a model rather than a word list is the next step. The remaining development misses are vocabulary gaps the
-embedder does not bridge ("bot in front of support" / "support chatbot", "merging the repositories" /
-"monorepo", and at 200,000 messages "documentation" / "docs").
+plain talk: recognising decisions by a model rather than a word list is the next step. The remaining development
+misses are vocabulary gaps the embedder does not bridge ("bot in front of support" / "support chatbot",
+"merging the repositories" / "monorepo", and at 200,000 messages "documentation" / "docs").
 The indexing target (300 msg/s) is bound by the embedder on this machine: indexing runs at the embedder's own
 rate. Query time is mostly the query's embedding and the dense passes, and follows the machine's load.
 """
