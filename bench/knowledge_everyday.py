@@ -68,6 +68,10 @@ internet?" answered right; "how do I make it pick up new documents right away?" 
 check unchanged at 8 / 1 / 6; fresh 4 / 5 / 6 -> 5 / 4 / 6 ("how do I run several copies of confab for a big
 community?"); every uncovered question still abstained (16 of 16), follow-ups unchanged. PubMedQA abstain check
 92.0 % / 95.2 % -> 93.0 % / 96.8 %.
+
+Each question asked by its own person (the bench had one author ask every question, a burst the spam screen
+flagged: "can it ping @everyone?" got a spam flag, counted as a refusal), same day: fresh 5 / 4 / 6 -> 6 / 3 / 6;
+dev and check unchanged (11 / 0 / 4, 8 / 1 / 6).
 """
 
 from __future__ import annotations
@@ -264,12 +268,14 @@ async def run(cases: list[Case]) -> list[Outcome]:
         outcomes = []
         try:
             for n, case in enumerate(cases):
-                channel = f"c{n}"  # a fresh channel each: no other question's history
+                # a fresh channel each (no other question's history), and a person of the team each: one author
+                # asking 60 questions a minute is a burst the spam screen rightly flags
+                channel, user = f"c{n}", f"member{n}"
                 if case.first:
-                    await chat.say(f"@confab {case.first}", channel=channel, id=f"root{n}")
-                    reply = await chat.say(case.question, channel=channel, thread=f"root{n}")
+                    await chat.say(f"@confab {case.first}", channel=channel, id=f"root{n}", user=user)
+                    reply = await chat.say(case.question, channel=channel, thread=f"root{n}", user=user)
                 else:
-                    reply = await chat.say(f"@confab {case.question}", channel=channel)
+                    reply = await chat.say(f"@confab {case.question}", channel=channel, user=user)
                 outcomes.append(judge(case, reply))
         finally:
             await pipeline.drain()
