@@ -39,18 +39,62 @@ _REQUEST = re.compile(r"^(?:(?:can|could|would|will) you|please|pls)\s+(?:please
                       r"(?!(?:like|mind|believe|imagine|guess|be|see|hear|tell if|know)\b)(.+?)[?.!]*$", re.I)
 
 _QUESTION_LEAD = re.compile(r"^(do|does|did|can|could|would|will|is|are|have|has|should)\s+", re.I)
+# placeholders for the names while pronouns are rewritten (see third_person)
+_SPEAKER, _ADDRESSEE, _YOU = "\x00\x01", "\x00\x02", "\x00\x03"  # no word characters: no rule matches them
+# the auxiliaries a question puts before its subject, which an embedded question puts after it ("did" is left
+# alone: "what did Ana miss" would need the past tense of "miss")
+_AUXILIARY = "do|does|can|could|should|would|will|shall|must|might|may|is|are|was|were|has|have"
+_AFTER_AUXILIARY = re.compile(rf"\b(did|{_AUXILIARY}) (I|you)\b", re.I)
+_IRREGULAR = {"have": "has", "be": "is", "do": "does", "go": "goes"}
+_SINGULAR = {"are": "is", "were": "was", "have": "has"}
+_PLURAL = {"is": "are", "was": "were", "has": "have"}
 
 
 def third_person(text: str, speaker: str, addressee: str | None = None) -> str:
-    """Rewrite first-person (and, with a known addressee, second-person) words as names."""
+    """Rewrite first-person (and, with a known addressee, second-person) words as names.
+
+    The names go in last, so a name that is itself a pronoun is never rewritten again: the console's person is
+    "you", and "how do I deploy it?" to Confab became "how do confab deploy it"."""
     out = _SPACED_APOSTROPHE.sub(r"\1'\2", " ".join(text.split()))
-    out = _AGREE.sub(lambda m: f"{speaker} {m.group(1)}s", out)  # "I need" -> "Ana needs"
+    # after an auxiliary the verb keeps its form: "can I make" is "can Ana make", "do you have" "do Ben have"
+    out = _AFTER_AUXILIARY.sub(lambda m: f"{m.group(1)} {_SPEAKER if m.group(2).lower() == 'i' else _YOU}", out)
+    out = _AGREE.sub(lambda m: f"{_SPEAKER} {m.group(1)}s", out)  # "I need" -> "Ana needs"
     for pattern, repl in _FIRST_PERSON:
-        out = re.sub(pattern, repl.format(s=speaker), out, flags=re.I)
+        out = re.sub(pattern, repl.format(s=_SPEAKER), out, flags=re.I)
     if addressee:
         for pattern, repl in _SECOND_PERSON:
-            out = re.sub(pattern, repl.format(a=addressee), out, flags=re.I)
-    return out
+            out = re.sub(pattern, repl.format(a=_ADDRESSEE), out, flags=re.I)
+    return out.replace(_SPEAKER, speaker).replace(_ADDRESSEE, addressee or "").replace(_YOU, addressee or "you")
+
+
+def _indirect(question: str, names: tuple[str | None, ...]) -> tuple[str, bool] | None:
+    """A direct question as the clause a report embeds ("how do Ana deploy it" -> "how Ana deploys it", "can Ben
+    come" -> "Ben can come"), and whether it is a yes/no question (reported with "whether"); None when its subject
+    is not a name or pronoun this knows."""
+    subjects = "|".join([*(re.escape(n) for n in names if n), "we", "they", "it", "he", "she", "this", "that"])
+    match = re.match(rf"^((?:{_WH.pattern[2:-3]})\b(?:\s+[\w-]+){{0,2}}?\s+)?({_AUXILIARY})\s+({subjects})\s+"
+                     r"([a-z][\w-]*)\b(.*)$", question, flags=re.I)
+    if match is None:
+        return None
+    wh, auxiliary, subject, verb, rest = match.groups()
+    auxiliary, plural = auxiliary.lower(), subject.lower() in ("we", "they")
+    if auxiliary in ("do", "does"):
+        clause = f"{subject} {verb if plural else _third_singular(verb)}{rest}"
+    else:  # a modal, or a form of "be" or "have", agreeing with its subject
+        clause = f"{subject} {(_PLURAL if plural else _SINGULAR).get(auxiliary, auxiliary)} {verb}{rest}"
+    return (f"{wh}{clause}", False) if wh else (clause, True)
+
+
+def _third_singular(verb: str) -> str:
+    """deploy -> deploys, fix -> fixes, try -> tries, have -> has."""
+    lower = verb.lower()
+    if lower in _IRREGULAR:
+        return _IRREGULAR[lower]
+    if lower.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if len(lower) > 1 and lower.endswith("y") and lower[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
 
 
 def reported(text: str, speaker: str, addressee: str | None = None, you: str | None = None) -> str:
@@ -75,10 +119,14 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     if body.endswith("?") and not (_QUESTION_LEAD.match(body) or _WH.match(body)):
         body = body.rstrip("?").rstrip(". ")  # "You were busy?" reads as a statement
     if body.endswith("?"):
-        question = _QUESTION_LEAD.sub("", body.rstrip("?").strip())
+        direct = body.rstrip("?").strip()
         lead = f"{speaker} asks {addressee}" if addressee else f"{speaker} asks"
-        verb = " whether " if question != body.rstrip("?").strip() else " "
-        return f"{lead}{verb}{_lower_first(question, (speaker, addressee))}."
+        if (clause := _indirect(direct, (speaker, addressee))) is not None:
+            question, yes_no = clause
+        else:
+            question = _QUESTION_LEAD.sub("", direct)
+            yes_no = question != direct
+        return f"{lead}{' whether ' if yes_no else ' '}{_lower_first(question, (speaker, addressee))}."
     if body.startswith(speaker):
         sentence = body
     else:

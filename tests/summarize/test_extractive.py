@@ -99,8 +99,20 @@ def test_every_point_cites_its_message(embedder: HashEmbedder) -> None:
 def test_rewrite_rules() -> None:
     assert third_person("I'm sure my plan works for you", "Ana", "Ben") == "Ana is sure Ana's plan works for Ben"
     assert third_person("I ' Ve got it", "Ana") == "Ana has got it"
-    assert reported("Do you believe in UFOs?", "Ana", "Ben") == "Ana asks Ben whether Ben believe in UFOs."
+    assert reported("Do you believe in UFOs?", "Ana", "Ben") == "Ana asks Ben whether Ben believes in UFOs."
     assert reported("Well, I need a break", "Ana") == "Ana needs a break."
+
+
+def test_questions_are_reported_in_the_order_of_a_statement() -> None:
+    """A reported question puts its subject before the verb, which agrees with it; a name that is itself a pronoun
+    (the console's person is "you") is never rewritten again."""
+    assert reported("how do I deploy it?", "Ana", "Ben") == "Ana asks Ben how Ana deploys it."
+    assert reported("how many images can I make a day?", "Ana") == "Ana asks how many images Ana can make a day."
+    assert reported("do you have time tomorrow?", "Ana", "Ben") == "Ana asks Ben whether Ben has time tomorrow."
+    assert reported("are you coming tonight?", "Ana", "Ben") == "Ana asks Ben whether Ben is coming tonight."
+    assert reported("Is it ready?", "Ana") == "Ana asks whether it is ready."
+    assert reported("where do we stand?", "Ana") == "Ana asks where we stand."
+    assert third_person("how do I deploy confab?", "you", "confab") == "how do you deploy confab?"
 
 
 def test_long_windows_embed_only_lexical_candidates(embedder: HashEmbedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -132,7 +144,7 @@ def test_chat_style_rewrites() -> None:
     assert reported("I'll bring you tomorrow :-)", "Amanda", "Jerry") == "Amanda will bring Jerry tomorrow."
     assert reported("I thought you were busy...?", "Madison", "Noah") == "Madison thought Noah were busy."
     assert reported("i moved in with you 🎉", "Naomi", "Sam") == "Naomi moved in with Sam."
-    assert reported("what should i do???", "Sam", "Naomi") == "Sam asks Naomi what should Sam do."
+    assert reported("what should i do???", "Sam", "Naomi") == "Sam asks Naomi what Sam should do."
 
 
 def test_huge_and_binary_looking_messages_stay_readable(embedder: HashEmbedder) -> None:
