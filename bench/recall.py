@@ -52,7 +52,7 @@ from agent.recall.service import RecallService
 from agent.storage.recall_store import recall_store
 from agent.storage.sqlite import SqliteStorage
 from agent.storage.sqlite.messages import adding
-from bench.recall_data import TOPICS, history
+from bench.recall_data import TOPICS, history, unique_messages
 
 W = "slack:T1:"
 FRESH = 500  # unique messages through the change feed
@@ -94,7 +94,7 @@ async def store_lines(store: SqliteStorage, lines: Sequence[tuple[str, str, str,
         await store.db.write_many(part[0][0], [params for _, params in part])
 
 
-async def main(total: int) -> None:
+async def main(total: int, threads: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="confab-recall-bench-"))
     store = await SqliteStorage.open(folder / "bench.db")
     lines = history(total)
@@ -108,7 +108,8 @@ async def main(total: int) -> None:
     await store_lines(store, rows)
     print(f"stored {len(rows):,} messages in {time.perf_counter() - t0:.1f} s")
 
-    embedder = LocalEmbedder(model_cache_dir=folder / "models", cache_size=20_000)  # a year of "ok" and "lgtm"
+    embedder = LocalEmbedder(model_cache_dir=folder / "models", cache_size=20_000,  # a year of "ok" and "lgtm"
+                             threads=threads or None)
     await asyncio.to_thread(embedder.warm_up)
     recall = RecallService(recall_store(store), lambda: embedder)
     t0 = time.perf_counter()
@@ -117,13 +118,13 @@ async def main(total: int) -> None:
     print(f"indexing, whole history: {len(rows):,} messages in {took:.1f} s = {len(rows) / took:,.0f} msg/s "
           f"({len({r[3] for r in rows}):,} distinct texts)")
 
-    fresh = [(key(i % 30), f"17{i:08d}.000200", "omar", f"ticket OPS-{4000 + i}: the {i * 7919 % 1000}th retry of "
-              f"job {i * 104729 % 100000} in the reports queue took {i % 97 + 3} seconds", lines[-1].at + i)
-             for i in range(FRESH)]
+    fresh = [(key(i % 30), f"17{i:08d}.000200", "omar", text, lines[-1].at + i)
+             for i, text in enumerate(unique_messages(FRESH))]
+    alone = unique_messages(2 * FRESH)[FRESH:]  # as many others of the same kind
     t0 = time.perf_counter()
-    embedder.embed([f"{text} (raw)" for _, _, _, text, _ in fresh[:200]])
-    raw = 200 / (time.perf_counter() - t0)
-    print(f"the embedder alone, unique texts: {raw:,.0f} texts/s")
+    embedder.embed(alone)
+    raw = len(alone) / (time.perf_counter() - t0)
+    print(f"the embedder alone, unique texts: {raw:,.0f} texts/s ({threads or 'all'} cores)")
     await store_lines(store, fresh)
     t0 = time.perf_counter()
     applied = await recall.sync()
@@ -196,4 +197,6 @@ async def main(total: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=200_000)
-    asyncio.run(main(parser.parse_args().messages))
+    parser.add_argument("--threads", type=int, default=1, help="cores the embedder uses (0: all)")
+    args = parser.parse_args()
+    asyncio.run(main(args.messages, args.threads))
