@@ -1,10 +1,13 @@
 """Conversation search (agent/recall) over a generated year of team chat (bench/recall_data.py) in SQLite, with
 the real local embedder: indexing rate, restart, query time, freshness, permissions and decision recall.
 
-    .venv/bin/python -m bench.recall [--messages 200000]
+    .venv/bin/python -m bench.recall [--messages 200000] [--threads 1]
+
+``--threads``: cores the embedder's inference uses, 1 by default (the indexing target is per core), 0 for all.
 
 - indexing: the whole history embedded and stored (repeated chat lines are embedded once), and separately
-  500 fresh messages with unique text (no embedder cache can help) through the change feed;
+  500 fresh messages with unique text (no embedder cache can help; ticket notes of 25 tokens) through the
+  change feed, beside the embedder alone on 500 others of the same kind;
 - restart: a new service reading the stored vectors back (how many messages it embedded again);
 - query: p50 / p95 of ``RecallService.search`` including the query's embedding, the access check and the
   read-back of the hits from the store, over the 50 decision questions and 150 topic queries;
@@ -27,8 +30,15 @@ Figures (2 shared cores, busy: load average 3-5 from other work, 2026-11-30; SQL
     new message searchable               0.66 s                  0.66 s
     permissions, 1,000 queries           0 lines leaked          0 lines leaked, 0 forbidden canaries in replies
 
-The indexing target (300 msg/s) is bound by the embedder on this machine: indexing runs at the embedder's own
-rate. Query time is mostly the query's embedding and the two dense passes; it doubled with the machine's load.
+Runs a and b used the embedder on both cores (and its rate alone on 200 longer texts). On one core
+(``--messages 20000 --threads 1``, load average 1.3-2, 2026-11-30 11:25): fresh unique messages indexed at
+252 msg/s with batches padded to multiples of 16 tokens (the embedder alone 263 texts/s), 280 msg/s with the
+40 padded lengths (287 texts/s alone; 97%). The indexing target (300 msg/s per core) is bound by the embedder:
+on one core MiniLM-L6 costs ~21 MFLOP a token, ~86% of it in its matrix products, which already run at
+~190 GFLOP/s in bfloat16 here: about 7,500-8,600 tokens/s, so 290-330 of these 25-token messages a second
+on one core (310 texts/s measured at load average ~1), 13-token chat lines about twice that
+(bench/embed_backends.py --chat). Query time is mostly the query's embedding and the two dense passes; it
+doubled with the machine's load.
 The 50 questions were used while tuning the decision ranking (no held-out split): 0.80 is an optimistic figure.
 """
 
