@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 SORT_WINDOW = 1024  # texts tokenized and sorted together
 IDLE_REQUESTS = 2  # infer requests kept for reuse between ``encode`` calls
 # the lengths batches are padded to: every 2 tokens up to 32, then every 4, 8 and 16 tokens up to 64, 128 and 256,
-# so padding adds at most 1/8 to a batch's longest text past 16 tokens (2-3 tokens to a chat message; multiples
-# of 16 added 7 of its 25: 20% fewer texts/s), over 40 lengths (see ``MiniLMEncoder.shapes``)
+# so padding adds at most 1/8 to a batch's longest text past 16 tokens (at most 1 token to a 17-32-token chat
+# message; multiples of 16 added 7 to a 25-token one: 15-20% fewer texts/s), over 40 lengths (``MiniLMEncoder.shapes``)
 WIDTHS = (*range(2, 33, 2), *range(36, 65, 4), *range(72, 129, 8), *range(144, 257, 16))
 CACHE_FORMAT = 1  # bump when the conversion changes, so older cached models are not used
 
@@ -70,7 +70,7 @@ def _import_openvino() -> Any:
 class MiniLMEncoder:
     """Thread-safe: every ``encode`` call has an OpenVINO infer request to itself, reused by later calls.
 
-    The compiled model keeps what it prepares for each new input shape (~0.7 MB) for as long as it lives, so
+    The compiled model keeps what it prepares for each new input shape (0.4-0.7 MB) for as long as it lives, so
     the encoder only ever feeds it a bounded set (``shapes``): lengths padded up to one of ``widths``, batches
     of ``batch_size`` or a power of 4 below it: 40 lengths x 3 batch sizes by default.
 
@@ -185,7 +185,7 @@ class MiniLMEncoder:
     def _batch_plan(self, count: int) -> list[int]:
         """Sizes of the batches for ``count`` texts: full ones, then the rest in batches of 4, then single texts
         (``batch_size`` 16: 15 texts are 4 + 4 + 4 + 1 + 1 + 1). Few sizes, as each costs the compiled model
-        memory at every length (~0.7 MB per shape, whatever its size: bench/embedder_memory.py)."""
+        memory at every length (0.4-0.7 MB per shape, whatever its size, with infer requests reused)."""
         plan, rest = [], count
         for size in sorted({self.batch_size} | {4**k for k in range(8) if 4**k < self.batch_size}, reverse=True):
             full, rest = divmod(rest, size)
