@@ -61,8 +61,9 @@ class LocalEmbedder:
     dim = 384
 
     def __init__(self, batch_size: int = 16, cache_size: int = 5_000,  # batch: fastest of 8/16/32 (measured)
-                 model_cache_dir: Path | None = None) -> None:
+                 model_cache_dir: Path | None = None, threads: int | None = None) -> None:
         self.batch_size = batch_size
+        self.threads = threads  # cores one inference uses; None: all (OpenVINO's default)
         self._model: MiniLMEncoder | None = None
         self._lock = threading.Lock()
         # recent short texts -> vectors (~1.5 kB each): a summary and its mood line, or a brainstorm's
@@ -78,7 +79,7 @@ class LocalEmbedder:
                 from agent.minilm import MiniLMEncoder
 
                 self._model = MiniLMEncoder(local_model_path(), batch_size=self.batch_size,
-                                            cache_dir=self.model_cache_dir)
+                                            cache_dir=self.model_cache_dir, threads=self.threads)
                 log.info("loaded local embedder", extra={"embedder": self.name, "from": self._model.loaded_from})
             return self._model
 

@@ -1,13 +1,15 @@
 """Conversation search (agent/recall) over a generated year of team chat (bench/recall_data.py) in SQLite, with
 the real local embedder: indexing rate, restart, query time, freshness, permissions and decision recall.
 
-    .venv/bin/python -m bench.recall [--messages 200000] [--recall-only] [--misses]
+    .venv/bin/python -m bench.recall [--messages 200000] [--threads 1] [--recall-only] [--misses]
 
+``--threads``: cores the embedder's inference uses, 1 by default (the indexing target is per core), 0 for all.
 (``--messages 20000 --recall-only``: a quick run for tuning, a few minutes; ``--misses`` prints the development
 questions missed with their first 5 hits, never the held-out ones.)
 
 - indexing: the whole history embedded and stored (repeated chat lines are embedded once), and separately
-  500 fresh messages with unique text (no embedder cache can help) through the change feed;
+  500 fresh messages with unique text (no embedder cache can help; ticket notes of 25 tokens) through the
+  change feed, beside the embedder alone on 500 others of the same kind;
 - restart: a new service reading the stored vectors back (how many messages it embedded again);
 - query: p50 / p95 of ``RecallService.search`` including the query's embedding, the access check and the
   read-back of the hits from the store, over the 78 decision questions and 150 topic queries;
@@ -54,8 +56,15 @@ the 28 held-out ones (worded as people close a thread without its markers), and 
 plain talk: recognising decisions by a model rather than a word list is the next step. The remaining development
 misses are vocabulary gaps the embedder does not bridge ("bot in front of support" / "support chatbot",
 "merging the repositories" / "monorepo", and at 200,000 messages "documentation" / "docs").
-The indexing target (300 msg/s) is bound by the embedder on this machine: indexing runs at the embedder's own
-rate. Query time is mostly the query's embedding and the dense passes, and follows the machine's load.
+Runs a and b used the embedder on both cores (and its rate alone on 200 longer texts). On one core
+(``--messages 20000 --threads 1``, load average 1.3-2, 2026-11-30 11:25): fresh unique messages indexed at
+252 msg/s with batches padded to multiples of 16 tokens (the embedder alone 263 texts/s), 280 msg/s with the
+40 padded lengths (287 texts/s alone; 97%). The indexing target (300 msg/s per core) is bound by the embedder:
+on one core MiniLM-L6 costs ~21 MFLOP a token, ~86% of it in its matrix products, which already run at
+~190 GFLOP/s in bfloat16 here: about 7,500-8,600 tokens/s, so 290-330 of these 25-token messages a second
+on one core (310 texts/s measured at load average ~1), 13-token chat lines about twice that
+(bench/embed_backends.py --chat). Query time is mostly the query's embedding and the two dense passes; it
+doubled with the machine's load.
 """
 
 from __future__ import annotations
@@ -78,7 +87,7 @@ from agent.recall.service import RecallService
 from agent.storage.recall_store import recall_store
 from agent.storage.sqlite import SqliteStorage
 from agent.storage.sqlite.messages import adding
-from bench.recall_data import ALL_TOPICS, TOPICS, history
+from bench.recall_data import ALL_TOPICS, TOPICS, history, unique_messages
 
 W = "slack:T1:"
 FRESH = 500  # unique messages through the change feed
@@ -120,7 +129,7 @@ async def store_lines(store: SqliteStorage, lines: Sequence[tuple[str, str, str,
         await store.db.write_many(part[0][0], [params for _, params in part])
 
 
-async def main(total: int, recall_only: bool = False, misses: bool = False) -> None:
+async def main(total: int, threads: int, recall_only: bool = False, misses: bool = False) -> None:
     folder = Path(tempfile.mkdtemp(prefix="confab-recall-bench-"))
     store = await SqliteStorage.open(folder / "bench.db")
     lines = history(total)
@@ -134,7 +143,8 @@ async def main(total: int, recall_only: bool = False, misses: bool = False) -> N
     await store_lines(store, rows)
     print(f"stored {len(rows):,} messages in {time.perf_counter() - t0:.1f} s")
 
-    embedder = LocalEmbedder(model_cache_dir=folder / "models", cache_size=20_000)  # a year of "ok" and "lgtm"
+    embedder = LocalEmbedder(model_cache_dir=folder / "models", cache_size=20_000,  # a year of "ok" and "lgtm"
+                             threads=threads or None)
     await asyncio.to_thread(embedder.warm_up)
     recall = RecallService(recall_store(store), lambda: embedder)
     t0 = time.perf_counter()
@@ -144,13 +154,13 @@ async def main(total: int, recall_only: bool = False, misses: bool = False) -> N
           f"({len({r[3] for r in rows}):,} distinct texts)")
 
     if not recall_only:
-        fresh = [(key(i % 30), f"17{i:08d}.000200", "omar", f"ticket OPS-{4000 + i}: the {i * 7919 % 1000}th retry of "
-                  f"job {i * 104729 % 100000} in the reports queue took {i % 97 + 3} seconds", lines[-1].at + i)
-                 for i in range(FRESH)]
+        fresh = [(key(i % 30), f"17{i:08d}.000200", "omar", text, lines[-1].at + i)
+                 for i, text in enumerate(unique_messages(FRESH))]
+        alone = unique_messages(2 * FRESH)[FRESH:]  # as many others of the same kind
         t0 = time.perf_counter()
-        embedder.embed([f"{text} (raw)" for _, _, _, text, _ in fresh[:200]])
-        raw = 200 / (time.perf_counter() - t0)
-        print(f"the embedder alone, unique texts: {raw:,.0f} texts/s")
+        embedder.embed(alone)
+        raw = len(alone) / (time.perf_counter() - t0)
+        print(f"the embedder alone, unique texts: {raw:,.0f} texts/s ({threads or 'all'} cores)")
         await store_lines(store, fresh)
         t0 = time.perf_counter()
         applied = await recall.sync()
@@ -233,8 +243,9 @@ async def main(total: int, recall_only: bool = False, misses: bool = False) -> N
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=200_000, help="history size (20000 for a quick run)")
+    parser.add_argument("--threads", type=int, default=1, help="cores the embedder uses (0: all)")
     parser.add_argument("--recall-only", action="store_true",
                         help="index the history and measure query time and recall only")
     parser.add_argument("--misses", action="store_true", help="print the development questions missed, with hits")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.messages, arguments.recall_only, arguments.misses))
+    asyncio.run(main(arguments.messages, arguments.threads, arguments.recall_only, arguments.misses))

@@ -312,3 +312,10 @@ def history(total: int = 200_000, channels: int = 50, seed: int = 25, start: flo
     for t, position in enumerate(rng.sample(range(total), len(ALL_TOPICS))):
         lines[position] = Line(home[t], rng.choice(PEOPLE), ALL_TOPICS[t][2], lines[position].at, topic=t)
     return lines
+
+
+def unique_messages(count: int) -> list[str]:
+    """``count`` messages whose texts are all different and unlike the history's (no cache can help):
+    ticket notes of about 25 tokens each."""
+    return [f"ticket OPS-{4000 + i}: the {i * 7919 % 1000}th retry of job {i * 104729 % 100000} in the reports "
+            f"queue took {i % 97 + 3} seconds" for i in range(count)]

@@ -95,6 +95,16 @@ def test_the_converted_model_is_kept_and_read_back(tmp_path: Path) -> None:
     assert np.array_equal(second.encode(texts), first.encode(texts))
 
 
+def test_one_inference_can_be_kept_to_one_core(tmp_path: Path) -> None:
+    """``threads``: a process sharing the machine (or a benchmark "on one core") runs the model on fewer cores."""
+    texts = ["the deploy failed again", "Lunch at noon? 🍕"]
+    default = MiniLMEncoder(local_model_path(), cache_dir=tmp_path)
+    one = MiniLMEncoder(local_model_path(), cache_dir=tmp_path, threads=1)
+    assert int(one._model.get_property("INFERENCE_NUM_THREADS")) == 1
+    assert LocalEmbedder(threads=1).threads == 1 and LocalEmbedder().threads is None
+    assert ((one.encode(texts) * default.encode(texts)).sum(axis=1) > 0.9999).all()
+
+
 def test_a_damaged_or_stale_cache_is_replaced(tmp_path: Path, caplog: Any) -> None:
     stale = tmp_path / "minilm-0123456789abcdef"  # an older model or library version
     stale.mkdir()
