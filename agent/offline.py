@@ -209,16 +209,20 @@ class OfflineChatModel(BaseChatModel):
         return "\n\n".join(p for p in parts if p.strip())
 
     def _from_channel(self, question: str, history: list[str]) -> str | None:
-        """Quote earlier messages of this channel that share the question's content words."""
-        wanted = _content_words(question)
+        """Quote earlier messages of this channel that share the question's content words (stemmed, as the
+        searches compare them: "who owns the changelog?" finds "can you own the changelog by friday?")."""
+        from agent.knowledge.words import content_words
+
+        mention = f"@{self.bot_name.lower()}"
+        lines = [(index, line) for index, line in enumerate(history)
+                 if mention not in line.lower()]  # questions put to the bot are not answers
+        bodies = [line.partition(": ")[2] for _, line in lines]
+        wanted, *said = (set(words) for words in content_words([question, *bodies]))
         if not wanted:
             return None
         scored = []
-        mention = f"@{self.bot_name.lower()}"
-        for index, line in enumerate(history):
-            if mention in line.lower():
-                continue  # questions put to the bot are not answers
-            overlap = len(wanted & _content_words(line.partition(": ")[2]))
+        for (index, line), words in zip(lines, said, strict=True):
+            overlap = len(wanted & words)
             if overlap >= max(1, min(2, len(wanted))):
                 scored.append((overlap, index, line))
         if not scored:

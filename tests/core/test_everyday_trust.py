@@ -52,6 +52,15 @@ async def test_greetings_and_thanks_get_a_short_answer_and_help_gets_the_list(ch
     assert "Here's what I can do" in await chat.say("@confab what can you do?")
 
 
+async def test_what_the_docs_dont_cover_is_found_in_the_channel_in_other_words_forms(chat: Chat) -> None:
+    """Offline, a question the documents don't cover quotes the channel's own messages that share its words,
+    compared as the searches compare them (stemmed): "owns" finds "own"."""
+    await chat.say("@bob can you own the changelog by friday?", user="ana")
+    await chat.say("sure, I will have it done by thursday", user="bob")
+    answer = await chat.say("@confab who owns the changelog?", user="carol")
+    assert "Earlier in this channel" in answer and "own the changelog by friday" in answer
+
+
 @pytest.mark.parametrize("text, expected", [
     ("thanks!", False), ("ok, I'll set it up tomorrow", False), ("will do", False), ("👍", False),
     ("got it, thanks", False), ("have a nice weekend", False), ("@bob can you take the migration?", False),
