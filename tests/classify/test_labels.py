@@ -39,3 +39,13 @@ async def test_examples_teach_a_label_and_a_guess_is_unsure(local_embedder: Loca
     # "none of these", so two labels can't say it; more labels spread it, see the names-only test in chat)
     assert described[2].score < 0.75 < min(d.score for d in described[:2])
     assert all(0.0 <= d.score <= 1.0 and d.likeliest in ("finance", "engineering") for d in described)
+
+
+async def test_with_two_labels_a_near_even_pick_is_unsure(local_embedder: LocalEmbedder) -> None:
+    """With two labels the likeliest is never below even odds, so "unsure" also needs it twice as likely as the
+    next label: a 0.54 / 0.46 split was shown as a label before."""
+    texts = ["the app crashes on login", "ok see you tomorrow"]
+    found = await label_texts(local_embedder, [LabelSpec("bug", "something is broken"),
+                                               LabelSpec("feature", "a request for something new")], texts)
+    assert found[0].label == "bug"
+    assert found[1].label == "unsure" and 0.5 <= found[1].score < 2 / 3 and found[1].likeliest in ("bug", "feature")
