@@ -211,7 +211,7 @@ class OfflineChatModel(BaseChatModel):
     def _from_channel(self, question: str, history: list[str]) -> str | None:
         """Quote earlier messages of this channel that share the question's content words (stemmed, as the
         searches compare them: "who owns the changelog?" finds "can you own the changelog by friday?")."""
-        from agent.knowledge.words import content_words
+        from agent.words import content_words
 
         mention = f"@{self.bot_name.lower()}"
         lines = [(index, line) for index, line in enumerate(history)
@@ -304,7 +304,7 @@ def _on_topic(answer: str, question: str) -> bool:
     """Does the first quote of an answer found with the conversation's context hold at least half of the
     follow-up's own words? ("where does it keep its data then?": "The service keeps its data in …", but not
     "how do I set it up on Discord?": "put your settings in …"). A follow-up without words of its own is."""
-    from agent.knowledge.words import content_words
+    from agent.words import content_words
 
     quoted = answer.split(" [1]")[0]
     own, found = (set(words) for words in content_words([question, quoted]))

@@ -26,8 +26,8 @@ from agent.knowledge.builder import build_index
 from agent.knowledge.evaluate import doc_id, read_queries
 from agent.knowledge.index import HybridIndex
 from agent.knowledge.relevance import COEFFICIENTS, INTERCEPT, Signals, best_per_section, signals
-from agent.knowledge.words import content_words
 from agent.settings import Settings
+from agent.words import content_words
 
 SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
 FIT_ABSTAIN_RATE = 0.925  # the 90% target plus a margin for unseen questions

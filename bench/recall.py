@@ -1,11 +1,12 @@
 """Conversation search (agent/recall) over a generated year of team chat (bench/recall_data.py) in SQLite, with
 the real local embedder: indexing rate, restart, query time, freshness, permissions and decision recall.
 
-    .venv/bin/python -m bench.recall [--messages 200000] [--threads 1] [--recall-only] [--misses]
+    .venv/bin/python -m bench.recall [--messages 200000] [--threads 1] [--recall-only] [--misses] [--fresh-from F]
 
 ``--threads``: cores the embedder's inference uses, 1 by default (the indexing target is per core), 0 for all.
 (``--messages 20000 --recall-only``: a quick run for tuning, a few minutes; ``--misses`` prints the development
-questions missed with their first 5 hits, never the held-out ones.)
+questions missed with their first 5 hits, never the held-out ones; ``--fresh-from`` indexes the ``text`` of a
+JSONL file's rows as the fresh messages instead of the generated ticket notes: real chat of real lengths.)
 
 - indexing: the whole history embedded and stored (repeated chat lines are embedded once), and separately
   500 fresh messages with unique text (no embedder cache can help; ticket notes of 25 tokens) through the
@@ -71,6 +72,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import tempfile
@@ -129,7 +131,20 @@ async def store_lines(store: SqliteStorage, lines: Sequence[tuple[str, str, str,
         await store.db.write_many(part[0][0], [params for _, params in part])
 
 
-async def main(total: int, threads: int, recall_only: bool = False, misses: bool = False) -> None:
+def fresh_texts(path: Path | None) -> list[str]:
+    """2 x FRESH distinct texts for the fresh-indexing run: the generated ticket notes, or the ``text`` of a
+    JSONL file's rows (real chat, e.g. ../shared/eval/sentiment/goemotions/goemotions.dev.jsonl)."""
+    if path is None:
+        return unique_messages(2 * FRESH)
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    texts = list(dict.fromkeys(str(row["text"]).strip() for row in rows if str(row.get("text", "")).strip()))
+    if len(texts) < 2 * FRESH:
+        raise SystemExit(f"{path}: {len(texts)} distinct texts, {2 * FRESH} needed")
+    return texts[:2 * FRESH]
+
+
+async def main(total: int, threads: int, recall_only: bool = False, misses: bool = False,
+               fresh_from: Path | None = None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="confab-recall-bench-"))
     store = await SqliteStorage.open(folder / "bench.db")
     lines = history(total)
@@ -154,9 +169,10 @@ async def main(total: int, threads: int, recall_only: bool = False, misses: bool
           f"({len({r[3] for r in rows}):,} distinct texts)")
 
     if not recall_only:
+        texts = fresh_texts(fresh_from)
         fresh = [(key(i % 30), f"17{i:08d}.000200", "omar", text, lines[-1].at + i)
-                 for i, text in enumerate(unique_messages(FRESH))]
-        alone = unique_messages(2 * FRESH)[FRESH:]  # as many others of the same kind
+                 for i, text in enumerate(texts[:FRESH])]
+        alone = texts[FRESH:]  # as many others of the same kind
         t0 = time.perf_counter()
         embedder.embed(alone)
         raw = len(alone) / (time.perf_counter() - t0)
@@ -247,5 +263,7 @@ if __name__ == "__main__":
     parser.add_argument("--recall-only", action="store_true",
                         help="index the history and measure query time and recall only")
     parser.add_argument("--misses", action="store_true", help="print the development questions missed, with hits")
+    parser.add_argument("--fresh-from", type=Path, help="JSONL whose rows' \"text\" are the fresh messages (real chat)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.messages, arguments.threads, arguments.recall_only, arguments.misses))
+    asyncio.run(main(arguments.messages, arguments.threads, arguments.recall_only, arguments.misses,
+                     arguments.fresh_from))

@@ -27,7 +27,7 @@ from agent.knowledge.chunking import Chunk
 from agent.knowledge.ranking import Hit, fuse
 from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_section, signals
 from agent.knowledge.versions import is_version, new_version, prune
-from agent.knowledge.words import content_words, stopwords
+from agent.words import content_words, stopwords
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.knowledge.chunking import BULLET, FENCE, Chunk
-from agent.knowledge.words import content_words
+from agent.words import content_words
 
 SHORT_PARAGRAPH = 320  # chars: a paragraph this short is quoted whole
 MAX_QUOTE = 600  # chars: growing a quote stops here (a single unit is never cut)

@@ -30,11 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.embeddings import Embedder
-from agent.knowledge.words import content_words
 from agent.recall.access import ChannelAccess, Visibility, checked, shown_in, threads_checked
 from agent.recall.index import ConversationIndex, Entry, Found
 from agent.storage.recall import Change, RecallRow, RecallStore
 from agent.text import strip_mention
+from agent.words import content_words
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from agent.memory.models import StoredMessage
 from agent.summarize import signals
 from agent.summarize.model import ActionItem
+from agent.words import content_words
 
 TAKE_ON_WINDOW = 8  # a reply within this many messages can take on a request
 REPEAT_WINDOW = 50  # a task said again is looked for among this many latest items
-_STEM = re.compile(r"[^\W_]{4,}")
 _NUMBER = re.compile(r"[\w.\-]*\d[\w.\-]*")
 _COMMON = signals.STOP_WORDS | frozenset(
     "ready about into make take done does need want anyone someone something then than been were".split())
@@ -37,7 +38,15 @@ class _Item:
 
 
 def stems(text: str) -> set[str]:
-    return {w[:5] for w in _STEM.findall(text.lower()) if w not in _COMMON}
+    """The words that carry a message's subject, compared as every search compares them (agent/words.py:
+    "testing" meets "test"; a five-letter prefix, as before, did not). Words of four letters or more: the
+    shorter ones are mostly everyday words ("new", "get", "set") that put small talk on any subject."""
+    return {word for word in content_words([text])[0] if len(word) >= 4} - _common_stems()
+
+
+@cache
+def _common_stems() -> frozenset[str]:
+    return frozenset(content_words([" ".join(sorted(_COMMON))])[0])
 
 
 def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot_name: str | None = None,

@@ -15,7 +15,7 @@ import pytest
 
 from agent.knowledge.chunking import chunk_text
 from agent.knowledge.ranking import Hit, quote_hits
-from agent.knowledge.words import content_words
+from agent.words import content_words
 from bot.adapter import Capabilities
 from tests.fakes.harness import Bot, Chat, RecordingAdapter
 from tests.fakes.harness import open_bot as open_any_bot

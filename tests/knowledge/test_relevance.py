@@ -8,9 +8,9 @@ from agent.knowledge.index import HybridIndex
 from agent.knowledge.ranking import Hit
 from agent.knowledge.relevance import best_per_section
 from agent.knowledge.service import SearchResult
-from agent.knowledge.words import content_words
 from agent.settings import Settings
 from agent.tools.knowledge import render
+from agent.words import content_words
 
 
 def test_words_every_question_has_are_not_content() -> None:

@@ -105,6 +105,15 @@ def test_open_questions_are_only_the_unanswered_ones() -> None:
     assert summary.open_questions[0].text.startswith("ana: Who tells the customers")
 
 
+def test_an_answer_in_another_form_of_the_questions_words_answers_it() -> None:
+    """"testing" and "test" are one word to the summary, as to every search (a five-letter prefix kept them
+    apart, and the question was listed as open though carol took it on)."""
+    summary = summarize_extractive(msgs(
+        "dave: who is testing the migration on staging?",
+        "carol: I can test it tomorrow morning"), HashEmbedder(), bot_name="confab")
+    assert summary.open_questions == []
+
+
 def test_a_question_put_to_someone_reads_with_their_name() -> None:
     summary = summarize_extractive(msgs(
         "ana: The release is blocked on the signing key.",

@@ -1,4 +1,4 @@
-"""Content words: how questions and passages are compared word for word (BM25, the abstain model's word
+"""Content words: how texts are compared word for word (BM25, the abstain model's word
 coverage, focused quotes, conversation search): lower case, stemmed, without stop words and the words every
 question has."""
 
