@@ -63,7 +63,9 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
                 (action is None and signals.accepts(message.text))
                 or (action is not None and action.kind == "self" and stems(action.task) & stems(pending.task))):
             pending.sources.append(message.id)
-            pending.due = pending.due or (action.due if action is not None else None)
+            # the owner's own date, when the reply states one, is the commitment ("by friday?" "by thursday")
+            pending.due = (action.due if action is not None else None) or signals.find_due(message.text)[0] \
+                or pending.due
             pending.open = False
             continue
         if action is None:

@@ -85,7 +85,8 @@ _ACCEPT = re.compile(
     r"(?:will do|on it|i'?m on it|can do|consider it done|got it|no problem|np|sure(?: thing)?|ok(?:ay)?|yes|yep|"
     r"yup|👍|i'?ll (?:take|do|handle|grab|own) (?:it|that|this)|i'?ll take care of (?:it|that|this))\W*$", re.I)
 _ANAPHORIC = re.compile(r"^[\w'-]+(?:\s+(?:care of|on|over|up|into|at|after|through|for|about|with|to))?\s+"
-                        r"(?:it|that|this|them|those|these|one)(?:\s+(?:too|as well|then|now|later|over))?$", re.I)
+                        r"(?:it|that|this|them|those|these|one)(?:\s+(?:done|ready|finished|sorted|fixed|covered))?"
+                        r"(?:\s+(?:too|as well|then|now|later|over))?$", re.I)
 _LEAD_FILLER = re.compile(r"^(?:(?:also|please|pls|just|go ahead and|quickly|maybe|then|try to|try and|"
                           r"make sure to|get around to)\s+)+", re.I)
 _TRAIL_FILLER = re.compile(r"(?:[\s,]+(?:and|then|too|as well|please|pls|thanks|thx|for me|asap))+$", re.I)
@@ -145,8 +146,9 @@ def _settled(text: str) -> bool:
 
 
 def accepts(text: str) -> bool:
-    """A reply that takes on what was just asked: "will do", "on it", "sure, I'll take it"."""
-    stripped = " ".join(text.split())
+    """A reply that takes on what was just asked: "will do", "on it", "sure, I'll take it", also with a date
+    ("will do by friday", "I'll have it done by thursday")."""
+    stripped = " ".join(find_due(" ".join(text.split()))[1].split())
     if _ACCEPT.match(stripped):
         return True
     match = _SELF.search(stripped)

@@ -105,6 +105,15 @@ def test_open_questions_are_only_the_unanswered_ones() -> None:
     assert summary.open_questions[0].text.startswith("ana: Who tells the customers")
 
 
+def test_an_acceptance_with_its_own_date_takes_the_item_with_that_date() -> None:
+    """"Sure, I will have it done by thursday" takes on the request, and the owner's own date is the commitment."""
+    summary = summarize_extractive(msgs(
+        "ana: @bob can you own the changelog by friday?",
+        "bob: sure, I will have it done by thursday"), HashEmbedder(), bot_name="confab")
+    [item] = summary.action_items
+    assert (item.owner, item.due, item.sources) == ("bob", "thursday", ("m1", "m2"))
+
+
 def test_an_answer_in_another_form_of_the_questions_words_answers_it() -> None:
     """"testing" and "test" are one word to the summary, as to every search (a five-letter prefix kept them
     apart, and the question was listed as open though carol took it on)."""
