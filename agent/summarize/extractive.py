@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -184,9 +184,11 @@ def _addressee(messages: Sequence[StoredMessage], index: int, names: Sequence[st
 
 def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
                          coverage: Coverage | None = None, max_points: int | None = None,
-                         bot_name: str | None = None, topic: str | None = None) -> Summary:
+                         bot_name: str | None = None, topic: str | None = None,
+                         to_bot: Collection[str] = ()) -> Summary:
     """``bot_name``: messages addressed to the bot are content too ("@confab remind us to …" is an action
-    item), and a question put to it is answered by it. ``topic``: only what is about it (topic.py)."""
+    item), and a question put to it is answered by it. ``to_bot``: ids of messages the bot answered though they
+    don't name it (a follow-up in its thread). ``topic``: only what is about it (topic.py)."""
     messages = with_names([m for m in messages if m.text.strip() and not m.deleted and not m.is_bot])
     coverage = coverage or describe_coverage(messages)
     participants = Counter(m.author_name for m in messages).most_common()
@@ -197,7 +199,9 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
         max_points = min(8, max(3, round(2 * np.log10(len(messages) + 1)) + 2))
     names = [name for name, _ in participants]
     everyone = [*names, *([bot_name] if bot_name and bot_name not in names else [])]
-    you = [_addressee(messages, i, everyone, loose=True) for i in range(len(messages))]
+    put_to_bot = {i for i, m in enumerate(messages) if m.id in to_bot} if bot_name else set()
+    you = [bot_name if i in put_to_bot else _addressee(messages, i, everyone, loose=True)
+           for i in range(len(messages))]
     units = split_units(messages)
     if len(units) > EMBED_LIMIT:
         units = lexical_candidates(units, EMBED_LIMIT, topic)
@@ -243,15 +247,15 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
             picked.remove(min(picked, key=lambda pick: pick[1]))
         picked.append((decision, float("inf")))
     picked.sort(key=lambda pick: (pick[0].index, units.index(pick[0]) if pick[0] in units else 0))
-    tldr = " ".join(_retell(messages, u, everyone, you) for u, _ in picked)
+    tldr = " ".join(_retell(messages, u, everyone, you, put_to_bot) for u, _ in picked)
     tldr_sources = tuple(dict.fromkeys(messages[u.index].id for u, _ in picked))
     substantial = len(units) - len(thin) >= min(max_points, len(units))
     point_ids = mmr(vectors, scores, speakers, limit=max_points, diversity=0.5,
                     exclude=(thin if substantial else set()) | off_topic or None)
     point_ids.sort()
-    key_points = [Point(_retell(messages, units[i], everyone, you), (messages[units[i].index].id,))
+    key_points = [Point(_retell(messages, units[i], everyone, you, put_to_bot), (messages[units[i].index].id,))
                   for i in point_ids]
-    decisions, actions, questions = _signals(messages, vectors, units, names, bot_name, you)
+    decisions, actions, questions = _signals(messages, vectors, units, names, bot_name, you, put_to_bot)
     if topic is not None:
         ids = {messages[i].id for i in kept}
         decisions = [p for p in decisions if p.sources[0] in ids]
@@ -305,18 +309,21 @@ def _tldr_decision(messages: Sequence[StoredMessage]) -> Unit | None:
 
 
 def _retell(messages: Sequence[StoredMessage], unit: Unit, names: Sequence[str],
-            you: Sequence[str | None]) -> str:
+            you: Sequence[str | None], put_to_bot: Collection[int] = ()) -> str:
     message = messages[unit.index]
     named, text = signals.address(unit.text, names)  # "@dave can you …": dave is "you", and not a vocative
     named = named or signals.address(message.text, names)[0]
     if named is not None and text.split() and text.split()[0].lower() in signals.IMPERATIVE:
         text = "Please " + text[:1].lower() + text[1:]  # "bob, … Run the backfill" asks bob to run it
+    if unit.index in put_to_bot:
+        named = named or you[unit.index]  # a follow-up the bot answered: it was put to the bot
     named = named or _addressee(messages, unit.index, names)
     return clip(reported(text, message.author_name, named, you=you[unit.index]), 300, keep_lines=True)
 
 
 def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequence[Unit], names: Sequence[str],
-             bot_name: str | None, you: Sequence[str | None]) -> tuple[list[Point], list[ActionItem], list[Point]]:
+             bot_name: str | None, you: Sequence[str | None], put_to_bot: set[int]
+             ) -> tuple[list[Point], list[ActionItem], list[Point]]:
     everyone = [*names, *([bot_name] if bot_name and bot_name not in names else [])]
     decisions: list[Point] = []
     for message, addressee in zip(messages, you, strict=True):
@@ -331,7 +338,7 @@ def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequ
     for u, unit in enumerate(units):
         by_message.setdefault(unit.index, []).append(u)
     questions = []
-    for index in open_questions(messages, vectors, by_message, names, bot_name, requests):
+    for index in open_questions(messages, vectors, by_message, names, bot_name, requests | put_to_bot):
         message = messages[index]
         named, body = signals.address(" ".join(message.text.split()), everyone)
         text = clip(third_person(body[:1].upper() + body[1:], message.author_name, named or you[index]), POINT_CHARS,

@@ -79,6 +79,7 @@ class Summarizer:
         people = [m for m in ordered if not m.is_bot and not m.deleted and m.text.strip()
                   and not _is_request(m.text, self.settings.bot_name)]
         left_out_bot = sum(1 for m in ordered if m.is_bot)
+        to_bot = answered_by_bot(ordered)
         available = len(people)
         if len(stored) > MAX_MESSAGES:  # memory holds more than we read: count them for the coverage note
             available = max(available, await self._count(channel_key, thread, since, scope.until))
@@ -88,7 +89,8 @@ class Summarizer:
         if left_out_bot:
             notes.append(f"{left_out_bot:,} of my own messages left out")
         return people, {"available": available if scope.limit >= MAX_MESSAGES else None,
-                        "left_out_bot": left_out_bot, "from_platform": from_platform, "notes": tuple(notes)}
+                        "left_out_bot": left_out_bot, "from_platform": from_platform, "notes": tuple(notes),
+                        "to_bot": to_bot}
 
     async def _count(self, channel_key: str, thread: str | None, since: datetime | None,
                      until: datetime | None) -> int:
@@ -120,7 +122,9 @@ class Summarizer:
     async def summarize(self, messages: Sequence[StoredMessage], facts: dict[str, object] | None = None,
                         use_llm: bool | None = None, topic: str | None = None) -> Summary:
         """``topic``: only what was said about it (``/summarize about …``)."""
-        facts = facts or {}
+        facts = dict(facts or {})
+        to_bot = facts.pop("to_bot", None)
+        to_bot = to_bot if isinstance(to_bot, frozenset) else frozenset()
         coverage = describe_coverage(messages, **facts)
         if use_llm is None:
             use_llm = not self.settings.is_offline
@@ -139,10 +143,23 @@ class Summarizer:
         if summary is None:
             embedder = self._embedder()
             summary = await asyncio.to_thread(partial(summarize_extractive, bot_name=self.settings.bot_name,
-                                                      topic=topic), messages, embedder, coverage)
+                                                      topic=topic, to_bot=to_bot), messages, embedder, coverage)
         summary.mood = await asyncio.to_thread(describe_mood, [m.text for m in messages],
                                                self._mood_embedder()) if messages else summary.mood
         return summary
+
+
+def answered_by_bot(ordered: Sequence[StoredMessage]) -> frozenset[str]:
+    """Ids of the people's messages the bot spoke right after in their thread: put to it though they may not
+    name it (a follow-up in the thread of its answer), so not a question left open, nor said to someone else."""
+    last: dict[str | None, StoredMessage] = {}  # the latest message of each thread (None: the channel)
+    answered = set()
+    for message in ordered:
+        previous = last.get(message.thread)
+        if message.is_bot and previous is not None and not previous.is_bot:
+            answered.add(previous.id)
+        last[message.thread] = message
+    return frozenset(answered)
 
 
 def _is_request(text: str, bot_name: str) -> bool:

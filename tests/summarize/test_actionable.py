@@ -154,6 +154,19 @@ async def test_messages_to_the_bot_are_content_but_summary_requests_are_not(bot:
     assert "2 messages from 2 people" in reply.text  # the request for a summary is not part of it
 
 
+async def test_a_follow_up_the_bot_answered_was_put_to_the_bot_and_is_not_open(bot: Any) -> None:
+    """A follow-up in the thread of the bot's answer names no one; the bot answered it. It is no open question,
+    and it is not retold as asked of whoever spoke next."""
+    await bot.say("@confab how do I run it under systemd?", user="ana")
+    answer = await bot.say("where does it keep its data then?", user="ana", thread="bot-1")
+    assert answer  # answered (from an empty knowledge base here)
+    await bot.say("lunch at noon?", user="bob")
+    await bot.say("sure", user="ana")
+    [reply] = await bot.command("summarize")
+    assert "Where does it keep its data" not in reply.text.split("**Open questions**")[-1]
+    assert "ana asks bob" not in reply.text and "asks confab where it keeps its data" in reply.text
+
+
 async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None:
     from tests.fakes.harness import console_says
     from tests.fakes.settings import make_settings
