@@ -28,6 +28,7 @@ from langchain_core.tools import BaseTool
 
 from agent.context import current_turn
 from agent.files.search import TOOL as FILES_TOOL
+from agent.intents import BRAINSTORM, CLASSIFY, GREETING, HELP, HOW_TO, IMAGE, PAST, REMIND, SENTIMENT, SUMMARY, THANKS
 from agent.text import strip_mention
 from agent.tools.base import ToolOutput
 
@@ -36,23 +37,6 @@ OFFLINE_NOTE = (
     "Set `CONFAB_MODEL` (e.g. `openai:gpt-4.1-mini`) for a full language model._"
 )
 
-_SUMMARY = re.compile(r"\b(summar(y|ies|i[sz]e)|tl;?dr|recap|catch me up|what did i miss)\b", re.I)
-_IMAGE = re.compile(
-    r"^(please\s+)?(draw|paint|sketch|imagine)\b|\b(draw|generate|create|make|paint|render)\b.{0,40}"
-    r"\b(image|picture|drawing|illustration|logo|photo|icon|poster|sketch)\b", re.I)
-# a question about what was said before ("what did we decide about the export cap?"): conversation search
-_PAST = re.compile(r"\b(what (did|have) (we|you|they|\w+) (decide|agree|say|said|discuss|settle|conclude|choose|pick)"
-                   r"|(did|have) we (decide|decided|agree|agreed|settle|settled)|what (was|were|got) (decided|agreed)"
-                   r"|who (said|decided|suggested|proposed)|remind me what we)\b", re.I)
-_SENTIMENT = re.compile(r"\b(sentiment|mood|tone|vibe)\b", re.I)
-_CLASSIFY = re.compile(r"\b(classify|categori[sz]e|label|tag)\b", re.I)
-_BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on)\b", re.I)
-_GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening))( there| all| team)?\b[!. ]*$",
-                       re.I)
-_THANKS = re.compile(r"^(thanks|thank you|thx|ty|cheers|great|perfect|awesome|got it)\b[\w ]{0,20}[!. ]*$", re.I)
-# "how do I summarize a thread?" asks about the feature (the docs), it doesn't ask for a summary
-_HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
-_HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
 _SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
 # "… as bug / feature / question", each label maybe described: "bug (something is broken)" or "bug: broken"
 _LABELS = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*(.+)$", re.I | re.S)
@@ -129,38 +113,41 @@ class OfflineChatModel(BaseChatModel):
         return self._decide(text, _history_lines(messages), _history_lines(messages, bots=True))
 
     def _decide(self, text: str, history: list[str], conversation: Sequence[str] = ()) -> AIMessage:
-        if _HELP.match(text):
+        if HELP.match(text):
             return _answer(self._introduction())
         turn = current_turn.get()
         if turn is not None and any(f.chunks for f in turn.files) and FILES_TOOL in self.tool_names:
             # "what does this log say?", "summarize this PDF": the attached files are what is asked about
-            return _call(FILES_TOOL, {"question": text, "summarize": bool(_SUMMARY.search(text)) or _about_file(text)})
-        if not text or _GREETING.match(text):
+            return _call(FILES_TOOL, {"question": text, "summarize": bool(SUMMARY.search(text)) or _about_file(text)})
+        if not text or GREETING.match(text):
             return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
-        if _THANKS.match(text):
+        if THANKS.match(text):
             return _answer("You're welcome!")
-        if _PAST.search(text) and "search_conversations" in self.tool_names:
+        if REMIND.match(text):
+            return _answer("I can't send reminders. I keep your message, though: it is an action item in this "
+                           "channel's summaries and digests (`/summarize`, `/digest`).\n\n" + OFFLINE_NOTE)
+        if PAST.search(text) and "search_conversations" in self.tool_names:
             return _call("search_conversations", {"query": text})
         search = self._search(text, conversation)
-        if _HOW_TO.search(text) and "search_knowledge" in self.tool_names:
+        if HOW_TO.search(text) and "search_knowledge" in self.tool_names:
             return search
-        if _SUMMARY.search(text):
+        if SUMMARY.search(text):
             scope = _SCOPE.search(text)
             return self._call_or_explain("summarize_conversation", {"scope": scope.group(0) if scope else ""},
                                          "summarize conversations")
-        if _IMAGE.search(text):
+        if IMAGE.search(text):
             prompt = re.sub(r"^(please\s+)?(draw|paint|sketch|imagine|generate|create|make)\s+(me\s+)?", "",
                             text, flags=re.I).strip() or text
             return self._call_or_explain("generate_image", {"prompt": prompt}, "generate images")
-        if _CLASSIFY.search(text) and len(names := _label_list(text)) >= 2:
+        if CLASSIFY.search(text) and len(names := _label_list(text)) >= 2:
             quoted = _QUOTED.findall(text) or history[-20:]
             return self._call_or_explain("classify_messages", {"messages": quoted, "labels": names},
                                          "classify messages")
-        if _SENTIMENT.search(text):
+        if SENTIMENT.search(text):
             quoted = _QUOTED.findall(text) or history[-50:]
             return self._call_or_explain("analyze_sentiment", {"messages": quoted}, "read sentiment")
-        if _BRAINSTORM.search(text):
+        if BRAINSTORM.search(text):
             topic = re.sub(r"^.*?\b(brainstorm(ing)?|ideas?\s+(for|about|on)|suggestions?\s+(for|about|on))\b\s*",
                            "", text, flags=re.I).strip(" ?.!:") or text
             return self._call_or_explain("brainstorm_ideas", {"topic": topic}, "brainstorm")

@@ -343,6 +343,9 @@ def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequ
         named, body = signals.address(" ".join(message.text.split()), everyone)
         text = clip(third_person(body[:1].upper() + body[1:], message.author_name, named or you[index]), POINT_CHARS,
                     keep_lines=True)
+        if named is None and text.startswith(f"{message.author_name} "):  # "carol is not sure …, can someone …?"
+            questions.append(Point(text, (message.id,)))
+            continue
         lead = f"{message.author_name} asks {named}" if named else message.author_name
         questions.append(Point(f"{lead}: {text}", (message.id,)))
     return decisions, actions, questions

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -19,6 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from agent.embeddings import Embedder
+from agent.intents import asks_for_a_feature
 from agent.memory.models import StoredMessage
 from agent.settings import Settings
 from agent.storage.ports import MessageStore
@@ -35,9 +35,6 @@ log = logging.getLogger(__name__)
 HistoryFetcher = Callable[[datetime | None, int], Awaitable[list[StoredMessage]]]
 FETCH_INTERVAL_S = 30.0  # at most one platform-history read per channel per this many seconds
 FETCH_TIMEOUT_S = 15.0
-_SUMMARY_REQUEST = re.compile(r"^[\s,:]*(?:/|(?:(?:can|could|would) you\s+|please\s+|pls\s+)?"
-                              r"(?:summari[sz]e|sum up|recap|tl;?dr)\b)")
-
 
 class Summarizer:
     """Collect a window of messages (memory plus the platform's history) and summarize it."""
@@ -163,12 +160,13 @@ def answered_by_bot(ordered: Sequence[StoredMessage]) -> frozenset[str]:
 
 
 def _is_request(text: str, bot_name: str) -> bool:
-    """Commands, and asking the bot for a summary, are not part of the conversation. Everything else said
-    to the bot is: "@confab remind us to …" is an action item, "@confab what did we decide?" a question."""
+    """Commands, and asking the bot for one of its features (a summary, an image, the mood, …), are not part of
+    the conversation. Everything else said to the bot is: "@confab remind us to …" is an action item,
+    "@confab what did we decide?" a question."""
     head = " ".join(text.split()).lower()
     if head.startswith("/"):
         return True
     bot = f"@{bot_name.lower()}"
     if not head.startswith(bot):
         return False
-    return _SUMMARY_REQUEST.match(head[len(bot):]) is not None
+    return asks_for_a_feature(head[len(bot):])

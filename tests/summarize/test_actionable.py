@@ -167,6 +167,22 @@ async def test_a_follow_up_the_bot_answered_was_put_to_the_bot_and_is_not_open(b
     assert "ana asks bob" not in reply.text and "asks confab where it keeps its data" in reply.text
 
 
+async def test_asking_the_bot_for_its_features_is_not_the_teams_conversation(bot: Any) -> None:
+    """A summary reads what the team said: "@confab draw a cat" or "what is the mood here?" is not part of it, a
+    reminder asked of the bot is (an action item), and a question that names its speaker is not said twice."""
+    await bot.say("the deploy failed again, this is so frustrating", user="bob")
+    await bot.say("I am not sure the fix works, can someone check?", user="carol")
+    await bot.say("@confab what is the mood here?", user="carol")
+    await bot.say("@confab draw a cat wearing a hat", user="carol")
+    reminder = await bot.say("@confab remind us to check the fix tomorrow", user="ana")
+    assert "can't send reminders" in reminder
+    [reply] = await bot.command("summarize")
+    assert "3 messages from 3 people" in reply.text
+    assert "cat" not in reply.text and "mood here" not in reply.text
+    assert "Check the fix — due tomorrow" in reply.text
+    assert "carol: carol" not in reply.text and "carol is not sure the fix works" in reply.text
+
+
 async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None:
     from tests.fakes.harness import console_says
     from tests.fakes.settings import make_settings

@@ -1,0 +1,38 @@
+"""What a message asks Confab for, read from its words: how the offline model routes a message to a tool
+(agent/offline.py), and which messages a summary leaves out (a request for a summary, an image or the mood says
+nothing about the team's work)."""
+
+from __future__ import annotations
+
+import re
+
+SUMMARY = re.compile(r"\b(summar(y|ies|i[sz]e)|sum up|tl;?dr|recap|catch me up|what did i miss)\b", re.I)
+IMAGE = re.compile(
+    r"^(please\s+)?(draw|paint|sketch|imagine)\b|\b(draw|generate|create|make|paint|render)\b.{0,40}"
+    r"\b(image|picture|drawing|illustration|logo|photo|icon|poster|sketch)\b", re.I)
+# a question about what was said before ("what did we decide about the export cap?"): conversation search
+PAST = re.compile(r"\b(what (did|have) (we|you|they|\w+) (decide|agree|say|said|discuss|settle|conclude|choose|pick|"
+                  r"ask|asked|suggest|propose|mention|want)"
+                  r"|(did|have) we (decide|decided|agree|agreed|settle|settled)|what (was|were|got) (decided|agreed)"
+                  r"|who (said|decided|suggested|proposed)|remind me what we)\b", re.I)
+SENTIMENT = re.compile(r"\b(sentiment|mood|tone|vibe)\b", re.I)
+CLASSIFY = re.compile(r"\b(classify|categori[sz]e|label|tag)\b", re.I)
+BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on)\b", re.I)
+GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening))( there| all| team)?\b[!. ]*$",
+                      re.I)
+THANKS = re.compile(r"^(thanks|thank you|thx|ty|cheers|great|perfect|awesome|got it)\b[\w ]{0,20}[!. ]*$", re.I)
+# "how do I summarize a thread?" asks about the feature (the docs), it doesn't ask for a summary
+HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
+HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
+REMIND = re.compile(r"^(please\s+)?remind (me|us|\w+) (to|about|that)\b", re.I)
+
+
+def asks_for_a_feature(text: str) -> bool:
+    """Does a message to Confab (without the mention) ask for one of its own features (a summary, an image, the
+    mood, labels, a brainstorm, help, a greeting or thanks) rather than about the team's work? A question about
+    what was said or how to do something is about the work."""
+    text = " ".join(text.split()).strip(" ,:")
+    if PAST.search(text) or HOW_TO.search(text):
+        return False
+    return bool(SUMMARY.search(text) or IMAGE.search(text) or SENTIMENT.search(text) or CLASSIFY.search(text)
+                or BRAINSTORM.search(text) or HELP.match(text) or GREETING.match(text) or THANKS.match(text))
