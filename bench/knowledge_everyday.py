@@ -72,6 +72,11 @@ community?"); every uncovered question still abstained (16 of 16), follow-ups un
 Each question asked by its own person (the bench had one author ask every question, a burst the spam screen
 flagged: "can it ping @everyone?" got a spam flag, counted as a refusal), same day: fresh 5 / 4 / 6 -> 6 / 3 / 6;
 dev and check unchanged (11 / 0 / 4, 8 / 1 / 6).
+Tried the same day and not kept: word coverage counted over one more word than the question has (matched / (n + 1),
+so a one-word question is no longer fully covered: "who is bob?" and "what time is it?" were answered from the
+docs' examples), with the abstain model refitted (bench/knowledge_abstain.py, threshold still 0.4; PubMedQA
+held-out 0.972 / 0.936 -> 0.968 / 0.940): dev 11 / 0 / 4 -> 9 / 3 / 3, check 8 / 1 / 6 -> 8 / 3 / 4, short everyday
+questions ("what is the retention period?") refused.
 """
 
 from __future__ import annotations
