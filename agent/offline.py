@@ -119,7 +119,7 @@ class OfflineChatModel(BaseChatModel):
         if turn is not None and any(f.chunks for f in turn.files) and FILES_TOOL in self.tool_names:
             # "what does this log say?", "summarize this PDF": the attached files are what is asked about
             return _call(FILES_TOOL, {"question": text, "summarize": bool(SUMMARY.search(text)) or _about_file(text)})
-        if not text or GREETING.match(text):
+        if not re.search(r"[^\W_]", text) or GREETING.match(text):  # nothing, or no word at all ("????", "🤔")
             return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
         if THANKS.match(text):

@@ -50,6 +50,8 @@ async def test_greetings_and_thanks_get_a_short_answer_and_help_gets_the_list(ch
     thanks = await chat.say("@confab thanks!")
     assert "welcome" in thanks.lower() and "•" not in thanks
     assert "Here's what I can do" in await chat.say("@confab what can you do?")
+    for wordless in ("@confab ????", "@confab 🤔🤔🤔", "@confab ..."):  # not a question the docs fail to cover
+        assert "Hi! I'm confab" in await chat.say(wordless), wordless
 
 
 async def test_what_the_docs_dont_cover_is_found_in_the_channel_in_other_words_forms(chat: Chat) -> None:
