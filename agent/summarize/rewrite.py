@@ -116,9 +116,13 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     if not body:
         return ""
     body = re.sub(r"([?!.])[?!.]+", r"\1", body)
-    if body.endswith("?") and not (_QUESTION_LEAD.match(body) or _WH.match(body)):
+    # "The cap is 10k rows, do we raise it?": a statement, then a question; said as it was
+    head, comma, tail = body.rpartition(", ")
+    asks_after = bool(comma and head and body.endswith("?") and (_QUESTION_LEAD.match(tail) or _WH.match(tail))
+                      and not (_QUESTION_LEAD.match(body) or _WH.match(body)))
+    if body.endswith("?") and not (_QUESTION_LEAD.match(body) or _WH.match(body) or asks_after):
         body = body.rstrip("?").rstrip(". ")  # "You were busy?" reads as a statement
-    if body.endswith("?"):
+    if body.endswith("?") and not asks_after:
         direct = body.rstrip("?").strip()
         lead = f"{speaker} asks {addressee}" if addressee else f"{speaker} asks"
         if (clause := _indirect(direct, (speaker, addressee))) is not None:
@@ -133,7 +137,7 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
         sentence = (f"{speaker} says {_lower_first(body, (speaker, addressee))}" if SAYS
                     else f"{speaker}: {body}")
     sentence = sentence.rstrip(",;:-– ")
-    return sentence if sentence[-1] in ".!" else sentence + "."
+    return sentence if sentence[-1] in ".!?" else sentence + "."
 
 
 def _lower_first(text: str, names: tuple[str | None, ...] = ()) -> str:

@@ -113,6 +113,9 @@ def test_questions_are_reported_in_the_order_of_a_statement() -> None:
     assert reported("Is it ready?", "Ana") == "Ana asks whether it is ready."
     assert reported("where do we stand?", "Ana") == "Ana asks where we stand."
     assert third_person("how do I deploy confab?", "you", "confab") == "how do you deploy confab?"
+    # a statement, then its question: both said, the question still a question
+    assert reported("the export cap is 10k rows, do we raise it to 50k?", "bob") == (
+        "bob: The export cap is 10k rows, do we raise it to 50k?")
 
 
 def test_long_windows_embed_only_lexical_candidates(embedder: HashEmbedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
