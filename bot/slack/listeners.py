@@ -27,7 +27,14 @@ from bot.events import Accepted, Author, IncomingMessage, MessageDelete, Message
 from bot.reactions import acted_on
 from bot.slack.authors import SlackAuthors
 from bot.slack.commands import SlackCommands
-from bot.slack.convert import HUMAN_SUBTYPES, event_from_payload, reaction_from_payload, team_of
+from bot.slack.convert import (
+    HUMAN_SUBTYPES,
+    event_from_payload,
+    event_text,
+    reaction_from_payload,
+    team_of,
+    unnamed_mentions,
+)
 from bot.slack.format import PROGRESS_TEXT
 from bot.slack.notes import after
 from bot.slack.ports import SlackEdge
@@ -79,14 +86,18 @@ class SlackListeners:
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         a = self.adapter
-        converted = event_from_payload(event, team_of(body), a.bot_user_id, a.bot_id, a.settings.bot_name)
+        team = team_of(body)
+        converted = event_from_payload(event, team, a.bot_user_id, a.bot_id, a.settings.bot_name)
         handler = a.handler
         if converted is None or handler is None:
             return
         if not isinstance(converted, IncomingMessage):
-            a.spawn(self._deliver(converted))
+            a.spawn(self._deliver(converted, event, team))
             return
-        message = dataclasses.replace(converted, author=await self._author_soon(converted.author))
+        author, names = await asyncio.gather(self._author_soon(converted.author), self._names(event, AUTHOR_WAIT_S))
+        named = event_from_payload(event, team, a.bot_user_id, a.bot_id, a.settings.bot_name, names) if names \
+            else converted
+        message = dataclasses.replace(named if isinstance(named, IncomingMessage) else converted, author=author)
         accepted = await handler.accept(message)  # raises if it could not be stored: no acknowledgement then
         if accepted is not None:
             a.spawn(self._process(accepted))
@@ -112,11 +123,30 @@ class SlackListeners:
             log.info("users.info too slow; the message is stored under the user id")
             return fallback
 
-    async def _deliver(self, event: MessageEdit | MessageDelete) -> None:
+    async def _names(self, event: dict[str, Any], wait_s: float | None = None) -> dict[str, str]:
+        """Display names (users.info, cached) of the people the event's text mentions by bare id, so that what
+        is remembered, quoted and summarized reads ``@bob``, not ``@U0BOB0001``; with ``wait_s``, the lookups
+        not done by then keep the id (the acknowledgement waits for them)."""
+        ids = unnamed_mentions(event_text(event), self.adapter.bot_user_id)
+        if not ids:
+            return {}
+        looked = [self.author(Author(uid, uid)) for uid in ids]
+        try:
+            found = await asyncio.wait_for(asyncio.gather(*looked), wait_s) if wait_s else await asyncio.gather(*looked)
+        except TimeoutError:
+            known = (self.authors.known(Author(uid, uid)) for uid in ids)  # what came in time
+            found = [k for k in known if k is not None]
+        return {p.id: p.name for p in found if p.name and p.name != p.id}
+
+    async def _deliver(self, event: MessageEdit | MessageDelete, raw: dict[str, Any], team: str) -> None:
         handler = self.adapter.handler
         if handler is None:
             return
         try:
+            if isinstance(event, MessageEdit) and (names := await self._names(raw)):
+                a = self.adapter
+                named = event_from_payload(raw, team, a.bot_user_id, a.bot_id, a.settings.bot_name, names)
+                event = named if isinstance(named, MessageEdit) else event
             if isinstance(event, MessageDelete):
                 await handler.handle_delete(event)
             else:

@@ -71,3 +71,40 @@ async def test_a_damaged_shared_profile_is_looked_up_again(fake_api: FakeSlackAP
         await redis.aclose()
     assert found.id == "U0DAVE001" and found.name == "user-001"
     assert len(fake_api.calls_to("users.info")) == 1
+
+
+async def test_people_mentioned_by_id_are_remembered_and_quoted_by_name(slack_bot: Any, fake_api: FakeSlackAPI
+                                                                        ) -> None:
+    """Slack writes every mention as a bare id (``<@U0BOB0001>``): what Confab remembers, quotes back and finds in
+    /recall names the person (``@bob``), in messages and in their edits."""
+    from tests.fakes.slack import BOT_USER_ID, command_form, post_form
+    from tests.fakes.slack_pane import channel
+
+    fake_api.users["U0BOB0001"] = {"id": "U0BOB0001", "name": "bob", "profile": {"display_name": "bob"}}
+    fake_api.channels = {"C0GENERAL": channel("C0GENERAL", "general", ["U0ALICE01", "U0BOB0001"])}
+    adapter, pipeline = await slack_bot(None)
+    said = {**message_from("U0ALICE01", 1), "text": "<@U0BOB0001> owns the deploy runbook, ask him",
+            "ts": "1800000000.000100"}
+    await post_event(adapter, said)
+    edited = {"type": "message", "subtype": "message_changed", "channel": "C0GENERAL", "hidden": True,
+              "ts": "1800000000.000300", "event_ts": "1800000000.000300", "previous_message": said,
+              "message": {**said, "text": "<@U0BOB0001> and <@U0CAROL01> own the release checklist",
+                          "edited": {"user": "U0ALICE01", "ts": "1800000000.000300"}}}
+    await post_event(adapter, {**message_from("U0ALICE01", 2), "text": "<@U0BOB0001> owns the deploy runbook too",
+                               "ts": "1800000000.000200"})
+    await settle(adapter)
+    stored = await pipeline.deps.store.messages.get("slack:T0TEAM001:C0GENERAL", "1800000000.000200")
+    assert stored is not None and stored.text == "@bob owns the deploy runbook too"
+    await post_event(adapter, {**payload("app_mention"), "text": f"<@{BOT_USER_ID}> who owns the deploy runbook?",
+                               "ts": "1800000000.000400"})
+    await settle(adapter)
+    [answer] = fake_api.calls_to("chat.postMessage")
+    assert "@bob owns the deploy runbook" in answer.params["text"] and "U0BOB0001" not in answer.params["text"]
+    await post_form(adapter, command_form("/recall", "deploy runbook", fake_api.response_url()))
+    await settle(adapter)
+    [found] = fake_api.responses
+    assert "@bob owns the deploy runbook" in found["text"] and "U0BOB0001" not in found["text"]
+    await post_event(adapter, edited)
+    await settle(adapter)
+    stored = await pipeline.deps.store.messages.get("slack:T0TEAM001:C0GENERAL", "1800000000.000100")
+    assert stored is not None and stored.text == "@bob and @user-L01 own the release checklist"
