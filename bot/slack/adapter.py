@@ -339,7 +339,7 @@ class SlackAdapter:
             if not cursor or len(found) >= limit:
                 break
         ordered = sorted(found.values(), key=lambda m: float(m.id))
-        return ordered[-limit:] if limit > 0 else []
+        return await self.listeners.named_history(ordered[-limit:]) if limit > 0 else []
 
     async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None:
         name = EMOJI_NAMES.get(emoji, emoji).strip(":")

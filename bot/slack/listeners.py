@@ -31,6 +31,7 @@ from bot.slack.convert import (
     HUMAN_SUBTYPES,
     event_from_payload,
     event_text,
+    message_from_payload,
     reaction_from_payload,
     team_of,
     unnamed_mentions,
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "recall", "confab", "digest")
 SHORTCUT = "summarize_thread"
 AUTHOR_WAIT_S = 1.0  # users.info before acknowledging a message: at most this long
+HISTORY_PEOPLE = 100  # people looked up for one read of a conversation's history; past that, ids stay
 
 
 class SlackListeners:
@@ -138,6 +140,27 @@ class SlackListeners:
             found = [k for k in known if k is not None]
         return {p.id: p.name for p in found if p.name and p.name != p.id}
 
+    async def named_history(self, messages: list[IncomingMessage]) -> list[IncomingMessage]:
+        """Messages read from a conversation's history (which carries no profiles) with their authors' display
+        names and admin flags, and the people they mention by name: users.info once per person (cached), so a
+        first /summarize in a channel Confab just joined reads "alice", not "U0ALICE01"."""
+        raw_of = {m.id: m.raw if isinstance(m.raw, dict) else {} for m in messages}
+        ids = [m.author.id for m in messages if not m.author.is_bot]
+        bot_user = self.adapter.bot_user_id
+        ids += [uid for m in messages for uid in unnamed_mentions(_str(raw_of[m.id].get("text")), bot_user)]
+        people = list(dict.fromkeys(ids))[:HISTORY_PEOPLE]
+        found = {p.id: p for p in await asyncio.gather(*(self.author(Author(uid, uid)) for uid in people))}
+        names = {uid: p.name for uid, p in found.items() if p.name and p.name != uid}
+        named: list[IncomingMessage] = []
+        for message in messages:
+            raw = raw_of[message.id]
+            again = message_from_payload(raw, message.channel.workspace, self.adapter.bot_user_id,
+                                         self.adapter.settings.bot_name, names=names) \
+                if names and unnamed_mentions(_str(raw.get("text")), bot_user) else None
+            author = message.author if message.author.is_bot else found.get(message.author.id, message.author)
+            named.append(dataclasses.replace(again or message, author=author))
+        return named
+
     async def _deliver(self, event: MessageEdit | MessageDelete, raw: dict[str, Any], team: str) -> None:
         handler = self.adapter.handler
         if handler is None:
@@ -189,3 +212,7 @@ def _is_new_message(event: Any) -> bool:
     event id, which would be recorded before the message is (and a crash in between would lose it)."""
     return isinstance(event, dict) and event.get("type") in ("message", "app_mention") \
         and event.get("subtype") in HUMAN_SUBTYPES
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""

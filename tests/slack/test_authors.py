@@ -108,3 +108,26 @@ async def test_people_mentioned_by_id_are_remembered_and_quoted_by_name(slack_bo
     await settle(adapter)
     stored = await pipeline.deps.store.messages.get("slack:T0TEAM001:C0GENERAL", "1800000000.000100")
     assert stored is not None and stored.text == "@bob and @user-L01 own the release checklist"
+
+
+async def test_a_first_summary_from_the_channel_history_names_people(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """Slack's history carries user ids and no profiles: the first /summarize in a channel Confab just joined
+    named everyone by id ("U0ALICE01: we need to cut the branch", "U0CAROL01 asks U0BOB0001 to …")."""
+    import time
+
+    from tests.fakes.slack import command_form, post_form
+
+    for uid, name in (("U0ALICE01", "alice"), ("U0BOB0001", "bob"), ("U0CAROL01", "carol")):
+        fake_api.users[uid] = {"id": uid, "name": name, "profile": {"display_name": name}}
+    start = int(time.time()) - 600
+    said = [("U0ALICE01", "we need to cut the release branch by thursday"), ("U0BOB0001", "I can cut it on wednesday"),
+            ("U0CAROL01", "<@U0BOB0001> please also bump the version"), ("U0BOB0001", "sure, will do")]
+    fake_api.history["C0GENERAL"] = [{"type": "message", "user": user, "text": text, "ts": f"{start + n}.000100"}
+                                     for n, (user, text) in reversed(list(enumerate(said)))]
+    adapter, _ = await slack_bot(None)
+    await post_form(adapter, command_form("/summarize", "", fake_api.response_url()))
+    await settle(adapter)
+    [summary] = fake_api.responses
+    assert "alice" in summary["text"] and "*bob*" in summary["text"] and "carol" in summary["text"], summary["text"]
+    assert "U0" not in summary["text"].replace("/archives/C0GENERAL/", ""), summary["text"]
+    assert len(fake_api.calls_to("users.info")) <= 4  # one per person (and the asker), not one per message
