@@ -161,8 +161,10 @@ def _channel_shown(value: str, channel: str, platform: str) -> str:
     ``<`` as typed, so there it is the name the mention carried (``<#C123|mods>``), or the name typed."""
     if platform == "discord" and channel.isdigit():
         return f"<#{channel}>"
-    label = re.match(r"^<#[A-Za-z0-9]+\|([^>]+)>$", value.strip())
-    return f"#{label.group(1) if label else channel}"
+    if _CHANNEL_MENTION.match(value.strip()):
+        label = re.match(r"^<#[A-Za-z0-9]+\|([^>]+)>$", value.strip())
+        return f"#{label.group(1) if label else channel}"
+    return f"#{value.strip().lstrip('#')}"
 
 
 async def _set_mod_channel(ctx: CommandContext, value: str) -> Reply:
@@ -172,8 +174,12 @@ async def _set_mod_channel(ctx: CommandContext, value: str) -> Reply:
         return ctx.reply("Spam notes for this channel now reply to the flagged message.", ephemeral=True)
     channel = channel_from_mention(value, cmd.channel.platform)
     named = value.strip().lstrip("#")
-    if channel is None and named and isinstance(ctx.adapter, NamesChannels):  # "#mods", typed or a mention shown
+    picked = _CHANNEL_MENTION.match(value.strip()) is not None or named.isdigit()
+    if not picked and named and isinstance(ctx.adapter, NamesChannels):  # "#mods", typed or a mention shown
         channel = await ctx.adapter.channel_named(cmd.channel.workspace, named)
+        if channel is None:  # a typo, or a channel Confab is not in: its notes would never arrive
+            return ctx.reply(f"I'm not in a channel called `#{named[:80]}`: invite me to it (or check the name), "
+                             "then set it again.", ephemeral=True)
     if channel is None:
         how = "type `#` and pick the channel" if cmd.channel.platform == "discord" else "e.g. `#mods`"
         return ctx.reply(f"I can't tell which channel `{value[:80]}` is: {how}.", ephemeral=True)
