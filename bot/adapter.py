@@ -107,6 +107,15 @@ class DeletesOwn(Protocol):
     async def delete_own(self, channel: ChannelRef, message_id: str) -> None: ...
 
 
+@runtime_checkable
+class NamesChannels(Protocol):
+    """An adapter that can tell which channel of a workspace a name is (``mods``, as ``#mods`` is typed, or as a
+    message's text shows a channel mention it had: Discord's ``<#id>`` reads ``#mods`` there)."""
+
+    async def channel_named(self, workspace: str, name: str) -> str | None:
+        """The channel's id; None when no channel, or more than one, has that name."""
+
+
 # what an owed answer's note reference holds while the note is being posted: a process that dies before it
 # records the posted note's own reference leaves this, and the next one looks for the note (ProgressKeeper.recover)
 NOTE_POSTING = "posting"

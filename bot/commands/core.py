@@ -7,6 +7,7 @@ import time
 
 from agent.classify.ledger import EXEMPT_DAYS
 from bot import messages as say
+from bot.adapter import NamesChannels
 from bot.commands import CommandContext, command
 from bot.commands.feedback import feedback_report
 from bot.commands.guidance import GUIDANCE, guidance_line, set_guidance
@@ -155,16 +156,34 @@ def channel_from_mention(value: str, platform: str) -> str | None:
     return name
 
 
+def _channel_shown(value: str, channel: str, platform: str) -> str:
+    """The channel set, as the platform shows it: Discord links ``<#id>`` (no one is pinged); Slack's replies show
+    ``<`` as typed, so there it is the name the mention carried (``<#C123|mods>``), or the name typed."""
+    if platform == "discord" and channel.isdigit():
+        return f"<#{channel}>"
+    if _CHANNEL_MENTION.match(value.strip()):
+        label = re.match(r"^<#[A-Za-z0-9]+\|([^>]+)>$", value.strip())
+        return f"#{label.group(1) if label else channel}"
+    return f"#{value.strip().lstrip('#')}"
+
+
 async def _set_mod_channel(ctx: CommandContext, value: str) -> Reply:
     cmd = ctx.command
     if value.lower() in NO_MOD_CHANNEL:
         await ctx.deps.store.channel_settings.set(cmd.channel.key, "mod_channel", "none")
         return ctx.reply("Spam notes for this channel now reply to the flagged message.", ephemeral=True)
     channel = channel_from_mention(value, cmd.channel.platform)
+    named = value.strip().lstrip("#")
+    picked = _CHANNEL_MENTION.match(value.strip()) is not None or named.isdigit()
+    if not picked and named and isinstance(ctx.adapter, NamesChannels):  # "#mods", typed or a mention shown
+        channel = await ctx.adapter.channel_named(cmd.channel.workspace, named)
+        if channel is None:  # a typo, or a channel Confab is not in: its notes would never arrive
+            return ctx.reply(f"I'm not in a channel called `#{named[:80]}`: invite me to it (or check the name), "
+                             "then set it again.", ephemeral=True)
     if channel is None:
         how = "type `#` and pick the channel" if cmd.channel.platform == "discord" else "e.g. `#mods`"
         return ctx.reply(f"I can't tell which channel `{value[:80]}` is: {how}.", ephemeral=True)
     await ctx.deps.store.channel_settings.set(cmd.channel.key, "mod_channel", channel)
-    shown = f"<#{channel}>" if _CHANNEL_MENTION.match(value.strip()) else f"#{channel}"  # as the platform shows it
+    shown = _channel_shown(value, channel, cmd.channel.platform)
     return ctx.reply(f"Set `mod_channel` to {shown}: notes about spam flagged in this channel go there "
                      "(I need to be able to post in it).", ephemeral=True)

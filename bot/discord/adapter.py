@@ -211,6 +211,12 @@ class DiscordAdapter:
         guild_id = int(workspace) if workspace and workspace != DM_WORKSPACE else None
         return self.client.get_partial_messageable(int(channel_id), guild_id=guild_id)
 
+    async def channel_named(self, workspace: str, name: str) -> str | None:
+        """The id of the server's one text channel called ``name`` (:class:`bot.adapter.NamesChannels`)."""
+        guild = self.client.get_guild(int(workspace)) if workspace.isdigit() else None
+        found = [c.id for c in guild.text_channels if c.name.lower() == name.lower()] if guild is not None else []
+        return str(found[0]) if len(found) == 1 else None
+
     async def destination(self, channel: ChannelRef) -> Any:
         """The channel or thread to post in; a thread rooted on a message is opened when it doesn't exist yet
         (a thread started from a message shares its id, so the root id names both)."""

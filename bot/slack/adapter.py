@@ -221,6 +221,15 @@ class SlackAdapter:
         cache = self.__dict__.setdefault("_recall_cache", SlackAccessCache())
         return SlackRecallAccess(self, self.client, author.id, cache)
 
+    async def channel_named(self, workspace: str, name: str) -> str | None:
+        """The channel Confab is in called ``name`` (:class:`bot.adapter.NamesChannels`), from users.conversations;
+        ``name`` itself when Slack could not list them."""
+        try:
+            return await self.recall_access(Author("", ""), ChannelRef(self.name, workspace, "")).channel_named(name)
+        except Exception:  # the name as typed then: Slack posts to a channel named so, as it did before
+            log.exception("listing Slack conversations to find a channel by name failed")
+            return name
+
     def viewing(self, channel: ChannelRef, author: Author) -> ViewedLookup | None:
         """In an assistant pane thread, the lookup of the channel ``author`` is viewing (bot/slack/pane.py)."""
         return self.pane.viewing(self, channel, author)
@@ -339,7 +348,7 @@ class SlackAdapter:
             if not cursor or len(found) >= limit:
                 break
         ordered = sorted(found.values(), key=lambda m: float(m.id))
-        return ordered[-limit:] if limit > 0 else []
+        return await self.listeners.named_history(ordered[-limit:]) if limit > 0 else []
 
     async def react(self, channel: ChannelRef, message_id: str, emoji: str) -> None:
         name = EMOJI_NAMES.get(emoji, emoji).strip(":")

@@ -47,15 +47,17 @@ def ts_to_datetime(ts: str | float | None) -> datetime:
         return datetime.now(UTC)
 
 
-def plain_text(text: str | None, bot_user_id: str | None = None, bot_name: str = "confab") -> str:
-    """Slack's wire text to what a person sees: ``<@UBOT>`` -> ``@confab``, links and entities decoded."""
+def plain_text(text: str | None, bot_user_id: str | None = None, bot_name: str = "confab",
+               names: Mapping[str, str] | None = None) -> str:
+    """Slack's wire text to what a person sees: ``<@UBOT>`` -> ``@confab``, ``<@U…>`` -> ``@name`` (its label,
+    else ``names``: display names by user id, else the bare id), links and entities decoded."""
     if not text:
         return ""
 
     def user(match: re.Match[str]) -> str:
         if bot_user_id and match.group(1) == bot_user_id:
             return f"@{bot_name}"
-        return f"@{match.group(2) or match.group(1)}"
+        return f"@{match.group(2) or (names or {}).get(match.group(1)) or match.group(1)}"
 
     text = _USER_MENTION.sub(user, text)
     text = _CHANNEL_MENTION.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
@@ -65,6 +67,13 @@ def plain_text(text: str | None, bot_user_id: str | None = None, bot_name: str =
                      else f"{m.group(2)} ({m.group(1)})", text)
     text = _OTHER_SPECIAL.sub(lambda m: m.group(2) or m.group(1), text)
     return html.unescape(text) if "&" in text else text
+
+
+def unnamed_mentions(text: str | None, bot_user_id: str | None = None) -> list[str]:
+    """The user ids mentioned in raw Slack text without a name beside them (``<@U024BE7LH>``, as Slack writes
+    every mention today), the bot's own left out: whose display names :func:`plain_text` needs."""
+    found = (m.group(1) for m in _USER_MENTION.finditer(text or "") if not m.group(2))
+    return list(dict.fromkeys(uid for uid in found if uid != bot_user_id))
 
 
 def mention_counts(text: str | None) -> tuple[int, bool]:
@@ -107,9 +116,10 @@ def is_from_bot(event: Mapping[str, Any], bot_user_id: str | None = None, bot_id
 
 def message_from_payload(
     event: Mapping[str, Any], team_id: str, bot_user_id: str | None = None, bot_name: str = "confab",
-    *, mentioned: bool = False,
+    *, mentioned: bool = False, names: Mapping[str, str] | None = None,
 ) -> IncomingMessage | None:
-    """A plain message (or ``app_mention``) event -> IncomingMessage; None for anything not human chat."""
+    """A plain message (or ``app_mention``) event -> IncomingMessage; None for anything not human chat.
+    ``names``: display names of the people it mentions, by user id (:func:`plain_text`)."""
     if event.get("subtype") not in HUMAN_SUBTYPES or event.get("hidden"):
         return None
     ts, channel_id = _str(event.get("ts")), _str(event.get("channel"))
@@ -122,14 +132,14 @@ def message_from_payload(
     mentions_bot = mentioned or bool(bot_user_id and f"<@{bot_user_id}" in raw_text)
     return scrub(IncomingMessage(
         id=ts, channel=ChannelRef(PLATFORM, team_id, channel_id, thread if thread != ts else None),
-        author=_author(event), text=plain_text(raw_text, bot_user_id, bot_name), mentions_bot=mentions_bot,
+        author=_author(event), text=plain_text(raw_text, bot_user_id, bot_name, names), mentions_bot=mentions_bot,
         is_direct=is_direct, created_at=ts_to_datetime(ts), attachments=_files(event),
         mention_count=mentions, mentions_everyone=broadcast, raw=dict(event),
     ))
 
 
 def edit_from_payload(event: Mapping[str, Any], team_id: str, bot_user_id: str | None = None,
-                      bot_name: str = "confab") -> MessageEdit | None:
+                      bot_name: str = "confab", names: Mapping[str, str] | None = None) -> MessageEdit | None:
     """``message_changed`` -> MessageEdit; None when a bot's message changed or only unfurls were added."""
     new, old = event.get("message"), event.get("previous_message")
     if not isinstance(new, Mapping) or is_from_bot(new, bot_user_id):
@@ -144,7 +154,7 @@ def edit_from_payload(event: Mapping[str, Any], team_id: str, bot_user_id: str |
     edited_ts = _str(edited.get("ts")) if isinstance(edited, Mapping) else _str(event.get("event_ts"))
     return scrub(MessageEdit(
         id=ts, channel=ChannelRef(PLATFORM, team_id, channel_id, thread if thread != ts else None),
-        author=_author(new), text=plain_text(_str(new.get("text")), bot_user_id, bot_name),
+        author=_author(new), text=plain_text(_str(new.get("text")), bot_user_id, bot_name, names),
         edited_at=ts_to_datetime(edited_ts), raw=dict(event),
     ))
 
@@ -159,19 +169,28 @@ def delete_from_payload(event: Mapping[str, Any], team_id: str) -> MessageDelete
                                                    else None), deleted_at=ts_to_datetime(event.get("event_ts")))
 
 
+def event_text(event: Mapping[str, Any]) -> str:
+    """The wire text of a ``message`` / ``app_mention`` event: the new text of an edit."""
+    new = event.get("message")
+    return _str(new.get("text")) if event.get("subtype") == "message_changed" and isinstance(new, Mapping) \
+        else _str(event.get("text"))
+
+
 def event_from_payload(event: Mapping[str, Any], team_id: str, bot_user_id: str | None = None,
-                       bot_id: str | None = None, bot_name: str = "confab") -> Event | None:
-    """Any ``message`` / ``app_mention`` event -> the neutral event, or None when it is to be ignored."""
+                       bot_id: str | None = None, bot_name: str = "confab",
+                       names: Mapping[str, str] | None = None) -> Event | None:
+    """Any ``message`` / ``app_mention`` event -> the neutral event, or None when it is to be ignored.
+    ``names``: display names of the people its text mentions, by user id (:func:`plain_text`)."""
     kind, subtype = event.get("type"), event.get("subtype")
     if kind not in ("message", "app_mention"):
         return None
     if subtype == "message_changed":
-        return edit_from_payload(event, team_id, bot_user_id, bot_name)
+        return edit_from_payload(event, team_id, bot_user_id, bot_name, names)
     if subtype == "message_deleted":
         return delete_from_payload(event, team_id)
     if is_from_bot(event, bot_user_id, bot_id):
         return None
-    return message_from_payload(event, team_id, bot_user_id, bot_name, mentioned=kind == "app_mention")
+    return message_from_payload(event, team_id, bot_user_id, bot_name, mentioned=kind == "app_mention", names=names)
 
 
 def reaction_from_payload(event: Mapping[str, Any], team_id: str) -> Reaction | None:

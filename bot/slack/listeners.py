@@ -27,7 +27,15 @@ from bot.events import Accepted, Author, IncomingMessage, MessageDelete, Message
 from bot.reactions import acted_on
 from bot.slack.authors import SlackAuthors
 from bot.slack.commands import SlackCommands
-from bot.slack.convert import HUMAN_SUBTYPES, event_from_payload, reaction_from_payload, team_of
+from bot.slack.convert import (
+    HUMAN_SUBTYPES,
+    event_from_payload,
+    event_text,
+    message_from_payload,
+    reaction_from_payload,
+    team_of,
+    unnamed_mentions,
+)
 from bot.slack.format import PROGRESS_TEXT
 from bot.slack.notes import after
 from bot.slack.ports import SlackEdge
@@ -37,6 +45,7 @@ log = logging.getLogger(__name__)
 SLASH_COMMANDS = ("summarize", "ask", "imagine", "brainstorm", "recall", "confab", "digest")
 SHORTCUT = "summarize_thread"
 AUTHOR_WAIT_S = 1.0  # users.info before acknowledging a message: at most this long
+HISTORY_PEOPLE = 100  # people looked up for one read of a conversation's history; past that, ids stay
 
 
 class SlackListeners:
@@ -79,14 +88,18 @@ class SlackListeners:
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         a = self.adapter
-        converted = event_from_payload(event, team_of(body), a.bot_user_id, a.bot_id, a.settings.bot_name)
+        team = team_of(body)
+        converted = event_from_payload(event, team, a.bot_user_id, a.bot_id, a.settings.bot_name)
         handler = a.handler
         if converted is None or handler is None:
             return
         if not isinstance(converted, IncomingMessage):
-            a.spawn(self._deliver(converted))
+            a.spawn(self._deliver(converted, event, team))
             return
-        message = dataclasses.replace(converted, author=await self._author_soon(converted.author))
+        author, names = await asyncio.gather(self._author_soon(converted.author), self._names(event, AUTHOR_WAIT_S))
+        named = event_from_payload(event, team, a.bot_user_id, a.bot_id, a.settings.bot_name, names) if names \
+            else converted
+        message = dataclasses.replace(named if isinstance(named, IncomingMessage) else converted, author=author)
         accepted = await handler.accept(message)  # raises if it could not be stored: no acknowledgement then
         if accepted is not None:
             a.spawn(self._process(accepted))
@@ -112,11 +125,51 @@ class SlackListeners:
             log.info("users.info too slow; the message is stored under the user id")
             return fallback
 
-    async def _deliver(self, event: MessageEdit | MessageDelete) -> None:
+    async def _names(self, event: dict[str, Any], wait_s: float | None = None) -> dict[str, str]:
+        """Display names (users.info, cached) of the people the event's text mentions by bare id, so that what
+        is remembered, quoted and summarized reads ``@bob``, not ``@U0BOB0001``; with ``wait_s``, the lookups
+        not done by then keep the id (the acknowledgement waits for them)."""
+        ids = unnamed_mentions(event_text(event), self.adapter.bot_user_id)
+        if not ids:
+            return {}
+        looked = [self.author(Author(uid, uid)) for uid in ids]
+        try:
+            found = await asyncio.wait_for(asyncio.gather(*looked), wait_s) if wait_s else await asyncio.gather(*looked)
+        except TimeoutError:
+            known = (self.authors.known(Author(uid, uid)) for uid in ids)  # what came in time
+            found = [k for k in known if k is not None]
+        return {p.id: p.name for p in found if p.name and p.name != p.id}
+
+    async def named_history(self, messages: list[IncomingMessage]) -> list[IncomingMessage]:
+        """Messages read from a conversation's history (which carries no profiles) with their authors' display
+        names and admin flags, and the people they mention by name: users.info once per person (cached), so a
+        first /summarize in a channel Confab just joined reads "alice", not "U0ALICE01"."""
+        raw_of = {m.id: m.raw if isinstance(m.raw, dict) else {} for m in messages}
+        ids = [m.author.id for m in messages if not m.author.is_bot]
+        bot_user = self.adapter.bot_user_id
+        ids += [uid for m in messages for uid in unnamed_mentions(_str(raw_of[m.id].get("text")), bot_user)]
+        people = list(dict.fromkeys(ids))[:HISTORY_PEOPLE]
+        found = {p.id: p for p in await asyncio.gather(*(self.author(Author(uid, uid)) for uid in people))}
+        names = {uid: p.name for uid, p in found.items() if p.name and p.name != uid}
+        named: list[IncomingMessage] = []
+        for message in messages:
+            raw = raw_of[message.id]
+            again = message_from_payload(raw, message.channel.workspace, self.adapter.bot_user_id,
+                                         self.adapter.settings.bot_name, names=names) \
+                if names and unnamed_mentions(_str(raw.get("text")), bot_user) else None
+            author = message.author if message.author.is_bot else found.get(message.author.id, message.author)
+            named.append(dataclasses.replace(again or message, author=author))
+        return named
+
+    async def _deliver(self, event: MessageEdit | MessageDelete, raw: dict[str, Any], team: str) -> None:
         handler = self.adapter.handler
         if handler is None:
             return
         try:
+            if isinstance(event, MessageEdit) and (names := await self._names(raw)):
+                a = self.adapter
+                named = event_from_payload(raw, team, a.bot_user_id, a.bot_id, a.settings.bot_name, names)
+                event = named if isinstance(named, MessageEdit) else event
             if isinstance(event, MessageDelete):
                 await handler.handle_delete(event)
             else:
@@ -159,3 +212,7 @@ def _is_new_message(event: Any) -> bool:
     event id, which would be recorded before the message is (and a crash in between would lose it)."""
     return isinstance(event, dict) and event.get("type") in ("message", "app_mention") \
         and event.get("subtype") in HUMAN_SUBTYPES
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""

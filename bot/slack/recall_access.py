@@ -75,6 +75,12 @@ class SlackRecallAccess(LinkingAccess):
         name = listed.get(channel_key.split(":", 2)[-1], {}).get("name")
         return f"#{name}" if isinstance(name, str) and name else None
 
+    async def channel_named(self, name: str) -> str | None:
+        """The id of the one conversation Confab is in whose name (or id) is ``name``: its cached list."""
+        listed = await self._confab()
+        found = [cid for cid, c in listed.items() if name.lower() in (str(c.get("name", "")).lower(), cid.lower())]
+        return found[0] if len(found) == 1 else None
+
     async def _confab(self) -> dict[str, dict[str, Any]]:
         async with self.cache.bot_lock:  # one listing at a time, however many searches start together
             cached = self.cache.bot

@@ -39,3 +39,42 @@ async def test_without_a_mod_channel_the_note_is_a_thread_reply(slack_bot: Any, 
     assert note.params["channel"] == "C0GENERAL" and note.params["thread_ts"] == spam["ts"]
     permalink = "https://confab-test.slack.com/archives/C0GENERAL/p1700000200000300"
     assert f"@confab /spam not-spam {permalink}" in note.params["text"] and "phishing" in note.params["text"]
+
+
+async def test_a_mod_channel_set_by_its_mention_is_confirmed_by_name(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """Slack shows ``<`` in Confab's replies as typed, so the confirmation names the channel (``#mods``), not the
+    mention's raw ``<#C0MODS001>``; the setting keeps the id, and the next flag's note goes there."""
+    from tests.fakes.slack import command_form, post_form
+
+    fake_api.users["U0ALICE01"] = {"id": "U0ALICE01", "name": "alice", "is_admin": True, "profile": {}}
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[]))
+    await post_form(adapter, command_form("/confab", "settings mod_channel <#C0MODS001|mods>", fake_api.response_url()))
+    await settle(adapter)
+    [confirmed] = fake_api.responses
+    assert "Set `mod_channel` to #mods:" in confirmed["text"] and "C0MODS001" not in confirmed["text"]
+    assert await pipeline.deps.store.channel_settings.get("slack:T0TEAM001:C0GENERAL", "mod_channel") == "C0MODS001"
+    await post_event(adapter, {**payload("message_channels"), "text": PHISHING, "user": "U0SPAM001"})
+    await settle(adapter)
+    [note] = fake_api.calls_to("chat.postMessage")
+    assert note.params["channel"] == "C0MODS001" and "phishing" in note.params["text"]
+
+
+async def test_a_mod_channel_typed_by_name_is_the_channel_confab_is_in(slack_bot: Any, fake_api: FakeSlackAPI) -> None:
+    """``/confab settings mod_channel #mods`` (Slack sends the name as typed) keeps #mods' id, so a renamed channel
+    still gets the notes; a name Confab is in no channel of (a typo, or not invited) is refused, not kept for notes
+    that would never arrive."""
+    from tests.fakes.slack import command_form, post_form
+    from tests.fakes.slack_pane import channel
+
+    fake_api.users["U0ALICE01"] = {"id": "U0ALICE01", "name": "alice", "is_admin": True, "profile": {}}
+    fake_api.channels = {"C0MODS001": channel("C0MODS001", "mods", ["U0ALICE01"], private=True),
+                         "C0SECRET1": channel("C0SECRET1", "secret-mods", ["U0ALICE01"], private=True,
+                                              bot_member=False)}
+    adapter, pipeline = await slack_bot(ScriptedModel(steps=[]))
+    for typed in ("#mods", "#mdos", "#secret-mods"):
+        await post_form(adapter, command_form("/confab", f"settings mod_channel {typed}", fake_api.response_url()))
+        await settle(adapter)
+    kept, typo, not_in = (r["text"] for r in fake_api.responses)
+    assert "Set `mod_channel` to #mods:" in kept
+    assert "not in a channel called `#mdos`" in typo and "not in a channel called `#secret-mods`" in not_in
+    assert await pipeline.deps.store.channel_settings.get("slack:T0TEAM001:C0GENERAL", "mod_channel") == "C0MODS001"
