@@ -80,7 +80,9 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
             continue
         items.append(_Item(action.owner, action.task, action.due, action.asked_by, index, [message.id],
                            action.kind, open=action.kind in ("request", "assign")))
-    return [ActionItem(i.owner, i.task, tuple(dict.fromkeys(i.sources)), i.due, i.asked_by) for i in items], requests
+    # what the bot was asked to do ("@confab explain this to @bob") it did, or said it can't: no one's action item
+    return [ActionItem(i.owner, i.task, tuple(dict.fromkeys(i.sources)), i.due, i.asked_by) for i in items
+            if bot_name is None or i.owner.lower() != bot_name.lower()], requests
 
 
 def _pending_for(items: Sequence[_Item], owner: str, index: int) -> _Item | None:

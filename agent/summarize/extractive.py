@@ -341,13 +341,15 @@ def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequ
     for index in open_questions(messages, vectors, by_message, names, bot_name, requests | put_to_bot):
         message = messages[index]
         named, body = signals.address(" ".join(message.text.split()), everyone)
-        text = clip(third_person(body[:1].upper() + body[1:], message.author_name, named or you[index]), POINT_CHARS,
-                    keep_lines=True)
-        if named is None and text.startswith(f"{message.author_name} "):  # "carol is not sure …, can someone …?"
-            questions.append(Point(text, (message.id,)))
+        direct = body[:1].upper() + body[1:]
+        if third_person(direct, message.author_name, named or you[index]) != direct:
+            # "I" or "you" had to become names ("how do I deploy it?"): told as reported speech, which orders
+            # the words for them ("alice asks how alice deploys it"), not quoted ("how do alice deploy it?")
+            said = reported(body, message.author_name, named, you=you[index])
+            questions.append(Point(clip(said, POINT_CHARS, keep_lines=True), (message.id,)))
             continue
         lead = f"{message.author_name} asks {named}" if named else message.author_name
-        questions.append(Point(f"{lead}: {text}", (message.id,)))
+        questions.append(Point(f"{lead}: {clip(direct, POINT_CHARS, keep_lines=True)}", (message.id,)))
     return decisions, actions, questions
 
 

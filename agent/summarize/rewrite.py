@@ -32,7 +32,8 @@ _HEDGES = re.compile(r"\b(?:actually|really|just|basically|honestly|literally|ki
 _VOCATIVE = re.compile(r"^(?:(?:hey|hi|hello|dear|oh|excuse me|sorry|thanks|thank you|well)[,!]?\s+)?"
                        r"(?:[A-Z][\w.'#-]*)(?:\s+[A-Z][\w.'#-]*)?\s*[,.!]\s+(?=\S)")
 _EMOTICON = re.compile(r"(?:(?<=\s)|^)(?:[:;=8xX][-'^o]?[()\[\]DPpOo3/\\|*]+|<3|\^\^|\(:)(?=\s|$|[.,!?])|"
-                       "[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+")
+                       "[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+|"
+                       r"(?<![\w:]):[a-z0-9_+\-]{2,}:(?![\w:])")  # and emoji as Slack and Discord write them: ":tada:"
 _WH = re.compile(r"^(who|whom|whose|what|when|where|why|how|which)\b", re.I)
 SAYS = False
 _REQUEST = re.compile(r"^(?:(?:can|could|would|will) you|please|pls)\s+(?:please\s+)?(?:also\s+)?"
@@ -105,6 +106,8 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     body = _VOCATIVE.sub("", " ".join(_EMOTICON.sub(" ", text).split()))
     body = _FILLER.sub("", body).strip()
     body = _HEDGES.sub("", body).strip() or text.strip()
+    if body.endswith("?"):  # "and do you know …?" asks as "do you know …?" does
+        body = re.sub(r"^(?:and|but|so|also|or)\s+(?=\w)", "", body, flags=re.I)
     body = re.sub(r"\s+([,.!?;:])", r"\1", body[:1].upper() + body[1:])
     asked, _, after = body.partition("?")
     if addressee and (request := _REQUEST.match(asked)):  # "Can you take the migration?": a request, not a doubt
