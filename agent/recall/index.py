@@ -44,6 +44,7 @@ class Found:
     keywords: float  # BM25
     marked_rank: int | None = None  # its place among the marked rows by meaning (0: the closest), when ranked
     topic: float | None = None  # a marked row's cosine with the topic (the query moved toward the best hits)
+    marked: bool = False  # the message is marked (a decision)
 
 
 @dataclass
@@ -216,7 +217,8 @@ class ConversationIndex:
                 continue
             known = similarity.get(hit)
             cosine = float(channel.vectors[row] @ query) if known is None else known
-            out.append(Found(entry, fused[hit], cosine, keyword_score.get(hit, 0.0), place.get(hit), topic.get(hit)))
+            out.append(Found(entry, fused[hit], cosine, keyword_score.get(hit, 0.0), place.get(hit), topic.get(hit),
+                             bool(channel.marked[row])))
         return out
 
     @staticmethod
