@@ -72,7 +72,7 @@ class DecisionModel:
         """P(decision) per message: ``vectors`` are the local embedder's, of the messages' ``texts``."""
         words = _hasher().transform(list(texts))
         logits = np.asarray(vectors, dtype=np.float32) @ self.vector_coef + words @ self.word_coef + self.intercept
-        out: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
         return out
 
     def save(self, path: Path = MODEL_PATH) -> None:
@@ -102,6 +102,9 @@ def decisions(texts: Sequence[str], vectors: np.ndarray, embedder_name: str) -> 
     listed = [decides(text) for text in texts]
     if embedder_name != MODEL_EMBEDDER or not len(texts):
         return listed
-    likely = _model().probabilities(texts, vectors) >= THRESHOLD
-    return [said or (bool(model) and not _UNDECIDED.search(text))
-            for text, said, model in zip(texts, listed, likely, strict=True)]
+    first = {text: i for i, text in reversed(list(enumerate(texts)))}  # each text read once ("ok", "thanks!")
+    rows = list(first.values())
+    likely = dict(zip(first, _model().probabilities([texts[i] for i in rows], vectors[rows]) >= THRESHOLD,
+                      strict=True))
+    return [said or (bool(likely[text]) and not _UNDECIDED.search(text))
+            for text, said in zip(texts, listed, strict=True)]

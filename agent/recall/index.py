@@ -307,8 +307,9 @@ class ConversationIndex:
         for key, row in marked:  # a few rows (the decisions): their words, not the postings of common words
             channel = by_key[key]
             counts = channel.words[row]
-            score = sum(weight * self._saturated(counts[w], channel.lengths[row])
-                        for w, weight in weights.items() if w in counts)
+            if not (found := counts.keys() & weights.keys()):  # most share none: one set operation
+                continue
+            score = sum(weights[w] * self._saturated(counts[w], channel.lengths[row]) for w in found)
             if score > 0:
                 by_words.append((score, key, row))
         return by_meaning, [(key, row) for _, key, row in heapq.nlargest(limit, by_words)]
