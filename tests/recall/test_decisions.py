@@ -70,3 +70,26 @@ def test_the_shipped_model_and_its_training_lines(tmp_path: Path) -> None:
         read_lines(tmp_path)
 
 
+
+
+def test_a_marked_line_said_many_times_takes_one_place_among_the_decisions() -> None:
+    """A vote the model takes for a decision, repeated in the channel, must not push the decision out of the
+    first places among the marked rows (where a decision leads, agent.recall.service._leads)."""
+    from agent.recall.index import ConversationIndex, Entry
+
+    def unit(*values: float) -> np.ndarray:
+        vector = np.array(values, dtype=np.float32)
+        return vector / np.linalg.norm(vector)
+
+    index = ConversationIndex(3)
+    lines = [("t1", "tents for camp: Nordisk or Vango?", unit(1, 0.1, 0), False),
+             ("t2", "my vote on the camp tents is Vango", unit(1, 0.2, 0), True),
+             ("t3", "my vote on the camp tents is Vango", unit(1, 0.2, 0), True),
+             ("t4", "my vote on the camp tents is Vango", unit(1, 0.2, 0), True),
+             ("d", "alright, Nordisk tents for the camp", unit(1, 0.4, 0), True)]
+    index.add([Entry("c", mid, None, "u", "u", text, 0.0) for mid, text, _, _ in lines],
+              np.stack([vector for _, _, vector, _ in lines]), [text.lower().split() for _, text, _, _ in lines],
+              [mark for *_, mark in lines])
+    found = {f.entry.message_id: f for f in index.search(["tents"], unit(1, 0, 0), ["c"], k=5, marked=True,
+                                                         feedback=1)}
+    assert found["d"].marked_rank == 1 and found["d"].marked
