@@ -44,6 +44,7 @@ class Found:
     keywords: float  # BM25
     marked_rank: int | None = None  # its place among the marked rows by meaning (0: the closest), when ranked
     topic: float | None = None  # a marked row's cosine with the topic (the query moved toward the best hits)
+    marked: bool = False  # the message is marked (a decision)
 
 
 @dataclass
@@ -216,7 +217,8 @@ class ConversationIndex:
                 continue
             known = similarity.get(hit)
             cosine = float(channel.vectors[row] @ query) if known is None else known
-            out.append(Found(entry, fused[hit], cosine, keyword_score.get(hit, 0.0), place.get(hit), topic.get(hit)))
+            out.append(Found(entry, fused[hit], cosine, keyword_score.get(hit, 0.0), place.get(hit), topic.get(hit),
+                             bool(channel.marked[row])))
         return out
 
     @staticmethod
@@ -290,7 +292,9 @@ class ConversationIndex:
                 scored.extend(zip((channel.vectors[rows] @ moved).tolist(), [key] * len(rows), rows.tolist(),
                                   strict=True))
                 marked.extend((key, int(row)) for row in rows)
-        by_meaning = {(key, row): cosine for cosine, key, row in heapq.nlargest(limit, scored)}
+        # each text once: a line said many times ("my vote on X is Y") takes one place, as in _dense
+        by_meaning = {(key, row): cosine for cosine, key, row in
+                      _distinct(heapq.nlargest(16 * limit, scored), chosen, _place, limit)}
         shared: dict[str, int] = {}
         for key, row in top:
             for word in by_key[key].words[row]:
@@ -305,11 +309,13 @@ class ConversationIndex:
         for key, row in marked:  # a few rows (the decisions): their words, not the postings of common words
             channel = by_key[key]
             counts = channel.words[row]
-            score = sum(weight * self._saturated(counts[w], channel.lengths[row])
-                        for w, weight in weights.items() if w in counts)
+            if not (found := counts.keys() & weights.keys()):  # most share none: one set operation
+                continue
+            score = sum(weights[w] * self._saturated(counts[w], channel.lengths[row]) for w in found)
             if score > 0:
                 by_words.append((score, key, row))
-        return by_meaning, [(key, row) for _, key, row in heapq.nlargest(limit, by_words)]
+        return by_meaning, [(key, row) for _, key, row in _distinct(heapq.nlargest(16 * limit, by_words), chosen,
+                                                                    _place, limit)]
 
 
 def fuse(rankings: Sequence[Sequence[tuple[str, int]]]) -> dict[tuple[str, int], float]:
@@ -319,6 +325,10 @@ def fuse(rankings: Sequence[Sequence[tuple[str, int]]]) -> dict[tuple[str, int],
         for rank, hit in enumerate(ranking):
             fused[hit] = fused.get(hit, 0.0) + 1.0 / (RRF_K + rank + 1)
     return fused
+
+
+def _place(item: tuple[float, str, int]) -> tuple[str, int]:
+    return item[1], item[2]
 
 
 def text_id(text: str) -> int:

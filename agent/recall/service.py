@@ -31,6 +31,7 @@ import numpy as np
 
 from agent.embeddings import Embedder
 from agent.recall.access import ChannelAccess, Visibility, checked, shown_in, threads_checked
+from agent.recall.decisions import decisions
 from agent.recall.index import ConversationIndex, Entry, Found
 from agent.storage.recall import Change, RecallRow, RecallStore
 from agent.text import strip_mention
@@ -43,23 +44,11 @@ LOOK_BACK = 256  # feed numbers read again (a sequence's numbers may commit out 
 MIN_SIMILARITY = 0.35  # a hit without a shared word must be at least this close in meaning
 LOG_KEEP_S = 86400.0
 EMBED_WAIT_S = 3.0  # how long a worker waits for the indexer's vector before embedding a message itself
-# A decision says so ("decided", "agreed", "final call"), or states the team's plan as fact: "we're moving the
-# office to …", "we'll launch …" (a commitment in the first person plural, not a question: _UNDECIDED; "we're
-# seeing errors", "we're still discussing" are no plan), or a commitment done ("the lease is signed").
-_STATES = r"(?:seeing|having|getting|waiting|looking|trying|hoping|thinking|discussing|considering|talking|" \
-          r"wondering|hitting|facing)"
-_DECISION = re.compile(
-    r"\b(decided|decision|decide|agreed|agree on|settled|we(?:'ll| will) go with|let'?s go with|going with|"
-    r"we chose|approved|final|conclusion|"
-    rf"we(?:['’]re| are) (?!not\b|still\b|{_STATES}\b)\w+ing|we(?:['’]ll| will) (?!not\b|see\b)\w+|"
-    r"(?:is|are|was|were|been|got) (?:signed|confirmed|booked))\b", re.IGNORECASE)
 # a question about what was decided, or about how things are now ("which … did we pick?", "how long do we keep
 # logs?", "what's our refund policy?"): the message that settled it is what the asker is after
 _ASKS_DECISION = re.compile(
     r"\b(decide|decided|decision|agree|agreed|settle|settled|conclude|choose|chose|pick|picked|go with|land on|"
     r"did we|do we|are we|will we|what'?s our|what is our|what are the|now)\b", re.IGNORECASE)
-_UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on|maybe|"
-                        r"might|perhaps|not sure)\b|\?\s*$", re.IGNORECASE)
 # When the question asks what was decided, a decision on the topic (sharing a word with the question, or close in
 # meaning: another topic's decision gets nothing) moves up, and a question ("any update on X?") down, by about
 # the fused score of one first place (1/61).
@@ -108,14 +97,9 @@ def _leads(found: Found) -> bool:
 def _decision_rank(found: Found) -> float:
     text = found.entry.text
     on_topic = _leads(found) if found.topic is not None else found.keywords > 0 or found.similarity >= ON_TOPIC
-    boost = DECISION_BOOST if on_topic and decides(text) else 0.0
+    boost = DECISION_BOOST if on_topic and found.marked else 0.0
     penalty = QUESTION_PENALTY if text.rstrip().endswith("?") else 0.0
     return found.score + boost - penalty
-
-
-def decides(text: str) -> bool:
-    """The message states a decision ("Decision: …", "we agreed …"), not a question or an open point about one."""
-    return bool(_DECISION.search(text)) and not _UNDECIDED.search(text)
 
 
 def asks_confab(text: str, bot_name: str, in_dm: bool) -> bool:
@@ -290,7 +274,8 @@ class RecallService:
         texts = [rows[i].text for i in ready]
         words = await asyncio.to_thread(content_words, texts) if len(ready) > 64 else content_words(texts)
         index.add([Entry(r.channel_key, r.message_id, r.thread, r.author_id, r.author_name, r.text, r.created_at)
-                   for r in (rows[i] for i in ready)], vectors[ready], words, [decides(t) for t in texts])
+                   for r in (rows[i] for i in ready)], vectors[ready], words,
+                  decisions(texts, vectors[ready], self._embedder().name))
 
     def _stored_vectors(self, rows: Sequence[RecallRow]) -> tuple[np.ndarray, list[int], list[str]]:
         """The rows' stored vectors (where current: same text, same embedder), the rows that have none, and
@@ -356,8 +341,8 @@ class RecallService:
             words, vector, shown, k=pool, marked=decision, feedback=FEEDBACK if decision else 0)), decision), access)
         found = found[:4 * k]
         found = await self._still_stored(found)
-        hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity,
-                          decides(f.entry.text)) for f in found[:k]]
+        hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity, f.marked)
+                for f in found[:k]]
         hidden = len(await self._readable(self._relevant(said(index.search(words, vector, elsewhere, k=20)),
                                                          decision), access)) if elsewhere else 0
         return RecallResult(hits, hidden, len(shown), len(channels) - len(shown) - len(elsewhere))

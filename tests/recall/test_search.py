@@ -206,14 +206,3 @@ async def test_a_decision_in_other_words_than_the_question_is_found_through_the_
         assert await store.messages.add(m)
     result = await recall.search("which video call tool are we keeping?", GENERAL, ALICE_SEES)
     assert ids(result)[0] == "21" and result.hits[0].decision
-
-
-def test_a_plan_stated_as_fact_is_a_decision_and_talk_about_one_is_not() -> None:
-    from agent.recall.service import decides
-
-    assert decides("We're moving the office to Kreuzberg in September; the lease is signed")
-    assert decides("We will launch the private bug bounty on Intigriti")
-    assert not decides("we're seeing errors on billing since the deploy")
-    assert not decides("we're still discussing the office move")
-    assert not decides("maybe we'll go with Zoom")
-    assert not decides("are we moving offices?")

@@ -1,0 +1,110 @@
+"""Which stored messages state a decision: a word list and a small model over the message's vector.
+
+The word list (:func:`decides`) knows the explicit forms ("decided", "agreed", "let's go with", "we'll …").
+People often close a thread without them ("Hetzner wins, cheaper and the latency is fine", "ok Thursday 9pm
+then", "no more standups on Fridays"), so a logistic regression over the message's local all-MiniLM-L6-v2
+vector (the one the conversation index keeps for every message anyway: no extra embedding) reads the rest
+(:class:`DecisionModel`, trained by :mod:`agent.recall.train_decisions` on the hand-written lines in
+``data/decision_train/``). A message is a decision when either says so, and never when it is a question or
+an open point about one (:data:`_UNDECIDED`). With another embedder the vectors mean something else, and only
+the word list is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.embeddings import LOCAL_MODEL_NAME
+
+MODEL_PATH = Path(__file__).parent / "data" / "decision_model.npz"
+THRESHOLD = 0.85  # the model's probability from which a message is a decision (chosen on the development set)
+MODEL_EMBEDDER = f"local:{LOCAL_MODEL_NAME}"  # the vectors the model reads (LocalEmbedder.name)
+
+# A decision says so ("decided", "agreed", "final call"), or states the team's plan as fact: "we're moving the
+# office to …", "we'll launch …" (a commitment in the first person plural, not a question: _UNDECIDED; "we're
+# seeing errors", "we're still discussing" are no plan), or a commitment done ("the lease is signed").
+_STATES = r"(?:seeing|having|getting|waiting|looking|trying|hoping|thinking|discussing|considering|talking|" \
+          r"wondering|hitting|facing)"
+_DECISION = re.compile(
+    r"\b(decided|decision|decide|agreed|agree on|settled|we(?:'ll| will) go with|let'?s go with|going with|"
+    r"we chose|approved|final|conclusion|"
+    rf"we(?:['’]re| are) (?!not\b|still\b|{_STATES}\b)\w+ing|we(?:['’]ll| will) (?!not\b|see\b)\w+|"
+    r"(?:is|are|was|were|been|got) (?:signed|confirmed|booked))\b", re.IGNORECASE)
+_UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on|maybe|"
+                        r"might|perhaps|not sure)\b|\?\s*$", re.IGNORECASE)
+
+
+def decides(text: str) -> bool:
+    """The word list: the message states a decision ("Decision: …", "we agreed …"), not a question or an open
+    point about one."""
+    return bool(_DECISION.search(text)) and not _UNDECIDED.search(text)
+
+
+WORD_FEATURES = 2**16  # hashed word 1- and 2-grams
+
+
+def word_hasher() -> Any:
+    """The model's second reading: which words and word pairs the message has (hashed, no vocabulary), as a
+    binary, L2-normalised row: "ok … then", "it is", "from now on", "let's discuss", "my vote"."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(n_features=WORD_FEATURES, ngram_range=(1, 2), alternate_sign=False, norm="l2",
+                             binary=True, token_pattern=r"(?u)\b\w+\b", dtype=np.float32)  # noqa: S106
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionModel:
+    """A logistic regression over the message's vector and its hashed words: the weights of both, with the
+    vector's standardisation folded into its weights and the intercept."""
+
+    vector_coef: np.ndarray  # (384,)
+    word_coef: np.ndarray  # (WORD_FEATURES,)
+    intercept: float
+
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """P(decision) per message: ``vectors`` are the local embedder's, of the messages' ``texts``."""
+        words = _hasher().transform(list(texts))
+        logits = np.asarray(vectors, dtype=np.float32) @ self.vector_coef + words @ self.word_coef + self.intercept
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+        return out
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        np.savez_compressed(path, vector_coef=self.vector_coef.astype(np.float32),
+                            word_coef=self.word_coef.astype(np.float32),
+                            intercept=np.array([self.intercept], np.float32))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> DecisionModel:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(data["vector_coef"], data["word_coef"], float(data["intercept"][0]))
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> Any:
+    return word_hasher()
+
+
+@lru_cache(maxsize=1)
+def _model() -> DecisionModel:
+    return DecisionModel.load()
+
+
+def decisions(texts: Sequence[str], vectors: np.ndarray, embedder_name: str) -> list[bool]:
+    """Which of the messages state a decision: the word list or the model (when ``vectors`` are the local
+    embedder's), and no question or open point."""
+    listed = [decides(text) for text in texts]
+    if embedder_name != MODEL_EMBEDDER or not len(texts):
+        return listed
+    first = {text: i for i, text in reversed(list(enumerate(texts)))}  # each text read once ("ok", "thanks!")
+    rows = list(first.values())
+    likely = dict(zip(first, _model().probabilities([texts[i] for i in rows], vectors[rows]) >= THRESHOLD,
+                      strict=True))
+    return [said or (bool(likely[text]) and not _UNDECIDED.search(text))
+            for text, said in zip(texts, listed, strict=True)]

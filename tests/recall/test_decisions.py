@@ -1,0 +1,95 @@
+"""Decisions recognised by the word list and by the model over the message's local vector
+(agent/recall/decisions.py), and a decision worded without the word list's markers found first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.embeddings import LocalEmbedder
+from agent.recall.decisions import DecisionModel, decides, decisions
+from agent.recall.service import RecallService
+from agent.recall.train_decisions import read_lines
+from agent.storage.ports import Storage
+from agent.storage.recall_store import recall_store
+from tests.recall.test_search import ALICE_SEES, GENERAL, RANDOM, ids, said
+
+# closed the way people close a thread, without "decided", "agreed", "let's go with", "we'll …"
+UNMARKED = ["alright, Nordisk tents for the summer camp, the order goes out tomorrow",
+            "ok, the yellow tents then, I'm ordering twelve tomorrow",
+            "ok so from now on the summer camp uses the Nordisk tents, the order is out"]
+TALK = ["the Nordisk tents look sturdy, my pick for the summer camp", "tents for the summer camp: Nordisk or Vango?",
+        "I compared Nordisk and Vango tents for the summer camp, notes in the doc", "ok", "thanks!"]
+
+
+def test_a_plan_stated_as_fact_is_a_decision_and_talk_about_one_is_not() -> None:
+    assert decides("We're moving the office to Kreuzberg in September; the lease is signed")
+    assert decides("We will launch the private bug bounty on Intigriti")
+    assert not decides("we're seeing errors on billing since the deploy")
+    assert not decides("we're still discussing the office move")
+    assert not decides("maybe we'll go with Zoom")
+    assert not decides("are we moving offices?")
+
+
+def test_the_model_recognises_decisions_the_word_list_misses(local_embedder: LocalEmbedder) -> None:
+    texts = UNMARKED + TALK
+    vectors = local_embedder.embed(texts)
+    assert not any(decides(text) for text in UNMARKED)
+    assert decisions(texts, vectors, local_embedder.name) == [True] * len(UNMARKED) + [False] * len(TALK)
+    # another embedder's vectors mean something else: the word list alone
+    assert decisions(texts, vectors, "hash") == [False] * len(texts)
+    # a question or an open point is none, whatever the model says
+    assert decisions(["alright, Nordisk tents for the summer camp?"], local_embedder.embed(
+        ["alright, Nordisk tents for the summer camp?"]), local_embedder.name) == [False]
+
+
+async def test_a_decision_without_the_word_lists_markers_is_found_first(store: Storage,
+                                                                       local_embedder: LocalEmbedder) -> None:
+    recall = RecallService(recall_store(store), lambda: local_embedder, retention_days=30)
+    talk = ["my vote on the summer camp tents is Vango", "should we go with Vango tents for the summer camp?",
+            "Vango tents for the summer camp sound heavy to me", "the summer camp tents: Nordisk vs Vango, thoughts?",
+            "parents keep asking about the summer camp tents", "my vote on the summer camp tents is Nordisk"]
+    messages = [said(GENERAL, str(i), text, "bob", ago_days=3 - i / 10) for i, text in enumerate(talk)]
+    messages += [said(RANDOM, "20", UNMARKED[0], "carol", ago_days=2),
+                 said(RANDOM, "21", "the bus for the summer camp leaves at 8", "erin", ago_days=1)]
+    for m in messages:
+        assert await store.messages.add(m)
+    result = await recall.search("which tents did we pick for the summer camp?", GENERAL, ALICE_SEES)
+    assert ids(result)[0] == "20" and result.hits[0].decision
+
+
+def test_the_shipped_model_and_its_training_lines(tmp_path: Path) -> None:
+    texts, labels = read_lines()
+    assert labels.count(1) >= 150 and labels.count(0) >= 300 and len(set(texts)) == len(texts)
+    model = DecisionModel.load()
+    assert model.vector_coef.shape == (LocalEmbedder.dim,) and np.isfinite(model.word_coef).all()
+    (tmp_path / "bad.tsv").write_text("maybe\ta line without a known label\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.tsv:1"):
+        read_lines(tmp_path)
+
+
+
+
+def test_a_marked_line_said_many_times_takes_one_place_among_the_decisions() -> None:
+    """A vote the model takes for a decision, repeated in the channel, must not push the decision out of the
+    first places among the marked rows (where a decision leads, agent.recall.service._leads)."""
+    from agent.recall.index import ConversationIndex, Entry
+
+    def unit(*values: float) -> np.ndarray:
+        vector = np.array(values, dtype=np.float32)
+        return vector / np.linalg.norm(vector)
+
+    index = ConversationIndex(3)
+    lines = [("t1", "tents for camp: Nordisk or Vango?", unit(1, 0.1, 0), False),
+             ("t2", "my vote on the camp tents is Vango", unit(1, 0.2, 0), True),
+             ("t3", "my vote on the camp tents is Vango", unit(1, 0.2, 0), True),
+             ("t4", "my vote on the camp tents is Vango", unit(1, 0.2, 0), True),
+             ("d", "alright, Nordisk tents for the camp", unit(1, 0.4, 0), True)]
+    index.add([Entry("c", mid, None, "u", "u", text, 0.0) for mid, text, _, _ in lines],
+              np.stack([vector for _, _, vector, _ in lines]), [text.lower().split() for _, text, _, _ in lines],
+              [mark for *_, mark in lines])
+    found = {f.entry.message_id: f for f in index.search(["tents"], unit(1, 0, 0), ["c"], k=5, marked=True,
+                                                         feedback=1)}
+    assert found["d"].marked_rank == 1 and found["d"].marked
