@@ -24,6 +24,9 @@ THANKS = re.compile(r"^(thanks|thank you|thx|ty|cheers|great|perfect|awesome|got
 # "how do I summarize a thread?" asks about the feature (the docs), it doesn't ask for a summary
 HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
 HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
+# a greeting before the question ("hi, how do I deploy confab?"): the question is what follows
+GREETING_LEAD = re.compile(r"^(?:hi|hello|hey|yo|hiya|good (?:morning|afternoon|evening))"
+                           r"(?: there| all| team| folks| everyone)?\s*[,!.:;\-–—]*\s+(?=\S)", re.I)
 REMIND = re.compile(r"^(please\s+)?remind (me|us|\w+) (to|about|that)\b", re.I)
 
 

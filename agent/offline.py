@@ -28,9 +28,23 @@ from langchain_core.tools import BaseTool
 
 from agent.context import current_turn
 from agent.files.search import TOOL as FILES_TOOL
-from agent.intents import BRAINSTORM, CLASSIFY, GREETING, HELP, HOW_TO, IMAGE, PAST, REMIND, SENTIMENT, SUMMARY, THANKS
+from agent.intents import (
+    BRAINSTORM,
+    CLASSIFY,
+    GREETING,
+    GREETING_LEAD,
+    HELP,
+    HOW_TO,
+    IMAGE,
+    PAST,
+    REMIND,
+    SENTIMENT,
+    SUMMARY,
+    THANKS,
+)
 from agent.text import strip_mention
 from agent.tools.base import ToolOutput
+from agent.words import content_words
 
 OFFLINE_NOTE = (
     "_I'm running offline: I answer only from the team's documents and this channel. "
@@ -109,7 +123,7 @@ class OfflineChatModel(BaseChatModel):
         tool_results = _trailing_tool_messages(messages)
         if tool_results:
             return _answer(self._compose(tool_results, messages))
-        text = _question(messages, self.bot_name)
+        text = GREETING_LEAD.sub("", _question(messages, self.bot_name))
         return self._decide(text, _history_lines(messages), _history_lines(messages, bots=True))
 
     def _decide(self, text: str, history: list[str], conversation: Sequence[str] = ()) -> AIMessage:
@@ -159,7 +173,7 @@ class OfflineChatModel(BaseChatModel):
         """Search the docs for the question; a follow-up with the question it follows first, alone second."""
         alone = {"query": text, "k": 5}
         previous = None
-        if _POINTS_BACK.search(text):
+        if _POINTS_BACK.search(text) or not content_words([text])[0]:  # "do you know?": the thread's question
             turn = current_turn.get()
             previous = _followed_question(conversation, in_thread=turn is not None and turn.thread is not None)
         if previous is None:
@@ -198,11 +212,12 @@ class OfflineChatModel(BaseChatModel):
     def _from_channel(self, question: str, history: list[str]) -> str | None:
         """Quote earlier messages of this channel that share the question's content words (stemmed, as the
         searches compare them: "who owns the changelog?" finds "can you own the changelog by friday?")."""
-        from agent.words import content_words
-
         mention = f"@{self.bot_name.lower()}"
-        lines = [(index, line) for index, line in enumerate(history)
-                 if mention not in line.lower()]  # questions put to the bot are not answers
+        turn = current_turn.get()
+        own = f"{turn.author_name}: " if turn is not None else None
+        lines = [(index, line) for index, line in enumerate(history)  # not what was put to the bot, nor the
+                 if mention not in line.lower()  # asker's own earlier questions (a DM names no bot)
+                 and not (own and line.startswith(own) and line.rstrip().endswith("?"))]
         bodies = [line.partition(": ")[2] for _, line in lines]
         wanted, *said = (set(words) for words in content_words([question, *bodies]))
         if not wanted:
@@ -291,8 +306,6 @@ def _on_topic(answer: str, question: str) -> bool:
     """Does the first quote of an answer found with the conversation's context hold at least half of the
     follow-up's own words? ("where does it keep its data then?": "The service keeps its data in …", but not
     "how do I set it up on Discord?": "put your settings in …"). A follow-up without words of its own is."""
-    from agent.words import content_words
-
     quoted = answer.split(" [1]")[0]
     own, found = (set(words) for words in content_words([question, quoted]))
     return 2 * len(own & found) >= len(own)

@@ -23,12 +23,13 @@ def _stemmer() -> Any:
 
 # Beyond bm25s' 33 English stop words: the words every question has ("how do we ...?", "how do I get …?",
 # "do you send it anywhere?", "what did he say?") carry no topic, yet would count in the abstain model's word
-# coverage: "what did I say?" about a voice message was answered from a line of the docs that "says" something.
+# coverage: "what did I say?" about a voice message was answered from a line of the docs that "says" something,
+# and "@confab do you know?" under a colleague's question is that question asked again, with no words of its own.
 QUESTION_WORDS = frozenset(
     "how what why when where which who whom whose do does did doing done can could should would shall may might "
     "must has have had been being were am you your yours we our ours us me my mine he him his she her hers its "
     "them those than so any some about please get gets got getting want wants anywhere anything something "
-    "instead just say says said saying tell tells told".split())
+    "instead just say says said saying tell tells told know knows knew anyone anybody someone somebody".split())
 
 
 @lru_cache(maxsize=1)

@@ -124,6 +124,19 @@ async def test_a_thread_keeps_its_topic_past_small_talk_and_earlier_follow_ups(b
     assert "`journalctl -u confab`" in quotes(reply)[0]
 
 
+async def test_a_greeting_first_and_a_bare_do_you_know_are_asked_as_meant(bot: Chat) -> None:
+    """"hi, how do I deploy confab?" is the question after the greeting; "@confab do you know?" under a colleague's
+    question asks that question; an earlier question is never quoted as what the channel said about it."""
+    reply = await bot.say("@confab hi, how do I deploy confab?", user="ana")
+    assert "To deploy it" in reply  # refused before: the greeting made the question look uncovered
+    await bot.say("anyone know how long we keep messages?", id="q", user="dave")
+    reply = await bot.say("@confab do you know?", thread="q", user="bob")
+    assert "CONFAB_RETENTION_DAYS" in quotes(reply)[0]  # the passages were about /spam and /forget before
+    await bot.say("how do I order lunch for the team?", user="ana", direct=True, channel="dm-ana")
+    reply = await bot.say("so how do I order lunch for the whole team?", user="ana", direct=True, channel="dm-ana")
+    assert "Earlier in this channel" not in reply  # it quoted ana's own earlier question back to her
+
+
 async def test_a_reply_to_the_bots_answer_is_searched_with_the_question_it_answered(bot: Chat) -> None:
     """Discord's Reply, the console's ``>N``: the thread's root is Confab's answer, not the question."""
     await bot.say("@confab how do I run it under systemd?", id="q1")
