@@ -46,6 +46,7 @@ class Quote:
     first: int
     last: int
     score: float  # similarity of the question and the best unit
+    matched: frozenset[str] = frozenset()  # the question's content words the quote holds (ranking.quote_hits)
 
 
 def units(chunk: Chunk) -> list[Unit]:

@@ -12,10 +12,11 @@ Tried as a second stage and not kept: re-ranking the fused candidates by their b
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent.knowledge.chunking import Chunk
 from agent.knowledge.passages import Quote, focus, lexical_scores, units
+from agent.words import content_words
 
 RRF_K = 60
 SHOWN = 2  # passages quoted offline
@@ -77,13 +78,21 @@ async def quote_hits(question: str, hits: Sequence[Hit], scorer: Scorer | None =
     for hit, unit_list in zip(hits, found, strict=True):
         quotes[id(hit)] = focus(hit.chunk, scores[at:at + len(unit_list)], unit_list)
         at += len(unit_list)
-    return quotes
+    asked, *held = (frozenset(words) for words in content_words([question, *(q.text for q in quotes.values())]))
+    return {key: replace(quote, matched=asked & words)
+            for (key, quote), words in zip(quotes.items(), held, strict=True)}
 
 
 def shown(hits: Sequence[Hit], quotes: dict[int, Quote] | None = None) -> list[tuple[Hit, Quote]]:
     """The quotes an answer shows: the best close hit's, and a second only when it is about as relevant and says
     something else. Without ``quotes`` (a model answers; nobody chose sentences), each passage's opening."""
     close = close_to_best(hits)
+    if quotes is not None and close:
+        # A quote that holds a word of the question the others lack comes first ("how do I deploy confab?": "To
+        # deploy it, …" before "`confab doctor` checks the configuration", whose short passage ranked first on its
+        # section's title alone); otherwise the fused order stands.
+        common = frozenset.intersection(*(quotes[id(hit)].matched for hit in close))
+        close.sort(key=lambda hit: not (quotes[id(hit)].matched - common))
     if quotes is None:
         quotes = {id(hit): focus(hit.chunk, lexical_scores("", [u.text for u in units(hit.chunk)])) for hit in close}
     chosen: list[tuple[Hit, Quote]] = []

@@ -116,3 +116,15 @@ def test_an_uncovered_question_in_a_small_single_topic_collection_is_refused() -
     found = index.search("what's the wifi password?", query)
     assert found.signals.coverage == 0.0
     assert found.signals.relevance() < Settings.model_fields["knowledge_min_relevance"].default
+
+
+async def test_a_quote_with_a_word_of_the_question_the_others_lack_is_shown_first() -> None:
+    """"how do I deploy confab?": a one-line passage ranked first on its section's title alone ("Deployment > Run
+    the tests") quoted "`confab doctor` checks the configuration" before the sentence that answers."""
+    from agent.knowledge.ranking import quote_hits, shown
+
+    doctor = Chunk("deployment.md", "Deployment > Run the tests", 26, 26, "- `confab doctor` checks the configuration.")
+    deploy = Chunk("deployment.md", "Deployment", 3, 3, "To deploy confab, pick where it runs: Docker or systemd.")
+    hits = [Hit(doctor, 0.033, 0.50, 3.0), Hit(deploy, 0.032, 0.48, 2.0)]  # the fused order: the title's passage
+    quotes = await quote_hits("how do I deploy confab?", hits)
+    assert shown(hits, quotes)[0][0].chunk is deploy
