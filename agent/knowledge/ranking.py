@@ -91,8 +91,9 @@ def shown(hits: Sequence[Hit], quotes: dict[int, Quote] | None = None) -> list[t
         # A quote that holds a word of the question the others lack comes first ("how do I deploy confab?": "To
         # deploy it, …" before "`confab doctor` checks the configuration", whose short passage ranked first on its
         # section's title alone); otherwise the fused order stands.
-        common = frozenset.intersection(*(quotes[id(hit)].matched for hit in close))
-        close.sort(key=lambda hit: not (quotes[id(hit)].matched - common))
+        matched = {id(hit): quotes[id(hit)].matched for hit in close}
+        common = frozenset.intersection(*matched.values())
+        close.sort(key=lambda hit: not (matched[id(hit)] - common))
     if quotes is None:
         quotes = {id(hit): focus(hit.chunk, lexical_scores("", [u.text for u in units(hit.chunk)])) for hit in close}
     chosen: list[tuple[Hit, Quote]] = []
