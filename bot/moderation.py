@@ -83,26 +83,29 @@ class Moderator:
         except Exception:
             log.exception("spam re-screen of an edit failed", extra={"message_id": edit.id})
 
-    def _exempt(self, author: Author) -> bool:
-        if author.is_bot or author.is_admin:
-            return True
-        return bool({r.lower() for r in author.roles} & self.settings.exempt_role_set)
+    def _trusted(self, author: Author) -> bool:
+        """Admins and exempt roles: screened only for what no one's standing covers (known phishing links, scam
+        phrases, requests for passwords, card details or gift-card codes): a hijacked admin account is the
+        account such a link comes from."""
+        return author.is_admin or bool({r.lower() for r in author.roles} & self.settings.exempt_role_set)
 
     async def _screen(self, channel: ChannelRef, message_id: str, author: Author, text: str, adapter: Adapter | None,
                       new_member: bool = False, edited: bool = False, at: datetime | None = None) -> bool:
-        if self._exempt(author):  # before any read: admins, bots and exempt roles cost nothing
+        if author.is_bot:  # before any read: other bots cost nothing
             return False
+        trusted = self._trusted(author)
         standing = await self.ledger.standing(channel.key, author.id)  # with the channel's policy: one read
         policy = self.settings.spam_policy if standing.policy is None else str(standing.policy)
         if policy == "off":
             return False
         feature = self.classification
         spam = await feature.ready_spam()
-        result = await spam.aclassify(text, author.id, channel.key, new_member=new_member, discount=standing.discount,
+        discount = 1.0 if trusted else standing.discount  # all soft evidence set aside; hard signals stay
+        result = await spam.aclassify(text, author.id, channel.key, new_member=new_member, discount=discount,
                                       extra=standing.extra, sender=sender_of(channel.platform, author, at),
                                       scope=_workspace(channel), posted_before=standing.posted_before,
                                       watched=not standing.new_here)
-        if not standing.exempt:  # an exempted author's soft evidence is not the judge's to revive
+        if not (standing.exempt or trusted):  # an exempted author's soft evidence is not the judge's to revive
             result = await feature.judge_spam(text, result)
         if result.label != "spam":
             return False

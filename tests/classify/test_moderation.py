@@ -19,6 +19,7 @@ from tests.services import RedisTarget
 from tests.stored_rows import table_rows
 
 SPAM = "FREE NITRO giveaway!!! claim it at https://dlscord-gift.com/abc"
+SOFT_SPAM = "FREE giveaway!!! win big, click now, limited offer https://example.com/win"  # no known phishing link
 
 
 def make_bot(tmp_path: Path, **overrides: Any) -> AbstractAsyncContextManager[Bot]:
@@ -53,17 +54,25 @@ async def test_ordinary_messages_pass(bot: Chat) -> None:
 
 
 async def test_admins_exempt_roles_and_policy_off(tmp_path: Path) -> None:
+    """Admins and exempt roles are spared everything but a known phishing link, scam phrase or request for secrets:
+    a hijacked admin account is where such a link comes from (they were never screened at all before)."""
+    soft = SOFT_SPAM
     async with make_bot(tmp_path, exempt_roles="Trusted") as chat:
-        await chat.say(SPAM, user="boss", admin=True, id="a1")
         from bot.events import Author
 
-        trusted = chat.message(SPAM, user="t", id="t1")
+        await chat.say(soft, user="boss", admin=True, id="a1")
+        trusted = chat.message(soft, user="t", id="t1")
         trusted = type(trusted)(**{**{f: getattr(trusted, f) for f in trusted.__dataclass_fields__},
                                    "author": Author("t", "t", roles=("trusted",))})
         await chat.pipeline.handle_message(trusted)
+        assert chat.adapter.reactions == []
+        await chat.say(soft, user="y", id="y1")
+        assert chat.adapter.reactions == [("y1", "🚩")]  # the same words from anyone else
+        await chat.say(SPAM, user="boss", admin=True, id="a2")
+        assert chat.adapter.reactions[-1] == ("a2", "🚩") and "phishing domain" in notes(chat)[-1]
         await chat.command("spam", "policy off", admin=True)
         await chat.say(SPAM, user="x", id="x1")
-        assert chat.adapter.reactions == []
+        assert chat.adapter.reactions[-1] == ("a2", "🚩")
 
 
 async def test_delete_and_timeout_policies_use_the_platform(bot: Chat) -> None:
@@ -157,7 +166,7 @@ async def test_a_message_stored_but_not_screened_before_a_crash_is_screened_at_t
     settings = make_settings(tmp_path, mod_channel="mods")
     async with open_bot(tmp_path, settings=settings) as first:
         await first.pipeline.accept(first.message(SPAM, user="spammer", id="s1"))  # then "kill -9": no screen
-        await first.pipeline.accept(first.message(SPAM, user="boss", admin=True, id="a1"))
+        await first.pipeline.accept(first.message(SOFT_SPAM, user="boss", admin=True, id="a1"))
         await first.pipeline.accept(first.message("lunch at noon?", user="bob", id="h1"))
         first.pipeline.screens = type(first.pipeline.screens)(first.deps.store.messages)  # died: forgets in-flight
     async with open_bot(tmp_path, settings=settings) as second:
