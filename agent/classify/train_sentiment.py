@@ -17,22 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from agent.classify.sentiment import LABELS, MODEL_PATH, SentimentModel, features
+from agent.training_lines import read_labelled
 
 DATA = Path(__file__).parent / "data" / "sentiment_train"
 
 
 def read_sentences(folder: Path = DATA) -> tuple[list[str], list[int]]:
-    texts, labels = [], []
-    for path in sorted(folder.glob("*.tsv")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            label, _, text = line.partition("\t")
-            if label not in LABELS or not text.strip():
-                raise ValueError(f"{path.name}:{number}: expected 'positive|neutral|negative<TAB>text'")
-            texts.append(text.strip())
-            labels.append(LABELS.index(label))
-    return texts, labels
+    return read_labelled(folder, LABELS)
 
 
 def fit(found: np.ndarray, labels: list[int]) -> tuple[SentimentModel, float, float]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from agent.recall.decisions import MODEL_PATH, THRESHOLD, DecisionModel, word_hasher
+from agent.training_lines import read_labelled
 
 DATA = Path(__file__).parent / "data" / "decision_train"
 LABELS = ("other", "decision")
@@ -28,17 +29,7 @@ CS = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
 
 def read_lines(folder: Path = DATA) -> tuple[list[str], list[int]]:
-    texts, labels = [], []
-    for path in sorted(folder.glob("*.tsv")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            label, _, text = line.partition("\t")
-            if label not in LABELS or not text.strip():
-                raise ValueError(f"{path.name}:{number}: expected 'decision|other<TAB>text'")
-            texts.append(text.strip())
-            labels.append(LABELS.index(label))
-    return texts, labels
+    return read_labelled(folder, LABELS)
 
 
 def features(texts: list[str], vectors: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> Any:
