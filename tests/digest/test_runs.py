@@ -16,7 +16,7 @@ from agent.storage.digest_store import digest_store
 from bot.digests import LEASE_S, DigestRunner, run_digests
 from bot.events import Reply
 from tests.digest.chat import CONVERSATION, due, posted, schedule, talk
-from tests.fakes.harness import RecordingAdapter, open_bot
+from tests.fakes.harness import Bot, RecordingAdapter, open_bot
 from tests.fakes.settings import make_settings
 from tests.fakes.waiting import until
 from tests.services import RedisTarget
@@ -80,12 +80,16 @@ class FailingAdapter(RecordingAdapter):
         return await super().send(reply)
 
 
+async def scheduled_with_talk(bot: Bot) -> tuple[DigestRunner, datetime]:
+    """A daily digest scheduled and three messages said: the runner, and when its first run is due."""
+    await schedule(bot)
+    await talk(bot, CONVERSATION[:3])
+    return DigestRunner(bot.deps, bot.pipeline.outbox), await due(bot)
+
+
 async def test_a_refused_post_leaves_its_messages_to_the_next_digest(tmp_path: Path) -> None:
     async with open_bot(tmp_path, adapter=FailingAdapter()) as bot:
-        await schedule(bot)
-        await talk(bot, CONVERSATION[:3])
-        runner = DigestRunner(bot.deps, bot.pipeline.outbox)
-        first = await due(bot)
+        runner, first = await scheduled_with_talk(bot)
         bot.adapter.refuse = 1
         assert await runner.tick(first) == 0  # refused: logged, not retried
         assert await due(bot) == first + timedelta(days=1)
@@ -176,10 +180,7 @@ class StuckAdapter(RecordingAdapter):
 
 async def test_a_run_cut_short_by_a_stop_is_due_again_at_once(tmp_path: Path) -> None:
     async with open_bot(tmp_path, adapter=StuckAdapter()) as bot:
-        await schedule(bot)
-        await talk(bot, CONVERSATION[:3])
-        runner = DigestRunner(bot.deps, bot.pipeline.outbox)
-        first = await due(bot)
+        runner, first = await scheduled_with_talk(bot)
         running = asyncio.create_task(runner.tick(first))
         await asyncio.wait_for(bot.adapter.entered.wait(), 30)
         running.cancel()  # Confab is stopping
