@@ -83,6 +83,13 @@ A quote holding a word of the question that the other quotes lack is shown first
 one-line passage first on its section's title) and "which embedding model does it use?" wrong (the other quote
 holds "used"): check 8 / 1 / 6 either way; dev and fresh unchanged. With use/used as question words as well,
 check 9 / 1 / 5, but PubMedQA's abstain check fell from 93.0 % to 91.0 %: not kept.
+
+Section titles as a second signal of meaning (agent/knowledge/titles.py: a passage's similarity plus half its
+section title's), 2026-11-30 14:05: dev 11 / 0 / 4 -> 11 / 1 / 3 ("how do I make it pick up new documents right
+away?" refused instead of quoting the wrong line), check 8 / 1 / 6 -> 8 / 0 / 7 ("does confab send my data
+anywhere?" answered, from the wrong section), fresh 6 / 3 / 6 -> 8 / 3 / 4 ("how do I check that my configuration
+is right?", "what does the bot show while it is thinking?"), check follow-ups 2/3 -> 3/3; every uncovered question
+still abstained (16 of 16). PubMedQA unchanged (R@1 0.992, abstain check 93.0 % / 96.8 %).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from agent.knowledge.loaders import (
     load,
     read_regular,
 )
+from agent.knowledge.titles import SectionTitles
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,8 @@ def build_index(
         chunks_out.extend(chunks)
         vectors_out.append(vectors)
     matrix = np.concatenate(vectors_out) if vectors_out else np.zeros((0, embedder.dim), dtype=np.float32)
-    index = HybridIndex(chunks_out, matrix, manifest, embedder.name, _skipped_map(report.skipped))
+    titles = SectionTitles.embedded(chunks_out, embedder, reusable.titles if reusable is not None else None)
+    index = HybridIndex(chunks_out, matrix, manifest, embedder.name, _skipped_map(report.skipped), titles)
     index.dim = embedder.dim
     index.save(index_dir)
     report.written = True

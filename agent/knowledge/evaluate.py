@@ -20,6 +20,7 @@ import numpy as np
 from agent.embeddings import Embedder
 from agent.knowledge.builder import build_index
 from agent.knowledge.index import HybridIndex
+from agent.knowledge.titles import SectionTitles
 
 POOL = 100  # chunks retrieved per query; enough for 10 distinct documents
 
@@ -99,8 +100,10 @@ def _abstain_check(docs: Path, queries: list[Query], vectors: np.ndarray, embedd
     chosen = set(rng.sample(range(len(queries)), min(n, len(queries))))
     removed = set().union(*(queries[i].gold for i in chosen))
     keep = [c for c in range(len(full)) if doc_id(full.chunks[c].source) not in removed]
-    reduced = HybridIndex([full.chunks[c] for c in keep], np.stack([full.faiss.reconstruct(c) for c in keep]),
-                          {}, full.embedder)
+    kept = [full.chunks[c] for c in keep]
+    titles = SectionTitles(full.titles.texts, full.titles.vectors, kept) if full.titles is not None else None
+    reduced = HybridIndex(kept, np.stack([full.faiss.reconstruct(c) for c in keep]), {}, full.embedder,
+                          titles=titles)
     abstained = answered = answerable = 0
     for i, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
         if query.gold & removed and i not in chosen:

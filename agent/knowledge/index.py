@@ -1,7 +1,8 @@
 """The hybrid index: dense vectors in FAISS plus BM25 keywords, fused by reciprocal rank.
 
 On disk (no pickle anywhere): ``CURRENT`` names the live version folder, which holds
-``faiss.index`` (``faiss.write_index``), ``chunks.jsonl``, ``manifest.json`` (file -> content hash
+``faiss.index`` (``faiss.write_index``), ``chunks.jsonl``, ``titles.json`` and ``titles.npy`` (the section
+titles and their vectors, titles.py), ``manifest.json`` (file -> content hash
 and chunk range, for incremental re-indexing) and ``meta.json`` (embedder name and dimension).
 A new version is written to its own folder and ``CURRENT`` is swapped with ``os.replace``, so a
 crash mid-index leaves the previous index in use. The folder's name is the version replicas follow
@@ -26,12 +27,13 @@ from agent.guidance import in_scope
 from agent.knowledge.chunking import Chunk
 from agent.knowledge.ranking import Hit, fuse
 from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_section, signals
+from agent.knowledge.titles import SectionTitles
 from agent.knowledge.versions import is_version, new_version, prune
 from agent.words import content_words, stopwords
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4  # bumped when chunks or their embedding text change: older indexes are rebuilt
+FORMAT = 5  # bumped when chunks or their embedding text change: older indexes are rebuilt
 # A word in this share of the sections is what the whole collection is about (a team's product name is in
 # nearly every section of its handbook: "confab" in 92 % of ours, where the next word is in 46 %; no word of
 # PubMedQA's abstracts passes 37 %). Every document holds such a word, so finding it there is no sign that the
@@ -65,10 +67,11 @@ class FileEntry:
 
 class HybridIndex:
     def __init__(self, chunks: list[Chunk], vectors: np.ndarray, manifest: dict[str, FileEntry],
-                 embedder: str, skipped: dict[str, str] | None = None) -> None:
+                 embedder: str, skipped: dict[str, str] | None = None, titles: SectionTitles | None = None) -> None:
         import faiss
 
         self.chunks = chunks
+        self.titles = titles  # None: passages are ranked by their own meaning only
         self.manifest = manifest
         self.embedder = embedder
         self.skipped = skipped or {}
@@ -152,14 +155,11 @@ class HybridIndex:
                 return Retrieval([], NO_SIGNAL)
             dense = self._dense_within(vector, allowed, pool)
         query_words, keyword = self._keyword_hits(query, pool, mask)
-        fused = fuse(dense, keyword)
         dense_score = dict(dense)
+        by_meaning = self._with_titles(vector, dense, dense_score, pool, mask)
+        fused = fuse(by_meaning, keyword)
         keyword_score = dict(keyword)
-        missing = [i for i, _ in fused[:k] if i not in dense_score]
-        if missing:  # keyword-only hits still get their true cosine similarity
-            stored = np.stack([self.faiss.reconstruct(i) for i in missing])
-            for i, s in zip(missing, stored @ vector.ravel(), strict=True):
-                dense_score[i] = float(s)
+        self._similarities(vector, [i for i, _ in fused[:k]], dense_score)  # keyword-only hits too
         hits = [Hit(self.chunks[i], score, dense_score[i], keyword_score.get(i, 0.0)) for i, score in fused[:k]]
         # coverage is judged over the whole document of the passage the answer quotes (the fused first): chunking
         # must not hide the answer's words. The passage nearest by meaning alone was judged before, and when it was
@@ -170,6 +170,28 @@ class HybridIndex:
         ranked = dense if not scope or not dense else [dense[0], *everywhere]
         competition = best_per_section((self.chunks[i].source, self.chunks[i].heading, s) for i, s in ranked)
         return Retrieval(hits, signals(competition, topic_words, top_words))
+
+    def _similarities(self, vector: np.ndarray, ids: list[int], known: dict[int, float]) -> None:
+        """Fill in the cosine similarity of the passages ``ids`` that ``known`` lacks."""
+        missing = [i for i in ids if i not in known]
+        if missing:
+            stored = np.stack([self.faiss.reconstruct(i) for i in missing])
+            for i, s in zip(missing, stored @ vector.ravel(), strict=True):
+                known[i] = float(s)
+
+    def _with_titles(self, vector: np.ndarray, dense: list[tuple[int, float]], similarity: dict[int, float],
+                     pool: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """The ranking by meaning: each passage's similarity plus its section title's boost (titles.py), over
+        the nearest passages and those under the titles nearest the question (``similarity`` is filled in)."""
+        if self.titles is None:
+            return dense
+        boosts = self.titles.boosts(vector)
+        headed = [i for i in self.titles.nearest_passages(boosts, pool) if mask is None or mask[i]]
+        self._similarities(vector, headed, similarity)
+        candidates = {i for i, _ in dense} | set(headed)
+        ranked = sorted(((i, similarity[i] + self.titles.boost_of(boosts, i)) for i in candidates),
+                        key=lambda item: item[1], reverse=True)
+        return ranked[:pool]
 
     def _scoped(self, scope: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """The ids of the chunks in ``scope``'s folders, and the same as a 0/1 mask (cached per scope)."""
@@ -210,6 +232,9 @@ class HybridIndex:
         tmp.mkdir()
         try:
             faiss.write_index(self.faiss, str(tmp / "faiss.index"))
+            if self.titles is not None:
+                _write_json(tmp / "titles.json", self.titles.texts)
+                np.save(tmp / "titles.npy", self.titles.vectors, allow_pickle=False)
             with (tmp / "chunks.jsonl").open("w", encoding="utf-8", errors=SIDECAR_ERRORS) as out:
                 for chunk in self.chunks:
                     out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
@@ -248,6 +273,9 @@ class HybridIndex:
             manifest = {rel: FileEntry(**e) for rel, e in
                         json.loads((folder / "manifest.json").read_text(encoding="utf-8")).items()}
             stored = faiss.read_index(str(folder / "faiss.index"))
+            titled = (folder / "titles.json").exists()
+            title_texts = json.loads((folder / "titles.json").read_text(encoding="utf-8")) if titled else []
+            title_vectors = np.load(folder / "titles.npy", allow_pickle=False) if titled else None
         except FileNotFoundError:
             return None
         except Exception as exc:
@@ -258,7 +286,8 @@ class HybridIndex:
             return None
         vectors = (np.asarray(stored.reconstruct_n(0, stored.ntotal), dtype=np.float32) if stored.ntotal
                    else np.zeros((0, int(meta.get("dim", 0))), dtype=np.float32))
-        index = cls(chunks, vectors, manifest, str(meta.get("embedder", "")), meta.get("skipped", {}))
+        titles = SectionTitles(title_texts, title_vectors, chunks) if title_vectors is not None else None
+        index = cls(chunks, vectors, manifest, str(meta.get("embedder", "")), meta.get("skipped", {}), titles)
         index.dim = int(meta.get("dim", index.dim))
         index.version = name
         return index

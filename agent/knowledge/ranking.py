@@ -1,6 +1,7 @@
 """The ranking step, between retrieval and the answer.
 
-retrieval (index.py: the passages nearest by meaning, FAISS, and by words, BM25)
+retrieval (index.py: the passages nearest by meaning, FAISS, their section titles' meaning added, titles.py, and
+  by words, BM25)
 → ranking (here: one order for both; the passages close enough to the best to quote; the sentences of each that
   answer, passages.py; which quotes are shown)
 → the answer (agent/tools/knowledge.py: a model reads the ranked passages; offline, the quotes are the answer).

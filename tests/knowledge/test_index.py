@@ -60,7 +60,8 @@ def test_a_new_embedder_rebuilds_everything(tmp_path: Path) -> None:
     index, _ = build_index(root, out, HashEmbedder(), MB)
     other = HashEmbedder(name="test:other", dim=32)
     index, report = build_index(root, out, other, MB, previous=index)
-    assert report.full_rebuild and len(other.embedded) == 4 and index.dim == 32
+    assert index.titles is not None  # the chunks and the section titles, all embedded again
+    assert report.full_rebuild and len(other.embedded) == 4 + len(index.titles.texts) and index.dim == 32
 
 
 def test_a_crash_while_writing_keeps_the_previous_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
