@@ -23,6 +23,13 @@ GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening))
 THANKS = re.compile(r"^(thanks|thank you|thx|ty|cheers|great|perfect|awesome|got it)\b[\w ]{0,20}[!. ]*$", re.I)
 # "how do I summarize a thread?" asks about the feature (the docs), it doesn't ask for a summary
 HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
+# a yes/no question about something other than the asker, Confab addressed as "you" or this conversation asks about
+# a feature ("are summaries private?", "does it detect the mood of a channel?"), it doesn't ask for one ("can you
+# summarize this?", "can we get a recap?", "is there a summary of today?", "is the mood good here?")
+ABOUT_A_FEATURE = re.compile(r"^(does|do|did|is|are|was|were|will|would|should|can|could|may|has|have)\s+"
+                             r"(?!(you|u|ya|i|we|us|me|there|it\s+be\s+possible|it\s+possible)\b)\w"
+                             r"(?!.*\b(here|this (channel|thread|conversation|chat|discussion)|today|yesterday|"
+                             r"this (morning|week|month))\b)", re.I)
 HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
 # a greeting before the question ("hi, how do I deploy confab?"): the question is what follows
 GREETING_LEAD = re.compile(r"^(?:hi|hello|hey|yo|hiya|good (?:morning|afternoon|evening))"
@@ -35,7 +42,7 @@ def asks_for_a_feature(text: str) -> bool:
     mood, labels, a brainstorm, help, a greeting or thanks) rather than about the team's work? A question about
     what was said or how to do something is about the work."""
     text = " ".join(text.split()).strip(" ,:")
-    if PAST.search(text) or HOW_TO.search(text):
+    if PAST.search(text) or HOW_TO.search(text) or ABOUT_A_FEATURE.search(text):
         return False
     return bool(SUMMARY.search(text) or IMAGE.search(text) or SENTIMENT.search(text) or CLASSIFY.search(text)
                 or BRAINSTORM.search(text) or HELP.match(text) or GREETING.match(text) or THANKS.match(text))

@@ -29,6 +29,7 @@ from langchain_core.tools import BaseTool
 from agent.context import current_turn
 from agent.files.search import TOOL as FILES_TOOL
 from agent.intents import (
+    ABOUT_A_FEATURE,
     BRAINSTORM,
     CLASSIFY,
     GREETING,
@@ -144,7 +145,7 @@ class OfflineChatModel(BaseChatModel):
         if PAST.search(text) and "search_conversations" in self.tool_names:
             return _call("search_conversations", {"query": text})
         search = self._search(text, conversation)
-        if HOW_TO.search(text) and "search_knowledge" in self.tool_names:
+        if (HOW_TO.search(text) or ABOUT_A_FEATURE.search(text)) and "search_knowledge" in self.tool_names:
             return search
         if SUMMARY.search(text):
             scope = _SCOPE.search(text)

@@ -19,3 +19,29 @@ def test_questions_about_what_was_said_search_the_conversations(question: str) -
     ("how do I summarize a thread?", False), ("the export is broken again", False)])
 def test_a_request_for_a_feature_is_told_from_talk_about_the_work(text: str, feature: bool) -> None:
     assert asks_for_a_feature(text) is feature
+
+
+TOOLS = ("search_knowledge", "summarize_conversation", "analyze_sentiment", "generate_image", "brainstorm_ideas")
+
+
+def _routed(text: str) -> str:
+    from langchain_core.messages import HumanMessage
+
+    from agent.offline import OfflineChatModel
+
+    reply = OfflineChatModel().bind_tools(TOOLS).respond([HumanMessage(f"@confab {text}")])
+    return reply.tool_calls[0]["name"] if reply.tool_calls else "answer"
+
+
+@pytest.mark.parametrize("text, tool", [
+    # a yes/no question about a feature asks the docs (it ran the feature: a summary, the channel's mood)
+    ("are summaries private?", "search_knowledge"), ("does that include the summaries?", "search_knowledge"),
+    ("does it detect the mood of a channel?", "search_knowledge"),
+    ("do brainstorms have a time limit?", "search_knowledge"),
+    # asking for the feature still runs it, also as a question put to Confab or about this conversation
+    ("can you summarize this channel?", "summarize_conversation"), ("can we get a recap?", "summarize_conversation"),
+    ("is there a summary of yesterday?", "summarize_conversation"), ("summarize today", "summarize_conversation"),
+    ("is the mood good here?", "analyze_sentiment"), ("could you brainstorm names for the bot?", "brainstorm_ideas")])
+def test_a_question_about_a_feature_asks_the_docs_and_a_request_runs_it(text: str, tool: str) -> None:
+    assert _routed(text) == tool
+    assert asks_for_a_feature(text) is (tool != "search_knowledge")
