@@ -2,7 +2,8 @@
 
 A passage (a chunk) is read as units: a prose paragraph's sentences, a list item, a numbered list
 (steps go together), a code block or a table. The unit most similar to the question is quoted with
-what it needs: the rest of a short paragraph, the sentence its "it"/"this" points back to, the next
+what it needs: the rest of a short paragraph, the sentence its "it"/"this" points back to, the opening
+sentence of a long paragraph before its second (the opening names the subject), the next
 sentence when it carries on ("Set it to 0 …") or is as relevant, and the list or code a sentence
 ending in ":" introduces. A quote is always whole sentences or whole lines, never cut mid-sentence,
 and it cites exactly the lines it spans (chunk text keeps the file's line breaks, see chunking.py).
@@ -83,7 +84,10 @@ def focus(chunk: Chunk, scores: Sequence[float], found: Sequence[Unit] | None = 
             chosen.update(paragraph)
         else:
             low = high = best
-            if _POINTS_BACK.match(found[low].text) and low - 1 in paragraph:
+            # the sentence "it"/"this" points back to, and a paragraph's opening sentence before its second: the
+            # opening names what the paragraph is about ("`/reindex` re-reads the folder now. Normally this is not
+            # needed: …", "… has 👍 and 👎 buttons under it. Click one to say whether the answer helped")
+            if (_POINTS_BACK.match(found[low].text) or low - 1 == paragraph[0]) and low - 1 in paragraph:
                 low -= 1
             while (high + 1 in paragraph and _size(found, low, high + 1) <= MAX_QUOTE
                    and (_POINTS_BACK.match(found[high + 1].text) or scores[high + 1] >= scores[best] - AS_RELEVANT)):
