@@ -34,6 +34,11 @@ HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)
 # a greeting before the question ("hi, how do I deploy confab?"): the question is what follows
 GREETING_LEAD = re.compile(r"^(?:hi|hello|hey|yo|hiya|good (?:morning|afternoon|evening))"
                            r"(?: there| all| team| folks| everyone)?\s*[,!.:;\-–—]*\s+(?=\S)", re.I)
+# the whole message asks the clock ("what time is it?", "what's the date today?"): the docs answered it from an example
+# schedule in them
+CLOCK = re.compile(r"^(what(?:'s| is)? (?:the )?(?:time|date|day)(?: is it)?(?: (?:now|today|right now))?"
+                   r"|what time is it(?: now| right now)?|what day is (?:it|today)(?: today)?"
+                   r"|what(?:'s| is) today's date)\s*[?!.]*$", re.I)
 REMIND = re.compile(r"^(please\s+)?remind (me|us|\w+) (to|about|that)\b", re.I)
 
 

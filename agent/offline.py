@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -32,6 +33,7 @@ from agent.intents import (
     ABOUT_A_FEATURE,
     BRAINSTORM,
     CLASSIFY,
+    CLOCK,
     GREETING,
     GREETING_LEAD,
     HELP,
@@ -139,6 +141,8 @@ class OfflineChatModel(BaseChatModel):
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
         if THANKS.match(text):
             return _answer("You're welcome!")
+        if CLOCK.match(text):
+            return _answer(f"It's {datetime.now(UTC):%A %-d %B %Y, %H:%M} UTC.")
         if REMIND.match(text):
             return _answer("I can't send reminders. I keep your message, though: it is an action item in this "
                            "channel's summaries and digests (`/summarize`, `/digest`).\n\n" + OFFLINE_NOTE)

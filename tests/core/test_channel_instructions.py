@@ -117,3 +117,14 @@ async def test_the_models_knowledge_search_keeps_to_the_channels_folders(bot: Bo
     await bot.say("@confab when are invoices emailed?", channel="billing", user="bob")
     found = [m for m in others(fake_openai) if m["role"] == "tool"][-1]["content"]
     assert 'source="billing/invoices.md"' in found and "eng/" not in found
+
+
+async def test_the_model_is_told_the_date_and_time(bot: Bot, fake_openai: FakeOpenAI) -> None:
+    """"what's the date?", "since yesterday", "by Friday": a model knows no date of its own."""
+    from datetime import UTC, datetime
+
+    before = datetime.now(UTC)
+    fake_openai.chat.append(text_reply("It's Monday."))
+    await bot.say("@confab what day is it?", channel="general")
+    [system] = system_prompts(fake_openai)
+    assert f"It is now {before:%A %-d %B %Y}, " in system and "(UTC)" in system

@@ -1,5 +1,7 @@
 """What a message asks Confab for (agent/intents.py): the offline model's routing and what summaries leave out."""
 
+import re
+
 import pytest
 
 from agent.intents import PAST, asks_for_a_feature
@@ -45,3 +47,15 @@ def _routed(text: str) -> str:
 def test_a_question_about_a_feature_asks_the_docs_and_a_request_runs_it(text: str, tool: str) -> None:
     assert _routed(text) == tool
     assert asks_for_a_feature(text) is (tool != "search_knowledge")
+
+
+@pytest.mark.parametrize("text", ["what time is it?", "what's the date today?", "What day is it", "what is the time"])
+def test_asking_the_time_gets_the_clock_not_the_docs(text: str) -> None:
+    """The docs answered "what time is it?" from an example schedule in them."""
+    from langchain_core.messages import HumanMessage
+
+    from agent.offline import OfflineChatModel
+
+    reply = OfflineChatModel().bind_tools(TOOLS).respond([HumanMessage(f"@confab {text}")])
+    assert not reply.tool_calls and re.fullmatch(r"It's \w+day \d{1,2} \w+ \d{4}, \d\d:\d\d UTC\.", str(reply.content))
+    assert _routed("what day is the release?") == "search_knowledge"
