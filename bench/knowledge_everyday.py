@@ -101,6 +101,9 @@ A long paragraph's second sentence quoted with the paragraph's opening (agent/kn
 before "Socket Mode needs no public URL"), fresh 8 / 3 / 4 -> 9 / 3 / 3 ("Every answer … has 👍 and 👎 buttons under
 it." before "Click one to say whether the answer helped"), check unchanged at 8 / 0 / 7; mean quote 259 -> 278 chars
 (dev), 335 -> 341 (check), 228 -> 241 (fresh). Uncovered 16 of 16 abstained, follow-ups 6 of 6.
+Tried after it and not kept: irregular verb forms made regular before the stemmer (a closed list: sent -> send,
+kept -> keep, …): "does confab send my data anywhere?" still quoted the storage section, fresh 9 -> 8 right ("what
+does the bot show while it is thinking?": "shown") and the check follow-up "what gets sent to it then?" went wrong.
 """
 
 from __future__ import annotations
