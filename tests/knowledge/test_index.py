@@ -202,3 +202,19 @@ def test_word_coverage_is_judged_in_the_document_the_answer_quotes() -> None:
     found = index.search("how do I run several copies for a big community?", np.array([1.0, 0.0]))
     assert found.hits[0].chunk.source == "deployment.md"  # first by words, second by meaning
     assert found.signals.coverage == pytest.approx(0.8)  # run, several, copies, community of five; 0.0 before
+
+
+def test_of_the_first_two_the_passage_whose_document_holds_more_of_the_question_leads() -> None:
+    """Reciprocal-rank fusion keeps ranks, not margins: a passage first by meaning alone tied with one far ahead by
+    words and led; its document lacked most of the question's words, so the answer was refused."""
+    chunks = [Chunk("overview.md", "Adding documents", 1, 1, "Put your team's documents in the folder."),
+              Chunk("commands.md", "Channel knowledge folders", 1, 1,
+                    "Point a channel at a folder: questions asked in #billing search only knowledge/billing."),
+              Chunk("privacy.md", "Forgetting", 1, 1, "Forget a channel with a command.")]
+    # by meaning: the overview, then the privacy note, then the channel folders; by words: the channel folders first
+    vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.9, 0.436]], dtype=np.float32)
+    index = HybridIndex(chunks, vectors, {}, "test")
+    found = index.search("how do I make billing questions search only the billing folder?", np.array([1.0, 0.0]))
+    assert found.hits[0].score < found.hits[1].score  # fused, the overview was ahead (1/61 + 1/62 > 1/63 + 1/61)
+    assert [h.chunk.source for h in found.hits[:2]] == ["commands.md", "overview.md"]
+    assert found.signals.coverage == pytest.approx(5 / 6)  # billing, questions, search, only, folder (not "make")
