@@ -2,8 +2,8 @@
 
 retrieval (index.py: the passages nearest by meaning, FAISS, their section titles' meaning added, titles.py, and
   by words, BM25)
-→ ranking (here: one order for both; the passages close enough to the best to quote; the sentences of each that
-  answer, passages.py; which quotes are shown)
+→ ranking (here: one order for both, the better-covered of the first two leading; the passages close enough to
+  the best to quote; the sentences of each that answer, passages.py; which quotes are shown)
 → the answer (agent/tools/knowledge.py: a model reads the ranked passages; offline, the quotes are the answer).
 
 Tried as a second stage and not kept: re-ranking the fused candidates by their best sentence's similarity
@@ -51,6 +51,17 @@ def fuse(dense: Sequence[tuple[int, float]], keyword: Sequence[tuple[int, float]
             fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
     words = dict(keyword)
     return sorted(fused.items(), key=lambda item: (item[1], words.get(item[0], 0.0)), reverse=True)
+
+
+def better_covered_first(hits: list[Hit], held: Callable[[Hit], int]) -> list[Hit]:
+    """Of the first two hits, the one whose document holds more of the question's words (``held``) leads.
+
+    Reciprocal-rank fusion keeps the ranks, not the margins: a passage first by meaning alone outranked one that
+    BM25 put far ahead ("how do I make confab focus on billing docs in #billing?" quoted "Adding your team's
+    documents", and was refused for the words its document lacks). PubMedQA dev R@1 0.992 -> 0.994."""
+    if len(hits) > 1 and hits[1].chunk.source != hits[0].chunk.source and held(hits[1]) > held(hits[0]):
+        return [hits[1], hits[0], *hits[2:]]
+    return hits
 
 
 def close_to_best(hits: Sequence[Hit]) -> list[Hit]:
