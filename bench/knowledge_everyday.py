@@ -69,6 +69,12 @@ check unchanged at 8 / 1 / 6; fresh 4 / 5 / 6 -> 5 / 4 / 6 ("how do I run severa
 community?"); every uncovered question still abstained (16 of 16), follow-ups unchanged. PubMedQA abstain check
 92.0 % / 95.2 % -> 93.0 % / 96.8 %.
 
+One word found of a one-word question counted as 0.75 coverage instead of 1 (agent/knowledge/relevance.py), 2026-11-30
+14:50: every split unchanged (13 / 0 / 2, 7 / 0 / 8, 10 / 2 / 3; 16 of 16 abstained; follow-ups 6 of 6); "who is
+bob?" abstains (relevance 0.80 -> 0.36; a name from the docs' examples), "where are the logs?" is still answered
+(0.60), and "can I change it?" after the retention answer is answered from `CONFAB_RETENTION_DAYS` instead of a
+settings line; PubMedQA unchanged (R@1 0.994, abstain check 92.0 % / 96.8 %).
+
 Each question asked by its own person (the bench had one author ask every question, a burst the spam screen
 flagged: "can it ping @everyone?" got a spam flag, counted as a refusal), same day: fresh 5 / 4 / 6 -> 6 / 3 / 6;
 dev and check unchanged (11 / 0 / 4, 8 / 1 / 6).

@@ -128,3 +128,18 @@ async def test_a_quote_with_a_word_of_the_question_the_others_lack_is_shown_firs
     hits = [Hit(doctor, 0.033, 0.50, 3.0), Hit(deploy, 0.032, 0.48, 2.0)]  # the fused order: the title's passage
     quotes = await quote_hits("how do I deploy confab?", hits)
     assert shown(hits, quotes)[0][0].chunk is deploy
+
+
+def test_one_word_found_of_one_is_weak_evidence() -> None:
+    """"who is bob?" was answered from a name in the docs' examples (similarity 0.24, relevance 0.80): its one word
+    gave full coverage. "where are the logs?", as near by meaning as a covered answer is, is still answered."""
+    from agent.knowledge.relevance import signals
+
+    threshold = Settings.model_fields["knowledge_min_relevance"].default
+    rest = [0.15] * 9
+    bob = signals([0.24, *rest], {"bob"}, {"bob", "alice", "migrat"})
+    assert bob.coverage == 0.75 and bob.relevance() < threshold
+    logs = signals([0.42, *[0.28] * 9], {"log"}, {"log", "journalctl"})
+    assert logs.relevance() >= threshold
+    two = signals([0.5, *rest], {"retent", "period"}, {"retent"})
+    assert two.coverage == 0.5  # two words or more: the share, as before
