@@ -68,6 +68,10 @@ internet?" answered right; "how do I make it pick up new documents right away?" 
 check unchanged at 8 / 1 / 6; fresh 4 / 5 / 6 -> 5 / 4 / 6 ("how do I run several copies of confab for a big
 community?"); every uncovered question still abstained (16 of 16), follow-ups unchanged. PubMedQA abstain check
 92.0 % / 95.2 % -> 93.0 % / 96.8 %.
+Narrowed the same day (15:20, agent/knowledge/ranking.answerable_first): the second leads only when the first would
+be refused and the second answered (the eager rule put the `DISCORD_TOKEN` line before the set-up steps of a question
+that was answered either way): dev 13 / 0 / 2, check 7 / 0 / 8 -> 8 / 0 / 7, fresh 10 / 2 / 3; PubMedQA R@1 0.994 ->
+0.992 (the eager rule's gain), abstain check 92.0 % / 96.8 %.
 
 One word found of a one-word question counted as 0.75 coverage instead of 1 (agent/knowledge/relevance.py), 2026-11-30
 14:50: every split unchanged (13 / 0 / 2, 7 / 0 / 8, 10 / 2 / 3; 16 of 16 abstained; follow-ups 6 of 6); "who is

@@ -51,9 +51,11 @@ def doc_id(source: str) -> str:
     return Path(source).stem
 
 
-def ranked_documents(index: HybridIndex, question: str, vector: np.ndarray, depth: int = 10) -> tuple[list[str], float]:
-    """Documents by first appearance in the chunk ranking, and the estimated relevance (relevance.py)."""
-    found = index.search(question, vector, k=POOL, pool=POOL)
+def ranked_documents(index: HybridIndex, question: str, vector: np.ndarray, threshold: float,
+                     depth: int = 10) -> tuple[list[str], float]:
+    """Documents by first appearance in the chunk ranking, and the estimated relevance (relevance.py), ranked as
+    Confab ranks them at that abstain ``threshold``."""
+    found = index.search(question, vector, k=POOL, pool=POOL, threshold=threshold)
     documents: list[str] = []
     for hit in found.hits:
         d = doc_id(hit.chunk.source)
@@ -82,7 +84,8 @@ def evaluate(docs: Path, queries: list[Query], embedder: Embedder, work: Path, t
     build_s = time.perf_counter() - started
     vectors = embedder.embed([q.question for q in queries])
     started = time.perf_counter()
-    rankings = [(ranked_documents(index, q.question, v)[0], q.gold) for q, v in zip(queries, vectors, strict=True)]
+    rankings = [(ranked_documents(index, q.question, v, threshold)[0], q.gold)
+                for q, v in zip(queries, vectors, strict=True)]
     per_query_ms = (time.perf_counter() - started) * 1000 / max(1, len(queries))
     result: dict[str, Any] = metrics(rankings) | {
         "queries": len(queries), "documents": report.files, "chunks": report.chunks,
@@ -108,7 +111,7 @@ def _abstain_check(docs: Path, queries: list[Query], vectors: np.ndarray, embedd
     for i, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
         if query.gold & removed and i not in chosen:
             continue  # shares a removed document: neither clearly answerable nor clearly not
-        _, relevance = ranked_documents(reduced, query.question, vector, depth=1)
+        _, relevance = ranked_documents(reduced, query.question, vector, threshold, depth=1)
         if i in chosen:
             abstained += relevance < threshold
         else:

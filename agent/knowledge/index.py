@@ -25,7 +25,7 @@ import numpy as np
 
 from agent.guidance import in_scope
 from agent.knowledge.chunking import Chunk
-from agent.knowledge.ranking import Hit, better_covered_first, fuse
+from agent.knowledge.ranking import Hit, answerable_first, fuse
 from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_section, signals
 from agent.knowledge.titles import SectionTitles
 from agent.knowledge.versions import is_version, new_version, prune
@@ -137,11 +137,12 @@ class HybridIndex:
         return self._subject_stems_cache
 
     def search(self, query: str, query_vector: np.ndarray, k: int = 5, pool: int = 50,
-               scope: tuple[str, ...] = ()) -> Retrieval:
+               scope: tuple[str, ...] = (), threshold: float | None = None) -> Retrieval:
         """The ``k`` best passages for the question and the abstain model's signals. ``scope``: only passages
         of documents in these folders (agent/guidance.py) are candidates: ranked, quoted and judged among
         themselves; the answer's competition (the gap signal) is still the whole collection's, so a question
-        answered only outside the scope looks as unanswered here as it is."""
+        answered only outside the scope looks as unanswered here as it is. ``threshold``: the relevance an answer
+        needs (ranking.answerable_first)."""
         if not self.chunks:
             return Retrieval([], NO_SIGNAL)
         vector = np.asarray(query_vector, dtype=np.float32).reshape(1, -1)
@@ -166,11 +167,14 @@ class HybridIndex:
         # another document, the quoted answer was refused for lacking words its own document has.
         # The subject's words are in every document, so finding them there is no sign that the answer is.
         topic_words = query_words - self._subject_stems() or query_words
-        hits = better_covered_first(hits, lambda hit: len(topic_words & self._document_words[hit.chunk.source]))
-        top_words = self._document_words[hits[0].chunk.source] if hits else set()
         ranked = dense if not scope or not dense else [dense[0], *everywhere]
         competition = best_per_section((self.chunks[i].source, self.chunks[i].heading, s) for i, s in ranked)
-        return Retrieval(hits, signals(competition, topic_words, top_words))
+
+        def judged(hit: Hit) -> Signals:
+            return signals(competition, topic_words, self._document_words[hit.chunk.source])
+
+        hits = answerable_first(hits, lambda hit: judged(hit).relevance(), threshold)
+        return Retrieval(hits, judged(hits[0]) if hits else signals(competition, topic_words, set()))
 
     def _similarities(self, vector: np.ndarray, ids: list[int], known: dict[int, float]) -> None:
         """Fill in the cosine similarity of the passages ``ids`` that ``known`` lacks."""

@@ -2,7 +2,7 @@
 
 retrieval (index.py: the passages nearest by meaning, FAISS, their section titles' meaning added, titles.py, and
   by words, BM25)
-→ ranking (here: one order for both, the better-covered of the first two leading; the passages close enough to
+→ ranking (here: one order for both, the second leading when only it would be answered; the passages close enough to
   the best to quote; the sentences of each that answer, passages.py; which quotes are shown)
 → the answer (agent/tools/knowledge.py: a model reads the ranked passages; offline, the quotes are the answer).
 
@@ -53,13 +53,16 @@ def fuse(dense: Sequence[tuple[int, float]], keyword: Sequence[tuple[int, float]
     return sorted(fused.items(), key=lambda item: (item[1], words.get(item[0], 0.0)), reverse=True)
 
 
-def better_covered_first(hits: list[Hit], held: Callable[[Hit], int]) -> list[Hit]:
-    """Of the first two hits, the one whose document holds more of the question's words (``held``) leads.
+def answerable_first(hits: list[Hit], relevance: Callable[[Hit], float], threshold: float | None) -> list[Hit]:
+    """When the first hit would be refused and the second, from another document, would be answered (``relevance``:
+    the abstain model's estimate with a hit's document as the one quoted), the second leads.
 
     Reciprocal-rank fusion keeps the ranks, not the margins: a passage first by meaning alone outranked one that
     BM25 put far ahead ("how do I make confab focus on billing docs in #billing?" quoted "Adding your team's
-    documents", and was refused for the words its document lacks). PubMedQA dev R@1 0.992 -> 0.994."""
-    if len(hits) > 1 and hits[1].chunk.source != hits[0].chunk.source and held(hits[1]) > held(hits[0]):
+    documents", and was refused for the words its document lacks). PubMedQA dev R@1 0.992 -> 0.994. A first hit
+    that would be answered keeps its place, whatever the second's document holds."""
+    if (threshold is not None and len(hits) > 1 and hits[1].chunk.source != hits[0].chunk.source
+            and relevance(hits[0]) < threshold <= relevance(hits[1])):
         return [hits[1], hits[0], *hits[2:]]
     return hits
 

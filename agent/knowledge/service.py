@@ -242,7 +242,8 @@ class KnowledgeService:
         if not query or not len(index) or not documents:
             return SearchResult([], True, 0.0, threshold, documents, scope)
         vector = (await self._embedder().aembed([query]))[0]
-        found = await asyncio.to_thread(index.search, query, vector, max(1, min(k, MAX_K)), scope=scope)
+        found = await asyncio.to_thread(index.search, query, vector, max(1, min(k, MAX_K)), scope=scope,
+                                        threshold=threshold)
         relevance = found.signals.relevance()
         abstained = relevance < threshold or not found.hits
         return SearchResult([] if abstained else found.hits, abstained, relevance, threshold, documents, scope)

@@ -163,8 +163,8 @@ def test_the_collections_subject_is_no_evidence_that_a_question_is_covered() -> 
     nowhere = index.search("does Acme support Teams?", np.zeros(4, dtype=np.float32))
     assert nowhere.signals.coverage == 0.0  # a third before: "acme" is in the document
     covered = index.search("how does Acme export?", np.zeros(4, dtype=np.float32))
-    assert covered.signals.coverage == 1.0
-    assert index.search("Acme?", np.zeros(4, dtype=np.float32)).signals.coverage == 1.0  # nothing else to weigh
+    assert covered.signals.coverage == 0.75  # "export", found: one word of one counts 0.75 (relevance.py)
+    assert index.search("Acme?", np.zeros(4, dtype=np.float32)).signals.coverage == 0.75  # nothing else to weigh
 
 
 def test_no_subject_in_a_collection_of_separate_topics_or_too_few_sections() -> None:
@@ -204,9 +204,9 @@ def test_word_coverage_is_judged_in_the_document_the_answer_quotes() -> None:
     assert found.signals.coverage == pytest.approx(0.8)  # run, several, copies, community of five; 0.0 before
 
 
-def test_of_the_first_two_the_passage_whose_document_holds_more_of_the_question_leads() -> None:
-    """Reciprocal-rank fusion keeps ranks, not margins: a passage first by meaning alone tied with one far ahead by
-    words and led; its document lacked most of the question's words, so the answer was refused."""
+def test_the_second_passage_leads_when_only_it_would_be_answered() -> None:
+    """Reciprocal-rank fusion keeps ranks, not margins: a passage first by meaning alone led one far ahead by words;
+    its document lacked most of the question's words, so the answer was refused."""
     chunks = [Chunk("overview.md", "Adding documents", 1, 1, "Put your team's documents in the folder."),
               Chunk("commands.md", "Channel knowledge folders", 1, 1,
                     "Point a channel at a folder: questions asked in #billing search only knowledge/billing."),
@@ -214,7 +214,13 @@ def test_of_the_first_two_the_passage_whose_document_holds_more_of_the_question_
     # by meaning: the overview, then the privacy note, then the channel folders; by words: the channel folders first
     vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.9, 0.436]], dtype=np.float32)
     index = HybridIndex(chunks, vectors, {}, "test")
-    found = index.search("how do I make billing questions search only the billing folder?", np.array([1.0, 0.0]))
-    assert found.hits[0].score < found.hits[1].score  # fused, the overview was ahead (1/61 + 1/62 > 1/63 + 1/61)
+    question, vector = "how do I make billing questions search only the billing folder?", np.array([1.0, 0.0])
+    fused = index.search(question, vector)  # no threshold: the fused order
+    assert [h.chunk.source for h in fused.hits[:2]] == ["overview.md", "commands.md"]
+    assert fused.signals.relevance() < 0.4  # refused: the overview holds one word of six
+    found = index.search(question, vector, threshold=0.4)
     assert [h.chunk.source for h in found.hits[:2]] == ["commands.md", "overview.md"]
     assert found.signals.coverage == pytest.approx(5 / 6)  # billing, questions, search, only, folder (not "make")
+    assert found.signals.relevance() >= 0.4
+    # a first passage that would be answered keeps its place
+    assert index.search(question, vector, threshold=0.01).hits[0].chunk.source == "overview.md"
