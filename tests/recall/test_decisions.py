@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agent.embeddings import LocalEmbedder
-from agent.recall.decisions import DecisionModel, decides, decisions
+from agent.recall.decisions import DecisionModel, decides, decisions, form
 from agent.recall.service import RecallService
 from agent.recall.train_decisions import read_lines
 from agent.storage.ports import Storage
@@ -65,6 +65,7 @@ def test_the_shipped_model_and_its_training_lines(tmp_path: Path) -> None:
     assert labels.count(1) >= 150 and labels.count(0) >= 300 and len(set(texts)) == len(texts)
     model = DecisionModel.load()
     assert model.vector_coef.shape == (LocalEmbedder.dim,) and np.isfinite(model.word_coef).all()
+    assert np.isfinite(model.form_coef).all() and {"ok", "then", "it", "is", "from", "now"} <= model.form_words
     (tmp_path / "bad.tsv").write_text("maybe\ta line without a known label\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.tsv:1"):
         read_lines(tmp_path)
@@ -93,3 +94,23 @@ def test_a_marked_line_said_many_times_takes_one_place_among_the_decisions() -> 
     found = {f.entry.message_id: f for f in index.search(["tents"], unit(1, 0, 0), ["c"], k=5, marked=True,
                                                          feedback=1)}
     assert found["d"].marked_rank == 1 and found["d"].marked
+
+
+def test_a_messages_form_keeps_how_it_is_said_and_masks_the_topic() -> None:
+    common = frozenset({"it", "is", "fine", "then", "a", "for", "?", "👍"})
+    assert form("Linear it is", common) == form("Godot it is.", common) == "_ it is"
+    assert form("fine, 20 euros a head for team lunches then", common) == "fine _ a _ for _ then"
+    assert form("👍 Godot then?", common) == "👍 _ then ?"
+
+
+def test_threads_closed_without_decision_words_on_new_topics_are_decisions(local_embedder: LocalEmbedder) -> None:
+    """Forms the first model missed ("fine, X then", "👍 X then", "signed with X"), on topics no training line
+    has, against the same topics asked, voted on, doubted and a work update in the past tense."""
+    closed = ["fine, canvas tote bags for the fair then", "👍 the long route for the charity ride then",
+              "signed with the caterer from Porto, deposit is paid"]
+    talk = ["kayaks or bikes for the retreat?", "my vote on the fair bags is canvas totes",
+            "the caterer from Porto sent a quote", "the long route for the charity ride sounds risky to me",
+            "fixed the projector cable in room 2", "can the choir rehearse on Wednesdays?"]
+    texts = closed + talk
+    assert not any(decides(text) for text in texts)
+    assert decisions(texts, local_embedder.embed(texts), local_embedder.name) == [True] * 3 + [False] * 6
