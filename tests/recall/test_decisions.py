@@ -114,3 +114,25 @@ def test_threads_closed_without_decision_words_on_new_topics_are_decisions(local
     texts = closed + talk
     assert not any(decides(text) for text in texts)
     assert decisions(texts, local_embedder.embed(texts), local_embedder.name) == [True] * 3 + [False] * 6
+
+
+def test_among_decisions_as_close_in_meaning_the_one_where_the_talk_was_held_leads() -> None:
+    """A decision is made where the topic was discussed: with two decisions as close to the topic, the one in
+    the channel holding the talk the question matches comes first among the marked rows."""
+    from agent.recall.index import ConversationIndex, Entry
+
+    def unit(*values: float) -> np.ndarray:
+        vector = np.array(values, dtype=np.float32)
+        return vector / np.linalg.norm(vector)
+
+    index = ConversationIndex(3)
+    lines = [("talk", "t1", "the camp tents: Nordisk or Vango?", unit(1, 0.1, 0), False),
+             ("talk", "t2", "my vote on the camp tents is Vango", unit(1, 0.2, 0), False),
+             ("other", "d1", "we pilot the new camp bus on Fridays", unit(1, 0, 0.5), True),
+             ("talk", "d2", "alright, Nordisk it is", unit(1, 0, 0.52), True)]
+    index.add([Entry(key, mid, None, "u", "u", text, 0.0) for key, mid, text, _, _ in lines],
+              np.stack([vector for *_, vector, _ in lines]), [text.lower().split() for _, _, text, _, _ in lines],
+              [mark for *_, mark in lines])
+    found = {f.entry.message_id: f for f in index.search(["tents"], unit(1, 0, 0), ["talk", "other"], k=5,
+                                                         marked=True, feedback=2)}
+    assert found["d2"].marked_rank == 0 and found["d1"].marked_rank == 1
