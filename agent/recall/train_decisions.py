@@ -4,8 +4,10 @@
 
 Data: the hand-written lines in ``data/decision_train/*.tsv`` (``decision|other<TAB>text``; see the card
 there), never drawn from an evaluation set. Features: each line's local all-MiniLM-L6-v2 vector of its first
-``EMBED_CHARS`` characters (as the conversation index keeps it), standardised, and its hashed words and word
-pairs (:func:`agent.recall.decisions.word_hasher`). Logistic regression, class weights balanced, C picked by
+``EMBED_CHARS`` characters (as the conversation index keeps it), standardised, its hashed words and word
+pairs (:func:`agent.recall.decisions.word_hasher`), and its form's hashed 1- to 3-grams (the words at least
+``FORM_LINES`` lines have kept, the rest masked: :func:`agent.recall.decisions.form`; in cross-validation that
+vocabulary is the training folds'). Logistic regression, class weights balanced, C picked by
 5-fold cross-validation on those lines only (log loss); the cross-validated precision and recall at
 :data:`agent.recall.decisions.THRESHOLD` are printed.
 """
