@@ -38,8 +38,11 @@ _DECISION = re.compile(
     r"we chose|approved|final|conclusion|"
     rf"we(?:['’]re| are) (?!not\b|still\b|{_STATES}\b)\w+ing|we(?:['’]ll| will) (?!not\b|see\b)\w+|"
     r"(?:is|are|was|were|been|got) (?:signed|confirmed|booked))\b", re.IGNORECASE)
+# ... nor one person's vote or preference, or the options laid out ("my vote on X is Y", "I'd rather not do X",
+# "I wrote up the options for X: A or B"): they name the topic and an option as a decision does
 _UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on|maybe|"
-                        r"might|perhaps|not sure)\b|\?\s*$", re.IGNORECASE)
+                        r"might|perhaps|not sure|my (?:vote|pick|preference|two cents)|i(?:'d| would)? (?:vote|rather|"
+                        r"prefer)|options)\b|\?\s*$", re.IGNORECASE)
 
 
 def decides(text: str) -> bool:

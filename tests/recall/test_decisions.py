@@ -33,6 +33,14 @@ def test_a_plan_stated_as_fact_is_a_decision_and_talk_about_one_is_not() -> None
     assert not decides("are we moving offices?")
 
 
+def test_a_vote_a_preference_or_the_options_laid_out_are_no_decision() -> None:
+    """They name the topic and an option as the decision does, and would compete with it among the decisions."""
+    assert not decides("my vote: we'll go with the Nordisk tents for the camp")
+    assert not decides("I'd rather we're renting the tents, buying is a lot")
+    assert not decides("options: we'll rent the tents, or buy six and rent the rest")
+    assert decides("the vote is in, we'll go with the Nordisk tents")
+
+
 def test_the_model_recognises_decisions_the_word_list_misses(local_embedder: LocalEmbedder) -> None:
     texts = UNMARKED + TALK
     vectors = local_embedder.embed(texts)
