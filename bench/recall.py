@@ -107,6 +107,46 @@ Quiet machine, final code (2026-11-30 12:31, load 1.1, one core): run f at 200,0
 (``--messages 20000 --fresh-from ../shared/eval/sentiment/goemotions/goemotions.dev.jsonl``: 500 Reddit comments,
 19 tokens on average), two runs alternating with two of the ticket notes (271 and 291 msg/s): 368 and 356 msg/s,
 95-96 % of the embedder's 383 and 374 texts/s: over the 300 target for messages of chat's own length.
+
+A second held-out set (HELD_OUT_2, 30 topics, bench/recall_data.py) was written by another session before its
+changes and before any run on it; it joins the history (108 topics, 4,966 distinct texts at 200,000 messages,
+so run f's figures moved: the development and first held-out sets are scored on a new history). Run g
+(2026-11-30 14:39-14:46, load 3.1-4.6 from other sessions' work; commit 0faa170): the decision model reads the
+message's form too (the words common to many training lines kept, the topic masked), 287 new training lines on
+other topics (threads closed without decision words, and the same forms not closing anything), threshold 0.8,
+a decision raised in the channel where the talk the question matches was held, and votes, preferences and
+options laid out never decisions (agent/recall/decisions.py, agent/recall/index.py). Before: commit d2a04ec
+(run f's ranking on the new history):
+
+    run                                  before (d2a04ec)        g (0faa170)
+    recall@5, development (50)           47/50 = 0.94            47/50 = 0.94
+    recall@5, held-out (28)              19/28 = 0.68            23/28 = 0.82
+    recall@5, held-out 2 (30)            9/30 = 0.30             14/30 = 0.47
+    at 20,000 messages (--recall-only)   0.96 / 0.68 / 0.37      0.98 / 0.82 / 0.57
+    query p50 / p95, back to back        109.0 / 291.4 ms        28.8 / 36.3 ms  (load 3.6-4.6; --recall-only)
+    query p50 / p95, the full run                                141.0 / 427.4 ms (load 3.6-4.2)
+    the embedder alone, unique texts                             307 texts/s
+    indexing, whole history (200,100)                            4,794 msg/s
+    indexing, 500 fresh unique                                   294 msg/s (96% of the embedder's own rate)
+    restart (200,600 messages)                                   10.0 s, 0 embedded
+    new message searchable                                       0.65 s
+    permissions, 1,000 queries                                   0 lines leaked, 0 forbidden canaries in replies
+
+(``python -m bench.recall`` for g's column; ``--recall-only`` for the before column; the query time follows the
+other sessions' load, 28.8 to 141 ms for the same code within minutes.) Each step was chosen on the development
+set alone (``--development-only``), also with the word list switched off as if no development decision had its
+markers: recall@5 38/50 (the new model at 0.85) -> 41/50 at 20,000 messages; the model alone recognises 40 of
+the 50 development decisions at 0.8 while marking none of the 1,600 talk lines the generator writes about those
+topics and none of its 1,365 work updates (run f's model at its 0.85: 28 decisions, 8 talk lines, 41 updates).
+Run g is still below the 0.9 target on both held-out sets: the development set's decisions carry the word list's
+markers ("Decision:", "we agreed"), the held-out ones mostly do not, and the model finds 6 in 10 decisions (cross-
+validated on its own lines at 0.8: precision 0.92, recall 0.60); an unmarked decision competes as plain talk,
+against dozens of lines that name the topic and its options. Both held-out sets were scored only to report
+(HELD_OUT_2: at 20,000 messages before and after, at 200,000 before, after the place change (0.40) and for run g;
+its misses were never printed). The change after that 0.40 (votes are no decisions) came from the development
+misses at 200,000 messages, whose hits showed votes and option lists marked as decisions. The generator's talk is
+twelve templates, three of them votes, preferences or option lists, so that rule helps on this bench more than it
+would in real chat.
 """
 
 from __future__ import annotations
