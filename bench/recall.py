@@ -142,11 +142,11 @@ Run g is still below the 0.9 target on both held-out sets: the development set's
 markers ("Decision:", "we agreed"), the held-out ones mostly do not, and the model finds 6 in 10 decisions (cross-
 validated on its own lines at 0.8: precision 0.92, recall 0.60); an unmarked decision competes as plain talk,
 against dozens of lines that name the topic and its options. Both held-out sets were scored only to report
-(HELD_OUT_2: at 20,000 messages before and after, at 200,000 before, after the place change (0.40) and for run g;
-its misses were never printed). The change after that 0.40 (votes are no decisions) came from the development
-misses at 200,000 messages, whose hits showed votes and option lists marked as decisions. The generator's talk is
-twelve templates, three of them votes, preferences or option lists, so that rule helps on this bench more than it
-would in real chat.
+(HELD_OUT_2: at 20,000 messages before, after the place change and for run g, at 200,000 before, after the place
+change (0.40) and for run g; its misses were never printed). The change after that 0.40 (votes are no decisions)
+came from the development misses at 200,000 messages, whose hits showed votes and option lists marked as decisions.
+The generator's talk is twelve templates, three of them votes, preferences or option lists, so that rule helps on
+this bench more than it would in real chat.
 """
 
 from __future__ import annotations
