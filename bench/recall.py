@@ -1,11 +1,13 @@
 """Conversation search (agent/recall) over a generated year of team chat (bench/recall_data.py) in SQLite, with
 the real local embedder: indexing rate, restart, query time, freshness, permissions and decision recall.
 
-    .venv/bin/python -m bench.recall [--messages 200000] [--threads 1] [--recall-only] [--misses] [--fresh-from F]
+    .venv/bin/python -m bench.recall [--messages 200000] [--threads 1] [--recall-only] [--misses]
+                                     [--development-only] [--fresh-from F]
 
 ``--threads``: cores the embedder's inference uses, 1 by default (the indexing target is per core), 0 for all.
 (``--messages 20000 --recall-only``: a quick run for tuning, a few minutes; ``--misses`` prints the development
-questions missed with their first 5 hits, never the held-out ones; ``--fresh-from`` indexes the ``text`` of a
+questions missed with their first 5 hits, never the held-out ones; ``--development-only`` reports recall on the
+development questions alone, for tuning; ``--fresh-from`` indexes the ``text`` of a
 JSONL file's rows as the fresh messages instead of the generated ticket notes: real chat of real lengths.)
 
 - indexing: the whole history embedded and stored (repeated chat lines are embedded once), and separately
@@ -13,14 +15,15 @@ JSONL file's rows as the fresh messages instead of the generated ticket notes: r
   change feed, beside the embedder alone on 500 others of the same kind;
 - restart: a new service reading the stored vectors back (how many messages it embedded again);
 - query: p50 / p95 of ``RecallService.search`` including the query's embedding, the access check and the
-  read-back of the hits from the store, over the 78 decision questions and 150 topic queries;
+  read-back of the hits from the store, over the 108 decision questions and 150 topic queries;
 - freshness: a message stored while the service follows the store (every 1 s), until it is searchable;
 - permissions: 1,000 queries by one asker from channels she may read (public, private she is in, her DM) over 50
   channels (30 public, 10 private of which she is in 5, 8 DMs of which one is hers, 2 public she left), each
   channel holding lines only it has; a leaked line is a hit the reply may not quote (the platform's answer is a
   table here: the Slack and Discord checks are tested against their fakes in tests/recall);
 - recall@5: the deciding message among the first 5 hits of its question, asked where every line may be quoted,
-  for the 50 development questions (used while tuning the ranking) and the 28 held-out ones apart.
+  for the 50 development questions (used while tuning the ranking), the 28 held-out ones and the 30 of the second
+  held-out set apart.
 
 Figures (2 shared cores, SQLite, the local MiniLM embedder). Runs a and b (2026-11-30 06:04 and 06:14, busy
 machine: load 3-5) were on the first history (50 topics, no held-out set):
@@ -104,6 +107,46 @@ Quiet machine, final code (2026-11-30 12:31, load 1.1, one core): run f at 200,0
 (``--messages 20000 --fresh-from ../shared/eval/sentiment/goemotions/goemotions.dev.jsonl``: 500 Reddit comments,
 19 tokens on average), two runs alternating with two of the ticket notes (271 and 291 msg/s): 368 and 356 msg/s,
 95-96 % of the embedder's 383 and 374 texts/s: over the 300 target for messages of chat's own length.
+
+A second held-out set (HELD_OUT_2, 30 topics, bench/recall_data.py) was written by another session before its
+changes and before any run on it; it joins the history (108 topics, 4,966 distinct texts at 200,000 messages,
+so run f's figures moved: the development and first held-out sets are scored on a new history). Run g
+(2026-11-30 14:39-14:46, load 3.1-4.6 from other sessions' work; commit 0faa170): the decision model reads the
+message's form too (the words common to many training lines kept, the topic masked), 287 new training lines on
+other topics (threads closed without decision words, and the same forms not closing anything), threshold 0.8,
+a decision raised in the channel where the talk the question matches was held, and votes, preferences and
+options laid out never decisions (agent/recall/decisions.py, agent/recall/index.py). Before: commit d2a04ec
+(run f's ranking on the new history):
+
+    run                                  before (d2a04ec)        g (0faa170)
+    recall@5, development (50)           47/50 = 0.94            47/50 = 0.94
+    recall@5, held-out (28)              19/28 = 0.68            23/28 = 0.82
+    recall@5, held-out 2 (30)            9/30 = 0.30             14/30 = 0.47
+    at 20,000 messages (--recall-only)   0.96 / 0.68 / 0.37      0.98 / 0.82 / 0.57
+    query p50 / p95, back to back        109.0 / 291.4 ms        28.8 / 36.3 ms  (load 3.6-4.6; --recall-only)
+    query p50 / p95, the full run                                141.0 / 427.4 ms (load 3.6-4.2)
+    the embedder alone, unique texts                             307 texts/s
+    indexing, whole history (200,100)                            4,794 msg/s
+    indexing, 500 fresh unique                                   294 msg/s (96% of the embedder's own rate)
+    restart (200,600 messages)                                   10.0 s, 0 embedded
+    new message searchable                                       0.65 s
+    permissions, 1,000 queries                                   0 lines leaked, 0 forbidden canaries in replies
+
+(``python -m bench.recall`` for g's column; ``--recall-only`` for the before column; the query time follows the
+other sessions' load, 28.8 to 141 ms for the same code within minutes.) Each step was chosen on the development
+set alone (``--development-only``), also with the word list switched off as if no development decision had its
+markers: recall@5 38/50 (the new model at 0.85) -> 41/50 at 20,000 messages; the model alone recognises 40 of
+the 50 development decisions at 0.8 while marking none of the 1,600 talk lines the generator writes about those
+topics and none of its 1,365 work updates (run f's model at its 0.85: 28 decisions, 8 talk lines, 41 updates).
+Run g is still below the 0.9 target on both held-out sets: the development set's decisions carry the word list's
+markers ("Decision:", "we agreed"), the held-out ones mostly do not, and the model finds 6 in 10 decisions
+(cross-validated on its own lines at 0.8: precision 0.92, recall 0.60); an unmarked decision competes as plain talk,
+against dozens of lines that name the topic and its options. Both held-out sets were scored only to report
+(HELD_OUT_2: at 20,000 messages before, after the place change and for run g, at 200,000 before, after the place
+change (0.40) and for run g; its misses were never printed). The change after that 0.40 (votes are no decisions)
+came from the development misses at 200,000 messages, whose hits showed votes and option lists marked as decisions.
+The generator's talk is twelve templates, three of them votes, preferences or option lists, so that rule helps on
+this bench more than it would in real chat.
 """
 
 from __future__ import annotations
@@ -127,7 +170,7 @@ from agent.recall.service import RecallService
 from agent.storage.recall_store import recall_store
 from agent.storage.sqlite import SqliteStorage
 from agent.storage.sqlite.messages import adding
-from bench.recall_data import ALL_TOPICS, TOPICS, history, unique_messages
+from bench.recall_data import ALL_TOPICS, HELD_OUT, HELD_OUT_2, TOPICS, history, unique_messages
 
 W = "slack:T1:"
 FRESH = 500  # unique messages through the change feed
@@ -182,7 +225,7 @@ def fresh_texts(path: Path | None) -> list[str]:
 
 
 async def main(total: int, threads: int, recall_only: bool = False, misses: bool = False,
-               fresh_from: Path | None = None) -> None:
+               fresh_from: Path | None = None, development_only: bool = False) -> None:
     folder = Path(tempfile.mkdtemp(prefix="confab-recall-bench-"))
     store = await SqliteStorage.open(folder / "bench.db")
     lines = history(total)
@@ -249,9 +292,13 @@ async def main(total: int, threads: int, recall_only: bool = False, misses: bool
     times.sort()
     print(f"query over {len(recall.index or []):,} messages: p50 {statistics.median(times):.1f} ms, "
           f"p95 {times[int(0.95 * len(times))]:.1f} ms ({len(times)} queries, embedding included)")
-    dev, held = sum(hit[:len(TOPICS)]), sum(hit[len(TOPICS):])
-    print(f"recall@5 of the deciding message: development {dev}/{len(TOPICS)} = {dev / len(TOPICS):.2f}, "
-          f"held-out {held}/{len(hit) - len(TOPICS)} = {held / (len(hit) - len(TOPICS)):.2f}")
+    sets = [("development", TOPICS), ("held-out", HELD_OUT), ("held-out 2", HELD_OUT_2)]
+    scored, start = [], 0
+    for name, topics in sets[:1] if development_only else sets:
+        found = sum(hit[start:start + len(topics)])
+        scored.append(f"{name} {found}/{len(topics)} = {found / len(topics):.2f}")
+        start += len(topics)
+    print(f"recall@5 of the deciding message: {', '.join(scored)}")
     if recall_only:
         await store.close()
         return
@@ -301,7 +348,9 @@ if __name__ == "__main__":
     parser.add_argument("--recall-only", action="store_true",
                         help="index the history and measure query time and recall only")
     parser.add_argument("--misses", action="store_true", help="print the development questions missed, with hits")
+    parser.add_argument("--development-only", action="store_true",
+                        help="report recall on the development questions only (tuning: the held-out stay unseen)")
     parser.add_argument("--fresh-from", type=Path, help="JSONL whose rows' \"text\" are the fresh messages (real chat)")
     arguments = parser.parse_args()
     asyncio.run(main(arguments.messages, arguments.threads, arguments.recall_only, arguments.misses,
-                     arguments.fresh_from))
+                     arguments.fresh_from, arguments.development_only))

@@ -1,6 +1,7 @@
-"""A generated team history for bench/recall.py: 50 channels of everyday chat (deterministic, seeded), with 78
+"""A generated team history for bench/recall.py: 50 channels of everyday chat (deterministic, seeded), with 108
 decisions each discussed before and after it is made, and the questions asking what was decided: 50 used while
-tuning the ranking (TOPICS, the development set) and 28 held out (HELD_OUT).
+tuning the ranking (TOPICS, the development set) and 28 held out (HELD_OUT), and 30 more held out
+(HELD_OUT_2, written later by another session).
 
 Each topic has the words people use while discussing it, the options they weigh and the decision. The question
 was written for each topic in other words than its decision (as people ask it weeks later); distractors name
@@ -256,6 +257,108 @@ HELD_OUT: list[tuple[str, tuple[str, ...], str, str]] = [
      "are we still doing OKRs?"),
 ]
 
+# A second held-out set, written by hand on 2026-11-30 at 13:50 UTC by a helper session (branch recall2), before
+# any change of that session and before anything was run on it: 30 other topics, decisions worded as people
+# close threads in team chat (explicit or not: "Linear it is", "fine, 20 euros a head then", "signed with
+# Vitally", "👍 … then", a plan stated as fact, a "no change" decision), questions asked weeks later mostly in
+# other words than the decision ("daily sync" / "standup", "SSL certs" / "ACM"). Written without looking at
+# HELD_OUT's rows; scored only to report (before and after that session's changes, six runs: bench/recall.py),
+# never to choose anything, its misses never printed.
+# (One topic, schema migrations, was replaced by the office days before any run: a development miss printed by
+# ``--misses`` showed that HELD_OUT decides the same one, and two decisions on one topic would compete.)
+HELD_OUT_2: list[tuple[str, tuple[str, ...], str, str]] = [
+    ("the standup time", ("9:30", "10:00", "async in Slack"),
+     "ok standup moves to 10:00 starting Monday, 15 minutes max",
+     "what time is the daily sync now?"),
+    ("the team lunch budget", ("15 euros", "20 euros", "25 euros"),
+     "fine, 20 euros a head for team lunches then",
+     "how much can we spend per person on team meals?"),
+    ("the ticket tracker", ("Jira", "Linear", "GitHub Issues"),
+     "Linear it is. I'll migrate the open tickets this weekend",
+     "which issue tracker are we switching to?"),
+    ("the TLS certificate renewal", ("Let's Encrypt", "DigiCert", "AWS ACM"),
+     "moving all certs to ACM with auto-renewal, the DigiCert ones expire in June",
+     "how are we handling SSL certs from now on?"),
+    ("the hackathon date", ("first week of March", "mid April", "after the launch"),
+     "hackathon is the week of April 14, put it in your calendars",
+     "when's the hack week happening?"),
+    ("the python version", ("3.11", "3.12", "3.13"),
+     "services go to python 3.12 this quarter, 3.13 once the numpy wheels are out",
+     "what python are we upgrading to?"),
+    ("the free plan limits", ("3 projects", "5 projects", "unlimited projects with 1 seat"),
+     "ok free tier = 3 projects and 2 members, shipping that with the new billing page",
+     "how many projects do free users get?"),
+    ("the customer success tool", ("Gainsight", "Vitally", "a spreadsheet"),
+     "signed with Vitally yesterday, Gainsight was 4x the price",
+     "what did CS end up buying for account health?"),
+    ("the secrets storage", ("Vault", "AWS Secrets Manager", "Doppler"),
+     "we'll go with Doppler for secrets, Vault is too much ops for three people",
+     "where are we keeping API keys and passwords now?"),
+    ("the meeting-free day", ("Wednesday", "Friday", "none"),
+     "no meetings on Wednesdays from next week, block your calendars",
+     "is there a day without calls?"),
+    ("the beta program size", ("50 customers", "200 customers", "open beta"),
+     "closed beta with 200 accounts, invites go out Monday",
+     "how many customers are in the early access group?"),
+    ("the mobile framework", ("React Native", "Flutter", "native"),
+     "after the spike: Flutter. the RN prototype was too janky on android",
+     "what are we building the new app with?"),
+    ("the office dog rule", ("allowed", "Fridays only", "not allowed"),
+     "dogs are fine in the office on Fridays, keep them out of the kitchen",
+     "can I bring my pet to work?"),
+    ("the office days", ("Tuesday and Thursday", "any two days", "fully remote"),
+     "from March we're in the office Tuesdays and Thursdays, the rest of the week is up to you",
+     "which days do we have to come in?"),
+    ("the holiday party venue", ("the brewery", "a boat", "the office"),
+     "booked the brewery for Dec 12, 7pm",
+     "where's the end-of-year party?"),
+    ("the travel policy", ("economy always", "business over 6 hours", "manager decides"),
+     "flights over 6 hours can be business class, everything else economy. effective now",
+     "can we fly business on long trips?"),
+    ("the API versioning", ("URL path", "header", "date-based"),
+     "versioning goes in the URL path, /v2/..., headers were too confusing for customers",
+     "how do we version the public endpoints?"),
+    ("the email provider", ("SendGrid", "Postmark", "SES"),
+     "switching transactional mail to Postmark next sprint, SendGrid deliverability is killing us",
+     "which service sends our receipts and password resets?"),
+    ("the retro cadence", ("every sprint", "monthly", "ad hoc"),
+     "👍 retros once a month then, last Friday of the month",
+     "how often do we do retrospectives?"),
+    ("the test coverage gate", ("70%", "80%", "no gate"),
+     "CI fails under 80% coverage on new code, not the whole repo",
+     "is there a minimum coverage for PRs?"),
+    ("the salary review cycle", ("yearly in January", "twice a year", "on promotion"),
+     "comp reviews happen twice a year, March and September",
+     "when do raises get looked at?"),
+    ("the logo refresh", ("keep the old logo", "new wordmark", "full rebrand"),
+     "new wordmark only, no full rebrand this year",
+     "are we changing the brand?"),
+    ("the dependency updates", ("Dependabot", "Renovate", "manual"),
+     "Renovate wins, grouped weekly PRs, dependabot gets switched off",
+     "what bot keeps our packages up to date?"),
+    ("the interview process", ("take-home", "live coding", "pair programming"),
+     "we're dropping the take-home, candidates do a 90 min pairing session instead",
+     "do candidates still get a homework assignment?"),
+    ("the Slack retention", ("90 days", "1 year", "forever"),
+     "slack messages get deleted after 1 year, legal signed off",
+     "how long do chat messages stick around?"),
+    ("the cloud region", ("eu-west-1", "eu-central-1", "both"),
+     "new workloads go to eu-central-1 (Frankfurt) for the German customers",
+     "which AWS region are we deploying to?"),
+    ("the customer onboarding calls", ("for everyone", "paid plans only", "enterprise only"),
+     "onboarding calls only for paid plans, free users get the video",
+     "who gets a kickoff call?"),
+    ("the PTO policy", ("25 days", "30 days", "unlimited"),
+     "30 days off for everyone plus public holidays, unlimited PTO is off the table",
+     "how many vacation days do we get?"),
+    ("the design tool", ("Figma", "Sketch", "Penpot"),
+     "staying on Figma, renewing the org plan for another year",
+     "are designers moving off Figma?"),
+    ("the uptime monitoring", ("Pingdom", "Better Stack", "Grafana synthetic"),
+     "Better Stack for uptime checks, cancel Pingdom when the month ends",
+     "what pings the site to check it's up?"),
+]
+
 PEOPLE = ["alice", "bob", "carol", "dan", "erin", "femi", "gus", "hana", "ivan", "jo", "kai", "lena", "mo",
           "nina", "omar", "pia"]
 CHATTER = ["ok", "thanks!", "lgtm", "+1", "sounds good", "on it", "brb, lunch", "nice work everyone",
@@ -274,7 +377,7 @@ THINGS = ["billing", "auth", "search", "export", "import", "notifications", "rep
           "profiles", "sync", "upload", "checkout", "audit", "scheduler"]
 
 
-ALL_TOPICS = TOPICS + HELD_OUT
+ALL_TOPICS = TOPICS + HELD_OUT + HELD_OUT_2
 
 
 @dataclass(frozen=True, slots=True)

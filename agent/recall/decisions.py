@@ -5,9 +5,10 @@ People often close a thread without them ("Hetzner wins, cheaper and the latency
 then", "no more standups on Fridays"), so a logistic regression over the message's local all-MiniLM-L6-v2
 vector (the one the conversation index keeps for every message anyway: no extra embedding) reads the rest
 (:class:`DecisionModel`, trained by :mod:`agent.recall.train_decisions` on the hand-written lines in
-``data/decision_train/``). A message is a decision when either says so, and never when it is a question or
-an open point about one (:data:`_UNDECIDED`). With another embedder the vectors mean something else, and only
-the word list is used.
+``data/decision_train/``), beside the message's words and its form (:func:`form`: the topic masked, so that
+what the model learns from a thousand lines is how a thread is closed, not which topics the lines were about).
+A message is a decision when either says so, and never when it is a question or an open point about one
+(:data:`_UNDECIDED`). With another embedder the vectors mean something else, and only the word list is used.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from agent.embeddings import LOCAL_MODEL_NAME
 
 MODEL_PATH = Path(__file__).parent / "data" / "decision_model.npz"
-THRESHOLD = 0.85  # the model's probability from which a message is a decision (chosen on the development set)
+THRESHOLD = 0.8  # the model's probability from which a message is a decision (chosen on the development set)
 MODEL_EMBEDDER = f"local:{LOCAL_MODEL_NAME}"  # the vectors the model reads (LocalEmbedder.name)
 
 # A decision says so ("decided", "agreed", "final call"), or states the team's plan as fact: "we're moving the
@@ -37,8 +38,11 @@ _DECISION = re.compile(
     r"we chose|approved|final|conclusion|"
     rf"we(?:['’]re| are) (?!not\b|still\b|{_STATES}\b)\w+ing|we(?:['’]ll| will) (?!not\b|see\b)\w+|"
     r"(?:is|are|was|were|been|got) (?:signed|confirmed|booked))\b", re.IGNORECASE)
+# ... nor one person's vote or preference, or the options laid out ("my vote on X is Y", "I'd rather not do X",
+# "I wrote up the options for X: A or B"): they name the topic and an option as a decision does
 _UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|still (?:open|no)|decide on|maybe|"
-                        r"might|perhaps|not sure)\b|\?\s*$", re.IGNORECASE)
+                        r"might|perhaps|not sure|my (?:vote|pick|preference|two cents)|i(?:'d| would)? (?:vote|rather|"
+                        r"prefer)|options)\b|\?\s*$", re.IGNORECASE)
 
 
 def decides(text: str) -> bool:
@@ -47,7 +51,9 @@ def decides(text: str) -> bool:
     return bool(_DECISION.search(text)) and not _UNDECIDED.search(text)
 
 
-WORD_FEATURES = 2**16  # hashed word 1- and 2-grams
+WORD_FEATURES = 2**16  # hashed word 1- and 2-grams; as many for the form's 1- to 3-grams
+FORM_LINES = 8  # a word belongs to the form when at least this many training lines have it
+_FORM_TOKENS = re.compile(r"\w+|[^\w\s.,'\"()\[\]-]")
 
 
 def word_hasher() -> Any:
@@ -59,36 +65,72 @@ def word_hasher() -> Any:
                              binary=True, token_pattern=r"(?u)\b\w+\b", dtype=np.float32)  # noqa: S106
 
 
+def form_hasher() -> Any:
+    """The third reading: the message's form (:func:`form`) as hashed 1- to 3-grams."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(n_features=WORD_FEATURES, ngram_range=(1, 3), alternate_sign=False, norm="l2",
+                             binary=True, token_pattern=r"\S+", lowercase=False, dtype=np.float32)  # noqa: S106
+
+
+def form_tokens(text: str) -> list[str]:
+    return _FORM_TOKENS.findall(text.lower())
+
+
+def form(text: str, vocabulary: frozenset[str]) -> str:
+    """The message with its topic taken out: the words common across the training lines' many topics kept
+    (they carry how it is said: "ok", "then", "it is", "from now on", "my vote", "?", "👍"), any run of others
+    one ``_``. "Linear it is" and "Godot it is" both read "_ it is"; "fine, 20 euros a head then" reads
+    "fine _ a _ then": the model learns the way a thread is closed, not the topics it was trained on."""
+    out: list[str] = []
+    for token in form_tokens(text):
+        kept = token if token in vocabulary else "_"
+        if kept != "_" or not out or out[-1] != "_":
+            out.append(kept)
+    return " ".join(out)
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionModel:
-    """A logistic regression over the message's vector and its hashed words: the weights of both, with the
-    vector's standardisation folded into its weights and the intercept."""
+    """A logistic regression over the message's vector, its hashed words and its hashed form: the weights of
+    the three, with the vector's standardisation folded into its weights and the intercept."""
 
     vector_coef: np.ndarray  # (384,)
     word_coef: np.ndarray  # (WORD_FEATURES,)
+    form_coef: np.ndarray  # (WORD_FEATURES,)
+    form_words: frozenset[str]  # the words a message's form keeps (:func:`form`)
     intercept: float
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         """P(decision) per message: ``vectors`` are the local embedder's, of the messages' ``texts``."""
         words = _hasher().transform(list(texts))
-        logits = np.asarray(vectors, dtype=np.float32) @ self.vector_coef + words @ self.word_coef + self.intercept
+        forms = _form_hasher().transform([form(text, self.form_words) for text in texts])
+        logits = (np.asarray(vectors, dtype=np.float32) @ self.vector_coef + words @ self.word_coef
+                  + forms @ self.form_coef + self.intercept)
         out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
         return out
 
     def save(self, path: Path = MODEL_PATH) -> None:
         np.savez_compressed(path, vector_coef=self.vector_coef.astype(np.float32),
-                            word_coef=self.word_coef.astype(np.float32),
+                            word_coef=self.word_coef.astype(np.float32), form_coef=self.form_coef.astype(np.float32),
+                            form_words=np.array(sorted(self.form_words), dtype=str),
                             intercept=np.array([self.intercept], np.float32))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> DecisionModel:
         with np.load(path, allow_pickle=False) as data:
-            return cls(data["vector_coef"], data["word_coef"], float(data["intercept"][0]))
+            return cls(data["vector_coef"], data["word_coef"], data["form_coef"],
+                       frozenset(str(w) for w in data["form_words"]), float(data["intercept"][0]))
 
 
 @lru_cache(maxsize=1)
 def _hasher() -> Any:
     return word_hasher()
+
+
+@lru_cache(maxsize=1)
+def _form_hasher() -> Any:
+    return form_hasher()
 
 
 @lru_cache(maxsize=1)

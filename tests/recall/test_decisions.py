@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agent.embeddings import LocalEmbedder
-from agent.recall.decisions import DecisionModel, decides, decisions
+from agent.recall.decisions import DecisionModel, decides, decisions, form
 from agent.recall.service import RecallService
 from agent.recall.train_decisions import read_lines
 from agent.storage.ports import Storage
@@ -31,6 +31,14 @@ def test_a_plan_stated_as_fact_is_a_decision_and_talk_about_one_is_not() -> None
     assert not decides("we're still discussing the office move")
     assert not decides("maybe we'll go with Zoom")
     assert not decides("are we moving offices?")
+
+
+def test_a_vote_a_preference_or_the_options_laid_out_are_no_decision() -> None:
+    """They name the topic and an option as the decision does, and would compete with it among the decisions."""
+    assert not decides("my vote: we'll go with the Nordisk tents for the camp")
+    assert not decides("I'd rather we're renting the tents, buying is a lot")
+    assert not decides("options: we'll rent the tents, or buy six and rent the rest")
+    assert decides("the vote is in, we'll go with the Nordisk tents")
 
 
 def test_the_model_recognises_decisions_the_word_list_misses(local_embedder: LocalEmbedder) -> None:
@@ -65,6 +73,7 @@ def test_the_shipped_model_and_its_training_lines(tmp_path: Path) -> None:
     assert labels.count(1) >= 150 and labels.count(0) >= 300 and len(set(texts)) == len(texts)
     model = DecisionModel.load()
     assert model.vector_coef.shape == (LocalEmbedder.dim,) and np.isfinite(model.word_coef).all()
+    assert np.isfinite(model.form_coef).all() and {"ok", "then", "it", "is", "from", "now"} <= model.form_words
     (tmp_path / "bad.tsv").write_text("maybe\ta line without a known label\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.tsv:1"):
         read_lines(tmp_path)
@@ -93,3 +102,45 @@ def test_a_marked_line_said_many_times_takes_one_place_among_the_decisions() -> 
     found = {f.entry.message_id: f for f in index.search(["tents"], unit(1, 0, 0), ["c"], k=5, marked=True,
                                                          feedback=1)}
     assert found["d"].marked_rank == 1 and found["d"].marked
+
+
+def test_a_messages_form_keeps_how_it_is_said_and_masks_the_topic() -> None:
+    common = frozenset({"it", "is", "fine", "then", "a", "for", "?", "👍"})
+    assert form("Linear it is", common) == form("Godot it is.", common) == "_ it is"
+    assert form("fine, 20 euros a head for team lunches then", common) == "fine _ a _ for _ then"
+    assert form("👍 Godot then?", common) == "👍 _ then ?"
+
+
+def test_threads_closed_without_decision_words_on_new_topics_are_decisions(local_embedder: LocalEmbedder) -> None:
+    """Forms the first model missed ("fine, X then", "👍 X then", "signed with X"), on topics no training line
+    has, against the same topics asked, voted on, doubted and a work update in the past tense."""
+    closed = ["fine, canvas tote bags for the fair then", "👍 the long route for the charity ride then",
+              "signed with the caterer from Porto, deposit is paid"]
+    talk = ["kayaks or bikes for the retreat?", "my vote on the fair bags is canvas totes",
+            "the caterer from Porto sent a quote", "the long route for the charity ride sounds risky to me",
+            "fixed the projector cable in room 2", "can the choir rehearse on Wednesdays?"]
+    texts = closed + talk
+    assert not any(decides(text) for text in texts)
+    assert decisions(texts, local_embedder.embed(texts), local_embedder.name) == [True] * 3 + [False] * 6
+
+
+def test_among_decisions_as_close_in_meaning_the_one_where_the_talk_was_held_leads() -> None:
+    """A decision is made where the topic was discussed: with two decisions as close to the topic, the one in
+    the channel holding the talk the question matches comes first among the marked rows."""
+    from agent.recall.index import ConversationIndex, Entry
+
+    def unit(*values: float) -> np.ndarray:
+        vector = np.array(values, dtype=np.float32)
+        return vector / np.linalg.norm(vector)
+
+    index = ConversationIndex(3)
+    lines = [("talk", "t1", "the camp tents: Nordisk or Vango?", unit(1, 0.1, 0), False),
+             ("talk", "t2", "my vote on the camp tents is Vango", unit(1, 0.2, 0), False),
+             ("other", "d1", "we pilot the new camp bus on Fridays", unit(1, 0, 0.5), True),
+             ("talk", "d2", "alright, Nordisk it is", unit(1, 0, 0.52), True)]
+    index.add([Entry(key, mid, None, "u", "u", text, 0.0) for key, mid, text, _, _ in lines],
+              np.stack([vector for *_, vector, _ in lines]), [text.lower().split() for _, _, text, _, _ in lines],
+              [mark for *_, mark in lines])
+    found = {f.entry.message_id: f for f in index.search(["tents"], unit(1, 0, 0), ["talk", "other"], k=5,
+                                                         marked=True, feedback=2)}
+    assert found["d2"].marked_rank == 0 and found["d1"].marked_rank == 1
