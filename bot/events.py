@@ -196,6 +196,7 @@ class Command:
     id: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)
     target_at: datetime | None = None  # when the ``target`` message was posted, where the platform says
+    is_direct: bool = False  # sent in a direct message with the bot (its one person owns that conversation)
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,10 +70,16 @@ async def ask_command(ctx: CommandContext) -> list[Reply]:
                   reply_to=cmd.channel.thread, rated=rated, layout=reply.layout)]
 
 
-@command("forget", "Erase what I remember about this channel (asks for confirmation).", "/forget [confirm]",
+@command("forget", "Erase what I remember about this channel (asks for confirmation; admins, or you in a DM).",
+         "/forget [confirm]",
          rate_limited=False)
 async def forget_command(ctx: CommandContext) -> list[Reply]:
+    """A channel's memory is everyone's there, and holds what admins set (the spam policy, the digest, the
+    instructions): only an admin erases it; a direct message with Confab belongs to its one person."""
     cmd = ctx.command
+    if not (cmd.author.is_admin or cmd.is_direct):
+        return [ctx.reply(say.admin_only("forget", cmd.channel.platform, cmd.author.name)
+                          + " In a direct message with me, anyone can.", ephemeral=True)]
     messages, channel_settings = ctx.deps.store.messages, ctx.deps.store.channel_settings
     now = time.time()
     if cmd.args.strip().lower() == "confirm":

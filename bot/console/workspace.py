@@ -161,7 +161,7 @@ class Workspace:
                 return Control(REACT_USAGE)
             return React(words[0].lstrip("[").rstrip("]"), words[1])
         return RunCommand(Command(name=name, args=args, channel=self.ref(thread), author=self.author(),
-                                  id=self.id_of(self.next_number(thread))))
+                                  id=self.id_of(self.next_number(thread)), is_direct=self.is_direct))
 
     def _attach(self, args: str) -> Control:
         """``/attach PATH``: the file goes with the next message (read when that message is answered)."""

@@ -271,7 +271,8 @@ def _command(interaction: discord.Interaction, name: str, args: str, target: dis
                                  is_admin=permissions.administrator or permissions.manage_guild)
     return Command(name=name, args=args.strip(), channel=ref_of(interaction.channel), author=author,
                    id=str(interaction.id), target=str(target.id) if target is not None else None,
-                   target_at=target.created_at if target is not None else None)
+                   target_at=target.created_at if target is not None else None,
+                   is_direct=interaction.guild_id is None)
 
 
 async def _recorded(owing: asyncio.Future[bool] | None, name: str) -> bool:

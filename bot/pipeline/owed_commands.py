@@ -40,7 +40,7 @@ def command_to_json(command: Command) -> str:
     return json.dumps({
         "name": command.name, "args": command.args, "channel": list(channel_fields(command.channel)),
         "author": author_fields(command.author), "target": command.target, "id": command.id,
-        "target_at": command.target_at.isoformat() if command.target_at else None,
+        "target_at": command.target_at.isoformat() if command.target_at else None, "is_direct": command.is_direct,
     }, ensure_ascii=False)
 
 
@@ -51,7 +51,7 @@ def command_from_json(payload: str) -> Command:
     return Command(
         name=str(data["name"]), args=str(data["args"]), channel=ChannelRef(*data["channel"]),
         author=author_from(data["author"]), target=data.get("target"), id=data.get("id"),
-        target_at=datetime.fromisoformat(target_at) if target_at else None,
+        target_at=datetime.fromisoformat(target_at) if target_at else None, is_direct=data.get("is_direct") is True,
     )
 
 

@@ -48,7 +48,7 @@ class Router:
         if addressed and body.startswith("/"):
             name, _, args = body[1:].partition(" ")
             command = Command(name=name.lower(), args=args.strip(), channel=message.channel,
-                              author=message.author, id=message.id)
+                              author=message.author, id=message.id, is_direct=message.is_direct)
             return Route("command", body, command)
         follow = await self.followed(message.channel) if message.channel.thread else None
         continues = message.replies_to_bot or (follow is not None and follow[0] == MENTION_KIND)

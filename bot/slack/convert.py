@@ -232,6 +232,7 @@ def command_from_payload(form: Mapping[str, Any]) -> Command | None:
         channel=ChannelRef(PLATFORM, team_of(form), channel_id),
         author=Author(id=user_id, name=_str(form.get("user_name")) or user_id),
         id=_str(form.get("trigger_id")) or None, raw=dict(form),
+        is_direct=_str(form.get("channel_name")) == "directmessage" or channel_id.startswith("D"),
     ))
 
 
@@ -253,6 +254,7 @@ def shortcut_from_payload(payload: Mapping[str, Any]) -> Command | None:
         name=name, args="", channel=ChannelRef(PLATFORM, team_of(payload), channel_id),
         author=Author(id=user_id, name=_str(user.get("username")) or _str(user.get("name")) or user_id),
         target=target, id=_str(payload.get("trigger_id")) or None, raw=dict(payload),
+        is_direct=channel_id.startswith("D"),
     ))
 
 

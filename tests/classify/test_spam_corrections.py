@@ -93,8 +93,8 @@ async def test_a_later_spam_verdict_and_forget_revoke_the_exemption(bot: Chat) -
     await bot.command("spam", "not-spam q3", admin=True)
     await bot.say(PROMO + " now", user="carol", id="q4")
     assert flagged(bot) == ["q1", "q3"]
-    await bot.command("forget", user="mod")
-    await bot.command("forget", "confirm", user="mod")
+    await bot.command("forget", user="mod", admin=True)
+    await bot.command("forget", "confirm", user="mod", admin=True)
     await bot.say(PROMO, user="carol", id="q5")
     assert flagged(bot) == ["q1", "q3", "q5"]
 

@@ -132,12 +132,30 @@ async def test_command_typed_after_a_mention(chat: Chat) -> None:
 async def test_forget_needs_confirmation(chat: Chat) -> None:
     await chat.say("secret plans")
     memory = chat.pipeline.deps.store
-    assert "no pending" in (await chat.command("forget", "confirm"))[0].text
-    warning = await chat.command("forget")
+    assert "no pending" in (await chat.command("forget", "confirm", admin=True))[0].text
+    warning = await chat.command("forget", admin=True)
     assert "Type `/forget confirm`" in warning[0].text
     assert await memory.messages.count("test:T1:general") == 1
-    assert "forgotten" in (await chat.command("forget", "confirm"))[0].text
+    assert "forgotten" in (await chat.command("forget", "confirm", admin=True))[0].text
     assert await memory.messages.count("test:T1:general") == 0
+
+
+async def test_only_an_admin_forgets_a_channel_and_anyone_their_direct_messages(chat: Chat) -> None:
+    """Anyone could erase a channel's memory, with it what admins set there: a spammer reset a `delete` spam
+    policy to the default by forgetting the channel."""
+    memory = chat.pipeline.deps.store
+    await chat.command("spam", "policy delete", admin=True)
+    await chat.say("we ship on friday")
+    for args in ("", "confirm"):
+        [refused] = await chat.command("forget", args, user="mallory")
+        assert refused.ephemeral and "Only admins can use `/forget`" in refused.text
+        assert "direct message" in refused.text
+    assert await memory.messages.count("test:T1:general") == 1
+    assert await memory.channel_settings.get("test:T1:general", "spam_policy") == "delete"
+    await chat.say("my own notes", channel="dm-bob", user="bob")
+    await chat.command("forget", channel="dm-bob", user="bob", direct=True)
+    assert "forgotten" in (await chat.command("forget", "confirm", channel="dm-bob", user="bob", direct=True))[0].text
+    assert await memory.messages.count("test:T1:dm-bob") == 0
 
 
 async def test_follower_gets_thread_messages(make_chat: Any) -> None:

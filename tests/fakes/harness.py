@@ -103,9 +103,10 @@ class Chat:
         return self.adapter.sent[before:]
 
     async def command(self, name: str, args: str = "", user: str = "alice", channel: str = "general",
-                      admin: bool = False, thread: str | None = None, target: str | None = None) -> list[Reply]:
+                      admin: bool = False, thread: str | None = None, target: str | None = None,
+                      direct: bool = False) -> list[Reply]:
         cmd = Command(name=name, args=args, channel=self.channel(channel, thread),
-                      author=Author(user, user, is_admin=admin), target=target)
+                      author=Author(user, user, is_admin=admin), target=target, is_direct=direct)
         return list(await self.pipeline.handle_command(cmd))
 
     async def edit(self, message_id: str, text: str, user: str = "alice", channel: str = "general") -> None:

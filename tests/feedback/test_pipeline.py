@@ -86,8 +86,8 @@ async def test_forget_takes_the_channels_feedback_with_it(make_chat: Any) -> Non
     chat = await make_chat(ScriptedModel(steps=[AIMessage("Kept until forgotten.")]))
     await chat.say("@confab what do you keep?")
     await chat.pipeline.handle_vote(vote("bot-1", "down"))
-    await chat.command("forget")
-    [done] = await chat.command("forget", "confirm")
+    await chat.command("forget", admin=True)
+    [done] = await chat.command("forget", "confirm", admin=True)
     assert done.text.startswith("Done")
     assert await chat.pipeline.handle_vote(vote("bot-1", "up")) == UNKNOWN_ANSWER
     assert await chat.deps.store.feedback.pairs() == []

@@ -23,6 +23,8 @@ def test_a_command_survives_its_record() -> None:
     assert command_from_json(text) == command  # ``raw`` is not compared
     plain = Command("help", "", ChannelRef("discord", "G1", "C1"), Author("1", "bob"), id="99")
     assert command_from_json(command_to_json(plain)) == plain
+    direct = Command("forget", "", ChannelRef("discord", "@me", "D1"), Author("1", "bob"), id="100", is_direct=True)
+    assert command_from_json(command_to_json(direct)) == direct
 
 
 def test_the_record_is_keyed_by_channel_and_platform_id() -> None:

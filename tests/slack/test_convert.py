@@ -103,7 +103,11 @@ def test_slash_command_form() -> None:
     assert command.channel.key == "slack:T0TEAM001:C0GENERAL"
     assert command.author.id == "U0ALICE01" and command.author.name == "alice"
     assert command.id == "13345224609.738474920.8088930838d88f008e0"
+    assert not command.is_direct
     assert command_from_payload({"command": "/ask"}) is None
+    in_dm = command_from_payload({**payload("slash_command"), "channel_id": "D0ALICE01",
+                                  "channel_name": "directmessage"})
+    assert in_dm is not None and in_dm.is_direct  # /forget there is the person's own
 
 
 def test_message_shortcut_targets_the_thread_root() -> None:
