@@ -29,7 +29,6 @@ from langchain_core.tools import BaseTool
 from agent.context import current_turn
 from agent.files.search import TOOL as FILES_TOOL
 from agent.intents import (
-    ABOUT_A_FEATURE,
     BRAINSTORM,
     CLASSIFY,
     GREETING,
@@ -42,6 +41,7 @@ from agent.intents import (
     SENTIMENT,
     SUMMARY,
     THANKS,
+    about_a_feature,
 )
 from agent.text import strip_mention
 from agent.tools.base import ToolOutput
@@ -145,7 +145,7 @@ class OfflineChatModel(BaseChatModel):
         if PAST.search(text) and "search_conversations" in self.tool_names:
             return _call("search_conversations", {"query": text})
         search = self._search(text, conversation)
-        if (HOW_TO.search(text) or ABOUT_A_FEATURE.search(text)) and "search_knowledge" in self.tool_names:
+        if (HOW_TO.search(text) or about_a_feature(text)) and "search_knowledge" in self.tool_names:
             return search
         if SUMMARY.search(text):
             scope = _SCOPE.search(text)

@@ -45,3 +45,24 @@ def _routed(text: str) -> str:
 def test_a_question_about_a_feature_asks_the_docs_and_a_request_runs_it(text: str, tool: str) -> None:
     assert _routed(text) == tool
     assert asks_for_a_feature(text) is (tool != "search_knowledge")
+
+
+@pytest.mark.parametrize("text, tool", [
+    # an open question or a request to explain asks about a feature: these ran a summary, the mood, a brainstorm
+    ("who can see a summary?", "search_knowledge"), ("what is the mood feature?", "search_knowledge"),
+    ("what's brainstorm for?", "search_knowledge"), ("explain summaries", "search_knowledge"),
+    ("how many ideas does brainstorm seed?", "search_knowledge"), ("tell me about summaries", "search_knowledge"),
+    ("why is the mood always neutral?", "search_knowledge"),
+    ("what's the difference between a summary and a digest?", "search_knowledge"),
+    # asking for its reading of the conversation still runs it
+    ("what's the mood?", "analyze_sentiment"), ("what is the team's mood lately?", "analyze_sentiment"),
+    ("how's the vibe?", "analyze_sentiment"), ("why is the mood so bad today?", "analyze_sentiment"),
+    ("what is the summary of this thread?", "summarize_conversation"),
+    ("what would be a good summary of this?", "summarize_conversation"), ("what did I miss?", "summarize_conversation"),
+    ("what are some ideas for the offsite?", "brainstorm_ideas"),
+    ("how do people feel about the release? sentiment please", "analyze_sentiment"),
+    ("generate images of a lighthouse", "generate_image")])
+def test_an_open_question_about_a_feature_asks_the_docs_and_one_about_this_conversation_runs_it(
+        text: str, tool: str) -> None:
+    assert _routed(text) == tool
+    assert asks_for_a_feature(text) is (tool != "search_knowledge")  # summaries count a question about one as talk
