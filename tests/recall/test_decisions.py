@@ -93,3 +93,15 @@ def test_a_marked_line_said_many_times_takes_one_place_among_the_decisions() -> 
     found = {f.entry.message_id: f for f in index.search(["tents"], unit(1, 0, 0), ["c"], k=5, marked=True,
                                                          feedback=1)}
     assert found["d"].marked_rank == 1 and found["d"].marked
+
+
+def test_a_decision_followed_by_a_request_or_a_question_is_a_decision(local_embedder: LocalEmbedder) -> None:
+    """The question mark closing "…, carol can you book them?" made the whole message a question."""
+    decided = ["ok let's go with Thursday then, carol can you finish the docs by Wednesday?",
+               "we decided to freeze the branch on Monday. any objections?",
+               "ok, the yellow tents then, bob can you order twelve?"]
+    asked = ["are we going with Thursday, bob can you check?", "should we go with Thursday?",
+             "alright, Nordisk tents for the summer camp?"]
+    assert [decides(text) for text in decided[:2] + asked] == [True, True, False, False, False]
+    texts = decided + asked
+    assert decisions(texts, local_embedder.embed(texts), local_embedder.name) == [True] * 3 + [False] * 3

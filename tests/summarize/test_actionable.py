@@ -297,3 +297,30 @@ def test_it_is_without_a_choice_is_no_decision(text: str) -> None:
     from agent.summarize.signals import is_decision
 
     assert not is_decision(text)
+
+
+def test_a_decision_followed_by_a_request_or_a_question_is_a_decision_and_the_request_an_item() -> None:
+    """"ok, Thursday then, cleo can you …?" ends with a question mark: it was no decision, cleo's task was lost
+    and her name read "cleo can cleo finish"."""
+    summary = summarize_extractive(msgs(
+        "ana: we need a date for the 2.0 launch",
+        "ben: next Thursday works, the billing migration is almost done",
+        "cleo: Thursday is fine, but the release notes aren't ready",
+        "ana: ok let's go with Thursday then, cleo can you finish the release notes by Wednesday?",
+        "cleo: sure, I'll have them by Wednesday",
+        "dev: we decided to freeze the branch on Monday. any objections?"), HashEmbedder())
+    decided = {p.sources: p.text for p in summary.decisions}
+    assert decided[("m4",)] == "ana: ok let's go with Thursday then."  # the decision, not the question after it
+    assert decided[("m6",)] == "dev: we decided to freeze the branch on Monday."
+    items = [(a.owner, a.text, a.due, a.asked_by) for a in summary.action_items]
+    assert ("cleo", "Finish the release notes", "Wednesday", "ana") in items
+    retold = " ".join(p.text for p in summary.key_points) + summary.tldr
+    assert "cleo can cleo" not in retold and "can cleo finish" not in retold.lower()
+
+
+@pytest.mark.parametrize("text", ["are we going with Thursday, ben can you check?", "should we go with Thursday?",
+                                  "have we decided, or should we wait?"])
+def test_a_question_about_a_decision_stays_no_decision(text: str) -> None:
+    from agent.summarize.signals import is_decision
+
+    assert not is_decision(text)
