@@ -21,6 +21,9 @@ BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on
 GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening))( there| all| team)?\b[!. ]*$",
                       re.I)
 THANKS = re.compile(r"^(thanks|thank you|thx|ty|cheers|great|perfect|awesome|got it)\b[\w ]{0,20}[!. ]*$", re.I)
+# a reply that only acknowledges ("ok", "+1", "sounds good"): nothing to search the docs for
+ACKNOWLEDGEMENT = re.compile(r"^(ok(ay)?|k|kk|sure|yes|yep|yeah|yup|no|nope|cool|nice|noted|fine|right|lol|haha|np|"
+                             r"\+1|will do|sounds good|makes sense|all good|no problem|good to know)[!. ]*$", re.I)
 # "how do I summarize a thread?" asks about the feature (the docs), it doesn't ask for a summary
 HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
 # this conversation ("is the mood good here?", "why is the mood so bad today?", "what would be a good summary of
@@ -66,10 +69,11 @@ REMIND = re.compile(r"^(please\s+)?remind (me|us|\w+) (to|about|that)\b", re.I)
 
 def asks_for_a_feature(text: str) -> bool:
     """Does a message to Confab (without the mention) ask for one of its own features (a summary, an image, the
-    mood, labels, a brainstorm, help, a greeting or thanks) rather than about the team's work? A question about
-    what was said or how to do something is about the work."""
+    mood, labels, a brainstorm, help, a greeting, thanks or an "ok") rather than about the team's work? A question
+    about what was said or how to do something is about the work."""
     text = " ".join(text.split()).strip(" ,:")
     if PAST.search(text) or HOW_TO.search(text) or about_a_feature(text):
         return False
     return bool(SUMMARY.search(text) or IMAGE.search(text) or SENTIMENT.search(text) or CLASSIFY.search(text)
-                or BRAINSTORM.search(text) or HELP.match(text) or GREETING.match(text) or THANKS.match(text))
+                or BRAINSTORM.search(text) or HELP.match(text) or GREETING.match(text) or THANKS.match(text)
+                or ACKNOWLEDGEMENT.match(text))

@@ -29,6 +29,7 @@ from langchain_core.tools import BaseTool
 from agent.context import current_turn
 from agent.files.search import TOOL as FILES_TOOL
 from agent.intents import (
+    ACKNOWLEDGEMENT,
     BRAINSTORM,
     CLASSIFY,
     GREETING,
@@ -139,6 +140,8 @@ class OfflineChatModel(BaseChatModel):
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
         if THANKS.match(text):
             return _answer("You're welcome!")
+        if ACKNOWLEDGEMENT.match(text):  # "ok", "+1": the docs have nothing to say to that
+            return _answer("👍")
         if REMIND.match(text):
             return _answer("I can't send reminders. I keep your message, though: it is an action item in this "
                            "channel's summaries and digests (`/summarize`, `/digest`).\n\n" + OFFLINE_NOTE)

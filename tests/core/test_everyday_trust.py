@@ -120,3 +120,10 @@ async def test_half_an_emoji_from_any_caller_is_stored_cleaned_and_answered(make
     assert reply.text == "answered"
     [stored, _] = await chat.pipeline.deps.store.messages.recent("test:T1:general")
     assert stored.author_name == "bob \ufffd" and "\ufffd" in stored.text
+
+
+async def test_an_acknowledgement_put_to_confab_gets_a_nod_not_passages_of_the_docs(chat: Chat) -> None:
+    """"@confab ok" quoted the docs' passages about threads and ratings; "@confab yes" said the docs don't cover it."""
+    for nod in ("@confab ok", "@confab +1", "@confab yes", "@confab sounds good"):
+        assert await chat.say(nod) == "👍", nod
+    assert await chat.say("@confab ok, how do I deploy confab?") != "👍"  # a question after the "ok" is asked
