@@ -66,6 +66,9 @@ _POINTS_BACK = re.compile(
     r"\b(it|its|it's|that|this|these|those|they|them|their|there|then|one|ones|same)\b"
     r"|^(and|also|but|so|what about|how about)\b"
     r"|^how (many|much|often|long)\s+(can|do|does|is|are|should|will|would)\b", re.I)
+# words that only ask back about the answer just given ("is that right?", "what do you mean?", "really?", "are you
+# sure?"): a follow-up of these alone has no words of its own and is searched with the question it follows
+_ASKS_BACK = "right correct true sure really exactly mean meant explain again seriously certain wrong".split()
 RECENT_ANSWER = 3  # outside a thread, a follow-up refers to the bot's answer among the last lines only
 _STOP = frozenset(
     "the a an and or but is are was were be to of in on for at by with what who how why when where which "
@@ -177,11 +180,13 @@ class OfflineChatModel(BaseChatModel):
         """Search the docs for the question; a follow-up with the question it follows first, alone second."""
         alone = {"query": text, "k": 5}
         previous = None
-        if _POINTS_BACK.search(text) or not content_words([text])[0]:  # "do you know?": the thread's question
+        if _POINTS_BACK.search(text) or not _own_words(text):  # "do you know?", "really?": the question before
             turn = current_turn.get()
             previous = _followed_question(conversation, in_thread=turn is not None and turn.thread is not None)
         if previous is None:
             return _call("search_knowledge", alone)
+        if not _own_words(text):  # "is that right?", "what do you mean?": the question it follows, alone
+            return _call("search_knowledge", {"query": _strip_mention(previous, self.bot_name), "k": 5})
         with_context = {"query": f"{_strip_mention(previous, self.bot_name)} {text}", "focus": text, "k": 5}
         return _calls([("search_knowledge", with_context), ("search_knowledge", alone)])
 
@@ -311,16 +316,24 @@ def _on_topic(answer: str, question: str) -> bool:
     follow-up's own words? ("where does it keep its data then?": "The service keeps its data in …", but not
     "how do I set it up on Discord?": "put your settings in …"). A follow-up without words of its own is."""
     quoted = answer.split(" [1]")[0]
-    own, found = (set(words) for words in content_words([question, quoted]))
+    own, found = _own_words(question), set(content_words([quoted])[0])
     return 2 * len(own & found) >= len(own)
+
+
+def _own_words(question: str) -> set[str]:
+    """The question's content words (stemmed), but those that only ask back about the answer just given."""
+    own, *back = content_words([question, *_ASKS_BACK])
+    return set(own) - {word for words in back for word in words}
 
 
 def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | None:
     """What a follow-up follows: the last question the bot answered (a line that got no answer, such as "ok,
-    I'll set it up tomorrow", is no context), and in a thread its first question too, which names the topic
-    the thread's later follow-ups lean on ("how do I run it under systemd?" … "and how do I see its logs?").
+    I'll set it up tomorrow", is no context, nor one that only asked back, "is that right?"), and in a thread its
+    first question too, which names the topic the thread's later follow-ups lean on ("how do I run it under
+    systemd?" … "and how do I see its logs?").
     Outside threads only when the bot has just answered (a DM, or a channel where it has just replied)."""
-    people = [i for i, line in enumerate(conversation) if not line.startswith("(bot) ")]
+    people = [i for i, line in enumerate(conversation)  # "is that right?" asked back: no question of its own
+              if not line.startswith("(bot) ") and _own_words(line.partition(": ")[2])]
     answers = [i for i, line in enumerate(conversation) if line.startswith("(bot) ")]
     if not in_thread and (not answers or answers[-1] < len(conversation) - RECENT_ANSWER):
         return None
