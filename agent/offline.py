@@ -182,7 +182,7 @@ class OfflineChatModel(BaseChatModel):
         previous = None
         if _POINTS_BACK.search(text) or not _own_words(text):  # "do you know?", "really?": the question before
             turn = current_turn.get()
-            previous = _followed_question(conversation, in_thread=turn is not None and turn.thread is not None)
+            previous = _followed_question(conversation, turn is not None and turn.thread is not None, self.bot_name)
         if previous is None:
             return _call("search_knowledge", alone)
         if not _own_words(text):  # "is that right?", "what do you mean?": the question it follows, alone
@@ -326,14 +326,14 @@ def _own_words(question: str) -> set[str]:
     return set(own) - {word for words in back for word in words}
 
 
-def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | None:
+def _followed_question(conversation: Sequence[str], in_thread: bool, bot_name: str) -> str | None:
     """What a follow-up follows: the last question the bot answered (a line that got no answer, such as "ok,
-    I'll set it up tomorrow", is no context, nor one that only asked back, "is that right?"), and in a thread its
+    I'll set it up tomorrow", is no context, nor an "ok" or one that only asked back), and in a thread its
     first question too, which names the topic the thread's later follow-ups lean on ("how do I run it under
     systemd?" … "and how do I see its logs?").
     Outside threads only when the bot has just answered (a DM, or a channel where it has just replied)."""
-    people = [i for i, line in enumerate(conversation)  # "is that right?" asked back: no question of its own
-              if not line.startswith("(bot) ") and _own_words(line.partition(": ")[2])]
+    people = [i for i, line in enumerate(conversation)
+              if not line.startswith("(bot) ") and _asks(_strip_mention(line.partition(": ")[2], bot_name))]
     answers = [i for i, line in enumerate(conversation) if line.startswith("(bot) ")]
     if not in_thread and (not answers or answers[-1] < len(conversation) - RECENT_ANSWER):
         return None
@@ -343,6 +343,12 @@ def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | No
         return None
     first = people[0] if in_thread else last
     return " ".join(conversation[i].partition(": ")[2] for i in dict.fromkeys((first, last))).strip() or None
+
+
+def _asks(text: str) -> bool:
+    """Is a line a question of its own, one a follow-up can lean on? Not "is that right?" (asked back), "ok" or
+    "thanks!"."""
+    return bool(_own_words(text)) and not (ACKNOWLEDGEMENT.match(text) or THANKS.match(text) or GREETING.match(text))
 
 
 def _strip_mention(text: str, bot_name: str) -> str:

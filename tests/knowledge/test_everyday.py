@@ -146,6 +146,15 @@ async def test_asking_back_about_an_answer_quotes_the_answers_passage_again(bot:
         assert quotes(await bot.say(asked_back, thread="root"))[0] == first, asked_back
 
 
+async def test_an_ok_to_the_bot_is_no_question_a_follow_up_leans_on(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
+    async with open_bot(tmp_path) as chat:  # answers stay in the channel (the console, Discord)
+        await chat.say("@confab how long are messages kept?")
+        assert await chat.say("@confab ok") == "👍"
+        # it searched "ok" before: the docs' lines about "ok, I'll set it up tomorrow" in threads
+        assert "CONFAB_RETENTION_DAYS" in quotes(await chat.say("@confab is that right?"))[0]
+
+
 async def test_a_reply_to_the_bots_answer_is_searched_with_the_question_it_answered(bot: Chat) -> None:
     """Discord's Reply, the console's ``>N``: the thread's root is Confab's answer, not the question."""
     await bot.say("@confab how do I run it under systemd?", id="q1")
