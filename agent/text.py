@@ -36,3 +36,17 @@ def sentences(text: str) -> list[str]:
             first, rest = sentence, []
         out.extend(part.strip() for part in (first, *rest))
     return [part for part in out if part]
+
+
+_QUOTE = re.compile(r"^\s*>")  # "> …" quotes a line (Slack, Discord, Markdown); Discord's ">>> …" the rest
+
+
+def without_quotes(text: str) -> str:
+    """``text`` without the lines it quotes: words said before (by someone else, or by Confab), not the writer's."""
+    own: list[str] = []
+    for line in text.splitlines():
+        if line.lstrip().startswith(">>>"):
+            break
+        if not _QUOTE.match(line):
+            own.append(line)
+    return "\n".join(own).strip()

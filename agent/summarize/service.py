@@ -26,6 +26,7 @@ from agent.summarize.extractive import describe_coverage, summarize_extractive
 from agent.summarize.model import MAX_MESSAGES, Summary
 from agent.summarize.mood import describe_mood
 from agent.summarize.scope import DEFAULT_CHANNEL_HOURS, DEFAULT_CHANNEL_MIN, Scope
+from agent.text import without_quotes
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -123,6 +124,9 @@ class Summarizer:
         to_bot = facts.pop("to_bot", None)
         to_bot = to_bot if isinstance(to_bot, frozenset) else frozenset()
         coverage = describe_coverage(messages, **facts)
+        # what people quote ("> …", Confab's answer among them) was said before, and not in the quoter's words
+        messages = [m if text == m.text else replace(m, text=text) for m in messages
+                    if (text := without_quotes(m.text))]
         if use_llm is None:
             use_llm = not self.settings.is_offline
         summary: Summary | None = None

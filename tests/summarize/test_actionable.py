@@ -194,6 +194,21 @@ async def test_asking_the_bot_for_its_features_is_not_the_teams_conversation(bot
     assert "carol: carol" not in reply.text and "carol is not sure the fix works" in reply.text
 
 
+async def test_what_people_quote_is_not_retold_as_their_words(bot: Any) -> None:
+    """Confab's "I'm running offline …" quoted back read "carol is running offline: carol answer only from …"."""
+    await bot.say("@confab how long are messages kept?", user="ana")
+    await bot.say("@confab\n> I'm running offline: I answer only from the team's documents and this channel.\n"
+                  "so I need a model for better answers?", user="carol")
+    await bot.say("> Messages older than `CONFAB_RETENTION_DAYS` are deleted automatically.\n"
+                  "we should lower it to 30 days, I'll open the PR tomorrow", user="ben")
+    await bot.say(">>> I answer only from the team's documents\nand this channel.", user="dev")
+    [reply] = await bot.command("summarize")
+    assert "carol is running offline" not in reply.text and "running offline" not in reply.text
+    assert "deleted automatically" not in reply.text and "> " not in reply.text
+    assert "team's documents" not in reply.text
+    assert "**ben**: Open the PR — due tomorrow" in reply.text  # what they said themselves still counts
+
+
 async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None:
     from tests.fakes.harness import console_says
     from tests.fakes.settings import make_settings
