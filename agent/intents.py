@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import re
 
-SUMMARY = re.compile(r"\b(summar(y|ies|i[sz]e)|sum up|tl;?dr|recap|catch me up|what did i miss)\b", re.I)
+# "what's new?", "anything I should know?": asked alone, a request to catch up on the conversation
+_CATCH_UP = (r"^(so\s+)?(what'?s new|what'?s (been )?(going on|happening)|what happened|anything (new|important|i "
+             r"should know( about)?)|any (news|updates))(\s+(here|today|lately|in here|while i was (away|out)|"
+             r"since yesterday))?[\s?!.]*$")
+SUMMARY = re.compile(r"\b(summar(y|ies|i[sz]e)|sum up|tl;?dr|recap|catch me up|what did i miss)\b|" + _CATCH_UP,
+                     re.I)
 IMAGE = re.compile(
     r"^(please\s+)?(draw|paint|sketch|imagine)\b|\b(draw|generate|create|make|paint|render)\b.{0,40}"
     r"\b(image|picture|drawing|illustration|logo|photo|icon|poster|sketch)e?s?\b", re.I)
@@ -47,7 +52,7 @@ _ASKS_FOR_A_READING = re.compile(
     r"(overall\s+|general\s+|current\s+)?"
     r"(mood|vibe|tone|sentiment|feeling|summary|recap|tl;?dr|gist)"
     r"(\s+(of|in|on|from|among|over|since|during)\b.*|\s+(now|lately|so far|like|been like))?[\s?.!]*$"
-    r"|^(what|any)\s+(\w+\s+){0,2}(ideas|suggestions)\b|^what did i miss\b", re.I)
+    r"|^(what|any)\s+(\w+\s+){0,2}(ideas|suggestions)\b|^what did i miss\b|" + _CATCH_UP, re.I)
 
 _SENTENCE_BREAK = re.compile(r"[?.!:;]\s+\S")
 

@@ -61,7 +61,11 @@ def test_a_question_about_a_feature_asks_the_docs_and_a_request_runs_it(text: st
     ("what would be a good summary of this?", "summarize_conversation"), ("what did I miss?", "summarize_conversation"),
     ("what are some ideas for the offsite?", "brainstorm_ideas"),
     ("how do people feel about the release? sentiment please", "analyze_sentiment"),
-    ("generate images of a lighthouse", "generate_image")])
+    ("generate images of a lighthouse", "generate_image"),
+    # a bare "what's new?" asks to catch up (it quoted the docs' lines about help channels); about a topic it doesn't
+    ("what's new?", "summarize_conversation"), ("anything I should know?", "summarize_conversation"),
+    ("what happened while I was away?", "summarize_conversation"),
+    ("what happened with the export job?", "search_knowledge"), ("what's new in version 2?", "search_knowledge")])
 def test_an_open_question_about_a_feature_asks_the_docs_and_one_about_this_conversation_runs_it(
         text: str, tool: str) -> None:
     assert _routed(text) == tool
