@@ -82,3 +82,14 @@ def asks_for_a_feature(text: str) -> bool:
     return bool(SUMMARY.search(text) or IMAGE.search(text) or SENTIMENT.search(text) or CLASSIFY.search(text)
                 or BRAINSTORM.search(text) or HELP.match(text) or GREETING.match(text) or THANKS.match(text)
                 or ACKNOWLEDGEMENT.match(text))
+
+
+def is_request_to_bot(text: str, bot_name: str) -> bool:
+    """Commands, and asking Confab for one of its features ("@confab summarize please", "@confab draw a cat"), are
+    no part of the team's conversation: summaries, the mood, labels and brainstorm seeds leave them out. Everything
+    else said to Confab is: "@confab remind us to …" is an action item, "@confab what did we decide?" a question."""
+    head = " ".join(text.split()).lower()
+    if head.startswith("/"):
+        return True
+    bot = f"@{bot_name.lower()}"
+    return head.startswith(bot) and asks_for_a_feature(head[len(bot):])

@@ -43,6 +43,7 @@ from agent.intents import (
     SUMMARY,
     THANKS,
     about_a_feature,
+    is_request_to_bot,
 )
 from agent.text import strip_mention
 from agent.tools.base import ToolOutput
@@ -129,7 +130,9 @@ class OfflineChatModel(BaseChatModel):
         if tool_results:
             return _answer(self._compose(tool_results, messages))
         text = GREETING_LEAD.sub("", _question(messages, self.bot_name))
-        return self._decide(text, _history_lines(messages), _history_lines(messages, bots=True))
+        talk = [line for line in _history_lines(messages)  # what was asked of Confab is no talk to label or read
+                if not is_request_to_bot(line.partition(": ")[2], self.bot_name)]
+        return self._decide(text, talk, _history_lines(messages, bots=True))
 
     def _decide(self, text: str, history: list[str], conversation: Sequence[str] = ()) -> AIMessage:
         if HELP.match(text):

@@ -18,7 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from agent.embeddings import Embedder
-from agent.intents import asks_for_a_feature
+from agent.intents import is_request_to_bot
 from agent.memory.models import StoredMessage
 from agent.settings import Settings
 from agent.storage.ports import MessageStore
@@ -75,7 +75,7 @@ class Summarizer:
         if scope.until is not None:
             ordered = [m for m in ordered if m.created_at <= scope.until]
         people = [m for m in ordered if not m.is_bot and not m.deleted and m.text.strip()
-                  and not _is_request(m.text, self.settings.bot_name)]
+                  and not is_request_to_bot(m.text, self.settings.bot_name)]
         left_out_bot = sum(1 for m in ordered if m.is_bot)
         to_bot = answered_by_bot(ordered)
         available = len(people)
@@ -161,16 +161,3 @@ def answered_by_bot(ordered: Sequence[StoredMessage]) -> frozenset[str]:
             answered.add(previous.id)
         last[message.thread] = message
     return frozenset(answered)
-
-
-def _is_request(text: str, bot_name: str) -> bool:
-    """Commands, and asking the bot for one of its features (a summary, an image, the mood, …), are not part of
-    the conversation. Everything else said to the bot is: "@confab remind us to …" is an action item,
-    "@confab what did we decide?" a question."""
-    head = " ".join(text.split()).lower()
-    if head.startswith("/"):
-        return True
-    bot = f"@{bot_name.lower()}"
-    if not head.startswith(bot):
-        return False
-    return asks_for_a_feature(head[len(bot):])
