@@ -65,6 +65,12 @@ def about_a_feature(text: str) -> bool:
                                                  and not _ASKS_FOR_A_READING.search(text)))
 
 
+# a judgement of what Confab made ("this summary is useless", "the tldr missed the decision", "that image looks
+# wrong"): feedback, not a request for another one
+VERDICT = re.compile(r"^(the|this|that|your|ur|its|these|those)\s+(last\s+|previous\s+|new\s+)?"
+                     r"(summary|summaries|tl;?dr|recap|digest|labels?|image|picture|brainstorm)\s+"
+                     r"(is|was|are|were|isn'?t|wasn'?t|missed|misses|left|leaves|got|gets|has|had|says|said|looks|"
+                     r"seems|sounds|lacks|doesn'?t|didn'?t|sucks|reads)\b", re.I)
 HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
 # a greeting before the question ("hi, how do I deploy confab?"): the question is what follows
 GREETING_LEAD = re.compile(r"^(?:hi|hello|hey|yo|hiya|good (?:morning|afternoon|evening))"
@@ -81,7 +87,7 @@ def asks_for_a_feature(text: str) -> bool:
         return False
     return bool(SUMMARY.search(text) or IMAGE.search(text) or SENTIMENT.search(text) or CLASSIFY.search(text)
                 or BRAINSTORM.search(text) or HELP.match(text) or GREETING.match(text) or THANKS.match(text)
-                or ACKNOWLEDGEMENT.match(text))
+                or ACKNOWLEDGEMENT.match(text) or VERDICT.match(text))
 
 
 def is_request_to_bot(text: str, bot_name: str) -> bool:

@@ -42,6 +42,7 @@ from agent.intents import (
     SENTIMENT,
     SUMMARY,
     THANKS,
+    VERDICT,
     about_a_feature,
     is_request_to_bot,
 )
@@ -148,6 +149,9 @@ class OfflineChatModel(BaseChatModel):
             return _answer("You're welcome!")
         if ACKNOWLEDGEMENT.match(text):  # "ok", "+1": the docs have nothing to say to that
             return _answer("👍")
+        if VERDICT.match(text):  # "this summary is useless": another one would say the same
+            return _answer("Thanks for saying so. A 👎 under that answer (in the console `/rate down`) keeps it with "
+                           "your vote for the admins (`/confab feedback`).\n\n" + OFFLINE_NOTE)
         if REMIND.match(text):
             return _answer("I can't send reminders. I keep your message, though: it is an action item in this "
                            "channel's summaries and digests (`/summarize`, `/digest`).\n\n" + OFFLINE_NOTE)

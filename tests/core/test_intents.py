@@ -70,3 +70,15 @@ def test_an_open_question_about_a_feature_asks_the_docs_and_one_about_this_conve
         text: str, tool: str) -> None:
     assert _routed(text) == tool
     assert asks_for_a_feature(text) is (tool != "search_knowledge")  # summaries count a question about one as talk
+
+
+@pytest.mark.parametrize("text", ["this summary is useless", "the summary was wrong, bob never said that",
+                                  "that tldr missed the decision", "the labels are off"])
+def test_a_verdict_on_what_confab_made_is_no_request_for_another(text: str) -> None:
+    """They ran a new summary (or labels), which says the same again."""
+    assert _routed(text) == "answer"
+    assert asks_for_a_feature(text)  # and summaries leave it out
+
+
+def test_the_mood_of_the_team_is_still_read() -> None:
+    assert _routed("the mood here is bad") == "analyze_sentiment"
