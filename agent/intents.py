@@ -54,6 +54,9 @@ _ASKS_FOR_A_READING = re.compile(
     r"(\s+(of|in|on|from|among|over|since|during)\b.*|\s+(now|lately|so far|like|been like))?[\s?.!]*$"
     r"|^(what|any)\s+(\w+\s+){0,2}(ideas|suggestions)\b|^what did i miss\b|" + _CATCH_UP, re.I)
 
+# a statement asked to be confirmed ("summaries are private, right?", "the digest covers threads, doesn't it?")
+_TAG_QUESTION = re.compile(_THIS_CONVERSATION + r".*,\s*(right|correct|true|yes|no|isn'?t it|aren'?t they|"
+                           r"doesn'?t it|don'?t they|is it|are they)\s*\?\s*$", re.I)
 _SENTENCE_BREAK = re.compile(r"[?.!:;]\s+\S")
 
 
@@ -61,13 +64,13 @@ def about_a_feature(text: str) -> bool:
     """Does the message ask about one of Confab's features (how it works, who sees it) rather than for it? Such a
     question is for the docs, even where it names the feature."""
     one_sentence = not _SENTENCE_BREAK.search(text)  # "how do people feel? sentiment please" asks for it
-    return bool(ABOUT_A_FEATURE.search(text) or (one_sentence and _OPEN_QUESTION.search(text)
-                                                 and not _ASKS_FOR_A_READING.search(text)))
+    return bool(ABOUT_A_FEATURE.search(text) or _TAG_QUESTION.match(text)
+                or (one_sentence and _OPEN_QUESTION.search(text) and not _ASKS_FOR_A_READING.search(text)))
 
 
 # a judgement of what Confab made ("this summary is useless", "the tldr missed the decision", "that image looks
-# wrong"): feedback, not a request for another one
-VERDICT = re.compile(r"^(the|this|that|your|ur|its|these|those)\s+(last\s+|previous\s+|new\s+)?"
+# wrong"): feedback, not a request for another one; asked ("summaries are private, right?") it is a question
+VERDICT = re.compile(r"^(?!.*\?\s*$)(the|this|that|your|ur|its|these|those)\s+(last\s+|previous\s+|new\s+)?"
                      r"(summary|summaries|tl;?dr|recap|digest|labels?|image|picture|brainstorm)\s+"
                      r"(is|was|are|were|isn'?t|wasn'?t|missed|misses|left|leaves|got|gets|has|had|says|said|looks|"
                      r"seems|sounds|lacks|doesn'?t|didn'?t|sucks|reads)\b", re.I)

@@ -80,5 +80,8 @@ def test_a_verdict_on_what_confab_made_is_no_request_for_another(text: str) -> N
     assert asks_for_a_feature(text)  # and summaries leave it out
 
 
-def test_the_mood_of_the_team_is_still_read() -> None:
+def test_the_mood_of_the_team_is_still_read_and_a_question_asked() -> None:
     assert _routed("the mood here is bad") == "analyze_sentiment"
+    assert _routed("the summary is private, right?") == "search_knowledge"  # it ran a summary
+    assert _routed("summaries are private, right?") == "search_knowledge"
+    assert _routed("the mood is bad today, right?") == "analyze_sentiment"
