@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import re
 
-SUMMARY = re.compile(r"\b(summar(y|ies|i[sz]e)|sum up|tl;?dr|recap|catch me up|what did i miss)\b", re.I)
+# "what's new?", "anything I should know?": asked alone, a request to catch up on the conversation
+_CATCH_UP = (r"^(so\s+)?(what'?s new|what'?s (been )?(going on|happening)|what happened|anything (new|important|i "
+             r"should know( about)?)|any (news|updates))(\s+(here|today|lately|in here|while i was (away|out)|"
+             r"since yesterday))?[\s?!.]*$")
+SUMMARY = re.compile(r"\b(summar(y|ies|i[sz]e)|sum up|tl;?dr|recap|catch me up|what did i miss)\b|" + _CATCH_UP,
+                     re.I)
 IMAGE = re.compile(
     r"^(please\s+)?(draw|paint|sketch|imagine)\b|\b(draw|generate|create|make|paint|render)\b.{0,40}"
-    r"\b(image|picture|drawing|illustration|logo|photo|icon|poster|sketch)\b", re.I)
+    r"\b(image|picture|drawing|illustration|logo|photo|icon|poster|sketch)e?s?\b", re.I)
 # a question about what was said before ("what did we decide about the export cap?"): conversation search
 PAST = re.compile(r"\b(what (did|have) (we|you|they|\w+) (decide|agree|say|said|discuss|settle|conclude|choose|pick|"
                   r"ask|asked|suggest|propose|mention|want)"
@@ -21,15 +26,54 @@ BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on
 GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening))( there| all| team)?\b[!. ]*$",
                       re.I)
 THANKS = re.compile(r"^(thanks|thank you|thx|ty|cheers|great|perfect|awesome|got it)\b[\w ]{0,20}[!. ]*$", re.I)
+# a reply that only acknowledges ("ok", "+1", "sounds good"): nothing to search the docs for
+ACKNOWLEDGEMENT = re.compile(r"^(ok(ay)?|k|kk|sure|yes|yep|yeah|yup|no|nope|cool|nice|noted|fine|right|lol|haha|np|"
+                             r"\+1|will do|sounds good|makes sense|all good|no problem|good to know)[!. ]*$", re.I)
 # "how do I summarize a thread?" asks about the feature (the docs), it doesn't ask for a summary
 HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
+# this conversation ("is the mood good here?", "why is the mood so bad today?", "what would be a good summary of
+# this?"): a question about it asks for the feature's reading of it
+_THIS_CONVERSATION = (r"(?!.*(\b(here|this (channel|thread|conversation|chat|discussion)|today|yesterday|"
+                      r"this (morning|week|month))\b|\b(this|these)[\s?.!]*$))")
 # a yes/no question about something other than the asker, Confab addressed as "you" or this conversation asks about
 # a feature ("are summaries private?", "does it detect the mood of a channel?"), it doesn't ask for one ("can you
 # summarize this?", "can we get a recap?", "is there a summary of today?", "is the mood good here?")
 ABOUT_A_FEATURE = re.compile(r"^(does|do|did|is|are|was|were|will|would|should|can|could|may|has|have)\s+"
                              r"(?!(you|u|ya|i|we|us|me|there|it\s+be\s+possible|it\s+possible)\b)\w"
-                             r"(?!.*\b(here|this (channel|thread|conversation|chat|discussion)|today|yesterday|"
-                             r"this (morning|week|month))\b)", re.I)
+                             + _THIS_CONVERSATION, re.I)
+# an open question ("who can see a summary?", "what is the mood feature?", "how many ideas does brainstorm seed?")
+# or a request to explain ("explain summaries", "tell me about the mood detection") asks about a feature too, but
+# for the few forms that ask for its reading of the conversation: "what's the mood?", "how is the vibe?", "what is
+# the summary of this thread?", "any ideas for the offsite?", "what did I miss?"
+_OPEN_QUESTION = re.compile(r"^((what|who|whom|whose|when|where|why|which|how)\b|explain\b|describe\b|"
+                            r"tell (me|us) (more )?about\b)" + _THIS_CONVERSATION, re.I)
+_ASKS_FOR_A_READING = re.compile(
+    r"^(what|how)(['’]s|\s+is|\s+was|\s+are|\s+were)\s+((the|our|this)\s+(\w+['’]s\s+)?|\w+['’]s\s+)"
+    r"(overall\s+|general\s+|current\s+)?"
+    r"(mood|vibe|tone|sentiment|feeling|summary|recap|tl;?dr|gist)"
+    r"(\s+(of|in|on|from|among|over|since|during)\b.*|\s+(now|lately|so far|like|been like))?[\s?.!]*$"
+    r"|^(what|any)\s+(\w+\s+){0,2}(ideas|suggestions)\b|^what did i miss\b|" + _CATCH_UP, re.I)
+
+# a statement asked to be confirmed ("summaries are private, right?", "the digest covers threads, doesn't it?")
+_TAG_QUESTION = re.compile(_THIS_CONVERSATION + r".*,\s*(right|correct|true|yes|no|isn'?t it|aren'?t they|"
+                           r"doesn'?t it|don'?t they|is it|are they)\s*\?\s*$", re.I)
+_SENTENCE_BREAK = re.compile(r"[?.!:;]\s+\S")
+
+
+def about_a_feature(text: str) -> bool:
+    """Does the message ask about one of Confab's features (how it works, who sees it) rather than for it? Such a
+    question is for the docs, even where it names the feature."""
+    one_sentence = not _SENTENCE_BREAK.search(text)  # "how do people feel? sentiment please" asks for it
+    return bool(ABOUT_A_FEATURE.search(text) or _TAG_QUESTION.match(text)
+                or (one_sentence and _OPEN_QUESTION.search(text) and not _ASKS_FOR_A_READING.search(text)))
+
+
+# a judgement of what Confab made ("this summary is useless", "the tldr missed the decision", "that image looks
+# wrong"): feedback, not a request for another one; asked ("summaries are private, right?") it is a question
+VERDICT = re.compile(r"^(?!.*\?\s*$)(the|this|that|your|ur|its|these|those)\s+(last\s+|previous\s+|new\s+)?"
+                     r"(summary|summaries|tl;?dr|recap|digest|labels?|image|picture|brainstorm)\s+"
+                     r"(is|was|are|were|isn'?t|wasn'?t|missed|misses|left|leaves|got|gets|has|had|says|said|looks|"
+                     r"seems|sounds|lacks|doesn'?t|didn'?t|sucks|reads)\b", re.I)
 HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
 # a greeting before the question ("hi, how do I deploy confab?"): the question is what follows
 GREETING_LEAD = re.compile(r"^(?:hi|hello|hey|yo|hiya|good (?:morning|afternoon|evening))"
@@ -44,10 +88,22 @@ REMIND = re.compile(r"^(please\s+)?remind (me|us|\w+) (to|about|that)\b", re.I)
 
 def asks_for_a_feature(text: str) -> bool:
     """Does a message to Confab (without the mention) ask for one of its own features (a summary, an image, the
-    mood, labels, a brainstorm, help, a greeting or thanks) rather than about the team's work? A question about
-    what was said or how to do something is about the work."""
+    mood, labels, a brainstorm, help, a greeting, thanks or an "ok") rather than about the team's work? A question
+    about what was said or how to do something is about the work."""
     text = " ".join(text.split()).strip(" ,:")
-    if PAST.search(text) or HOW_TO.search(text) or ABOUT_A_FEATURE.search(text):
+    if PAST.search(text) or HOW_TO.search(text) or about_a_feature(text):
         return False
     return bool(SUMMARY.search(text) or IMAGE.search(text) or SENTIMENT.search(text) or CLASSIFY.search(text)
-                or BRAINSTORM.search(text) or HELP.match(text) or GREETING.match(text) or THANKS.match(text))
+                or BRAINSTORM.search(text) or HELP.match(text) or GREETING.match(text) or THANKS.match(text)
+                or ACKNOWLEDGEMENT.match(text) or VERDICT.match(text))
+
+
+def is_request_to_bot(text: str, bot_name: str) -> bool:
+    """Commands, and asking Confab for one of its features ("@confab summarize please", "@confab draw a cat"), are
+    no part of the team's conversation: summaries, the mood, labels and brainstorm seeds leave them out. Everything
+    else said to Confab is: "@confab remind us to …" is an action item, "@confab what did we decide?" a question."""
+    head = " ".join(text.split()).lower()
+    if head.startswith("/"):
+        return True
+    bot = f"@{bot_name.lower()}"
+    return head.startswith(bot) and asks_for_a_feature(head[len(bot):])

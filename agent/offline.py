@@ -30,7 +30,7 @@ from langchain_core.tools import BaseTool
 from agent.context import current_turn
 from agent.files.search import TOOL as FILES_TOOL
 from agent.intents import (
-    ABOUT_A_FEATURE,
+    ACKNOWLEDGEMENT,
     BRAINSTORM,
     CLASSIFY,
     CLOCK,
@@ -44,6 +44,9 @@ from agent.intents import (
     SENTIMENT,
     SUMMARY,
     THANKS,
+    VERDICT,
+    about_a_feature,
+    is_request_to_bot,
 )
 from agent.text import strip_mention
 from agent.tools.base import ToolOutput
@@ -67,6 +70,9 @@ _POINTS_BACK = re.compile(
     r"\b(it|its|it's|that|this|these|those|they|them|their|there|then|one|ones|same)\b"
     r"|^(and|also|but|so|what about|how about)\b"
     r"|^how (many|much|often|long)\s+(can|do|does|is|are|should|will|would)\b", re.I)
+# words that only ask back about the answer just given ("is that right?", "what do you mean?", "really?", "are you
+# sure?"): a follow-up of these alone has no words of its own and is searched with the question it follows
+_ASKS_BACK = "right correct true sure really exactly mean meant explain again seriously certain wrong".split()
 RECENT_ANSWER = 3  # outside a thread, a follow-up refers to the bot's answer among the last lines only
 _STOP = frozenset(
     "the a an and or but is are was were be to of in on for at by with what who how why when where which "
@@ -127,7 +133,9 @@ class OfflineChatModel(BaseChatModel):
         if tool_results:
             return _answer(self._compose(tool_results, messages))
         text = GREETING_LEAD.sub("", _question(messages, self.bot_name))
-        return self._decide(text, _history_lines(messages), _history_lines(messages, bots=True))
+        talk = [line for line in _history_lines(messages)  # what was asked of Confab is no talk to label or read
+                if not is_request_to_bot(line.partition(": ")[2], self.bot_name)]
+        return self._decide(text, talk, _history_lines(messages, bots=True))
 
     def _decide(self, text: str, history: list[str], conversation: Sequence[str] = ()) -> AIMessage:
         if HELP.match(text):
@@ -143,13 +151,18 @@ class OfflineChatModel(BaseChatModel):
             return _answer("You're welcome!")
         if CLOCK.match(text):
             return _answer(f"It's {datetime.now(UTC):%A %-d %B %Y, %H:%M} UTC.")
+        if ACKNOWLEDGEMENT.match(text):  # "ok", "+1": the docs have nothing to say to that
+            return _answer("👍")
+        if VERDICT.match(text):  # "this summary is useless": another one would say the same
+            return _answer("Thanks for saying so. A 👎 under that answer (in the console `/rate down`) keeps it with "
+                           "your vote for the admins (`/confab feedback`).\n\n" + OFFLINE_NOTE)
         if REMIND.match(text):
             return _answer("I can't send reminders. I keep your message, though: it is an action item in this "
                            "channel's summaries and digests (`/summarize`, `/digest`).\n\n" + OFFLINE_NOTE)
         if PAST.search(text) and "search_conversations" in self.tool_names:
             return _call("search_conversations", {"query": text})
         search = self._search(text, conversation)
-        if (HOW_TO.search(text) or ABOUT_A_FEATURE.search(text)) and "search_knowledge" in self.tool_names:
+        if (HOW_TO.search(text) or about_a_feature(text)) and "search_knowledge" in self.tool_names:
             return search
         if SUMMARY.search(text):
             scope = _SCOPE.search(text)
@@ -178,11 +191,13 @@ class OfflineChatModel(BaseChatModel):
         """Search the docs for the question; a follow-up with the question it follows first, alone second."""
         alone = {"query": text, "k": 5}
         previous = None
-        if _POINTS_BACK.search(text) or not content_words([text])[0]:  # "do you know?": the thread's question
+        if _POINTS_BACK.search(text) or not _own_words(text):  # "do you know?", "really?": the question before
             turn = current_turn.get()
-            previous = _followed_question(conversation, in_thread=turn is not None and turn.thread is not None)
+            previous = _followed_question(conversation, turn is not None and turn.thread is not None, self.bot_name)
         if previous is None:
             return _call("search_knowledge", alone)
+        if not _own_words(text):  # "is that right?", "what do you mean?": the question it follows, alone
+            return _call("search_knowledge", {"query": _strip_mention(previous, self.bot_name), "k": 5})
         with_context = {"query": f"{_strip_mention(previous, self.bot_name)} {text}", "focus": text, "k": 5}
         return _calls([("search_knowledge", with_context), ("search_knowledge", alone)])
 
@@ -312,16 +327,24 @@ def _on_topic(answer: str, question: str) -> bool:
     follow-up's own words? ("where does it keep its data then?": "The service keeps its data in …", but not
     "how do I set it up on Discord?": "put your settings in …"). A follow-up without words of its own is."""
     quoted = answer.split(" [1]")[0]
-    own, found = (set(words) for words in content_words([question, quoted]))
+    own, found = _own_words(question), set(content_words([quoted])[0])
     return 2 * len(own & found) >= len(own)
 
 
-def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | None:
+def _own_words(question: str) -> set[str]:
+    """The question's content words (stemmed), but those that only ask back about the answer just given."""
+    own, *back = content_words([question, *_ASKS_BACK])
+    return set(own) - {word for words in back for word in words}
+
+
+def _followed_question(conversation: Sequence[str], in_thread: bool, bot_name: str) -> str | None:
     """What a follow-up follows: the last question the bot answered (a line that got no answer, such as "ok,
-    I'll set it up tomorrow", is no context), and in a thread its first question too, which names the topic
-    the thread's later follow-ups lean on ("how do I run it under systemd?" … "and how do I see its logs?").
+    I'll set it up tomorrow", is no context, nor an "ok" or one that only asked back), and in a thread its
+    first question too, which names the topic the thread's later follow-ups lean on ("how do I run it under
+    systemd?" … "and how do I see its logs?").
     Outside threads only when the bot has just answered (a DM, or a channel where it has just replied)."""
-    people = [i for i, line in enumerate(conversation) if not line.startswith("(bot) ")]
+    people = [i for i, line in enumerate(conversation)
+              if not line.startswith("(bot) ") and _asks(_strip_mention(line.partition(": ")[2], bot_name))]
     answers = [i for i, line in enumerate(conversation) if line.startswith("(bot) ")]
     if not in_thread and (not answers or answers[-1] < len(conversation) - RECENT_ANSWER):
         return None
@@ -331,6 +354,12 @@ def _followed_question(conversation: Sequence[str], in_thread: bool) -> str | No
         return None
     first = people[0] if in_thread else last
     return " ".join(conversation[i].partition(": ")[2] for i in dict.fromkeys((first, last))).strip() or None
+
+
+def _asks(text: str) -> bool:
+    """Is a line a question of its own, one a follow-up can lean on? Not "is that right?" (asked back), "ok" or
+    "thanks!"."""
+    return bool(_own_words(text)) and not (ACKNOWLEDGEMENT.match(text) or THANKS.match(text) or GREETING.match(text))
 
 
 def _strip_mention(text: str, bot_name: str) -> str:

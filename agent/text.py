@@ -16,3 +16,37 @@ def clip(text: str, limit: int, *, keep_lines: bool = False) -> str:
 def strip_mention(text: str, bot_name: str) -> str:
     """``text`` without the bot's ``@name`` (and the ":" or "," after it), wherever it stands."""
     return re.sub(rf"(?i)(^|\s)@{re.escape(bot_name)}\b[:,]?", " ", text).strip()
+
+
+# a sentence ends at ". ", "! " or "? " (not after "e.g." or "Mr."); a comma opens a new one where a request to
+# someone begins ("ok, Thursday then, carol can you finish the docs?" states a decision, then asks carol), unless
+# what comes before is itself a question ("are we going with Thursday, or can you not make it?")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)\s+")
+REQUEST_CLAUSE = re.compile(r",\s+(?=(?:@?[\w.\-]+,?\s+)?(?:can|could|would|will) you\b)", re.I)
+QUESTION_OPENER = re.compile(r"^(who|what|when|where|why|how|which|whose|should|shall|can|could|would|will|do|"
+                             r"does|did|is|are|was|were|has|have|had|any|anyone|anybody)\b", re.I)
+
+
+def sentences(text: str) -> list[str]:
+    """``text``'s sentences, a request that follows a statement after a comma counted as a sentence of its own."""
+    out: list[str] = []
+    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+        first, *rest = REQUEST_CLAUSE.split(sentence)
+        if rest and QUESTION_OPENER.match(first):
+            first, rest = sentence, []
+        out.extend(part.strip() for part in (first, *rest))
+    return [part for part in out if part]
+
+
+_QUOTE = re.compile(r"^\s*>")  # "> …" quotes a line (Slack, Discord, Markdown); Discord's ">>> …" the rest
+
+
+def without_quotes(text: str) -> str:
+    """``text`` without the lines it quotes: words said before (by someone else, or by Confab), not the writer's."""
+    own: list[str] = []
+    for line in text.splitlines():
+        if line.lstrip().startswith(">>>"):
+            break
+        if not _QUOTE.match(line):
+            own.append(line)
+    return "\n".join(own).strip()

@@ -24,6 +24,7 @@ from agent.brainstorm.ideas import (
     theme_name,
 )
 from agent.embeddings import Embedder
+from agent.intents import is_request_to_bot
 from agent.layout import Item, Layout, Section, Source
 from agent.memory.models import StoredMessage
 from agent.settings import Settings
@@ -192,7 +193,8 @@ class Brainstormer:
 
     async def _seed_channel(self, topic: str, channel_key: str, limit: int = 3) -> list[str]:
         messages = [m for m in await self.messages.recent(channel_key, limit=2000)
-                    if not m.is_bot and len(m.text.split()) >= 4 and not m.text.startswith("/")]
+                    if not m.is_bot and len(m.text.split()) >= 4  # not what was asked of Confab: "@confab brainstorm …"
+                    and not is_request_to_bot(m.text, self.settings.bot_name)]
         if not messages:
             return []
         vectors = await self._embedder().aembed([topic] + [m.text[:300] for m in messages])

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from agent.embeddings import LOCAL_MODEL_NAME
+from agent.text import sentences
 
 MODEL_PATH = Path(__file__).parent / "data" / "decision_model.npz"
 THRESHOLD = 0.8  # the model's probability from which a message is a decision (chosen on the development set)
@@ -46,9 +47,15 @@ _UNDECIDED = re.compile(r"\b(no decision|not decided|undecided|haven'?t decided|
 
 
 def decides(text: str) -> bool:
-    """The word list: the message states a decision ("Decision: …", "we agreed …"), not a question or an open
-    point about one."""
-    return bool(_DECISION.search(text)) and not _UNDECIDED.search(text)
+    """The word list: one of the message's sentences states a decision ("Decision: …", "we agreed …"), and is no
+    question or open point about one ("we're going with Hetzner. any objections?" decides)."""
+    return any(_DECISION.search(part) and not _UNDECIDED.search(part) for part in sentences(text))
+
+
+def _undecided(text: str) -> bool:
+    """Does the message leave the point open: each of its sentences a question or an open point? A question after
+    the decision ("ok, the yellow tents then, bob can you book them?") leaves it decided."""
+    return all(_UNDECIDED.search(part) for part in sentences(text))
 
 
 WORD_FEATURES = 2**16  # hashed word 1- and 2-grams; as many for the form's 1- to 3-grams
@@ -148,5 +155,5 @@ def decisions(texts: Sequence[str], vectors: np.ndarray, embedder_name: str) -> 
     rows = list(first.values())
     likely = dict(zip(first, _model().probabilities([texts[i] for i in rows], vectors[rows]) >= THRESHOLD,
                       strict=True))
-    return [said or (bool(likely[text]) and not _UNDECIDED.search(text))
+    return [said or (bool(likely[text]) and not _undecided(text))
             for text, said in zip(texts, listed, strict=True)]

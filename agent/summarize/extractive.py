@@ -25,7 +25,7 @@ from agent.summarize.model import ActionItem, Coverage, Point, Summary
 from agent.summarize.questions import open_questions
 from agent.summarize.rewrite import reported, third_person
 from agent.summarize.topic import about, relevance
-from agent.text import clip
+from agent.text import clip, sentences
 
 log = logging.getLogger(__name__)
 
@@ -330,6 +330,8 @@ def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequ
         text = " ".join(message.text.split())
         if signals.is_decision(text):
             _, body = signals.address(text, everyone)
+            # the decision, not a question after it ("… any objections?", "…, bob can you book it?")
+            body = " ".join(part for part in sentences(body) if not signals.is_question(part)) or body
             said = third_person(body, message.author_name, addressee)
             decisions.append(Point(f"{message.author_name}: {clip(said, POINT_CHARS, keep_lines=True)}", (message.id,)))
     confident = [_addressee(messages, i, everyone) for i in range(len(messages))]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from agent.text import sentences
+
 _FIRST_PERSON = [
     # after a modal or auxiliary "I" is not the subject of a following "do"/"have": just the name
     (r"\b(should|could|would|can|will|shall|must|might|may|did|do|does|to|am|was|have|had) I\b", r"\1 {s}"),
@@ -109,6 +111,9 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     if body.endswith("?"):  # "and do you know …?" asks as "do you know …?" does
         body = re.sub(r"^(?:and|but|so|also|or)\s+(?=\w)", "", body, flags=re.I)
     body = re.sub(r"\s+([,.!?;:])", r"\1", body[:1].upper() + body[1:])
+    *said, last = sentences(body) or [body]
+    if addressee and said and _REQUEST.match(last):  # "Thursday then. Can you update the docs?": said, then asked
+        return f"{reported(' '.join(said), speaker, addressee, you)} {reported(last, speaker, addressee, you)}"
     asked, _, after = body.partition("?")
     if addressee and (request := _REQUEST.match(asked)):  # "Can you take the migration?": a request, not a doubt
         task = third_person(request.group(1), speaker, addressee)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from agent.summarize.model import MAX_MESSAGES
+from agent.words import content_words
 
 DEFAULT_CHANNEL_HOURS = 24
 DEFAULT_CHANNEL_MIN = 100  # a quiet channel: at least the last this many messages
@@ -60,7 +61,7 @@ def _split_topic(text: str) -> tuple[str, str | None]:
     if match is None:
         return text, None
     topic = " ".join(text[match.end():].split()).strip(" ?!.,:;\"'")
-    if not topic:
+    if not content_words([topic])[0]:  # nothing, or no word to look for ("about the", "about 🤔")
         raise ScopeError("About what? Add a topic: `/summarize about the release date`.")
     if len(topic) > MAX_TOPIC_CHARS:
         raise ScopeError(f"That topic is long; say it in fewer than {MAX_TOPIC_CHARS} characters.")

@@ -18,7 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from agent.embeddings import Embedder
-from agent.intents import asks_for_a_feature
+from agent.intents import is_request_to_bot
 from agent.memory.models import StoredMessage
 from agent.settings import Settings
 from agent.storage.ports import MessageStore
@@ -26,6 +26,7 @@ from agent.summarize.extractive import describe_coverage, summarize_extractive
 from agent.summarize.model import MAX_MESSAGES, Summary
 from agent.summarize.mood import describe_mood
 from agent.summarize.scope import DEFAULT_CHANNEL_HOURS, DEFAULT_CHANNEL_MIN, Scope
+from agent.text import without_quotes
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -74,7 +75,7 @@ class Summarizer:
         if scope.until is not None:
             ordered = [m for m in ordered if m.created_at <= scope.until]
         people = [m for m in ordered if not m.is_bot and not m.deleted and m.text.strip()
-                  and not _is_request(m.text, self.settings.bot_name)]
+                  and not is_request_to_bot(m.text, self.settings.bot_name)]
         left_out_bot = sum(1 for m in ordered if m.is_bot)
         to_bot = answered_by_bot(ordered)
         available = len(people)
@@ -123,6 +124,9 @@ class Summarizer:
         to_bot = facts.pop("to_bot", None)
         to_bot = to_bot if isinstance(to_bot, frozenset) else frozenset()
         coverage = describe_coverage(messages, **facts)
+        # what people quote ("> …", Confab's answer among them) was said before, and not in the quoter's words
+        messages = [m if text == m.text else replace(m, text=text) for m in messages
+                    if (text := without_quotes(m.text))]
         if use_llm is None:
             use_llm = not self.settings.is_offline
         summary: Summary | None = None
@@ -157,16 +161,3 @@ def answered_by_bot(ordered: Sequence[StoredMessage]) -> frozenset[str]:
             answered.add(previous.id)
         last[message.thread] = message
     return frozenset(answered)
-
-
-def _is_request(text: str, bot_name: str) -> bool:
-    """Commands, and asking the bot for one of its features (a summary, an image, the mood, …), are not part of
-    the conversation. Everything else said to the bot is: "@confab remind us to …" is an action item,
-    "@confab what did we decide?" a question."""
-    head = " ".join(text.split()).lower()
-    if head.startswith("/"):
-        return True
-    bot = f"@{bot_name.lower()}"
-    if not head.startswith(bot):
-        return False
-    return asks_for_a_feature(head[len(bot):])

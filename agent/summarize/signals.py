@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from agent.text import QUESTION_OPENER, REQUEST_CLAUSE, sentences
+
 _IT_IS = re.compile(r"^(?:(?:ok(?:ay)?|alright|fine|so|then|great)[,!.]?\s+)*([\w.\-]+(?: [\w.\-]+)?) it is\s*[.!]*$",
                     re.I)  # "ok, Thursday it is." (not "yes it is", "here it is")
 _DECISION = re.compile(
@@ -129,7 +131,10 @@ def is_question(text: str) -> bool:
 
 
 def is_decision(text: str) -> bool:
-    return (_DECISION.search(text) is not None or _settled(text)) and not is_question(text)
+    """One of the text's sentences states a decision and is no question: "we're going with Hetzner. any
+    objections?" and "ok, Thursday then, carol can you update the docs?" decide."""
+    return any((_DECISION.search(part) is not None or _settled(part)) and not is_question(part)
+               for part in sentences(text))
 
 
 def decision_strength(text: str) -> int:
@@ -175,19 +180,27 @@ def address(text: str, participants: Sequence[str]) -> tuple[str | None, str]:
 @lru_cache(maxsize=8192)  # one summary asks about each message several times
 def _address(text: str, participants: tuple[str, ...]) -> tuple[str | None, str]:
     stripped = " ".join(text.split())
-    for start in [0, *(m.end() for m in _SENTENCE_END.finditer(stripped))]:
+    # a name opens a sentence, or a request after a comma: "ok, Thursday then, carol can you update the docs?"
+    # ("are we going with Thursday, or can you not make it?" is one question)
+    starts = [0, *(m.end() for m in _SENTENCE_END.finditer(stripped))]
+    clauses = {m.end() for m in REQUEST_CLAUSE.finditer(stripped)
+               if not QUESTION_OPENER.match(stripped[max(s for s in starts if s <= m.start()):])}
+    for start in [*starts, *sorted(clauses)]:
         head = stripped[start:]
         for pattern in (_AT_LEAD, _NAME_LEAD):
             match = pattern.match(head)
             # an @handle names someone even before they speak; a bare leading word if it is a participant, or
-            # opens a request ("sam, can you …") and is no common word ("sorry, can you …")
+            # opens a request ("sam, can you …") and is no common word ("sorry, can you …"); after a comma only
+            # a participant
             who = resolve(match.group(1), participants) if match else None
             if match and who is None and pattern is _NAME_LEAD and _VOCATIVE_REQUEST.match(head, match.end(1)) \
-                    and match.group(1).isalpha() and match.group(1).lower() not in _NOT_NAMES:
+                    and match.group(1).isalpha() and match.group(1).lower() not in _NOT_NAMES \
+                    and start not in clauses:
                 who = match.group(1)
             if match and (who is not None or pattern is _AT_LEAD):
                 rest = head[match.end():].lstrip(" ,:;—–-")
-                return who or match.group(1), (stripped[:start] + rest[:1].upper() + rest[1:]).strip()
+                before = stripped[:start].rstrip(" ,") + ". " if start in clauses else stripped[:start]
+                return who or match.group(1), (before + rest[:1].upper() + rest[1:]).strip()
     match = _NAME_TRAIL.search(stripped)
     if match and (who := resolve(match.group(1), participants)) is not None:
         return who, stripped[: match.start()].rstrip() + ("?" if stripped.endswith("?") else "")

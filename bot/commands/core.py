@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
 
@@ -33,6 +34,7 @@ CHANNEL_SETTINGS: dict[str, tuple[str, ...]] = {
     "help_channel": ("on", "off"),  # bot/pipeline/helpdesk.py: answer new posts from the docs by itself
     "help_group": (),  # ... and ping this group when the docs don't cover one
 }
+_VALUE_SHAPE = {"mod_channel": "#channel", "spam_exempt_days": "days, 0 to 365", "help_group": "@group"}
 _CHANNEL_MENTION = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_NAME = re.compile(r"^[\w.\-]{1,80}$")
 
@@ -111,30 +113,27 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
                           ephemeral=True)]
     channel_settings, key = ctx.deps.store.channel_settings, ctx.command.channel.key
     if len(words) == 1:
-        defaults = {"spam_policy": ctx.deps.settings.spam_policy, "mod_channel": ctx.deps.settings.mod_channel,
-                    "spam_exempt_days": EXEMPT_DAYS, "voice_transcripts": "off"}
-        defaults["help_channel"] = "off"
-        lines = ["This channel's settings:"]
-        for name in CHANNEL_SETTINGS:
-            if name in GUIDANCE:
-                lines.append(await guidance_line(ctx, name))
-                continue
-            value = await channel_settings.get(key, name, defaults.get(name))
-            shown = f"`{value}`" if value is not None else "not set"
-            if name == "mod_channel" and (value is None or str(value).lower() in NO_MOD_CHANNEL):
-                shown += " (spam notes reply to the flagged message)"
-            lines.append(f"• `{name}` = {shown}")
+        lines = ["This channel's settings:", *[await _setting_line(ctx, name) for name in CHANNEL_SETTINGS]]
         return [ctx.reply("\n".join(lines), ephemeral=True)]
+    name = words[1].lower()
+    names = ", ".join(f"`{n}`" for n in CHANNEL_SETTINGS)
+    if name not in CHANNEL_SETTINGS:  # "colour", "spam-policy": say which name is unknown, and the likely one
+        close = difflib.get_close_matches(name.replace("-", "_"), CHANNEL_SETTINGS, n=1)
+        guess = f" Did you mean `{close[0]}`?" if close else ""
+        return [ctx.reply(f"There is no setting `{words[1]}`.{guess} Names: {names}.", ephemeral=True)]
+    allowed = CHANNEL_SETTINGS[name]
+    if len(words) == 2 and name not in GUIDANCE:  # a name alone: its value here, and how to change it
+        how = "|".join(allowed) or _VALUE_SHAPE.get(name, "value")
+        return [ctx.reply(f"{await _setting_line(ctx, name)}\nChange it with `/confab settings {name} <{how}>` "
+                          "(admins).", ephemeral=True)]
     if not ctx.command.author.is_admin:
         return [ctx.reply(say.admin_only("confab settings", ctx.command.channel.platform, ctx.command.author.name),
                           ephemeral=True)]
-    if len(words) >= 2 and words[1] in GUIDANCE:  # free text, or a list of folders
-        return [await set_guidance(ctx, words[1])]
-    if len(words) != 3 or words[1] not in CHANNEL_SETTINGS:
-        names = ", ".join(f"`{n}`" for n in CHANNEL_SETTINGS)
+    if name in GUIDANCE:  # free text, or a list of folders
+        return [await set_guidance(ctx, name)]
+    if len(words) != 3:
         return [ctx.reply(f"Usage: `/confab settings <name> <value>`; names: {names}.", ephemeral=True)]
-    name, value = words[1], words[2]
-    allowed = CHANNEL_SETTINGS[name]
+    value = words[2]
     if allowed and value not in allowed:
         return [ctx.reply(f"`{name}` must be one of: {', '.join(allowed)}.", ephemeral=True)]
     if name == "mod_channel":
@@ -149,6 +148,19 @@ async def confab_command(ctx: CommandContext) -> list[Reply]:
         return [ctx.reply(f"Set `{name}` to `{int(value)}` for this channel.", ephemeral=True)]
     await channel_settings.set(key, name, value)
     return [ctx.reply(f"Set `{name}` to `{value}` for this channel.", ephemeral=True)]
+
+
+async def _setting_line(ctx: CommandContext, name: str) -> str:
+    """One setting as ``/confab settings`` lists it: "• `spam_policy` = `flag`"."""
+    if name in GUIDANCE:
+        return await guidance_line(ctx, name)
+    defaults = {"spam_policy": ctx.deps.settings.spam_policy, "mod_channel": ctx.deps.settings.mod_channel,
+                "spam_exempt_days": EXEMPT_DAYS, "voice_transcripts": "off", "help_channel": "off"}
+    value = await ctx.deps.store.channel_settings.get(ctx.command.channel.key, name, defaults.get(name))
+    shown = f"`{value}`" if value is not None else "not set"
+    if name == "mod_channel" and (value is None or str(value).lower() in NO_MOD_CHANNEL):
+        shown += " (spam notes reply to the flagged message)"
+    return f"• `{name}` = {shown}"
 
 
 def channel_from_mention(value: str, platform: str) -> str | None:

@@ -112,3 +112,14 @@ async def test_a_refused_admin_command_says_how_to_become_one(bot: Chat) -> None
     assert "`/as bob admin`" in hints["console"]
     assert "workspace's admins and owners" in hints["slack"]
     assert "Administrator or Manage Server" in hints["discord"]
+
+
+async def test_a_settings_name_alone_shows_its_value_and_an_unknown_one_is_named(bot: Chat) -> None:
+    """"/confab settings spam_policy" and "/confab settings colour blue" both got the bare usage line."""
+    shown = (await bot.command("confab", "settings spam_policy"))[0].text  # anyone may look
+    assert "`spam_policy` = `flag`" in shown and "spam_policy <off|flag|delete|delete_timeout>" in shown
+    unknown = (await bot.command("confab", "settings spam-policy off", admin=True))[0].text
+    assert "no setting `spam-policy`" in unknown and "Did you mean `spam_policy`?" in unknown
+    assert "no setting `colour`" in (await bot.command("confab", "settings colour blue", admin=True))[0].text
+    await bot.command("confab", "settings Spam_Policy delete", admin=True)  # as the list writes it, or not
+    assert await bot.pipeline.deps.store.channel_settings.get(bot.channel().key, "spam_policy") == "delete"

@@ -120,3 +120,26 @@ async def test_half_an_emoji_from_any_caller_is_stored_cleaned_and_answered(make
     assert reply.text == "answered"
     [stored, _] = await chat.pipeline.deps.store.messages.recent("test:T1:general")
     assert stored.author_name == "bob \ufffd" and "\ufffd" in stored.text
+
+
+async def test_an_acknowledgement_put_to_confab_gets_a_nod_not_passages_of_the_docs(chat: Chat) -> None:
+    """"@confab ok" quoted the docs' passages about threads and ratings; "@confab yes" said the docs don't cover it."""
+    for nod in ("@confab ok", "@confab +1", "@confab yes", "@confab sounds good"):
+        assert await chat.say(nod) == "👍", nod
+    assert await chat.say("@confab ok, how do I deploy confab?") != "👍"  # a question after the "ok" is asked
+
+
+async def test_what_was_asked_of_confab_is_not_labelled_read_for_mood_or_seeded_as_an_idea(chat: Chat) -> None:
+    """The mood and labels read the requests put to Confab as the team's talk, and a brainstorm seeded its own
+    request back as an idea ("dave: “@confab brainstorm names for the new office wifi”")."""
+    await chat.say("the app crashes when I upload a png", user="alice")
+    await chat.say("can we add dark mode?", user="bob")
+    labels = await chat.say("@confab classify the last messages as bug / feature", user="dave")
+    assert "crashes" in labels and "dark mode" in labels
+    assert "@confab classify" not in await chat.say("@confab label these as bug or feature", user="dave")
+    mood = await chat.say("@confab what's the mood?", user="dave")
+    assert "over 2 messages" in mood and "@confab" not in mood
+    seeds = await chat.say("@confab brainstorm names for the new office wifi", user="dave")
+    assert "Brainstorm" in seeds and "@confab brainstorm" not in seeds
+    await chat.say("@confab remind us to add dark mode next sprint", user="ana")  # said to Confab, still talk
+    assert "remind us to add dark mode" in await chat.say("@confab what is the mood here?", user="dave")

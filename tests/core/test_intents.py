@@ -59,3 +59,43 @@ def test_asking_the_time_gets_the_clock_not_the_docs(text: str) -> None:
     reply = OfflineChatModel().bind_tools(TOOLS).respond([HumanMessage(f"@confab {text}")])
     assert not reply.tool_calls and re.fullmatch(r"It's \w+day \d{1,2} \w+ \d{4}, \d\d:\d\d UTC\.", str(reply.content))
     assert _routed("what day is the release?") == "search_knowledge"
+
+
+@pytest.mark.parametrize("text, tool", [
+    # an open question or a request to explain asks about a feature: these ran a summary, the mood, a brainstorm
+    ("who can see a summary?", "search_knowledge"), ("what is the mood feature?", "search_knowledge"),
+    ("what's brainstorm for?", "search_knowledge"), ("explain summaries", "search_knowledge"),
+    ("how many ideas does brainstorm seed?", "search_knowledge"), ("tell me about summaries", "search_knowledge"),
+    ("why is the mood always neutral?", "search_knowledge"),
+    ("what's the difference between a summary and a digest?", "search_knowledge"),
+    # asking for its reading of the conversation still runs it
+    ("what's the mood?", "analyze_sentiment"), ("what is the team's mood lately?", "analyze_sentiment"),
+    ("how's the vibe?", "analyze_sentiment"), ("why is the mood so bad today?", "analyze_sentiment"),
+    ("what is the summary of this thread?", "summarize_conversation"),
+    ("what would be a good summary of this?", "summarize_conversation"), ("what did I miss?", "summarize_conversation"),
+    ("what are some ideas for the offsite?", "brainstorm_ideas"),
+    ("how do people feel about the release? sentiment please", "analyze_sentiment"),
+    ("generate images of a lighthouse", "generate_image"),
+    # a bare "what's new?" asks to catch up (it quoted the docs' lines about help channels); about a topic it doesn't
+    ("what's new?", "summarize_conversation"), ("anything I should know?", "summarize_conversation"),
+    ("what happened while I was away?", "summarize_conversation"),
+    ("what happened with the export job?", "search_knowledge"), ("what's new in version 2?", "search_knowledge")])
+def test_an_open_question_about_a_feature_asks_the_docs_and_one_about_this_conversation_runs_it(
+        text: str, tool: str) -> None:
+    assert _routed(text) == tool
+    assert asks_for_a_feature(text) is (tool != "search_knowledge")  # summaries count a question about one as talk
+
+
+@pytest.mark.parametrize("text", ["this summary is useless", "the summary was wrong, bob never said that",
+                                  "that tldr missed the decision", "the labels are off"])
+def test_a_verdict_on_what_confab_made_is_no_request_for_another(text: str) -> None:
+    """They ran a new summary (or labels), which says the same again."""
+    assert _routed(text) == "answer"
+    assert asks_for_a_feature(text)  # and summaries leave it out
+
+
+def test_the_mood_of_the_team_is_still_read_and_a_question_asked() -> None:
+    assert _routed("the mood here is bad") == "analyze_sentiment"
+    assert _routed("the summary is private, right?") == "search_knowledge"  # it ran a summary
+    assert _routed("summaries are private, right?") == "search_knowledge"
+    assert _routed("the mood is bad today, right?") == "analyze_sentiment"

@@ -137,6 +137,24 @@ async def test_a_greeting_first_and_a_bare_do_you_know_are_asked_as_meant(bot: C
     assert "Earlier in this channel" not in reply  # it quoted ana's own earlier question back to her
 
 
+async def test_asking_back_about_an_answer_quotes_the_answers_passage_again(bot: Chat) -> None:
+    """"is that right?", "what do you mean?" have no words of their own: they were searched alone and quoted
+    whatever held "right" ("a digest right away") or "mean", or, after one another, nothing at all."""
+    first = quotes(await bot.say("@confab how long are messages kept?", id="root"))[0]
+    assert "CONFAB_RETENTION_DAYS" in first
+    for asked_back in ("is that right?", "what do you mean?", "really?", "are you sure?"):
+        assert quotes(await bot.say(asked_back, thread="root"))[0] == first, asked_back
+
+
+async def test_an_ok_to_the_bot_is_no_question_a_follow_up_leans_on(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
+    async with open_bot(tmp_path) as chat:  # answers stay in the channel (the console, Discord)
+        await chat.say("@confab how long are messages kept?")
+        assert await chat.say("@confab ok") == "👍"
+        # it searched "ok" before: the docs' lines about "ok, I'll set it up tomorrow" in threads
+        assert "CONFAB_RETENTION_DAYS" in quotes(await chat.say("@confab is that right?"))[0]
+
+
 async def test_a_reply_to_the_bots_answer_is_searched_with_the_question_it_answered(bot: Chat) -> None:
     """Discord's Reply, the console's ``>N``: the thread's root is Confab's answer, not the question."""
     await bot.say("@confab how do I run it under systemd?", id="q1")

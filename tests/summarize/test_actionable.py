@@ -194,6 +194,21 @@ async def test_asking_the_bot_for_its_features_is_not_the_teams_conversation(bot
     assert "carol: carol" not in reply.text and "carol is not sure the fix works" in reply.text
 
 
+async def test_what_people_quote_is_not_retold_as_their_words(bot: Any) -> None:
+    """Confab's "I'm running offline …" quoted back read "carol is running offline: carol answer only from …"."""
+    await bot.say("@confab how long are messages kept?", user="ana")
+    await bot.say("@confab\n> I'm running offline: I answer only from the team's documents and this channel.\n"
+                  "so I need a model for better answers?", user="carol")
+    await bot.say("> Messages older than `CONFAB_RETENTION_DAYS` are deleted automatically.\n"
+                  "we should lower it to 30 days, I'll open the PR tomorrow", user="ben")
+    await bot.say(">>> I answer only from the team's documents\nand this channel.", user="dev")
+    [reply] = await bot.command("summarize")
+    assert "carol is running offline" not in reply.text and "running offline" not in reply.text
+    assert "deleted automatically" not in reply.text and "> " not in reply.text
+    assert "team's documents" not in reply.text
+    assert "**ben**: Open the PR — due tomorrow" in reply.text  # what they said themselves still counts
+
+
 async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None:
     from tests.fakes.harness import console_says
     from tests.fakes.settings import make_settings
@@ -294,6 +309,33 @@ def test_the_decision_is_in_the_tldr_however_it_is_phrased(decision: str) -> Non
 
 @pytest.mark.parametrize("text", ["Yes it is.", "Oh it is.", "here it is", "what day it is?"])
 def test_it_is_without_a_choice_is_no_decision(text: str) -> None:
+    from agent.summarize.signals import is_decision
+
+    assert not is_decision(text)
+
+
+def test_a_decision_followed_by_a_request_or_a_question_is_a_decision_and_the_request_an_item() -> None:
+    """"ok, Thursday then, cleo can you …?" ends with a question mark: it was no decision, cleo's task was lost
+    and her name read "cleo can cleo finish"."""
+    summary = summarize_extractive(msgs(
+        "ana: we need a date for the 2.0 launch",
+        "ben: next Thursday works, the billing migration is almost done",
+        "cleo: Thursday is fine, but the release notes aren't ready",
+        "ana: ok let's go with Thursday then, cleo can you finish the release notes by Wednesday?",
+        "cleo: sure, I'll have them by Wednesday",
+        "dev: we decided to freeze the branch on Monday. any objections?"), HashEmbedder())
+    decided = {p.sources: p.text for p in summary.decisions}
+    assert decided[("m4",)] == "ana: ok let's go with Thursday then."  # the decision, not the question after it
+    assert decided[("m6",)] == "dev: we decided to freeze the branch on Monday."
+    items = [(a.owner, a.text, a.due, a.asked_by) for a in summary.action_items]
+    assert ("cleo", "Finish the release notes", "Wednesday", "ana") in items
+    retold = " ".join(p.text for p in summary.key_points) + summary.tldr
+    assert "cleo can cleo" not in retold and "can cleo finish" not in retold.lower()
+
+
+@pytest.mark.parametrize("text", ["are we going with Thursday, ben can you check?", "should we go with Thursday?",
+                                  "have we decided, or should we wait?"])
+def test_a_question_about_a_decision_stays_no_decision(text: str) -> None:
     from agent.summarize.signals import is_decision
 
     assert not is_decision(text)
