@@ -52,7 +52,10 @@ class RecordingAdapter:
 
     async def send(self, reply: Reply) -> SentRef:
         self.sent.append(reply)
-        return SentRef(reply.channel, f"bot-{next(self._ids)}")
+        channel = reply.channel
+        if self.capabilities.replies_in_thread and channel.thread is None and reply.reply_to:
+            channel = channel.in_thread(reply.reply_to)  # as Slack does: the answer starts the message's thread
+        return SentRef(channel, f"bot-{next(self._ids)}")
 
     async def fetch_history(self, channel: ChannelRef, since: datetime | None = None,
                             limit: int = 200) -> list[IncomingMessage]:

@@ -233,3 +233,13 @@ async def test_the_quoted_sentence_is_chosen_by_meaning_and_by_the_questions_wor
     # (one of three), which comes with it as the paragraph's opening; the rest does not
     assert quote.score == pytest.approx(0.7 * 0.4 + 0.3 * 2 / 3)
     assert "`SERVICE_RATE_PER_MIN` (10) limits how often" in quote.text and "Commands that" not in quote.text
+
+
+async def test_on_a_slack_like_platform_the_first_answer_is_in_its_thread(bot: Chat) -> None:
+    """Answering a top-level mention starts the message's thread (Slack): the answer is part of that thread's
+    conversation, which follow-ups there read. The test adapter filed it at the top level (unlike Slack's)."""
+    await bot.say("@confab how do I run Confab under systemd?", id="root")
+    key = bot.channel().key
+    in_thread = await bot.pipeline.deps.store.messages.recent(key, thread="root")
+    assert [m.is_bot for m in in_thread] == [False, True]
+    assert "systemctl" in in_thread[1].text
