@@ -19,6 +19,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -191,12 +192,13 @@ class OfflineChatModel(BaseChatModel):
         """Search the docs for the question; a follow-up with the question it follows first, alone second."""
         alone = {"query": text, "k": 5}
         previous = None
-        if _POINTS_BACK.search(text) or not _own_words(text):  # "do you know?", "really?": the question before
+        own = _own_words(text)
+        if _POINTS_BACK.search(text) or not own:  # "do you know?", "really?": the question before
             turn = current_turn.get()
             previous = _followed_question(conversation, turn is not None and turn.thread is not None, self.bot_name)
         if previous is None:
             return _call("search_knowledge", alone)
-        if not _own_words(text):  # "is that right?", "what do you mean?": the question it follows, alone
+        if not own:  # "is that right?", "what do you mean?": the question it follows, alone
             return _call("search_knowledge", {"query": _strip_mention(previous, self.bot_name), "k": 5})
         with_context = {"query": f"{_strip_mention(previous, self.bot_name)} {text}", "focus": text, "k": 5}
         return _calls([("search_knowledge", with_context), ("search_knowledge", alone)])
@@ -333,8 +335,13 @@ def _on_topic(answer: str, question: str) -> bool:
 
 def _own_words(question: str) -> set[str]:
     """The question's content words (stemmed), but those that only ask back about the answer just given."""
-    own, *back = content_words([question, *_ASKS_BACK])
-    return set(own) - {word for words in back for word in words}
+    return set(content_words([question])[0]) - _asked_back()
+
+
+@cache
+def _asked_back() -> frozenset[str]:
+    """_ASKS_BACK as questions' words are compared (stemmed), worked out once."""
+    return frozenset(word for words in content_words(_ASKS_BACK) for word in words)
 
 
 def _followed_question(conversation: Sequence[str], in_thread: bool, bot_name: str) -> str | None:

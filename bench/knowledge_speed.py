@@ -27,7 +27,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from agent.embeddings import LocalEmbedder
 from agent.knowledge.builder import build_index
 from agent.knowledge.index import HybridIndex
-from agent.knowledge.titles import SectionTitles
 
 MB = 1024 * 1024
 
@@ -76,7 +75,7 @@ def main() -> None:
         repeat = -(-10_000 // len(index.chunks))
         chunks = (index.chunks * repeat)[:10_000]
         vectors = np.tile(index.vectors(0, len(index)), (repeat, 1))[:10_000]
-        titles = SectionTitles(index.titles.texts, index.titles.vectors, chunks) if index.titles else None
+        titles = index.titles.over(chunks) if index.titles is not None else None
         big = HybridIndex(chunks, vectors, {}, embedder.name, titles=titles)
         big.search("warm up", embedder.embed(["warm up"])[0])
         questions = [c.text.split(".")[0][:120] for c in index.chunks[:200]]

@@ -20,7 +20,6 @@ import numpy as np
 from agent.embeddings import Embedder
 from agent.knowledge.builder import build_index
 from agent.knowledge.index import HybridIndex
-from agent.knowledge.titles import SectionTitles
 
 POOL = 100  # chunks retrieved per query; enough for 10 distinct documents
 
@@ -104,9 +103,8 @@ def _abstain_check(docs: Path, queries: list[Query], vectors: np.ndarray, embedd
     removed = set().union(*(queries[i].gold for i in chosen))
     keep = [c for c in range(len(full)) if doc_id(full.chunks[c].source) not in removed]
     kept = [full.chunks[c] for c in keep]
-    titles = SectionTitles(full.titles.texts, full.titles.vectors, kept) if full.titles is not None else None
     reduced = HybridIndex(kept, np.stack([full.faiss.reconstruct(c) for c in keep]), {}, full.embedder,
-                          titles=titles)
+                          titles=full.titles.over(kept) if full.titles is not None else None)
     abstained = answered = answerable = 0
     for i, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
         if query.gold & removed and i not in chosen:

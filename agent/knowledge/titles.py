@@ -58,6 +58,10 @@ class SectionTitles:
         vectors = np.stack([known[t] for t in texts]) if texts else np.zeros((0, embedder.dim), dtype=np.float32)
         return cls(texts, vectors, chunks)
 
+    def over(self, chunks: Sequence[Chunk]) -> SectionTitles:
+        """The same titles and vectors for another list of passages (a subset, or the passages repeated)."""
+        return SectionTitles(self.texts, self.vectors, chunks)
+
     def boosts(self, query_vector: np.ndarray) -> np.ndarray:
         """Per title: its weight times its similarity to the question."""
         if not self.texts:
