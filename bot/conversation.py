@@ -40,6 +40,7 @@ _PROBLEM = re.compile(
     re.I,
 )
 _OPENS_WITH_SOMEONE = re.compile(r"^\s*@[\w.\-]+")
+_WORD = re.compile(r"[^\W_]")
 
 
 def expects_answer(text: str, bot_name: str = "confab") -> bool:
@@ -50,6 +51,8 @@ def expects_answer(text: str, bot_name: str = "confab") -> bool:
     opener = _OPENS_WITH_SOMEONE.match(body)
     if opener and opener.group(0).strip().lower() != f"@{bot_name.lower()}":
         return False  # "@bob can you take this?" is for bob
+    if not _WORD.search(body):
+        return False  # "?", "??", "🤔": no question to answer (a mention of such gets the short hello)
     if "?" in body:
         return True
     for clause in _CLAUSES.split(body):

@@ -69,6 +69,7 @@ async def test_what_the_docs_dont_cover_is_found_in_the_channel_in_other_words_f
     ("and the on-call rota?", True), ("where does it keep its data then", True), ("how do I add docs", True),
     ("it fails with permission denied", True), ("please summarize this thread", True),
     ("thanks! one more thing: how do I reindex", True), ("does it read PDFs", True),
+    ("?", False), ("??!", False), ("🤔?", False), ("y?", True),
 ])
 def test_what_counts_as_meant_for_the_bot(text: str, expected: bool) -> None:
     assert expects_answer(text) is expected
