@@ -115,6 +115,9 @@ class NamesChannels(Protocol):
     async def channel_named(self, workspace: str, name: str) -> str | None:
         """The channel's id; None when no channel, or more than one, has that name."""
 
+    async def channel_name(self, workspace: str, channel: str) -> str | None:
+        """The name of the channel with id ``channel`` (without ``#``); None when it can't be told."""
+
 
 # what an owed answer's note reference holds while the note is being posted: a process that dies before it
 # records the posted note's own reference leaves this, and the next one looks for the note (ProgressKeeper.recover)

@@ -160,7 +160,20 @@ async def _setting_line(ctx: CommandContext, name: str) -> str:
     shown = f"`{value}`" if value is not None else "not set"
     if name == "mod_channel" and (value is None or str(value).lower() in NO_MOD_CHANNEL):
         shown += " (spam notes reply to the flagged message)"
+    elif name == "mod_channel":
+        shown = await _stored_channel_shown(ctx, str(value))
     return f"• `{name}` = {shown}"
+
+
+async def _stored_channel_shown(ctx: CommandContext, channel: str) -> str:
+    """A channel kept by its id, as people know it: Discord links ``<#id>`` (no one is pinged); Slack's replies show
+    ``<`` as typed, so there it is ``#name``, asked of the platform; the id as kept when it can't be named."""
+    where = ctx.command.channel
+    if where.platform == "discord" and channel.isdigit():
+        return f"<#{channel}>"
+    if isinstance(ctx.adapter, NamesChannels) and (name := await ctx.adapter.channel_name(where.workspace, channel)):
+        return f"#{name}"
+    return f"`{channel}`"
 
 
 def channel_from_mention(value: str, platform: str) -> str | None:

@@ -217,6 +217,12 @@ class DiscordAdapter:
         found = [c.id for c in guild.text_channels if c.name.lower() == name.lower()] if guild is not None else []
         return str(found[0]) if len(found) == 1 else None
 
+    async def channel_name(self, workspace: str, channel: str) -> str | None:
+        """The name of the server's channel ``channel`` (an id), from the client's cache."""
+        found = self.client.get_channel(int(channel)) if channel.isdigit() else None
+        name = getattr(found, "name", None)
+        return name if isinstance(name, str) and name else None
+
     async def destination(self, channel: ChannelRef) -> Any:
         """The channel or thread to post in; a thread rooted on a message is opened when it doesn't exist yet
         (a thread started from a message shares its id, so the root id names both)."""

@@ -230,6 +230,14 @@ class SlackAdapter:
             log.exception("listing Slack conversations to find a channel by name failed")
             return name
 
+    async def channel_name(self, workspace: str, channel: str) -> str | None:
+        """The name of the conversation ``channel`` (an id) Confab is in, from users.conversations."""
+        try:
+            return await self.recall_access(Author("", ""), ChannelRef(self.name, workspace, "")).channel_name(channel)
+        except Exception:
+            log.exception("listing Slack conversations to name a channel failed")
+            return None
+
     def viewing(self, channel: ChannelRef, author: Author) -> ViewedLookup | None:
         """In an assistant pane thread, the lookup of the channel ``author`` is viewing (bot/slack/pane.py)."""
         return self.pane.viewing(self, channel, author)

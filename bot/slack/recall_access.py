@@ -81,6 +81,11 @@ class SlackRecallAccess(LinkingAccess):
         found = [cid for cid, c in listed.items() if name.lower() in (str(c.get("name", "")).lower(), cid.lower())]
         return found[0] if len(found) == 1 else None
 
+    async def channel_name(self, channel_id: str) -> str | None:
+        """The name of the conversation ``channel_id`` Confab is in: its cached list."""
+        name = (await self._confab()).get(channel_id, {}).get("name")
+        return name if isinstance(name, str) and name else None
+
     async def _confab(self) -> dict[str, dict[str, Any]]:
         async with self.cache.bot_lock:  # one listing at a time, however many searches start together
             cached = self.cache.bot

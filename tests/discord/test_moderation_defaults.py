@@ -60,6 +60,10 @@ async def test_mod_channel_set_by_mention_or_typed_name_is_the_channel(discord_b
     await settle(adapter)
     assert f"Set `mod_channel` to <#{MODS_ID}>" in fake_discord.followups()[-1].text
     assert await settings.get(key, "mod_channel", None) == str(MODS_ID)
+    await fake_discord.dispatch("INTERACTION_CREATE", fake_discord.interaction("settings", [], group="confab"))
+    await settle(adapter)
+    shown = fake_discord.followups()[-1].text  # the channel as a link people can follow, not the id kept in backticks
+    assert f"• `mod_channel` = <#{MODS_ID}>" in shown and f"`{MODS_ID}`" not in shown, shown
     await fake_discord.dispatch("MESSAGE_CREATE", fake_discord.message(PHISHING, author=BOB))
     await settle(adapter)
     [note] = fake_discord.posted(MODS_ID)

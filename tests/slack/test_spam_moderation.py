@@ -78,3 +78,9 @@ async def test_a_mod_channel_typed_by_name_is_the_channel_confab_is_in(slack_bot
     assert "Set `mod_channel` to #mods:" in kept
     assert "not in a channel called `#mdos`" in typo and "not in a channel called `#secret-mods`" in not_in
     assert await pipeline.deps.store.channel_settings.get("slack:T0TEAM001:C0GENERAL", "mod_channel") == "C0MODS001"
+    # the settings show the channel by its name, as people know it, not by the id kept
+    for asked in ("settings", "settings mod_channel"):
+        await post_form(adapter, command_form("/confab", asked, fake_api.response_url()))
+        await settle(adapter)
+        shown = fake_api.responses[-1]["text"]
+        assert "• `mod_channel` = #mods" in shown and "C0MODS001" not in shown, shown
