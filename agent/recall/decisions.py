@@ -28,6 +28,7 @@ from agent.text import sentences
 MODEL_PATH = Path(__file__).parent / "data" / "decision_model.npz"
 THRESHOLD = 0.8  # the model's probability from which a message is a decision (chosen on the development set)
 MODEL_EMBEDDER = f"local:{LOCAL_MODEL_NAME}"  # the vectors the model reads (LocalEmbedder.name)
+MIN_PART_WORDS = 3  # a sentence read on its own has this many words: "ok." before a question decides nothing
 
 # A decision says so ("decided", "agreed", "final call"), or states the team's plan as fact: "we're moving the
 # office to …", "we'll launch …" (a commitment in the first person plural, not a question: _UNDECIDED; "we're
@@ -109,12 +110,26 @@ class DecisionModel:
     intercept: float
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """P(decision) per message: ``vectors`` are the local embedder's, of the messages' ``texts``."""
-        words = _hasher().transform(list(texts))
-        forms = _form_hasher().transform([form(text, self.form_words) for text in texts])
-        logits = (np.asarray(vectors, dtype=np.float32) @ self.vector_coef + words @ self.word_coef
-                  + forms @ self.form_coef + self.intercept)
-        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+        """P(decision) per message: ``vectors`` are the local embedder's, of the messages' ``texts``.
+
+        A message of several sentences is as likely as its likeliest sentence that is no question or open point,
+        read by its words and form beside the whole message's vector: "porto it is then, bob can you book the
+        hotel?" closes the thread as "porto it is then" does (0.98), but read whole, the request after it
+        weighed it down to 0.70, under the threshold."""
+        texts = list(texts)
+        split = [sentences(text) for text in texts]
+        parts = [[part for part in found if len(part.split()) >= MIN_PART_WORDS and not _UNDECIDED.search(part)]
+                 if len(found) > 1 else [] for found in split]
+        owner = [n for n, found in enumerate(parts) for _ in found]
+        read = [*texts, *(part for found in parts for part in found)]
+        words = _hasher().transform(read)
+        forms = _form_hasher().transform([form(text, self.form_words) for text in read])
+        said = np.asarray(words @ self.word_coef + forms @ self.form_coef).ravel()
+        logits = np.asarray(vectors, dtype=np.float32) @ self.vector_coef + self.intercept
+        best = said[:len(texts)].copy()
+        for n, value in zip(owner, said[len(texts):], strict=True):
+            best[n] = max(best[n], value)
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logits + best, -30.0, 30.0)))
         return out
 
     def save(self, path: Path = MODEL_PATH) -> None:

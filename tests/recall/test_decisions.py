@@ -150,11 +150,22 @@ def test_a_decision_followed_by_a_request_or_a_question_is_a_decision(local_embe
     """The question mark closing "…, carol can you book them?" made the whole message a question."""
     decided = ["ok let's go with Thursday then, carol can you finish the docs by Wednesday?",
                "we decided to freeze the branch on Monday. any objections?",
-               # the model reads the whole message's vector: it finds "ok, the yellow tents then" alone, but not with
-               # ", bob can you order twelve?" after it (P < 0.8 since the form-reading model, merged the same day)
                "ok let's go with the yellow tents then, bob can you order twelve?"]
     asked = ["are we going with Thursday, bob can you check?", "should we go with Thursday?",
              "alright, Nordisk tents for the summer camp?"]
     assert [decides(text) for text in decided[:2] + asked] == [True, True, False, False, False]
     texts = decided + asked
     assert decisions(texts, local_embedder.embed(texts), local_embedder.name) == [True] * 3 + [False] * 3
+
+
+def test_a_thread_closed_without_markers_then_a_request_is_still_a_decision(local_embedder: LocalEmbedder) -> None:
+    """The model read the whole message: a request after the closing sentence ("…, bob can you order twelve?")
+    weighed it under the threshold. Each sentence that is no question is read on its own too; a lone "ok." before
+    a question decides nothing."""
+    closed = ["ok, the yellow tents then, bob can you order twelve?",
+              "porto it is then. bob can you book the hotel by friday?"]
+    talk = ["ok. lunch at noon?", "we could go with porto. what do you think?", "I pushed the fix. bob can you review?",
+            "great, thanks. see you monday"]
+    texts = closed + talk
+    assert not any(decides(text) for text in texts)
+    assert decisions(texts, local_embedder.embed(texts), local_embedder.name) == [True] * 2 + [False] * 4
