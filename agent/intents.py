@@ -84,6 +84,18 @@ CLOCK = re.compile(r"^(what(?:'s| is)? (?:the )?(?:time|date|day)(?: is it)?(?: 
                    r"|what time is it(?: now| right now)?|what day is (?:it|today)(?: today)?"
                    r"|what(?:'s| is) today's date)\s*[?!.]*$", re.I)
 REMIND = re.compile(r"^(please\s+)?remind (me|us|\w+) (to|about|that)\b", re.I)
+# where the team's work stands ("who is working on the export?", "when will streaming be done?", "is the fix merged
+# yet?"): the channel's talk answers it, not the docs, whose examples ("the export cap") share its topic's words
+_DONE = r"(?:done|ready|finished|fixed|shipped|merged|deployed|released|live|out)"
+STATUS = re.compile(r"\b(?:who(?:'s| is| are)\s+(?:working on|doing|handling|taking care of|fixing|looking (?:at|into)|"
+                    r"in charge of|responsible for)"
+                    rf"|when (?:will|would|is|are|does|do|can)\b.*\b{_DONE}"
+                    rf"|(?:is|are|was|were|has|have)\b.*\b{_DONE}\s+yet"
+                    r"|(?:status|progress) (?:of|on)|any (?:update|news|progress) on|how far along|eta (?:for|on))\b",
+                    re.I)
+STATUS_WORDS = ("work", "working", "doing", "handling", "taking", "care", "fixing", "looking", "charge", "responsible",
+                "done", "ready", "finished", "fixed", "shipped", "merged", "deployed", "released", "live", "status",
+                "progress", "update", "news", "far", "along", "eta", "yet")
 
 
 def asks_for_a_feature(text: str) -> bool:

@@ -43,6 +43,8 @@ from agent.intents import (
     PAST,
     REMIND,
     SENTIMENT,
+    STATUS,
+    STATUS_WORDS,
     SUMMARY,
     THANKS,
     VERDICT,
@@ -162,6 +164,9 @@ class OfflineChatModel(BaseChatModel):
                            "channel's summaries and digests (`/summarize`, `/digest`).\n\n" + OFFLINE_NOTE)
         if PAST.search(text) and "search_conversations" in self.tool_names:
             return _call("search_conversations", {"query": text})
+        if (STATUS.search(text) and not HOW_TO.search(text)
+                and (said := self._from_channel(text, history, leave_out=STATUS_WORDS))):
+            return _answer(said)  # where the work stands is in the talk; the docs only when the talk has nothing
         search = self._search(text, conversation)
         if (HOW_TO.search(text) or about_a_feature(text)) and "search_knowledge" in self.tool_names:
             return search
@@ -216,8 +221,10 @@ class OfflineChatModel(BaseChatModel):
             answered = [r.artifact for r in searches if isinstance(r.artifact, ToolOutput) and r.artifact.ok
                         and not r.artifact.extra.get("abstained")]
             keep = answered[0] if answered else searches[-1].artifact
-            if len(answered) > 1 and not _on_topic(answered[0].for_user, _question(messages, self.bot_name)):
-                keep = answered[1]  # the context took over: "does it need an API key?" isn't about systemd
+            if answered and not _on_topic(answered[0].for_user, _question(messages, self.bot_name)):
+                # the context took over: "does it need an API key?" isn't about systemd, and "who is on call this
+                # weekend?" after a question about streaming is not about streaming: then the question alone
+                keep = answered[1] if len(answered) > 1 else searches[-1].artifact
             results = [r for r in results if r.name != "search_knowledge" or r.artifact is keep]
         parts: list[str] = []
         for result in results:
@@ -231,9 +238,10 @@ class OfflineChatModel(BaseChatModel):
                 parts.append(f"The {result.name} tool answered, but not in a form I can show offline.")
         return "\n\n".join(p for p in parts if p.strip())
 
-    def _from_channel(self, question: str, history: list[str]) -> str | None:
+    def _from_channel(self, question: str, history: list[str], leave_out: Sequence[str] = ()) -> str | None:
         """Quote earlier messages of this channel that share the question's content words (stemmed, as the
-        searches compare them: "who owns the changelog?" finds "can you own the changelog by friday?")."""
+        searches compare them: "who owns the changelog?" finds "can you own the changelog by friday?"), but for
+        the words ``leave_out`` (how a status question asks, not what about: "working", "done")."""
         mention = f"@{self.bot_name.lower()}"
         turn = current_turn.get()
         own = f"{turn.author_name}: " if turn is not None else None
@@ -241,7 +249,8 @@ class OfflineChatModel(BaseChatModel):
                  if mention not in line.lower()  # asker's own earlier questions (a DM names no bot)
                  and not (own and line.startswith(own) and line.rstrip().endswith("?"))]
         bodies = [line.partition(": ")[2] for _, line in lines]
-        wanted, *said = (set(words) for words in content_words([question, *bodies]))
+        unwanted, wanted, *said = (set(words) for words in content_words([" ".join(leave_out), question, *bodies]))
+        wanted -= unwanted
         if not wanted:
             return None
         scored = []

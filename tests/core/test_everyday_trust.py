@@ -144,3 +144,37 @@ async def test_what_was_asked_of_confab_is_not_labelled_read_for_mood_or_seeded_
     assert "Brainstorm" in seeds and "@confab brainstorm" not in seeds
     await chat.say("@confab remind us to add dark mode next sprint", user="ana")  # said to Confab, still talk
     assert "remind us to add dark mode" in await chat.say("@confab what is the mood here?", user="dave")
+
+
+async def test_where_the_work_stands_is_read_in_the_talk_not_the_docs(bot_factory: Any, tmp_path: Any) -> None:
+    """Offline, "when will the export be done?" was answered from the docs, which share the topic's word ("the export
+    cap" in an example); where the team's work stands is in the channel. How to do something still asks the docs,
+    and a status question the talk has nothing on falls back to them."""
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir(exist_ok=True)
+    (knowledge / "exports.md").write_text("# Exports\n\n## CSV export\n\nThe CSV export of a report is capped at "
+                                          "10,000 rows. Set `EXPORT_CAP` to change the export cap.\n", encoding="utf-8")
+    chat = await bot_factory()
+    await chat.say("the csv export times out for big accounts", user="alice")
+    await chat.say("streaming the export is better, I'll do it by thursday", user="bob")
+    for asked in ("@confab when will the export be done?", "@confab who is working on the export?"):
+        answer = await chat.say(asked, user="dave")
+        assert "Earlier in this channel" in answer and "I'll do it by thursday" in answer, answer
+        assert "EXPORT_CAP" not in answer
+    assert "EXPORT_CAP" in await chat.say("@confab how do I change the export cap?", user="dave")
+    assert "EXPORT_CAP" in await chat.say("@confab what's the status of the export cap setting?", user="carol")
+
+
+async def test_a_thread_follow_up_on_another_topic_is_not_answered_from_the_first_question(chat: Chat,
+                                                                                           tmp_path: Any) -> None:
+    """A follow-up is searched with the question it follows, then alone. When only the first search finds something
+    and its quote holds none of the follow-up's own words, the context took over: "who is on call this weekend?"
+    under an answer about streaming was answered about streaming ("this" read as pointing back)."""
+    (tmp_path / "knowledge" / "answers.md").write_text(
+        "# Answers\n\n## Streaming\n\nWith a configured model, answers are streamed as they are written, updated "
+        "about once a second.\n", encoding="utf-8")
+    await chat.deps.knowledge.reindex()
+    first = await chat.say("@confab how are answers streamed?", thread="t1")
+    assert "streamed as they are written" in first
+    reply = await chat.say("who is on call this weekend?", user="bob", thread="t1")
+    assert "streamed" not in reply and "doesn't cover" in reply, reply
