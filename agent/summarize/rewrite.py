@@ -124,10 +124,13 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     if not body:
         return ""
     body = re.sub(r"([?!.])[?!.]+", r"\1", body)
-    # "The cap is 10k rows, do we raise it?": a statement, then a question; said as it was
+    # "The cap is 10k rows, do we raise it?", "50k might blow memory. can we stream it instead?": a statement, then
+    # a question; said as it was
     head, comma, tail = body.rpartition(", ")
-    asks_after = bool(comma and head and body.endswith("?") and (_QUESTION_LEAD.match(tail) or _WH.match(tail))
-                      and not (_QUESTION_LEAD.match(body) or _WH.match(body)))
+    *before, question_last = sentences(body) or [body]
+    asks_after = bool(body.endswith("?") and not (_QUESTION_LEAD.match(body) or _WH.match(body)) and (
+        (comma and head and (_QUESTION_LEAD.match(tail) or _WH.match(tail)))
+        or (before and (_QUESTION_LEAD.match(question_last) or _WH.match(question_last)))))
     if body.endswith("?") and not (_QUESTION_LEAD.match(body) or _WH.match(body) or asks_after):
         body = body.rstrip("?").rstrip(". ")  # "You were busy?" reads as a statement
     if body.endswith("?") and not asks_after:

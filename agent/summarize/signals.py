@@ -89,6 +89,10 @@ _ACCEPT = re.compile(
 _ANAPHORIC = re.compile(r"^[\w'-]+(?:\s+(?:care of|on|over|up|into|at|after|through|for|about|with|to))?\s+"
                         r"(?:it|that|this|them|those|these|one)(?:\s+(?:done|ready|finished|sorted|fixed|covered))?"
                         r"(?:\s+(?:too|as well|then|now|later|over))?$", re.I)
+# a statement that opens with what it is about: "streaming is better", "the new endpoint is ready for review"
+_SUBJECT = re.compile(r"^(?:(?:ok(?:ay)?|so|yeah|yes|well|right|agreed)[,!.]?\s+)?((?:(?:the|our|a|an)\s+)?"
+                      r"[\w\-]+(?:\s+[\w\-]+){0,3}?)\s+(?:is|are|was|were|sounds|seems|looks|works)\b", re.I)
+_PRONOUNS = frozenset("it that this these those they he she we i you there which what who".split())
 _LEAD_FILLER = re.compile(r"^(?:(?:also|please|pls|just|go ahead and|quickly|maybe|then|try to|try and|"
                           r"make sure to|get around to)\s+)+", re.I)
 _TRAIL_FILLER = re.compile(r"(?:[\s,]+(?:and|then|too|as well|please|pls|thanks|thx|for me|asap))+$", re.I)
@@ -243,21 +247,32 @@ def find_action(text: str, speaker: str, participants: Sequence[str], bot_name: 
         to = None
     sentences = [s for s in _SENTENCES.split(body) if s.strip()] or [body]
     found: Action | None = None
+    antecedent = None
     for k, sentence in enumerate(sentences):
         found = _directed(sentence, sentences[k + 1:], speaker, participants, to, addressee)
         if found is not None:
             break
     else:
-        for sentence in sentences:
+        for k, sentence in enumerate(sentences):
             match = _SELF.search(sentence)
             if match and not sentence.rstrip().endswith("?") and not _DONE_HINT.search(match.group(1)[:20]) \
                     and not _only_able(match, sentence):
                 found = Action(speaker, match.group(1), kind="self")
+                antecedent = subject_of(sentences[k - 1]) if k else None
                 break
     if found is None:
         return None
     asker = found.asked_by or speaker
-    return _finish(found, stripped, asker, addressee=to or addressee)
+    return _finish(found, stripped, asker, addressee=to or addressee, antecedent=antecedent)
+
+
+def subject_of(sentence: str) -> str | None:
+    """What a statement is about, when it opens with it: "streaming is better" -> "streaming", "the new endpoint
+    is ready for review" -> "the new endpoint"; None for a pronoun ("that's fine") or no such opening."""
+    match = _SUBJECT.match(" ".join(sentence.split()))
+    if match is None or match.group(1).lower() in _PRONOUNS:
+        return None
+    return match.group(1)
 
 
 def _only_able(match: re.Match[str], sentence: str) -> bool:
@@ -298,14 +313,18 @@ def _directed(sentence: str, after: Sequence[str], speaker: str, participants: S
     return None
 
 
-def _finish(action: Action, message: str, asker: str, addressee: str | None) -> Action | None:
-    """Tidy the task (due date out, pronouns to names); None when what is left is no task."""
+def _finish(action: Action, message: str, asker: str, addressee: str | None,
+            antecedent: str | None = None) -> Action | None:
+    """Tidy the task (due date out, pronouns to names, "it" to the ``antecedent`` a sentence before named); None
+    when what is left is no task."""
     due, task, said = find_due(action.task)
     if due is None:
         due, _, said = find_due(message)
     task = _LEAD_FILLER.sub("", task.strip().rstrip("?.! ")).strip()
     task = _TRAIL_FILLER.sub("", task).strip(" ,;:—–-")
     task = _names_for_pronouns(task, owner=action.owner, asker=asker, addressee=addressee)
+    if antecedent and _ANAPHORIC.match(task):  # "streaming is better. I'll do it by thursday": do streaming
+        task = re.sub(r"\b(?:it|that|this|them|those|these|one)\b", antecedent, task, count=1, flags=re.I)
     if len(task.split()) < 2 or _NOT_A_TASK.match(task) or _ANAPHORIC.match(task):
         return None
     task = (task[:1].upper() + task[1:])[:200]

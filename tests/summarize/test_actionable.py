@@ -55,6 +55,10 @@ def test_due_dates_as_people_say_them(text: str, due: str | None, task: str) -> 
                                                                         "this afternoon", "ana")),
     # named before speaking in the window: still the owner, never "you" or whoever spoke last
     ("ana", "sam, can you renew the domain by Friday?", ("sam", "Renew the domain", "Friday", "ana")),
+    # "it" is what the sentence before was about: a commitment with a date, dropped as a bare "do it"
+    ("ben", "streaming is better. I'll do it by thursday", ("ben", "Do streaming", "thursday", None)),
+    ("ben", "ok the new endpoint is ready for review. I'll merge it tomorrow", ("ben", "Merge the new endpoint",
+                                                                             "tomorrow", None)),
 ])
 def test_who_does_what_by_when(speaker: str, text: str, expected: tuple[str, str, str, str | None]) -> None:
     action = find_action(text, speaker, PEOPLE, bot_name="confab")
@@ -69,6 +73,7 @@ def test_who_does_what_by_when(speaker: str, text: str, expected: tuple[str, str
     # abilities and questions about wishes are not tasks
     "I can speak very good Spanish", "ben, would you want to live there?",
     "Sorry, could you resend the invite?",  # "Sorry" is nobody; whom it asks is unknown here
+    "that's fine. I'll do it", "it is broken. I'll fix it today",  # nothing named before "it"
 ])
 def test_no_fragments_become_action_items(text: str) -> None:
     assert find_action(text, "ana", PEOPLE, bot_name="confab") is None

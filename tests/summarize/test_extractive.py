@@ -116,6 +116,10 @@ def test_questions_are_reported_in_the_order_of_a_statement() -> None:
     # a statement, then its question: both said, the question still a question
     assert reported("the export cap is 10k rows, do we raise it to 50k?", "bob") == (
         "bob: The export cap is 10k rows, do we raise it to 50k?")
+    # ... also as a sentence of its own: it read "can we stream it instead." as a statement
+    assert reported("50k might blow memory on the workers. can we stream it instead?", "carol") == (
+        "carol: 50k might blow memory on the workers. can we stream it instead?")
+    assert reported("You were busy?", "ana") == "ana: You were busy."
 
 
 def test_long_windows_embed_only_lexical_candidates(embedder: HashEmbedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
