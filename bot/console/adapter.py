@@ -37,7 +37,7 @@ class ConsoleAdapter:
 
     def __init__(self, data_dir: Path, bot_name: str = "confab", user: str = "you",
                  stdin: IO[str] | None = None, console: Console | None = None) -> None:
-        self.workspace = Workspace(bot_name=bot_name, user=user)
+        self.workspace = Workspace(bot_name=bot_name, user=user, admins={user})  # the one at the keyboard
         self.images_dir = data_dir / "images"
         self.stdin = stdin or sys.stdin
         interactive = self.stdin.isatty()

@@ -20,7 +20,7 @@ PLATFORM = "console"
 WORKSPACE = "local"
 CONSOLE_COMMANDS = {
     "join": "/join #name: switch to (or create) a channel",
-    "as": "/as name [admin]: speak as someone else (admin may run admin commands)",
+    "as": "/as name [admin|member]: speak as someone else (an admin may run admin commands, and stays one)",
     "reply": "/reply N text: answer message N in its thread (also: >N text)",
     "dm": "/dm: a direct conversation with the bot (/join #general to go back)",
     "channels": "/channels: list channels",
@@ -75,7 +75,7 @@ _RATE_VALUES = {"up": "up", "+1": "up", "+": "up", "👍": "up", "down": "down",
 class Workspace:
     bot_name: str = "confab"
     user: str = "you"
-    admin: bool = True
+    admins: set[str] = field(default_factory=lambda: {"you"})  # who was made admin with /as NAME admin
     channel: str = "general"
     channels: set[str] = field(default_factory=lambda: {"general"})
     counter: int = 0
@@ -99,6 +99,10 @@ class Workspace:
         if message_id is None:
             return None
         return message_id.removeprefix(f"{self.session}.")
+
+    @property
+    def admin(self) -> bool:
+        return self.user in self.admins
 
     def author(self) -> Author:
         return Author(id=self.user, name=self.user, is_admin=self.admin)
@@ -135,9 +139,14 @@ class Workspace:
             return Control(f"You are now in #{channel}.")
         if name == "as":
             parts = args.split()
-            if not parts or not _NAME.match(parts[0]):
-                return Control("Usage: /as name [admin]")
-            self.user, self.admin = parts[0], len(parts) > 1 and parts[1].lower() == "admin"
+            role = parts[1].lower() if len(parts) > 1 else None
+            if not parts or not _NAME.match(parts[0]) or role not in (None, "admin", "member"):
+                return Control("Usage: /as name [admin|member]")
+            self.user = parts[0]
+            if role == "admin":  # the team's admins stay admins when you speak as them again ("/as alice")
+                self.admins.add(self.user)
+            elif role == "member":
+                self.admins.discard(self.user)
             return Control(f"You are now {self.user}{' (admin)' if self.admin else ''}.")
         if name == "dm":
             self.channel = f"dm-{self.user}"

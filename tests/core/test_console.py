@@ -76,3 +76,17 @@ def test_workspace_parsing() -> None:
     assert isinstance(dm, Control) and ws.is_direct
     said = ws.parse("hello")
     assert isinstance(said, Say) and said.message.is_direct
+
+
+def test_an_admin_stays_admin_when_you_speak_as_them_again() -> None:
+    """``/as alice admin``, then ``/as bob``, then ``/as alice``: alice was still refused admin commands, told to
+    become admin with the very command she had used."""
+    ws = Workspace(user="you", admins={"you"})
+    assert ws.author().is_admin
+    for line, admin in (("/as alice admin", True), ("/as bob", False), ("/as alice", True), ("/as alice member", False),
+                        ("/as alice", False), ("/as you", True)):
+        said = ws.parse(line)
+        assert isinstance(said, Control) and ws.author().is_admin is admin, line
+        assert said.text.endswith("(admin).") is admin
+    refused = ws.parse("/as alice boss")
+    assert isinstance(refused, Control) and "Usage" in refused.text
