@@ -230,10 +230,10 @@ class OfflineChatModel(BaseChatModel):
         for result in results:
             output = result.artifact
             if isinstance(output, ToolOutput):
-                parts.append(output.for_user)
-                if output.extra.get("abstained"):
-                    if found := self._from_channel(_question(messages, self.bot_name), _history_lines(messages)):
-                        parts.append(found)
+                found = self._from_channel(_question(messages, self.bot_name), _history_lines(messages)) \
+                    if output.extra.get("abstained") else None
+                # what the channel said answers first; that the documents don't cover it comes after
+                parts.extend([found, output.for_user] if found else [output.for_user])
             else:
                 parts.append(f"The {result.name} tool answered, but not in a form I can show offline.")
         return "\n\n".join(p for p in parts if p.strip())
