@@ -220,7 +220,8 @@ class HybridIndex:
         retriever = self._keyword_index()
         words = content_words([query])[0]
         known = [t for t in words if t in retriever.vocab_dict]
-        if not known:
+        if not known or set(known) <= self._subject_stems():
+            # "what is confab?": a word every section has ranks the passages by their length, not by what they say
             return set(words), []
         ids, scores = retriever.retrieve([known], k=pool, show_progress=False, weight_mask=mask)
         return set(words), [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]

@@ -95,6 +95,14 @@ async def test_the_products_own_name_is_no_sign_that_the_docs_cover_a_question(b
     assert "Sources: [1] deployment.md › systemd" in reply
 
 
+async def test_a_question_of_only_the_products_name_is_ranked_by_meaning(bot: Chat) -> None:
+    """"what is confab?": ranked by words, "confab" (in nearly every section) ordered the passages by their length,
+    and the answer quoted "Mention it: `@confab what can you do?`"; by meaning, the overview's opening leads."""
+    reply = await bot.say("@confab what is confab?")
+    assert "Confab is an open-source team assistant for chat" in reply.split("Sources:")[0], reply
+    assert "Mention it" not in reply
+
+
 async def test_a_follow_up_in_a_thread_is_searched_with_the_thread(bot: Chat) -> None:
     await bot.say("@confab how do I run Confab under systemd?", id="root")
     reply = await bot.say("where does it keep its data then?", thread="root")  # no mention: a followed thread
