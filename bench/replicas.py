@@ -29,7 +29,9 @@ Load (deterministic for a ``--seed``):
 At the end the bench waits until the queue is drained (no ``todo``/``doing`` rows in ``procrastinate_jobs``)
 or ``--drain-timeout`` passes. Counted: events sent, stored rows (exactly one per distinct message),
 replies expected (one per distinct mention that was acknowledged, minus those beyond the rate limit), replies
-posted (``chat.postMessage`` / ``chat.update`` carrying the reply metadata ``event_payload.source``),
+posted (``chat.postMessage`` / ``chat.update`` / ``chat.stopStream`` carrying the reply metadata
+``event_payload.source``; a model's answers stream by default, and before 2026-11-30 the streamed ones were not
+counted: the light load read "0 of 62 replies" though all were posted),
 duplicates, lost, acknowledgement latency p50/p99 of the HTTP responses, what was killed.
 
     python -m bench.replicas [--replicas 3] [--rate 100] [--seconds 30] [--burst-rate 1000] [--json] [--check]
@@ -408,12 +410,12 @@ def answer_key(source: str) -> tuple[str, str] | None:
 
 
 def replies_by_source(api: Any) -> tuple[Counter[tuple[str, int]], list[str]]:
-    """(source, part) -> how many times posted (chat.postMessage, or chat.update of a progress note), and the
-    texts of replies without metadata."""
+    """(source, part) -> how many times posted (chat.postMessage, chat.update of a progress note, or chat.stopStream
+    ending a streamed answer: a model's answers stream by default), and the texts of replies without metadata."""
     posted: Counter[tuple[str, int]] = Counter()
     untagged: list[str] = []
     for call in api.calls:
-        if call.method not in ("chat.postMessage", "chat.update"):
+        if call.method not in ("chat.postMessage", "chat.update", "chat.stopStream"):
             continue
         meta = call.params.get("metadata")
         if isinstance(meta, str):
@@ -451,8 +453,8 @@ async def wait_drained(url: str, timeout_s: float) -> tuple[bool, dict[str, int]
 # --- the fakes, in a process of their own (the generator's clock is not theirs to slow down) --------------
 
 KEPT_PARAMS = ("metadata", "text", "user", "timestamp", "channel", "thread_ts", "name", "ts")
-COUNTED_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "reactions.add", "chat.delete",
-                   "users.info", "conversations.replies", "conversations.history")
+COUNTED_METHODS = ("chat.postMessage", "chat.update", "chat.stopStream", "chat.postEphemeral", "reactions.add",
+                   "chat.delete", "users.info", "conversations.replies", "conversations.history")
 
 
 @dataclass
