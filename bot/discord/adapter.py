@@ -219,9 +219,7 @@ class DiscordAdapter:
 
     async def channel_name(self, workspace: str, channel: str) -> str | None:
         """The name of the server's channel ``channel`` (an id), from the client's cache."""
-        found = self.client.get_channel(int(channel)) if channel.isdigit() else None
-        name = getattr(found, "name", None)
-        return name if isinstance(name, str) and name else None
+        return getattr(self.client.get_channel(int(channel)) if channel.isdigit() else None, "name", None) or None
 
     async def destination(self, channel: ChannelRef) -> Any:
         """The channel or thread to post in; a thread rooted on a message is opened when it doesn't exist yet
