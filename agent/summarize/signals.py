@@ -24,11 +24,13 @@ _DECISION = re.compile(
     r"approved|sign(?:ed)? off on|we(?:'ll| will) (?:use|ship|keep|drop|switch to|move to|postpone)|"
     r"let'?s (?:use|ship|keep|drop|switch to|move to|postpone|do)|consensus|"
     r"(?:let'?s|we(?:'ll| will)) go ahead with)\b", re.I)
-# the team itself deciding (not "legal approved it", not "let's do lunch")
+# the team itself deciding, or committing to an act ("let's ship it on Thursday"; not "legal approved it", not
+# "let's do lunch")
 _STRONG_DECISION = re.compile(
     r"\bdecision(?: is)?:|\b(we(?:'ve| have)? decided|decided to|let'?s go with|we(?:'ll| will) go with|"
     r"we(?:'re| are) going with|agreed|it'?s settled|settled on|final(?:ly)? (?:call|decision)|consensus|"
-    r"(?:let'?s|we(?:'ll| will)) go ahead with)\b", re.I)
+    r"(?:let'?s|we(?:'ll| will)) go ahead with|"
+    r"(?:let'?s|we(?:'ll| will)) (?:use|ship|keep|drop|switch to|move to|postpone))\b", re.I)
 STOP_WORDS = frozenset(  # function words and chat filler
     "a an the and or but if so of to in on at by for with from as is are was were be been being am do does did "
     "i you he she it we they me him her us them my your his its our their this that these those there here "
@@ -142,7 +144,7 @@ def is_decision(text: str) -> bool:
 
 
 def decision_strength(text: str) -> int:
-    """2: the team decides ("we agreed", "decision:", "Thursday it is"), 1: a weaker cue ("approved",
+    """2: the team decides ("we agreed", "decision:", "Thursday it is", "let's ship it"), 1: a weaker cue ("approved",
     "let's do"), 0: none."""
     if not is_decision(text):
         return 0

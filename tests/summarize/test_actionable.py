@@ -298,7 +298,11 @@ def test_the_rest_of_a_request_is_retold_as_asked_of_that_person() -> None:
 
 
 @pytest.mark.parametrize("decision", ["ok, Thursday it is.", "Let's go ahead with Thursday for the 2.0 launch.",
-                                      "We agreed: the 2.0 launch moves to Thursday."])
+                                      "We agreed: the 2.0 launch moves to Thursday.",
+                                      # the team committing to an act is its decision (issue 19, item 8): the
+                                      # TL;DR took only the cues above and missed these
+                                      "ok let's ship the 2.0 launch on Thursday then.", "we'll ship 2.0 on Thursday.",
+                                      "we will postpone it to Thursday"])
 def test_the_decision_is_in_the_tldr_however_it_is_phrased(decision: str) -> None:
     summary = summarize_extractive(msgs(
         "ana: The 2.0 launch checklist still has the billing migration and the marketing site open.",
