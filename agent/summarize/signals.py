@@ -69,7 +69,7 @@ _NAME_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks)[,!]?\s+
                         r"(?:[,:;]\s*|\s[—–-]\s*|\s+(?=(?:(?:can|could|would|will) you|please|pls)\b))", re.I)
 _VOCATIVE_REQUEST = re.compile(r"\s*[,:]\s*(?:(?:can|could|would|will) you|please|pls)\b", re.I)
 _MENTION = re.compile(r"@([\w.\-]+)")
-_NAME_TRAIL = re.compile(r",\s*@?([\w.\-]+)\s*[?.!]*\s*$")
+_NAME_TRAIL = re.compile(r"(?:,\s*@?|\s@)([\w.\-]+)\s*[?.!]*\s*$")  # "…, bob?", "…, @bob?", "… @bob?"
 
 # --- what: requests, assignments, commitments, reminders, to-dos -------------------------------------------
 _REQUEST = re.compile(r"^(?:(?:can|could|would|will) you|(?:please|pls)|you (?:should|need to))\s+"

@@ -152,6 +152,16 @@ def test_a_question_put_to_someone_reads_with_their_name() -> None:
     assert not re.search(r"\byou\b", text, re.I)
 
 
+def test_a_question_ending_with_a_mention_is_put_to_that_person() -> None:
+    """"… green @dave?" read "alice asks whether dave know if the android build is green @dave"."""
+    summary = summarize_extractive(msgs(
+        "dave: the perf numbers landed last night, p99 is down 20%",
+        "bob: the API docs still need updating before we cut the branch",
+        "alice: great. do you know if the android build is green @dave?"), HashEmbedder())
+    [question] = [q.text for q in summary.open_questions]
+    assert question == "alice asks dave whether dave knows if the android build is green."
+
+
 def test_a_greeting_to_everyone_is_not_you() -> None:
     summary = summarize_extractive(msgs(
         "ana: The 2.4 release went out at noon without errors.",
