@@ -85,7 +85,8 @@ _SELF = re.compile(
     r"(?:i'?ll|i will|i can(?!'t|not| not)|i'?m going to|i am going to|i'?m gonna|let me(?! know)|i plan to)\s+"
     r"(?!(?:see|hear|imagine|understand|reproduce|confirm|tell|relate|only|never|not|probably)\b)(.+)$", re.I)
 _ACCEPT = re.compile(
-    r"^(?:(?:sure|ok(?:ay)?|yes|yep|yeah|yup|cool|fine)(?: thing)?[,!.]*\s*)?"
+    r"^(?:(?:sure|ok(?:ay)?|yes|yep|yeah|yup|cool|fine|great|thanks|good (?:call|idea|point|catch)|sounds good|"
+    r"makes sense)(?: thing)?[,!.]*\s*)?"
     r"(?:will do|on it|i'?m on it|can do|consider it done|got it|no problem|np|sure(?: thing)?|ok(?:ay)?|yes|yep|"
     r"yup|👍|i'?ll (?:take|do|handle|grab|own) (?:it|that|this)|i'?ll take care of (?:it|that|this))\W*$", re.I)
 _ANAPHORIC = re.compile(r"^[\w'-]+(?:\s+(?:care of|on|over|up|into|at|after|through|for|about|with|to))?\s+"

@@ -152,6 +152,25 @@ def test_a_question_put_to_someone_reads_with_their_name() -> None:
     assert not re.search(r"\byou\b", text, re.I)
 
 
+def test_a_request_to_anyone_is_owned_by_whoever_takes_it_on() -> None:
+    """"can someone …?" answered "I'll take it" was no action item, and stayed an open question; an acceptance
+    after "good call," lost its date."""
+    summary = summarize_extractive(msgs(
+        "maria: heads up: the docs for the search API are out of date",
+        "maria: can someone update the search API docs by friday?",
+        "tom: I'll take it",
+        "maria: someone please restart the worker before the standup",
+        "li: on it",
+        "li: could anyone review the release notes today?",
+        "priya: @tom you should also bump the timeout in the helm chart",
+        "tom: good call, will do by tomorrow"), HashEmbedder())
+    items = [(a.owner, a.text, a.due, a.asked_by, a.sources) for a in summary.action_items]
+    assert items == [("tom", "Update the search API docs", "friday", "maria", ("m2", "m3")),
+                     ("li", "Restart the worker", "before the standup", "maria", ("m4", "m5")),
+                     ("tom", "Bump the timeout in the helm chart", "tomorrow", "priya", ("m7", "m8"))]
+    assert [q.sources for q in summary.open_questions] == [("m6",)]  # nobody took that one on
+
+
 def test_a_question_ending_with_a_mention_is_put_to_that_person() -> None:
     """"… green @dave?" read "alice asks whether dave know if the android build is green @dave"."""
     summary = summarize_extractive(msgs(
