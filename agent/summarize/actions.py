@@ -66,6 +66,9 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
             asked = f"{anyone.group(1)} you " if anyone.group(1) else "please "
             action = signals.find_action(asked + " ".join(message.text.split())[anyone.end():], speaker, names,
                                          bot_name, ANYONE)
+            if action is None:  # "can someone look into it?": no task to name, but taken on it is no open question
+                items.append(_Item(ANYONE, "", None, speaker, index, [message.id], "request"))
+                continue
         pending = _pending_for(items, speaker, index)
         if pending is not None and (
                 (action is None and signals.accepts(message.text))
@@ -92,9 +95,9 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
         items.append(_Item(action.owner, action.task, action.due, action.asked_by, index, [message.id],
                            action.kind, open=action.kind in ("request", "assign")))
     # what the bot was asked to do ("@confab explain this to @bob") it did, or said it can't: no one's action item
-    # a request to anyone that nobody took on stays an open question
+    # a request to anyone that nobody took on stays an open question; one with no task to name is no item
     return [ActionItem(i.owner, i.task, tuple(dict.fromkeys(i.sources)), i.due, i.asked_by) for i in items
-            if i.owner != ANYONE and (bot_name is None or i.owner.lower() != bot_name.lower())], requests
+            if i.owner != ANYONE and i.task and (bot_name is None or i.owner.lower() != bot_name.lower())], requests
 
 
 def _pending_for(items: Sequence[_Item], owner: str, index: int) -> _Item | None:

@@ -171,6 +171,18 @@ def test_a_request_to_anyone_is_owned_by_whoever_takes_it_on() -> None:
     assert [q.sources for q in summary.open_questions] == [("m6",)]  # nobody took that one on
 
 
+def test_a_request_to_anyone_with_no_task_to_name_is_no_open_question_once_taken_on(minilm: Any) -> None:
+    """By meaning "I'll take it" answers nothing (with the real model): the request stayed an open question."""
+    summary = summarize_extractive(msgs(
+        "maria: heads up: the staging deploy failed again last night",
+        "tom: I saw that, it's the db migration timing out",
+        "maria: can someone look into it before noon?",
+        "tom: I'll take it",
+        "priya: is anyone updating the runbook?"), minilm)
+    assert [q.sources for q in summary.open_questions] == [("m5",)]
+    assert summary.action_items == []  # "look into it" names no task: no item of its own
+
+
 def test_a_question_ending_with_a_mention_is_put_to_that_person() -> None:
     """"… green @dave?" read "alice asks whether dave know if the android build is green @dave"."""
     summary = summarize_extractive(msgs(
