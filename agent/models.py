@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import logging
 import os
@@ -31,15 +32,31 @@ PROVIDER_KEYS: dict[str, str] = {
 }
 
 
-def provider_module(provider: str) -> str:
-    """The Python module LangChain imports for ``provider`` (``langchain_ollama`` for ollama)."""
+def _builtin_providers() -> dict[str, Any] | None:
+    """LangChain's provider table (provider -> module, class, …); None for a LangChain without it."""
     try:
         from langchain.chat_models.base import _BUILTIN_PROVIDERS
+    except ImportError:
+        return None
+    return dict(_BUILTIN_PROVIDERS)
 
-        known = _BUILTIN_PROVIDERS.get(provider)
-    except ImportError:  # a LangChain without the table: guess its naming rule
-        known = None
+
+def provider_module(provider: str) -> str:
+    """The Python module LangChain imports for ``provider`` (``langchain_ollama`` for ollama)."""
+    known = (_builtin_providers() or {}).get(provider)
     return known[0].split(".")[0] if known else f"langchain_{provider}"
+
+
+def _unknown_provider(model: str, provider: str) -> str | None:
+    """What to say when LangChain has no ``provider`` (a typo such as ``opneai``): the likely one and the
+    known ones. None when it has it, or when its table cannot be read (then the package check speaks)."""
+    known = _builtin_providers()
+    if known is None or provider in known:
+        return None
+    likely = difflib.get_close_matches(provider.lower(), known, n=1)
+    hint = f"did you mean {likely[0]!r}? " if likely else ""
+    return (f"CONFAB_MODEL={model}: LangChain knows no provider {provider!r}; {hint}use provider:model with one of "
+            f"{', '.join(sorted(known))}, or set CONFAB_MODEL=offline")
 
 
 def check_chat_model(settings: Settings) -> None:
@@ -50,6 +67,9 @@ def check_chat_model(settings: Settings) -> None:
     provider, _, name = settings.model.partition(":")
     if not provider or not name:
         raise ConfigError(f"CONFAB_MODEL={settings.model!r}: use provider:model, e.g. openai:gpt-4.1-mini")
+    unknown = _unknown_provider(settings.model, provider)
+    if unknown:
+        raise ConfigError(unknown)
     module = provider_module(provider)
     if importlib.util.find_spec(module) is None:
         package = module.replace("_", "-")

@@ -93,7 +93,7 @@ async def run_platforms(settings: Settings, platforms: list[str]) -> bool:
     deps, pipeline = await build_app(settings)
     freeze_long_lived_objects()
     background = await start_background(deps)
-    stop = _Stop()
+    stop = StopSignals()
     running: list[asyncio.Task[None]] = []
     failed: list[asyncio.Task[None]] = []
     try:
@@ -155,7 +155,7 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-class _Stop:
+class StopSignals:
     """SIGTERM (docker stop, systemd) and Ctrl-C: the first asks for a graceful stop; a second one
     cuts the grace period short (adapters closing cancel their answers in flight at once)."""
 

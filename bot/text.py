@@ -103,13 +103,21 @@ def _named_hosts(label: str) -> list[str]:
     return found
 
 
+def _browser_host(url: str) -> str | None:
+    """The host a browser opens for ``url``: for http(s) a backslash ends the host as a slash does (WHATWG),
+    so ``https://evil.example\\@discord.com/`` opens evil.example, where urlsplit reads discord.com."""
+    if url.lower().startswith(("http:", "https:", "//")):
+        url = url.replace("\\", "/")
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
 def reveal_label(label: str, url: str) -> str:
     """``label`` followed by the target's real domain when the label names another site:
     ``discord.com/login`` -> ``discord.com/login (disc0rd.example)``. Anything else is unchanged."""
-    try:
-        target = urlsplit(url.strip()).hostname
-    except ValueError:
-        return label
+    target = _browser_host(url.strip())
     if not target:
         return label
     real = _ascii_host(target)

@@ -25,6 +25,7 @@ from agent.brainstorm.ideas import (
 )
 from agent.embeddings import Embedder
 from agent.intents import is_request_to_bot
+from agent.knowledge.loaders import display_name
 from agent.layout import Item, Layout, Section, Source
 from agent.memory.models import StoredMessage
 from agent.settings import Settings
@@ -187,7 +188,7 @@ class Brainstormer:
         lines = []
         for hit in result.hits[:3]:
             chunk = hit.chunk
-            where = chunk.source + (f" › {chunk.heading.split(' > ')[-1]}" if chunk.heading else "")
+            where = display_name(chunk.source) + (f" › {chunk.heading.split(' > ')[-1]}" if chunk.heading else "")
             lines.append(f"{clip(chunk.text, SHOWN_CHARS)} _({clip(where, 80)})_")
         return lines
 

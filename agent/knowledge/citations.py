@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agent.knowledge.loaders import display_name
 from agent.tools.base import Citation
 
 _MARKER = re.compile(r"\s?\[(\d{1,3})\]")
@@ -40,8 +41,9 @@ def format_sources(citations: Sequence[Citation]) -> str:
 
 
 def cite_label(citation: Citation) -> str:
-    """``file › Section (lines 3-9)`` or ``(line 8)``, as a link when the knowledge base has a public URL."""
-    where = citation.source + (f" › {citation.heading.split(' > ')[-1]}" if citation.heading else "")
+    """``file › Section (lines 3-9)`` or ``(line 8)``, as a link when the knowledge base has a public URL. A file
+    name's control characters are shown escaped: a newline in one forged a line of the answer."""
+    where = display_name(citation.source) + (f" › {citation.heading.split(' > ')[-1]}" if citation.heading else "")
     label = f"[{where}]({citation.url})" if citation.url else where
     if citation.lines and citation.lines[0]:
         first, last = citation.lines

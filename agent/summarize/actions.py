@@ -21,6 +21,10 @@ from agent.words import content_words
 TAKE_ON_WINDOW = 8  # a reply within this many messages can take on a request
 REPEAT_WINDOW = 50  # a task said again is looked for among this many latest items
 _NUMBER = re.compile(r"[\w.\-]*\d[\w.\-]*")
+# "can someone update the docs?": a request to whoever takes it on; asked as "can you …" of ANYONE
+_TO_ANYONE = re.compile(r"^(?:(?:hey|so|ok(?:ay)?|also)[,!]?\s+)?(?:(can|could|would|will) (?:someone|somebody|anyone|"
+                        r"anybody)(?: please)?|(?:someone|somebody|anyone|anybody),? (please|pls))\s+(?=\w)", re.I)
+ANYONE = "\x00anyone"  # the owner of such a request until someone takes it on
 _COMMON = signals.STOP_WORDS | frozenset(
     "ready about into make take done does need want anyone someone something then than been were".split())
 
@@ -58,10 +62,20 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
         speaker = message.author_name
         addressee = addressees[index] if index < len(addressees) else None
         action = signals.find_action(message.text, speaker, names, bot_name, addressee)
+        if action is None and (anyone := _TO_ANYONE.match(" ".join(message.text.split()))):
+            asked = f"{anyone.group(1)} you " if anyone.group(1) else "please "
+            action = signals.find_action(asked + " ".join(message.text.split())[anyone.end():], speaker, names,
+                                         bot_name, ANYONE)
+            if action is None:  # "can someone look into it?": no task to name, but taken on it is no open question
+                items.append(_Item(ANYONE, "", None, speaker, index, [message.id], "request"))
+                continue
         pending = _pending_for(items, speaker, index)
         if pending is not None and (
                 (action is None and signals.accepts(message.text))
                 or (action is not None and action.kind == "self" and stems(action.task) & stems(pending.task))):
+            if pending.owner == ANYONE:  # whoever takes it on owns it, and it was no open question
+                pending.owner = speaker
+                requests.add(pending.index)
             pending.sources.append(message.id)
             # the owner's own date, when the reply states one, is the commitment ("by friday?" "by thursday")
             pending.due = (action.due if action is not None else None) or signals.find_due(message.text)[0] \
@@ -70,7 +84,7 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
             continue
         if action is None:
             continue
-        if action.kind in ("request", "assign"):
+        if action.kind in ("request", "assign") and action.owner != ANYONE:
             requests.add(index)
         same = next((item for item in reversed(items[-REPEAT_WINDOW:])
                      if item.owner == action.owner and _same_task(item.task, action.task)), None)
@@ -81,15 +95,16 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
         items.append(_Item(action.owner, action.task, action.due, action.asked_by, index, [message.id],
                            action.kind, open=action.kind in ("request", "assign")))
     # what the bot was asked to do ("@confab explain this to @bob") it did, or said it can't: no one's action item
+    # a request to anyone that nobody took on stays an open question; one with no task to name is no item
     return [ActionItem(i.owner, i.task, tuple(dict.fromkeys(i.sources)), i.due, i.asked_by) for i in items
-            if bot_name is None or i.owner.lower() != bot_name.lower()], requests
+            if i.owner != ANYONE and i.task and (bot_name is None or i.owner.lower() != bot_name.lower())], requests
 
 
 def _pending_for(items: Sequence[_Item], owner: str, index: int) -> _Item | None:
     for item in reversed(items):
         if index - item.index > TAKE_ON_WINDOW:
             return None
-        if item.owner == owner and item.open:
+        if item.open and (item.owner == owner or (item.owner == ANYONE and item.asked_by != owner)):
             return item
     return None
 

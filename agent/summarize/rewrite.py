@@ -136,12 +136,14 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     if body.endswith("?") and not asks_after:
         direct = body.rstrip("?").strip()
         lead = f"{speaker} asks {addressee}" if addressee else f"{speaker} asks"
-        if (clause := _indirect(direct, (speaker, addressee))) is not None:
+        names = (speaker, addressee or you)  # "do you know …?" put to the likely one reads "whether dave knows …"
+        if (clause := _indirect(direct, names)) is not None:
             question, yes_no = clause
+        elif _QUESTION_LEAD.match(direct):  # a subject this can't find: asked as it was, not "whether the build green"
+            return f"{lead}: {direct[:1].upper()}{direct[1:]}?"
         else:
-            question = _QUESTION_LEAD.sub("", direct)
-            yes_no = question != direct
-        return f"{lead}{' whether ' if yes_no else ' '}{_lower_first(question, (speaker, addressee))}."
+            question, yes_no = direct, False
+        return f"{lead}{' whether ' if yes_no else ' '}{_lower_first(question, names)}."
     if body.startswith(speaker):
         sentence = body
     else:

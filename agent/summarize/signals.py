@@ -24,11 +24,13 @@ _DECISION = re.compile(
     r"approved|sign(?:ed)? off on|we(?:'ll| will) (?:use|ship|keep|drop|switch to|move to|postpone)|"
     r"let'?s (?:use|ship|keep|drop|switch to|move to|postpone|do)|consensus|"
     r"(?:let'?s|we(?:'ll| will)) go ahead with)\b", re.I)
-# the team itself deciding (not "legal approved it", not "let's do lunch")
+# the team itself deciding, or committing to an act ("let's ship it on Thursday"; not "legal approved it", not
+# "let's do lunch")
 _STRONG_DECISION = re.compile(
     r"\bdecision(?: is)?:|\b(we(?:'ve| have)? decided|decided to|let'?s go with|we(?:'ll| will) go with|"
     r"we(?:'re| are) going with|agreed|it'?s settled|settled on|final(?:ly)? (?:call|decision)|consensus|"
-    r"(?:let'?s|we(?:'ll| will)) go ahead with)\b", re.I)
+    r"(?:let'?s|we(?:'ll| will)) go ahead with|"
+    r"(?:let'?s|we(?:'ll| will)) (?:use|ship|keep|drop|switch to|move to|postpone))\b", re.I)
 STOP_WORDS = frozenset(  # function words and chat filler
     "a an the and or but if so of to in on at by for with from as is are was were be been being am do does did "
     "i you he she it we they me him her us them my your his its our their this that these those there here "
@@ -67,7 +69,7 @@ _NAME_LEAD = re.compile(r"^\s*(?:(?:hey|hi|ok(?:ay)?|so|and|also|thanks)[,!]?\s+
                         r"(?:[,:;]\s*|\s[—–-]\s*|\s+(?=(?:(?:can|could|would|will) you|please|pls)\b))", re.I)
 _VOCATIVE_REQUEST = re.compile(r"\s*[,:]\s*(?:(?:can|could|would|will) you|please|pls)\b", re.I)
 _MENTION = re.compile(r"@([\w.\-]+)")
-_NAME_TRAIL = re.compile(r",\s*@?([\w.\-]+)\s*[?.!]*\s*$")
+_NAME_TRAIL = re.compile(r"(?:,\s*@?|\s@)([\w.\-]+)\s*[?.!]*\s*$")  # "…, bob?", "…, @bob?", "… @bob?"
 
 # --- what: requests, assignments, commitments, reminders, to-dos -------------------------------------------
 _REQUEST = re.compile(r"^(?:(?:can|could|would|will) you|(?:please|pls)|you (?:should|need to))\s+"
@@ -83,7 +85,8 @@ _SELF = re.compile(
     r"(?:i'?ll|i will|i can(?!'t|not| not)|i'?m going to|i am going to|i'?m gonna|let me(?! know)|i plan to)\s+"
     r"(?!(?:see|hear|imagine|understand|reproduce|confirm|tell|relate|only|never|not|probably)\b)(.+)$", re.I)
 _ACCEPT = re.compile(
-    r"^(?:(?:sure|ok(?:ay)?|yes|yep|yeah|yup|cool|fine)(?: thing)?[,!.]*\s*)?"
+    r"^(?:(?:sure|ok(?:ay)?|yes|yep|yeah|yup|cool|fine|great|thanks|good (?:call|idea|point|catch)|sounds good|"
+    r"makes sense)(?: thing)?[,!.]*\s*)?"
     r"(?:will do|on it|i'?m on it|can do|consider it done|got it|no problem|np|sure(?: thing)?|ok(?:ay)?|yes|yep|"
     r"yup|👍|i'?ll (?:take|do|handle|grab|own) (?:it|that|this)|i'?ll take care of (?:it|that|this))\W*$", re.I)
 _ANAPHORIC = re.compile(r"^[\w'-]+(?:\s+(?:care of|on|over|up|into|at|after|through|for|about|with|to))?\s+"
@@ -142,7 +145,7 @@ def is_decision(text: str) -> bool:
 
 
 def decision_strength(text: str) -> int:
-    """2: the team decides ("we agreed", "decision:", "Thursday it is"), 1: a weaker cue ("approved",
+    """2: the team decides ("we agreed", "decision:", "Thursday it is", "let's ship it"), 1: a weaker cue ("approved",
     "let's do"), 0: none."""
     if not is_decision(text):
         return 0

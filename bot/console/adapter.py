@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -28,6 +30,7 @@ from bot.pings import pinged_text
 from bot.recall_access import ConsoleAccess
 
 _SAFE_FILE = re.compile(r"[^\w.\-]+")
+T = TypeVar("T")
 
 
 class ConsoleAdapter:
@@ -47,6 +50,7 @@ class ConsoleAdapter:
         self.ready = asyncio.Event()
         self._closed = False
         self._last_rated: dict[str, str] = {}  # channel -> the number of the bot's last answer there (for /rate)
+        self._reading: asyncio.Future[str] | None = None
 
     # --- input loop ---------------------------------------------------------------------
 
@@ -69,11 +73,31 @@ class ConsoleAdapter:
             ws = self.workspace
             prompt = f"[{ws.counter + 1}] {ws.user}@{ws.label()}> "  # the number your message will get
             try:
-                return await asyncio.to_thread(self.console.input, prompt)
+                return await self._read(self.console.input, prompt)
             except (EOFError, KeyboardInterrupt):
                 return None
-        line = await asyncio.to_thread(self.stdin.readline)
+        line = await self._read(self.stdin.readline)
         return line or None
+
+    async def _read(self, read: Callable[..., str], *args: str) -> str | None:
+        """One line read in a daemon thread: a stop (:meth:`stop`) abandons the read, and a thread left
+        waiting for a line that never comes does not keep the process alive."""
+        self._reading = in_daemon_thread(read, *args)
+        try:
+            return await self._reading
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self._closed and task is not None and not task.cancelling():
+                return None  # stop() abandoned the read
+            raise
+        finally:
+            self._reading = None
+
+    def stop(self) -> None:
+        """Read no further line (SIGTERM, Ctrl-C); the line being answered finishes."""
+        self._closed = True
+        if self._reading is not None:
+            self._reading.cancel()
 
     async def process_line(self, line: str, inbox: EventHandler, outbox: Outgoing) -> bool:
         """Handle one typed line; returns False when the user quits."""
@@ -207,6 +231,30 @@ class ConsoleAdapter:
 
     async def close(self, grace_s: float = 0.0) -> None:
         self._closed = True
+
+
+def in_daemon_thread(call: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """``call(*args)`` in a daemon thread, as a future of this loop (asyncio.to_thread's threads are joined at
+    exit, so one blocked on a terminal or a pipe held the process until a line came)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if not future.done():
+            future.set_exception(error) if error is not None else future.set_result(result)
+
+    def run() -> None:
+        try:
+            result, error = call(*args), None
+        except BaseException as exc:  # EOFError, KeyboardInterrupt: the reader's to judge
+            result, error = None, exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:  # the loop is closed: nobody waits for this line any more
+            pass
+
+    threading.Thread(target=run, name="confab-console-input", daemon=True).start()
+    return future
 
 
 def _hard_breaks(text: str) -> str:

@@ -1,11 +1,16 @@
 """The offline default end to end: a real ``confab chat`` process with piped stdin."""
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.console.workspace import Control, RunCommand, Say, Workspace
+from tests.fakes.openai_server import text_reply
+from tests.fakes.waiting import until
 
 CONFAB = Path(sys.executable).with_name("confab")
 
@@ -90,3 +95,31 @@ def test_an_admin_stays_admin_when_you_speak_as_them_again() -> None:
         assert said.text.endswith("(admin).") is admin
     refused = ws.parse("/as alice boss")
     assert isinstance(refused, Control) and "Usage" in refused.text
+
+
+async def test_sigterm_lets_the_answer_in_flight_finish_and_exits_0(tmp_path: Path, fake_openai: Any) -> None:
+    """The console died at once on SIGTERM (exit -15): the answer being written was lost. It now stops reading,
+    lets what is in flight finish and exits 0, without waiting for stdin to close."""
+    fake_openai.chat.append(text_reply("the answer that was in flight", delay_s=3.0))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFAB_", "OPENAI_", "SLACK_", "DISCORD_"))}
+    env.update(CONFAB_DATA_DIR=str(tmp_path / "data"), CONFAB_KNOWLEDGE_DIR=str(tmp_path / "none"),
+               CONFAB_MODEL="openai:gpt-test", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=fake_openai.base_url,
+               CONFAB_STREAM_ANSWERS="false", HF_HUB_OFFLINE="1")
+    process = await asyncio.create_subprocess_exec(
+        str(CONFAB), "chat", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path)
+    assert process.stdin is not None
+    process.stdin.write(b"@confab what is the plan?\n")
+    await process.stdin.drain()
+    await until(lambda: fake_openai.requests_to("/v1/chat/completions"), 60, "the question to reach the model")
+    process.send_signal(signal.SIGTERM)  # stdin stays open: the stop must not wait for it
+    out, err = await _output(process)
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert "the answer that was in flight" in out.decode() and b"Traceback" not in err
+
+
+async def _output(process: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
+    assert process.stdout is not None and process.stderr is not None
+    out, err, _ = await asyncio.wait_for(asyncio.gather(process.stdout.read(), process.stderr.read(), process.wait()),
+                                         30)
+    return out, err

@@ -26,6 +26,11 @@ DISGUISED = "[discord.com/login](https://disc0rd.example/a)"
     ("[Log in at www.discord.com now](<https://disc0rd.example/a> \"Discord\")",
      "[Log in at www.discord.com now (disc0rd.example)](<https://disc0rd.example/a> \"Discord\")"),
     ("[dіscord.com](https://dіscord.com)", "[dіscord.com (xn--dscord-pvf.com)](https://dіscord.com)"),  # Cyrillic і
+    # a browser ends the host at a backslash, as at a slash: this opens evil.example (urlsplit reads discord.com)
+    ("[discord.com](https://evil.example\\@discord.com/)",
+     "[discord.com (evil.example)](https://evil.example\\@discord.com/)"),
+    ("<https://evil.example\\@discord.com/|discord.com>",
+     "<https://evil.example\\@discord.com/|discord.com (evil.example)>"),
 ])
 def test_a_label_naming_another_site_shows_the_real_domain(text: str, shown: str) -> None:
     assert reveal_disguised_links(text) == shown

@@ -54,6 +54,16 @@ def test_run_with_a_provider_package_missing_exits_naming_the_package(tmp_path: 
     assert "pip install langchain-ollama" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(("spec", "hint"), [("opneai:gpt-4.1-mini", "did you mean 'openai'?"), ("acme:big", "")])
+def test_run_with_a_provider_langchain_does_not_know_names_it_not_a_package(tmp_path: Path, spec: str,
+                                                                            hint: str) -> None:
+    """A typo in the provider was told to pip install langchain-opneai, a package that does not exist."""
+    done = confab(tmp_path, "run", CONFAB_MODEL=spec)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"LangChain knows no provider {spec.split(':')[0]!r}; {hint}" in done.stderr
+    assert "openai, openrouter" in done.stderr and "pip install" not in done.stderr
+
+
 def test_run_on_a_terminal_exits_too(tmp_path: Path) -> None:
     """The console chat on a pty (where Ctrl-D was ignored while it hung) also exits at once."""
     leader, follower = pty.openpty()

@@ -146,3 +146,19 @@ def test_names_with_control_characters_are_shown_escaped(tmp_path: Path, monkeyp
     assert "  skipped evil\\n  skipped ok.md: forged.md: not a regular file" in result.output
     assert "\n  skipped ok.md: forged" not in result.output
 
+
+
+async def test_a_cited_name_with_control_characters_is_shown_escaped(tmp_path: Path) -> None:
+    """The Sources line of an answer named the file raw: a newline in the name forged a line of the answer and
+    an escape sequence reached the terminal."""
+    from tests.fakes.harness import open_bot
+
+    root = tmp_path / "knowledge"
+    write(root, "evil\n  [2] forged.md", "# Zebra\n\nThe zebra policy is blue and striped.\n")
+    write(root, "bell\x1b[31mred.md", "# Walrus\n\nThe walrus policy is grey.\n")
+    async with open_bot(tmp_path, embedder=HashEmbedder(), knowledge_dir=root, knowledge_min_relevance=0.0) as bot:
+        await bot.deps.knowledge.prepare()
+        zebra = await bot.say("@confab what is the zebra policy?")
+        walrus = await bot.say("@confab what is the walrus policy?")
+    assert "Sources: [1] evil\\n  [2] forged.md › Zebra" in zebra and "\n  [2] forged" not in zebra
+    assert "Sources: [1] bell\\x1b[31mred.md › Walrus" in walrus and "\x1b" not in walrus

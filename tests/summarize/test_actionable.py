@@ -152,6 +152,47 @@ def test_a_question_put_to_someone_reads_with_their_name() -> None:
     assert not re.search(r"\byou\b", text, re.I)
 
 
+def test_a_request_to_anyone_is_owned_by_whoever_takes_it_on() -> None:
+    """"can someone …?" answered "I'll take it" was no action item, and stayed an open question; an acceptance
+    after "good call," lost its date."""
+    summary = summarize_extractive(msgs(
+        "maria: heads up: the docs for the search API are out of date",
+        "maria: can someone update the search API docs by friday?",
+        "tom: I'll take it",
+        "maria: someone please restart the worker before the standup",
+        "li: on it",
+        "li: could anyone review the release notes today?",
+        "priya: @tom you should also bump the timeout in the helm chart",
+        "tom: good call, will do by tomorrow"), HashEmbedder())
+    items = [(a.owner, a.text, a.due, a.asked_by, a.sources) for a in summary.action_items]
+    assert items == [("tom", "Update the search API docs", "friday", "maria", ("m2", "m3")),
+                     ("li", "Restart the worker", "before the standup", "maria", ("m4", "m5")),
+                     ("tom", "Bump the timeout in the helm chart", "tomorrow", "priya", ("m7", "m8"))]
+    assert [q.sources for q in summary.open_questions] == [("m6",)]  # nobody took that one on
+
+
+def test_a_request_to_anyone_with_no_task_to_name_is_no_open_question_once_taken_on(minilm: Any) -> None:
+    """By meaning "I'll take it" answers nothing (with the real model): the request stayed an open question."""
+    summary = summarize_extractive(msgs(
+        "maria: heads up: the staging deploy failed again last night",
+        "tom: I saw that, it's the db migration timing out",
+        "maria: can someone look into it before noon?",
+        "tom: I'll take it",
+        "priya: is anyone updating the runbook?"), minilm)
+    assert [q.sources for q in summary.open_questions] == [("m5",)]
+    assert summary.action_items == []  # "look into it" names no task: no item of its own
+
+
+def test_a_question_ending_with_a_mention_is_put_to_that_person() -> None:
+    """"… green @dave?" read "alice asks whether dave know if the android build is green @dave"."""
+    summary = summarize_extractive(msgs(
+        "dave: the perf numbers landed last night, p99 is down 20%",
+        "bob: the API docs still need updating before we cut the branch",
+        "alice: great. do you know if the android build is green @dave?"), HashEmbedder())
+    [question] = [q.text for q in summary.open_questions]
+    assert question == "alice asks dave whether dave knows if the android build is green."
+
+
 def test_a_greeting_to_everyone_is_not_you() -> None:
     summary = summarize_extractive(msgs(
         "ana: The 2.4 release went out at noon without errors.",
@@ -298,7 +339,11 @@ def test_the_rest_of_a_request_is_retold_as_asked_of_that_person() -> None:
 
 
 @pytest.mark.parametrize("decision", ["ok, Thursday it is.", "Let's go ahead with Thursday for the 2.0 launch.",
-                                      "We agreed: the 2.0 launch moves to Thursday."])
+                                      "We agreed: the 2.0 launch moves to Thursday.",
+                                      # the team committing to an act is its decision (issue 19, item 8): the
+                                      # TL;DR took only the cues above and missed these
+                                      "ok let's ship the 2.0 launch on Thursday then.", "we'll ship 2.0 on Thursday.",
+                                      "we will postpone it to Thursday"])
 def test_the_decision_is_in_the_tldr_however_it_is_phrased(decision: str) -> None:
     summary = summarize_extractive(msgs(
         "ana: The 2.0 launch checklist still has the billing migration and the marketing site open.",

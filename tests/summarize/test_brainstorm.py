@@ -102,6 +102,23 @@ async def test_knowledge_base_seeds_are_labelled(bot) -> None:  # type: ignore[n
     assert "From the knowledge base" in seeds and "remote build cache" in seeds and "ci.md" in seeds
 
 
+async def test_a_seeds_file_name_with_control_characters_is_shown_escaped(bot) -> None:  # type: ignore[no-untyped-def]
+    """A newline in a document's name forged a seed line of its own."""
+    from agent.knowledge.chunking import Chunk
+    from agent.knowledge.ranking import Hit
+    from agent.knowledge.service import SearchResult
+
+    class Knowledge:
+        async def search(self, query: str, k: int = 5) -> SearchResult:
+            chunk = Chunk("ci\n• forged.md", "CI > Speed", 3, 4, "Runbook: enable remote build cache for CI")
+            return SearchResult([Hit(chunk, 0.03, 0.7, 2.0)], False, 0.9, 0.5, 1)
+
+    bot.pipeline.deps.brainstorm.knowledge = Knowledge()  # type: ignore[assignment]
+    await start(bot)
+    seeds = bot.seeds.text
+    assert "ci\\n• forged.md › Speed" in seeds and "\n• forged" not in seeds
+
+
 async def test_llm_seeds_when_a_model_is_configured(bot) -> None:  # type: ignore[no-untyped-def]
     brainstorm = bot.pipeline.deps.brainstorm
     brainstorm.settings = brainstorm.settings.model_copy(update={"model": "openai:fake"})

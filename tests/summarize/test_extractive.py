@@ -112,6 +112,11 @@ def test_questions_are_reported_in_the_order_of_a_statement() -> None:
     assert reported("are you coming tonight?", "Ana", "Ben") == "Ana asks Ben whether Ben is coming tonight."
     assert reported("Is it ready?", "Ana") == "Ana asks whether it is ready."
     assert reported("where do we stand?", "Ana") == "Ana asks where we stand."
+    # "you" meaning the likely one (not known to be asked) agrees as a name does: it read "whether Ben have time"
+    assert reported("do you have time tomorrow?", "Ana", you="Ben") == "Ana asks whether Ben has time tomorrow."
+    assert reported("are you coming tonight?", "Ana", you="Ben") == "Ana asks whether Ben is coming tonight."
+    # a subject it can't place keeps the question as asked: it read "Ana asks whether the build green"
+    assert reported("is the build green?", "Ana") == "Ana asks: Is the build green?"
     assert third_person("how do I deploy confab?", "you", "confab") == "how do you deploy confab?"
     # a statement, then its question: both said, the question still a question
     assert reported("the export cap is 10k rows, do we raise it to 50k?", "bob") == (
