@@ -20,6 +20,7 @@ job whose worker died is run again by the queue, so nothing is resumed at start.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -62,6 +63,11 @@ from bot.voice import VoiceTranscripts, kept_transcripts
 
 log = logging.getLogger(__name__)
 
+# messages owed nothing (the spam screen, then remembered) worked on at once: in a burst the rest wait their turn
+# (stored, their screen owed across crashes: screening.py) instead of taking the event loop from the requests
+# still to be stored and acknowledged
+UNOWED_AT_ONCE = 8
+
 
 class Moderator(Protocol):
     async def screen(self, message: IncomingMessage, adapter: Adapter | None) -> bool: ...
@@ -94,6 +100,7 @@ class Pipeline:
         self.helpdesk = HelpDesk(deps, self.outbox)
         self._resumed = BackgroundWork()
         self.screens = ScreenBacklog(deps.store.messages)
+        self._unowed = asyncio.Semaphore(UNOWED_AT_ONCE)
         self.jobs = deps.jobs
         if self.jobs is not None:
             self.jobs.register("answer", self.run_answer_job, gave_up=partial(answer_given_up, deps.store.pending,
@@ -151,7 +158,11 @@ class Pipeline:
         owed answer is its job's to give."""
         if accepted.owed and self.jobs is not None:
             return
-        await self._process_now(accepted)
+        if accepted.owed:
+            await self._process_now(accepted)
+            return
+        async with self._unowed:  # see UNOWED_AT_ONCE
+            await self._process_now(accepted)
 
     async def start_jobs(self) -> None:
         """Begin running queued jobs here (the scaled mode, roles ``all`` and ``worker``); call once the
