@@ -30,6 +30,15 @@ from bot.pings import pinged_text
 from bot.recall_access import ConsoleAccess
 
 _SAFE_FILE = re.compile(r"[^\w.\-]+")
+# what a terminal would act on instead of showing (ESC opens a sequence that can set the title, move the cursor or
+# rewrite what was printed; rich drops BEL and BS but passes ESC): shown escaped, "\x1b"
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as the console prints it: control characters from documents, models and other people's messages
+    shown escaped, never acted on by the terminal; new lines and tabs kept."""
+    return _TERMINAL_CONTROL.sub(lambda match: f"\\x{ord(match.group(0)):02x}", text)
 T = TypeVar("T")
 
 
@@ -149,13 +158,14 @@ class ConsoleAdapter:
     def _echo(self, message: IncomingMessage) -> None:
         ws = self.workspace
         where = self._thread_tag(message.channel)
-        self.console.print(f"[{ws.number_of(message.id)}] {where}{message.author.name}: {message.text}", markup=False)
+        self.console.print(terminal_safe(f"[{ws.number_of(message.id)}] {where}{message.author.name}: {message.text}"),
+                           markup=False)
 
     def _echo_command(self, command: Command) -> None:
         ws = self.workspace
         typed = f"/{command.name} {command.args}".strip()
-        self.console.print(f"[{ws.number_of(command.id) or ''}] {self._thread_tag(command.channel)}{ws.user}: {typed}",
-                           markup=False)
+        self.console.print(terminal_safe(f"[{ws.number_of(command.id) or ''}] {self._thread_tag(command.channel)}"
+                                         f"{ws.user}: {typed}"), markup=False)
 
     def _thread_tag(self, channel: ChannelRef) -> str:
         return f"(thread {self.workspace.number_of(channel.thread)}) " if channel.thread else ""
@@ -172,7 +182,7 @@ class ConsoleAdapter:
         where += f"(thread {thread}) " if thread else ""
         private = "(only you can see this) " if reply.ephemeral else ""
         header = f"[{number}] {where}{private}{self.workspace.bot_name}:"
-        text = pinged_text(self.name, reply.text, reply.mention_group)  # a help channel's helper group
+        text = terminal_safe(pinged_text(self.name, reply.text, reply.mention_group))  # a help channel's helper group
         if self.interactive:
             self.console.print(f"[bold magenta]{header}[/bold magenta]", markup=True)
             self.console.print(Markdown(_hard_breaks(text)))

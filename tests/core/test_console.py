@@ -123,3 +123,14 @@ async def _output(process: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
     out, err, _ = await asyncio.wait_for(asyncio.gather(process.stdout.read(), process.stderr.read(), process.wait()),
                                          30)
     return out, err
+
+
+def test_control_characters_are_shown_escaped_never_sent_to_the_terminal(tmp_path: Path) -> None:
+    """An escape sequence in someone's message or in a document's text ("\\x1b]0;…" retitles the terminal,
+    "\\x1b[2J" clears it) is printed escaped; rich drops BEL and BS, but passed ESC on as it was."""
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "deploy.md").write_text("# Deploy\n\nTo deploy, run \x1b]0;pwned\x07`make deploy` from the "
+                                               "release branch.\n", encoding="utf-8")
+    out = run_chat(tmp_path, "the screen \x1b[2J is clear\n@confab how do I deploy?\n").stdout
+    assert "\x1b" not in out and "\x07" not in out
+    assert "the screen \\x1b[2J is clear" in out and "make deploy" in out
