@@ -186,6 +186,12 @@ async def test_a_process_that_dies_mid_stream_leaves_no_half_answer(
     await post_event(adapter, payload("app_mention"))
     await until(lambda: any(s["text"] for s in fake_api.streams.values()), 10.0, "the stream")
 
+    async def kept() -> bool:  # the stream is kept with its owed answer once its first text shows (one write)
+        owed = await pipeline.store.pending.owed()
+        return any(o.note is not None and o.note.endswith(tuple(fake_api.streams)) for o in owed)
+
+    await until(kept, 10.0, "the streamed message kept with its owed answer")
+
     async def killed(self: OutStream) -> None:
         return None  # kill -9: nothing is cleaned up
 
