@@ -51,7 +51,7 @@ from agent.intents import (
     about_a_feature,
     is_request_to_bot,
 )
-from agent.text import strip_mention
+from agent.text import has_word, strip_mention
 from agent.tools.base import ToolOutput
 from agent.words import content_words
 
@@ -75,7 +75,7 @@ _POINTS_BACK = re.compile(
     r"|^how (many|much|often|long)\s+(can|do|does|is|are|should|will|would)\b", re.I)
 # words that only ask back about the answer just given ("is that right?", "what do you mean?", "really?", "are you
 # sure?"): a follow-up of these alone has no words of its own and is searched with the question it follows
-_ASKS_BACK = "right correct true sure really exactly mean meant explain again seriously certain wrong".split()
+_ASKS_BACK = tuple("right correct true sure really exactly mean meant explain again seriously certain wrong".split())
 RECENT_ANSWER = 3  # outside a thread, a follow-up refers to the bot's answer among the last lines only
 _STOP = frozenset(
     "the a an and or but is are was were be to of in on for at by with what who how why when where which "
@@ -147,7 +147,7 @@ class OfflineChatModel(BaseChatModel):
         if turn is not None and any(f.chunks for f in turn.files) and FILES_TOOL in self.tool_names:
             # "what does this log say?", "summarize this PDF": the attached files are what is asked about
             return _call(FILES_TOOL, {"question": text, "summarize": bool(SUMMARY.search(text)) or _about_file(text)})
-        if not re.search(r"[^\W_]", text) or GREETING.match(text):  # nothing, or no word at all ("????", "🤔")
+        if not has_word(text) or GREETING.match(text):  # nothing, or no word at all ("????", "🤔")
             return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
         if THANKS.match(text):
@@ -165,7 +165,7 @@ class OfflineChatModel(BaseChatModel):
         if PAST.search(text) and "search_conversations" in self.tool_names:
             return _call("search_conversations", {"query": text})
         if (STATUS.search(text) and not HOW_TO.search(text)
-                and (said := self._from_channel(text, history, leave_out=STATUS_WORDS))):
+                and (said := self._from_channel(text, history, leave_out=_stemmed(STATUS_WORDS)))):
             return _answer(said)  # where the work stands is in the talk; the docs only when the talk has nothing
         search = self._search(text, conversation)
         if (HOW_TO.search(text) or about_a_feature(text)) and "search_knowledge" in self.tool_names:
@@ -238,10 +238,11 @@ class OfflineChatModel(BaseChatModel):
                 parts.append(f"The {result.name} tool answered, but not in a form I can show offline.")
         return "\n\n".join(p for p in parts if p.strip())
 
-    def _from_channel(self, question: str, history: list[str], leave_out: Sequence[str] = ()) -> str | None:
+    def _from_channel(self, question: str, history: list[str], leave_out: frozenset[str] = frozenset()
+                      ) -> str | None:
         """Quote earlier messages of this channel that share the question's content words (stemmed, as the
         searches compare them: "who owns the changelog?" finds "can you own the changelog by friday?"), but for
-        the words ``leave_out`` (how a status question asks, not what about: "working", "done")."""
+        the words ``leave_out`` (stemmed: how a status question asks, not what about: "working", "done")."""
         mention = f"@{self.bot_name.lower()}"
         turn = current_turn.get()
         own = f"{turn.author_name}: " if turn is not None else None
@@ -249,8 +250,8 @@ class OfflineChatModel(BaseChatModel):
                  if mention not in line.lower()  # asker's own earlier questions (a DM names no bot)
                  and not (own and line.startswith(own) and line.rstrip().endswith("?"))]
         bodies = [line.partition(": ")[2] for _, line in lines]
-        unwanted, wanted, *said = (set(words) for words in content_words([" ".join(leave_out), question, *bodies]))
-        wanted -= unwanted
+        wanted, *said = (set(words) for words in content_words([question, *bodies]))
+        wanted -= leave_out
         if not wanted:
             return None
         scored = []
@@ -344,13 +345,13 @@ def _on_topic(answer: str, question: str) -> bool:
 
 def _own_words(question: str) -> set[str]:
     """The question's content words (stemmed), but those that only ask back about the answer just given."""
-    return set(content_words([question])[0]) - _asked_back()
+    return set(content_words([question])[0]) - _stemmed(_ASKS_BACK)
 
 
 @cache
-def _asked_back() -> frozenset[str]:
-    """_ASKS_BACK as questions' words are compared (stemmed), worked out once."""
-    return frozenset(word for words in content_words(_ASKS_BACK) for word in words)
+def _stemmed(words: tuple[str, ...]) -> frozenset[str]:
+    """A word list (_ASKS_BACK, STATUS_WORDS) as questions' words are compared (stemmed), worked out once."""
+    return frozenset(word for stems in content_words(list(words)) for word in stems)
 
 
 def _followed_question(conversation: Sequence[str], in_thread: bool, bot_name: str) -> str | None:

@@ -13,6 +13,14 @@ def clip(text: str, limit: int, *, keep_lines: bool = False) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_WORD = re.compile(r"[^\W_]")
+
+
+def has_word(text: str) -> bool:
+    """Does ``text`` hold a word at all (a letter or digit of any script)? "?", "??!" and "🤔" don't."""
+    return _WORD.search(text) is not None
+
+
 def strip_mention(text: str, bot_name: str) -> str:
     """``text`` without the bot's ``@name`` (and the ":" or "," after it), wherever it stands."""
     return re.sub(rf"(?i)(^|\s)@{re.escape(bot_name)}\b[:,]?", " ", text).strip()

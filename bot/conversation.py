@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from agent.text import has_word
+
 _CLAUSES = re.compile(r"[,.;:!\n—–]+|\s-\s|\b(?:but|and then|also|so)\b", re.I)
 _QUESTION_START = re.compile(
     r"^(what|what's|whats|how|why|where|where's|when|who|whom|whose|which|any idea|what about|how about|"
@@ -40,7 +42,6 @@ _PROBLEM = re.compile(
     re.I,
 )
 _OPENS_WITH_SOMEONE = re.compile(r"^\s*@[\w.\-]+")
-_WORD = re.compile(r"[^\W_]")
 
 
 def expects_answer(text: str, bot_name: str = "confab") -> bool:
@@ -51,7 +52,7 @@ def expects_answer(text: str, bot_name: str = "confab") -> bool:
     opener = _OPENS_WITH_SOMEONE.match(body)
     if opener and opener.group(0).strip().lower() != f"@{bot_name.lower()}":
         return False  # "@bob can you take this?" is for bob
-    if not _WORD.search(body):
+    if not has_word(body):
         return False  # "?", "??", "🤔": no question to answer (a mention of such gets the short hello)
     if "?" in body:
         return True

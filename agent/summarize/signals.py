@@ -89,8 +89,9 @@ _ACCEPT = re.compile(
     r"makes sense)(?: thing)?[,!.]*\s*)?"
     r"(?:will do|on it|i'?m on it|can do|consider it done|got it|no problem|np|sure(?: thing)?|ok(?:ay)?|yes|yep|"
     r"yup|👍|i'?ll (?:take|do|handle|grab|own) (?:it|that|this)|i'?ll take care of (?:it|that|this))\W*$", re.I)
+_OBJECT_PRONOUN = r"\b(?:it|that|this|them|those|these|one)\b"  # what "I'll take it", "I'll do that" point back to
 _ANAPHORIC = re.compile(r"^[\w'-]+(?:\s+(?:care of|on|over|up|into|at|after|through|for|about|with|to))?\s+"
-                        r"(?:it|that|this|them|those|these|one)(?:\s+(?:done|ready|finished|sorted|fixed|covered))?"
+                        rf"{_OBJECT_PRONOUN}(?:\s+(?:done|ready|finished|sorted|fixed|covered))?"
                         r"(?:\s+(?:too|as well|then|now|later|over))?$", re.I)
 # a statement that opens with what it is about: "streaming is better", "the new endpoint is ready for review"
 _SUBJECT = re.compile(r"^(?:(?:ok(?:ay)?|so|yeah|yes|well|right|agreed)[,!.]?\s+)?((?:(?:the|our|a|an)\s+)?"
@@ -327,7 +328,7 @@ def _finish(action: Action, message: str, asker: str, addressee: str | None,
     task = _TRAIL_FILLER.sub("", task).strip(" ,;:—–-")
     task = _names_for_pronouns(task, owner=action.owner, asker=asker, addressee=addressee)
     if antecedent and _ANAPHORIC.match(task):  # "streaming is better. I'll do it by thursday": do streaming
-        task = re.sub(r"\b(?:it|that|this|them|those|these|one)\b", antecedent, task, count=1, flags=re.I)
+        task = re.sub(_OBJECT_PRONOUN, antecedent, task, count=1, flags=re.I)
     if len(task.split()) < 2 or _NOT_A_TASK.match(task) or _ANAPHORIC.match(task):
         return None
     task = (task[:1].upper() + task[1:])[:200]

@@ -160,8 +160,8 @@ async def _setting_line(ctx: CommandContext, name: str) -> str:
     shown = f"`{value}`" if value is not None else "not set"
     if name == "mod_channel" and (value is None or str(value).lower() in NO_MOD_CHANNEL):
         shown += " (spam notes reply to the flagged message)"
-    elif name == "mod_channel":
-        shown = await _stored_channel_shown(ctx, str(value))
+    elif name == "mod_channel":  # kept by its id, shown as people know the channel
+        return f"• `{name}` = {await _stored_channel_shown(ctx, str(value))}"
     return f"• `{name}` = {shown}"
 
 

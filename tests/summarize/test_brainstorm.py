@@ -1,6 +1,7 @@
 """/brainstorm: seeding, following a thread without mentions, merging, themes, wrap-up, stop."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
@@ -86,17 +87,22 @@ async def test_offline_without_material_says_it_does_not_invent(bot) -> None:  #
     assert "I don't invent ideas" in bot.seeds.text
 
 
-async def test_knowledge_base_seeds_are_labelled(bot) -> None:  # type: ignore[no-untyped-def]
+def one_passage_knowledge(source: str) -> Any:
+    """A knowledge service whose every search finds one runbook passage, in the file ``source``."""
     from agent.knowledge.chunking import Chunk
     from agent.knowledge.ranking import Hit
     from agent.knowledge.service import SearchResult
 
     class Knowledge:
         async def search(self, query: str, k: int = 5) -> SearchResult:
-            chunk = Chunk("ci.md", "CI > Speed", 3, 4, "Runbook: enable remote build cache for CI")
+            chunk = Chunk(source, "CI > Speed", 3, 4, "Runbook: enable remote build cache for CI")
             return SearchResult([Hit(chunk, 0.03, 0.7, 2.0)], False, 0.9, 0.5, 1)
 
-    bot.pipeline.deps.brainstorm.knowledge = Knowledge()  # type: ignore[assignment]
+    return Knowledge()
+
+
+async def test_knowledge_base_seeds_are_labelled(bot) -> None:  # type: ignore[no-untyped-def]
+    bot.pipeline.deps.brainstorm.knowledge = one_passage_knowledge("ci.md")
     await start(bot)
     seeds = bot.seeds.text
     assert "From the knowledge base" in seeds and "remote build cache" in seeds and "ci.md" in seeds
@@ -104,16 +110,7 @@ async def test_knowledge_base_seeds_are_labelled(bot) -> None:  # type: ignore[n
 
 async def test_a_seeds_file_name_with_control_characters_is_shown_escaped(bot) -> None:  # type: ignore[no-untyped-def]
     """A newline in a document's name forged a seed line of its own."""
-    from agent.knowledge.chunking import Chunk
-    from agent.knowledge.ranking import Hit
-    from agent.knowledge.service import SearchResult
-
-    class Knowledge:
-        async def search(self, query: str, k: int = 5) -> SearchResult:
-            chunk = Chunk("ci\n• forged.md", "CI > Speed", 3, 4, "Runbook: enable remote build cache for CI")
-            return SearchResult([Hit(chunk, 0.03, 0.7, 2.0)], False, 0.9, 0.5, 1)
-
-    bot.pipeline.deps.brainstorm.knowledge = Knowledge()  # type: ignore[assignment]
+    bot.pipeline.deps.brainstorm.knowledge = one_passage_knowledge("ci\n• forged.md")
     await start(bot)
     seeds = bot.seeds.text
     assert "ci\\n• forged.md › Speed" in seeds and "\n• forged" not in seeds
