@@ -58,3 +58,18 @@ def without_quotes(text: str) -> str:
         if not _QUOTE.match(line):
             own.append(line)
     return "\n".join(own).strip()
+
+
+_ACKNOWLEDGEMENT = re.compile(r"^(?:thanks|thank you|thx|ty|great|cool|nice|perfect|awesome|sweet|ok(?:ay)?|got it|"
+                              r"gotcha)\b", re.I)
+ACKNOWLEDGEMENT_WORDS = 4  # "great, found them." is an acknowledgement; "ok, the build is red again." is not
+
+
+def after_thanks(text: str) -> str:
+    """``text`` without the short thanks or acknowledgement it opens with ("thanks bob! can we …?", "great, found
+    them. should we …?"): what it goes on to ask or say is the message's point."""
+    said = sentences(" ".join(text.split()))
+    while len(said) > 1 and _ACKNOWLEDGEMENT.match(said[0]) and len(said[0].split()) <= ACKNOWLEDGEMENT_WORDS \
+            and not said[0].endswith("?"):
+        said = said[1:]
+    return " ".join(said) if said else text

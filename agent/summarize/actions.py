@@ -16,6 +16,7 @@ from functools import cache
 from agent.memory.models import StoredMessage
 from agent.summarize import signals
 from agent.summarize.model import ActionItem
+from agent.text import after_thanks
 from agent.words import content_words
 
 TAKE_ON_WINDOW = 8  # a reply within this many messages can take on a request
@@ -24,6 +25,9 @@ _NUMBER = re.compile(r"[\w.\-]*\d[\w.\-]*")
 # "can someone update the docs?": a request to whoever takes it on; asked as "can you …" of ANYONE
 _TO_ANYONE = re.compile(r"^(?:(?:hey|so|ok(?:ay)?|also)[,!]?\s+)?(?:(can|could|would|will) (?:someone|somebody|anyone|"
                         r"anybody)(?: please)?|(?:someone|somebody|anyone|anybody),? (please|pls))\s+(?=\w)", re.I)
+# "can we add an alert for that?": an idea for the team, whoever takes it on ("sure, I'll add one tomorrow") owns it;
+# a bare "sure" agrees with the idea and takes on nothing (signals.takes_on)
+_TO_US = re.compile(r"^(?:(?:hey|so|ok(?:ay)?|also)[,!]?\s+)?(?:can|could) we(?: please)?\s+(?=\w)", re.I)
 ANYONE = "\x00anyone"  # the owner of such a request until someone takes it on
 _COMMON = signals.STOP_WORDS | frozenset(
     "ready about into make take done does need want anyone someone something then than been were".split())
@@ -39,6 +43,7 @@ class _Item:
     sources: list[str] = field(default_factory=list)
     kind: str = "self"
     open: bool = True  # a request nobody has taken on yet
+    committed_only: bool = False  # taken on only by a reply that says so, not by "sure" (an idea put to the team)
 
 
 def stems(text: str) -> set[str]:
@@ -62,16 +67,19 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
         speaker = message.author_name
         addressee = addressees[index] if index < len(addressees) else None
         action = signals.find_action(message.text, speaker, names, bot_name, addressee)
-        if action is None and (anyone := _TO_ANYONE.match(" ".join(message.text.split()))):
-            asked = f"{anyone.group(1)} you " if anyone.group(1) else "please "
-            action = signals.find_action(asked + " ".join(message.text.split())[anyone.end():], speaker, names,
-                                         bot_name, ANYONE)
+        said = after_thanks(message.text)
+        to_us = False
+        if action is None and (anyone := _TO_ANYONE.match(said) or _TO_US.match(said)):
+            to_us = anyone.re is _TO_US
+            asked = "can you " if to_us else f"{anyone.group(1)} you " if anyone.group(1) else "please "
+            action = signals.find_action(asked + said[anyone.end():], speaker, names, bot_name, ANYONE)
             if action is None:  # "can someone look into it?": no task to name, but taken on it is no open question
                 items.append(_Item(ANYONE, "", None, speaker, index, [message.id], "request"))
                 continue
         pending = _pending_for(items, speaker, index)
+        taken_on = signals.takes_on if pending is not None and pending.committed_only else signals.accepts
         if pending is not None and (
-                (action is None and signals.accepts(message.text))
+                (action is None and taken_on(message.text))
                 or (action is not None and action.kind == "self" and stems(action.task) & stems(pending.task))):
             if pending.owner == ANYONE:  # whoever takes it on owns it, and it was no open question
                 pending.owner = speaker
@@ -93,7 +101,7 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
             same.due = same.due or action.due
             continue
         items.append(_Item(action.owner, action.task, action.due, action.asked_by, index, [message.id],
-                           action.kind, open=action.kind in ("request", "assign")))
+                           action.kind, open=action.kind in ("request", "assign"), committed_only=to_us))
     # what the bot was asked to do ("@confab explain this to @bob") it did, or said it can't: no one's action item
     # a request to anyone that nobody took on stays an open question; one with no task to name is no item
     return [ActionItem(i.owner, i.task, tuple(dict.fromkeys(i.sources)), i.due, i.asked_by) for i in items

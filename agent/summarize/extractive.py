@@ -23,9 +23,9 @@ from agent.summarize import signals
 from agent.summarize.actions import collect_actions
 from agent.summarize.model import ActionItem, Coverage, Point, Summary
 from agent.summarize.questions import open_questions
-from agent.summarize.rewrite import reported, third_person
+from agent.summarize.rewrite import reported, third_person, without_connective
 from agent.summarize.topic import about, relevance
-from agent.text import clip, sentences
+from agent.text import after_thanks, clip, sentences
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +343,7 @@ def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequ
     for index in open_questions(messages, vectors, by_message, names, bot_name, requests | put_to_bot):
         message = messages[index]
         named, body = signals.address(" ".join(message.text.split()), everyone)
+        body = without_connective(after_thanks(body))  # "Great, found them. Also, should we …?"
         direct = body[:1].upper() + body[1:]
         if third_person(direct, message.author_name, named or you[index]) != direct:
             # "I" or "you" had to become names ("how do I deploy it?"): told as reported speech, which orders

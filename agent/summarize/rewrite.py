@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from agent.text import sentences
+from agent.text import after_thanks, sentences
 
 _FIRST_PERSON = [
     # after a modal or auxiliary "I" is not the subject of a following "do"/"have": just the name
@@ -41,6 +41,7 @@ SAYS = False
 _REQUEST = re.compile(r"^(?:(?:can|could|would|will) you|please|pls)\s+(?:please\s+)?(?:also\s+)?"
                       r"(?!(?:like|mind|believe|imagine|guess|be|see|hear|tell if|know)\b)(.+?)[?.!]*$", re.I)
 
+_CONNECTIVE = re.compile(r"^(?:and|but|so|also|or)\b,?\s+(?=\w)", re.I)
 _QUESTION_LEAD = re.compile(r"^(do|does|did|can|could|would|will|is|are|have|has|should)\s+", re.I)
 # placeholders for the names while pronouns are rewritten (see third_person)
 _SPEAKER, _ADDRESSEE, _YOU = "\x00\x01", "\x00\x02", "\x00\x03"  # no word characters: no rule matches them
@@ -68,6 +69,11 @@ def third_person(text: str, speaker: str, addressee: str | None = None) -> str:
         for pattern, repl in _SECOND_PERSON:
             out = re.sub(pattern, repl.format(a=_ADDRESSEE), out, flags=re.I)
     return out.replace(_SPEAKER, speaker).replace(_ADDRESSEE, addressee or "").replace(_YOU, addressee or "you")
+
+
+def without_connective(question: str) -> str:
+    """"and do you know …?", "Also, should we …?" ask as "do you know …?", "should we …?" do."""
+    return _CONNECTIVE.sub("", question)
 
 
 def _indirect(question: str, names: tuple[str | None, ...]) -> tuple[str, bool] | None:
@@ -105,11 +111,11 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
 
     ``addressee`` is whom the message speaks to; ``you`` (when that is not known) is only whom a "you" in it
     most likely means, e.g. the last other speaker: it names the person without claiming they were asked."""
-    body = _VOCATIVE.sub("", " ".join(_EMOTICON.sub(" ", text).split()))
+    body = _VOCATIVE.sub("", " ".join(_EMOTICON.sub(" ", after_thanks(text)).split()))
     body = _FILLER.sub("", body).strip()
     body = _HEDGES.sub("", body).strip() or text.strip()
-    if body.endswith("?"):  # "and do you know …?" asks as "do you know …?" does
-        body = re.sub(r"^(?:and|but|so|also|or)\s+(?=\w)", "", body, flags=re.I)
+    if body.endswith("?"):
+        body = without_connective(body)
     body = re.sub(r"\s+([,.!?;:])", r"\1", body[:1].upper() + body[1:])
     *said, last = sentences(body) or [body]
     if addressee and said and _REQUEST.match(last):  # "Thursday then. Can you update the docs?": said, then asked

@@ -89,7 +89,10 @@ _ACCEPT = re.compile(
     r"makes sense)(?: thing)?[,!.]*\s*)?"
     r"(?:will do|on it|i'?m on it|can do|consider it done|got it|no problem|np|sure(?: thing)?|ok(?:ay)?|yes|yep|"
     r"yup|👍|i'?ll (?:take|do|handle|grab|own) (?:it|that|this)|i'?ll take care of (?:it|that|this))\W*$", re.I)
-_OBJECT_PRONOUN = r"\b(?:it|that|this|them|those|these|one)\b"  # what "I'll take it", "I'll do that" point back to
+_AGREE_ONLY = re.compile(r"^(?:(?:sure|ok(?:ay)?|yes|yep|yeah|yup|cool|fine|great|good (?:call|idea|point)|"
+                         r"sounds good|makes sense|got it|no problem|np|👍)(?: thing)?[,!.]*\s*)+$", re.I)
+# what "I'll take it", "I'll do that", "I'll take that one" point back to
+_OBJECT_PRONOUN = r"\b(?:(?:that|this) one|it|that|this|them|those|these|one)\b"
 _ANAPHORIC = re.compile(r"^[\w'-]+(?:\s+(?:care of|on|over|up|into|at|after|through|for|about|with|to))?\s+"
                         rf"{_OBJECT_PRONOUN}(?:\s+(?:done|ready|finished|sorted|fixed|covered))?"
                         r"(?:\s+(?:too|as well|then|now|later|over))?$", re.I)
@@ -156,6 +159,13 @@ def decision_strength(text: str) -> int:
 def _settled(text: str) -> bool:
     match = _IT_IS.match(text.strip())
     return match is not None and not any(w.lower() in STOP_WORDS | {"oh", "ah"} for w in match.group(1).split())
+
+
+def takes_on(text: str) -> bool:
+    """A reply that takes on what was asked and says so ("I'll add one tomorrow", "on it", "will do"), not one
+    that only agrees with it: "sure" after "can we add an alert?" likes the idea and takes on nothing."""
+    stripped = " ".join(find_due(" ".join(text.split()))[1].split())
+    return accepts(text) and not _AGREE_ONLY.match(stripped)
 
 
 def accepts(text: str) -> bool:

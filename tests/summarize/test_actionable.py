@@ -171,6 +171,35 @@ def test_a_request_to_anyone_is_owned_by_whoever_takes_it_on() -> None:
     assert [q.sources for q in summary.open_questions] == [("m6",)]  # nobody took that one on
 
 
+def test_an_idea_put_to_the_team_is_owned_by_whoever_commits_to_it() -> None:
+    """"thanks bob! can we add an alert for that?" answered "sure, I'll add one tomorrow" gave no action item (the
+    thanks hid the request, and "add one" points back); a bare "sure" only agrees with an idea and owns nothing;
+    "I'll take that one" is no task of its own."""
+    summary = summarize_extractive(msgs(
+        "ana: the deploy failed again on staging, the health check timed out",
+        "ben: I restarted the worker and it's back up now",
+        "ana: thanks ben! can we add an alert for that?",
+        "ben: sure, I'll add one tomorrow",
+        "cleo: can we move the nightly export to the replica?",
+        "dev: sure",
+        "cleo: thanks dev! could we also bump the export timeout?",
+        "ben: ok, I'll take that one"), HashEmbedder())
+    items = [(a.owner, a.text, a.due, a.asked_by, a.sources) for a in summary.action_items]
+    assert items == [("ben", "Add an alert for that", "tomorrow", "ana", ("m3", "m4")),
+                     ("ben", "Bump the export timeout", None, "cleo", ("m7", "m8"))]
+
+
+def test_an_open_question_is_the_question_not_the_thanks_before_it(minilm: Any) -> None:
+    """"Great, found them. Also, should we …?" was listed whole, the thanks and the "Also," with it."""
+    summary = summarize_extractive(msgs(
+        "cleo: can anyone tell me where the logs are?",
+        "ben: they're in /var/log/confab on the staging box",
+        "cleo: great, found them. Also, should we keep the logs longer than a week?",
+        "dev: let's decide that on monday"), minilm)
+    assert [(q.text, q.sources) for q in summary.open_questions] == [
+        ("cleo: Should we keep the logs longer than a week?", ("m3",))]
+
+
 def test_a_request_to_anyone_with_no_task_to_name_is_no_open_question_once_taken_on(minilm: Any) -> None:
     """By meaning "I'll take it" answers nothing (with the real model): the request stayed an open question."""
     summary = summarize_extractive(msgs(
