@@ -34,6 +34,11 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 _STOP = signals.STOP_WORDS
 MAX_UNITS_PER_MESSAGE = 6
 _FILLER = re.compile(r"(?i)(?<![\w'-])(?:mm-?hmm|uh-?huh|u+h+|u+m+|uhm|erm|hm+|m{2,})(?![\w'-])[,.]?")
+_EH = re.compile(r"(?i)(?<![\w'-])eh(?![\w'-])[,.]?")
+# a word or two said again as people do when they talk ("I I I saw", "the the file", "we 're we 're recording")
+_SAID_WORD = r"[\w']+(?: '[a-z]+)?"  # a word, with a transcript's split contraction ("we 're")
+_STUTTER = re.compile(rf"(?i)(?<![\w'-])(?!(?:had|that) \w)({_SAID_WORD}(?: {_SAID_WORD})?)(?:,? \1)+(?![\w'-])")
+_SPLIT_CONTRACTION = re.compile(r"(?i)(?<=\w) ('(?:s|re|ve|ll|d|m|t)|n't)\b")  # transcripts' "we 're", "do n't"
 NEIGHBOUR_POOL = 2000
 POINT_CHARS = 220  # a decision or open question, at most
 LIST_LIMIT = 10  # decisions / action items / open questions shown (the newest); the rest are counted
@@ -78,6 +83,14 @@ def without_fillers(text: str) -> str:
     """``text`` without spoken fillers ("uh", "um", "hmm"): transcribed speech and chat written as people talk
     carry them, and a summary that quotes them reads badly."""
     return " ".join(_FILLER.sub(" ", text).split()).strip(" ,")
+
+
+def fluent(text: str) -> str:
+    """A transcribed sentence as it is retold: without "eh", words said twice ("I I I saw the the file") and the
+    transcripts' split contractions ("we 're"). Only what is shown: which sentences a summary picks is decided on
+    the words as said (cleaned before the choice, QMSum's ROUGE-1 fell from 25.90 to 25.13: other sentences won)."""
+    text = _SPLIT_CONTRACTION.sub(r"\1", " ".join(_EH.sub(" ", text).split()))
+    return _STUTTER.sub(r"\1", text).strip(" ,")
 
 
 def lexical_candidates(units: Sequence[Unit], limit: int, topic: str | None = None) -> list[Unit]:
@@ -318,7 +331,7 @@ def _retell(messages: Sequence[StoredMessage], unit: Unit, names: Sequence[str],
     if unit.index in put_to_bot:
         named = named or you[unit.index]  # a follow-up the bot answered: it was put to the bot
     named = named or _addressee(messages, unit.index, names)
-    return clip(reported(text, message.author_name, named, you=you[unit.index]), 300, keep_lines=True)
+    return clip(reported(fluent(text), message.author_name, named, you=you[unit.index]), 300, keep_lines=True)
 
 
 def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequence[Unit], names: Sequence[str],

@@ -1,3 +1,4 @@
+import re
 from dataclasses import replace
 
 from agent.summarize.extractive import summarize_extractive
@@ -215,6 +216,19 @@ def test_spoken_fillers_are_left_out(embedder: HashEmbedder) -> None:
     words = {w.strip(",.").lower() for w in f"{summary.tldr} {' '.join(p.text for p in summary.key_points)}".split()}
     assert not words & {"uh", "um", "hmm", "mm-hmm"}
     assert "invoice" in summary.tldr
+
+
+def test_a_transcript_is_retold_without_its_stutters(embedder: HashEmbedder) -> None:
+    """A meeting transcript's "I I I saw the the speech file" was retold "PhD D PhD D PhD D saw the the speech
+    file", and its "we 're" kept the transcriber's space; "had had" is English and stays."""
+    summary = summarize_extractive(msgs("dana: I I I saw the the speech file collected by eh the far mike.",
+                                        "eli: We 're we 're recording the early meetings on the the new mikes.",
+                                        "dana: I had had enough of the noise on the far mike."), embedder)
+    told = " ".join([summary.tldr, *(p.text for p in summary.key_points)])
+    assert "dana saw the speech file collected by the far mike" in told
+    assert "We're recording the early meetings on the new mikes" in told
+    assert "had had enough" in told
+    assert not re.search(r"\b(\w+) \1\b", told.replace("had had", "")) and " eh " not in told
 
 
 TWO_TOPICS = (
