@@ -22,9 +22,13 @@ _SECOND_PERSON = [
     (r"\byou have\b", "{a} has"), (r"\byou'll\b", "{a} will"), (r"\byou'd\b", "{a} would"),
     (r"\byourself\b", "{a}"), (r"\byours\b", "{a}'s"), (r"\byour\b", "{a}'s"), (r"\byou\b", "{a}"),
 ]
-_AGREE = re.compile(r"\bI (need|want|think|like|love|hope|know|feel|guess|believe|mean|tend|prefer|plan|"
-                    r"agree|suggest|remember|forget|wonder|worry|hate|wish|see|understand|expect|work|live|"
-                    r"doubt|suppose|say|take|make|send|buy|get|go|come|try|look)\b", re.I)
+_AGREE_VERBS = frozenset(
+    "need want think like love hope know feel guess believe mean tend prefer plan agree suggest remember forget "
+    "wonder worry hate wish see understand expect work live doubt suppose say take make send buy get go come try "
+    "look ask".split())
+_AGREE = re.compile(rf"\bI ({'|'.join(sorted(_AGREE_VERBS))})\b", re.I)
+_YOU_FORMS = {"is": "are", "was": "were", "has": "have", "does": "do", "doesn't": "don't", "isn't": "aren't",
+              "wasn't": "weren't", "hasn't": "haven't"}
 # tokenised corpora write "I ' m" / "don ' t": join the apostrophes back first
 _SPACED_APOSTROPHE = re.compile(r"(\w) ' (\w)")
 _FILLER = re.compile(r"^(?:(?:oh|ah|um+|uh+|well|so|hey|hi|hello|ok(?:ay)?|yeah|yes|no|sure|right|"
@@ -68,7 +72,20 @@ def third_person(text: str, speaker: str, addressee: str | None = None) -> str:
     if addressee:
         for pattern, repl in _SECOND_PERSON:
             out = re.sub(pattern, repl.format(a=_ADDRESSEE), out, flags=re.I)
+    if speaker.lower() == "you":  # the console's person: "you need", "you are", not "you needs", "you is"
+        out = re.sub(rf"{_SPEAKER} ([\w']+)", lambda m: f"{_SPEAKER} {agreeing(speaker, m.group(1))}", out)
     return out.replace(_SPEAKER, speaker).replace(_ADDRESSEE, addressee or "").replace(_YOU, addressee or "you")
+
+
+def agreeing(subject: str, verb: str) -> str:
+    """``verb`` (a third-person singular form: "asks", "is", "needs") as ``subject`` takes it: unchanged for a
+    name, the plain form for "you" (the console's person)."""
+    if subject.lower() != "you":
+        return verb
+    lower = verb.lower()
+    if lower in _YOU_FORMS:
+        return _YOU_FORMS[lower]
+    return verb[:-1] if lower[:-1] in _AGREE_VERBS and lower.endswith("s") else verb
 
 
 def without_connective(question: str) -> str:
@@ -86,7 +103,7 @@ def _indirect(question: str, names: tuple[str | None, ...]) -> tuple[str, bool] 
     if match is None:
         return None
     wh, auxiliary, subject, verb, rest = match.groups()
-    auxiliary, plural = auxiliary.lower(), subject.lower() in ("we", "they")
+    auxiliary, plural = auxiliary.lower(), subject.lower() in ("we", "they", "you")
     if auxiliary in ("do", "does"):
         clause = f"{subject} {verb if plural else _third_singular(verb)}{rest}"
     else:  # a modal, or a form of "be" or "have", agreeing with its subject
@@ -124,7 +141,7 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     if addressee and (request := _REQUEST.match(asked)):  # "Can you take the migration?": a request, not a doubt
         task = third_person(request.group(1), speaker, addressee)
         after = third_person(after.strip().rstrip(".!"), speaker, addressee)
-        return f"{speaker} asks {addressee} to {_lower_first(task, (speaker, addressee))}" + (
+        return f"{speaker} {agreeing(speaker, 'asks')} {addressee} to {_lower_first(task, (speaker, addressee))}" + (
             f", {_lower_first(after, (speaker, addressee))}." if after else ".")
     body = third_person(body, speaker, addressee or you)
     if not body:
@@ -141,7 +158,7 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
         body = body.rstrip("?").rstrip(". ")  # "You were busy?" reads as a statement
     if body.endswith("?") and not asks_after:
         direct = body.rstrip("?").strip()
-        lead = f"{speaker} asks {addressee}" if addressee else f"{speaker} asks"
+        lead = f"{speaker} {agreeing(speaker, 'asks')}" + (f" {addressee}" if addressee else "")
         names = (speaker, addressee or you)  # "do you know …?" put to the likely one reads "whether dave knows …"
         if (clause := _indirect(direct, names)) is not None:
             question, yes_no = clause

@@ -303,6 +303,21 @@ async def test_the_console_cites_its_own_message_numbers(tmp_path: Path) -> None
     assert re.search(r"\((\[\d\](, )?)+\)$", tldr), tldr
 
 
+async def test_the_consoles_own_person_is_retold_as_you(tmp_path: Path) -> None:
+    """The console's person is "you": its summary read "you asks confab how you keeps confab running", "you is"."""
+    from tests.fakes.harness import console_says
+    from tests.fakes.settings import make_settings
+
+    lines = ["@confab how do I keep confab running after I log out of the server?",
+             "I'm moving the export job to the replica tonight, I need the new credentials",
+             "/summarize"]
+    out = await console_says(tmp_path, lines, settings=make_settings(tmp_path), user="you", embedder=HashEmbedder())
+    summary = out[out.index("**TL;DR**"):]
+    assert "you ask confab how you keep confab running" in summary
+    assert "you are moving the export job" in summary.replace("You are", "you are")
+    assert not re.search(r"\byou (?:asks|keeps|is|has|needs)\b", summary, re.I), summary
+
+
 async def test_the_llm_is_told_how_to_attribute_and_what_is_open() -> None:
     from agent.summarize.extractive import describe_coverage
     from agent.summarize.llm import summarize_with_llm
