@@ -198,9 +198,13 @@ class OfflineChatModel(BaseChatModel):
         alone = {"query": text, "k": 5}
         previous = None
         own = _own_words(text)
-        if _POINTS_BACK.search(text) or not own:  # "do you know?", "really?": the question before
-            turn = current_turn.get()
-            previous = _followed_question(conversation, turn is not None and turn.thread is not None, self.bot_name)
+        turn = current_turn.get()
+        in_thread = turn is not None and turn.thread is not None
+        # "do you know?", "really?", "what about X?": the question before; in a thread, any question may lean on
+        # the thread's topic ("how do I set it up on slack?" … "where do I put the signing secret?"), and one on
+        # another topic is answered alone (_compose keeps an answer found with the context only if it is on topic)
+        if _POINTS_BACK.search(text) or not own or in_thread:
+            previous = _followed_question(conversation, in_thread, self.bot_name)
         if previous is None:
             return _call("search_knowledge", alone)
         if not own:  # "is that right?", "what do you mean?": the question it follows, alone
