@@ -56,7 +56,8 @@ def register(tree: app_commands.CommandTree[Any], run: RunCommand) -> None:
         await run(interaction, "forget", "confirm" if confirm else "", ephemeral=True)
 
     @tree.command(name="recall", description="Search past conversations in the channels you can read.")
-    @app_commands.describe(query="What to look for, e.g. what did we decide about the export cap")
+    @app_commands.describe(query="What to look for, e.g. what did we decide about the export cap (from:@bob: "
+                                 "only Bob's)")
     async def recall(interaction: discord.Interaction, query: Text) -> None:
         await run(interaction, "recall", query, ephemeral=True)
 
