@@ -106,20 +106,26 @@ def parse(text: str, asker_id: str | None = None) -> AuthorQuery:
 
 def matching(asked: AuthorAsked, authors: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
     """The author ids among ``authors`` (id -> names used, with counts) that ``asked`` means, each with the name
-    it is shown by: the id a mention gives, else a name equal to the one asked (ignoring case and a leading
-    "@"; in the console the id is the name), else one whose first word is it."""
+    it is shown by: the id a mention gives, else a name equal to the one asked (ignoring case, spaces and
+    punctuation: a Slack handle "bob.builder" is "Bob Builder"; in the console the id is the name), else one whose
+    first word is it."""
     def shown(author_id: str) -> str:
         names = authors[author_id]
         return max(names, key=lambda n: names[n]) if names else author_id
 
     if asked.user_id is not None:
         return {asked.user_id: shown(asked.user_id)} if asked.user_id in authors else {}
-    wanted = asked.name.casefold().lstrip("@")
+    wanted = _folded(asked.name)
     if not wanted:
         return {}
-    exact = {a: shown(a) for a, names in authors.items()
-             if a.casefold() == wanted or any(n.casefold().lstrip("@") == wanted for n in names)}
+    exact = {a: shown(a) for a, names in authors.items() if _folded(a) == wanted or any(_folded(n) == wanted
+                                                                                         for n in names)}
     if exact:
         return exact
-    return {a: shown(a) for a, names in authors.items()
-            if any(n.split()[:1] and n.split()[0].casefold().lstrip("@") == wanted for n in names)}
+    return {a: shown(a) for a, names in authors.items() if any(n.split()[:1] and _folded(n.split()[0]) == wanted
+                                                               for n in names)}
+
+
+def _folded(name: str) -> str:
+    """A name as compared: its letters and digits, ignoring case ("@Bob.Builder" is "Bob Builder")."""
+    return "".join(c for c in name.casefold() if c.isalnum())

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.memory.models import StoredMessage
+from bot.commands.recall import typed_query
 from tests.fakes.discord import ALICE, ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, FakeDiscord
 from tests.fakes.discord import settle as discord_settle
 from tests.fakes.embedder import HashEmbedder
@@ -44,7 +45,15 @@ async def test_slack_from_a_mention_or_a_name_quotes_only_that_persons_lines_ali
     assert "keep the export cap at 10,000 rows" in text
     assert DECISION not in text  # Alice's, though it matches best
     assert "old export cap" not in text and "my own note" not in text  # a channel she left, Bob's DM
-    latest = await slack_recall(adapter, fake_api, "from:@bob", ALICE_S)  # Slack sends a typed @bob as text
+    # /recall's text comes escaped (the manifest's should_escape): a picked person, a channel, an "&"
+    escaped = await slack_recall(adapter, fake_api, f"from:<@{BOB_S}|bob.builder> <#C0PRODUCT|product> CSV &amp; BOM",
+                                 ALICE_S)
+    assert escaped.startswith("What Bob Builder said about that") and "no BOM" in escaped
+    assert typed_query("<#C0PRODUCT|product> CSV &amp; <https://x.example/bom|BOM> <@U1|bob>") == (
+        "#product CSV & BOM <@U1|bob>")  # the topic as people read it; a person's mention stays for the parser
+    handle = await slack_recall(adapter, fake_api, "from:@bob.builder export cap", ALICE_S)  # a typed handle
+    assert handle.startswith("What Bob Builder said about that") and "10,000 rows" in handle
+    latest = await slack_recall(adapter, fake_api, "from:@bob", ALICE_S)  # a first name
     assert latest.startswith("The most recent messages from Bob Builder")
     assert latest.index("no BOM") < latest.index("keep the export cap") and "old export" not in latest
     # carol wrote only where Alice can't read: unknown to her, never counted or named from elsewhere
