@@ -11,7 +11,7 @@ from typing import Any
 
 from agent.memory.models import StoredMessage
 from bot.commands.recall import typed_query
-from tests.fakes.discord import ALICE, ALICE_ID, BOB_ID, GENERAL_ID, GUILD_ID, FakeDiscord
+from tests.fakes.discord import ALICE, ALICE_ID, BOB, BOB_ID, GENERAL_ID, GUILD_ID, FakeDiscord
 from tests.fakes.discord import settle as discord_settle
 from tests.fakes.embedder import HashEmbedder
 from tests.fakes.slack import TEAM_ID, FakeSlackAPI
@@ -64,17 +64,23 @@ async def test_slack_from_a_mention_or_a_name_quotes_only_that_persons_lines_ali
     assert (await slack_recall(adapter, fake_api, "from:", ALICE_S)).startswith("Usage:")
 
 
-async def test_discord_from_a_mention_of_either_form(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+async def test_discord_from_a_mention_of_either_form_or_the_person_option(discord_bot: Any, fake_discord: FakeDiscord) -> None:
     adapter, pipeline = await discord_bot()
     k = f"discord:{GUILD_ID}:{GENERAL_ID}"
     for message in [StoredMessage(k, "1300000000000000100", str(BOB_ID), "Bob", "the export cap could be 20,000",
                                   datetime.now(UTC)),
                     StoredMessage(k, "1300000000000000101", str(ALICE_ID), "Alice", DECISION, datetime.now(UTC))]:
         assert await pipeline.deps.store.messages.add(message)
-    for mention in (f"<@{BOB_ID}>", f"<@!{BOB_ID}>"):
+    picked = fake_discord.interaction("recall", [option("query", "export cap"), option("person", str(BOB_ID), 6)],
+                                      who=ALICE, channel_id=GENERAL_ID)  # the command's user option
+    picked["data"]["resolved"] = {"users": {str(BOB_ID): BOB},
+                                  "members": {str(BOB_ID): {"roles": [], "joined_at": "2024-01-01T00:00:00+00:00",
+                                                           "flags": 0, "permissions": "0"}}}
+    for interaction in [fake_discord.interaction("recall", [option("query", f"from:{mention} export cap")], who=ALICE,
+                                                 channel_id=GENERAL_ID) for mention in (f"<@{BOB_ID}>",
+                                                                                        f"<@!{BOB_ID}>")] + [picked]:
         before = len(fake_discord.followups())
-        await fake_discord.dispatch("INTERACTION_CREATE", fake_discord.interaction(
-            "recall", [option("query", f"from:{mention} export cap")], who=ALICE, channel_id=GENERAL_ID))
+        await fake_discord.dispatch("INTERACTION_CREATE", interaction)
         await discord_settle(adapter)
         [reply] = fake_discord.followups()[before:]
         assert "What Bob said about that" in reply.text and "20,000" in reply.text
