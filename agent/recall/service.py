@@ -296,12 +296,13 @@ class RecallService:
         if not shown and not elsewhere:
             return RecallResult([], 0, 0, len(channels), author.label if author else None, author is not None)
         authors: set[str] | None = None
+        label: str | None = None  # whose messages, as the reply names them
         if author is not None:
             known = matching(author, index.authors([*shown, *elsewhere]))
             if not known:
                 return RecallResult([], 0, len(shown), refused, author.label, unknown_author=True)
             authors = set(known)
-            label = ", ".join(dict.fromkeys(known.values()))
+            label = " or ".join(dict.fromkeys(known.values()))  # "bob": "Bob Smith or Bob Jones"
             if not content_words([query])[0]:
                 hits, hidden = await self._newest(index, here, asked, seen, shown, elsewhere, authors, access, k)
                 return RecallResult(hits, hidden, len(shown), refused, label, newest=True)
@@ -321,7 +322,7 @@ class RecallService:
         hidden = len(await self._readable(self._relevant(said(index.search(words, vector, elsewhere, k=20,
                                                                            authors=authors)), decision), access)
                      ) if elsewhere else 0
-        return RecallResult(hits, hidden, len(shown), refused, label if authors is not None else None)
+        return RecallResult(hits, hidden, len(shown), refused, label)
 
     async def _newest(self, index: ConversationIndex, here: str, asked: str | None, seen: dict[str, Visibility | None],
                       shown: list[str], elsewhere: list[str], authors: set[str], access: ChannelAccess | None, k: int

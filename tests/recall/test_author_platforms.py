@@ -64,7 +64,8 @@ async def test_slack_from_a_mention_or_a_name_quotes_only_that_persons_lines_ali
     assert (await slack_recall(adapter, fake_api, "from:", ALICE_S)).startswith("Usage:")
 
 
-async def test_discord_from_a_mention_of_either_form_or_the_person_option(discord_bot: Any, fake_discord: FakeDiscord) -> None:
+async def test_discord_from_a_mention_of_either_form_or_the_person_option(discord_bot: Any,
+                                                                          fake_discord: FakeDiscord) -> None:
     adapter, pipeline = await discord_bot()
     k = f"discord:{GUILD_ID}:{GENERAL_ID}"
     for message in [StoredMessage(k, "1300000000000000100", str(BOB_ID), "Bob", "the export cap could be 20,000",

@@ -126,3 +126,15 @@ async def test_someone_unknown_gets_a_short_clear_answer(store: Storage, recall:
     nothing = await recall.search("office plants", GENERAL, ALICE_SEES, author=AuthorAsked(None, "bob"))
     assert render(nothing, ALICE_SEES, GENERAL, False) == (
         "I found nothing from Bob about that in the conversations I may quote here.")
+
+
+async def test_deleted_and_edited_lines_follow_the_author(store: Storage, recall: RecallService) -> None:
+    await history(store)
+    await store.messages.edit(GENERAL, "1", "the roadmap review moved to Thursday", datetime.now(UTC))
+    bob = AuthorAsked(None, "bob")
+    assert ids(await recall.search("roadmap review", GENERAL, ALICE_SEES, author=bob)) == ["1"]
+    assert "1" not in ids(await recall.search("export cap", GENERAL, ALICE_SEES, author=bob))
+    for mid, channel in (("1", GENERAL), ("4", RANDOM), ("5", GENERAL), ("6", GENERAL)):
+        await store.messages.delete(channel, mid)
+    assert (await recall.search("", GENERAL, ALICE_SEES, author=bob)).unknown_author  # none of his lines is left
+    assert recall.index is not None and "U0BOB" not in recall.index.authors([GENERAL, RANDOM])
