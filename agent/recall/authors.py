@@ -20,7 +20,8 @@ MAX_NAME = 80  # characters of a name asked for that a reply repeats
 _MENTION = r"<@!?([A-Za-z0-9]{1,24})(?:\|([^<>]{0,80}))?>"
 _NAME_WORD = r"@?[\w][\w.'\-]*"
 _QUOTED = r"\"([^\"]{1,80})\""
-_FROM = re.compile(rf"(?:^|\s)from:\s?(?:{_MENTION}|@?{_QUOTED}|@?([^\s\"]*))", re.IGNORECASE)
+# "from:@bob", "from:<@U1>", 'from:"Bob Smith"'; "from:" alone names no one (a usage answer), "from: x" is no filter
+_FROM = re.compile(rf"(?:^|\s)from:(?:{_MENTION}|@?{_QUOTED}|@?([^\s\"]+)|\s*$)", re.IGNORECASE)
 _VERB = r"(?:say|said|saying|write|wrote|written|writing|post|posted|mention|mentioned|tell|told)"
 # "what did bob say about the export cap?", "what has @Bob Smith said on it", "what did <@U1> post"
 _ASKS = re.compile(

@@ -59,6 +59,8 @@ def test_an_author_is_read_from_recall_and_from_questions() -> None:
     for everyone in ("what did we decide about the export cap?", "what did you say about it?",
                      "what did the docs say about refunds?", "export cap"):
         assert parse(everyone) == AuthorQuery(everyone, None)
+    assert parse("invoices from: the vendor").author is None  # no filter: "from:" is followed by the person
+    assert parse("cap from:").author == AuthorAsked(None, "")  # names no one: /recall answers with its usage
     assert names_someone("@confab what did alice say about the migration?")
     assert not names_someone("what did the team say about it?")
 
