@@ -51,6 +51,7 @@ from agent.intents import (
     about_a_feature,
     is_request_to_bot,
 )
+from agent.recall.authors import names_someone
 from agent.text import has_word, strip_mention
 from agent.tools.base import ToolOutput
 from agent.words import content_words
@@ -162,7 +163,7 @@ class OfflineChatModel(BaseChatModel):
         if REMIND.match(text):
             return _answer("I can't send reminders. I keep your message, though: it is an action item in this "
                            "channel's summaries and digests (`/summarize`, `/digest`).\n\n" + OFFLINE_NOTE)
-        if PAST.search(text) and "search_conversations" in self.tool_names:
+        if (PAST.search(text) or names_someone(text)) and "search_conversations" in self.tool_names:
             return _call("search_conversations", {"query": text})
         if (STATUS.search(text) and not HOW_TO.search(text)
                 and (said := self._from_channel(text, history, leave_out=_stemmed(STATUS_WORDS)))):

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
+
+from agent.recall.rows import ChannelRows, Entry
+
+__all__ = ["ConversationIndex", "Entry", "Found", "fuse"]
 
 RRF_K = 60
 T = TypeVar("T")
@@ -29,17 +33,6 @@ PLACE_WEIGHT = 0.2
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
-    channel_key: str
-    message_id: str
-    thread: str | None
-    author_id: str
-    author_name: str
-    text: str
-    created_at: float
-
-
-@dataclass(frozen=True, slots=True)
 class Found:
     entry: Entry
     score: float  # fused (reciprocal rank), for ordering
@@ -50,50 +43,10 @@ class Found:
     marked: bool = False  # the message is marked (a decision)
 
 
-@dataclass
-class _Channel:
-    dim: int
-    vectors: np.ndarray = field(init=False)
-    entries: list[Entry | None] = field(default_factory=list)
-    words: list[dict[str, int]] = field(default_factory=list)
-    slots: dict[str, int] = field(default_factory=dict)  # message id -> row
-    free: list[int] = field(default_factory=list)
-    postings: dict[str, dict[int, int]] = field(default_factory=dict)  # word -> row -> count
-    lengths: list[int] = field(default_factory=list)  # words per row
-    texts: list[int] = field(default_factory=list)  # the row's text, as a hash of its normalised form
-    live: np.ndarray = field(init=False)  # rows holding a message
-    marked: np.ndarray = field(init=False)  # rows whose message is marked (a decision: agent/recall/service.py)
-
-    def __post_init__(self) -> None:
-        self.vectors = np.zeros((16, self.dim), dtype=np.float32)
-        self.live = np.zeros(16, dtype=bool)
-        self.marked = np.zeros(16, dtype=bool)
-
-    def row_for(self, message_id: str) -> int:
-        if (row := self.slots.get(message_id)) is not None:
-            return row
-        if self.free:
-            row = self.free.pop()
-        else:
-            row = len(self.entries)
-            self.entries.append(None)
-            self.words.append({})
-            self.lengths.append(0)
-            self.texts.append(0)
-            if row >= len(self.vectors):
-                grown = np.zeros((len(self.vectors) * 2, self.dim), dtype=np.float32)
-                grown[:len(self.vectors)] = self.vectors
-                self.vectors = grown
-                self.live = np.concatenate([self.live, np.zeros(len(self.live), dtype=bool)])
-                self.marked = np.concatenate([self.marked, np.zeros(len(self.marked), dtype=bool)])
-        self.slots[message_id] = row
-        return row
-
-
 class ConversationIndex:
     def __init__(self, dim: int) -> None:
         self.dim = dim
-        self._channels: dict[str, _Channel] = {}
+        self._channels: dict[str, ChannelRows] = {}
         self._df: dict[str, int] = {}
         self._docs = 0
         self._length = 0
@@ -123,12 +76,13 @@ class ConversationIndex:
             self.remove(entry.channel_key, entry.message_id)
             channel = self._channels.get(entry.channel_key)
             if channel is None:
-                channel = self._channels[entry.channel_key] = _Channel(self.dim)
+                channel = self._channels[entry.channel_key] = ChannelRows(self.dim)
             row = channel.row_for(entry.message_id)
             counts: dict[str, int] = {}
             for word in tokens:
                 counts[word] = counts.get(word, 0) + 1
             channel.entries[row] = entry
+            channel.authored(entry, row)
             channel.words[row] = counts
             channel.lengths[row] = len(tokens)
             channel.texts[row] = text_id(entry.text)
@@ -158,6 +112,8 @@ class ConversationIndex:
                 self._df.pop(word, None)
         self._docs -= 1
         self._length -= sum(counts.values())
+        if (entry := channel.entries[row]) is not None:
+            channel.unauthored(entry, row)
         channel.entries[row] = None
         channel.words[row] = {}
         channel.lengths[row] = 0
@@ -174,20 +130,44 @@ class ConversationIndex:
         for message_id in list(channel.slots) if channel is not None else []:
             self.remove(channel_key, message_id)
 
+    def authors(self, channels: Iterable[str]) -> dict[str, dict[str, int]]:
+        """The authors of those channels' messages: author id -> the names their messages give, counted."""
+        out: dict[str, dict[str, int]] = {}
+        for key in dict.fromkeys(channels):
+            for author, names in (c.names if (c := self._channels.get(key)) is not None else {}).items():
+                counted = out.setdefault(author, {})
+                for name, count in names.items():
+                    counted[name] = counted.get(name, 0) + count
+        return out
+
+    def recent(self, channels: Iterable[str], authors: Collection[str], k: int) -> list[Entry]:
+        """The ``k`` newest messages by those authors in those channels, newest first."""
+        found: list[Entry] = []
+        for key in dict.fromkeys(channels):
+            if (channel := self._channels.get(key)) is None:
+                continue
+            for author in authors:
+                found.extend(e for row in channel.by_author.get(author, ()) if (e := channel.entries[row]) is not None)
+        return heapq.nlargest(k, found, key=lambda e: (e.created_at, e.message_id))
+
     def older_than(self, cutoff: float) -> list[tuple[str, str]]:
         return [(key, entry.message_id) for key, channel in self._channels.items() for entry in channel.entries
                 if entry is not None and entry.created_at < cutoff]
 
     def search(self, words: Sequence[str], vector: np.ndarray, channels: Iterable[str], k: int = 5,
-               pool: int = 50, marked: bool = False, feedback: int = 0) -> list[Found]:
+               pool: int = 50, marked: bool = False, feedback: int = 0, authors: Collection[str] | None = None
+               ) -> list[Found]:
         """The ``k`` best messages of those channels (only those: the others are not read); with ``marked``, the
         marked messages closest in meaning are a third ranking in the fusion (a decision that words its topic
         differently than the talk around it still competes). With ``feedback`` too, the marked messages are
         ranked against what the best ``feedback`` hits say as well (pseudo-relevance feedback): a decision names
         the option chosen ("we standardise on Google Meet") as the talk before it did ("my vote on the video
-        tool is Google Meet"), not the words of a question asked weeks later ("which video call tool?")."""
+        tool is Google Meet"), not the words of a question asked weeks later ("which video call tool?"). With
+        ``authors``, only their messages are candidates (the others take no place in any ranking)."""
         pool = max(pool, 2 * k)
         chosen = [(key, c) for key in dict.fromkeys(channels) if (c := self._channels.get(key)) is not None]
+        if authors is not None:
+            chosen = [(key, c.only(authors)) for key, c in chosen if any(a in c.by_author for a in authors)]
         if not chosen:
             return []
         query = np.asarray(vector, dtype=np.float32).ravel()
@@ -196,7 +176,7 @@ class ConversationIndex:
         by_key = dict(chosen)
         rankings = [[(key, row) for _, key, row in dense]]
         similarity = {(key, row): s for s, key, row in dense}
-        keyword = self._keywords(words, chosen, pool)
+        keyword = self._keywords(words, chosen, pool, narrowed=authors is not None)
         rankings.append([hit for hit, _ in keyword])
         topic: dict[tuple[str, int], float] = {}  # marked rows by meaning, best first
         if marked and feedback:
@@ -225,7 +205,7 @@ class ConversationIndex:
         return out
 
     @staticmethod
-    def _dense(cosines: list[np.ndarray], chosen: list[tuple[str, _Channel]], pool: int, marked: bool = False
+    def _dense(cosines: list[np.ndarray], chosen: list[tuple[str, ChannelRows]], pool: int, marked: bool = False
                ) -> list[tuple[float, str, int]]:
         found_scores, found_channels, found_rows = [], [], []
         for number, ((_, channel), cosine) in enumerate(zip(chosen, cosines, strict=True)):
@@ -249,8 +229,9 @@ class ConversationIndex:
         df = self._df.get(word, 0)
         return math.log(1.0 + (self._docs - df + 0.5) / (df + 0.5)) if df else 0.0
 
-    def _keywords(self, words: Sequence[str], chosen: list[tuple[str, _Channel]], pool: int
+    def _keywords(self, words: Sequence[str], chosen: list[tuple[str, ChannelRows]], pool: int, narrowed: bool = False
                   ) -> list[tuple[tuple[str, int], float]]:
+        """BM25 over the channels' postings; ``narrowed``: their views hold fewer live rows than postings."""
         if not words or not self._docs:
             return []
         scores: dict[tuple[str, int], float] = {}
@@ -264,6 +245,8 @@ class ConversationIndex:
                     continue
                 texts, lengths = channel.texts, channel.lengths
                 for row, count in posting.items():
+                    if narrowed and not channel.live[row]:
+                        continue
                     hit = (key, row)
                     if first.setdefault(texts[row], hit) != hit:
                         continue
@@ -276,7 +259,7 @@ class ConversationIndex:
         return count * (BM25_K1 + 1) / (count + BM25_K1 * (1 - BM25_B + BM25_B * relative))
 
     def _feedback(self, top: list[tuple[str, int]], query: np.ndarray, words: Sequence[str],
-                  chosen: list[tuple[str, _Channel]], limit: int
+                  chosen: list[tuple[str, ChannelRows]], limit: int
                   ) -> tuple[dict[tuple[str, int], float], list[tuple[str, int]]]:
         """Two rankings of the marked rows: by meaning, against the query moved toward the ``top`` hits' mean
         (Rocchio; with the cosines), raised in the channels where those hits are (PLACE_WEIGHT: the thread
@@ -344,7 +327,7 @@ def text_id(text: str) -> int:
     return hash(" ".join(text.lower().split()))
 
 
-def _distinct(ranking: list[T], chosen: list[tuple[str, _Channel]], where: Callable[[T], tuple[str, int]],
+def _distinct(ranking: list[T], chosen: list[tuple[str, ChannelRows]], where: Callable[[T], tuple[str, int]],
               limit: int) -> list[T]:
     """The first ``limit`` of the ranking with each text once (its best place): "any update on X?" said ten
     times is one candidate."""

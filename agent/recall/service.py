@@ -22,19 +22,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from agent.embeddings import Embedder
 from agent.recall.access import ChannelAccess, Visibility, checked, shown_in, threads_checked
+from agent.recall.asking import ASKS_DECISION, asks_confab, asks_decision, says_something
+from agent.recall.authors import AuthorAsked, matching
 from agent.recall.decisions import decisions
-from agent.recall.index import ConversationIndex, Entry, Found
+from agent.recall.index import ConversationIndex, Found
+from agent.recall.results import RecallHit, RecallResult
+from agent.recall.rows import Entry
 from agent.storage.recall import Change, RecallRow, RecallStore
-from agent.text import strip_mention
 from agent.words import content_words
 
 log = logging.getLogger(__name__)
@@ -44,15 +45,9 @@ LOOK_BACK = 256  # feed numbers read again (a sequence's numbers may commit out 
 MIN_SIMILARITY = 0.35  # a hit without a shared word must be at least this close in meaning
 LOG_KEEP_S = 86400.0
 EMBED_WAIT_S = 3.0  # how long a worker waits for the indexer's vector before embedding a message itself
-# a question about what was decided, or about how things are now ("which … did we pick?", "how long do we keep
-# logs?", "what's our refund policy?"): the message that settled it is what the asker is after
-_ASKS_DECISION = re.compile(
-    r"\b(decide|decided|decision|agree|agreed|settle|settled|conclude|choose|chose|pick|picked|go with|land on|"
-    r"did we|do we|are we|will we|what'?s our|what is our|what are the|now)\b", re.IGNORECASE)
 # When the question asks what was decided, a decision on the topic (sharing a word with the question, or close in
 # meaning: another topic's decision gets nothing) moves up, and a question ("any update on X?") down, by about
 # the fused score of one first place (1/61).
-_QUESTION = re.compile(r"\?$|^(what|which|where|when|who|how|did|do|does|is|are|will|was|were)\b", re.IGNORECASE)
 DECISION_BOOST = 0.02
 ON_TOPIC = 0.4
 QUESTION_PENALTY = 0.01
@@ -60,22 +55,6 @@ LEADING = 2  # a decision moves up when it is among the first this-many decision
 TOPIC_FLOOR = 0.3  # and at least this close to the topic
 CANDIDATES = 40  # hits reranked when the question asks for a decision
 FEEDBACK = 10  # the best hits whose words and meaning rank the decisions too (ConversationIndex.search)
-
-
-@dataclass(frozen=True, slots=True)
-class RecallHit:
-    entry: Entry
-    visibility: Visibility
-    similarity: float
-    decision: bool  # the message states a decision (shown first when the question asks for one)
-
-
-@dataclass(frozen=True, slots=True)
-class RecallResult:
-    hits: list[RecallHit]
-    hidden: int  # more matches, in places the asker may read but this reply may not quote
-    searched: int  # channels searched for this reply
-    refused: int  # channels of the workspace the asker (or Confab) may not read, or that could not be checked
 
 
 def digest(text: str) -> str:
@@ -100,24 +79,6 @@ def _decision_rank(found: Found) -> float:
     boost = DECISION_BOOST if on_topic and found.marked else 0.0
     penalty = QUESTION_PENALTY if text.rstrip().endswith("?") else 0.0
     return found.score + boost - penalty
-
-
-def asks_confab(text: str, bot_name: str, in_dm: bool) -> bool:
-    """A request to Confab, not something people told each other: a command, or a question addressed to Confab
-    (naming it, or anything asked in its DM, where Confab is the only one asked). "@confab what did we decide
-    about X?" is the same question asked again, not evidence of what was decided, and Confab's answers to it
-    are its own messages, never indexed. What people tell Confab stays ("@confab fyi, we agreed on …", a note
-    to self in its DM)."""
-    body = strip_mention(text, bot_name)
-    if body.startswith("/"):
-        return True
-    return (in_dm or body != text.strip()) and ("?" in body or bool(_QUESTION.search(body)))
-
-
-def asks_decision(question: str) -> bool:
-    """A question (asked weeks later: "where is the offsite going to be?") or a query naming a decision: the
-    message that settled it is what the asker is after."""
-    return bool(_ASKS_DECISION.search(question) or _QUESTION.search(question.strip()))
 
 
 class RecallService:
@@ -316,11 +277,13 @@ class RecallService:
     # --- searching -------------------------------------------------------------------------
 
     async def search(self, query: str, here: str, access: ChannelAccess | None, k: int = 5,
-                     asked: str | None = None) -> RecallResult:
+                     asked: str | None = None, author: AuthorAsked | None = None) -> RecallResult:
         """The messages best matching ``query`` that a reply in ``here`` may quote, among the channels of its
         workspace the asker may read (checked now, through ``access``; without one nothing is read). ``asked``:
         the id of the message in ``here`` that asks (stored already), never a hit of its own search; requests to
-        Confab are none either (:func:`asks_confab`)."""
+        Confab are none either (:func:`asks_confab`). ``author``: only that person's messages (matched among the
+        authors of the channels the asker may read, so the search reads nothing more); with no topic words in
+        ``query``, their most recent lines."""
         await self.sync()
         index = self._index
         assert index is not None
@@ -329,23 +292,52 @@ class RecallService:
         here_seen = seen.get(here)
         shown = [c for c in channels if shown_in(here, here_seen, c, seen.get(c))]
         elsewhere = [c for c in channels if seen.get(c) is not None and c not in shown]
+        refused = len(channels) - len(shown) - len(elsewhere)
         if not shown and not elsewhere:
-            return RecallResult([], 0, 0, len(channels))
+            return RecallResult([], 0, 0, len(channels), author.label if author else None, author is not None)
+        authors: set[str] | None = None
+        label: str | None = None  # whose messages, as the reply names them
+        if author is not None:
+            known = matching(author, index.authors([*shown, *elsewhere]))
+            if not known:
+                return RecallResult([], 0, len(shown), refused, author.label, unknown_author=True)
+            authors = set(known)
+            label = " or ".join(dict.fromkeys(known.values()))  # "bob": "Bob Smith or Bob Jones"
+            if not content_words([query])[0]:
+                hits, hidden = await self._newest(index, here, asked, seen, shown, elsewhere, authors, access, k)
+                return RecallResult(hits, hidden, len(shown), refused, label, newest=True)
         vector = (await self._embedder().aembed([query]))[0]
         decision = asks_decision(query)
         # "what did we decide about …": the topic's words are what keywords should match, not the asking
-        words = content_words([_ASKS_DECISION.sub(" ", query) if decision else query])[0]
+        words = content_words([ASKS_DECISION.sub(" ", query) if decision else query])[0]
         pool = max(4 * k, CANDIDATES) if decision else 4 * k
         said = self._said(here, asked, seen)
         found = await self._readable(self._relevant(said(index.search(
-            words, vector, shown, k=pool, marked=decision, feedback=FEEDBACK if decision else 0)), decision), access)
+            words, vector, shown, k=pool, marked=decision, feedback=FEEDBACK if decision else 0, authors=authors)),
+            decision), access)
         found = found[:4 * k]
         found = await self._still_stored(found)
         hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity, f.marked)
                 for f in found[:k]]
-        hidden = len(await self._readable(self._relevant(said(index.search(words, vector, elsewhere, k=20)),
-                                                         decision), access)) if elsewhere else 0
-        return RecallResult(hits, hidden, len(shown), len(channels) - len(shown) - len(elsewhere))
+        hidden = len(await self._readable(self._relevant(said(index.search(words, vector, elsewhere, k=20,
+                                                                           authors=authors)), decision), access)
+                     ) if elsewhere else 0
+        return RecallResult(hits, hidden, len(shown), refused, label)
+
+    async def _newest(self, index: ConversationIndex, here: str, asked: str | None, seen: dict[str, Visibility | None],
+                      shown: list[str], elsewhere: list[str], authors: set[str], access: ChannelAccess | None, k: int
+                      ) -> tuple[list[RecallHit], int]:
+        """Those authors' most recent lines that say something (not "ok", "thanks!"), newest first; and how
+        many more are in places the asker may read but this reply may not quote."""
+        said = self._said(here, asked, seen)
+
+        def lines(channels: list[str]) -> list[Found]:
+            return said([Found(e, 0.0, 0.0, 0.0) for e in index.recent(channels, authors, 8 * k)
+                         if self._kept(e) and says_something(e.text)])
+
+        found = await self._still_stored((await self._readable(lines(shown), access))[:k])
+        hidden = len(await self._readable(lines(elsewhere), access)) if elsewhere else 0
+        return [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", 0.0, False) for f in found], hidden
 
     def _said(self, here: str, asked: str | None, seen: dict[str, Visibility | None]
               ) -> Callable[[list[Found]], list[Found]]:
@@ -362,10 +354,13 @@ class RecallService:
         allowed = await threads_checked(access, threads) if threads else set()
         return [f for f in found if not f.entry.thread or (f.entry.channel_key, f.entry.thread) in allowed]
 
+    def _kept(self, entry: Entry) -> bool:
+        """Not older than the retention period."""
+        return not self.retention_days or entry.created_at >= time.time() - self.retention_days * 86400
+
     def _relevant(self, found: list[Found], decision: bool) -> list[Found]:
-        cutoff = time.time() - self.retention_days * 86400 if self.retention_days else None
         kept = [f for f in found if (f.keywords > 0 or f.similarity >= MIN_SIMILARITY or _leads(f))
-                and (cutoff is None or f.entry.created_at >= cutoff)]
+                and self._kept(f.entry)]
         if decision:
             kept.sort(key=_decision_rank, reverse=True)
         return kept

@@ -56,9 +56,12 @@ def register(tree: app_commands.CommandTree[Any], run: RunCommand) -> None:
         await run(interaction, "forget", "confirm" if confirm else "", ephemeral=True)
 
     @tree.command(name="recall", description="Search past conversations in the channels you can read.")
-    @app_commands.describe(query="What to look for, e.g. what did we decide about the export cap")
-    async def recall(interaction: discord.Interaction, query: Text) -> None:
-        await run(interaction, "recall", query, ephemeral=True)
+    @app_commands.describe(query="What to look for, e.g. what did we decide about the export cap",
+                           person="Only this person's messages (without a query: their most recent ones)")
+    async def recall(interaction: discord.Interaction, query: app_commands.Range[str, 0, 4000] = "",
+                     person: discord.User | None = None) -> None:
+        await run(interaction, "recall", f"from:<@{person.id}> {query}" if person is not None else query,
+                  ephemeral=True)
 
     @tree.command(name="digest", description="This channel's scheduled digest: decisions, action items, questions.")
     @app_commands.describe(schedule="daily 09:00 Europe/Berlin | weekly mon 09:00 Europe/Berlin | now | off "

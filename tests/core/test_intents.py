@@ -26,12 +26,12 @@ def test_a_request_for_a_feature_is_told_from_talk_about_the_work(text: str, fea
 TOOLS = ("search_knowledge", "summarize_conversation", "analyze_sentiment", "generate_image", "brainstorm_ideas")
 
 
-def _routed(text: str) -> str:
+def _routed(text: str, tools: tuple[str, ...] = TOOLS) -> str:
     from langchain_core.messages import HumanMessage
 
     from agent.offline import OfflineChatModel
 
-    reply = OfflineChatModel().bind_tools(TOOLS).respond([HumanMessage(f"@confab {text}")])
+    reply = OfflineChatModel().bind_tools(tools).respond([HumanMessage(f"@confab {text}")])
     return reply.tool_calls[0]["name"] if reply.tool_calls else "answer"
 
 
@@ -99,3 +99,12 @@ def test_the_mood_of_the_team_is_still_read_and_a_question_asked() -> None:
     assert _routed("the summary is private, right?") == "search_knowledge"  # it ran a summary
     assert _routed("summaries are private, right?") == "search_knowledge"
     assert _routed("the mood is bad today, right?") == "analyze_sentiment"
+
+
+@pytest.mark.parametrize("text", ["what has bob said about the summary?", "what did @Bob Smith post about the mood?",
+                                  "what did alice write about the image?"])
+def test_what_one_person_said_searches_the_conversations_and_is_talk(text: str) -> None:
+    """Not PAST's words ("has", an @mention, a name of two words, "write"): they ran a summary, the mood, an
+    image."""
+    assert _routed(text, ("search_conversations", *TOOLS)) == "search_conversations"
+    assert not asks_for_a_feature(text)
