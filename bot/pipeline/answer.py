@@ -107,9 +107,10 @@ class Answerer:
             if result.failed and stream.shown:  # the stream broke off: what showed ends with a clear note
                 log.info("a streamed answer was cut off", extra={"channel": where.key})
                 result = replace(result, text=f"{stream.raw.rstrip()}\n\n{say.STREAM_CUT.format(reason=result.text)}")
-        thread = where.thread
-        if thread is None and adapter is not None and adapter.capabilities.replies_in_thread:
-            thread = message.id
+        # the thread of the question answered: where Slack files the answer, and where, on Discord and in the
+        # console (answers in the channel), a reply under the question goes on with the conversation as one
+        # under the answer does (route.py)
+        thread = where.thread if where.thread is not None or adapter is None else message.id
         # a thread already followed for another reason (e.g. a brainstorm) keeps its kind
         if thread is not None and not message.is_direct:
             if followed is None or thread != where.thread:

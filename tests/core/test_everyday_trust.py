@@ -183,6 +183,25 @@ async def test_a_thread_follow_up_without_a_pronoun_leans_on_the_threads_topic(c
     assert "SLACK_BOT_TOKEN" in reply and "DISCORD_TOKEN" not in reply, reply
 
 
+async def test_a_reply_under_the_question_goes_on_with_the_conversation_where_answers_are_not_threaded(
+        tmp_path: Any) -> None:
+    """In the console (and on Discord) an answer goes to the channel, not the question's thread: a reply under the
+    question (`>1 …`) was ignored, where one under the answer (`>2 …`) was answered; on Slack both are one thread."""
+    from tests.fakes.harness import console_says
+    from tests.fakes.settings import make_settings
+
+    settings = make_settings(tmp_path)
+    (tmp_path / "knowledge" / "setup.md").write_text(
+        "# Set-up\n\n## Slack\n\nPut `SLACK_BOT_TOKEN` and `SLACK_APP_TOKEN` in the `.env` file next to Confab.\n\n"
+        "## Discord\n\nPut `DISCORD_TOKEN` in the `.env` file and invite the bot from the developer portal.\n",
+        encoding="utf-8")
+    out = await console_says(tmp_path, ["@confab how do I set up slack?", ">1 where do I put the token then?",
+                                        ">1 thanks!"], settings=settings)
+    assert "[3] (thread 1) alice: where do I put the token then?" in out
+    assert "[4] (thread 1) confab: From the docs:" in out and "SLACK_BOT_TOKEN" in out.split("[4]")[1], out
+    assert "[6]" not in out  # the thanks gets no reply
+
+
 async def test_a_thread_follow_up_on_another_topic_is_not_answered_from_the_first_question(chat: Chat,
                                                                                            tmp_path: Any) -> None:
     """A follow-up is searched with the question it follows, then alone. When only the first search finds something
