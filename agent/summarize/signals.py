@@ -58,8 +58,9 @@ _WHEN = (_DAY + r"(?:,? (?:morning|afternoon|evening|night|noon|eod|cob))?"
          r"(?:,? (?:at |@ ?)\d{1,2}(?::\d\d)?\s*(?:am|pm|utc)?(?![\w:]))?")
 _DUE = re.compile(
     r"(?:\b(?:by|until|till|on|for|due(?: by| on)?|no later than|before)\s+)?\b" + _WHEN + r"\b|"
-    r"\bbefore\s+(?:[^,.;!?]|\.(?=\w)){2,40}?(?=$|[,;!?]|\.(?!\w)|\s+(?:and|so|but|then|if|or)\b)|"
-    r"\b(?:asap|as soon as (?:possible|you can)|in (?:the next )?\d+ (?:min(?:ute)?s?|hours?|days?|weeks?)|"
+    r"\b(?:before|after(?! all\b))\s+(?:[^,.;!?]|\.(?=\w)){2,40}?(?=$|[,;!?]|\.(?!\w)|\s+(?:and|so|but|then|if|or)\b)|"
+    r"\b(?:asap|as soon as (?:possible|you can)|"
+    r"in (?:the next )?(?:\d+|a|an|a few|a couple of) (?:min(?:ute)?s?|hours?|days?|weeks?)|"
     r"within (?:a|an|one|\d+) (?:hours?|days?|weeks?))\b", re.I)
 _DUE_LEAD = re.compile(r"^(?:by|until|till|on|for|due(?: by| on)?|no later than)\s+", re.I)
 

@@ -28,6 +28,9 @@ PEOPLE = ["ana", "ben", "cleo", "dev"]
     ("file the report no later than March 3rd", "March 3rd", "file the report"),
     ("rotate the keys asap", "ASAP", "rotate the keys"),
     ("clean up the dashboards", None, "clean up the dashboards"),
+    ("look at the proxy after standup", "after standup", "look at the proxy"),
+    ("restart the worker in an hour", "in an hour", "restart the worker"),
+    ("after all, the cache is fine", None, "after all, the cache is fine"),
 ])
 def test_due_dates_as_people_say_them(text: str, due: str | None, task: str) -> None:
     found, rest, _ = find_due(text)
@@ -183,10 +186,13 @@ def test_an_idea_put_to_the_team_is_owned_by_whoever_commits_to_it() -> None:
         "cleo: can we move the nightly export to the replica?",
         "dev: sure",
         "cleo: thanks dev! could we also bump the export timeout?",
-        "ben: ok, I'll take that one"), HashEmbedder())
+        "ben: ok, I'll take that one",
+        "dev: can we raise the proxy timeout to 120s?",
+        "ana: sure, I'll do it after lunch"), HashEmbedder())
     items = [(a.owner, a.text, a.due, a.asked_by, a.sources) for a in summary.action_items]
     assert items == [("ben", "Add an alert for that", "tomorrow", "ana", ("m3", "m4")),
-                     ("ben", "Bump the export timeout", None, "cleo", ("m7", "m8"))]
+                     ("ben", "Bump the export timeout", None, "cleo", ("m7", "m8")),
+                     ("ana", "Raise the proxy timeout to 120s", "after lunch", "dev", ("m9", "m10"))]
 
 
 def test_an_open_question_is_the_question_not_the_thanks_before_it(minilm: Any) -> None:
