@@ -231,6 +231,22 @@ def test_a_transcript_is_retold_without_its_stutters(embedder: HashEmbedder) -> 
     assert not re.search(r"\b(\w+) \1\b", told.replace("had had", "")) and " eh " not in told
 
 
+def test_a_long_meeting_states_its_central_decision_not_its_last_agreed(embedder: HashEmbedder) -> None:
+    """A thread's TL;DR states its latest decision (a later one revises it); a 60-turn meeting's stated its last
+    "agreed", however off its subject ("as we agreed, the offsite lunch is at noon")."""
+    people = ["ana", "ben", "cleo", "dev"]
+    talk = [f"{people[i % 4]}: the nightly export batch to the billing replica {word} again"
+            for i, word in enumerate(["timed out", "stalled", "failed", "was slow", "retried", "timed out"] * 10)]
+    meeting = [*talk[:30], "ben: we decided to move the nightly export batch to the billing replica at 02:00",
+               *talk[30:], "dev: as we agreed, the offsite lunch is at noon"]
+    summary = summarize_extractive(msgs(*meeting), embedder)
+    assert "move the nightly export batch to the billing replica" in summary.tldr, summary.tldr
+    assert "lunch" not in summary.tldr
+    thread = summarize_extractive(msgs("ana: we decided to ship on monday", "ben: legal needs a day more",
+                                       "ana: ok, we decided to ship on tuesday then"), embedder)
+    assert "tuesday" in thread.tldr and "monday" not in thread.tldr
+
+
 TWO_TOPICS = (
     "alice: The invoice batch keeps timing out on the billing database every night.",
     "bob: The office party is on Friday at the rooftop bar.",
