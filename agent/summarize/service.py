@@ -50,8 +50,11 @@ class Summarizer:
         self._last_fetch: dict[tuple[str, str | None], float] = {}
 
     async def collect(self, channel_key: str, thread: str | None, scope: Scope,
-                      fetch_history: HistoryFetcher | None = None) -> tuple[list[StoredMessage], dict[str, object]]:
-        """Messages in scope (oldest first) and coverage facts: available, left_out_bot, from_platform, notes."""
+                      fetch_history: HistoryFetcher | None = None, asking: str | None = None
+                      ) -> tuple[list[StoredMessage], dict[str, object]]:
+        """Messages in scope (oldest first) and coverage facts: available, left_out_bot, from_platform, notes.
+        ``asking``: the id of the message that asked for the summary, in whatever words ("can you summarize what
+        we talked about?" in a DM names no one): never part of it."""
         memory = self.messages
         since, limit = scope.since, min(scope.limit, MAX_MESSAGES)
         if scope.default and thread is None:
@@ -74,7 +77,7 @@ class Summarizer:
         ordered = sorted(merged.values(), key=lambda m: m.created_at)
         if scope.until is not None:
             ordered = [m for m in ordered if m.created_at <= scope.until]
-        people = [m for m in ordered if not m.is_bot and not m.deleted and m.text.strip()
+        people = [m for m in ordered if not m.is_bot and not m.deleted and m.text.strip() and m.id != asking
                   and not is_request_to_bot(m.text, self.settings.bot_name)]
         left_out_bot = sum(1 for m in ordered if m.is_bot)
         to_bot = answered_by_bot(ordered)

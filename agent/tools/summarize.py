@@ -21,11 +21,13 @@ log = logging.getLogger(__name__)
 
 async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | None, scope_text: str,
                         fetch_history: HistoryFetcher | None = None, link: LinkFn | None = None,
-                        scope: Scope | None = None, where: str | None = None) -> tuple[str, ToolOutput]:
+                        scope: Scope | None = None, where: str | None = None, asking: str | None = None
+                        ) -> tuple[str, ToolOutput]:
     """Summarize a channel/thread; returns (text for a model, ToolOutput with the Markdown for people).
 
     ``scope`` (a window chosen by the platform, e.g. "from this message") takes the place of ``scope_text``;
-    ``where`` names the channel in the title (default "this thread" / "this channel").
+    ``where`` names the channel in the title (default "this thread" / "this channel"); ``asking`` is the message
+    that asked for it, left out of it.
     """
     from agent.summarize.render import render_for_model, summary_layout
     from agent.summarize.scope import ScopeError, parse_scope
@@ -36,7 +38,7 @@ async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | 
         log.info("bad summary scope", extra={"scope": scope_text[:60]})
         return str(exc), ToolOutput("summarize_conversation", str(exc), ok=False)
     report("gathering the conversation…")
-    messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history)
+    messages, facts = await summarizer.collect(channel_key, thread, scope, fetch_history, asking)
     report(f"reading {len(messages)} messages…")
     summary = await summarizer.summarize(messages, facts, topic=scope.topic)
     title_where = where or ("this thread" if thread else "this channel")
@@ -64,7 +66,7 @@ def make_summarize_tool(summarizer: Summarizer) -> BaseTool:
             return await summarize_for(summarizer, viewed.channel_key, None, scope, viewed.fetch_history,
                                        viewed.message_link, where=viewed.label)
         return await summarize_for(summarizer, turn.channel_key, turn.thread, scope, turn.fetch_history,
-                                   turn.message_link)
+                                   turn.message_link, asking=turn.message_id)
 
     return StructuredTool.from_function(
         coroutine=summarize_conversation,

@@ -324,6 +324,18 @@ async def test_the_consoles_own_person_is_retold_as_you(tmp_path: Path) -> None:
     assert not re.search(r"\byou (?:asks|keeps|is|has|needs)\b", summary, re.I), summary
 
 
+async def test_the_request_for_a_summary_is_not_in_it_whatever_its_words(tmp_path: Path) -> None:
+    """In a DM nothing names the bot: "can you summarize what we talked about?" was its own summary's key point and
+    open question ("you ask whether you can summarize what we talked about")."""
+    from tests.fakes.harness import console_says
+    from tests.fakes.settings import make_settings
+
+    lines = ["/dm", "the staging export needs the new proxy timeout", "can you summarize what we talked about?"]
+    out = await console_says(tmp_path, lines, settings=make_settings(tmp_path), embedder=HashEmbedder())
+    summary = out[out.index("**TL;DR**"):]
+    assert "proxy timeout" in summary and "talked about" not in summary, summary
+
+
 async def test_the_llm_is_told_how_to_attribute_and_what_is_open() -> None:
     from agent.summarize.extractive import describe_coverage
     from agent.summarize.llm import summarize_with_llm
