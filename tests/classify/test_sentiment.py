@@ -54,6 +54,17 @@ def test_informal_chat(local_embedder: LocalEmbedder) -> None:
     assert [r.label for r in results] == ["negative", "positive", "neutral"]
 
 
+def test_a_how_to_question_with_a_destructive_verb_is_neutral(local_embedder: LocalEmbedder) -> None:
+    """A channel's mood read "how do I make it forget a channel?" (-0.63) and "how do I stop it deleting spam?"
+    (-0.85) as complaints: the verbs, not the asker. None of these sentences is in the training lines; the
+    complaints with the same verbs stay negative."""
+    texts = ["how do I get rid of the old backups?", "how can I shut down the staging cluster?",
+             "how do I unsubscribe from the alerts?", "this is broken again, I give up",
+             "it wiped my settings again, I'm furious"]
+    assert [r.label for r in analyze_sentiment(texts, local_embedder)] == [
+        "neutral", "neutral", "neutral", "negative", "negative"]
+
+
 def test_the_model_reads_what_the_features_hold(local_embedder: LocalEmbedder) -> None:
     from agent.classify.sentiment import SentimentModel, features
 
