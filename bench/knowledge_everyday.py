@@ -130,6 +130,20 @@ ranked by meaning; status questions read in the channel; docs edits): dev 12 / 0
 Tried and not kept: for a thread follow-up, choosing among all the context search's hits by the follow-up's own
 words (not by closeness to the two questions together): "does it need a public URL?" under the Slack set-up answer
 then quoted Discord's "needs no public URL", and follow-ups fell from 6 to 4 of 6.
+
+2026-11-30 (twelfth session), at c443a1d: dev 12 / 0 / 3, check 8 / 0 / 7, fresh 10 / 2 / 3, follow-ups 6 of 6, 16 of
+16 uncovered abstained. After the day's changes: unchanged but fresh 9 / 2 / 4 ("what does the bot show while it is
+thinking?" quotes "Send it a direct message" first), which came with the /recall author-search docs added to
+commands.md (measured with and without the other docs edit). In a thread, every follow-up is now searched with the
+thread's topic too (agent/offline.py), which the rows don't show (their follow-ups all point back) and a test does.
+Tried and not kept: the two rankings fused by score instead of rank (each passage's meaning score plus 0.3 x its BM25
+over the best BM25, agent/knowledge/ranking.fuse): the first passage is an answering one more often (check 7 -> 10 of
+15 at the passage level), but the quoted answer barely moves: dev 12 / 0 / 3, check 9 / 0 / 6, fresh 9 / 2 / 4,
+follow-ups 5 of 6 (weights 0.2-1.0 and the quote orders tried: by the fused order, by the words a quote alone holds
+(shipped), by the quote's own score: 28 to 31 right of 45 in every pairing, against 30 now). The quote step, not the
+ranking, is where most wrong passages are chosen, and "does confab send my data anywhere?" is out of reach of both:
+its answering passage is 21st by meaning (MiniLM: "What leaves your machine" 0.06 to the question, "What Confab
+stores" 0.49).
 """
 
 from __future__ import annotations
