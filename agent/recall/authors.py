@@ -23,10 +23,12 @@ _QUOTED = r"\"([^\"]{1,80})\""
 # "from:@bob", "from:<@U1>", 'from:"Bob Smith"'; "from:" alone names no one (a usage answer), "from: x" is no filter
 _FROM = re.compile(rf"(?:^|\s)from:(?:{_MENTION}|@?{_QUOTED}|@?([^\s\"]+)|\s*$)", re.IGNORECASE)
 _VERB = r"(?:say|said|saying|write|wrote|written|writing|post|posted|mention|mentioned|tell|told)"
-# "what did bob say about the export cap?", "what has @Bob Smith said on it", "what did <@U1> post"
+# "what did bob say about the export cap?", "what has @Bob Smith said on it", "what did <@U1> post", "did bob say
+# anything about the cap?"
 _ASKS = re.compile(
-    rf"\bwhat\s+(?:did|has|have|had)\s+(?P<who>{_MENTION}|{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)\s+"
-    rf"{_VERB}\b(?:\s+(?:to\s+)?(?:us|me|them|you|everyone|the team))?"
+    rf"\b(?:what\s+(?:did|has|have|had)|(?:did|has|have)(?=\s.*\b(?:anything|something)\b))\s+"
+    rf"(?P<who>{_MENTION}|{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)\s+"
+    rf"{_VERB}\b(?:\s+(?:anything|something))?(?:\s+(?:to\s+)?(?:us|me|them|you|everyone|the team))?"
     r"(?:\s+(?:about|on|regarding|concerning|re:?)\b)?(?P<topic>.*)$", re.IGNORECASE | re.DOTALL)
 _ANYONE = frozenset("we you they people everyone everybody anyone anybody someone somebody folks y'all yall others he "
                     "she it".split()) | {"the team", "the others", "the group", "all of us", "you all"}

@@ -63,6 +63,13 @@ def test_an_author_is_read_from_recall_and_from_questions() -> None:
     assert parse("cap from:").author == AuthorAsked(None, "")  # names no one: /recall answers with its usage
     assert names_someone("@confab what did alice say about the migration?")
     assert not names_someone("what did the team say about it?")
+    # asked yes-or-no, as people do
+    assert parse("did bob say anything about the export cap?") == AuthorQuery("the export cap",
+                                                                               AuthorAsked(None, "bob"))
+    assert parse("has alice written anything on the migration?").author == AuthorAsked(None, "alice")
+    for no_one in ("did we say anything about it?", "has anyone said something about refunds?",
+                   "did bob deploy anything today?"):
+        assert parse(no_one).author is None and not names_someone(no_one)
 
 
 async def test_only_the_persons_messages_are_ranked(store: Storage, recall: RecallService) -> None:
