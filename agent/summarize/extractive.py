@@ -336,7 +336,8 @@ def _retell(messages: Sequence[StoredMessage], unit: Unit, names: Sequence[str],
     if unit.index in put_to_bot:
         named = named or you[unit.index]  # a follow-up the bot answered: it was put to the bot
     named = named or _addressee(messages, unit.index, names)
-    return clip(reported(fluent(text), message.author_name, named, you=you[unit.index]), 300, keep_lines=True)
+    return clip(reported(fluent(text), message.author_name, named, you=you[unit.index], others=tuple(names)), 300,
+                keep_lines=True)
 
 
 def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequence[Unit], names: Sequence[str],

@@ -49,11 +49,17 @@ _CONNECTIVE = re.compile(r"^(?:and|but|so|also|or)\b,?\s+(?=\w)", re.I)
 _QUESTION_LEAD = re.compile(r"^(do|does|did|can|could|would|will|is|are|have|has|should)\s+", re.I)
 # placeholders for the names while pronouns are rewritten (see third_person)
 _SPEAKER, _ADDRESSEE, _YOU = "\x00\x01", "\x00\x02", "\x00\x03"  # no word characters: no rule matches them
-# the auxiliaries a question puts before its subject, which an embedded question puts after it ("did" is left
-# alone: "what did Ana miss" would need the past tense of "miss")
+# the auxiliaries a question puts before its subject, which an embedded question puts after it ("did" goes, and its
+# verb takes the past tense: "what did Ana miss" -> "what Ana missed", _indirect)
 _AUXILIARY = "do|does|can|could|should|would|will|shall|must|might|may|is|are|was|were|has|have"
 _AFTER_AUXILIARY = re.compile(rf"\b(did|{_AUXILIARY}) (I|you)\b", re.I)
 _IRREGULAR = {"have": "has", "be": "is", "do": "does", "go": "goes"}
+_IRREGULAR_PAST = dict(pair.split(":") for pair in (
+    "say:said do:did go:went get:got make:made take:took tell:told see:saw think:thought find:found put:put "
+    "send:sent know:knew mean:meant write:wrote give:gave leave:left come:came buy:bought pay:paid run:ran set:set "
+    "cut:cut break:broke build:built choose:chose feel:felt forget:forgot hear:heard hold:held keep:kept lose:lost "
+    "meet:met read:read sell:sold speak:spoke spend:spent win:won bring:brought begin:began catch:caught let:let "
+    "have:had be:was").split())
 _SINGULAR = {"are": "is", "were": "was", "have": "has"}
 _PLURAL = {"is": "are", "was": "were", "has": "have"}
 
@@ -98,17 +104,33 @@ def _indirect(question: str, names: tuple[str | None, ...]) -> tuple[str, bool] 
     come" -> "Ben can come"), and whether it is a yes/no question (reported with "whether"); None when its subject
     is not a name or pronoun this knows."""
     subjects = "|".join([*(re.escape(n) for n in names if n), "we", "they", "it", "he", "she", "this", "that"])
-    match = re.match(rf"^((?:{_WH.pattern[2:-3]})\b(?:\s+[\w-]+){{0,2}}?\s+)?({_AUXILIARY})\s+({subjects})\s+"
+    match = re.match(rf"^((?:{_WH.pattern[2:-3]})\b(?:\s+[\w-]+){{0,2}}?\s+)?({_AUXILIARY}|did)\s+({subjects})\s+"
                      r"([a-z][\w-]*)\b(.*)$", question, flags=re.I)
     if match is None:
         return None
     wh, auxiliary, subject, verb, rest = match.groups()
     auxiliary, plural = auxiliary.lower(), subject.lower() in ("we", "they", "you")
-    if auxiliary in ("do", "does"):
+    if auxiliary == "did":  # "what did bob say" -> "what bob said"
+        clause = f"{subject} {_past(verb)}{rest}"
+    elif auxiliary in ("do", "does"):
         clause = f"{subject} {verb if plural else _third_singular(verb)}{rest}"
     else:  # a modal, or a form of "be" or "have", agreeing with its subject
         clause = f"{subject} {(_PLURAL if plural else _SINGULAR).get(auxiliary, auxiliary)} {verb}{rest}"
     return (f"{wh}{clause}", False) if wh else (clause, True)
+
+
+def _past(verb: str) -> str:
+    """say -> said, decide -> decided, try -> tried, stop -> stopped: what "did" asked, as a report tells it."""
+    lower = verb.lower()
+    if lower in _IRREGULAR_PAST:
+        return _IRREGULAR_PAST[lower]
+    if lower.endswith("e"):
+        return verb + "d"
+    if len(lower) > 1 and lower.endswith("y") and lower[-2] not in "aeiou":
+        return verb[:-1] + "ied"
+    if re.fullmatch(r"[^aeiou][^aeiou]?[aeiou][^aeiouwxy]", lower):  # one short syllable: stop, plan, chat
+        return verb + verb[-1] + "ed"
+    return verb + "ed"
 
 
 def _third_singular(verb: str) -> str:
@@ -123,7 +145,8 @@ def _third_singular(verb: str) -> str:
     return verb + "s"
 
 
-def reported(text: str, speaker: str, addressee: str | None = None, you: str | None = None) -> str:
+def reported(text: str, speaker: str, addressee: str | None = None, you: str | None = None,
+             others: tuple[str, ...] = ()) -> str:
     """A message as one reported sentence ("Ana asks Ben …", "Ana says …").
 
     ``addressee`` is whom the message speaks to; ``you`` (when that is not known) is only whom a "you" in it
@@ -136,7 +159,8 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     body = re.sub(r"\s+([,.!?;:])", r"\1", body[:1].upper() + body[1:])
     *said, last = sentences(body) or [body]
     if addressee and said and _REQUEST.match(last):  # "Thursday then. Can you update the docs?": said, then asked
-        return f"{reported(' '.join(said), speaker, addressee, you)} {reported(last, speaker, addressee, you)}"
+        return (f"{reported(' '.join(said), speaker, addressee, you, others)} "
+                f"{reported(last, speaker, addressee, you, others)}")
     asked, _, after = body.partition("?")
     if addressee and (request := _REQUEST.match(asked)):  # "Can you take the migration?": a request, not a doubt
         task = third_person(request.group(1), speaker, addressee)
@@ -160,7 +184,7 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
         direct = body.rstrip("?").strip()
         lead = f"{speaker} {agreeing(speaker, 'asks')}" + (f" {addressee}" if addressee else "")
         names = (speaker, addressee or you)  # "do you know …?" put to the likely one reads "whether dave knows …"
-        if (clause := _indirect(direct, names)) is not None:
+        if (clause := _indirect(direct, (*names, *others))) is not None:  # others: "what did bob say" names bob
             question, yes_no = clause
         elif _QUESTION_LEAD.match(direct):  # a subject this can't find: asked as it was, not "whether the build green"
             return f"{lead}: {direct[:1].upper()}{direct[1:]}?"

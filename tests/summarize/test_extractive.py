@@ -126,6 +126,13 @@ def test_questions_are_reported_in_the_order_of_a_statement() -> None:
     assert reported("50k might blow memory on the workers. can we stream it instead?", "carol") == (
         "carol: 50k might blow memory on the workers. can we stream it instead?")
     assert reported("You were busy?", "ana") == "ana: You were busy."
+    # "did" goes and the verb takes the past; another participant is a subject too: it read "you ask confab what did
+    # bob say about the proxy"
+    assert reported("what did bob say about the proxy?", "Ana", "Ben", others=("bob",)) == (
+        "Ana asks Ben what bob said about the proxy.")
+    assert reported("did you stop the worker?", "Ana", "Ben") == "Ana asks Ben whether Ben stopped the worker."
+    assert reported("what did we decide about the cap?", "Ana") == "Ana asks what we decided about the cap."
+    assert reported("did you try the new build?", "Ana", "Ben") == "Ana asks Ben whether Ben tried the new build."
 
 
 def test_long_windows_embed_only_lexical_candidates(embedder: HashEmbedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
