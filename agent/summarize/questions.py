@@ -29,7 +29,8 @@ DIRECT_SIMILARITY = 0.35  # the message right after, close enough in meaning
 LATER_SIMILARITY = 0.5  # a later message, close enough in meaning
 _ANSWER_CUE = re.compile(r"^(?:(?:haha|lol|hmm+|oh|ah|well|um+)[,!.]*\s+)*"
                          r"(?:yes|no|yep|yeah|yup|nope|nah|sure|not yet|correct|exactly|definitely|probably|"
-                         r"absolutely|of course)\b", re.I)
+                         r"absolutely|of course|i'?d rather not|rather not|let'?s not|better not|i don'?t think so|"
+                         r"not really|i think so|good idea|makes sense)\b", re.I)
 
 
 def same_thread(question: StoredMessage, reply: StoredMessage) -> bool:
@@ -61,8 +62,8 @@ def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message
         if reply.author_id == question.author_id or not same_thread(question, reply):
             continue
         to, body = signals.address(reply.text, everyone)
-        if signals.is_question(reply.text):
-            direct = False
+        if signals.is_question(reply.text) and not (direct and _ANSWER_CUE.match(body)):
+            direct = False  # a question back; but "not yet, priya can you post in #support?" answers, then asks
             continue
         if to is not None:
             if to == question.author_name:

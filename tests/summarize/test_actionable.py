@@ -113,6 +113,21 @@ def test_open_questions_are_only_the_unanswered_ones() -> None:
     assert summary.open_questions[0].text.startswith("ana: Who tells the customers")
 
 
+def test_a_no_in_other_words_or_an_answer_that_asks_on_answers_the_question() -> None:
+    """A release thread listed "can we skip that fixture in CI?" (answered "I'd rather not, …") and "did anyone tell
+    support?" (answered "not yet, priya can you post in #support?") as open questions."""
+    summary = summarize_extractive(msgs(
+        "maria: the 3.2 release is blocked, the migration test fails on postgres 16",
+        "maria: can we skip that fixture in CI for now?",
+        "li: I'd rather not, it caught two bugs last month",
+        "priya: did anyone tell support about the delay?",
+        "maria: not yet, priya can you post in #support?",
+        "priya: sure, will do",
+        "li: when is the new release date?"), HashEmbedder())
+    assert [q.sources for q in summary.open_questions] == [("m7",)]
+    assert [(a.owner, a.asked_by) for a in summary.action_items] == [("priya", "maria")]
+
+
 def test_an_acceptance_with_its_own_date_takes_the_item_with_that_date() -> None:
     """"Sure, I will have it done by thursday" takes on the request, and the owner's own date is the commitment."""
     summary = summarize_extractive(msgs(
