@@ -80,8 +80,8 @@ class MessageStore(Protocol):
         settings, summaries, spam records, ideas, images …), all or nothing; returns the messages removed."""
 
     async def prune(self, older_than_days: int) -> int:
-        """Retention: drop messages (and delivery records) older than that many days; 0 keeps everything.
-        Returns the messages removed."""
+        """Retention: drop messages (and delivery records, and threads idle) older than that many days; 0 keeps
+        everything. Returns the messages removed."""
 
 
 @runtime_checkable

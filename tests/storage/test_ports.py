@@ -29,6 +29,7 @@ from agent.storage.ports import (
     SummaryStore,
     ThreadStore,
 )
+from agent.storage.postgres.db import Database as PostgresDatabase
 from tests.storage.conftest import Opener
 
 KEY = "slack:T1:C1"
@@ -326,6 +327,22 @@ async def test_retention_keeps_a_question_until_its_owed_answer_is_settled(store
     assert [p.message_id for p in await store.pending.owed()] == ["m1"]
     await store.pending.settle(KEY, "m1")
     assert await store.messages.prune(90) == 1
+
+
+async def test_retention_lets_go_of_threads_nobody_came_back_to(store: Storage) -> None:
+    """Every answered mention follows its thread (on Discord and in the console too, since answers there go to the
+    channel); a thread nobody came back to stayed followed, a row for ever."""
+    await store.threads.follow("slack:T1:C1", "old")
+    await store.threads.follow("slack:T1:C1", "recent")
+    long_ago = time.time() - 100 * 86400
+    if isinstance(store.db, PostgresDatabase):
+        await store.db.execute("UPDATE followed_threads SET last_activity = to_timestamp(%s) WHERE thread = 'old'",
+                               (long_ago,))
+    else:
+        await store.db.write("UPDATE followed_threads SET last_activity = ? WHERE thread = 'old'", (long_ago,))
+    await store.messages.prune(90)
+    assert await store.threads.followed("slack:T1:C1", "old") is None
+    assert await store.threads.followed("slack:T1:C1", "recent") is not None
 
 
 async def test_among_messages_of_the_same_time_the_one_stored_last_is_newer(store: Storage) -> None:

@@ -104,6 +104,11 @@ async def prune(db: Database, older_than_days: int, now: datetime | None = None)
                 "WHERE {column} < {cutoff} LIMIT {batch}))").format(
                     table=sql.Identifier(table), column=sql.Identifier(column),
                     cutoff=sql.Literal(cutoff.timestamp()), batch=sql.Literal(BATCH)))
+        # every answered mention follows its thread; one nobody came back to in that long is let go
+        await _batched(conn, sql.SQL(
+            "DELETE FROM followed_threads WHERE ctid = ANY(ARRAY(SELECT ctid FROM followed_threads "
+            "WHERE last_activity < {cutoff} LIMIT {batch}))").format(cutoff=sql.Literal(cutoff),
+                                                                     batch=sql.Literal(BATCH)))
         # answers people rated go with the rest of what was said then, their votes with them
         async with conn.transaction():
             await conn.execute(

@@ -173,6 +173,8 @@ class SqliteMessages:
         removed = await self.db.write("DELETE FROM messages WHERE created_at < ? AND owed IS NULL", (cutoff,))
         await self.db.write("DELETE FROM processed_events WHERE seen_at < ?", (cutoff,))
         await self.db.write("DELETE FROM replies WHERE claimed_at < ?", (cutoff,))
+        # every answered mention follows its thread; one nobody came back to in that long is let go
+        await self.db.write("DELETE FROM followed_threads WHERE last_activity < ?", (cutoff,))
         # answers people rated go with the rest of what was said then, their votes with them
         await self.db.write_together([
             ("DELETE FROM feedback_votes WHERE (channel_key, message_id) IN (SELECT channel_key, message_id "
