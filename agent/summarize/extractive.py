@@ -252,10 +252,12 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
                    words=words, diversity=TLDR_DIVERSITY, exclude=skipped or None)
     picked = [(units[i], float(scores[i])) for i in tldr_ids]
     kept = {units[i].index for i in range(len(units)) if i not in off_topic}  # messages the summary is about
-    salient: dict[int, float] = {}  # a message's best unit score
-    for unit, score in zip(units, scores, strict=True):
-        salient[unit.index] = max(salient.get(unit.index, 0.0), float(score))
-    decision = _tldr_decision(messages, salient if len(messages) > TLDR_LONG_FROM else None)
+    salient: dict[int, float] | None = None  # a long conversation's: each message's best unit score
+    if len(messages) > TLDR_LONG_FROM:
+        salient = {}
+        for unit, score in zip(units, scores, strict=True):
+            salient[unit.index] = max(salient.get(unit.index, 0.0), float(score))
+    decision = _tldr_decision(messages, salient)
     if decision is not None and (topic is None or decision.index in kept) and not any(
             u.index == decision.index and signals.is_decision(u.text) for u, _ in picked):
         # the decision is what a team needs first: it goes in, the least salient picks make room

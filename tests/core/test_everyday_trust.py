@@ -167,15 +167,18 @@ async def test_where_the_work_stands_is_read_in_the_talk_not_the_docs(bot_factor
     assert "EXPORT_CAP" in await chat.say("@confab what's the status of the export cap setting?", user="carol")
 
 
+# a set-up guide where "the token" is Slack's or Discord's: which one a follow-up means is the thread's topic
+SET_UP = ("# Set-up\n\n## Slack\n\nPut `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN` and `SLACK_SIGNING_SECRET` in the `.env` "
+          "file next to Confab; the signing secret is only needed in HTTP mode.\n\n## Discord\n\nPut "
+          "`DISCORD_TOKEN` in the `.env` file and invite the bot with the link from the developer portal.\n\n"
+          "## Images\n\nSet `CONFAB_IMAGE_MODEL` to draw images with `/imagine`.\n")
+
+
 async def test_a_thread_follow_up_without_a_pronoun_leans_on_the_threads_topic(chat: Chat, tmp_path: Any) -> None:
     """In a thread, "where do I put the signing secret?" after "how do I set it up on slack?" was searched alone
     (it leans on the thread with no "it" or "then") and refused, though the thread's topic finds the Slack
     settings; here, alone, "where do I put the token?" finds Discord's."""
-    (tmp_path / "knowledge" / "setup.md").write_text(
-        "# Set-up\n\n## Slack\n\nPut `SLACK_BOT_TOKEN`, `SLACK_APP_TOKEN` and `SLACK_SIGNING_SECRET` in the `.env` "
-        "file next to Confab; the signing secret is only needed in HTTP mode.\n\n## Discord\n\nPut "
-        "`DISCORD_TOKEN` in the `.env` file and invite the bot with the link from the developer portal.\n\n"
-        "## Images\n\nSet `CONFAB_IMAGE_MODEL` to draw images with `/imagine`.\n", encoding="utf-8")
+    (tmp_path / "knowledge" / "setup.md").write_text(SET_UP, encoding="utf-8")
     await chat.deps.knowledge.reindex()
     first = await chat.say("@confab how do I set up slack?", thread="t1")
     assert "SLACK_BOT_TOKEN" in first
@@ -191,10 +194,7 @@ async def test_a_reply_under_the_question_goes_on_with_the_conversation_where_an
     from tests.fakes.settings import make_settings
 
     settings = make_settings(tmp_path)
-    (tmp_path / "knowledge" / "setup.md").write_text(
-        "# Set-up\n\n## Slack\n\nPut `SLACK_BOT_TOKEN` and `SLACK_APP_TOKEN` in the `.env` file next to Confab.\n\n"
-        "## Discord\n\nPut `DISCORD_TOKEN` in the `.env` file and invite the bot from the developer portal.\n",
-        encoding="utf-8")
+    (tmp_path / "knowledge" / "setup.md").write_text(SET_UP, encoding="utf-8")
     out = await console_says(tmp_path, ["@confab how do I set up slack?", ">1 where do I put the token then?",
                                         ">1 thanks!"], settings=settings)
     assert "[3] (thread 1) alice: where do I put the token then?" in out
