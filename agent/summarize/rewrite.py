@@ -22,11 +22,18 @@ _SECOND_PERSON = [
     (r"\byou have\b", "{a} has"), (r"\byou'll\b", "{a} will"), (r"\byou'd\b", "{a} would"),
     (r"\byourself\b", "{a}"), (r"\byours\b", "{a}'s"), (r"\byour\b", "{a}'s"), (r"\byou\b", "{a}"),
 ]
+# Present-tense verbs that "I" is the subject of, which take an -s after a name ("I need" -> "Ana needs"). A closed
+# list, because a word after "I" may be a past form that looks like its present ("I set up the bot yesterday",
+# "I read it", "I put it there": left out) or no verb at all.
 _AGREE_VERBS = frozenset(
     "need want think like love hope know feel guess believe mean tend prefer plan agree suggest remember forget "
     "wonder worry hate wish see understand expect work live doubt suppose say take make send buy get go come try "
-    "look ask".split())
-_AGREE = re.compile(rf"\bI ({'|'.join(sorted(_AGREE_VERBS))})\b", re.I)
+    "look ask log run fix push check deploy review update merge test use keep start stop open close write watch "
+    "miss pay call build ship handle own cover help leave move join sign stay wait find lose win owe care mind "
+    "bet assume reckon recall recommend vote approve object promise commit".split())
+# "I also need": an adverb may stand between
+_ADVERB = r"(?: (?:also|still|never|always|usually|often|sometimes|only|even|now|rarely|really|just|actually))?"
+_AGREE = re.compile(rf"\bI({_ADVERB}) ({'|'.join(sorted(_AGREE_VERBS))})\b", re.I)
 _YOU_FORMS = {"is": "are", "was": "were", "has": "have", "does": "do", "doesn't": "don't", "isn't": "aren't",
               "wasn't": "weren't", "hasn't": "haven't"}
 # tokenised corpora write "I ' m" / "don ' t": join the apostrophes back first
@@ -72,14 +79,15 @@ def third_person(text: str, speaker: str, addressee: str | None = None) -> str:
     out = _SPACED_APOSTROPHE.sub(r"\1'\2", " ".join(text.split()))
     # after an auxiliary the verb keeps its form: "can I make" is "can Ana make", "do you have" "do Ben have"
     out = _AFTER_AUXILIARY.sub(lambda m: f"{m.group(1)} {_SPEAKER if m.group(2).lower() == 'i' else _YOU}", out)
-    out = _AGREE.sub(lambda m: f"{_SPEAKER} {m.group(1)}s", out)  # "I need" -> "Ana needs"
+    out = _AGREE.sub(lambda m: f"{_SPEAKER}{m.group(1)} {_third_singular(m.group(2))}", out)  # "I need": "Ana needs"
     for pattern, repl in _FIRST_PERSON:
         out = re.sub(pattern, repl.format(s=_SPEAKER), out, flags=re.I)
     if addressee:
         for pattern, repl in _SECOND_PERSON:
             out = re.sub(pattern, repl.format(a=_ADDRESSEE), out, flags=re.I)
     if speaker.lower() == "you":  # the console's person: "you need", "you are", not "you needs", "you is"
-        out = re.sub(rf"{_SPEAKER} ([\w']+)", lambda m: f"{_SPEAKER} {agreeing(speaker, m.group(1))}", out)
+        out = re.sub(rf"{_SPEAKER}({_ADVERB}) ([\w']+)",
+                     lambda m: f"{_SPEAKER}{m.group(1)} {agreeing(speaker, m.group(2))}", out, flags=re.I)
     return out.replace(_SPEAKER, speaker).replace(_ADDRESSEE, addressee or "").replace(_YOU, addressee or "you")
 
 
@@ -91,7 +99,7 @@ def agreeing(subject: str, verb: str) -> str:
     lower = verb.lower()
     if lower in _YOU_FORMS:
         return _YOU_FORMS[lower]
-    return verb[:-1] if lower[:-1] in _AGREE_VERBS and lower.endswith("s") else verb
+    return _PLAIN_FORM.get(lower, verb)
 
 
 def without_connective(question: str) -> str:
@@ -143,6 +151,9 @@ def _third_singular(verb: str) -> str:
     if len(lower) > 1 and lower.endswith("y") and lower[-2] not in "aeiou":
         return verb[:-1] + "ies"
     return verb + "s"
+
+
+_PLAIN_FORM = {_third_singular(verb): verb for verb in _AGREE_VERBS}  # "goes" -> "go", "tries" -> "try"
 
 
 def reported(text: str, speaker: str, addressee: str | None = None, you: str | None = None,

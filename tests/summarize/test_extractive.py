@@ -104,6 +104,20 @@ def test_rewrite_rules() -> None:
     assert reported("Well, I need a break", "Ana") == "Ana needs a break."
 
 
+
+def test_a_verb_after_i_agrees_with_the_name_or_with_you() -> None:
+    """"I log out" read "ana log out", "I go home" "ana gos home", "I try it" "ana trys it": only a short list of
+    verbs took an -s, and that -s was added as it came. A past form that looks like its present keeps its tense."""
+    assert third_person("I log out every evening and I go home", "ana") == (
+        "ana logs out every evening and ana goes home")
+    assert third_person("I try it, I fix it, I push the fix", "ana") == "ana tries it, ana fixes it, ana pushes the fix"
+    assert third_person("I also need the logs", "ana") == "ana also needs the logs"
+    assert third_person("I set up the bot and I read the docs", "ana") == "ana set up the bot and ana read the docs"
+    # the console's person is "you": the plain form back
+    assert third_person("I log out, I also go home, I try it", "you") == "you log out, you also go home, you try it"
+    assert reported("how do I keep confab running after I log out of the server?", "ana", "confab") == (
+        "ana asks confab how ana keeps confab running after ana logs out of the server.")
+
 def test_questions_are_reported_in_the_order_of_a_statement() -> None:
     """A reported question puts its subject before the verb, which agrees with it; a name that is itself a pronoun
     (the console's person is "you") is never rewritten again."""
