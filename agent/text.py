@@ -69,7 +69,9 @@ def after_thanks(text: str) -> str:
     """``text`` without the short thanks or acknowledgement it opens with ("thanks bob! can we …?", "great, found
     them. should we …?"): what it goes on to ask or say is the message's point."""
     said = sentences(" ".join(text.split()))
-    while len(said) > 1 and _ACKNOWLEDGEMENT.match(said[0]) and len(said[0].split()) <= ACKNOWLEDGEMENT_WORDS \
-            and not said[0].endswith("?"):
-        said = said[1:]
-    return " ".join(said) if said else text
+    dropped = 0
+    while len(said) > dropped + 1 and _ACKNOWLEDGEMENT.match(said[dropped]) \
+            and len(said[dropped].split()) <= ACKNOWLEDGEMENT_WORDS and not said[dropped].endswith("?"):
+        dropped += 1
+    # joined again only when something went: sentences() splits "Ben, can you check?" at its comma
+    return " ".join(said[dropped:]) if dropped else text

@@ -38,8 +38,15 @@ _YOU_FORMS = {"is": "are", "was": "were", "has": "have", "does": "do", "doesn't"
               "wasn't": "weren't", "hasn't": "haven't"}
 # tokenised corpora write "I ' m" / "don ' t": join the apostrophes back first
 _SPACED_APOSTROPHE = re.compile(r"(\w) ' (\w)")
-_FILLER = re.compile(r"^(?:(?:oh|ah|um+|uh+|well|so|hey|hi|hello|ok(?:ay)?|yeah|yes|no|sure|right|"
-                     r"alright|great|thanks|thank you)\b[,.!]*\s+)+", re.I)
+# openers that say nothing; those that can begin a sentence that means something ("no one knows", "right now",
+# "hello world") only when punctuation closes them
+_FILLER = re.compile(r"^(?:(?:(?:oh|ah|um+|uh+|well|so|ok(?:ay)?|yeah|alright)\b[,.!]*|"
+                     r"(?:hey|hi|hello|yes|no|sure|right|great|thanks|thank you)\b[,.!]+)\s+)+", re.I)
+# a greeting to the room, and a preamble that only announces the message: "hi all,", "morning everyone -", "quick one:"
+_GREETING = re.compile(r"^(?:(?:hi|hey|hello|hiya|yo|morning|evening|good (?:morning|afternoon|evening))"
+                       r"(?:,?\s+(?:all|everyone|everybody|team|folks|guys|y'all|people|there|friends))?"
+                       r"\s*[,.!:;\u2013\u2014-]+\s*)?"
+                       r"(?:(?:quick (?:one|question|q)|fyi|psa|heads up)\s*[,.!:;\u2013\u2014-]+\s*)?", re.I)
 _HEDGES = re.compile(r"\b(?:actually|really|just|basically|honestly|literally|kind of|sort of|anyway)\b,?\s*|"
                      r"(?:^|(?<=,)|(?<=, ))(?:you know|i mean|i guess|i think)\b,?\s*", re.I)
 _VOCATIVE = re.compile(r"^(?:(?:hey|hi|hello|dear|oh|excuse me|sorry|thanks|thank you|well)[,!]?\s+)?"
@@ -163,7 +170,7 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     ``addressee`` is whom the message speaks to; ``you`` (when that is not known) is only whom a "you" in it
     most likely means, e.g. the last other speaker: it names the person without claiming they were asked."""
     body = _VOCATIVE.sub("", " ".join(_EMOTICON.sub(" ", after_thanks(text)).split()))
-    body = _FILLER.sub("", body).strip()
+    body = _FILLER.sub("", _GREETING.sub("", body)).strip()
     body = _HEDGES.sub("", body).strip() or text.strip()
     if body.endswith("?"):
         body = without_connective(body)

@@ -118,6 +118,18 @@ def test_a_verb_after_i_agrees_with_the_name_or_with_you() -> None:
     assert reported("how do I keep confab running after I log out of the server?", "ana", "confab") == (
         "ana asks confab how ana keeps confab running after ana logs out of the server.")
 
+
+def test_a_greeting_to_the_room_is_not_part_of_what_was_said() -> None:
+    """"hi all, reminder: …" read "maria: All, reminder: …"; "Hi Ben, can you check?" read "maria: Ben can ben check"
+    (the comma after the name was lost where a leading thanks is looked for); "hello world is printed twice" lost its
+    "hello", and "no one knows why" its "no"."""
+    assert reported("hi all, reminder: enrolment closes friday", "maria") == "maria: Reminder: enrolment closes friday."
+    assert reported("morning everyone, standup moved to 10", "maria") == "maria: Standup moved to 10."
+    assert reported("Hi folks - quick one: who owns the proxy?", "maria", "ben") == "maria asks ben who owns the proxy."
+    assert reported("Hi Ben, can you check the logs?", "maria", "ben") == "maria asks ben to check the logs."
+    assert reported("hello world is printed twice", "maria") == "maria: Hello world is printed twice."
+    assert reported("no one knows why", "maria") == "maria: No one knows why."
+
 def test_questions_are_reported_in_the_order_of_a_statement() -> None:
     """A reported question puts its subject before the verb, which agrees with it; a name that is itself a pronoun
     (the console's person is "you") is never rewritten again."""
