@@ -25,7 +25,11 @@ CLASSIFY = re.compile(r"\b(classify|categori[sz]e|label|tag)\b", re.I)
 BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on)\b", re.I)
 GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening))( there| all| team)?\b[!. ]*$",
                       re.I)
-THANKS = re.compile(r"^(thanks|thank you|thx|ty|cheers|great|perfect|awesome|got it)\b[\w ]{0,20}[!. ]*$", re.I)
+# thanks, and a short word of praise after it ("thanks, that was helpful", "thank you so much - that fixed it"), never
+# a question ("thanks, and where do I put the token"); "great, the build is broken again" is no thanks
+THANKS = re.compile(r"^((thanks|thank you|thx|ty|cheers)\b"
+                    r"(?![^?]*\b(how|what|where|why|when|who|which|can|could|would|does|do|is|are|should|but|and)\b)"
+                    r"[\w ,'’–-]{0,40}|(great|perfect|awesome|got it)\b[\w ]{0,20})[!. 🙏👍🙂😊]*$", re.I)
 # a reply that only acknowledges ("ok", "+1", "sounds good"): nothing to search the docs for
 ACKNOWLEDGEMENT = re.compile(r"^(ok(ay)?|k|kk|sure|yes|yep|yeah|yup|no|nope|cool|nice|noted|fine|right|lol|haha|np|"
                              r"\+1|will do|sounds good|makes sense|all good|no problem|good to know)[!. ]*$", re.I)

@@ -49,6 +49,10 @@ async def test_greetings_and_thanks_get_a_short_answer_and_help_gets_the_list(ch
     assert "Hi! I'm confab" in hello and "/help" in hello and "•" not in hello
     thanks = await chat.say("@confab thanks!")
     assert "welcome" in thanks.lower() and "•" not in thanks
+    # a word of praise after the thanks is still thanks (it quoted the help-channel docs), a question after it is not
+    for praise in ("@confab thanks, that was helpful", "@confab thank you so much - that fixed it 🙏"):
+        assert (await chat.say(praise)) == "You're welcome!", praise
+    assert "welcome" not in (await chat.say("@confab thanks, and where do I put the token")).lower()
     assert "Here's what I can do" in await chat.say("@confab what can you do?")
     for wordless in ("@confab ????", "@confab 🤔🤔🤔", "@confab ..."):  # not a question the docs fail to cover
         assert "Hi! I'm confab" in await chat.say(wordless), wordless
