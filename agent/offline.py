@@ -67,6 +67,7 @@ _LABELS = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*(.+)$", re.I | re.S)
 _LABEL_SPLIT = re.compile(r"\s*(?:/|,|;|\bor\b)\s*(?![^()]*\))", re.I)  # not inside a description's brackets
 _DESCRIBED = re.compile(r"^([\w\- ]{1,40}?)\s*(?:\((.*)\)|:\s*(.*))?$", re.S)
 _QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
+_ASKS_TO_CLASSIFY = re.compile(r"^(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:classify|categori[sz]e)\b", re.I)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]+")
 # a question that points back ("it", "that", "then") or leaves its subject out ("how many can I make?",
 # "and on Discord?") only makes sense with the conversation before it
@@ -183,6 +184,11 @@ class OfflineChatModel(BaseChatModel):
             quoted = _QUOTED.findall(text) or history[-20:]
             return self._call_or_explain("classify_messages", {"messages": quoted, "labels": names},
                                          "classify messages")
+        if _ASKS_TO_CLASSIFY.match(text) and "classify_messages" in self.tool_names:  # but named no labels
+            example = found.group(1)[:80].replace("`", "'") if (found := _QUOTED.search(text)) else "…"
+            return _answer(f"Into which labels? Name them after \"as\", with a short description if you like: "
+                           f"`@{self.bot_name} classify \"{example}\" as bug (something is broken) / feature / "
+                           f"question`. For the mood of a message, ask for its sentiment.")
         if SENTIMENT.search(text):
             quoted = _QUOTED.findall(text) or history[-50:]
             return self._call_or_explain("analyze_sentiment", {"messages": quoted}, "read sentiment")

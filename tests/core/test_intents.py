@@ -108,3 +108,17 @@ def test_what_one_person_said_searches_the_conversations_and_is_talk(text: str) 
     image."""
     assert _routed(text, ("search_conversations", *TOOLS)) == "search_conversations"
     assert not asks_for_a_feature(text)
+
+
+@pytest.mark.parametrize("text", ['classify "this release is a disaster, nothing works"', "can you classify these?"])
+def test_asking_to_classify_without_labels_is_told_how_to_name_them(text: str) -> None:
+    """It searched the docs and said they don't cover it."""
+    from langchain_core.messages import HumanMessage
+
+    from agent.offline import OfflineChatModel
+
+    tools = (*TOOLS, "classify_messages")
+    reply = OfflineChatModel().bind_tools(tools).respond([HumanMessage(f"@confab {text}")])
+    assert not reply.tool_calls and "Into which labels?" in str(reply.content) and " as bug " in str(reply.content)
+    assert _routed('classify "it crashed" as bug / feature', tools) == "classify_messages"
+    assert _routed("sort out the proxy please", tools) == "search_knowledge"
