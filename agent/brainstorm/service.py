@@ -45,6 +45,7 @@ _PLUS_ONE = re.compile(r"^\s*(?:\+1|👍)\s*(?:to|for)?\s*(.+)$", re.I)
 SEED_COUNT = 5
 TOP_IDEAS = 3  # listed in a wrap-up (and put to a vote where the platform has polls)
 SHOWN_CHARS = 160  # of an idea, a message or a document quoted in a reply
+SEED_SIMILARITY = 0.35  # offline, a passage or an earlier message seeds a brainstorm only when this near its topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +187,13 @@ class Brainstormer:
             log.warning("knowledge search failed while seeding", extra={"error": repr(exc)[:200]})
             return []
         lines = []
-        for hit in result.hits[:3]:
+        # the abstain model judges questions; a topic is not one, and "names for the new billing service" was
+        # seeded with a time-zone setting and a server's naming rules (similarity 0.11-0.28): a seed must be near
+        for hit in [hit for hit in result.hits[:3] if hit.similarity >= SEED_SIMILARITY]:
             chunk = hit.chunk
             where = display_name(chunk.source) + (f" › {chunk.heading.split(' > ')[-1]}" if chunk.heading else "")
-            lines.append(f"{clip(chunk.text, SHOWN_CHARS)} _({clip(where, 80)})_")
+            text = re.sub(r"^\s*[-*•]\s+", "", chunk.text)  # a list item's own bullet: seeds are bulleted already
+            lines.append(f"{clip(text, SHOWN_CHARS)} _({clip(where, 80)})_")
         return lines
 
     async def _seed_channel(self, topic: str, channel_key: str, limit: int = 3) -> list[str]:
@@ -200,7 +204,7 @@ class Brainstormer:
             return []
         vectors = await self._embedder().aembed([topic] + [m.text[:300] for m in messages])
         sims = vectors[1:] @ vectors[0]
-        order = [int(i) for i in np.argsort(-sims)[:limit] if sims[i] >= 0.35]
+        order = [int(i) for i in np.argsort(-sims)[:limit] if sims[i] >= SEED_SIMILARITY]
         return [f"{messages[i].author_name}: “{clip(messages[i].text, SHOWN_CHARS)}”" for i in sorted(order)]
 
     # --- wrap-up ----------------------------------------------------------------------------

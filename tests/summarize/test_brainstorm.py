@@ -87,16 +87,17 @@ async def test_offline_without_material_says_it_does_not_invent(bot) -> None:  #
     assert "I don't invent ideas" in bot.seeds.text
 
 
-def one_passage_knowledge(source: str) -> Any:
-    """A knowledge service whose every search finds one runbook passage, in the file ``source``."""
+def one_passage_knowledge(source: str, similarity: float = 0.7, text: str = "Runbook: enable remote build cache for CI"
+                          ) -> Any:
+    """A knowledge service whose every search finds one passage (a runbook's), in the file ``source``."""
     from agent.knowledge.chunking import Chunk
     from agent.knowledge.ranking import Hit
     from agent.knowledge.service import SearchResult
 
     class Knowledge:
         async def search(self, query: str, k: int = 5) -> SearchResult:
-            chunk = Chunk(source, "CI > Speed", 3, 4, "Runbook: enable remote build cache for CI")
-            return SearchResult([Hit(chunk, 0.03, 0.7, 2.0)], False, 0.9, 0.5, 1)
+            chunk = Chunk(source, "CI > Speed", 3, 4, text)
+            return SearchResult([Hit(chunk, 0.03, similarity, 2.0)], False, 0.9, 0.5, 1)
 
     return Knowledge()
 
@@ -106,6 +107,17 @@ async def test_knowledge_base_seeds_are_labelled(bot) -> None:  # type: ignore[n
     await start(bot)
     seeds = bot.seeds.text
     assert "From the knowledge base" in seeds and "remote build cache" in seeds and "ci.md" in seeds
+
+
+async def test_a_passage_far_from_the_topic_is_no_seed(bot) -> None:  # type: ignore[no-untyped-def]
+    """The docs' search answers questions; "names for the new billing service" was seeded with a time-zone setting
+    (similarity 0.20), because the abstain model, made for questions, let it through. A list item loses its bullet."""
+    bot.pipeline.deps.brainstorm.knowledge = one_passage_knowledge("configuration.md", similarity=0.2)
+    await start(bot, "names for the new billing service")
+    assert "From the knowledge base" not in bot.seeds.text and "I don't invent ideas" in bot.seeds.text
+    bot.pipeline.deps.brainstorm.knowledge = one_passage_knowledge("ci.md", text="- cache the build: `make cache`")
+    await start(bot)
+    assert "• cache the build" in bot.seeds.text and "• -" not in bot.seeds.text
 
 
 async def test_a_seeds_file_name_with_control_characters_is_shown_escaped(bot) -> None:  # type: ignore[no-untyped-def]
