@@ -63,11 +63,12 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
     """The conversation's action items, oldest first, and the positions of messages that were requests."""
     items: list[_Item] = []
     requests: set[int] = set()
-    for index, message in enumerate(messages):
+    taken: tuple[int, _Item] | None = None  # the item a message took on, for a date in its next clause
+    for index, message, text in ((i, m, clause) for i, m in enumerate(messages) for clause in _commitments(m.text)):
         speaker = message.author_name
         addressee = addressees[index] if index < len(addressees) else None
-        action = signals.find_action(message.text, speaker, names, bot_name, addressee)
-        said = after_thanks(message.text)
+        action = signals.find_action(text, speaker, names, bot_name, addressee)
+        said = after_thanks(text)
         to_us = False
         if action is None and (anyone := _TO_ANYONE.match(said) or _TO_US.match(said)):
             to_us = anyone.re is _TO_US
@@ -79,18 +80,20 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
         pending = _pending_for(items, speaker, index)
         taken_on = signals.takes_on if pending is not None and pending.committed_only else signals.accepts
         if pending is not None and (
-                (action is None and taken_on(message.text))
+                (action is None and taken_on(text))
                 or (action is not None and action.kind == "self" and stems(action.task) & stems(pending.task))):
             if pending.owner == ANYONE:  # whoever takes it on owns it, and it was no open question
                 pending.owner = speaker
                 requests.add(pending.index)
             pending.sources.append(message.id)
             # the owner's own date, when the reply states one, is the commitment ("by friday?" "by thursday")
-            pending.due = (action.due if action is not None else None) or signals.find_due(message.text)[0] \
-                or pending.due
+            pending.due = (action.due if action is not None else None) or signals.find_due(text)[0] or pending.due
             pending.open = False
+            taken = (index, pending)
             continue
         if action is None:
+            if taken is not None and taken[0] == index and (due := signals.find_due(text)[0]):
+                taken[1].due = due  # "I'll write it, and I'll have it done by friday"
             continue
         if action.kind in ("request", "assign") and action.owner != ANYONE:
             requests.add(index)
@@ -106,6 +109,17 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
     # a request to anyone that nobody took on stays an open question; one with no task to name is no item
     return [ActionItem(i.owner, i.task, tuple(dict.fromkeys(i.sources)), i.due, i.asked_by) for i in items
             if i.owner != ANYONE and i.task and (bot_name is None or i.owner.lower() != bot_name.lower())], requests
+
+
+# "I'll write it, and I'll add an alert tomorrow": two commitments, the second with a date of its own
+_I_WILL = r"(?:I'll|I will|I'm going to|I am going to)\b"
+_NEXT_COMMITMENT = re.compile(rf"(?:\s*[,;]\s*|\s+)(?:and|also|then|plus)\s+(?={_I_WILL})"
+                              rf"|(?<=[.!])\s+(?=(?:and|also|then|plus),?\s+{_I_WILL})", re.I)
+
+
+def _commitments(text: str) -> list[str]:
+    """The message's parts that each take something on, or the whole message."""
+    return [part for part in _NEXT_COMMITMENT.split(text) if part.strip()] or [text]
 
 
 def _pending_for(items: Sequence[_Item], owner: str, index: int) -> _Item | None:

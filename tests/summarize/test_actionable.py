@@ -189,6 +189,24 @@ def test_a_request_to_anyone_is_owned_by_whoever_takes_it_on() -> None:
     assert [q.sources for q in summary.open_questions] == [("m6",)]  # nobody took that one on
 
 
+
+def test_one_reply_that_takes_on_two_things_gives_two_items_each_with_its_date() -> None:
+    """"I'll write it, and I'll add a memory alert for the payments pod tomorrow" under "can someone write the
+    postmortem? we need it by friday" gave one item, the postmortem, due "tomorrow"; the alert was lost."""
+    summary = summarize_extractive(msgs(
+        "priya: checkout is returning 502s since 14:05, looking into it",
+        "sam: can someone write the postmortem? we need it by friday",
+        "tom: I'll write it, and I'll add a memory alert for the payments pod tomorrow",
+        "sam: can someone check the pod limits?",
+        "priya: I'll check them, and I'll have it done by noon",
+        "sam: tom, can you update the runbook?",
+        "tom: sure. I will do it on monday"), HashEmbedder())
+    items = [(a.owner, a.text, a.due, a.asked_by, a.sources) for a in summary.action_items]
+    assert items == [("tom", "Write the postmortem", "friday", "sam", ("m2", "m3")),
+                     ("tom", "Add a memory alert for the payments pod", "tomorrow", None, ("m3",)),
+                     ("priya", "Check the pod limits", "noon", "sam", ("m4", "m5")),
+                     ("tom", "Update the runbook", "monday", "sam", ("m6", "m7"))]
+
 def test_an_idea_put_to_the_team_is_owned_by_whoever_commits_to_it() -> None:
     """"thanks bob! can we add an alert for that?" answered "sure, I'll add one tomorrow" gave no action item (the
     thanks hid the request, and "add one" points back); a bare "sure" only agrees with an idea and owns nothing;
