@@ -22,7 +22,7 @@ from agent.memory.models import StoredMessage
 from agent.summarize import signals
 from agent.summarize.actions import collect_actions
 from agent.summarize.model import ActionItem, Coverage, Point, Summary
-from agent.summarize.questions import open_questions
+from agent.summarize.questions import agreed_proposals, open_questions
 from agent.summarize.rewrite import reported, third_person, without_connective
 from agent.summarize.topic import about, relevance
 from agent.text import after_thanks, clip, sentences
@@ -257,9 +257,10 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
         salient = {}
         for unit, score in zip(units, scores, strict=True):
             salient[unit.index] = max(salient.get(unit.index, 0.0), float(score))
-    decision = _tldr_decision(messages, salient)
+    agreed = agreed_proposals(messages)
+    decision = _tldr_decision(messages, salient, agreed)
     if decision is not None and (topic is None or decision.index in kept) and not any(
-            u.index == decision.index and signals.is_decision(u.text) for u, _ in picked):
+            u.index == decision.index and (signals.is_decision(u.text) or u.index in agreed) for u, _ in picked):
         # the decision is what a team needs first: it goes in, the least salient picks make room
         while picked and sum(len(u.text.split()) for u, _ in picked) + len(decision.text.split()) > budget:
             picked.remove(min(picked, key=lambda pick: pick[1]))
@@ -273,7 +274,7 @@ def summarize_extractive(messages: Sequence[StoredMessage], embedder: Embedder,
     point_ids.sort()
     key_points = [Point(_retell(messages, units[i], everyone, you, put_to_bot), (messages[units[i].index].id,))
                   for i in point_ids]
-    decisions, actions, questions = _signals(messages, vectors, units, names, bot_name, you, put_to_bot)
+    decisions, actions, questions = _signals(messages, vectors, units, names, bot_name, you, put_to_bot, agreed)
     if topic is not None:
         ids = {messages[i].id for i in kept}
         decisions = [p for p in decisions if p.sources[0] in ids]
@@ -313,16 +314,22 @@ def with_names(messages: Sequence[StoredMessage]) -> list[StoredMessage]:
             for m in messages]
 
 
-def _tldr_decision(messages: Sequence[StoredMessage], salient: dict[int, float] | None = None) -> Unit | None:
-    """The sentence stating the team's decision ("we agreed", "decision: …", "we're going with …"): in a thread,
+def _tldr_decision(messages: Sequence[StoredMessage], salient: dict[int, float] | None = None,
+                   agreed: dict[int, tuple[int, str]] | None = None) -> Unit | None:
+    """The sentence stating the team's decision ("we agreed", "decision: …", "we're going with …", a yes to a
+    proposal that says what happens: "should we roll back?" "yes, rolling back to v2.31 now"): in a thread,
     the latest one (a later decision revises an earlier one); in a long conversation (``salient``: its messages'
     salience), the most central one, since a meeting or a day decides several things and its last "as we agreed"
     is not what it was about (QMSum val ROUGE-1/2/L 25.88 / 4.24 / 14.61 -> 26.13 / 4.34 / 14.75). Weaker cues
     ("approved", "let's do") stay in the decisions list but don't displace the TL;DR's picks."""
-    strong = [i for i, m in enumerate(messages) if signals.decision_strength(" ".join(m.text.split())) == 2]
+    said_yes = {i: rest for i, (_, rest) in (agreed or {}).items() if len(rest.split()) >= 2}
+    strong = sorted({i for i, m in enumerate(messages) if signals.decision_strength(" ".join(m.text.split())) == 2}
+                    | set(said_yes))
     if not strong:
         return None
     index = strong[-1] if salient is None else max(strong, key=lambda i: (salient.get(i, 0.0), i))
+    if index in said_yes and not signals.is_decision(messages[index].text):
+        return Unit(said_yes[index], index, len(content_words(said_yes[index])))
     pieces = [p for p in (without_fillers(p) for p in _SENTENCE.split(" ".join(messages[index].text.split()))) if p]
     text = next((p for p in pieces if signals.is_decision(p)), pieces[0] if pieces else messages[index].text)
     return Unit(text, index, len(content_words(text)))
@@ -343,13 +350,19 @@ def _retell(messages: Sequence[StoredMessage], unit: Unit, names: Sequence[str],
 
 
 def _signals(messages: Sequence[StoredMessage], vectors: np.ndarray, units: Sequence[Unit], names: Sequence[str],
-             bot_name: str | None, you: Sequence[str | None], put_to_bot: set[int]
-             ) -> tuple[list[Point], list[ActionItem], list[Point]]:
+             bot_name: str | None, you: Sequence[str | None], put_to_bot: set[int],
+             agreed: dict[int, tuple[int, str]]) -> tuple[list[Point], list[ActionItem], list[Point]]:
     everyone = [*names, *([bot_name] if bot_name and bot_name not in names else [])]
     decisions: list[Point] = []
-    for message, addressee in zip(messages, you, strict=True):
+    for index, (message, addressee) in enumerate(zip(messages, you, strict=True)):
         text = " ".join(message.text.split())
-        if signals.is_decision(text):
+        if index in agreed and not signals.is_decision(text):  # "should we roll back?" "yes, rolling back now"
+            proposal = messages[agreed[index][0]]
+            asked = reported((sentences(after_thanks(proposal.text)) or [proposal.text])[-1], proposal.author_name)
+            said = third_person(text, message.author_name, proposal.author_name)
+            decisions.append(Point(f"{asked.rstrip('.')}; {message.author_name}: {clip(said, POINT_CHARS)}",
+                                   (proposal.id, message.id)))
+        elif signals.is_decision(text):
             _, body = signals.address(text, everyone)
             # the decision, not a question after it ("… any objections?", "…, bob can you book it?")
             body = " ".join(part for part in sentences(body) if not signals.is_question(part)) or body

@@ -22,6 +22,7 @@ import numpy as np
 from agent.memory.models import StoredMessage
 from agent.summarize import signals
 from agent.summarize.actions import stems
+from agent.text import after_thanks, sentences
 
 ADDRESSED_WINDOW = 15  # messages after a question in which a reply addressed to the asker counts
 SUBJECT_WINDOW = 8  # ... in which a reply on the same subject counts
@@ -31,6 +32,42 @@ _ANSWER_CUE = re.compile(r"^(?:(?:haha|lol|hmm+|oh|ah|well|um+)[,!.]*\s+)*"
                          r"(?:yes|no|yep|yeah|yup|nope|nah|sure|not yet|correct|exactly|definitely|probably|"
                          r"absolutely|of course|i'?d rather not|rather not|let'?s not|better not|i don'?t think so|"
                          r"not really|i think so|good idea|makes sense)\b", re.I)
+
+
+# a proposal put to the team ("should we roll back?", "how about we pin the version?"), and a yes to it
+_PROPOSAL = re.compile(r"^(?:(?:so|ok(?:ay)?|then|and|also)[,!]?\s+)?(?:(?:should|shall|can|could) we|how about|"
+                       r"what about|why don'?t we)\b", re.I)
+_AGREEMENT = re.compile(r"^(?:(?:ok(?:ay)?|so)[,!]?\s+)?(?:yes|yep|yeah|yup|sure|agreed|let'?s do (?:it|that|this)|"
+                        r"sounds good|go for it|do it|\+1|👍)(?:[,.!:;\s\u2013\u2014-]+|$)", re.I)
+
+
+def agreed_proposals(messages: Sequence[StoredMessage]) -> dict[int, tuple[int, str]]:
+    """Replies that say yes to a proposal put to the team: by the reply's position, the proposal's position and
+    the reply's words after its yes ("should we roll back?" "yes, rolling back to v2.31 now": "rolling back to
+    v2.31 now"; "" for a bare yes). Only the first reply by someone else in the proposal's thread counts."""
+    found: dict[int, tuple[int, str]] = {}
+    for index, proposal in enumerate(messages):
+        asked = (sentences(after_thanks(" ".join(proposal.text.split()))) or [""])[-1]
+        if not (signals.is_question(asked) and _PROPOSAL.match(asked)):
+            continue
+        for j in range(index + 1, min(len(messages), index + 1 + SUBJECT_WINDOW)):
+            reply = messages[j]
+            if reply.author_id == proposal.author_id or not same_thread(proposal, reply):
+                continue
+            body = " ".join(reply.text.split())
+            if (yes := _AGREEMENT.match(body)) is not None and not signals.is_question(body) \
+                    and not _decided_after(messages, j, proposal):
+                found[j] = (index, body[yes.end():].strip())
+            break
+    return found
+
+
+def _decided_after(messages: Sequence[StoredMessage], reply: int, proposal: StoredMessage) -> bool:
+    """Is the proposal settled in so many words soon after the yes ("we decided to split the batch into 500s")?
+    Then that is the decision, and the yes before it only agreed."""
+    return any(same_thread(proposal, later) and signals.is_decision(later.text)
+               and stems(later.text) & stems(proposal.text)
+               for later in messages[reply + 1:reply + 1 + SUBJECT_WINDOW])
 
 
 def same_thread(question: StoredMessage, reply: StoredMessage) -> bool:

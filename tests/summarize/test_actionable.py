@@ -452,6 +452,23 @@ def test_the_decision_is_in_the_tldr_however_it_is_phrased(decision: str) -> Non
     assert "m6" in summary.tldr_sources
 
 
+def test_a_yes_to_a_proposal_is_the_threads_decision() -> None:
+    """An incident thread's "should we roll back?" "yes, rolling back to v2.31 now" was neither a decision nor in
+    the TL;DR, whose first line was the report and second the suspected cause; a "no" decides nothing, and a yes
+    that a decision in so many words follows only agreed (test_decisions_actions_and_open_questions)."""
+    summary = summarize_extractive(msgs(
+        "priya: heads up: checkout is returning 502s since 14:05, looking into it",
+        "tom: I see it too, error rate is at 12% on the dashboard",
+        "priya: looks like the payments pod is OOMing after the 13:50 deploy",
+        "tom: should we roll back?",
+        "priya: yes, rolling back to v2.31 now",
+        "priya: rollback done, error rate back under 0.5%",
+        "sam: should we tell support?",
+        "tom: no, not yet"), HashEmbedder())
+    assert [(p.sources, p.text) for p in summary.decisions] == [
+        (("m4", "m5"), "tom asks whether we should roll back; priya: yes, rolling back to v2.31 now")]
+    assert "m5" in summary.tldr_sources and "rolling back to v2.31" in summary.tldr.lower()
+
 @pytest.mark.parametrize("text", ["Yes it is.", "Oh it is.", "here it is", "what day it is?"])
 def test_it_is_without_a_choice_is_no_decision(text: str) -> None:
     from agent.summarize.signals import is_decision
