@@ -27,6 +27,7 @@ import itertools
 import json
 import math
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -225,8 +226,9 @@ async def measure(load: Load, meter: Meter, args: argparse.Namespace) -> dict[st
 
 async def profile(pid: int, out: str, seconds: float) -> asyncio.subprocess.Process:
     """py-spy sampling the server through a phase (a flat ``--format raw`` file: collapsed stacks)."""
-    spy = Path(sys.executable).with_name("py-spy")
-    return await asyncio.create_subprocess_exec(str(spy), "record", "-p", str(pid), "-o", out, "--format", "raw",
+    beside = Path(sys.executable).with_name("py-spy")  # the venv's, else the one on PATH
+    spy = str(beside) if beside.exists() else shutil.which("py-spy") or "py-spy"
+    return await asyncio.create_subprocess_exec(spy, "record", "-p", str(pid), "-o", out, "--format", "raw",
                                                 "-d", str(max(1, int(seconds))), "-r", "200", "--nonblocking",
                                                 stdout=asyncio.subprocess.DEVNULL)
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.layout import Layout
+
+if TYPE_CHECKING:
+    from agent.classify.ledger import ReadWith
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class Accepted:
     message: IncomingMessage  # scrubbed
     text: str  # cleaned, as stored
     owed: bool
+    read: ReadWith | None = None  # the author's record for the spam screen, read with the message's insert
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.classify.ledger import EXEMPT_DAYS, SpamLedger
+from agent.classify.ledger import EXEMPT_DAYS, ReadWith, SpamLedger
 from agent.classify.standing import Sender
 from bot.events import Author, ChannelRef, IncomingMessage, MessageEdit, PlatformFlag, Reply
 from bot.text import neutralize_mentions, scrub
@@ -61,13 +61,14 @@ class Moderator:
         """Load the spam model before the platforms deliver messages, so the first one doesn't wait."""
         await self.classification.ready_spam()
 
-    async def screen(self, message: IncomingMessage, adapter: Adapter | None) -> bool:
+    async def screen(self, message: IncomingMessage, adapter: Adapter | None, read: ReadWith | None = None) -> bool:
         """True when the message was flagged or held (it then never reaches the agent). The pipeline hands
-        it over scrubbed of lone surrogates (:func:`bot.text.scrub`)."""
+        it over scrubbed of lone surrogates (:func:`bot.text.scrub`), with ``read``, the author's record, when
+        it was read with the message's insert."""
         try:
             async with asyncio.timeout(SCREEN_TIMEOUT_S):
                 return await self._screen(message.channel, message.id, message.author, message.text, adapter,
-                                          new_member=_is_new(message), at=message.created_at)
+                                          new_member=_is_new(message), at=message.created_at, read=read)
         except Exception as exc:  # TimeoutError included: fail closed
             log.error("spam screen failed; message held", exc_info=not isinstance(exc, TimeoutError),
                       extra={"message_id": message.id, "channel": message.channel.key,
@@ -90,11 +91,12 @@ class Moderator:
         return author.is_admin or bool({r.lower() for r in author.roles} & self.settings.exempt_role_set)
 
     async def _screen(self, channel: ChannelRef, message_id: str, author: Author, text: str, adapter: Adapter | None,
-                      new_member: bool = False, edited: bool = False, at: datetime | None = None) -> bool:
+                      new_member: bool = False, edited: bool = False, at: datetime | None = None,
+                      read: ReadWith | None = None) -> bool:
         if author.is_bot:  # before any read: other bots cost nothing
             return False
         trusted = self._trusted(author)
-        standing = await self.ledger.standing(channel.key, author.id)  # with the channel's policy: one read
+        standing = await self.ledger.standing(channel.key, author.id, read=read)  # with the channel's policy
         policy = self.settings.spam_policy if standing.policy is None else str(standing.policy)
         if policy == "off":
             return False

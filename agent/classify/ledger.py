@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from agent.classify.signals import Signal
-from agent.storage.ports import FoundMessage, SpamFlag, SpamStore
+from agent.storage.ports import AuthorAsk, AuthorRecord, FoundMessage, SpamFlag, SpamStore
 
 EXEMPT_DAYS = 30  # default lifetime of an exemption (channel setting ``spam_exempt_days``)
 TRUST_STEP = 0.15  # each "not spam" verdict lowers the author's soft evidence by this much …
@@ -56,6 +56,20 @@ class Standing:
     new_here: bool = False  # Confab has watched the workspace for less than WATCH_DAYS
 
 
+def asking(author_id: str, now: float) -> AuthorAsk:
+    """What :meth:`SpamLedger.standing` reads about an author at ``now`` (so the read can ride on the insert:
+    :meth:`agent.storage.ports.MessageStore.add_screened`)."""
+    return AuthorAsk(author_id, now, now - TRUST_WINDOW_DAYS * DAY_S, before=now - EARLIER_S)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadWith:
+    """The author's record read with the message's insert, and what it was asked."""
+
+    ask: AuthorAsk
+    record: AuthorRecord
+
+
 class SpamLedger:
     def __init__(self, store: SpamStore) -> None:
         self.store = store
@@ -67,10 +81,15 @@ class SpamLedger:
         await self.store.record_flag(SpamFlag(channel_key, message_id, author_id, text, score, tuple(reasons),
                                               action), replace=replace)
 
-    async def standing(self, channel_key: str, author_id: str, now: float | None = None) -> Standing:
-        now = time.time() if now is None else now
-        record = await self.store.author_record(channel_key, author_id, now, now - TRUST_WINDOW_DAYS * DAY_S,
-                                                before=now - EARLIER_S)
+    async def standing(self, channel_key: str, author_id: str, now: float | None = None,
+                       read: ReadWith | None = None) -> Standing:
+        """``read``: the author's record as read with the message's insert (no read here then), at its ``now``."""
+        if read is not None:
+            now, record = read.ask.now, read.record
+        else:
+            ask = asking(author_id, time.time() if now is None else now)
+            now = ask.now
+            record = await self.store.author_record(channel_key, author_id, now, ask.since, before=ask.before)
         verdicts = sorted(record.verdicts)
         last_spam = max((at for at, kind in verdicts if kind == "spam"), default=None)
         hams = sum(1 for at, kind in verdicts if kind == "ham" and (last_spam is None or at > last_spam))
@@ -124,4 +143,4 @@ class SpamLedger:
         return await self.store.stats(channel_key)
 
 
-__all__ = ["DAY_S", "EXEMPT_DAYS", "FoundMessage", "SpamLedger", "Standing"]
+__all__ = ["DAY_S", "EXEMPT_DAYS", "FoundMessage", "ReadWith", "SpamLedger", "Standing", "asking"]

@@ -18,8 +18,14 @@ import numpy as np
 
 from agent.memory.models import StoredMessage
 from agent.storage.feedback import FeedbackStore
+from agent.storage.spam_ports import AuthorAsk as AuthorAsk
+from agent.storage.spam_ports import AuthorRecord as AuthorRecord
+from agent.storage.spam_ports import FoundMessage as FoundMessage
+from agent.storage.spam_ports import Intake as Intake
+from agent.storage.spam_ports import SpamFlag as SpamFlag
+from agent.storage.spam_ports import SpamStore as SpamStore
+from agent.storage.spam_ports import Verdict as Verdict
 
-Verdict = Literal["ham", "spam"]
 # a reply's record: never claimed before / claimed by an earlier attempt that may have posted it / delivered
 ReplyState = Literal["new", "retry", "done"]
 
@@ -32,6 +38,12 @@ class MessageStore(Protocol):
         """Store a message, and the answer ``owed`` to it in the same write (atomically); False when that
         (channel, id) is already stored (the insert is the dedupe; nothing is written then). ``screen``: what
         a spam screen needs beyond the row (JSON), kept until :meth:`screened` says the screen is done."""
+
+    async def add_screened(self, message: StoredMessage, screen: str, ask: AuthorAsk,
+                           unless_on: str | None = None) -> Intake:
+        """:meth:`add` of a message owed nothing, with its ``screen``, and the author's record (as
+        :meth:`SpamStore.author_record` in the message's channel reads it after the add) in the same round trip.
+        With ``unless_on`` (a channel setting): when it is "on" there, nothing is written (``held``)."""
 
     async def screened(self, keys: Sequence[tuple[str, str, datetime]]) -> None:
         """The spam screen of these messages (channel key, id, created_at) is done: their ``screen`` goes."""
@@ -204,76 +216,6 @@ class ReplyLedger(Protocol):
         """Record the platform's id of the reply's (first) message; in the same write, all or nothing, remember
         ``said`` (the reply as :meth:`MessageStore.add` stores a message) and settle the answer owed to
         ``settles`` (channel key, message id; as :meth:`PendingAnswers.settle`, a no-op if it is not owed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SpamFlag:
-    """A message Confab flagged or held, or a platform's own filter acted on."""
-
-    channel_key: str
-    message_id: str
-    author_id: str
-    text: str
-    score: float
-    reasons: tuple[str, ...]
-    action: str
-
-
-@dataclass(frozen=True, slots=True)
-class FoundMessage:
-    channel_key: str
-    message_id: str
-    author_id: str
-    text: str
-    flagged: bool
-    reasons: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorRecord:
-    """What moderators said about an author: an exemption in this channel, and their verdicts
-    (``(when, verdict)``) on the author's messages in the workspace; with it, the channel's own
-    ``spam_policy`` setting (None when unset), so the spam screen needs one read per message."""
-
-    exempt: bool
-    verdicts: tuple[tuple[float, Verdict], ...]
-    spam_policy: Any = None
-    posted_before: bool = False  # their latest message in the workspace before ``before`` was not flagged
-
-
-@runtime_checkable
-class SpamStore(Protocol):
-    """Spam flags, moderators' corrections (training examples) and the exemptions corrections grant."""
-
-    async def record_flag(self, flag: SpamFlag, *, replace: bool) -> None:
-        """Keep a flag; an existing flag of that message is replaced when ``replace``, else kept."""
-
-    async def author_record(self, channel_key: str, author_id: str, now: float, since: float,
-                            before: float | None = None) -> AuthorRecord:
-        """The author's exemption in the channel (unexpired at ``now``), verdicts since ``since``, the
-        channel's ``spam_policy`` setting (as :meth:`ChannelSettings.get` would return it) and, with
-        ``before``, whether they posted in the workspace before then, unflagged: in one read."""
-
-    async def watched_before(self, channel_key: str, when: float) -> bool:
-        """Does the store hold a message of the channel's workspace from before ``when``?"""
-
-    async def find_flagged(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
-        """Flags of those message ids in the channel's workspace, newest first."""
-
-    async def find_remembered(self, channel_key: str, message_ids: Sequence[str]) -> list[FoundMessage]:
-        """People's (not the bot's) remembered messages with those ids in the workspace, newest first."""
-
-    async def correct(self, message: FoundMessage, verdict: Verdict, by: str, now: float,
-                      exempt_until: float | None = None) -> None:
-        """All or nothing: keep the verdict (replacing an earlier one on that message); ``ham`` clears the
-        message's flag and, with ``exempt_until``, exempts its author in that channel until then; ``spam``
-        revokes the author's exemptions in the whole workspace."""
-
-    async def stats(self, channel_key: str) -> tuple[int, int, int]:
-        """(flags, ``ham`` verdicts, ``spam`` verdicts) in a channel."""
-
-    async def training_examples(self) -> list[tuple[str, Verdict]]:
-        """Every verdict with its message's text, in every channel: what a retrained spam model learns from."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any, Protocol
 
+from agent.classify.ledger import ReadWith, asking
 from agent.deps import Deps
 from agent.jobs import JobError
 from agent.speech import SpeechService
@@ -50,7 +52,7 @@ from bot.outbox import Outbox
 from bot.pipeline.answer import Answerer, ThreadFollower
 from bot.pipeline.commands import CommandRunner
 from bot.pipeline.gave_up import answer_given_up, command_given_up
-from bot.pipeline.helpdesk import HelpDesk, is_post
+from bot.pipeline.helpdesk import HELP_CHANNEL, HelpDesk, is_post
 from bot.pipeline.ingest import accept_form, owed_record
 from bot.pipeline.limit import Limit
 from bot.pipeline.owed_commands import answer_owed, owed_command, resume_commands
@@ -70,7 +72,8 @@ UNOWED_AT_ONCE = 8
 
 
 class Moderator(Protocol):
-    async def screen(self, message: IncomingMessage, adapter: Adapter | None) -> bool: ...
+    async def screen(self, message: IncomingMessage, adapter: Adapter | None, read: ReadWith | None = None) -> bool:
+        ...
 
     async def rescreen_edit(self, edit: MessageEdit, adapter: Adapter | None) -> None: ...
 
@@ -135,14 +138,37 @@ class Pipeline:
 
         Raises when it could not be stored: the platform must not be told the event arrived."""
         accepted = accept_form(message)
+        if not accepted.owed and self._screened(accepted.message):
+            return await self._accept_screened(accepted)
         if not accepted.owed and await self.helpdesk.owes(accepted.message):  # a help channel's new post
             accepted = replace(accepted, owed=True)
+        return await self._store(accepted)
+
+    async def _accept_screened(self, accepted: Accepted) -> Accepted | None:
+        """A person's message owed nothing (the most common): stored with its screen owed, and the author's record
+        the screen needs read in the same round trip; a post in a help channel (owed a possible answer after all)
+        is held back by the store, then stored as owed."""
+        message = accepted.message
+        ask = asking(message.author.id, time.time())
+        stored = to_stored(message, files_noted(accepted.text, message.attachments))
+        intake = await self.store.messages.add_screened(stored, screen_record(message), ask,
+                                                        unless_on=HELP_CHANNEL if is_post(message) else None)
+        if intake.held:
+            return await self._store(replace(accepted, owed=True))
+        if not intake.stored or intake.record is None:
+            log.debug("duplicate delivery dropped", extra={"message_id": message.id})
+            return None
+        self.screens.owed(message)
+        self.answerer.count(message)
+        return replace(accepted, read=ReadWith(ask, intake.record))
+
+    async def _store(self, accepted: Accepted) -> Accepted | None:
         owed = owed_record(accepted) if accepted.owed else None
         # a message owed an answer is screened on the answer's way (resumed, or its job) if this process dies
         screen = None if accepted.owed or not self._screened(accepted.message) else screen_record(accepted.message)
         stored = to_stored(accepted.message, files_noted(accepted.text, accepted.message.attachments))
         if not await self.store.messages.add(stored, owed, screen):
-            log.debug("duplicate delivery dropped", extra={"message_id": message.id})
+            log.debug("duplicate delivery dropped", extra={"message_id": accepted.message.id})
             return None
         if screen is not None:
             self.screens.owed(accepted.message)
@@ -230,7 +256,7 @@ class Pipeline:
         accepted = await self.voice.transcribe(accepted)  # recordings' words: screened, routed, answered
         message = accepted.message
         if self.moderator is not None:
-            flagged = await self.moderator.screen(message, self.outbox.adapter_for(message.channel))
+            flagged = await self.moderator.screen(message, self.outbox.adapter_for(message.channel), read=accepted.read)
             self.screens.done(message)
             if flagged:
                 return False

@@ -86,7 +86,7 @@ async def test_flagged_message_never_reaches_the_agent(make_chat: Any) -> None:
         def __init__(self) -> None:
             self.screened: list[str] = []
 
-        async def screen(self, message: IncomingMessage, adapter: Any) -> bool:
+        async def screen(self, message: IncomingMessage, adapter: Any, read: Any = None) -> bool:
             self.screened.append(message.text)
             return "free nitro" in message.text
 

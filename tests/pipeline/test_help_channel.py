@@ -217,7 +217,7 @@ async def test_a_cross_on_the_answer_hides_it_for_the_asker_or_an_admin(bot: Bot
 
 async def test_a_flagged_post_never_reaches_the_answer(docs: Path) -> None:
     class FlagsAll:
-        async def screen(self, message: IncomingMessage, adapter: Any) -> bool:
+        async def screen(self, message: IncomingMessage, adapter: Any, read: Any = None) -> bool:
             return True
 
         async def rescreen_edit(self, edit: Any, adapter: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.adapter import Adapter
 from bot.events import IncomingMessage, MessageEdit, PlatformFlag
@@ -24,7 +25,7 @@ class HeldScreen:
         self.running = self.most = 0
         self.screened: list[str] = []
 
-    async def screen(self, message: IncomingMessage, adapter: Adapter | None) -> bool:
+    async def screen(self, message: IncomingMessage, adapter: Adapter | None, read: Any = None) -> bool:
         self.running += 1
         self.most = max(self.most, self.running)
         try:

@@ -129,7 +129,7 @@ async def test_progress_note_is_removed_when_no_answer_comes(slack_bot: Any, fak
     import asyncio
 
     class SlowFlagger:
-        async def screen(self, message: Any, adapter: Any) -> bool:
+        async def screen(self, message: Any, adapter: Any, read: Any = None) -> bool:
             await asyncio.sleep(0.3)  # slow on purpose: longer than progress_after_s, so a note shows
             return True  # flagged: never reaches the agent
 
@@ -280,7 +280,7 @@ async def test_spam_flag_actions_reach_slack(slack_bot: Any, fake_api: FakeSlack
     from bot.events import ChannelRef, Reply
 
     class Flagger:  # stands in for bot.moderation.Moderator: same calls, trivial judgement
-        async def screen(self, message: Any, adapter: Any) -> bool:
+        async def screen(self, message: Any, adapter: Any, read: Any = None) -> bool:
             if "FREE CRYPTO" not in message.text:
                 return False
             await adapter.react(message.channel, message.id, "🚩")

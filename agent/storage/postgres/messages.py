@@ -10,9 +10,10 @@ from typing import Any
 from psycopg import sql
 
 from agent.memory.models import StoredMessage
-from agent.storage.ports import PendingAnswer
+from agent.storage.ports import AuthorAsk, Intake, PendingAnswer
 from agent.storage.postgres.db import Connection, Database
 from agent.storage.postgres.partitions import prune as prune_months
+from agent.storage.postgres.spam import LATEST, record_columns, record_of, record_params
 from agent.storage.rows import platform_bounds
 
 OnOwed = Callable[[Connection, PendingAnswer], Awaitable[None]]
@@ -40,6 +41,27 @@ p AS (
 SELECT count(*) FROM m
 """
 
+# a message owed nothing stored with its screen, unless the channel's ``unless`` setting is on, and the author's
+# record read in the same statement; the new row is not visible to that read, so it is a candidate of its own
+ADD_SCREENED = """
+WITH s AS (
+    SELECT EXISTS (SELECT 1 FROM channel_settings WHERE channel_key = %(key)s AND key = %(unless)s::text
+                   AND value = '"on"'::jsonb) AS held),
+k AS (
+    INSERT INTO message_keys (channel_key, id, created_at)
+    SELECT %(key)s::text, %(id)s::text, %(at)s::timestamptz FROM s WHERE NOT s.held
+    ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
+m AS (
+    INSERT INTO messages (channel_key, id, thread, author_id, author_name, text, created_at, is_bot, edited_at,
+                          deleted, unscreened)
+    SELECT k.channel_key, k.id, %(thread)s::text, %(author_id)s::text, %(author_name)s::text, %(text)s::text,
+           k.created_at, %(is_bot)s::boolean, %(edited_at)s::timestamptz, %(deleted)s::boolean, %(screen)s::text
+    FROM k
+    ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at, author_id, is_bot)
+SELECT {record}, (SELECT count(*) FROM m), s.held FROM s
+""".format(record=record_columns(
+    f"({LATEST}) UNION ALL SELECT id, channel_key, created_at FROM m WHERE author_id = %(author)s "
+    "AND created_at < to_timestamp(%(before)s) AND NOT is_bot"))
 
 # a screen left by a dead process, leased to one caller at a time (oldest first; a lease runs out if that one dies)
 TAKE_UNSCREENED = """
@@ -103,6 +125,13 @@ class PostgresMessages:
             if stored:
                 await self._on_owed(conn, owed)
             return stored
+
+    async def add_screened(self, message: StoredMessage, screen: str, ask: AuthorAsk,
+                           unless_on: str | None = None) -> Intake:
+        params = adding(message, screen=screen) | record_params(message.channel_key, ask) | {"unless": unless_on}
+        [row] = await self.db.fetch(ADD_SCREENED, params)
+        stored, held = bool(row[5]), bool(row[6])
+        return Intake(stored, held, record_of(row) if stored else None)
 
     async def screened(self, keys: Sequence[tuple[str, str, datetime]]) -> None:
         if keys:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from agent.storage.ports import AuthorRecord, FoundMessage, SpamFlag, Verdict
+from agent.storage.ports import AuthorAsk, AuthorRecord, FoundMessage, SpamFlag, Verdict
 from agent.storage.postgres.db import Database
 
 _FLAG_COLUMNS = "channel_key, message_id, author_id, text, score, reasons, action, created_at"
@@ -20,6 +21,37 @@ def _workspace_range(channel_key: str) -> tuple[str, str]:
     platform, workspace, _ = channel_key.split(":", 2)
     prefix = f"{platform}:{workspace}:"
     return prefix, prefix[:-1] + ";"
+
+
+# the author's latest message in the workspace before ``before`` (by time), a candidate for "posted before"
+LATEST = ("SELECT m.id, m.channel_key, m.created_at FROM messages m WHERE m.author_id = %(author)s "
+          "AND m.channel_key >= %(low)s AND m.channel_key < %(high)s AND m.created_at < to_timestamp(%(before)s) "
+          "AND NOT m.is_bot ORDER BY m.created_at DESC LIMIT 1")
+_VERDICTS = ("FROM spam_corrections WHERE author_id = %(author)s AND channel_key >= %(low)s "
+             "AND channel_key < %(high)s AND created_at > %(since)s ORDER BY created_at")
+
+
+def record_columns(candidates: str) -> str:
+    """The select list of an author's record (:func:`record_of` reads it; :func:`record_params` fills it), "posted
+    before" from the newest of ``candidates`` (rows of id, channel_key, created_at)."""
+    return ("EXISTS (SELECT 1 FROM spam_exemptions WHERE channel_key = %(key)s AND author_id = %(author)s "
+            "AND expires_at > %(now)s), (SELECT value FROM channel_settings WHERE channel_key = %(key)s "
+            f"AND key = 'spam_policy'), ARRAY(SELECT created_at {_VERDICTS}), ARRAY(SELECT verdict {_VERDICTS}), "
+            "(SELECT NOT EXISTS (SELECT 1 FROM spam_flags f WHERE f.message_id = c.id "
+            f"AND f.channel_key = c.channel_key) FROM ({candidates}) c ORDER BY c.created_at DESC LIMIT 1)")
+
+
+def record_params(channel_key: str, ask: AuthorAsk) -> dict[str, Any]:
+    low, high = _workspace_range(channel_key)
+    return {"key": channel_key, "author": ask.author_id, "now": ask.now, "low": low, "high": high, "since": ask.since,
+            "before": -1.0 if ask.before is None else ask.before}
+
+
+def record_of(row: Sequence[Any]) -> AuthorRecord:
+    """The record from the columns of :func:`record_columns` (the first five of ``row``)."""
+    exempt, policy, times, kinds, posted = row[:5]
+    return AuthorRecord(bool(exempt), tuple((float(at), _verdict(kind)) for at, kind in zip(times, kinds, strict=True)),
+                        policy, bool(posted))
 
 
 class PostgresSpam:
@@ -38,22 +70,9 @@ class PostgresSpam:
 
     async def author_record(self, channel_key: str, author_id: str, now: float, since: float,
                             before: float | None = None) -> AuthorRecord:
-        low, high = _workspace_range(channel_key)
-        verdicts = ("FROM spam_corrections WHERE author_id = %(author)s AND channel_key >= %(low)s "
-                    "AND channel_key < %(high)s AND created_at > %(since)s ORDER BY created_at")
-        [(exempt, policy, times, kinds, posted)] = await self.db.fetch(
-            "SELECT EXISTS (SELECT 1 FROM spam_exemptions WHERE channel_key = %(key)s AND author_id = %(author)s "
-            "AND expires_at > %(now)s), (SELECT value FROM channel_settings WHERE channel_key = %(key)s "
-            f"AND key = 'spam_policy'), ARRAY(SELECT created_at {verdicts}), ARRAY(SELECT verdict {verdicts}), "
-            "(SELECT NOT EXISTS (SELECT 1 FROM spam_flags f WHERE f.message_id = m.id "
-            "AND f.channel_key = m.channel_key) FROM messages m WHERE m.author_id = %(author)s "
-            "AND m.channel_key >= %(low)s AND m.channel_key < %(high)s "
-            "AND m.created_at < to_timestamp(%(before)s) AND NOT m.is_bot ORDER BY m.created_at DESC LIMIT 1)",
-            {"key": channel_key, "author": author_id, "now": now, "low": low, "high": high, "since": since,
-             "before": -1.0 if before is None else before})
-        return AuthorRecord(bool(exempt), tuple((float(at), _verdict(kind)) for at, kind in zip(times, kinds,
-                                                                                                 strict=True)),
-                            policy, bool(posted))
+        [row] = await self.db.fetch(f"SELECT {record_columns(LATEST)}",
+                                    record_params(channel_key, AuthorAsk(author_id, now, since, before)))
+        return record_of(row)
 
     async def watched_before(self, channel_key: str, when: float) -> bool:
         low, high = _workspace_range(channel_key)

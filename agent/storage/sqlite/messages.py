@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -9,9 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.memory.models import StoredMessage
-from agent.storage.ports import PendingAnswer
+from agent.storage.ports import AuthorAsk, Intake, PendingAnswer
 from agent.storage.rows import platform_bounds
 from agent.storage.sqlite.db import Database
+from agent.storage.sqlite.spam import read_author_record
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,18 @@ class SqliteMessages:
 
     async def add(self, message: StoredMessage, owed: PendingAnswer | None = None, screen: str | None = None) -> bool:
         return await self.db.write(*adding(message, owed, screen)) > 0
+
+    async def add_screened(self, message: StoredMessage, screen: str, ask: AuthorAsk,
+                           unless_on: str | None = None) -> Intake:
+        """In process (one owns the file) the three steps need no single statement: the setting, the add, the read."""
+        if unless_on is not None:
+            rows = await self.db.fetch("SELECT value FROM channel_settings WHERE channel_key = ? AND key = ?",
+                                       (message.channel_key, unless_on))
+            if rows and json.loads(rows[0][0]) == "on":
+                return Intake(False, held=True)
+        if not await self.add(message, screen=screen):
+            return Intake(False)
+        return Intake(True, record=await read_author_record(self.db, message.channel_key, ask))
 
     async def screened(self, keys: Sequence[tuple[str, str, datetime]]) -> None:
         await self.db.write_many("UPDATE messages SET unscreened = NULL WHERE channel_key = ? AND id = ?",

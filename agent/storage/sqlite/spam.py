@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from agent.storage.ports import AuthorRecord, FoundMessage, SpamFlag, Verdict
+from agent.storage.ports import AuthorAsk, AuthorRecord, FoundMessage, SpamFlag, Verdict
 from agent.storage.sqlite.db import Database
 
 
@@ -18,6 +18,26 @@ def _workspace_range(channel_key: str) -> tuple[str, str]:
     platform, workspace, _ = channel_key.split(":", 2)
     prefix = f"{platform}:{workspace}:"
     return prefix, prefix[:-1] + ";"
+
+
+async def read_author_record(db: Database, channel_key: str, ask: AuthorAsk) -> AuthorRecord:
+    """:meth:`SpamStore.author_record` (messages.py reads it too, after storing a message)."""
+    low, high = _workspace_range(channel_key)
+    rows = await db.fetch_small(  # one author's, within a time window: a few rows, on every message
+        "SELECT 'exempt', expires_at FROM spam_exemptions WHERE channel_key = ? AND author_id = ? "
+        "AND expires_at > ? UNION ALL SELECT verdict, created_at FROM spam_corrections WHERE author_id = ? "
+        "AND channel_key >= ? AND channel_key < ? AND created_at > ? UNION ALL SELECT 'policy', value "
+        "FROM channel_settings WHERE channel_key = ? AND key = 'spam_policy' UNION ALL SELECT 'posted', "
+        "NOT EXISTS (SELECT 1 FROM spam_flags f WHERE f.message_id = m.id AND f.channel_key = m.channel_key) "
+        "FROM (SELECT id, channel_key FROM messages WHERE author_id = ? AND channel_key >= ? AND channel_key < ? "
+        "AND created_at < ? AND NOT is_bot ORDER BY created_at DESC LIMIT 1) m",
+        (channel_key, ask.author_id, ask.now, ask.author_id, low, high, ask.since, channel_key,
+         ask.author_id, low, high, -1.0 if ask.before is None else ask.before))
+    exempt = any(kind == "exempt" for kind, _ in rows)
+    policy = next((json.loads(value) for kind, value in rows if kind == "policy"), None)
+    posted = any(kind == "posted" and bool(value) for kind, value in rows)
+    verdicts = tuple((float(at), _verdict(kind)) for kind, at in rows if kind not in ("exempt", "policy", "posted"))
+    return AuthorRecord(exempt, verdicts, policy, posted)
 
 
 class SqliteSpam:
@@ -34,22 +54,7 @@ class SqliteSpam:
 
     async def author_record(self, channel_key: str, author_id: str, now: float, since: float,
                             before: float | None = None) -> AuthorRecord:
-        low, high = _workspace_range(channel_key)
-        rows = await self.db.fetch_small(  # one author's, within a time window: a few rows, on every message
-            "SELECT 'exempt', expires_at FROM spam_exemptions WHERE channel_key = ? AND author_id = ? "
-            "AND expires_at > ? UNION ALL SELECT verdict, created_at FROM spam_corrections WHERE author_id = ? "
-            "AND channel_key >= ? AND channel_key < ? AND created_at > ? UNION ALL SELECT 'policy', value "
-            "FROM channel_settings WHERE channel_key = ? AND key = 'spam_policy' UNION ALL SELECT 'posted', "
-            "NOT EXISTS (SELECT 1 FROM spam_flags f WHERE f.message_id = m.id AND f.channel_key = m.channel_key) "
-            "FROM (SELECT id, channel_key FROM messages WHERE author_id = ? AND channel_key >= ? AND channel_key < ? "
-            "AND created_at < ? AND NOT is_bot ORDER BY created_at DESC LIMIT 1) m",
-            (channel_key, author_id, now, author_id, low, high, since, channel_key,
-             author_id, low, high, -1.0 if before is None else before))
-        exempt = any(kind == "exempt" for kind, _ in rows)
-        policy = next((json.loads(value) for kind, value in rows if kind == "policy"), None)
-        posted = any(kind == "posted" and bool(value) for kind, value in rows)
-        verdicts = tuple((float(at), _verdict(kind)) for kind, at in rows if kind not in ("exempt", "policy", "posted"))
-        return AuthorRecord(exempt, verdicts, policy, posted)
+        return await read_author_record(self.db, channel_key, AuthorAsk(author_id, now, since, before))
 
     async def watched_before(self, channel_key: str, when: float) -> bool:
         low, high = _workspace_range(channel_key)
@@ -113,8 +118,6 @@ class SqliteSpam:
     async def training_examples(self) -> list[tuple[str, Verdict]]:
         rows = await self.db.fetch("SELECT text, verdict FROM spam_corrections WHERE text != '' ORDER BY rowid")
         return [(str(text), _verdict(verdict)) for text, verdict in rows]
-
-
 
 
 def _verdict(value: object) -> Verdict:
