@@ -27,7 +27,9 @@ _TO_ANYONE = re.compile(r"^(?:(?:hey|so|ok(?:ay)?|also)[,!]?\s+)?(?:(can|could|w
                         r"anybody)(?: please)?|(?:someone|somebody|anyone|anybody),? (please|pls))\s+(?=\w)", re.I)
 # "can we add an alert for that?": an idea for the team, whoever takes it on ("sure, I'll add one tomorrow") owns it;
 # a bare "sure" agrees with the idea and takes on nothing (signals.takes_on)
-_TO_US = re.compile(r"^(?:(?:hey|so|ok(?:ay)?|also)[,!]?\s+)?(?:can|could) we(?: please)?\s+(?=\w)", re.I)
+# ... as is a "let's" that closes a discussion ("ok, let's bump the replica to 8GB": "I'll resize it today")
+_TO_US = re.compile(r"^(?:(?:hey|so|ok(?:ay)?|also)[,!]?\s+)?(?:can|could) we(?: please)?\s+(?=\w)|"
+                    r"^(?:ok(?:ay)?|alright|so|fine|then)[,!.]?\s+(?=" + signals.LETS + r")let'?s\s+", re.I)
 ANYONE = "\x00anyone"  # the owner of such a request until someone takes it on
 _COMMON = signals.STOP_WORDS | frozenset(
     "ready about into make take done does need want anyone someone something then than been were".split())

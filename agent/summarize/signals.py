@@ -17,20 +17,25 @@ from agent.text import QUESTION_OPENER, REQUEST_CLAUSE, sentences
 
 _IT_IS = re.compile(r"^(?:(?:ok(?:ay)?|alright|fine|so|then|great)[,!.]?\s+)*([\w.\-]+(?: [\w.\-]+)?) it is\s*[.!]*$",
                     re.I)  # "ok, Thursday it is." (not "yes it is", "here it is")
+# "ok, let's bump the replica to 8GB": a "let's" that closes a discussion commits the team to an act (not "let's see",
+# "let's wait and see", "let's talk tomorrow", "let's grab lunch")
+LETS = (r"let'?s\s+(?!(?:see|wait|hope|talk|chat|discuss|think|meet|catch up|sync|grab|get lunch|have lunch|"
+         r"start|begin|move on|continue|go through|look at|take a look|check|try|not|do lunch|eat|order)\b)[a-z]+\b")
 _DECISION = re.compile(
     r"\bdecision(?: is)?:|"  # a colon ends this cue: no word boundary after it
     r"\b(we(?:'ve| have)? decided|decided to|let'?s go with|we(?:'ll| will) go with|"
     r"going with|we agreed|agreed(?: on| to| that)?|it'?s settled|settled on|final(?:ly)? (?:call|decision)|"
     r"approved|sign(?:ed)? off on|we(?:'ll| will) (?:use|ship|keep|drop|switch to|move to|postpone)|"
-    r"let'?s (?:use|ship|keep|drop|switch to|move to|postpone|do)|consensus|"
-    r"(?:let'?s|we(?:'ll| will)) go ahead with)\b", re.I)
+    r"let'?s (?:use|ship|keep|drop|switch to|move to|postpone|do(?! (?:lunch|coffee|drinks|dinner)\b))|consensus|"
+    r"(?:let'?s|we(?:'ll| will)) go ahead with)\b|" + r"^(?:ok(?:ay)?|alright|so|fine|then)[,!.]?\s+" + LETS, re.I)
 # the team itself deciding, or committing to an act ("let's ship it on Thursday"; not "legal approved it", not
 # "let's do lunch")
 _STRONG_DECISION = re.compile(
     r"\bdecision(?: is)?:|\b(we(?:'ve| have)? decided|decided to|let'?s go with|we(?:'ll| will) go with|"
     r"we(?:'re| are) going with|agreed|it'?s settled|settled on|final(?:ly)? (?:call|decision)|consensus|"
     r"(?:let'?s|we(?:'ll| will)) go ahead with|"
-    r"(?:let'?s|we(?:'ll| will)) (?:use|ship|keep|drop|switch to|move to|postpone))\b", re.I)
+    r"(?:let'?s|we(?:'ll| will)) (?:use|ship|keep|drop|switch to|move to|postpone))\b|"
+    r"^(?:ok(?:ay)?|alright|so|fine|then)[,!.]?\s+" + LETS, re.I)
 STOP_WORDS = frozenset(  # function words and chat filler
     "a an the and or but if so of to in on at by for with from as is are was were be been being am do does did "
     "i you he she it we they me him her us them my your his its our their this that these those there here "

@@ -469,6 +469,23 @@ def test_a_yes_to_a_proposal_is_the_threads_decision() -> None:
         (("m4", "m5"), "tom asks whether we should roll back; priya: yes, rolling back to v2.31 now")]
     assert "m5" in summary.tldr_sources and "rolling back to v2.31" in summary.tldr.lower()
 
+def test_a_lets_that_closes_a_discussion_is_its_decision_and_whoever_commits_owns_it() -> None:
+    """"ok let's bump the replica to 8GB for now …" and "I'll resize it today" gave no decision and no action item:
+    only "let's use/ship/keep/drop/…" decided, and "resize it" points back. "let's see" decides nothing."""
+    summary = summarize_extractive(msgs(
+        "ana: the export job failed again last night, same timeout on the replica",
+        "ben: I think the replica is too small, it has 4GB and the export needs 6",
+        "cleo: we could stream the export instead of loading everything in memory",
+        "ben: streaming would take a week of work though",
+        "ana: ok let's bump the replica to 8GB for now and plan streaming for next sprint",
+        "ben: I'll resize it today",
+        "cleo: so let's see how it goes",
+        "dev: alright let's do lunch"), HashEmbedder())
+    assert [p.sources for p in summary.decisions] == [("m5",)]
+    assert "m5" in summary.tldr_sources
+    assert [(a.owner, a.due, a.asked_by, a.sources) for a in summary.action_items] == [
+        ("ben", "today", "ana", ("m5", "m6"))]
+
 @pytest.mark.parametrize("text", ["Yes it is.", "Oh it is.", "here it is", "what day it is?"])
 def test_it_is_without_a_choice_is_no_decision(text: str) -> None:
     from agent.summarize.signals import is_decision
