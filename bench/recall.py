@@ -6,24 +6,25 @@ the real local embedder: indexing rate, restart, query time, freshness, permissi
 
 ``--threads``: cores the embedder's inference uses, 1 by default (the indexing target is per core), 0 for all.
 (``--messages 20000 --recall-only``: a quick run for tuning, a few minutes; ``--misses`` prints the development
-questions missed with their first 5 hits, never the held-out ones; ``--development-only`` reports recall on the
-development questions alone, for tuning; ``--fresh-from`` indexes the ``text`` of a
-JSONL file's rows as the fresh messages instead of the generated ticket notes: real chat of real lengths.)
+questions (both sets) missed with their first 5 hits, never the held-out ones nor, among the hits, a held-out
+decision or a line naming a held-out topic; ``--development-only`` reports recall on the development questions
+alone, for tuning; ``--fresh-from`` indexes the ``text`` of a JSONL file's rows as the fresh messages instead of
+the generated ticket notes: real chat of real lengths.)
 
 - indexing: the whole history embedded and stored (repeated chat lines are embedded once), and separately
   500 fresh messages with unique text (no embedder cache can help; ticket notes of 25 tokens) through the
   change feed, beside the embedder alone on 500 others of the same kind;
 - restart: a new service reading the stored vectors back (how many messages it embedded again);
 - query: p50 / p95 of ``RecallService.search`` including the query's embedding, the access check and the
-  read-back of the hits from the store, over the 108 decision questions and 150 topic queries;
+  read-back of the hits from the store, over the 149 decision questions and 150 topic queries;
 - freshness: a message stored while the service follows the store (every 1 s), until it is searchable;
 - permissions: 1,000 queries by one asker from channels she may read (public, private she is in, her DM) over 50
   channels (30 public, 10 private of which she is in 5, 8 DMs of which one is hers, 2 public she left), each
   channel holding lines only it has; a leaked line is a hit the reply may not quote (the platform's answer is a
   table here: the Slack and Discord checks are tested against their fakes in tests/recall);
 - recall@5: the deciding message among the first 5 hits of its question, asked where every line may be quoted,
-  for the 50 development questions (used while tuning the ranking), the 28 held-out ones and the 30 of the second
-  held-out set apart.
+  for the 50 development questions (used while tuning the ranking), the 28 held-out ones, the 30 of the second
+  held-out set and the 41 of the second development set (bench/recall_closing.py) apart.
 
 Figures (2 shared cores, SQLite, the local MiniLM embedder). Runs a and b (2026-11-30 06:04 and 06:14, busy
 machine: load 3-5) were on the first history (50 topics, no held-out set):
@@ -147,6 +148,51 @@ change (0.40) and for run g; its misses were never printed). The change after th
 came from the development misses at 200,000 messages, whose hits showed votes and option lists marked as decisions.
 The generator's talk is twelve templates, three of them votes, preferences or option lists, so that rule helps on
 this bench more than it would in real chat.
+
+Run h (2026-11-30 21:55-22:08, load 1.6-3.6 from other sessions' work; branch recall-heldout). The first
+development set was saturated (0.98) and its decisions carry the word list's markers; a second development set
+(DEVELOPMENT_2, bench/recall_closing.py: 41 threads closed without them, "X it is", "👍 X then", "merged: …",
+"Dramatiq. done.", plans stated as fact, non-native English) joins the history (149 topics, 4,271 distinct texts
+at 20,000 messages, 6,300 at 200,000: the other sets are scored on a new history again). Its misses showed why
+such decisions are lost: the model gives many of them 0.2-0.8, under the threshold, and an unmarked decision
+competes as plain talk against dozens of lines naming its topic, while the decision rankings, made of marked rows
+only, fill the first places with other topics' decisions. Every message now keeps its likelihood (the word list's
+1, a question's 0, else the model's probability; agent/recall/decisions.py ``likelihoods``), and a question about
+a decision ranks the rows at least 0.2 likely with the marked ones, by meaning raised by half their likelihood
+and by the talk's words (agent/recall/index.py ``CANDIDATE_FLOOR``, ``LIKELY_WEIGHT``; 8% of the rows at 20,000
+messages). Chosen on the development sets alone (at 20,000 messages, development / development 2: floor 0.2 with
+weights 0.1-2 all 47 / 28, 0.3 47 / 24, 0.1 47 / 28-29, every row 42-46 / 11-20); larger feedback (20 hits, 16
+terms) changed nothing; 154 new training lines in the same terse forms (on other topics) moved development 2 by
+0 to +1 with this ranking and were not kept. Before: commit 07adcf6 (this history, the ranking of run g);
+``--recall-only``, back to back:
+
+    run                                  before (07adcf6)        h
+    at 20,000 messages (21:56-22:00)
+    recall@5, development (50)           47/50 = 0.94            47/50 = 0.94
+    recall@5, held-out (28)              22/28 = 0.79            25/28 = 0.89
+    recall@5, held-out 2 (30)            17/30 = 0.57            20/30 = 0.67
+    recall@5, development 2 (41)         19/41 = 0.46            28/41 = 0.68
+    query p50 / p95                      26.0 / 32.6 ms          34.1 / 50.1 ms
+    at 200,000 messages (22:02-22:08)
+    recall@5, development (50)           47/50 = 0.94            46/50 = 0.92
+    recall@5, held-out (28)              23/28 = 0.82            24/28 = 0.86
+    recall@5, held-out 2 (30)            14/30 = 0.47            17/30 = 0.57
+    recall@5, development 2 (41)         16/41 = 0.39            22/41 = 0.54
+    query p50 / p95                      184.8 / 459.7 ms        73.1 / 146.0 ms (the load moved: see run g)
+
+The full run of h at 20,000 messages (``--messages 20000``, 22:11-22:14, load 3-3.5): 0 lines leaked and 0 forbidden
+canaries in 1,000 queries, a new message searchable after 0.67 s, restart 0 embedded again, recall@5 as above.
+
+On the history without the second development set (commit ba72dfb, untouched, 21:55, 20,000 messages): 0.98 / 0.82
+/ 0.57, p50 28.8 ms. The held-out sets were scored only for this table, the untouched checkout at 21:24 (the same
+figures) and once at 21:25 with a first draft of the set; their misses were never printed. The target (0.9) is
+still missed on both held-out sets: the remaining development 2 misses are questions whose words match another
+topic's talk ("which event are we having a stand at?" finds the standing desks and the analytics events),
+decisions that do not name the topic or an option the talk nearest the question names ("merged: every rep gets
+their own sandbox"), and decisions the model reads as talk ("Mapbox. Google's new pricing would cost us 4k a
+month": 0.08). While building the set, --misses printed held-out decisions among a development question's hits
+(another topic's lines), and a diagnostic printed some held-out talk lines; --misses now hides both, and nothing
+was chosen from them.
 """
 
 from __future__ import annotations
@@ -170,10 +216,29 @@ from agent.recall.service import RecallService
 from agent.storage.recall_store import recall_store
 from agent.storage.sqlite import SqliteStorage
 from agent.storage.sqlite.messages import adding
-from bench.recall_data import ALL_TOPICS, HELD_OUT, HELD_OUT_2, TOPICS, history, unique_messages
+from bench.recall_data import ALL_TOPICS, DEVELOPMENT_2, HELD_OUT, HELD_OUT_2, TOPICS, history, unique_messages
 
 W = "slack:T1:"
 FRESH = 500  # unique messages through the change feed
+# the question sets in ALL_TOPICS' order: the development sets are for tuning, the held-out ones only to report
+SETS = [("development", TOPICS), ("held-out", HELD_OUT), ("held-out 2", HELD_OUT_2), ("development 2", DEVELOPMENT_2)]
+
+
+def held_out(text: str) -> bool:
+    """A held-out set's decision, or a line naming one of its topics: ``--misses`` never prints them (a
+    development question's hits may be another topic's lines)."""
+    lowered = text.lower()
+    return any(text == decision or topic.lower() in lowered for topic, _, decision, _ in HELD_OUT + HELD_OUT_2)
+
+
+def developing(n: int) -> bool:
+    """Is ALL_TOPICS[n] a development question (its misses may be printed)?"""
+    start = 0
+    for name, topics in SETS:
+        if n < start + len(topics):
+            return name.startswith("development")
+        start += len(topics)
+    return False
 
 
 def key(i: int) -> str:
@@ -285,18 +350,19 @@ async def main(total: int, threads: int, recall_only: bool = False, misses: bool
         if n < len(ALL_TOPICS):
             ids = [h.entry.message_id for h in result.hits[:5]]
             hit.append(deciding[n] in ids)
-            if misses and n < len(TOPICS) and not hit[-1]:  # the development set only: the held-out stay unseen
+            if misses and developing(n) and not hit[-1]:  # the development sets only: the held-out stay unseen
                 print(f"MISS {query!r} (decision: {ALL_TOPICS[n][2]!r})")
                 for h in result.hits[:5]:
-                    print(f"    {h.decision:d} {h.similarity:.2f} {h.entry.text!r}")
+                    shown = "(a held-out topic's line)" if held_out(h.entry.text) else repr(h.entry.text)
+                    print(f"    {h.decision:d} {h.similarity:.2f} {shown}")
     times.sort()
     print(f"query over {len(recall.index or []):,} messages: p50 {statistics.median(times):.1f} ms, "
           f"p95 {times[int(0.95 * len(times))]:.1f} ms ({len(times)} queries, embedding included)")
-    sets = [("development", TOPICS), ("held-out", HELD_OUT), ("held-out 2", HELD_OUT_2)]
     scored, start = [], 0
-    for name, topics in sets[:1] if development_only else sets:
+    for name, topics in SETS:
         found = sum(hit[start:start + len(topics)])
-        scored.append(f"{name} {found}/{len(topics)} = {found / len(topics):.2f}")
+        if not development_only or name.startswith("development"):
+            scored.append(f"{name} {found}/{len(topics)} = {found / len(topics):.2f}")
         start += len(topics)
     print(f"recall@5 of the deciding message: {', '.join(scored)}")
     if recall_only:

@@ -1,7 +1,8 @@
-"""A generated team history for bench/recall.py: 50 channels of everyday chat (deterministic, seeded), with 108
+"""A generated team history for bench/recall.py: 50 channels of everyday chat (deterministic, seeded), with 149
 decisions each discussed before and after it is made, and the questions asking what was decided: 50 used while
-tuning the ranking (TOPICS, the development set) and 28 held out (HELD_OUT), and 30 more held out
-(HELD_OUT_2, written later by another session).
+tuning the ranking (TOPICS, the development set) and 28 held out (HELD_OUT), 30 more held out (HELD_OUT_2,
+written later by another session), and 41 for tuning once the first development set was saturated
+(DEVELOPMENT_2, bench/recall_closing.py: threads closed without decision words).
 
 Each topic has the words people use while discussing it, the options they weigh and the decision. The question
 was written for each topic in other words than its decision (as people ask it weeks later); distractors name
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+
+from bench.recall_closing import DEVELOPMENT_2
 
 # (topic as people say it, options weighed, the decision as written, the question asked later)
 TOPICS: list[tuple[str, tuple[str, ...], str, str]] = [
@@ -377,7 +380,7 @@ THINGS = ["billing", "auth", "search", "export", "import", "notifications", "rep
           "profiles", "sync", "upload", "checkout", "audit", "scheduler"]
 
 
-ALL_TOPICS = TOPICS + HELD_OUT + HELD_OUT_2
+ALL_TOPICS = TOPICS + HELD_OUT + HELD_OUT_2 + DEVELOPMENT_2
 
 
 @dataclass(frozen=True, slots=True)

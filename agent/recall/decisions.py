@@ -160,15 +160,20 @@ def _model() -> DecisionModel:
     return DecisionModel.load()
 
 
+def likelihoods(texts: Sequence[str], vectors: np.ndarray, embedder_name: str) -> list[float]:
+    """How likely each message states a decision, 0 to 1: 1 when the word list says so, 0 for a question or an
+    open point, else the model's probability (when ``vectors`` are the local embedder's; 0 without it)."""
+    listed = [decides(text) for text in texts]
+    if embedder_name != MODEL_EMBEDDER or not len(texts):
+        return [float(said) for said in listed]
+    first = {text: i for i, text in reversed(list(enumerate(texts)))}  # each text read once ("ok", "thanks!")
+    rows = list(first.values())
+    likely = dict(zip(first, _model().probabilities([texts[i] for i in rows], vectors[rows]).tolist(), strict=True))
+    return [1.0 if said else 0.0 if _undecided(text) else float(likely[text])
+            for text, said in zip(texts, listed, strict=True)]
+
+
 def decisions(texts: Sequence[str], vectors: np.ndarray, embedder_name: str) -> list[bool]:
     """Which of the messages state a decision: the word list or the model (when ``vectors`` are the local
     embedder's), and no question or open point."""
-    listed = [decides(text) for text in texts]
-    if embedder_name != MODEL_EMBEDDER or not len(texts):
-        return listed
-    first = {text: i for i, text in reversed(list(enumerate(texts)))}  # each text read once ("ok", "thanks!")
-    rows = list(first.values())
-    likely = dict(zip(first, _model().probabilities([texts[i] for i in rows], vectors[rows]) >= THRESHOLD,
-                      strict=True))
-    return [said or (bool(likely[text]) and not _undecided(text))
-            for text, said in zip(texts, listed, strict=True)]
+    return [p >= THRESHOLD for p in likelihoods(texts, vectors, embedder_name)]

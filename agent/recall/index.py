@@ -27,6 +27,11 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 FEEDBACK_TERMS = 8  # words added to the query from the top hits, for ranking the marked rows
 FEEDBACK_SHARED = 2  # in at least this many of them
+# a row at least this likely to state a decision (agent.recall.decisions.likelihoods) is ranked among the decisions
+# when a question asks what was decided, raised by LIKELY_WEIGHT times its likelihood: beside the marked rows, the
+# decisions the recogniser is unsure of compete with each other by their topic (chosen on the development sets)
+CANDIDATE_FLOOR = 0.2
+LIKELY_WEIGHT = 0.5
 # a decision is made where it was discussed: a marked row's cosine with the topic gains this much times the share
 # of the talk the question matches that is in its channel (all of it: 0.2, about a topic's lead over the next)
 PLACE_WEIGHT = 0.2
@@ -68,11 +73,13 @@ class ConversationIndex:
         return channel.entries[row] if channel is not None and row is not None else None
 
     def add(self, entries: Sequence[Entry], vectors: np.ndarray, words: Sequence[Sequence[str]],
-            marks: Sequence[bool] | None = None) -> None:
+            marks: Sequence[bool] | None = None, likelihoods: Sequence[float] | None = None) -> None:
         """Index messages (replacing the same message indexed before: an edit); ``marks`` flags some (decisions),
-        which :meth:`search` can rank among themselves too."""
+        which :meth:`search` can rank among themselves too, and ``likelihoods`` says how likely each is one (0 to
+        1; by default 1 for the marked, 0 for the others)."""
         flags = marks if marks is not None else [False] * len(entries)
-        for entry, vector, tokens, mark in zip(entries, vectors, words, flags, strict=True):
+        likely = likelihoods if likelihoods is not None else [float(flag) for flag in flags]
+        for entry, vector, tokens, mark, chance in zip(entries, vectors, words, flags, likely, strict=True):
             self.remove(entry.channel_key, entry.message_id)
             channel = self._channels.get(entry.channel_key)
             if channel is None:
@@ -89,6 +96,7 @@ class ConversationIndex:
             channel.vectors[row] = vector
             channel.live[row] = True
             channel.marked[row] = mark
+            channel.likely[row] = chance
             for word, count in counts.items():
                 channel.postings.setdefault(word, {})[row] = count
                 self._df[word] = self._df.get(word, 0) + 1
@@ -120,6 +128,7 @@ class ConversationIndex:
         channel.vectors[row] = 0.0
         channel.live[row] = False
         channel.marked[row] = False
+        channel.likely[row] = 0.0
         channel.free.append(row)
         if not channel.slots:
             del self._channels[channel_key]
@@ -261,32 +270,38 @@ class ConversationIndex:
     def _feedback(self, top: list[tuple[str, int]], query: np.ndarray, words: Sequence[str],
                   chosen: list[tuple[str, ChannelRows]], limit: int
                   ) -> tuple[dict[tuple[str, int], float], list[tuple[str, int]]]:
-        """Two rankings of the marked rows: by meaning, against the query moved toward the ``top`` hits' mean
-        (Rocchio; with the cosines), raised in the channels where those hits are (PLACE_WEIGHT: the thread
-        closes where it was held, "we decided to pilot Intercom Fin" in #support where the chatbot was
-        discussed, not another channel's decision that happens to mention support), and by keywords, the
-        query's and the words several of the top hits share (the options discussed)."""
+        """Two rankings of the rows likely to state a decision (marked, or at least CANDIDATE_FLOOR likely): by
+        meaning, against the query moved toward the ``top`` hits' mean (Rocchio; with the cosines), raised in the
+        channels where those hits are (PLACE_WEIGHT: the thread closes where it was held, "we decided to pilot
+        Intercom Fin" in #support where the chatbot was discussed, not another channel's decision that happens to
+        mention support) and by how likely each states a decision (LIKELY_WEIGHT: "Wistia for tutorials. no ads"
+        at 0.7 is no marked decision, but it is the likeliest among the lines on its topic); and by keywords, the
+        query's and the words several of the top hits share (the options discussed). The first ranking's values
+        are the rows' closeness to the topic (its floor: agent.recall.service._leads)."""
         by_key = dict(chosen)
         if not top:
             return {}, []
         centre = np.mean([by_key[key].vectors[row] for key, row in top], axis=0)
         moved = query / (np.linalg.norm(query) or 1.0) + centre / (np.linalg.norm(centre) or 1.0)
         moved /= np.linalg.norm(moved) or 1.0
-        scored: list[tuple[float, str, int]] = []
-        marked: list[tuple[str, int]] = []
+        scored: list[tuple[float, float, str, int]] = []
         share: dict[str, float] = {}
         for key, _ in top:
             share[key] = share.get(key, 0.0) + 1.0 / len(top)
         for key, channel in chosen:
-            rows = np.flatnonzero(channel.live[:len(channel.entries)] & channel.marked[:len(channel.entries)])
-            if len(rows):
-                near = PLACE_WEIGHT * share.get(key, 0.0)
-                scored.extend(zip((channel.vectors[rows] @ moved + near).tolist(), [key] * len(rows), rows.tolist(),
-                                  strict=True))
-                marked.extend((key, int(row)) for row in rows)
+            n = len(channel.entries)
+            rows = np.flatnonzero(channel.live[:n] & (channel.marked[:n] | (channel.likely[:n] >= CANDIDATE_FLOOR)))
+            if not len(rows):
+                continue
+            close = channel.vectors[rows] @ moved + PLACE_WEIGHT * share.get(key, 0.0)
+            combined = close + LIKELY_WEIGHT * channel.likely[rows]
+            if len(rows) > 16 * limit:  # only the best can place
+                best = np.argpartition(-combined, 16 * limit - 1)[:16 * limit]
+                rows, close, combined = rows[best], close[best], combined[best]
+            scored.extend(zip(combined.tolist(), close.tolist(), [key] * len(rows), rows.tolist(), strict=True))
         # each text once: a line said many times ("my vote on X is Y") takes one place, as in _dense
-        by_meaning = {(key, row): cosine for cosine, key, row in
-                      _distinct(heapq.nlargest(16 * limit, scored), chosen, _place, limit)}
+        by_meaning = {(key, row): near for _, near, key, row in
+                      _distinct(heapq.nlargest(16 * limit, scored), chosen, _candidate, limit)}
         shared: dict[str, int] = {}
         for key, row in top:
             for word in by_key[key].words[row]:
@@ -297,17 +312,15 @@ class ConversationIndex:
                        key=lambda w: shared[w] * self._idf(w), reverse=True)[:FEEDBACK_TERMS]
         terms.update({w: shared[w] / len(top) for w in extra})
         weights = {w: weight * self._idf(w) for w, weight in terms.items()}
-        by_words: list[tuple[float, str, int]] = []
-        for key, row in marked:  # a few rows (the decisions): their words, not the postings of common words
-            channel = by_key[key]
-            counts = channel.words[row]
-            if not (found := counts.keys() & weights.keys()):  # most share none: one set operation
-                continue
-            score = sum(weights[w] * self._saturated(counts[w], channel.lengths[row]) for w in found)
-            if score > 0:
-                by_words.append((score, key, row))
-        return by_meaning, [(key, row) for _, key, row in _distinct(heapq.nlargest(16 * limit, by_words), chosen,
-                                                                    _place, limit)]
+        by_words: dict[tuple[str, int], float] = {}
+        for key, channel in chosen:  # the terms' postings, the candidate rows among them
+            for word, weight in weights.items():
+                for row, count in channel.postings.get(word, {}).items():
+                    if channel.live[row] and (channel.marked[row] or channel.likely[row] >= CANDIDATE_FLOOR):
+                        by_words[(key, row)] = by_words.get((key, row), 0.0) + weight * self._saturated(
+                            count, channel.lengths[row])
+        ranked = heapq.nlargest(16 * limit, ((score, key, row) for (key, row), score in by_words.items() if score > 0))
+        return by_meaning, [(key, row) for _, key, row in _distinct(ranked, chosen, _place, limit)]
 
 
 def fuse(rankings: Sequence[Sequence[tuple[str, int]]]) -> dict[tuple[str, int], float]:
@@ -321,6 +334,10 @@ def fuse(rankings: Sequence[Sequence[tuple[str, int]]]) -> dict[tuple[str, int],
 
 def _place(item: tuple[float, str, int]) -> tuple[str, int]:
     return item[1], item[2]
+
+
+def _candidate(item: tuple[float, float, str, int]) -> tuple[str, int]:
+    return item[2], item[3]
 
 
 def text_id(text: str) -> int:

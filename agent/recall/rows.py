@@ -35,6 +35,7 @@ class ChannelRows:
     texts: list[int] = field(default_factory=list)  # the row's text, as a hash of its normalised form
     live: np.ndarray = field(init=False)  # rows holding a message
     marked: np.ndarray = field(init=False)  # rows whose message is marked (a decision: agent/recall/service.py)
+    likely: np.ndarray = field(init=False)  # how likely each row's message states a decision, 0 to 1
     by_author: dict[str, set[int]] = field(default_factory=dict)  # author id -> rows
     names: dict[str, dict[str, int]] = field(default_factory=dict)  # author id -> names its rows give, counted
 
@@ -42,6 +43,7 @@ class ChannelRows:
         self.vectors = np.zeros((16, self.dim), dtype=np.float32)
         self.live = np.zeros(16, dtype=bool)
         self.marked = np.zeros(16, dtype=bool)
+        self.likely = np.zeros(16, dtype=np.float32)
 
     def row_for(self, message_id: str) -> int:
         if (row := self.slots.get(message_id)) is not None:
@@ -60,6 +62,7 @@ class ChannelRows:
                 self.vectors = grown
                 self.live = np.concatenate([self.live, np.zeros(len(self.live), dtype=bool)])
                 self.marked = np.concatenate([self.marked, np.zeros(len(self.marked), dtype=bool)])
+                self.likely = np.concatenate([self.likely, np.zeros(len(self.likely), dtype=np.float32)])
         self.slots[message_id] = row
         return row
 

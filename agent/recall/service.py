@@ -31,7 +31,7 @@ from agent.embeddings import Embedder
 from agent.recall.access import ChannelAccess, Visibility, checked, shown_in, threads_checked
 from agent.recall.asking import ASKS_DECISION, asks_confab, asks_decision, says_something
 from agent.recall.authors import AuthorAsked, matching
-from agent.recall.decisions import decisions
+from agent.recall.decisions import THRESHOLD, likelihoods
 from agent.recall.index import ConversationIndex, Found
 from agent.recall.results import RecallHit, RecallResult
 from agent.recall.rows import Entry
@@ -234,9 +234,9 @@ class RecallService:
             return
         texts = [rows[i].text for i in ready]
         words = await asyncio.to_thread(content_words, texts) if len(ready) > 64 else content_words(texts)
+        likely = likelihoods(texts, vectors[ready], self._embedder().name)
         index.add([Entry(r.channel_key, r.message_id, r.thread, r.author_id, r.author_name, r.text, r.created_at)
-                   for r in (rows[i] for i in ready)], vectors[ready], words,
-                  decisions(texts, vectors[ready], self._embedder().name))
+                   for r in (rows[i] for i in ready)], vectors[ready], words, [p >= THRESHOLD for p in likely], likely)
 
     def _stored_vectors(self, rows: Sequence[RecallRow]) -> tuple[np.ndarray, list[int], list[str]]:
         """The rows' stored vectors (where current: same text, same embedder), the rows that have none, and

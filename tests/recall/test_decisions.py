@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agent.embeddings import LocalEmbedder
-from agent.recall.decisions import DecisionModel, decides, decisions, form
+from agent.recall.decisions import MODEL_EMBEDDER, DecisionModel, decides, decisions, form, likelihoods
 from agent.recall.service import RecallService
 from agent.recall.train_decisions import read_lines
 from agent.storage.ports import Storage
@@ -169,3 +169,38 @@ def test_a_thread_closed_without_markers_then_a_request_is_still_a_decision(loca
     texts = closed + talk
     assert not any(decides(text) for text in texts)
     assert decisions(texts, local_embedder.embed(texts), local_embedder.name) == [True] * 2 + [False] * 4
+
+
+def test_how_likely_a_message_states_a_decision() -> None:
+    """The word list says 1, a question or an open point 0 whatever the model says; another embedder's vectors
+    leave the word list alone."""
+    texts = ["Decision: the camp uses the Nordisk tents", "alright, Nordisk tents for the summer camp?",
+             "the Nordisk tents look sturdy"]
+    vectors = np.zeros((3, 384), dtype=np.float32)
+    assert likelihoods(texts, vectors, "hash") == [1.0, 0.0, 0.0]
+    local = likelihoods(texts, vectors, MODEL_EMBEDDER)
+    assert local[:2] == [1.0, 0.0] and 0.0 < local[2] < 1.0
+
+
+def test_a_decision_the_recogniser_is_unsure_of_still_leads_among_the_decisions() -> None:
+    """A line the model finds 0.6 likely a decision (under the threshold: not marked) on the topic the talk is
+    about ranks first among the decisions, ahead of a marked decision on another topic; the talk itself (all but
+    certainly no decision) takes no place among them."""
+    from agent.recall.index import ConversationIndex, Entry
+
+    def unit(*values: float) -> np.ndarray:
+        vector = np.array(values, dtype=np.float32)
+        return vector / np.linalg.norm(vector)
+
+    index = ConversationIndex(3)
+    lines = [("talk", "t1", "the tutorial videos: YouTube or Wistia?", unit(1, 0.1, 0), False, 0.01),
+             ("talk", "t2", "my vote on the tutorial videos is Wistia", unit(1, 0.2, 0), False, 0.05),
+             ("talk", "d", "Wistia for tutorials. no ads and the embeds track views", unit(1, 0.4, 0.3), False, 0.6),
+             ("other", "m", "Decision: the camp uses the Nordisk tents", unit(0.3, 0, 1), True, 1.0)]
+    index.add([Entry(key, mid, None, "u", "u", text, 0.0) for key, mid, text, *_ in lines],
+              np.stack([vector for *_, vector, _, _ in lines]), [text.lower().split() for _, _, text, *_ in lines],
+              [mark for *_, mark, _ in lines], [likely for *_, likely in lines])
+    found = {f.entry.message_id: f for f in index.search(["tutorial", "videos"], unit(1, 0, 0), ["talk", "other"],
+                                                         k=5, marked=True, feedback=2)}
+    assert found["d"].marked_rank == 0 and not found["d"].marked
+    assert found["t1"].marked_rank is None and found["t2"].marked_rank is None
