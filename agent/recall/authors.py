@@ -22,14 +22,22 @@ _NAME_WORD = r"@?[\w][\w.'\-]*"
 _QUOTED = r"\"([^\"]{1,80})\""
 # "from:@bob", "from:<@U1>", 'from:"Bob Smith"'; "from:" alone names no one (a usage answer), "from: x" is no filter
 _FROM = re.compile(rf"(?:^|\s)from:(?:{_MENTION}|@?{_QUOTED}|@?([^\s\"]+)|\s*$)", re.IGNORECASE)
-_VERB = r"(?:say|said|saying|write|wrote|written|writing|post|posted|mention|mentioned|tell|told)"
+_DECIDE = r"decide|decided|agree|agreed|choose|chose|chosen|pick|picked|settle|settled"
+_VERB = (r"(?:say|said|saying|write|wrote|written|writing|post|posted|mention|mentioned|tell|told|suggest|suggested|"
+         rf"propose|proposed|think|thought|ask|asked|want|wanted|(?P<decided>{_DECIDE}))")
 # "what did bob say about the export cap?", "what has @Bob Smith said on it", "what did <@U1> post", "did bob say
 # anything about the cap?"
 _ASKS = re.compile(
     rf"\b(?:what\s+(?:did|has|have|had)|(?:did|has|have)(?=\s.*\b(?:anything|something)\b))\s+"
     rf"(?P<who>{_MENTION}|{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)\s+"
     rf"{_VERB}\b(?:\s+(?:anything|something))?(?:\s+(?:to\s+)?(?:us|me|them|you|everyone|the team))?"
-    r"(?:\s+(?:about|on|regarding|concerning|re:?)\b)?(?P<topic>.*)$", re.IGNORECASE | re.DOTALL)
+    r"(?:\s+(?:about|on|for|regarding|concerning|re:?)\b)?(?P<topic>.*)$", re.IGNORECASE | re.DOTALL)
+# "what was said by bob about the cap?", "anything written by @bob on the migration?"
+_ASKS_PASSIVE = re.compile(
+    rf"\b(?:what|anything|something)\s+(?:was|has been|have been|got)?\s*(?:said|written|posted|mentioned|suggested|"
+    rf"proposed|(?P<decided>decided|agreed|chosen|picked|settled))\s+by\s+"
+    rf"(?P<who>{_MENTION}|{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)"
+    r"(?:\s+(?:about|on|regarding|concerning|re:?)\b(?P<topic>.*)|\s*[?.!]*$)", re.IGNORECASE | re.DOTALL)
 _ANYONE = frozenset("we you they people everyone everybody anyone anybody someone somebody folks y'all yall others he "
                     "she it".split()) | {"the team", "the others", "the group", "all of us", "you all"}
 _SELF = frozenset({"i", "me", "myself", "@me"})
@@ -77,14 +85,23 @@ def person(who: str, asker_id: str | None) -> AuthorAsked | None:
     return AuthorAsked(None, _name(who))
 
 
+def _asked(text: str) -> re.Match[str] | None:
+    return _ASKS.search(text) or _ASKS_PASSIVE.search(text)
+
+
 def names_someone(text: str) -> bool:
     """A question about what one person said ("what did bob say about the export cap?")."""
-    asked = _ASKS.search(text)
+    asked = _asked(text)
     return asked is not None and person(asked.group("who"), "asker") is not None
 
 
-def _topic(text: str) -> str:
-    return " ".join(text.split()).strip(" ?!.,:;")
+def _topic(asked: re.Match[str] | None, rest: str = "") -> str:
+    """What a question about one person asks about; one about what they decided keeps saying so ("what did ana
+    decide about the replica?": "decided the replica"), as the search ranks the messages that settled it first."""
+    if asked is None:
+        return " ".join(rest.split()).strip(" ?!.,:;")
+    topic = " ".join((asked.group("topic") or "").split()).strip(" ?!.,:;")
+    return f"decided {topic}".strip() if asked.group("decided") else topic
 
 
 def parse(text: str, asker_id: str | None = None) -> AuthorQuery:
@@ -96,15 +113,15 @@ def parse(text: str, asker_id: str | None = None) -> AuthorQuery:
         else:
             author = person(found.group(3) or found.group(4) or "", asker_id) or AuthorAsked(None, "")
         rest = text[:found.start()] + " " + text[found.end():]
-        asked = _ASKS.search(rest)  # "/recall from:bob what did he say about X": the topic after "about"
-        return AuthorQuery(_topic(asked.group("topic") if asked is not None else rest), author)
-    asked = _ASKS.search(text)
+        asked = _asked(rest)  # "/recall from:bob what did he say about X": the topic after "about"
+        return AuthorQuery(_topic(asked, rest), author)
+    asked = _asked(text)
     if asked is None:
         return AuthorQuery(text.strip(), None)
     named = person(asked.group("who"), asker_id)
     if named is None:
         return AuthorQuery(text.strip(), None)
-    return AuthorQuery(_topic(asked.group("topic")), named)
+    return AuthorQuery(_topic(asked), named)
 
 
 def matching(asked: AuthorAsked, authors: Mapping[str, Mapping[str, int]]) -> dict[str, str]:

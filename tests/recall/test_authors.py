@@ -70,6 +70,15 @@ def test_an_author_is_read_from_recall_and_from_questions() -> None:
     for no_one in ("did we say anything about it?", "has anyone said something about refunds?",
                    "did bob deploy anything today?"):
         assert parse(no_one).author is None and not names_someone(no_one)
+    # what someone decided, suggested or thought is theirs too, and a decision keeps asking for one (it searched
+    # everyone's messages: "what did ana decide about the replica?" led with ben's line); and asked in the passive
+    assert parse("what did ana decide about the replica?") == AuthorQuery("decided the replica",
+                                                                          AuthorAsked(None, "ana"))
+    assert parse("what did bob suggest for the offsite?") == AuthorQuery("the offsite", AuthorAsked(None, "bob"))
+    assert parse("what was said by bob about the proxy?") == AuthorQuery("the proxy", AuthorAsked(None, "bob"))
+    assert parse("anything written by @bob on the migration?").author == AuthorAsked(None, "bob")
+    assert parse("what was said by bob?") == AuthorQuery("", AuthorAsked(None, "bob"))
+    assert parse("what was decided by the team about it?").author is None
 
 
 async def test_only_the_persons_messages_are_ranked(store: Storage, recall: RecallService) -> None:
@@ -147,3 +156,11 @@ async def test_deleted_and_edited_lines_follow_the_author(store: Storage, recall
         await store.messages.delete(channel, mid)
     assert (await recall.search("", GENERAL, ALICE_SEES, author=bob)).unknown_author  # none of his lines is left
     assert recall.index is not None and "U0BOB" not in recall.index.authors([GENERAL, RANDOM])
+
+
+async def test_what_someone_decided_leads_with_their_decision(store: Storage, recall: RecallService) -> None:
+    """"what did alice decide about the export cap?" is her messages, the one that settled it first."""
+    await history(store)
+    asked = parse("what did alice decide about the export cap?")
+    result = await recall.search(asked.topic, GENERAL, ALICE_SEES, author=asked.author)
+    assert ids(result)[0] == "3" and not {"1", "4", "7"} & set(ids(result))
