@@ -66,6 +66,7 @@ _SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
 _LABELS = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*(.+)$", re.I | re.S)
 _LABEL_SPLIT = re.compile(r"\s*(?:/|,|;|\bor\b)\s*(?![^()]*\))", re.I)  # not inside a description's brackets
 _DESCRIBED = re.compile(r"^([\w\- ]{1,40}?)\s*(?:\((.*)\)|:\s*(.*))?$", re.S)
+_POINTS_TO = re.compile(r"\b(?:it|that|this|them|those)\b", re.I)  # a message that speaks of the one before
 _QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
 _ASKS_TO_CLASSIFY = re.compile(r"^(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:classify|categori[sz]e)\b", re.I)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]+")
@@ -266,7 +267,9 @@ class OfflineChatModel(BaseChatModel):
         if not wanted:
             return None
         scored = []
-        for (index, line), words in zip(lines, said, strict=True):
+        for n, ((index, line), words) in enumerate(zip(lines, said, strict=True)):
+            if n and _POINTS_TO.search(bodies[n]):  # "I'll resize it today" after "let's bump the replica to 8GB"
+                words = words | said[n - 1]
             overlap = len(wanted & words)
             if overlap >= max(1, min(2, len(wanted))):
                 scored.append((overlap, index, line))

@@ -69,6 +69,17 @@ async def test_what_the_docs_dont_cover_is_found_in_the_channel_in_other_words_f
     assert answer.startswith("Earlier in this channel")
 
 
+
+async def test_a_line_that_points_back_is_found_by_what_it_points_to(chat: Chat) -> None:
+    """"who is resizing the replica?" was refused: "I'll resize it today" holds "resize" but says "it" for the
+    replica named in the message before it."""
+    await chat.say("ok let's bump the replica to 8GB for now", user="ana")
+    await chat.say("I'll resize it today", user="ben")
+    await chat.say("unrelated: the office wifi password changed", user="cleo")
+    answer = await chat.say("@confab who is resizing the replica?", user="dev")
+    assert answer.startswith("Earlier in this channel") and "ben: I'll resize it today" in answer, answer
+    assert "wifi" not in answer
+
 @pytest.mark.parametrize("text, expected", [
     ("thanks!", False), ("ok, I'll set it up tomorrow", False), ("will do", False), ("👍", False),
     ("got it, thanks", False), ("have a nice weekend", False), ("@bob can you take the migration?", False),
