@@ -40,7 +40,10 @@ def describe_mood(texts: Sequence[str], embedder: Embedder) -> str:
     mean = sum(float(r.score) for r in results) / len(results)
     label = overall_label(mean)
     overall: str = "mostly neutral" if label == "neutral" else label
-    if overall != "mostly neutral" and counts["positive"] and counts["negative"]:
+    if label != "neutral" and 2 * counts["neutral"] >= len(results):
+        # the messages' leaning without saying more than they do: "negative (100% neutral)" read as a bad mood
+        overall = f"mostly neutral, leaning {label}"
+    elif overall != "mostly neutral" and counts["positive"] and counts["negative"]:
         overall = f"{overall}, with some mixed feelings" if min(counts["positive"], counts["negative"]) > len(
             results) * 0.2 else overall
     share = ", ".join(f"{round(100 * n / len(results))}% {label}" for label, n in counts.items() if n)

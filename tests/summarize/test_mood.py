@@ -48,3 +48,13 @@ def test_mood_unavailable_when_the_model_fails(monkeypatch: pytest.MonkeyPatch) 
 def test_mood_unavailable_when_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "agent.classify.sentiment", None)  # makes the import fail
     assert describe_mood(["hello"], EMBEDDER) == UNAVAILABLE
+
+
+def test_a_mood_of_mostly_neutral_messages_is_never_told_as_their_leaning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two neutral messages whose scores lean negative read "negative (100% neutral; average polarity -0.18)"."""
+    def analyze(texts: list[str], embedder: object) -> list[Result]:
+        return [Result("neutral", -0.18) for _ in texts]
+
+    fake_sentiment(monkeypatch, analyze)
+    mood = describe_mood(["what did kim say?", "what's wrong in this log?"], EMBEDDER)
+    assert mood.startswith("mostly neutral, leaning negative (100% neutral"), mood
