@@ -82,6 +82,11 @@ HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)
 # a greeting before the question ("hi, how do I deploy confab?"): the question is what follows
 GREETING_LEAD = re.compile(r"^(?:hi|hello|hey|yo|hiya|good (?:morning|afternoon|evening))"
                            r"(?: there| all| team| folks| everyone)?\s*[,!.:;\-–—]*\s+(?=\S)", re.I)
+# "ok thanks, and where do I put the signing secret?": the question after a thanks is the question
+THANKS_LEAD = re.compile(r"^(?:ok(?:ay)?|cool|great|perfect|got it|thanks|thank you|thx)"
+                         r"(?:,?\s+(?:thanks|thank you|thx))?[,!.]*\s+"
+                         r"(?:(?:and|also|but|so|then|one more thing:?)\s*,?\s*)?"
+                         r"(?=(?:how|what|where|why|when|who|which|can|could|does|do|is|are|should|will)\b)", re.I)
 # the whole message asks the clock ("what time is it?", "what's the date today?"): the docs answered it from an example
 # schedule in them
 CLOCK = re.compile(r"^(what(?:'s| is)? (?:the )?(?:time|date|day)(?: is it)?(?: (?:now|today|right now))?"

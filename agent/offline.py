@@ -47,6 +47,7 @@ from agent.intents import (
     STATUS_WORDS,
     SUMMARY,
     THANKS,
+    THANKS_LEAD,
     VERDICT,
     about_a_feature,
     is_request_to_bot,
@@ -138,7 +139,7 @@ class OfflineChatModel(BaseChatModel):
         tool_results = _trailing_tool_messages(messages)
         if tool_results:
             return _answer(self._compose(tool_results, messages))
-        text = GREETING_LEAD.sub("", _question(messages, self.bot_name))
+        text = _question(messages, self.bot_name)
         talk = [line for line in _history_lines(messages)  # what was asked of Confab is no talk to label or read
                 if not is_request_to_bot(line.partition(": ")[2], self.bot_name)]
         return self._decide(text, talk, _history_lines(messages, bots=True))
@@ -326,9 +327,10 @@ def _history_lines(messages: Sequence[BaseMessage], bots: bool = False) -> list[
 
 
 def _question(messages: Sequence[BaseMessage], bot_name: str) -> str:
-    """The person's message this turn answers, without the mention of the bot."""
+    """The person's message this turn answers, without the mention of the bot, and without a greeting or a thanks
+    before its question ("hi team, how do I …?", "ok thanks, and where do I …?")."""
     user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
-    return _strip_mention(str(user.content) if user else "", bot_name)
+    return THANKS_LEAD.sub("", GREETING_LEAD.sub("", _strip_mention(str(user.content) if user else "", bot_name)))
 
 
 def _label_list(text: str) -> list[str]:

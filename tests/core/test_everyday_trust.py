@@ -199,6 +199,9 @@ async def test_a_thread_follow_up_without_a_pronoun_leans_on_the_threads_topic(c
     assert "SLACK_BOT_TOKEN" in first
     reply = await chat.say("where do I put the token?", user="bob", thread="t1")
     assert "SLACK_BOT_TOKEN" in reply and "DISCORD_TOKEN" not in reply, reply
+    # a thanks before the question is no part of it: "ok thanks, and where do I put the signing secret?" was refused
+    thanked = await chat.say("ok thanks, and where does the token live?", user="bob", thread="t1")
+    assert "SLACK_BOT_TOKEN" in thanked and "DISCORD_TOKEN" not in thanked, thanked
 
 
 async def test_a_reply_under_the_question_goes_on_with_the_conversation_where_answers_are_not_threaded(
