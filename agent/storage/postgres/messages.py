@@ -22,24 +22,26 @@ _COLUMNS = "channel_key, id, thread, author_id, author_name, text, created_at, i
 # the message's partition, found through its key (one index probe) so a lookup by id touches one month
 _ONE = ("channel_key = %(key)s AND id = %(id)s AND created_at = "
         "(SELECT k.created_at FROM message_keys k WHERE k.channel_key = %(key)s AND k.id = %(id)s)")
-# the key is the dedupe: a redelivery inserts nothing, in the same statement that stores the message
-ADD = """
-WITH k AS (
-    INSERT INTO message_keys (channel_key, id, created_at) VALUES (%(key)s, %(id)s, %(at)s)
-    ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
-m AS (
+# the row of a message whose key ``k`` was just inserted (none for a redelivery), returning its key and ``{more}``
+_STORED = """m AS (
     INSERT INTO messages (channel_key, id, thread, author_id, author_name, text, created_at, is_bot, edited_at,
                           deleted, unscreened)
     SELECT k.channel_key, k.id, %(thread)s::text, %(author_id)s::text, %(author_name)s::text, %(text)s::text,
            k.created_at, %(is_bot)s::boolean, %(edited_at)s::timestamptz, %(deleted)s::boolean, %(screen)s::text
     FROM k
+    ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at{more})"""
+# the key is the dedupe: a redelivery inserts nothing, in the same statement that stores the message
+ADD = """
+WITH k AS (
+    INSERT INTO message_keys (channel_key, id, created_at) VALUES (%(key)s, %(id)s, %(at)s)
     ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
+{stored},
 p AS (
     INSERT INTO pending_answers (channel_key, message_id, message_at, payload, created_at, note)
     SELECT m.channel_key, m.id, m.created_at, %(payload)s::text, %(owed_at)s::float8, %(note)s::text FROM m
     WHERE %(payload)s::text IS NOT NULL)
 SELECT count(*) FROM m
-"""
+""".format(stored=_STORED.format(more=""))
 
 # a message owed nothing stored with its screen, unless the channel's ``unless`` setting is on, and the author's
 # record read in the same statement; the new row is not visible to that read, so it is a candidate of its own
@@ -51,15 +53,9 @@ k AS (
     INSERT INTO message_keys (channel_key, id, created_at)
     SELECT %(key)s::text, %(id)s::text, %(at)s::timestamptz FROM s WHERE NOT s.held
     ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
-m AS (
-    INSERT INTO messages (channel_key, id, thread, author_id, author_name, text, created_at, is_bot, edited_at,
-                          deleted, unscreened)
-    SELECT k.channel_key, k.id, %(thread)s::text, %(author_id)s::text, %(author_name)s::text, %(text)s::text,
-           k.created_at, %(is_bot)s::boolean, %(edited_at)s::timestamptz, %(deleted)s::boolean, %(screen)s::text
-    FROM k
-    ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at, author_id, is_bot)
+{stored}
 SELECT {record}, (SELECT count(*) FROM m), s.held FROM s
-""".format(record=record_columns(
+""".format(stored=_STORED.format(more=", author_id, is_bot"), record=record_columns(
     f"({LATEST}) UNION ALL SELECT id, channel_key, created_at FROM m WHERE author_id = %(author)s "
     "AND created_at < to_timestamp(%(before)s) AND NOT is_bot"))
 
