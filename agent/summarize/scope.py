@@ -23,8 +23,8 @@ _UNITS = {
     "d": 86400, "day": 86400, "days": 86400,
     "w": 604800, "week": 604800, "weeks": 604800,
 }
-_LAST_N = re.compile(r"^(?:last\s+)?(\d{1,7})(?:\s+(?:messages?|msgs?))?$")
-_DURATION = re.compile(r"^(?:since\s+|last\s+|past\s+)?(\d{1,5})\s*([a-z]+)(?:\s+ago)?$")
+_LAST_N = re.compile(r"^(?:last\s+)?(\d+)(?:\s+(?:messages?|msgs?))?$")
+_DURATION = re.compile(r"^(?:since\s+|last\s+|past\s+)?(\d+)\s*([a-z]+)(?:\s+ago)?$")
 _FILLER = re.compile(r"^(?:(?:of|for|from|the|messages|conversation|chat|channel|thread|this)\s+)+|"
                      r"(?:\s+(?:please|pls|thanks|thank you|for me))+$")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -82,14 +82,14 @@ def _parse_window(text: str, now: datetime | None = None) -> Scope:
     if raw in ("since last week", "this week", "last week", "past week"):
         return Scope("the past week", since=now - timedelta(days=7))
     if match := _LAST_N.match(raw):
-        count = int(match.group(1))
+        count = _number(match.group(1))
         if count == 0:
             raise ScopeError("`last 0` leaves nothing to summarize. " + USAGE)
         if count > MAX_MESSAGES:
             raise ScopeError(f"I read at most {MAX_MESSAGES:,} messages per summary; ask for fewer. " + USAGE)
         return Scope(f"the last {count:,} messages", limit=count)
     if match := _DURATION.match(raw):
-        amount, unit = int(match.group(1)), match.group(2)
+        amount, unit = _number(match.group(1)), match.group(2)
         if unit not in _UNITS:
             raise ScopeError(f"I don't know the time unit `{unit}`. " + USAGE)
         if amount == 0:
@@ -105,6 +105,12 @@ def _parse_window(text: str, now: datetime | None = None) -> Scope:
     if day in ("tomorrow", "next week", "later", "the future") or day.startswith(("next ", "in ")):
         raise ScopeError(f"`{text.strip()[:40]}` is in the future, so there is nothing to summarize yet. " + USAGE)
     raise ScopeError(f"I don't understand the scope `{text.strip()[:40]}`. " + USAGE)
+
+
+def _number(digits: str) -> int:
+    """``digits`` as a number, any length: past nine digits it is only "too many" (Python refuses to read a string
+    of more than 4,300 digits, and "last 99999999999999999999" deserves the limit, not "I don't understand")."""
+    return int(digits) if len(digits) <= 9 else 10**9
 
 
 def _midnight(now: datetime) -> datetime:

@@ -59,6 +59,7 @@ class ConsoleAdapter:
         self.ready = asyncio.Event()
         self._closed = False
         self._last_rated: dict[str, str] = {}  # channel -> the number of the bot's last answer there (for /rate)
+        self._rateable: set[str] = set()  # the numbers of every answer that can be rated, in any channel
         self._reading: asyncio.Future[str] | None = None
 
     # --- input loop ---------------------------------------------------------------------
@@ -151,6 +152,12 @@ class ConsoleAdapter:
         if number is None:
             self._note("There is no answer of mine here to rate yet.")
             return
+        if number not in self._rateable:  # a person's message, a note, or a number not shown yet: no answer to find
+            last = self._last_rated.get(ws.channel)
+            self._note(f"[{number}] is not one of my answers. "
+                       + (f"My last answer here is [{last}]: `/rate up {last}`." if last else
+                          "There is no answer of mine here to rate yet."))
+            return
         self._note(await inbox.handle_vote(Vote(ws.ref(), ws.id_of(number), ws.author(), rate.value)))
 
     # --- output -------------------------------------------------------------------------
@@ -190,6 +197,7 @@ class ConsoleAdapter:
             self.console.print(f"{header} {text}", markup=False)
         if reply.rated is not None:
             self._last_rated[reply.channel.channel] = number
+            self._rateable.add(number)
             if self.interactive:
                 self._note(f"rate it: /rate up {number} or /rate down {number}")
         for attachment in reply.attachments:

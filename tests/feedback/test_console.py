@@ -27,6 +27,7 @@ async def test_rate_votes_on_the_last_answer_or_on_answer_n(tmp_path: Path) -> N
              "/rate sideways",
              "/rate up 2 3",
              "/rate up 1",  # a person's message, not an answer
+             "/rate down 77",  # no such number yet
              "/join #random",
              "/rate up 4"]  # another channel's answer
     model = ScriptedModel(steps=[AIMessage("Deploy with `make deploy`."), AIMessage("Logs are in data/logs.")])
@@ -43,7 +44,8 @@ async def test_rate_votes_on_the_last_answer_or_on_answer_n(tmp_path: Path) -> N
         "Took back your 👎 on this answer.",
         "Usage: /rate up|down [N], e.g. /rate up or /rate down 12 (N: the number of my answer)",
         "Usage: /rate up|down [N], e.g. /rate up or /rate down 12 (N: the number of my answer)",
-        "I no longer have that answer (it may have been forgotten or expired), so there is nothing to rate.",
+        "[1] is not one of my answers. My last answer here is [4]: `/rate up 4`.",
+        "[77] is not one of my answers. My last answer here is [4]: `/rate up 4`.",
         "You are now in #random.",
         "I no longer have that answer (it may have been forgotten or expired), so there is nothing to rate.",
     ]

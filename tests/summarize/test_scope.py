@@ -41,6 +41,14 @@ def test_nonsense_scopes_raise_a_readable_error(text: str) -> None:
     assert "/summarize" in str(info.value)
 
 
+@pytest.mark.parametrize("text", ["last 99999999999999999999", "last " + "9" * 5000, "99999999999 messages"])
+def test_a_huge_count_is_told_the_limit(text: str) -> None:
+    with pytest.raises(ScopeError, match="at most"):
+        parse_scope(text, NOW)
+    with pytest.raises(ScopeError, match="longer than a year"):
+        parse_scope(text.replace("messages", "").strip() + " hours", NOW)
+
+
 def test_future_scope_says_why() -> None:
     with pytest.raises(ScopeError, match="future"):
         parse_scope("since tomorrow", NOW)
