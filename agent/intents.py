@@ -78,6 +78,15 @@ VERDICT = re.compile(r"^(?!.*\?\s*$)(the|this|that|your|ur|its|these|those)\s+(l
                      r"(summary|summaries|tl;?dr|recap|digest|labels?|image|picture|brainstorm)\s+"
                      r"(is|was|are|were|isn'?t|wasn'?t|missed|misses|left|leaves|got|gets|has|had|says|said|looks|"
                      r"seems|sounds|lacks|doesn'?t|didn'?t|sucks|reads)\b", re.I)
+# a remark, neither a question nor a request ("I think the deploy went fine today", "we shipped the export"): when the
+# docs have nothing on it, "the knowledge base doesn't cover that" answers a question nobody asked. A report of a
+# problem or a wish ("the bot doesn't answer", "I need the retention period") is an implicit question, not a remark
+REMARK = re.compile(
+    r"^(?![^?]*\?)(?!.*\b(?:how|what|where|why|which|who|whom|whether|help|need|needs|want|wants|wonder|trying|know|"
+    r"like to|looking for|curious|can'?t|cannot|couldn'?t|won'?t|doesn'?t|don'?t|didn'?t|isn'?t|aren'?t|wasn'?t|not|"
+    r"no longer|broken|error|errors|fail|fails|failed|failing|stuck|please|pls)\b)"
+    r"(?:i|i'?m|i'?ve|i'?ll|i'?d|we|we'?re|we'?ve|we'?ll|it|it'?s|the|this|that|our|my|they|they'?re|he|she|"
+    r"there'?s|just|today|finally|fyi)\b", re.I)
 HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
 # a greeting before the question ("hi, how do I deploy confab?"): the question is what follows
 GREETING_LEAD = re.compile(r"^(?:hi|hello|hey|yo|hiya|good (?:morning|afternoon|evening))"

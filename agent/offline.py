@@ -41,6 +41,7 @@ from agent.intents import (
     HOW_TO,
     IMAGE,
     PAST,
+    REMARK,
     REMIND,
     SENTIMENT,
     STATUS,
@@ -61,6 +62,9 @@ OFFLINE_NOTE = (
     "_I'm running offline: I answer only from the team's documents and this channel. "
     "Set `CONFAB_MODEL` (e.g. `openai:gpt-4.1-mini`) for a full language model._"
 )
+# the reply to a remark the docs have nothing on; true wherever it is said: every message Confab sees is kept
+_NOTED = ("Noted: it's part of this conversation now, so summaries and `/recall` include it. I answer questions about "
+          "your team's documents and conversations: ask me one, or type `/help`.")
 
 _SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
 # "… as bug / feature / question", each label maybe described: "bug (something is broken)" or "bug: broken"
@@ -243,8 +247,12 @@ class OfflineChatModel(BaseChatModel):
         for result in results:
             output = result.artifact
             if isinstance(output, ToolOutput):
-                found = self._from_channel(_question(messages, self.bot_name), _history_lines(messages)) \
-                    if output.extra.get("abstained") else None
+                question = _question(messages, self.bot_name)
+                abstained = bool(output.extra.get("abstained"))
+                found = self._from_channel(question, _history_lines(messages)) if abstained else None
+                if abstained and not found and result.name == "search_knowledge" and REMARK.match(question):
+                    parts.append(_NOTED)  # "I think the deploy went fine": no question to say the docs don't answer
+                    continue
                 # what the channel said answers first; that the documents don't cover it comes after
                 parts.extend([found, output.for_user] if found else [output.for_user])
             else:

@@ -4,6 +4,7 @@ question has."""
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from typing import Any
@@ -11,13 +12,29 @@ from typing import Any
 _per_thread = threading.local()
 
 
-def _stemmer() -> Any:
-    """English Snowball (Porter2) stems from PyStemmer, the C library bm25s recommends; one per thread, as
-    its stemmers are not thread-safe. bm25s stems the vocabulary, once per distinct word."""
+_NO_VOWEL = re.compile(r"^[^aeiouy]+$")
+
+
+class _Stems:
+    """English Snowball (Porter2) stems, and an abbreviation's plural as the abbreviation: Porter2 drops a plural
+    "s" only after a vowel, so "PDFs", "DMs" and "LLMs" stayed "pdfs", "dms", "llms", and "can confab read PDFs?"
+    found no "PDF" in the docs (while "URLs" and "APIs" were singular)."""
+
+    def __init__(self, stemmer: Any) -> None:
+        self._stemmer = stemmer
+
+    def stemWords(self, words: list[str]) -> list[str]:  # the name bm25s calls
+        return [word[:-1] if len(word) >= 3 and word.endswith("s") and _NO_VOWEL.match(word[:-1]) else stem
+                for word, stem in zip(words, self._stemmer.stemWords(words), strict=True)]
+
+
+def _stemmer() -> _Stems:
+    """Stems from PyStemmer, the C library bm25s recommends; one per thread, as its stemmers are not thread-safe.
+    bm25s stems the vocabulary, once per distinct word."""
     if (stemmer := getattr(_per_thread, "stemmer", None)) is None:
         import Stemmer
 
-        stemmer = _per_thread.stemmer = Stemmer.Stemmer("english")
+        stemmer = _per_thread.stemmer = _Stems(Stemmer.Stemmer("english"))
     return stemmer
 
 

@@ -251,3 +251,28 @@ async def test_on_a_slack_like_platform_the_first_answer_is_in_its_thread(bot: C
     in_thread = await bot.pipeline.deps.store.messages.recent(key, thread="root")
     assert [m.is_bot for m in in_thread] == [False, True]
     assert "systemctl" in in_thread[1].text
+
+
+async def test_a_remark_put_to_confab_is_noted_not_told_the_docs_dont_cover_it(bot: Chat) -> None:
+    """"I think the deploy went fine today", said in a DM, got "The knowledge base doesn't cover that": an answer to a
+    question nobody asked. A problem reported or a wish said is still a question, and a remark the docs speak to
+    is answered from them."""
+    for remark in ("@confab I think the deploy went fine today", "@confab we shipped the export",
+                   "@confab fyi the build is green"):
+        reply = await bot.say(remark)
+        assert reply.startswith("Noted: it's part of this conversation now") and "doesn't cover" not in reply, remark
+    for implicit_question in ("@confab the weather station doesn't answer", "@confab I need the weather report"):
+        assert "doesn't cover" in await bot.say(implicit_question), implicit_question
+    assert "From the docs" in await bot.say("@confab I think the retention period is 90 days")
+
+
+def test_an_abbreviations_plural_is_the_abbreviation() -> None:
+    """"can confab read PDFs?" was refused: Porter2 drops a plural "s" only after a vowel, so "PDFs" was not "PDF"."""
+    assert content_words(["can it read PDFs, DMs or LLMs?", "a PDF, a DM and an LLM"]) == [
+        ["read", "pdf", "dm", "llm"], ["pdf", "dm", "llm"]]
+    assert content_words(["URLs and APIs", "hours, hrs"]) == [["url", "api"], ["hour", "hr"]]
+
+
+async def test_a_question_about_pdfs_is_answered_from_the_docs(bot: Chat) -> None:
+    reply = await bot.say("@confab can confab read PDFs?")
+    assert "From the docs" in reply and "PDF" in reply
