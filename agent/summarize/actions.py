@@ -46,6 +46,7 @@ class _Item:
     kind: str = "self"
     open: bool = True  # a request nobody has taken on yet
     committed_only: bool = False  # taken on only by a reply that says so, not by "sure" (an idea put to the team)
+    about: str | None = None  # what a request with no task of its own reported ("the staging db is down again")
 
 
 def stems(text: str) -> set[str]:
@@ -72,17 +73,29 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
         action = signals.find_action(text, speaker, names, bot_name, addressee)
         said = after_thanks(text)
         to_us = False
+        if action is None and (put := _WHO_TAKES.search(said) or _NEEDS_SOMEONE.search(said)):
+            items.append(_Item(ANYONE, "", None, speaker, index, [message.id], "request", about=put.group("about")))
+            continue
+        report, said = _after_report(said) if action is None else ("", said)
         if action is None and (anyone := _TO_ANYONE.match(said) or _TO_US.match(said)):
             to_us = anyone.re is _TO_US
             asked = "can you " if to_us else f"{anyone.group(1)} you " if anyone.group(1) else "please "
             action = signals.find_action(asked + said[anyone.end():], speaker, names, bot_name, ANYONE)
             if action is None:  # "can someone look into it?": no task to name, but taken on it is no open question
-                items.append(_Item(ANYONE, "", None, speaker, index, [message.id], "request"))
+                items.append(_Item(ANYONE, "", None, speaker, index, [message.id], "request",
+                                   about=signals.subject_of(report) if report else None))
                 continue
         pending = _pending_for(items, speaker, index)
+        named = None  # "the staging db is down again, can someone look?" "on it, I'll restart it after lunch"
+        if pending is not None and not pending.task and pending.about and action is None:
+            named = signals.find_action(text, speaker, names, bot_name, addressee, pending.about)
+            if named is not None and named.kind == "self":
+                pending.task = named.task  # restart the staging db
+            else:
+                named = None
         taken_on = signals.takes_on if pending is not None and pending.committed_only else signals.accepts
         if pending is not None and (
-                (action is None and taken_on(text))
+                (action is None and (named is not None or taken_on(text)))
                 or (action is not None and action.kind == "self" and stems(action.task) & stems(pending.task))):
             if pending.owner == ANYONE:  # whoever takes it on owns it, and it was no open question
                 pending.owner = speaker
@@ -117,6 +130,26 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
 _I_WILL = r"(?:I'll|I will|I'm going to|I am going to)\b"
 _NEXT_COMMITMENT = re.compile(rf"(?:\s*[,;]\s*|\s+)(?:and|also|then|plus)\s+(?={_I_WILL})"
                               rf"|(?<=[.!])\s+(?=(?:and|also|then|plus),?\s+{_I_WILL})", re.I)
+
+
+# "who wants the changelog?", "the migration guide needs someone who knows the auth flow": a task put to anyone,
+# named by its subject; whoever takes it on says what they will do with it ("me, I'll draft it tomorrow")
+_WHO_TAKES = re.compile(r"(?:^|(?<=[.!?,;:]\s))(?:who(?:'s| is)?\s+(?:wants(?: to (?:take|do|own))?|"
+                        r"can (?:take|do|own)|will (?:take|do|own)|is taking|taking|is on|volunteers for)|"
+                        r"any (?:takers|volunteers) for)"
+                        r"\s+(?P<about>[^?.!]{2,80})\?", re.I)
+_NEEDS_SOMEONE = re.compile(r"(?:^|(?<=[.!?;:]\s))(?P<about>(?:the|our|this|that)\s+[\w\s.'-]{2,60}?)\s+"
+                            r"(?:still\s+)?needs?\s+(?:someone|somebody|an owner|a volunteer|a taker)\b", re.I)
+# "the staging db is down again, can someone look?": a report, then the request it makes (to anyone)
+_REPORT_THEN_ASK = re.compile(r"^(?P<report>[^,.;!?]{3,120}?)[,.;!:\u2013\u2014-]+\s+"
+                              r"(?P<ask>(?=(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody)\b).*)$",
+                              re.I | re.S)
+
+
+def _after_report(text: str) -> tuple[str, str]:
+    """(the report, the request after it), or ("", the whole text)."""
+    match = _REPORT_THEN_ASK.match(text)
+    return (match.group("report"), match.group("ask")) if match else ("", text)
 
 
 def _commitments(text: str) -> list[str]:

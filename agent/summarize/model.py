@@ -24,7 +24,8 @@ class ActionItem:
 
     def describe(self) -> str:
         """E.g. "Take the migration — due tomorrow morning (asked by alice)"."""
-        text = self.text + (f" — due {self.due}" if self.due else "")
+        text = self.text + ((f" — {self.due}" if self.due.startswith("not ") else f" — due {self.due}")
+                            if self.due else "")
         return text + (f" (asked by {self.asked_by})" if self.asked_by and self.asked_by != self.owner else "")
 
 

@@ -109,6 +109,9 @@ _PRONOUNS = frozenset("it that this these those they he she we i you there which
 _LEAD_FILLER = re.compile(r"^(?:(?:also|please|pls|just|go ahead and|quickly|maybe|then|try to|try and|"
                           r"make sure to|get around to)\s+)+", re.I)
 _TRAIL_FILLER = re.compile(r"(?:[\s,]+(?:and|then|too|as well|please|pls|thanks|thx|for me|asap))+$", re.I)
+# "take the smoke tests, will have them done by thursday": what follows the comma says when or how, not what
+_TRAIL_CLAUSE = re.compile(r",\s+(?:will|would|should|but|so|though|although|if|when|since|because|as soon as|"
+                           r"hopefully|probably|maybe|then|and then|once)\b.*$", re.I | re.S)
 _NOT_A_TASK = re.compile(r"^(?:be|been|being|not|never|probably|also|still|try|think|guess|have to|need to)\b",
                          re.I)
 IMPERATIVE = frozenset(  # verbs that open a request in work chat ("Run the backfill")
@@ -248,6 +251,8 @@ def find_due(text: str) -> tuple[str | None, str, str]:
     for s, e in spans[1:]:  # "on Thursday before we ship": adjacent phrases are one due date
         if text[end:s].strip(" ,") == "":
             end = e
+    if re.search(r"\bnot\s+$", text[:start], re.I) and re.match(r"(?:before|until|till)\b", text[start:], re.I):
+        start = text.rindex("not", 0, start)  # "I can write it, but not before wednesday": not a deadline
     due = _DUE_LEAD.sub("", text[start:end].strip(" ,"))
     due = re.sub(r"\b(eod|eow|cob|asap)\b", lambda m: m.group(1).upper(), due, flags=re.I)
     rest = (text[:start].rstrip(" ,") + " " + text[end:].lstrip(" ,")).strip()
@@ -255,9 +260,10 @@ def find_due(text: str) -> tuple[str | None, str, str]:
 
 
 def find_action(text: str, speaker: str, participants: Sequence[str], bot_name: str | None = None,
-                addressee: str | None = None) -> Action | None:
+                addressee: str | None = None, antecedent: str | None = None) -> Action | None:
     """Who is to do what (and by when), when a message says so; ``participants`` resolves names, ``bot_name``
-    recognises a message addressed to the bot, ``addressee`` is whom an unaddressed "you" means, if known."""
+    recognises a message addressed to the bot, ``addressee`` is whom an unaddressed "you" means, if known;
+    ``antecedent``: what "it" means when the message opens with it (what the request it answers was about)."""
     stripped = " ".join(text.split())
     if not stripped:
         return None
@@ -267,7 +273,7 @@ def find_action(text: str, speaker: str, participants: Sequence[str], bot_name: 
         to = None
     sentences = [s for s in _SENTENCES.split(body) if s.strip()] or [body]
     found: Action | None = None
-    antecedent = None
+    earlier = antecedent
     for k, sentence in enumerate(sentences):
         found = _directed(sentence, sentences[k + 1:], speaker, participants, to, addressee)
         if found is not None:
@@ -278,7 +284,7 @@ def find_action(text: str, speaker: str, participants: Sequence[str], bot_name: 
             if match and not sentence.rstrip().endswith("?") and not _DONE_HINT.search(match.group(1)[:20]) \
                     and not _only_able(match, sentence):
                 found = Action(speaker, match.group(1), kind="self")
-                antecedent = subject_of(sentences[k - 1]) if k else None
+                antecedent = (subject_of(sentences[k - 1]) if k else None) or earlier
                 break
     if found is None:
         return None
@@ -341,7 +347,7 @@ def _finish(action: Action, message: str, asker: str, addressee: str | None,
     if due is None:
         due, _, said = find_due(message)
     task = _LEAD_FILLER.sub("", task.strip().rstrip("?.! ")).strip()
-    task = _TRAIL_FILLER.sub("", task).strip(" ,;:—–-")
+    task = _TRAIL_FILLER.sub("", _TRAIL_CLAUSE.sub("", task)).strip(" ,;:—–-")
     task = _names_for_pronouns(task, owner=action.owner, asker=asker, addressee=addressee)
     if antecedent and _ANAPHORIC.match(task):  # "streaming is better. I'll do it by thursday": do streaming
         task = re.sub(_OBJECT_PRONOUN, antecedent, task, count=1, flags=re.I)

@@ -486,6 +486,44 @@ def test_a_lets_that_closes_a_discussion_is_its_decision_and_whoever_commits_own
     assert [(a.owner, a.due, a.asked_by, a.sources) for a in summary.action_items] == [
         ("ben", "today", "ana", ("m5", "m6"))]
 
+
+def test_a_report_then_a_request_to_anyone_is_taken_on_by_whoever_says_so() -> None:
+    """"the staging db is down again, can someone look?" "on it, I'll restart it after lunch" was an open question
+    and no action item: a request to anyone was read only at the start of a message, and "restart it" pointed back
+    to nothing. Now the request is taken on, and "it" is what the report was about."""
+    summary = summarize_extractive(msgs(
+        "ana: yo, everyone ok?",
+        "ben: yep, just swamped with the migration",
+        "cleo: the staging db is down again, can someone look?",
+        "ana: on it, I'll restart it after lunch",
+        "dev: the wifi on floor 3 is flaky today, can anyone check?"), HashEmbedder())
+    assert [(a.owner, a.text, a.due, a.asked_by, a.sources) for a in summary.action_items] == [
+        ("ana", "Restart the staging db", "after lunch", "cleo", ("m3", "m4"))]
+    assert [q.sources for q in summary.open_questions] == [("m5",)]  # nobody took that one on
+
+
+def test_a_task_put_to_anyone_by_its_subject_is_owned_by_whoever_says_what_they_will_do() -> None:
+    """A release thread: "who wants the changelog?" "me, I'll draft it tomorrow" and "the migration guide needs
+    someone …" "yeah I can write it, but not before wednesday" gave no items (nobody was asked to do anything), and
+    "I can take the smoke tests, will have them done by thursday" read "Take the smoke tests, will have them done";
+    "not before wednesday" was a deadline ("due before wednesday")."""
+    summary = summarize_extractive(msgs(
+        "ana: release 3.4 is planned for friday. still open: changelog, smoke tests, and the migration guide",
+        "ben: I can take the smoke tests, will have them done by thursday",
+        "ana: great. who wants the changelog?",
+        "cleo: me, I'll draft it tomorrow",
+        "ana: perfect. the migration guide needs someone who knows the new auth flow",
+        "ben: that's probably dev, he built it",
+        "dev: yeah I can write it, but not before wednesday",
+        "ana: wednesday is fine"), HashEmbedder())
+    assert [(a.owner, a.text, a.due, a.asked_by) for a in summary.action_items] == [
+        ("ben", "Take the smoke tests", "thursday", None),
+        ("cleo", "Draft the changelog", "tomorrow", "ana"),
+        ("dev", "Write the migration guide", "not before wednesday", "ana")]
+    assert "not before wednesday" in render_summary(summary) and "due not" not in render_summary(summary)
+    assert summary.open_questions == []
+
+
 @pytest.mark.parametrize("text", ["Yes it is.", "Oh it is.", "here it is", "what day it is?"])
 def test_it_is_without_a_choice_is_no_decision(text: str) -> None:
     from agent.summarize.signals import is_decision
