@@ -33,6 +33,7 @@ _ANSWER_CUE = re.compile(r"^(?:(?:haha|lol|hmm+|oh|ah|well|um+)[,!.]*\s+)*"
                          r"absolutely|of course|i'?d rather not|rather not|let'?s not|better not|i don'?t think so|"
                          r"not really|i think so|good idea|makes sense)\b", re.I)
 
+_HEDGE = re.compile(r"\b(?:maybe|not sure|no idea|i think|i guess|probably|perhaps|might be|could be)\b|\?\s*$", re.I)
 
 # a proposal put to the team ("should we roll back?", "how about we pin the version?"), and a yes to it
 _PROPOSAL = re.compile(r"^(?:(?:so|ok(?:ay)?|then|and|also)[,!]?\s+)?(?:(?:should|shall|can|could) we|how about|"
@@ -94,22 +95,27 @@ def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message
               index: int, put_to: str | None, everyone: Sequence[str]) -> bool:
     question = messages[index]
     direct = True  # the first message after the question from someone else
+    guessed: set[str] = set()  # who guessed at an answer ("hmm not sure, maybe finance?")
     for j in range(index + 1, min(len(messages), index + 1 + ADDRESSED_WINDOW)):
         reply = messages[j]
         if reply.author_id == question.author_id or not same_thread(question, reply):
             continue
         to, body = signals.address(reply.text, everyone)
+        on_subject = bool(stems(question.text) & stems(body))
+        if (direct or on_subject or reply.thread == question.id) and _HEDGE.search(body):
+            guessed.add(reply.author_name)  # a guess at the answer, not other talk
         if signals.is_question(reply.text) and not (direct and _ANSWER_CUE.match(body)):
             direct = False  # a question back; but "not yet, priya can you post in #support?" answers, then asks
             continue
         if to is not None:
             if to == question.author_name:
                 return True
+            if to in guessed and to != reply.author_name and (_ANSWER_CUE.match(body) or on_subject):
+                return True  # "@jo no, it's the IT lead, alex": an earlier reply corrected is the question answered
             direct = False
             continue  # speaking to someone else
         near = j - index <= SUBJECT_WINDOW
         similarity = _similarity(vectors, by_message, index, j)
-        on_subject = bool(stems(question.text) & stems(body))
         # the message right after it, or any reply in the thread the question opened, may answer it directly
         answers = _ANSWER_CUE.match(body) or on_subject or (similarity or 0.0) >= DIRECT_SIMILARITY
         if (direct or reply.thread == question.id) and answers:

@@ -524,6 +524,19 @@ def test_a_task_put_to_anyone_by_its_subject_is_owned_by_whoever_says_what_they_
     assert summary.open_questions == []
 
 
+def test_an_answer_that_corrects_an_earlier_guess_answers_the_question() -> None:
+    """"who approves new laptops?" "hmm not sure, maybe finance?" "@jo no, it's the IT lead, alex" stayed an open
+    question: a reply addressed to someone other than the asker was taken for other talk."""
+    summary = summarize_extractive(msgs(
+        "ana: thx. and who approves new laptops?",
+        "ben: hmm not sure, maybe finance?",
+        "cleo: @ben no, it's the IT lead, alex",
+        "ana: got it. one more: is the office open on the 24th?",
+        "dev: the all-hands is moved to 3pm tomorrow btw",
+        "ben: @dev no worries, see you there"), HashEmbedder())
+    assert [q.sources for q in summary.open_questions] == [("m4",)]  # a reply to someone else's remark is not one
+
+
 @pytest.mark.parametrize("text", ["Yes it is.", "Oh it is.", "here it is", "what day it is?"])
 def test_it_is_without_a_choice_is_no_decision(text: str) -> None:
     from agent.summarize.signals import is_decision
