@@ -318,6 +318,7 @@ CASES = [
 
 _SOURCE = re.compile(r"\[(\d+)\] ([\w./-]+) › (.+?) \(lines? (\d+)(?:-(\d+))?\)")
 ABSTAINED = "doesn't cover that"
+UNSURE = "The docs may not answer this exactly"  # agent/tools/knowledge.UNSURE: answered, but barely
 
 
 @dataclass
@@ -394,10 +395,12 @@ def report(outcomes: list[Outcome], show: bool) -> None:
         t = Counter(o.verdict for o in threads)
         answered = [o for o in rows if o.verdict in ("right", "wrong-passage", "answered")]
         mean = sum(o.quoted_chars for o in answered) / len(answered) if answered else 0.0
+        unsure = Counter(o.verdict for o in answered if o.reply.startswith(UNSURE))
         print(f"{split:5}  covered {len(plain)}: right {c['right']}, wrongly refused {c['refused']}, "
               f"wrong passage {c['wrong-passage']} | uncovered {len(uncovered)}: abstained {u['abstained']}, "
               f"answered {u['answered']} | thread follow-ups {len(threads)}: right {t['right']} | "
-              f"quotes cut mid-sentence {sum(o.cut for o in answered)}, mean quoted {mean:.0f} chars")
+              f"quotes cut mid-sentence {sum(o.cut for o in answered)}, mean quoted {mean:.0f} chars | said unsure: "
+              f"right {unsure['right']}, wrong passage {unsure['wrong-passage']}, uncovered {unsure['answered']}")
     for o in outcomes:
         bad = o.verdict not in ("right", "abstained") or o.cut
         if show or bad:

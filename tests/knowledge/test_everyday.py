@@ -276,3 +276,14 @@ def test_an_abbreviations_plural_is_the_abbreviation() -> None:
 async def test_a_question_about_pdfs_is_answered_from_the_docs(bot: Chat) -> None:
     reply = await bot.say("@confab can confab read PDFs?")
     assert "From the docs" in reply and "PDF" in reply
+
+
+async def test_an_answer_that_barely_passes_says_it_is_unsure(bot: Chat) -> None:
+    """"is my data encrypted?" (the docs never say) was answered "From the docs:" with "Text from documents … is
+    treated as data": near the abstain threshold the quotes are as often another section's as the answer's."""
+    from agent.tools.knowledge import UNSURE
+
+    for weak in ("@confab is my data encrypted?", "@confab how do I update confab to a new version?"):
+        reply = await bot.say(weak)
+        assert reply.startswith(UNSURE) or "doesn't cover" in reply, weak
+    assert (await bot.say("@confab what is the retention period?")).startswith("From the docs:")
