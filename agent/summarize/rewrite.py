@@ -40,8 +40,8 @@ _YOU_FORMS = {"is": "are", "was": "were", "has": "have", "does": "do", "doesn't"
 _SPACED_APOSTROPHE = re.compile(r"(\w) ' (\w)")
 # openers that say nothing; those that can begin a sentence that means something ("no one knows", "right now",
 # "hello world") only when punctuation closes them
-_FILLER = re.compile(r"^(?:(?:(?:oh|ah|um+|uh+|well|so|ok(?:ay)?|yeah|alright)\b[,.!]*|"
-                     r"(?:hey|hi|hello|yes|no|sure|right|great|thanks|thank you)\b[,.!]+)\s+)+", re.I)
+_FILLER = re.compile(r"^(?:(?:(?:oh|ah|um+|uh+|ugh+|argh+|meh|hmm+|well|so|ok(?:ay)?|yeah|alright)\b[,.!]*|"
+                     r"(?:hey|hi|hello|yes|no|sure|right|great|thanks|thank you|damn|oops|wow)\b[,.!]+)\s+)+", re.I)
 # a greeting to the room, and a preamble that only announces the message: "hi all,", "morning everyone -", "quick one:"
 _GREETING = re.compile(r"^(?:(?:hi|hey|hello|hiya|yo|morning|evening|good (?:morning|afternoon|evening))"
                        r"(?:,?\s+(?:all|everyone|everybody|team|folks|guys|y'all|people|there|friends))?"

@@ -34,7 +34,9 @@ _STRONG_DECISION = re.compile(
     r"\bdecision(?: is)?:|\b(we(?:'ve| have)? decided|decided to|let'?s go with|we(?:'ll| will) go with|"
     r"we(?:'re| are) going with|agreed|it'?s settled|settled on|final(?:ly)? (?:call|decision)|consensus|"
     r"(?:let'?s|we(?:'ll| will)) go ahead with|"
-    r"(?:let'?s|we(?:'ll| will)) (?:use|ship|keep|drop|switch to|move to|postpone))\b|"
+    r"(?:let'?s|we(?:'ll| will)) (?:use|ship|keep|drop|switch to|move to|postpone)|"
+    # a choice among what was proposed: "let's do both: omar bumps the timeout today, and pia …", "let's do option B"
+    r"let'?s do (?:both|either|that|this|it|option \w+|plan \w+|the (?:first|second|former|latter)(?: one)?))\b|"
     r"^(?:ok(?:ay)?|alright|so|fine|then)[,!.]?\s+" + LETS, re.I)
 STOP_WORDS = frozenset(  # function words and chat filler
     "a an the and or but if so of to in on at by for with from as is are was were be been being am do does did "

@@ -537,6 +537,24 @@ def test_an_answer_that_corrects_an_earlier_guess_answers_the_question() -> None
     assert [q.sources for q in summary.open_questions] == [("m4",)]  # a reply to someone else's remark is not one
 
 
+def test_a_choice_among_proposals_is_the_tldrs_decision_and_a_groan_is_no_part_of_it() -> None:
+    """An export incident's "let's do both: omar bumps the timeout today, and pia looks into partitioning" was no
+    strong decision ("let's do" is weak: "let's do lunch"), so the TL;DR left it out for "omar: Ugh. is it the same
+    timeout?", its "Ugh." retold."""
+    summary = summarize_extractive(msgs(
+        "ana: heads up, the nightly export to the data warehouse failed again, third time this week",
+        "ben: ugh. is it the same timeout?",
+        "ana: yes, the query on orders takes 40 min now and the job kills it at 30",
+        "ben: we could bump the timeout to 60 as a stopgap",
+        "cleo: or partition the orders table, that's the real fix",
+        "ana: let's do both: ben bumps the timeout today, and cleo looks into partitioning next sprint",
+        "ben: done, timeout is 60 now",
+        "dev: let's do lunch at 1?"), HashEmbedder())
+    assert "m6" in summary.tldr_sources and "let's do both" in summary.tldr.lower()
+    assert "ugh" not in summary.tldr.lower()
+    assert [p.sources for p in summary.decisions] == [("m6",)]
+
+
 @pytest.mark.parametrize("text", ["Yes it is.", "Oh it is.", "here it is", "what day it is?"])
 def test_it_is_without_a_choice_is_no_decision(text: str) -> None:
     from agent.summarize.signals import is_decision
