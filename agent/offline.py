@@ -76,11 +76,11 @@ _QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
 _ASKS_TO_CLASSIFY = re.compile(r"^(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:classify|categori[sz]e)\b", re.I)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]+")
 # a question that points back ("it", "that", "then") or leaves its subject out ("how many can I make?",
-# "and on Discord?") only makes sense with the conversation before it
+# "and on Discord?") only makes sense with the conversation before it; "how long are messages kept?" names its own
 _POINTS_BACK = re.compile(
     r"\b(it|its|it's|that|this|these|those|they|them|their|there|then|one|ones|same)\b"
     r"|^(and|also|but|so|what about|how about)\b"
-    r"|^how (many|much|often|long)\s+(can|do|does|is|are|should|will|would)\b", re.I)
+    r"|^how (many|much|often|long)\s+(can|could|do|does|did|should|will|would)\s+(i|we|you|people)\b", re.I)
 # words that only ask back about the answer just given ("is that right?", "what do you mean?", "really?", "are you
 # sure?"): a follow-up of these alone has no words of its own and is searched with the question it follows
 _ASKS_BACK = tuple("right correct true sure really exactly mean meant explain again seriously certain wrong".split())

@@ -287,3 +287,15 @@ async def test_an_answer_that_barely_passes_says_it_is_unsure(bot: Chat) -> None
         reply = await bot.say(weak)
         assert reply.startswith(UNSURE) or "doesn't cover" in reply, weak
     assert (await bot.say("@confab what is the retention period?")).startswith("From the docs:")
+
+
+async def test_a_question_that_names_its_subject_is_not_read_as_a_follow_up(tmp_path: Path) -> None:
+    """"how long are messages kept?" after a Discord question was searched as its follow-up ("how long are" was read
+    as a question that leaves its subject out, like "how many can I make?"), and quoted the context limit first."""
+    shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
+    async with open_bot(tmp_path) as chat:  # answers stay in the channel (the console, Discord)
+        await chat.say("@confab how do I connect confab to discord?")
+        await chat.say("and which intents do I need?", thread="bot-1")  # under the answer
+        assert "CONFAB_RETENTION_DAYS" in quotes(await chat.say("@confab how long are messages kept?"))[0]
+        await chat.say("@confab how do I generate an image?")
+        assert "CONFAB_IMAGE_DAILY_LIMIT" in quotes(await chat.say("@confab how many can I make a day?"))[0]
