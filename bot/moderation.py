@@ -238,6 +238,8 @@ def sender_of(platform: str, author: Author, at: datetime | None = None) -> Send
         return Sender(True, f"a member for {days} days") if days >= MEMBER_DAYS else Sender()
     if platform == "slack":
         return Sender(True, "a full member of this workspace")
+    if platform == "console":  # everyone at the console is the team's, as a Slack workspace's full members are;
+        return Sender(True, "a member of this workspace")  # `/as NAME guest` is a stranger (a Slack guest)
     return Sender()
 
 

@@ -20,7 +20,8 @@ PLATFORM = "console"
 WORKSPACE = "local"
 CONSOLE_COMMANDS = {
     "join": "/join #name: switch to (or create) a channel",
-    "as": "/as name [admin|member]: speak as someone else (an admin may run admin commands, and stays one)",
+    "as": "/as name [admin|member|guest]: speak as someone else (an admin may run admin commands, and stays one; "
+          "a guest is a stranger to the spam screen)",
     "reply": "/reply N text: answer message N in its thread (also: >N text)",
     "dm": "/dm: a direct conversation with the bot (/join #general to go back)",
     "channels": "/channels: list channels",
@@ -76,6 +77,7 @@ class Workspace:
     bot_name: str = "confab"
     user: str = "you"
     admins: set[str] = field(default_factory=lambda: {"you"})  # who was made admin with /as NAME admin
+    guests: set[str] = field(default_factory=set)  # who was made a guest with /as NAME guest (a stranger to the screen)
     channel: str = "general"
     channels: set[str] = field(default_factory=lambda: {"general"})
     counter: int = 0
@@ -105,7 +107,7 @@ class Workspace:
         return self.user in self.admins
 
     def author(self) -> Author:
-        return Author(id=self.user, name=self.user, is_admin=self.admin)
+        return Author(id=self.user, name=self.user, is_admin=self.admin, is_guest=self.user in self.guests)
 
     def next_number(self, thread: str | None) -> str:
         self.counter += 1
@@ -140,14 +142,17 @@ class Workspace:
         if name == "as":
             parts = args.split()
             role = parts[1].lower() if len(parts) > 1 else None
-            if not parts or not _NAME.match(parts[0]) or role not in (None, "admin", "member"):
-                return Control("Usage: /as name [admin|member]")
+            if not parts or not _NAME.match(parts[0]) or role not in (None, "admin", "member", "guest"):
+                return Control("Usage: /as name [admin|member|guest]")
             self.user = parts[0]
             if role == "admin":  # the team's admins stay admins when you speak as them again ("/as alice")
                 self.admins.add(self.user)
-            elif role == "member":
+                self.guests.discard(self.user)
+            elif role in ("member", "guest"):
                 self.admins.discard(self.user)
-            return Control(f"You are now {self.user}{' (admin)' if self.admin else ''}.")
+                (self.guests.add if role == "guest" else self.guests.discard)(self.user)
+            status = " (admin)" if self.admin else " (guest)" if self.user in self.guests else ""
+            return Control(f"You are now {self.user}{status}.")
         if name == "dm":
             self.channel = f"dm-{self.user}"
             return Control(f"Direct conversation with @{self.bot_name}. /join #general to go back.")

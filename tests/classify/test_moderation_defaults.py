@@ -71,7 +71,7 @@ async def test_the_console_shows_numbers_and_takes_them_back(tmp_path: Path) -> 
     console = ConsoleAdapter(tmp_path / "data", stdin=StringIO(""), console=Console(file=out, width=300))
     async with open_bot(tmp_path, adapter=console, start=False) as bot:
         pipeline = bot.pipeline
-        for line in ["/as spammer", PROMO, "/as you admin", "/spam not-spam 1"]:
+        for line in ["/as spammer guest", PROMO, "/as you admin", "/spam not-spam 1"]:
             await console.process_line(line, pipeline, pipeline.outbox)
         text = out.getvalue()
         assert "/spam not-spam 1`" in text and "Possible spam" in text
@@ -123,3 +123,23 @@ async def test_a_settings_name_alone_shows_its_value_and_an_unknown_one_is_named
     assert "no setting `colour`" in (await bot.command("confab", "settings colour blue", admin=True))[0].text
     await bot.command("confab", "settings Spam_Policy delete", admin=True)  # as the list writes it, or not
     assert await bot.pipeline.deps.store.channel_settings.get(bot.channel().key, "spam_policy") == "delete"
+
+
+async def test_the_consoles_people_are_the_teams_and_a_guest_is_a_stranger(tmp_path: Path) -> None:
+    """A newcomer trying the console as "/as hr" saw a benefits reminder with a link flagged (0.80) and a review
+    request naming nine people (0.63): everyone but "you" was a stranger to the spam screen, while on Slack the
+    same people are full members. Console people are members now; "/as NAME guest" is a stranger, as a Slack guest."""
+    out = StringIO()
+    console = ConsoleAdapter(tmp_path / "data", stdin=StringIO(""), console=Console(file=out, width=300))
+    work = ["Reminder: benefits open enrolment closes Friday. Review your choices at "
+            "https://benefits.example-hr.com/enroll before then.",
+            "@ana @ben @cleo @dev @eve @finn @gus @hana @ivan could you review PR #482 today? it touches billing"]
+    async with open_bot(tmp_path, adapter=console, start=False) as bot:
+        pipeline = bot.pipeline
+        for line in ["/as hr", work[0], "/as lead", work[1], "/as stranger guest", PROMO]:
+            await console.process_line(line, pipeline, pipeline.outbox)
+        await pipeline.drain()
+    text = out.getvalue()
+    assert "You are now stranger (guest)." in text
+    assert "Possible spam by **stranger**" in text
+    assert "Possible spam by **hr**" not in text and "Possible spam by **lead**" not in text
