@@ -12,6 +12,7 @@ from psycopg import sql
 from agent.memory.models import StoredMessage
 from agent.storage.ports import AuthorAsk, Intake, PendingAnswer
 from agent.storage.postgres.db import Connection, Database
+from agent.storage.postgres.group_commit import GroupCommit, Row
 from agent.storage.postgres.partitions import prune as prune_months
 from agent.storage.postgres.spam import LATEST, record_columns, record_of, record_params
 from agent.storage.rows import platform_bounds
@@ -109,23 +110,22 @@ class PostgresMessages:
     def __init__(self, db: Database, on_owed: OnOwed | None = None) -> None:
         self.db = db
         self._on_owed = on_owed  # e.g. a job queue enqueuing the answer in the ingest's own transaction
+        self.batched = GroupCommit(db)  # a burst's inserts stored several at a time
 
     async def add(self, message: StoredMessage, owed: PendingAnswer | None = None, screen: str | None = None) -> bool:
-        params = adding(message, owed, screen)
-        if owed is None or self._on_owed is None:
-            rows = await self.db.fetch(ADD, params)
-            return bool(rows[0][0])
-        async with self.db.transaction() as conn:
-            row = await (await conn.execute(ADD, params)).fetchone()
-            stored = bool(row and row[0])
-            if stored:
-                await self._on_owed(conn, owed)
-            return stored
+        on_owed = self._on_owed
+        then = None
+        if owed is not None and on_owed is not None:
+            async def then(conn: Connection, row: Row) -> None:
+                if row[0]:  # stored (not a redelivery): its answer's job in the same transaction
+                    await on_owed(conn, owed)
+        row = await self.batched.write((message.channel_key, message.id), ADD, adding(message, owed, screen), then)
+        return bool(row[0])
 
     async def add_screened(self, message: StoredMessage, screen: str, ask: AuthorAsk,
                            unless_on: str | None = None) -> Intake:
         params = adding(message, screen=screen) | record_params(message.channel_key, ask) | {"unless": unless_on}
-        [row] = await self.db.fetch(ADD_SCREENED, params)
+        row = await self.batched.write((message.channel_key, message.id), ADD_SCREENED, params)
         stored, held = bool(row[5]), bool(row[6])
         return Intake(stored, held, record_of(row) if stored else None)
 
