@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 
 from agent.memory.models import StoredMessage
-from agent.storage.ports import AuthorAsk, Intake, PendingAnswer, Storage
+from agent.storage.ports import AuthorAsk, FoundMessage, Intake, PendingAnswer, SpamFlag, Storage
 from agent.storage.postgres import Connection, PostgresStorage
 from agent.storage.postgres.messages import PostgresMessages
 from tests.storage.conftest import Opener
+from tests.storage.test_intake import asking, read_after
 
 KEY = "slack:T1:C1"
 SCREEN = '{"channel":["slack","T1","C1",null]}'
@@ -142,3 +144,29 @@ async def test_a_cancelled_caller_leaves_the_others_stored(postgres_url: str) ->
         assert await store.messages.count(KEY) in (5, 6)  # the cancelled one may have been written already
     finally:
         await store.close()
+
+
+async def test_messages_stored_together_read_their_authors_records_as_alone(store: Storage, replica: Opener) -> None:
+    """The one statement for a batch of plain messages reads each author's record as a message stored by a
+    statement of its own (the reference: add, then read, on another replica)."""
+    reference = await replica()
+    now = datetime.now(UTC)
+    t = now.timestamp()
+    other_channel = "slack:T1:C2"
+    await store.messages.add(StoredMessage(other_channel, "p1", "ann", "ann", "hi", now - timedelta(minutes=5)))
+    await store.spam.correct(FoundMessage(KEY, "p2", "ann", "x", False), "ham", "mod", t - 50, exempt_until=t + 60)
+    await store.channel_settings.set(KEY, "spam_policy", "delete")
+    await store.messages.add(StoredMessage(KEY, "p3", "cy", "cy", "hi", now - timedelta(minutes=3)))
+    await store.spam.record_flag(SpamFlag(KEY, "p3", "cy", "hi", 0.9, ("x",), "flagged"), replace=True)
+    cases = [("ann", now, "b1"), ("cy", now, "b2"), ("eve", now, "b3"), ("fay", now - timedelta(minutes=10), "b4"),
+             ("cy", now - timedelta(minutes=4), "b5"), ("gus", now - timedelta(minutes=10), "b6")]
+    asks = {message_id: asking(author, t) for author, _, message_id in cases}
+    messages = [StoredMessage(KEY, message_id, author, author, "hi", when) for author, when, message_id in cases]
+    got = await asyncio.gather(*(store.messages.add_screened(m, SCREEN, asks[m.id]) for m in messages),
+                               store.messages.add_screened(messages[0], SCREEN, asks["b1"]))  # b1 delivered twice
+    assert got[-1] == Intake(False)
+    for message, intake in zip(messages, got, strict=False):
+        expected = await read_after(reference, replace(message, id=f"{message.id}r"), asks[message.id])
+        assert intake == expected, message.id
+    if isinstance(store, PostgresStorage):
+        assert store.messages.batched.batches == 1 + 2  # the setup's two adds, then the seven together

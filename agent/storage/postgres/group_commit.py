@@ -37,12 +37,22 @@ Then = Callable[[Connection, Row], Awaitable[None]]  # more writes in the same t
 _DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError)
 
 
+@dataclass(frozen=True)
+class Together:
+    """Several writes of one kind as ONE statement: ``query`` with ``params(each write's params)`` returns a
+    row for each write, in their order, and takes their keys' locks in key order."""
+
+    query: Query
+    params: Callable[[Sequence[Params]], Params]
+
+
 @dataclass
 class _Write:
     order: tuple[str, ...]
     query: Query
     params: Params
     then: Then | None
+    together: Together | None
     done: asyncio.Future[Row] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -57,10 +67,12 @@ class GroupCommit:
         self.batches = 0  # counters: writes / batches is the mean batch size
         self.writes = 0
 
-    async def write(self, order: tuple[str, ...], query: Query, params: Params, then: Then | None = None) -> Row:
+    async def write(self, order: tuple[str, ...], query: Query, params: Params, then: Then | None = None,
+                    together: Together | None = None) -> Row:
         """The first row ``query`` returns, once it is committed; ``then(conn, row)`` runs in the same
-        transaction (if it raises, the write is not stored). ``order``: the key whose lock the write takes."""
-        write = _Write(order, query, params, then)
+        transaction (if it raises, the write is not stored). ``order``: the key whose lock the write takes.
+        ``together``: how writes like this one go as one statement when a batch holds several."""
+        write = _Write(order, query, params, then, together)
         self._waiting.append(write)
         if self._running < self.lanes:
             self._running += 1
@@ -113,20 +125,34 @@ class GroupCommit:
         return [row]
 
     async def _together(self, batch: Sequence[_Write]) -> list[Row]:
-        ordered = sorted(range(len(batch)), key=lambda i: batch[i].order)
         rows: list[Row | None] = [None] * len(batch)
+        kinds: dict[Together, list[int]] = {}
+        for i, write in enumerate(batch):
+            if write.together is not None and write.then is None:
+                kinds.setdefault(write.together, []).append(i)
+        kinds = {together: many for together, many in kinds.items() if len(many) > 1}
+        grouped = {i for many in kinds.values() for i in many}
+        alone = sorted((i for i in range(len(batch)) if i not in grouped), key=lambda i: batch[i].order)
         # pipeline mode: BEGIN, every statement and COMMIT go out together and their results come back together
         async with self.db.pool.connection() as conn, conn.pipeline():
             async with conn.transaction():
-                cursors = [(i, await conn.execute(batch[i].query, batch[i].params)) for i in ordered]
+                # first each kind's statement (its keys in order), then the others' in key order
+                kind_cursors = [(many, await conn.execute(together.query, together.params(
+                    [batch[i].params for i in many]))) for together, many in kinds.items()]
+                cursors = [(i, await conn.execute(batch[i].query, batch[i].params)) for i in alone]
+                for many, cursor in kind_cursors:
+                    for i, row in zip(many, await cursor.fetchall(), strict=True):
+                        rows[i] = row
                 for i, cursor in cursors:
                     rows[i] = await cursor.fetchone()
-                for i in ordered:
-                    then, row = batch[i].then, rows[i]
-                    assert row is not None  # each statement returns one row
+                for i in alone:
+                    then, stored = batch[i].then, rows[i]
+                    assert stored is not None  # each statement returns one row
                     if then is not None:
-                        await then(conn, row)
-        return [row for row in rows if row is not None]
+                        await then(conn, stored)
+        done = [row for row in rows if row is not None]
+        assert len(done) == len(batch)
+        return done
 
 
 def _fail(batch: Sequence[_Write], exc: BaseException) -> None:
