@@ -62,7 +62,7 @@ async def test_a_burst_with_redeliveries_stores_each_event_once(store: Storage, 
     for i in events:  # and what was acknowledged is there, for any replica to read
         assert await other.messages.get(KEY, said(i).id) is not None
     assert await other.messages.count(KEY) == len(events)
-    assert {(a.message_id) for a in await other.pending.owed()} == {said(i).id for i in events if i % 5 == 0}
+    assert {a.message_id for a in await other.pending.owed()} == {said(i).id for i in events if i % 5 == 0}
     if isinstance(store, PostgresStorage):  # they went together, not one by one
         assert store.messages.batched.batches < store.messages.batched.writes
 

@@ -12,6 +12,11 @@ fails every caller in it gets that error, as a lone insert would raise it (nothi
 was not stored). A batch that fails on one write's data (a value PostgreSQL refuses) is written again one
 by one, so only that write fails. Writes are made in the order of their keys, so two replicas' batches
 holding the same redelivered events take the key's lock in the same order (no deadlock between them).
+
+Writes of a kind that has a :class:`Together` form (a plain message's) go as one statement for the batch;
+the others (a message owed an answer, with its job) as a statement each, pipelined in the same transaction.
+One statement is cheaper here too: psycopg's pipeline mode still waits on the event loop and writes to the
+socket once per statement (``python -m bench.group_commit``).
 """
 
 from __future__ import annotations
