@@ -3,6 +3,7 @@ that stores the message, so a redelivered message owes no second job and a faile
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -58,3 +59,23 @@ async def test_the_answer_job_is_stored_with_its_message_once(postgres_url: str)
         await store.close()
     with pytest.raises(JobError, match="answer job not queued"):
         await queue.defer("answer", {"message_id": "m3"})  # a closed queue says so in its own words
+
+
+async def test_mentions_stored_together_each_get_one_job(postgres_url: str) -> None:
+    """A burst's owed messages share one transaction (group commit): each distinct one gets its job in it, a
+    redelivery in the same batch none."""
+    queue = await ProcrastinateJobs(postgres_url, tuning=FAST).open()
+
+    async def on_owed(conn: Connection, owed: PendingAnswer) -> None:
+        await queue.defer("answer", {"channel_key": owed.channel_key, "message_id": owed.message_id}, conn=conn)
+
+    store = await PostgresStorage.open(postgres_url, on_owed=on_owed)
+    try:
+        ids = [f"m{i}" for i in range(8)]
+        got = await asyncio.gather(*(store.messages.add(*mention(i)) for i in ids + ids[::-1]))
+        assert sum(got) == len(ids)
+        assert store.messages.batched.batches < store.messages.batched.writes
+        assert await job_rows(postgres_url) == [("confab.answer", "todo", 0)] * len(ids)
+    finally:
+        await queue.stop()
+        await store.close()

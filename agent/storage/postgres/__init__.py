@@ -3,6 +3,7 @@
     db.py          the pool, advisory locks, migrations (migrations.py) under a lock
     partitions.py  monthly partitions of ``messages`` and retention that drops whole months
     messages.py    MessageStore (redeliveries absorbed by ``message_keys`` in the storing statement)
+    group_commit.py  the inserts of a burst stored several to a round trip and a commit
     channel.py     ThreadStore, ChannelSettingsStore, SummaryStore, EventLedger
     spam.py        SpamStore
     ideas.py       IdeaStore (numbers assigned by the store)

@@ -12,8 +12,9 @@ from psycopg import sql
 from agent.memory.models import StoredMessage
 from agent.storage.ports import AuthorAsk, Intake, PendingAnswer
 from agent.storage.postgres.db import Connection, Database
+from agent.storage.postgres.group_commit import GroupCommit, Row, Together
 from agent.storage.postgres.partitions import prune as prune_months
-from agent.storage.postgres.spam import LATEST, record_columns, record_of, record_params
+from agent.storage.postgres.spam import LATEST, record_columns, record_columns_of, record_of, record_params
 from agent.storage.rows import platform_bounds
 
 OnOwed = Callable[[Connection, PendingAnswer], Awaitable[None]]
@@ -58,6 +59,54 @@ SELECT {record}, (SELECT count(*) FROM m), s.held FROM s
 """.format(stored=_STORED.format(more=", author_id, is_bot"), record=record_columns(
     f"({LATEST}) UNION ALL SELECT id, channel_key, created_at FROM m WHERE author_id = %(author)s "
     "AND created_at < to_timestamp(%(before)s) AND NOT is_bot"))
+
+# ADD_SCREENED for several messages in one statement (group commit), a row for each in their order: a message
+# delivered twice in the batch is stored for its first delivery only, and each message's record sees its own
+# row, not its batch-mates' (as when each is stored by a statement of its own at the same time)
+_MANY = ("key", "id", "at", "thread", "author_id", "author_name", "text", "is_bot", "edited_at", "deleted", "screen",
+         "unless", "author", "now", "low", "high", "since", "before")
+ADD_SCREENED_MANY = """
+WITH u AS (
+    SELECT * FROM unnest(%(key)s::text[], %(id)s::text[], %(at)s::timestamptz[], %(thread)s::text[],
+                         %(author_id)s::text[], %(author_name)s::text[], %(text)s::text[], %(is_bot)s::boolean[],
+                         %(edited_at)s::timestamptz[], %(deleted)s::boolean[], %(screen)s::text[], %(unless)s::text[],
+                         %(author)s::text[], %(now)s::float8[], %(low)s::text[], %(high)s::text[],
+                         %(since)s::float8[], %(before)s::float8[])
+    WITH ORDINALITY AS u(key, id, at, thread, author_id, author_name, body, is_bot, edited_at, deleted, screen,
+                         unless_on, author, now_s, low, high, since_s, before_s, n)),
+i AS (
+    SELECT u.key COLLATE "C" AS key, u.id COLLATE "C" AS id, u.at, u.thread, u.author_id, u.author_name, u.body,
+           u.is_bot, u.edited_at, u.deleted, u.screen, u.author, u.now_s, u.low COLLATE "C" AS low,
+           u.high COLLATE "C" AS high, u.since_s, u.before_s, u.n,
+           row_number() OVER (PARTITION BY u.key, u.id ORDER BY u.n) = 1 AS first,
+           EXISTS (SELECT 1 FROM channel_settings c WHERE c.channel_key = u.key COLLATE "C" AND c.key = u.unless_on
+                   AND c.value = '"on"'::jsonb) AS held
+    FROM u),
+k AS (
+    INSERT INTO message_keys (channel_key, id, created_at)
+    SELECT i.key, i.id, i.at FROM i WHERE i.first AND NOT i.held ORDER BY i.key, i.id
+    ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at),
+m AS (
+    INSERT INTO messages (channel_key, id, thread, author_id, author_name, text, created_at, is_bot, edited_at,
+                          deleted, unscreened)
+    SELECT k.channel_key, k.id, i.thread, i.author_id, i.author_name, i.body, k.created_at, i.is_bot, i.edited_at,
+           i.deleted, i.screen
+    FROM k JOIN i ON i.key = k.channel_key AND i.id = k.id AND i.first
+    ON CONFLICT DO NOTHING RETURNING channel_key, id, created_at, author_id, is_bot)
+SELECT {record}, i.first AND EXISTS (SELECT 1 FROM m WHERE m.channel_key = i.key AND m.id = i.id), i.held
+FROM i ORDER BY i.n
+""".format(record=record_columns_of(
+    f"({LATEST}) UNION ALL SELECT own.id, own.channel_key, own.created_at FROM m own WHERE own.channel_key = %(key)s "
+    "AND own.id = i.id AND own.author_id = %(author)s AND own.created_at < to_timestamp(%(before)s) AND NOT own.is_bot",
+    "i"))
+
+
+def _columns(each: Sequence[Any]) -> dict[str, Any]:
+    """The parameters of :data:`ADD_SCREENED_MANY`: each parameter of :data:`ADD_SCREENED` as an array."""
+    return {name: [params[name] for params in each] for name in _MANY}
+
+
+SCREENED_TOGETHER = Together(ADD_SCREENED_MANY, _columns)
 
 # a screen left by a dead process, leased to one caller at a time (oldest first; a lease runs out if that one dies)
 TAKE_UNSCREENED = """
@@ -109,23 +158,23 @@ class PostgresMessages:
     def __init__(self, db: Database, on_owed: OnOwed | None = None) -> None:
         self.db = db
         self._on_owed = on_owed  # e.g. a job queue enqueuing the answer in the ingest's own transaction
+        self.batched = GroupCommit(db)  # a burst's inserts stored several at a time
 
     async def add(self, message: StoredMessage, owed: PendingAnswer | None = None, screen: str | None = None) -> bool:
-        params = adding(message, owed, screen)
-        if owed is None or self._on_owed is None:
-            rows = await self.db.fetch(ADD, params)
-            return bool(rows[0][0])
-        async with self.db.transaction() as conn:
-            row = await (await conn.execute(ADD, params)).fetchone()
-            stored = bool(row and row[0])
-            if stored:
-                await self._on_owed(conn, owed)
-            return stored
+        on_owed = self._on_owed
+        then = None
+        if owed is not None and on_owed is not None:
+            async def then(conn: Connection, row: Row) -> None:
+                if row[0]:  # stored (not a redelivery): its answer's job in the same transaction
+                    await on_owed(conn, owed)
+        row = await self.batched.write((message.channel_key, message.id), ADD, adding(message, owed, screen), then)
+        return bool(row[0])
 
     async def add_screened(self, message: StoredMessage, screen: str, ask: AuthorAsk,
                            unless_on: str | None = None) -> Intake:
         params = adding(message, screen=screen) | record_params(message.channel_key, ask) | {"unless": unless_on}
-        [row] = await self.db.fetch(ADD_SCREENED, params)
+        row = await self.batched.write((message.channel_key, message.id), ADD_SCREENED, params,
+                                       together=SCREENED_TOGETHER)
         stored, held = bool(row[5]), bool(row[6])
         return Intake(stored, held, record_of(row) if stored else None)
 

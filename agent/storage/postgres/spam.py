@@ -41,6 +41,19 @@ def record_columns(candidates: str) -> str:
             f"AND f.channel_key = c.channel_key) FROM ({candidates}) c ORDER BY c.created_at DESC LIMIT 1)")
 
 
+# what :func:`record_columns` asks for, as the columns of a batch's row (one per message) instead of parameters
+_ASKED_AS_COLUMNS = {"%(key)s": "key", "%(author)s": "author", "%(now)s": "now_s", "%(low)s": "low",
+                     "%(high)s": "high", "%(since)s": "since_s", "%(before)s": "before_s"}
+
+
+def record_columns_of(candidates: str, row: str) -> str:
+    """:func:`record_columns` (``candidates`` too) reading the author, channel and times from ``row``'s columns."""
+    columns = record_columns(candidates)
+    for param, column in _ASKED_AS_COLUMNS.items():
+        columns = columns.replace(param, f"{row}.{column}")
+    return columns
+
+
 def record_params(channel_key: str, ask: AuthorAsk) -> dict[str, Any]:
     low, high = _workspace_range(channel_key)
     return {"key": channel_key, "author": ask.author_id, "now": ask.now, "low": low, "high": high, "since": ask.since,
