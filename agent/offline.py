@@ -28,6 +28,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
 
+from agent.classify.labels import asked_labels
 from agent.context import current_turn
 from agent.files.search import TOOL as FILES_TOOL
 from agent.intents import (
@@ -67,10 +68,6 @@ _NOTED = ("Noted: it's part of this conversation now, so summaries and `/recall`
           "your team's documents and conversations: ask me one, or type `/help`.")
 
 _SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
-# "… as bug / feature / question", each label maybe described: "bug (something is broken)" or "bug: broken"
-_LABELS = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*(.+)$", re.I | re.S)
-_LABEL_SPLIT = re.compile(r"\s*(?:/|,|;|\bor\b)\s*(?![^()]*\))", re.I)  # not inside a description's brackets
-_DESCRIBED = re.compile(r"^([\w\- ]{1,40}?)\s*(?:\((.*)\)|:\s*(.*))?$", re.S)
 _POINTS_TO = re.compile(r"\b(?:it|that|this|them|those)\b", re.I)  # a message that speaks of the one before
 _QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
 _ASKS_TO_CLASSIFY = re.compile(r"^(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:classify|categori[sz]e)\b", re.I)
@@ -186,7 +183,7 @@ class OfflineChatModel(BaseChatModel):
             prompt = re.sub(r"^(please\s+)?(draw|paint|sketch|imagine|generate|create|make)\s+(me\s+)?", "",
                             text, flags=re.I).strip() or text
             return self._call_or_explain("generate_image", {"prompt": prompt}, "generate images")
-        if CLASSIFY.search(text) and len(names := _label_list(text)) >= 2:
+        if CLASSIFY.search(text) and len(names := asked_labels(_QUOTED.sub(" ", text))) >= 2:
             quoted = _QUOTED.findall(text) or history[-20:]
             return self._call_or_explain("classify_messages", {"messages": quoted, "labels": names},
                                          "classify messages")
@@ -339,23 +336,6 @@ def _question(messages: Sequence[BaseMessage], bot_name: str) -> str:
     before its question ("hi team, how do I …?", "ok thanks, and where do I …?")."""
     user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
     return THANKS_LEAD.sub("", GREETING_LEAD.sub("", _strip_mention(str(user.content) if user else "", bot_name)))
-
-
-def _label_list(text: str) -> list[str]:
-    """The labels asked for after "as"/"into" (quoted messages aside), each "name" or "name: description"; none
-    unless each part reads as a label."""
-    found = _LABELS.search(_QUOTED.sub(" ", text))
-    if found is None:
-        return []
-    labels = []
-    for part in _LABEL_SPLIT.split(found.group(1).strip().rstrip("?.!")):
-        if not part.strip():
-            continue
-        if (match := _DESCRIBED.match(part.strip())) is None:
-            return []
-        name, description = match.group(1).strip(), (match.group(2) or match.group(3) or "").strip()
-        labels.append(f"{name}: {description}" if description else name)
-    return labels
 
 
 def _on_topic(answer: str, question: str) -> bool:

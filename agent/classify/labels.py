@@ -35,6 +35,10 @@ DESCRIPTION_CHARS = 300
 MAX_EXAMPLES = 20
 EXAMPLE_CHARS = 300
 TEXT_CHARS = 1000
+# "… as bug / feature / question", each label maybe described: "bug (something is broken)" or "bug: broken"
+_ASKED = re.compile(r"\b(?:as|into|with labels?)\s*:?\s*(.+)$", re.I | re.S)
+_ASKED_SPLIT = re.compile(r"\s*(?:/|,|;|\bor\b)\s*(?![^()]*\))", re.I)  # not inside a description's brackets
+_DESCRIBED = re.compile(r"^([\w\- ]{1,40}?)\s*(?:\((.*)\)|:\s*(.*))?$", re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,23 @@ class LabelResult:
     label: str  # a label's name, or UNSURE
     score: float  # the likeliest label's probability
     likeliest: str = ""  # the likeliest label, also when unsure
+
+
+def asked_labels(request: str) -> list[str]:
+    """The labels a request names after "as"/"into" (quote its messages out first), each "name" or "name:
+    description"; none unless each part reads as a label."""
+    found = _ASKED.search(request)
+    if found is None:
+        return []
+    labels = []
+    for part in _ASKED_SPLIT.split(found.group(1).strip().rstrip("?.!")):
+        if not part.strip():
+            continue
+        if (match := _DESCRIBED.match(part.strip())) is None:
+            return []
+        name, description = match.group(1).strip(), (match.group(2) or match.group(3) or "").strip()
+        labels.append(f"{name}: {description}" if description else name)
+    return labels
 
 
 def label_spec(text: str, examples: Sequence[str] = ()) -> LabelSpec | None:
