@@ -148,7 +148,8 @@ def _centrality(texts: Sequence[str]) -> list[float]:
 
 async def _lines(chunk: Chunk, question: str, embedder: Embedder) -> Quote:
     """The lines of a log or code passage that answer: the best line and the next ones about as relevant, or
-    errors and warnings that followed it."""
+    errors and warnings that followed it, from the first error or warning of the run it is in (a "retrying"
+    warning is best to "what went wrong?", and the refused connection just before it is the cause)."""
     lines = [(chunk.start_line + n, line) for n, line in enumerate(chunk.text.split("\n")) if line.strip()]
     vectors = await embedder.aembed([question, *(line for _, line in lines)])
     dense = [float(s) for s in vectors[1:] @ vectors[0]]
@@ -156,11 +157,17 @@ async def _lines(chunk: Chunk, question: str, embedder: Embedder) -> Quote:
     scores = [(1 - WORDS_WEIGHT) * d + WORDS_WEIGHT * w + _severity(None, line)
               for (_, line), d, w in zip(lines, dense, words, strict=True)]
     best = max(range(len(lines)), key=lambda i: scores[i])
+    first = best
+    while first > 0 and best - first + 1 < LINE_SPAN and _SEVERE.search(lines[best][1]) \
+            and _SEVERE.search(lines[first - 1][1]):
+        first -= 1  # what went wrong just before it
+    # a table's header row alone answers nothing ("who spent the most?" on a CSV quoted "name,amount"): its rows follow
+    header = lines[best][0] == 1 and chunk.source.lower().endswith((".csv", ".tsv"))
     last = best
-    while last + 1 < len(lines) and last - best + 1 < LINE_SPAN and (
+    while last + 1 < len(lines) and last - first + 1 < LINE_SPAN and (header or
             scores[last + 1] >= scores[best] - CLOSE or _SEVERE.search(lines[last + 1][1])):
         last += 1  # what followed: as relevant, or what went wrong next
-    picked = lines[best:last + 1]
+    picked = lines[first:last + 1]
     return Quote("\n".join(line for _, line in picked), picked[0][0], picked[-1][0], scores[best])
 
 

@@ -54,3 +54,33 @@ async def test_a_large_log_embeds_a_bounded_number_of_passages_and_finds_the_err
     assert isinstance(output, ToolOutput)
     assert "invoice export crashed with a KeyError" in output.for_user and "access.log (line 9001" in output.for_user
     assert counting.sizes[0] == MAX_EMBEDDED + 1  # the question and the passages kept
+
+
+async def _ask(embedder: Any, name: str, text: str, question: str) -> str:
+    attached = AttachedFile(name, "text", tuple(chunk_text(name, text, 500)))
+    tool = make_files_tool(lambda: embedder)
+    token = current_turn.set(TurnContext("test:T:c", "test", "u1", "alice", files=(attached,)))
+    try:
+        result = await tool.ainvoke({"name": tool.name, "args": {"question": question}, "id": "c", "type": "tool_call"})
+    finally:
+        current_turn.reset(token)
+    assert isinstance(result.artifact, ToolOutput)
+    return result.artifact.for_user
+
+
+async def test_what_went_wrong_quotes_the_run_of_errors_from_its_first(local_embedder: Any) -> None:
+    """"what went wrong here?" quoted from "WARN retrying in 5s" on, leaving out the refused connection before it."""
+    log = "\n".join(["2026-11-30 10:01:02 INFO start worker",
+                     "2026-11-30 10:01:05 ERROR db connection refused: host=db port=5432",
+                     "2026-11-30 10:01:06 WARN retrying in 5s",
+                     "2026-11-30 10:01:11 ERROR db connection refused: host=db port=5432",
+                     "2026-11-30 10:01:20 INFO connected"])
+    answer = await _ask(local_embedder, "app.log", log, "what went wrong here?")
+    assert "10:01:05 ERROR db connection refused" in answer and "app.log (lines 2-" in answer
+    assert "start worker" not in answer
+
+
+async def test_a_tables_header_is_quoted_with_its_rows(local_embedder: Any) -> None:
+    """"who spent the most?" on a CSV quoted its header alone ("name,amount")."""
+    answer = await _ask(local_embedder, "costs.csv", "name,amount\nana,12\nben,30\n", "who spent the most?")
+    assert "ben,30" in answer and "costs.csv (lines 1-3)" in answer
