@@ -105,6 +105,13 @@ _FILE_WORDS = frozenset("file files log logs pdf document doc docs attachment at
                         "happened happening mean means here there what's it's".split())
 
 
+# "summarize this file", "what does the attached log say?": asks about a file that came with the message
+_THIS_FILE = re.compile(r"\b(?:this|that|these|those|my|the attached|attached)\s+(?:file|files|log|logs|pdf|pdfs|"
+                        r"attachment|attachments|csv|spreadsheet|screenshot)\b", re.I)
+NO_FILE = ("There is no file with this message. Attach it to the message that asks me (in the console, `/attach PATH` "
+           "first), or ask in the thread where it was posted.")
+
+
 def _about_file(text: str) -> bool:
     """Does the question name nothing but the file ("what does this log say?", "what's in here?", or nothing)?"""
     return not (_content_words(text) - _FILE_WORDS)
@@ -152,6 +159,8 @@ class OfflineChatModel(BaseChatModel):
         if turn is not None and any(f.chunks for f in turn.files) and FILES_TOOL in self.tool_names:
             # "what does this log say?", "summarize this PDF": the attached files are what is asked about
             return _call(FILES_TOOL, {"question": text, "summarize": bool(SUMMARY.search(text)) or _about_file(text)})
+        if _THIS_FILE.search(text) and FILES_TOOL in self.tool_names and not (turn and turn.files):  # none came
+            return _answer(NO_FILE)  # a summary of the channel instead, as before, answered another question
         if not has_word(text) or GREETING.match(text):  # nothing, or no word at all ("????", "🤔")
             return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")

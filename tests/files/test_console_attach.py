@@ -43,3 +43,14 @@ async def test_what_does_this_log_say_gets_the_whole_file_not_one_line(tmp_path:
     assert "Summary of `worker.log` (40 lines" in out, out
     assert out.index("connection refused by postgres") < out.index("retrying in 30 s")
     assert f"worker.log (line {line})" in out
+
+
+async def test_asking_about_this_file_without_one_says_so(tmp_path: Path) -> None:
+    """"summarize this file" after an /attach that failed summarized the channel instead, which was not asked."""
+    from tests.fakes.settings import make_settings
+
+    out = await console_says(tmp_path, [f"/attach {tmp_path / 'missing.log'}", "@confab summarize this file",
+                                        "@confab how do I summarize a pdf?"], settings=make_settings(tmp_path),
+                             moderator=None)
+    assert "There is no file with this message." in out and "Summary of this channel" not in out
+    assert out.count("There is no file with this message.") == 1  # asking about the feature is not about a file
