@@ -23,8 +23,10 @@ PAST = re.compile(r"\b(what (did|have) (we|you|they|\w+) (decide|agree|say|said|
 SENTIMENT = re.compile(r"\b(sentiment|mood|tone|vibe)\b", re.I)
 CLASSIFY = re.compile(r"\b(classify|categori[sz]e|label|tag)\b", re.I)
 BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on)\b", re.I)
-GREETING = re.compile(r"^(hi|hello|hey|yo|hiya|good (morning|afternoon|evening))( there| all| team)?\b[!. ]*$",
-                      re.I)
+# the words that greet: a whole greeting (GREETING), one before a question (GREETING_LEAD), one to the room that a
+# summary leaves out (agent/summarize/rewrite.py)
+GREETING_WORD = r"(?:hi|hello|hey|yo|hiya|good (?:morning|afternoon|evening))"
+GREETING = re.compile(rf"^{GREETING_WORD}( there| all| team)?\b[!. ]*$", re.I)
 # thanks, and a short word of praise after it ("thanks, that was helpful", "thank you so much - that fixed it"), never
 # a question ("thanks, and where do I put the token"); "great, the build is broken again" is no thanks
 THANKS = re.compile(r"^((thanks|thank you|thx|ty|cheers)\b"
@@ -89,8 +91,7 @@ REMARK = re.compile(
     r"there'?s|just|today|finally|fyi)\b", re.I)
 HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
 # a greeting before the question ("hi, how do I deploy confab?"): the question is what follows
-GREETING_LEAD = re.compile(r"^(?:hi|hello|hey|yo|hiya|good (?:morning|afternoon|evening))"
-                           r"(?: there| all| team| folks| everyone)?\s*[,!.:;\-–—]*\s+(?=\S)", re.I)
+GREETING_LEAD = re.compile(rf"^{GREETING_WORD}(?: there| all| team| folks| everyone)?\s*[,!.:;\-–—]*\s+(?=\S)", re.I)
 # "ok thanks, and where do I put the signing secret?": the question after a thanks is the question
 THANKS_LEAD = re.compile(r"^(?:ok(?:ay)?|cool|great|perfect|got it|thanks|thank you|thx)"
                          r"(?:,?\s+(?:thanks|thank you|thx))?[,!.]*\s+"

@@ -239,12 +239,13 @@ class OfflineChatModel(BaseChatModel):
     # --- composing answers -----------------------------------------------------------------
 
     def _compose(self, results: list[ToolMessage], messages: Sequence[BaseMessage]) -> str:
+        question = _question(messages, self.bot_name)
         searches = [r for r in results if r.name == "search_knowledge"]
         if len(searches) > 1:  # a follow-up searched with its context, then alone: the first that found it
             answered = [r.artifact for r in searches if isinstance(r.artifact, ToolOutput) and r.artifact.ok
                         and not r.artifact.extra.get("abstained")]
             keep = answered[0] if answered else searches[-1].artifact
-            if answered and not _on_topic(answered[0].for_user, _question(messages, self.bot_name)):
+            if answered and not _on_topic(answered[0].for_user, question):
                 # the context took over: "does it need an API key?" isn't about systemd, and "who is on call this
                 # weekend?" after a question about streaming is not about streaming: then the question alone
                 keep = answered[1] if len(answered) > 1 else searches[-1].artifact
@@ -253,7 +254,6 @@ class OfflineChatModel(BaseChatModel):
         for result in results:
             output = result.artifact
             if isinstance(output, ToolOutput):
-                question = _question(messages, self.bot_name)
                 abstained = bool(output.extra.get("abstained"))
                 found = self._from_channel(question, _history_lines(messages)) if abstained else None
                 if abstained and not found and result.name == "search_knowledge" and REMARK.match(question):

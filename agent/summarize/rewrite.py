@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from agent.intents import GREETING_WORD
 from agent.text import after_thanks, sentences
 
 _FIRST_PERSON = [
@@ -43,7 +44,7 @@ _SPACED_APOSTROPHE = re.compile(r"(\w) ' (\w)")
 _FILLER = re.compile(r"^(?:(?:(?:oh|ah|um+|uh+|ugh+|argh+|meh|hmm+|well|so|ok(?:ay)?|yeah|alright)\b[,.!]*|"
                      r"(?:hey|hi|hello|yes|no|sure|right|great|thanks|thank you|damn|oops|wow)\b[,.!]+)\s+)+", re.I)
 # a greeting to the room, and a preamble that only announces the message: "hi all,", "morning everyone -", "quick one:"
-_GREETING = re.compile(r"^(?:(?:hi|hey|hello|hiya|yo|morning|evening|good (?:morning|afternoon|evening))"
+_GREETING = re.compile(rf"^(?:(?:{GREETING_WORD}|morning|evening)"
                        r"(?:,?\s+(?:all|everyone|everybody|team|folks|guys|y'all|people|there|friends))?"
                        r"\s*[,.!:;\u2013\u2014-]+\s*)?"
                        r"(?:(?:quick (?:one|question|q)|fyi|psa|heads up)\s*[,.!:;\u2013\u2014-]+\s*)?", re.I)

@@ -148,9 +148,12 @@ class Workspace:
             if role == "admin":  # the team's admins stay admins when you speak as them again ("/as alice")
                 self.admins.add(self.user)
                 self.guests.discard(self.user)
-            elif role in ("member", "guest"):
+            elif role == "member":
                 self.admins.discard(self.user)
-                (self.guests.add if role == "guest" else self.guests.discard)(self.user)
+                self.guests.discard(self.user)
+            elif role == "guest":
+                self.admins.discard(self.user)
+                self.guests.add(self.user)
             status = " (admin)" if self.admin else " (guest)" if self.user in self.guests else ""
             return Control(f"You are now {self.user}{status}.")
         if name == "dm":
