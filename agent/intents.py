@@ -20,7 +20,10 @@ PAST = re.compile(r"\b(what (did|have) (we|you|they|\w+) (decide|agree|say|said|
                   r"ask|asked|suggest|propose|mention|want)"
                   r"|(did|have) we (decide|decided|agree|agreed|settle|settled)|what (was|were|got) (decided|agreed)"
                   r"|who (said|decided|suggested|proposed)|remind me what we)\b", re.I)
-SENTIMENT = re.compile(r"\b(sentiment|mood|tone|vibe)\b", re.I)
+# the room's feelings asked after ("how does everyone feel today?", "how are people feeling about the launch?") are
+# its mood; one person's ("how do I feel about it") are not Confab's to read
+_ROOM_FEELS = r"how (?:does|do|is|are) (?:every(?:one|body)|people|the team|the room|folks|y'?all) feel(?:ing)?\b"
+SENTIMENT = re.compile(rf"\b(sentiment|mood|tone|vibe)\b|^{_ROOM_FEELS}", re.I)
 CLASSIFY = re.compile(r"\b(classify|categori[sz]e|label|tag)\b", re.I)
 BRAINSTORM = re.compile(r"\bbrainstorm\b|\b(ideas?|suggestions?)\s+(for|about|on)\b", re.I)
 # the words that greet: a whole greeting (GREETING), one before a question (GREETING_LEAD), one to the room that a
@@ -58,7 +61,7 @@ _ASKS_FOR_A_READING = re.compile(
     r"(overall\s+|general\s+|current\s+)?"
     r"(mood|vibe|tone|sentiment|feeling|summary|recap|tl;?dr|gist)"
     r"(\s+(of|in|on|from|among|over|since|during)\b.*|\s+(now|lately|so far|like|been like))?[\s?.!]*$"
-    r"|^(what|any)\s+(\w+\s+){0,2}(ideas|suggestions)\b|^what did i miss\b|" + _CATCH_UP, re.I)
+    r"|^(what|any)\s+(\w+\s+){0,2}(ideas|suggestions)\b|^what did i miss\b|^" + _ROOM_FEELS + "|" + _CATCH_UP, re.I)
 
 # a statement asked to be confirmed ("summaries are private, right?", "the digest covers threads, doesn't it?")
 _TAG_QUESTION = re.compile(_THIS_CONVERSATION + r".*,\s*(right|correct|true|yes|no|isn'?t it|aren'?t they|"
@@ -89,7 +92,17 @@ REMARK = re.compile(
     r"no longer|broken|error|errors|fail|fails|failed|failing|stuck|please|pls)\b)"
     r"(?:i|i'?m|i'?ve|i'?ll|i'?d|we|we'?re|we'?ve|we'?ll|it|it'?s|the|this|that|our|my|they|they'?re|he|she|"
     r"there'?s|just|today|finally|fyi)\b", re.I)
-HELP = re.compile(r"^(help|\?|what can you do\??|who are you\??|what are you\??)$", re.I)
+# an explicit request for the list of what Confab does, as people put it ("what can you do for our team?", "how can
+# you help us?", "which commands do you know?"), never a question about doing something ("what can you do about the
+# rate limit?" is for the docs)
+HELP = re.compile(r"^\?$|^(?:so|and|ok|okay)?[,\s]*(?:help|who are you|what are you"
+                  r"|what (?:else )?(?:can|could) you (?:do|help (?:me |us )?with)"
+                  r"|(?:how|with what) (?:can|could) you help(?: me| us)?"
+                  r"|what (?:are you (?:able to do|good at|for)|do you do|is this bot for)"
+                  r"|(?:what|which) commands (?:do you (?:have|know|understand)|are there|can i use)"
+                  r"|(?:list|show)(?: me)?(?: your| the)? commands)"
+                  r"(?: (?:for|in) (?:me|us|(?:our|the|this|my) (?:team|channel|server|workspace))| here)?"
+                  r"\s*[?!.]*$", re.I)
 # a greeting before the question ("hi, how do I deploy confab?"): the question is what follows
 GREETING_LEAD = re.compile(rf"^{GREETING_WORD}(?: there| all| team| folks| everyone)?\s*[,!.:;\-–—]*\s+(?=\S)", re.I)
 # "ok thanks, and where do I put the signing secret?": the question after a thanks is the question
@@ -121,11 +134,13 @@ def asks_for_a_feature(text: str) -> bool:
     """Does a message to Confab (without the mention) ask for one of its own features (a summary, an image, the
     mood, labels, a brainstorm, help, a greeting, thanks or an "ok") rather than about the team's work? A question
     about what was said or how to do something is about the work."""
-    text = " ".join(text.split()).strip(" ,:")
+    text = GREETING_LEAD.sub("", " ".join(text.split()).strip(" ,:"))  # "hi! what can you do?" asks for help
+    if HELP.match(text):  # "what can you do?" is an open question, but one about Confab, not the work
+        return True
     if PAST.search(text) or HOW_TO.search(text) or about_a_feature(text):
         return False
     return bool(SUMMARY.search(text) or IMAGE.search(text) or SENTIMENT.search(text) or CLASSIFY.search(text)
-                or BRAINSTORM.search(text) or HELP.match(text) or GREETING.match(text) or THANKS.match(text)
+                or BRAINSTORM.search(text) or GREETING.match(text) or THANKS.match(text)
                 or ACKNOWLEDGEMENT.match(text) or VERDICT.match(text))
 
 

@@ -58,6 +58,31 @@ async def test_greetings_and_thanks_get_a_short_answer_and_help_gets_the_list(ch
         assert "Hi! I'm confab" in await chat.say(wordless), wordless
 
 
+
+@pytest.mark.parametrize("request_for_help", [
+    "hi! what can you do for our team?", "how can you help us?", "what else can you do?",
+    "which commands do you know?", "what are you good at?"])
+async def test_help_asked_for_as_people_ask_gets_the_list(chat: Chat, request_for_help: str) -> None:
+    """"@confab hi! what can you do for our team?" was told the knowledge base doesn't cover that: only the bare
+    "what can you do?" was read as asking for help."""
+    assert "Here's what I can do" in await chat.say(f"@confab {request_for_help}")
+
+
+async def test_a_question_about_doing_something_is_still_for_the_docs(chat: Chat) -> None:
+    reply = await chat.say("@confab what can you do about the rate limit?")
+    assert "Here's what I can do" not in reply and "knowledge base" in reply  # this bot's docs are empty
+
+
+async def test_how_the_room_feels_is_its_mood_without_the_requests_to_the_bot(chat: Chat) -> None:
+    """"how does everyone feel today?" was told the knowledge base doesn't cover that; and "@confab hi! what can you
+    do?" was read as the team's talk, so a mood counted it."""
+    await chat.say("the new dashboard is great, really happy with it", user="dana")
+    await chat.say("honestly the release was a mess, I'm frustrated", user="eli")
+    await chat.say("@confab hi! what can you do for our team?", user="gus")
+    reply = await chat.say("@confab how does everyone feel today?", user="hal")
+    assert "**Mood:" in reply and "over 2 messages" in reply, reply
+    assert "what can you do" not in reply
+
 async def test_what_the_docs_dont_cover_is_found_in_the_channel_in_other_words_forms(chat: Chat) -> None:
     """Offline, a question the documents don't cover quotes the channel's own messages that share its words,
     compared as the searches compare them (stemmed): "owns" finds "own"."""
