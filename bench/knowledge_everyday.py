@@ -14,7 +14,23 @@ section's wrong lines) or ``refused`` (it said the docs don't cover it).
 Uncovered questions: ``abstained`` or ``answered`` (a false answer). Every quote is also checked for
 being cut mid-sentence (a quote ending in "…" or without closing punctuation), and its size reported.
 
-    .venv/bin/python -m bench.knowledge_everyday [--show] [--only dev|check]
+    .venv/bin/python -m bench.knowledge_everyday [--show] [--only dev|check|fresh|fresh2] [--typos]
+
+``--typos`` asks every question with one typo, as fast typing makes them (``with_typo``: two letters swapped in
+the middle of its longest word of six letters or more). 2026-12-01, typos read as the documents' words
+(agent/knowledge/spelling.py) against the same code with the reading turned off (right / wrongly refused / wrong
+passage of the covered questions; uncovered abstained):
+
+    split   typos, not read                      typos, read                           no typos (unchanged by it)
+    dev      5 / 6 / 4, 6 of 6 abstained         11 / 1 / 3, 6 of 6 abstained          12 / 0 / 3
+    check    3 / 7 / 5, 6 of 6                    7 / 1 / 7, 6 of 6                     8 / 0 / 7
+    fresh    3 / 9 / 3, 4 of 4                    9 / 2 / 4, 4 of 4                     9 / 2 / 4
+    fresh2   1 / 3 / 3, 5 of 5                    1 / 0 / 6, 4 of 5                     2 / 0 / 5, 2 of 5
+
+(fresh2's one answered uncovered question is "who wrote confab?", answered without a typo too; "who wrote cofnab?"
+was refused only because the typo hid the word.) On PubMedQA's 500 dev questions, 8 are read otherwise (British
+spellings, "cirrotics" -> "cirrhotic", "reimplantation" -> "replantation"), R@1 on them 7 of 8 either way; before
+a word's first letter had to match, "septic" was read as "peptic" and "intracorporeal" as "extracorporeal".
 
 Figures (2 shared cores, 2026-11-29; "before" is the commit before 05b06d1, run with this same file):
 
@@ -145,6 +161,18 @@ ranking, is where most wrong passages are chosen, and "does confab send my data 
 its answering passage is 21st by meaning (MiniLM: "What leaves your machine" 0.06 to the question, "What Confab
 stores" 0.49).
 
+Tried and not kept (2026-12-01, fifteenth session): late interaction, MaxSim over MiniLM's token states (each
+content word of the question matched to its nearest token of the passage, ColBERT-style, without ColBERT's
+training). Alone, over the sections of the shipped docs, it puts an answering passage first for 0.71 of the covered
+questions against 0.63 by pooled similarity ("does confab send my data anywhere?": 21st -> 1st), and its best score
+separates covered from uncovered questions better (ROC AUC 0.905 against 0.828); on PubMedQA it re-ranks the top 20
+by meaning to R@1 0.986 (0.974), and as abstain signals ([maxsim, its gap, coverage], refitted) answers 98.4% /
+abstains 92.4% held out against 97.2% / 93.2%. But through the shipped path nothing moved: as a third ranking in
+the fusion dev 12 / 0 / 3 and fresh 9 / 2 / 4 unchanged, check 8 / 0 / 7 -> 8 / 1 / 6 (the data question is then
+refused: its abstain signals are the pooled ones), fresh2 2 -> 1 right; as the quote step's sentence score (alone or
+averaged with the pooled similarity) every split within one row. The questions about Confab the docs don't answer
+score as high as covered ones (0.64-0.71 against 0.39-0.91). Not worth keeping a token matrix per passage for.
+
 The "fresh2" rows (2026-12-01), a newcomer's questions asked in the console before that day's changes, are the
 plainest measure of where the offline retrieval stands: 2 of 7 covered right, 5 wrong passages, and 3 of 5
 questions about Confab that the docs don't answer ("is my data encrypted?", "how do I update confab to a new
@@ -163,7 +191,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -410,12 +438,30 @@ def report(outcomes: list[Outcome], show: bool) -> None:
             print("  " + o.reply.replace("\n", "\n  "))
 
 
+def with_typo(question: str) -> str:
+    """The question with one typo, as fast typing makes them: two letters swapped in the middle of its longest
+    word of six letters or more (a doubled letter dropped instead, where the two are the same); unchanged when it
+    has no such word."""
+    words = [w for w in re.findall(r"[A-Za-z]+", question) if len(w) >= 6]
+    if not words:
+        return question
+    word = max(words, key=len)
+    at = len(word) // 2
+    doubled = word[at - 1] == word[at]
+    typo = word[:at - 1] + word[at:] if doubled else word[:at - 1] + word[at] + word[at - 1] + word[at + 1:]
+    return re.sub(rf"\b{word}\b", typo, question, count=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--show", action="store_true", help="print every reply, not only the failures")
     parser.add_argument("--only", choices=("dev", "check", "fresh", "fresh2"))
+    parser.add_argument("--typos", action="store_true",
+                        help="ask every question with one typo in its longest word (with_typo)")
     args = parser.parse_args()
     cases = [c for c in CASES if args.only in (None, c.split)]
+    if args.typos:
+        cases = [replace(c, question=with_typo(c.question)) for c in cases]
     report(asyncio.run(run(cases)), args.show)
 
 

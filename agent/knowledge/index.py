@@ -27,6 +27,7 @@ from agent.guidance import in_scope
 from agent.knowledge.chunking import Chunk
 from agent.knowledge.ranking import Hit, answerable_first, fuse
 from agent.knowledge.relevance import NO_SIGNAL, Signals, best_per_section, signals
+from agent.knowledge.spelling import Spelling
 from agent.knowledge.titles import SectionTitles
 from agent.knowledge.versions import is_version, new_version, prune
 from agent.words import content_words, stopwords
@@ -86,6 +87,7 @@ class HybridIndex:
         self._subject: frozenset[str] | None = None
         self._subject_stems_cache: set[str] | None = None
         self._scopes: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._spelling: Spelling | None = None
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -111,6 +113,13 @@ class HybridIndex:
                 self._document_words.setdefault(chunk.source, set()).update(words)
             self._bm25 = retriever
         return self._bm25
+
+    def spelling(self) -> Spelling:
+        """Reads a question's typos as the collection's words (spelling.py)."""
+        if self._spelling is None:
+            stems = self._keyword_index().vocab_dict
+            self._spelling = Spelling((c.embedding_text() for c in self.chunks), stems)
+        return self._spelling
 
     def subject(self) -> frozenset[str]:
         """The collection's subject words (lower case): in at least SUBJECT_SHARE of its sections."""

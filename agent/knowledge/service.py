@@ -66,6 +66,7 @@ class SearchResult:
     threshold: float
     documents: int  # files in the index (in the scope's folders, when scoped)
     scope: tuple[str, ...] = ()  # the knowledge folders searched (agent/guidance.py); empty: all
+    read_as: tuple[tuple[str, str], ...] = ()  # the question's typos, as read (spelling.py): (typed, word)
 
 
 class KnowledgeService:
@@ -241,12 +242,14 @@ class KnowledgeService:
         query = " ".join(query.split())[:2000]
         if not query or not len(index) or not documents:
             return SearchResult([], True, 0.0, threshold, documents, scope)
+        query, read_as = await asyncio.to_thread(index.spelling().correct, query)
         vector = (await self._embedder().aembed([query]))[0]
         found = await asyncio.to_thread(index.search, query, vector, max(1, min(k, MAX_K)), scope=scope,
                                         threshold=threshold)
         relevance = found.signals.relevance()
         abstained = relevance < threshold or not found.hits
-        return SearchResult([] if abstained else found.hits, abstained, relevance, threshold, documents, scope)
+        return SearchResult([] if abstained else found.hits, abstained, relevance, threshold, documents, scope,
+                            tuple(read_as))
 
     async def prepare(self) -> None:
         """The index ready now (built, or loaded from the last run), not at the first question: the first

@@ -26,6 +26,7 @@ from agent.deps import Deps
 from agent.embeddings import Embedder
 from agent.errors import ConfabError
 from agent.knowledge.ranking import quote_hits
+from agent.knowledge.spelling import read_as
 from agent.memory.models import StoredMessage
 from agent.tools.base import ToolOutput
 from agent.tools.knowledge import render
@@ -140,7 +141,7 @@ class HelpDesk:
         if result.abstained:
             return None
         scorer = self._similarities if self.settings.is_offline else None
-        quotes = await quote_hits(question, result.hits, scorer)
+        quotes = await quote_hits(read_as(question, result.read_as), result.hits, scorer)
         _, output = render(result, self.settings.knowledge_base_url, str(self.settings.knowledge_dir), quotes)
         return output
 
