@@ -20,9 +20,11 @@ the generated ticket notes: real chat of real lengths.)
 - freshness: a message stored while the service follows the store (every 1 s), until it is searchable;
 - permissions: 1,000 queries by one asker from channels she may read (public, private she is in, her DM) over 50
   channels (30 public, 10 private of which she is in 5, 8 DMs of which one is hers, 2 public she left), each
-  channel holding lines only it has; a leaked line is a hit the reply may not quote (the platform's answer is a
-  table here: the Slack and Discord checks are tested against their fakes in tests/recall);
-- recall@5: the deciding message among the first 5 hits of its question, asked where every line may be quoted,
+  channel holding lines only it has; a leaked line is a hit (or a reply shown beneath one) the reply may not quote
+  (the platform's answer is a table here: the Slack and Discord checks are tested against their fakes in
+  tests/recall);
+- recall@5: the deciding message among the first 5 hits of its question (or shown beneath one of them as the
+  reply that settled it, agent/recall/settling.py), asked where every line may be quoted,
   for the 50 development questions (used while tuning the ranking), the 28 held-out ones, the 30 of the second
   held-out set and the 41 of the second development set (bench/recall_closing.py) apart.
 
@@ -348,13 +350,17 @@ async def main(total: int, threads: int, recall_only: bool = False, misses: bool
         result = await recall.search(query, here, everything)
         times.append((time.perf_counter() - t0) * 1000)
         if n < len(ALL_TOPICS):
-            ids = [h.entry.message_id for h in result.hits[:5]]
+            # the first 5 hits, each with the reply that settled it when it asked something (shown beneath it)
+            ids = [e.message_id for h in result.hits[:5] for e in (h.entry, h.settled) if e is not None]
             hit.append(deciding[n] in ids)
             if misses and developing(n) and not hit[-1]:  # the development sets only: the held-out stay unseen
                 print(f"MISS {query!r} (decision: {ALL_TOPICS[n][2]!r})")
                 for h in result.hits[:5]:
                     shown = "(a held-out topic's line)" if held_out(h.entry.text) else repr(h.entry.text)
                     print(f"    {h.decision:d} {h.similarity:.2f} {shown}")
+                    if h.settled is not None:
+                        print("      settled by " + ("(a held-out topic's line)" if held_out(h.settled.text)
+                                                     else repr(h.settled.text)))
     times.sort()
     print(f"query over {len(recall.index or []):,} messages: p50 {statistics.median(times):.1f} ms, "
           f"p95 {times[int(0.95 * len(times))]:.1f} ms ({len(times)} queries, embedding included)")
@@ -395,8 +401,8 @@ async def main(total: int, threads: int, recall_only: bool = False, misses: bool
         query = rng.choice([rng.choice(TOPICS)[3], "zebra marmalade export cap", "canary budget note",
                             rng.choice(TOPICS)[0]])
         result = await recall.search(query, where, alice)
-        for hit in result.hits:
-            if not shown_in(where, table.get(where), hit.entry.channel_key, table.get(hit.entry.channel_key)):
+        for line in [e for hit in result.hits for e in (hit.entry, hit.settled) if e is not None]:
+            if not shown_in(where, table.get(where), line.channel_key, table.get(line.channel_key)):
                 leaked += 1
         text = render(result, alice, where, decision=False)
         allowed = {f"canary-{c:03d}" for c in range(30, 50) if shown_in(where, table.get(where), key(c),
