@@ -20,9 +20,11 @@ the generated ticket notes: real chat of real lengths.)
 - freshness: a message stored while the service follows the store (every 1 s), until it is searchable;
 - permissions: 1,000 queries by one asker from channels she may read (public, private she is in, her DM) over 50
   channels (30 public, 10 private of which she is in 5, 8 DMs of which one is hers, 2 public she left), each
-  channel holding lines only it has; a leaked line is a hit the reply may not quote (the platform's answer is a
-  table here: the Slack and Discord checks are tested against their fakes in tests/recall);
-- recall@5: the deciding message among the first 5 hits of its question, asked where every line may be quoted,
+  channel holding lines only it has; a leaked line is a hit (or a reply shown beneath one) the reply may not quote
+  (the platform's answer is a table here: the Slack and Discord checks are tested against their fakes in
+  tests/recall);
+- recall@5: the deciding message among the first 5 hits of its question (or shown beneath one of them as the
+  reply that settled it, agent/recall/settling.py), asked where every line may be quoted,
   for the 50 development questions (used while tuning the ranking), the 28 held-out ones, the 30 of the second
   held-out set and the 41 of the second development set (bench/recall_closing.py) apart.
 
@@ -193,6 +195,35 @@ their own sandbox"), and decisions the model reads as talk ("Mapbox. Google's ne
 month": 0.08). While building the set, --misses printed held-out decisions among a development question's hits
 (another topic's lines), and a diagnostic printed some held-out talk lines; --misses now hides both, and nothing
 was chosen from them.
+
+Run i (2026-12-01 02:55-03:25, load 3.2-9.7 from other sessions' work; branch recall-settle): a hit that asks (a
+question, a proposal) is shown with the reply that settled it beneath it, the last decision in its thread or, with
+no thread, in the next 8 messages of its channel on its subject, else a yes to the proposal
+(agent/recall/settling.py), and such a reply counts toward recall@5. Before: commit 4acaa5e (``--messages 20000
+--recall-only``, from an export of the commit); i: the same, then the full run (``--messages 20000``):
+
+    run                                  before (4acaa5e)        i
+    recall@5, development (50)           47/50 = 0.94            47/50 = 0.94
+    recall@5, held-out (28)              25/28 = 0.89            25/28 = 0.89
+    recall@5, held-out 2 (30)            20/30 = 0.67            20/30 = 0.67
+    recall@5, development 2 (41)         28/41 = 0.68            28/41 = 0.68
+    query p50 / p95                      38.2 / 76.3 ms          35.5 / 48.0 ms (full run: 57.3 / 100.6, load 3-4)
+    the embedder alone, unique texts                             58 texts/s (a busy machine)
+    restart (20,600 messages)                                    3.7 s, 0 embedded
+    new message searchable                                       0.67 s
+    permissions, 1,000 queries                                   0 lines leaked (replies beneath hits included),
+                                                                 0 forbidden canaries in replies
+
+Unchanged, as this history has no threads and puts each decision at a random place in its topic's channel, not
+after a question on it. Over the first 5 hits of the 91 development questions and the 150 topic queries (a
+diagnostic run on the development sets only), 18 of 1,203 hits had a reply beneath them (7 distinct pairs): 8 a
+decision on the question's topic that followed it ("does bean-to-cup even work for the office coffee machine?" ->
+"bean-to-cup it is ☕ ordered, arrives Tuesday"), 1 a held-out topic's pair (not printed), 9 a "+1" or "sounds
+good" the generator happened to put right after "should we go with X for Y?" (what the summary reads as a yes, as
+it would be in real chat). No development
+miss had among its first 5 hits a question whose reply was its decision: their hits are other topics' decisions
+and talk that asks nothing ("my vote on …", "I'd rather not …"). Nothing was tuned; the held-out sets were scored
+three times, once before and twice after (--recall-only and the full run), only for this table.
 """
 
 from __future__ import annotations
@@ -348,13 +379,17 @@ async def main(total: int, threads: int, recall_only: bool = False, misses: bool
         result = await recall.search(query, here, everything)
         times.append((time.perf_counter() - t0) * 1000)
         if n < len(ALL_TOPICS):
-            ids = [h.entry.message_id for h in result.hits[:5]]
+            # the first 5 hits, each with the reply that settled it when it asked something (shown beneath it)
+            ids = [e.message_id for h in result.hits[:5] for e in (h.entry, h.settled) if e is not None]
             hit.append(deciding[n] in ids)
             if misses and developing(n) and not hit[-1]:  # the development sets only: the held-out stay unseen
                 print(f"MISS {query!r} (decision: {ALL_TOPICS[n][2]!r})")
                 for h in result.hits[:5]:
                     shown = "(a held-out topic's line)" if held_out(h.entry.text) else repr(h.entry.text)
                     print(f"    {h.decision:d} {h.similarity:.2f} {shown}")
+                    if h.settled is not None:
+                        print("      settled by " + ("(a held-out topic's line)" if held_out(h.settled.text)
+                                                     else repr(h.settled.text)))
     times.sort()
     print(f"query over {len(recall.index or []):,} messages: p50 {statistics.median(times):.1f} ms, "
           f"p95 {times[int(0.95 * len(times))]:.1f} ms ({len(times)} queries, embedding included)")
@@ -395,8 +430,8 @@ async def main(total: int, threads: int, recall_only: bool = False, misses: bool
         query = rng.choice([rng.choice(TOPICS)[3], "zebra marmalade export cap", "canary budget note",
                             rng.choice(TOPICS)[0]])
         result = await recall.search(query, where, alice)
-        for hit in result.hits:
-            if not shown_in(where, table.get(where), hit.entry.channel_key, table.get(hit.entry.channel_key)):
+        for line in [e for hit in result.hits for e in (hit.entry, hit.settled) if e is not None]:
+            if not shown_in(where, table.get(where), line.channel_key, table.get(line.channel_key)):
                 leaked += 1
         text = render(result, alice, where, decision=False)
         allowed = {f"canary-{c:03d}" for c in range(30, 50) if shown_in(where, table.get(where), key(c),

@@ -90,6 +90,7 @@ class ConversationIndex:
                 counts[word] = counts.get(word, 0) + 1
             channel.entries[row] = entry
             channel.authored(entry, row)
+            channel.placed(entry)
             channel.words[row] = counts
             channel.lengths[row] = len(tokens)
             channel.texts[row] = text_id(entry.text)
@@ -122,6 +123,7 @@ class ConversationIndex:
         self._length -= sum(counts.values())
         if (entry := channel.entries[row]) is not None:
             channel.unauthored(entry, row)
+            channel.unplaced(entry)
         channel.entries[row] = None
         channel.words[row] = {}
         channel.lengths[row] = 0
@@ -158,6 +160,16 @@ class ConversationIndex:
             for author in authors:
                 found.extend(e for row in channel.by_author.get(author, ()) if (e := channel.entries[row]) is not None)
         return heapq.nlargest(k, found, key=lambda e: (e.created_at, e.message_id))
+
+    def following(self, channel_key: str, message_id: str, limit: int) -> list[Found]:
+        """Up to ``limit`` messages said after that one, oldest first: in the thread it opened or is in, else the
+        next ones outside threads. Their ``similarity`` is their cosine with it; ``marked``: a decision."""
+        channel = self._channels.get(channel_key)
+        row = channel.slots.get(message_id) if channel is not None else None
+        if channel is None or row is None or (entry := channel.entries[row]) is None:
+            return []
+        return [Found(later, 0.0, float(channel.vectors[n] @ channel.vectors[row]), 0.0, marked=bool(channel.marked[n]))
+                for n in channel.after(entry, limit) if (later := channel.entries[n]) is not None]
 
     def older_than(self, cutoff: float) -> list[tuple[str, str]]:
         return [(key, entry.message_id) for key, channel in self._channels.items() for entry in channel.entries

@@ -15,6 +15,7 @@ class RecallHit:
     visibility: Visibility
     similarity: float
     decision: bool  # the message states a decision (shown first when the question asks for one)
+    settled: Entry | None = None  # the hit asked something, and this later reply settled it (agent/recall/settling.py)
 
 
 @dataclass(frozen=True, slots=True)

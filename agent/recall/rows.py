@@ -1,9 +1,11 @@
 """One channel's rows in the conversation index (:mod:`agent.recall.index`): the messages, their vectors in a
-growing float32 block (a removed message's row is zeroed and reused), their words and postings, and who wrote
-them (for searching one person's messages, :mod:`agent.recall.authors`)."""
+growing float32 block (a removed message's row is zeroed and reused), their words and postings, who wrote
+them (for searching one person's messages, :mod:`agent.recall.authors`) and in which order they were said, in
+each thread and outside threads (the replies that came after a hit, :mod:`agent.recall.settling`)."""
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +40,9 @@ class ChannelRows:
     likely: np.ndarray = field(init=False)  # how likely each row's message states a decision, 0 to 1
     by_author: dict[str, set[int]] = field(default_factory=dict)  # author id -> rows
     names: dict[str, dict[str, int]] = field(default_factory=dict)  # author id -> names its rows give, counted
+    # (time, message id) of the messages outside threads and of each thread's replies (thread id ->), in order
+    timeline: list[tuple[float, str]] = field(default_factory=list)
+    threads: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.vectors = np.zeros((16, self.dim), dtype=np.float32)
@@ -82,6 +87,26 @@ class ChannelRows:
         if not rows:
             self.by_author.pop(entry.author_id, None)
             self.names.pop(entry.author_id, None)
+
+    def placed(self, entry: Entry) -> None:
+        """Keep the message's place in its thread's order, or in the channel's outside threads."""
+        bisect.insort(self.threads.setdefault(entry.thread, []) if entry.thread else self.timeline,
+                      (entry.created_at, entry.message_id))
+
+    def unplaced(self, entry: Entry) -> None:
+        order = self.threads.get(entry.thread, []) if entry.thread else self.timeline
+        at = bisect.bisect_left(order, (entry.created_at, entry.message_id))
+        if at < len(order) and order[at] == (entry.created_at, entry.message_id):
+            del order[at]
+        if entry.thread and not order:
+            self.threads.pop(entry.thread, None)
+
+    def after(self, entry: Entry, limit: int) -> list[int]:
+        """The rows of up to ``limit`` messages said after ``entry``, oldest first: in the thread it opened or is
+        in, or when it has none, the next ones outside threads."""
+        order = self.threads.get(entry.thread or entry.message_id) or ([] if entry.thread else self.timeline)
+        start = bisect.bisect_right(order, (entry.created_at, entry.message_id))
+        return [self.slots[mid] for _, mid in order[start:start + limit]]
 
     def only(self, authors: Iterable[str]) -> ChannelRows:
         """A view of this channel (sharing everything else) in which only those authors' rows are live."""

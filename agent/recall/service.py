@@ -35,6 +35,7 @@ from agent.recall.decisions import THRESHOLD, likelihoods
 from agent.recall.index import ConversationIndex, Found
 from agent.recall.results import RecallHit, RecallResult
 from agent.recall.rows import Entry
+from agent.recall.settling import paired, settling, window
 from agent.storage.recall import Change, RecallRow, RecallStore
 from agent.words import content_words
 
@@ -315,10 +316,10 @@ class RecallService:
         found = await self._readable(self._relevant(said(index.search(
             words, vector, shown, k=pool, marked=decision, feedback=FEEDBACK if decision else 0, authors=authors)),
             decision), access)
-        found = found[:4 * k]
-        found = await self._still_stored(found)
-        hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity, f.marked)
-                for f in found[:k]]
+        found = await self._still_stored(found[:4 * k])
+        replies = await self._settling(index, found, said, access) if author is None else {}
+        hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity, f.marked, reply)
+                for f, reply in paired(found, replies)[:k]]
         hidden = len(await self._readable(self._relevant(said(index.search(words, vector, elsewhere, k=20,
                                                                            authors=authors)), decision), access)
                      ) if elsewhere else 0
@@ -364,6 +365,16 @@ class RecallService:
         if decision:
             kept.sort(key=_decision_rank, reverse=True)
         return kept
+
+    async def _settling(self, index: ConversationIndex, found: list[Found], said: Callable[[list[Found]], list[Found]],
+                        access: ChannelAccess | None) -> dict[tuple[str, str], Entry]:
+        """The reply that settled each hit that asked something (agent/recall/settling.py), read as a hit is: in
+        a thread the asker may read, people's, not older than retention, still stored."""
+        replies = {(f.entry.channel_key, f.entry.message_id): reply for f in found if (reply := settling(
+            f.entry, index.following(f.entry.channel_key, f.entry.message_id, window(f.entry)))) is not None}
+        kept = {(f.entry.channel_key, f.entry.message_id) for f in await self._still_stored(await self._readable(
+            said([Found(e, 0.0, 0.0, 0.0) for e in replies.values() if self._kept(e)]), access))}
+        return {hit: reply for hit, reply in replies.items() if (reply.channel_key, reply.message_id) in kept}
 
     async def _still_stored(self, found: list[Found]) -> list[Found]:
         """Only hits the store still holds with the text indexed (another replica may have changed them)."""
