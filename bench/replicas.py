@@ -42,6 +42,28 @@ ack p99 <= 500 ms, every event stored, and with more rate-user mentions than the
 one notice). "lost" is what Confab acknowledged and then did not store, or stored as a mention and did not
 answer (a mention the spam screen flagged or held is not owed an answer: counted apart); an event never stored
 because every delivery failed is counted by "every event stored".
+
+Measured 2026-12-01 03:15-03:53 (branch ack-fast), runs alternating with an untouched copy of 4acaa5e, the
+machine shared with other sessions (load 4-8 at the ends of runs). Where a replica's CPU went before (py-spy and
+per-thread CPU from /proc, one replica): about as much in the local embedding model's threads as in the event
+loop (18-26 CPU-s against 7-32; every replica embeds every new message for its conversation index, there being
+no indexer here), and in the event loop the author lookups ~19% (Redis GET 8%, users.info 8%, Redis SET 2%),
+aiohttp and bolt ~18%, the spam screen ~8% (after the ack), answer jobs ~6%, group commit ~5%, the recall
+sync ~4%, and new connections ~10% (each delivery that timed out closed one). Changed: the embedding model runs
+at nice 10 (agent/embeddings.py), and a delivery whose sender closed the connection is neither looked up nor
+stored (bot/slack/http_edge.py). Per-thread CPU after: the same embedding work (10-26 CPU-s), the event loop
+the same (7-8 CPU-s at the lighter load), but the acks no longer wait behind it.
+- ``python -m bench.replicas --rate 50 --burst-rate 150 --check --json``, 4 pairs: before, ack p50 151-348 ms,
+  p99 2,572-3,014 ms (0-395 deliveries timed out), target missed in all 4; after, p50 15, 16, 15, 136 ms,
+  p99 477, 737, 462, 2,100 ms, no delivery timed out, every target met in 2 of 4. Both: every event stored
+  once, 110 of 110 replies, the rate user 10 answers + 1 notice, 0 lost; one after-run counted 1 duplicate
+  (an answer posted twice around the ``kill -9`` at 12.5 s; not investigated).
+- ``python -m bench.replicas --check --json`` (the issue's load), 3 pairs: missed by both, every run collapsed
+  into retries (27,000-31,000 deliveries for 7,522 events; the generator itself 5-13 s late): before, p50 4.9-8.0 s,
+  p99 10.4-18.6 s, 45-346 events acknowledged, 3,401-7,522 stored; after, p50 5.6-5.7 s, p99 11.1-14.7 s,
+  14-1,595 acknowledged, 1,732-5,232 stored. One after-run counted 6 lost (mentions stored and still owed, the
+  queue empty), one before-run 2 duplicates. The load generator alone used 25-29 CPU-s per run (before this
+  session's changes too): at 1,000/s it takes most of a core that the replicas need.
 """
 
 from __future__ import annotations

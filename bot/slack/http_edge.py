@@ -12,6 +12,12 @@ to the log.
   type (``"event": "x"``, ``"channel": 5``, ``"user": null`` …) makes bolt's internals raise
   TypeError/AttributeError/KeyError/ValueError; that is answered 400 with a warning naming where it
   broke, instead of bolt's 500. Any other error keeps its 500 (a real fault; Slack retries).
+- A delivery its sender gave up on (the connection closed: Slack stops waiting after 3 s and retries) is
+  not worked on: :func:`abandoned` tells the listeners, which raise :class:`DeliveryAbandoned` before the
+  author lookup and before storing (answered 503, to no one). Under a burst that outruns the replicas,
+  every delivery still waiting was otherwise looked up and stored, acknowledged to no one, and its retry
+  did the same work again to find it stored: the retries (up to 4 deliveries per event) cost as much as
+  the events.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import logging
 import traceback
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from aiohttp import web
@@ -33,6 +40,27 @@ log = logging.getLogger("bot.slack.adapter")
 LOGGED_BODY_CHARS = 120  # how much of a rejected body a log line shows (escaped)
 DATA_ERRORS = (TypeError, AttributeError, KeyError, ValueError, IndexError)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_delivery: ContextVar[web.Request | None] = ContextVar("slack_delivery", default=None)
+
+
+class DeliveryAbandoned(Exception):
+    """The sender of the request being handled closed its connection: no one waits for the acknowledgement."""
+
+
+def abandoned() -> bool:
+    """Whether the sender of the HTTP request this task handles has closed its connection (False in Socket Mode
+    and outside a request). Only then: a 200 after a closed connection reaches no one, so the event is not
+    worked on; one still open is never refused on a guess about the sender's clock."""
+    request = _delivery.get()
+    if request is None:
+        return False
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+def _gone() -> web.Response:
+    log.debug("slack delivery dropped: its sender stopped waiting")
+    return web.json_response({"error": "the sender stopped waiting"}, status=503)
 
 
 def escaped(text: str, limit: int) -> str:
@@ -86,6 +114,15 @@ def edge_middleware(signing_secret: str) -> Middleware:
         if request.method != "POST":
             return await handler(request)
         body = await request.read()  # aiohttp keeps it: bolt reads the same bytes
+        token = _delivery.set(request)
+        try:
+            return await _checked(request, body, handler)
+        finally:
+            _delivery.reset(token)
+
+    async def _checked(request: web.Request, body: bytes, handler: Handler) -> web.StreamResponse:
+        if abandoned():
+            return _gone()
         summary = request_summary(body, request.headers)
         try:
             text = body.decode("utf-8")
@@ -122,7 +159,11 @@ def _where(error: BaseException) -> str:
 
 
 async def malformed_is_400(error: Exception, request: Any, response: BoltResponse | None) -> BoltResponse | None:
-    """Bolt's error handler: a wrongly typed field in a signed payload is the sender's error (400)."""
+    """Bolt's error handler: a wrongly typed field in a signed payload is the sender's error (400); a delivery
+    whose sender stopped waiting is dropped (503, quietly)."""
+    if isinstance(error, DeliveryAbandoned):
+        log.debug("slack delivery dropped: its sender stopped waiting")
+        return BoltResponse(status=503, body={"error": "the sender stopped waiting"})
     raw = getattr(request, "raw_body", "") or ""
     headers = {"Content-Type": str((getattr(request, "headers", {}) or {}).get("content-type", [""])[0])}
     summary = request_summary(raw.encode("utf-8", "replace"), headers)

@@ -37,6 +37,7 @@ from bot.slack.convert import (
     unnamed_mentions,
 )
 from bot.slack.format import PROGRESS_TEXT
+from bot.slack.http_edge import DeliveryAbandoned, abandoned
 from bot.slack.notes import after
 from bot.slack.ports import SlackEdge
 
@@ -96,10 +97,14 @@ class SlackListeners:
         if not isinstance(converted, IncomingMessage):
             a.spawn(self._deliver(converted, event, team))
             return
+        if abandoned():  # Slack stopped waiting (3 s) and retries: the retry is stored, not this delivery
+            raise DeliveryAbandoned
         author, names = await asyncio.gather(self._author_soon(converted.author), self._names(event, AUTHOR_WAIT_S))
         named = event_from_payload(event, team, a.bot_user_id, a.bot_id, a.settings.bot_name, names) if names \
             else converted
         message = dataclasses.replace(named if isinstance(named, IncomingMessage) else converted, author=author)
+        if abandoned():
+            raise DeliveryAbandoned
         accepted = await handler.accept(message)  # raises if it could not be stored: no acknowledgement then
         if accepted is not None:
             a.spawn(self._process(accepted))

@@ -1,10 +1,15 @@
 """The local embedder: unit vectors, a bounded cache of recent texts, junk-proof input, and the converted
 model kept on disk so later starts skip PyTorch."""
 
+import asyncio
+import os
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from agent.embeddings import LocalEmbedder, local_model_path, make_embedder
 from agent.minilm import MiniLMEncoder, _cache_key
@@ -148,3 +153,40 @@ def test_new_weights_or_configuration_mean_a_new_conversion(tmp_path: Path) -> N
     (tmp_path / "config.json").write_text('{"hidden_size": 768}')
     keys.add(_cache_key(tmp_path))
     assert len(keys) == 3
+
+
+class _PriorityNoting:
+    """An encoder that notes the niceness of the thread it is built and run on."""
+
+    def __init__(self, *_: Any, **__: Any) -> None:
+        self.built_at = _thread_nice()
+        self.ran_at: list[int] = []
+        self.loaded_from = "noted"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.ran_at.append(_thread_nice())
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+
+def _thread_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="niceness is per thread on Linux only")
+def test_the_local_model_loads_and_runs_below_normal_priority(monkeypatch: Any) -> None:
+    """A burst of Slack events is acknowledged by the event loop while the conversation index embeds every new
+    message: the model's threads (and OpenVINO's, started from them) give way to it."""
+    import agent.minilm
+
+    monkeypatch.setattr(agent.minilm, "MiniLMEncoder", _PriorityNoting)
+    embedder = LocalEmbedder()
+    here = _thread_nice()
+    if here >= 19:
+        pytest.skip("this test runs at the lowest priority already")
+    embedder.warm_up()  # from this (normal-priority) thread
+    model = embedder._model
+    assert isinstance(model, _PriorityNoting)
+    assert model.built_at > here
+    asyncio.run(embedder.aembed(["the deploy failed", "lunch at noon?"]))
+    assert model.ran_at and min(model.ran_at) > here
+    assert _thread_nice() == here  # the caller's own priority is left alone
