@@ -4,8 +4,9 @@ Incoming: control characters and lone surrogates (half an emoji) are replaced so
 stored and shown; :func:`scrub` does the latter for every text field of an event at the edge.
 Outgoing: broadcast and user mentions written by a model or a document are neutralised, so the bot
 never pings anyone because some text said so (adapters add the platform's own guard, e.g.
-Discord ``allowed_mentions`` or Slack escaping, on top of this), and a link whose label names
-another site than its target shows the real one (:func:`reveal_disguised_links`).
+Discord ``allowed_mentions`` or Slack escaping, on top of this), a link whose label names
+another site than its target shows the real one (:func:`reveal_disguised_links`), and quoted text can't turn
+the bot's own line around (bidirectional overrides are dropped).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ _SLACK_SPECIAL = re.compile(r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(\|[^>
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(\|[^>]*)?>")
 _DISCORD_MENTION = re.compile(r"<@([!&]?)(\d+)>")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# bidirectional overrides, embeddings and isolates: quoted from someone's message, one flips the rest of the bot's
+# own line ("Trojan Source": "\u202eevil" shows as "live" and turns the sentence after it around). The marks (LRM,
+# RLM) only hint a direction and stay, as right-to-left text needs them
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 T = TypeVar("T")
 
 
@@ -141,9 +146,9 @@ def reveal_disguised_links(text: str) -> str:
 
 
 def neutralize_mentions(text: str) -> str:
-    """Defuse @everyone/@here/@channel and raw platform mention syntax in outgoing text, and reveal
-    disguised links (every outgoing text passes here)."""
-    text = reveal_disguised_links(text)
+    """Defuse @everyone/@here/@channel and raw platform mention syntax in outgoing text, reveal disguised links
+    and drop bidirectional overrides (every outgoing text passes here)."""
+    text = reveal_disguised_links(_BIDI_CONTROL.sub("", text))
     text = _SLACK_SPECIAL.sub(lambda m: f"@{ZWSP}{m.group(1).split('^')[0]}", text)
     text = _SLACK_USER.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
     text = _DISCORD_MENTION.sub(lambda m: f"@{ZWSP}{'role-' if m.group(1) == '&' else ''}{m.group(2)}", text)

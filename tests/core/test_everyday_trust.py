@@ -258,3 +258,13 @@ async def test_a_thread_follow_up_on_another_topic_is_not_answered_from_the_firs
     assert "streamed as they are written" in first
     reply = await chat.say("who is on call this weekend?", user="bob", thread="t1")
     assert "streamed" not in reply and "doesn't cover" in reply, reply
+
+
+async def test_quoted_text_cannot_turn_the_bots_own_line_around(chat: Chat) -> None:
+    """A right-to-left override in someone's message ("\u202eevil\u202c …") was quoted as it came in a summary,
+    where it reverses the rest of the bot's line on screen; right-to-left text keeps its direction marks."""
+    await chat.say("\u202eevil\u202c the deploy is done, staging looks good", user="kim")
+    await chat.say("great, \u05e9\u05dc\u05d5\u05dd\u200f to the team, thanks for the deploy", user="lou")
+    reply = await chat.say("@confab summarize")
+    assert "evil" in reply and "\u200f" in reply, reply
+    assert not any(ch in reply for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), ascii(reply)
