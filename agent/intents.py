@@ -20,6 +20,9 @@ PAST = re.compile(r"\b(what (did|have) (we|you|they|\w+) (decide|agree|say|said|
                   r"ask|asked|suggest|propose|mention|want)"
                   r"|(did|have) we (decide|decided|agree|agreed|settle|settled)|what (was|were|got) (decided|agreed)"
                   r"|who (said|decided|suggested|proposed)|remind me what we)\b", re.I)
+# "summarize this file", "what does the attached log say?": asks about a file that came with the message
+THIS_FILE = re.compile(r"\b(?:this|that|these|those|my|the attached|attached)\s+(?:file|files|log|logs|pdf|pdfs|"
+                       r"attachment|attachments|csv|spreadsheet|screenshot)\b", re.I)
 # the room's feelings asked after ("how does everyone feel today?", "how are people feeling about the launch?") are
 # its mood; one person's ("how do I feel about it") are not Confab's to read
 _ROOM_FEELS = r"how (?:does|do|is|are) (?:every(?:one|body)|people|the team|the room|folks|y'?all) feel(?:ing)?\b"
@@ -153,3 +156,16 @@ def is_request_to_bot(text: str, bot_name: str) -> bool:
         return True
     bot = f"@{bot_name.lower()}"
     return head.startswith(bot) and asks_for_a_feature(head[len(bot):])
+
+
+# a channel a request names: Slack's and the console's "#general" (Slack's <#C…|general> arrives so), Discord's <#123>
+_NAMED_CHANNEL = re.compile(r"(?<![\w&#/])(#[\w-]{1,80}|<#\d{1,20}>)")
+
+
+def channel_named_elsewhere(text: str, here: str | None) -> str | None:
+    """The channel ``text`` names when it is not this one (``here``: how this channel is written, as
+    ``ChannelAccess.label`` gives it); None when it names none or this one, or this one's name is unknown."""
+    named = [m.group(1) for m in _NAMED_CHANNEL.finditer(text)]
+    if here is None or not named or any(name.lower() == here.lower() for name in named):
+        return None
+    return named[0]

@@ -30,6 +30,7 @@ from langchain_core.tools import BaseTool
 
 from agent.classify.labels import asked_labels
 from agent.context import current_turn
+from agent.files.search import NO_FILE
 from agent.files.search import TOOL as FILES_TOOL
 from agent.intents import (
     ACKNOWLEDGEMENT,
@@ -50,8 +51,10 @@ from agent.intents import (
     SUMMARY,
     THANKS,
     THANKS_LEAD,
+    THIS_FILE,
     VERDICT,
     about_a_feature,
+    channel_named_elsewhere,
     is_request_to_bot,
 )
 from agent.recall.authors import names_someone
@@ -105,11 +108,6 @@ _FILE_WORDS = frozenset("file files log logs pdf document doc docs attachment at
                         "happened happening mean means here there what's it's".split())
 
 
-# "summarize this file", "what does the attached log say?": asks about a file that came with the message
-_THIS_FILE = re.compile(r"\b(?:this|that|these|those|my|the attached|attached)\s+(?:file|files|log|logs|pdf|pdfs|"
-                        r"attachment|attachments|csv|spreadsheet|screenshot)\b", re.I)
-NO_FILE = ("There is no file with this message. Attach it to the message that asks me (in the console, `/attach PATH` "
-           "first), or ask in the thread where it was posted.")
 
 
 def _about_file(text: str) -> bool:
@@ -159,7 +157,7 @@ class OfflineChatModel(BaseChatModel):
         if turn is not None and any(f.chunks for f in turn.files) and FILES_TOOL in self.tool_names:
             # "what does this log say?", "summarize this PDF": the attached files are what is asked about
             return _call(FILES_TOOL, {"question": text, "summarize": bool(SUMMARY.search(text)) or _about_file(text)})
-        if _THIS_FILE.search(text) and FILES_TOOL in self.tool_names and not (turn and turn.files):  # none came
+        if THIS_FILE.search(text) and FILES_TOOL in self.tool_names and not (turn and turn.files):  # none came
             return _answer(NO_FILE)  # a summary of the channel instead, as before, answered another question
         if not has_word(text) or GREETING.match(text):  # nothing, or no word at all ("????", "🤔")
             return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
@@ -185,6 +183,10 @@ class OfflineChatModel(BaseChatModel):
         if (HOW_TO.search(text) or about_a_feature(text)) and "search_knowledge" in self.tool_names:
             return search
         if SUMMARY.search(text):
+            here = turn.recall_access.label(turn.channel_key) if turn and turn.recall_access else None
+            if other := channel_named_elsewhere(text, here):  # it summarized the DM it was asked in
+                return _answer(f"I summarize the conversation I'm asked in, so not {other} from here: run "
+                               f"`/summarize` in {other} (only you see it) or mention me there.")
             scope = _SCOPE.search(text)
             return self._call_or_explain("summarize_conversation", {"scope": scope.group(0) if scope else ""},
                                          "summarize conversations")

@@ -36,6 +36,9 @@ LINE_SPAN = 4  # lines of a log or code quoted around the best one
 SEVERITY_BONUS = 0.1
 _SEVERE = re.compile(r"\b(ERROR|FATAL|CRITICAL|PANIC|Traceback|Exception|WARN(ING)?|failed|refused)\b")
 NO_FILES = "There is no readable file attached to this message."
+# asked about "this file" with none attached at all (agent/offline.py)
+NO_FILE = ("There is no file with this message. Attach it to the message that asks me (in the console, `/attach PATH` "
+           "first), or ask in the thread where it was posted.")
 
 
 def make_files_tool(embedder: Callable[[], Embedder]) -> BaseTool:

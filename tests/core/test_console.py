@@ -134,3 +134,13 @@ def test_control_characters_are_shown_escaped_never_sent_to_the_terminal(tmp_pat
     out = run_chat(tmp_path, "the screen \x1b[2J is clear\n@confab how do I deploy?\n").stdout
     assert "\x1b" not in out and "\x07" not in out
     assert "the screen \\x1b[2J is clear" in out and "make deploy" in out
+
+
+def test_a_summary_of_another_channel_asked_elsewhere_says_where_to_ask(tmp_path: Path) -> None:
+    """"can you summarise the #general channel for me?" in a DM summarized the DM ("nothing to summarize here")."""
+    script = "\n".join(["the deploy is done", "/dm", "hey, can you summarise the #general channel for me?",
+                        "/join #general", "@confab summarize #general"]) + "\n"
+    out = run_chat(tmp_path, script).stdout
+    assert "[3] confab: I summarize the conversation I'm asked in, so not #general from here: run `/summarize` in " \
+           "#general" in out, out
+    assert "[5] confab: **Summary of this channel" in out and "The deploy is done" in out, out  # named here: here
