@@ -159,7 +159,8 @@ def is_request_to_bot(text: str, bot_name: str) -> bool:
 
 
 # a channel a request names: Slack's and the console's "#general" (Slack's <#C…|general> arrives so), Discord's <#123>
-_NAMED_CHANNEL = re.compile(r"(?<![\w&#/])(#[\w-]{1,80}|<#\d{1,20}>)")
+# ("#4512" is an issue's number)
+_NAMED_CHANNEL = re.compile(r"(?<![\w&#/])(#(?!\d+(?![\w-]))[\w-]{1,80}|<#\d{1,20}>)")
 
 
 def channel_named_elsewhere(text: str, here: str | None) -> str | None:

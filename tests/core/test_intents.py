@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from agent.intents import PAST, asks_for_a_feature
+from agent.intents import PAST, asks_for_a_feature, channel_named_elsewhere
 
 
 @pytest.mark.parametrize("question", ["what did we decide about the export cap?", "what did carol ask?",
@@ -122,3 +122,14 @@ def test_asking_to_classify_without_labels_is_told_how_to_name_them(text: str) -
     assert not reply.tool_calls and "Into which labels?" in str(reply.content) and " as bug " in str(reply.content)
     assert _routed('classify "it crashed" as bug / feature', tools) == "classify_messages"
     assert _routed("sort out the proxy please", tools) == "search_knowledge"
+
+
+@pytest.mark.parametrize("text, here, named", [
+    ("can you summarise the #general channel?", "#dm-alice", "#general"),
+    ("summarize <#123>", "<#9>", "<#123>"),
+    ("summarize #general", "#general", None),  # this channel
+    ("summarize the thread about #4512", "#dm-alice", None),  # an issue's number
+    ("summarize #general", None, None),  # where this is can't be told: no guess
+])
+def test_a_channel_named_in_a_request(text: str, here: str | None, named: str | None) -> None:
+    assert channel_named_elsewhere(text, here) == named
