@@ -16,6 +16,7 @@ A misspelt word matches no passage by its letters (BM25) and reads as other word
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -27,6 +28,8 @@ from rapidfuzz.process import extract
 from agent.embeddings import local_model_path
 from agent.words import content_words
 
+log = logging.getLogger(__name__)
+
 MIN_LETTERS = 5
 TWO_EDITS_FROM = 8  # letters
 _WORD = re.compile(r"[^\W\d_]+")
@@ -34,8 +37,13 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 @cache
 def known_words() -> frozenset[str]:
-    """The whole words of the local model's WordPiece vocabulary (lower case), read from its tokenizer file."""
-    vocabulary = json.loads((local_model_path() / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    """The whole words of the local model's WordPiece vocabulary (lower case), read from its tokenizer file; none
+    when it can't be read (then nothing is corrected: without it every word the documents lack looks like a typo)."""
+    try:
+        vocabulary = json.loads((local_model_path() / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    except (OSError, ValueError, KeyError, TypeError, ImportError) as error:
+        log.warning("no English word list for reading typos; questions are read as typed", extra={"error": str(error)})
+        return frozenset()
     return frozenset(piece for piece in vocabulary if piece.isalpha() and not piece.startswith("##"))
 
 
@@ -71,7 +79,8 @@ class Spelling:
         return read_as(question, pairs), pairs
 
     def _nearest(self, typed: str) -> str | None:
-        if len(typed) < MIN_LETTERS or typed in self._counts or typed in known_words():
+        english = known_words()
+        if len(typed) < MIN_LETTERS or typed in self._counts or typed in english or not english:
             return None
         stem = content_words([typed])[0]
         if not stem or stem[0] in self._stems:  # another form of a word the documents use, or a stop word

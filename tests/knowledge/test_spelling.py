@@ -58,3 +58,15 @@ async def test_a_question_with_a_typo_is_answered_and_says_how_it_was_read(bot: 
     # a follow-up's query holds the question before it: only the asker's own typos are said
     follow = await bot.say("and can I chnage it?", thread="bot-1")
     assert "rentention" not in follow and "“chnage” as “change”" in follow, follow
+
+
+def test_without_an_english_word_list_nothing_is_corrected(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A broken install can't make every word the documents lack look like a typo, nor fail the search."""
+    import agent.knowledge.spelling as spelling_module
+
+    spelling_module.known_words.cache_clear()
+    monkeypatch.setattr(spelling_module, "local_model_path", lambda: tmp_path)  # no tokenizer.json there
+    try:
+        assert spelling().correct("what is the rentention period?") == ("what is the rentention period?", [])
+    finally:
+        spelling_module.known_words.cache_clear()
