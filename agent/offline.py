@@ -108,8 +108,6 @@ _FILE_WORDS = frozenset("file files log logs pdf document doc docs attachment at
                         "happened happening mean means here there what's it's".split())
 
 
-
-
 def _about_file(text: str) -> bool:
     """Does the question name nothing but the file ("what does this log say?", "what's in here?", or nothing)?"""
     return not (_content_words(text) - _FILE_WORDS)
