@@ -61,8 +61,9 @@ def said_as(corrections: Iterable[tuple[str, str]]) -> str:
 class Spelling:
     def __init__(self, texts: Iterable[str], stems: Iterable[str]) -> None:
         """``texts``: the collection's passages; ``stems``: its words as the keyword index holds them."""
+        # a shorter word is more than the edits allowed away from any word corrected
         self._counts = Counter(word for text in texts for word in _WORD.findall(text.lower())
-                               if len(word) >= MIN_LETTERS - 2)
+                               if len(word) >= MIN_LETTERS - 1)
         self._starting: dict[str, list[str]] = {}  # the collection's words by their first letter
         for word in self._counts:
             self._starting.setdefault(word[0], []).append(word)
@@ -82,8 +83,8 @@ class Spelling:
         english = known_words()
         if len(typed) < MIN_LETTERS or typed in self._counts or typed in english or not english:
             return None
-        stem = content_words([typed])[0]
-        if not stem or stem[0] in self._stems:  # another form of a word the documents use, or a stop word
+        stems = content_words([typed])[0]
+        if not stems or stems[0] in self._stems:  # another form of a word the documents use, or a stop word
             return None
         edits = 2 if len(typed) >= TWO_EDITS_FROM else 1
         found = extract(typed, self._starting.get(typed[0], ()), scorer=DamerauLevenshtein.distance,
