@@ -19,7 +19,6 @@ import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -32,6 +31,7 @@ from agent.classify.labels import asked_labels
 from agent.context import current_turn
 from agent.files.search import NO_FILE
 from agent.files.search import TOOL as FILES_TOOL
+from agent.followups import POINTS_BACK, followed_question, on_topic, own_words, stemmed, without_mention
 from agent.intents import (
     ACKNOWLEDGEMENT,
     BRAINSTORM,
@@ -58,7 +58,7 @@ from agent.intents import (
     is_request_to_bot,
 )
 from agent.recall.authors import names_someone
-from agent.text import has_word, strip_mention
+from agent.text import has_word
 from agent.tools.base import ToolOutput
 from agent.words import content_words
 
@@ -75,16 +75,6 @@ _POINTS_TO = re.compile(r"\b(?:it|that|this|them|those)\b", re.I)  # a message t
 _QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
 _ASKS_TO_CLASSIFY = re.compile(r"^(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:classify|categori[sz]e)\b", re.I)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]+")
-# a question that points back ("it", "that", "then") or leaves its subject out ("how many can I make?",
-# "and on Discord?") only makes sense with the conversation before it; "how long are messages kept?" names its own
-_POINTS_BACK = re.compile(
-    r"\b(it|its|it's|that|this|these|those|they|them|their|there|then|one|ones|same)\b"
-    r"|^(and|also|but|so|what about|how about)\b"
-    r"|^how (many|much|often|long)\s+(can|could|do|does|did|should|will|would)\s+(i|we|you|people)\b", re.I)
-# words that only ask back about the answer just given ("is that right?", "what do you mean?", "really?", "are you
-# sure?"): a follow-up of these alone has no words of its own and is searched with the question it follows
-_ASKS_BACK = tuple("right correct true sure really exactly mean meant explain again seriously certain wrong".split())
-RECENT_ANSWER = 3  # outside a thread, a follow-up refers to the bot's answer among the last lines only
 _STOP = frozenset(
     "the a an and or but is are was were be to of in on for at by with what who how why when where which "
     "do does did can could should would i you we they it this that these those me my our your please about "
@@ -175,7 +165,7 @@ class OfflineChatModel(BaseChatModel):
         if (PAST.search(text) or names_someone(text)) and "search_conversations" in self.tool_names:
             return _call("search_conversations", {"query": text})
         if (STATUS.search(text) and not HOW_TO.search(text)
-                and (said := self._from_channel(text, history, leave_out=_stemmed(STATUS_WORDS)))):
+                and (said := self._from_channel(text, history, leave_out=stemmed(STATUS_WORDS)))):
             return _answer(said)  # where the work stands is in the talk; the docs only when the talk has nothing
         search = self._search(text, conversation)
         if (HOW_TO.search(text) or about_a_feature(text)) and "search_knowledge" in self.tool_names:
@@ -216,19 +206,19 @@ class OfflineChatModel(BaseChatModel):
         """Search the docs for the question; a follow-up with the question it follows first, alone second."""
         alone = {"query": text, "k": 5}
         previous = None
-        own = _own_words(text)
+        own = own_words(text)
         turn = current_turn.get()
         in_thread = turn is not None and turn.thread is not None
         # "do you know?", "really?", "what about X?": the question before; in a thread, any question may lean on
         # the thread's topic ("how do I set it up on slack?" … "where do I put the signing secret?"), and one on
         # another topic is answered alone (_compose keeps an answer found with the context only if it is on topic)
-        if _POINTS_BACK.search(text) or not own or in_thread:
-            previous = _followed_question(conversation, in_thread, self.bot_name)
+        if POINTS_BACK.search(text) or not own or in_thread:
+            previous = followed_question(conversation, in_thread, self.bot_name)
         if previous is None:
             return _call("search_knowledge", alone)
         if not own:  # "is that right?", "what do you mean?": the question it follows, alone
-            return _call("search_knowledge", {"query": _strip_mention(previous, self.bot_name), "k": 5})
-        with_context = {"query": f"{_strip_mention(previous, self.bot_name)} {text}", "focus": text, "k": 5}
+            return _call("search_knowledge", {"query": without_mention(previous, self.bot_name), "k": 5})
+        with_context = {"query": f"{without_mention(previous, self.bot_name)} {text}", "focus": text, "k": 5}
         return _calls([("search_knowledge", with_context), ("search_knowledge", alone)])
 
     def _call_or_explain(self, tool: str, args: dict[str, Any], what: str) -> AIMessage:
@@ -245,7 +235,7 @@ class OfflineChatModel(BaseChatModel):
             answered = [r.artifact for r in searches if isinstance(r.artifact, ToolOutput) and r.artifact.ok
                         and not r.artifact.extra.get("abstained")]
             keep = answered[0] if answered else searches[-1].artifact
-            if answered and not _on_topic(answered[0].for_user, question):
+            if answered and not on_topic(answered[0].for_user, question):
                 # the context took over: "does it need an API key?" isn't about systemd, and "who is on call this
                 # weekend?" after a question about streaming is not about streaming: then the question alone
                 keep = answered[1] if len(answered) > 1 else searches[-1].artifact
@@ -344,53 +334,4 @@ def _question(messages: Sequence[BaseMessage], bot_name: str) -> str:
     """The person's message this turn answers, without the mention of the bot, and without a greeting or a thanks
     before its question ("hi team, how do I …?", "ok thanks, and where do I …?")."""
     user = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
-    return THANKS_LEAD.sub("", GREETING_LEAD.sub("", _strip_mention(str(user.content) if user else "", bot_name)))
-
-
-def _on_topic(answer: str, question: str) -> bool:
-    """Does the first quote of an answer found with the conversation's context hold at least half of the
-    follow-up's own words? ("where does it keep its data then?": "The service keeps its data in …", but not
-    "how do I set it up on Discord?": "put your settings in …"). A follow-up without words of its own is."""
-    quoted = answer.split(" [1]")[0]
-    own, found = _own_words(question), set(content_words([quoted])[0])
-    return 2 * len(own & found) >= len(own)
-
-
-def _own_words(question: str) -> set[str]:
-    """The question's content words (stemmed), but those that only ask back about the answer just given."""
-    return set(content_words([question])[0]) - _stemmed(_ASKS_BACK)
-
-
-@cache
-def _stemmed(words: tuple[str, ...]) -> frozenset[str]:
-    """A word list (_ASKS_BACK, STATUS_WORDS) as questions' words are compared (stemmed), worked out once."""
-    return frozenset(word for stems in content_words(list(words)) for word in stems)
-
-
-def _followed_question(conversation: Sequence[str], in_thread: bool, bot_name: str) -> str | None:
-    """What a follow-up follows: the last question the bot answered (a line that got no answer, such as "ok,
-    I'll set it up tomorrow", is no context, nor an "ok" or one that only asked back), and in a thread its
-    first question too, which names the topic the thread's later follow-ups lean on ("how do I run it under
-    systemd?" … "and how do I see its logs?").
-    Outside threads only when the bot has just answered (a DM, or a channel where it has just replied)."""
-    people = [i for i, line in enumerate(conversation)
-              if not line.startswith("(bot) ") and _asks(_strip_mention(line.partition(": ")[2], bot_name))]
-    answers = [i for i, line in enumerate(conversation) if line.startswith("(bot) ")]
-    if not in_thread and (not answers or answers[-1] < len(conversation) - RECENT_ANSWER):
-        return None
-    answered = [i for i in people if answers and i < answers[-1]]  # the lines before the bot's last answer
-    last = answered[-1] if answered else (people[-1] if in_thread and people else None)
-    if last is None:
-        return None
-    first = people[0] if in_thread else last
-    return " ".join(conversation[i].partition(": ")[2] for i in dict.fromkeys((first, last))).strip() or None
-
-
-def _asks(text: str) -> bool:
-    """Is a line a question of its own, one a follow-up can lean on? Not "is that right?" (asked back), "ok" or
-    "thanks!"."""
-    return bool(_own_words(text)) and not (ACKNOWLEDGEMENT.match(text) or THANKS.match(text) or GREETING.match(text))
-
-
-def _strip_mention(text: str, bot_name: str) -> str:
-    return " ".join(strip_mention(text, bot_name).split())
+    return THANKS_LEAD.sub("", GREETING_LEAD.sub("", without_mention(str(user.content) if user else "", bot_name)))

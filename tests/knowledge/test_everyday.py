@@ -120,6 +120,22 @@ async def test_a_follow_up_in_a_thread_is_searched_with_the_thread(bot: Chat) ->
         assert "systemd" not in reply and re.search(r"API key|API_KEY|DISCORD_TOKEN", quotes(reply)[0])
 
 
+async def test_a_follow_up_that_only_says_what_to_do_to_it_is_about_the_thread(bot: Chat) -> None:
+    """"can I change it?" has no topic of its own: the retention period it points at is the thread's. It was
+    told the docs don't cover it (the answer found with the thread lacks the word "change"), and "how do I turn
+    it off?" quoted how help channels are turned off."""
+    for n, question in enumerate(("can I change it?", "how do I turn it off?")):
+        asker = f"user{n}"
+        await bot.say("@confab what is the retention period?", id=f"root{n}", user=asker)
+        reply = await bot.say(question, thread=f"root{n}", user=asker)
+        assert "CONFAB_RETENTION_DAYS" in quotes(reply)[0], (question, reply)
+        assert "Help channels" not in reply
+    # a follow-up naming a topic of its own is still answered alone when the thread's answer lacks it
+    await bot.say("@confab how do I run Confab under systemd?", id="root9", user="user9")
+    reply = await bot.say("can I delete them on discord?", thread="root9", user="user9")
+    assert "systemd" not in reply
+
+
 async def test_a_thread_keeps_its_topic_past_small_talk_and_earlier_follow_ups(bot: Chat) -> None:
     await bot.say("@confab how do I run it under systemd?", id="root")
     assert await bot.say("ok, I'll set it up tomorrow", thread="root") == ""  # small talk: no reply
