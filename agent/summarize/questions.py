@@ -4,7 +4,8 @@ A question counts as answered when, among the next messages of its thread, someo
 
 - replies to the asker by name ("@carol 4.1, …", "priya — yes, …");
 - is the person it was put to, replying on its subject;
-- speaks right after it (or in the thread it opened) with an answer: a yes/no, or on its subject (shared
+- speaks right after it (or in the thread it opened) with an answer: a yes/no, the kind of thing it asks for
+  (a person for "who …?": "dave does", "me"; a time for "when …?": "thursday at 3"), or on its subject (shared
   words, or close in meaning);
 - or, a little later, says something close in meaning to it.
 
@@ -32,6 +33,18 @@ _ANSWER_CUE = re.compile(r"^(?:(?:haha|lol|hmm+|oh|ah|well|um+)[,!.]*\s+)*"
                          r"(?:yes|no|yep|yeah|yup|nope|nah|sure|not yet|correct|exactly|definitely|probably|"
                          r"absolutely|of course|i'?d rather not|rather not|let'?s not|better not|i don'?t think so|"
                          r"not really|i think so|good idea|makes sense)\b", re.I)
+
+# what a "who …?" and a "when …?" question ask for, as a reply opens with it: a person ("dave does", "me", "@sam
+# will", "nobody yet") or a time ("thursday", "not before 3pm": signals.find_due)
+_WHO_ASKED = re.compile(r"^(?:(?:hmm+|oh|well|um+)[,!.]*\s+)?who(?:'s|se)?\b", re.I)
+_WHEN_ASKED = re.compile(r"^(?:(?:hmm+|oh|well|um+|so|and)[,!.]*\s+)?(?:when|what time|what day|by when|how soon)\b",
+                         re.I)
+# a person answering "who …?": "dave does", "@sam will", "I do", "nobody has" (not "it does", "that is")
+_A_PERSON = re.compile(r"^@?(?!(?:it|that|this|there|which|what|who|why|how|the|yes|no)\b)[\w.\-]+\s+"
+                       r"(?:does|do|did|will|would|is|was|has|had|can|should|owns?|took|takes)\b", re.I)
+# or a reply that is only a name ("dave", "me!", "@sam", "priya and tom"), not small talk ("lol", "ok")
+_ONLY_A_NAME = re.compile(r"^(?!(?:lol|haha+|hah|ok(?:ay)?|sure|nice|cool|thanks|thx|hmm+|yes|no|yep|nope|same|"
+                          r"idk|dunno|what|why|huh)\b)@?[\w.\-]+(?:\s+(?:and|&)\s+@?[\w.\-]+)?\s*[.!]*$", re.I)
 
 _HEDGE = re.compile(r"\b(?:maybe|not sure|no idea|i think|i guess|probably|perhaps|might be|could be)\b|\?\s*$", re.I)
 
@@ -117,7 +130,8 @@ def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message
         near = j - index <= SUBJECT_WINDOW
         similarity = _similarity(vectors, by_message, index, j)
         # the message right after it, or any reply in the thread the question opened, may answer it directly
-        answers = _ANSWER_CUE.match(body) or on_subject or (similarity or 0.0) >= DIRECT_SIMILARITY
+        answers = _ANSWER_CUE.match(body) or on_subject or (similarity or 0.0) >= DIRECT_SIMILARITY \
+            or _gives_what_it_asks(question.text, body)
         if (direct or reply.thread == question.id) and answers:
             return True
         if near and put_to is not None and reply.author_name == put_to and on_subject:
@@ -126,6 +140,20 @@ def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message
                      len(stems(question.text) & stems(body)) >= 2):
             return True
         direct = False
+    return False
+
+
+def _gives_what_it_asks(question: str, reply: str) -> bool:
+    """A reply that opens with what the question asks for: "who owns the migration script?" "dave does, he said
+    he'd test it tomorrow" (no word shared, not close in meaning); "when is the freeze?" "wednesday noon"."""
+    asked = (sentences(" ".join(question.split())) or [""])[-1]
+    if _HEDGE.search(reply):
+        return False  # "maybe finance?", "not sure": a guess, not the answer
+    if _WHO_ASKED.match(asked):
+        return _A_PERSON.match(reply) is not None or _ONLY_A_NAME.match(reply) is not None
+    if _WHEN_ASKED.match(asked):
+        found = signals.find_due(reply)[0]
+        return found is not None and reply.lower().find(found.lower()) <= 20
     return False
 
 

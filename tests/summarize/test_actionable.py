@@ -158,6 +158,26 @@ def test_an_answer_in_another_form_of_the_questions_words_answers_it() -> None:
     assert summary.open_questions == []
 
 
+def test_a_reply_that_gives_the_person_or_the_time_asked_for_answers_the_question() -> None:
+    """"who owns the migration script?" "dave does, he said he'd test it on staging tomorrow" shares no word with
+    the question and is not close in meaning, so a release thread listed the question as open. A person for
+    "who …?" and a time for "when …?" answer it; small talk, a guess or a time elsewhere in a reply don't."""
+    summary = summarize_extractive(msgs(
+        "alice: who owns the migration script?",
+        "bob: dave does, he said he'd test it on staging tomorrow",
+        "carol: when is the code freeze?",
+        "alice: wednesday noon",
+        "dave: who can review my PR?",
+        "carol: me!",
+        "bob: who tells the customers about the window?",  # m7: small talk, open
+        "alice: lol",
+        "carol: who signs off on the budget?",  # m9: a guess, open
+        "dave: not sure, maybe finance",
+        "alice: when do we rotate the keys?",  # m11: the time is not the answer's opening, open
+        "bob: the deploy broke again, I'll look at it tomorrow"), HashEmbedder(), bot_name="confab")
+    assert [q.sources for q in summary.open_questions] == [("m7",), ("m9",), ("m11",)]
+
+
 def test_a_question_put_to_someone_reads_with_their_name() -> None:
     summary = summarize_extractive(msgs(
         "ana: The release is blocked on the signing key.",
