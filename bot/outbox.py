@@ -139,6 +139,17 @@ class Outbox:
         await self._settle(settles)
         return sent
 
+    async def attempted(self, source: str) -> bool:
+        """Whether an earlier attempt at the reply to ``source`` claimed it (it may be in the channel already: a
+        process died after posting it, before recording that). True when the ledger can't say."""
+        if self.replies is None:
+            return False
+        try:
+            return await self.replies.attempted(source)
+        except Exception:
+            log.exception("reply ledger unavailable; answering as a repeat", extra={"source": source[:80]})
+            return True
+
     def stream(self, channel: ChannelRef, reply_to: str, user_id: str) -> OutStream | None:
         """A stream for the answer to ``reply_to`` where the channel's adapter can show one (None otherwise):
         the answer goes out neutralised as it is written (:mod:`bot.streaming`), and the reply sent

@@ -211,6 +211,9 @@ class ReplyLedger(Protocol):
         and did not record a delivery (it may have posted before it died: look on the platform first);
         ``("done", message_id)`` when it was delivered."""
 
+    async def attempted(self, source: str) -> bool:
+        """Whether an earlier attempt claimed the reply to ``source`` (delivered or not), without claiming it."""
+
     async def delivered(self, source: str, message_id: str, *, said: StoredMessage | None = None,
                         settles: tuple[str, str] | None = None) -> None:
         """Record the platform's id of the reply's (first) message; in the same write, all or nothing, remember

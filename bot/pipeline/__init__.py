@@ -56,7 +56,7 @@ from bot.pipeline.helpdesk import HELP_CHANNEL, HelpDesk, is_post
 from bot.pipeline.ingest import accept_form, owed_record
 from bot.pipeline.limit import Limit
 from bot.pipeline.owed_commands import answer_owed, owed_command, resume_commands
-from bot.pipeline.resume import owed_message, resume_owed
+from bot.pipeline.resume import hand_back_progress, owed_message, resume_owed
 from bot.pipeline.route import Router
 from bot.pipeline.screening import ScreenBacklog, screen_record
 from bot.platform_access import STORE_MAX_CHARS, to_stored
@@ -214,6 +214,8 @@ class Pipeline:
             return
         if message.channel.platform not in self.outbox.adapters:
             raise JobError(f"no {message.channel.platform} adapter in this worker")  # retried elsewhere or later
+        assert owed is not None
+        await hand_back_progress(self.outbox, message, owed)  # what a worker that died showed: replaced
         # owed by its record, whatever the message looks like (a help channel's post is owed by its channel)
         await self._process_now(replace(accept_form(message), owed=True), queued=True)
 

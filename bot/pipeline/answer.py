@@ -70,7 +70,10 @@ class Answerer:
             return settles is not None
         adapter = self.outbox.adapter_for(where)
         progress = turn_progress(adapter, where, message.id)
-        stream = self.outbox.stream(where, message.id, message.author.id) if self.assistant.agent.stream else None
+        # an answer given again (a job run again, a restart) after an attempt that claimed its reply is not
+        # streamed: a stream can't look for the earlier attempt's message first, and would show a second copy
+        streams = self.assistant.agent.stream and not await self.outbox.attempted(source)
+        stream = self.outbox.stream(where, message.id, message.author.id) if streams else None
         if stream is not None and settles is not None and self.outbox.pending is not None:
             pending = self.outbox.pending  # the streamed message stands in for the answer owed, like a note
             stream.on_shown = lambda reference: pending.set_note(where.key, message.id, reference)

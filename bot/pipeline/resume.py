@@ -34,10 +34,7 @@ async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable
             continue
         if message.channel.platform not in outbox.adapters:
             continue  # that platform is not running in this process; it stays owed
-        if owed.note == NOTE_POSTING:  # the process died while posting a note, maybe before recording it
-            await outbox.recover_progress(message.channel, message.id)
-        elif owed.note:
-            outbox.restore_progress(message.channel, message.id, owed.note)
+        await hand_back_progress(outbox, message, owed)
         if now - owed.created_at > max_age_s:
             log.info("owed answer too old to resume; let go", extra={"channel": owed.channel_key,
                                                                     "age_s": round(now - owed.created_at)})
@@ -51,6 +48,15 @@ async def resume_owed(pending: PendingAnswers, outbox: Outbox, process: Callable
         await process(replace(accept_form(message), owed=True))  # owed by its record (a help post by its channel)
         resumed += 1
     return resumed
+
+
+async def hand_back_progress(outbox: Outbox, message: IncomingMessage, owed: PendingAnswer) -> None:
+    """The progress note or streamed message an earlier attempt showed, handed back to the adapter for the
+    answer to take its place (rather than stay beside it, half an answer looking whole)."""
+    if owed.note == NOTE_POSTING:  # the process died while posting a note, maybe before recording it
+        await outbox.recover_progress(message.channel, message.id)
+    elif owed.note:
+        outbox.restore_progress(message.channel, message.id, owed.note)
 
 
 async def owed_message(pending: PendingAnswers, owed: PendingAnswer) -> IncomingMessage | None:

@@ -150,6 +150,10 @@ class FakeSlackAPI:
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
         if method == "chat.delete":
+            if self.keep_posts:  # gone from what the channel and its threads show
+                for kept in [self.history.get(str(p.get("channel")), []),
+                             *(ms for (c, _), ms in self.replies.items() if c == p.get("channel"))]:
+                    kept[:] = [m for m in kept if m.get("ts") != p.get("ts")]
             return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts")}
         if method == "files.getUploadURLExternal":
             file_id = f"F{uuid.uuid4().hex[:10].upper()}"
@@ -182,7 +186,10 @@ class FakeSlackAPI:
         if method == "reactions.add":
             return {"ok": True}
         if method in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
-            return stream_call(self.streams, method, p, self.next_ts)
+            answer = stream_call(self.streams, method, p, self.next_ts)
+            if self.keep_posts and answer.get("ok"):
+                self._keep_stream(str(answer["ts"]))
+            return answer
         if method in PANE_METHODS:
             return pane_call(self.channels, method, p)
         if method == "assistant.threads.setStatus":  # needs the thread it shows in
@@ -206,6 +213,19 @@ class FakeSlackAPI:
             self.replies.setdefault((channel, str(p["thread_ts"])), []).append(message)
         else:
             self.history.setdefault(channel, []).insert(0, message)
+
+    def _keep_stream(self, ts: str) -> None:
+        """A streamed message in its thread's replies as it grows, with the metadata its stop gave, as Slack shows
+        it to ``conversations.replies``."""
+        stream = self.streams[ts]
+        key = (str(stream["channel"]), str(stream["thread_ts"]))
+        kept = next((m for m in self.replies.get(key, []) if m.get("ts") == ts), None)
+        if kept is None:
+            kept = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts, "thread_ts": key[1]}
+            self.replies.setdefault(key, []).append(kept)
+        kept["text"] = stream["text"]
+        if stream["metadata"]:
+            kept["metadata"] = stream["metadata"]
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()

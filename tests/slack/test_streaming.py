@@ -212,3 +212,74 @@ async def test_a_process_that_dies_mid_stream_leaves_no_half_answer(
     finished = [s["text"].strip() for ts, s in fake_api.streams.items() if ts != half_ts and s["state"] == "stopped"]
     assert finished == ["The whole answer."] or updated.get(half_ts) == "The whole answer."
     assert await pipeline.store.pending.owed() == []
+
+
+def answers_shown(fake_api: FakeSlackAPI) -> list[str]:
+    """The answers in the mention's thread, as people see them there (finished streams and posts)."""
+    return [str(m.get("text", "")).strip() for m in fake_api.replies.get(("C0GENERAL", MENTION_TS), [])]
+
+
+async def test_an_answer_streamed_whole_before_a_crash_is_not_given_again(
+        tmp_path: Path, fake_api: FakeSlackAPI, fake_openai: FakeOpenAI, bot_factory: BotFactory) -> None:
+    """kill -9 after the stream was finished and before its delivery was recorded: the answer stays owed and
+    its reply claimed. The answer given again (a restart's resume) streamed a second copy below the first;
+    a claimed reply is now given without a stream, which looks for its earlier parts first."""
+    fake_api.keep_posts = True  # as Slack does: the finished stream is in the thread, with its metadata
+    fake_openai.chat.append(text_reply("The first and only answer.", chunk_delay_s=0.05))
+    adapter = await llm_slack_bot(tmp_path, fake_api, fake_openai, bot_factory)
+    pipeline = adapter.handler
+    ledger = pipeline.outbox.replies
+    real = ledger.delivered
+
+    async def died_before_recording(*args: Any, **kwargs: Any) -> None:
+        return None  # kill -9 right after chat.stopStream: neither the delivery nor the settling is written
+
+    ledger.delivered = died_before_recording
+    await post_event(adapter, payload("app_mention"))
+    await settle(adapter)
+    ledger.delivered = real
+    assert answers_shown(fake_api) == ["The first and only answer."]
+    assert len(await pipeline.store.pending.owed()) == 1
+
+    fake_openai.chat.append(text_reply("A second copy of the answer."))
+    assert await pipeline.resume() == 1
+    await pipeline.drain()
+    await settle(adapter)
+    assert answers_shown(fake_api) == ["The first and only answer."]
+    assert await pipeline.store.pending.owed() == []
+
+
+async def test_an_answer_job_run_again_after_its_worker_died_mid_stream_replaces_the_half(
+        tmp_path: Path, fake_api: FakeSlackAPI, fake_openai: FakeOpenAI, bot_factory: BotFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scaled mode's ``answer`` job, run again after its worker died mid-stream, started a new stream and
+    left the dead worker's half answer in the thread; it now takes the half's place, as a restart's resume does."""
+    from bot.streaming import OutStream
+    from tests.fakes.waiting import until
+
+    fake_api.keep_posts = True
+    fake_openai.chat.append(text_reply("Half of this answer is streamed before the worker dies for good",
+                                       chunk_delay_s=0.4))
+    adapter = await llm_slack_bot(tmp_path, fake_api, fake_openai, bot_factory)
+    pipeline = adapter.handler
+    await post_event(adapter, payload("app_mention"))
+
+    async def kept() -> bool:
+        owed = await pipeline.store.pending.owed()
+        return any(o.note is not None and o.note.endswith(tuple(fake_api.streams)) for o in owed)
+
+    await until(kept, 10.0, "the streamed message kept with its owed answer")
+
+    async def killed(self: OutStream) -> None:
+        return None
+
+    monkeypatch.setattr(OutStream, "abandon", killed)
+    await adapter._work.stop(0)
+    [owed] = await pipeline.store.pending.owed()
+
+    fake_openai.chat.append(text_reply("The whole answer."))
+    await pipeline.run_answer_job({"channel_key": owed.channel_key, "message_id": owed.message_id})
+    await pipeline.drain()
+    await settle(adapter)
+    assert answers_shown(fake_api) == ["The whole answer."]
+    assert await pipeline.store.pending.owed() == []

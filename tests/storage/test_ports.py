@@ -366,8 +366,10 @@ async def test_a_workspace_is_its_exact_key_prefix(store: Storage) -> None:
 async def test_the_reply_ledger_claims_once_and_remembers_the_delivery(store: Storage, replica: Opener) -> None:
     other = await replica()
     now = time.time()
+    assert not await other.replies.attempted("answer:k:1")  # asking does not claim
     claims = await asyncio.gather(*(s.replies.claim("answer:k:1", KEY, now) for s in [store, other] * 5))
     assert sorted(state for state, _ in claims) == ["new"] + ["retry"] * 9  # one attempt owns it
+    assert await other.replies.attempted("answer:k:1") and not await other.replies.attempted("answer:k:9")
     await store.replies.delivered("answer:k:1", "1700000000.000100")
     assert await other.replies.claim("answer:k:1", KEY, now) == ("done", "1700000000.000100")
 

@@ -89,6 +89,9 @@ class PostgresReplies:
             return reply_state(True, ())
         return reply_state(False, await self.db.fetch("SELECT message_id FROM replies WHERE source = %s", (source,)))
 
+    async def attempted(self, source: str) -> bool:
+        return bool(await self.db.fetch("SELECT 1 FROM replies WHERE source = %s", (source,)))
+
     async def delivered(self, source: str, message_id: str, *, said: StoredMessage | None = None,
                         settles: tuple[str, str] | None = None) -> None:
         record = ("UPDATE replies SET message_id = %s WHERE source = %s", (message_id, source))

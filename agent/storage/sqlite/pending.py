@@ -74,6 +74,9 @@ class SqliteReplies:
             return reply_state(True, ())
         return reply_state(False, await self.db.fetch("SELECT message_id FROM replies WHERE source = ?", (source,)))
 
+    async def attempted(self, source: str) -> bool:
+        return bool(await self.db.fetch("SELECT 1 FROM replies WHERE source = ?", (source,)))
+
     async def delivered(self, source: str, message_id: str, *, said: StoredMessage | None = None,
                         settles: tuple[str, str] | None = None) -> None:
         statements: list[tuple[str, Params]] = [("UPDATE replies SET message_id = ? WHERE source = ?",
