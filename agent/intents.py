@@ -155,7 +155,10 @@ def is_request_to_bot(text: str, bot_name: str) -> bool:
     if head.startswith("/"):
         return True
     bot = f"@{bot_name.lower()}"
-    return head.startswith(bot) and asks_for_a_feature(head[len(bot):])
+    if not head.startswith(bot):
+        return False
+    body = head[len(bot):].lstrip(" ,:")
+    return body.startswith("/") or asks_for_a_feature(body)  # "@confab /help" is a command too
 
 
 # a channel a request names: Slack's and the console's "#general" (Slack's <#C…|general> arrives so), Discord's <#123>

@@ -79,9 +79,10 @@ async def test_how_the_room_feels_is_its_mood_without_the_requests_to_the_bot(ch
     await chat.say("the new dashboard is great, really happy with it", user="dana")
     await chat.say("honestly the release was a mess, I'm frustrated", user="eli")
     await chat.say("@confab hi! what can you do for our team?", user="gus")
+    await chat.say("@confab /help", user="ivy")  # a command sent as a mention (as on Slack, where /help isn't one)
     reply = await chat.say("@confab how does everyone feel today?", user="hal")
     assert "**Mood:" in reply and "over 2 messages" in reply, reply
-    assert "what can you do" not in reply
+    assert "what can you do" not in reply and "/help" not in reply
 
 async def test_what_the_docs_dont_cover_is_found_in_the_channel_in_other_words_forms(chat: Chat) -> None:
     """Offline, a question the documents don't cover quotes the channel's own messages that share its words,
