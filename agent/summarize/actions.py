@@ -67,6 +67,7 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
     items: list[_Item] = []
     requests: set[int] = set()
     taken: tuple[int, _Item] | None = None  # the item a message took on, for a date in its next clause
+    by_id = {m.id: m for m in messages}
     for index, message, text in ((i, m, clause) for i, m in enumerate(messages) for clause in _commitments(m.text)):
         speaker = message.author_name
         addressee = addressees[index] if index < len(addressees) else None
@@ -106,6 +107,10 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
             pending.open = False
             taken = (index, pending)
             continue
+        if action is None and (about := _thread_subject(by_id, message)) is not None:
+            # "the staging db is slow again" … in its thread "I'll look at it after lunch": look at the staging db
+            action = signals.find_action(text, speaker, names, bot_name, addressee, about)
+            action = action if action is not None and action.kind == "self" else None
         if action is None:
             if taken is not None and taken[0] == index and (due := signals.find_due(text)[0]):
                 taken[1].due = due  # "I'll write it, and I'll have it done by friday"
@@ -124,6 +129,13 @@ def collect_actions(messages: Sequence[StoredMessage], names: Sequence[str], bot
     # a request to anyone that nobody took on stays an open question; one with no task to name is no item
     return [ActionItem(i.owner, i.task, tuple(dict.fromkeys(i.sources)), i.due, i.asked_by) for i in items
             if i.owner != ANYONE and i.task and (bot_name is None or i.owner.lower() != bot_name.lower())], requests
+
+
+def _thread_subject(by_id: dict[str, StoredMessage], message: StoredMessage) -> str | None:
+    """What the thread a reply is in is about, when its first message opens with it ("the staging db is slow
+    again": "the staging db"); None outside threads or when the first message is not in the summary."""
+    root = by_id.get(message.thread) if message.thread is not None and message.thread != message.id else None
+    return signals.subject_of(root.text) if root is not None else None
 
 
 # "I'll write it, and I'll add an alert tomorrow": two commitments, the second with a date of its own

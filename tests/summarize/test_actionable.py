@@ -607,3 +607,18 @@ def test_a_question_about_a_decision_stays_no_decision(text: str) -> None:
     from agent.summarize.signals import is_decision
 
     assert not is_decision(text)
+
+
+def test_a_commitment_in_a_thread_about_it_names_what_the_thread_is_about() -> None:
+    """"the staging db is slow again" and in its thread "I'll look at it after lunch": the item is to look at the
+    staging db (it was dropped: "look at it" names no task). Outside that thread, "it" stays unnamed and no item."""
+    from dataclasses import replace
+
+    base = msgs("alice: the staging db is slow again",
+                "bob: I'll look at it after lunch",  # m2, in m1's thread
+                "cleo: the new logo looks great",
+                "dev: I'll check it tomorrow")  # m4, in the channel: "it" could be anything
+    messages = [replace(m, thread="m1" if m.id == "m2" else None) for m in base]
+    summary = summarize_extractive(messages, HashEmbedder(), bot_name="confab")
+    assert [(a.owner, a.text, a.due, a.sources) for a in summary.action_items] == [
+        ("bob", "Look at the staging db", "after lunch", ("m2",))]
