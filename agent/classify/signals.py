@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from agent.classify.normalize import INVITE, Normalized
+from agent.classify.brands import impersonated
+from agent.classify.normalize import INVITE, Normalized, domain_of
 from agent.state.history import WINDOW_S, AuthorHistory, MemoryAuthorHistory, Seen, fingerprint, resemblance
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,11 @@ def content_signals(n: Normalized) -> list[Signal]:
         if _listed(domain, suspicious_domains()):
             found.append(Signal("suspicious_domain", 0.6, f"links to a domain on the suspicious list ({domain})"))
             break
+    else:  # a domain not listed yet, dressed as a brand it is not
+        worn = next(((d, b) for u in n.urls if (b := impersonated(d := domain_of(u), u))), None)
+        if worn is not None:
+            found.append(Signal("brand_domain", 0.85, f"links to a site dressed as {worn[1]} that is not "
+                                                      f"{worn[1]}'s ({worn[0]})"))
     phrase = next((p for p in scam_phrases() if p in n.folded), None)
     if phrase:
         quoted = f"\u201c{phrase[:60]}\u201d"

@@ -6,8 +6,8 @@ chance that at least one of them is right about spam. The result always says why
 Moderators' corrections shape one author's screening without switching it off: ``discount`` scales
 down the soft evidence (the text model, repetition, bursts, links …) for an author a moderator
 vouched for (1.0 for an exemption: soft evidence ignored), and ``extra`` adds signals such as a
-recent "this author spammed" verdict. Hard signals (:data:`HARD_SIGNALS`: known phishing domains and
-scam phrases) are never discounted.
+recent "this author spammed" verdict. Hard signals (:data:`HARD_SIGNALS`: known phishing domains, links
+dressed as a brand they are not (agent/classify/brands.py), scam phrases and requests) are never discounted.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from agent.state.history import AuthorHistory
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 5000  # the rest of a huge message adds nothing to the judgement
-HARD_SIGNALS = frozenset({"phishing_domain", "scam_phrase", "scam_request"})  # no correction or exemption covers these
+# no standing, correction or exemption covers these
+HARD_SIGNALS = frozenset({"phishing_domain", "brand_domain", "scam_phrase", "scam_request"})
 
 
 @dataclass(frozen=True, slots=True)

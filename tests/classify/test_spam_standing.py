@@ -206,3 +206,22 @@ def test_a_sign_in_under_threat_of_losing_access_is_a_scam_request_whoever_sends
                 "Your access will be revoked when you leave, please log in and hand over your docs")
     for text in everyday:
         assert "scam_request" not in classifier.classify(text).signals
+
+
+def test_a_link_dressed_as_a_brand_it_is_not_is_spam_whoever_sends_it(classifier: SpamClassifier) -> None:
+    """A hijacked member account's "FREE NITRO!!! claim your gift at https://discord-gift.example/claim" scored 0.40
+    (the text model's 1.0 scaled down by the standing) and went through: the domain was on no list yet. A link
+    wearing a brand's name on another domain, with a lure in it or a misspelt brand, is hard evidence."""
+    scams = ("FREE NITRO!!! claim your gift at https://discord-gift.example/claim before it expires",
+             "steam is giving away skins this week https://steamcommunity-trade.example/skins",
+             "new server rules, everyone has to re-verify: http://dlscord.example/login")
+    for i, scam in enumerate(scams):
+        label, *reasons = as_member(classifier, scam, author=f"hijacked{i}")
+        assert label == "spam" and any("dressed as" in r for r in reasons), (scam, reasons)
+    everyday = ("the discord.js guide explains slash commands well: https://discord.js.org/docs/guide",
+                "docs for the library are at https://discordpy.readthedocs.io/en/stable/",
+                "our bot's invite page is up: https://mydiscordbot.example/invite",
+                "the free tier on https://discord.com/developers/applications is enough for the bot",
+                "here's the thread https://acme.slack.com/archives/C1/p1700000000000100")
+    for text in everyday:
+        assert "brand_domain" not in classifier.classify(text).signals, text
