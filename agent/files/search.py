@@ -35,6 +35,10 @@ MAX_EMBEDDED = 64  # passages embedded for one question (the rest are passed ove
 LINE_SPAN = 4  # lines of a log or code quoted around the best one
 SEVERITY_BONUS = 0.1
 _SEVERE = re.compile(r"\b(ERROR|FATAL|CRITICAL|PANIC|Traceback|Exception|WARN(ING)?|failed|refused)\b")
+# a question after the errors as a class ("what errors are in this log?", "any warnings?", "list the exceptions"):
+# every one is the answer, not the one line most like the question
+_ASKS_EVERY = re.compile(r"\b(?:errors|warnings|exceptions|failures|crashes)\b", re.I)
+MOST_SEVERE = 12  # lines quoted when every error is asked for
 NO_FILES = "There is no readable file attached to this message."
 # asked about "this file" with none attached at all (agent/offline.py)
 NO_FILE = ("There is no file with this message. Attach it to the message that asks me (in the console, `/attach PATH` "
@@ -65,6 +69,8 @@ def make_files_tool(embedder: Callable[[], Embedder]) -> BaseTool:
 
 
 async def _answer(files: Sequence[AttachedFile], question: str, embedder: Embedder) -> tuple[str, ToolOutput]:
+    if _ASKS_EVERY.search(question) and (every := _every_severe(files)) is not None:
+        return every
     chunks = _candidates([(f, c) for f in files for c in f.chunks], question)
     vectors = await embedder.aembed([question, *(c.embedding_text() for _, c in chunks)])
     dense = [float(s) for s in vectors[1:] @ vectors[0]]
@@ -134,6 +140,40 @@ def _summary(files: Sequence[AttachedFile]) -> tuple[str, ToolOutput]:
     if not parts:
         return NO_FILES, ToolOutput(TOOL, NO_FILES, ok=False)
     for_user = "\n\n".join(parts) + "\n\n" + format_sources(citations)
+    return _for_model(passages), ToolOutput(TOOL, for_user, citations=tuple(citations))
+
+
+def _every_severe(files: Sequence[AttachedFile]) -> tuple[str, ToolOutput] | None:
+    """The error and warning lines of the logs attached, in file order, a run of them quoted together; None when
+    no log has one (the question is then answered like any other)."""
+    runs: list[tuple[AttachedFile, Chunk, list[Unit]]] = []
+    total = shown = 0
+    for file in (f for f in files if f.kind == "text"):
+        seen: set[int] = set()  # passages overlap by a line or two
+        for chunk in file.chunks:
+            for unit in _units(file, chunk):
+                if not _SEVERE.search(unit.text) or unit.first in seen:
+                    continue
+                seen.add(unit.first)
+                total += 1
+                if shown == MOST_SEVERE:
+                    continue
+                shown += 1
+                last = runs[-1] if runs else None
+                if last is not None and last[0] is file and last[1] is chunk and last[2][-1].last + 1 == unit.first:
+                    last[2].append(unit)
+                else:
+                    runs.append((file, chunk, [unit]))
+    if not runs:
+        return None
+    citations = [_cite(n + 1, file, chunk, (lines[0].first, lines[-1].last)) for n, (file, chunk, lines) in
+                 enumerate(runs)]
+    body = "\n\n".join(f"{_quoted(chr(10).join(u.text for u in lines))} [{c.marker}]"
+                        for c, (_, _, lines) in zip(citations, runs, strict=True))
+    more = f" (the first {shown} of {total})" if total > shown else ""
+    names = ", ".join(f"`{f.name}`" for f in files)
+    for_user = f"The errors and warnings in {names}{more}:\n\n{body}\n\n{format_sources(citations)}"
+    passages = [(c, chunk) for c, (_, chunk, _) in zip(citations, runs, strict=True)]
     return _for_model(passages), ToolOutput(TOOL, for_user, citations=tuple(citations))
 
 

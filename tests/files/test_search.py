@@ -84,3 +84,20 @@ async def test_a_tables_header_is_quoted_with_its_rows(local_embedder: Any) -> N
     """"who spent the most?" on a CSV quoted its header alone ("name,amount")."""
     answer = await _ask(local_embedder, "costs.csv", "name,amount\nana,12\nben,30\n", "who spent the most?")
     assert "ben,30" in answer and "costs.csv (lines 1-3)" in answer
+
+
+async def test_asking_for_the_errors_quotes_every_one_in_file_order(local_embedder: Any) -> None:
+    """"what errors are in this log?" quoted the first error line only, though the log held two and a warning."""
+    log = "\n".join(["ERROR 2026-11-30 10:01:02 db timeout after 30s",
+                     "INFO retrying",
+                     "ERROR 2026-11-30 10:01:40 db timeout after 30s",
+                     "WARN pool exhausted (20/20)",
+                     "INFO recovered"])
+    answer = await _ask(local_embedder, "app.log", log, "what errors are in this log?")
+    assert answer.startswith("The errors and warnings in `app.log`:")
+    assert "10:01:02 db timeout" in answer and "10:01:40 db timeout" in answer and "pool exhausted" in answer
+    assert "app.log (line 1)" in answer and "app.log (lines 3-4)" in answer  # a run of them quoted together
+    assert "retrying" not in answer and "recovered" not in answer
+    many = "\n".join(f"ERROR job {n} failed" for n in range(40))
+    answer = await _ask(local_embedder, "jobs.log", many, "any errors?")
+    assert "(the first 12 of 40)" in answer and "job 11 failed" in answer and "job 12 failed" not in answer
