@@ -289,7 +289,7 @@ class ConversationIndex:
         mention support) and by how likely each states a decision (LIKELY_WEIGHT: "Wistia for tutorials. no ads"
         at 0.7 is no marked decision, but it is the likeliest among the lines on its topic); and by keywords, the
         query's and the words several of the top hits share (the options discussed). The first ranking's values
-        are the rows' closeness to the topic (its floor: agent.recall.service._leads)."""
+        are the rows' closeness to the topic (its floor: agent.recall.ranking.leads)."""
         by_key = dict(chosen)
         if not top:
             return {}, []

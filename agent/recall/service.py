@@ -8,7 +8,8 @@ deleted, forgotten or pruned, by this process or another replica, is indexed aga
 applied by age as well, so partitions dropped whole (PostgreSQL) leave nothing behind, and every hit is read
 back from the store before it is shown: a line the store no longer holds as indexed is never quoted.
 
-Who may see what is decided per channel at query time (:mod:`agent.recall.access`).
+Who may see what is decided per channel at query time (:mod:`agent.recall.access`); which lines found are worth
+showing, and their order for a decision question, by :mod:`agent.recall.ranking`.
 
 With several processes, one embeds: the indexer (:meth:`RecallService.run_embedder`) stores every new message's
 vector, and the workers that keep the index (built with ``embeds=False``) take it from the store. A worker
@@ -33,6 +34,7 @@ from agent.recall.asking import ASKS_DECISION, asks_confab, asks_decision, says_
 from agent.recall.authors import AuthorAsked, matching
 from agent.recall.decisions import THRESHOLD, likelihoods
 from agent.recall.index import ConversationIndex, Found
+from agent.recall.ranking import CANDIDATES, FEEDBACK, ranked
 from agent.recall.results import RecallHit, RecallResult
 from agent.recall.rows import Entry
 from agent.recall.settling import paired, settling, window
@@ -43,19 +45,8 @@ log = logging.getLogger(__name__)
 
 EMBED_CHARS = 1000  # a message is embedded by its first this-many characters
 LOOK_BACK = 256  # feed numbers read again (a sequence's numbers may commit out of order)
-MIN_SIMILARITY = 0.35  # a hit without a shared word must be at least this close in meaning
 LOG_KEEP_S = 86400.0
 EMBED_WAIT_S = 3.0  # how long a worker waits for the indexer's vector before embedding a message itself
-# When the question asks what was decided, a decision on the topic (sharing a word with the question, or close in
-# meaning: another topic's decision gets nothing) moves up, and a question ("any update on X?") down, by about
-# the fused score of one first place (1/61).
-DECISION_BOOST = 0.02
-ON_TOPIC = 0.4
-QUESTION_PENALTY = 0.01
-LEADING = 2  # a decision moves up when it is among the first this-many decisions by meaning (see _leads)
-TOPIC_FLOOR = 0.3  # and at least this close to the topic
-CANDIDATES = 40  # hits reranked when the question asks for a decision
-FEEDBACK = 10  # the best hits whose words and meaning rank the decisions too (ConversationIndex.search)
 
 
 def digest(text: str) -> str:
@@ -66,20 +57,6 @@ def workspace_of(channel_key: str) -> str:
     """``platform:workspace:`` of a channel key: the prefix every channel of its workspace shares."""
     parts = channel_key.split(":", 2)
     return ":".join(parts[:2]) + ":" if len(parts) == 3 else channel_key + ":"
-
-
-def _leads(found: Found) -> bool:
-    """A decision among the closest to the topic (the question, moved toward the talk it matches best), and close
-    enough: "we standardise on Google Meet" answers "which video call tool?" through the talk naming both."""
-    return found.marked_rank is not None and found.marked_rank < LEADING and (found.topic or 0.0) >= TOPIC_FLOOR
-
-
-def _decision_rank(found: Found) -> float:
-    text = found.entry.text
-    on_topic = _leads(found) if found.topic is not None else found.keywords > 0 or found.similarity >= ON_TOPIC
-    boost = DECISION_BOOST if on_topic and found.marked else 0.0
-    penalty = QUESTION_PENALTY if text.rstrip().endswith("?") else 0.0
-    return found.score + boost - penalty
 
 
 class RecallService:
@@ -360,11 +337,7 @@ class RecallService:
         return not self.retention_days or entry.created_at >= time.time() - self.retention_days * 86400
 
     def _relevant(self, found: list[Found], decision: bool) -> list[Found]:
-        kept = [f for f in found if (f.keywords > 0 or f.similarity >= MIN_SIMILARITY or _leads(f))
-                and self._kept(f.entry)]
-        if decision:
-            kept.sort(key=_decision_rank, reverse=True)
-        return kept
+        return ranked([f for f in found if self._kept(f.entry)], decision)
 
     async def _settling(self, index: ConversationIndex, found: list[Found], said: Callable[[list[Found]], list[Found]],
                         access: ChannelAccess | None) -> dict[tuple[str, str], Entry]:
