@@ -171,6 +171,16 @@ class ConversationIndex:
         return [Found(later, 0.0, float(channel.vectors[n] @ channel.vectors[row]), 0.0, marked=bool(channel.marked[n]))
                 for n in channel.after(entry, limit) if (later := channel.entries[n]) is not None]
 
+    def replies(self, channel_key: str, thread: str, vector: np.ndarray | None = None) -> list[Found]:
+        """The replies in that thread, oldest first (none: no reply of it is indexed). Their ``similarity`` is
+        their cosine with ``vector`` (0 without); ``marked``: a decision."""
+        channel = self._channels.get(channel_key)
+        if channel is None:
+            return []
+        rows = [channel.slots[mid] for _, mid in channel.threads.get(thread, [])]
+        return [Found(entry, 0.0, float(channel.vectors[row] @ vector) if vector is not None else 0.0, 0.0,
+                      marked=bool(channel.marked[row])) for row in rows if (entry := channel.entries[row]) is not None]
+
     def older_than(self, cutoff: float) -> list[tuple[str, str]]:
         return [(key, entry.message_id) for key, channel in self._channels.items() for entry in channel.entries
                 if entry is not None and entry.created_at < cutoff]
