@@ -171,6 +171,16 @@ class ConversationIndex:
         return [Found(later, 0.0, float(channel.vectors[n] @ channel.vectors[row]), 0.0, marked=bool(channel.marked[n]))
                 for n in channel.after(entry, limit) if (later := channel.entries[n]) is not None]
 
+    def replies(self, channel_key: str, thread: str, vector: np.ndarray | None = None) -> list[Found]:
+        """The replies in that thread, oldest first (none: no reply of it is indexed). Their ``similarity`` is
+        their cosine with ``vector`` (0 without); ``marked``: a decision."""
+        channel = self._channels.get(channel_key)
+        if channel is None:
+            return []
+        rows = [channel.slots[mid] for _, mid in channel.threads.get(thread, [])]
+        return [Found(entry, 0.0, float(channel.vectors[row] @ vector) if vector is not None else 0.0, 0.0,
+                      marked=bool(channel.marked[row])) for row in rows if (entry := channel.entries[row]) is not None]
+
     def older_than(self, cutoff: float) -> list[tuple[str, str]]:
         return [(key, entry.message_id) for key, channel in self._channels.items() for entry in channel.entries
                 if entry is not None and entry.created_at < cutoff]
@@ -289,7 +299,7 @@ class ConversationIndex:
         mention support) and by how likely each states a decision (LIKELY_WEIGHT: "Wistia for tutorials. no ads"
         at 0.7 is no marked decision, but it is the likeliest among the lines on its topic); and by keywords, the
         query's and the words several of the top hits share (the options discussed). The first ranking's values
-        are the rows' closeness to the topic (its floor: agent.recall.service._leads)."""
+        are the rows' closeness to the topic (its floor: agent.recall.ranking.leads)."""
         by_key = dict(chosen)
         if not top:
             return {}, []

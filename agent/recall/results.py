@@ -16,6 +16,7 @@ class RecallHit:
     similarity: float
     decision: bool  # the message states a decision (shown first when the question asks for one)
     settled: Entry | None = None  # the hit asked something, and this later reply settled it (agent/recall/settling.py)
+    root: Entry | None = None  # found by its thread's topic: the root that names it (agent/recall/topics.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ deleted, forgotten or pruned, by this process or another replica, is indexed aga
 applied by age as well, so partitions dropped whole (PostgreSQL) leave nothing behind, and every hit is read
 back from the store before it is shown: a line the store no longer holds as indexed is never quoted.
 
-Who may see what is decided per channel at query time (:mod:`agent.recall.access`).
+Who may see what is decided per channel at query time (:mod:`agent.recall.access`); which lines found are worth
+showing, and their order for a decision question, by :mod:`agent.recall.ranking`.
 
 With several processes, one embeds: the indexer (:meth:`RecallService.run_embedder`) stores every new message's
 vector, and the workers that keep the index (built with ``embeds=False``) take it from the store. A worker
@@ -33,9 +34,11 @@ from agent.recall.asking import ASKS_DECISION, asks_confab, asks_decision, says_
 from agent.recall.authors import AuthorAsked, matching
 from agent.recall.decisions import THRESHOLD, likelihoods
 from agent.recall.index import ConversationIndex, Found
+from agent.recall.ranking import CANDIDATES, FEEDBACK, ranked
 from agent.recall.results import RecallHit, RecallResult
 from agent.recall.rows import Entry
 from agent.recall.settling import paired, settling, window
+from agent.recall.topics import Key, ThreadTopics, key_of, merged
 from agent.storage.recall import Change, RecallRow, RecallStore
 from agent.words import content_words
 
@@ -43,19 +46,8 @@ log = logging.getLogger(__name__)
 
 EMBED_CHARS = 1000  # a message is embedded by its first this-many characters
 LOOK_BACK = 256  # feed numbers read again (a sequence's numbers may commit out of order)
-MIN_SIMILARITY = 0.35  # a hit without a shared word must be at least this close in meaning
 LOG_KEEP_S = 86400.0
 EMBED_WAIT_S = 3.0  # how long a worker waits for the indexer's vector before embedding a message itself
-# When the question asks what was decided, a decision on the topic (sharing a word with the question, or close in
-# meaning: another topic's decision gets nothing) moves up, and a question ("any update on X?") down, by about
-# the fused score of one first place (1/61).
-DECISION_BOOST = 0.02
-ON_TOPIC = 0.4
-QUESTION_PENALTY = 0.01
-LEADING = 2  # a decision moves up when it is among the first this-many decisions by meaning (see _leads)
-TOPIC_FLOOR = 0.3  # and at least this close to the topic
-CANDIDATES = 40  # hits reranked when the question asks for a decision
-FEEDBACK = 10  # the best hits whose words and meaning rank the decisions too (ConversationIndex.search)
 
 
 def digest(text: str) -> str:
@@ -66,20 +58,6 @@ def workspace_of(channel_key: str) -> str:
     """``platform:workspace:`` of a channel key: the prefix every channel of its workspace shares."""
     parts = channel_key.split(":", 2)
     return ":".join(parts[:2]) + ":" if len(parts) == 3 else channel_key + ":"
-
-
-def _leads(found: Found) -> bool:
-    """A decision among the closest to the topic (the question, moved toward the talk it matches best), and close
-    enough: "we standardise on Google Meet" answers "which video call tool?" through the talk naming both."""
-    return found.marked_rank is not None and found.marked_rank < LEADING and (found.topic or 0.0) >= TOPIC_FLOOR
-
-
-def _decision_rank(found: Found) -> float:
-    text = found.entry.text
-    on_topic = _leads(found) if found.topic is not None else found.keywords > 0 or found.similarity >= ON_TOPIC
-    boost = DECISION_BOOST if on_topic and found.marked else 0.0
-    penalty = QUESTION_PENALTY if text.rstrip().endswith("?") else 0.0
-    return found.score + boost - penalty
 
 
 class RecallService:
@@ -98,6 +76,7 @@ class RecallService:
         self.retention_days = retention_days
         self.batch = batch
         self._index: ConversationIndex | None = None
+        self._topics: ThreadTopics | None = None  # threads' roots that name their topic (agent/recall/topics.py)
         self._cursor = 0
         self._seen: dict[int, None] = {}  # feed numbers applied lately (the look-back skips them)
         self._lock = asyncio.Lock()
@@ -118,28 +97,32 @@ class RecallService:
                 return
             cursor = await self.store.last_change()  # changes from here on are applied again (idempotent)
             index = ConversationIndex(self._embedder().dim)
+            self._topics = ThreadTopics(index.dim, self.store, self.bot_name, self._vectors)
             after: tuple[str, str] | None = None
             while rows := await self.store.scan(after):
                 await self._index_rows(index, rows, hold=False)  # the history: none may wait, it is searched now
                 after = (rows[-1].channel_key, rows[-1].message_id)
-            self._drop_expired(index)
+            self._drop_expired(index, self._topics.index)
             self._index, self._cursor = index, cursor
             log.info("conversation index loaded", extra={"messages": len(index), "embedded": self.embedded})
 
     async def sync(self) -> int:
         """Apply the store's changes since the last sync; returns the messages indexed again or removed."""
         await self.load()
-        index = self._index
-        assert index is not None
+        index, topics = self._index, self._topics
+        assert index is not None and topics is not None
         applied = 0
         async with self._lock:
             while changes := await self._new_changes():
                 keys = list(dict.fromkeys((c.channel_key, c.message_id) for c in changes))
                 rows = {(r.channel_key, r.message_id): r for r in await self.store.rows(keys)}
                 gone = [key for key in keys if key not in rows]
+                threads = {(key[0], e.thread) if (e := index.get(*key)) is not None and e.thread else key
+                           for key in gone}
                 for key in gone:
                     index.remove(*key)
                     self._waiting.pop(key, None)
+                await topics.follow(index, threads)  # a thread's last reply gone, or its root
                 if gone:
                     await self.store.drop(gone)
                 fresh = [r for r in rows.values() if (e := index.get(r.channel_key, r.message_id)) is None
@@ -184,19 +167,21 @@ class RecallService:
         self._cursor = await self.store.last_change()
         after: tuple[str, str] | None = None
         while rows := await self.store.scan(after):
-            await self._embed_missing(rows)
+            await self._vectors(rows)
             after = (rows[-1].channel_key, rows[-1].message_id)
 
     async def embed_new(self) -> None:
         """Vectors for the messages stored or edited since the last call."""
         while changes := await self._new_changes():
             keys = list(dict.fromkeys((c.channel_key, c.message_id) for c in changes))
-            await self._embed_missing(await self.store.rows(keys))
+            await self._vectors(await self.store.rows(keys))
             self._applied(changes)
 
-    async def _embed_missing(self, rows: Sequence[RecallRow]) -> None:
+    async def _vectors(self, rows: Sequence[RecallRow]) -> np.ndarray:
+        """The rows' vectors: the stored ones read back, the others embedded (and stored)."""
         vectors, todo, digests = self._stored_vectors(rows)
         await self._embed(rows, todo, vectors, digests)
+        return vectors
 
     async def run(self, every_s: float = 1.0, trim_every_s: float = 3600.0) -> None:
         """Follow the store while Confab runs (a background task); trims the feed and ages out old messages."""
@@ -214,13 +199,13 @@ class RecallService:
     async def trim(self) -> None:
         now = time.time()
         cutoff = now - self.retention_days * 86400 if self.retention_days else None
-        if self._index is not None:
+        if self._index is not None and self._topics is not None:
             async with self._lock:
-                self._drop_expired(self._index)
+                self._drop_expired(self._index, self._topics.index)
         await self.store.trim(now - LOG_KEEP_S, cutoff)
 
-    def _drop_expired(self, index: ConversationIndex) -> None:
-        if self.retention_days:
+    def _drop_expired(self, *indexes: ConversationIndex) -> None:
+        for index in indexes if self.retention_days else ():
             for key in index.older_than(time.time() - self.retention_days * 86400):
                 index.remove(*key)
 
@@ -238,6 +223,8 @@ class RecallService:
         likely = likelihoods(texts, vectors[ready], self._embedder().name)
         index.add([Entry(r.channel_key, r.message_id, r.thread, r.author_id, r.author_name, r.text, r.created_at)
                    for r in (rows[i] for i in ready)], vectors[ready], words, [p >= THRESHOLD for p in likely], likely)
+        assert self._topics is not None
+        await self._topics.follow(index, {(r.channel_key, r.thread or r.message_id) for r in (rows[i] for i in ready)})
 
     def _stored_vectors(self, rows: Sequence[RecallRow]) -> tuple[np.ndarray, list[int], list[str]]:
         """The rows' stored vectors (where current: same text, same embedder), the rows that have none, and
@@ -312,16 +299,27 @@ class RecallService:
         # "what did we decide about …": the topic's words are what keywords should match, not the asking
         words = content_words([ASKS_DECISION.sub(" ", query) if decision else query])[0]
         pool = max(4 * k, CANDIDATES) if decision else 4 * k
-        said = self._said(here, asked, seen)
-        found = await self._readable(self._relevant(said(index.search(
-            words, vector, shown, k=pool, marked=decision, feedback=FEEDBACK if decision else 0, authors=authors)),
-            decision), access)
-        found = await self._still_stored(found[:4 * k])
+        said, topics = self._said(here, asked, seen), self._topics
+        assert topics is not None
+
+        def lines(channels: list[str], n: int, marked: bool = False) -> tuple[list[Found], dict[Key, Entry]]:
+            """The lines found, with the replies their thread's topic brings (and those replies' roots)."""
+            return merged(said(index.search(words, vector, channels, k=n, marked=marked,
+                                            feedback=FEEDBACK if marked else 0, authors=authors)),
+                          [(f, root) for f, root in topics.search(index, words, vector, channels, n, said, authors)
+                           if self._kept(root)])
+
+        found, roots = lines(shown, pool, marked=decision)
+        found = await self._still_stored((await self._readable(self._relevant(found, decision), access))[:4 * k])
+        used = {key_of(root): root for f in found if (root := roots.get(key_of(f.entry))) is not None}
+        if stale := set(used) - await topics.still_stored(used.values()):  # Confab's posts: edited, deleted
+            found = [f for f in found if (key := key_of(f.entry)) not in roots or key_of(roots[key]) not in stale]
+            async with self._lock:
+                await topics.follow(index, stale)
         replies = await self._settling(index, found, said, access) if author is None else {}
-        hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity, f.marked, reply)
-                for f, reply in paired(found, replies)[:k]]
-        hidden = len(await self._readable(self._relevant(said(index.search(words, vector, elsewhere, k=20,
-                                                                           authors=authors)), decision), access)
+        hits = [RecallHit(f.entry, seen.get(f.entry.channel_key) or "private", f.similarity, f.marked, reply,
+                          roots.get(key_of(f.entry))) for f, reply in paired(found, replies)[:k]]
+        hidden = len(await self._readable(self._relevant(lines(elsewhere, 20)[0], decision), access)
                      ) if elsewhere else 0
         return RecallResult(hits, hidden, len(shown), refused, label)
 
@@ -360,11 +358,7 @@ class RecallService:
         return not self.retention_days or entry.created_at >= time.time() - self.retention_days * 86400
 
     def _relevant(self, found: list[Found], decision: bool) -> list[Found]:
-        kept = [f for f in found if (f.keywords > 0 or f.similarity >= MIN_SIMILARITY or _leads(f))
-                and self._kept(f.entry)]
-        if decision:
-            kept.sort(key=_decision_rank, reverse=True)
-        return kept
+        return ranked([f for f in found if self._kept(f.entry)], decision)
 
     async def _settling(self, index: ConversationIndex, found: list[Found], said: Callable[[list[Found]], list[Found]],
                         access: ChannelAccess | None) -> dict[tuple[str, str], Entry]:

@@ -46,15 +46,19 @@ def settling(hit: Entry, later: Sequence[Found]) -> Entry | None:
     if not threaded:
         later = later[:CHANNEL_WINDOW]
     asked = stems(hit.text)
-    decided = [found.entry for found in later
-               if (found.marked or signals.is_decision(found.entry.text)) and not signals.is_question(found.entry.text)
-               and (threaded or asked & stems(found.entry.text) or found.similarity >= LATER_SIMILARITY)]
-    if decided:
-        return decided[-1]
+    if (last := decided([found for found in later if threaded or asked & stems(found.entry.text)
+                         or found.similarity >= LATER_SIMILARITY])) is not None:
+        return last
     # a yes is the first reply by someone else, read as the summary reads one (only so many messages matter)
     agreed = agreed_proposals([_stored(hit), *(_stored(found.entry) for found in later[:SUBJECT_WINDOW])])
     yes = [reply for reply, (proposal, _) in agreed.items() if proposal == 0]
     return later[yes[0] - 1].entry if yes else None
+
+
+def decided(later: Sequence[Found]) -> Entry | None:
+    """The last of those messages that states a decision and asks nothing."""
+    return next((found.entry for found in reversed(later) if (found.marked or signals.is_decision(found.entry.text))
+                 and not signals.is_question(found.entry.text)), None)
 
 
 def paired(found: Sequence[Found], replies: dict[tuple[str, str], Entry]) -> list[tuple[Found, Entry | None]]:

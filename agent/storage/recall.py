@@ -35,6 +35,7 @@ class RecallRow:
     digest: str | None = None  # of the text the stored vector was computed from
     embedder: str | None = None
     vector: bytes | None = None  # float32, little-endian
+    by_bot: bool = False  # Confab's own message (only :meth:`RecallStore.roots` reads those)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,10 @@ class RecallStore(Protocol):
     async def rows(self, keys: Sequence[tuple[str, str]]) -> list[RecallRow]:
         """Those messages as they are now, with their stored vectors; a message gone, deleted, empty or the bot's
         is left out."""
+
+    async def roots(self, keys: Sequence[tuple[str, str]]) -> list[RecallRow]:
+        """Those messages (threads' roots) as they are now, with their stored vectors, whoever wrote them: Confab's
+        own too (``by_bot``); a message gone, deleted or empty is left out."""
 
     async def scan(self, after: tuple[str, str] | None, limit: int = 5000) -> list[RecallRow]:
         """Every searchable message in (channel key, id) order, a page at a time, after that key."""

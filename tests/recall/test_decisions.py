@@ -83,7 +83,7 @@ def test_the_shipped_model_and_its_training_lines(tmp_path: Path) -> None:
 
 def test_a_marked_line_said_many_times_takes_one_place_among_the_decisions() -> None:
     """A vote the model takes for a decision, repeated in the channel, must not push the decision out of the
-    first places among the marked rows (where a decision leads, agent.recall.service._leads)."""
+    first places among the marked rows (where a decision leads, agent.recall.ranking.leads)."""
     from agent.recall.index import ConversationIndex, Entry
 
     def unit(*values: float) -> np.ndarray:

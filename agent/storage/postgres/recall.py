@@ -17,11 +17,12 @@ _ROW = ("m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, m.cr
         "v.vector FROM messages m LEFT JOIN recall_vectors v ON v.channel_key = m.channel_key "
         "AND v.message_id = m.id")
 _SEARCHABLE = "NOT m.deleted AND NOT m.is_bot AND m.text != ''"
+_KEPT = "NOT m.deleted AND m.text != ''"  # a thread's root, whoever wrote it
 
 
 def _row(r: Sequence[Any]) -> RecallRow:
     return RecallRow(str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), r[6].timestamp(), r[7], r[8],
-                     bytes(r[9]) if r[9] is not None else None)
+                     bytes(r[9]) if r[9] is not None else None, bool(r[10]) if len(r) > 10 else False)
 
 
 def _at(seconds: float) -> datetime:
@@ -42,12 +43,18 @@ class PostgresRecall(RecallStore):
         return [Change(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
     async def rows(self, keys: Sequence[tuple[str, str]]) -> list[RecallRow]:
+        return await self._read(keys, _ROW, _SEARCHABLE)
+
+    async def roots(self, keys: Sequence[tuple[str, str]]) -> list[RecallRow]:
+        return await self._read(keys, _ROW.replace(" FROM ", ", m.is_bot FROM ", 1), _KEPT)
+
+    async def _read(self, keys: Sequence[tuple[str, str]], columns: str, where: str) -> list[RecallRow]:
         if not keys:
             return []
         channels, ids = zip(*dict.fromkeys(keys), strict=True)
         rows = await self.db.fetch(
-            f"SELECT {_ROW} JOIN unnest(%s::text[], %s::text[]) AS k(channel_key, id) "
-            f"ON m.channel_key = k.channel_key AND m.id = k.id WHERE {_SEARCHABLE}", (list(channels), list(ids)))
+            f"SELECT {columns} JOIN unnest(%s::text[], %s::text[]) AS k(channel_key, id) "
+            f"ON m.channel_key = k.channel_key AND m.id = k.id WHERE {where}", (list(channels), list(ids)))
         return [_row(r) for r in rows]
 
     async def scan(self, after: tuple[str, str] | None, limit: int = 5000) -> list[RecallRow]:

@@ -13,12 +13,13 @@ _ROW = ("m.channel_key, m.id, m.thread, m.author_id, m.author_name, m.text, m.cr
         "v.vector FROM messages m LEFT JOIN recall_vectors v ON v.channel_key = m.channel_key "
         "AND v.message_id = m.id")
 _SEARCHABLE = "m.deleted = 0 AND m.is_bot = 0 AND m.text != ''"
+_KEPT = "m.deleted = 0 AND m.text != ''"  # a thread's root, whoever wrote it
 _CHUNK = 400  # keys per read (SQLite's bound parameters)
 
 
 def _row(r: Sequence[Any]) -> RecallRow:
     return RecallRow(str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), float(r[6]), r[7], r[8],
-                     bytes(r[9]) if r[9] is not None else None)
+                     bytes(r[9]) if r[9] is not None else None, bool(r[10]) if len(r) > 10 else False)
 
 
 class SqliteRecall(RecallStore):
@@ -35,12 +36,18 @@ class SqliteRecall(RecallStore):
         return [Change(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
     async def rows(self, keys: Sequence[tuple[str, str]]) -> list[RecallRow]:
+        return await self._read(keys, _ROW, _SEARCHABLE)
+
+    async def roots(self, keys: Sequence[tuple[str, str]]) -> list[RecallRow]:
+        return await self._read(keys, _ROW.replace(" FROM ", ", m.is_bot FROM ", 1), _KEPT)
+
+    async def _read(self, keys: Sequence[tuple[str, str]], columns: str, where: str) -> list[RecallRow]:
         found: list[RecallRow] = []
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), _CHUNK):
             part = unique[start:start + _CHUNK]
             pairs = " OR ".join("(m.channel_key = ? AND m.id = ?)" for _ in part)
-            rows = await self.db.fetch(f"SELECT {_ROW} WHERE ({pairs}) AND {_SEARCHABLE}",
+            rows = await self.db.fetch(f"SELECT {columns} WHERE ({pairs}) AND {where}",
                                        [value for key in part for value in key])
             found.extend(_row(r) for r in rows)
         return found
