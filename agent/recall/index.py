@@ -186,15 +186,17 @@ class ConversationIndex:
                 if entry is not None and entry.created_at < cutoff]
 
     def search(self, words: Sequence[str], vector: np.ndarray, channels: Iterable[str], k: int = 5,
-               pool: int = 50, marked: bool = False, feedback: int = 0, authors: Collection[str] | None = None
-               ) -> list[Found]:
+               pool: int = 50, marked: bool = False, feedback: int = 0, authors: Collection[str] | None = None,
+               talk_floor: float = 0.0) -> list[Found]:
         """The ``k`` best messages of those channels (only those: the others are not read); with ``marked``, the
         marked messages closest in meaning are a third ranking in the fusion (a decision that words its topic
         differently than the talk around it still competes). With ``feedback`` too, the marked messages are
         ranked against what the best ``feedback`` hits say as well (pseudo-relevance feedback): a decision names
         the option chosen ("we standardise on Google Meet") as the talk before it did ("my vote on the video
         tool is Google Meet"), not the words of a question asked weeks later ("which video call tool?"). With
-        ``authors``, only their messages are candidates (the others take no place in any ranking)."""
+        ``authors``, only their messages are candidates (the others take no place in any ranking). The talk the
+        feedback reads must be about the question: sharing a word with it or at least ``talk_floor`` close in
+        meaning (in a channel about something else, the best talk is another topic's, and its decision followed)."""
         pool = max(pool, 2 * k)
         chosen = [(key, c) for key in dict.fromkeys(channels) if (c := self._channels.get(key)) is not None]
         if authors is not None:
@@ -212,8 +214,10 @@ class ConversationIndex:
         topic: dict[tuple[str, int], float] = {}  # marked rows by meaning, best first
         if marked and feedback:
             first = fuse(rankings)  # the talk the question matches best: the marked rows are what it ranks
+            worded = dict(keyword)
             talk = [hit for hit in sorted(first, key=first.__getitem__, reverse=True)
-                    if not by_key[hit[0]].marked[hit[1]]][:feedback]
+                    if not by_key[hit[0]].marked[hit[1]]
+                    and (worded.get(hit, 0.0) > 0 or similarity.get(hit, -1.0) >= talk_floor)][:feedback]
             topic, by_words = self._feedback(talk, query, words, chosen, k)
             rankings += [list(topic), by_words]
         elif marked:

@@ -19,6 +19,10 @@ ON_TOPIC = 0.4
 QUESTION_PENALTY = 0.01
 LEADING = 2  # a decision moves up when it is among the first this-many decisions by meaning (see leads)
 TOPIC_FLOOR = 0.3  # and at least this close to the topic
+# the talk a decision question's feedback reads shares a word with it or is at least this close in meaning: in a
+# workspace that only talked of the export cap, "what did we decide about the acquisition?" was moved toward that
+# talk and answered with its decision (0.35 lost a development question of bench.recall; 0.25 none)
+TALK_FLOOR = 0.25
 CANDIDATES = 40  # hits reranked when the question asks for a decision
 FEEDBACK = 10  # the best hits whose words and meaning rank the decisions too (ConversationIndex.search)
 

@@ -34,7 +34,7 @@ from agent.recall.asking import ASKS_DECISION, asks_confab, asks_decision, says_
 from agent.recall.authors import AuthorAsked, matching
 from agent.recall.decisions import THRESHOLD, likelihoods
 from agent.recall.index import ConversationIndex, Found
-from agent.recall.ranking import CANDIDATES, FEEDBACK, ranked
+from agent.recall.ranking import CANDIDATES, FEEDBACK, TALK_FLOOR, ranked
 from agent.recall.results import RecallHit, RecallResult
 from agent.recall.rows import Entry
 from agent.recall.settling import paired, settling, window
@@ -305,7 +305,8 @@ class RecallService:
         def lines(channels: list[str], n: int, marked: bool = False) -> tuple[list[Found], dict[Key, Entry]]:
             """The lines found, with the replies their thread's topic brings (and those replies' roots)."""
             return merged(said(index.search(words, vector, channels, k=n, marked=marked,
-                                            feedback=FEEDBACK if marked else 0, authors=authors)),
+                                            feedback=FEEDBACK if marked else 0, authors=authors,
+                                            talk_floor=TALK_FLOOR)),
                           [(f, root) for f, root in topics.search(index, words, vector, channels, n, said, authors)
                            if self._kept(root)])
 
