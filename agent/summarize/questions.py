@@ -46,6 +46,12 @@ _A_PERSON = re.compile(r"^@?(?!(?:it|that|this|there|which|what|who|why|how|the|
 _ONLY_A_NAME = re.compile(r"^(?!(?:lol|haha+|hah|ok(?:ay)?|sure|nice|cool|thanks|thx|hmm+|yes|no|yep|nope|same|"
                           r"idk|dunno|what|why|huh)\b)@?[\w.\-]+(?:\s+(?:and|&)\s+@?[\w.\-]+)?\s*[.!]*$", re.I)
 
+# a call for someone ("anyone looking?", "can somebody check?") is answered by whoever takes it on ("on it, I'll
+# check the logs after lunch", "me", "looking now")
+_ASKS_SOMEONE = re.compile(r"\b(?:anyone|anybody|someone|somebody)\b", re.I)
+_TAKES_IT = re.compile(r"^(?:(?:ok(?:ay)?|sure|yes|yep|yeah)[,!.]?\s+)?(?:on it|i'?m on it|me|i(?:'ll| will| can)\b|"
+                       r"looking(?: into it| at it| now)?\b|will do|taking (?:it|this|that)|mine)", re.I)
+
 _HEDGE = re.compile(r"\b(?:maybe|not sure|no idea|i think|i guess|probably|perhaps|might be|could be)\b|\?\s*$", re.I)
 
 # a proposal put to the team ("should we roll back?", "how about we pin the version?"), and a yes to it
@@ -145,10 +151,13 @@ def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message
 
 def _gives_what_it_asks(question: str, reply: str) -> bool:
     """A reply that opens with what the question asks for: "who owns the migration script?" "dave does, he said
-    he'd test it tomorrow" (no word shared, not close in meaning); "when is the freeze?" "wednesday noon"."""
+    he'd test it tomorrow" (no word shared, not close in meaning); "when is the freeze?" "wednesday noon";
+    "the deploy broke again, anyone looking?" "on it, I'll check the logs after lunch"."""
     asked = (sentences(" ".join(question.split())) or [""])[-1]
     if _HEDGE.search(reply):
         return False  # "maybe finance?", "not sure": a guess, not the answer
+    if _ASKS_SOMEONE.search(asked) and _TAKES_IT.match(reply):
+        return True
     if _WHO_ASKED.match(asked):
         return _A_PERSON.match(reply) is not None or _ONLY_A_NAME.match(reply) is not None
     if _WHEN_ASKED.match(asked):

@@ -161,7 +161,8 @@ def test_an_answer_in_another_form_of_the_questions_words_answers_it() -> None:
 def test_a_reply_that_gives_the_person_or_the_time_asked_for_answers_the_question() -> None:
     """"who owns the migration script?" "dave does, he said he'd test it on staging tomorrow" shares no word with
     the question and is not close in meaning, so a release thread listed the question as open. A person for
-    "who …?" and a time for "when …?" answer it; small talk, a guess or a time elsewhere in a reply don't."""
+    "who …?", a time for "when …?" and someone taking it on for "anyone …?" answer it; small talk, a guess or a
+    time elsewhere in a reply don't."""
     summary = summarize_extractive(msgs(
         "alice: who owns the migration script?",
         "bob: dave does, he said he'd test it on staging tomorrow",
@@ -174,8 +175,12 @@ def test_a_reply_that_gives_the_person_or_the_time_asked_for_answers_the_questio
         "carol: who signs off on the budget?",  # m9: a guess, open
         "dave: not sure, maybe finance",
         "alice: when do we rotate the keys?",  # m11: the time is not the answer's opening, open
-        "bob: the deploy broke again, I'll look at it tomorrow"), HashEmbedder(), bot_name="confab")
-    assert [q.sources for q in summary.open_questions] == [("m7",), ("m9",), ("m11",)]
+        "bob: the deploy broke again, I'll look at it tomorrow",
+        "carol: the build is red again, anyone looking?",  # m13: taken on
+        "dave: on it, I'll check the logs after lunch",
+        "alice: can somebody restart the runner?",  # m15: a request nobody took on, open
+        "bob: lol same"), HashEmbedder(), bot_name="confab")
+    assert [q.sources for q in summary.open_questions] == [("m7",), ("m9",), ("m11",), ("m15",)]
 
 
 def test_a_question_put_to_someone_reads_with_their_name() -> None:
