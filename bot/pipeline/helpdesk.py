@@ -4,9 +4,10 @@ A new top-level post in a help channel (on Discord, a forum post's starter messa
 (bot/conversation.py: not small talk), written by a person and not flagged as spam (the screen runs first), waits
 ``CONFAB_HELP_GRACE_S``. Then, unless a person answered in its thread meanwhile, someone reacted ❌ to it, or it
 was deleted, Confab searches the knowledge base: when the search does not abstain (its calibrated relevance,
-``CONFAB_KNOWLEDGE_MIN_RELEVANCE``) the quoted answer goes into the post's thread, marked as automatic;
-otherwise Confab stays silent, or posts one short note pinging the channel's helper group (``help_group``,
-the one ping Confab ever means: bot/pings.py).
+``CONFAB_KNOWLEDGE_MIN_RELEVANCE``) and is not unsure either (an answer to a mention would open "The docs may not
+answer this exactly"), the quoted answer goes into the post's thread, marked as automatic; otherwise Confab stays
+silent, or posts one short note pinging the channel's helper group (``help_group``, the one ping Confab ever
+means: bot/pings.py).
 
 Never twice: the post is owed an answer from the moment it is stored (bot/pipeline/ingest.py: resumed after a
 restart, a job in the scaled mode), and the answer and the note share one reply-ledger source
@@ -29,7 +30,7 @@ from agent.knowledge.ranking import quote_hits
 from agent.knowledge.spelling import read_as
 from agent.memory.models import StoredMessage
 from agent.tools.base import ToolOutput
-from agent.tools.knowledge import render
+from agent.tools.knowledge import barely_answers, render
 from bot.adapter import DeletesOwn
 from bot.conversation import expects_answer
 from bot.events import ChannelRef, IncomingMessage, Reaction, Reply
@@ -139,6 +140,10 @@ class HelpDesk:
             log.warning("knowledge search failed for a help post", extra={"error": str(exc)[:200]})
             return None
         if result.abstained:
+            return None
+        if barely_answers(result):  # "the docs may not answer this exactly": in a help channel, left to people
+            log.info("help post only weakly covered by the docs; left to people",
+                     extra={"relevance": round(result.relevance, 2)})
             return None
         scorer = self._similarities if self.settings.is_offline else None
         quotes = await quote_hits(read_as(question, result.read_as), result.hits, scorer)

@@ -100,6 +100,17 @@ async def test_not_covered_stays_silent_or_pings_the_helper_group_once(bot: Bot)
     assert await post(bot, "Who won the football world cup in 2002?") == []
 
 
+async def test_a_question_the_docs_only_weakly_cover_is_left_to_people(bot: Bot) -> None:
+    """"is there a way to make confab answer in spanish?" was answered by itself with "The docs may not answer
+    this exactly; the closest I found: …": an answer that says it is unsure is no answer a help channel gives."""
+    question = "is there a way to make confab answer in spanish?"
+    asked = await bot.say(f"@confab {question}", channel="general")
+    assert asked.startswith("The docs may not answer this exactly")  # a mention still gets the closest passage
+    await help_on(bot, group="helpers")
+    [note] = await post(bot, question)
+    assert note.text == NOTE and note.mention_group == "helpers"
+
+
 async def test_help_group_values_are_checked(bot: Bot) -> None:
     for value in ("@everyone", "here", "<@U0ADMIN>", "a b", "x" * 300):
         replies = await bot.command("confab", f"settings help_group {value}", channel="help", admin=True)
