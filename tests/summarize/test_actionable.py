@@ -113,6 +113,23 @@ def test_open_questions_are_only_the_unanswered_ones() -> None:
     assert summary.open_questions[0].text.startswith("ana: Who tells the customers")
 
 
+def test_an_idea_offered_as_a_question_is_no_open_question_but_a_question_about_a_subject_is() -> None:
+    """A naming brainstorm listed its unanswered "how about Northstar?" and "what about a Friday release?" as open
+    questions: they offer ideas and wait for a yes. A question on a subject already there, or one that asks on
+    after the "what about", still waits for an answer."""
+    summary = summarize_extractive(msgs(
+        "ana: we need a name for the new billing service, ideas welcome",
+        "ben: how about Northstar?",  # m2
+        "cleo: why don't we call it Ledger? thoughts?",  # m3
+        "dev: what about a Friday release for the rename?",  # m4
+        "ana: shall we keep the old name for the API paths?",  # m5
+        "ben: what about the migration, who owns it?",  # m6: asks on
+        "cleo: Beacon would look nice on the dashboard",
+        "dev: what about the docs?",  # m8: the docs are already there: asks after them
+        "ana: what if the old clients still call the legacy host?"), HashEmbedder())  # m9: not "what if we"
+    assert [q.sources for q in summary.open_questions] == [("m6",), ("m8",), ("m9",)]
+
+
 def test_a_no_in_other_words_or_an_answer_that_asks_on_answers_the_question() -> None:
     """A release thread listed "can we skip that fixture in CI?" (answered "I'd rather not, …") and "did anyone tell
     support?" (answered "not yet, priya can you post in #support?") as open questions."""

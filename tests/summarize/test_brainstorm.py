@@ -31,7 +31,18 @@ async def start(bot, topic: str = "ways to cut CI time") -> str:  # type: ignore
 def test_ideas_votes_and_bullets() -> None:
     assert is_vote("+1") and is_vote("👍") and is_vote("love this!") and not is_vote("+1 but cheaper")
     assert split_ideas("- cache layers\n- parallel shards of tests") == ["cache layers", "parallel shards of tests"]
-    assert split_ideas("what about caching?") == [] and split_ideas("ok") == []
+    assert split_ideas("is caching allowed?") == [] and split_ideas("ok") == []
+
+
+def test_an_idea_offered_as_a_question_is_an_idea() -> None:
+    """A naming brainstorm's "how about Northstar?" and "what about Beacon?" were no ideas (a question never was),
+    and its wrap-up said no ideas were posted. A question that asks, not offers, is still none."""
+    assert split_ideas("how about Northstar?") == ["Northstar"]
+    assert split_ideas("what about caching?") == ["Caching"]
+    assert split_ideas("ok so how about we pin the versions? thoughts?") == ["Pin the versions"]
+    assert split_ideas("why don't we shard the slow suites?") == ["Shard the slow suites"]
+    assert split_ideas("what about the migration, who owns it?") == []
+    assert split_ideas("what about the docs?") == [] and split_ideas("how about you?") == []
 
 
 def test_themes_group_similar_vectors() -> None:
