@@ -136,6 +136,9 @@ class ConsoleAdapter:
                 self._note(f"(in thread {ws.number_of(action.command.channel.thread)})")
             for reply in await inbox.handle_command(action.command):
                 await outbox.send(reply)
+            if not action.command.channel.thread:
+                number = ws.number_of(action.command.id) or ""
+                ws.answered(number, [str(n) for n in range(int(number) + 1, ws.counter + 1)] if number else [])
             return True
         assert isinstance(action, Say)
         if not self.interactive:

@@ -82,6 +82,8 @@ class Workspace:
     channels: set[str] = field(default_factory=lambda: {"general"})
     counter: int = 0
     thread_of: dict[str, str | None] = field(default_factory=dict)  # message number -> thread root number
+    # a command's number -> the thread its answer opened (``/brainstorm`` as [1], the bot's post [2] opens thread 2)
+    opened: dict[str, str] = field(default_factory=dict)
     # ids stay unique across runs (memory dedupes by id); people see the short numbers
     session: str = field(default_factory=lambda: format(time.time_ns() // 1000, "x"))
     attaching: list[Attachment] = field(default_factory=list)  # files for the next message (``/attach PATH``)
@@ -114,6 +116,15 @@ class Workspace:
         number = str(self.counter)
         self.thread_of[number] = thread
         return number
+
+    def answered(self, command: str, posts: list[str]) -> None:
+        """The bot posted ``posts`` answering command number ``command`` in the channel: when its one post there
+        opened a thread (the ``/brainstorm`` post, its seeds in the thread), a reply to the command line goes to
+        that thread, as on Discord, where the command and the post that answers it are one message."""
+        top = [p for p in posts if self.thread_of.get(p, "") is None]
+        if len(top) == 1 and any(self.thread_of.get(p) == top[0] for p in posts) \
+                and not any(root == command for root in self.thread_of.values()):
+            self.opened[command] = top[0]
 
     def label(self) -> str:
         return f"@{self.bot_name} (DM)" if self.is_direct else f"#{self.channel}"
@@ -196,7 +207,7 @@ class Workspace:
             return Control(f"There is no message {number} to reply to.")
         if not text.strip():
             return Control("Usage: >N your reply")
-        root = self.thread_of[number] or number
+        root = self.thread_of[number] or self.opened.get(number) or number
         if text.startswith("/"):  # a command inside the thread, as on Discord (``/brainstorm wrap``)
             name, _, args = text[1:].partition(" ")
             return self._command(name.lower(), args.strip(), thread=root)

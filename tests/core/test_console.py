@@ -83,6 +83,45 @@ def test_workspace_parsing() -> None:
     assert isinstance(said, Say) and said.message.is_direct
 
 
+def test_a_reply_to_the_command_that_opened_a_thread_lands_in_that_thread(tmp_path: Path) -> None:
+    """A newcomer answered their own ``[1] /brainstorm …`` line with ``>1`` instead of the bot's ``[2]`` that opened
+    the brainstorm: the ideas landed in a thread of their own and ``>1 /brainstorm wrap`` said "This isn't a
+    brainstorm thread". A command whose answer opened no thread keeps its own number."""
+    script = "\n".join([
+        "/brainstorm names for the new billing service",
+        ">1 how about Northstar?",
+        "/as bob",
+        ">1 Ledger, short and about money",
+        ">1 /brainstorm wrap",
+        "/help",
+        ">8 thanks",
+    ]) + "\n"
+    result = run_chat(tmp_path, script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[2] confab: 🧠 **Brainstorm: names for the new billing service**" in out
+    assert "[4] (thread 2) alice: how about Northstar?" in out and "[5] (thread 2) bob: Ledger" in out
+    assert "[6] (thread 2) bob: /brainstorm wrap" in out and "isn't a brainstorm thread" not in out
+    wrap = out.split("[7] (thread 2) confab:")[1]
+    assert "Northstar" in wrap and "Ledger" in wrap
+    assert "[10] (thread 8) bob: thanks" in out  # /help [8] is answered in the channel: no thread opened
+
+
+def test_a_reply_to_a_command_goes_to_the_one_thread_its_answer_opened() -> None:
+    ws = Workspace()
+    opened = ws.parse("/brainstorm names")
+    assert isinstance(opened, RunCommand)
+    root, seeds = ws.next_number(None), ws.next_number("2")  # the bot's post, and its seeds in the thread it opened
+    ws.answered("1", [root, seeds])
+    reply = ws.parse(">1 how about Northstar?")
+    assert isinstance(reply, Say) and reply.message.channel.thread == ws.id_of("2")
+    asked = ws.parse("/ask what is confab?")
+    assert isinstance(asked, RunCommand)
+    ws.answered("5", [ws.next_number(None)])  # an answer in the channel, no thread: the command's own number
+    thanks = ws.parse(">5 thanks")
+    assert isinstance(thanks, Say) and thanks.message.channel.thread == ws.id_of("5")
+
+
 def test_an_admin_stays_admin_when_you_speak_as_them_again() -> None:
     """``/as alice admin``, then ``/as bob``, then ``/as alice``: alice was still refused admin commands, told to
     become admin with the very command she had used."""
