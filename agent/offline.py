@@ -58,6 +58,7 @@ from agent.intents import (
     is_request_to_bot,
 )
 from agent.recall.authors import names_someone
+from agent.summarize.scope import IN_TEXT as SCOPE_IN_TEXT
 from agent.text import has_word, strip_mention
 from agent.tools.base import ToolOutput
 from agent.words import content_words
@@ -70,7 +71,6 @@ OFFLINE_NOTE = (
 _NOTED = ("Noted: it's part of this conversation now, so summaries and `/recall` include it. I answer questions about "
           "your team's documents and conversations: ask me one, or type `/help`.")
 
-_SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
 _POINTS_TO = re.compile(r"\b(?:it|that|this|them|those)\b", re.I)  # a message that speaks of the one before
 _QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
 _ASKS_TO_CLASSIFY = re.compile(r"^(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:classify|categori[sz]e)\b", re.I)
@@ -185,7 +185,7 @@ class OfflineChatModel(BaseChatModel):
             if other := channel_named_elsewhere(text, here):  # it summarized the DM it was asked in
                 return _answer(f"I summarize the conversation I'm asked in, so not {other} from here: run "
                                f"`/summarize` in {other} (only you see it) or mention me there.")
-            scope = _SCOPE.search(text)
+            scope = SCOPE_IN_TEXT.search(text)
             return self._call_or_explain("summarize_conversation", {"scope": scope.group(0) if scope else ""},
                                          "summarize conversations")
         if IMAGE.search(text):
