@@ -128,12 +128,12 @@ class ConsoleAdapter:
             self._note(f"{self.workspace.user} reacted {action.emoji} to [{action.number}].")
             return True
         if isinstance(action, RunCommand):
-            if action.command.name == "help":
-                self._note("Console: " + "; ".join(CONSOLE_COMMANDS.values()))
             if not self.interactive:
                 self._echo_command(action.command)
             elif action.command.channel.thread:
                 self._note(f"(in thread {ws.number_of(action.command.channel.thread)})")
+            if action.command.name == "help":  # after the line it answers
+                self._note("Console: " + "; ".join(CONSOLE_COMMANDS.values()))
             for reply in await inbox.handle_command(action.command):
                 await outbox.send(reply)
             if not action.command.channel.thread:

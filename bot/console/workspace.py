@@ -30,7 +30,7 @@ CONSOLE_COMMANDS = {
     "react": "/react N EMOJI: react to message N, e.g. /react 12 ❌ (a help channel's opt-out)",
     "quit": "/quit: leave (also Ctrl-D)",
 }
-_REPLY_SHORT = re.compile(r"^>(\d+)\s+(.*)$", re.S)
+_REPLY_SHORT = re.compile(r"^>(\d+)(?:\s+(.*))?$", re.S)  # ">12" alone: a reply with nothing in it, not a message
 _NAME = re.compile(r"^[\w.\-]{1,40}$")
 
 
@@ -134,7 +134,7 @@ class Workspace:
         if not line.strip():
             return None
         if match := _REPLY_SHORT.match(line.strip()):
-            return self._reply(match.group(1), match.group(2))
+            return self._reply(match.group(1), match.group(2) or "")
         if line.startswith("/"):
             name, _, args = line[1:].partition(" ")
             return self._command(name.lower(), args.strip())

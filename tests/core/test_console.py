@@ -49,6 +49,7 @@ def test_piped_console_session(tmp_path: Path) -> None:
     assert "You are now in #random." in out and "#general, #random" in out
     assert "don't know the command `/nonsense`" in out
     assert "[7] (thread 5) bob: /help" in out and "[8] (thread 5) (only you can see this) confab: **confab**" in out
+    assert out.index("[7] (thread 5) bob: /help") < out.index("* Console: /join") < out.index("[8] (thread 5)")
     assert "never reached" not in out
     assert (tmp_path / "data" / "confab.db").exists()
     assert "Traceback" not in result.stderr
@@ -69,6 +70,8 @@ def test_workspace_parsing() -> None:
     nested = ws.parse(">2 deeper")
     assert isinstance(nested, Say) and nested.message.channel.thread == first.message.id
     assert isinstance(ws.parse(">99 nope"), Control)
+    empty = ws.parse(">2")  # was said to the channel as the text ">2"
+    assert isinstance(empty, Control) and empty.text == "Usage: >N your reply" and ws.counter == 3
     cmd = ws.parse("/summarize last 50")
     assert isinstance(cmd, RunCommand) and cmd.command.name == "summarize" and cmd.command.args == "last 50"
     assert cmd.command.channel.thread is None
