@@ -187,7 +187,7 @@ class ConsoleAdapter:
     async def send(self, reply: Reply) -> SentRef:
         ws = self.workspace
         thread = ws.number_of(reply.channel.thread)
-        number = ws.next_number(thread)
+        number = ws.next_number(thread, reply.channel.channel)
         where = "" if reply.channel.channel == self.workspace.channel else f"#{reply.channel.channel} "
         where += f"(thread {thread}) " if thread else ""
         private = "(only you can see this) " if reply.ephemeral else ""

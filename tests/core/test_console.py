@@ -125,6 +125,28 @@ def test_a_reply_to_a_command_goes_to_the_one_thread_its_answer_opened() -> None
     assert isinstance(thanks, Say) and thanks.message.channel.thread == ws.id_of("5")
 
 
+def test_a_reply_to_a_message_of_another_channel_says_where_it_is() -> None:
+    """In #random, ``>9`` to #general's message 9 was filed as a thread of #random under a message #random doesn't
+    have, and the bot's answers there too. It now says where message 9 is; a reaction the same."""
+    ws = Workspace()
+    said = ws.parse("the deploy is done")
+    assert isinstance(said, Say)
+    answer = ws.next_number(None)  # the bot's answer, in #general
+    ws.parse("/join #random")
+    for line in (">1 nice", f">{answer} /brainstorm wrap", "/react 1 👍"):
+        away = ws.parse(line)
+        assert isinstance(away, Control) and away.text.startswith("[") and "#general (/join #general)" in away.text
+    ws.parse("/dm")
+    private = ws.parse("how do I reset my data?")
+    assert isinstance(private, Say) and ws.number_of(private.message.id) == "3"
+    ws.parse("/join #general")
+    to_dm = ws.parse(">3 and my settings?")
+    assert isinstance(to_dm, Control) and "your DM with @confab (/dm)" in to_dm.text
+    reply = ws.parse(">1 nice")
+    assert isinstance(reply, Say) and reply.message.channel.thread == ws.id_of("1")
+    assert ws.number_of(reply.message.id) == "4"
+
+
 def test_an_admin_stays_admin_when_you_speak_as_them_again() -> None:
     """``/as alice admin``, then ``/as bob``, then ``/as alice``: alice was still refused admin commands, told to
     become admin with the very command she had used."""
