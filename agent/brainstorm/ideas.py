@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from agent.summarize.extractive import content_words
-from agent.summarize.questions import offered
+from agent.summarize.offers import offered
 
 DUPLICATE_SIMILARITY = 0.82  # cosine at or above which two ideas are the same idea
 THEME_DISTANCE = 0.65  # average-linkage cosine distance under which ideas share a theme
@@ -31,7 +31,7 @@ def split_ideas(text: str) -> list[str]:
     are not ideas; an idea offered as a question is ("how about Northstar?": "Northstar"), even of one word."""
     text = text.strip()
     if text.endswith("?"):
-        return [(idea[:1].upper() + idea[1:])[:500] for idea in offered(text) if content_words(idea)]
+        return [(idea.thing[:1].upper() + idea.thing[1:])[:500] for idea in offered(text) if content_words(idea.thing)]
     if not text or is_vote(text) or _META.match(text):
         return []
     lines = [line for line in text.splitlines() if line.strip()]

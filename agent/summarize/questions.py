@@ -23,6 +23,7 @@ import numpy as np
 from agent.memory.models import StoredMessage
 from agent.summarize import signals
 from agent.summarize.actions import stems
+from agent.summarize.offers import is_offer
 from agent.text import after_thanks, sentences
 
 ADDRESSED_WINDOW = 15  # messages after a question in which a reply addressed to the asker counts
@@ -41,43 +42,6 @@ _PROPOSAL = re.compile(r"^(?:(?:so|ok(?:ay)?|then|and|also)[,!]?\s+)?(?:(?:shoul
                        r"what about|why don'?t we)\b", re.I)
 _AGREEMENT = re.compile(r"^(?:(?:ok(?:ay)?|so)[,!]?\s+)?(?:yes|yep|yeah|yup|sure|agreed|let'?s do (?:it|that|this)|"
                         r"sounds good|go for it|do it|\+1|👍)(?:[,.!:;\s\u2013\u2014-]+|$)", re.I)
-
-
-# an idea offered in a question's form: "how about Northstar?", "what about a Friday release?", "why don't we
-# pin it?", "shall we ship it?", "what if we split the batch?" ("what if the disk fills up?" asks)
-_OFFER = re.compile(r"^(?:(?:so|ok(?:ay)?|then|and|also|or|hmm+|well|maybe|idea)[,!:.]?\s+)*"
-                    r"(?:(how|what) about|why don'?t we|why not|shall we|what if we)\b\s*(.*)$", re.I)
-# "what about the migration?", "how about you?": about something already there, or someone; asks after it
-_GIVEN = re.compile(r"^(?:the|our|your|my|his|her|their|its|this|that|these|those|it|them|him|you|me)\b", re.I)
-# a further question in the same sentence: "what about the migration, who owns it?"
-_ASKS_ON = re.compile(r"[,;:\u2013\u2014-]\s*(?:@?[\w.\-]+,?\s+)?(?:who|what|when|where|why|how|which|whose|is|are|was|"
-                      r"were|do|does|did|can|could|will|would|should|has|have)\b", re.I)
-_WH = re.compile(r"^(?:who|what|when|where|why|how|which|whose)\b", re.I)
-
-
-def offered(text: str) -> list[str]:
-    """What ``text`` offers, when every question in it is an idea offered in a question's form ("how about
-    Northstar?": ["Northstar"], "what about a Friday release? thoughts?": ["a Friday release"]); [] otherwise.
-    By the form: a "how/what about" something new (not "the migration", not "you"), a "why don't we / shall we /
-    what if we" proposal, with no further question in its sentence; a short tag after it ("thoughts?", "anyone?")
-    asks about the offer."""
-    asked = [part for part in sentences(" ".join(text.split())) if signals.is_question(part)]
-    offers: list[str] = []
-    for part in asked:
-        match = _OFFER.match(part)
-        if match is not None:
-            rest = match.group(2).rstrip(" ?!.")
-            if _ASKS_ON.search(rest) or (match.group(1) and _GIVEN.match(rest)) or not rest:
-                return []
-            offers.append(re.sub(r"^we\s+", "", rest, flags=re.I))  # "how about we pin it": pin it
-        elif not offers or len(part.split()) > 3 or _WH.match(part):
-            return []  # a question of its own, not a tag after the offer
-    return offers
-
-
-def is_offer(text: str) -> bool:
-    """Is every question in ``text`` an idea offered in a question's form (:func:`offered`)?"""
-    return bool(offered(text))
 
 
 def agreed_proposals(messages: Sequence[StoredMessage]) -> dict[int, tuple[int, str]]:
