@@ -157,6 +157,8 @@ class OfflineChatModel(BaseChatModel):
             return _call(FILES_TOOL, {"question": text, "summarize": bool(SUMMARY.search(text)) or _about_file(text)})
         if THIS_FILE.search(text) and FILES_TOOL in self.tool_names and not (turn and turn.files):  # none came
             return _answer(NO_FILE)  # a summary of the channel instead, as before, answered another question
+        if ACKNOWLEDGEMENT.match(text):  # "ok", "+1", "👍": the docs have nothing to say to that
+            return _answer("👍")
         if not has_word(text) or GREETING.match(text):  # nothing, or no word at all ("????", "🤔")
             return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
@@ -164,8 +166,6 @@ class OfflineChatModel(BaseChatModel):
             return _answer("You're welcome!")
         if CLOCK.match(text):
             return _answer(f"It's {datetime.now(UTC):%A %-d %B %Y, %H:%M} UTC.")
-        if ACKNOWLEDGEMENT.match(text):  # "ok", "+1": the docs have nothing to say to that
-            return _answer("👍")
         if VERDICT.match(text):  # "this summary is useless": another one would say the same
             return _answer("Thanks for saying so. A 👎 under that answer (in the console `/rate down`) keeps it with "
                            "your vote for the admins (`/confab feedback`).\n\n" + OFFLINE_NOTE)
