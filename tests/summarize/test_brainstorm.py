@@ -82,6 +82,26 @@ async def test_mentions_inside_the_thread_still_get_answers(bot) -> None:  # typ
     assert "TL;DR" in answer
 
 
+async def test_a_mention_about_the_ideas_is_answered_from_them(bot) -> None:  # type: ignore[no-untyped-def]
+    """"@confab which idea is winning?" in a brainstorm quoted the docs about /brainstorm: mentions all went to the
+    agent, which knows nothing of the thread's ideas or +1s, and the brainstorm's own answer was never reached."""
+    thread = await start(bot)
+    await bot.say("Cache the docker layers between CI runs", user="alice", thread=thread)
+    await bot.say("Split the integration tests into parallel shards", user="bob", thread=thread)
+    assert "No idea has a +1 yet (2 so far)" in await bot.say("@confab which idea is winning?", user="cleo",
+                                                              thread=thread)
+    await bot.say("+1 parallel shards", user="cleo", thread=thread)
+    standing = await bot.say("@confab which ideas are leading so far?", user="alice", thread=thread)
+    assert standing.splitlines()[1].startswith("• #2 Split the integration tests into parallel shards (by bob; 1)")
+    assert "commands.md" not in standing
+    closest = await bot.say("@confab any ideas about caching?", user="bob", thread=thread)
+    assert closest.splitlines()[:2] == ["The ideas closest to that so far:",
+                                        "• #1 Cache the docker layers between CI runs (by alice)"]
+    ideas, _ = await bot.pipeline.deps.brainstorm.ideas("test:T1:general", thread)
+    assert [i.text for i in ideas] == ["Cache the docker layers between CI runs",
+                                       "Split the integration tests into parallel shards"]  # no question an idea
+
+
 async def test_stop_and_wrap_outside_a_brainstorm(bot) -> None:  # type: ignore[no-untyped-def]
     [outside] = await bot.command("brainstorm", "wrap")
     assert outside.ephemeral and "isn't a brainstorm thread" in outside.text
