@@ -138,6 +138,6 @@ def _standing(ideas: list[Idea]) -> str:
     else:
         lines = ["Leading so far (by +1s and repeats; reactions count at the wrap-up):"]
         lines += [f"• #{idea.number} {clip(idea.text, 140)} (by {idea.author}; {idea.votes + idea.merged})"
-                  for idea in ranked[:STANDING_SHOWN]]
+                  for idea in ranked[:STANDING_SHOWN] if idea.votes + idea.merged]  # backed ones only
     lines.append("`/brainstorm wrap` posts the themes, top ideas and next steps.")
     return "\n".join(lines)

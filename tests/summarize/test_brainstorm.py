@@ -92,7 +92,8 @@ async def test_a_mention_about_the_ideas_is_answered_from_them(bot) -> None:  # 
                                                               thread=thread)
     await bot.say("+1 parallel shards", user="cleo", thread=thread)
     standing = await bot.say("@confab which ideas are leading so far?", user="alice", thread=thread)
-    assert standing.splitlines()[1].startswith("• #2 Split the integration tests into parallel shards (by bob; 1)")
+    assert standing.splitlines()[1:3] == ["• #2 Split the integration tests into parallel shards (by bob; 1)",
+                                          "`/brainstorm wrap` posts the themes, top ideas and next steps."]
     assert "commands.md" not in standing
     closest = await bot.say("@confab any ideas about caching?", user="bob", thread=thread)
     assert closest.splitlines()[:2] == ["The ideas closest to that so far:",
