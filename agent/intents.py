@@ -157,7 +157,10 @@ def is_request_to_bot(text: str, bot_name: str) -> bool:
     if head.startswith("/"):
         return True
     bot = f"@{bot_name.lower()}"
-    return head.startswith(bot) and asks_for_a_feature(head[len(bot):])
+    if not head.startswith(bot):
+        return False
+    rest = head[len(bot):].lstrip(" ,:")
+    return rest.startswith("/") or asks_for_a_feature(rest)  # "@confab /summarize" runs a command (Slack's way)
 
 
 # a channel a request names: Slack's and the console's "#general" (Slack's <#C…|general> arrives so), Discord's <#123>

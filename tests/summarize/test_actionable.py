@@ -296,6 +296,16 @@ async def test_messages_to_the_bot_are_content_but_summary_requests_are_not(bot:
     assert "2 messages from 2 people" in reply.text  # the request for a summary is not part of it
 
 
+async def test_a_command_sent_as_a_mention_is_no_part_of_the_conversation(bot: Any) -> None:
+    """A console summary's TL;DR was "you: /nonsense.": a mistyped "@confab /nonsense" (a command sent as a mention,
+    Slack's way in threads) was retold as something said; "/nonsense" typed alone never was."""
+    await bot.say("The 4.0 release is blocked on the flaky upload test.", user="ana")
+    await bot.say("@confab /nonsense", user="ben")
+    await bot.say("@confab, /summarise last 5", user="cleo")
+    [reply] = await bot.command("summarize")
+    assert "1 message from 1 person" in reply.text and "nonsense" not in reply.text and "summarise" not in reply.text
+
+
 async def test_a_follow_up_the_bot_answered_was_put_to_the_bot_and_is_not_open(bot: Any) -> None:
     """A follow-up in the thread of the bot's answer names no one; the bot answered it. It is no open question,
     and it is not retold as asked of whoever spoke next."""
