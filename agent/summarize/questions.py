@@ -6,7 +6,9 @@ A question counts as answered when, among the next messages of its thread, someo
 - is the person it was put to, replying on its subject;
 - speaks right after it (or in the thread it opened) with an answer: a yes/no, or on its subject (shared
   words, or close in meaning);
-- or, a little later, says something close in meaning to it.
+- or, a little later, says something close in meaning to it;
+- or, to a "who …?" ("who writes the changelog?"), gives the task on its subject to someone ("priya, can you
+  write the changelog by thursday?").
 
 Small talk right after a question ("lunch anyone?") does not answer it. A request ("can you fix …?") is an
 action item, not a question; a question put to the bot is answered by the bot. A proposal in a question's form
@@ -35,6 +37,7 @@ _ANSWER_CUE = re.compile(r"^(?:(?:haha|lol|hmm+|oh|ah|well|um+)[,!.]*\s+)*"
                          r"absolutely|of course|i'?d rather not|rather not|let'?s not|better not|i don'?t think so|"
                          r"not really|i think so|good idea|makes sense)\b", re.I)
 
+_ASKS_WHO = re.compile(r"(?:^|[,;:]\s*|\b(?:and|so|but)\s+)who\b", re.I)  # asks for a person: an owner answers it
 _HEDGE = re.compile(r"\b(?:maybe|not sure|no idea|i think|i guess|probably|perhaps|might be|could be)\b|\?\s*$", re.I)
 
 # a proposal put to the team ("should we roll back?", "how about we pin the version?"), and a yes to it
@@ -106,6 +109,10 @@ def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message
         on_subject = bool(stems(question.text) & stems(body))
         if (direct or on_subject or reply.thread == question.id) and _HEDGE.search(body):
             guessed.add(reply.author_name)  # a guess at the answer, not other talk
+        if on_subject and _ASKS_WHO.search(question.text) and (
+                (action := signals.find_action(reply.text, reply.author_name, everyone)) is not None
+                and action.owner != signals.TEAM and stems(action.task) & stems(question.text)):
+            return True  # "who writes the changelog?" "priya, can you write it by thursday?": an owner named
         if signals.is_question(reply.text) and not (direct and _ANSWER_CUE.match(body)):
             direct = False  # a question back; but "not yet, priya can you post in #support?" answers, then asks
             continue

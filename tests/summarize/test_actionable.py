@@ -130,6 +130,23 @@ def test_an_idea_offered_as_a_question_is_no_open_question_but_a_question_about_
     assert [q.sources for q in summary.open_questions] == [("m6",), ("m8",), ("m9",)]
 
 
+def test_a_who_question_is_answered_by_giving_the_task_to_someone() -> None:
+    """A release channel listed "what about the changelog, who writes it?" as open after "priya can you write the
+    changelog by thursday?" "sure, will do": an owner named answers a "who"; a task on another subject does not,
+    nor does a task given to answer a question that asks something else."""
+    summary = summarize_extractive(msgs(
+        "maria: the 3.2 release is blocked, the migration test fails on postgres 16",
+        "priya: what about the changelog, who writes it?",  # m2: answered by the request to priya
+        "maria: priya can you write the changelog by thursday?",
+        "priya: sure, will do",
+        "li: who reviews the release notes?",  # m5: the next task is on another subject
+        "maria: ana, can you rerun the postgres job?",
+        "dev: which postgres version do we pin in CI?",  # m7: not a "who": a task on it is no answer
+        "maria: dev, can you check the postgres version in the CI config later?"), HashEmbedder())
+    assert [q.sources for q in summary.open_questions] == [("m5",), ("m7",)]
+    assert [(a.owner, a.text) for a in summary.action_items][:1] == [("priya", "Write the changelog")]
+
+
 def test_a_no_in_other_words_or_an_answer_that_asks_on_answers_the_question() -> None:
     """A release thread listed "can we skip that fixture in CI?" (answered "I'd rather not, …") and "did anyone tell
     support?" (answered "not yet, priya can you post in #support?") as open questions."""
