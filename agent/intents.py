@@ -38,9 +38,11 @@ GREETING = re.compile(rf"^{GREETING_WORD}( there| all| team)?\b[!. ]*$", re.I)
 THANKS = re.compile(r"^((thanks|thank you|thx|ty|cheers)\b"
                     r"(?![^?]*\b(how|what|where|why|when|who|which|can|could|would|does|do|is|are|should|but|and)\b)"
                     r"[\w ,'’–-]{0,40}|(great|perfect|awesome|got it)\b[\w ]{0,20})[!. 🙏👍🙂😊]*$", re.I)
-# a reply that only acknowledges ("ok", "+1", "sounds good"): nothing to search the docs for
+# a reply that only acknowledges ("ok", "+1", "sounds good", a 👍 or 🙏 alone): nothing to search the docs for
 ACKNOWLEDGEMENT = re.compile(r"^(ok(ay)?|k|kk|sure|yes|yep|yeah|yup|no|nope|cool|nice|noted|fine|right|lol|haha|np|"
-                             r"\+1|will do|sounds good|makes sense|all good|no problem|good to know)[!. ]*$", re.I)
+                             r"\+1|will do|sounds good|makes sense|all good|no problem|good to know|"
+                             "(?:[\U0001F44D\U0001F44C\U0001F64F\U0001F64C\u2705\U0001F4AF\U0001F389\u2764]"
+                             "[\U0001F3FB-\U0001F3FF\uFE0F]*\\s*)+)[!. ]*$", re.I)
 # "how do I summarize a thread?" asks about the feature (the docs), it doesn't ask for a summary
 HOW_TO = re.compile(r"^(how (do|can|should|would) (i|we|you)|how to)\b", re.I)
 # this conversation ("is the mood good here?", "why is the mood so bad today?", "what would be a good summary of
@@ -157,8 +159,8 @@ def is_request_to_bot(text: str, bot_name: str) -> bool:
     bot = f"@{bot_name.lower()}"
     if not head.startswith(bot):
         return False
-    body = head[len(bot):].lstrip(" ,:")
-    return body.startswith("/") or asks_for_a_feature(body)  # "@confab /help" is a command too
+    rest = head[len(bot):].lstrip(" ,:")
+    return rest.startswith("/") or asks_for_a_feature(rest)  # "@confab /summarize" runs a command (Slack's way)
 
 
 # a channel a request names: Slack's and the console's "#general" (Slack's <#C…|general> arrives so), Discord's <#123>

@@ -58,6 +58,7 @@ from agent.intents import (
     is_request_to_bot,
 )
 from agent.recall.authors import names_someone
+from agent.summarize.scope import IN_TEXT as SCOPE_IN_TEXT
 from agent.text import has_word
 from agent.tools.base import ToolOutput
 from agent.words import content_words
@@ -70,7 +71,6 @@ OFFLINE_NOTE = (
 _NOTED = ("Noted: it's part of this conversation now, so summaries and `/recall` include it. I answer questions about "
           "your team's documents and conversations: ask me one, or type `/help`.")
 
-_SCOPE = re.compile(r"\b(last \d+|since [\w ]+|today|yesterday)\b", re.I)
 _POINTS_TO = re.compile(r"\b(?:it|that|this|them|those)\b", re.I)  # a message that speaks of the one before
 _QUOTED = re.compile(r"[\"“«](.+?)[\"”»]")
 _ASKS_TO_CLASSIFY = re.compile(r"^(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:classify|categori[sz]e)\b", re.I)
@@ -147,6 +147,8 @@ class OfflineChatModel(BaseChatModel):
             return _call(FILES_TOOL, {"question": text, "summarize": bool(SUMMARY.search(text)) or _about_file(text)})
         if THIS_FILE.search(text) and FILES_TOOL in self.tool_names and not (turn and turn.files):  # none came
             return _answer(NO_FILE)  # a summary of the channel instead, as before, answered another question
+        if ACKNOWLEDGEMENT.match(text):  # "ok", "+1", "👍": the docs have nothing to say to that
+            return _answer("👍")
         if not has_word(text) or GREETING.match(text):  # nothing, or no word at all ("????", "🤔")
             return _answer(f"Hi! I'm {self.bot_name}. Ask me about your team's documents or this channel, "
                            f"or type `/help` to see what I can do.\n\n{OFFLINE_NOTE}")
@@ -154,8 +156,6 @@ class OfflineChatModel(BaseChatModel):
             return _answer("You're welcome!")
         if CLOCK.match(text):
             return _answer(f"It's {datetime.now(UTC):%A %-d %B %Y, %H:%M} UTC.")
-        if ACKNOWLEDGEMENT.match(text):  # "ok", "+1": the docs have nothing to say to that
-            return _answer("👍")
         if VERDICT.match(text):  # "this summary is useless": another one would say the same
             return _answer("Thanks for saying so. A 👎 under that answer (in the console `/rate down`) keeps it with "
                            "your vote for the admins (`/confab feedback`).\n\n" + OFFLINE_NOTE)
@@ -175,7 +175,7 @@ class OfflineChatModel(BaseChatModel):
             if other := channel_named_elsewhere(text, here):  # it summarized the DM it was asked in
                 return _answer(f"I summarize the conversation I'm asked in, so not {other} from here: run "
                                f"`/summarize` in {other} (only you see it) or mention me there.")
-            scope = _SCOPE.search(text)
+            scope = SCOPE_IN_TEXT.search(text)
             return self._call_or_explain("summarize_conversation", {"scope": scope.group(0) if scope else ""},
                                          "summarize conversations")
         if IMAGE.search(text):

@@ -2,18 +2,21 @@
 ``follow_thread(kind="brainstorm")`` to :class:`BrainstormFollower` (no mention needed).
 
 It records ideas, folds near-duplicates into earlier ones (and says so), counts +1s, posts the themes
-every few ideas, and answers @mentions with the ideas closest to the question. The pipeline stops
+every few ideas, and answers @mentions about the ideas ("which idea is winning?": the +1s so far; otherwise the
+ideas closest to the question); other mentions go to the agent, as anywhere. The pipeline stops
 following after ``CONFAB_BRAINSTORM_IDLE_MINUTES`` of inactivity; ``/brainstorm stop`` ends it at once.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from agent.brainstorm.service import Brainstormer, WrapUp
-from agent.storage.ports import MessageStore
+from agent.intents import HOW_TO, SUMMARY
+from agent.storage.ports import Idea, MessageStore
 from agent.text import clip
 from bot.adapter import Adapter
 from bot.events import ChannelRef, IncomingMessage, Reply
@@ -25,6 +28,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 THEMES_EVERY = 5  # post the themes after every this many new ideas
+STANDING_SHOWN = 3
+# a mention asking about the thread's ideas, not how Confab works ("how do I vote?" is for the docs) nor for a
+# summary
+_ABOUT_IDEAS = re.compile(r"\b(?:ideas?|winning|winner|leading|ahead|favou?rites?|most (?:votes|popular|liked)|"
+                          r"so far|standings?|tally|votes?|\+1s)\b", re.I)
+# ... and about which of them lead
+_STANDING = re.compile(r"\b(?:winning|winner|leading|ahead|top|favou?rites?|most|popular|best|so far|standings?|"
+                       r"tally|votes?|\+1s)\b", re.I)
 
 
 def reaction_counts(messages: list[IncomingMessage]) -> dict[str, int]:
@@ -83,6 +94,11 @@ class BrainstormFollower:
             replies.append(self._reply(message, await self._themes(message.channel, data)))
         return replies
 
+    @staticmethod
+    def takes_mention(text: str) -> bool:
+        """A mention in the brainstorm that asks about its ideas is answered from them (the pipeline's router)."""
+        return _ABOUT_IDEAS.search(text) is not None and not (HOW_TO.search(text) or SUMMARY.search(text))
+
     async def _themes(self, channel: ChannelRef, data: dict[str, Any]) -> str:
         assert channel.thread is not None
         themes = await self.brainstormer.themes(channel.key, channel.thread)
@@ -93,14 +109,14 @@ class BrainstormFollower:
         return "\n".join(lines)
 
     async def _answer(self, message: IncomingMessage) -> str:
-        """Offline answer to a mention inside the brainstorm: the ideas closest to what was asked."""
-        import re
-
+        """The answer to a mention about the ideas: the leading ones, or the ideas closest to what was asked."""
         assert message.channel.thread is not None
         ideas, vectors = await self.brainstormer.ideas(message.channel.key, message.channel.thread)
         if not ideas:
             return "No ideas yet in this brainstorm: post one per message and I'll keep track."
         question = re.sub(r"@\S+", "", message.text).strip() or message.text
+        if _STANDING.search(question):
+            return _standing(ideas)
         vector = (await self.embedders.configured().aembed([question]))[0]
         order = (vectors @ vector).argsort()[::-1][:3]
         lines = ["The ideas closest to that so far:"]
@@ -112,3 +128,16 @@ class BrainstormFollower:
     @staticmethod
     def _reply(message: IncomingMessage, text: str) -> Reply:
         return Reply(message.channel, text, reply_to=message.channel.thread)
+
+
+def _standing(ideas: list[Idea]) -> str:
+    """The ideas with the most +1s and repeats so far (reactions count at the wrap-up, which reads them)."""
+    ranked = sorted(ideas, key=lambda idea: (idea.votes + idea.merged, -idea.number), reverse=True)
+    if ranked[0].votes + ranked[0].merged == 0:
+        lines = [f"No idea has a +1 yet ({len(ideas)} so far). Reply `+1` or `+1 <words of the idea>` to back one."]
+    else:
+        lines = ["Leading so far (by +1s and repeats; reactions count at the wrap-up):"]
+        lines += [f"• #{idea.number} {clip(idea.text, 140)} (by {idea.author}; {idea.votes + idea.merged})"
+                  for idea in ranked[:STANDING_SHOWN] if idea.votes + idea.merged]  # backed ones only
+    lines.append("`/brainstorm wrap` posts the themes, top ideas and next steps.")
+    return "\n".join(lines)

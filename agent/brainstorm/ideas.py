@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from agent.summarize.extractive import content_words
+from agent.summarize.offers import offered
 
 DUPLICATE_SIMILARITY = 0.82  # cosine at or above which two ideas are the same idea
 THEME_DISTANCE = 0.65  # average-linkage cosine distance under which ideas share a theme
@@ -27,9 +28,11 @@ def is_vote(text: str) -> bool:
 
 def split_ideas(text: str) -> list[str]:
     """The ideas in a message: one per bullet line, or the message itself. Votes, questions and chatter
-    are not ideas."""
+    are not ideas; an idea offered as a question is ("how about Northstar?": "Northstar"), even of one word."""
     text = text.strip()
-    if not text or is_vote(text) or _META.match(text) or text.endswith("?"):
+    if text.endswith("?"):
+        return [(idea.thing[:1].upper() + idea.thing[1:])[:500] for idea in offered(text) if content_words(idea.thing)]
+    if not text or is_vote(text) or _META.match(text):
         return []
     lines = [line for line in text.splitlines() if line.strip()]
     bullets = [_BULLET.sub("", line).strip() for line in lines if _BULLET.match(line)]

@@ -7,10 +7,13 @@ A question counts as answered when, among the next messages of its thread, someo
 - speaks right after it (or in the thread it opened) with an answer: a yes/no, the kind of thing it asks for
   (a person for "who …?": "dave does", "me"; a time for "when …?": "thursday at 3"), or on its subject (shared
   words, or close in meaning);
-- or, a little later, says something close in meaning to it.
+- or, a little later, says something close in meaning to it;
+- or, to a "who …?" ("who writes the changelog?"), gives the task on its subject to someone ("priya, can you
+  write the changelog by thursday?").
 
 Small talk right after a question ("lunch anyone?") does not answer it. A request ("can you fix …?") is an
-action item, not a question; a question put to the bot is answered by the bot.
+action item, not a question; a question put to the bot is answered by the bot. A proposal in a question's form
+("how about Northstar?", "shall we ship on Friday?") waits for a yes, not an answer: no open question either.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 from agent.memory.models import StoredMessage
 from agent.summarize import signals
 from agent.summarize.actions import stems
+from agent.summarize.offers import is_offer
 from agent.text import after_thanks, sentences
 
 ADDRESSED_WINDOW = 15  # messages after a question in which a reply addressed to the asker counts
@@ -52,6 +56,7 @@ _ASKS_SOMEONE = re.compile(r"\b(?:anyone|anybody|someone|somebody)\b", re.I)
 _TAKES_IT = re.compile(r"^(?:(?:ok(?:ay)?|sure|yes|yep|yeah)[,!.]?\s+)?(?:on it|i'?m on it|me|i(?:'ll| will| can)\b|"
                        r"looking(?: into it| at it| now)?\b|will do|taking (?:it|this|that)|mine)", re.I)
 
+_ASKS_WHO = re.compile(r"(?:^|[,;:]\s*|\b(?:and|so|but)\s+)who\b", re.I)  # asks for a person: an owner answers it
 _HEDGE = re.compile(r"\b(?:maybe|not sure|no idea|i think|i guess|probably|perhaps|might be|could be)\b|\?\s*$", re.I)
 
 # a proposal put to the team ("should we roll back?", "how about we pin the version?"), and a yes to it
@@ -100,7 +105,7 @@ def open_questions(messages: Sequence[StoredMessage], vectors: np.ndarray, by_me
     everyone = [*names, *([bot_name] if bot_name else [])]
     found = []
     for index, message in enumerate(messages):
-        if index in (requests or set()) or not signals.is_question(message.text):
+        if index in (requests or set()) or not signals.is_question(message.text) or is_offer(message.text):
             continue
         to, _ = signals.address(message.text, everyone)
         if bot_name is not None and to == bot_name:
@@ -123,6 +128,10 @@ def _answered(messages: Sequence[StoredMessage], vectors: np.ndarray, by_message
         on_subject = bool(stems(question.text) & stems(body))
         if (direct or on_subject or reply.thread == question.id) and _HEDGE.search(body):
             guessed.add(reply.author_name)  # a guess at the answer, not other talk
+        if on_subject and _ASKS_WHO.search(question.text) and (
+                (action := signals.find_action(reply.text, reply.author_name, everyone)) is not None
+                and action.owner != signals.TEAM and stems(action.task) & stems(question.text)):
+            return True  # "who writes the changelog?" "priya, can you write it by thursday?": an owner named
         if signals.is_question(reply.text) and not (direct and _ANSWER_CUE.match(body)):
             direct = False  # a question back; but "not yet, priya can you post in #support?" answers, then asks
             continue

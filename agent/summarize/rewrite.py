@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from agent.intents import GREETING_WORD
+from agent.summarize.offers import offered
 from agent.text import after_thanks, sentences
 
 _FIRST_PERSON = [
@@ -176,6 +177,9 @@ def reported(text: str, speaker: str, addressee: str | None = None, you: str | N
     if body.endswith("?"):
         body = without_connective(body)
     body = re.sub(r"\s+([,.!?;:])", r"\1", body[:1].upper() + body[1:])
+    if offers := offered(body):  # "how about Northstar?": "ana suggests Northstar.", not "ana asks how about …"
+        things = " and ".join(third_person(offer.said(), speaker, addressee or you) for offer in offers)
+        return f"{speaker} {agreeing(speaker, 'suggests')} {things}."
     *said, last = sentences(body) or [body]
     if addressee and said and _REQUEST.match(last):  # "Thursday then. Can you update the docs?": said, then asked
         return (f"{reported(' '.join(said), speaker, addressee, you, others)} "

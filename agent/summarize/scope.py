@@ -23,8 +23,15 @@ _UNITS = {
     "d": 86400, "day": 86400, "days": 86400,
     "w": 604800, "week": 604800, "weeks": 604800,
 }
+_UNIT_NAMES = {60: "minute", 3600: "hour", 86400: "day", 604800: "week"}
 _LAST_N = re.compile(r"^(?:last\s+)?(\d+)(?:\s+(?:messages?|msgs?))?$")
 _DURATION = re.compile(r"^(?:since\s+|last\s+|past\s+)?(\d+)\s*([a-z]+)(?:\s+ago)?$")
+_ONE_UNIT = re.compile(r"^(?:last|past)\s+(?:one\s+)?([a-z]+)$")  # "the last hour", "past day"
+_UNIT_WORDS = "|".join(sorted(_UNITS, key=len, reverse=True))
+# the window in a request written as a sentence ("@confab summarize the last 2 hours", "… since monday", "… last 50"):
+# "last 2 hours" is two hours, never the last 2 messages
+IN_TEXT = re.compile(rf"\b(?:(?:last|past)\s+(?:\d+\s*(?:{_UNIT_WORDS})\b|\d+(?:\s+(?:messages?|msgs?))?|"
+                     rf"(?:one\s+)?(?:minute|hour|day|week)\b)|since [\w ]+|today|yesterday)\b", re.I)
 _FILLER = re.compile(r"^(?:(?:of|for|from|the|messages|conversation|chat|channel|thread|this)\s+)+|"
                      r"(?:\s+(?:please|pls|thanks|thank you|for me))+$")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -88,6 +95,9 @@ def _parse_window(text: str, now: datetime | None = None) -> Scope:
         if count > MAX_MESSAGES:
             raise ScopeError(f"I read at most {MAX_MESSAGES:,} messages per summary; ask for fewer. " + USAGE)
         return Scope(f"the last {count:,} messages", limit=count)
+    if (match := _ONE_UNIT.match(raw)) and match.group(1) in _UNITS:
+        seconds = _UNITS[match.group(1)]
+        return Scope(f"the last {_UNIT_NAMES[seconds]}", since=now - timedelta(seconds=seconds))
     if match := _DURATION.match(raw):
         amount, unit = _number(match.group(1)), match.group(2)
         if unit not in _UNITS:
@@ -97,7 +107,8 @@ def _parse_window(text: str, now: datetime | None = None) -> Scope:
         seconds = amount * _UNITS[unit]
         if seconds > 366 * 86400:
             raise ScopeError("That window is longer than a year; ask for a shorter one. " + USAGE)
-        return Scope(f"the last {amount} {unit}", since=now - timedelta(seconds=seconds))
+        name = _UNIT_NAMES[_UNITS[unit]]  # "since 2h": "the last 2 hours"
+        return Scope(f"the last {amount} {name}{'' if amount == 1 else 's'}", since=now - timedelta(seconds=seconds))
     day = raw.removeprefix("since ")
     if day in _WEEKDAYS:
         back = (now.weekday() - _WEEKDAYS.index(day)) % 7 or 7

@@ -128,14 +128,17 @@ class ConsoleAdapter:
             self._note(f"{self.workspace.user} reacted {action.emoji} to [{action.number}].")
             return True
         if isinstance(action, RunCommand):
-            if action.command.name == "help":
-                self._note("Console: " + "; ".join(CONSOLE_COMMANDS.values()))
             if not self.interactive:
                 self._echo_command(action.command)
             elif action.command.channel.thread:
                 self._note(f"(in thread {ws.number_of(action.command.channel.thread)})")
+            if action.command.name == "help":  # after the line it answers
+                self._note("Console: " + "; ".join(CONSOLE_COMMANDS.values()))
             for reply in await inbox.handle_command(action.command):
                 await outbox.send(reply)
+            if not action.command.channel.thread:
+                number = ws.number_of(action.command.id) or ""
+                ws.answered(number, [str(n) for n in range(int(number) + 1, ws.counter + 1)] if number else [])
             return True
         assert isinstance(action, Say)
         if not self.interactive:
@@ -184,7 +187,7 @@ class ConsoleAdapter:
     async def send(self, reply: Reply) -> SentRef:
         ws = self.workspace
         thread = ws.number_of(reply.channel.thread)
-        number = ws.next_number(thread)
+        number = ws.next_number(thread, reply.channel.channel)
         where = "" if reply.channel.channel == self.workspace.channel else f"#{reply.channel.channel} "
         where += f"(thread {thread}) " if thread else ""
         private = "(only you can see this) " if reply.ephemeral else ""

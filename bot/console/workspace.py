@@ -30,7 +30,7 @@ CONSOLE_COMMANDS = {
     "react": "/react N EMOJI: react to message N, e.g. /react 12 ❌ (a help channel's opt-out)",
     "quit": "/quit: leave (also Ctrl-D)",
 }
-_REPLY_SHORT = re.compile(r"^>(\d+)\s+(.*)$", re.S)
+_REPLY_SHORT = re.compile(r"^>(\d+)(?:\s+(.*))?$", re.S)  # ">12" alone: a reply with nothing in it, not a message
 _NAME = re.compile(r"^[\w.\-]{1,40}$")
 
 
@@ -82,6 +82,9 @@ class Workspace:
     channels: set[str] = field(default_factory=lambda: {"general"})
     counter: int = 0
     thread_of: dict[str, str | None] = field(default_factory=dict)  # message number -> thread root number
+    # a command's number -> the thread its answer opened (``/brainstorm`` as [1], the bot's post [2] opens thread 2)
+    opened: dict[str, str] = field(default_factory=dict)
+    channel_of: dict[str, str] = field(default_factory=dict)  # message number -> its channel
     # ids stay unique across runs (memory dedupes by id); people see the short numbers
     session: str = field(default_factory=lambda: format(time.time_ns() // 1000, "x"))
     attaching: list[Attachment] = field(default_factory=list)  # files for the next message (``/attach PATH``)
@@ -109,11 +112,32 @@ class Workspace:
     def author(self) -> Author:
         return Author(id=self.user, name=self.user, is_admin=self.admin, is_guest=self.user in self.guests)
 
-    def next_number(self, thread: str | None) -> str:
+    def next_number(self, thread: str | None, channel: str | None = None) -> str:
+        """The next message's number, in ``thread`` of ``channel`` (default: the current channel)."""
         self.counter += 1
         number = str(self.counter)
         self.thread_of[number] = thread
+        self.channel_of[number] = channel or self.channel
         return number
+
+    def elsewhere(self, number: str) -> Control | None:
+        """Message ``number`` is in another channel: what to do instead of answering it from here (the reply
+        would open a thread under a message this channel doesn't have)."""
+        there = self.channel_of.get(number, self.channel)
+        if there == self.channel:
+            return None
+        place = (f"#{there} (/join #{there})" if not there.startswith("dm-") else
+                 f"your DM with @{self.bot_name} (/dm)" if there == f"dm-{self.user}" else f"{there[3:]}'s DM")
+        return Control(f"[{number}] is in {place}; go there first, then reply with >{number}.")
+
+    def answered(self, command: str, posts: list[str]) -> None:
+        """The bot posted ``posts`` answering command number ``command`` in the channel: when its one post there
+        opened a thread (the ``/brainstorm`` post, its seeds in the thread), a reply to the command line goes to
+        that thread, as on Discord, where the command and the post that answers it are one message."""
+        top = [p for p in posts if self.thread_of.get(p, "") is None]
+        if len(top) == 1 and any(self.thread_of.get(p) == top[0] for p in posts) \
+                and not any(root == command for root in self.thread_of.values()):
+            self.opened[command] = top[0]
 
     def label(self) -> str:
         return f"@{self.bot_name} (DM)" if self.is_direct else f"#{self.channel}"
@@ -123,7 +147,7 @@ class Workspace:
         if not line.strip():
             return None
         if match := _REPLY_SHORT.match(line.strip()):
-            return self._reply(match.group(1), match.group(2))
+            return self._reply(match.group(1), match.group(2) or "")
         if line.startswith("/"):
             name, _, args = line[1:].partition(" ")
             return self._command(name.lower(), args.strip())
@@ -176,7 +200,7 @@ class Workspace:
             words = args.split()
             if len(words) != 2 or not words[0].lstrip("[").rstrip("]").isdigit() or len(words[1]) > 32:
                 return Control(REACT_USAGE)
-            return React(words[0].lstrip("[").rstrip("]"), words[1])
+            return self.elsewhere(words[0].lstrip("[").rstrip("]")) or React(words[0].lstrip("[").rstrip("]"), words[1])
         return RunCommand(Command(name=name, args=args, channel=self.ref(thread), author=self.author(),
                                   id=self.id_of(self.next_number(thread)), is_direct=self.is_direct))
 
@@ -194,9 +218,11 @@ class Workspace:
     def _reply(self, number: str, text: str) -> Action:
         if number not in self.thread_of:
             return Control(f"There is no message {number} to reply to.")
+        if (away := self.elsewhere(number)) is not None:
+            return away
         if not text.strip():
             return Control("Usage: >N your reply")
-        root = self.thread_of[number] or number
+        root = self.thread_of[number] or self.opened.get(number) or number
         if text.startswith("/"):  # a command inside the thread, as on Discord (``/brainstorm wrap``)
             name, _, args = text[1:].partition(" ")
             return self._command(name.lower(), args.strip(), thread=root)

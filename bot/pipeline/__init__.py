@@ -94,7 +94,7 @@ class Pipeline:
         self.followers = dict(followers or {})
         self.limit = Limit(deps.state.rates, self.outbox)
         self.router = Router(deps.store.messages, deps.store.threads, s.bot_name, s.brainstorm_idle_minutes,
-                             self.followers.keys())
+                             self.followers)
         self.answerer = Answerer(deps.assistant, deps.store.threads, self.outbox, self.followers,
                                  s.max_message_chars, s.context_messages, embedder=deps.embedders.configured)
         self.voice = VoiceTranscripts(SpeechService(s, deps.store.speech), deps.store.messages,

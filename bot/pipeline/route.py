@@ -2,16 +2,17 @@
 
 A mention or a DM is answered (``@confab /cmd …`` runs the command). In a thread under one of the bot's
 own messages, or a thread it answered in, a reply continues the conversation without a mention when it
-is meant for the bot (bot/conversation.py); a thread a follower owns (a brainstorm) goes to that follower.
+is meant for the bot (bot/conversation.py); a thread a follower owns (a brainstorm) goes to that follower, and
+so does a mention there that the follower answers best ("@confab which idea is winning?": the brainstorm's votes).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from agent.storage.ports import MessageStore, ThreadStore
 from agent.text import strip_mention
@@ -33,14 +34,20 @@ class Route:
     followed: bool | None = None  # whether the message's thread is followed; None: not looked up (no thread)
 
 
+@runtime_checkable
+class TakesMentions(Protocol):
+    def takes_mention(self, text: str) -> bool:
+        """Is a mention in the follower's thread (without the mention) one the follower answers?"""
+
+
 class Router:
     def __init__(self, messages: MessageStore, threads: ThreadStore, bot_name: str, idle_minutes: float,
-                 followers: Collection[str]) -> None:
+                 followers: Mapping[str, object]) -> None:
         self.messages = messages
         self.threads = threads
         self.bot_name = bot_name
         self.idle = timedelta(minutes=idle_minutes)
-        self.followers = followers  # the kinds of thread a follower owns (the pipeline's, kept current)
+        self.followers = followers  # the followers by the kind of thread they own (the pipeline's, kept current)
 
     async def route(self, message: IncomingMessage, text: str) -> Route:
         addressed = message.mentions_bot or message.is_direct
@@ -52,6 +59,10 @@ class Router:
             return Route("command", body, command)
         follow = await self.followed(message.channel) if message.channel.thread else None
         continues = message.replies_to_bot or (follow is not None and follow[0] == MENTION_KIND)
+        follower = self.followers.get(follow[0]) if follow is not None else None
+        if addressed and isinstance(follower, TakesMentions) and follower.takes_mention(body):
+            assert follow is not None
+            return Route("follow", body, follower=follow[0], data=follow[1])
         if addressed or (continues and expects_answer(body, self.bot_name)):
             return Route("answer", body, followed=None if message.channel.thread is None else follow is not None)
         if follow is not None and follow[0] in self.followers:

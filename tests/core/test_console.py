@@ -49,6 +49,7 @@ def test_piped_console_session(tmp_path: Path) -> None:
     assert "You are now in #random." in out and "#general, #random" in out
     assert "don't know the command `/nonsense`" in out
     assert "[7] (thread 5) bob: /help" in out and "[8] (thread 5) (only you can see this) confab: **confab**" in out
+    assert out.index("[7] (thread 5) bob: /help") < out.index("* Console: /join") < out.index("[8] (thread 5)")
     assert "never reached" not in out
     assert (tmp_path / "data" / "confab.db").exists()
     assert "Traceback" not in result.stderr
@@ -69,6 +70,8 @@ def test_workspace_parsing() -> None:
     nested = ws.parse(">2 deeper")
     assert isinstance(nested, Say) and nested.message.channel.thread == first.message.id
     assert isinstance(ws.parse(">99 nope"), Control)
+    empty = ws.parse(">2")  # was said to the channel as the text ">2"
+    assert isinstance(empty, Control) and empty.text == "Usage: >N your reply" and ws.counter == 3
     cmd = ws.parse("/summarize last 50")
     assert isinstance(cmd, RunCommand) and cmd.command.name == "summarize" and cmd.command.args == "last 50"
     assert cmd.command.channel.thread is None
@@ -81,6 +84,67 @@ def test_workspace_parsing() -> None:
     assert isinstance(dm, Control) and ws.is_direct
     said = ws.parse("hello")
     assert isinstance(said, Say) and said.message.is_direct
+
+
+def test_a_reply_to_the_command_that_opened_a_thread_lands_in_that_thread(tmp_path: Path) -> None:
+    """A newcomer answered their own ``[1] /brainstorm …`` line with ``>1`` instead of the bot's ``[2]`` that opened
+    the brainstorm: the ideas landed in a thread of their own and ``>1 /brainstorm wrap`` said "This isn't a
+    brainstorm thread". A command whose answer opened no thread keeps its own number."""
+    script = "\n".join([
+        "/brainstorm names for the new billing service",
+        ">1 how about Northstar?",
+        "/as bob",
+        ">1 Ledger, short and about money",
+        ">1 /brainstorm wrap",
+        "/help",
+        ">8 thanks",
+    ]) + "\n"
+    result = run_chat(tmp_path, script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[2] confab: 🧠 **Brainstorm: names for the new billing service**" in out
+    assert "[4] (thread 2) alice: how about Northstar?" in out and "[5] (thread 2) bob: Ledger" in out
+    assert "[6] (thread 2) bob: /brainstorm wrap" in out and "isn't a brainstorm thread" not in out
+    wrap = out.split("[7] (thread 2) confab:")[1]
+    assert "Northstar" in wrap and "Ledger" in wrap
+    assert "[10] (thread 8) bob: thanks" in out  # /help [8] is answered in the channel: no thread opened
+
+
+def test_a_reply_to_a_command_goes_to_the_one_thread_its_answer_opened() -> None:
+    ws = Workspace()
+    opened = ws.parse("/brainstorm names")
+    assert isinstance(opened, RunCommand)
+    root, seeds = ws.next_number(None), ws.next_number("2")  # the bot's post, and its seeds in the thread it opened
+    ws.answered("1", [root, seeds])
+    reply = ws.parse(">1 how about Northstar?")
+    assert isinstance(reply, Say) and reply.message.channel.thread == ws.id_of("2")
+    asked = ws.parse("/ask what is confab?")
+    assert isinstance(asked, RunCommand)
+    ws.answered("5", [ws.next_number(None)])  # an answer in the channel, no thread: the command's own number
+    thanks = ws.parse(">5 thanks")
+    assert isinstance(thanks, Say) and thanks.message.channel.thread == ws.id_of("5")
+
+
+def test_a_reply_to_a_message_of_another_channel_says_where_it_is() -> None:
+    """In #random, ``>9`` to #general's message 9 was filed as a thread of #random under a message #random doesn't
+    have, and the bot's answers there too. It now says where message 9 is; a reaction the same."""
+    ws = Workspace()
+    said = ws.parse("the deploy is done")
+    assert isinstance(said, Say)
+    answer = ws.next_number(None)  # the bot's answer, in #general
+    ws.parse("/join #random")
+    for line in (">1 nice", f">{answer} /brainstorm wrap", "/react 1 👍"):
+        away = ws.parse(line)
+        assert isinstance(away, Control) and away.text.startswith("[") and "#general (/join #general)" in away.text
+    ws.parse("/dm")
+    private = ws.parse("how do I reset my data?")
+    assert isinstance(private, Say) and ws.number_of(private.message.id) == "3"
+    ws.parse("/join #general")
+    to_dm = ws.parse(">3 and my settings?")
+    assert isinstance(to_dm, Control) and "your DM with @confab (/dm)" in to_dm.text
+    reply = ws.parse(">1 nice")
+    assert isinstance(reply, Say) and reply.message.channel.thread == ws.id_of("1")
+    assert ws.number_of(reply.message.id) == "4"
 
 
 def test_an_admin_stays_admin_when_you_speak_as_them_again() -> None:

@@ -44,6 +44,13 @@ async def test_acknowledgements_in_a_followed_thread_get_no_reply(make_chat: Any
     assert len(model.seen) == 2
 
 
+async def test_a_thumbs_up_to_confab_is_an_acknowledgement_not_a_greeting(chat: Chat) -> None:
+    """"@confab 👍" after an answer got "Hi! I'm confab. Ask me about …" again: it acknowledges, as "ok" does."""
+    for thumbs in ("@confab 👍", "@confab 👍🏽👍🏽", "@confab 🙏"):
+        assert await chat.say(thumbs) == "👍", thumbs
+    assert "Hi! I'm confab" in await chat.say("@confab 🤔")
+
+
 async def test_greetings_and_thanks_get_a_short_answer_and_help_gets_the_list(chat: Chat) -> None:
     hello = await chat.say("@confab hello")
     assert "Hi! I'm confab" in hello and "/help" in hello and "•" not in hello

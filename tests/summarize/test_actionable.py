@@ -113,6 +113,40 @@ def test_open_questions_are_only_the_unanswered_ones() -> None:
     assert summary.open_questions[0].text.startswith("ana: Who tells the customers")
 
 
+def test_an_idea_offered_as_a_question_is_no_open_question_but_a_question_about_a_subject_is() -> None:
+    """A naming brainstorm listed its unanswered "how about Northstar?" and "what about a Friday release?" as open
+    questions: they offer ideas and wait for a yes. A question on a subject already there, or one that asks on
+    after the "what about", still waits for an answer."""
+    summary = summarize_extractive(msgs(
+        "ana: we need a name for the new billing service, ideas welcome",
+        "ben: how about Northstar?",  # m2
+        "cleo: why don't we call it Ledger? thoughts?",  # m3
+        "dev: what about a Friday release for the rename?",  # m4
+        "ana: shall we keep the old name for the API paths?",  # m5
+        "ben: what about the migration, who owns it?",  # m6: asks on
+        "cleo: Beacon would look nice on the dashboard",
+        "dev: what about the docs?",  # m8: the docs are already there: asks after them
+        "ana: what if the old clients still call the legacy host?"), HashEmbedder())  # m9: not "what if we"
+    assert [q.sources for q in summary.open_questions] == [("m6",), ("m8",), ("m9",)]
+
+
+def test_a_who_question_is_answered_by_giving_the_task_to_someone() -> None:
+    """A release channel listed "what about the changelog, who writes it?" as open after "priya can you write the
+    changelog by thursday?" "sure, will do": an owner named answers a "who"; a task on another subject does not,
+    nor does a task given to answer a question that asks something else."""
+    summary = summarize_extractive(msgs(
+        "maria: the 3.2 release is blocked, the migration test fails on postgres 16",
+        "priya: what about the changelog, who writes it?",  # m2: answered by the request to priya
+        "maria: priya can you write the changelog by thursday?",
+        "priya: sure, will do",
+        "li: who reviews the release notes?",  # m5: the next task is on another subject
+        "maria: ana, can you rerun the postgres job?",
+        "dev: which postgres version do we pin in CI?",  # m7: not a "who": a task on it is no answer
+        "maria: dev, can you check the postgres version in the CI config later?"), HashEmbedder())
+    assert [q.sources for q in summary.open_questions] == [("m5",), ("m7",)]
+    assert [(a.owner, a.text) for a in summary.action_items][:1] == [("priya", "Write the changelog")]
+
+
 def test_a_no_in_other_words_or_an_answer_that_asks_on_answers_the_question() -> None:
     """A release thread listed "can we skip that fixture in CI?" (answered "I'd rather not, …") and "did anyone tell
     support?" (answered "not yet, priya can you post in #support?") as open questions."""
@@ -302,6 +336,16 @@ async def test_messages_to_the_bot_are_content_but_summary_requests_are_not(bot:
     [reply] = await bot.command("summarize")
     assert "**team**: Rerun the upload test — due tomorrow morning (asked by ben)" in reply.text
     assert "2 messages from 2 people" in reply.text  # the request for a summary is not part of it
+
+
+async def test_a_command_sent_as_a_mention_is_no_part_of_the_conversation(bot: Any) -> None:
+    """A console summary's TL;DR was "you: /nonsense.": a mistyped "@confab /nonsense" (a command sent as a mention,
+    Slack's way in threads) was retold as something said; "/nonsense" typed alone never was."""
+    await bot.say("The 4.0 release is blocked on the flaky upload test.", user="ana")
+    await bot.say("@confab /nonsense", user="ben")
+    await bot.say("@confab, /summarise last 5", user="cleo")
+    [reply] = await bot.command("summarize")
+    assert "1 message from 1 person" in reply.text and "nonsense" not in reply.text and "summarise" not in reply.text
 
 
 async def test_a_follow_up_the_bot_answered_was_put_to_the_bot_and_is_not_open(bot: Any) -> None:

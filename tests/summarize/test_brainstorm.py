@@ -31,7 +31,18 @@ async def start(bot, topic: str = "ways to cut CI time") -> str:  # type: ignore
 def test_ideas_votes_and_bullets() -> None:
     assert is_vote("+1") and is_vote("👍") and is_vote("love this!") and not is_vote("+1 but cheaper")
     assert split_ideas("- cache layers\n- parallel shards of tests") == ["cache layers", "parallel shards of tests"]
-    assert split_ideas("what about caching?") == [] and split_ideas("ok") == []
+    assert split_ideas("is caching allowed?") == [] and split_ideas("ok") == []
+
+
+def test_an_idea_offered_as_a_question_is_an_idea() -> None:
+    """A naming brainstorm's "how about Northstar?" and "what about Beacon?" were no ideas (a question never was),
+    and its wrap-up said no ideas were posted. A question that asks, not offers, is still none."""
+    assert split_ideas("how about Northstar?") == ["Northstar"]
+    assert split_ideas("what about caching?") == ["Caching"]
+    assert split_ideas("ok so how about we pin the versions? thoughts?") == ["Pin the versions"]
+    assert split_ideas("why don't we shard the slow suites?") == ["Shard the slow suites"]
+    assert split_ideas("what about the migration, who owns it?") == []
+    assert split_ideas("what about the docs?") == [] and split_ideas("how about you?") == []
 
 
 def test_themes_group_similar_vectors() -> None:
@@ -69,6 +80,27 @@ async def test_mentions_inside_the_thread_still_get_answers(bot) -> None:  # typ
     await bot.say("Cache the docker layers between CI runs", user="alice", thread=thread)
     answer = await bot.say("@confab summarize this thread", user="bob", thread=thread)
     assert "TL;DR" in answer
+
+
+async def test_a_mention_about_the_ideas_is_answered_from_them(bot) -> None:  # type: ignore[no-untyped-def]
+    """"@confab which idea is winning?" in a brainstorm quoted the docs about /brainstorm: mentions all went to the
+    agent, which knows nothing of the thread's ideas or +1s, and the brainstorm's own answer was never reached."""
+    thread = await start(bot)
+    await bot.say("Cache the docker layers between CI runs", user="alice", thread=thread)
+    await bot.say("Split the integration tests into parallel shards", user="bob", thread=thread)
+    assert "No idea has a +1 yet (2 so far)" in await bot.say("@confab which idea is winning?", user="cleo",
+                                                              thread=thread)
+    await bot.say("+1 parallel shards", user="cleo", thread=thread)
+    standing = await bot.say("@confab which ideas are leading so far?", user="alice", thread=thread)
+    assert standing.splitlines()[1:3] == ["• #2 Split the integration tests into parallel shards (by bob; 1)",
+                                          "`/brainstorm wrap` posts the themes, top ideas and next steps."]
+    assert "commands.md" not in standing
+    closest = await bot.say("@confab any ideas about caching?", user="bob", thread=thread)
+    assert closest.splitlines()[:2] == ["The ideas closest to that so far:",
+                                        "• #1 Cache the docker layers between CI runs (by alice)"]
+    ideas, _ = await bot.pipeline.deps.brainstorm.ideas("test:T1:general", thread)
+    assert [i.text for i in ideas] == ["Cache the docker layers between CI runs",
+                                       "Split the integration tests into parallel shards"]  # no question an idea
 
 
 async def test_stop_and_wrap_outside_a_brainstorm(bot) -> None:  # type: ignore[no-untyped-def]

@@ -161,6 +161,15 @@ def test_questions_are_reported_in_the_order_of_a_statement() -> None:
     assert reported("did you try the new build?", "Ana", "Ben") == "Ana asks Ben whether Ben tried the new build."
 
 
+def test_an_idea_offered_as_a_question_is_retold_as_a_suggestion() -> None:
+    """A brainstorm's summary read "ben asks how about Lisbon." and "cleo asks ben what about the budget, who approves
+    it." alike: the first offers an idea, the second asks."""
+    assert reported("how about Lisbon?", "ben", you="ana") == "ben suggests Lisbon."
+    assert reported("ok so why don't we call it Ledger? thoughts?", "cleo") == "cleo suggests we call it Ledger."
+    assert reported("how about we pin the version?", "you") == "you suggest we pin the version."
+    assert reported("what about the budget, who approves it?", "cleo").startswith("cleo asks")
+
+
 def test_long_windows_embed_only_lexical_candidates(embedder: HashEmbedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import agent.summarize.extractive as extractive
 

@@ -24,6 +24,17 @@ def test_since_duration() -> None:
     assert parse_scope("last 3 days", NOW).since == NOW - timedelta(days=3)
 
 
+def test_one_unit_said_without_a_number_and_units_named_in_full() -> None:
+    """"/summarize the last hour" was "I don't understand the scope"; "since 2h" was told as "the last 2 h"."""
+    hour = parse_scope("the last hour", NOW)
+    assert (hour.since, hour.label) == (NOW - timedelta(hours=1), "the last hour")
+    assert parse_scope("past day", NOW).since == NOW - timedelta(days=1)
+    assert parse_scope("since 2h", NOW).label == "the last 2 hours"
+    assert parse_scope("past 1 minute", NOW).label == "the last 1 minute"
+    with pytest.raises(ScopeError):
+        parse_scope("last time", NOW)
+
+
 def test_calendar_words_use_utc_midnight() -> None:
     midnight = datetime(2026, 11, 22, tzinfo=UTC)
     assert parse_scope("today", NOW).since == midnight

@@ -128,6 +128,16 @@ async def test_agent_tool_answers_a_mention(bot) -> None:  # type: ignore[no-unt
     assert "TL;DR" in answer and "5 messages from 4 people" in answer
 
 
+async def test_a_window_in_hours_asked_in_words_is_hours_not_messages(bot) -> None:  # type: ignore[no-untyped-def]
+    """"@confab summarize the last 2 hours" summarized the last 2 messages ("last 2" was all it read), and "… the last
+    hour" the default window, saying neither."""
+    await say_all(bot)
+    two_hours = await bot.say("@confab summarize the last 2 hours please")
+    assert "(the last 2 hours)" in two_hours and "5 messages from 4 people" in two_hours
+    assert "(the last hour)" in await bot.say("@confab can you summarise the past hour?")
+    assert "2 messages from 2 people" in await bot.say("@confab summarize the last 2 messages")
+
+
 async def test_llm_path_is_used_when_a_model_is_configured(bot) -> None:  # type: ignore[no-untyped-def]
     await say_all(bot)
     summarizer = bot.pipeline.deps.summarizer
