@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from agent.intents import ACKNOWLEDGEMENT, GREETING, THANKS
 from agent.summarize.extractive import content_words
 from agent.summarize.offers import offered
 
@@ -20,6 +21,11 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NOT_A_THEME = frozenset("between across only into about over under after before more less some any every each "
                         "other than then them use using make get new".split())
 _META = re.compile(r"^\s*/|^\s*(ok|okay|thanks|thank you|lol|haha)\W*$", re.I)
+# a reaction to what was said, not an idea of one word ("interesting", "hmm", "wow")
+_REACTION = re.compile(r"^\s*(?:interesting|agreed|hmm+|wow|meh|true|exactly|idk|o+h+|ah+|good one|not sure|maybe|"
+                       r"why|what|really|sure|nope|nah|same here|me too|this one|that one|ha+|heh|lmao|omg|fair|"
+                       r"indeed|definitely|totally|cool|nice|great|awesome|love it)\W*$", re.I)
+SHORT_IDEA_WORDS = 3  # a message this short with one content word is an idea of one word ("Pulse", "Atlas v2")
 
 
 def is_vote(text: str) -> bool:
@@ -28,7 +34,8 @@ def is_vote(text: str) -> bool:
 
 def split_ideas(text: str) -> list[str]:
     """The ideas in a message: one per bullet line, or the message itself. Votes, questions and chatter
-    are not ideas; an idea offered as a question is ("how about Northstar?": "Northstar"), even of one word."""
+    are not ideas; an idea offered as a question is ("how about Northstar?": "Northstar"), and a message of one
+    word that names something ("Pulse")."""
     text = text.strip()
     if text.endswith("?"):
         return [(idea.thing[:1].upper() + idea.thing[1:])[:500] for idea in offered(text) if content_words(idea.thing)]
@@ -37,7 +44,14 @@ def split_ideas(text: str) -> list[str]:
     lines = [line for line in text.splitlines() if line.strip()]
     bullets = [_BULLET.sub("", line).strip() for line in lines if _BULLET.match(line)]
     candidates = bullets if len(bullets) >= 2 else [" ".join(text.split())]
-    return [c[:500] for c in candidates if len(content_words(c)) >= 2]
+    return [c[:500] for c in candidates if len(content_words(c)) >= 2 or _named(c)]
+
+
+def _named(text: str) -> bool:
+    """An idea of one word, as naming brainstorms have them ("Pulse", "lens", "Atlas v2"), not a reaction or
+    acknowledgement ("interesting", "cool", "ok")."""
+    return len(text.split()) <= SHORT_IDEA_WORDS and len(content_words(text)) == 1 \
+        and not (_REACTION.match(text) or ACKNOWLEDGEMENT.match(text) or THANKS.match(text) or GREETING.match(text))
 
 
 def nearest(vector: np.ndarray, vectors: np.ndarray) -> tuple[int, float]:

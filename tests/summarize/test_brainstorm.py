@@ -34,6 +34,15 @@ def test_ideas_votes_and_bullets() -> None:
     assert split_ideas("is caching allowed?") == [] and split_ideas("ok") == []
 
 
+def test_a_one_word_name_is_an_idea_a_one_word_reaction_is_not() -> None:
+    """A naming brainstorm's "Pulse", "Lens", "Beacon" were no ideas (an idea needed two content words), and its
+    wrap-up said no ideas were posted; reactions of one word are still none."""
+    for name in ("Pulse", "lens", "Beacon!", "Atlas v2"):
+        assert split_ideas(name) == [name]
+    for reaction in ("interesting", "cool", "hmm", "wow!", "ok", "thanks!", "good one", "nice"):
+        assert split_ideas(reaction) == [], reaction
+
+
 def test_an_idea_offered_as_a_question_is_an_idea() -> None:
     """A naming brainstorm's "how about Northstar?" and "what about Beacon?" were no ideas (a question never was),
     and its wrap-up said no ideas were posted. A question that asks, not offers, is still none."""
