@@ -13,6 +13,7 @@ import heapq
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import TypeVar
 
 import numpy as np
@@ -187,7 +188,7 @@ class ConversationIndex:
 
     def search(self, words: Sequence[str], vector: np.ndarray, channels: Iterable[str], k: int = 5,
                pool: int = 50, marked: bool = False, feedback: int = 0, authors: Collection[str] | None = None,
-               talk_floor: float = 0.0) -> list[Found]:
+               talk_floor: float = 0.0, is_talk: Callable[[Entry], bool] | None = None) -> list[Found]:
         """The ``k`` best messages of those channels (only those: the others are not read); with ``marked``, the
         marked messages closest in meaning are a third ranking in the fusion (a decision that words its topic
         differently than the talk around it still competes). With ``feedback`` too, the marked messages are
@@ -196,7 +197,9 @@ class ConversationIndex:
         tool is Google Meet"), not the words of a question asked weeks later ("which video call tool?"). With
         ``authors``, only their messages are candidates (the others take no place in any ranking). The talk the
         feedback reads must be about the question: sharing a word with it or at least ``talk_floor`` close in
-        meaning (in a channel about something else, the best talk is another topic's, and its decision followed)."""
+        meaning (in a channel about something else, the best talk is another topic's, and its decision followed),
+        and people's talk (``is_talk``: "@confab what did we decide about the export cap?" is as close to any other
+        decision question, and no talk about either)."""
         pool = max(pool, 2 * k)
         chosen = [(key, c) for key in dict.fromkeys(channels) if (c := self._channels.get(key)) is not None]
         if authors is not None:
@@ -215,9 +218,11 @@ class ConversationIndex:
         if marked and feedback:
             first = fuse(rankings)  # the talk the question matches best: the marked rows are what it ranks
             worded = dict(keyword)
-            talk = [hit for hit in sorted(first, key=first.__getitem__, reverse=True)
-                    if not by_key[hit[0]].marked[hit[1]]
-                    and (worded.get(hit, 0.0) > 0 or similarity.get(hit, -1.0) >= talk_floor)][:feedback]
+            talk = list(islice((hit for hit in sorted(first, key=first.__getitem__, reverse=True)
+                                if not by_key[hit[0]].marked[hit[1]]
+                                and (worded.get(hit, 0.0) > 0 or similarity.get(hit, -1.0) >= talk_floor)
+                                and (is_talk is None or (said := by_key[hit[0]].entries[hit[1]]) is None
+                                     or is_talk(said))), feedback))
             topic, by_words = self._feedback(talk, query, words, chosen, k)
             rankings += [list(topic), by_words]
         elif marked:

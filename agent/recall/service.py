@@ -302,11 +302,14 @@ class RecallService:
         said, topics = self._said(here, asked, seen), self._topics
         assert topics is not None
 
+        def talk(entry: Entry) -> bool:  # what people said to each other, not a request to Confab
+            return not asks_confab(entry.text, self.bot_name, seen.get(entry.channel_key) == "dm")
+
         def lines(channels: list[str], n: int, marked: bool = False) -> tuple[list[Found], dict[Key, Entry]]:
             """The lines found, with the replies their thread's topic brings (and those replies' roots)."""
             return merged(said(index.search(words, vector, channels, k=n, marked=marked,
                                             feedback=FEEDBACK if marked else 0, authors=authors,
-                                            talk_floor=TALK_FLOOR)),
+                                            talk_floor=TALK_FLOOR, is_talk=talk)),
                           [(f, root) for f, root in topics.search(index, words, vector, channels, n, said, authors)
                            if self._kept(root)])
 

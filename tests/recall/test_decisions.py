@@ -209,12 +209,15 @@ def test_a_decision_the_recogniser_is_unsure_of_still_leads_among_the_decisions(
 async def test_a_decision_on_another_topic_is_no_answer_to_what_was_decided(store: Storage,
                                                                             local_embedder: LocalEmbedder) -> None:
     """In a workspace whose only talk was the export cap, "what did we decide about the acquisition?" answered
-    with the export cap's decision: the talk the question matched best (another topic's) led to its decision."""
+    with the export cap's decision: the talk the question matched best (another topic's, or the question about
+    the export cap put to Confab before) led to its decision."""
     recall = RecallService(recall_store(store), lambda: local_embedder, retention_days=30)
     talk = ["we decided to cap exports at 50k rows for now", "ok, I'll update the export docs by thursday",
             "what about the csv encoding issue?", "let's go with utf-8 with BOM, excel needs it"]
     for i, text in enumerate(talk):
         assert await store.messages.add(said(GENERAL, str(i), text, "bob", ago_days=1 - i / 100))
+    # a question put to Confab before is as close to any decision question as can be, and no talk about the topic
+    assert await store.messages.add(said(RANDOM, "9", "@confab what did we decide about the export cap?", "carol"))
     result = await recall.search("what did we decide about the acquisition?", GENERAL, ALICE_SEES)
     assert ids(result) == [], [h.entry.text for h in result.hits]
     result = await recall.search("what did we decide about the export cap?", GENERAL, ALICE_SEES)
