@@ -58,7 +58,7 @@ from agent.intents import (
     is_request_to_bot,
 )
 from agent.recall.authors import names_someone
-from agent.summarize.scope import IN_TEXT as SCOPE_IN_TEXT
+from agent.summarize.scope import scope_in_text
 from agent.text import has_word
 from agent.tools.base import ToolOutput
 from agent.words import content_words
@@ -175,8 +175,7 @@ class OfflineChatModel(BaseChatModel):
             if other := channel_named_elsewhere(text, here):  # it summarized the DM it was asked in
                 return _answer(f"I summarize the conversation I'm asked in, so not {other} from here: run "
                                f"`/summarize` in {other} (only you see it) or mention me there.")
-            scope = SCOPE_IN_TEXT.search(text)
-            return self._call_or_explain("summarize_conversation", {"scope": scope.group(0) if scope else ""},
+            return self._call_or_explain("summarize_conversation", {"scope": scope_in_text(text)},
                                          "summarize conversations")
         if IMAGE.search(text):
             prompt = re.sub(r"^(please\s+)?(draw|paint|sketch|imagine|generate|create|make)\s+(me\s+)?", "",

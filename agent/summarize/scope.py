@@ -32,6 +32,9 @@ _UNIT_WORDS = "|".join(sorted(_UNITS, key=len, reverse=True))
 # "last 2 hours" is two hours, never the last 2 messages
 IN_TEXT = re.compile(rf"\b(?:(?:last|past)\s+(?:\d+\s*(?:{_UNIT_WORDS})\b|\d+(?:\s+(?:messages?|msgs?))?|"
                      rf"(?:one\s+)?(?:minute|hour|day|week)\b)|since [\w ]+|today|yesterday)\b", re.I)
+# what a request written as a sentence is about ("@confab summarize what was said about the release"): the rest of
+# its sentence after "about" (or "regarding"), the window left out
+TOPIC_IN_TEXT = re.compile(r"\b(?:about|regarding)\s+(?P<topic>[^?.!\n]*\w)", re.I)
 _FILLER = re.compile(r"^(?:(?:of|for|from|the|messages|conversation|chat|channel|thread|this)\s+)+|"
                      r"(?:\s+(?:please|pls|thanks|thank you|for me))+$")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -54,6 +57,15 @@ class Scope:
     limit: int = MAX_MESSAGES
     default: bool = False  # no scope given: the whole thread, or the channel's recent messages
     topic: str | None = None  # "about <topic>": only what was said about it
+
+
+def scope_in_text(text: str) -> str:
+    """The scope a request written as a sentence asks for, as ``/summarize`` takes it: "summarize the last 2
+    hours about the release" -> "last 2 hours about the release"; "" for none."""
+    window = IN_TEXT.search(text)
+    about = TOPIC_IN_TEXT.search(text)
+    topic = " ".join(IN_TEXT.sub(" ", about.group("topic")).split()) if about else ""
+    return " ".join(part for part in (window.group(0) if window else "", f"about {topic}" if topic else "") if part)
 
 
 def parse_scope(text: str, now: datetime | None = None) -> Scope:

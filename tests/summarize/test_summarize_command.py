@@ -201,3 +201,14 @@ async def test_summarize_about_a_topic(bot) -> None:  # type: ignore[no-untyped-
     assert "about public**" in topic.text and topic.ephemeral
     [missing] = await bot.command("summarize", "about quarterly hiring")
     assert "Nothing in these messages is about quarterly hiring." in missing.text
+
+
+async def test_a_mention_asking_about_a_topic_summarizes_that_topic(bot) -> None:  # type: ignore[no-untyped-def]
+    """"@confab summarize about the office party" summarized the whole channel (invoices and all): only
+    `/summarize about …` read the topic."""
+    await say_all(bot, [*TALK, ("erin", "The office party is on Friday at the rooftop bar."),
+                        ("frank", "Bring snacks to the office party on the rooftop.")])
+    for asked in ("@confab summarize about the office party", "@confab summarize what was said about the office party"):
+        reply = await bot.say(asked, user="gina")
+        assert "about the office party" in reply.split("\n")[0], reply
+        assert "rooftop" in reply and "invoice" not in reply
