@@ -1,14 +1,16 @@
 """Routing a person's message: a command, an answer, a thread follower's turn, or nothing (only remembered).
 
-A mention or a DM is answered (``@confab /cmd …`` runs the command). In a thread under one of the bot's
-own messages, or a thread it answered in, a reply continues the conversation without a mention when it
-is meant for the bot (bot/conversation.py); a thread a follower owns (a brainstorm) goes to that follower, and
-so does a mention there that the follower answers best ("@confab which idea is winning?": the brainstorm's votes).
+A mention or a DM is answered (``@confab /cmd …`` runs the command, and so does "@confab brainstorm …"). In a
+thread under one of the bot's own messages, or a thread it answered in, a reply continues the conversation without
+a mention when it is meant for the bot (bot/conversation.py); a thread a follower owns (a brainstorm) goes to that
+follower, and so does a mention there that the follower answers best ("@confab which idea is winning?": the
+brainstorm's votes).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +24,10 @@ from bot.events import ChannelRef, Command, IncomingMessage
 log = logging.getLogger(__name__)
 
 MENTION_KIND = "mention"  # a thread followed because Confab answered in it
+# "@confab brainstorm names for the dashboard", "@confab let's brainstorm about the offsite": the /brainstorm command
+# (a thread Confab follows), not a one-off list of ideas; "@confab how do brainstorms work?" asks the docs
+_STARTS_BRAINSTORM = re.compile(r"^(?:(?:let'?s|please|can you|could you|pls)\s+)?brainstorm\b[\s:,-]*"
+                                r"(?:(?:on|about)\s+)?(?P<topic>.*?)[\s?!.]*$", re.I | re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,10 @@ class Router:
         if addressed and body.startswith("/"):
             name, _, args = body[1:].partition(" ")
             command = Command(name=name.lower(), args=args.strip(), channel=message.channel,
+                              author=message.author, id=message.id, is_direct=message.is_direct)
+            return Route("command", body, command)
+        if addressed and (start := _STARTS_BRAINSTORM.match(body)) is not None:
+            command = Command(name="brainstorm", args=start.group("topic"), channel=message.channel,
                               author=message.author, id=message.id, is_direct=message.is_direct)
             return Route("command", body, command)
         follow = await self.followed(message.channel) if message.channel.thread else None

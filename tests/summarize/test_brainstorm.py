@@ -242,3 +242,16 @@ async def test_two_replicas_adding_ideas_at_once_number_them_apart(bot) -> None:
     assert sorted(idea.number for r in recorded for idea in r.new) == [1, 2, 3, 4, 5, 6]
     ideas, _ = await first.ideas("test:T1:general", "t1")
     assert sorted(i.text for i in ideas) == sorted(texts)
+
+
+async def test_asking_for_a_brainstorm_in_words_opens_one(bot) -> None:  # type: ignore[no-untyped-def]
+    """"@confab brainstorm names for the new dashboard" listed seed ideas and said to run /brainstorm for a thread
+    Confab follows: the ideas posted under it were never counted. It now opens the brainstorm as /brainstorm does."""
+    reply = await bot.say("@confab let's brainstorm names for the new dashboard", user="carol", id="ask")
+    assert "Brainstorm: names for the new dashboard" in reply and "Run `/brainstorm" not in reply, reply
+    thread = next(r.channel.thread for r in bot.adapter.sent if r.channel.thread)  # the thread it follows
+    await bot.say("Pulse", user="bob", thread=thread)
+    await bot.say("Lens", user="dave", thread=thread)
+    wrap = await bot.say("@confab brainstorm wrap", user="carol", thread=thread)
+    assert "#1 Pulse" in wrap and "#2 Lens" in wrap, wrap
+    assert "Brainstorm" not in (await bot.say("@confab how do brainstorms work?", user="erin")).split("\n")[0]
