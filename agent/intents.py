@@ -168,10 +168,15 @@ def is_request_to_bot(text: str, bot_name: str) -> bool:
 _NAMED_CHANNEL = re.compile(r"(?<![\w&#/])(#(?!\d+(?![\w-]))[\w-]{1,80}|<#\d{1,20}>)")
 
 
+def channels_named(text: str) -> list[str]:
+    """The channels ``text`` names ("#general", Discord's "<#123>"), in order."""
+    return [m.group(1) for m in _NAMED_CHANNEL.finditer(text)]
+
+
 def channel_named_elsewhere(text: str, here: str | None) -> str | None:
     """The channel ``text`` names when it is not this one (``here``: how this channel is written, as
     ``ChannelAccess.label`` gives it); None when it names none or this one, or this one's name is unknown."""
-    named = [m.group(1) for m in _NAMED_CHANNEL.finditer(text)]
+    named = channels_named(text)
     if here is None or not named or any(name.lower() == here.lower() for name in named):
         return None
     return named[0]

@@ -55,12 +55,14 @@ from agent.intents import (
     VERDICT,
     about_a_feature,
     channel_named_elsewhere,
+    channels_named,
     is_request_to_bot,
 )
 from agent.recall.authors import names_someone
 from agent.summarize.scope import scope_in_text
 from agent.text import has_word
 from agent.tools.base import ToolOutput
+from agent.tools.summarize import asked_elsewhere
 from agent.words import content_words
 
 OFFLINE_NOTE = (
@@ -173,9 +175,11 @@ class OfflineChatModel(BaseChatModel):
         if SUMMARY.search(text):
             here = turn.recall_access.label(turn.channel_key) if turn and turn.recall_access else None
             if other := channel_named_elsewhere(text, here):  # it summarized the DM it was asked in
-                return _answer(f"I summarize the conversation I'm asked in, so not {other} from here: run "
-                               f"`/summarize` in {other} (only you see it) or mention me there.")
-            return self._call_or_explain("summarize_conversation", {"scope": scope_in_text(text)},
+                return _answer(asked_elsewhere(other))
+            # this one's name not known yet (a platform's list of conversations not read lately): the tool checks
+            named = channels_named(text)[:1] if here is None else []
+            return self._call_or_explain("summarize_conversation",
+                                         {"scope": scope_in_text(text), **({"named": named[0]} if named else {})},
                                          "summarize conversations")
         if IMAGE.search(text):
             prompt = re.sub(r"^(please\s+)?(draw|paint|sketch|imagine|generate|create|make)\s+(me\s+)?", "",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from agent.context import report, require_turn
+from agent.context import TurnContext, report, require_turn
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
@@ -54,9 +54,30 @@ async def summarize_for(summarizer: Summarizer, channel_key: str, thread: str | 
     return (f"{title}\n{render_for_model(summary)}" if where else render_for_model(summary)), output
 
 
+def asked_elsewhere(other: str) -> str:
+    """The reply to a summary of another channel asked here ("summarise #general" in a DM)."""
+    return (f"I summarize the conversation I'm asked in, so not {other} from here: run `/summarize` in {other} "
+            "(only you see it) or mention me there.")
+
+
+async def named_elsewhere(turn: TurnContext, named: str) -> str | None:
+    """``named`` when it is not the conversation of ``turn`` (a DM names no channel), learnt from the platform when
+    the conversation's name was not known yet; None when it is this one or that can't be told."""
+    access = turn.recall_access
+    if access is None:
+        return None
+    if (await access.visibility([turn.channel_key])).get(turn.channel_key) == "dm":
+        return named
+    here = access.label(turn.channel_key)  # known now the platform's list was read
+    return named if here is not None and here.lower() != named.lower() else None
+
+
 def make_summarize_tool(summarizer: Summarizer) -> BaseTool:
-    async def summarize_conversation(scope: str = "") -> tuple[str, ToolOutput]:
+    async def summarize_conversation(scope: str = "", named: str = "") -> tuple[str, ToolOutput]:
         turn = require_turn()
+        if named and (other := await named_elsewhere(turn, named)) is not None:
+            text = asked_elsewhere(other)
+            return text, ToolOutput("summarize_conversation", text, ok=False)
         # asked from a pane: the channel being viewed, if the asker may read it
         viewed = await turn.viewed() if turn.viewed is not None else None
         if isinstance(viewed, str):
@@ -77,6 +98,7 @@ def make_summarize_tool(summarizer: Summarizer) -> BaseTool:
             "`scope` is optional: 'last 50', 'since 2h', 'since yesterday', 'today'; empty means the whole "
             "thread or the channel's recent messages. End it with 'about <topic>' (e.g. 'since monday about the "
             "export cap') to summarize only what was said about that topic. Asked from the assistant pane beside a "
-            "channel, it summarizes the channel the user is viewing (when they may read it)."),
+            "channel, it summarizes the channel the user is viewing (when they may read it). `named` (optional): "
+            "the channel the user named ('#general'); only the conversation asked in can be summarized."),
         response_format="content_and_artifact",
     )

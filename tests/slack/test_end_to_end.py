@@ -316,3 +316,25 @@ async def test_the_real_moderator_flags_phishing_on_slack(slack_bot: Any, fake_a
     [note] = fake_api.calls_to("chat.postMessage")
     assert note.params["channel"] == "C0MODS001" and "phishing domain" in note.params["text"]
     assert not PING.search(note.params["text"])
+
+
+async def test_a_summary_of_a_channel_asked_for_in_a_dm_says_where_to_ask(slack_bot: Any,
+                                                                          fake_api: FakeSlackAPI) -> None:
+    """"what did I miss in #general?" in a DM summarized the DM ("nothing to summarize here"): Confab had not read
+    its list of conversations yet, so it could not tell that this was no #general."""
+    from tests.fakes.slack_pane import channel, im
+
+    fake_api.channels.update({"C0GENERAL": channel("C0GENERAL", "general", ["U0ALICE01"]),
+                              "D0DMALICE": im("D0DMALICE", "U0ALICE01")})
+    adapter, _ = await slack_bot()
+    await post_event(adapter, {**payload("message_channels"), "text": "the deploy is done", "ts": "1700000300.000100"})
+    await post_event(adapter, {**payload("message_im"), "text": "what did I miss in #general?"})
+    await settle(adapter)
+    [reply] = [c for c in fake_api.calls_to("chat.postMessage") if c.params["channel"] == "D0DMALICE"]
+    assert "so not #general from here: run `/summarize` in #general" in reply.params["text"], reply.params["text"]
+    # asked in #general itself, the channel is summarized
+    await post_event(adapter, {**payload("message_channels"), "text": f"<@{BOT_USER_ID}> summarize #general",
+                               "ts": "1700000500.000100", "client_msg_id": "x5"})
+    await settle(adapter)
+    [summary] = [c for c in fake_api.calls_to("chat.postMessage") if c.params["channel"] == "C0GENERAL"]
+    assert "Summary of this channel" in summary.params["text"] and "deploy is done" in summary.params["text"]
