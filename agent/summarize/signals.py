@@ -127,6 +127,7 @@ _NOT_AN_END = r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs
 _SENTENCES = re.compile(r"(?<=[.!?])" + _NOT_AN_END + r"\s+")
 _SENTENCE_END = re.compile(r"[.!?]" + _NOT_AN_END + r"\s+")
 TEAM = "team"  # the owner of "remind us to …"
+LEAD_IN_WORDS = 4  # words before a request's ", can you …" that only lead in to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +274,7 @@ def find_action(text: str, speaker: str, participants: Sequence[str], bot_name: 
     to, body = address(stripped, names)
     if bot_name and to == bot_name:
         to = None
-    sentences = [s for s in _SENTENCES.split(body) if s.strip()] or [body]
+    sentences = [_after_lead_in(s) for s in _SENTENCES.split(body) if s.strip()] or [body]
     found: Action | None = None
     earlier = antecedent
     for k, sentence in enumerate(sentences):
@@ -339,6 +340,13 @@ def _directed(sentence: str, after: Sequence[str], speaker: str, participants: S
             (assigned := _ASSIGN.match(match.group(2))):
         return Action(named, assigned.group(1), asked_by=None if named == speaker else speaker, kind="assign")
     return None
+
+
+def _after_lead_in(sentence: str) -> str:
+    """A request after a few words that lead in to it ("good catch, can you file a ticket?", "nice one, could you add
+    a test?"): the request; any other sentence as it is."""
+    match = REQUEST_CLAUSE.search(sentence)
+    return sentence[match.end():] if match and len(sentence[:match.start()].split()) <= LEAD_IN_WORDS else sentence
 
 
 def _finish(action: Action, message: str, asker: str, addressee: str | None,

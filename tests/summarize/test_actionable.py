@@ -671,3 +671,17 @@ def test_a_commitment_in_a_thread_about_it_names_what_the_thread_is_about() -> N
     summary = summarize_extractive(messages, HashEmbedder(), bot_name="confab")
     assert [(a.owner, a.text, a.due, a.sources) for a in summary.action_items] == [
         ("bob", "Look at the staging db", "after lunch", ("m2",))]
+
+
+def test_a_request_after_a_few_words_of_lead_in_is_a_request() -> None:
+    """"good catch, can you file a ticket?" to the person who found the bug was an open question and no action item:
+    the request behind "good catch," was not seen."""
+    from dataclasses import replace
+
+    base = msgs("carol: found a bug: csv export drops the last row",
+                "alice: good catch, can you file a ticket?",  # m2, in m1's thread
+                "carol: done, it's EXP-412")  # m3, in m1's thread
+    messages = [replace(m, thread="m1" if m.id != "m1" else None) for m in base]
+    summary = summarize_extractive(messages, HashEmbedder(), bot_name="confab")
+    assert [(a.owner, a.text, a.asked_by) for a in summary.action_items] == [("carol", "File a ticket", "alice")]
+    assert summary.open_questions == []
