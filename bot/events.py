@@ -201,6 +201,7 @@ class Command:
     raw: Any = field(default=None, compare=False, repr=False)
     target_at: datetime | None = None  # when the ``target`` message was posted, where the platform says
     is_direct: bool = False  # sent in a direct message with the bot (its one person owns that conversation)
+    as_message: bool = False  # sent as a message ("@confab /brainstorm …"): ``id`` is that message's
 
 
 @dataclass(frozen=True, slots=True)

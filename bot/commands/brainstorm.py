@@ -38,10 +38,14 @@ async def brainstorm_command(ctx: CommandContext) -> list[Reply]:
                f"(where threads take no slash commands, mention me: `@{ctx.deps.settings.bot_name} "
                "/brainstorm wrap`).")
     data = {"topic": topic, "started_by": ctx.command.author.name}
+    adapter = ctx.adapter
+    if channel.thread is None and ctx.command.as_message and ctx.command.id and adapter is not None \
+            and adapter.capabilities.replies_in_thread:
+        # asked in a message where answers go in its thread (Slack): people reply there, so that is the brainstorm
+        channel = channel.in_thread(ctx.command.id)
     if channel.thread is not None:
         await ctx.deps.store.threads.follow(channel.key, channel.thread, kind="brainstorm", data=data)
         return [Reply(channel, f"{opening}\n\n{seeds}", reply_to=channel.thread)]
-    adapter = ctx.adapter
     if adapter is None or not adapter.capabilities.threads:
         return [ctx.reply(f"{opening}\n\n{seeds}\n\n_This platform has no threads here, so I can't follow along;"
                           " reply in a thread to brainstorm with me._")]

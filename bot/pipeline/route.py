@@ -61,11 +61,11 @@ class Router:
         if addressed and body.startswith("/"):
             name, _, args = body[1:].partition(" ")
             command = Command(name=name.lower(), args=args.strip(), channel=message.channel,
-                              author=message.author, id=message.id, is_direct=message.is_direct)
+                              author=message.author, id=message.id, is_direct=message.is_direct, as_message=True)
             return Route("command", body, command)
         if addressed and (start := _STARTS_BRAINSTORM.match(body)) is not None:
             command = Command(name="brainstorm", args=start.group("topic"), channel=message.channel,
-                              author=message.author, id=message.id, is_direct=message.is_direct)
+                              author=message.author, id=message.id, is_direct=message.is_direct, as_message=True)
             return Route("command", body, command)
         follow = await self.followed(message.channel) if message.channel.thread else None
         continues = message.replies_to_bot or (follow is not None and follow[0] == MENTION_KIND)

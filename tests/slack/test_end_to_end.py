@@ -338,3 +338,18 @@ async def test_a_summary_of_a_channel_asked_for_in_a_dm_says_where_to_ask(slack_
     await settle(adapter)
     [summary] = [c for c in fake_api.calls_to("chat.postMessage") if c.params["channel"] == "C0GENERAL"]
     assert "Summary of this channel" in summary.params["text"] and "deploy is done" in summary.params["text"]
+
+
+async def test_a_brainstorm_asked_for_in_a_mention_is_held_in_its_thread(slack_bot: Any,
+                                                                         fake_api: FakeSlackAPI) -> None:
+    """"@confab brainstorm names for the dashboard" opened the brainstorm as a new top-level post, while people
+    answered in the mention's thread, where Confab had replied: their ideas were never counted and "@confab
+    brainstorm wrap" there said "This isn't a brainstorm thread"."""
+    adapter, pipeline = await slack_bot()
+    mention = {**payload("app_mention"), "text": f"<@{BOT_USER_ID}> brainstorm names for the dashboard"}
+    await post_event(adapter, mention)
+    await settle(adapter)
+    [opened] = [c for c in fake_api.calls_to("chat.postMessage") if "Brainstorm: names" in c.params["text"]]
+    assert opened.params["thread_ts"] == mention["ts"]
+    followed = await pipeline.deps.store.threads.followed(f"slack:T0TEAM001:{mention['channel']}", mention["ts"])
+    assert followed is not None and followed[0] == "brainstorm"
