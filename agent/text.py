@@ -16,6 +16,11 @@ def clip(text: str, limit: int, *, keep_lines: bool = False) -> str:
 _WORD = re.compile(r"[^\W_]")
 
 
+def how_many(n: int, noun: str) -> str:
+    """"1 idea", "2 ideas", "1,200 ideas" (a noun made plural with -s)."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def has_word(text: str) -> bool:
     """Does ``text`` hold a word at all (a letter or digit of any script)? "?", "??!" and "🤔" don't."""
     return _WORD.search(text) is not None

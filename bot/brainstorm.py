@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from agent.brainstorm.service import Brainstormer, WrapUp
 from agent.intents import HOW_TO, SUMMARY
 from agent.storage.ports import Idea, MessageStore
-from agent.text import clip
+from agent.text import clip, how_many
 from bot.adapter import Adapter
 from bot.events import ChannelRef, IncomingMessage, Reply
 from bot.platform_access import message_linker
@@ -103,7 +103,7 @@ class BrainstormFollower:
         assert channel.thread is not None
         themes = await self.brainstormer.themes(channel.key, channel.thread)
         total = sum(len(members) for _, members in themes)
-        lines = [f"So far: {total} ideas in {len(themes)} themes"]
+        lines = [f"So far: {how_many(total, 'idea')} in {how_many(len(themes), 'theme')}"]
         for name, members in themes[:8]:
             lines.append(f"• _{name}_: " + ", ".join(f"#{m.number}" for m in members))
         return "\n".join(lines)

@@ -32,7 +32,7 @@ from agent.settings import Settings
 from agent.storage.ports import Idea, IdeaStore, MessageStore
 from agent.summarize import signals
 from agent.summarize.render import LinkFn
-from agent.text import clip
+from agent.text import clip, how_many
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -249,5 +249,6 @@ class Brainstormer:
             next_steps = [Item(f"**{idea.author}**: write up idea #{idea.number} as a short proposal "
                                f"_(suggested: nobody took an action in the thread)_", (source(idea),)) for idea in top]
         sections.append(Section("**Next steps**", tuple(next_steps), cite=False))
-        title = f"**Brainstorm wrap-up: {clip(topic, 120)}** · {len(ideas)} ideas in {len(themes)} themes"
+        size = f"{how_many(len(ideas), 'idea')} in {how_many(len(themes), 'theme')}"
+        title = f"**Brainstorm wrap-up: {clip(topic, 120)}** · {size}"
         return WrapUp(Layout(title, tuple(sections)), tuple(top))

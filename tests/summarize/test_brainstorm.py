@@ -34,6 +34,12 @@ def test_ideas_votes_and_bullets() -> None:
     assert split_ideas("is caching allowed?") == [] and split_ideas("ok") == []
 
 
+def test_counts_are_told_in_the_right_number() -> None:
+    from agent.text import how_many
+
+    assert [how_many(1, "idea"), how_many(2, "theme"), how_many(1200, "idea")] == ["1 idea", "2 themes", "1,200 ideas"]
+
+
 def test_a_one_word_name_is_an_idea_a_one_word_reaction_is_not() -> None:
     """A naming brainstorm's "Pulse", "Lens", "Beacon" were no ideas (an idea needed two content words), and its
     wrap-up said no ideas were posted; reactions of one word are still none."""
@@ -253,5 +259,5 @@ async def test_asking_for_a_brainstorm_in_words_opens_one(bot) -> None:  # type:
     await bot.say("Pulse", user="bob", thread=thread)
     await bot.say("Lens", user="dave", thread=thread)
     wrap = await bot.say("@confab brainstorm wrap", user="carol", thread=thread)
-    assert "#1 Pulse" in wrap and "#2 Lens" in wrap, wrap
+    assert "#1 Pulse" in wrap and "#2 Lens" in wrap and "· 2 ideas in " in wrap, wrap
     assert "Brainstorm" not in (await bot.say("@confab how do brainstorms work?", user="erin")).split("\n")[0]
