@@ -54,7 +54,7 @@ _ONLY_A_NAME = re.compile(r"^(?!(?:lol|haha+|hah|ok(?:ay)?|sure|nice|cool|thanks
 # check the logs after lunch", "me", "looking now")
 _ASKS_SOMEONE = re.compile(r"\b(?:anyone|anybody|someone|somebody)\b", re.I)
 _TAKES_IT = re.compile(r"^(?:(?:ok(?:ay)?|sure|yes|yep|yeah)[,!.]?\s+)?(?:on it|i'?m on it|me|i(?:'ll| will| can)\b|"
-                       r"looking(?: into it| at it| now)?\b|will do|taking (?:it|this|that)|mine)", re.I)
+                       r"looking(?: into it| at it| now)?|will do|taking (?:it|this|that)|mine)\b", re.I)
 
 _ASKS_WHO = re.compile(r"(?:^|[,;:]\s*|\b(?:and|so|but)\s+)who\b", re.I)  # asks for a person: an owner answers it
 _HEDGE = re.compile(r"\b(?:maybe|not sure|no idea|i think|i guess|probably|perhaps|might be|could be)\b|\?\s*$", re.I)
