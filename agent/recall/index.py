@@ -213,14 +213,14 @@ class ConversationIndex:
         rankings = [[(key, row) for _, key, row in dense]]
         similarity = {(key, row): s for s, key, row in dense}
         keyword = self._keywords(words, chosen, pool, narrowed=authors is not None)
+        keyword_score = dict(keyword)
         rankings.append([hit for hit, _ in keyword])
         topic: dict[tuple[str, int], float] = {}  # marked rows by meaning, best first
         if marked and feedback:
             first = fuse(rankings)  # the talk the question matches best: the marked rows are what it ranks
-            worded = dict(keyword)
             talk = list(islice((hit for hit in sorted(first, key=first.__getitem__, reverse=True)
                                 if not by_key[hit[0]].marked[hit[1]]
-                                and (worded.get(hit, 0.0) > 0 or similarity.get(hit, -1.0) >= talk_floor)
+                                and (keyword_score.get(hit, 0.0) > 0 or similarity.get(hit, -1.0) >= talk_floor)
                                 and (is_talk is None or (said := by_key[hit[0]].entries[hit[1]]) is None
                                      or is_talk(said))), feedback))
             topic, by_words = self._feedback(talk, query, words, chosen, k)
@@ -230,7 +230,6 @@ class ConversationIndex:
             rankings.append(list(topic))
         place = {hit: rank for rank, hit in enumerate(topic)}
         fused = fuse(rankings)
-        keyword_score = dict(keyword)
         out: list[Found] = []
         for hit in sorted(fused, key=lambda h: fused[h], reverse=True)[:k]:
             key, row = hit

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from langchain_core.tools import BaseTool, StructuredTool
 
 from agent.context import TurnContext, report, require_turn
+from agent.intents import channel_named_elsewhere
 from agent.tools.base import ToolOutput
 
 if TYPE_CHECKING:
@@ -68,8 +69,7 @@ async def named_elsewhere(turn: TurnContext, named: str) -> str | None:
         return None
     if (await access.visibility([turn.channel_key])).get(turn.channel_key) == "dm":
         return named
-    here = access.label(turn.channel_key)  # known now the platform's list was read
-    return named if here is not None and here.lower() != named.lower() else None
+    return channel_named_elsewhere(named, access.label(turn.channel_key))  # known now the platform's list was read
 
 
 def make_summarize_tool(summarizer: Summarizer) -> BaseTool:

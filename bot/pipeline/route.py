@@ -60,13 +60,9 @@ class Router:
         body = strip_mention(text, self.bot_name) if addressed else text
         if addressed and body.startswith("/"):
             name, _, args = body[1:].partition(" ")
-            command = Command(name=name.lower(), args=args.strip(), channel=message.channel,
-                              author=message.author, id=message.id, is_direct=message.is_direct, as_message=True)
-            return Route("command", body, command)
+            return Route("command", body, _sent_as_message(message, name.lower(), args.strip()))
         if addressed and (start := _STARTS_BRAINSTORM.match(body)) is not None:
-            command = Command(name="brainstorm", args=start.group("topic"), channel=message.channel,
-                              author=message.author, id=message.id, is_direct=message.is_direct, as_message=True)
-            return Route("command", body, command)
+            return Route("command", body, _sent_as_message(message, "brainstorm", start.group("topic")))
         follow = await self.followed(message.channel) if message.channel.thread else None
         continues = message.replies_to_bot or (follow is not None and follow[0] == MENTION_KIND)
         follower = self.followers.get(follow[0]) if follow is not None else None
@@ -98,3 +94,9 @@ class Router:
             return None
         await self.threads.touch(channel.key, channel.thread)
         return kind, data
+
+
+def _sent_as_message(message: IncomingMessage, name: str, args: str) -> Command:
+    """The command a message to Confab asks for ("@confab /help", "@confab brainstorm …")."""
+    return Command(name=name, args=args, channel=message.channel, author=message.author, id=message.id,
+                   is_direct=message.is_direct, as_message=True)
