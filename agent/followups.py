@@ -16,11 +16,13 @@ from agent.intents import ACKNOWLEDGEMENT, GREETING, THANKS
 from agent.text import strip_mention
 from agent.words import content_words
 
+# a follow-up that says it carries on from the answer before, whoever asked that ("and on Discord?")
+CARRIES_ON = re.compile(r"^(and|also|but|so|what about|how about)\b", re.I)
 # a question that points back ("it", "that", "then") or leaves its subject out ("how many can I make?",
 # "and on Discord?") only makes sense with the conversation before it; "how long are messages kept?" names its own
 POINTS_BACK = re.compile(
     r"\b(it|its|it's|that|this|these|those|they|them|their|there|then|one|ones|same)\b"
-    r"|^(and|also|but|so|what about|how about)\b"
+    rf"|{CARRIES_ON.pattern}"
     r"|^how (many|much|often|long)\s+(can|could|do|does|did|should|will|would)\s+(i|we|you|people)\b", re.I)
 # words that only ask back about the answer just given ("is that right?", "what do you mean?", "really?", "are you
 # sure?"): a follow-up of these alone has no words of its own and is searched with the question it follows
@@ -66,14 +68,23 @@ def stemmed(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(word for stems in content_words(list(words)) for word in stems)
 
 
-def followed_question(conversation: Sequence[str], in_thread: bool, bot_name: str) -> str | None:
+def followed_question(conversation: Sequence[str], in_thread: bool, bot_name: str, asker: str | None = None,
+                      carries_on: bool = False) -> str | None:
     """What a follow-up follows: the last question the bot answered (a line that got no answer, such as "ok,
     I'll set it up tomorrow", is no context, nor an "ok" or one that only asked back), and in a thread its
     first question too, which names the topic the thread's later follow-ups lean on ("how do I run it under
     systemd?" … "and how do I see its logs?").
-    Outside threads only when the bot has just answered (a DM, or a channel where it has just replied)."""
-    people = [i for i, line in enumerate(conversation)
-              if not line.startswith("(bot) ") and asks(without_mention(line.partition(": ")[2], bot_name))]
+    Outside threads only when the bot has just answered (a DM, or a channel where it has just replied), and only
+    the ``asker``'s own question, unless the follow-up ``carries_on`` ("and on Discord?", "is that right?"): in a
+    channel, another person's "@confab does it keep our messages forever?" asks about Confab, not about the
+    question someone else asked just before."""
+    def leaned_on(line: str) -> bool:
+        author, _, text = line.partition(": ")
+        if line.startswith("(bot) ") or not asks(without_mention(text, bot_name)):
+            return False
+        return in_thread or carries_on or asker is None or author == asker
+
+    people = [i for i, line in enumerate(conversation) if leaned_on(line)]
     answers = [i for i, line in enumerate(conversation) if line.startswith("(bot) ")]
     if not in_thread and (not answers or answers[-1] < len(conversation) - RECENT_ANSWER):
         return None

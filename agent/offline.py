@@ -31,7 +31,7 @@ from agent.classify.labels import asked_labels
 from agent.context import current_turn
 from agent.files.search import NO_FILE
 from agent.files.search import TOOL as FILES_TOOL
-from agent.followups import POINTS_BACK, followed_question, on_topic, own_words, stemmed, without_mention
+from agent.followups import CARRIES_ON, POINTS_BACK, followed_question, on_topic, own_words, stemmed, without_mention
 from agent.intents import (
     ACKNOWLEDGEMENT,
     BRAINSTORM,
@@ -216,7 +216,9 @@ class OfflineChatModel(BaseChatModel):
         # the thread's topic ("how do I set it up on slack?" … "where do I put the signing secret?"), and one on
         # another topic is answered alone (_compose keeps an answer found with the context only if it is on topic)
         if POINTS_BACK.search(text) or not own or in_thread:
-            previous = followed_question(conversation, in_thread, self.bot_name)
+            previous = followed_question(conversation, in_thread, self.bot_name,
+                                         asker=turn.author_name if turn is not None else None,
+                                         carries_on=not own or bool(CARRIES_ON.match(text)))
         if previous is None:
             return _call("search_knowledge", alone)
         if not own:  # "is that right?", "what do you mean?": the question it follows, alone

@@ -315,3 +315,20 @@ async def test_a_question_that_names_its_subject_is_not_read_as_a_follow_up(tmp_
         assert "CONFAB_RETENTION_DAYS" in quotes(await chat.say("@confab how long are messages kept?"))[0]
         await chat.say("@confab how do I generate an image?")
         assert "CONFAB_IMAGE_DAILY_LIMIT" in quotes(await chat.say("@confab how many can I make a day?"))[0]
+
+
+async def test_another_persons_it_outside_threads_is_confab_not_the_question_before(tmp_path: Path) -> None:
+    """In a channel, carol's "@confab does it keep our messages forever?" right after Confab answered bob is about
+    Confab: it was searched with bob's question and quoted the channel instructions. The asker's own follow-up, and
+    anyone's "and …?", still lean on the question before."""
+    shutil.copytree(SAMPLE, tmp_path / "knowledge", dirs_exist_ok=True)
+    async with open_bot(tmp_path) as chat:  # answers stay in the channel (the console, Discord)
+        await chat.say("@confab how do I make confab answer in #billing only from the billing docs?", user="bob")
+        reply = await chat.say("@confab does it keep our messages forever?", user="carol")
+        assert "CONFAB_RETENTION_DAYS" in quotes(reply)[0], reply
+        await chat.say("@confab how do I generate an image?", user="bob")
+        reply = await chat.say("@confab how many can I make a day?", user="bob")
+        assert "CONFAB_IMAGE_DAILY_LIMIT" in quotes(reply)[0], reply
+        await chat.say("@confab how do I generate an image?", user="bob")
+        reply = await chat.say("@confab and how many can I make a day?", user="carol")
+        assert "CONFAB_IMAGE_DAILY_LIMIT" in quotes(reply)[0], reply
