@@ -5,8 +5,9 @@ link (Slack permalink, Discord message link), the console's number (``12`` or ``
 platform's id, from any channel of the workspace (e.g. the moderators' channel the note came to).
 Both store the verdict as a training example (:mod:`agent.classify.ledger`). ``not-spam`` clears the
 flag, lowers the author's risk and exempts them in that channel for ``spam_exempt_days`` (30 by
-default; never from known phishing domains and scam phrases); ``spam`` revokes the author's
-exemptions in the workspace. ``/spam policy off|flag|delete|delete_timeout`` and ``/spam stats``.
+default; never from known phishing domains and scam phrases; on a message that was not flagged, no
+exemption); ``spam`` revokes the author's exemptions in the workspace.
+``/spam policy off|flag|delete|delete_timeout`` and ``/spam stats``.
 """
 
 from __future__ import annotations
@@ -77,11 +78,16 @@ async def _correct(ctx: CommandContext, target: str, verdict: str) -> Reply:
         return ctx.reply(f"I don't know a message `{ref[:80]}` in this workspace. Paste the message's link "
                          "(or, in the console, its number).", ephemeral=True)
     if verdict == "ham":
-        days = exempt_days(await ctx.deps.store.channel_settings.get(found.channel_key, "spam_exempt_days", None))
+        # an exemption answers a flag that was wrong; a message nobody flagged earns none (the verdict still
+        # teaches the model and vouches for its author)
+        days = exempt_days(await ctx.deps.store.channel_settings.get(found.channel_key, "spam_exempt_days", None)) \
+            if found.flagged else 0.0
         await ledger.correct(found, "ham", ctx.command.author.id, days)
         hard = _has_hard_signal(found.text)
         scope = (f"I won't flag its author in that channel for {days:g} days, and their risk elsewhere is lowered"
                  if days > 0 else "Its author's risk is lowered")
+        if not found.flagged:
+            scope = f"It wasn't flagged, so nothing is cleared and no exemption is given. {scope}"
         caveat = (" It contains a known phishing domain or scam phrase, so messages with those are still flagged,"
                   " whoever sends them." if hard else " Known phishing domains and scam phrases are still flagged.")
         return ctx.reply(f"Thanks: marked as not spam. {scope}; the correction goes into the next training run."

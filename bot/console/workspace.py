@@ -161,13 +161,15 @@ class Workspace:
             if not _NAME.match(channel):
                 return Control("Usage: /join #channel-name")
             self.channels.add(channel)
+            dropped = self._drop_attached(user=self.user, channel=channel)
             self.channel = channel
-            return Control(f"You are now in #{channel}.")
+            return Control(f"You are now in #{channel}.{dropped}")
         if name == "as":
             parts = args.split()
             role = parts[1].lower() if len(parts) > 1 else None
             if not parts or not _NAME.match(parts[0]) or role not in (None, "admin", "member", "guest"):
                 return Control("Usage: /as name [admin|member|guest]")
+            dropped = self._drop_attached(user=parts[0], channel=self.channel)
             self.user = parts[0]
             if role == "admin":  # the team's admins stay admins when you speak as them again ("/as alice")
                 self.admins.add(self.user)
@@ -179,10 +181,11 @@ class Workspace:
                 self.admins.discard(self.user)
                 self.guests.add(self.user)
             status = " (admin)" if self.admin else " (guest)" if self.user in self.guests else ""
-            return Control(f"You are now {self.user}{status}.")
+            return Control(f"You are now {self.user}{status}.{dropped}")
         if name == "dm":
+            dropped = self._drop_attached(user=self.user, channel=f"dm-{self.user}")
             self.channel = f"dm-{self.user}"
-            return Control(f"Direct conversation with @{self.bot_name}. /join #general to go back.")
+            return Control(f"Direct conversation with @{self.bot_name}. /join #general to go back.{dropped}")
         if name == "attach":
             return self._attach(args)
         if name == "channels":
@@ -236,6 +239,15 @@ class Workspace:
             mentions_everyone=re.search(r"@(everyone|here)\b", text) is not None,
             mention_count=len(re.findall(r"@\w+", text)), attachments=self._take_attached(),
         )
+
+    def _drop_attached(self, user: str, channel: str) -> str:
+        """Files attached for the next message belong to the person who attached them, in that place (as a file
+        in a Slack or Discord composer does): speaking as someone else or moving elsewhere drops them, said."""
+        if not self.attaching or (user, channel) == (self.user, self.channel):
+            return ""
+        names = ", ".join(file.filename for file in self.attaching)
+        self.attaching = []
+        return f" ({names}, attached by {self.user} in {self.label()}, was not sent.)"
 
     def _take_attached(self) -> tuple[Attachment, ...]:
         files, self.attaching = tuple(self.attaching), []

@@ -169,3 +169,15 @@ async def test_corrections_in_the_scaled_mode_are_read_from_postgresql(postgres_
     finally:
         await store.close()
     assert await read_corrections(postgres_url) == (["cheap followers, dm me", "release at 5"], [1, 0])
+
+
+async def test_not_spam_on_a_message_nobody_flagged_grants_no_exemption(bot: Chat) -> None:
+    """``/spam not-spam`` on an ordinary message granted a 30-day exemption without a word: a moderator's stray
+    correction switched screening off for that author. It is still a training example."""
+    await bot.say("see you at standup", user="carol", id="n1")
+    reply = (await bot.command("spam", "not-spam n1", admin=True))[0].text
+    assert "wasn't flagged" in reply and "no exemption" in reply and "for 30 days" not in reply, reply
+    await bot.say(PROMO, user="carol", id="n2")
+    assert flagged(bot) == ["n2"]
+    rows = await table_rows(bot.pipeline.deps, "SELECT message_id, verdict FROM spam_corrections")
+    assert rows == [("n1", "ham")]

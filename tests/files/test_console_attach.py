@@ -54,3 +54,19 @@ async def test_asking_about_this_file_without_one_says_so(tmp_path: Path) -> Non
                              moderator=None)
     assert "There is no file with this message." in out and "Summary of this channel" not in out
     assert out.count("There is no file with this message.") == 1  # asking about the feature is not about a file
+
+
+async def test_a_pending_file_stays_with_the_person_and_place_that_attached_it(tmp_path: Path) -> None:
+    """alice's ``/attach`` then ``/as bob`` sent alice's file with bob's next message; a file in a Slack or Discord
+    composer belongs to its author and channel. Switching drops it and says so."""
+    from tests.fakes.settings import make_settings
+
+    log, _ = service_log()
+    (tmp_path / "worker.log").write_bytes(log)
+    lines = [f"/attach {tmp_path / 'worker.log'}", "/as bob", "@confab what went wrong with the database?",
+             f"/attach {tmp_path / 'worker.log'}", "/join #ops", "@confab what went wrong with the database?",
+             f"/attach {tmp_path / 'worker.log'}", "/as bob", "@confab what went wrong with the database?"]
+    out = await console_says(tmp_path, lines, settings=make_settings(tmp_path), moderator=None)
+    assert "You are now bob. (worker.log, attached by alice in #general, was not sent.)" in out, out
+    assert "You are now in #ops. (worker.log, attached by bob in #general, was not sent.)" in out, out
+    assert "worker.log (line" in out and out.count("worker.log (line") == 1, out  # only the last, bob's own
