@@ -120,7 +120,11 @@ THANKS_LEAD = re.compile(r"^(?:ok(?:ay)?|cool|great|perfect|got it|thanks|thank 
 CLOCK = re.compile(r"^(what(?:'s| is)? (?:the )?(?:time|date|day)(?: is it)?(?: (?:now|today|right now))?"
                    r"|what time is it(?: now| right now)?|what day is (?:it|today)(?: today)?"
                    r"|what(?:'s| is) today's date)\s*[?!.]*$", re.I)
-REMIND = re.compile(r"^(please\s+)?remind (me|us|\w+) (to|about|that)\b", re.I)
+# "remind me to …", "can you remind us tomorrow at 9 to …": a when may stand between the person and the what
+_WHEN = (r"(?:tomorrow|tonight|today|later|soon|again|(?:this|next|every|on) \w+|at [\w:.]+(?:\s?[ap]m)?"
+         r"|in (?:an? |\d+ )?\w+|(?:first thing )?(?:in the )?(?:morning|afternoon|evening))")
+REMIND = re.compile(rf"^(?:please\s+|(?:can|could|would|will) you\s+(?:please\s+)?)?remind (?:me|us|@?[\w.\-]+)"
+                    rf"(?:,?\s+{_WHEN})*\s+(?:to|about|that)\b", re.I)
 # where the team's work stands ("who is working on the export?", "when will streaming be done?", "is the fix merged
 # yet?"): the channel's talk answers it, not the docs, whose examples ("the export cap") share its topic's words
 _DONE = r"(?:done|ready|finished|fixed|shipped|merged|deployed|released|live|out)"

@@ -133,3 +133,18 @@ def test_asking_to_classify_without_labels_is_told_how_to_name_them(text: str) -
 ])
 def test_a_channel_named_in_a_request(text: str, here: str | None, named: str | None) -> None:
     assert channel_named_elsewhere(text, here) == named
+
+
+@pytest.mark.parametrize("text", ["remind me tomorrow to check the deploy", "can you remind us at 9am to rerun it?",
+                                  "please remind bob on friday about the invoices", "remind me to call ana",
+                                  "remind me in 2 hours that the build is done"])
+def test_a_reminder_with_a_when_gets_the_honest_cannot(text: str) -> None:
+    """"remind me tomorrow to check the deploy" got "the knowledge base doesn't cover that … add a document": the
+    when between the person and the task hid the request."""
+    from langchain_core.messages import HumanMessage
+
+    from agent.offline import OfflineChatModel
+
+    reply = OfflineChatModel().bind_tools(TOOLS).respond([HumanMessage(f"@confab {text}")])
+    assert not reply.tool_calls and "I can't send reminders" in str(reply.content)
+    assert _routed("remind me how to set up slack") == "search_knowledge"  # a question, not a reminder
