@@ -203,7 +203,10 @@ class Workspace:
             words = args.split()
             if len(words) != 2 or not words[0].lstrip("[").rstrip("]").isdigit() or len(words[1]) > 32:
                 return Control(REACT_USAGE)
-            return self.elsewhere(words[0].lstrip("[").rstrip("]")) or React(words[0].lstrip("[").rstrip("]"), words[1])
+            number = words[0].lstrip("[").rstrip("]")
+            if number not in self.thread_of:  # "alice reacted ❌ to [999]" for a message that never was
+                return Control(f"There is no message {number} to react to.")
+            return self.elsewhere(number) or React(number, words[1])
         return RunCommand(Command(name=name, args=args, channel=self.ref(thread), author=self.author(),
                                   id=self.id_of(self.next_number(thread)), is_direct=self.is_direct))
 

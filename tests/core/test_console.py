@@ -208,3 +208,14 @@ def test_a_summary_of_another_channel_asked_elsewhere_says_where_to_ask(tmp_path
     assert "[3] confab: I summarize the conversation I'm asked in, so not #general from here: run `/summarize` in " \
            "#general" in out, out
     assert "[5] confab: **Summary of this channel" in out and "The deploy is done" in out, out  # named here: here
+
+
+def test_reacting_to_a_message_that_never_was_says_so() -> None:
+    """``/react 999 ❌`` printed "alice reacted ❌ to [999]." and passed the reaction on, for no message."""
+    from bot.console.workspace import Control, React, Workspace
+
+    ws = Workspace()
+    ws.parse("hello")
+    missing = ws.parse("/react 999 ❌")
+    assert isinstance(missing, Control) and missing.text == "There is no message 999 to react to."
+    assert isinstance(ws.parse("/react [1] ❌"), React)
